@@ -1,0 +1,8 @@
+/**
+ * Commands beyond run and policies register here, one import and one call each.
+ */
+import type { Command } from "commander";
+
+export function registerExtraCommands(_program: Command, _state: { code: number }): void {
+  // check, sweep, merge, plot, report, notebook: added by their modules.
+}

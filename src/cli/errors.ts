@@ -1,0 +1,12 @@
+/**
+ * Bad input ends the command with one line on stderr and exit code 2.
+ */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** Exit codes: 0 ok, 1 a check failed (mismatch, failing notebook), 2 bad input. */
+export const EXIT = { OK: 0, FAILED: 1, BAD_INPUT: 2 } as const;

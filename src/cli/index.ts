@@ -1,0 +1,49 @@
+/**
+ * The `pinsim` command line: composes the library, nothing in the library imports it.
+ * Each command lives in src/cli/commands/<name>.ts and registers itself on the program.
+ */
+import { Command, CommanderError } from "commander";
+import { ParamError } from "../model/params.js";
+import { DistributionError } from "../model/distributions.js";
+import { PACKAGE_VERSION } from "../version.js";
+import { EXIT, UsageError } from "./errors.js";
+import { registerRun } from "./commands/run.js";
+import { registerPolicies } from "./commands/policies.js";
+import { registerExtraCommands } from "./commands/extra.js";
+
+export { UsageError, EXIT } from "./errors.js";
+
+/** Build the program; every command's action resolves to an exit code stored in `state`. */
+export function buildProgram(state: { code: number }): Command {
+  const program = new Command("pinsim")
+    .description("GUP page pins against page-cache writeback, simulated")
+    .version(PACKAGE_VERSION)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .showHelpAfterError(false);
+  registerRun(program, state);
+  registerPolicies(program, state);
+  registerExtraCommands(program, state);
+  return program;
+}
+
+/** Run the command line; returns the exit code. Bad input: one line on stderr, 2. */
+export async function main(argv: string[]): Promise<number> {
+  const state = { code: EXIT.OK as number };
+  const program = buildProgram(state);
+  try {
+    await program.parseAsync(argv);
+    return state.code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; commander has already printed its one-line error.
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT.OK;
+      return EXIT.BAD_INPUT;
+    }
+    if (e instanceof UsageError || e instanceof ParamError || e instanceof DistributionError) {
+      process.stderr.write(`pinsim: ${e.message}\n`);
+      return EXIT.BAD_INPUT;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * One kebab-case flag per parameter of MODEL.md §6, and config files. Flags override the
+ * config file; the values are validated once, by resolveParams.
+ */
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import {
+  DEFAULT_PARAMS, DISTRIBUTION_PARAMS, PARAM_NAMES, allowedValues, flagName,
+  type ParamName,
+} from "../model/params.js";
+import { UsageError } from "./errors.js";
+
+/** Convert a flag's text to the value the schema expects; leave anything odd for it to reject. */
+export function flagValue(name: ParamName, text: string): unknown {
+  if ((DISTRIBUTION_PARAMS as readonly string[]).includes(name)) {
+    const n = Number(text);
+    return text.trim() !== "" && Number.isFinite(n) ? n : text;
+  }
+  if (name === "reclaimGuard") {
+    if (text === "default" || text === "null") return null;
+  }
+  const d = DEFAULT_PARAMS[name];
+  if (typeof d === "boolean" || name === "reclaimGuard") {
+    if (text === "true" || text === "on" || text === "1") return true;
+    if (text === "false" || text === "off" || text === "0") return false;
+    return text;
+  }
+  if (typeof d === "number") {
+    const n = Number(text);
+    return text.trim() === "" ? text : n;
+  }
+  return text;
+}
+
+/** Add `--pin-duration` and friends to a command. */
+export function addParamFlags(cmd: Command, skip: ParamName[] = []): Command {
+  for (const name of PARAM_NAMES) {
+    if (skip.includes(name)) continue;
+    const d = DEFAULT_PARAMS[name];
+    cmd.option(`--${flagName(name)} <value>`, `${allowedValues(name)} (default ${JSON.stringify(d)})`);
+  }
+  return cmd;
+}
+
+/** Read a config file: a JSON object whose keys are parameter names. */
+export function readJsonObject(path: string, what: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new UsageError(`${what} ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${what} ${path}: not valid JSON (${(e as Error).message})`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw new UsageError(`${what} ${path}: expected a JSON object whose keys are parameter names`);
+  return value as Record<string, unknown>;
+}
+
+/** Parameters from --config (if any) overridden by the flags given. */
+export function paramsFromOptions(opts: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = opts.config ? readJsonObject(String(opts.config), "config") : {};
+  for (const name of PARAM_NAMES) {
+    const v = opts[name];
+    if (v !== undefined) out[name] = flagValue(name, String(v));
+  }
+  return out;
+}

@@ -1,0 +1,621 @@
+/**
+ * The event-driven simulation of MODEL.md §3: pinners, DMA, CPU stores, the kupdate
+ * flusher, background writeback, fsync, reclaim and truncate over a PageCache, with the
+ * policy's hooks at the points where kernel eras differ.
+ */
+import { parseDistribution, sampler, type Uniform } from "../model/distributions.js";
+import { M, METRIC_NAMES, type Metrics, type RunResult } from "../model/metrics.js";
+import { PageCache, WRITE } from "../model/page-cache.js";
+import { resolveParams, type Params, type ParamsInput } from "../model/params.js";
+import type { Policy } from "../model/policy.js";
+import { getPolicy } from "../policies/index.js";
+import { PACKAGE_VERSION } from "../version.js";
+import { kupdatePeriod } from "./flusher.js";
+import { EventQueue } from "./queue.js";
+import { makeStreams, PINNER_STREAM_BASE, PRNG_NAME, STREAM } from "./random.js";
+
+/** Event kinds on the queue. */
+const EV = {
+  PINNER: 0,
+  CPU_STORE: 1,
+  RECLAIM: 2,
+  TRUNCATE: 3,
+  FSYNC: 4,
+  KUPDATE: 5,
+  WB_END: 6,
+  CPU_STORE_PAGE: 7, // a store that waited for writeback (stable writes)
+} as const;
+export const EVENT_NAMES = ["pinner", "cpu-store", "reclaim", "truncate", "fsync", "kupdate", "writeback-end", "cpu-store"] as const;
+
+/** Pinner phases: waiting to start a pin, inside GUP (faulting pages in), holding the pin. */
+const PH = { START: 0, GUP: 1, HOLD: 2 } as const;
+/** What waits for a page's end_page_writeback. */
+const WAITER = { SYNC: 1, RECLAIM: 2 } as const;
+/** Outcome of GUP on one page. */
+const GUP = { OK: 0, SKIP: 1, WAIT: 2, REFUSED: 3 } as const;
+
+/** One traced page's state after an event that changed it. */
+export interface TraceRow {
+  t: number;
+  page: number;
+  event: string;
+  dirty: number;
+  writeback: number;
+  pins: number;
+  gets: number;
+  buffers: number;
+  pteWritable: number;
+  attached: number;
+  resident: number;
+  mem: number;
+  disk: number;
+  refcount: number;
+}
+
+export interface SimulateOptions {
+  /** Called after every event with the page cache and the time (property tests). */
+  onEvent?: (pc: PageCache, now: number) => void;
+  /** Record the state of these pages after every event that changes them. */
+  tracePages?: number[];
+}
+
+export interface RunResultWithTrace extends RunResult {
+  trace?: TraceRow[];
+}
+
+/**
+ * Run one simulation. Throws ParamError on bad input. The result is plain JSON data and
+ * byte-identical for the same parameters.
+ */
+export function simulate(input: ParamsInput | Record<string, unknown> = {}, options: SimulateOptions = {}): RunResultWithTrace {
+  const params = resolveParams(input);
+  const policy = getPolicy(params.policy);
+  if (params.reclaimGuard === null) params.reclaimGuard = policy.reclaimGuardDefault;
+  const sim = new Simulation(params, policy, options);
+  sim.run();
+  return sim.result();
+}
+
+class Simulation {
+  readonly pc: PageCache;
+  private readonly q = new EventQueue(1024);
+  private readonly r: Uniform[];
+  private now = 0;
+  private events = 0;
+
+  private readonly pin: boolean;
+  private readonly noRef: boolean;
+  private readonly guard: boolean;
+  private readonly ppp: number;
+  private readonly pagesPerFile: number;
+  private readonly pages: number;
+  private readonly wbEnd: Float64Array;
+  private readonly waiters: Uint8Array;
+  private readonly period: number;
+  private phase = 0;
+  private tick = 0;
+  private bgStuck = false;
+
+  private readonly pinDuration: (u: Uniform) => number;
+  private readonly pinGap: (u: Uniform) => number;
+  private readonly latency: (u: Uniform) => number;
+
+  // Pinner state (MODEL.md §3, workload).
+  private readonly pPhase: Uint8Array;
+  private readonly pEnd: Float64Array; // end of the hold
+  private readonly pHold: Float64Array; // this cycle's pin duration
+  private readonly pFirst: Int32Array; // first page of the range
+  private readonly pCursor: Int32Array; // next page GUP will take
+  private readonly pCount: Int32Array; // pages held
+  private readonly pPages: Int32Array; // pages held, ppp per pinner
+  private readonly pSeq: Uint32Array; // notifier sequence seen when the device mapped the page
+  private readonly pPending: Int32Array; // slot of a device write waiting for writeback, or -1
+
+  private readonly trace?: TraceRow[];
+  private readonly traced?: number[];
+  private readonly traceLast?: string[];
+
+  constructor(
+    readonly params: Params,
+    readonly policy: Policy,
+    readonly options: SimulateOptions,
+  ) {
+    const p = params;
+    this.pc = new PageCache({ files: p.files, pagesPerFile: p.pagesPerFile, bias: p.bias, fsBehavior: p.fsBehavior, policy });
+    this.r = makeStreams(p.seed, PINNER_STREAM_BASE + p.pinners);
+    this.pin = policy.reference === "FOLL_PIN";
+    this.noRef = policy.reference === "none";
+    this.guard = p.reclaimGuard === true;
+    this.ppp = p.pagesPerPin;
+    this.pagesPerFile = p.pagesPerFile;
+    this.pages = this.pc.pages;
+    this.wbEnd = new Float64Array(this.pages);
+    this.waiters = new Uint8Array(this.pages);
+    this.period = kupdatePeriod(p.writebackInterval, p.hz);
+    this.pinDuration = sampler(parseDistribution(p.pinDuration));
+    this.pinGap = sampler(parseDistribution(p.pinGap));
+    this.latency = sampler(parseDistribution(p.writebackLatency));
+    const n = p.pinners;
+    this.pPhase = new Uint8Array(n);
+    this.pEnd = new Float64Array(n);
+    this.pHold = new Float64Array(n);
+    this.pFirst = new Int32Array(n);
+    this.pCursor = new Int32Array(n);
+    this.pCount = new Int32Array(n);
+    this.pPages = new Int32Array(n * this.ppp);
+    this.pSeq = new Uint32Array(n * this.ppp);
+    this.pPending = new Int32Array(n).fill(-1);
+    if (options.tracePages?.length) {
+      this.trace = [];
+      this.traced = options.tracePages.filter((x) => Number.isInteger(x) && x >= 0 && x < this.pages);
+      this.traceLast = this.traced.map(() => "");
+    }
+  }
+
+  run(): void {
+    this.init();
+    const q = this.q;
+    const end = this.params.duration;
+    const onEvent = this.options.onEvent;
+    const bg = this.params.dirtyBackgroundPages;
+    while (q.size > 0 && q.peekTime() < end) {
+      const t = q.peekTime();
+      this.now = this.pc.now = t;
+      this.events++;
+      const kind = q.peekKind();
+      this.dispatch(kind, q.peekArg());
+      if (bg > 0) this.checkBackground(bg);
+      if (onEvent) onEvent(this.pc, t);
+      if (this.trace) this.recordTrace(EVENT_NAMES[kind]);
+    }
+    this.finish();
+    if (onEvent) onEvent(this.pc, this.now);
+    if (this.trace) this.recordTrace("end-of-run sync");
+  }
+
+  /** Handle the event at the top of the queue; each branch pops it or replaces it. */
+  private dispatch(kind: number, arg: number): void {
+    const q = this.q;
+    switch (kind) {
+      case EV.PINNER:
+        this.pinnerStep(arg);
+        return;
+      case EV.CPU_STORE: {
+        const u = this.r[STREAM.cpu];
+        this.cpuStore(Math.floor(u() * this.pages));
+        q.replaceTop(this.now + this.exp(u, this.params.cpuWriteRate * this.pages), EV.CPU_STORE, 0);
+        return;
+      }
+      case EV.CPU_STORE_PAGE:
+        q.pop();
+        this.cpuStore(arg);
+        return;
+      case EV.RECLAIM: {
+        const u = this.r[STREAM.reclaim];
+        this.shrinkPage(Math.floor(u() * this.pages));
+        q.replaceTop(this.now + this.exp(u, this.params.reclaimRate * this.pages), EV.RECLAIM, 0);
+        return;
+      }
+      case EV.TRUNCATE: {
+        const u = this.r[STREAM.truncate];
+        this.truncateFile(Math.floor(u() * this.params.files));
+        q.replaceTop(this.now + this.exp(u, this.params.truncateRate * this.params.files), EV.TRUNCATE, 0);
+        return;
+      }
+      case EV.FSYNC: {
+        const u = this.r[STREAM.fsync];
+        this.writebackInode(Math.floor(u() * this.params.files), true);
+        q.replaceTop(this.now + this.exp(u, this.params.fsyncRate * this.params.files), EV.FSYNC, 0);
+        return;
+      }
+      case EV.KUPDATE:
+        this.kupdate();
+        this.tick++;
+        q.replaceTop(this.phase + this.tick * this.period, EV.KUPDATE, 0);
+        return;
+      case EV.WB_END:
+        q.pop();
+        this.endWriteback(arg);
+        return;
+    }
+  }
+
+  private exp(u: Uniform, rate: number): number {
+    return -Math.log(1 - u()) / rate;
+  }
+
+  // ---- set-up -------------------------------------------------------------------------
+
+  private init(): void {
+    const p = this.params, pc = this.pc, u = this.r[STREAM.init];
+    const shares = parseDistribution(p.shareCount), transient = parseDistribution(p.transientRefs);
+    const drawShares = sampler(shares), drawTransient = sampler(transient);
+    for (let i = 0; i < this.pages; i++) {
+      const s = shares.kind === "fixed" ? shares.value : Math.round(drawShares(u));
+      const t = transient.kind === "fixed" ? transient.value : Math.round(drawTransient(u));
+      pc.initPage(i, s, t);
+    }
+    if (this.period > 0) {
+      this.phase = this.r[STREAM.flusher]() * this.period;
+      this.q.push(this.phase, EV.KUPDATE, 0);
+    }
+    if (p.cpuWriteRate > 0) this.q.push(this.exp(this.r[STREAM.cpu], p.cpuWriteRate * this.pages), EV.CPU_STORE, 0);
+    if (p.reclaimRate > 0) this.q.push(this.exp(this.r[STREAM.reclaim], p.reclaimRate * this.pages), EV.RECLAIM, 0);
+    if (p.truncateRate > 0) this.q.push(this.exp(this.r[STREAM.truncate], p.truncateRate * p.files), EV.TRUNCATE, 0);
+    if (p.fsyncRate > 0) this.q.push(this.exp(this.r[STREAM.fsync], p.fsyncRate * p.files), EV.FSYNC, 0);
+    // Each pinner's first pin starts at a uniform offset within its first cycle.
+    for (let k = 0; k < p.pinners; k++) {
+      const uk = this.r[PINNER_STREAM_BASE + k];
+      const hold = this.pinDuration(uk), gap = this.pinGap(uk);
+      this.pHold[k] = hold;
+      this.pPhase[k] = PH.START;
+      this.q.push(uk() * (hold + gap), EV.PINNER, k);
+    }
+  }
+
+  // ---- pinners --------------------------------------------------------------------------
+
+  private pinnerStep(k: number): void {
+    const phase = this.pPhase[k];
+    if (phase === PH.START) return this.startPin(k);
+    if (phase === PH.GUP) return this.continueGup(k);
+    if (this.now >= this.pEnd[k]) return this.releasePin(k);
+    const uk = this.r[PINNER_STREAM_BASE + k];
+    let slot = this.pPending[k];
+    if (slot < 0) slot = Math.floor(uk() * this.pCount[k]);
+    else this.pPending[k] = -1;
+    if (!this.deviceWrite(k, slot)) return; // waiting for writeback (rescheduled)
+    this.scheduleHold(k);
+  }
+
+  /** Begin a cycle: pick a range of a uniformly chosen file, then GUP it. */
+  private startPin(k: number): void {
+    const uk = this.r[PINNER_STREAM_BASE + k];
+    const p = this.params;
+    const file = Math.floor(uk() * p.files);
+    this.pFirst[k] = file * this.pagesPerFile + Math.floor(uk() * (this.pagesPerFile - this.ppp + 1));
+    if (this.policy.refuseGup(p.longTerm)) {
+      // check_vma_flags refuses before any page is touched (-EFAULT); retry after pinGap.
+      this.pc.count(M.refusedPins, this.ppp);
+      this.pHold[k] = this.pinDuration(uk);
+      this.q.replaceTop(this.now + this.pinGap(uk), EV.PINNER, k);
+      return;
+    }
+    this.pPhase[k] = PH.GUP;
+    this.pCursor[k] = 0;
+    this.pCount[k] = 0;
+    this.continueGup(k);
+  }
+
+  /** __get_user_pages over the range, page by page; may wait for writeback (stable writes). */
+  private continueGup(k: number): void {
+    const base = k * this.ppp;
+    while (this.pCursor[k] < this.ppp) {
+      const page = this.pFirst[k] + this.pCursor[k];
+      const r = this.gupPage(k, page, base + this.pCount[k]);
+      if (r === GUP.WAIT) {
+        this.q.replaceTop(this.wbEnd[page], EV.PINNER, k);
+        return;
+      }
+      if (r === GUP.REFUSED) {
+        // The call fails as a whole: drop what it took (unpin_user_pages, not dirtied).
+        for (let i = 0; i < this.pCount[k]; i++) this.pc.putGupReference(this.pPages[base + i], this.pin);
+        this.pc.count(M.refusedPins, this.ppp);
+        this.pPhase[k] = PH.START;
+        const uk = this.r[PINNER_STREAM_BASE + k];
+        this.pHold[k] = this.pinDuration(uk);
+        this.q.replaceTop(this.now + this.pinGap(uk), EV.PINNER, k);
+        return;
+      }
+      if (r === GUP.OK) this.pPages[base + this.pCount[k]++] = page;
+      this.pCursor[k]++;
+    }
+    this.pc.count(M.pinsTaken, this.pCount[k]);
+    this.pPhase[k] = PH.HOLD;
+    this.pEnd[k] = this.now + this.pHold[k];
+    this.scheduleHold(k);
+  }
+
+  /** Next device write, or the release if that comes first. */
+  private scheduleHold(k: number): void {
+    const rate = this.params.dmaWriteRate * this.pCount[k];
+    let t = this.pEnd[k];
+    if (rate > 0) {
+      const next = this.now + this.exp(this.r[PINNER_STREAM_BASE + k], rate);
+      if (next < t) t = next;
+    }
+    this.q.replaceTop(t, EV.PINNER, k);
+  }
+
+  /**
+   * GUP for write on one page (mm/gup.c). Slow path: fault in a writable pte
+   * (page_mkwrite), take the reference under the pte lock, FOLL_TOUCH. GUP-fast: needs a
+   * writable pte, takes the reference, rechecks the pte (at one instant the recheck cannot
+   * fail; the checker explores the window); without a writable pte it falls back to slow.
+   */
+  private gupPage(k: number, page: number, slot: number): number {
+    const pc = this.pc;
+    if (!pc.resident[page]) pc.readPage(page);
+    if (!pc.attached[page]) return GUP.SKIP; // truncated and still held elsewhere: beyond EOF
+    pc.mapPage(page);
+    const fast = this.params.gupPath !== "slow" && pc.pteWritable[page] === 1;
+    if (!fast && !pc.pteWritable[page]) {
+      if (this.params.stableWrites && pc.writeback[page]) return GUP.WAIT; // folio_wait_stable
+      pc.pageMkwrite(page);
+    }
+    if (this.noRef) {
+      // The device mirrors the mapping; it is told when it goes (mmu_notifier).
+      this.pSeq[slot] = pc.notifierSeq[page];
+      return GUP.OK;
+    }
+    if (!pc.tryGrabPage(page, this.pin)) return GUP.REFUSED;
+    // FOLL_TOUCH: mark dirty if neither pte nor page is (follow_page_pte).
+    if (!fast && !pc.pteWritable[page] && !pc.dirty[page]) pc.setPageDirty(page);
+    this.policy.afterGrab(pc, page);
+    return GUP.OK;
+  }
+
+  /** One device write into the pinner's slot. Returns false if it had to wait. */
+  private deviceWrite(k: number, slot: number): boolean {
+    const pc = this.pc;
+    const idx = k * this.ppp + slot;
+    const page = this.pPages[idx];
+    if (this.noRef && (!pc.resident[page] || pc.notifierSeq[page] !== this.pSeq[idx])) {
+      // The device's mapping was invalidated: it refaults like a CPU store.
+      if (!pc.resident[page]) pc.readPage(page);
+      if (!pc.attached[page]) return true;
+      pc.mapPage(page);
+      if (!pc.pteWritable[page]) {
+        if (this.params.stableWrites && pc.writeback[page]) {
+          this.pPending[k] = slot;
+          this.q.replaceTop(this.wbEnd[page], EV.PINNER, k);
+          return false;
+        }
+        pc.pageMkwrite(page);
+      }
+      pc.count(M.deviceRefaults);
+      this.pSeq[idx] = pc.notifierSeq[page];
+    }
+    pc.dmaWrite(page);
+    return true;
+  }
+
+  /** Release per policy (set_page_dirty_lock, the !PageDirty check, nothing), then drop the reference. */
+  private releasePin(k: number): void {
+    this.releasePages(k);
+    this.pPhase[k] = PH.START;
+    const uk = this.r[PINNER_STREAM_BASE + k];
+    const gap = this.pinGap(uk);
+    this.pHold[k] = this.pinDuration(uk);
+    this.q.replaceTop(this.now + gap, EV.PINNER, k);
+  }
+
+  private releasePages(k: number): void {
+    const base = k * this.ppp;
+    if (!this.noRef) {
+      for (let i = 0; i < this.pCount[k]; i++) {
+        const page = this.pPages[base + i];
+        this.policy.beforeRelease(this.pc, page);
+        this.pc.putGupReference(page, this.pin);
+      }
+    }
+    this.pCount[k] = 0;
+    this.pPending[k] = -1;
+  }
+
+  // ---- CPU, reclaim, truncate -------------------------------------------------------------
+
+  /** A CPU store through a mapping: fault (page_mkwrite) without a writable pte, then mem++. */
+  private cpuStore(page: number): void {
+    const pc = this.pc;
+    if (!pc.resident[page]) pc.readPage(page);
+    if (!pc.attached[page]) return; // beyond EOF after truncate: SIGBUS, not modelled further
+    pc.mapPage(page);
+    if (!pc.pteWritable[page]) {
+      if (this.params.stableWrites && pc.writeback[page]) {
+        this.q.push(this.wbEnd[page], EV.CPU_STORE_PAGE, page);
+        return;
+      }
+      pc.pageMkwrite(page);
+    }
+    pc.cpuStore(page);
+  }
+
+  /**
+   * shrink_folio_list for one page: skip if locked or under writeback; try_to_unmap; the
+   * reclaim guard; pageout if dirty (continue after the I/O); try_to_release_page;
+   * __remove_mapping.
+   */
+  private shrinkPage(page: number): void {
+    const pc = this.pc;
+    if (!pc.resident[page] || !pc.attached[page] || pc.locked[page] || pc.writeback[page]) return;
+    pc.tryToUnmap(page);
+    if (this.guard && pc.maybeDmaPinned(page)) return; // activate_locked
+    if (pc.dirty[page]) {
+      if (this.writePage(page, false) === WRITE.STARTED) {
+        this.waiters[page] |= WAITER.RECLAIM;
+        return;
+      }
+      if (pc.dirty[page]) return; // kept dirty by the policy: keep_locked
+    }
+    pc.tryToReleasePage(page);
+    pc.removeMapping(page);
+  }
+
+  /** The next reclaim pass over a page whose pageout I/O has completed. */
+  private continueReclaim(page: number): void {
+    const pc = this.pc;
+    if (!pc.resident[page] || !pc.attached[page] || pc.writeback[page]) return;
+    pc.tryToUnmap(page);
+    if (this.guard && pc.maybeDmaPinned(page)) return;
+    if (pc.dirty[page]) return; // redirtied during the I/O
+    pc.tryToReleasePage(page);
+    pc.removeMapping(page);
+  }
+
+  /** truncate_inode_pages over a whole file; pages held by GUP stay, detached. */
+  private truncateFile(f: number): void {
+    const pc = this.pc;
+    const start = f * this.pagesPerFile;
+    for (let p = start; p < start + this.pagesPerFile; p++) {
+      pc.truncatePage(p);
+      this.waiters[p] = 0;
+    }
+    pc.inodeDirty[f] = 0;
+  }
+
+  // ---- writeback ------------------------------------------------------------------------
+
+  /** One page through write_cache_pages; schedules end_page_writeback after the latency. */
+  private writePage(page: number, sync: boolean): number {
+    const r = this.pc.writeCachePage(page, sync);
+    if (r === WRITE.STARTED) {
+      const t = this.now + this.latency(this.r[STREAM.writeback]);
+      this.wbEnd[page] = t;
+      this.q.push(t, EV.WB_END, page);
+    } else if (r === WRITE.WAIT) {
+      this.waiters[page] |= WAITER.SYNC;
+    }
+    return r;
+  }
+
+  /**
+   * writeback_single_inode: every dirty page of the file, then requeue_inode: clean if
+   * no dirty page is left, otherwise requeued with dirtied_when = now.
+   */
+  private writebackInode(f: number, sync: boolean): void {
+    const pc = this.pc;
+    const start = f * this.pagesPerFile;
+    let left = pc.dirtyPages[f];
+    for (let p = start; left > 0 && p < start + this.pagesPerFile; p++) {
+      if (!pc.dirty[p]) continue;
+      left--;
+      this.writePage(p, sync);
+    }
+    this.requeueInode(f);
+  }
+
+  private requeueInode(f: number): void {
+    const pc = this.pc;
+    if (pc.dirtyPages[f] === 0) pc.inodeDirty[f] = 0;
+    else {
+      pc.inodeDirty[f] = 1;
+      pc.dirtiedWhen[f] = this.now;
+    }
+  }
+
+  /** wb_check_old_data_flush: write every inode dirtied at least E seconds ago. */
+  private kupdate(): void {
+    const pc = this.pc;
+    const expiredBefore = this.now - this.params.dirtyExpire;
+    for (let f = 0; f < this.params.files; f++) {
+      if (pc.inodeDirty[f] && pc.dirtiedWhen[f] <= expiredBefore) this.writebackInode(f, false);
+    }
+    this.bgStuck = false;
+  }
+
+  /** wb_check_background_flush: while over the threshold, write the oldest inodes regardless of age. */
+  private checkBackground(threshold: number): void {
+    const pc = this.pc;
+    if (pc.totalDirty <= threshold) {
+      this.bgStuck = false;
+      return;
+    }
+    if (this.bgStuck) return;
+    const order: number[] = [];
+    for (let f = 0; f < this.params.files; f++) if (pc.inodeDirty[f] && pc.dirtyPages[f] > 0) order.push(f);
+    order.sort((a, b) => pc.dirtiedWhen[a] - pc.dirtiedWhen[b] || a - b);
+    for (const f of order) {
+      if (pc.totalDirty <= threshold) return;
+      this.writebackInode(f, false);
+    }
+    // Pages the policy keeps dirty can hold the count above the threshold: wait for the next tick.
+    if (pc.totalDirty > threshold) this.bgStuck = true;
+  }
+
+  private endWriteback(page: number): void {
+    const pc = this.pc;
+    if (!pc.writeback[page] || this.wbEnd[page] !== this.now) return; // superseded (page freed and read back)
+    pc.endPageWriteback(page);
+    const w = this.waiters[page];
+    if (w === 0) return;
+    this.waiters[page] = 0;
+    if (w & WAITER.SYNC) {
+      // The fsync that waited on this page now writes it (WB_SYNC_ALL).
+      this.writePage(page, true);
+      this.requeueInode(pc.fileOf(page));
+    }
+    if (w & WAITER.RECLAIM) this.continueReclaim(page);
+  }
+
+  // ---- end of run ---------------------------------------------------------------------------
+
+  /**
+   * End of run (MODEL.md §3): release every pin, let the I/O in flight complete, run sync
+   * (WB_SYNC_ALL) until no page is dirty or a pass has nothing new to write, then every
+   * page whose memory differs from disk is lostData.
+   */
+  private finish(): void {
+    const pc = this.pc;
+    this.now = pc.now = this.params.duration;
+    for (let k = 0; k < this.params.pinners; k++) {
+      if (this.pPhase[k] !== PH.START) this.releasePages(k);
+    }
+    for (let p = 0; p < this.pages; p++) if (pc.writeback[p]) pc.endPageWriteback(p);
+    for (let pass = 0; pass < 16 && pc.totalDirty > 0; pass++) {
+      let wroteNew = false;
+      for (let p = 0; p < this.pages; p++) {
+        if (!pc.dirty[p] || !pc.attached[p]) continue;
+        if (pc.writeCachePage(p, true) === WRITE.STARTED) {
+          if (pc.io[p] !== pc.disk[p]) wroteNew = true;
+          pc.endPageWriteback(p);
+        }
+      }
+      for (let f = 0; f < this.params.files; f++) this.requeueInode(f);
+      if (!wroteNew) break;
+    }
+    for (let p = 0; p < this.pages; p++) {
+      if (pc.resident[p] && pc.attached[p] && pc.mem[p] !== pc.disk[p]) pc.count(M.lostData);
+    }
+  }
+
+  // ---- results ------------------------------------------------------------------------------
+
+  private recordTrace(event: string): void {
+    const pc = this.pc;
+    this.traced!.forEach((p, i) => {
+      const row: TraceRow = {
+        t: this.now, page: p, event,
+        dirty: pc.dirty[p], writeback: pc.writeback[p], pins: pc.pins[p], gets: pc.gets[p],
+        buffers: pc.buffers[p], pteWritable: pc.pteWritable[p], attached: pc.attached[p],
+        resident: pc.resident[p], mem: pc.mem[p], disk: pc.disk[p], refcount: pc.refcount[p],
+      };
+      const key = JSON.stringify({ ...row, t: 0, event: "" });
+      if (key !== this.traceLast![i]) {
+        this.traceLast![i] = key;
+        this.trace!.push(row);
+      }
+    });
+  }
+
+  result(): RunResultWithTrace {
+    const c = this.pc.counters;
+    const metrics = {} as Metrics;
+    METRIC_NAMES.forEach((name) => (metrics[name] = c[M[name]]));
+    const detector = this.policy.writebackConsultsDetector || this.guard;
+    if (!detector) metrics.detectorChecks = metrics.falsePositives = metrics.falseNegatives = null;
+    if (!this.policy.keepsDirty) metrics.keptDirty = null;
+    if (!this.policy.bounces) metrics.bounceCopies = null;
+    if (!this.noRef) metrics.deviceRefaults = null;
+    if (this.noRef) metrics.refusedPins = metrics.maxDirtyAgeWhilePinned = null;
+    const out: RunResultWithTrace = {
+      pinsim: `pinsim ${PACKAGE_VERSION}`,
+      prng: PRNG_NAME,
+      params: this.params,
+      events: this.events,
+      metrics,
+    };
+    if (this.trace) out.trace = this.trace;
+    return out;
+  }
+}

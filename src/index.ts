@@ -1,0 +1,8 @@
+/**
+ * pinsim: GUP page pins against page-cache writeback, simulated.
+ * Data flows one way: params → engine (with a policy) → run result → sweep table → stats → plot.
+ */
+export * from "./model/index.js";
+export * from "./engine/index.js";
+export { POLICIES, getPolicy, POLICY_IDS, type PolicyId } from "./policies/index.js";
+export { PACKAGE_VERSION } from "./version.js";

@@ -1,0 +1,22 @@
+/**
+ * The page model of MODEL.md: parameters, distributions, page and inode state with the
+ * kernel operations on it, the policy interface, and the incidents and costs.
+ */
+
+// Parameters (MODEL.md §6)
+export {
+  DEFAULT_PARAMS, DISTRIBUTION_PARAMS, FS_BEHAVIORS, GUP_PATHS, PARAM_NAMES, REFCOUNT_MAX, SYSCTL_ALIASES,
+  ParamError, allowedValues, flagName, resolveParams,
+  type FsBehavior, type GupPath, type ParamName, type Params, type ParamsInput,
+} from "./params.js";
+// Distributions
+export {
+  DISTRIBUTION_FORMS, DistributionError, distributionMean, distributionRange, formatDistribution, parseDistribution, sampler,
+  type Distribution, type DistributionSpec, type Uniform,
+} from "./distributions.js";
+// Page and inode state, kernel operations (MODEL.md §2–§3)
+export { PageCache, WRITE, type PageCacheOptions } from "./page-cache.js";
+// What a policy decides (MODEL.md §4)
+export { WB, type Policy, type ReferenceKind } from "./policy.js";
+// Incidents and costs (MODEL.md §5)
+export { M, METRICS, METRIC_NAMES, type MetricInfo, type MetricName, type Metrics, type RunResult } from "./metrics.js";

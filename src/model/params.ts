@@ -1,0 +1,251 @@
+/**
+ * The parameters of MODEL.md §6: one schema, defaults, and the one place where input is
+ * validated. Every error names the field, the value and what is allowed, in one line.
+ */
+import { z } from "zod";
+import { POLICY_IDS, type PolicyId } from "../policies/ids.js";
+import {
+  DISTRIBUTION_FORMS,
+  DistributionError,
+  distributionRange,
+  formatDistribution,
+  parseDistribution,
+  type DistributionSpec,
+} from "./distributions.js";
+
+/** Largest value of the signed 32-bit page refcount (atomic_t); see mm/gup.c try_grab_folio. */
+export const REFCOUNT_MAX = 2 ** 31 - 1;
+
+export const GUP_PATHS = ["slow", "fast", "fast-no-recheck"] as const;
+export type GupPath = (typeof GUP_PATHS)[number];
+export const FS_BEHAVIORS = ["ext4-bug", "ext4-warn"] as const;
+export type FsBehavior = (typeof FS_BEHAVIORS)[number];
+
+/** Every parameter, with its default filled in (what a RunResult echoes back). */
+export interface Params {
+  /** Pin and release policy id (MODEL.md §4). Default `foll-pin`. */
+  policy: PolicyId;
+  /** Root seed of every random stream, an integer in 0..2^32-1. Default 1. */
+  seed: number;
+  /** Simulated seconds before the end-of-run sync. Default 600. */
+  duration: number;
+  /** Number of files (inodes). Default 64. */
+  files: number;
+  /** Pages per file. Default 64. */
+  pagesPerFile: number;
+  /** How long a pin is held, seconds (distribution). Default 60. */
+  pinDuration: DistributionSpec;
+  /** Time between a pinner's release and its next pin, seconds (distribution). Default 10. */
+  pinGap: DistributionSpec;
+  /** Number of pinners, each a closed loop of pin, hold, release, wait. Default 16. */
+  pinners: number;
+  /** Contiguous pages in one pin. Default 4. */
+  pagesPerPin: number;
+  /** FOLL_LONGTERM (RDMA, VFIO, io_uring fixed buffers). Default true. */
+  longTerm: boolean;
+  /** GUP path: `slow`, `fast` (pte recheck), `fast-no-recheck`. Default `slow`. */
+  gupPath: GupPath;
+  /** Device writes per pinned page per second. Default 0.1. */
+  dmaWriteRate: number;
+  /** CPU stores per page per second. Default 0.001. */
+  cpuWriteRate: number;
+  /** Process mappings per page (distribution, integer). Default 1. */
+  shareCount: DistributionSpec;
+  /** Other references per page (distribution, integer). Default 0. */
+  transientRefs: DistributionSpec;
+  /** GUP_PIN_COUNTING_BIAS. Default 1024. */
+  bias: number;
+  /** W, dirty_writeback_centisecs / 100, seconds; 0 disables kupdate. Default 5. */
+  writebackInterval: number;
+  /** E, dirty_expire_centisecs / 100, seconds. Default 30. */
+  dirtyExpire: number;
+  /** CONFIG_HZ for the timer-wheel rounding of W; 0 gives the idealised period W. Default 250. */
+  hz: number;
+  /** Time PG_writeback stays set, seconds (distribution). Default 0.01. */
+  writebackLatency: DistributionSpec;
+  /** Background writeback threshold in dirty pages; 0 turns it off. Default 0. */
+  dirtyBackgroundPages: number;
+  /** fsync calls per file per second. Default 0. */
+  fsyncRate: number;
+  /** Reclaim attempts per page per second. Default 0. */
+  reclaimRate: number;
+  /** mm/vmscan.c pinned-folio guard (2023); null takes the policy's default. Default null. */
+  reclaimGuard: boolean | null;
+  /** Truncates per file per second. Default 0. */
+  truncateRate: number;
+  /** SB_I_STABLE_WRITES: page_mkwrite waits for writeback. Default false. */
+  stableWrites: boolean;
+  /** What writeback does with a dirty page without buffers. Default `ext4-warn`. */
+  fsBehavior: FsBehavior;
+}
+
+export type ParamName = keyof Params;
+/** What a config file or a caller may give: any subset, plus the sysctl aliases. */
+export type ParamsInput = Partial<Params> & {
+  dirty_writeback_centisecs?: number;
+  dirty_expire_centisecs?: number;
+};
+
+export const DEFAULT_PARAMS: Readonly<Params> = Object.freeze({
+  policy: "foll-pin",
+  seed: 1,
+  duration: 600,
+  files: 64,
+  pagesPerFile: 64,
+  pinDuration: 60,
+  pinGap: 10,
+  pinners: 16,
+  pagesPerPin: 4,
+  longTerm: true,
+  gupPath: "slow",
+  dmaWriteRate: 0.1,
+  cpuWriteRate: 0.001,
+  shareCount: 1,
+  transientRefs: 0,
+  bias: 1024,
+  writebackInterval: 5,
+  dirtyExpire: 30,
+  hz: 250,
+  writebackLatency: 0.01,
+  dirtyBackgroundPages: 0,
+  fsyncRate: 0,
+  reclaimRate: 0,
+  reclaimGuard: null,
+  truncateRate: 0,
+  stableWrites: false,
+  fsBehavior: "ext4-warn",
+} satisfies Params);
+
+/** Sysctl spellings accepted in configs, in their own units (centiseconds). */
+export const SYSCTL_ALIASES = {
+  dirty_writeback_centisecs: "writebackInterval",
+  dirty_expire_centisecs: "dirtyExpire",
+} as const;
+
+/** The parameters whose value may be a distribution. */
+export const DISTRIBUTION_PARAMS = ["pinDuration", "pinGap", "shareCount", "transientRefs", "writebackLatency"] as const;
+
+/** Bad input: names the field, the value and what is allowed. */
+export class ParamError extends Error {
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    readonly allowed: string,
+  ) {
+    super(`invalid ${field}: ${show(value)} (allowed: ${allowed})`);
+    this.name = "ParamError";
+  }
+}
+
+function show(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "number" && !Number.isFinite(v)) return String(v);
+  try { return JSON.stringify(v) ?? String(v); } catch { return String(v); }
+}
+
+const nonNegative = z.number().finite().min(0);
+const positiveInt = (max: number) => z.number().int().min(1).max(max);
+
+// Each field's schema and the allowed-values text its error prints.
+const FIELDS: { [K in ParamName]: [z.ZodType, string] } = {
+  policy: [z.enum(POLICY_IDS), POLICY_IDS.join(", ")],
+  seed: [z.number().int().min(0).max(2 ** 32 - 1), "an integer in 0..4294967295"],
+  duration: [z.number().finite().positive(), "a positive number of seconds"],
+  files: [positiveInt(1 << 20), "an integer in 1..1048576"],
+  pagesPerFile: [positiveInt(1 << 20), "an integer in 1..1048576"],
+  pinDuration: [z.union([z.number(), z.string()]), `non-negative seconds: ${DISTRIBUTION_FORMS}`],
+  pinGap: [z.union([z.number(), z.string()]), `non-negative seconds: ${DISTRIBUTION_FORMS}`],
+  pinners: [z.number().int().min(0).max(1 << 24), "an integer in 0..16777216"],
+  pagesPerPin: [positiveInt(1 << 20), "an integer from 1 to pagesPerFile"],
+  longTerm: [z.boolean(), "true or false"],
+  gupPath: [z.enum(GUP_PATHS), GUP_PATHS.join(", ")],
+  dmaWriteRate: [nonNegative, "a non-negative rate per second"],
+  cpuWriteRate: [nonNegative, "a non-negative rate per second"],
+  shareCount: [z.union([z.number(), z.string()]), `a non-negative integer count: ${DISTRIBUTION_FORMS} (bounded)`],
+  transientRefs: [z.union([z.number(), z.string()]), `a non-negative integer count: ${DISTRIBUTION_FORMS} (bounded)`],
+  bias: [z.number().int().min(1).max(1 << 30), "an integer in 1..1073741824"],
+  writebackInterval: [nonNegative, "non-negative seconds (0 disables kupdate)"],
+  dirtyExpire: [nonNegative, "non-negative seconds"],
+  hz: [z.number().int().min(0).max(100000), "0 (idealised) or a CONFIG_HZ such as 100, 250, 300, 1000"],
+  writebackLatency: [z.union([z.number(), z.string()]), `non-negative seconds: ${DISTRIBUTION_FORMS}`],
+  dirtyBackgroundPages: [z.number().int().min(0), "a non-negative integer (0 = off)"],
+  fsyncRate: [nonNegative, "a non-negative rate per second"],
+  reclaimRate: [nonNegative, "a non-negative rate per second"],
+  reclaimGuard: [z.boolean().nullable(), "true, false or null (policy default)"],
+  truncateRate: [nonNegative, "a non-negative rate per second"],
+  stableWrites: [z.boolean(), "true or false"],
+  fsBehavior: [z.enum(FS_BEHAVIORS), FS_BEHAVIORS.join(", ")],
+};
+
+export const PARAM_NAMES = Object.keys(FIELDS) as ParamName[];
+
+/** What a field accepts, as its error message would say. */
+export function allowedValues(name: ParamName): string {
+  return FIELDS[name][1];
+}
+
+function checkDistribution(name: ParamName, value: unknown, integer: boolean): DistributionSpec {
+  let d;
+  try {
+    d = parseDistribution(value as DistributionSpec);
+  } catch (e) {
+    if (e instanceof DistributionError) throw new ParamError(name, value, `${FIELDS[name][1]}; ${e.message}`);
+    throw e;
+  }
+  const [lo, hi] = distributionRange(d);
+  if (lo < 0 || Number.isNaN(lo)) throw new ParamError(name, value, `${FIELDS[name][1]}; it can produce negative values`);
+  if (integer && hi === Infinity)
+    throw new ParamError(name, value, `${FIELDS[name][1]}; a count needs a bounded distribution (fixed, uniform, zipf, hist)`);
+  if (integer && d.kind === "fixed" && !Number.isInteger(d.value))
+    throw new ParamError(name, value, FIELDS[name][1]);
+  return formatDistribution(d);
+}
+
+/**
+ * Validate input and fill in defaults. Unknown keys, bad values and inconsistent
+ * combinations throw ParamError. The result is a fresh plain object.
+ */
+export function resolveParams(input: ParamsInput | Record<string, unknown> = {}): Params {
+  if (input === null || typeof input !== "object" || Array.isArray(input))
+    throw new ParamError("parameters", input, "a JSON object whose keys are parameter names");
+  const raw: Record<string, unknown> = { ...input };
+  for (const [alias, name] of Object.entries(SYSCTL_ALIASES)) {
+    if (!(alias in raw)) continue;
+    const v = raw[alias];
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0)
+      throw new ParamError(alias, v, "non-negative centiseconds");
+    if (name in raw) throw new ParamError(alias, v, `either ${alias} or ${name}, not both`);
+    raw[name] = v / 100;
+    delete raw[alias];
+  }
+  const out: Record<string, unknown> = { ...DEFAULT_PARAMS };
+  for (const [key, value] of Object.entries(raw)) {
+    if (!(key in FIELDS)) {
+      throw new ParamError("parameter name", key, `${PARAM_NAMES.join(", ")}, ${Object.keys(SYSCTL_ALIASES).join(", ")}`);
+    }
+    const name = key as ParamName;
+    if (value === undefined) continue;
+    const [schema, allowed] = FIELDS[name];
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) throw new ParamError(name, value, allowed);
+    out[name] = parsed.data;
+  }
+  for (const name of DISTRIBUTION_PARAMS) {
+    out[name] = checkDistribution(name, out[name], name === "shareCount" || name === "transientRefs");
+  }
+  const p = out as unknown as Params;
+  if (p.pagesPerPin > p.pagesPerFile) throw new ParamError("pagesPerPin", p.pagesPerPin, `an integer from 1 to pagesPerFile (${p.pagesPerFile})`);
+  if (p.files * p.pagesPerFile > 1 << 26) throw new ParamError("files", p.files, `files × pagesPerFile at most 67108864 (got ${p.files * p.pagesPerFile})`);
+  // The resting refcount must fit before any GUP reference is taken: 1 (page cache) + 1
+  // (buffers) + shares + transient <= 2^31 - 1 (mm/gup.c refuses beyond, include/linux/page_ref.h).
+  const maxShares = distributionRange(parseDistribution(p.shareCount))[1];
+  const maxTransient = distributionRange(parseDistribution(p.transientRefs))[1];
+  if (2 + maxShares + maxTransient > REFCOUNT_MAX)
+    throw new ParamError("shareCount", p.shareCount, `at most ${REFCOUNT_MAX - 2 - maxTransient} so that the refcount (1 + buffers + shares + transient) fits in 2^31 - 1`);
+  return { ...p };
+}
+
+/** kebab-case flag name of a parameter: pinDuration -> pin-duration. */
+export function flagName(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
+}
