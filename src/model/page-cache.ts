@@ -317,6 +317,8 @@ export class PageCache {
    */
   truncatePage(p: number): void {
     if (!this.resident[p]) return;
+    // truncate_inode_pages_range waits for writeback (folio_wait_writeback) before it removes the page.
+    if (this.writeback[p]) this.endPageWriteback(p);
     this.notifyInvalidate(p);
     this.pteWritable[p] = 0;
     if (this.mapped[p]) {
@@ -329,7 +331,7 @@ export class PageCache {
       this.attached[p] = 0;
       this.refcount[p]--;
     }
-    this.disk[p] = this.mem[p];
+    this.disk[p] = this.io[p] = this.mem[p];
     if (this.pins[p] + this.gets[p] === 0) this.freePage(p);
   }
 
@@ -363,17 +365,87 @@ export class PageCache {
     const decision = this.policy.writebackDecision(this, p, sync);
     if (decision & WB.CLEAR) this.testClearPageDirty(p);
     if (!(decision & WB.WRITE)) return WRITE.SKIPPED;
-    if (!this.buffers[p]) {
-      // ext4_writepage on a page without buffers: BUG before cc5095747edf; after it,
-      // warn, clear PG_dirty and skip the page (its data is then lost).
-      this.counters[M.bufferlessWriteback]++;
-      if (this.fsBehavior === "ext4-warn") {
-        this.testClearPageDirty(p);
-        return WRITE.SKIPPED;
-      }
-    }
+    if (!this.writepageHasBuffers(p)) return WRITE.SKIPPED;
     this.setPageWriteback(p, (decision & (WB.BOUNCE | WB.BOUNCE_AT_BIO)) !== 0);
     return WRITE.STARTED;
+  }
+
+  /**
+   * ->writepage's check for buffers (ext4_writepage). Without them: bufferlessWriteback;
+   * BUG before cc5095747edf (the I/O goes on, the BUG is the incident); after it, warn,
+   * clear PG_dirty and skip the page (its data is then lost). Returns whether the I/O may start.
+   */
+  writepageHasBuffers(p: number): boolean {
+    if (this.buffers[p]) return true;
+    this.counters[M.bufferlessWriteback]++;
+    if (this.fsBehavior === "ext4-warn") {
+      this.testClearPageDirty(p);
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * The block layer's bounce at bio submission (WB.BOUNCE_AT_BIO), after unlock_page: the
+   * I/O in flight now carries the content at this moment. The engine folds it into
+   * set_page_writeback; the checker runs it as its own step.
+   */
+  bounceAtBio(p: number): void {
+    this.bounced[p] = 1;
+    this.io[p] = this.mem[p];
+    this.counters[M.bounceCopies]++;
+  }
+
+  /** trylock_page: take PG_locked if free. The engine never holds it across an instant; the checker does. */
+  trylockPage(p: number): boolean {
+    if (this.locked[p]) return false;
+    this.locked[p] = 1;
+    return true;
+  }
+
+  /** unlock_page. */
+  unlockPage(p: number): void {
+    this.locked[p] = 0;
+  }
+
+  /**
+   * Every field of the state in a fixed order (per-page arrays, per-file arrays, now,
+   * totalDirty, then the counters last), for the checker to save and restore states.
+   */
+  saveState(): Float64Array {
+    const parts = this.stateArrays();
+    let n = 2 + this.counters.length;
+    for (const a of parts) n += a.length;
+    const out = new Float64Array(n);
+    let o = 0;
+    for (const a of parts) {
+      out.set(a, o);
+      o += a.length;
+    }
+    out[o++] = this.now;
+    out[o++] = this.totalDirty;
+    out.set(this.counters, o);
+    return out;
+  }
+
+  /** Restore a state taken by saveState on a cache of the same shape. */
+  loadState(s: Float64Array): void {
+    let o = 0;
+    for (const a of this.stateArrays()) {
+      for (let i = 0; i < a.length; i++) a[i] = s[o++];
+    }
+    this.now = s[o++];
+    this.totalDirty = s[o++];
+    this.counters.set(s.subarray(o, o + this.counters.length));
+  }
+
+  private stateArrays(): (Int32Array | Uint8Array | Uint32Array | Float64Array)[] {
+    return [
+      this.shares, this.transient, this.refcount, this.pins, this.gets, this.dirty, this.writeback,
+      this.locked, this.buffers, this.pteWritable, this.attached, this.resident, this.mapped,
+      this.bounced, this.mem, this.disk, this.io, this.notifierSeq, this.dirtySince, this.heldSince,
+      this.inodeDirty, this.dirtiedWhen, this.dirtyPages,
+    ];
   }
 
   /**
