@@ -1,108 +1,146 @@
 /**
  * The event queue: a binary min-heap keyed on (time, sequence), so events at equal times
  * run in the order they were scheduled and a seeded run repeats exactly.
- * NOTE: parallel typed arrays instead of event objects, for performance (the hot loop
- * pushes and pops tens of millions of events in the large benchmark).
+ *
+ * A second lane is a FIFO for events scheduled at non-decreasing times (end_page_writeback
+ * with a fixed latency): the earliest event is the smaller of the heap's top and the
+ * FIFO's head, still by (time, sequence), so the order is exactly that of one heap.
+ * NOTE: typed arrays with the four fields of a node interleaved, and the FIFO lane, are
+ * for performance: the large benchmark moves tens of millions of events.
  */
+const STRIDE = 4; // time, seq, kind, arg
+
 export class EventQueue {
-  private time: Float64Array;
-  private seq: Float64Array;
-  private kind: Uint8Array;
-  private arg: Int32Array;
+  private heap: Float64Array;
   private n = 0;
-  private nextSeq = 0;
+  private fifo: Float64Array;
+  private fifoHead = 0;
+  private fifoTail = 0;
+  private seq = 0;
+  private topInFifo = false;
 
   constructor(capacity = 1024) {
-    this.time = new Float64Array(capacity);
-    this.seq = new Float64Array(capacity);
-    this.kind = new Uint8Array(capacity);
-    this.arg = new Int32Array(capacity);
+    this.heap = new Float64Array(capacity * STRIDE);
+    this.fifo = new Float64Array(capacity * STRIDE);
   }
 
   get size(): number {
-    return this.n;
-  }
-
-  /** Time of the earliest event (Infinity when empty). */
-  peekTime(): number {
-    return this.n > 0 ? this.time[0] : Infinity;
-  }
-  peekKind(): number {
-    return this.kind[0];
-  }
-  peekArg(): number {
-    return this.arg[0];
-  }
-
-  push(time: number, kind: number, arg: number): void {
-    if (this.n === this.time.length) this.grow();
-    let i = this.n++;
-    const s = this.nextSeq++;
-    // sift up
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const pt = this.time[parent];
-      if (pt < time || (pt === time && this.seq[parent] < s)) break;
-      this.move(parent, i);
-      i = parent;
-    }
-    this.set(i, time, s, kind, arg);
-  }
-
-  /** Remove the earliest event (read it first with peek*). */
-  pop(): void {
-    const last = --this.n;
-    if (last > 0) this.siftDown(this.time[last], this.seq[last], this.kind[last], this.arg[last]);
+    return this.n + (this.fifoTail - this.fifoHead) / STRIDE;
   }
 
   /**
-   * Replace the earliest event with a new one: one sift instead of two.
+   * Select the earliest event and return its time (Infinity when empty); read it with
+   * topKind/topArg, then remove it with pop() or replaceTop().
+   */
+  peek(): number {
+    const h = this.heap, f = this.fifo;
+    if (this.fifoHead === this.fifoTail) {
+      this.topInFifo = false;
+      return this.n > 0 ? h[0] : Infinity;
+    }
+    const ft = f[this.fifoHead];
+    this.topInFifo = this.n === 0 || ft < h[0] || (ft === h[0] && f[this.fifoHead + 1] < h[1]);
+    return this.topInFifo ? ft : h[0];
+  }
+  topKind(): number {
+    return this.topInFifo ? this.fifo[this.fifoHead + 2] : this.heap[2];
+  }
+  topArg(): number {
+    return this.topInFifo ? this.fifo[this.fifoHead + 3] : this.heap[3];
+  }
+
+  push(time: number, kind: number, arg: number): void {
+    if (this.n * STRIDE === this.heap.length) this.heap = grow(this.heap);
+    const h = this.heap;
+    const s = this.seq++;
+    let i = this.n++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const pt = h[parent * STRIDE];
+      if (pt < time || (pt === time && h[parent * STRIDE + 1] < s)) break;
+      const d = i * STRIDE, o = parent * STRIDE;
+      h[d] = pt; h[d + 1] = h[o + 1]; h[d + 2] = h[o + 2]; h[d + 3] = h[o + 3];
+      i = parent;
+    }
+    const o = i * STRIDE;
+    h[o] = time; h[o + 1] = s; h[o + 2] = kind; h[o + 3] = arg;
+  }
+
+  /** Schedule on the FIFO lane; times must not decrease from one call to the next. */
+  pushFifo(time: number, kind: number, arg: number): void {
+    if (this.fifoTail > this.fifoHead && time < this.fifo[this.fifoTail - STRIDE]) {
+      throw new Error("EventQueue.pushFifo: time went backwards");
+    }
+    if (this.fifoTail === this.fifo.length) {
+      // Compact first; grow only if it is really full.
+      this.fifo.copyWithin(0, this.fifoHead, this.fifoTail);
+      this.fifoTail -= this.fifoHead;
+      this.fifoHead = 0;
+      if (this.fifoTail === this.fifo.length) this.fifo = grow(this.fifo);
+    }
+    const f = this.fifo, o = this.fifoTail;
+    f[o] = time; f[o + 1] = this.seq++; f[o + 2] = kind; f[o + 3] = arg;
+    this.fifoTail += STRIDE;
+  }
+
+  /** Remove the event selected by peek(). */
+  pop(): void {
+    if (this.topInFifo) {
+      this.fifoHead += STRIDE;
+      if (this.fifoHead === this.fifoTail) this.fifoHead = this.fifoTail = 0;
+      return;
+    }
+    const last = --this.n;
+    if (last > 0) {
+      const h = this.heap, o = last * STRIDE;
+      this.siftDown(h[o], h[o + 1], h[o + 2], h[o + 3]);
+    }
+  }
+
+  /**
+   * Replace the selected event with a new one: one sift instead of two.
    * NOTE: for performance; an actor rescheduling itself is the common case.
    */
   replaceTop(time: number, kind: number, arg: number): void {
-    this.siftDown(time, this.nextSeq++, kind, arg);
+    if (this.topInFifo) {
+      this.pop();
+      this.push(time, kind, arg);
+      return;
+    }
+    this.siftDown(time, this.seq++, kind, arg);
   }
 
   private siftDown(time: number, s: number, kind: number, arg: number): void {
-    const n = this.n;
+    const h = this.heap, n = this.n;
     let i = 0;
     for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      const r = c + 1;
-      if (r < n && (this.time[r] < this.time[c] || (this.time[r] === this.time[c] && this.seq[r] < this.seq[c]))) c = r;
-      const ct = this.time[c];
-      if (time < ct || (time === ct && s < this.seq[c])) break;
-      this.move(c, i);
+      const first = 2 * i + 1;
+      if (first >= n) break;
+      // The smaller of the two children.
+      let c = first, co = first * STRIDE;
+      const last = first + 2 < n ? first + 2 : n;
+      for (let j = first + 1; j < last; j++) {
+        const jo = j * STRIDE;
+        if (h[jo] < h[co] || (h[jo] === h[co] && h[jo + 1] < h[co + 1])) { c = j; co = jo; }
+      }
+      const ct = h[co];
+      if (time < ct || (time === ct && s < h[co + 1])) break;
+      const d = i * STRIDE;
+      h[d] = ct; h[d + 1] = h[co + 1]; h[d + 2] = h[co + 2]; h[d + 3] = h[co + 3];
       i = c;
     }
-    this.set(i, time, s, kind, arg);
-  }
-
-  private move(from: number, to: number): void {
-    this.time[to] = this.time[from];
-    this.seq[to] = this.seq[from];
-    this.kind[to] = this.kind[from];
-    this.arg[to] = this.arg[from];
-  }
-
-  private set(i: number, time: number, s: number, kind: number, arg: number): void {
-    this.time[i] = time;
-    this.seq[i] = s;
-    this.kind[i] = kind;
-    this.arg[i] = arg;
-  }
-
-  private grow(): void {
-    const cap = this.time.length * 2;
-    const t = new Float64Array(cap); t.set(this.time); this.time = t;
-    const s = new Float64Array(cap); s.set(this.seq); this.seq = s;
-    const k = new Uint8Array(cap); k.set(this.kind); this.kind = k;
-    const a = new Int32Array(cap); a.set(this.arg); this.arg = a;
+    const o = i * STRIDE;
+    h[o] = time; h[o + 1] = s; h[o + 2] = kind; h[o + 3] = arg;
   }
 
   /** Bytes held by the queue's arrays. */
   get bytes(): number {
-    return this.time.byteLength + this.seq.byteLength + this.kind.byteLength + this.arg.byteLength;
+    return this.heap.byteLength + this.fifo.byteLength;
   }
+}
+
+function grow(a: Float64Array): Float64Array {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
 }

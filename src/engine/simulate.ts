@@ -99,6 +99,8 @@ class Simulation {
   private readonly pinDuration: (u: Uniform) => number;
   private readonly pinGap: (u: Uniform) => number;
   private readonly latency: (u: Uniform) => number;
+  /** A fixed latency keeps end_page_writeback times in order: they go on the FIFO lane. */
+  private readonly fixedLatency: boolean;
 
   // Pinner state (MODEL.md §3, workload).
   private readonly pPhase: Uint8Array;
@@ -135,6 +137,7 @@ class Simulation {
     this.pinDuration = sampler(parseDistribution(p.pinDuration));
     this.pinGap = sampler(parseDistribution(p.pinGap));
     this.latency = sampler(parseDistribution(p.writebackLatency));
+    this.fixedLatency = typeof p.writebackLatency === "number";
     const n = p.pinners;
     this.pPhase = new Uint8Array(n);
     this.pEnd = new Float64Array(n);
@@ -158,12 +161,11 @@ class Simulation {
     const end = this.params.duration;
     const onEvent = this.options.onEvent;
     const bg = this.params.dirtyBackgroundPages;
-    while (q.size > 0 && q.peekTime() < end) {
-      const t = q.peekTime();
+    for (let t = q.peek(); t < end; t = q.peek()) {
       this.now = this.pc.now = t;
       this.events++;
-      const kind = q.peekKind();
-      this.dispatch(kind, q.peekArg());
+      const kind = q.topKind();
+      this.dispatch(kind, q.topArg());
       if (bg > 0) this.checkBackground(bg);
       if (onEvent) onEvent(this.pc, t);
       if (this.trace) this.recordTrace(EVENT_NAMES[kind]);
@@ -376,7 +378,7 @@ class Simulation {
       pc.count(M.deviceRefaults);
       this.pSeq[idx] = pc.notifierSeq[page];
     }
-    pc.dmaWrite(page);
+    pc.dmaWrite(page, this.noRef);
     return true;
   }
 
@@ -472,7 +474,8 @@ class Simulation {
     if (r === WRITE.STARTED) {
       const t = this.now + this.latency(this.r[STREAM.writeback]);
       this.wbEnd[page] = t;
-      this.q.push(t, EV.WB_END, page);
+      if (this.fixedLatency) this.q.pushFifo(t, EV.WB_END, page);
+      else this.q.push(t, EV.WB_END, page);
     } else if (r === WRITE.WAIT) {
       this.waiters[page] |= WAITER.SYNC;
     }

@@ -450,12 +450,15 @@ export class PageCache {
 
   /**
    * A device write into page p (MODEL.md §3): mem++, no pte bit, no PG_dirty, no
-   * filesystem hook. Counts the incidents of where it lands.
+   * filesystem hook. Counts the incidents of where it lands, unless the device's mapping
+   * is an MMU-notifier mirror that went through page_mkwrite.
    */
-  dmaWrite(p: number): void {
+  dmaWrite(p: number, viaPageMkwrite = false): void {
     this.counters[M.dmaWrites]++;
     if (!this.attached[p]) this.counters[M.truncatedWhilePinned]++;
-    else {
+    else if (!viaPageMkwrite) {
+      // A device that refaulted through page_mkwrite since the last page_mkclean writes
+      // as a CPU store does: the filesystem knows, and stable writes made it wait.
       if (!this.dirty[p]) this.counters[M.writeToCleanPage]++;
       if (this.writeback[p] && !this.bounced[p]) this.counters[M.modifiedUnderWriteback]++;
     }
