@@ -2,7 +2,9 @@
  * Commands beyond run and policies register here, one import and one call each.
  */
 import type { Command } from "commander";
+import { registerSweep } from "./sweep.js";
 
 export function registerExtraCommands(_program: Command, _state: { code: number }): void {
   // check, sweep, merge, plot, report, notebook: added by their modules.
+  registerSweep(_program, _state);
 }

@@ -1,0 +1,114 @@
+/**
+ * `pinsim sweep CONFIG.json|PRESET [--out DIR] [--workers N] [--seeds N] [--shard I/N]`
+ * `pinsim merge DIR… --out DIR`
+ */
+import { availableParallelism } from "node:os";
+import { InvalidArgumentError, type Command } from "commander";
+import cliProgress from "cli-progress";
+import { ParamError } from "../../model/params.js";
+import { mergeResults, readSweepConfig, ResultsError, shardFromEnv, parseShard, sweep, type Shard, type SweepProgress } from "../../sweep/index.js";
+import { UsageError } from "../errors.js";
+
+function positiveInt(name: string, min: number) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+
+// Library errors become the CLI's one-line, exit-2 errors.
+function asUsage(e: unknown): never {
+  if (e instanceof ResultsError) throw new UsageError(e.message);
+  throw e;
+}
+
+function formatMs(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return "?";
+  const s = Math.round(ms / 1000);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
+}
+
+/** A bar with ETA on a terminal, a line every few seconds otherwise (logs, CI, Slurm). */
+function progressReporter(label: string): { update: (p: SweepProgress) => void; stop: () => void } {
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      { format: `${label} [{bar}] {percentage}% | {value}/{total} runs | {points} | ETA {eta_formatted}`, stream: process.stderr, etaBuffer: 200, hideCursor: true },
+      cliProgress.Presets.shades_classic,
+    );
+    let started = false;
+    return {
+      update: (p) => {
+        const points = `${p.pointsDone}/${p.pointsTotal} points${p.pointsResumed ? ` (${p.pointsResumed} resumed)` : ""}`;
+        if (!started) { bar.start(p.runsTotal, p.runsDone, { points }); started = true; }
+        else bar.update(p.runsDone, { points });
+      },
+      stop: () => { if (started) bar.stop(); },
+    };
+  }
+  let last = -Infinity;
+  return {
+    update: (p) => {
+      const now = Date.now();
+      const final = p.runsDone === p.runsTotal && p.pointsDone === p.pointsTotal;
+      if (last === Infinity || (!final && now - last < 5000)) return;
+      last = final ? Infinity : now;
+      const pct = p.runsTotal ? Math.floor((100 * p.runsDone) / p.runsTotal) : 100;
+      process.stderr.write(`${label}: ${p.runsDone}/${p.runsTotal} runs (${pct}%), ${p.pointsDone}/${p.pointsTotal} points` +
+        `${p.pointsResumed ? `, ${p.pointsResumed} resumed` : ""}, ${formatMs(p.elapsedMs)} elapsed, ETA ${formatMs(p.etaMs)}\n`);
+    },
+    stop: () => {},
+  };
+}
+
+export function registerSweep(program: Command, state: { code: number }): void {
+  program
+    .command("sweep")
+    .description("run a sweep (a config file or a preset of data/sweeps/) into a results directory; rerun to resume")
+    .argument("<config>", "CONFIG.json, or a preset name: default, false-positives, double-writeback, lost-data, kernel-eras")
+    .option("--out <dir>", "results directory (default data/results/<name>/, or data/results/<name>-shard-I-of-N/)")
+    .option("--workers <n>", "worker threads (default: the core count; 0 runs in the main thread)", positiveInt("--workers", 0))
+    .option("--seeds <n>", "replicates per point (overrides the config's seeds)", positiveInt("--seeds", 1))
+    .option("--shard <i/n>", "run shard I of N (0-based); default from SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX")
+    .option("--shard-count <n>", "number of shards with Kubernetes JOB_COMPLETION_INDEX (the Job's completions)", positiveInt("--shard-count", 1))
+    .option("--quiet", "no progress output")
+    .action(async (arg: string, opts: { out?: string; workers?: number; seeds?: number; shard?: string; shardCount?: number; quiet?: boolean }) => {
+      try {
+        const config = readSweepConfig(arg);
+        const shard: Shard | null = opts.shard !== undefined ? parseShard(opts.shard) : shardFromEnv(process.env, opts.shardCount);
+        const name = typeof config.name === "string" ? config.name : "";
+        if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name)) throw new ParamError("name", config.name, "1-100 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        const out = opts.out ?? `data/results/${name}${shard ? `-shard-${shard.index}-of-${shard.count}` : ""}`;
+        const workers = opts.workers ?? availableParallelism();
+        const label = `sweep ${name}${shard ? ` shard ${shard.index}/${shard.count}` : ""}`;
+        const reporter = opts.quiet ? null : progressReporter(label);
+        const t0 = performance.now();
+        let table;
+        try {
+          table = await sweep(config, { out, workers, seeds: opts.seeds, shard, onProgress: reporter?.update });
+        } finally {
+          reporter?.stop();
+        }
+        const runs = table.runs.length;
+        process.stdout.write(`${label}: ${table.summary.length} points, ${runs} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s with ${workers} worker${workers === 1 ? "" : "s"} -> ${out}/\n`);
+        state.code = 0;
+      } catch (e) {
+        asUsage(e);
+      }
+    });
+
+  program
+    .command("merge")
+    .description("combine the shard directories of one sweep into one results directory")
+    .argument("<dirs...>", "shard results directories")
+    .requiredOption("--out <dir>", "merged results directory")
+    .action((dirs: string[], opts: { out: string }) => {
+      try {
+        const table = mergeResults(dirs, opts.out);
+        process.stdout.write(`merged ${dirs.length} shard${dirs.length === 1 ? "" : "s"}: ${table.summary.length} points, ${table.runs.length} runs -> ${opts.out}/\n`);
+        state.code = 0;
+      } catch (e) {
+        asUsage(e);
+      }
+    });
+}

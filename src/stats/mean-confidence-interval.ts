@@ -1,0 +1,30 @@
+import { mean, sampleStandardDeviation } from "simple-statistics";
+import { studentTQuantile } from "./student-t-quantile.js";
+
+/**
+ * The mean of a sample with its two-sided [Student t confidence
+ * interval](https://en.wikipedia.org/wiki/Student%27s_t-distribution#Confidence_intervals)
+ * mean ± t_{(1+c)/2, n-1} · s / √n, as R's `t.test(x)$conf.int`. With fewer than two
+ * values the interval is unknown (null); with no spread it is the mean itself.
+ *
+ * @param values the sample, finite numbers
+ * @param confidence two-sided confidence level in (0, 1), default 0.95
+ * @returns {mean, lo, hi}
+ * @throws {RangeError} when the sample is empty or confidence is outside (0, 1)
+ * @example
+ * meanConfidenceInterval([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+ * // {mean: 5.5, lo: 3.3341..., hi: 7.6658...} (R: t.test(1:10)$conf.int)
+ */
+export function meanConfidenceInterval(
+  values: readonly number[],
+  confidence = 0.95,
+): { mean: number; lo: number | null; hi: number | null } {
+  if (values.length === 0) throw new RangeError("meanConfidenceInterval: empty sample");
+  if (!(confidence > 0 && confidence < 1)) throw new RangeError(`meanConfidenceInterval: confidence must be in (0, 1), got ${confidence}`);
+  const m = mean(values as number[]);
+  if (values.length < 2) return { mean: m, lo: null, hi: null };
+  const s = sampleStandardDeviation(values as number[]);
+  if (s === 0) return { mean: m, lo: m, hi: m };
+  const half = (studentTQuantile(1 - (1 - confidence) / 2, values.length - 1) * s) / Math.sqrt(values.length);
+  return { mean: m, lo: m - half, hi: m + half };
+}

@@ -1,0 +1,80 @@
+/**
+ * The cartesian grid of a sweep: axes expand in config order, the first axis outermost,
+ * so the grid (and every point's index, key and seeds) depends only on the config.
+ */
+import { ParamError, resolveParams, SYSCTL_ALIASES, type ParamsInput } from "../model/params.js";
+import { canonicalJson, deriveSeed } from "./hash.js";
+import type { Cell, SweepConfig } from "./types.js";
+
+/** One point of the grid. */
+export interface SweepPoint {
+  /** Position in grid order. */
+  index: number;
+  /** Canonical JSON of the axis values (sorted keys): stable across runs and machines. */
+  key: string;
+  /** Axis values in config order. */
+  axes: Record<string, Cell>;
+  /** base overridden by the axis values; the seed is added per run. */
+  params: Record<string, unknown>;
+}
+
+/** The values of one axis: a list as given, or a range expanded (12 significant digits). */
+export function expandAxis(axis: SweepConfig["axes"][string]): Cell[] {
+  if (Array.isArray(axis)) return axis as Cell[];
+  const { from, to, steps, scale = "linear" } = axis;
+  if (steps === 1) return [from];
+  const out: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const f = i / (steps - 1);
+    const v = scale === "log" ? Math.exp(Math.log(from) + f * (Math.log(to) - Math.log(from))) : from + f * (to - from);
+    // Round off float noise so 10^(log range) prints as a user would write it.
+    out.push(i === 0 ? from : i === steps - 1 ? to : Number(v.toPrecision(12)));
+  }
+  return out;
+}
+
+const ALIAS_OF: Record<string, string> = Object.fromEntries(
+  Object.entries(SYSCTL_ALIASES).flatMap(([alias, name]) => [[alias, name], [name, alias]]),
+);
+
+/**
+ * Expand a (parsed) config into its points, validating every point's parameters with
+ * resolveParams so that nothing runs unless every point is valid.
+ */
+export function expandGrid(config: SweepConfig): SweepPoint[] {
+  const names = Object.keys(config.axes);
+  const values = names.map((n) => expandAxis(config.axes[n]!));
+  const total = values.reduce((a, v) => a * v.length, 1);
+  if (total > 1_000_000) throw new ParamError("axes", `${total} points`, "at most 1000000 points per sweep");
+  const points: SweepPoint[] = [];
+  const idx = new Array<number>(names.length).fill(0);
+  for (let index = 0; index < total; index++) {
+    const axes: Record<string, Cell> = {};
+    names.forEach((n, j) => (axes[n] = values[j]![idx[j]!]!));
+    const params: Record<string, unknown> = { ...(config.base ?? {}) };
+    for (const n of names) {
+      // An axis overrides the base, whichever spelling (sysctl or seconds) the base used.
+      delete params[n];
+      if (ALIAS_OF[n]) delete params[ALIAS_OF[n]!];
+    }
+    Object.assign(params, axes);
+    try {
+      resolveParams(params as ParamsInput);
+    } catch (e) {
+      if (!(e instanceof ParamError)) throw e;
+      const where = e.field in axes ? `axes.${e.field}` : config.base && e.field in config.base ? `base.${e.field}` : e.field;
+      throw new ParamError(where, e.value, `${e.allowed}; at point ${canonicalJson(axes)}`);
+    }
+    points.push({ index, key: canonicalJson(axes), axes, params });
+    for (let j = names.length - 1; j >= 0; j--) {
+      if (++idx[j]! < values[j]!.length) break;
+      idx[j] = 0;
+    }
+  }
+  return points;
+}
+
+/** The seeds of a point's replicates 0..seeds-1. */
+export function pointSeeds(config: SweepConfig, point: SweepPoint): number[] {
+  return Array.from({ length: config.seeds }, (_, r) => deriveSeed(config.rootSeed, point.key, r));
+}

@@ -1,0 +1,30 @@
+/**
+ * `loadResults(dir)`: a results directory as a ResultsTable, validated.
+ */
+import { PACKAGE_VERSION } from "../version.js";
+import { ResultsError } from "./errors.js";
+import { buildManifest } from "./plan.js";
+import { isDirectory, readResultsDir, tables } from "./store.js";
+import type { ResultsTable } from "./types.js";
+
+/**
+ * Read the results of a sweep (or a shard, or a merge) from `dir`: the finished points
+ * the manifest lists, their runs and summary rows, every file checked against the others.
+ * Throws ResultsError, in one line, when the directory is missing, holds no results, was
+ * written by another major.minor version of pinsim, or has a corrupted file.
+ */
+export function loadResults(dir: string): ResultsTable {
+  if (!isDirectory(dir)) throw new ResultsError(`${dir}: no such results directory`);
+  const state = readResultsDir(dir);
+  if (!state) throw new ResultsError(`${dir}: no manifest.json, not a pinsim results directory (run pinsim sweep first)`);
+  const theirs = /^pinsim (\d+)\.(\d+)\./.exec(state.manifest.pinsim);
+  const ours = /^(\d+)\.(\d+)\./.exec(PACKAGE_VERSION);
+  if (!theirs || !ours || theirs[1] !== ours[1] || theirs[2] !== ours[2])
+    throw new ResultsError(`${dir}: written by ${state.manifest.pinsim}, this is pinsim ${PACKAGE_VERSION}: rerun the sweep`);
+  if (state.manifestDone.size === 0) throw new ResultsError(`${dir}: no finished points yet`);
+  const t = tables(state.plan, state.done, state.manifestDone);
+  const manifest = buildManifest(state.plan, state.manifestDone);
+  // Keep the provenance as recorded, not as this process would write it.
+  Object.assign(manifest, { pinsim: state.manifest.pinsim, git: state.manifest.git, node: state.manifest.node, prng: state.manifest.prng });
+  return { dir, manifest, runs: t.runs, summary: t.summary };
+}

@@ -1,0 +1,55 @@
+/**
+ * `mergeResults(dirs, out)`: combine the shards of one sweep into the directory an
+ * unsharded run would have written, byte for byte.
+ */
+import { ResultsError } from "./errors.js";
+import { makePlan } from "./plan.js";
+import { isDirectory, prepareDir, readResultsDir, removeStaleTemps, tables, writePoint, writeSnapshot, type DoneRows } from "./store.js";
+import { buildManifest } from "./plan.js";
+import type { ResultsTable } from "./types.js";
+
+/**
+ * Check that the directories hold complete, complementary shards of the same sweep (same
+ * config hash, same shard count, every shard once) and write the merged results to `out`.
+ * Throws ResultsError, in one line, writing nothing, when they do not.
+ */
+export function mergeResults(dirs: readonly string[], out: string): ResultsTable {
+  if (dirs.length === 0) throw new ResultsError("merge: no input directories");
+  const states = dirs.map((d) => {
+    if (!isDirectory(d)) throw new ResultsError(`merge: ${d}: no such results directory`);
+    const s = readResultsDir(d);
+    if (!s) throw new ResultsError(`merge: ${d}: no manifest.json, not a pinsim results directory`);
+    return { dir: d, ...s };
+  });
+  const first = states[0]!;
+  for (const s of states) {
+    if (s.manifest.configHash !== first.manifest.configHash)
+      throw new ResultsError(`merge: ${s.dir} holds config ${s.manifest.configHash.slice(0, 12)}…, ${first.dir} holds ${first.manifest.configHash.slice(0, 12)}…: not shards of one sweep`);
+    if (s.manifest.pinsim !== first.manifest.pinsim)
+      throw new ResultsError(`merge: ${s.dir} was written by ${s.manifest.pinsim}, ${first.dir} by ${first.manifest.pinsim}`);
+    const missing = s.plan.points.length - s.manifestDone.size;
+    if (missing > 0) throw new ResultsError(`merge: ${s.dir} is unfinished (${missing} of ${s.plan.points.length} points pending): rerun its shard first`);
+  }
+  const count = first.manifest.shard?.count ?? 1;
+  const seen = new Map<number, string>();
+  for (const s of states) {
+    const sh = s.manifest.shard ?? { index: 0, count: 1 };
+    if (sh.count !== count) throw new ResultsError(`merge: ${s.dir} is shard ${sh.index}/${sh.count}, ${first.dir} is of ${count} shards`);
+    if (seen.has(sh.index)) throw new ResultsError(`merge: ${s.dir} and ${seen.get(sh.index)} are both shard ${sh.index}/${count}`);
+    seen.set(sh.index, s.dir);
+  }
+  const absent = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
+  if (absent.length > 0) throw new ResultsError(`merge: shard${absent.length > 1 ? "s" : ""} ${absent.map((i) => `${i}/${count}`).join(", ")} missing`);
+
+  const plan = makePlan(first.manifest.config, null);
+  const done: DoneRows = new Map();
+  for (const s of states) for (const i of s.manifestDone) done.set(i, s.done.get(i)!);
+  const existing = readResultsDir(out, plan); // refuses another sweep in `out`
+  void existing;
+  prepareDir(out);
+  removeStaleTemps(out);
+  for (const p of plan.points) writePoint(out, p.index, p.key, done.get(p.index)!);
+  writeSnapshot(out, plan, done);
+  const t = tables(plan, done);
+  return { dir: out, manifest: buildManifest(plan, new Set(done.keys())), runs: t.runs, summary: t.summary };
+}

@@ -1,0 +1,73 @@
+/**
+ * A sweep plan: a validated config, its hash, its grid and the slice this process runs.
+ */
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { PRNG_NAME } from "../engine/random.js";
+import { METRIC_NAMES } from "../model/metrics.js";
+import { PACKAGE_VERSION } from "../version.js";
+import { parseSweepConfig } from "./config.js";
+import { expandGrid, pointSeeds, type SweepPoint } from "./grid.js";
+import { canonicalJson, sha256Hex } from "./hash.js";
+import { inShard, type Shard } from "./shard.js";
+import type { Manifest, SweepConfig } from "./types.js";
+
+export interface SweepPlan {
+  config: SweepConfig;
+  configHash: string;
+  axes: string[];
+  /** The whole grid. */
+  grid: SweepPoint[];
+  /** The points of this shard (the whole grid without one), in grid order. */
+  points: SweepPoint[];
+  shard: Shard | null;
+  seeds: Map<number, number[]>;
+}
+
+/** sha256 of the canonical JSON of a config. */
+export function configHash(config: SweepConfig): string {
+  return sha256Hex(canonicalJson(config));
+}
+
+/** Validate a config and expand its grid (throws ParamError on any bad field or point). */
+export function makePlan(input: unknown, shard: Shard | null = null): SweepPlan {
+  const config = parseSweepConfig(input);
+  const grid = expandGrid(config);
+  const points = grid.filter((p) => inShard(p.index, shard));
+  const seeds = new Map(points.map((p) => [p.index, pointSeeds(config, p)]));
+  return { config, configHash: configHash(config), axes: Object.keys(config.axes), grid, points, shard, seeds };
+}
+
+let gitCommit: string | null | undefined;
+
+/** HEAD of the package's git checkout, if it is one. */
+export function packageGitCommit(): string | null {
+  if (gitCommit !== undefined) return gitCommit;
+  try {
+    const root = fileURLToPath(new URL("../../", import.meta.url));
+    const out = execFileSync("git", ["rev-parse", "HEAD"], { cwd: root, stdio: ["ignore", "pipe", "ignore"], timeout: 5000 });
+    const text = out.toString().trim();
+    gitCommit = /^[0-9a-f]{40}$/.test(text) ? text : null;
+  } catch {
+    gitCommit = null;
+  }
+  return gitCommit;
+}
+
+/** The manifest of a plan with the given points done. No times or worker counts: it is part of the results. */
+export function buildManifest(plan: SweepPlan, done: ReadonlySet<number>): Manifest {
+  return {
+    name: plan.config.name,
+    config: plan.config,
+    configHash: plan.configHash,
+    rootSeed: plan.config.rootSeed,
+    prng: `${PRNG_NAME}; run seeds: sha256(root seed, point key, replicate) -> uint32`,
+    pinsim: `pinsim ${PACKAGE_VERSION}`,
+    git: packageGitCommit(),
+    node: process.version,
+    axes: plan.axes,
+    metrics: [...METRIC_NAMES],
+    shard: plan.shard ? { ...plan.shard } : null,
+    points: plan.points.map((p) => ({ key: p.key, axes: p.axes, status: done.has(p.index) ? "done" : "pending" })),
+  };
+}

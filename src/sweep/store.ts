@@ -1,0 +1,282 @@
+/**
+ * The results directory on disk (contract in types.ts). Every file is replaced by
+ * write-to-temp + rename, so after a SIGKILL at any moment each file is either its old
+ * or its new version. `.points/NNNNNN.json` holds each finished point's runs the moment
+ * it finishes (the journal resume reads); the four contract files are snapshots of the
+ * finished points in grid order, refreshed at most once a second and at the end.
+ */
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "csv-parse/sync";
+import { z } from "zod";
+import { METRIC_NAMES } from "../model/metrics.js";
+import { PACKAGE_VERSION } from "../version.js";
+import { ResultsError } from "./errors.js";
+import { canonicalJson } from "./hash.js";
+import { buildManifest, configHash, makePlan, type SweepPlan } from "./plan.js";
+import { cellText, renderCsv, renderJsonl, runColumns, summaryColumns, summaryRow } from "./table.js";
+import type { Cell, Manifest, Row } from "./types.js";
+
+export const FILES = { manifest: "manifest.json", runsCsv: "runs.csv", runsJsonl: "runs.jsonl", summary: "summary.csv", points: ".points" } as const;
+const TEMP = /^\..*\.tmp-\d+$/;
+
+/** Finished points: grid index -> run rows (replicate order). */
+export type DoneRows = Map<number, Row[]>;
+
+function errCode(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+}
+
+/** Replace a file atomically: write a temp file beside it, then rename over it. */
+export function writeAtomic(dir: string, name: string, text: string): void {
+  const tmp = join(dir, `.${name.replace(/\//g, "_")}.tmp-${process.pid}`);
+  writeFileSync(tmp, text);
+  renameSync(tmp, join(dir, name));
+}
+
+/** Create the directory (and .points) or fail with one line. */
+export function prepareDir(dir: string): void {
+  try {
+    mkdirSync(join(dir, FILES.points), { recursive: true });
+    // A probe proves we can create files here (mkdir succeeds on existing read-only dirs).
+    writeAtomic(dir, ".write-probe", "");
+    rmSync(join(dir, ".write-probe"));
+  } catch (e) {
+    throw new ResultsError(`output directory ${dir}: not writable (${errCode(e)})`);
+  }
+}
+
+/** Remove temp files a killed process left behind (only ours: `.NAME.tmp-PID`). */
+export function removeStaleTemps(dir: string): void {
+  for (const d of [dir, join(dir, FILES.points)]) {
+    let names: string[] = [];
+    try { names = readdirSync(d); } catch { continue; }
+    for (const n of names) if (TEMP.test(n)) rmSync(join(d, n), { force: true });
+  }
+}
+
+/** Record a finished point in the journal (before any snapshot includes it). */
+export function writePoint(dir: string, index: number, key: string, rows: Row[]): void {
+  writeAtomic(dir, `${FILES.points}/${pointFileName(index)}`, JSON.stringify({ index, key, rows }) + "\n");
+}
+
+function pointFileName(index: number): string {
+  return `${String(index).padStart(6, "0")}.json`;
+}
+
+/** The four contract files for the finished points, in grid order; the manifest last. */
+export function writeSnapshot(dir: string, plan: SweepPlan, done: DoneRows): void {
+  const t = tables(plan, done);
+  writeAtomic(dir, FILES.runsJsonl, renderJsonl(t.runColumns, t.runs));
+  writeAtomic(dir, FILES.runsCsv, renderCsv(t.runColumns, t.runs));
+  writeAtomic(dir, FILES.summary, renderCsv(t.summaryColumns, t.summary));
+  writeAtomic(dir, FILES.manifest, JSON.stringify(buildManifest(plan, new Set(done.keys())), null, 2) + "\n");
+}
+
+/** Rows of runs and summary for the finished points, in grid order. */
+export function tables(plan: SweepPlan, done: DoneRows, only?: ReadonlySet<number>) {
+  const runs: Row[] = [];
+  const summary: Row[] = [];
+  for (const p of plan.points) {
+    const rows = done.get(p.index);
+    if (!rows || (only && !only.has(p.index))) continue;
+    runs.push(...rows);
+    summary.push(summaryRow(p.axes, rows));
+  }
+  return { runColumns: runColumns(plan.axes), summaryColumns: summaryColumns(plan.axes), runs, summary };
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading and validating a results directory.
+
+const CELL = z.union([z.number(), z.string(), z.boolean(), z.null()]);
+const MANIFEST = z.object({
+  name: z.string(),
+  config: z.unknown(),
+  configHash: z.string(),
+  rootSeed: z.number(),
+  prng: z.string(),
+  pinsim: z.string(),
+  git: z.string().nullable(),
+  node: z.string(),
+  axes: z.array(z.string()),
+  metrics: z.array(z.string()),
+  shard: z.object({ index: z.number().int(), count: z.number().int() }).nullable(),
+  points: z.array(z.object({ key: z.string(), axes: z.record(z.string(), CELL), status: z.enum(["pending", "done"]) })),
+});
+const POINT_FILE = z.object({ index: z.number().int(), key: z.string(), rows: z.array(z.record(z.string(), CELL)) });
+
+export interface DirState {
+  manifest: Manifest;
+  plan: SweepPlan;
+  /** Every finished point found (journal and snapshot), validated. */
+  done: DoneRows;
+  /** The points the manifest lists as done. */
+  manifestDone: Set<number>;
+}
+
+function readText(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    // ENOTDIR: a path through a file is no results directory; prepareDir reports it.
+    if ((e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "ENOTDIR") return null;
+    throw new ResultsError(`${path}: cannot read (${errCode(e)})`);
+  }
+}
+
+function corrupted(path: string, why: string): ResultsError {
+  return new ResultsError(`${path}: corrupted (${why}); results left untouched: restore or delete the directory`);
+}
+
+/** Whether a directory holds any results file of ours. */
+export function hasResults(dir: string): boolean {
+  return [FILES.manifest, FILES.runsCsv, FILES.runsJsonl, FILES.summary].some((f) => readText(join(dir, f)) !== null) ||
+    (() => { try { return readdirSync(join(dir, FILES.points)).some((n) => n.endsWith(".json")); } catch { return false; } })();
+}
+
+/**
+ * Read and validate a results directory: null when it holds no manifest (and no results
+ * file). With `expect`, the directory must hold that very sweep (config hash, shard and
+ * pinsim version), else it is refused. Throws ResultsError, changing nothing.
+ */
+export function readResultsDir(dir: string, expect?: SweepPlan): DirState | null {
+  const mpath = join(dir, FILES.manifest);
+  const mtext = readText(mpath);
+  if (mtext === null) {
+    if (hasResults(dir)) throw corrupted(mpath, "missing while results files exist");
+    return null;
+  }
+  let raw: unknown;
+  try { raw = JSON.parse(mtext); } catch (e) { throw corrupted(mpath, `not valid JSON: ${(e as Error).message}`); }
+  const mp = MANIFEST.safeParse(raw);
+  if (!mp.success) throw corrupted(mpath, `not a pinsim manifest: ${mp.error.issues[0]?.path.join(".")} ${mp.error.issues[0]?.message}`);
+  const manifest = raw as Manifest;
+  if (expect) {
+    if (manifest.configHash !== expect.configHash)
+      throw new ResultsError(`output directory ${dir} holds sweep "${manifest.name}" with config hash ${manifest.configHash.slice(0, 12)}…, not this config (${expect.configHash.slice(0, 12)}…): use another --out or delete the directory`);
+    if (canonicalJson(manifest.shard) !== canonicalJson(expect.shard))
+      throw new ResultsError(`output directory ${dir} holds shard ${showShard(manifest.shard)} of this sweep, not shard ${showShard(expect.shard)}: use another --out`);
+    if (manifest.pinsim !== `pinsim ${PACKAGE_VERSION}`)
+      throw new ResultsError(`output directory ${dir} was written by ${manifest.pinsim}, this is pinsim ${PACKAGE_VERSION}: use another --out or delete the directory`);
+  }
+  let plan: SweepPlan;
+  try {
+    plan = expect ?? makePlan(manifest.config, manifest.shard);
+  } catch (e) {
+    throw corrupted(mpath, `its config is invalid: ${(e as Error).message}`);
+  }
+  if (configHash(plan.config) !== manifest.configHash) throw corrupted(mpath, "configHash does not match its config");
+  if (manifest.points.length !== plan.points.length || manifest.points.some((p, i) => p.key !== plan.points[i]!.key))
+    throw corrupted(mpath, "its points are not the grid of its config");
+  if (canonicalJson(manifest.axes) !== canonicalJson(plan.axes) || canonicalJson(manifest.metrics) !== canonicalJson(METRIC_NAMES))
+    throw corrupted(mpath, "axes or metrics differ from this pinsim's");
+
+  const byIndex = new Map(plan.points.map((p) => [p.index, p]));
+  const byKey = new Map(plan.points.map((p) => [p.key, p]));
+  const columns = runColumns(plan.axes);
+  const done: DoneRows = new Map();
+
+  // Check one point's rows against the plan: its axis values, replicates, seeds, metrics.
+  const checkRows = (path: string, index: number, rows: Row[]): void => {
+    const p = byIndex.get(index)!;
+    const seeds = plan.seeds.get(index)!;
+    if (rows.length !== seeds.length) throw corrupted(path, `point ${p.key} has ${rows.length} runs, expected ${seeds.length}`);
+    rows.forEach((r, rep) => {
+      if (canonicalJson(Object.keys(r)) !== canonicalJson(columns)) throw corrupted(path, `a run of point ${p.key} has other columns`);
+      for (const a of plan.axes) if (r[a] !== p.axes[a]) throw corrupted(path, `a run of point ${p.key} has ${a} = ${JSON.stringify(r[a])}`);
+      if (r.replicate !== rep || r.seed !== seeds[rep]) throw corrupted(path, `point ${p.key} replicate ${rep}: wrong replicate or seed`);
+      for (const m of METRIC_NAMES) if (r[m] !== null && typeof r[m] !== "number") throw corrupted(path, `point ${p.key}: ${m} is not a number`);
+    });
+  };
+
+  // The journal.
+  const pdir = join(dir, FILES.points);
+  let names: string[] = [];
+  try { names = readdirSync(pdir); } catch { names = []; }
+  for (const n of names.sort()) {
+    if (TEMP.test(n)) continue;
+    const path = join(pdir, n);
+    const m = /^(\d{6})\.json$/.exec(n);
+    if (!m) throw corrupted(path, "unexpected file in the journal");
+    let v: unknown;
+    try { v = JSON.parse(readFileSync(path, "utf8")); } catch (e) { throw corrupted(path, `not valid JSON: ${(e as Error).message}`); }
+    const pf = POINT_FILE.safeParse(v);
+    if (!pf.success) throw corrupted(path, "not a point record");
+    const { index, key, rows } = pf.data as { index: number; key: string; rows: Row[] };
+    const p = byIndex.get(index);
+    if (!p || p.key !== key || Number(m[1]) !== index) throw corrupted(path, "not a point of this sweep");
+    checkRows(path, index, rows);
+    done.set(index, rows);
+  }
+
+  // runs.jsonl: every complete point it holds must agree with the journal.
+  const jpath = join(dir, FILES.runsJsonl);
+  const jtext = readText(jpath);
+  const inJsonl = new Set<number>();
+  if (jtext !== null) {
+    const groups = new Map<number, Row[]>();
+    const lines = jtext.split("\n");
+    if (lines.pop() !== "") throw corrupted(jpath, "does not end with a newline");
+    lines.forEach((line, i) => {
+      let r: Row;
+      try { r = JSON.parse(line) as Row; } catch { throw corrupted(jpath, `line ${i + 1} is not valid JSON`); }
+      if (r === null || typeof r !== "object" || Array.isArray(r)) throw corrupted(jpath, `line ${i + 1} is not an object`);
+      const axes: Record<string, Cell> = {};
+      for (const a of plan.axes) axes[a] = r[a] as Cell;
+      const p = byKey.get(canonicalJson(axes));
+      if (!p) throw corrupted(jpath, `line ${i + 1} is not a point of this sweep`);
+      const g = groups.get(p.index) ?? [];
+      g.push(r);
+      groups.set(p.index, g);
+    });
+    for (const [index, rows] of groups) {
+      checkRows(jpath, index, rows);
+      const j = done.get(index);
+      if (j && JSON.stringify(j) !== JSON.stringify(rows)) throw corrupted(jpath, `point ${byIndex.get(index)!.key} differs from its journal record`);
+      done.set(index, rows);
+      inJsonl.add(index);
+    }
+    if (jtext !== renderJsonl(columns, tables(plan, done, inJsonl).runs)) throw corrupted(jpath, "rows out of grid order or not in canonical form");
+  }
+
+  // runs.csv and summary.csv must be exactly the rendering of the points they hold.
+  const checkCsv = (name: string, cols: string[], rowsOf: (only: Set<number>) => Row[]): void => {
+    const path = join(dir, name);
+    const text = readText(path);
+    if (text === null) return;
+    let records: string[][];
+    try { records = parse(text, { relax_column_count: false }) as string[][]; } catch (e) { throw corrupted(path, `not valid CSV: ${(e as Error).message.split("\n")[0]}`); }
+    if (records.length === 0 || canonicalJson(records[0]) !== canonicalJson(cols)) throw corrupted(path, "unexpected header");
+    const textKey = (cells: string[]) => JSON.stringify(plan.axes.map((_, i) => cells[i]));
+    const byText = new Map(plan.points.map((p) => [JSON.stringify(plan.axes.map((a) => cellText(p.axes[a]))), p.index]));
+    const held = new Set<number>();
+    for (const rec of records.slice(1)) {
+      const index = byText.get(textKey(rec));
+      if (index === undefined) throw corrupted(path, "a row is not a point of this sweep");
+      if (!done.has(index)) throw corrupted(path, `point ${byIndex.get(index)!.key} has no runs in the journal or runs.jsonl`);
+      held.add(index);
+    }
+    if (text !== renderCsv(cols, rowsOf(held))) throw corrupted(path, "its rows do not match the runs");
+  };
+  checkCsv(FILES.runsCsv, columns, (only) => tables(plan, done, only).runs);
+  checkCsv(FILES.summary, summaryColumns(plan.axes), (only) => tables(plan, done, only).summary);
+
+  const manifestDone = new Set<number>();
+  manifest.points.forEach((p, i) => {
+    if (p.status !== "done") return;
+    const index = plan.points[i]!.index;
+    if (!done.has(index)) throw corrupted(mpath, `point ${p.key} is marked done but has no runs`);
+    manifestDone.add(index);
+  });
+  return { manifest, plan, done, manifestDone };
+}
+
+function showShard(s: { index: number; count: number } | null): string {
+  return s ? `${s.index}/${s.count}` : "(whole grid)";
+}
+
+/** Whether a path exists and is a directory. */
+export function isDirectory(path: string): boolean {
+  try { return statSync(path).isDirectory(); } catch { return false; }
+}
