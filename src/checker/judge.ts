@@ -1,0 +1,186 @@
+/**
+ * Judging scenarios as tools/memory-model's judge script does: run every policy and
+ * variant a scenario names, compare each verdict with its `Result` lines, and report
+ * mismatches. Also the verdict table of every policy over the whole scenario set.
+ */
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import type { PolicyId } from "../policies/ids.js";
+import { POLICY_IDS } from "../policies/ids.js";
+import { checkConfig, type CheckOptions, type CheckResult, type WitnessStep } from "./explore.js";
+import { applyVariant, expectedVerdicts, parseScenario, ScenarioError, type Scenario } from "./scenario.js";
+import { FAILURE_ID, INCIDENTS, type IncidentName, type Judgement, type Verdict } from "./verdict.js";
+import { formatWitness, formatWitnessInline, TEXT_WIDTH, wrap } from "./witness.js";
+
+/** Read and parse one scenario file. @throws ScenarioError (file:line: what was expected). */
+export function loadScenario(path: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ScenarioError(path, 0, `a readable scenario file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  return parseScenario(text, path);
+}
+
+/** Every `*.scenario` in a directory, sorted by file name. */
+export function loadScenarioDir(dir: string): Scenario[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".scenario"))
+    .sort()
+    .map((f) => loadScenario(join(dir, f)));
+}
+
+/** One policy × variant of one scenario, checked and judged. */
+export interface ScenarioRun {
+  scenario: string;
+  policy: PolicyId;
+  variant: string;
+  result: CheckResult;
+  /** Expected verdicts that apply (empty for a policy the scenario does not name). */
+  expected: Partial<Record<IncidentName, Verdict>>;
+  mismatches: { incident: IncidentName; expected: Verdict; got: Judgement }[];
+}
+
+export interface RunOptions extends CheckOptions {
+  /** Only these policies (default: the scenario's `Policies`). */
+  policies?: readonly PolicyId[];
+  /** Only these variants (default: all the scenario declares, `base` first). */
+  variants?: readonly string[];
+}
+
+/** Check one scenario under each of its policies and variants. */
+export function runScenario(s: Scenario, options: RunOptions = {}): ScenarioRun[] {
+  const policies = options.policies ?? s.policies;
+  const variants = s.variants.filter((v) => !options.variants || options.variants.includes(v.name));
+  const runs: ScenarioRun[] = [];
+  for (const policy of policies) {
+    for (const v of variants) {
+      const { actors, knobs } = applyVariant(s, v);
+      const result = checkConfig({ policy, page: s.page, knobs, actors }, options);
+      const expected = expectedVerdicts(s, policy, v.name);
+      const mismatches = (Object.keys(expected) as IncidentName[])
+        .filter((k) => result.verdicts[k] !== expected[k])
+        .map((k) => ({ incident: k, expected: expected[k]!, got: result.verdicts[k] }));
+      runs.push({ scenario: s.name, policy, variant: v.name, result, expected, mismatches });
+    }
+  }
+  return runs;
+}
+
+/** The `--json` shape of a run. */
+export function runJson(r: ScenarioRun): {
+  scenario: string; policy: PolicyId; variant: string; states: number;
+  verdicts: Record<IncidentName, Judgement>; witnesses: Partial<Record<IncidentName, WitnessStep[]>>;
+  expected: Partial<Record<IncidentName, Verdict>>; ok: boolean;
+} {
+  return {
+    scenario: r.scenario, policy: r.policy, variant: r.variant, states: r.result.states,
+    verdicts: r.result.verdicts, witnesses: r.result.witnesses, expected: r.expected, ok: r.mismatches.length === 0,
+  };
+}
+
+/**
+ * One run as the judge prints it: a header line, the judged verdicts, and for each
+ * mismatch the witness (or, for a missing incident, a note that none was found).
+ */
+export function formatRun(r: ScenarioRun, showWitnesses = false): string {
+  const res = r.result;
+  const judged = Object.keys(r.expected).length > 0;
+  const status = !judged ? "(no expectation)" : r.mismatches.length ? "MISMATCH" : "Ok";
+  const out: string[] = [];
+  out.push(`${r.scenario} ${r.policy}/${r.variant}: ${status}`);
+  const facts = `${res.states} states, ${res.terminals} end states${res.boundHit ? ", BOUND HIT" : ""}${res.deadlocks ? `, ${res.deadlocks} DEADLOCKS` : ""}`;
+  out.push(`  ${facts}`);
+  const shown = judged ? (Object.keys(r.expected) as IncidentName[]) : INCIDENTS.filter((k) => res.verdicts[k] !== "Never");
+  const items = shown.map((k) => {
+    const bad = r.mismatches.find((m) => m.incident === k);
+    return bad ? `${k} ${bad.got} (expected ${bad.expected})` : `${k} ${res.verdicts[k]}`;
+  });
+  if (items.length) wrap(items.join(", "), TEXT_WIDTH - 2).forEach((l) => out.push("  " + l));
+  for (const k of showWitnesses ? shown : r.mismatches.map((m) => m.incident)) {
+    const w = res.witnesses[k];
+    if (!w) continue;
+    out.push(`  witness of ${k} (${FAILURE_ID[k]}), ${w.length} steps:`);
+    out.push(formatWitness(res.actors, w).trimEnd());
+  }
+  return out.join("\n") + "\n";
+}
+
+/** Judge runs: the text report and whether every judged verdict matched. */
+export function judge(runs: ScenarioRun[], showWitnesses = false): { text: string; ok: boolean } {
+  const judged = runs.filter((r) => Object.keys(r.expected).length > 0);
+  const bad = judged.filter((r) => r.mismatches.length > 0);
+  const text = runs.map((r) => formatRun(r, showWitnesses)).join("") +
+    `\n${judged.length} judged, ${judged.length - bad.length} ok, ${bad.length} mismatched` +
+    (runs.length > judged.length ? `, ${runs.length - judged.length} without expectation` : "") + "\n";
+  return { text, ok: bad.length === 0 };
+}
+
+/** A cell of the verdict table: what one policy can reach over the whole scenario set. */
+export interface TableCell {
+  /** `Sometimes` or `Always` somewhere; `Never` everywhere; Unknown if a bound was hit and nothing reached it. */
+  verdict: "reached" | "Never" | "Unknown (bound hit)";
+  /** Shortest witness over the scenario set, and where it was found. */
+  witness?: { scenario: string; variant: string; actors: CheckResult["actors"]; steps: WitnessStep[] };
+}
+
+export type VerdictTable = Record<PolicyId, Record<IncidentName, TableCell>>;
+
+/** Run every scenario and variant under every policy and fold the verdicts per policy. */
+export function verdictTable(scenarios: Scenario[], options: CheckOptions = {}): VerdictTable {
+  const table = {} as VerdictTable;
+  for (const policy of POLICY_IDS) {
+    const row = {} as Record<IncidentName, TableCell>;
+    for (const k of INCIDENTS) row[k] = { verdict: "Never" };
+    for (const s of scenarios) {
+      for (const run of runScenario(s, { ...options, policies: [policy] })) {
+        for (const k of INCIDENTS) {
+          const v = run.result.verdicts[k], cell = row[k];
+          const w = run.result.witnesses[k];
+          if (w && (!cell.witness || w.length < cell.witness.steps.length)) {
+            cell.verdict = "reached";
+            cell.witness = { scenario: s.name, variant: run.variant, actors: run.result.actors, steps: w };
+          } else if (v.startsWith("Unknown") && cell.verdict === "Never") cell.verdict = "Unknown (bound hit)";
+        }
+      }
+    }
+    table[policy] = row;
+  }
+  return table;
+}
+
+/**
+ * The table as text: a matrix of policies × failure modes (`x` reached, `-` never, `?`
+ * unknown), then each policy's shortest witness for each incident it reaches.
+ */
+export function formatVerdictTable(table: VerdictTable, witnesses = true): string {
+  const ids = INCIDENTS.map((k) => FAILURE_ID[k]);
+  const w = Math.max(...POLICY_IDS.map((p) => p.length));
+  const out: string[] = [];
+  out.push(`${"policy".padEnd(w)} ${ids.map((i) => i.padStart(4)).join("")}`);
+  for (const p of POLICY_IDS) {
+    const cells = INCIDENTS.map((k) => {
+      const v = table[p][k].verdict;
+      return (v === "reached" ? "x" : v === "Never" ? "-" : "?").padStart(4);
+    });
+    out.push(`${p.padEnd(w)} ${cells.join("")}`);
+  }
+  out.push("");
+  out.push("x reached in some scenario, - never, ? unknown (bound hit).");
+  wrap(INCIDENTS.map((k) => `${FAILURE_ID[k]} ${k}`).join(", "), TEXT_WIDTH).forEach((l) => out.push(l));
+  if (witnesses) {
+    for (const p of POLICY_IDS) {
+      out.push("");
+      out.push(`== ${p}`);
+      const reached = INCIDENTS.filter((k) => table[p][k].witness);
+      if (!reached.length) out.push("  no incident reached");
+      for (const k of reached) {
+        const c = table[p][k].witness!;
+        out.push(`  ${FAILURE_ID[k]} ${k}: ${c.scenario}/${c.variant}, ${c.steps.length} steps`);
+        out.push(formatWitnessInline(c.steps).trimEnd());
+      }
+    }
+  }
+  return out.join("\n") + "\n";
+}

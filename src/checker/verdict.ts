@@ -1,0 +1,59 @@
+/**
+ * What the checker judges: the incidents of MODEL.md §5 that are events (not costs or
+ * maxima), with the failure-mode ids of kernel-notes §3, and the three litmus verdicts.
+ */
+import { M, type MetricName } from "../model/metrics.js";
+
+/** Incidents the checker decides, in the order of kernel-notes §3. */
+export const INCIDENTS = [
+  "dirtyWithoutBuffers",
+  "bufferlessWriteback",
+  "writeToCleanPage",
+  "lostData",
+  "truncatedWhilePinned",
+  "modifiedUnderWriteback",
+  "doubleWritebacks",
+  "falsePositives",
+  "falseNegatives",
+  "refusedPins",
+  "keptDirty",
+] as const satisfies readonly MetricName[];
+
+export type IncidentName = (typeof INCIDENTS)[number];
+
+/** kernel-notes §3 failure-mode id of each incident (keptDirty stands for F10, starvation). */
+export const FAILURE_ID: Record<IncidentName, string> = {
+  dirtyWithoutBuffers: "F1",
+  bufferlessWriteback: "F1b",
+  writeToCleanPage: "F2",
+  lostData: "F3",
+  truncatedWhilePinned: "F3t",
+  modifiedUnderWriteback: "F4",
+  doubleWritebacks: "F5",
+  falsePositives: "F6",
+  falseNegatives: "F7",
+  refusedPins: "F9",
+  keptDirty: "F10",
+};
+
+/** Index into PageCache.counters of each incident, in INCIDENTS order. */
+export const INCIDENT_METRIC: readonly number[] = INCIDENTS.map((n) => M[n]);
+
+/** tools/memory-model's verdicts: in no, some, or every terminal execution. */
+export const VERDICTS = ["Never", "Sometimes", "Always"] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/** What the checker reports: a verdict, or Unknown when the state bound cut the search short. */
+export type Judgement = Verdict | "Unknown (bound hit)";
+
+/** Bit mask of the incidents whose counters are non-zero. */
+export function incidentMask(counters: Float64Array): number {
+  let mask = 0;
+  for (let i = 0; i < INCIDENT_METRIC.length; i++) if (counters[INCIDENT_METRIC[i]] > 0) mask |= 1 << i;
+  return mask;
+}
+
+/** Incident names of a mask, in INCIDENTS order. */
+export function maskNames(mask: number): IncidentName[] {
+  return INCIDENTS.filter((_, i) => mask & (1 << i));
+}

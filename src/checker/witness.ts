@@ -1,0 +1,65 @@
+/**
+ * Witnesses as text for email: numbered steps, one column per actor, at most 72 columns.
+ */
+import type { CheckResult, WitnessStep } from "./explore.js";
+import { FAILURE_ID } from "./verdict.js";
+
+export const TEXT_WIDTH = 72;
+
+/** Word-wrap `s` into lines of at most `w` characters (hard-cutting longer words). */
+export function wrap(s: string, w: number): string[] {
+  const out: string[] = [];
+  let line = "";
+  for (let word of s.split(" ")) {
+    while (word.length > w) {
+      if (line) out.push(line), (line = "");
+      out.push(word.slice(0, w));
+      word = word.slice(w);
+    }
+    if (!line) line = word;
+    else if (line.length + 1 + word.length <= w) line += " " + word;
+    else out.push(line), (line = word);
+  }
+  if (line || out.length === 0) out.push(line);
+  return out;
+}
+
+function mark(step: WitnessStep): string {
+  return step.incidents.length ? `${step.step} !${step.incidents.map((i) => FAILURE_ID[i]).join(",")}` : step.step;
+}
+
+/**
+ * The witness as a table: a row per step, its text in the column of the actor that ran
+ * it; the final sync spans the row. `!F2` marks the step where an incident first happened.
+ */
+export function formatWitness(actors: CheckResult["actors"], steps: WitnessStep[]): string {
+  const n = actors.length;
+  const num = 4; // "12. "
+  const gap = 2;
+  const w = Math.floor((TEXT_WIDTH - num - gap * (n - 1)) / n);
+  const col = new Map(actors.map((a, i) => [a.name, i]));
+  const lines: string[] = [];
+  const row = (cells: string[]): string => cells.map((c, i) => (i < n - 1 ? c.padEnd(w + gap) : c)).join("").trimEnd();
+  lines.push(" ".repeat(num) + row(actors.map((a) => wrap(a.title, w)[0])));
+  lines.push(" ".repeat(num) + row(actors.map(() => "-".repeat(Math.min(w, 16)))));
+  for (const s of steps) {
+    const label = `${s.n}.`.padEnd(num);
+    const i = col.get(s.actor);
+    if (i === undefined) {
+      wrap(mark(s), TEXT_WIDTH - num).forEach((t, k) => lines.push((k === 0 ? label : " ".repeat(num)) + t));
+      continue;
+    }
+    wrap(mark(s), w).forEach((t, k) => {
+      const cells = actors.map(() => "");
+      cells[i] = t;
+      lines.push((k === 0 ? label : " ".repeat(num)) + row(cells));
+    });
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** A witness on one line per ~72 columns: `P0 follow_page_pte: grab · P1 lock_page · …`. */
+export function formatWitnessInline(steps: WitnessStep[], indent = 4): string {
+  const text = steps.map((s) => `${s.n} ${s.actor === "sync" ? "" : s.actor + " "}${mark(s)}`).join(" · ");
+  return wrap(text, TEXT_WIDTH - indent).map((l) => " ".repeat(indent) + l).join("\n") + "\n";
+}
