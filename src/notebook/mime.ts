@@ -1,0 +1,197 @@
+/**
+ * Displayable values: each exposes `[Symbol.for("Jupyter.display")]()` returning a MIME
+ * bundle, the protocol other JavaScript kernels (IJavascript, Deno) render, and which
+ * `show()` sends to tslab.
+ */
+import { createRequire } from "node:module";
+import { inspect } from "node:util";
+import { METRICS, type RunResult } from "../model/metrics.js";
+import type { MimeBundle } from "./kernel.js";
+
+export const JUPYTER_DISPLAY: unique symbol = Symbol.for("Jupyter.display") as never;
+
+/** Anything with a MIME bundle. */
+export interface Displayable {
+  [JUPYTER_DISPLAY](): MimeBundle;
+}
+
+export function isDisplayable(x: unknown): x is Displayable {
+  return typeof x === "object" && x !== null && typeof (x as Partial<Displayable>)[JUPYTER_DISPLAY] === "function";
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+}
+
+/** Add the SVG namespace Plot's outerHTML lacks (resvg and image/svg+xml viewers need it). */
+export function withXmlns(svg: string): string {
+  return /^<svg\b[^>]*\sxmlns=/.test(svg) ? svg : svg.replace(/^<svg\b/, '<svg xmlns="http://www.w3.org/2000/svg"');
+}
+
+const require = createRequire(import.meta.url);
+
+/** SVG → PNG with resvg and the bundled DejaVu Sans (no system fonts needed). */
+export function svgToPngBytes(svg: string, scale = 2): Uint8Array {
+  // Loaded on first use: the native module is not needed to display SVG.
+  const { Resvg } = require("@resvg/resvg-js") as typeof import("@resvg/resvg-js");
+  let fontFiles: string[] = [];
+  try {
+    fontFiles = [require.resolve("dejavu-fonts-ttf/ttf/DejaVuSans.ttf"), require.resolve("dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf")];
+  } catch {
+    // fall back to system fonts
+  }
+  const r = new Resvg(withXmlns(svg), {
+    background: "white",
+    fitTo: { mode: "zoom", value: scale },
+    font: { fontFiles, loadSystemFonts: fontFiles.length === 0, defaultFontFamily: "DejaVu Sans", sansSerifFamily: "DejaVu Sans" },
+  });
+  return r.render().asPng();
+}
+
+/** A PNG image (from a figure, on request). */
+export class PngImage implements Displayable {
+  constructor(readonly bytes: Uint8Array, readonly alt = "figure") {}
+  [inspect.custom](): string {
+    return `<PNG ${this.alt}, ${this.bytes.length} bytes>`;
+  }
+  [JUPYTER_DISPLAY](): MimeBundle {
+    return { "image/png": Buffer.from(this.bytes).toString("base64"), "text/plain": `<PNG ${this.alt}, ${this.bytes.length} bytes>` };
+  }
+}
+
+/** A figure as an SVG string: displayed inline as image/svg+xml, PNG on request. */
+export class SvgFigure implements Displayable {
+  readonly svg: string;
+  constructor(svg: string, readonly title = "figure") {
+    this.svg = withXmlns(svg.trim());
+  }
+  /** The figure as PNG bytes (resvg, DejaVu Sans), `scale` times its SVG size. */
+  pngBytes(scale = 2): Uint8Array {
+    return svgToPngBytes(this.svg, scale);
+  }
+  /** The figure as a displayable PNG. */
+  png(scale = 2): PngImage {
+    return new PngImage(this.pngBytes(scale), this.title);
+  }
+  toString(): string {
+    return this.svg;
+  }
+  // What tslab prints when a figure is a cell's last expression: short, not the whole SVG.
+  [inspect.custom](): string {
+    return `<figure: ${this.title}; show() it>`;
+  }
+  [JUPYTER_DISPLAY](): MimeBundle {
+    return { "image/svg+xml": this.svg, "text/plain": `<figure: ${this.title}>` };
+  }
+}
+
+export type DataTableCell = string | number | boolean | null | undefined;
+
+export interface DataTableOptions {
+  /** Columns in order; default: the keys of the first row. */
+  columns?: string[];
+  caption?: string;
+  /** Digits after the point for non-integers. Default 3. */
+  digits?: number;
+  /** Rows shown; the rest are counted. Default 50. */
+  maxRows?: number;
+}
+
+function formatCell(v: DataTableCell, digits: number): string {
+  if (v === null || v === undefined) return "–";
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : v.toFixed(digits);
+  return String(v);
+}
+
+/** Rows of records as an HTML table with a plain-text fallback. */
+export class DataTable implements Displayable {
+  readonly columns: string[];
+  constructor(readonly rows: readonly Record<string, DataTableCell>[], readonly options: DataTableOptions = {}) {
+    this.columns = options.columns ?? Object.keys(rows[0] ?? {});
+  }
+  private shown(): { cells: string[][]; more: number } {
+    const max = this.options.maxRows ?? 50;
+    const digits = this.options.digits ?? 3;
+    const cells = this.rows.slice(0, max).map((r) => this.columns.map((c) => formatCell(r[c], digits)));
+    return { cells, more: Math.max(0, this.rows.length - max) };
+  }
+  html(): string {
+    const { cells, more } = this.shown();
+    const num = this.columns.map((c) => this.rows.every((r) => typeof r[c] === "number" || r[c] === null || r[c] === undefined));
+    const head = this.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("");
+    const body = cells.map((row) => "<tr>" + row.map((v, i) => `<td style="text-align:${num[i] ? "right" : "left"}">${escapeHtml(v)}</td>`).join("") + "</tr>").join("\n");
+    const caption = this.options.caption ? `<caption>${escapeHtml(this.options.caption)}</caption>` : "";
+    const tail = more ? `<p>… ${more} more rows</p>` : "";
+    return `<table>${caption}<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table>${tail}`;
+  }
+  text(): string {
+    const { cells, more } = this.shown();
+    const w = this.columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
+    const line = (r: string[]) => r.map((v, i) => v.padEnd(w[i]!)).join("  ").trimEnd();
+    const out = [line(this.columns), line(w.map((n) => "-".repeat(n))), ...cells.map(line)];
+    if (this.options.caption) out.unshift(this.options.caption);
+    if (more) out.push(`… ${more} more rows`);
+    return out.join("\n");
+  }
+  toString(): string {
+    return this.text();
+  }
+  [inspect.custom](): string {
+    return this.text();
+  }
+  [JUPYTER_DISPLAY](): MimeBundle {
+    return { "text/html": this.html(), "text/plain": this.text() };
+  }
+}
+
+/** The parameters shown above a run's metrics (all of them are in result.params). */
+const RUN_PARAMS = ["policy", "seed", "duration", "pinDuration", "pinners", "pagesPerPin", "dmaWriteRate", "writebackInterval", "dirtyExpire", "shareCount"] as const;
+
+/** A RunResult shown as its key parameters and every metric with its meaning. */
+export class RunView implements Displayable {
+  constructor(readonly result: RunResult) {}
+  /** One row per metric: name, value, group, meaning. */
+  metricRows(): Record<string, DataTableCell>[] {
+    return METRICS.map((m) => ({
+      metric: m.name,
+      value: this.result.metrics[m.name],
+      group: m.group,
+      meaning: m.description,
+    }));
+  }
+  summary(): string {
+    const p = this.result.params as unknown as Record<string, unknown>;
+    return RUN_PARAMS.map((k) => `${k}=${JSON.stringify(p[k])}`).join(", ") + `; ${this.result.events} events`;
+  }
+  private table(): DataTable {
+    return new DataTable(this.metricRows(), { columns: ["metric", "value", "group", "meaning"], caption: this.summary(), digits: 2, maxRows: 100 });
+  }
+  toString(): string {
+    return `${this.result.pinsim}, ${this.result.prng}\n${this.table().text()}`;
+  }
+  [inspect.custom](): string {
+    return this.toString();
+  }
+  [JUPYTER_DISPLAY](): MimeBundle {
+    return {
+      "text/html": `<div><small>${escapeHtml(this.result.pinsim)}, ${escapeHtml(this.result.prng)}</small>${this.table().html()}</div>`,
+      "text/plain": this.toString(),
+    };
+  }
+}
+
+/** Markdown (with a plain-text fallback). */
+export class Markdown implements Displayable {
+  constructor(readonly text: string) {}
+  [JUPYTER_DISPLAY](): MimeBundle {
+    return { "text/markdown": this.text, "text/plain": this.text };
+  }
+}
+
+/** HTML (with a plain-text fallback). */
+export class Html implements Displayable {
+  constructor(readonly html: string, readonly plain = "") {}
+  [JUPYTER_DISPLAY](): MimeBundle {
+    return { "text/html": this.html, "text/plain": this.plain || this.html.replace(/<[^>]*>/g, "") };
+  }
+}

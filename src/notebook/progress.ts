@@ -1,0 +1,96 @@
+/**
+ * A live-updating progress display for long computations (sweeps): one display entry in
+ * the cell, overwritten in place (update_display_data, as `tslab.newDisplay()` does).
+ * Outside a kernel it writes a line to stderr at most every few seconds.
+ */
+import { emitBundle, newDisplayId } from "./kernel.js";
+import { escapeHtml } from "./mime.js";
+
+/** What a progress callback may receive: counts, or an object with counts. */
+export type ProgressEvent =
+  | { done?: number; total?: number; runsDone?: number; runsTotal?: number; detail?: string; [key: string]: unknown }
+  | number;
+
+export interface ProgressDisplay {
+  /** Report `done` of `total` (total may be given once). */
+  update(done: number, total?: number, detail?: string): void;
+  /** Mark finished, with an optional closing line. */
+  finish(detail?: string): void;
+  /** A callback to pass as `onProgress`: (done, total), {done, total}, or sweep()'s {runsDone, runsTotal}. */
+  onProgress: (event: ProgressEvent, total?: number) => void;
+}
+
+export interface ProgressOptions {
+  /** Shown before the bar. */
+  label?: string;
+  total?: number;
+  /** Minimum milliseconds between two updates (the last one is always shown). Default 200. */
+  intervalMs?: number;
+  /** Clock for tests. Default performance.now. */
+  now?: () => number;
+  /** Where text goes outside a kernel. Default stderr. */
+  write?: (line: string) => void;
+}
+
+function bar(fraction: number, width = 30): string {
+  const n = Math.round(Math.max(0, Math.min(1, fraction)) * width);
+  return "█".repeat(n) + "░".repeat(width - n);
+}
+
+/** Start a progress display in the current cell. */
+export function progressDisplay(options: ProgressOptions = {}): ProgressDisplay {
+  const label = options.label ?? "progress";
+  const now = options.now ?? (() => performance.now());
+  const interval = options.intervalMs ?? 200;
+  const write = options.write ?? ((s: string) => void process.stderr.write(s + "\n"));
+  const id = newDisplayId();
+  const t0 = now();
+  let total = options.total ?? 0;
+  let last = -Infinity;
+  let lastText = -Infinity;
+  let shown = false;
+  let finished = false;
+
+  const render = (done: number, detail: string | undefined, final: boolean) => {
+    const secs = (now() - t0) / 1000;
+    const frac = total > 0 ? done / total : 0;
+    const eta = done > 0 && total > done ? ` · ~${Math.ceil((secs / done) * (total - done))} s left` : "";
+    const text = `${label}: ${done}${total ? `/${total}` : ""} ${total ? bar(frac) : ""} ${secs.toFixed(1)} s${final ? "" : eta}${detail ? ` · ${detail}` : ""}`;
+    const pct = total ? Math.round(frac * 100) : 0;
+    const html =
+      `<div style="font-family:monospace"><b>${escapeHtml(label)}</b> ` +
+      (total ? `<progress value="${done}" max="${total}" style="width:20em"></progress> ${pct}% ` : "") +
+      `${done}${total ? `/${total}` : ""} · ${secs.toFixed(1)} s${final ? "" : escapeHtml(eta)}${detail ? ` · ${escapeHtml(detail)}` : ""}</div>`;
+    const sent = emitBundle({ "text/html": html, "text/plain": text }, { displayId: id, update: shown });
+    if (sent) shown = true;
+    else if (final || now() - lastText >= 2000) {
+      lastText = now();
+      write(text);
+    }
+  };
+
+  const update = (done: number, t?: number, detail?: string) => {
+    if (finished) return;
+    if (t !== undefined) total = t;
+    const complete = total > 0 && done >= total;
+    if (!complete && now() - last < interval) return;
+    last = now();
+    render(done, detail, complete);
+    if (complete) finished = true;
+  };
+
+  return {
+    update,
+    finish(detail?: string) {
+      if (finished) return;
+      finished = true;
+      render(total, detail ?? "done", true);
+    },
+    onProgress(event: ProgressEvent, t?: number) {
+      if (typeof event === "number") return update(event, t);
+      const done = event.done ?? event.runsDone ?? 0;
+      const tot = event.total ?? event.runsTotal;
+      update(done, typeof tot === "number" ? tot : undefined, typeof event.detail === "string" ? event.detail : undefined);
+    },
+  };
+}

@@ -1,0 +1,204 @@
+/**
+ * Headless notebook runs: inject parameters (papermill's convention), execute through
+ * nbclient with the project's tslab kernelspec, save the executed copy even on failure,
+ * and report the failing cell's real TypeScript error.
+ *
+ * The executor is scripts/run-notebook.py run by a Python that has nbclient (Debian's
+ * /usr/bin/python3 with python3-nbclient, or a conda env); Node starts it and pipes the
+ * parameterised notebook on stdin, so the notebook file itself is never written.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, delimiter, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { readNotebook, outputMimeTypes, parseNotebook, type Notebook } from "./ipynb.js";
+import { injectParameters } from "./parameters.js";
+
+/** The project root: src/notebook/ and dist/notebook/ both sit two levels below it. */
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** Directory holding the project's kernelspecs (kernels/tslab/kernel.json); goes on JUPYTER_PATH. */
+export const JUPYTER_DIR = join(PROJECT_ROOT, "jupyter");
+export const NOTEBOOKS_DIR = join(PROJECT_ROOT, "notebooks");
+export const RUNNER_SCRIPT = join(PROJECT_ROOT, "scripts", "run-notebook.py");
+
+/** Jupyter cannot run here (no Python with nbclient): says what to install. */
+export class NotebookEnvironmentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NotebookEnvironmentError";
+  }
+}
+
+export interface RunNotebookOptions {
+  /** `-p key=value` text, converted to each parameter's type. */
+  parameterText?: Record<string, string>;
+  /** Parameter values, checked against each parameter's type. */
+  parameters?: Record<string, unknown>;
+  /** Where to save the executed notebook. Default: NAME.out.ipynb beside the notebook. */
+  out?: string;
+  /** Seconds one cell may run. Default 600. */
+  timeout?: number;
+  /** Seconds the kernel may take to start. Default 60 (nbclient's). */
+  startupTimeout?: number;
+  /** Python with nbclient. Default: findPython(). */
+  python?: string;
+  /** Called with the runner's stderr as it arrives (kernel noise included). */
+  onStderr?: (text: string) => void;
+}
+
+export interface NotebookRunResult {
+  ok: boolean;
+  /** The executed notebook's path (written even when a cell failed). */
+  out: string;
+  /** Whether this run wrote `out` (false only if the runner itself crashed). */
+  saved: boolean;
+  /** The failing cell and its error text as the kernel reported it, or null. */
+  error: string | null;
+  /** The overrides as injected. */
+  parameters: Record<string, unknown>;
+  /** Wall seconds of the whole run, kernel start included. */
+  seconds: number;
+  /** Seconds until the kernel answered, or null if it never did. */
+  kernelStart: number | null;
+  cells: { index: number; seconds: number }[];
+  /** Output MIME types of the executed notebook with counts. */
+  mimeTypes: Record<string, number>;
+  /** Everything the runner and kernel wrote on stderr. */
+  stderr: string;
+}
+
+/** Default output path: notebooks/01-tour.ipynb → notebooks/01-tour.out.ipynb. */
+export function defaultOutPath(notebook: string): string {
+  return join(dirname(notebook), basename(notebook).replace(/(\.out)?\.ipynb$/, "") + ".out.ipynb");
+}
+
+/** The notebooks shipped in notebooks/, sorted (NN-name.ipynb). */
+export function listNotebooks(dir = NOTEBOOKS_DIR): string[] {
+  return readNotebookDir(dir).map((f) => join(dir, f));
+}
+
+function readNotebookDir(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((f) => /^\d\d-.*\.ipynb$/.test(f) && !f.endsWith(".out.ipynb")).sort();
+  } catch {
+    return [];
+  }
+}
+
+
+/**
+ * A notebook given by path, file name or name without extension or number prefix
+ * (`notebooks/01-tour.ipynb`, `01-tour`, `tour`, `01`): the path of an existing file, or null.
+ */
+export function resolveNotebook(name: string, dir = NOTEBOOKS_DIR): string | null {
+  if (existsSync(name) && name.endsWith(".ipynb")) return resolve(name);
+  const files = readNotebookDir(dir);
+  const bare = basename(name).replace(/\.ipynb$/, "");
+  const hit = files.find((f) => f === bare + ".ipynb")
+    ?? files.find((f) => f.replace(/\.ipynb$/, "").replace(/^\d\d-/, "") === bare)
+    ?? files.find((f) => f.startsWith(bare + "-"));
+  return hit ? join(dir, hit) : null;
+}
+
+const pythonCache = new Map<string, boolean>();
+
+function hasNbclient(python: string): boolean {
+  let ok = pythonCache.get(python);
+  if (ok === undefined) {
+    const r = spawnSync(python, ["-c", "import nbclient, nbformat, jupyter_client"], { stdio: "ignore", timeout: 30_000 });
+    ok = r.status === 0;
+    pythonCache.set(python, ok);
+  }
+  return ok;
+}
+
+/**
+ * A Python that can import nbclient: $PINSIM_PYTHON, else /usr/bin/python3 (Debian's
+ * python3-nbclient), else `python3` on PATH (a conda env); null if none can.
+ */
+export function findPython(): string | null {
+  const candidates = [process.env.PINSIM_PYTHON, "/usr/bin/python3", "python3"].filter((p): p is string => !!p);
+  return candidates.find(hasNbclient) ?? null;
+}
+
+/** What to run to get a Python with nbclient, for error messages. */
+export const SETUP_HINT =
+  "run `npm run notebooks:setup` (Debian/Ubuntu: apt-get install jupyter-nbconvert jupyter-client python3-nbclient; " +
+  "conda: conda env create -f environment.yml && conda activate pinsim), or set PINSIM_PYTHON to a Python with nbclient";
+
+/** The environment for Jupyter: the project's kernelspecs first on JUPYTER_PATH. */
+export function jupyterEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const rest = base.JUPYTER_PATH ? delimiter + base.JUPYTER_PATH : "";
+  return { ...base, JUPYTER_PATH: JUPYTER_DIR + rest };
+}
+
+/**
+ * Validate the parameters and prepare the notebook to execute, without running it. Throws
+ * NotebookInputError on a missing file, a notebook without a `parameters` cell (when
+ * parameters are given), an unknown parameter or a value of the wrong type.
+ */
+export function prepareNotebook(path: string, options: Pick<RunNotebookOptions, "parameterText" | "parameters"> = {}): {
+  notebook: Notebook;
+  values: Record<string, unknown>;
+} {
+  const nb = readNotebook(path);
+  const text = options.parameterText ?? {};
+  const given = options.parameters ?? {};
+  if (Object.keys(text).length === 0 && Object.keys(given).length === 0) return { notebook: nb, values: {} };
+  const where = basename(path);
+  const a = injectParameters(nb, text, { fromText: true, where });
+  const b = injectParameters(nb, given, { fromText: false, where });
+  const values = { ...b.values, ...a.values };
+  return { ...injectParameters(nb, values, { fromText: false, where }), values };
+}
+
+/**
+ * Execute a notebook headlessly. Bad input throws NotebookInputError before anything
+ * runs; a missing Jupyter throws NotebookEnvironmentError. A failing cell resolves with
+ * `ok: false` and its error text; the executed copy is saved either way.
+ */
+export async function runNotebook(path: string, options: RunNotebookOptions = {}): Promise<NotebookRunResult> {
+  const { notebook, values } = prepareNotebook(path, options);
+  const python = options.python ?? findPython();
+  if (!python || !hasNbclient(python)) throw new NotebookEnvironmentError(`cannot run notebooks: no Python with nbclient found; ${SETUP_HINT}`);
+  const out = resolve(options.out ?? defaultOutPath(path));
+  const tmp = mkdtempSync(join(tmpdir(), "pinsim-nb-"));
+  const report = join(tmp, "report.json");
+  const args = [
+    RUNNER_SCRIPT, "-", out,
+    "--cwd", dirname(resolve(path)),
+    "--timeout", String(Math.ceil(options.timeout ?? 600)),
+    "--startup-timeout", String(Math.ceil(options.startupTimeout ?? 60)),
+    "--report", report,
+  ];
+  const t0 = performance.now();
+  const wall0 = Date.now();
+  try {
+    const { code, stderr } = await new Promise<{ code: number; stderr: string }>((done, fail) => {
+      const child = spawn(python, args, { env: jupyterEnv(), stdio: ["pipe", "ignore", "pipe"] });
+      let err = "";
+      child.stderr.setEncoding("utf8");
+      child.stderr.on("data", (s: string) => {
+        err += s;
+        options.onStderr?.(s);
+      });
+      child.on("error", fail);
+      child.on("close", (c, signal) => done({ code: c ?? (signal ? 128 : 1), stderr: err }));
+      child.stdin.end(JSON.stringify(notebook));
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    if (code === 3) throw new NotebookEnvironmentError(`cannot run notebooks: ${stderr.trim()}; ${SETUP_HINT}`);
+    const rep = existsSync(report)
+      ? (JSON.parse(readFileSync(report, "utf8")) as { kernelStart: number | null; cells: { index: number; seconds: number }[]; error: string | null })
+      : { kernelStart: null, cells: [], error: null };
+    let mimeTypes: Record<string, number> = {};
+    const saved = existsSync(out) && statSync(out).mtimeMs >= wall0 - 1000;
+    if (saved) mimeTypes = Object.fromEntries(outputMimeTypes(parseNotebook(readFileSync(out, "utf8"), out)));
+    const ok = code === 0;
+    const error = ok ? null : rep.error ?? (stderr.trim() || `the runner exited with code ${code}`);
+    return { ok, out, saved, error, parameters: values, seconds, kernelStart: rep.kernelStart, cells: rep.cells, mimeTypes, stderr };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
