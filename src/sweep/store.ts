@@ -269,6 +269,10 @@ export function readResultsDir(dir: string, expect?: SweepPlan): DirState | null
     if (!done.has(index)) throw corrupted(mpath, `point ${p.key} is marked done but has no runs`);
     manifestDone.add(index);
   });
+  // Everything but the provenance must be what this plan would write.
+  const expected = { ...buildManifest(plan, manifestDone), pinsim: manifest.pinsim, git: manifest.git, node: manifest.node, prng: manifest.prng };
+  if (JSON.stringify(manifest, null, 2) + "\n" !== JSON.stringify(expected, null, 2) + "\n" && canonicalJson(manifest) !== canonicalJson(expected))
+    throw corrupted(mpath, "does not match its config and points");
   return { manifest, plan, done, manifestDone };
 }
 

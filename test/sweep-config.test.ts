@@ -1,0 +1,74 @@
+import { strict as assert } from "node:assert";
+import { test } from "node:test";
+import { ParamError } from "../src/model/params.js";
+import { deriveSeed, expandAxis, makePlan, parseShard, shardFromEnv, inShard } from "../src/sweep/index.js";
+
+const BASE = { files: 4, pagesPerFile: 8, pinners: 2, duration: 60 };
+const cfg = (axes: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ name: "t", base: BASE, axes, seeds: 2, rootSeed: 1, ...extra });
+
+function throwsParam(fn: () => unknown, field: RegExp | string): ParamError {
+  try {
+    fn();
+  } catch (e) {
+    assert.ok(e instanceof ParamError, String(e));
+    if (typeof field === "string") assert.equal(e.field, field);
+    else assert.match(e.field, field);
+    assert.equal(e.message.includes("\n"), false);
+    assert.match(e.message, /allowed:/);
+    return e;
+  }
+  assert.fail("did not throw");
+}
+
+test("bad configs name the field and the allowed values, in one line", () => {
+  throwsParam(() => makePlan(cfg({ pinDurationn: [1] })), "axis name");
+  throwsParam(() => makePlan(cfg({ policy: [] })), "axes.policy");
+  throwsParam(() => makePlan(cfg({ policy: ["foll-pin", "nope"] })), "axes.policy");
+  throwsParam(() => makePlan(cfg({ pinDuration: { from: 1, to: 5, steps: 0 } })), "axes.pinDuration.steps");
+  throwsParam(() => makePlan(cfg({ pinDuration: { from: 0, to: 5, steps: 3, scale: "log" } })), "axes.pinDuration");
+  throwsParam(() => makePlan(cfg({})), "axes");
+  throwsParam(() => makePlan(cfg({ seed: [1, 2] })), "axes.seed");
+  throwsParam(() => makePlan(cfg({ policy: ["foll-pin"] }, { extra: 1 })), "sweep config key");
+  throwsParam(() => makePlan(cfg({ policy: ["foll-pin"] }, { seeds: 0 })), "seeds");
+  throwsParam(() => makePlan(cfg({ policy: ["foll-pin", "foll-pin"] })), "axes.policy[1]");
+  // A point that is invalid only in combination: pagesPerPin > pagesPerFile.
+  const e = throwsParam(() => makePlan(cfg({ pagesPerPin: [4, 16] })), "axes.pagesPerPin");
+  assert.match(e.message, /"pagesPerPin":16/);
+  const allowed = throwsParam(() => makePlan(cfg({ policy: ["nope"] })), "axes.policy").allowed;
+  assert.match(allowed, /foll-pin/);
+});
+
+test("grid: config order, first axis outermost; ranges and sysctl aliases", () => {
+  assert.deepEqual(expandAxis({ from: 1, to: 100, steps: 3, scale: "log" }), [1, 10, 100]);
+  assert.deepEqual(expandAxis({ from: 0, to: 1, steps: 5 }), [0, 0.25, 0.5, 0.75, 1]);
+  assert.deepEqual(expandAxis({ from: 7, to: 9, steps: 1 }), [7]);
+  const plan = makePlan(cfg({ policy: ["foll-pin", "dirty-at-gup"], dirty_writeback_centisecs: [100, 500, 1000] }, { base: { ...BASE, writebackInterval: 3 } }));
+  assert.deepEqual(plan.points.map((p) => [p.axes.policy, p.axes.dirty_writeback_centisecs]), [
+    ["foll-pin", 100], ["foll-pin", 500], ["foll-pin", 1000], ["dirty-at-gup", 100], ["dirty-at-gup", 500], ["dirty-at-gup", 1000],
+  ]);
+  assert.equal(plan.points[0]!.params.writebackInterval, undefined); // the axis overrides the base's spelling
+  assert.equal(plan.points[0]!.key, '{"dirty_writeback_centisecs":100,"policy":"foll-pin"}');
+});
+
+test("seeds depend on (root seed, point key, replicate) only", () => {
+  const a = makePlan(cfg({ policy: ["foll-pin", "keep-dirty"], pinDuration: [5, 10] }));
+  const b = makePlan(cfg({ pinDuration: [10, 5], policy: ["keep-dirty", "foll-pin"] }));
+  const seedsOf = (p: typeof a) => new Map(p.points.map((x) => [x.key, p.seeds.get(x.index)]));
+  assert.deepEqual(seedsOf(a), seedsOf(b)); // reordering axes and values keeps each point's seeds
+  assert.equal(deriveSeed(1, "k", 0), deriveSeed(1, "k", 0));
+  assert.notEqual(deriveSeed(1, "k", 0), deriveSeed(2, "k", 0));
+  assert.notEqual(deriveSeed(1, "k", 0), deriveSeed(1, "k", 1));
+  const s = deriveSeed(1, "k", 0);
+  assert.ok(Number.isInteger(s) && s >= 0 && s < 2 ** 32);
+});
+
+test("shards: I/N, cluster environments, a partition of the grid", () => {
+  assert.deepEqual(parseShard("2/3"), { index: 2, count: 3 });
+  throwsParam(() => parseShard("3/3"), "shard");
+  throwsParam(() => parseShard("x"), "shard");
+  assert.deepEqual(shardFromEnv({ SLURM_ARRAY_TASK_ID: "5", SLURM_ARRAY_TASK_MIN: "1", SLURM_ARRAY_TASK_COUNT: "8" }), { index: 4, count: 8 });
+  assert.deepEqual(shardFromEnv({ JOB_COMPLETION_INDEX: "2" }, 4), { index: 2, count: 4 });
+  throwsParam(() => shardFromEnv({ JOB_COMPLETION_INDEX: "2" }), "shard-count");
+  assert.equal(shardFromEnv({}), null);
+  for (let i = 0; i < 10; i++) assert.equal([0, 1, 2].filter((k) => inShard(i, { index: k, count: 3 })).length, 1);
+});
