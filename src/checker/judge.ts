@@ -81,24 +81,24 @@ export function runJson(r: ScenarioRun): {
 }
 
 /**
- * One run as the judge prints it: a header line, the judged verdicts, and for each
- * mismatch the witness (or, for a missing incident, a note that none was found).
+ * One run as the judge prints it: `Ok`, `MISMATCH` or `-` (nothing expected), the run and
+ * its state count on one line; then, for a mismatch or when `verbose`, the verdicts and
+ * the witnesses (a mismatch's own, or every judged incident's when verbose).
  */
-export function formatRun(r: ScenarioRun, showWitnesses = false): string {
+export function formatRun(r: ScenarioRun, verbose = false): string {
   const res = r.result;
   const judged = Object.keys(r.expected).length > 0;
-  const status = !judged ? "(no expectation)" : r.mismatches.length ? "MISMATCH" : "Ok";
-  const out: string[] = [];
-  out.push(`${r.scenario} ${r.policy}/${r.variant}: ${status}`);
-  const facts = `${res.states} states, ${res.terminals} end states${res.boundHit ? ", BOUND HIT" : ""}${res.deadlocks ? `, ${res.deadlocks} DEADLOCKS` : ""}`;
-  out.push(`  ${facts}`);
+  const status = !judged ? "-" : r.mismatches.length ? "MISMATCH" : "Ok";
+  const facts = `${res.states} states${res.boundHit ? ", BOUND HIT" : ""}${res.deadlocks ? `, ${res.deadlocks} DEADLOCKS` : ""}`;
+  const out: string[] = [`${status.padEnd(9)}${r.scenario} ${r.policy}/${r.variant} (${facts})`];
+  if (!verbose && r.mismatches.length === 0) return out[0] + "\n";
   const shown = judged ? (Object.keys(r.expected) as IncidentName[]) : INCIDENTS.filter((k) => res.verdicts[k] !== "Never");
   const items = shown.map((k) => {
     const bad = r.mismatches.find((m) => m.incident === k);
     return bad ? `${k} ${bad.got} (expected ${bad.expected})` : `${k} ${res.verdicts[k]}`;
   });
   if (items.length) wrap(items.join(", "), TEXT_WIDTH - 2).forEach((l) => out.push("  " + l));
-  for (const k of showWitnesses ? shown : r.mismatches.map((m) => m.incident)) {
+  for (const k of verbose ? shown : r.mismatches.map((m) => m.incident)) {
     const w = res.witnesses[k];
     if (!w) continue;
     out.push(`  witness of ${k} (${FAILURE_ID[k]}), ${w.length} steps:`);
@@ -108,10 +108,10 @@ export function formatRun(r: ScenarioRun, showWitnesses = false): string {
 }
 
 /** Judge runs: the text report and whether every judged verdict matched. */
-export function judge(runs: ScenarioRun[], showWitnesses = false): { text: string; ok: boolean } {
+export function judge(runs: ScenarioRun[], verbose = false): { text: string; ok: boolean } {
   const judged = runs.filter((r) => Object.keys(r.expected).length > 0);
   const bad = judged.filter((r) => r.mismatches.length > 0);
-  const text = runs.map((r) => formatRun(r, showWitnesses)).join("") +
+  const text = runs.map((r) => formatRun(r, verbose)).join("") +
     `\n${judged.length} judged, ${judged.length - bad.length} ok, ${bad.length} mismatched` +
     (runs.length > judged.length ? `, ${runs.length - judged.length} without expectation` : "") + "\n";
   return { text, ok: bad.length === 0 };
