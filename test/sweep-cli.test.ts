@@ -1,0 +1,103 @@
+import { strict as assert } from "node:assert";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, test } from "node:test";
+
+// The real command line (dist/, built by pretest), spawned as a child process.
+const BIN = fileURLToPath(new URL("../bin/pinsim.js", import.meta.url));
+const TMP = mkdtempSync(join(tmpdir(), "pinsim-sweep-cli-"));
+after(() => rmSync(TMP, { recursive: true, force: true }));
+
+const CONFIG = join(TMP, "kill.json");
+// Big enough (~1-2 s) to be killed in the middle, small systems to stay fast.
+writeFileSync(CONFIG, JSON.stringify({
+  name: "kill",
+  base: { files: 8, pagesPerFile: 8, pinners: 2, duration: 300 },
+  axes: { policy: ["foll-pin", "dirty-at-gup", "keep-dirty", "mmu-notifier"], pinDuration: { from: 2, to: 60, steps: 10, scale: "log" }, writebackInterval: [1, 5, 30] },
+  seeds: 3,
+  rootSeed: 3,
+}));
+const FILES = ["runs.csv", "runs.jsonl", "summary.csv", "manifest.json"];
+
+function pinsim(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Every file of a directory (journal included), as text. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string, prefix: string) => {
+    for (const n of readdirSync(d, { withFileTypes: true })) {
+      if (n.isDirectory()) walk(join(d, n.name), `${prefix}${n.name}/`);
+      else out[prefix + n.name] = readFileSync(join(d, n.name), "utf8");
+    }
+  };
+  walk(dir, "");
+  return out;
+}
+
+/** Start a sweep and SIGKILL it once `points` points are in its journal. */
+async function killAfter(out: string, points: number): Promise<void> {
+  const child = spawn(process.execPath, [BIN, "sweep", CONFIG, "--out", out, "--workers", "1", "--quiet"], { stdio: "ignore" });
+  const exited = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
+  const count = () => { try { return readdirSync(join(out, ".points")).filter((n) => n.endsWith(".json")).length; } catch { return 0; } };
+  while (count() < points && child.exitCode === null) await new Promise((r) => setTimeout(r, 5));
+  child.kill("SIGKILL");
+  const code = await exited;
+  assert.equal(code, null, "the sweep finished before it could be killed; make the test config bigger");
+}
+
+test("SIGKILL in the middle, then resume: the same files as an uninterrupted run", async () => {
+  const ref = join(TMP, "ref");
+  const r = pinsim("sweep", CONFIG, "--out", ref, "--workers", "2", "--quiet");
+  assert.equal(r.code, 0, r.stderr);
+  const out = join(TMP, "killed");
+  await killAfter(out, 15);
+  await killAfter(out, 60); // killed twice, at different moments
+  const partial = snapshot(out);
+  assert.ok(Object.keys(partial).some((f) => f.startsWith(".points/")));
+  const resumed = pinsim("sweep", CONFIG, "--out", out, "--workers", "2");
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, /resumed/);
+  for (const f of FILES) assert.equal(readFileSync(join(out, f), "utf8"), readFileSync(join(ref, f), "utf8"), f);
+  assert.deepEqual(snapshot(out), snapshot(ref));
+});
+
+test("bad input: one line on stderr, exit 2, files on disk untouched", () => {
+  const ref = join(TMP, "ref");
+  const before = snapshot(ref);
+  const bad = (file: string, config: object) => { writeFileSync(join(TMP, file), JSON.stringify(config)); return join(TMP, file); };
+  const base = JSON.parse(readFileSync(CONFIG, "utf8"));
+  const cases: [string[], RegExp][] = [
+    [["sweep", bad("axis.json", { ...base, axes: { ...base.axes, pinDurration: [1] } }), "--out", ref], /invalid axis name: "pinDurration" \(allowed: .*pinDuration/],
+    [["sweep", bad("value.json", { ...base, axes: { ...base.axes, policy: ["foll-pin", "no-such"] } }), "--out", ref], /invalid axes\.policy: "no-such" \(allowed: .*foll-pin/],
+    [["sweep", bad("empty.json", { ...base, axes: { ...base.axes, policy: [] } }), "--out", ref], /invalid axes\.policy: \[\] .*empty grid/],
+    [["sweep", CONFIG, "--out", ref, "--seeds", "4"], /holds sweep "kill" with config hash/],
+    [["sweep", CONFIG, "--out", join(CONFIG, "sub")], /not writable \(ENOTDIR\)/],
+    [["sweep", "no-such-preset"], /allowed: a config file path or a preset: .*default/],
+    [["sweep", CONFIG, "--shard", "3/3", "--out", ref], /invalid shard: "3\/3"/],
+    [["merge", ref, join(TMP, "nope"), "--out", join(TMP, "m")], /no such results directory/],
+  ];
+  for (const [args, message] of cases) {
+    const r = pinsim(...args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
+    assert.deepEqual(snapshot(ref), before);
+  }
+  // A corrupted results file on resume.
+  const jsonl = join(ref, "runs.jsonl");
+  const good = readFileSync(jsonl, "utf8");
+  writeFileSync(jsonl, good.replace('"lostData":0', '"lostData":1'));
+  const corrupted = snapshot(ref);
+  const r = pinsim("sweep", CONFIG, "--out", ref);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^pinsim: .*runs\.jsonl: corrupted \(.*\n$/);
+  assert.deepEqual(snapshot(ref), corrupted);
+  writeFileSync(jsonl, good);
+  assert.equal(existsSync(join(TMP, "m")), false);
+});
