@@ -135,7 +135,12 @@ export class GupUser implements Actor {
         r[o] = G.FAST_GRAB;
         return "gup_fast: pte W";
       case G.FAST_GRAB:
-        // try_grab_folio_fast: the reference is taken before the pte is checked again.
+        // try_grab_folio_fast: the reference is taken before the pte is checked again;
+        // folio_ref_try_add fails on a freed page (refcount 0) and GUP goes slow.
+        if (!c.resident[P]) {
+          r[o] = G.FOLLOW;
+          return "try_grab_folio_fast: freed, slow";
+        }
         if (!c.tryGrabPage(P, pin)) {
           c.count(M.refusedPins);
           r[o] = DONE;

@@ -7,6 +7,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { PolicyId } from "../policies/ids.js";
 import { POLICY_IDS } from "../policies/ids.js";
+import { getPolicy } from "../policies/index.js";
 import { checkConfig, type CheckOptions, type CheckResult, type WitnessStep } from "./explore.js";
 import { applyVariant, expectedVerdicts, parseScenario, ScenarioError, type Scenario } from "./scenario.js";
 import { FAILURE_ID, INCIDENTS, type IncidentName, type Judgement, type Verdict } from "./verdict.js";
@@ -40,6 +41,11 @@ export interface ScenarioRun {
   /** Expected verdicts that apply (empty for a policy the scenario does not name). */
   expected: Partial<Record<IncidentName, Verdict>>;
   mismatches: { incident: IncidentName; expected: Verdict; got: Judgement }[];
+  /**
+   * The variant departs from the policy as specified: the reclaim guard switched from the
+   * policy's default, or GUP-fast without the pte recheck (a path no kernel has).
+   */
+  offSpec: boolean;
 }
 
 export interface RunOptions extends CheckOptions {
@@ -62,7 +68,10 @@ export function runScenario(s: Scenario, options: RunOptions = {}): ScenarioRun[
       const mismatches = (Object.keys(expected) as IncidentName[])
         .filter((k) => result.verdicts[k] !== expected[k])
         .map((k) => ({ incident: k, expected: expected[k]!, got: result.verdicts[k] }));
-      runs.push({ scenario: s.name, policy, variant: v.name, result, expected, mismatches });
+      const guardDefault = getPolicy(policy).reclaimGuardDefault;
+      const offSpec = (knobs.guard !== null && knobs.guard !== guardDefault) ||
+        actors.some((a) => a.kind === "gup" && a.path === "fast-no-recheck");
+      runs.push({ scenario: s.name, policy, variant: v.name, result, expected, mismatches, offSpec });
     }
   }
   return runs;
@@ -119,9 +128,13 @@ export function judge(runs: ScenarioRun[], verbose = false): { text: string; ok:
 
 /** A cell of the verdict table: what one policy can reach over the whole scenario set. */
 export interface TableCell {
-  /** `Sometimes` or `Always` somewhere; `Never` everywhere; Unknown if a bound was hit and nothing reached it. */
-  verdict: "reached" | "Never" | "Unknown (bound hit)";
-  /** Shortest witness over the scenario set, and where it was found. */
+  /**
+   * `reached`: Sometimes or Always in some run as the policy is specified; `variant`:
+   * only in a variant that departs from it (ScenarioRun.offSpec); `Never` everywhere;
+   * Unknown if a bound was hit somewhere and nothing reached it.
+   */
+  verdict: "reached" | "variant" | "Never" | "Unknown (bound hit)";
+  /** Shortest witness over the scenario set (in-spec runs first), and where it was found. */
   witness?: { scenario: string; variant: string; actors: CheckResult["actors"]; steps: WitnessStep[] };
 }
 
@@ -138,9 +151,15 @@ export function verdictTable(scenarios: Scenario[], options: CheckOptions = {}):
         for (const k of INCIDENTS) {
           const v = run.result.verdicts[k], cell = row[k];
           const w = run.result.witnesses[k];
-          if (w && (!cell.witness || w.length < cell.witness.steps.length)) {
-            cell.verdict = "reached";
-            cell.witness = { scenario: s.name, variant: run.variant, actors: run.result.actors, steps: w };
+          if (w) {
+            const kind = run.offSpec ? "variant" : "reached";
+            // An in-spec witness beats any off-spec one; then the shorter wins.
+            const better = !cell.witness || (kind === "reached" && cell.verdict !== "reached") ||
+              (kind === cell.verdict && w.length < cell.witness.steps.length);
+            if (better) {
+              cell.verdict = kind;
+              cell.witness = { scenario: s.name, variant: run.variant, actors: run.result.actors, steps: w };
+            }
           } else if (v.startsWith("Unknown") && cell.verdict === "Never") cell.verdict = "Unknown (bound hit)";
         }
       }
@@ -151,24 +170,26 @@ export function verdictTable(scenarios: Scenario[], options: CheckOptions = {}):
 }
 
 /**
- * The table as text: a matrix of policies × failure modes (`x` reached, `-` never, `?`
- * unknown), then each policy's shortest witness for each incident it reaches.
+ * The table as text: a matrix of policies × failure modes (`x` reached, `v` only in a
+ * variant off the policy's spec, `-` never, `?` unknown), then each policy's shortest
+ * witness for each incident it reaches.
  */
 export function formatVerdictTable(table: VerdictTable, witnesses = true): string {
   const ids = INCIDENTS.map((k) => FAILURE_ID[k]);
   const w = Math.max(...POLICY_IDS.map((p) => p.length));
   const out: string[] = [];
+  const mark = { reached: "x", variant: "v", Never: "-", "Unknown (bound hit)": "?" } as const;
   out.push(`${"policy".padEnd(w)} ${ids.map((i) => i.padStart(4)).join("")}`);
   for (const p of POLICY_IDS) {
-    const cells = INCIDENTS.map((k) => {
-      const v = table[p][k].verdict;
-      return (v === "reached" ? "x" : v === "Never" ? "-" : "?").padStart(4);
-    });
-    out.push(`${p.padEnd(w)} ${cells.join("")}`);
+    out.push(`${p.padEnd(w)} ${INCIDENTS.map((k) => mark[table[p][k].verdict].padStart(4)).join("")}`);
   }
   out.push("");
-  out.push("x reached in some scenario, - never, ? unknown (bound hit).");
-  wrap(INCIDENTS.map((k) => `${FAILURE_ID[k]} ${k}`).join(", "), TEXT_WIDTH).forEach((l) => out.push(l));
+  wrap(
+    "x reached in some scenario; v only in a variant off the policy's spec (reclaim guard " +
+      "switched from its default, or GUP-fast without the pte recheck); - never; ? unknown (bound hit).",
+    TEXT_WIDTH,
+  ).forEach((l) => out.push(l));
+  wrap(INCIDENTS.map((k) => `${FAILURE_ID[k]} ${k}`).join(", ") + ".", TEXT_WIDTH).forEach((l) => out.push(l));
   if (witnesses) {
     for (const p of POLICY_IDS) {
       out.push("");
@@ -177,7 +198,8 @@ export function formatVerdictTable(table: VerdictTable, witnesses = true): strin
       if (!reached.length) out.push("  no incident reached");
       for (const k of reached) {
         const c = table[p][k].witness!;
-        out.push(`  ${FAILURE_ID[k]} ${k}: ${c.scenario}/${c.variant}, ${c.steps.length} steps`);
+        const head = `${FAILURE_ID[k]} ${k}${table[p][k].verdict === "variant" ? " (v)" : ""}: ${c.scenario}/${c.variant}, ${c.steps.length} steps`;
+        wrap(head, TEXT_WIDTH - 4).forEach((l, i) => out.push((i ? "    " : "  ") + l));
         out.push(formatWitnessInline(c.steps).trimEnd());
       }
     }

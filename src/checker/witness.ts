@@ -58,8 +58,8 @@ export function formatWitness(actors: CheckResult["actors"], steps: WitnessStep[
   return lines.join("\n") + "\n";
 }
 
-/** A witness on one line per ~72 columns: `P0 follow_page_pte: grab · P1 lock_page · …`. */
+/** A witness on one line per ~72 columns: `1 P0 follow_page_pte: grab; 2 P1 lock_page; …`. */
 export function formatWitnessInline(steps: WitnessStep[], indent = 4): string {
-  const text = steps.map((s) => `${s.n} ${s.actor === "sync" ? "" : s.actor + " "}${mark(s)}`).join(" · ");
+  const text = steps.map((s) => `${s.n} ${s.actor === "sync" ? "" : s.actor + " "}${mark(s)}`).join("; ");
   return wrap(text, TEXT_WIDTH - indent).map((l) => " ".repeat(indent) + l).join("\n") + "\n";
 }
