@@ -10,3 +10,4 @@ export * from "./checker/index.js";
 export * from "./notebook/index.js";
 export * from "./sweep/index.js";
 export * from "./stats/index.js";
+export * from "./plot/index.js";

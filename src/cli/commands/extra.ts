@@ -5,10 +5,12 @@ import type { Command } from "commander";
 import { registerSweep } from "./sweep.js";
 import { registerCheck } from "./check.js";
 import { registerNotebook } from "./notebook.js";
+import { registerPlot } from "./plot.js";
 
 export function registerExtraCommands(_program: Command, _state: { code: number }): void {
   // check, sweep, merge, plot, report, notebook: added by their modules.
   registerSweep(_program, _state);
   registerCheck(_program, _state);
   registerNotebook(_program, _state);
+  registerPlot(_program, _state);
 }

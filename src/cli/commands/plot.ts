@@ -1,0 +1,94 @@
+/**
+ * `pinsim plot RESULTS_DIR [--figure NAME…] [--format svg,png,txt] [--out DIR]` and
+ * `pinsim report RESULTS_DIR`: figures and the mail-ready summary of a sweep's results.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { availableFigures, FIGURE_NAMES, FORMATS, getFigure, missingFor, PlotInputError, renderFigure, report, type Format } from "../../plot/index.js";
+import { checkResults } from "../../plot/report.js";
+import { loadResults, ResultsError } from "../../sweep/index.js";
+import type { ResultsTable } from "../../sweep/types.js";
+import { UsageError } from "../errors.js";
+
+/** loadResults + the plot's own checks, with every bad input as a UsageError (exit 2). */
+function load(dir: string): ResultsTable {
+  try {
+    const t = loadResults(dir);
+    checkResults(t);
+    return t;
+  } catch (e) {
+    if (e instanceof ResultsError || e instanceof PlotInputError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+function parseFormats(s: string): Format[] {
+  const out = s.split(",").map((x) => x.trim()).filter(Boolean);
+  const bad = out.filter((f) => !(FORMATS as readonly string[]).includes(f));
+  if (bad.length || out.length === 0) throw new UsageError(`invalid --format: ${s} (allowed: ${FORMATS.join(", ")}, comma-separated)`);
+  return out as Format[];
+}
+
+export function registerPlot(program: Command, _state: { code: number }): void {
+  program
+    .command("plot")
+    .description("render the figures of a results directory as SVG, PNG and text")
+    .argument("<results-dir>", "a results directory written by pinsim sweep")
+    .option("--figure <names...>", `figures to render (default: every one the results have axes for): ${FIGURE_NAMES.join(", ")}`)
+    .option("--format <list>", "comma-separated formats", "svg,png,txt")
+    .option("--out <dir>", "output directory (default RESULTS_DIR/figures)")
+    .action((dir: string, opts: { figure?: string[]; format: string; out?: string }) => {
+      const formats = parseFormats(opts.format);
+      const table = load(dir);
+      let figures;
+      if (opts.figure?.length) {
+        figures = opts.figure.flatMap((n) => n.split(",")).filter(Boolean).map((n) => {
+          try {
+            return getFigure(n);
+          } catch (e) {
+            throw new UsageError((e as Error).message);
+          }
+        });
+        for (const f of figures) {
+          const why = missingFor(f.name, table, f.needs);
+          if (why) throw new UsageError(why);
+        }
+      } else {
+        figures = availableFigures(table);
+        if (figures.length === 0) throw new UsageError(`${dir}: the results have none of the axes a figure needs (axes: ${table.manifest.axes.join(", ") || "none"})`);
+      }
+      const out = opts.out ?? join(dir, "figures");
+      mkdirSync(out, { recursive: true });
+      for (const f of figures) {
+        const written: string[] = [];
+        for (const fmt of formats) {
+          let data: string | Uint8Array;
+          try {
+            data = renderFigure(table, f.name, fmt);
+          } catch (e) {
+            if (e instanceof PlotInputError) throw new UsageError(e.message);
+            throw e;
+          }
+          const file = join(out, `${f.name}.${fmt}`);
+          writeFileSync(file, data);
+          written.push(file);
+        }
+        process.stdout.write(`${f.name}: ${written.join(", ")}\n`);
+      }
+    });
+
+  program
+    .command("report")
+    .description("print a plain-text summary of a results directory, ready to paste into a mail")
+    .argument("<results-dir>", "a results directory written by pinsim sweep")
+    .action((dir: string) => {
+      const table = load(dir);
+      try {
+        process.stdout.write(report(table));
+      } catch (e) {
+        if (e instanceof PlotInputError) throw new UsageError(e.message);
+        throw e;
+      }
+    });
+}

@@ -1,0 +1,100 @@
+/**
+ * Double writebacks (a writeback that starts with mem == disk, "written back twice in a
+ * row") per thousand pins against the writeback interval W, one panel per policy.
+ */
+import * as Plot from "@observablehq/plot";
+import type { ResultsTable } from "../sweep/types.js";
+import { formatNumber } from "./format.js";
+import { facetColumns, facetWrap, policyOrder, wantsLog, type Figure, type FigureOpts } from "./figure.js";
+import { fitWidth, textChart } from "./text-chart.js";
+import { matrixTable } from "./text-table.js";
+import { describeDropped, describeFixed, meanOf, num, provenance, requireNeeds, slice, type FigureNeeds } from "./table.js";
+
+const NEEDS: FigureNeeds = {
+  axes: ["writebackInterval"],
+  numericAxes: ["writebackInterval"],
+  summary: ["doubleWritebacks_mean", "doubleWritebacks_lo", "doubleWritebacks_hi", "pinsTaken_mean"],
+};
+
+interface Point {
+  x: number;
+  y: number;
+  lo: number;
+  hi: number;
+  policy: string;
+}
+
+function prepare(table: ResultsTable, o: FigureOpts) {
+  requireNeeds("double-writebacks", table, NEEDS);
+  const hasPolicy = table.manifest.axes.includes("policy");
+  const { rows, fixed } = slice(table, hasPolicy ? ["writebackInterval", "policy"] : ["writebackInterval"], o.at);
+  const points: Point[] = [];
+  const noPins = new Set<string>(); // e.g. longterm-refused: every pin refused
+  for (const r of rows) {
+    const d = meanOf(r, "doubleWritebacks"), pins = num(r.pinsTaken_mean), x = num(r.writebackInterval);
+    if (d.v === null || x === null) continue;
+    if (!pins) {
+      noPins.add(hasPolicy ? String(r.policy) : "");
+      continue;
+    }
+    // Per thousand pins: the mean count scaled by the mean pins of the point (pins vary little across seeds).
+    const k = 1000 / pins;
+    points.push({ x, y: d.v * k, lo: Math.max(0, (d.lo ?? d.v) * k), hi: (d.hi ?? d.v) * k, policy: hasPolicy ? String(r.policy) : String(table.manifest.config?.base?.policy ?? "foll-pin") });
+  }
+  points.sort((a, b) => a.x - b.x);
+  const empty = [...noPins].filter((p) => !points.some((q) => q.policy === p));
+  return { points, policies: policyOrder([...points.map((p) => p.policy), ...empty]), noPins: empty, fixed };
+}
+
+export const doubleWritebacksFigure: Figure = {
+  name: "double-writebacks",
+  description: "double writebacks per thousand pins against writeback interval W, faceted by policy",
+  needs: NEEDS,
+  plot(table, o = {}) {
+    const { points, policies, noPins, fixed } = prepare(table, o);
+    const cols = facetColumns(policies.length);
+    const f = facetWrap(points as unknown as Record<string, unknown>[], (d) => String(d.policy), policies, cols);
+    const xs = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
+    return {
+      title: "Double writebacks per thousand pins against the writeback interval",
+      subtitle: "a writeback that starts with mem == disk (the page was written back twice in a row); band: 95 % t interval of the mean count, scaled by the mean pins",
+      caption: [describeFixed(fixed) && `at ${describeFixed(fixed)}`, describeDropped(table, "writebackInterval"), provenance(table.manifest)].filter(Boolean).join(" · "),
+      width: o.width ?? 760,
+      height: 90 + 150 * f.rows,
+      marginLeft: 50,
+      marginTop: 14,
+      x: { type: wantsLog(xs) ? "log" : "linear", label: "writeback interval W (s) →", nice: true },
+      y: { label: "↑ per 1000 pins", grid: true, nice: true, zero: true },
+      fx: { axis: null, padding: 0.08 },
+      fy: { axis: null, padding: 0.12 },
+      marks: [
+        Plot.frame({ stroke: "#ddd" }),
+        Plot.areaY(f.data, { x: "x", y1: "lo", y2: "hi", fx: "fcol", fy: "frow", fill: "steelblue", fillOpacity: 0.18 }),
+        Plot.line(f.data, { x: "x", y: "y", fx: "fcol", fy: "frow", stroke: "steelblue", strokeWidth: 1.8 }),
+        Plot.dot(f.data, { x: "x", y: "y", fx: "fcol", fy: "frow", fill: "steelblue", r: 2.5 }),
+        Plot.text(
+          noPins.map((k) => ({ k, fcol: policies.indexOf(k) % cols, frow: Math.floor(policies.indexOf(k) / cols) })),
+          { fx: "fcol", fy: "frow", frameAnchor: "middle", text: () => "no pins taken (all refused)", fill: "#777" },
+        ),
+        f.label,
+      ],
+    };
+  },
+  text(table, o = {}) {
+    const { points, policies, fixed } = prepare(table, o);
+    const xs = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
+    const val = (p: string, x: number) => points.find((q) => q.policy === p && q.x === x)?.y ?? null;
+    const shown = policies.filter((p) => xs.some((x) => (val(p, x) ?? 0) > 0)).slice(0, 6);
+    const chart = textChart({
+      title: "Double writebacks per 1000 pins against the writeback interval W",
+      yLabel: shown.length < policies.length ? `policies with any (${shown.length} of ${policies.length}); all in the table` : undefined,
+      xLabel: "writeback interval W (s)",
+      x: xs,
+      logX: wantsLog(xs),
+      series: shown.map((p) => ({ name: p, values: xs.map((x) => val(p, x)) })),
+    });
+    const tbl = matrixTable("policy \\ W (s)", policies, xs.map((x) => formatNumber(x)), (p, c) => formatNumber(val(p, xs[xs.map((x) => formatNumber(x)).indexOf(c)])));
+    const at = describeFixed(fixed);
+    return fitWidth(`${chart}\n${tbl}${at ? `at ${at}\n` : ""}${provenance(table.manifest)}\n`);
+  },
+};

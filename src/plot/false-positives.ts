@@ -1,0 +1,127 @@
+/**
+ * False-positive rate of the pin detector against share count: one line per bias (or per
+ * policy), Wilson bands, and the threshold the refcount formula predicts as a rule. At
+ * writeback a dirty mapped page with buffers and no pin reads 1 (page cache) + 1 (buffers)
+ * + shares + 1 (the folio batch's own reference) >= bias from shares >= bias - 3
+ * (MODEL.md §4).
+ */
+import * as Plot from "@observablehq/plot";
+import type { Cell, ResultsTable } from "../sweep/types.js";
+import { formatNumber, formatPercent, formatInterval } from "./format.js";
+import { numericValues, policyOrder, type Figure, type FigureOpts } from "./figure.js";
+import { fitWidth, textChart } from "./text-chart.js";
+import { textTable } from "./text-table.js";
+import { baseParam, describeDropped, describeFixed, distinct, num, provenance, rateOf, requireNeeds, slice, type FigureNeeds } from "./table.js";
+
+export interface FalsePositivesOpts extends FigureOpts {
+  /** One line per `bias` or per `policy`. Default: bias when it is a swept axis, else policy. */
+  series?: "bias" | "policy";
+}
+
+const NEEDS: FigureNeeds = {
+  axes: ["shareCount"],
+  numericAxes: ["shareCount"],
+  summary: ["falsePositives_rate", "falsePositives_rate_lo", "falsePositives_rate_hi"],
+};
+
+interface Point {
+  x: number;
+  y: number;
+  lo: number;
+  hi: number;
+  series: string;
+}
+
+/** Share count at which the detector starts seeing a pin that does not exist. */
+export function predictedThreshold(bias: number): number {
+  return bias - 3;
+}
+
+function prepare(table: ResultsTable, o: FalsePositivesOpts) {
+  requireNeeds("false-positives", table, NEEDS);
+  const axes = table.manifest.axes;
+  const sweptBias = axes.includes("bias") && distinct(table.summary, "bias").length > 1;
+  const key = o.series ?? (sweptBias ? "bias" : axes.includes("policy") ? "policy" : null);
+  const { rows, fixed } = slice(table, key ? ["shareCount", key] : ["shareCount"], o.at);
+  const points: Point[] = [];
+  for (const r of rows) {
+    const rate = rateOf(r, "falsePositives");
+    const x = num(r.shareCount);
+    if (rate.v === null || x === null || x <= 0) continue; // no detector in this policy; log x
+    points.push({ x, y: rate.v, lo: rate.lo ?? rate.v, hi: rate.hi ?? rate.v, series: key ? String(r[key]) : "all" });
+  }
+  points.sort((a, b) => a.x - b.x);
+  const seriesKeys = key === "policy" ? policyOrder(points.map((p) => p.series)) : [...new Set(points.map((p) => p.series))];
+  if (key === "bias") seriesKeys.sort((a, b) => Number(a) - Number(b));
+  const biases = key === "bias" ? seriesKeys.map(Number) : [Number(fixed.bias ?? baseParam(table, "bias"))];
+  const thresholds = biases.map((b) => ({ x: predictedThreshold(b), series: key === "bias" ? String(b) : "all", label: `bias − 3 = ${predictedThreshold(b)}` }));
+  return { key, points, seriesKeys, thresholds, fixed };
+}
+
+export const falsePositivesFigure: Figure & {
+  plot(t: ResultsTable, o?: FalsePositivesOpts): ReturnType<Figure["plot"]>;
+  text(t: ResultsTable, o?: FalsePositivesOpts): string;
+} = {
+  name: "false-positives",
+  description: "pin-detector false-positive rate against share count, one line per bias or policy, predicted threshold bias − 3",
+  needs: NEEDS,
+  plot(table, o: FalsePositivesOpts = {}) {
+    const { key, points, seriesKeys, thresholds, fixed } = prepare(table, o);
+    const xs = numericValues(points as unknown as Record<string, Cell>[], "x");
+    const inRange = thresholds.filter((t) => xs.length && t.x >= xs[0] / 2 && t.x <= xs[xs.length - 1] * 2);
+    const colored = key !== null;
+    return {
+      title: "Pin detector false positives against share count",
+      subtitle: `page_maybe_dma_pinned() on unpinned pages at writeback; band: 95 % Wilson interval; dashed rule: the threshold the refcount formula predicts (shares ≥ bias − 3)`,
+      caption: [describeFixed(fixed) && `at ${describeFixed(fixed)}`, describeDropped(table, "shareCount"), provenance(table.manifest)].filter(Boolean).join(" · "),
+      width: o.width ?? 640,
+      height: 340,
+      marginRight: 20,
+      x: { type: "log", label: "share count (mappings per page) →", tickFormat: "~s" },
+      y: { label: "↑ false positives (% of detector checks)", percent: true, domain: [0, 100], grid: true },
+      color: colored ? { legend: true, label: key ?? undefined, domain: seriesKeys, scheme: "observable10" } : undefined,
+      marks: [
+        Plot.areaY(points, { x: "x", y1: "lo", y2: "hi", z: "series", fill: colored ? "series" : "steelblue", fillOpacity: 0.15, curve: "linear" }),
+        Plot.ruleX(inRange, { x: "x", stroke: key === "bias" ? "series" : "#888", strokeDasharray: "5,4", strokeWidth: 1.5 }),
+        Plot.text(inRange.map((t, i) => ({ ...t, y: 0.6 - 0.1 * i })), { x: "x", y: "y", text: "label", dx: -5, textAnchor: "end", fill: "#333", stroke: "white", strokeWidth: 3, paintOrder: "stroke" }),
+        Plot.line(points, { x: "x", y: "y", z: "series", stroke: colored ? "series" : "steelblue", strokeWidth: 1.8 }),
+        Plot.dot(points, { x: "x", y: "y", fill: colored ? "series" : "steelblue", r: 2.5 }),
+        Plot.ruleY([0]),
+      ],
+    };
+  },
+  text(table, o: FalsePositivesOpts = {}) {
+    const { key, points, seriesKeys, thresholds, fixed } = prepare(table, o);
+    const xs = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
+    const series = seriesKeys.map((s) => ({
+      name: key ? `${key} ${s}` : "false-positive rate",
+      values: xs.map((x) => points.find((p) => p.series === s && p.x === x)?.y ?? null),
+    }));
+    const chart = textChart({
+      title: "Pin detector false positives against share count",
+      yLabel: "false positives, % of detector checks (pooled over seeds)",
+      xLabel: "share count (mappings per page)",
+      x: xs,
+      series,
+      logX: xs.length > 1 && xs[0] > 0,
+      yMin: 0,
+      yMax: 1,
+      format: (v) => `${Math.round(v * 100)} %`,
+      marks: thresholds.map((t) => ({ x: t.x, label: `predicted threshold ${t.label}` })),
+    });
+    // Measured threshold (first share count with any false positive) against the prediction.
+    const rows = seriesKeys.map((s) => {
+      const first = points.filter((p) => p.series === s && p.y > 0).sort((a, b) => a.x - b.x)[0];
+      const th = thresholds.find((t) => t.series === s) ?? thresholds[0];
+      return [
+        key ? `${key} ${s}` : "all",
+        String(th?.x ?? "–"),
+        first ? formatNumber(first.x) : "none",
+        first ? formatInterval(first.y, first.lo, first.hi, formatPercent) : "–",
+      ];
+    });
+    const table2 = textTable(["series", "predicted ≥", "first seen at", "rate there [95 % Wilson]"], rows);
+    const at = describeFixed(fixed);
+    return fitWidth(`${chart}\n${table2}${at ? `at ${at}\n` : ""}${provenance(table.manifest)}\n`);
+  },
+};

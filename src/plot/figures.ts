@@ -1,0 +1,51 @@
+/**
+ * The registry of figures, in the order `pinsim plot` writes them, and rendering a figure
+ * of a results table to SVG, PNG or text.
+ */
+import type { ResultsTable } from "../sweep/types.js";
+import { doubleWritebacksFigure } from "./double-writebacks.js";
+import { falsePositivesFigure } from "./false-positives.js";
+import type { Figure, FigureOpts } from "./figure.js";
+import { kernelErasFigure } from "./kernel-eras.js";
+import { lostDataHeatmapFigure } from "./lost-data-heatmap.js";
+import { lostDataFigure } from "./lost-data.js";
+import { pageTimelineFigure } from "./page-timeline.js";
+import { svgToPng } from "./png.js";
+import { plotSvg } from "./svg.js";
+import { missingFor, PlotInputError } from "./table.js";
+
+export const FIGURES: readonly Figure[] = [
+  kernelErasFigure,
+  lostDataFigure,
+  lostDataHeatmapFigure,
+  doubleWritebacksFigure,
+  falsePositivesFigure,
+  pageTimelineFigure,
+];
+
+export const FIGURE_NAMES = FIGURES.map((f) => f.name);
+export const FORMATS = ["svg", "png", "txt"] as const;
+export type Format = (typeof FORMATS)[number];
+
+/** A figure by name; PlotInputError naming the known ones otherwise. */
+export function getFigure(name: string): Figure {
+  const f = FIGURES.find((x) => x.name === name);
+  if (!f) throw new PlotInputError(`unknown figure ${name}; known: ${FIGURE_NAMES.join(", ")}`);
+  return f;
+}
+
+/** The figures `table` has the axes and columns for. */
+export function availableFigures(table: ResultsTable): Figure[] {
+  return FIGURES.filter((f) => missingFor(f.name, table, f.needs) === null);
+}
+
+/** Render one figure: SVG and text as strings, PNG as bytes. */
+export function renderFigure(table: ResultsTable, name: string, format: "png", options?: FigureOpts): Uint8Array;
+export function renderFigure(table: ResultsTable, name: string, format: "svg" | "txt", options?: FigureOpts): string;
+export function renderFigure(table: ResultsTable, name: string, format: Format, options?: FigureOpts): string | Uint8Array;
+export function renderFigure(table: ResultsTable, name: string, format: Format, options: FigureOpts = {}): string | Uint8Array {
+  const f = getFigure(name);
+  if (format === "txt") return f.text(table, options);
+  const svg = plotSvg(f.plot(table, options));
+  return format === "svg" ? svg : svgToPng(svg);
+}

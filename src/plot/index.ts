@@ -1,0 +1,34 @@
+/**
+ * Plots and reports: figures of a sweep's results (src/sweep/types.ts) as Observable Plot
+ * options, rendered to SVG (jsdom), PNG (resvg, bundled DejaVu Sans) or text (asciichart)
+ * for mail, and the plain-text report of `pinsim report`.
+ */
+
+// Figures: ResultsTable (+ options) → Plot options or text.
+export { FIGURES, FIGURE_NAMES, FORMATS, getFigure, availableFigures, renderFigure, type Format } from "./figures.js";
+export type { Figure, FigureOpts } from "./figure.js";
+export { falsePositivesFigure, predictedThreshold, type FalsePositivesOpts } from "./false-positives.js";
+export { doubleWritebacksFigure } from "./double-writebacks.js";
+export { lostDataFigure } from "./lost-data.js";
+export { lostDataHeatmapFigure } from "./lost-data-heatmap.js";
+export { kernelErasFigure } from "./kernel-eras.js";
+export {
+  pageTimelineFigure,
+  tracePage,
+  timelineFromResults,
+  pageTimelinePlot,
+  pageTimelineText,
+  type PageTimeline,
+  type TraceOptions,
+} from "./page-timeline.js";
+
+// Renderers.
+export { plotSvg, type FigureOptions } from "./svg.js";
+export { svgToPng, fontFiles, type PngOptions } from "./png.js";
+export { textChart, type TextChartOptions, type TextSeries } from "./text-chart.js";
+export { textTable, matrixTable, type TextColumn } from "./text-table.js";
+export { formatNumber, formatPercent, formatInterval } from "./format.js";
+
+// Reading results for figures; the report.
+export { PlotInputError, missingFor, provenance, type FigureNeeds } from "./table.js";
+export { report, checkResults } from "./report.js";

@@ -1,0 +1,133 @@
+/**
+ * `pinsim report`: a plain-text summary of a results directory, ready to paste into a mail:
+ * the question, the parameters, a text chart, the key numbers with intervals, how to rerun.
+ */
+import { PACKAGE_VERSION } from "../version.js";
+import type { ResultsTable, Row } from "../sweep/types.js";
+import type { Figure } from "./figure.js";
+import { FIGURES } from "./figures.js";
+import { formatNumber } from "./format.js";
+import { policyOrder } from "./figure.js";
+import { wrapText } from "./text-chart.js";
+import { textTable } from "./text-table.js";
+import { anyOf, describeFixed, distinct, meanOf, missingFor, num, PlotInputError, provenance, rateOf, slice } from "./table.js";
+
+/**
+ * Check that a table is something the figures can read: a manifest of this major.minor
+ * version, with points. Throws PlotInputError with one line otherwise.
+ */
+export function checkResults(table: ResultsTable): void {
+  const m = table.manifest;
+  const where = table.dir ?? "results";
+  if (!m || typeof m !== "object") throw new PlotInputError(`${where}: no manifest`);
+  const v = /^pinsim (\d+)\.(\d+)\.\d+/.exec(String(m.pinsim ?? ""));
+  const ours = /^(\d+)\.(\d+)\./.exec(PACKAGE_VERSION);
+  if (!v) throw new PlotInputError(`${where}: manifest has no pinsim version (got ${JSON.stringify(m.pinsim ?? null)})`);
+  if (!ours || v[1] !== ours[1] || v[2] !== ours[2]) {
+    throw new PlotInputError(`${where}: results of ${m.pinsim}, this is pinsim ${PACKAGE_VERSION}; rerun the sweep`);
+  }
+  if (!Array.isArray(m.axes)) throw new PlotInputError(`${where}: manifest has no axes`);
+  if (table.summary.length === 0 || table.runs.length === 0) throw new PlotInputError(`${where}: no runs yet (summary.csv is empty)`);
+}
+
+/** The mail-ready report. */
+export function report(table: ResultsTable, options: { chart?: string } = {}): string {
+  checkResults(table);
+  const m = table.manifest;
+  const dir = table.dir ?? `data/results/${m.name}`;
+  const out: string[] = [];
+  out.push(`pinsim report: ${m.name}`);
+  out.push("");
+  if (m.config?.question) out.push(...wrapText(`Question: ${m.config.question}`), "");
+
+  // Parameters.
+  const seeds = m.config?.seeds ?? distinct(table.runs, "replicate").length;
+  out.push(`Results: ${dir}, ${table.summary.length} points × ${seeds} seeds = ${table.runs.length} runs`);
+  out.push(...wrapText(`Made by: ${provenance(m)}, node ${m.node}`));
+  if (m.prng) out.push(...wrapText(`PRNG: ${m.prng}`));
+  const base = Object.entries(m.config?.base ?? {}).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`);
+  if (base.length) out.push(...wrapText(`Fixed: ${base.join(", ")} (others at their defaults)`));
+  out.push("Swept:");
+  for (const a of m.axes) {
+    const vals = distinct(table.summary, a);
+    const shown = a === "policy" ? policyOrder(vals) : vals.map((v) => (num(v) !== null ? formatNumber(num(v)) : String(v)));
+    out.push(...wrapText(`${a} (${vals.length}): ${shown.join(", ")}`, 68).map((l, i) => (i ? `      ${l}` : `  ${l}`)));
+  }
+  out.push("");
+
+  // One text chart: the first figure the results can draw, in order of what mail threads ask.
+  const order = options.chart ? [options.chart] : ["lost-data", "false-positives", "double-writebacks"];
+  const fig = order.map((n) => FIGURES.find((f) => f.name === n)).find((f): f is Figure => !!f && !missingFor(f.name, table, f.needs));
+  if (fig) {
+    out.push(chartOnly(fig.text(table)));
+    out.push("");
+  }
+
+  // Key numbers per policy.
+  if (m.axes.includes("policy")) {
+    const { rows, fixed } = slice(table, ["policy"]);
+    const policies = policyOrder(rows.map((r) => r.policy));
+    const byPolicy = (p: string) => rows.find((r) => String(r.policy) === p) as Row;
+    const at = describeFixed(fixed);
+    out.push(...wrapText(`Key numbers${at ? ` at ${at}` : ""} (mean per run [95 % t interval]; shares and rates [95 % Wilson]):`));
+    out.push("");
+    out.push(
+      textTable(
+        ["policy", "lost data/run", "runs losing data", "DMA into clean"],
+        policies.map((p) => {
+          const r = byPolicy(p);
+          const l = meanOf(r, "lostData"), a = anyOf(r, "lostData"), c = rateOf(r, "writeToCleanPage");
+          return [p, interval(l.v, l.lo, l.hi, formatNumber), pct(a.v, a.lo, a.hi), pct(c.v, c.lo, c.hi)];
+        }),
+      ).trimEnd(),
+    );
+    out.push("");
+    out.push(
+      textTable(
+        ["policy", "writebacks/run", "double wb/run", "false positives"],
+        policies.map((p) => {
+          const r = byPolicy(p);
+          const w = meanOf(r, "writebacks"), d = meanOf(r, "doubleWritebacks"), f = rateOf(r, "falsePositives");
+          return [p, interval(w.v, w.lo, w.hi, formatNumber), interval(d.v, d.lo, d.hi, formatNumber), pct(f.v, f.lo, f.hi)];
+        }),
+      ).trimEnd(),
+    );
+    out.push("DMA into clean: share of DMA writes that landed in a clean page.");
+    out.push("false positives: share of detector checks on an unpinned page.");
+    out.push("");
+  } else {
+    const r = table.summary[0];
+    const l = meanOf(r, "lostData"), a = anyOf(r, "lostData");
+    out.push(`Lost data per run: ${interval(l.v, l.lo, l.hi, formatNumber)}; runs losing data: ${pct(a.v, a.lo, a.hi)}`, "");
+  }
+
+  out.push("Rerun:");
+  out.push(`  npm ci && npm run build`);
+  out.push(`  node bin/pinsim.js sweep ${m.name}          # config ${String(m.configHash).slice(0, 12)}`);
+  out.push(`  node bin/pinsim.js plot ${dir}`);
+  out.push(`  node bin/pinsim.js report ${dir}`);
+  out.push(`Figures (svg, png, txt): ${dir}/figures/`);
+  return out.map((l) => l.trimEnd()).join("\n") + "\n";
+}
+
+/** A figure's text without its tables: up to the first blank line. */
+function chartOnly(text: string): string {
+  const i = text.indexOf("\n\n");
+  return (i < 0 ? text : text.slice(0, i)).trimEnd();
+}
+
+function interval(v: number | null, lo: number | null, hi: number | null, f: (x: number | null) => string): string {
+  if (v === null) return "–";
+  if (lo === null || hi === null || (lo === v && hi === v)) return f(v);
+  return `${f(v)} [${f(Math.max(0, lo))}, ${f(hi)}]`;
+}
+
+/** "12 % [5–25]": a proportion in percent with its interval, compact for tables. */
+function pct(v: number | null, lo: number | null, hi: number | null): string {
+  if (v === null) return "–";
+  const p = (x: number) => {
+    const y = x * 100;
+    return y < 1e-9 ? "0" : y >= 10 ? y.toFixed(0) : y >= 1 ? y.toFixed(1) : y >= 0.1 ? y.toFixed(2) : y.toPrecision(1);
+  };
+  return lo === null || hi === null ? `${p(v)} %` : `${p(v)} % [${p(lo)}–${p(hi)}]`;
+}
