@@ -47,10 +47,9 @@ export function registerCheck(program: Command, state: { code: number }): void {
 }
 
 function parseOptions(opts: CheckOpts): { policies?: PolicyId[]; variants?: string[]; maxStates: number } {
-  const maxStates = Number(opts.maxStates);
-  if (!/^\d+$/.test(opts.maxStates ?? "") || maxStates < 1) {
-    throw new UsageError(`--max-states: expected a positive integer, got '${opts.maxStates}'`);
-  }
+  const raw = opts.maxStates ?? "200000";
+  const maxStates = Number(raw);
+  if (!/^\d+$/.test(raw) || maxStates < 1) throw new UsageError(`--max-states: expected a positive integer, got '${raw}'`);
   const bad = (opts.policy ?? []).find((p) => !(POLICY_IDS as readonly string[]).includes(p));
   if (bad !== undefined) throw new UsageError(`--policy: unknown policy '${bad}' (allowed: ${POLICY_IDS.join(", ")})`);
   return { policies: opts.policy as PolicyId[] | undefined, variants: opts.variant, maxStates };

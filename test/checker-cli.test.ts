@@ -1,0 +1,74 @@
+// `pinsim check`: exit codes (0 clean, 1 mismatch, 2 bad input) and the --json shape.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { runCheck } from "../src/cli/commands/check.js";
+import { UsageError } from "../src/cli/errors.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "pinsim-check-"));
+
+/** Run with stdout captured. */
+function capture(fn: () => number): { code: number; out: string } {
+  const write = process.stdout.write.bind(process.stdout);
+  let out = "";
+  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
+  try {
+    return { code: fn(), out };
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
+const wrong = join(dir, "GUP-slow+WB+wrong.scenario");
+writeFileSync(wrong, [
+  "Scenario: GUP-slow+WB+wrong",
+  "Purpose: a deliberately wrong expectation: dirty-at-gup does lose data here.",
+  "Policies: dirty-at-gup",
+  "Actor P0: gup path=slow dma=1",
+  "Actor P1: flusher",
+  "Result: lostData Never",
+  "",
+].join("\n"));
+const malformed = join(dir, "GUP-slow+bad.scenario");
+writeFileSync(malformed, "Scenario: GUP-slow+bad\nPolicies: foll-pin\nActor P0: gup path=sideways\n");
+
+test("a wrong expectation is a mismatch: exit 1, with the witness", () => {
+  const { code, out } = capture(() => runCheck([wrong], {}));
+  assert.equal(code, 1);
+  assert.match(out, /MISMATCH +GUP-slow\+WB\+wrong dirty-at-gup\/base/);
+  assert.match(out, /lostData Sometimes \(expected Never\)/);
+  assert.match(out, /witness of lostData \(F3\)/);
+});
+
+test("--json prints {results: [{scenario, policy, variant, states, verdicts, witnesses}]}", () => {
+  const { out } = capture(() => runCheck([wrong], { json: true }));
+  const { results } = JSON.parse(out);
+  assert.equal(results.length, 1);
+  const r = results[0];
+  assert.equal(r.scenario, "GUP-slow+WB+wrong");
+  assert.equal(r.policy, "dirty-at-gup");
+  assert.equal(r.variant, "base");
+  assert.ok(r.states > 10);
+  assert.equal(r.verdicts.lostData, "Sometimes");
+  assert.ok(r.witnesses.lostData.every((s: { n: number; actor: string; step: string }, i: number) => s.n === i + 1 && s.step));
+});
+
+test("bad input is a UsageError naming file and line", () => {
+  assert.throws(() => runCheck([malformed], {}), (e: unknown) => e instanceof UsageError && /GUP-slow\+bad\.scenario:3: expected one of slow, fast, fast-no-recheck, got 'sideways'/.test(e.message));
+  assert.throws(() => runCheck([wrong], { policy: ["nope"] }), UsageError);
+  assert.throws(() => runCheck([wrong], { maxStates: "0" }), UsageError);
+  assert.throws(() => runCheck([wrong], { variant: ["nope"] }), UsageError);
+});
+
+test("the command line: exit 2 and one line on stderr for a malformed scenario", { skip: !existsSync(join(ROOT, "dist/cli/commands/check.js")) }, () => {
+  const r = spawnSync(process.execPath, [join(ROOT, "bin/pinsim.js"), "check", malformed], { encoding: "utf8" });
+  assert.equal(r.status, 2);
+  const lines = r.stderr.trim().split("\n");
+  assert.equal(lines.length, 1);
+  assert.match(lines[0], /GUP-slow\+bad\.scenario:3: expected/);
+});
