@@ -44,13 +44,16 @@ export interface SweepOptions {
   snapshotIntervalMs?: number;
 }
 
-/** The compiled worker: beside this file in dist/, or dist/ when running from src/ under tsx. */
+/**
+ * The worker entry piscina loads: src/sweep/pool-entry.cjs (plain CommonJS, see there),
+ * which imports the compiled dist/sweep/worker.js. Works from dist/ and from src/ (tsx).
+ */
 export function workerFile(): string {
-  for (const rel of ["./worker.js", "../../dist/sweep/worker.js"]) {
-    const url = new URL(rel, import.meta.url);
-    if (existsSync(fileURLToPath(url))) return url.href;
-  }
-  throw new ResultsError("dist/sweep/worker.js not found: run npm run build");
+  const entry = new URL("../../src/sweep/pool-entry.cjs", import.meta.url);
+  const worker = new URL("../../dist/sweep/worker.js", import.meta.url);
+  if (!existsSync(fileURLToPath(worker))) throw new ResultsError("dist/sweep/worker.js not found: run npm run build");
+  if (!existsSync(fileURLToPath(entry))) throw new ResultsError("src/sweep/pool-entry.cjs not found: the package is incomplete");
+  return fileURLToPath(entry);
 }
 
 /**
