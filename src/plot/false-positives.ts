@@ -72,19 +72,19 @@ export const falsePositivesFigure: Figure & {
     const colored = key !== null;
     return {
       title: "Pin detector false positives against share count",
-      subtitle: `page_maybe_dma_pinned() on unpinned pages at writeback; band: 95 % Wilson interval; dashed rule: the threshold the refcount formula predicts (shares ≥ bias − 3)`,
+      subtitle: `page_maybe_dma_pinned() on unpinned pages; steps: the rate holds until the next share count swept; band: 95 % Wilson interval; dashed rule: the threshold the refcount formula predicts (shares ≥ bias − 3)`,
       caption: [describeFixed(fixed) && `at ${describeFixed(fixed)}`, describeDropped(table, "shareCount"), provenance(table.manifest)].filter(Boolean).join(" · "),
       width: o.width ?? 640,
       height: 340,
       marginRight: 20,
-      x: { type: "log", label: "share count (mappings per page) →", tickFormat: "~s" },
+      x: { type: "log", label: "share count (mappings per page) →", tickFormat: formatNumber },
       y: { label: "↑ false positives (% of detector checks)", percent: true, domain: [0, 100], grid: true },
       color: colored ? { legend: true, label: key ?? undefined, domain: seriesKeys, scheme: "observable10" } : undefined,
       marks: [
-        Plot.areaY(points, { x: "x", y1: "lo", y2: "hi", z: "series", fill: colored ? "series" : "steelblue", fillOpacity: 0.15, curve: "linear" }),
+        Plot.areaY(points, { x: "x", y1: "lo", y2: "hi", z: "series", fill: colored ? "series" : "steelblue", fillOpacity: 0.15, curve: "step-after" }),
         Plot.ruleX(inRange, { x: "x", stroke: key === "bias" ? "series" : "#888", strokeDasharray: "5,4", strokeWidth: 1.5 }),
         Plot.text(inRange.map((t, i) => ({ ...t, y: 0.6 - 0.1 * i })), { x: "x", y: "y", text: "label", dx: -5, textAnchor: "end", fill: "#333", stroke: "white", strokeWidth: 3, paintOrder: "stroke" }),
-        Plot.line(points, { x: "x", y: "y", z: "series", stroke: colored ? "series" : "steelblue", strokeWidth: 1.8 }),
+        Plot.line(points, { x: "x", y: "y", z: "series", stroke: colored ? "series" : "steelblue", strokeWidth: 1.8, curve: "step-after" }),
         Plot.dot(points, { x: "x", y: "y", fill: colored ? "series" : "steelblue", r: 2.5 }),
         Plot.ruleY([0]),
       ],
@@ -108,6 +108,7 @@ export const falsePositivesFigure: Figure & {
       yMax: 1,
       format: (v) => `${Math.round(v * 100)} %`,
       marks: thresholds.map((t) => ({ x: t.x, label: `predicted threshold ${t.label}` })),
+      step: true,
     });
     // Measured threshold (first share count with any false positive) against the prediction.
     const rows = seriesKeys.map((s) => {

@@ -3,7 +3,7 @@
  * picture is the same on every machine and text never silently disappears (resvg drops
  * text it has no font for).
  */
-import { Resvg } from "@resvg/resvg-js";
+import type { Resvg as ResvgType } from "@resvg/resvg-js";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 
@@ -24,6 +24,8 @@ export interface PngOptions {
 
 /** Rasterise an SVG string (it must carry xmlns, as plotSvg's output does). */
 export function svgToPng(svg: string, options: PngOptions = {}): Uint8Array {
+  // Loaded on first use: commands that print text need no native module.
+  const { Resvg } = createRequire(import.meta.url)("@resvg/resvg-js") as { Resvg: typeof ResvgType };
   const r = new Resvg(svg, {
     background: "white",
     fitTo: { mode: "zoom", value: options.scale ?? 2 },

@@ -34,7 +34,7 @@ export function checkResults(table: ResultsTable): void {
 export function report(table: ResultsTable, options: { chart?: string } = {}): string {
   checkResults(table);
   const m = table.manifest;
-  const dir = table.dir ?? `data/results/${m.name}`;
+  const dir = (table.dir ?? `data/results/${m.name}`).replace(/(.)\/+$/, "$1");
   const out: string[] = [];
   out.push(`pinsim report: ${m.name}`);
   out.push("");

@@ -4,7 +4,8 @@
  * opening a file want a single SVG, so those parts are drawn here inside the SVG.
  */
 import * as Plot from "@observablehq/plot";
-import { JSDOM } from "jsdom";
+import { createRequire } from "node:module";
+import type { JSDOM as JSDOMType } from "jsdom";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 /** Font stack: DejaVu Sans is what the PNG renderer bundles, so SVG and PNG agree. */
@@ -20,10 +21,16 @@ export type FigureOptions = Plot.PlotOptions & {
   caption?: string;
 };
 
-let shared: JSDOM | null = null;
-/** One jsdom window for every figure: creating one costs more than rendering a plot. */
-function window(): JSDOM["window"] {
-  shared ??= new JSDOM("");
+let shared: JSDOMType | null = null;
+/**
+ * One jsdom window for every figure: creating one costs more than rendering a plot. jsdom
+ * is loaded on first use (it takes ~0.6 s), so `pinsim report` and other commands skip it.
+ */
+function window(): JSDOMType["window"] {
+  if (!shared) {
+    const { JSDOM } = createRequire(import.meta.url)("jsdom") as typeof import("jsdom");
+    shared = new JSDOM("");
+  }
   return shared.window;
 }
 

@@ -35,6 +35,8 @@ export interface TextChartOptions {
   yMax?: number;
   /** y tick format. Default formatNumber. */
   format?: (v: number) => string;
+  /** Hold each value until the next x (a threshold) instead of interpolating. Default false. */
+  step?: boolean;
   /** Marked x positions (e.g. thresholds), drawn as `┴` on the axis with a note. */
   marks?: { x: number; label: string }[];
 }
@@ -58,7 +60,7 @@ export function textChart(o: TextChartOptions): string {
   const x0 = f(xs[0]), x1 = f(xs[xs.length - 1]);
   const pos = (v: number) => (x1 === x0 ? 0 : Math.round(((f(v) - x0) / (x1 - x0)) * (n - 1)));
 
-  const sampled = o.series.map((s) => resample(xs.map(f), s.values, n, x0, x1));
+  const sampled = o.series.map((s) => resample(xs.map(f), s.values, n, x0, x1, o.step ?? false));
   const all = sampled.flat().filter((v): v is number => v !== null);
   let min = o.yMin ?? Math.min(0, ...all);
   let max = o.yMax ?? Math.max(...all, min);
@@ -121,7 +123,7 @@ export function textChart(o: TextChartOptions): string {
 }
 
 /** Linear interpolation of sweep points onto n evenly spaced columns (null across gaps). */
-function resample(fx: number[], ys: (number | null)[], n: number, x0: number, x1: number): (number | null)[] {
+function resample(fx: number[], ys: (number | null)[], n: number, x0: number, x1: number, step: boolean): (number | null)[] {
   const out: (number | null)[] = [];
   for (let c = 0; c < n; c++) {
     const x = x0 + ((x1 - x0) * c) / Math.max(1, n - 1);
@@ -129,6 +131,7 @@ function resample(fx: number[], ys: (number | null)[], n: number, x0: number, x1
     while (j < fx.length - 2 && fx[j + 1] < x) j++;
     const a = ys[j], b = ys[Math.min(j + 1, ys.length - 1)];
     if (fx.length === 1) out.push(a);
+    else if (step) out.push(x >= fx[j + 1] - 1e-12 ? b : a);
     else if (a === null || b === null) out.push(null);
     else {
       const t = fx[j + 1] === fx[j] ? 0 : Math.min(1, Math.max(0, (x - fx[j]) / (fx[j + 1] - fx[j])));
