@@ -9,14 +9,15 @@ import { FS_BEHAVIORS, GUP_PATHS, type FsBehavior, type GupPath } from "../model
 import { POLICY_IDS, type PolicyId } from "../policies/ids.js";
 import { INCIDENTS, VERDICTS, type IncidentName, type Verdict } from "./verdict.js";
 
-/** A malformed scenario: `file:line: what was expected`. */
+/** A malformed scenario: `file:line: expected …` (line 0: the file itself, e.g. unreadable). */
 export class ScenarioError extends Error {
   constructor(
     readonly file: string,
     readonly line: number,
-    detail: string,
+    /** What was expected there. */
+    readonly expected: string,
   ) {
-    super(`${file}:${line}: ${detail}`);
+    super(`${line > 0 ? `${file}:${line}` : file}: expected ${expected}`);
     this.name = "ScenarioError";
   }
 }
@@ -336,7 +337,7 @@ export function parseScenario(text: string, file = "<inline>"): Scenario {
           fail(`a directive (Scenario, Purpose, Policies, Page, Guard, Fs, Stable, Actor, Variant, Result), got '${key}'`);
       }
     } catch (e) {
-      if (e instanceof Bad) fail(`expected ${e.message}`);
+      if (e instanceof Bad) fail(e.message);
       throw e;
     }
   }
