@@ -172,10 +172,10 @@ test("progress outside a kernel: throttled text lines, the last one always shown
   const p = progressDisplay({ label: "sweep", now: () => now, write: (s) => lines.push(s) });
   for (let i = 0; i <= 10; i++) {
     now += 500;
-    p.onProgress({ runsDone: i, runsTotal: 10 });
+    p.onProgress({ name: "s", runsDone: i, runsTotal: 10, pointsDone: i, pointsTotal: 10, pointsResumed: 0, elapsedMs: 0, etaMs: null });
   }
   assert.ok(lines.length >= 2 && lines.length <= 4, lines.join("\n"));
-  assert.match(lines.at(-1)!, /^sweep: 10\/10 █+ 5\.5 s$/);
+  assert.match(lines.at(-1)!, /^sweep: 10\/10 █+ 5\.5 s · 10\/10 points$/);
   p.finish(); // after completion: nothing more
   assert.ok(lines.length <= 4);
 });

@@ -2,8 +2,7 @@
  * `show(x)`: display a figure, table, run result or any Jupyter-displayable value in the
  * current notebook cell; outside a kernel, print its text form instead.
  */
-import { createRequire } from "node:module";
-import type * as Plot from "@observablehq/plot";
+import { plotSvg, type FigureOptions } from "../plot/svg.js";
 import type { RunResult } from "../model/metrics.js";
 import { emitBundle, inTslabKernel, type MimeBundle } from "./kernel.js";
 import {
@@ -11,35 +10,25 @@ import {
   type Displayable, type DataTableCell, type DataTableOptions,
 } from "./mime.js";
 
-const require = createRequire(import.meta.url);
-
 function isRunResult(x: unknown): x is RunResult {
   const r = x as Partial<RunResult> | null;
   return !!r && typeof r === "object" && typeof r.pinsim === "string" && !!r.metrics && !!r.params;
 }
 
-function isPlotOptions(x: unknown): x is Plot.PlotOptions {
-  return !!x && typeof x === "object" && Array.isArray((x as Plot.PlotOptions).marks);
+function isPlotOptions(x: unknown): x is FigureOptions {
+  return !!x && typeof x === "object" && Array.isArray((x as FigureOptions).marks);
 }
 
-/** Render Observable Plot options to an SVG string on the server (jsdom document). */
-export function renderPlotSvg(options: Plot.PlotOptions): string {
-  // Loaded on first use so that importing the library does not load jsdom and Plot.
-  const { JSDOM } = require("jsdom") as typeof import("jsdom");
-  const plot = (require("@observablehq/plot") as typeof Plot).plot;
-  const { window } = new JSDOM("");
-  const el = plot({ ...options, document: window.document }) as unknown as Element;
-  // A <figure> (title, caption, legend) is not an SVG: keep the chart, its direct <svg> child.
-  const svg = el.tagName.toLowerCase() === "svg" ? el : [...el.querySelectorAll(":scope > svg")].pop();
-  if (!svg) throw new Error("Plot produced no <svg>");
-  return new window.XMLSerializer().serializeToString(svg);
+/** Render Plot options (title, subtitle, caption and legend included) to one SVG string. */
+export function renderPlotSvg(options: FigureOptions): string {
+  return plotSvg(options);
 }
 
 /**
  * An SvgFigure from an SVG string, an SVG element (anything with outerHTML), Plot options, or a
  * SvgFigure (returned as is). `title` names it in text output.
  */
-export function figure(x: string | Plot.PlotOptions | { outerHTML: string } | SvgFigure, title?: string): SvgFigure {
+export function figure(x: string | FigureOptions | { outerHTML: string } | SvgFigure, title?: string): SvgFigure {
   if (x instanceof SvgFigure) return x;
   if (typeof x === "string") return new SvgFigure(x, title);
   if (isPlotOptions(x)) return new SvgFigure(renderPlotSvg(x), title ?? (typeof x.title === "string" ? x.title : undefined));
@@ -48,7 +37,7 @@ export function figure(x: string | Plot.PlotOptions | { outerHTML: string } | Sv
 }
 
 /** Something show() knows how to display. */
-export type Showable = Displayable | RunResult | Plot.PlotOptions | readonly Record<string, DataTableCell>[] | string;
+export type Showable = Displayable | RunResult | FigureOptions | readonly Record<string, DataTableCell>[] | string;
 
 /** The MIME bundle show() would send for a value. */
 export function toBundle(x: Showable): MimeBundle {
@@ -77,7 +66,7 @@ export function show(...values: Showable[]): void {
 }
 
 /** Display a figure as PNG (resvg, `scale` times its size), for viewers without SVG. */
-export function showPng(x: SvgFigure | string | Plot.PlotOptions, scale = 2): void {
+export function showPng(x: SvgFigure | string | FigureOptions, scale = 2): void {
   show(figure(x).png(scale));
 }
 

@@ -3,7 +3,7 @@
  * bundle, the protocol other JavaScript kernels (IJavascript, Deno) render, and which
  * `show()` sends to tslab.
  */
-import { createRequire } from "node:module";
+import { svgToPng } from "../plot/png.js";
 import { inspect } from "node:util";
 import { METRICS, type RunResult } from "../model/metrics.js";
 import type { MimeBundle } from "./kernel.js";
@@ -28,24 +28,9 @@ export function withXmlns(svg: string): string {
   return /^<svg\b[^>]*\sxmlns=/.test(svg) ? svg : svg.replace(/^<svg\b/, '<svg xmlns="http://www.w3.org/2000/svg"');
 }
 
-const require = createRequire(import.meta.url);
-
-/** SVG → PNG with resvg and the bundled DejaVu Sans (no system fonts needed). */
+/** SVG → PNG with the plot module's resvg renderer and its bundled DejaVu Sans. */
 export function svgToPngBytes(svg: string, scale = 2): Uint8Array {
-  // Loaded on first use: the native module is not needed to display SVG.
-  const { Resvg } = require("@resvg/resvg-js") as typeof import("@resvg/resvg-js");
-  let fontFiles: string[] = [];
-  try {
-    fontFiles = [require.resolve("dejavu-fonts-ttf/ttf/DejaVuSans.ttf"), require.resolve("dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf")];
-  } catch {
-    // fall back to system fonts
-  }
-  const r = new Resvg(withXmlns(svg), {
-    background: "white",
-    fitTo: { mode: "zoom", value: scale },
-    font: { fontFiles, loadSystemFonts: fontFiles.length === 0, defaultFontFamily: "DejaVu Sans", sansSerifFamily: "DejaVu Sans" },
-  });
-  return r.render().asPng();
+  return svgToPng(withXmlns(svg), { scale });
 }
 
 /** A PNG image (from a figure, on request). */

@@ -3,12 +3,14 @@
  * the cell, overwritten in place (update_display_data, as `tslab.newDisplay()` does).
  * Outside a kernel it writes a line to stderr at most every few seconds.
  */
+import type { SweepProgress } from "../sweep/run.js";
 import { emitBundle, newDisplayId } from "./kernel.js";
 import { escapeHtml } from "./mime.js";
 
 /** What a progress callback may receive: counts, or an object with counts. */
 export type ProgressEvent =
-  | { done?: number; total?: number; runsDone?: number; runsTotal?: number; detail?: string; [key: string]: unknown }
+  | SweepProgress
+  | { done: number; total?: number; detail?: string }
   | number;
 
 export interface ProgressDisplay {
@@ -88,9 +90,11 @@ export function progressDisplay(options: ProgressOptions = {}): ProgressDisplay 
     },
     onProgress(event: ProgressEvent, t?: number) {
       if (typeof event === "number") return update(event, t);
-      const done = event.done ?? event.runsDone ?? 0;
-      const tot = event.total ?? event.runsTotal;
-      update(done, typeof tot === "number" ? tot : undefined, typeof event.detail === "string" ? event.detail : undefined);
+      if ("runsDone" in event) {
+        const detail = `${event.pointsDone}/${event.pointsTotal} points` + (event.pointsResumed ? `, ${event.pointsResumed} resumed` : "");
+        return update(event.runsDone, event.runsTotal, detail);
+      }
+      update(event.done, event.total, event.detail);
     },
   };
 }
