@@ -25,6 +25,19 @@ export function meanConfidenceInterval(
   if (values.length < 2) return { mean: m, lo: null, hi: null };
   const s = sampleStandardDeviation(values as number[]);
   if (s === 0) return { mean: m, lo: m, hi: m };
-  const half = (studentTQuantile(1 - (1 - confidence) / 2, values.length - 1) * s) / Math.sqrt(values.length);
+  const half = (tQuantile(1 - (1 - confidence) / 2, values.length - 1) * s) / Math.sqrt(values.length);
   return { mean: m, lo: m - half, hi: m + half };
+}
+
+// NOTE: memoised for performance: a sweep summary asks for the same few quantiles
+// thousands of times, and each is a bisection.
+const quantiles = new Map<string, number>();
+function tQuantile(p: number, df: number): number {
+  const k = `${p},${df}`;
+  let q = quantiles.get(k);
+  if (q === undefined) {
+    q = studentTQuantile(p, df);
+    if (quantiles.size < 10000) quantiles.set(k, q);
+  }
+  return q;
 }

@@ -14,11 +14,14 @@ import { standardNormalQuantile } from "./standard-normal-quantile.js";
  * @example
  * wilsonInterval(81, 263); // [0.2553…, 0.3662…] (Newcombe 1998, Table II, method 3)
  */
+// NOTE: the usual level, computed once for performance.
+const Z95 = standardNormalQuantile(0.975);
+
 export function wilsonInterval(successes: number, trials: number, confidence = 0.95): [number, number] {
   if (!(trials > 0) || !Number.isFinite(trials)) throw new RangeError(`wilsonInterval: trials must be positive, got ${trials}`);
   if (!(successes >= 0 && successes <= trials)) throw new RangeError(`wilsonInterval: successes must be in 0..${trials}, got ${successes}`);
   if (!(confidence > 0 && confidence < 1)) throw new RangeError(`wilsonInterval: confidence must be in (0, 1), got ${confidence}`);
-  const z = standardNormalQuantile(1 - (1 - confidence) / 2);
+  const z = confidence === 0.95 ? Z95 : standardNormalQuantile(1 - (1 - confidence) / 2);
   const n = trials;
   const p = successes / n;
   const z2 = z * z;

@@ -66,11 +66,46 @@ function pointFileName(index: number): string {
 
 /** The four contract files for the finished points, in grid order; the manifest last. */
 export function writeSnapshot(dir: string, plan: SweepPlan, done: DoneRows): void {
-  const t = tables(plan, done);
-  writeAtomic(dir, FILES.runsJsonl, renderJsonl(t.runColumns, t.runs));
-  writeAtomic(dir, FILES.runsCsv, renderCsv(t.runColumns, t.runs));
-  writeAtomic(dir, FILES.summary, renderCsv(t.summaryColumns, t.summary));
+  const runCols = runColumns(plan.axes);
+  const sumCols = summaryColumns(plan.axes);
+  let jsonl = "";
+  let csv = renderCsv(runCols, []);
+  let summary = renderCsv(sumCols, []);
+  for (const p of plan.points) {
+    const rows = done.get(p.index);
+    if (!rows) continue;
+    const t = pointText(plan, p.axes, rows);
+    jsonl += t.jsonl;
+    csv += t.csv;
+    summary += t.summary;
+  }
+  writeAtomic(dir, FILES.runsJsonl, jsonl);
+  writeAtomic(dir, FILES.runsCsv, csv);
+  writeAtomic(dir, FILES.summary, summary);
   writeAtomic(dir, FILES.manifest, JSON.stringify(buildManifest(plan, new Set(done.keys())), null, 2) + "\n");
+}
+
+// NOTE: for performance, a point's rows and text are computed once, not at every snapshot.
+const summaries = new WeakMap<Row[], Row>();
+const texts = new WeakMap<Row[], { jsonl: string; csv: string; summary: string }>();
+
+function pointSummary(axes: Record<string, Cell>, rows: Row[]): Row {
+  let s = summaries.get(rows);
+  if (!s) summaries.set(rows, (s = summaryRow(axes, rows)));
+  return s;
+}
+
+function pointText(plan: SweepPlan, axes: Record<string, Cell>, rows: Row[]) {
+  let t = texts.get(rows);
+  if (!t) {
+    const runCols = runColumns(plan.axes);
+    const sumCols = summaryColumns(plan.axes);
+    // A CSV body is the rendering minus its header line (same columns, same quoting).
+    const body = (cols: string[], r: Row[]) => renderCsv(cols, r).slice(renderCsv(cols, []).length);
+    t = { jsonl: renderJsonl(runCols, rows), csv: body(runCols, rows), summary: body(sumCols, [pointSummary(axes, rows)]) };
+    texts.set(rows, t);
+  }
+  return t;
 }
 
 /** Rows of runs and summary for the finished points, in grid order. */
@@ -81,7 +116,7 @@ export function tables(plan: SweepPlan, done: DoneRows, only?: ReadonlySet<numbe
     const rows = done.get(p.index);
     if (!rows || (only && !only.has(p.index))) continue;
     runs.push(...rows);
-    summary.push(summaryRow(p.axes, rows));
+    summary.push(pointSummary(p.axes, rows));
   }
   return { runColumns: runColumns(plan.axes), summaryColumns: summaryColumns(plan.axes), runs, summary };
 }
