@@ -279,8 +279,7 @@ class Simulation {
     if (this.policy.refuseGup(p.longTerm)) {
       // check_vma_flags refuses before any page is touched (-EFAULT); retry after pinGap.
       this.pc.count(M.refusedPins, this.ppp);
-      this.pHold[k] = this.pinDuration(uk);
-      this.q.replaceTop(this.now + this.pinGap(uk), EV.PINNER, k);
+      this.retryAfterRefusal(k);
       return;
     }
     this.pPhase[k] = PH.GUP;
@@ -304,9 +303,7 @@ class Simulation {
         for (let i = 0; i < this.pCount[k]; i++) this.pc.putGupReference(this.pPages[base + i], this.pin);
         this.pc.count(M.refusedPins, this.ppp);
         this.pPhase[k] = PH.START;
-        const uk = this.r[PINNER_STREAM_BASE + k];
-        this.pHold[k] = this.pinDuration(uk);
-        this.q.replaceTop(this.now + this.pinGap(uk), EV.PINNER, k);
+        this.retryAfterRefusal(k);
         return;
       }
       if (r === GUP.OK) this.pPages[base + this.pCount[k]++] = page;
@@ -316,6 +313,20 @@ class Simulation {
     this.pPhase[k] = PH.HOLD;
     this.pEnd[k] = this.now + this.pHold[k];
     this.scheduleHold(k);
+  }
+
+  /**
+   * A refused pin is retried after pinGap. With a zero gap the retry would spin at one
+   * instant, so it waits the would-be pin's duration instead; if that is zero too the
+   * pinner gives up (the application would spin forever in the kernel as well).
+   */
+  private retryAfterRefusal(k: number): void {
+    const uk = this.r[PINNER_STREAM_BASE + k];
+    const gap = this.pinGap(uk);
+    const wait = gap > 0 ? gap : this.pHold[k];
+    this.pHold[k] = this.pinDuration(uk);
+    if (wait > 0) this.q.replaceTop(this.now + wait, EV.PINNER, k);
+    else this.q.pop();
   }
 
   /** Next device write, or the release if that comes first. */

@@ -236,6 +236,8 @@ export function resolveParams(input: ParamsInput | Record<string, unknown> = {})
   const p = out as unknown as Params;
   if (p.pagesPerPin > p.pagesPerFile) throw new ParamError("pagesPerPin", p.pagesPerPin, `an integer from 1 to pagesPerFile (${p.pagesPerFile})`);
   if (p.files * p.pagesPerFile > 1 << 26) throw new ParamError("files", p.files, `files × pagesPerFile at most 67108864 (got ${p.files * p.pagesPerFile})`);
+  if (p.pinners > 0 && distributionRange(parseDistribution(p.pinDuration))[1] === 0 && distributionRange(parseDistribution(p.pinGap))[1] === 0)
+    throw new ParamError("pinGap", p.pinGap, "> 0 when pinDuration is 0: a pinner would cycle forever at one instant");
   // The resting refcount must fit before any GUP reference is taken: 1 (page cache) + 1
   // (buffers) + shares + transient <= 2^31 - 1 (mm/gup.c refuses beyond, include/linux/page_ref.h).
   const maxShares = distributionRange(parseDistribution(p.shareCount))[1];
