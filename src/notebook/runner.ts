@@ -41,6 +41,8 @@ export interface RunNotebookOptions {
   timeout?: number;
   /** Seconds the kernel may take to start. Default 60 (nbclient's). */
   startupTimeout?: number;
+  /** The kernel's working directory (where relative imports resolve). Default: the notebook's directory. */
+  cwd?: string;
   /** Python with nbclient. Default: findPython(). */
   python?: string;
   /** Called with the runner's stderr as it arrives (kernel noise included). */
@@ -167,7 +169,7 @@ export async function runNotebook(path: string, options: RunNotebookOptions = {}
   const report = join(tmp, "report.json");
   const args = [
     RUNNER_SCRIPT, "-", out,
-    "--cwd", dirname(resolve(path)),
+    "--cwd", resolve(options.cwd ?? dirname(resolve(path))),
     "--timeout", String(Math.ceil(options.timeout ?? 600)),
     "--startup-timeout", String(Math.ceil(options.startupTimeout ?? 60)),
     "--report", report,
