@@ -4,7 +4,7 @@
  * `pinsim notebook open`: Jupyter on notebooks/ with the project's tslab kernelspec.
  * `pinsim notebook params NOTEBOOK`: the parameters a notebook takes.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { basename, relative } from "node:path";
 import type { Command } from "commander";
 import {
@@ -143,7 +143,7 @@ export function registerNotebook(program: Command, state: { code: number }): voi
     .description("open Jupyter (lab or notebook) on notebooks/ with the project's tslab kernel")
     .option("--no-browser", "do not open a browser")
     .option("--port <n>", "port to listen on")
-    .action((opts: { browser: boolean; port?: string }) => {
+    .action(async (opts: { browser: boolean; port?: string }) => {
       const env = jupyterEnv();
       const has = (sub: string) => spawnSync("jupyter", [sub, "--version"], { env, stdio: "ignore" }).status === 0;
       const app = has("lab") ? "lab" : has("notebook") ? "notebook" : null;
@@ -160,8 +160,14 @@ export function registerNotebook(program: Command, state: { code: number }): voi
       if (opts.port) args.push(`--port=${opts.port}`);
       if (process.getuid?.() === 0) args.push("--allow-root");
       process.stderr.write(`JUPYTER_PATH=${env.JUPYTER_PATH} jupyter ${args.join(" ")}\n(kernel: "TypeScript (tslab, pinsim)")\n`);
-      const r = spawnSync("jupyter", args, { env, stdio: "inherit" });
-      state.code = r.status ?? EXIT.FAILED;
+      // Async, so that a SIGTERM to pinsim reaches Jupyter too (Ctrl-C reaches both anyway).
+      const child = spawn("jupyter", args, { env, stdio: "inherit" });
+      const forward = (sig: NodeJS.Signals) => child.kill(sig);
+      process.on("SIGTERM", forward);
+      process.on("SIGINT", forward);
+      state.code = await new Promise<number>((done) => child.on("close", (code) => done(code ?? EXIT.FAILED)));
+      process.off("SIGTERM", forward);
+      process.off("SIGINT", forward);
     });
 }
 
