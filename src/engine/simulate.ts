@@ -389,7 +389,7 @@ class Simulation {
       pc.count(M.deviceRefaults);
       this.pSeq[idx] = pc.notifierSeq[page];
     }
-    pc.dmaWrite(page, this.noRef);
+    pc.dmaWrite(page);
     return true;
   }
 

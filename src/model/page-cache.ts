@@ -450,15 +450,14 @@ export class PageCache {
 
   /**
    * A device write into page p (MODEL.md §3): mem++, no pte bit, no PG_dirty, no
-   * filesystem hook. Counts the incidents of where it lands, unless the device's mapping
-   * is an MMU-notifier mirror that went through page_mkwrite.
+   * filesystem hook. Counts the incidents of where it lands. (An MMU-notifier device that
+   * refaulted through page_mkwrite lands in a dirty page, but without stable writes it can
+   * still land under an I/O started before its refault: that counts, as in the checker.)
    */
-  dmaWrite(p: number, viaPageMkwrite = false): void {
+  dmaWrite(p: number): void {
     this.counters[M.dmaWrites]++;
     if (!this.attached[p]) this.counters[M.truncatedWhilePinned]++;
-    else if (!viaPageMkwrite) {
-      // A device that refaulted through page_mkwrite since the last page_mkclean writes
-      // as a CPU store does: the filesystem knows, and stable writes made it wait.
+    else {
       if (!this.dirty[p]) this.counters[M.writeToCleanPage]++;
       if (this.writeback[p] && !this.bounced[p]) this.counters[M.modifiedUnderWriteback]++;
     }
