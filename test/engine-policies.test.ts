@@ -275,3 +275,21 @@ test("null where a policy makes a metric meaningless", () => {
     assert.equal(typeof kd.metrics[name], "number", name);
   }
 });
+
+test("device writes: a Poisson process of dmaWriteRate per pinned page", () => {
+  // One pinner holding 4 pages for 100 s out of every 100.5 s over 2000 s at 2 writes/s
+  // per page: about 2 * 4 * 2000 * 100 / 100.5 ≈ 15,900 writes (Poisson sd ≈ 126).
+  const r = simulate({ policy: "foll-pin", pinners: 1, pagesPerPin: 4, pinDuration: 100, pinGap: 0.5, dmaWriteRate: 2, duration: 2000, cpuWriteRate: 0 });
+  const expected = (2 * 4 * 2000 * 100) / 100.5;
+  assert.ok(Math.abs(r.metrics.dmaWrites! - expected) < 5 * Math.sqrt(expected) + 8 * 100, `${r.metrics.dmaWrites} vs ${expected}`);
+});
+
+test("tracing a page changes nothing in the results; its device writes appear at their times", () => {
+  const params = { policy: "dirty-at-gup", files: 4, pagesPerFile: 4, pinners: 2, duration: 300, dmaWriteRate: 1 } as const;
+  const plain = simulate(params);
+  const traced = simulate(params, { tracePages: [0, 5] });
+  assert.deepEqual(traced.metrics, plain.metrics);
+  const rows = traced.trace!;
+  assert.ok(rows.some((r) => r.event === "dma-write"));
+  for (let i = 1; i < rows.length; i++) assert.ok(rows[i].t >= rows[i - 1].t, "trace in time order");
+});

@@ -18,8 +18,9 @@ export const STREAM = {
   truncate: 4,
   fsync: 5,
   writeback: 6,
+  dma: 7,
 } as const;
-export const PINNER_STREAM_BASE = 7;
+export const PINNER_STREAM_BASE = 8;
 
 /** `count` independent uniform sources derived from one seed. */
 export function makeStreams(seed: number, count: number): Uniform[] {

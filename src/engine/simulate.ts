@@ -26,6 +26,8 @@ const EV = {
   CPU_STORE_PAGE: 7, // a store that waited for writeback (stable writes)
 } as const;
 export const EVENT_NAMES = ["pinner", "cpu-store", "reclaim", "truncate", "fsync", "kupdate", "writeback-end", "cpu-store"] as const;
+/** Trace rows of device writes carry this event name (they are applied lazily, at their own times). */
+export const DMA_WRITE_EVENT = "dma-write";
 
 /** Pinner phases: waiting to start a pin, inside GUP (faulting pages in), holding the pin. */
 const PH = { START: 0, GUP: 1, HOLD: 2 } as const;
@@ -113,6 +115,17 @@ class Simulation {
   private readonly pSeq: Uint32Array; // notifier sequence seen when the device mapped the page
   private readonly pPending: Int32Array; // slot of a device write waiting for writeback, or -1
 
+  // Device writes into pinned pages, per page (MODEL.md §3: a Poisson process of rate
+  // dmaWriteRate per pinned page, so dmaWriteRate × holders on a page held by several).
+  // They are applied lazily: a page's state changes only at events that touch it, so the
+  // writes since the last such event all land in the same state; every entry point that
+  // touches a page first catches its writes up (catchUpDma). Same law as one event per
+  // write, without the queue traffic.
+  // NOTE: for performance; device writes are most of the events of a large system.
+  private readonly lazyDma: boolean;
+  private readonly dmaHolders: Int32Array; // pinners in their hold phase on the page
+  private readonly nextDma: Float64Array; // time of the page's next device write
+
   private readonly trace?: TraceRow[];
   private readonly traced?: number[];
   private readonly traceLast?: string[];
@@ -132,6 +145,9 @@ class Simulation {
     this.pagesPerFile = p.pagesPerFile;
     this.pages = this.pc.pages;
     this.wbEnd = new Float64Array(this.pages);
+    this.lazyDma = !this.noRef && p.dmaWriteRate > 0;
+    this.dmaHolders = new Int32Array(this.lazyDma ? this.pages : 0);
+    this.nextDma = new Float64Array(this.lazyDma ? this.pages : 0).fill(Infinity);
     this.waiters = new Uint8Array(this.pages);
     this.period = kupdatePeriod(p.writebackInterval, p.hz);
     this.pinDuration = sampler(parseDistribution(p.pinDuration));
@@ -262,6 +278,7 @@ class Simulation {
     if (phase === PH.START) return this.startPin(k);
     if (phase === PH.GUP) return this.continueGup(k);
     if (this.now >= this.pEnd[k]) return this.releasePin(k);
+    // Only a mirroring device (mmu-notifier) has per-write events: a write may refault.
     const uk = this.r[PINNER_STREAM_BASE + k];
     let slot = this.pPending[k];
     if (slot < 0) slot = Math.floor(uk() * this.pCount[k]);
@@ -312,6 +329,7 @@ class Simulation {
     this.pc.count(M.pinsTaken, this.pCount[k]);
     this.pPhase[k] = PH.HOLD;
     this.pEnd[k] = this.now + this.pHold[k];
+    if (this.lazyDma) for (let i = 0; i < this.pCount[k]; i++) this.addDmaHolder(this.pPages[base + i], 1);
     this.scheduleHold(k);
   }
 
@@ -333,7 +351,7 @@ class Simulation {
   private scheduleHold(k: number): void {
     const rate = this.params.dmaWriteRate * this.pCount[k];
     let t = this.pEnd[k];
-    if (rate > 0) {
+    if (rate > 0 && this.noRef) {
       const next = this.now + this.exp(this.r[PINNER_STREAM_BASE + k], rate);
       if (next < t) t = next;
     }
@@ -348,6 +366,7 @@ class Simulation {
    */
   private gupPage(k: number, page: number, slot: number): number {
     const pc = this.pc;
+    this.catchUpDma(page);
     if (!pc.resident[page]) pc.readPage(page);
     if (!pc.attached[page]) return GUP.SKIP; // truncated and still held elsewhere: beyond EOF
     pc.mapPage(page);
@@ -393,6 +412,33 @@ class Simulation {
     return true;
   }
 
+  /** Apply the device writes page p has had since the page was last touched, up to now. */
+  private catchUpDma(p: number): void {
+    if (!this.lazyDma) return;
+    let t = this.nextDma[p];
+    if (!(t < this.now)) return;
+    const u = this.r[STREAM.dma];
+    const rate = this.params.dmaWriteRate * this.dmaHolders[p];
+    const traced = this.traced !== undefined && this.traced.includes(p);
+    let n = 0;
+    while (t < this.now) {
+      if (traced) {
+        this.pc.dmaWrite(p);
+        this.traceRow(p, t, DMA_WRITE_EVENT);
+      } else n++;
+      t += -Math.log(1 - u()) / rate;
+    }
+    this.nextDma[p] = t;
+    if (n > 0) this.pc.dmaWrite(p, n);
+  }
+
+  /** A pinner starts (+1) or stops (-1) writing into page p; the next write is redrawn (memoryless). */
+  private addDmaHolder(p: number, delta: number): void {
+    this.catchUpDma(p);
+    const h = (this.dmaHolders[p] += delta);
+    this.nextDma[p] = h > 0 ? this.now + this.exp(this.r[STREAM.dma], this.params.dmaWriteRate * h) : Infinity;
+  }
+
   /** Release per policy (set_page_dirty_lock, the !PageDirty check, nothing), then drop the reference. */
   private releasePin(k: number): void {
     this.releasePages(k);
@@ -406,8 +452,13 @@ class Simulation {
   private releasePages(k: number): void {
     const base = k * this.ppp;
     if (!this.noRef) {
+      const holding = this.pPhase[k] === PH.HOLD;
       for (let i = 0; i < this.pCount[k]; i++) {
         const page = this.pPages[base + i];
+        if (this.lazyDma) {
+          if (holding) this.addDmaHolder(page, -1);
+          else this.catchUpDma(page);
+        }
         this.policy.beforeRelease(this.pc, page);
         this.pc.putGupReference(page, this.pin);
       }
@@ -421,6 +472,7 @@ class Simulation {
   /** A CPU store through a mapping: fault (page_mkwrite) without a writable pte, then mem++. */
   private cpuStore(page: number): void {
     const pc = this.pc;
+    this.catchUpDma(page);
     if (!pc.resident[page]) pc.readPage(page);
     if (!pc.attached[page]) return; // beyond EOF after truncate: SIGBUS, not modelled further
     pc.mapPage(page);
@@ -441,6 +493,7 @@ class Simulation {
    */
   private shrinkPage(page: number): void {
     const pc = this.pc;
+    this.catchUpDma(page);
     if (!pc.resident[page] || !pc.attached[page] || pc.locked[page] || pc.writeback[page]) return;
     pc.tryToUnmap(page);
     if (this.guard && pc.maybeDmaPinned(page)) return; // activate_locked
@@ -458,6 +511,7 @@ class Simulation {
   /** The next reclaim pass over a page whose pageout I/O has completed. */
   private continueReclaim(page: number): void {
     const pc = this.pc;
+    this.catchUpDma(page);
     if (!pc.resident[page] || !pc.attached[page] || pc.writeback[page]) return;
     pc.tryToUnmap(page);
     if (this.guard && pc.maybeDmaPinned(page)) return;
@@ -471,6 +525,7 @@ class Simulation {
     const pc = this.pc;
     const start = f * this.pagesPerFile;
     for (let p = start; p < start + this.pagesPerFile; p++) {
+      this.catchUpDma(p);
       pc.truncatePage(p);
       this.waiters[p] = 0;
     }
@@ -481,6 +536,7 @@ class Simulation {
 
   /** One page through write_cache_pages; schedules end_page_writeback after the latency. */
   private writePage(page: number, sync: boolean): number {
+    this.catchUpDma(page);
     const r = this.pc.writeCachePage(page, sync);
     if (r === WRITE.STARTED) {
       const t = this.now + this.latency(this.r[STREAM.writeback]);
@@ -550,6 +606,7 @@ class Simulation {
   private endWriteback(page: number): void {
     const pc = this.pc;
     if (!pc.writeback[page] || this.wbEnd[page] !== this.now) return; // superseded (page freed and read back)
+    this.catchUpDma(page); // writes before the end landed under writeback
     pc.endPageWriteback(page);
     const w = this.waiters[page];
     if (w === 0) return;
@@ -572,6 +629,7 @@ class Simulation {
   private finish(): void {
     const pc = this.pc;
     this.now = pc.now = this.params.duration;
+    if (this.lazyDma) for (let p = 0; p < this.pages; p++) if (this.dmaHolders[p] > 0) this.catchUpDma(p);
     for (let k = 0; k < this.params.pinners; k++) {
       if (this.pPhase[k] !== PH.START) this.releasePages(k);
     }
@@ -596,20 +654,24 @@ class Simulation {
   // ---- results ------------------------------------------------------------------------------
 
   private recordTrace(event: string): void {
+    for (const p of this.traced!) this.traceRow(p, this.now, event);
+  }
+
+  /** A row for traced page p if its state changed since its last row. */
+  private traceRow(p: number, t: number, event: string): void {
     const pc = this.pc;
-    this.traced!.forEach((p, i) => {
-      const row: TraceRow = {
-        t: this.now, page: p, event,
-        dirty: pc.dirty[p], writeback: pc.writeback[p], pins: pc.pins[p], gets: pc.gets[p],
-        buffers: pc.buffers[p], pteWritable: pc.pteWritable[p], attached: pc.attached[p],
-        resident: pc.resident[p], mem: pc.mem[p], disk: pc.disk[p], refcount: pc.refcount[p],
-      };
-      const key = JSON.stringify({ ...row, t: 0, event: "" });
-      if (key !== this.traceLast![i]) {
-        this.traceLast![i] = key;
-        this.trace!.push(row);
-      }
-    });
+    const i = this.traced!.indexOf(p);
+    const row: TraceRow = {
+      t, page: p, event,
+      dirty: pc.dirty[p], writeback: pc.writeback[p], pins: pc.pins[p], gets: pc.gets[p],
+      buffers: pc.buffers[p], pteWritable: pc.pteWritable[p], attached: pc.attached[p],
+      resident: pc.resident[p], mem: pc.mem[p], disk: pc.disk[p], refcount: pc.refcount[p],
+    };
+    const key = JSON.stringify({ ...row, t: 0, event: "" });
+    if (key !== this.traceLast![i]) {
+      this.traceLast![i] = key;
+      this.trace!.push(row);
+    }
   }
 
   result(): RunResultWithTrace {
@@ -629,7 +691,8 @@ class Simulation {
       events: this.events,
       metrics,
     };
-    if (this.trace) out.trace = this.trace;
+    // Device writes are traced at their own times when caught up: order rows by time (stable).
+    if (this.trace) out.trace = this.trace.map((r, i) => [r, i] as const).sort((a, b) => a[0].t - b[0].t || a[1] - b[1]).map(([r]) => r);
     return out;
   }
 }

@@ -453,15 +453,16 @@ export class PageCache {
    * filesystem hook. Counts the incidents of where it lands. (An MMU-notifier device that
    * refaulted through page_mkwrite lands in a dirty page, but without stable writes it can
    * still land under an I/O started before its refault: that counts, as in the checker.)
+   * `n` writes at once when the page's state is the same for all of them.
    */
-  dmaWrite(p: number): void {
-    this.counters[M.dmaWrites]++;
-    if (!this.attached[p]) this.counters[M.truncatedWhilePinned]++;
+  dmaWrite(p: number, n = 1): void {
+    this.counters[M.dmaWrites] += n;
+    if (!this.attached[p]) this.counters[M.truncatedWhilePinned] += n;
     else {
-      if (!this.dirty[p]) this.counters[M.writeToCleanPage]++;
-      if (this.writeback[p] && !this.bounced[p]) this.counters[M.modifiedUnderWriteback]++;
+      if (!this.dirty[p]) this.counters[M.writeToCleanPage] += n;
+      if (this.writeback[p] && !this.bounced[p]) this.counters[M.modifiedUnderWriteback] += n;
     }
-    this.mem[p] = (this.mem[p] + 1) >>> 0;
+    this.mem[p] = (this.mem[p] + n) >>> 0;
   }
 
   /** A CPU store through a writable pte (the caller faulted first if needed). */

@@ -4,7 +4,7 @@
  * starts as ticks. Made to be linked from a mail thread to explain how data gets lost.
  */
 import * as Plot from "@observablehq/plot";
-import { simulate, type TraceRow } from "../engine/simulate.js";
+import { DMA_WRITE_EVENT, simulate, type TraceRow } from "../engine/simulate.js";
 import { M } from "../model/metrics.js";
 import type { ParamsInput } from "../model/params.js";
 import type { Cell, ResultsTable, Row } from "../sweep/types.js";
@@ -98,7 +98,7 @@ function pinnedAt(r: TraceRow): boolean {
 function firstCleanWrite(trace: TraceRow[]): number | null {
   for (let i = 1; i < trace.length; i++) {
     const a = trace[i - 1], b = trace[i];
-    if (b.event === "pinner" && b.mem > a.mem && !a.dirty) return b.t;
+    if (isDmaWrite(b) && b.mem > a.mem && !a.dirty) return b.t;
   }
   return null;
 }
@@ -123,6 +123,9 @@ function defaultWindow(trace: TraceRow[], focus: number | null, ew: number, dura
 
 interface Bar { x1: number; x2: number; track: string }
 interface Tick { t: number; track: string; kind: string; what: string }
+
+/** A device write: the engine traces them as `dma-write` rows (an MMU-notifier device's as pinner events). */
+const isDmaWrite = (r: TraceRow): boolean => r.event === DMA_WRITE_EVENT || r.event === "pinner";
 
 /** Bars (state intervals) and ticks (events) of the trace inside the window. */
 export function timelineMarks(tl: PageTimeline): { bars: Bar[]; ticks: Tick[] } {
@@ -153,7 +156,7 @@ export function timelineMarks(tl: PageTimeline): { bars: Bar[]; ticks: Tick[] } 
   for (let i = 1; i < tr.length; i++) {
     const a = tr[i - 1], b = tr[i];
     if (b.t < t0 || b.t > t1) continue;
-    if (b.mem > a.mem && b.event === "pinner") {
+    if (b.mem > a.mem && isDmaWrite(b)) {
       const kind = a.dirty ? KINDS[1] : KINDS[0];
       ticks.push({ t: b.t, track: KIND_TRACK[kind], kind, what: kind });
     } else if (b.mem > a.mem && b.event === "cpu-store") ticks.push({ t: b.t, track: "CPU stores", kind: KINDS[3], what: "CPU store" });
