@@ -221,7 +221,7 @@ export function resolveParams(input: ParamsInput | Record<string, unknown> = {})
   const out: Record<string, unknown> = { ...DEFAULT_PARAMS };
   for (const [key, value] of Object.entries(raw)) {
     if (!(key in FIELDS)) {
-      throw new ParamError("parameter name", key, `${PARAM_NAMES.join(", ")}, ${Object.keys(SYSCTL_ALIASES).join(", ")}`);
+      throw new ParamError("parameter", key, `${PARAM_NAMES.join(", ")}, ${Object.keys(SYSCTL_ALIASES).join(", ")}`);
     }
     const name = key as ParamName;
     if (value === undefined) continue;

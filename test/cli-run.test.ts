@@ -1,0 +1,85 @@
+/**
+ * `pinsim run` and `pinsim policies` as a user meets them: output, and bad input as one
+ * line on stderr with exit code 2.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { POLICY_IDS } from "../src/policies/ids.js";
+import { METRIC_NAMES } from "../src/model/metrics.js";
+
+const BIN = new URL("../bin/pinsim.js", import.meta.url).pathname;
+const pinsim = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+const TMP = mkdtempSync(join(tmpdir(), "pinsim-cli-"));
+const file = (name: string, text: string) => {
+  writeFileSync(join(TMP, name), text);
+  return join(TMP, name);
+};
+
+test("pinsim run --json prints a RunResult with every metric and the parameters filled in", () => {
+  const r = pinsim("run", "--policy", "keep-dirty", "--duration", "60", "--share-count", "zipf:1.1:4096", "--json");
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.deepEqual(Object.keys(out.metrics), [...METRIC_NAMES]);
+  assert.equal(out.params.policy, "keep-dirty");
+  assert.equal(out.params.shareCount, "zipf:1.1:4096");
+  assert.equal(out.params.reclaimGuard, true); // the policy's default, resolved
+  assert.match(out.pinsim, /^pinsim \d+\.\d+\.\d+$/);
+  assert.match(out.prng, /xoroshiro128plus/);
+  assert.ok(out.events > 0);
+});
+
+test("flags override the config file; sysctl names in centiseconds", () => {
+  const cfg = file("c.json", JSON.stringify({ policy: "dirty-at-gup", dirty_expire_centisecs: 1500, duration: 30, seed: 9 }));
+  const r = pinsim("run", "--config", cfg, "--seed", "4", "--json");
+  assert.equal(r.code, 0, r.stderr);
+  const p = JSON.parse(r.stdout).params;
+  assert.equal(p.dirtyExpire, 15);
+  assert.equal(p.seed, 4);
+  assert.equal(p.policy, "dirty-at-gup");
+  // The same run twice: byte-identical.
+  assert.equal(pinsim("run", "--config", cfg, "--seed", "4", "--json").stdout, r.stdout);
+});
+
+test("the readable table names every metric; policies lists all nine", () => {
+  const r = pinsim("run", "--policy", "foll-pin", "--duration", "30");
+  assert.equal(r.code, 0, r.stderr);
+  for (const m of METRIC_NAMES) assert.match(r.stdout, new RegExp(`^${m} `, "m"));
+  const p = pinsim("policies");
+  assert.equal(p.code, 0);
+  assert.deepEqual(p.stdout.trim().split("\n").map((l) => l.split(/\s+/)[0]), [...POLICY_IDS]);
+});
+
+test("bad input: one line naming the field and the allowed values, exit 2", () => {
+  const cases: [string[], RegExp][] = [
+    [["--policy", "nope"], /invalid policy: "nope" \(allowed: legacy-put-page, .*mmu-notifier\)/],
+    [["--pin-duration", "-5"], /invalid pinDuration: -5 .*negative/],
+    [["--pin-gap", "NaN"], /invalid pinGap: "NaN"/],
+    [["--duration", "-1"], /invalid duration: -1 \(allowed: a positive number of seconds\)/],
+    [["--writeback-interval", "abc"], /invalid writebackInterval/],
+    [["--share-count", "zipf:1.1"], /invalid shareCount: "zipf:1.1" .*expected zipf:S:CAP/],
+    [["--pin-duration", "lognormal:1"], /expected lognormal:MU:SIGMA/],
+    [["--share-count", "hist:1=0.5,2"], /expected hist:V=W/],
+    [["--share-count", "exp:10"], /bounded distribution/],
+    [["--share-count", "2147483647"], /invalid shareCount: 2147483647 \(allowed: at most 2147483645/],
+    [["--gup-path", "fastest"], /invalid gupPath: "fastest" \(allowed: slow, fast, fast-no-recheck\)/],
+    [["--config", file("unknown.json", '{"pinDurration": 5}')], /invalid parameter: "pinDurration" \(allowed: policy, .*pinDuration/],
+    [["--config", file("bad.json", "{ not json")], /bad\.json: not valid JSON/],
+    [["--config", file("array.json", "[1, 2]")], /expected a JSON object/],
+    [["--config", join(TMP, "missing.json")], /missing\.json: cannot read \(ENOENT\)/],
+    [["--bogus", "1"], /unknown option '--bogus'/],
+  ];
+  for (const [args, message] of cases) {
+    const r = pinsim("run", ...args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(" "));
+    assert.equal(r.stderr.trimEnd().split("\n").length, 1, `one line for ${args.join(" ")}: ${r.stderr}`);
+    assert.equal(r.stdout, "");
+  }
+});
