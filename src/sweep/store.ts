@@ -139,7 +139,8 @@ const MANIFEST = z.object({
   shard: z.object({ index: z.number().int(), count: z.number().int() }).nullable(),
   points: z.array(z.object({ key: z.string(), axes: z.record(z.string(), CELL), status: z.enum(["pending", "done"]) })),
 });
-const POINT_FILE = z.object({ index: z.number().int(), key: z.string(), rows: z.array(z.record(z.string(), CELL)) });
+// Rows are checked cell by cell by checkRows (columns, axis values, seeds, metrics): only their shape here.
+const POINT_FILE = z.object({ index: z.number().int(), key: z.string(), rows: z.array(z.custom<Row>((r) => r !== null && typeof r === "object" && !Array.isArray(r))) });
 
 export interface DirState {
   manifest: Manifest;
@@ -211,6 +212,14 @@ export function readResultsDir(dir: string, expect?: SweepPlan): DirState | null
   const byKey = new Map(plan.points.map((p) => [p.key, p]));
   const columns = runColumns(plan.axes);
   const done: DoneRows = new Map();
+  // The checks below render the same set of points up to three times: compute each once.
+  const rendered = new Map<string, ReturnType<typeof tables>>();
+  const tablesOf = (only: Set<number>) => {
+    const key = [...only].sort((a, b) => a - b).join(",");
+    let t = rendered.get(key);
+    if (!t) rendered.set(key, (t = tables(plan, done, only)));
+    return t;
+  };
 
   // Check one point's rows against the plan: its axis values, replicates, seeds, metrics.
   const checkRows = (path: string, index: number, rows: Row[]): void => {
@@ -272,7 +281,7 @@ export function readResultsDir(dir: string, expect?: SweepPlan): DirState | null
       done.set(index, rows);
       inJsonl.add(index);
     }
-    if (jtext !== renderJsonl(columns, tables(plan, done, inJsonl).runs)) throw corrupted(jpath, "rows out of grid order or not in canonical form");
+    if (jtext !== renderJsonl(columns, tablesOf(inJsonl).runs)) throw corrupted(jpath, "rows out of grid order or not in canonical form");
   }
 
   // runs.csv and summary.csv must be exactly the rendering of the points they hold.
@@ -294,8 +303,8 @@ export function readResultsDir(dir: string, expect?: SweepPlan): DirState | null
     }
     if (text !== renderCsv(cols, rowsOf(held))) throw corrupted(path, "its rows do not match the runs");
   };
-  checkCsv(FILES.runsCsv, columns, (only) => tables(plan, done, only).runs);
-  checkCsv(FILES.summary, summaryColumns(plan.axes), (only) => tables(plan, done, only).summary);
+  checkCsv(FILES.runsCsv, columns, (only) => tablesOf(only).runs);
+  checkCsv(FILES.summary, summaryColumns(plan.axes), (only) => tablesOf(only).summary);
 
   const manifestDone = new Set<number>();
   manifest.points.forEach((p, i) => {
