@@ -5,7 +5,7 @@
 import * as Plot from "@observablehq/plot";
 import type { ResultsTable } from "../sweep/types.js";
 import { formatNumber } from "./format.js";
-import { facetColumns, facetWrap, policyOrder, wantsLog, type Figure, type FigureOpts } from "./figure.js";
+import { facetColumns, facetWrap, policyOrder, wantsLog, type Figure, type FigureOpts, type BandPoint } from "./figure.js";
 import { fitWidth, textChart } from "./text-chart.js";
 import { matrixTable } from "./text-table.js";
 import { describeDropped, describeFixed, meanOf, num, provenance, requireNeeds, slice, type FigureNeeds } from "./table.js";
@@ -16,11 +16,7 @@ const NEEDS: FigureNeeds = {
   summary: ["doubleWritebacks_mean", "doubleWritebacks_lo", "doubleWritebacks_hi", "pinsTaken_mean"],
 };
 
-interface Point {
-  x: number;
-  y: number;
-  lo: number;
-  hi: number;
+interface Point extends BandPoint {
   policy: string;
 }
 

@@ -8,7 +8,7 @@
 import * as Plot from "@observablehq/plot";
 import type { Cell, ResultsTable } from "../sweep/types.js";
 import { formatNumber, formatPercent, formatInterval } from "./format.js";
-import { numericValues, policyOrder, type Figure, type FigureOpts } from "./figure.js";
+import { numericValues, policyOrder, type Figure, type FigureOpts, type BandPoint } from "./figure.js";
 import { fitWidth, textChart } from "./text-chart.js";
 import { textTable } from "./text-table.js";
 import { baseParam, describeDropped, describeFixed, distinct, num, provenance, rateOf, requireNeeds, slice, type FigureNeeds } from "./table.js";
@@ -24,11 +24,7 @@ const NEEDS: FigureNeeds = {
   summary: ["falsePositives_rate", "falsePositives_rate_lo", "falsePositives_rate_hi"],
 };
 
-interface Point {
-  x: number;
-  y: number;
-  lo: number;
-  hi: number;
+interface Point extends BandPoint {
   series: string;
 }
 

@@ -29,6 +29,14 @@ export interface Figure {
   text(table: ResultsTable, options?: FigureOpts): string;
 }
 
+/** One point of a line with its interval band: x, the estimate y and its [lo, hi]. */
+export interface BandPoint {
+  x: number;
+  y: number;
+  lo: number;
+  hi: number;
+}
+
 /** Policies in MODEL.md §4 order (kernel eras); unknown ids last, as found. */
 export function policyOrder(values: Cell[]): string[] {
   const s = values.map(String);

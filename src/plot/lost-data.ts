@@ -6,7 +6,7 @@
 import * as Plot from "@observablehq/plot";
 import type { ResultsTable } from "../sweep/types.js";
 import { formatNumber } from "./format.js";
-import { facetColumns, facetWrap, policyOrder, wantsLog, type Figure, type FigureOpts } from "./figure.js";
+import { facetColumns, facetWrap, policyOrder, wantsLog, type Figure, type FigureOpts, type BandPoint } from "./figure.js";
 import { fitWidth, textChart } from "./text-chart.js";
 import { matrixTable } from "./text-table.js";
 import { baseParam, describeDropped, describeFixed, meanOf, num, provenance, requireNeeds, slice, type FigureNeeds } from "./table.js";
@@ -19,11 +19,7 @@ const NEEDS: FigureNeeds = {
 
 const SERIES = { lostData: "lost data", writeToCleanPage: "DMA writes into clean pages" } as const;
 
-interface Point {
-  x: number;
-  y: number;
-  lo: number;
-  hi: number;
+interface Point extends BandPoint {
   policy: string;
   metric: string;
 }
