@@ -53,7 +53,7 @@ const pythons = [process.env.PINSIM_PYTHON, "/usr/bin/python3", "python3"].filte
 const hasNbclient = (py) => run(py, ["-c", "import nbclient, nbformat, jupyter_client"]).status === 0;
 let python = pythons.find(hasNbclient);
 const frontEnd = () => ["lab", "notebook"].find((app) => run("jupyter", [app, "--version"]).status === 0);
-let needApt = [];
+const needApt = [];
 if (python) ok(`nbclient (${python})`);
 else needApt.push(...APT_HEADLESS);
 if (interactive) {
