@@ -1,7 +1,10 @@
 /**
- * Bad input ends the command with one line on stderr and exit code 2.
+ * Bad input ends the command with one line on stderr and exit code 2 (the one catch is in
+ * src/cli/index.ts). UsageError is the CLI's spelling of InputError (src/errors.ts).
  */
-export class UsageError extends Error {
+import { InputError } from "../errors.js";
+
+export class UsageError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = "UsageError";

@@ -3,10 +3,10 @@
  * Each command lives in src/cli/commands/<name>.ts and registers itself on the program.
  */
 import { Command, CommanderError } from "commander";
-import { ParamError } from "../model/params.js";
-import { DistributionError } from "../model/distributions.js";
+import { ScenarioError } from "../checker/scenario.js";
+import { describeFatal, oneLine } from "../errors.js";
 import { PACKAGE_VERSION } from "../version.js";
-import { EXIT, UsageError } from "./errors.js";
+import { EXIT } from "./errors.js";
 import { registerRun } from "./commands/run.js";
 import { registerPolicies } from "./commands/policies.js";
 import { registerExtraCommands } from "./commands/extra.js";
@@ -27,7 +27,12 @@ export function buildProgram(state: { code: number }): Command {
   return program;
 }
 
-/** Run the command line; returns the exit code. Bad input: one line on stderr, 2. */
+/**
+ * Run the command line; returns the exit code. The ONE catch for bad input: an InputError
+ * (src/errors.ts; ParamError, ResultsError, UsageError, PlotInputError, ... extend it), a
+ * scenario error, ENOSPC/EACCES/EPERM/EMFILE and friends, a dead sweep worker: one line on
+ * stderr (a multi-line message collapsed), exit 2. Anything else is a bug: rethrown.
+ */
 export async function main(argv: string[]): Promise<number> {
   const state = { code: EXIT.OK as number };
   const program = buildProgram(state);
@@ -40,8 +45,9 @@ export async function main(argv: string[]): Promise<number> {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT.OK;
       return EXIT.BAD_INPUT;
     }
-    if (e instanceof UsageError || e instanceof ParamError || e instanceof DistributionError) {
-      process.stderr.write(`pinsim: ${e.message}\n`);
+    const line = e instanceof ScenarioError ? oneLine(e.message) : describeFatal(e);
+    if (line !== null) {
+      process.stderr.write(`pinsim: ${line}\n`);
       return EXIT.BAD_INPUT;
     }
     throw e;

@@ -9,6 +9,8 @@
  * from its parsed fields, so equal distributions print equally.
  */
 
+import { InputError } from "../errors.js";
+
 export type Distribution =
   | { kind: "fixed"; value: number }
   | { kind: "exp"; mean: number }
@@ -25,7 +27,12 @@ export const DISTRIBUTION_FORMS =
   "a number, exp:MEAN, uniform:MIN:MAX, lognormal:MU:SIGMA, pareto:SCALE:SHAPE, zipf:S:CAP or hist:V=W,…";
 
 /** Thrown with a message that says what is wrong with the string (the caller adds the field). */
-export class DistributionError extends Error {}
+export class DistributionError extends InputError {
+  constructor(message: string) {
+    super(message);
+    this.name = "DistributionError";
+  }
+}
 
 function num(text: string, what: string): number {
   const v = Number(text);

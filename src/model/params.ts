@@ -3,6 +3,7 @@
  * validated. Every error names the field, the value and what is allowed, in one line.
  */
 import { z } from "zod";
+import { InputError } from "../errors.js";
 import { POLICY_IDS, type PolicyId } from "../policies/ids.js";
 import {
   DISTRIBUTION_FORMS,
@@ -125,22 +126,15 @@ export const SYSCTL_ALIASES = {
 /** The parameters whose value may be a distribution. */
 export const DISTRIBUTION_PARAMS = ["pinDuration", "pinGap", "shareCount", "transientRefs", "writebackLatency"] as const;
 
-/** Bad input: names the field, the value and what is allowed. */
-export class ParamError extends Error {
-  constructor(
-    readonly field: string,
-    readonly value: unknown,
-    readonly allowed: string,
-  ) {
-    super(`invalid ${field}: ${show(value)} (allowed: ${allowed})`);
+/** Bad input: names the field, the value and what is allowed (an InputError, src/errors.ts). */
+export class ParamError extends InputError {
+  declare readonly field: string;
+  declare readonly value: unknown;
+  declare readonly allowed: string;
+  constructor(field: string, value: unknown, allowed: string) {
+    super(field, value, allowed);
     this.name = "ParamError";
   }
-}
-
-function show(v: unknown): string {
-  if (typeof v === "string") return JSON.stringify(v);
-  if (typeof v === "number" && !Number.isFinite(v)) return String(v);
-  try { return JSON.stringify(v) ?? String(v); } catch { return String(v); }
 }
 
 const nonNegative = z.number().finite().min(0);

@@ -1,6 +1,7 @@
 /**
  * The parts of the Jupyter notebook format (nbformat 4) that pinsim reads and writes.
  */
+import { InputError } from "../errors.js";
 import { readFileSync } from "node:fs";
 
 export interface NotebookCell {
@@ -29,7 +30,7 @@ export interface Notebook {
 }
 
 /** Bad notebook input (missing file, not a notebook, bad parameters): the CLI exits 2. */
-export class NotebookInputError extends Error {
+export class NotebookInputError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = "NotebookInputError";

@@ -3,11 +3,12 @@
  * error when it is missing, cell coercion, slicing away the axes a figure does not show,
  * and the provenance line every artifact carries.
  */
+import { InputError } from "../errors.js";
 import { DEFAULT_PARAMS } from "../model/params.js";
 import type { Cell, Manifest, ResultsTable, Row } from "../sweep/types.js";
 
 /** Bad input for a figure: the message is one line naming what is missing. */
-export class PlotInputError extends Error {
+export class PlotInputError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = "PlotInputError";

@@ -1,8 +1,11 @@
 /**
  * A results directory that cannot be used as asked: a different sweep, a corrupted file,
- * an unwritable path. One line; the CLI exits 2 on it. Nothing on disk is changed.
+ * an unwritable path, a lock held by another sweep. One line; the CLI exits 2 on it.
+ * Nothing on disk is changed.
  */
-export class ResultsError extends Error {
+import { InputError } from "../errors.js";
+
+export class ResultsError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = "ResultsError";

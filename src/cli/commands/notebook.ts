@@ -8,7 +8,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { basename, relative } from "node:path";
 import type { Command } from "commander";
 import {
-  NOTEBOOKS_DIR, NotebookEnvironmentError, NotebookInputError, describeType, jupyterEnv,
+  NOTEBOOKS_DIR, NotebookEnvironmentError, describeType, jupyterEnv,
   listNotebooks, notebookParameters, parsePairs, readNotebook, resolveNotebook, runNotebook,
   type NotebookRunResult,
 } from "../../notebook/index.js";
@@ -38,17 +38,13 @@ function positiveSeconds(v: string, name: string): number {
 
 /** Run one notebook; input and environment errors become the CLI's own. */
 async function runOne(path: string, opts: { p?: string[]; out?: string; timeout?: string; verbose?: boolean }): Promise<NotebookRunResult> {
-  try {
-    return await runNotebook(path, {
-      parameterText: parsePairs(opts.p ?? []),
-      out: opts.out,
-      timeout: opts.timeout ? positiveSeconds(opts.timeout, "--timeout") : undefined,
-      onStderr: opts.verbose ? (s) => process.stderr.write(s) : undefined,
-    });
-  } catch (e) {
-    if (e instanceof NotebookInputError) throw new UsageError(e.message);
-    throw e;
-  }
+  // A NotebookInputError is an InputError: the CLI's one catch prints it (exit 2).
+  return await runNotebook(path, {
+    parameterText: parsePairs(opts.p ?? []),
+    out: opts.out,
+    timeout: opts.timeout ? positiveSeconds(opts.timeout, "--timeout") : undefined,
+    onStderr: opts.verbose ? (s) => process.stderr.write(s) : undefined,
+  });
 }
 
 function environmentFailure(e: unknown, state: { code: number }): boolean {
@@ -127,13 +123,7 @@ export function registerNotebook(program: Command, state: { code: number }): voi
     .argument("<notebook>")
     .action((name: string) => {
       const path = notebookPath(name);
-      let params;
-      try {
-        params = notebookParameters(readNotebook(path), basename(path));
-      } catch (e) {
-        if (e instanceof NotebookInputError) throw new UsageError(e.message);
-        throw e;
-      }
+      const params = notebookParameters(readNotebook(path), basename(path));
       for (const p of params) {
         process.stdout.write(`${p.name.padEnd(20)} ${p.literal.padEnd(24)} ${p.type ? describeType(p.type) : "(not settable: not a literal)"}\n`);
       }

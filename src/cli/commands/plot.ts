@@ -5,22 +5,17 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { availableFigures, FIGURE_NAMES, FORMATS, getFigure, missingFor, PlotInputError, renderFigure, report, type Format } from "../../plot/index.js";
+import { availableFigures, FIGURE_NAMES, FORMATS, getFigure, missingFor, renderFigure, report, type Format } from "../../plot/index.js";
 import { checkResults } from "../../plot/report.js";
-import { loadResults, ResultsError } from "../../sweep/index.js";
+import { loadResults } from "../../sweep/index.js";
 import type { ResultsTable } from "../../sweep/types.js";
 import { UsageError } from "../errors.js";
 
-/** loadResults + the plot's own checks, with every bad input as a UsageError (exit 2). */
+/** loadResults + the plot's own checks (ResultsError, PlotInputError: InputErrors, exit 2). */
 function load(dir: string): ResultsTable {
-  try {
-    const t = loadResults(dir);
-    checkResults(t);
-    return t;
-  } catch (e) {
-    if (e instanceof ResultsError || e instanceof PlotInputError) throw new UsageError(e.message);
-    throw e;
-  }
+  const t = loadResults(dir);
+  checkResults(t);
+  return t;
 }
 
 function parseFormats(s: string): Format[] {
@@ -43,13 +38,7 @@ export function registerPlot(program: Command, _state: { code: number }): void {
       const table = load(dir);
       let figures;
       if (opts.figure?.length) {
-        figures = opts.figure.flatMap((n) => n.split(",")).filter(Boolean).map((n) => {
-          try {
-            return getFigure(n);
-          } catch (e) {
-            throw new UsageError((e as Error).message);
-          }
-        });
+        figures = opts.figure.flatMap((n) => n.split(",")).filter(Boolean).map((n) => getFigure(n));
         for (const f of figures) {
           const why = missingFor(f.name, table, f.needs);
           if (why) throw new UsageError(why);
@@ -63,13 +52,7 @@ export function registerPlot(program: Command, _state: { code: number }): void {
       for (const f of figures) {
         const written: string[] = [];
         for (const fmt of formats) {
-          let data: string | Uint8Array;
-          try {
-            data = renderFigure(table, f.name, fmt);
-          } catch (e) {
-            if (e instanceof PlotInputError) throw new UsageError(e.message);
-            throw e;
-          }
+          const data = renderFigure(table, f.name, fmt);
           const file = join(out, `${f.name}.${fmt}`);
           writeFileSync(file, data);
           written.push(file);
@@ -84,11 +67,6 @@ export function registerPlot(program: Command, _state: { code: number }): void {
     .argument("<results-dir>", "a results directory written by pinsim sweep")
     .action((dir: string) => {
       const table = load(dir);
-      try {
-        process.stdout.write(report(table));
-      } catch (e) {
-        if (e instanceof PlotInputError) throw new UsageError(e.message);
-        throw e;
-      }
+      process.stdout.write(report(table));
     });
 }

@@ -6,8 +6,7 @@ import { availableParallelism } from "node:os";
 import { InvalidArgumentError, type Command } from "commander";
 import cliProgress from "cli-progress";
 import { ParamError } from "../../model/params.js";
-import { mergeResults, readSweepConfig, ResultsError, shardFromEnv, parseShard, sweep, type Shard, type SweepProgress } from "../../sweep/index.js";
-import { UsageError } from "../errors.js";
+import { mergeResults, readSweepConfig, shardFromEnv, parseShard, sweep, type Shard, type SweepProgress } from "../../sweep/index.js";
 
 function positiveInt(name: string, min: number) {
   return (text: string): number => {
@@ -15,12 +14,6 @@ function positiveInt(name: string, min: number) {
     if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
     return n;
   };
-}
-
-// Library errors become the CLI's one-line, exit-2 errors.
-function asUsage(e: unknown): never {
-  if (e instanceof ResultsError) throw new UsageError(e.message);
-  throw e;
 }
 
 function formatMs(ms: number | null): string {
@@ -73,7 +66,7 @@ export function registerSweep(program: Command, state: { code: number }): void {
     .option("--shard-count <n>", "number of shards with Kubernetes JOB_COMPLETION_INDEX (the Job's completions)", positiveInt("--shard-count", 1))
     .option("--quiet", "no progress output")
     .action(async (arg: string, opts: { out?: string; workers?: number; seeds?: number; shard?: string; shardCount?: number; quiet?: boolean }) => {
-      try {
+      {
         const config = readSweepConfig(arg);
         const shard: Shard | null = opts.shard !== undefined ? parseShard(opts.shard) : shardFromEnv(process.env, opts.shardCount);
         const name = typeof config.name === "string" ? config.name : "";
@@ -92,8 +85,6 @@ export function registerSweep(program: Command, state: { code: number }): void {
         const runs = table.runs.length;
         process.stdout.write(`${label}: ${table.summary.length} points, ${runs} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s with ${workers} worker${workers === 1 ? "" : "s"} -> ${out}/\n`);
         state.code = 0;
-      } catch (e) {
-        asUsage(e);
       }
     });
 
@@ -103,12 +94,10 @@ export function registerSweep(program: Command, state: { code: number }): void {
     .argument("<dirs...>", "shard results directories")
     .requiredOption("--out <dir>", "merged results directory")
     .action((dirs: string[], opts: { out: string }) => {
-      try {
+      {
         const table = mergeResults(dirs, opts.out);
         process.stdout.write(`merged ${dirs.length} shard${dirs.length === 1 ? "" : "s"}: ${table.summary.length} points, ${table.runs.length} runs -> ${opts.out}/\n`);
         state.code = 0;
-      } catch (e) {
-        asUsage(e);
       }
     });
 }
