@@ -20,3 +20,14 @@ export { PageCache, WRITE, type PageCacheOptions } from "./page-cache.js";
 export { WB, type Policy, type ReferenceKind } from "./policy.js";
 // Incidents and costs (MODEL.md §5)
 export { M, METRICS, METRIC_NAMES, type MetricInfo, type MetricName, type Metrics, type RunResult } from "./metrics.js";
+// Coverage (issue 10): kernel presets, backings, callers, and whether GUP pins or refuses
+export {
+  FEATURES, HZ_CITE, IO_URING_RULES, KERNELS, KERNEL_IDS, atLeast, hasFeature, kernelPreset, kernelVersion,
+  type Feature, type FeatureName, type IoUringRule, type KernelId, type KernelPreset,
+} from "./kernels.js";
+export {
+  BACKINGS, BACKING_PROFILES, MAPPINGS, MAX_FOLIO_ORDER, PIN_ACCESSES, folioOrders, folioOrdersText,
+  type Backing, type BackingProfile, type BufferlessWriteback, type Mapping, type PinAccess,
+} from "./backings.js";
+export { CALLER_IDS, callerProfile, type CallerId, type CallerProfile, type ReleaseKind, type WriteFlag } from "./callers.js";
+export { gupDecide, gupLongtermSelftestShouldWork, type GupAnswer, type GupQuestion } from "./gup-rules.js";

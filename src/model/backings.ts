@@ -1,0 +1,138 @@
+/**
+ * What backs a mapping, and how each backing behaves where the model cares: the private data
+ * a write fault attaches and reclaim releases, what writeback does with a dirty folio that
+ * lacks it, stable writes and checksums, whether the mapping needs dirty tracking at all,
+ * and which folio orders its page cache can hold in which release.
+ *
+ * Sources: fs/ext4/inode.c (buffer heads), fs/iomap/buffered-io.c (iomap_folio_state, the
+ * private data of xfs), fs/btrfs/inode.c and extent_io.c (extent-mapped folios, the COW
+ * fixup worker, data checksums), mm/shmem.c and fs/hugetlbfs/inode.c (no writeback),
+ * mm/mmap.c vma_needs_dirty_tracking. docs/model.md has the longer story.
+ */
+import { hasFeature, type KernelId } from "./kernels.js";
+
+export const BACKINGS = ["ext4", "xfs", "btrfs", "tmpfs", "hugetlbfs"] as const;
+export type Backing = (typeof BACKINGS)[number];
+
+export const MAPPINGS = ["shared", "private"] as const;
+/** MAP_SHARED or MAP_PRIVATE. */
+export type Mapping = (typeof MAPPINGS)[number];
+
+export const PIN_ACCESSES = ["write", "read"] as const;
+/** FOLL_WRITE (the device writes into the pages) or not. */
+export type PinAccess = (typeof PIN_ACCESSES)[number];
+
+/** What ->writepages does with a dirty folio whose private data reclaim has released. */
+export type BufferlessWriteback =
+  /** ext4: BUG() before 5.18, warn and drop the dirty bit after (params `fsBehavior`). */
+  | "ext4"
+  /** iomap (xfs): nothing to lose; iomap_writepage_map allocates the folio state if it needs one and writes. */
+  | "write"
+  /** btrfs: the COW fixup worker reserves space, re-attaches the private marker, redirties and writes later. */
+  | "cow-fixup"
+  /** tmpfs, hugetlbfs: no writeback at all. */
+  | "none";
+
+export interface BackingProfile {
+  readonly id: Backing;
+  /** statfs f_type magic the gup_longterm selftest keys on. */
+  readonly magic: string;
+  /**
+   * vma_needs_dirty_tracking() of a shared writable mapping: the fs has page_mkwrite
+   * (vm_ops_needs_writenotify) or its mapping can write back (mapping_can_writeback).
+   * This is what 6.5's long-term refusal and the gup_longterm selftest
+   * (fs_supports_writable_longterm_pinning: only tmpfs and hugetlbfs) turn on.
+   */
+  readonly needsDirtyTracking: boolean;
+  /** The flusher, fsync and reclaim's pageout write its pages to storage. */
+  readonly writesBack: boolean;
+  /** What folio->private holds for an order-0 folio with block size = PAGE_SIZE; null: nothing. */
+  readonly privateData: string | null;
+  /** A write fault (page_mkwrite, write_begin) attaches that private data. */
+  readonly privateAtWriteFault: boolean;
+  /** try_to_release_page (filemap_release_folio) frees it from a clean folio, with no reference check. */
+  readonly privateReleasedByReclaim: boolean;
+  /** What writeback does with a dirty folio that lacks the private data. */
+  readonly bufferlessWriteback: BufferlessWriteback;
+  /** page_mkwrite waits for writeback to finish (SB_I_STABLE_WRITES or by hand). */
+  readonly stableWrites: boolean;
+  /** Data checksums computed at bio submission: a DMA write during writeback leaves a checksum that does not match the data on disk. */
+  readonly dataChecksums: boolean;
+  /** Where each fact comes from. */
+  readonly cite: string;
+}
+
+export const BACKING_PROFILES: Readonly<Record<Backing, BackingProfile>> = Object.freeze({
+  ext4: {
+    id: "ext4", magic: "EXT4_SUPER_MAGIC", needsDirtyTracking: true, writesBack: true,
+    privateData: "buffer heads", privateAtWriteFault: true, privateReleasedByReclaim: true,
+    bufferlessWriteback: "ext4", stableWrites: false, dataChecksums: false,
+    cite: "fs/ext4/inode.c ext4_page_mkwrite -> block_page_mkwrite attaches buffer heads; try_to_free_buffers releases them (ext4_release_folio); ext4_writepage BUG()s on a dirty page without buffers until cc5095747edf (5.18), then warns and clears the dirty bit",
+  },
+  xfs: {
+    id: "xfs", magic: "XFS_SUPER_MAGIC", needsDirtyTracking: true, writesBack: true,
+    privateData: null, privateAtWriteFault: false, privateReleasedByReclaim: false,
+    bufferlessWriteback: "write", stableWrites: false, dataChecksums: false,
+    cite: "fs/iomap/buffered-io.c: folio->private is an iomap_folio_state (struct iomap_page before 6.4), allocated only when a folio holds more than one block (ifs_alloc / iomap_page_create: 'if (!ifs && nr_blocks > 1)'), so an order-0 folio with 4 KiB blocks has none; iomap_release_folio frees it from a clean folio; iomap_writepage_map writes a dirty folio without one (8e1bcef8e18d 'iomap: Permit pages without an iop to enter writeback', 5.10). xfs moved from buffer heads to iomap for buffered I/O in 4.19–5.0 (Christoph Hellwig's series); the presets treat xfs as iomap throughout",
+  },
+  btrfs: {
+    id: "btrfs", magic: "BTRFS_SUPER_MAGIC", needsDirtyTracking: true, writesBack: true,
+    privateData: "extent-mapped marker (EXTENT_FOLIO_PRIVATE, or a btrfs_subpage when sectorsize < PAGE_SIZE)",
+    privateAtWriteFault: true, privateReleasedByReclaim: true,
+    bufferlessWriteback: "cow-fixup", stableWrites: true, dataChecksums: true,
+    cite: "fs/btrfs: btrfs_page_mkwrite and prepare_pages call set_folio_extent_mapped; __btrfs_release_folio -> clear_folio_extent_mapped on release; a dirty folio without it ('marked dirty without notifying the fs') goes to the COW fixup worker (btrfs_writepage_cow_fixup), which redirties it for a later pass; 'btrfs: reject out-of-band dirty folios during writeback' (Qu Wenruo, 6.14) returns -EUCLEAN instead, only with CONFIG_BTRFS_EXPERIMENTAL; btrfs_page_mkwrite waited for writeback by hand (stable pages) and 6.15 sets stable writes on inodes; data checksums are computed at submission (btrfs_csum_one_bio), so data changed under writeback fails its checksum on read (6.15 falls back to buffered I/O for O_DIRECT on checksummed files for this reason)",
+  },
+  tmpfs: {
+    id: "tmpfs", magic: "TMPFS_MAGIC", needsDirtyTracking: false, writesBack: false,
+    privateData: null, privateAtWriteFault: false, privateReleasedByReclaim: false,
+    bufferlessWriteback: "none", stableWrites: false, dataChecksums: false,
+    cite: "mm/shmem.c: no page_mkwrite and a noop backing_dev_info (mapping_can_writeback is false), so vma_needs_dirty_tracking() is false; pages leave memory only by swap, never through the flusher",
+  },
+  hugetlbfs: {
+    id: "hugetlbfs", magic: "HUGETLBFS_MAGIC", needsDirtyTracking: false, writesBack: false,
+    privateData: null, privateAtWriteFault: false, privateReleasedByReclaim: false,
+    bufferlessWriteback: "none", stableWrites: false, dataChecksums: false,
+    cite: "fs/hugetlbfs/inode.c: no writeback, no page_mkwrite; folios are the huge page size (2 MiB = order 9 on x86-64 with 4 KiB pages) and are never reclaimed",
+  },
+});
+
+/** Largest folio order a run may ask for (2 MiB folios with 4 KiB pages). */
+export const MAX_FOLIO_ORDER = 9;
+
+/**
+ * The folio orders the page cache of `backing` can hold in release `kernel` (with default
+ * build options), ascending. Throws nothing; validation messages quote `folioOrdersText`.
+ */
+export function folioOrders(backing: Backing, kernel: KernelId | null): number[] {
+  const k = kernel ?? "6.18";
+  const all = (from: number) => Array.from({ length: MAX_FOLIO_ORDER - from + 1 }, (_, i) => from + i);
+  // Order-1 page-cache folios exist only since 6.8 ('mm: support order-1 folios in the page cache').
+  const large = () => [0, ...all(hasFeature(k, "pageCacheOrder1") ? 1 : 2)];
+  switch (backing) {
+    case "hugetlbfs":
+      return [MAX_FOLIO_ORDER]; // 2 MiB huge pages; 1 GiB ones are order 18, beyond the model
+    case "tmpfs":
+      return hasFeature(k, "tmpfsMthp") ? large() : [0, MAX_FOLIO_ORDER]; // PMD THP (huge=) before mTHP
+    case "xfs":
+      return hasFeature(k, "xfsLargeFolios") ? large() : [0];
+    case "ext4":
+      return hasFeature(k, "ext4LargeFolios") ? large() : [0];
+    case "btrfs":
+      return [0]; // large data folios (≈6.17) need CONFIG_BTRFS_EXPERIMENTAL
+  }
+}
+
+/** The allowed orders as an error message prints them: "0, 2..9" or "9". */
+export function folioOrdersText(backing: Backing, kernel: KernelId | null): string {
+  const o = folioOrders(backing, kernel);
+  const runs: string[] = [];
+  for (let i = 0; i < o.length; ) {
+    let j = i;
+    while (j + 1 < o.length && o[j + 1] === o[j] + 1) j++;
+    runs.push(j === i ? String(o[i]) : `${o[i]}..${o[j]}`);
+    i = j + 1;
+  }
+  const why = backing === "btrfs" ? " (btrfs large data folios need CONFIG_BTRFS_EXPERIMENTAL)"
+    : backing === "hugetlbfs" ? " (2 MiB huge pages)" : "";
+  return `${runs.join(", ")} for ${backing}${kernel ? ` on ${kernel}` : ""}${why}`;
+}

@@ -1,0 +1,223 @@
+/**
+ * Kernel version presets: what each mainline release does where pinsim's model cares.
+ *
+ * A preset is a bundle of facts, each with the commit or file that says it (docs/model.md,
+ * "Mappings, backings, callers, folios and kernel versions", gives the longer story). A run
+ * given `kernel: "6.6"` takes its pin/release policy per caller, its reclaim guard, its ext4
+ * behaviour, its long-term refusal, io_uring's own refusals and its HZ from here; any
+ * parameter given explicitly overrides the preset, and the result records both.
+ *
+ * Presets describe the mainline release x.y.0, not a stable branch: several fixes below were
+ * backported (the ext4 BUG -> warn change reached 5.10.y and 5.15.y; the reclaim guard reached
+ * 6.2.y), and a distribution kernel may differ again. A version marked "≈" in a citation is
+ * the release the feature is believed to have landed in, to be confirmed with
+ * `git describe --contains <commit>` before it appears in a paper.
+ */
+import type { FsBehavior } from "./params.js";
+
+/** The presets, oldest first (LTS releases and the current one). */
+export const KERNEL_IDS = ["4.14", "4.19", "5.4", "5.10", "5.15", "6.1", "6.6", "6.12", "6.18"] as const;
+export type KernelId = (typeof KERNEL_IDS)[number];
+
+/**
+ * What io_uring's IORING_REGISTER_BUFFERS refuses on its own, before GUP itself refused
+ * anything (io_sqe_buffer_register in fs/io_uring.c, later io_pin_pages in io_uring/rsrc.c):
+ * - `absent`: there is no io_uring (before 5.1);
+ * - `file-except-hugetlb`: any VMA with a vm_file, shared or private, fails with EOPNOTSUPP
+ *   unless it is hugetlbfs (5.1 to 5.13);
+ * - `file-except-shmem-hugetlb`: shmem (tmpfs, memfd, MAP_SHARED|MAP_ANONYMOUS) is allowed too
+ *   (5.14 to 6.4);
+ * - `gup`: io_uring checks nothing itself and GUP's long-term rule decides (6.5 on).
+ */
+export const IO_URING_RULES = ["absent", "file-except-hugetlb", "file-except-shmem-hugetlb", "gup"] as const;
+export type IoUringRule = (typeof IO_URING_RULES)[number];
+
+/** A kernel behaviour the presets switch on at one release, with the source that says so. */
+export interface Feature {
+  /** First mainline release that has it, [major, minor]. */
+  readonly since: readonly [number, number];
+  /** File and function, commit, and the public report or thread where there is one. */
+  readonly cite: string;
+}
+
+/**
+ * Every release-dependent behaviour the presets use. Each preset's fields are derived from
+ * this table and nothing else, so a citation sits beside the one place a fact is stated.
+ */
+export const FEATURES = {
+  /** io_uring exists; IORING_REGISTER_BUFFERS pins with FOLL_WRITE|FOLL_LONGTERM and refuses file-backed VMAs except hugetlbfs. */
+  ioUring: {
+    since: [5, 1],
+    cite: "fs/io_uring.c io_sqe_buffer_register (io_uring added in 5.1): 'don't support file backed memory': vma->vm_file && !is_file_hugepages() -> -EOPNOTSUPP; Jens Axboe in axboe/liburing#197: the check 'has been there since 5.1 when io_uring was introduced'",
+  },
+  /** io_uring also registers shmem-backed buffers (tmpfs, memfd). */
+  ioUringShmem: {
+    since: [5, 14],
+    cite: "io_sqe_buffer_register: 'if (vma_is_shmem(vma)) continue;' before the vm_file test; Pavel Begunkov in axboe/liburing#358 (request: 'Allow registering buffers backed by memfd'): 'memfd/shmem is queued for 5.14'",
+  },
+  /** pin_user_pages*() and FOLL_PIN exist; RDMA umem, VFIO type1 and io_uring are converted to them. */
+  pinUserPages: {
+    since: [5, 6],
+    cite: "eddb1c228f79 'mm/gup: introduce pin_user_pages*() and FOLL_PIN' (5.6) with the caller conversions of the same series, e.g. 19fed0dae94d 'vfio, mm: pin_user_pages (FOLL_PIN) and put_user_page() conversion', 'fs/io_uring: set FOLL_PIN via pin_user_pages()', 'IB/umem: use get_user_pages_fast() to pin DMA pages' -> pin_user_pages_fast",
+  },
+  /** FOLL_PIN adds GUP_PIN_COUNTING_BIAS (1024) to an order-0 page; large folios keep an exact pin count. */
+  follPinTracking: {
+    since: [5, 7],
+    cite: "3faa52c03f44 'mm/gup: track FOLL_PIN pages' (GUP_PIN_COUNTING_BIAS, page_maybe_dma_pinned) and 47e29d32afba 'mm/gup: page->hpage_pinned_refcount: exact pin counts for huge pages' (compound pages of order > 1), both 5.7",
+  },
+  /** Page-cache folios of order 1 exist (earlier, the page cache used order 0 or >= 2 only). */
+  pageCacheOrder1: {
+    since: [6, 8],
+    cite: "'mm: support order-1 folios in the page cache' (Matthew Wilcox, ≈6.8); by then folio->_pincount sits in the first tail page on 64-bit, so order-1 folios have an exact pin count (include/linux/mm.h folio_has_pincount: 'if (IS_ENABLED(CONFIG_64BIT)) return folio_test_large(folio)')",
+  },
+  /** ext4 warns and skips a dirty page without buffers in writeback instead of BUG()ing. */
+  ext4Warn: {
+    since: [5, 18],
+    cite: "cc5095747edf 'ext4: don't BUG if someone dirty pages without asking ext4 first' (Theodore Ts'o, 5.18, CVE-2022-49171; backported to the 5.10.y and 5.15.y stable branches; syzbot report https://lore.kernel.org/r/Yg0m6IjcNmfaSokM@google.com)",
+  },
+  /** Reclaim does not strip private data (buffers) from a folio the detector calls pinned. */
+  reclaimGuard: {
+    since: [6, 4],
+    cite: "mm/vmscan.c shrink_folio_list: 'if (folio_maybe_dma_pinned(folio)) goto activate_locked' after unmap, 'mm: do not reclaim private data from pinned page' (Jan Kara, 15dc1b0447d9, merged for 6.4-rc1; also in 6.2.y stable)",
+  },
+  /** A writable FOLL_PIN|FOLL_LONGTERM GUP of a shared mapping that needs dirty tracking fails with EFAULT. */
+  longtermRefusal: {
+    since: [6, 5],
+    cite: "mm/gup.c check_vma_flags -> writable_file_mapping_allowed (8ac268436e6d 'mm/gup: disallow FOLL_LONGTERM GUP-nonfast writing to file-backed mappings') and gup_fast_folio_allowed, formerly folio_fast_pin_allowed (a6e79df92e4a '... GUP-fast writing to file-backed mappings'), Lorenzo Stoakes, 6.5; mm/mmap.c vma_needs_dirty_tracking; io_uring's own check removed in the same series ('io_uring: rsrc: delegate VMA file-backed check to GUP')",
+  },
+  /** O_DIRECT takes FOLL_PIN (not FOLL_GET) on user pages and releases them with unpin_user_page. */
+  odirectPin: {
+    since: [6, 3],
+    cite: "block/bio.c bio_iov_iter_get_pages -> iov_iter_extract_pages, BIO_PAGE_PINNED, bio_release_page -> unpin_user_page (David Howells, 'block: Convert bio_iov_iter_get_pages to use iov_iter_extract_pages', ≈6.3)",
+  },
+  /** i915 userptr pins with pin_user_pages_fast (FOLL_PIN) instead of get_user_pages. */
+  gpuUserptrPin: {
+    since: [5, 13],
+    cite: "drivers/gpu/drm/i915/gem/i915_gem_userptr.c rework onto mmu_interval_notifier and pin_user_pages_fast (Maarten Lankhorst, 'drm/i915: Fix userptr so we do not have to worry about obj->mm.lock', ≈5.13); earlier __get_user_pages_fast(..., !i915_gem_object_is_readonly(obj), ...)",
+  },
+  /** A long-term R/O pin in a private (COW) mapping unshares: it pins an anonymous copy, never the page-cache page. */
+  roLongtermUnshare: {
+    since: [6, 2],
+    cite: "'mm/gup: reliable R/O long-term pinning in COW mappings' and 'mm: extend FAULT_FLAG_UNSHARE support to anything in a COW mapping' (David Hildenbrand, posted Nov 2022, ≈6.2); mm/internal.h gup_must_unshare",
+  },
+  /** xfs caches file data in large folios. */
+  xfsLargeFolios: { since: [5, 18], cite: "6795801366da 'xfs: Support large folios' (Matthew Wilcox, 5.18)" },
+  /** ext4 caches regular-file data in large folios. */
+  ext4LargeFolios: { since: [6, 16], cite: "'ext4: enable large folio for regular file' (Zhang Yi, ≈6.16)" },
+  /** tmpfs files take any large-folio order, not only PMD-sized THP. */
+  tmpfsMthp: { since: [6, 14], cite: "'mm: shmem: add large folio support for tmpfs' (Baolin Wang, ≈6.14); PMD-sized THP with huge= since 5a6e75f8110c 'shmem: prepare huge= mount option and sysfs knob' (4.8)" },
+  /** btrfs inodes carry stable writes (until then btrfs_page_mkwrite waited for writeback by hand). */
+  btrfsStableWritesFlag: {
+    since: [6, 15],
+    cite: "btrfs 6.15 changelog (btrfs-progs docs, Kernel changes): 'enable stable writes on inodes, replacing manually waiting for writeback'; before, btrfs_page_mkwrite called folio_wait_writeback itself",
+  },
+} as const satisfies Record<string, Feature>;
+export type FeatureName = keyof typeof FEATURES;
+
+/** CONFIG_HZ default of kernel/Kconfig.hz ('default HZ_250') in every preset; distributions differ (RHEL and Ubuntu 24.04 build 1000). */
+export const HZ_CITE = "kernel/Kconfig.hz: 'default HZ_250' (unchanged in every preset's release); distributions override it, e.g. 1000";
+
+/** One preset: the facts the engine and the checker take from a kernel release. */
+export interface KernelPreset {
+  readonly id: KernelId;
+  /** [major, minor]. */
+  readonly version: readonly [number, number];
+  /** Mainline release month, YYYY-MM. */
+  readonly released: string;
+  /** One line for `pinsim kernels`. */
+  readonly summary: string;
+  /** pin_user_pages*() exists (FOLL_PIN callers); before it every caller takes FOLL_GET. */
+  readonly pinUserPages: boolean;
+  /** FOLL_PIN is counted (bias on order-0, exact count on large folios): the detector exists. */
+  readonly follPinTracking: boolean;
+  /**
+   * Smallest folio order whose pin count is exact (folio->_pincount, never the refcount
+   * bias); null where FOLL_PIN is not counted at all. Covers every order the page cache of
+   * that release can hold.
+   */
+  readonly pincountMinOrder: number | null;
+  /** Page-cache folios of order 1 can exist. */
+  readonly pageCacheOrder1: boolean;
+  /** Default of `reclaimGuard`. */
+  readonly reclaimGuard: boolean;
+  /** Default of `fsBehavior` on ext4. */
+  readonly fsBehavior: FsBehavior;
+  /** The 6.5 long-term refusal (check_vma_flags). */
+  readonly longtermRefusal: boolean;
+  /** io_uring's own refusal of registered buffers. */
+  readonly ioUring: IoUringRule;
+  /** Default of `hz`. */
+  readonly hz: number;
+  /** Which FEATURES this release has. */
+  readonly features: readonly FeatureName[];
+}
+
+const RELEASED: Record<KernelId, string> = {
+  "4.14": "2017-11", "4.19": "2018-10", "5.4": "2019-11", "5.10": "2020-12", "5.15": "2021-10",
+  "6.1": "2022-12", "6.6": "2023-10", "6.12": "2024-11", "6.18": "2025-11",
+};
+
+/** [major, minor] of a preset id. */
+export function kernelVersion(id: KernelId): readonly [number, number] {
+  const [a, b] = id.split(".").map(Number);
+  return [a, b];
+}
+
+/** Whether release `id` is at least `v`. */
+export function atLeast(id: KernelId, v: readonly [number, number]): boolean {
+  const [a, b] = kernelVersion(id);
+  return a > v[0] || (a === v[0] && b >= v[1]);
+}
+
+/** Whether release `id` has feature `f` (FEATURES[f].since <= id). */
+export function hasFeature(id: KernelId, f: FeatureName): boolean {
+  return atLeast(id, FEATURES[f].since);
+}
+
+function build(id: KernelId): KernelPreset {
+  const has = (f: FeatureName) => hasFeature(id, f);
+  const features = (Object.keys(FEATURES) as FeatureName[]).filter(has);
+  const ioUring: IoUringRule = !has("ioUring") ? "absent"
+    : has("longtermRefusal") ? "gup"
+    : has("ioUringShmem") ? "file-except-shmem-hugetlb" : "file-except-hugetlb";
+  const preset = {
+    id,
+    version: kernelVersion(id),
+    released: RELEASED[id],
+    pinUserPages: has("pinUserPages"),
+    follPinTracking: has("follPinTracking"),
+    pincountMinOrder: !has("follPinTracking") ? null : has("pageCacheOrder1") ? 1 : 2,
+    pageCacheOrder1: has("pageCacheOrder1"),
+    reclaimGuard: has("reclaimGuard"),
+    fsBehavior: (has("ext4Warn") ? "ext4-warn" : "ext4-bug") as FsBehavior,
+    longtermRefusal: has("longtermRefusal"),
+    ioUring,
+    hz: 250,
+    features,
+  };
+  return { ...preset, summary: summarize(preset) };
+}
+
+function summarize(k: Omit<KernelPreset, "summary">): string {
+  const parts = [
+    k.follPinTracking ? "FOLL_PIN counted (bias 1024)" : k.pinUserPages ? "FOLL_PIN without counting" : "FOLL_GET only",
+    k.longtermRefusal ? "long-term write pins of shared fs mappings refused" : "no long-term refusal",
+    k.reclaimGuard ? "reclaim guard" : "no reclaim guard",
+    k.fsBehavior === "ext4-bug" ? "ext4 BUG()s on a bufferless dirty page" : "ext4 warns and drops",
+    k.ioUring === "absent" ? "no io_uring" : k.ioUring === "gup" ? "io_uring defers to GUP"
+      : k.ioUring === "file-except-hugetlb" ? "io_uring refuses file buffers (hugetlbfs ok)" : "io_uring refuses file buffers (tmpfs, hugetlbfs ok)",
+  ];
+  return parts.join("; ");
+}
+
+/** Every preset, oldest first. */
+export const KERNELS: Readonly<Record<KernelId, KernelPreset>> = Object.freeze(
+  Object.fromEntries(KERNEL_IDS.map((id) => [id, Object.freeze(build(id))])) as Record<KernelId, KernelPreset>,
+);
+
+/** The preset for `id`; throws RangeError naming the allowed ids for anything else. */
+export function kernelPreset(id: string): KernelPreset {
+  if (!(KERNEL_IDS as readonly string[]).includes(id))
+    throw new RangeError(`invalid kernel: ${JSON.stringify(id)} (allowed: ${KERNEL_IDS.join(", ")})`);
+  return KERNELS[id as KernelId];
+}
