@@ -37,8 +37,8 @@ const big = parseScenario([
   "Actor P0: gup path=fast dma=3", "Actor P1: flusher passes=3 sync=none",
   "Actor P2: reclaim", "Actor P3: cpu stores=2",
 ].join("\n"));
-const { actors, knobs } = applyVariant(big, big.variants[0]);
-measure("4 actors, gup dma=3, 3 WB passes", () => checkConfig({ policy: "foll-pin", page: big.page, knobs, actors }).states);
+const { pages, actors, knobs } = applyVariant(big, big.variants[0]);
+measure("4 actors, gup dma=3, 3 WB passes", () => checkConfig({ policy: "foll-pin", page: pages, knobs, actors }).states);
 clearInterval(timer);
 sample();
 console.log(`peak rss ${mib(peakRss)}, peak heapUsed ${mib(peakHeap)}`);

@@ -60,9 +60,9 @@ test("every scenario under data/scenarios judges clean, without deadlock or boun
 test("a planted bug (release that never redirties, i.e. no !PageDirty check) loses data; foll-pin does not", () => {
   const planted: Policy = { ...follPin, beforeRelease: () => {} };
   const s = scenario("GUP-slow+WB+unpin-check");
-  const { actors, knobs } = applyVariant(s, s.variants[0]);
-  const buggy = checkConfig({ policy: planted, page: s.page, knobs, actors });
-  const good = checkConfig({ policy: "foll-pin", page: s.page, knobs, actors });
+  const { pages, actors, knobs } = applyVariant(s, s.variants[0]);
+  const buggy = checkConfig({ policy: planted, page: pages, knobs, actors });
+  const good = checkConfig({ policy: "foll-pin", page: pages, knobs, actors });
   assert.equal(buggy.verdicts.lostData, "Sometimes");
   assert.equal(good.verdicts.lostData, "Never");
   // The witness: the device writes after TestClearPageDirty, and the sync finds nothing to write.
@@ -76,8 +76,8 @@ test("a planted bug (release that never redirties, i.e. no !PageDirty check) los
 
 test("the same bug planted in the legacy release is found too (release after reclaim)", () => {
   const s = scenario("GUP-slow+reclaim+release");
-  const { actors, knobs } = applyVariant(s, s.variants[0]);
-  const r = checkConfig({ policy: { ...follPin, reclaimGuardDefault: false, beforeRelease: () => {} }, page: s.page, knobs, actors });
+  const { pages, actors, knobs } = applyVariant(s, s.variants[0]);
+  const r = checkConfig({ policy: { ...follPin, reclaimGuardDefault: false, beforeRelease: () => {} }, page: pages, knobs, actors });
   // Never redirtying avoids F1 but the device's write after pageout is lost on eviction or at sync.
   assert.equal(r.verdicts.dirtyWithoutBuffers, "Never");
   assert.equal(r.verdicts.lostData, "Sometimes");
@@ -85,9 +85,9 @@ test("the same bug planted in the legacy release is found too (release after rec
 
 test("a hit state bound is reported as Unknown, never as Never", () => {
   const s = scenario("GUP-slow+truncate+WB");
-  const { actors, knobs } = applyVariant(s, s.variants[0]);
-  const full = checkConfig({ policy: "foll-pin", page: s.page, knobs, actors });
-  const cut = checkConfig({ policy: "foll-pin", page: s.page, knobs, actors }, { maxStates: 20 });
+  const { pages, actors, knobs } = applyVariant(s, s.variants[0]);
+  const full = checkConfig({ policy: "foll-pin", page: pages, knobs, actors });
+  const cut = checkConfig({ policy: "foll-pin", page: pages, knobs, actors }, { maxStates: 20 });
   assert.equal(full.boundHit, false);
   assert.equal(cut.boundHit, true);
   assert.ok(cut.states <= 20);

@@ -244,7 +244,8 @@ export class Flusher implements Actor {
   readonly title: string;
   constructor(readonly spec: FlusherActor) {
     this.name = spec.name;
-    this.title = `${spec.name} WB_SYNC_${spec.syncAll ? "ALL" : "NONE"}`;
+    const modes = [...new Set(spec.syncAll.map((s) => (s ? "ALL" : "NONE")))];
+    this.title = `${spec.name} WB_SYNC_${modes.join(",")}`;
   }
 
   init(r: Int32Array, o: number): void {
@@ -259,7 +260,7 @@ export class Flusher implements Actor {
   }
 
   step(ctx: StepContext, r: Int32Array, o: number): string | null {
-    const c = ctx.cache, sync = this.spec.syncAll;
+    const c = ctx.cache, sync = this.spec.syncAll[this.spec.passes - r[o + 1]];
     switch (r[o]) {
       case F.LOCK:
         if (!c.resident[P]) {

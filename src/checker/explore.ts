@@ -1,41 +1,44 @@
 /**
- * The search of MODEL.md §7: every interleaving of the actors' steps, breadth-first,
- * states deduplicated by a canonical key (page state, the actors' registers, and which
- * incidents have happened so far). Each terminal state runs the final sync and is judged;
- * the first terminal state found with an incident is its shortest witness.
+ * One configuration checked (MODEL.md §7): a policy, the initial page, the knobs and the
+ * actors, any of them with alternatives; every interleaving of every alternative is
+ * explored (src/checker/search.ts) and the verdicts are over their union. Also the
+ * initial cache and the end-of-run sync every terminal state runs.
  */
 import { M } from "../model/metrics.js";
 import { PageCache, WRITE } from "../model/page-cache.js";
 import type { Policy } from "../model/policy.js";
 import { getPolicy } from "../policies/index.js";
 import type { PolicyId } from "../policies/ids.js";
-import { DONE, P, makeActor, type Actor, type StepContext } from "./actors.js";
-import type { ActorSpec, Knobs, PageSpec } from "./scenario.js";
-import { INCIDENTS, incidentMask, maskNames, type IncidentName, type Judgement } from "./verdict.js";
+import { P, makeActor, type StepContext } from "./actors.js";
+import {
+  declOf, expandActor, expandKnobs, pageName,
+  type ActorDecl, type ActorSpec, type FlusherActor, type KnobChoices, type Knobs, type PageSpec,
+} from "./scenario.js";
+import { search, type Root, type WitnessStep } from "./search.js";
+import { INCIDENTS, type IncidentName, type Judgement } from "./verdict.js";
+import { pageState } from "./witness.js";
 
-/** One configuration to check: a policy, the initial page, the knobs and the actors. */
+export type { WitnessStep } from "./search.js";
+
+/**
+ * One configuration to check: a policy, the initial page, the knobs and the actors. A
+ * page given as a list, a knob as a KnobChoices list, an actor as an ActorDecl with
+ * several alternatives for an option: a choice the search explores.
+ */
 export interface CheckConfig {
   /** A policy id, or a Policy object (tests plant bugs this way). */
   policy: PolicyId | Policy;
-  page: PageSpec;
-  knobs: Knobs;
-  actors: ActorSpec[];
+  page: PageSpec | readonly PageSpec[];
+  knobs: Knobs | KnobChoices;
+  /** At most 8 (MAX_ACTORS). */
+  actors: readonly (ActorSpec | ActorDecl)[];
 }
 
 export interface CheckOptions {
-  /** Stop after this many distinct states; verdicts that depend on the rest become Unknown. Default 200000. */
+  /** Stop after this many distinct states in all; verdicts that depend on the rest become Unknown. Default 200000. */
   maxStates?: number;
-}
-
-/** One numbered step of a witness. */
-export interface WitnessStep {
-  n: number;
-  /** Actor name, or `sync` for the final sync. */
-  actor: string;
-  /** The kernel function the step stands for, and what it found. */
-  step: string;
-  /** Incidents this step made happen (first occurrence in this execution). */
-  incidents: IncidentName[];
+  /** Partial-order reduction (persistent sets): the same verdicts from fewer states. Default true. */
+  reduce?: boolean;
 }
 
 export interface CheckResult {
@@ -53,22 +56,28 @@ export interface CheckResult {
   verdicts: Record<IncidentName, Judgement>;
   /** Shortest witness of each incident that happens in some execution. */
   witnesses: Partial<Record<IncidentName, WitnessStep[]>>;
+  /** For each witness, the alternatives it took (`Page=buffers`, `P1.sync=all,none`); empty without choices. */
+  choices: Partial<Record<IncidentName, string[]>>;
+  /**
+   * Shortest witness of each incident among executions as the policy is specified (no
+   * alternative departing from it: see departsFromSpec); a witness in `witnesses` but not
+   * here needs a departure.
+   */
+  inSpec: Partial<Record<IncidentName, WitnessStep[]>>;
+  /** Bytes of the largest state store (the search's own memory). */
+  bytes: number;
 }
 
-/** Labels interned to small integers (witness reconstruction stores one per state). */
-class Labels {
-  private readonly ids = new Map<string, number>();
-  readonly names: string[] = [];
-  id(s: string): number {
-    let i = this.ids.get(s);
-    if (i === undefined) {
-      i = this.names.length;
-      this.ids.set(s, i);
-      this.names.push(s);
-    }
-    return i;
-  }
+/**
+ * Whether a concrete configuration departs from the policy as specified: the reclaim
+ * guard switched from the policy's default, or GUP-fast without the pte recheck (a path
+ * no kernel has).
+ */
+export function departsFromSpec(policy: Policy, knobs: Knobs, actors: readonly ActorSpec[]): boolean {
+  return (knobs.guard !== null && knobs.guard !== policy.reclaimGuardDefault) ||
+    actors.some((a) => a.kind === "gup" && a.path === "fast-no-recheck");
 }
+
 
 /** A fresh one-page, one-file cache in the scenario's initial state, incident counters zero. */
 export function initialCache(policy: Policy, page: PageSpec, knobs: Knobs): PageCache {
@@ -117,143 +126,93 @@ export function finalSync(c: PageCache): string {
   return `sync: ${did.length ? did.join(", ") : "clean"}; ${end}`;
 }
 
-/** Explore every interleaving of one configuration. */
+/** Cartesian product, the first list varying slowest. */
+function product<T>(lists: readonly (readonly T[])[]): T[][] {
+  let out: T[][] = [[]];
+  for (const l of lists) out = out.flatMap((prefix) => l.map((x) => [...prefix, x]));
+  return out;
+}
+
+const isDecl = (a: ActorSpec | ActorDecl): a is ActorDecl => "options" in a;
+const isChoices = (k: Knobs | KnobChoices): k is KnobChoices => Array.isArray(k.fs);
+
+/** The alternatives a concrete actor took, for options the declaration lets vary. */
+function actorChoices(d: ActorDecl, spec: ActorSpec): string[] {
+  const out: string[] = [];
+  const fields = spec as unknown as Record<string, unknown>;
+  for (const [k, alts] of d.options) {
+    if (alts.length < 2) continue;
+    const v = k === "sync" ? (spec as FlusherActor).syncAll.map((x) => (x ? "all" : "none")).join(",") : fields[k];
+    out.push(`${d.name}.${k}=${typeof v === "boolean" ? (v ? "yes" : "no") : String(v)}`);
+  }
+  return out;
+}
+
+/** Knob alternatives taken, where the knobs vary. */
+function knobChoices(all: KnobChoices, k: Knobs): string[] {
+  const out: string[] = [];
+  if (all.guard.length > 1) out.push(`guard=${k.guard === null ? "default" : k.guard ? "on" : "off"}`);
+  if (all.fs.length > 1) out.push(`fs=${k.fs}`);
+  if (all.stable.length > 1) out.push(`stable=${k.stable ? "on" : "off"}`);
+  return out;
+}
+
+/** Explore every interleaving of one configuration, over every alternative of its choices. */
 export function checkConfig(config: CheckConfig, options: CheckOptions = {}): CheckResult {
   const maxStates = options.maxStates ?? 200_000;
   const policy = typeof config.policy === "string" ? getPolicy(config.policy) : config.policy;
-  const cache = initialCache(policy, config.page, config.knobs);
-  const ctx: StepContext = {
-    cache, policy,
-    guard: config.knobs.guard ?? policy.reclaimGuardDefault,
-    stable: config.knobs.stable,
-  };
-  const actors: Actor[] = config.actors.map(makeActor);
-  const offsets: number[] = [];
-  let L = 0;
-  for (const a of actors) {
-    offsets.push(L);
-    L += a.size;
-  }
-  const S = cache.saveState().length;
-  const nCounters = cache.counters.length;
-
-  // NOTE: flat, growable arrays for performance: state i is snap[i*S..], regs[i*L..].
-  let cap = 1024;
-  let snap = new Float64Array(cap * S);
-  let regs = new Int32Array(cap * L);
-  let parent = new Int32Array(cap);
-  let via = new Int32Array(cap); // actor index << 16 | label id
-  let masks = new Int32Array(cap);
-  let count = 0;
-  const seen = new Map<string, number>();
-  const labels = new Labels();
-
-  const keyOf = (s: Float64Array, r: Int32Array, mask: number): string =>
-    // The counters' values are left out (only which incidents happened matters).
-    `${s.subarray(0, S - nCounters).join(",")}|${r.join(",")}|${mask}`;
-
-  const add = (s: Float64Array, r: Int32Array, from: number, actor: number, label: number): boolean => {
-    const mask = incidentMask(cache.counters);
-    const key = keyOf(s, r, mask);
-    if (seen.has(key)) return true;
-    if (count >= maxStates) return false;
-    if (count === cap) {
-      cap *= 2;
-      const grow = <T extends Float64Array | Int32Array>(a: T, n: number): T => {
-        const b = new (a.constructor as { new (n: number): T })(cap * n);
-        b.set(a);
-        return b;
-      };
-      snap = grow(snap, S);
-      regs = grow(regs, L);
-      parent = grow(parent, 1);
-      via = grow(via, 1);
-      masks = grow(masks, 1);
-    }
-    seen.set(key, count);
-    snap.set(s, count * S);
-    regs.set(r, count * L);
-    parent[count] = from;
-    via[count] = (actor << 16) | label;
-    masks[count] = mask;
-    count++;
-    return true;
-  };
-
-  const r0 = new Int32Array(L);
-  actors.forEach((a, i) => a.init(r0, offsets[i], ctx));
-  add(cache.saveState(), r0, -1, 0, 0);
-
-  let boundHit = false, terminals = 0, deadlocks = 0;
-  const hits = new Int32Array(INCIDENTS.length);
-  const witnessAt = new Map<number, { state: number; sync: string; mask: number }>();
-  const r = new Int32Array(L);
-
-  for (let i = 0; i < count && !boundHit; i++) {
-    const here = snap.subarray(i * S, (i + 1) * S);
-    const hereRegs = regs.subarray(i * L, (i + 1) * L);
-    let moved = false, finished = true;
-    for (let a = 0; a < actors.length; a++) {
-      if (hereRegs[offsets[a]] === DONE) continue;
-      finished = false;
-      cache.loadState(here);
-      r.set(hereRegs);
-      const label = actors[a].step(ctx, r, offsets[a]);
-      if (label === null) continue;
-      moved = true;
-      if (!add(cache.saveState(), r, i, a, labels.id(label))) {
-        boundHit = true;
-        break;
+  const pages = Array.isArray(config.page) ? (config.page as PageSpec[]) : [config.page as PageSpec];
+  const allKnobs: KnobChoices = isChoices(config.knobs)
+    ? config.knobs : { guard: [config.knobs.guard], fs: [config.knobs.fs], stable: [config.knobs.stable] };
+  const decls = config.actors.map((a) => (isDecl(a) ? a : declOf(a)));
+  const expansions = product(decls.map(expandActor));
+  const hits = INCIDENTS.map(() => 0);
+  let states = 0, terminals = 0, deadlocks = 0, boundHit = false, bytes = 0;
+  const best = new Map<IncidentName, { steps: WitnessStep[]; choices: string[] }>();
+  const bestInSpec = new Map<IncidentName, WitnessStep[]>();
+  for (const knobs of expandKnobs(allKnobs)) {
+    for (const specs of expansions) {
+      if (boundHit) break;
+      const initial = pages.map((p) => initialCache(policy, p, knobs).saveState());
+      const cache = initialCache(policy, pages[0], knobs);
+      const ctx: StepContext = { cache, policy, guard: knobs.guard ?? policy.reclaimGuardDefault, stable: knobs.stable };
+      const actors = specs.map(makeActor);
+      const common = [...knobChoices(allKnobs, knobs), ...specs.flatMap((s, i) => actorChoices(decls[i], s))];
+      const roots: Root[] = pages.map((p, k) => ({
+        choices: [...(pages.length > 1 ? [`Page=${pageName(p)}`] : []), ...common],
+        prepare: (c, r) => {
+          c.loadState(initial[k]);
+          let o = 0;
+          for (const a of actors) a.init(r, o, ctx), (o += a.size);
+        },
+      }));
+      const out = search({ ctx, actors, roots, maxStates: maxStates - states, finish: finalSync, pageState });
+      states += out.states, terminals += out.terminals, deadlocks += out.deadlocks, bytes = Math.max(bytes, out.bytes);
+      boundHit ||= out.boundHit;
+      out.hits.forEach((n, k) => (hits[k] += n));
+      const off = departsFromSpec(policy, knobs, specs);
+      for (const [k, w] of out.witnesses) {
+        const b = best.get(k), bi = bestInSpec.get(k);
+        if (!b || w.steps.length < b.steps.length) best.set(k, w);
+        if (!off && (!bi || w.steps.length < bi.length)) bestInSpec.set(k, w.steps);
       }
     }
-    if (moved || boundHit) continue;
-    if (!finished) {
-      deadlocks++;
-      continue;
-    }
-    terminals++;
-    cache.loadState(here);
-    const sync = finalSync(cache);
-    const mask = incidentMask(cache.counters);
-    for (let k = 0; k < INCIDENTS.length; k++) {
-      if (!(mask & (1 << k))) continue;
-      hits[k]++;
-      if (!witnessAt.has(k)) witnessAt.set(k, { state: i, sync, mask });
-    }
   }
-
   const verdicts = {} as Record<IncidentName, Judgement>;
   const witnesses: Partial<Record<IncidentName, WitnessStep[]>> = {};
+  const choices: Partial<Record<IncidentName, string[]>> = {};
+  const inSpec: Partial<Record<IncidentName, WitnessStep[]>> = {};
   INCIDENTS.forEach((name, k) => {
     const n = hits[k];
     if (boundHit) verdicts[name] = n > 0 && n < terminals ? "Sometimes" : "Unknown (bound hit)";
     else verdicts[name] = n === 0 ? "Never" : n === terminals ? "Always" : "Sometimes";
-    const w = witnessAt.get(k);
-    if (w) witnesses[name] = witness(w.state, w.sync, w.mask);
+    const w = best.get(name);
+    if (w) (witnesses[name] = w.steps), (choices[name] = w.choices);
+    if (bestInSpec.has(name)) inSpec[name] = bestInSpec.get(name);
   });
-
-  function witness(state: number, sync: string, finalMask: number): WitnessStep[] {
-    const path: number[] = [];
-    for (let s = state; s > 0; s = parent[s]) path.push(s);
-    path.reverse();
-    const steps: WitnessStep[] = path.map((s, j) => ({
-      n: j + 1,
-      actor: actors[via[s] >> 16].name,
-      step: labels.names[via[s] & 0xffff],
-      incidents: maskNames(masks[s] & ~masks[parent[s]]),
-    }));
-    steps.push({ n: steps.length + 1, actor: "sync", step: sync, incidents: maskNames(finalMask & ~masks[state]) });
-    return steps;
-  }
-
   return {
     policy: policy.id,
-    actors: actors.map((a) => ({ name: a.name, title: a.title })),
-    states: count,
-    terminals,
-    deadlocks,
-    boundHit,
-    verdicts,
-    witnesses,
+    actors: decls.map((d) => ({ name: d.name, title: makeActor(expandActor(d)[0]).title })),
+    states, terminals, deadlocks, boundHit, verdicts, witnesses, choices, inSpec, bytes,
   };
 }

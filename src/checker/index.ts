@@ -7,9 +7,11 @@
 
 // Scenarios: the litmus-like file format and its parser
 export {
-  ScenarioError, applyVariant, expectedVerdicts, parseScenario,
-  type ActorKind, type ActorSpec, type CpuActor, type Expectation, type FlusherActor, type GupActor,
-  type Knobs, type PageSpec, type ReclaimActor, type Scenario, type TruncateActor, type Variant,
+  ACTOR_KINDS, DIRECTIVES, MAX_ACTORS, ScenarioError, applyVariant, declOf, expandActor, expandKnobs, expectedVerdicts,
+  knobChoicesOf, pageName, parseAlternatives, parseScenario,
+  type ActorDecl, type ActorKind, type ActorSpec, type CpuActor, type Expectation, type FlusherActor, type GupActor,
+  type KnobChoices, type Knobs, type OptionDef, type OptionValue, type PageSpec, type ReclaimActor, type Scenario,
+  type TruncateActor, type Variant,
 } from "./scenario.js";
 // Incidents judged and the verdicts
 export {
@@ -20,11 +22,13 @@ export {
 export { CpuWriter, Flusher, GupUser, Reclaim, Truncate, makeActor, type Actor, type StepContext } from "./actors.js";
 // The search
 export {
-  checkConfig, finalSync, initialCache,
+  checkConfig, departsFromSpec, finalSync, initialCache,
   type CheckConfig, type CheckOptions, type CheckResult, type WitnessStep,
 } from "./explore.js";
+export { search, type Root, type SearchInput, type SearchOutput } from "./search.js";
+export { StateSet } from "./state.js";
 // Witnesses as text
-export { formatWitness, formatWitnessInline, wrap } from "./witness.js";
+export { PAGE_LEGEND, formatWitness, formatWitnessInline, pageState, wrap } from "./witness.js";
 // Judging scenario files, and the verdict table
 export {
   formatRun, formatVerdictTable, judge, loadScenario, loadScenarioDir, runJson, runScenario, verdictTable,

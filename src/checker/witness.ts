@@ -1,6 +1,7 @@
 /**
  * Witnesses as text for email: numbered steps, one column per actor, at most 72 columns.
  */
+import type { PageCache } from "../model/page-cache.js";
 import type { CheckResult, WitnessStep } from "./explore.js";
 import { FAILURE_ID } from "./verdict.js";
 
@@ -23,6 +24,28 @@ export function wrap(s: string, w: number): string[] {
   if (line || out.length === 0) out.push(line);
   return out;
 }
+
+/**
+ * The page in one short field, as a witness shows it beside each step: six flag
+ * positions `DWLBwM` (PG_dirty, PG_writeback, PG_locked, buffers, a writable pte, mapped;
+ * `-` when clear), the GUP references (`pin1`, `get1`), and the content versions in
+ * memory and on disk (`m1/d0`). `trunc` marks a page truncated (detached), `evicted` one
+ * that left memory. E.g. `D--B-M pin1 m1/d0`.
+ */
+export function pageState(c: PageCache): string {
+  const p = 0;
+  if (!c.resident[p]) return `evicted d${c.disk[p]}`;
+  const f = (on: number, ch: string): string => (on ? ch : "-");
+  const flags = f(c.dirty[p], "D") + f(c.writeback[p], "W") + f(c.locked[p], "L") + f(c.buffers[p], "B") +
+    f(c.pteWritable[p], "w") + f(c.mapped[p], "M");
+  const refs = (c.pins[p] ? ` pin${c.pins[p]}` : "") + (c.gets[p] ? ` get${c.gets[p]}` : "");
+  return `${c.attached[p] ? "" : "trunc "}${flags}${refs} m${c.mem[p]}/d${c.disk[p]}`;
+}
+
+/** The legend of pageState, wrapped for text output. */
+export const PAGE_LEGEND =
+  "page: D PG_dirty, W PG_writeback, L PG_locked, B buffers, w writable pte, M mapped; " +
+  "pinN/getN GUP references; mM/dD versions in memory and on disk.";
 
 function mark(step: WitnessStep): string {
   return step.incidents.length ? `${step.step} !${step.incidents.map((i) => FAILURE_ID[i]).join(",")}` : step.step;

@@ -1,0 +1,224 @@
+/**
+ * The checker's state encoding: page 0 of the one-page cache, the incidents seen so far
+ * and every actor's registers, packed into a few 32-bit words; and a hash set of such
+ * states (open addressing over typed arrays). No per-state object, no string key.
+ *
+ * NOTE: encode/decode name each PageCache field by hand, for performance (one monomorphic
+ * access per field). `checkCodecCovers` refuses to run on a PageCache with a field the
+ * encoding does not know, so a field added to the model cannot be silently dropped.
+ */
+import type { PageCache } from "../model/page-cache.js";
+import { INCIDENT_METRIC } from "./verdict.js";
+
+/** Words of page state (the incident mask included). */
+export const PAGE_WORDS = 4;
+
+/** PageCache fields the encoding carries (per-page and per-file arrays, and scalars). */
+const ENCODED = [
+  "shares", "transient", "refcount", "pins", "gets", "dirty", "writeback", "locked", "buffers", "pteWritable",
+  "attached", "resident", "mapped", "bounced", "mem", "disk", "io", "notifierSeq", "inodeDirty", "dirtyPages", "totalDirty",
+];
+/**
+ * Fields the encoding leaves out: times (the checker's clock stays at 0, so they stay 0)
+ * and the counters, of which only the incident mask matters.
+ */
+const LEFT_OUT = ["dirtySince", "heldSince", "dirtiedWhen", "now", "counters", "files", "pagesPerFile", "pages", "bias"];
+
+/**
+ * Throw unless every numeric or typed-array field of `c` is encoded or knowingly left out.
+ * @throws Error naming the unknown field (a modelling change the checker must follow)
+ */
+export function checkCodecCovers(c: PageCache): void {
+  const known = new Set([...ENCODED, ...LEFT_OUT]);
+  for (const [k, v] of Object.entries(c)) {
+    if ((ArrayBuffer.isView(v) || typeof v === "number") && !known.has(k)) {
+      throw new Error(`checker: PageCache.${k} is not in the state encoding (src/checker/state.ts)`);
+    }
+  }
+  if (c.now !== 0) throw new Error("checker: the clock must stay at 0");
+  if (c.pages !== 1) throw new Error("checker: one page only");
+}
+
+/**
+ * Pack page 0 and the incident mask into out[o..o+PAGE_WORDS). Returns a non-zero value
+ * if a field does not fit its bits (the caller throws: a bound of the encoding, not of
+ * the model).
+ */
+export function encodePage(c: PageCache, mask: number, out: Int32Array, o: number): number {
+  const flags = c.dirty[0] | (c.writeback[0] << 1) | (c.locked[0] << 2) | (c.buffers[0] << 3) |
+    (c.pteWritable[0] << 4) | (c.attached[0] << 5) | (c.resident[0] << 6) | (c.mapped[0] << 7) | (c.bounced[0] << 8) |
+    (c.inodeDirty[0] << 9);
+  const dp = c.dirtyPages[0], td = c.totalDirty, pins = c.pins[0], gets = c.gets[0], tr = c.transient[0];
+  const mem = c.mem[0], disk = c.disk[0], io = c.io[0], seq = c.notifierSeq[0];
+  const rc = c.refcount[0], sh = c.shares[0];
+  out[o] = flags | (dp << 10) | (td << 12) | (pins << 14) | (gets << 17) | (tr << 20) | (seq << 24);
+  out[o + 1] = mem | (disk << 8) | (io << 16);
+  out[o + 2] = rc | (sh << 16);
+  out[o + 3] = mask;
+  return ((dp | td) >>> 2) | ((pins | gets) >>> 3) | (tr >>> 4) | ((mem | disk | io | seq) >>> 8) | (rc >>> 16) | (sh >>> 13) |
+    (rc < 0 ? 1 : 0);
+}
+
+/** Restore page 0 from in[o..): every encoded field, and the counters from the incident mask. */
+export function decodePage(c: PageCache, inp: Int32Array, o: number): void {
+  const w0 = inp[o], w1 = inp[o + 1], w2 = inp[o + 2], mask = inp[o + 3];
+  c.dirty[0] = w0 & 1;
+  c.writeback[0] = (w0 >>> 1) & 1;
+  c.locked[0] = (w0 >>> 2) & 1;
+  c.buffers[0] = (w0 >>> 3) & 1;
+  c.pteWritable[0] = (w0 >>> 4) & 1;
+  c.attached[0] = (w0 >>> 5) & 1;
+  c.resident[0] = (w0 >>> 6) & 1;
+  c.mapped[0] = (w0 >>> 7) & 1;
+  c.bounced[0] = (w0 >>> 8) & 1;
+  c.inodeDirty[0] = (w0 >>> 9) & 1;
+  c.dirtyPages[0] = (w0 >>> 10) & 3;
+  c.totalDirty = (w0 >>> 12) & 3;
+  c.pins[0] = (w0 >>> 14) & 7;
+  c.gets[0] = (w0 >>> 17) & 7;
+  c.transient[0] = (w0 >>> 20) & 15;
+  c.notifierSeq[0] = (w0 >>> 24) & 255;
+  c.mem[0] = w1 & 255;
+  c.disk[0] = (w1 >>> 8) & 255;
+  c.io[0] = (w1 >>> 16) & 255;
+  c.refcount[0] = w2 & 0xffff;
+  c.shares[0] = w2 >>> 16;
+  const counters = c.counters;
+  counters.fill(0);
+  for (let k = 0; k < INCIDENT_METRIC.length; k++) if (mask & (1 << k)) counters[INCIDENT_METRIC[k]] = 1;
+}
+
+/** The incident mask of out[o..) as encoded. */
+export function maskOf(inp: Int32Array, o: number): number {
+  return inp[o + 3];
+}
+
+/** Registers: 8 bits each, 4 to a word. Returns non-zero if one does not fit. */
+export function encodeRegs(r: Int32Array, out: Int32Array, o: number): number {
+  let bad = 0;
+  for (let i = 0, w = 0; i < r.length; i += 4, w++) {
+    const a = r[i], b = i + 1 < r.length ? r[i + 1] : 0, c = i + 2 < r.length ? r[i + 2] : 0, d = i + 3 < r.length ? r[i + 3] : 0;
+    bad |= (a | b | c | d) >>> 8;
+    out[o + w] = a | (b << 8) | (c << 16) | (d << 24);
+  }
+  return bad;
+}
+
+export function decodeRegs(inp: Int32Array, o: number, r: Int32Array): void {
+  for (let i = 0; i < r.length; i++) r[i] = (inp[o + (i >> 2)] >>> ((i & 3) << 3)) & 255;
+}
+
+/** Words for `n` registers. */
+export const regWords = (n: number): number => (n + 3) >> 2;
+
+/** One register of an encoded state, without decoding the rest. */
+export function regAt(inp: Int32Array, o: number, i: number): number {
+  return (inp[o + (i >> 2)] >>> ((i & 3) << 3)) & 255;
+}
+
+/** Mix `n` words into a 32-bit hash (murmur3's finaliser per word). */
+function hashWords(a: Int32Array, o: number, n: number): number {
+  let h = 0x9e3779b9 | 0;
+  for (let i = 0; i < n; i++) {
+    let k = Math.imul(a[o + i], 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+    h = ((h << 13) | (h >>> 19)) * 5 + 0xe6546b64 | 0;
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * A growable set of fixed-width states: state i is data[i*W .. (i+1)*W), numbered in
+ * insertion order. Open addressing with linear probing, load factor <= 1/2.
+ */
+export class StateSet {
+  data: Int32Array;
+  private table: Int32Array; // state index + 1, 0 empty
+  private hashes: Uint32Array;
+  private cap: number;
+  count = 0;
+
+  constructor(readonly width: number, initial = 1024) {
+    this.cap = initial;
+    this.data = new Int32Array(initial * width);
+    this.hashes = new Uint32Array(initial);
+    this.table = new Int32Array(initial * 2);
+  }
+
+  /** Bytes held by the arrays (for the benchmark's memory figure). */
+  get bytes(): number {
+    return this.data.byteLength + this.hashes.byteLength + this.table.byteLength;
+  }
+
+  /**
+   * The index of the state in buf[0..width), adding it if new: returns index for a new
+   * state and -(index + 1) for one already there.
+   */
+  add(buf: Int32Array): number {
+    const W = this.width;
+    const h = hashWords(buf, 0, W);
+    const tmask = this.table.length - 1;
+    for (let slot = h & tmask; ; slot = (slot + 1) & tmask) {
+      const e = this.table[slot];
+      if (e === 0) {
+        if (this.count === this.cap) {
+          this.grow();
+          return this.add(buf);
+        }
+        const i = this.count++;
+        this.data.set(buf, i * W);
+        this.hashes[i] = h;
+        this.table[slot] = i + 1;
+        return i;
+      }
+      if (this.hashes[e - 1] !== h) continue;
+      const o = (e - 1) * W;
+      let same = true;
+      for (let k = 0; k < W; k++) {
+        if (this.data[o + k] !== buf[k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return -e;
+    }
+  }
+
+  /** The index of the state in buf[0..width), or -1. */
+  find(buf: Int32Array): number {
+    const W = this.width;
+    const h = hashWords(buf, 0, W);
+    const tmask = this.table.length - 1;
+    for (let slot = h & tmask; ; slot = (slot + 1) & tmask) {
+      const e = this.table[slot];
+      if (e === 0) return -1;
+      if (this.hashes[e - 1] !== h) continue;
+      const o = (e - 1) * W;
+      let k = 0;
+      while (k < W && this.data[o + k] === buf[k]) k++;
+      if (k === W) return e - 1;
+    }
+  }
+
+  private grow(): void {
+    this.cap *= 2;
+    const data = new Int32Array(this.cap * this.width);
+    data.set(this.data);
+    this.data = data;
+    const hashes = new Uint32Array(this.cap);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
+    this.table = new Int32Array(this.cap * 2);
+    const tmask = this.table.length - 1;
+    for (let i = 0; i < this.count; i++) {
+      let slot = this.hashes[i] & tmask;
+      while (this.table[slot] !== 0) slot = (slot + 1) & tmask;
+      this.table[slot] = i + 1;
+    }
+  }
+}
