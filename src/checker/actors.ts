@@ -464,7 +464,7 @@ export class CpuWriter implements Actor {
   }
 
   init(r: Int32Array, o: number): void {
-    r[o] = C.STORE;
+    r[o] = this.spec.stores > 0 ? C.STORE : DONE;
     r[o + 1] = this.spec.stores;
   }
 

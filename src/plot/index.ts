@@ -32,3 +32,6 @@ export { formatNumber, formatPercent, formatInterval } from "./format.js";
 // Reading results for figures; the report.
 export { PlotInputError, missingFor, provenance, type FigureNeeds } from "./table.js";
 export { report, checkResults } from "./report.js";
+
+// Checker witnesses as message-sequence charts.
+export { witnessPlot, witnessText, type WitnessChart } from "./witness.js";

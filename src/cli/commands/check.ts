@@ -1,10 +1,12 @@
 /**
- * `pinsim check [SCENARIO…] [--policy ID] [--variant NAME] [--json] [--max-states N] [--table]`
+ * `pinsim check [SCENARIO…] [--policy ID] [--variant NAME] [--json] [--max-states N] [--table]
+ *  [--no-reduce] [--witness INCIDENT --format svg,png,txt --out DIR]`
  *
  * With no scenario, judges every file of data/scenarios/ as tools/memory-model's judge
  * script does: each verdict against the file's `Result` lines, exit 1 on any mismatch.
+ * `--witness` draws the shortest witness of an incident as a message-sequence chart.
  */
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import type { Command } from "commander";
@@ -12,7 +14,9 @@ import {
   ScenarioError, formatVerdictTable, judge, loadScenario, loadScenarioDir, runJson, runScenario, verdictTable,
   type Scenario,
 } from "../../checker/index.js";
-import { FAILURE_ID, INCIDENTS } from "../../checker/verdict.js";
+import { FAILURE_ID, INCIDENTS, type IncidentName } from "../../checker/verdict.js";
+import type { ScenarioRun } from "../../checker/judge.js";
+import { plotSvg, svgToPng, witnessPlot, witnessText, type WitnessChart } from "../../plot/index.js";
 import { POLICY_IDS, type PolicyId } from "../../policies/ids.js";
 import { EXIT, UsageError } from "../errors.js";
 
@@ -26,7 +30,14 @@ interface CheckOpts {
   maxStates?: string;
   table?: boolean;
   verbose?: boolean;
+  /** false with --no-reduce. */
+  reduce?: boolean;
+  witness?: string;
+  format?: string;
+  out?: string;
 }
+
+const WITNESS_FORMATS = ["svg", "png", "txt"] as const;
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(",").filter(Boolean)];
 
@@ -41,18 +52,22 @@ export function registerCheck(program: Command, state: { code: number }): void {
     .option("--json", "print {results: [...]} (or the table) as JSON")
     .option("--table", "the verdict table of all nine policies over the scenarios")
     .option("--verbose", "print every run's verdicts and shortest witnesses, not only those of mismatches")
+    .option("--no-reduce", "explore every interleaving (no partial-order reduction): same verdicts, more states")
+    .option("--witness <incident>", "draw the shortest witness of this incident for each run that reaches it")
+    .option("--format <list>", "with --witness: comma-separated svg, png, txt", "txt")
+    .option("--out <dir>", "with --witness: where the files go", "witnesses")
     .action((files: string[], opts: CheckOpts) => {
       state.code = runCheck(files, opts);
     });
 }
 
-function parseOptions(opts: CheckOpts): { policies?: PolicyId[]; variants?: string[]; maxStates: number } {
+function parseOptions(opts: CheckOpts): { policies?: PolicyId[]; variants?: string[]; maxStates: number; reduce: boolean } {
   const raw = opts.maxStates ?? "200000";
   const maxStates = Number(raw);
   if (!/^\d+$/.test(raw) || maxStates < 1) throw new UsageError(`--max-states: expected a positive integer, got '${raw}'`);
   const bad = (opts.policy ?? []).find((p) => !(POLICY_IDS as readonly string[]).includes(p));
   if (bad !== undefined) throw new UsageError(`--policy: unknown policy '${bad}' (allowed: ${POLICY_IDS.join(", ")})`);
-  return { policies: opts.policy as PolicyId[] | undefined, variants: opts.variant, maxStates };
+  return { policies: opts.policy as PolicyId[] | undefined, variants: opts.variant, maxStates, reduce: opts.reduce !== false };
 }
 
 function loadAll(files: string[]): Scenario[] {
@@ -95,8 +110,55 @@ export function runCheck(files: string[], opts: CheckOpts): number {
     return EXIT.OK;
   }
   const runs = scenarios.flatMap((s) => runScenario(s, o));
+  if (opts.witness !== undefined) return drawWitnesses(runs, opts);
   const { text, ok } = judge(runs, opts.verbose === true);
   if (opts.json) process.stdout.write(JSON.stringify({ results: runs.map(runJson) }, null, 2) + "\n");
   else process.stdout.write(text);
   return ok ? EXIT.OK : EXIT.FAILED;
+}
+
+/** The chart of one run's witness of `incident`, or null if the run never reaches it. */
+export function witnessChart(r: ScenarioRun, incident: IncidentName): WitnessChart | null {
+  const steps = r.result.witnesses[incident];
+  if (!steps) return null;
+  return {
+    scenario: r.scenario, policy: r.policy, variant: r.variant, incident,
+    actors: r.result.actors, steps, choices: r.result.choices[incident] ?? [],
+  };
+}
+
+/** --witness: write each run's chart in each format; the text also goes to stdout. Exit 1 if no run reaches it. */
+function drawWitnesses(runs: ScenarioRun[], opts: CheckOpts): number {
+  const incident = opts.witness!;
+  if (!(INCIDENTS as readonly string[]).includes(incident)) {
+    throw new UsageError(`--witness: unknown incident '${incident}' (allowed: ${INCIDENTS.join(", ")})`);
+  }
+  const formats = (opts.format ?? "txt").split(",").map((f) => f.trim()).filter(Boolean);
+  const bad = formats.find((f) => !(WITNESS_FORMATS as readonly string[]).includes(f));
+  if (bad !== undefined || formats.length === 0) {
+    throw new UsageError(`--format: expected a comma-separated list of ${WITNESS_FORMATS.join(", ")}, got '${opts.format}'`);
+  }
+  const out = opts.out ?? "witnesses";
+  let drawn = 0;
+  for (const r of runs) {
+    const chart = witnessChart(r, incident as IncidentName);
+    if (!chart) {
+      process.stdout.write(`${r.scenario} ${r.policy}/${r.variant}: ${incident} is ${r.result.verdicts[incident as IncidentName]}, no witness\n`);
+      continue;
+    }
+    drawn++;
+    const stem = join(out, `${r.scenario}.${r.policy}.${r.variant}.${incident}`);
+    mkdirSync(out, { recursive: true });
+    const text = witnessText(chart);
+    let svg: string | null = null;
+    for (const f of formats) {
+      if (f === "txt") writeFileSync(`${stem}.txt`, text);
+      else {
+        svg ??= plotSvg(witnessPlot(chart));
+        writeFileSync(`${stem}.${f}`, f === "svg" ? svg : svgToPng(svg));
+      }
+    }
+    process.stdout.write(text + `written: ${formats.map((f) => `${stem}.${f}`).join(", ")}\n\n`);
+  }
+  return drawn > 0 ? EXIT.OK : EXIT.FAILED;
 }

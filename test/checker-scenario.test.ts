@@ -1,0 +1,178 @@
+// Scenario choices: the parser's choice and range forms, its refusals (FILE:LINE: expected …),
+// keys that name Object.prototype members, linear time on huge files, and the semantics:
+// a choice's verdict is the union of the verdicts of its expansions.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import fc from "fast-check";
+import {
+  ScenarioError, applyVariant, checkConfig, expandActor, expandKnobs, parseScenario, INCIDENTS,
+  type ActorSpec, type CheckResult, type IncidentName, type Judgement, type PageSpec,
+} from "../src/checker/index.js";
+import type { PolicyId } from "../src/policies/ids.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const head = "Scenario: bad\nPolicies: foll-pin\n";
+
+function refuses(text: string, line: number, what: RegExp): void {
+  assert.throws(
+    () => parseScenario(text, "bad.scenario"),
+    (e: unknown) => e instanceof ScenarioError && e.line === line && e.message.startsWith(`bad.scenario:${line}: expected `) && what.test(e.message),
+    text,
+  );
+}
+
+test("choice and range forms expand to their alternatives", () => {
+  const s = parseScenario(head + [
+    "Page: clean | buffers | pte-writable",
+    "Guard: on | off",
+    "Actor P0: gup dma=0..2 path=slow|fast",
+    "Actor P1: flusher passes=2 sync=none|all",
+    "Actor P2: cpu stores=0..1",
+  ].join("\n"));
+  assert.deepEqual(s.pages.map((p) => [p.buffers, p.dirty, p.pteWritable]), [[false, false, false], [true, false, false], [true, true, true]]);
+  assert.deepEqual(expandKnobs(s.knobs).map((k) => k.guard), [true, false]);
+  // dma 0,1,2 × path slow,fast = 6 GUP users.
+  assert.equal(expandActor(s.actors[0]).length, 6);
+  // Each of the 2 passes either mode: 2^2 = 4 sequences.
+  assert.deepEqual(expandActor(s.actors[1]).map((a) => (a as { syncAll: boolean[] }).syncAll),
+    [[false, false], [false, true], [true, false], [true, true]]);
+  assert.deepEqual(expandActor(s.actors[2]).map((a) => (a as { stores: number }).stores), [0, 1]);
+  // A range of passes with a per-pass choice: 2 (one pass) + 4 (two passes).
+  const f = parseScenario(head + "Actor P0: flusher passes=1..2 sync=none|all");
+  assert.equal(expandActor(f.actors[0]).length, 6);
+  // Spaces around | in an option list are allowed; duplicates are dropped.
+  const g = parseScenario(head + "Actor P0: cpu stores=1 | 1 | 2");
+  assert.deepEqual(g.actors[0].options.get("stores"), [1, 2]);
+});
+
+test("variants take choices too, applied per variant", () => {
+  const s = parseScenario(head + "Actor P0: gup\nVariant many: P0.dma=0..3 guard=on|off\n");
+  const base = applyVariant(s, s.variants[0]), many = applyVariant(s, s.variants[1]);
+  assert.equal(expandActor(base.actors[0]).length, 1);
+  assert.equal(expandActor(many.actors[0]).length, 4);
+  assert.deepEqual(many.knobs.guard, [true, false]);
+});
+
+test("bad choices and ranges: FILE:LINE: expected …", () => {
+  refuses(head + "Actor P0: flusher sync=none|\n", 3, /a value for P0\.sync on each side of '\|'/);
+  refuses(head + "Actor P0: flusher sync=\n", 3, /a value for P0\.sync on each side/);
+  refuses(head + "Page: clean |\n", 3, /page flags on each side of '\|'/);
+  refuses(head + "Actor P0: cpu stores=2..1\n", 3, /LOW <= HIGH, got '2\.\.1'/);
+  refuses(head + "Actor P0: cpu stores=0..9\n", 3, /an integer in 0\.\.3, got '9'/);
+  refuses(head + "Actor P0: gup path=slow..fast\n", 3, /one of the values of P0\.path, no range/);
+  refuses(head + "Actor P0: gup|cpu\n", 3, /one actor kind .*no choice/);
+  refuses("Scenario: bad\nPolicies: foll-pin|keep-dirty\n", 2, /no choice/);
+  refuses(head + "Actor P0: gup\nResult: lostData Never|Sometimes\n", 4, /one verdict per incident .*no choice/);
+  refuses(head + "Actor P0: reclaim x=1|2\n", 3, /an option of reclaim \(none\), got 'x'/);
+  refuses(head + "Actor P0: gup dma=1 dma=2\n", 3, /each option once/);
+  refuses(head + "Guard: on | sometimes\n", 3, /one of on, off, got 'sometimes'/);
+  refuses(head + "Actor P0: gup\nVariant v: P0.dma=3..0\n", 4, /LOW <= HIGH/);
+  // More than 8 actors: the ninth line is refused.
+  const nine = Array.from({ length: 9 }, (_, i) => `Actor P${i}: cpu`).join("\n");
+  refuses(head + nine, 11, /at most 8 actors, got a 9th \('P8'\)/);
+});
+
+test("keys naming Object.prototype members are plain unknown keys", () => {
+  for (const k of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
+    refuses(head + `Actor P0: gup ${k}=1\n`, 3, new RegExp(`an option of gup \\(path, dma, longterm\\), got '${k}'`));
+    refuses(head + `Actor P0: gup\nVariant v: ${k}=1\n`, 4, /guard, fs, stable or <actor>\.<option>/);
+    refuses(head + `Actor P0: gup\nVariant v: P0.${k}=1\n`, 4, /an option of gup/);
+    refuses(head + `Actor P0: gup\nResult ${k}: lostData Never\n`, 4, /a policy id or a variant declared above/);
+    refuses(head + `Actor P0: gup\nResult: ${k} Never\n`, 4, /one of dirtyWithoutBuffers/);
+  }
+  refuses(head + "Actor P0: constructor\n", 3, /one of gup, flusher, reclaim, cpu, truncate, got 'constructor'/);
+  refuses(head + "constructor: x\n", 3, /a directive \(Scenario,.*got 'constructor'/);
+  refuses(head + "Actor P0: gup\nActor constructor: cpu\nActor constructor: cpu\n", 5, /'constructor' is taken/);
+});
+
+test("huge files are parsed or refused in linear time", () => {
+  // 10^5 actor lines: refused at the ninth (line 2 + 9 = 11), without reading on.
+  const actors = Array.from({ length: 100_000 }, (_, i) => `Actor A${i}: cpu`).join("\n");
+  refuses(head + actors, 11, /at most 8 actors/);
+  // 10^5 variants and as many Result lines naming them: every lookup is a Map's.
+  const variants = Array.from({ length: 100_000 }, (_, i) => `Variant v${i}: P0.dma=${i % 4}`);
+  const results = Array.from({ length: 100_000 }, (_, i) => `Result v${i}: lostData Never`);
+  const s = parseScenario([head + "Actor P0: gup", ...variants, ...results].join("\n"));
+  assert.equal(s.variants.length, 100_001);
+  assert.equal(s.expectations.length, 100_000);
+  // And a duplicate at the end of a long list is found.
+  refuses([head + "Actor P0: gup", ...variants.slice(0, 10_000), "Variant v7: P0.dma=1"].join("\n"), 10_004, /'v7' is taken/);
+});
+
+/** The union of verdicts over alternatives: Never if none reaches it, Always if all do always. */
+function union(vs: Judgement[]): Judgement {
+  if (vs.every((v) => v === "Never")) return "Never";
+  if (vs.every((v) => v === "Always")) return "Always";
+  return "Sometimes";
+}
+
+/** The initial pages the property draws from: clean, buffers, pte-writable, dirty and unmapped. */
+const PAGES: PageSpec[] = [
+  { dirty: false, buffers: false, pteWritable: false, unmapped: false, shares: 1 },
+  { dirty: false, buffers: true, pteWritable: false, unmapped: false, shares: 1 },
+  { dirty: true, buffers: true, pteWritable: true, unmapped: false, shares: 1 },
+  { dirty: true, buffers: true, pteWritable: false, unmapped: true, shares: 1 },
+];
+const actorLine = fc.oneof(
+  fc.record({ path: fc.subarray(["slow", "fast"], { minLength: 1 }), dma: fc.subarray(["0", "1", "2"], { minLength: 1 }) })
+    .map((o) => `gup path=${o.path.join("|")} dma=${o.dma.join("|")}`),
+  fc.subarray(["none", "all"], { minLength: 1 }).map((s) => `flusher passes=1 sync=${s.join("|")}`),
+  fc.constantFrom("cpu stores=0..1", "cpu stores=1", "reclaim", "truncate"),
+);
+
+test("a choice gives the union of the verdicts of its expansions (property)", () => {
+  fc.assert(
+    fc.property(
+      fc.constantFrom<PolicyId>("legacy-put-page", "dirty-at-gup", "foll-pin", "keep-dirty", "block-bounce"),
+      fc.subarray([0, 1, 2, 3], { minLength: 1, maxLength: 2 }),
+      fc.array(actorLine, { minLength: 1, maxLength: 3 }),
+      fc.subarray(["on", "off"], { minLength: 1 }),
+      (policy, pageIdx, lines, guard) => {
+        const pages = pageIdx.map((i) => PAGES[i]);
+        const text = `Scenario: t\nPolicies: ${policy}\nGuard: ${guard.join("|")}\n` + lines.map((l, i) => `Actor P${i}: ${l}`).join("\n");
+        const s = parseScenario(text);
+        const { actors, knobs } = applyVariant(s, s.variants[0]);
+        const whole = checkConfig({ policy, page: pages, knobs, actors });
+        // Every expansion on its own: pages × knobs × each actor's concrete alternatives.
+        const parts: CheckResult[] = [];
+        const each = (i: number, chosen: ActorSpec[]): void => {
+          if (i === actors.length) {
+            for (const p of pages) for (const k of expandKnobs(knobs)) parts.push(checkConfig({ policy, page: p, knobs: k, actors: chosen }));
+            return;
+          }
+          for (const a of expandActor(actors[i])) each(i + 1, [...chosen, a]);
+        };
+        each(0, []);
+        for (const k of INCIDENTS as readonly IncidentName[]) {
+          assert.equal(whole.verdicts[k], union(parts.map((r) => r.verdicts[k])), `${k} in\n${text}\npages ${pageIdx}`);
+        }
+        assert.equal(whole.deadlocks, 0);
+      },
+    ),
+    { numRuns: 25, seed: 11 },
+  );
+});
+
+test("the command line: exit 2 and one line for each kind of bad choice", { skip: !existsSync(join(ROOT, "dist/cli/commands/check.js")) }, () => {
+  const dir = mkdtempSync(join(tmpdir(), "pinsim-choice-"));
+  const cases: [string, RegExp][] = [
+    ["Actor P0: flusher sync=none|", /:3: expected a value for P0\.sync on each side of '\|'/],
+    ["Actor P0: cpu stores=1..0", /:3: expected a range LOW\.\.HIGH for P0\.stores with LOW <= HIGH, got '1\.\.0'/],
+    [Array.from({ length: 9 }, (_, i) => `Actor P${i}: cpu`).join("\n"), /:11: expected at most 8 actors/],
+    ["Actor P0: gup|cpu", /:3: expected one actor kind/],
+  ];
+  for (const [body, what] of cases) {
+    const f = join(dir, "t.scenario");
+    writeFileSync(f, `Scenario: t\nPolicies: foll-pin\n${body}\n`);
+    const r = spawnSync(process.execPath, [join(ROOT, "bin/pinsim.js"), "check", f], { encoding: "utf8" });
+    assert.equal(r.status, 2, r.stderr);
+    const lines = r.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], what);
+  }
+});
