@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCheck } from "../src/cli/commands/check.js";
 import { UsageError } from "../src/cli/errors.js";
+import { InputError } from "../src/errors.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "pinsim-check-"));
@@ -58,8 +59,8 @@ test("--json prints {results: [{scenario, policy, variant, states, verdicts, wit
   assert.ok(r.witnesses.lostData.every((s: { n: number; actor: string; step: string }, i: number) => s.n === i + 1 && s.step));
 });
 
-test("bad input is a UsageError naming file and line", () => {
-  assert.throws(() => runCheck([malformed], {}), (e: unknown) => e instanceof UsageError && /GUP-slow\+bad\.scenario:3: expected one of slow, fast, fast-no-recheck, got 'sideways'/.test(e.message));
+test("bad input is an InputError naming file and line", () => {
+  assert.throws(() => runCheck([malformed], {}), (e: unknown) => e instanceof InputError && /GUP-slow\+bad\.scenario:3: expected one of slow, fast, fast-no-recheck, got 'sideways'/.test(e.message));
   assert.throws(() => runCheck([wrong], { policy: ["nope"] }), UsageError);
   assert.throws(() => runCheck([wrong], { maxStates: "0" }), UsageError);
   assert.throws(() => runCheck([wrong], { variant: ["nope"] }), UsageError);

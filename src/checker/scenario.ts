@@ -15,12 +15,16 @@
  * every check is linear, so a file of 10^5 lines is refused or parsed in linear time.
  */
 import { basename } from "node:path";
+import { InputError } from "../errors.js";
 import { FS_BEHAVIORS, GUP_PATHS, type FsBehavior, type GupPath } from "../model/params.js";
 import { POLICY_IDS, type PolicyId } from "../policies/ids.js";
 import { INCIDENTS, VERDICTS, type IncidentName, type Verdict } from "./verdict.js";
 
-/** A malformed scenario: `file:line: expected …` (line 0: the file itself, e.g. unreadable). */
-export class ScenarioError extends Error {
+/**
+ * A malformed scenario: `file:line: expected …` (line 0: the file itself, e.g.
+ * unreadable). Bad input: the CLI prints the one line and exits 2.
+ */
+export class ScenarioError extends InputError {
   constructor(
     readonly file: string,
     readonly line: number,

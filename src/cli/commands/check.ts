@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import type { Command } from "commander";
 import {
-  ScenarioError, formatVerdictTable, judge, loadScenario, loadScenarioDir, runJson, runScenario, verdictTable,
+  formatVerdictTable, judge, loadScenario, loadScenarioDir, runJson, runScenario, verdictTable,
   type Scenario,
 } from "../../checker/index.js";
 import { FAILURE_ID, INCIDENTS, type IncidentName } from "../../checker/verdict.js";
@@ -70,18 +70,14 @@ function parseOptions(opts: CheckOpts): { policies?: PolicyId[]; variants?: stri
   return { policies: opts.policy as PolicyId[] | undefined, variants: opts.variant, maxStates, reduce: opts.reduce !== false };
 }
 
+/** Scenario errors (ScenarioError, an InputError) reach the CLI's one catch (src/cli/index.ts): one line, exit 2. */
 function loadAll(files: string[]): Scenario[] {
-  try {
-    if (files.length === 0) return loadScenarioDir(SCENARIO_DIR);
-    return files.map((f) => {
-      if (existsSync(f)) return loadScenario(f);
-      const named = join(SCENARIO_DIR, f.endsWith(".scenario") ? f : `${f}.scenario`);
-      return loadScenario(existsSync(named) ? named : f);
-    });
-  } catch (e) {
-    if (e instanceof ScenarioError) throw new UsageError(e.message);
-    throw e;
-  }
+  if (files.length === 0) return loadScenarioDir(SCENARIO_DIR);
+  return files.map((f) => {
+    if (existsSync(f)) return loadScenario(f);
+    const named = join(SCENARIO_DIR, f.endsWith(".scenario") ? f : `${f}.scenario`);
+    return loadScenario(existsSync(named) ? named : f);
+  });
 }
 
 /** The command's work; returns the exit code. @throws UsageError on bad input. */
