@@ -3,9 +3,9 @@
 // malformed scenarios name file and line.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { golden as goldenFile } from "./helpers/golden.js";
 import {
   ScenarioError, applyVariant, checkConfig, expectedVerdicts, formatVerdictTable, formatWitness, judge,
   loadScenario, loadScenarioDir, parseScenario, runScenario, verdictTable, type IncidentName,
@@ -16,20 +16,10 @@ import type { PolicyId } from "../src/policies/ids.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SCENARIOS = join(ROOT, "data/scenarios");
-const GOLDEN = join(ROOT, "test/golden/checker");
 
-/** Compare with a golden file; UPDATE_GOLDEN=1 rewrites it, a mismatch writes `-changed` beside it. */
+/** Compare with test/golden/checker/NAME (the suite's one golden helper: missing fails, UPDATE_GOLDEN=1 rewrites). */
 function golden(name: string, actual: string): void {
-  const path = join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN || !existsSync(path)) {
-    mkdirSync(GOLDEN, { recursive: true });
-    writeFileSync(path, actual);
-    if (!process.env.UPDATE_GOLDEN) assert.fail(`golden file ${name} was missing; written, check it in`);
-    return;
-  }
-  const expected = readFileSync(path, "utf8");
-  if (actual !== expected) writeFileSync(path.replace(/\.txt$/, "-changed.txt"), actual);
-  assert.equal(actual, expected, `${name} differs (see the -changed file)`);
+  goldenFile(`checker/${name}`, actual);
 }
 
 function scenario(name: string) {

@@ -1,8 +1,8 @@
 /**
  * Plot toolkit: golden SVG and text for every figure (from the fixture sweeps in
  * test/fixtures/plot), PNG decoding with text pixels where the labels are, the report,
- * and bad input. Refresh goldens with PLOT_GOLDEN=update npm test; a mismatch writes
- * test/output/NAME-changed.svg (or .txt) to look at.
+ * and bad input. Refresh goldens with UPDATE_GOLDEN=1 npm test; a mismatch writes
+ * test/output/plot/NAME.svg (or .txt) to look at.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -25,12 +25,11 @@ import {
   PlotInputError,
 } from "../src/plot/index.js";
 import { main } from "../src/cli/index.js";
+import { golden as goldenFile } from "./helpers/golden.js";
 
 const here = new URL(".", import.meta.url).pathname;
 const grid = loadResults(join(here, "fixtures/plot/grid"));
 const fp = loadResults(join(here, "fixtures/plot/fp"));
-const GOLDEN = join(here, "golden/plot");
-const OUTPUT = join(here, "output");
 // Goldens must not depend on where the checkout lives.
 for (const t of [grid, fp]) t.dir = `test/fixtures/plot/${t.manifest.name.replace("fixture-", "")}`;
 
@@ -44,20 +43,22 @@ function normalise(svg: string): string {
     .replace(/></g, ">\n<");
 }
 
+/** test/golden/plot/NAME.EXT through the suite's one golden helper (missing fails, UPDATE_GOLDEN=1 rewrites). */
 function golden(name: string, actual: string, ext: "svg" | "txt"): void {
-  const file = join(GOLDEN, `${name}.${ext}`);
-  if (process.env.PLOT_GOLDEN === "update" || !existsSync(file)) {
-    mkdirSync(GOLDEN, { recursive: true });
-    writeFileSync(file, actual);
-    return;
-  }
-  const expected = readFileSync(file, "utf8");
-  if (expected !== actual) {
-    mkdirSync(OUTPUT, { recursive: true });
-    writeFileSync(join(OUTPUT, `${name}-changed.${ext}`), actual);
-    assert.fail(`${name}.${ext} differs from its golden; see test/output/${name}-changed.${ext}`);
-  }
+  goldenFile(`plot/${name}.${ext}`, actual);
 }
+
+test("a missing golden file fails the test instead of being written silently", () => {
+  // The helper must not turn a deleted golden into a pass (it did before: it wrote and returned).
+  const saved = process.env.UPDATE_GOLDEN;
+  delete process.env.UPDATE_GOLDEN;
+  try {
+    assert.throws(() => goldenFile("plot/no-such-figure.txt", "x\n"), /golden file test\/golden\/plot\/no-such-figure\.txt is missing/);
+    assert.ok(!existsSync(join(here, "golden/plot/no-such-figure.txt")), "nothing written under test/golden");
+  } finally {
+    if (saved !== undefined) process.env.UPDATE_GOLDEN = saved;
+  }
+});
 
 const cases: [string, ResultsTable][] = [
   ["kernel-eras", grid],
