@@ -9,7 +9,7 @@ import { join } from "node:path";
 import {
   INJECTED_TAG, JUPYTER_DISPLAY, NotebookInputError, RunView, SvgFigure, DataTable, checkOverrides, describeType,
   injectParameters, parsePairs, parseParametersSource, parseTypeAnnotation, progressDisplay, readNotebook,
-  resolveNotebook, listNotebooks, toBundle, valueFromText, cellSource,
+  resolveNotebook, listNotebooks, toBundle, valueFromText, cellSource, literalSource, runParameterFor, injectedSource,
 } from "../src/notebook/index.js";
 import { simulate } from "../src/engine/simulate.js";
 
@@ -35,6 +35,58 @@ test("parameters cell: declarations with literal and annotated types", () => {
   assert.equal(describeType(ps[3]!.type!), "a list of strings (JSON or comma-separated)");
   assert.equal(describeType(ps[5]!.type!), '"fast" or "slow"');
   assert.equal(ps[7]!.type, null);
+});
+
+test("parameters cell parsed by TypeScript: the inputs the regular expression got wrong", () => {
+  // Each line below was misread or refused by the old line regex (issue 13):
+  // `//` inside a string was taken for a comment, so the default of outDir became `"out`;
+  // `let a = 1, b = 2;`, `1_000` and `as number` were refused as "not a literal".
+  const ps = parseParametersSource([
+    'let outDir = "out//figs";   // where figures go',
+    "let a = 1, b = 2;",
+    "const pages = 1_000;",
+    "let pinDuration = 60 as number;",
+    'const base = { seeds: 3, policies: ["foll-pin"] } satisfies Record<string, unknown>;',
+    "let offset = -2.5e-3;",
+    "let label = `plain template`;",
+    "if (a > b) console.log('not a declaration');",
+  ].join("\n"));
+  const byName = Object.fromEntries(ps.map((p) => [p.name, p]));
+  assert.deepEqual(ps.map((p) => p.name), ["outDir", "a", "b", "pages", "pinDuration", "base", "offset", "label"]);
+  assert.equal(byName.outDir!.value, "out//figs");
+  assert.deepEqual([byName.a!.value, byName.b!.value, byName.a!.keyword], [1, 2, "let"]);
+  assert.equal(byName.pages!.value, 1000);
+  assert.equal(byName.pinDuration!.value, 60);
+  assert.deepEqual(byName.pinDuration!.type, { kind: "number" });
+  assert.deepEqual(byName.base!.value, { seeds: 3, policies: ["foll-pin"] });
+  assert.equal(byName.offset!.value, -0.0025);
+  assert.equal(byName.label!.value, "plain template");
+  // A cell that is not TypeScript is refused with one line, not half-read.
+  assert.throws(() => parseParametersSource("let x = ;", "bad.ipynb"), (e: Error) => e instanceof NotebookInputError && /bad\.ipynb: the parameters cell does not parse as TypeScript \(1:9: Expression expected\.\)/.test(e.message));
+});
+
+test("injected values are written as TypeScript literals that read back to the same value", () => {
+  const ps = parseParametersSource('let outDir = "out//figs";\nlet pinDuration = 60 as number;\nconst base = { seeds: 3 } satisfies object;\nlet xs = [1, 2];');
+  const values = { outDir: 'a "quoted" // path\n', pinDuration: -0.5, base: { seeds: 5, "odd-key": [null, true] }, xs: [] };
+  const src = injectedSource(ps, values);
+  // The `as` / `satisfies` suffixes are kept, so the redeclaration has the declared type.
+  assert.match(src, /^let pinDuration = -0\.5 as number;$/m);
+  assert.match(src, /^const base = \{ seeds: 5, "odd-key": \[null, true\] \} satisfies object;$/m);
+  const back = Object.fromEntries(parseParametersSource(src).map((p) => [p.name, p.value]));
+  assert.deepEqual(back, values);
+  assert.equal(literalSource("it's"), '"it\'s"');
+});
+
+test("a parameter named like a pinsim parameter is checked by pinsim run's schema before any kernel", () => {
+  const ps = parseParametersSource('let policy = "foll-pin";\nlet policies = ["foll-pin"];\nlet pinDuration = 60;\nlet label = "x";');
+  assert.equal(runParameterFor("policy", "x"), "policy");
+  assert.equal(runParameterFor("policies", ["x"]), "policy");
+  assert.equal(runParameterFor("label", "x"), null);
+  // resolveParams' own message (src/model/params.ts), prefixed with the notebook parameter.
+  assert.throws(() => checkOverrides(ps, { policy: "keep-dirt" }), (e: Error) => e instanceof NotebookInputError && /^parameter policy: invalid policy: "keep-dirt" \(allowed: legacy-put-page, .*mmu-notifier\)$/.test(e.message));
+  assert.throws(() => checkOverrides(ps, { policies: "foll-pin,keep-dirt" }), (e: Error) => /^parameter policies: invalid policy: "keep-dirt"/.test(e.message));
+  assert.throws(() => checkOverrides(ps, { pinDuration: "-1" }), (e: Error) => /^parameter pinDuration: invalid pinDuration: -1/.test(e.message));
+  assert.deepEqual(checkOverrides(ps, { policy: "keep-dirty", label: "keep-dirt" }), { policy: "keep-dirty", label: "keep-dirt" });
 });
 
 test("type annotations", () => {
@@ -96,7 +148,7 @@ test("bad parameters: unknown name, wrong type, no parameters cell", () => {
   assert.throws(() => injectParameters(nb, { pinDuraton: "120" }, { where: "params.ipynb" }),
     (e: Error) => e instanceof NotebookInputError && /unknown parameter 'pinDuraton' for params\.ipynb \(its parameters cell declares: pinDuration, policy, policies, trace\)/.test(e.message));
   assert.throws(() => injectParameters(nb, { pinDuration: "two minutes" }),
-    (e: Error) => e instanceof NotebookInputError && /parameter pinDuration: expected a number \(the parameters cell has `let pinDuration = 60;`\), got "two minutes"/.test(e.message));
+    (e: Error) => e instanceof NotebookInputError && /parameter pinDuration: expected a number \(the parameters cell has `let pinDuration = 60`\), got "two minutes"/.test(e.message));
   assert.throws(() => injectParameters(nb, { trace: "maybe" }), /expected true or false/);
   assert.throws(() => checkOverrides(parseParametersSource("let a = 1;"), { a: "1" }, { fromText: false }), /expected a number/);
   const none = readNotebook(join(FIXTURES, "no-parameters.ipynb"));
@@ -119,12 +171,15 @@ test("CLI: bad input exits 2 with one clear line and leaves the notebook untouch
     [["notebook", "run", none, "-p", "a=1"], /has no cell tagged "parameters"/],
     [["notebook", "run", "no-such-notebook"], /no notebook "no-such-notebook"/],
     [["notebook", "run", params, "--timeout", "-1"], /invalid --timeout/],
+    // Issue 13: this started a kernel and died 8–12 s later with a 21-line stack trace.
+    [["notebook", "run", params, "-p", "policy=keep-dirt"], /^pinsim: parameter policy: invalid policy: "keep-dirt" \(allowed: [^\n]*\)\n$/],
   ];
   for (const [args, message] of cases) {
     const r = pinsim(args);
     assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, message);
     assert.match(r.stderr, /^pinsim: /);
+    assert.equal(r.stderr.trim().split("\n").length, 1, `one line: ${r.stderr}`);
   }
   assert.deepEqual([sha(params), sha(none)], before);
 });
@@ -178,4 +233,19 @@ test("progress outside a kernel: throttled text lines, the last one always shown
   assert.match(lines.at(-1)!, /^sweep: 10\/10 █+ 5\.5 s · 10\/10 points$/);
   p.finish(); // after completion: nothing more
   assert.ok(lines.length <= 4);
+});
+
+test("progress ends at N/N: a sweep's last run is counted before its point is recorded", () => {
+  // sweep() reports {runsDone: N, pointsDone: P − 1} after the last run, then {N, P} once the
+  // point is stored (src/sweep/run.ts); the display used to stop at the first and show P − 1/P.
+  const lines: string[] = [];
+  let now = 0;
+  const p = progressDisplay({ label: "sweep", now: () => now, write: (s) => lines.push(s) });
+  const ev = (runs: number, points: number) => ({ name: "s", runsDone: runs, runsTotal: 4, pointsDone: points, pointsTotal: 2, pointsResumed: 0, elapsedMs: 0, etaMs: null });
+  for (const [r, pts] of [[0, 0], [1, 0], [2, 1], [3, 1], [4, 1], [4, 2]] as const) {
+    now += 3000;
+    p.onProgress(ev(r, pts));
+  }
+  assert.match(lines.at(-1)!, /^sweep: 4\/4 █+ 18\.0 s · 2\/2 points$/);
+  assert.ok(!lines.some((l) => /4\/4.*1\/2 points$/.test(l) && l === lines.at(-1)));
 });

@@ -23,8 +23,13 @@ import {
   svgToPng,
   textChart,
   PlotInputError,
+  pageTimelineText,
 } from "../src/plot/index.js";
 import { main } from "../src/cli/index.js";
+import * as Plot from "@observablehq/plot";
+import { UnsupportedPlotOption } from "../src/plot/svg.js";
+import { tracePage } from "../src/plot/page-timeline.js";
+import { DMA_WRITE_EVENT } from "../src/engine/simulate.js";
 import { golden as goldenFile } from "./helpers/golden.js";
 
 const here = new URL(".", import.meta.url).pathname;
@@ -186,8 +191,80 @@ test("textChart: 72 columns, x ticks, legend, threshold marks", () => {
   });
   golden("text-chart", out, "txt");
   for (const l of out.split("\n")) assert.ok([...l].length <= 72);
-  assert.match(out, /── a {2}══ b/);
+  assert.match(out, /●· a {2}○- b/);
   assert.match(out, /┴ bias − 3 = 61/);
+});
+
+test("textChart: a small non-zero series is never hidden on the axis row (issue 13)", () => {
+  // The input that showed it: lost data per run 0–850 for dirty-at-gup, 0.4 for a policy that
+  // loses a page now and then. 0.4 is 0.05 % of the range: asciichart put it on the 0 row,
+  // where it read as "never loses data".
+  const out = textChart({ x: [5, 20, 45, 120], series: [{ name: "dirty-at-gup", values: [100, 400, 850, 850] }, { name: "rare", values: [0, 0.4, 0.4, 0] }] });
+  const rows = out.split("\n").filter((l) => /[┤┼]/.test(l));
+  const zeroRow = rows.at(-1)!, above = rows.at(-2)!;
+  // 0.4 at x = 20 and 45: the second marker (○) on the row above zero, twice.
+  assert.equal([...above].filter((c) => c === "○").length, 2, out);
+  assert.equal([...zeroRow].filter((c) => c === "○").length, 2, "the two true zeros stay on the 0 row");
+  assert.match(out, /values above 0 are drawn at least one row above the 0 row/);
+});
+
+test("textChart: coinciding series are drawn as # and named, not overwritten (issue 13)", () => {
+  // foll-pin and keep-dirty both lose nothing: before, the later series overwrote the earlier.
+  const out = textChart({ x: [1, 10, 100], series: [{ name: "foll-pin", values: [0, 0, 0] }, { name: "keep-dirty", values: [0, 0, 0] }, { name: "dirty-at-gup", values: [0, 5, 9] }] });
+  assert.match(out, /# at x = 10, 100: foll-pin, keep-dirty coincide/);
+  assert.match(out, /# at every x: foll-pin, keep-dirty coincide|# at x = 1: foll-pin, keep-dirty, dirty-at-gup coincide/);
+  for (const l of out.split("\n")) assert.ok([...l].length <= 72, l);
+  assert.throws(() => textChart({ x: [1], series: Array.from({ length: 11 }, (_, i) => ({ name: String(i), values: [i] })) }), /11 series, at most 10/);
+});
+
+test("plotSvg: a symbol legend is drawn beside the plot, not instead of it (issue 13)", () => {
+  // The input that showed it: Plot returns <figure><div swatches><svg 15×15>…</div><svg plot>;
+  // the first <svg> found was a legend swatch, so the figure was one 15×15 symbol.
+  const data = [{ x: 1, y: 1, k: "foll-pin" }, { x: 2, y: 3, k: "keep-dirty" }];
+  const svg = plotSvg({ symbol: { legend: true }, width: 400, height: 200, marks: [Plot.dot(data, { x: "x", y: "y", symbol: "k" })] });
+  assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="400" height="2\d\d"/);
+  assert.ok(svg.includes(">foll-pin</text>") && svg.includes(">keep-dirty</text>"), "legend labels");
+  assert.equal((svg.match(/<svg /g) ?? []).length, 1 + 2 + 1, "outer svg, two swatches, the plot");
+  assert.equal((svg.match(/aria-label="dot"/g) ?? []).length, 1, "the dots are there");
+});
+
+test("plotSvg: an opacity legend is a ramp (Plot's needs a canvas and threw)", () => {
+  const data = [{ x: 1, y: 1, o: 2 }, { x: 2, y: 3, o: 10 }];
+  const svg = plotSvg({ opacity: { legend: true, label: "share" }, marks: [Plot.dot(data, { x: "x", y: "y", fillOpacity: "o", fill: "black" })] });
+  assert.match(svg, /<linearGradient id="pinsim-\d+">/);
+  assert.match(svg, /stop-opacity="0"/);
+  assert.ok(svg.includes(">share</text>"));
+});
+
+test("plotSvg: fixed tips render; pointer tips are refused with one line (issue 13)", () => {
+  const data = [{ x: 1, y: 1, k: "a" }, { x: 2, y: 3, k: "b" }];
+  const svg = plotSvg({ marks: [Plot.dot(data, { x: "x", y: "y" }), Plot.tip([data[0]], { x: "x", y: "y", title: "k" })] });
+  const tip = /<g aria-label="tip"[^>]*>[^]*?<\/g>/.exec(svg)?.[0] ?? "";
+  assert.ok(tip && !tip.includes("visibility"), "the tip is not left hidden");
+  assert.match(tip, /<path[^>]* d="M0,0l6,-6h/, "its box is laid out");
+  assert.match(tip, /fill="white"/, "no CSS variable for resvg to paint black");
+  for (const o of [
+    { marks: [Plot.dot(data, { x: "x", y: "y", tip: true })] },
+    { marks: [Plot.tip(data, Plot.pointer({ x: "x", y: "y" }))] },
+  ]) {
+    assert.throws(() => plotSvg(o), (e: Error) => e instanceof UnsupportedPlotOption && /follows the pointer/.test(e.message) && !e.message.includes("\n"));
+  }
+  assert.throws(() => plotSvg({ r: { legend: true }, marks: [] } as never), /r: \{ legend \} is not supported/);
+});
+
+test("page timeline: the first DMA write into a clean page is marked at that write's own instant (issue 13)", () => {
+  // The input that showed it: notebook 03's workload. Device writes are applied lazily, so
+  // writeToCleanPage is counted at the page's next event (1.9 s later there); the trace has
+  // each write as a dma-write row at its own time, and the rule must sit on that row.
+  const tl = tracePage({ policy: "foll-pin", pinDuration: 60, writebackInterval: 5, dirtyExpire: 30, duration: 600, files: 8, pagesPerFile: 16, pinners: 4, pagesPerPin: 4, reclaimRate: 0.002 });
+  assert.notEqual(tl.focus, null);
+  const i = tl.trace.findIndex((r) => r.t === tl.focus);
+  const row = tl.trace[i]!, before = tl.trace[i - 1]!;
+  assert.equal(row.event, DMA_WRITE_EVENT);
+  assert.ok(row.mem > before.mem && !before.dirty, "a write that made a clean page newer than disk");
+  // No earlier clean write in the trace.
+  assert.ok(!tl.trace.slice(1, i).some((r, j) => r.event === DMA_WRITE_EVENT && r.mem > tl.trace[j]!.mem && !tl.trace[j]!.dirty));
+  assert.ok(pageTimelineText(tl).includes(`${tl.focus!.toFixed(3)}  DMA write into a clean page`));
 });
 
 test("report: question, parameters, a chart, key numbers with intervals, how to rerun", () => {

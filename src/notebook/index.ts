@@ -24,6 +24,7 @@ export {
 export {
   INJECTED_TAG, PARAMETERS_TAG, checkOverrides, describeType, findParametersCell, injectParameters, injectedSource,
   notebookParameters, parseLiteral, parsePairs, parseParametersSource, parseTypeAnnotation, valueFromText, valueHasType,
+  literalSource, runParameterFor,
   type NotebookParameter, type ParamType, type ParameterOverrides,
 } from "./parameters.js";
 // Headless runs through nbclient

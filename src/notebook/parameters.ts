@@ -4,10 +4,18 @@
  * `injected-parameters` right after it that redeclares the overridden ones (tslab lets a
  * later cell redeclare a `let` or `const`). Papermill itself has no TypeScript translator.
  *
- * The type of each parameter is the type of its literal, or its annotation when that is
- * made of number, string, boolean, null, string literals and arrays; overrides are checked
- * against it here, before any kernel starts.
+ * The cell is parsed by the TypeScript compiler API (`ts.createSourceFile`), so what the
+ * kernel accepts is what this accepts: `let a = 1, b = 2;`, `1_000`, `"out//figs"`,
+ * `60 as number`, `{ … } satisfies T`, arrays and objects of literals. The type of each
+ * parameter is its annotation (or `as` type) when made of number, string, boolean, null,
+ * string literals, arrays and unions; else the type of its literal. Overrides are checked
+ * against it here, before any kernel starts, and a parameter named like a pinsim run
+ * parameter (`policy`, `pinDuration`, …; or its plural holding a list: `policies`) is also
+ * checked by the same schema as `pinsim run` (resolveParams, src/model/params.ts).
  */
+import { createRequire } from "node:module";
+import type * as TS from "typescript";
+import { ParamError, PARAM_NAMES, resolveParams, SYSCTL_ALIASES } from "../model/params.js";
 import { cellSource, NotebookInputError, type Notebook, type NotebookCell } from "./ipynb.js";
 
 export const PARAMETERS_TAG = "parameters";
@@ -15,7 +23,7 @@ export const INJECTED_TAG = "injected-parameters";
 
 /** The type a parameter accepts. */
 export type ParamType =
-  | { kind: "number" | "string" | "boolean" | "null" }
+  | { kind: "number" | "string" | "boolean" | "null" | "object" }
   | { kind: "literal"; value: string }
   | { kind: "array"; of: ParamType }
   | { kind: "union"; of: ParamType[] };
@@ -26,16 +34,23 @@ export interface NotebookParameter {
   keyword: "let" | "const" | "var";
   /** The annotation as written, if any. */
   annotation: string | null;
-  /** The default's source text. */
+  /** The default's source text (the initialiser, `as`/`satisfies` included). */
   literal: string;
   /** The default's value, or undefined when it is an expression rather than a literal. */
   value: unknown;
   type: ParamType | null;
-  /** The declaration line, for error messages. */
+  /** The declaration as written (`let pinDuration = 60`), for error messages. */
   line: string;
+  /** `as T` / `satisfies T` suffixes of the initialiser, innermost first, kept when a value is injected. */
+  suffixes: string[];
 }
 
-const DECL = /^\s*(?:export\s+)?(let|const|var)\s+([A-Za-z_$][\w$]*)\s*(?::\s*([^=]+?))?\s*=\s*(.+?)\s*;?\s*(?:\/\/.*)?$/;
+let tsModule: typeof TS | null = null;
+/** The TypeScript compiler, loaded on first use (~0.3 s): only parameter parsing needs it. */
+function ts(): typeof TS {
+  if (!tsModule) tsModule = createRequire(import.meta.url)("typescript") as typeof TS;
+  return tsModule;
+}
 
 /** Index of the cell tagged `parameters`, or -1. */
 export function findParametersCell(nb: Notebook): number {
@@ -47,40 +62,134 @@ export function notebookParameters(nb: Notebook, where = "notebook"): NotebookPa
   const i = findParametersCell(nb);
   if (i < 0)
     throw new NotebookInputError(`${where} has no cell tagged "${PARAMETERS_TAG}", so it cannot take parameters (tag the cell that declares them, as papermill does)`);
-  return parseParametersSource(cellSource(nb.cells[i]!));
+  return parseParametersSource(cellSource(nb.cells[i]!), where);
 }
 
-/** Parse `let|const|var name[: type] = literal;` lines; other lines are ignored. */
-export function parseParametersSource(source: string): NotebookParameter[] {
+/**
+ * Every top-level `let`/`const`/`var` declaration of the cell (several per statement
+ * allowed); other statements are ignored. Throws NotebookInputError on a syntax error.
+ */
+export function parseParametersSource(source: string, where = "parameters cell"): NotebookParameter[] {
+  const t = ts();
+  const sf = t.createSourceFile("parameters.ts", source, t.ScriptTarget.ES2022, true, t.ScriptKind.TS);
+  const diags = (sf as unknown as { parseDiagnostics?: TS.Diagnostic[] }).parseDiagnostics ?? [];
+  if (diags.length) {
+    const d = diags[0]!;
+    const { line, character } = sf.getLineAndCharacterOfPosition(d.start ?? 0);
+    throw new NotebookInputError(`${where}: the parameters cell does not parse as TypeScript (${line + 1}:${character + 1}: ${t.flattenDiagnosticMessageText(d.messageText, " ")})`);
+  }
   const out: NotebookParameter[] = [];
-  for (const line of source.split("\n")) {
-    const m = DECL.exec(line);
-    if (!m) continue;
-    const [, keyword, name, annotation, literal] = m as unknown as [string, NotebookParameter["keyword"], string, string | undefined, string];
-    const value = parseLiteral(literal);
-    const fromAnnotation = annotation ? parseTypeAnnotation(annotation) : null;
-    out.push({
-      name, keyword, annotation: annotation?.trim() ?? null, literal, value,
-      type: fromAnnotation ?? (value === undefined ? null : typeOfValue(value)),
-      line: line.trim(),
-    });
+  for (const st of sf.statements) {
+    if (!t.isVariableStatement(st)) continue;
+    const flags = st.declarationList.flags;
+    const keyword = flags & t.NodeFlags.Const ? "const" : flags & t.NodeFlags.Let ? "let" : "var";
+    for (const d of st.declarationList.declarations) {
+      if (!t.isIdentifier(d.name) || !d.initializer) continue;
+      const annotation = d.type ? d.type.getText(sf) : null;
+      // Peel `as T`, `satisfies T`, `<T>x` and parentheses; the outermost type that says something wins.
+      let init: TS.Expression = d.initializer;
+      const suffixes: string[] = [];
+      let asType: ParamType | null = null;
+      for (;;) {
+        if (t.isAsExpression(init) || t.isSatisfiesExpression(init)) {
+          const tt = typeFromNode(init.type);
+          if (tt && !asType && t.isAsExpression(init)) asType = tt;
+          suffixes.unshift(`${t.isAsExpression(init) ? "as" : "satisfies"} ${init.type.getText(sf)}`);
+          init = init.expression;
+        } else if (t.isParenthesizedExpression(init)) init = init.expression;
+        else if (t.isTypeAssertionExpression(init)) init = init.expression;
+        else break;
+      }
+      const value = literalValue(init);
+      const fromAnnotation = d.type ? typeFromNode(d.type) : null;
+      out.push({
+        name: d.name.text,
+        keyword,
+        annotation,
+        literal: d.initializer.getText(sf),
+        value,
+        type: fromAnnotation ?? asType ?? (value === undefined ? null : typeOfValue(value)),
+        line: `${keyword} ${d.getText(sf)}`,
+        suffixes: suffixes.reverse().filter((x) => !/^as const$/.test(x)),
+      });
+    }
   }
   return out;
 }
 
-/** The value of a TypeScript literal (JSON, or single-quoted strings), or undefined for an expression. */
-export function parseLiteral(text: string): unknown {
-  const t = text.trim();
-  try {
-    return JSON.parse(t);
-  } catch {
-    // 'x' and ['a', 'b']: rewrite single-quoted strings as JSON ones.
-    const rewritten = t.replace(/'((?:[^'\\]|\\.)*)'/g, (_m, s: string) => JSON.stringify(s.replace(/\\'/g, "'")));
-    try {
-      return JSON.parse(rewritten.replace(/,\s*([\]}])/g, "$1"));
-    } catch {
-      return undefined;
+const NOT_LITERAL = Symbol("not a literal");
+
+/** The value of a literal expression (number, string, boolean, null, arrays and objects of them), or undefined. */
+function literalValue(e: TS.Expression): unknown {
+  const v = literalOrNot(e);
+  return v === NOT_LITERAL ? undefined : v;
+}
+
+function literalOrNot(e: TS.Expression): unknown {
+  const t = ts();
+  if (t.isAsExpression(e) || t.isSatisfiesExpression(e) || t.isParenthesizedExpression(e) || t.isTypeAssertionExpression(e)) return literalOrNot(e.expression);
+  if (t.isNumericLiteral(e)) return Number(e.text); // ts normalises 1_000 and 0x10 in .text
+  if (t.isStringLiteral(e) || t.isNoSubstitutionTemplateLiteral(e)) return e.text;
+  if (e.kind === t.SyntaxKind.TrueKeyword) return true;
+  if (e.kind === t.SyntaxKind.FalseKeyword) return false;
+  if (e.kind === t.SyntaxKind.NullKeyword) return null;
+  if (t.isPrefixUnaryExpression(e) && (e.operator === t.SyntaxKind.MinusToken || e.operator === t.SyntaxKind.PlusToken)) {
+    const v = literalOrNot(e.operand);
+    return typeof v === "number" ? (e.operator === t.SyntaxKind.MinusToken ? -v : v) : NOT_LITERAL;
+  }
+  if (t.isArrayLiteralExpression(e)) {
+    const out: unknown[] = [];
+    for (const x of e.elements) {
+      const v = literalOrNot(x);
+      if (v === NOT_LITERAL) return NOT_LITERAL;
+      out.push(v);
     }
+    return out;
+  }
+  if (t.isObjectLiteralExpression(e)) {
+    const out: Record<string, unknown> = {};
+    for (const p of e.properties) {
+      if (!t.isPropertyAssignment(p)) return NOT_LITERAL;
+      const key = t.isIdentifier(p.name) || t.isStringLiteral(p.name) || t.isNumericLiteral(p.name) ? p.name.text : null;
+      if (key === null) return NOT_LITERAL;
+      const v = literalOrNot(p.initializer);
+      if (v === NOT_LITERAL) return NOT_LITERAL;
+      out[key] = v;
+    }
+    return out;
+  }
+  return NOT_LITERAL;
+}
+
+/** A type node made of number, string, boolean, null, "literals", arrays, unions, objects; null otherwise (named types). */
+function typeFromNode(n: TS.TypeNode): ParamType | null {
+  const t = ts();
+  if (t.isParenthesizedTypeNode(n)) return typeFromNode(n.type);
+  if (t.isTypeOperatorNode(n) && n.operator === t.SyntaxKind.ReadonlyKeyword) return typeFromNode(n.type);
+  if (t.isArrayTypeNode(n)) {
+    const of = typeFromNode(n.elementType);
+    return of ? { kind: "array", of } : null;
+  }
+  if (t.isTypeReferenceNode(n) && t.isIdentifier(n.typeName) && (n.typeName.text === "Array" || n.typeName.text === "ReadonlyArray") && n.typeArguments?.length === 1) {
+    const of = typeFromNode(n.typeArguments[0]!);
+    return of ? { kind: "array", of } : null;
+  }
+  if (t.isUnionTypeNode(n)) {
+    const of = n.types.map(typeFromNode);
+    return of.every((x) => x !== null) ? { kind: "union", of: of as ParamType[] } : null;
+  }
+  if (t.isLiteralTypeNode(n)) {
+    if (t.isStringLiteral(n.literal)) return { kind: "literal", value: n.literal.text };
+    if (n.literal.kind === t.SyntaxKind.NullKeyword) return { kind: "null" };
+    return null;
+  }
+  if (t.isTypeLiteralNode(n)) return { kind: "object" };
+  switch (n.kind) {
+    case t.SyntaxKind.NumberKeyword: return { kind: "number" };
+    case t.SyntaxKind.StringKeyword: return { kind: "string" };
+    case t.SyntaxKind.BooleanKeyword: return { kind: "boolean" };
+    case t.SyntaxKind.NullKeyword: return { kind: "null" };
+    default: return null; // a named type (PolicyId …): the literal's type decides
   }
 }
 
@@ -96,47 +205,28 @@ function typeOfValue(v: unknown): ParamType | null {
     if (!first) return { kind: "array", of: { kind: "union", of: [{ kind: "number" }, { kind: "string" }, { kind: "boolean" }] } };
     return { kind: "array", of: kinds.every((k) => k!.kind === first.kind) ? first : { kind: "union", of: kinds as ParamType[] } };
   }
-  return null; // objects: not settable from the command line
+  if (typeof v === "object") return { kind: "object" };
+  return null;
 }
 
-/** Parse an annotation made of number, string, boolean, null, "literals", T[], Array<T>, (…); null otherwise. */
+/** The value of a TypeScript literal's source text (JSON, single quotes, 1_000, trailing commas …), or undefined for an expression. */
+export function parseLiteral(text: string): unknown {
+  const t = ts();
+  const sf = t.createSourceFile("literal.ts", `(${text.trim()});`, t.ScriptTarget.ES2022, true, t.ScriptKind.TS);
+  const diags = (sf as unknown as { parseDiagnostics?: TS.Diagnostic[] }).parseDiagnostics ?? [];
+  const st = sf.statements[0];
+  if (diags.length || sf.statements.length !== 1 || !st || !t.isExpressionStatement(st)) return undefined;
+  return literalValue(st.expression);
+}
+
+/** Parse an annotation made of number, string, boolean, null, "literals", T[], Array<T>, (…), unions; null otherwise. */
 export function parseTypeAnnotation(text: string): ParamType | null {
-  let t = text.trim().replace(/^readonly\s+/, "");
-  const parts = splitTop(t, "|").map((s) => s.trim()).filter((s) => s !== "");
-  if (parts.length > 1) {
-    const of = parts.map(parseTypeAnnotation);
-    return of.every((x) => x !== null) ? { kind: "union", of: of as ParamType[] } : null;
-  }
-  t = parts[0] ?? "";
-  if (t.endsWith("[]")) {
-    const of = parseTypeAnnotation(t.slice(0, -2));
-    return of ? { kind: "array", of } : null;
-  }
-  const arr = /^(?:ReadonlyArray|Array)<(.+)>$/.exec(t);
-  if (arr) {
-    const of = parseTypeAnnotation(arr[1]!);
-    return of ? { kind: "array", of } : null;
-  }
-  if (t.startsWith("(") && t.endsWith(")")) return parseTypeAnnotation(t.slice(1, -1));
-  if (t === "number" || t === "string" || t === "boolean" || t === "null") return { kind: t };
-  const lit = /^"([^"]*)"$|^'([^']*)'$/.exec(t);
-  if (lit) return { kind: "literal", value: lit[1] ?? lit[2]! };
-  return null; // a named type (PolicyId …): the literal's type decides
-}
-
-function splitTop(s: string, sep: string): string[] {
-  const out: string[] = [];
-  let depth = 0, start = 0, quote = "";
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    if (quote) { if (c === quote) quote = ""; continue; }
-    if (c === '"' || c === "'") quote = c;
-    else if (c === "(" || c === "<" || c === "[") depth++;
-    else if (c === ")" || c === ">" || c === "]") depth--;
-    else if (c === sep && depth === 0) { out.push(s.slice(start, i)); start = i + 1; }
-  }
-  out.push(s.slice(start));
-  return out;
+  const t = ts();
+  const sf = t.createSourceFile("type.ts", `let x: ${text};`, t.ScriptTarget.ES2022, true, t.ScriptKind.TS);
+  const st = sf.statements[0];
+  if (!st || !t.isVariableStatement(st)) return null;
+  const n = st.declarationList.declarations[0]?.type;
+  return n ? typeFromNode(n) : null;
 }
 
 /** How a type reads in messages: `a number`, `an array of strings`, `"a" or "b"`. */
@@ -146,6 +236,7 @@ export function describeType(t: ParamType): string {
     case "string": return "a string";
     case "boolean": return "true or false";
     case "null": return "null";
+    case "object": return "a JSON object";
     case "literal": return JSON.stringify(t.value);
     case "array": return `a list of ${describeType(t.of).replace(/^an? /, "")}${t.of.kind === "union" || t.of.kind === "literal" ? "" : "s"} (JSON or comma-separated)`;
     case "union": return t.of.map(describeType).join(" or ");
@@ -159,6 +250,7 @@ export function valueHasType(v: unknown, t: ParamType): boolean {
     case "string": return typeof v === "string";
     case "boolean": return typeof v === "boolean";
     case "null": return v === null;
+    case "object": return typeof v === "object" && v !== null && !Array.isArray(v);
     case "literal": return v === t.value;
     case "array": return Array.isArray(v) && v.every((x) => valueHasType(x, t.of));
     case "union": return t.of.some((x) => valueHasType(v, x));
@@ -170,12 +262,22 @@ export function valueFromText(text: string, t: ParamType): unknown {
   switch (t.kind) {
     case "number": {
       const n = Number(text);
-      return text.trim() !== "" && Number.isFinite(n) ? n : undefined;
+      if (text.trim() !== "" && Number.isFinite(n)) return n;
+      const lit = /^[-+]?[\d._]+(e[-+]?\d+)?$/i.test(text.trim()) ? parseLiteral(text) : undefined; // 1_000, as TypeScript writes it
+      return typeof lit === "number" && Number.isFinite(lit) ? lit : undefined;
     }
     case "boolean":
       return text === "true" ? true : text === "false" ? false : undefined;
     case "null":
       return text === "null" ? null : undefined;
+    case "object": {
+      try {
+        const v = JSON.parse(text) as unknown;
+        return valueHasType(v, t) ? v : undefined;
+      } catch {
+        return undefined;
+      }
+    }
     case "string": {
       // -p policy=foll-pin and -p 'policy="foll-pin"' mean the same.
       if (/^".*"$/s.test(text)) {
@@ -199,7 +301,7 @@ export function valueFromText(text: string, t: ParamType): unknown {
     }
     case "union": {
       // Most specific first, so "120" is a number and "true" a boolean when both are allowed.
-      const order = ["null", "boolean", "number", "literal", "array", "string"];
+      const order = ["null", "boolean", "number", "literal", "array", "object", "string"];
       const alts = [...t.of].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
       for (const a of alts) {
         const v = valueFromText(text, a);
@@ -238,9 +340,41 @@ export function checkOverrides(
       const shown = fromText ? JSON.stringify(String(given)) : JSON.stringify(given) ?? String(given);
       throw new NotebookInputError(`parameter ${name}: expected ${describeType(p.type)} (the parameters cell has \`${p.line}\`), got ${shown}`);
     }
+    checkRunParameter(name, v);
     out[name] = v;
   }
   return out;
+}
+
+/** The pinsim run parameter a notebook parameter names: itself, or the singular of a list (`policies` → `policy`). */
+export function runParameterFor(name: string, value: unknown): string | null {
+  const known = new Set<string>([...PARAM_NAMES, ...Object.keys(SYSCTL_ALIASES)]);
+  if (known.has(name)) return name;
+  if (!Array.isArray(value)) return null;
+  for (const single of [name.replace(/ies$/, "y"), name.replace(/es$/, ""), name.replace(/s$/, "")]) {
+    if (single !== name && known.has(single)) return single;
+  }
+  return null;
+}
+
+/**
+ * A value for a parameter named like a pinsim run parameter goes through the same schema as
+ * `pinsim run` (resolveParams), each element of a list on its own: `-p policy=keep-dirt` is
+ * refused here with resolveParams' one line, instead of inside the kernel seconds later.
+ */
+function checkRunParameter(name: string, value: unknown): void {
+  const param = runParameterFor(name, value);
+  if (!param) return;
+  for (const v of Array.isArray(value) ? value : [value]) {
+    try {
+      resolveParams({ [param]: v });
+    } catch (e) {
+      if (e instanceof ParamError) {
+        throw new NotebookInputError(`parameter ${name}: ${e.message}`);
+      }
+      throw e;
+    }
+  }
 }
 
 /** Parse `key=value` pairs given with -p; throws NotebookInputError on a malformed one. */
@@ -262,9 +396,39 @@ export function injectedSource(params: NotebookParameter[], values: Record<strin
   for (const p of params) {
     if (!(p.name in values)) continue;
     const ann = p.annotation ? `: ${p.annotation}` : "";
-    lines.push(`${p.keyword} ${p.name}${ann} = ${JSON.stringify(values[p.name])};`);
+    const suffix = p.suffixes.length ? ` ${p.suffixes.join(" ")}` : "";
+    lines.push(`${p.keyword} ${p.name}${ann} = ${literalSource(values[p.name])}${suffix};`);
   }
   return lines.join("\n");
+}
+
+/**
+ * A value as TypeScript literal source, printed by the compiler's own printer (strings
+ * double-quoted and escaped, negative numbers as prefix minus, arrays and objects of them),
+ * so that parseParametersSource reads back exactly the value.
+ */
+export function literalSource(value: unknown): string {
+  const t = ts();
+  const f = t.factory;
+  const node = (v: unknown): TS.Expression => {
+    if (v === null) return f.createNull();
+    if (typeof v === "boolean") return v ? f.createTrue() : f.createFalse();
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) throw new NotebookInputError(`cannot write ${v} as a TypeScript literal`);
+      return v < 0 || Object.is(v, -0) ? f.createPrefixUnaryExpression(t.SyntaxKind.MinusToken, f.createNumericLiteral(String(-v))) : f.createNumericLiteral(String(v));
+    }
+    if (typeof v === "string") return f.createStringLiteral(v);
+    if (Array.isArray(v)) return f.createArrayLiteralExpression(v.map(node), false);
+    if (typeof v === "object") {
+      return f.createObjectLiteralExpression(
+        Object.entries(v as Record<string, unknown>).map(([k, x]) => f.createPropertyAssignment(/^[A-Za-z_$][\w$]*$/.test(k) ? f.createIdentifier(k) : f.createStringLiteral(k), node(x))),
+        false,
+      );
+    }
+    throw new NotebookInputError(`cannot write ${typeof v} as a TypeScript literal`);
+  };
+  const sf = t.createSourceFile("x.ts", "", t.ScriptTarget.ES2022, false, t.ScriptKind.TS);
+  return t.createPrinter({ newLine: t.NewLineKind.LineFeed }).printNode(t.EmitHint.Expression, node(value), sf);
 }
 
 /**

@@ -71,10 +71,11 @@ export function progressDisplay(options: ProgressOptions = {}): ProgressDisplay 
     }
   };
 
-  const update = (done: number, t?: number, detail?: string) => {
+  // `more`: work left beyond the counted units (a sweep's last point is recorded after its last run).
+  const update = (done: number, t?: number, detail?: string, more = false) => {
     if (finished) return;
     if (t !== undefined) total = t;
-    const complete = total > 0 && done >= total;
+    const complete = total > 0 && done >= total && !more;
     if (!complete && now() - last < interval) return;
     last = now();
     render(done, detail, complete);
@@ -92,7 +93,8 @@ export function progressDisplay(options: ProgressOptions = {}): ProgressDisplay 
       if (typeof event === "number") return update(event, t);
       if ("runsDone" in event) {
         const detail = `${event.pointsDone}/${event.pointsTotal} points` + (event.pointsResumed ? `, ${event.pointsResumed} resumed` : "");
-        return update(event.runsDone, event.runsTotal, detail);
+        // The last run ends before its point is recorded: finish only when both are N/N.
+        return update(event.runsDone, event.runsTotal, detail, event.pointsDone < event.pointsTotal);
       }
       update(event.done, event.total, event.detail);
     },

@@ -86,16 +86,13 @@ export const lostDataFigure: Figure = {
     const xs = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
     const val = (p: string, x: number, m: string) => points.find((q) => q.policy === p && q.x === x && q.metric === m)?.y ?? null;
     const lossy = policies.filter((p) => xs.some((x) => (val(p, x, SERIES.lostData) ?? 0) > 0));
-    const shown = lossy.slice(0, 6);
     const chart = textChart({
       title: "Lost data per run (mean) against pin duration",
-      yLabel: lossy.length
-        ? `policies that lose data: ${lossy.length} of ${policies.length}${shown.length < lossy.length ? ` (first ${shown.length} drawn)` : ""}`
-        : `no policy lost data (${policies.length} policies)`,
+      yLabel: `policies that lose data: ${lossy.length} of ${policies.length} (every policy drawn)`,
       xLabel: "pin duration (s)",
       x: xs,
       logX: wantsLog(xs),
-      series: shown.map((p) => ({ name: p, values: xs.map((x) => val(p, x, SERIES.lostData)) })),
+      series: policies.map((p) => ({ name: p, values: xs.map((x) => val(p, x, SERIES.lostData)) })),
       marks: [
         { x: E, label: `E = ${E} s` },
         { x: E + W, label: `E + W = ${E + W} s` },

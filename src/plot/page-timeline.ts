@@ -21,7 +21,7 @@ export interface PageTimeline {
   params: ParamsInput;
   page: number;
   trace: TraceRow[];
-  /** Time of the first DMA write into a clean page (the race), or null if none. */
+  /** Time of the first DMA write into a clean page (the race): that write's own instant in the trace, or null if none. */
   focus: number | null;
   /** Time range shown. */
   window: [number, number];
@@ -78,7 +78,9 @@ export function tracePage(params: ParamsInput, options: TraceOptions = {}): Page
   }
   const run = simulate(params, { tracePages: [page] });
   const trace = run.trace ?? [];
-  if (focus === null) focus = firstCleanWrite(trace);
+  // The counter moves when the engine applies a page's device writes (lazily, at the page's
+  // next event, seconds later); the trace has each write at its own instant: use that.
+  focus = firstCleanWrite(trace) ?? focus;
   const duration = run.params.duration;
   const E = run.params.dirtyExpire, W = run.params.writebackInterval;
   return {

@@ -9,7 +9,7 @@ import { FIGURES } from "./figures.js";
 import { formatNumber } from "./format.js";
 import { policyOrder } from "./figure.js";
 import { wrapText } from "./text-chart.js";
-import { textTable } from "./text-table.js";
+import { fitTable } from "./text-table.js";
 import { anyOf, describeFixed, distinct, meanOf, missingFor, num, PlotInputError, provenance, rateOf, slice } from "./table.js";
 
 /**
@@ -42,7 +42,7 @@ export function report(table: ResultsTable, options: { chart?: string } = {}): s
 
   // Parameters.
   const seeds = m.config?.seeds ?? distinct(table.runs, "replicate").length;
-  out.push(`Results: ${dir}, ${table.summary.length} points × ${seeds} seeds = ${table.runs.length} runs`);
+  out.push(...wrapText(`Results: ${dir}, ${table.summary.length} points × ${seeds} seeds = ${table.runs.length} runs`));
   out.push(...wrapText(`Made by: ${provenance(m)}, node ${m.node}`));
   if (m.prng) out.push(...wrapText(`PRNG: ${m.prng}`));
   const base = Object.entries(m.config?.base ?? {}).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`);
@@ -55,11 +55,12 @@ export function report(table: ResultsTable, options: { chart?: string } = {}): s
   }
   out.push("");
 
-  // One text chart: the first figure the results can draw, in order of what mail threads ask.
+  // One text chart with its table (the numbers it draws): the first figure the results can
+  // draw, in order of what mail threads ask. Its provenance line is the one above.
   const order = options.chart ? [options.chart] : ["lost-data", "false-positives", "double-writebacks"];
   const fig = order.map((n) => FIGURES.find((f) => f.name === n)).find((f): f is Figure => !!f && !missingFor(f.name, table, f.needs));
   if (fig) {
-    out.push(chartOnly(fig.text(table)));
+    out.push(withoutProvenance(fig.text(table), provenance(m)));
     out.push("");
   }
 
@@ -72,7 +73,7 @@ export function report(table: ResultsTable, options: { chart?: string } = {}): s
     out.push(...wrapText(`Key numbers${at ? ` at ${at}` : ""} (mean per run [95 % t interval]; shares and rates [95 % Wilson]):`));
     out.push("");
     out.push(
-      textTable(
+      fitTable(
         ["policy", "lost data/run", "runs losing data", "DMA into clean"],
         policies.map((p) => {
           const r = byPolicy(p);
@@ -83,7 +84,7 @@ export function report(table: ResultsTable, options: { chart?: string } = {}): s
     );
     out.push("");
     out.push(
-      textTable(
+      fitTable(
         ["policy", "writebacks/run", "double wb/run", "false positives"],
         policies.map((p) => {
           const r = byPolicy(p);
@@ -110,10 +111,12 @@ export function report(table: ResultsTable, options: { chart?: string } = {}): s
   return out.map((l) => l.trimEnd()).join("\n") + "\n";
 }
 
-/** A figure's text without its tables: up to the first blank line. */
-function chartOnly(text: string): string {
-  const i = text.indexOf("\n\n");
-  return (i < 0 ? text : text.slice(0, i)).trimEnd();
+/** A figure's text (chart and tables) without its closing provenance line, said above. */
+function withoutProvenance(text: string, line: string): string {
+  const lines = text.trimEnd().split("\n");
+  const head = line.slice(0, 30);
+  const i = lines.findIndex((l) => l.startsWith(head));
+  return (i < 0 ? lines : lines.slice(0, i)).join("\n").trimEnd();
 }
 
 function interval(v: number | null, lo: number | null, hi: number | null, f: (x: number | null) => string): string {

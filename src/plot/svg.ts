@@ -34,21 +34,48 @@ function window(): JSDOMType["window"] {
   return shared.window;
 }
 
-/** Render Plot options to a standalone SVG string (xmlns present, legend inside, ids stable). */
+/** A Plot option this renderer cannot draw faithfully in a static SVG: one line naming it. */
+export class UnsupportedPlotOption extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnsupportedPlotOption";
+  }
+}
+
+/** Legends this renderer draws inside the SVG; Plot's own would be HTML (or need a canvas). */
+const LEGEND_SCALES = ["color", "symbol", "opacity"] as const;
+
+/**
+ * Render Plot options to a standalone SVG string (xmlns present, legends inside, ids stable).
+ * Legends: color (swatches or a ramp), symbol (Plot's own swatches) and opacity (a ramp);
+ * static `Plot.tip` marks are laid out here (Plot leaves them hidden without a browser).
+ * Throws UnsupportedPlotOption for what a static SVG cannot show: pointer-driven tips
+ * (`tip: true`, `Plot.pointer`), and legends on other scales.
+ */
 export function plotSvg(options: FigureOptions): string {
   const win = window();
   const doc = win.document;
   const { title, subtitle, caption, ...rest } = options;
-  const colorOpts = (rest.color ?? {}) as Plot.ScaleOptions;
-  const wantLegend = Boolean(colorOpts.legend);
+  refuseUnsupported(rest);
+  const scaleOpts = Object.fromEntries(LEGEND_SCALES.map((k) => [k, (rest[k] ?? {}) as Plot.ScaleOptions]));
+  const wanted = LEGEND_SCALES.filter((k) => Boolean(scaleOpts[k].legend));
   const width = rest.width ?? 640;
-  const el = Plot.plot({
-    ...rest,
-    color: { ...colorOpts, legend: false },
-    style: { fontFamily: FONT_FAMILY, fontSize: `${FONT_SIZE}px`, background: "white", overflow: "visible" },
-    document: doc as unknown as Document,
-  }) as unknown as (SVGSVGElement | HTMLElement) & Plot.Plot;
+  let el: (SVGSVGElement | HTMLElement) & Plot.Plot;
+  try {
+    el = Plot.plot({
+      ...rest,
+      ...Object.fromEntries(wanted.map((k) => [k, { ...scaleOpts[k], legend: false }])),
+      style: { fontFamily: FONT_FAMILY, fontSize: `${FONT_SIZE}px`, background: "white", overflow: "visible" },
+      document: doc as unknown as Document,
+    }) as unknown as (SVGSVGElement | HTMLElement) & Plot.Plot;
+  } catch (e) {
+    if (/getContext|fillStyle|canvas/i.test(String((e as Error).message ?? e))) {
+      throw new UnsupportedPlotOption(`a Plot option needs a canvas, which a static SVG has not: ${(e as Error).message.split("\n")[0]}`);
+    }
+    throw e;
+  }
   const plotEl = (el.tagName.toLowerCase() === "svg" ? el : el.querySelector("svg")) as SVGSVGElement;
+  layOutTips(doc, plotEl);
   const plotHeight = Number(plotEl.getAttribute("height"));
 
   const out = doc.createElementNS(SVG_NS, "svg");
@@ -71,7 +98,11 @@ export function plotSvg(options: FigureOptions): string {
   if (subtitle) {
     for (const line of wrap(subtitle, width - 2 * pad, 11)) text(line, pad, (y += 14), 11, { fill: "#444" });
   }
-  if (wantLegend) y = drawLegend(doc, g, el, colorOpts, width, y + 6, pad);
+  for (const k of wanted) {
+    if (k === "color") y = drawLegend(doc, g, el, scaleOpts.color, width, y + 6, pad);
+    else if (k === "symbol") y = drawSymbolLegend(doc, g, el, scaleOpts.symbol, width, y + 6, pad);
+    else y = drawOpacityLegend(doc, g, el, scaleOpts.opacity, width, y + 6, pad);
+  }
   y += 6;
   plotEl.setAttribute("x", "0");
   plotEl.setAttribute("y", String(y));
@@ -94,6 +125,108 @@ export function plotSvg(options: FigureOptions): string {
   out.appendChild(g);
   out.appendChild(plotEl);
   return reindexIds(new win.XMLSerializer().serializeToString(out));
+}
+
+/** Marks as Plot keeps them (arrays nest), for checking their options. */
+function flatMarks(marks: unknown): Record<string, unknown>[] {
+  if (!Array.isArray(marks)) return marks && typeof marks === "object" ? [marks as Record<string, unknown>] : [];
+  return marks.flatMap(flatMarks);
+}
+
+/** One line naming what a static SVG cannot draw, before anything is rendered. */
+function refuseUnsupported(o: Plot.PlotOptions): void {
+  const scales = ["x", "y", "fx", "fy", "r", "length", "projection"] as const;
+  for (const k of scales) {
+    const so = (o as Record<string, unknown>)[k] as { legend?: unknown } | undefined;
+    if (so && typeof so === "object" && so.legend) {
+      throw new UnsupportedPlotOption(`${k}: { legend } is not supported (legends: ${LEGEND_SCALES.join(", ")})`);
+    }
+  }
+  for (const m of flatMarks(o.marks)) {
+    // Plot turns `tip: true` (and Plot.pointer) into a tip that follows the pointer: nothing to draw without one.
+    if (m.tip) {
+      throw new UnsupportedPlotOption(
+        `tip: ${JSON.stringify(m.tip)} on a ${String((m as { ariaLabel?: string }).ariaLabel ?? "mark")} mark follows the pointer, which a static SVG has not; use Plot.tip(data, { x, y, title }) for fixed tips, or drop tip`,
+      );
+    }
+  }
+}
+
+/**
+ * Plot lays out a tip's box only after the SVG is attached to a page (getBBox); in jsdom it
+ * leaves the tip hidden with an empty path. Lay each tip out here, above its point, sizing
+ * the box from the text (DejaVu Sans advance), and show it. A pointer tip (no fixed data)
+ * renders no tip at all and is refused before rendering.
+ */
+function layOutTips(doc: Document, svg: SVGSVGElement): void {
+  for (const tg of Array.from(svg.querySelectorAll('g[aria-label="tip"]'))) {
+    const isPointer = tg.getAttribute("pointer-events") === "none" && tg.children.length === 0;
+    if (isPointer) throw new UnsupportedPlotOption("a pointer tip (Plot.pointer) follows the pointer, which a static SVG has not; use Plot.tip(data, { x, y, title })");
+    for (const one of Array.from(tg.children)) {
+      const path = one.firstElementChild, txt = one.lastElementChild;
+      if (!path || !txt || path === txt) continue;
+      const lines = Array.from(txt.children).filter((c) => c.tagName.toLowerCase() === "tspan");
+      const fontSize = FONT_SIZE, lineH = fontSize * 1.2, r = 8, m = 12;
+      const w = Math.round(Math.max(10, ...lines.map((l) => textWidth((l.textContent ?? "").replace(/\u200b/g, ""), fontSize))));
+      const h = Math.round(lines.length * lineH);
+      // A box above the point with a pointer of size m at (0, 0).
+      path.setAttribute("d", `M0,0l${m / 2},${-m / 2}h${w / 2 + r - m / 2}v${-(h + 2 * r)}h${-(w + 2 * r)}v${h + 2 * r}h${w / 2 + r - m / 2}z`);
+      for (const l of lines) l.setAttribute("x", "0");
+      txt.setAttribute("y", "0");
+      txt.setAttribute("transform", `translate(${-w / 2},${-(m / 2 + r + h) - 2})`);
+    }
+    tg.removeAttribute("visibility");
+    // resvg and mail clients know no CSS variables: Plot's var(--plot-background) would paint black.
+    if ((tg.getAttribute("fill") ?? "").startsWith("var(")) tg.setAttribute("fill", "white");
+  }
+}
+
+/** A symbol legend: Plot's own swatches (15 px SVGs with the marks' fill and stroke), drawn inside. */
+function drawSymbolLegend(doc: Document, g: SVGGElement, el: Plot.Plot, o: Plot.ScaleOptions, width: number, y: number, pad: number): number {
+  const legend = el.legend("symbol") as unknown as HTMLElement | undefined;
+  if (!legend) return y;
+  let x = pad;
+  let row = y + 10;
+  const label = typeof o.label === "string" ? o.label : undefined;
+  if (label) {
+    const t = doc.createElementNS(SVG_NS, "text");
+    t.setAttribute("x", String(x));
+    t.setAttribute("y", String(row));
+    t.setAttribute("font-weight", "bold");
+    t.textContent = label;
+    g.appendChild(t);
+    x += textWidth(label, FONT_SIZE) + 12;
+  }
+  for (const sw of Array.from(legend.querySelectorAll("span"))) {
+    const icon = sw.querySelector("svg");
+    const s = (sw.textContent ?? "").trim();
+    if (!icon) continue;
+    const w = 16 + textWidth(s, FONT_SIZE) + 14;
+    if (x + w > width - pad && x > pad) {
+      x = pad;
+      row += 16;
+    }
+    const copy = doc.importNode(icon, true) as unknown as SVGSVGElement;
+    copy.setAttribute("x", String(x));
+    copy.setAttribute("y", String(row - 11));
+    g.appendChild(copy);
+    const t = doc.createElementNS(SVG_NS, "text");
+    t.setAttribute("x", String(x + 17));
+    t.setAttribute("y", String(row));
+    t.textContent = s;
+    g.appendChild(t);
+    x += w;
+  }
+  return row + 6;
+}
+
+/** An opacity legend: a ramp from transparent to opaque over the scale's domain (Plot's needs a canvas). */
+function drawOpacityLegend(doc: Document, g: SVGGElement, el: Plot.Plot, o: Plot.ScaleOptions, width: number, y: number, pad: number): number {
+  const scale = el.scale("opacity");
+  if (!scale) return y;
+  const apply = Plot.scale({ opacity: scale }).apply as (v: number) => number;
+  const [d0, d1] = (scale.domain as number[]).map(Number);
+  return drawRamp(doc, g, typeof o.label === "string" ? o.label : undefined, d0, d1, (v) => ["#000", String(Math.max(0, Math.min(1, apply(v))))], "pinsim-opacity-ramp", width, y, pad);
 }
 
 /** Draw the colour legend inside the SVG: swatches for categories, Plot's ramp otherwise. */
@@ -148,6 +281,22 @@ function drawLegend(
   // Continuous scales: Plot's ramp legend needs a canvas, so draw the gradient here.
   const apply = Plot.scale({ color: scale }).apply as (v: number) => string;
   const [d0, d1] = (scale.domain as number[]).map(Number);
+  return drawRamp(doc, g, label, d0, d1, (v) => [apply(v), "1"], "pinsim-ramp", width, y, pad);
+}
+
+/** A horizontal gradient ramp with round ticks: `stop(v)` gives [colour, opacity] at v. */
+function drawRamp(
+  doc: Document,
+  g: SVGGElement,
+  label: string | undefined,
+  d0: number,
+  d1: number,
+  stop: (v: number) => [string, string],
+  id: string,
+  width: number,
+  y: number,
+  pad: number,
+): number {
   const rampW = Math.min(260, width - 2 * pad), x0 = pad;
   let yy = y;
   if (label) {
@@ -159,14 +308,15 @@ function drawLegend(
     g.appendChild(t);
     yy += 4;
   }
-  const id = "pinsim-ramp";
   const grad = doc.createElementNS(SVG_NS, "linearGradient");
   grad.setAttribute("id", id);
   for (let i = 0; i <= 16; i++) {
-    const stop = doc.createElementNS(SVG_NS, "stop");
-    stop.setAttribute("offset", String(i / 16));
-    stop.setAttribute("stop-color", apply(d0 + ((d1 - d0) * i) / 16));
-    grad.appendChild(stop);
+    const el = doc.createElementNS(SVG_NS, "stop");
+    const [colour, opacity] = stop(d0 + ((d1 - d0) * i) / 16);
+    el.setAttribute("offset", String(i / 16));
+    el.setAttribute("stop-color", colour);
+    if (opacity !== "1") el.setAttribute("stop-opacity", opacity);
+    grad.appendChild(el);
   }
   const defs = doc.createElementNS(SVG_NS, "defs");
   defs.appendChild(grad);

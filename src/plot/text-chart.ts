@@ -1,10 +1,11 @@
 /**
- * Text charts for plain-text mail: asciichart draws the lines; this wrapper resamples the
- * sweep's x values onto columns, overlays several series with a glyph each, and adds
- * what asciichart lacks: an x axis with ticks and labels, a legend and a title, all within
- * 72 columns.
+ * Text charts for plain-text mail, drawn on a character grid so that no data point can
+ * hide: every series has its own marker glyph at every swept x (lines between them are
+ * the series' own faint glyph), a non-zero value is never drawn on the zero row, and
+ * where two series land in one cell the cell shows `#` and a note under the chart says
+ * which series coincide at which x. An x axis with ticks and labels, a legend and a
+ * title, all within 72 columns.
  */
-import * as asciichart from "asciichart";
 import { formatNumber } from "./format.js";
 import { wrap } from "./svg.js";
 
@@ -35,71 +36,97 @@ export interface TextChartOptions {
   yMax?: number;
   /** y tick format. Default formatNumber. */
   format?: (v: number) => string;
+  /** x label format (ticks and coincidence notes). Default formatNumber. */
+  xFormat?: (v: number) => string;
   /** Hold each value until the next x (a threshold) instead of interpolating. Default false. */
   step?: boolean;
   /** Marked x positions (e.g. thresholds), drawn as `┴` on the axis with a note. */
   marks?: { x: number; label: string }[];
 }
 
-/** Horizontal-segment glyph of each series, so overlaid lines stay apart without colour. */
-export const SERIES_GLYPHS = ["─", "═", "·", "*", "+", "~", "=", ":", "-", "o"];
+/** Marker of each series at its data points: distinct without colour. */
+export const SERIES_MARKERS = ["●", "○", "■", "□", "▲", "△", "◆", "◇", "×", "+"];
+/** Faint glyph joining a series' markers. */
+export const SERIES_LINES = ["·", "-", "~", ":", "'", "=", "^", ",", "`", "_"];
+/** A cell where two or more series' markers land. */
+export const COINCIDE = "#";
 const LABEL_WIDTH = 8;
 
-/** Draw a multi-series line chart as text, at most `width` columns wide. */
+/**
+ * Draw a multi-series chart as text, at most `width` columns wide. Throws RangeError for
+ * more series than there are markers (10): split the series instead of hiding some.
+ */
 export function textChart(o: TextChartOptions): string {
   const width = o.width ?? 72;
-  const height = o.height ?? 8;
+  const height = Math.max(3, o.height ?? 8);
   const fmt = o.format ?? formatNumber;
-  const n = width - LABEL_WIDTH - 1; // points; the chart is LABEL_WIDTH + 2 + (n - 1) wide
+  const xfmt = o.xFormat ?? formatNumber;
+  const cols = width - LABEL_WIDTH - 2; // plot columns; a row is LABEL_WIDTH + 1 + cols wide
   const lines: string[] = [];
   if (o.title) lines.push(...wrapText(o.title, width));
   if (o.yLabel) lines.push(...wrapText(o.yLabel, width));
   const xs = o.x;
   if (xs.length === 0 || o.series.length === 0) return [...lines, "(no data)"].join("\n") + "\n";
+  if (o.series.length > SERIES_MARKERS.length) {
+    throw new RangeError(`textChart: ${o.series.length} series, at most ${SERIES_MARKERS.length} can be told apart; split them`);
+  }
   const f = o.logX ? Math.log10 : (v: number) => v;
   const x0 = f(xs[0]), x1 = f(xs[xs.length - 1]);
-  const pos = (v: number) => (x1 === x0 ? 0 : Math.round(((f(v) - x0) / (x1 - x0)) * (n - 1)));
+  const colOf = (fx: number) => (x1 === x0 ? 0 : Math.round(((fx - x0) / (x1 - x0)) * (cols - 1)));
 
-  const sampled = o.series.map((s) => resample(xs.map(f), s.values, n, x0, x1, o.step ?? false));
-  const all = sampled.flat().filter((v): v is number => v !== null);
-  let min = o.yMin ?? Math.min(0, ...all);
+  const all = o.series.flatMap((s) => s.values).filter((v): v is number => v !== null && Number.isFinite(v));
+  const min = o.yMin ?? Math.min(0, ...all);
   let max = o.yMax ?? Math.max(...all, min);
   if (max === min) max = min + 1;
-  const cfg = {
-    min,
-    max,
-    height,
-    offset: 2,
-    format: (v: number) => fmt(Math.abs(v) < (max - min) * 1e-9 ? 0 : v).padStart(LABEL_WIDTH).slice(-LABEL_WIDTH),
-  };
-  let grid: string[][] | null = null;
-  sampled.forEach((vals, i) => {
-    const filled = vals.map((v) => (v === null ? min : Math.min(max, Math.max(min, v))));
-    const glyph = SERIES_GLYPHS[i % SERIES_GLYPHS.length];
-    const rows = asciichart
-      .plot(filled, { ...cfg, symbols: ["┼", "┤", "╶", "╴", glyph, "╰", "╭", "╮", "╯", "│"] })
-      .split("\n")
-      .map((r) => [...r]);
-    if (!grid) {
-      grid = rows.map((r) => r.map((c, j) => (j >= LABEL_WIDTH + 1 ? " " : c)));
+  let lifted = false;
+  // Markers (`lift`): a value above min never lands on the min row. Joining lines are not lifted.
+  const rowOf = (v: number, lift = true) => {
+    const c = Math.min(max, Math.max(min, v));
+    let r = Math.round(((c - min) / (max - min)) * (height - 1));
+    if (lift && r === 0 && c > min) {
+      r = 1; // a small non-zero value must not vanish into the axis row
+      lifted = true;
     }
-    for (let r = 0; r < rows.length; r++) {
-      for (let c = 0; c < n - 1; c++) {
-        if (vals[c] === null || vals[c + 1] === null) continue; // a gap in the series
-        const ch = rows[r][LABEL_WIDTH + 1 + c];
-        if (ch && ch !== " ") grid[r][LABEL_WIDTH + 1 + c] = ch;
+    return r;
+  };
+
+  // grid[r][c], r = 0 at the bottom; who[r][c]: the series whose marker is there.
+  const grid: string[][] = Array.from({ length: height }, () => Array<string>(cols).fill(" "));
+  const who: number[][][] = Array.from({ length: height }, () => Array.from({ length: cols }, () => [] as number[]));
+  o.series.forEach((s, i) => {
+    const line = SERIES_LINES[i];
+    for (let j = 0; j + 1 < xs.length; j++) {
+      const a = s.values[j], b = s.values[j + 1];
+      if (a === null || b === null || a === undefined || b === undefined) continue; // a gap
+      const ca = colOf(f(xs[j])), cb = colOf(f(xs[j + 1]));
+      for (let c = ca + 1; c < cb; c++) {
+        const t = (c - ca) / (cb - ca);
+        const r = rowOf(o.step ? a : a + (b - a) * t, false);
+        if (grid[r][c] === " ") grid[r][c] = line;
       }
     }
   });
-  for (const r of grid!) lines.push(r.join("").trimEnd());
+  o.series.forEach((s, i) => {
+    s.values.forEach((v, j) => {
+      if (v === null || v === undefined || !Number.isFinite(v) || j >= xs.length) return;
+      const r = rowOf(v), c = colOf(f(xs[j]));
+      if (!who[r][c].includes(i)) who[r][c].push(i);
+      grid[r][c] = who[r][c].length > 1 ? COINCIDE : SERIES_MARKERS[i];
+    });
+  });
+  for (let r = height - 1; r >= 0; r--) {
+    const v = min + ((max - min) * r) / (height - 1);
+    const label = fmt(Math.abs(v) < (max - min) * 1e-9 ? 0 : v).padStart(LABEL_WIDTH).slice(-LABEL_WIDTH);
+    lines.push(`${label}${r === 0 ? "┼" : "┤"}${grid[r].join("")}`.trimEnd());
+  }
 
   // x axis: ticks at the sweep's x values that fit without overlapping labels.
-  const axis = [...(" ".repeat(LABEL_WIDTH) + "└" + "─".repeat(n - 2))];
+  const axis = [...(" ".repeat(LABEL_WIDTH) + "└" + "─".repeat(cols))];
   const labels = [..." ".repeat(width)];
   let free = 0;
   for (const v of xs) {
-    const c = LABEL_WIDTH + 1 + Math.min(pos(v), n - 2);
-    const s = formatNumber(v);
+    const c = LABEL_WIDTH + 1 + colOf(f(v));
+    const s = xfmt(v);
     const start = Math.max(0, Math.min(width - s.length, c - Math.floor(s.length / 2)));
     if (start < free) continue;
     axis[c] = "┬";
@@ -109,34 +136,45 @@ export function textChart(o: TextChartOptions): string {
   const notes: string[] = [];
   for (const m of o.marks ?? []) {
     if (f(m.x) < Math.min(x0, x1) || f(m.x) > Math.max(x0, x1)) continue;
-    const c = LABEL_WIDTH + 1 + Math.min(pos(m.x), n - 2);
-    axis[c] = "┴";
+    axis[LABEL_WIDTH + 1 + colOf(f(m.x))] = "┴";
     notes.push(`┴ ${m.label}`);
   }
   lines.push(axis.join("").trimEnd(), labels.join("").trimEnd());
   if (o.xLabel) lines.push(centre(o.xLabel + (o.logX ? " (log scale)" : ""), width));
   if (o.series.length > 1 || o.series[0].name) {
-    lines.push(...packed(o.series.map((s, i) => `${SERIES_GLYPHS[i % SERIES_GLYPHS.length].repeat(2)} ${s.name}`), width));
+    lines.push(...packed(o.series.map((s, i) => `${SERIES_MARKERS[i]}${SERIES_LINES[i]} ${s.name}`), width));
   }
   lines.push(...packed(notes, width));
+  lines.push(...coincidences(o, who, xs, colOf, f, xfmt, width));
+  if (lifted) lines.push(...wrapText(`values above ${fmt(min)} are drawn at least one row above the ${fmt(min)} row`, width));
   return lines.map((l) => l.trimEnd()).join("\n") + "\n";
 }
 
-/** Linear interpolation of sweep points onto n evenly spaced columns (null across gaps). */
-function resample(fx: number[], ys: (number | null)[], n: number, x0: number, x1: number, step: boolean): (number | null)[] {
-  const out: (number | null)[] = [];
-  for (let c = 0; c < n; c++) {
-    const x = x0 + ((x1 - x0) * c) / Math.max(1, n - 1);
-    let j = 0;
-    while (j < fx.length - 2 && fx[j + 1] < x) j++;
-    const a = ys[j], b = ys[Math.min(j + 1, ys.length - 1)];
-    if (fx.length === 1) out.push(a);
-    else if (step) out.push(x >= fx[j + 1] - 1e-12 ? b : a);
-    else if (a === null || b === null) out.push(null);
-    else {
-      const t = fx[j + 1] === fx[j] ? 0 : Math.min(1, Math.max(0, (x - fx[j]) / (fx[j + 1] - fx[j])));
-      out.push(a + (b - a) * t);
-    }
+/** "# at 5, 10: foll-pin, keep-dirty": which series share a marker cell, at which x. */
+function coincidences(
+  o: TextChartOptions,
+  who: number[][][],
+  xs: number[],
+  colOf: (fx: number) => number,
+  f: (v: number) => number,
+  xfmt: (v: number) => string,
+  width: number,
+): string[] {
+  const bySet = new Map<string, { names: string[]; at: string[] }>();
+  for (const row of who) {
+    row.forEach((ids, c) => {
+      if (ids.length < 2) return;
+      const key = [...ids].sort((a, b) => a - b).join(",");
+      const xsHere = xs.filter((x) => colOf(f(x)) === c).map(xfmt);
+      const e = bySet.get(key) ?? { names: [...ids].sort((a, b) => a - b).map((i) => o.series[i].name || `series ${i + 1}`), at: [] };
+      for (const x of xsHere) if (!e.at.includes(x)) e.at.push(x);
+      bySet.set(key, e);
+    });
+  }
+  const out: string[] = [];
+  for (const { names, at } of bySet.values()) {
+    const where = at.length === xs.length ? "at every x" : `at x = ${at.join(", ")}`;
+    out.push(...wrapText(`${COINCIDE} ${where}: ${names.join(", ")} coincide`, width - 2).map((l, i) => (i ? `  ${l}` : l)));
   }
   return out;
 }

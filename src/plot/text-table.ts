@@ -42,3 +42,23 @@ export function matrixTable(
   }
   return parts.join("\n");
 }
+
+/**
+ * A table whose first column is a key (e.g. the policy), split by columns into as many
+ * aligned tables as it takes for none to be wider than `width`; each part repeats the key
+ * column. Used where a table of intervals would otherwise run past 72 columns.
+ */
+export function fitTable(columns: (TextColumn | string)[], rows: string[][], width = 72): string {
+  const cols = columns.map((c) => (typeof c === "string" ? { header: c } : c));
+  const w = cols.map((c, i) => Math.max([...c.header].length, ...rows.map((r) => [...(r[i] ?? "")].length)));
+  const parts: string[] = [];
+  let start = 1;
+  while (start < cols.length) {
+    let used = w[0], end = start;
+    while (end < cols.length && (end === start || used + 2 + w[end] <= width)) used += 2 + w[end++];
+    const pick = [0, ...Array.from({ length: end - start }, (_, k) => start + k)];
+    parts.push(textTable(pick.map((i) => cols[i]), rows.map((r) => pick.map((i) => r[i] ?? ""))));
+    start = end;
+  }
+  return parts.join("\n");
+}
