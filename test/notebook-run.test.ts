@@ -42,16 +42,16 @@ test("a parameterised run injects the values and they reach the figures", { skip
     const input = join(FIXTURES, "params.ipynb");
     const before = sha(input);
     const out = join(dir, "params.out.ipynb");
-    const r = await runNotebook(input, { out, parameterText: { pinDuration: "120", policies: "a,b", trace: "true" } });
+    const r = await runNotebook(input, { out, parameterText: { pinDuration: "120", policies: "keep-dirty,mmu-notifier", trace: "true" } });
     assert.equal(r.ok, true, r.error ?? r.stderr);
-    assert.deepEqual(r.parameters, { pinDuration: 120, policies: ["a", "b"], trace: true });
+    assert.deepEqual(r.parameters, { pinDuration: 120, policies: ["keep-dirty", "mmu-notifier"], trace: true });
     assert.equal(r.mimeTypes["image/svg+xml"], 1);
     assert.ok(r.kernelStart !== null && r.kernelStart > 0);
     const nb = readNotebook(out);
     assert.deepEqual(nb.cells[2]!.metadata.tags, ["injected-parameters"]);
     assert.match(cellSource(nb.cells[2]!), /let pinDuration = 120;/);
     const outputs = JSON.stringify(nb.cells.map((c) => c.outputs ?? []));
-    assert.match(outputs, /pinDuration=120 policy=foll-pin policies=a\+b trace=true/);
+    assert.match(outputs, /pinDuration=120 policy=foll-pin policies=keep-dirty\+mmu-notifier trace=true/);
     assert.match(outputs, /<text x=\\"2\\" y=\\"15\\">120<\/text>/);
     assert.equal(sha(input), before);
   } finally {
