@@ -11,3 +11,4 @@ export * from "./notebook/index.js";
 export * from "./sweep/index.js";
 export * from "./stats/index.js";
 export * from "./plot/index.js";
+export * from "./calibrate/index.js";

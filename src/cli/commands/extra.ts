@@ -6,6 +6,7 @@ import { registerSweep } from "./sweep.js";
 import { registerCheck } from "./check.js";
 import { registerNotebook } from "./notebook.js";
 import { registerPlot } from "./plot.js";
+import { registerCalibrate } from "./calibrate.js";
 
 export function registerExtraCommands(_program: Command, _state: { code: number }): void {
   // check, sweep, merge, plot, report, notebook: added by their modules.
@@ -13,4 +14,5 @@ export function registerExtraCommands(_program: Command, _state: { code: number 
   registerCheck(_program, _state);
   registerNotebook(_program, _state);
   registerPlot(_program, _state);
+  registerCalibrate(_program, _state);
 }

@@ -1,0 +1,213 @@
+/**
+ * The comparison table: one row per quantity, the kernel's value with its interval beside
+ * the model's, and whether they agree. Every row has both sides; a part that did not run
+ * has no rows. A disagreement is a row with `agree: false`, never a dropped row.
+ */
+import { wilsonInterval } from "../stats/wilson-interval.js";
+import { meanConfidenceInterval } from "../stats/mean-confidence-interval.js";
+import type { Part } from "./environment.js";
+import { ksDistanceUniform, type CleanDelayKernel, type DetectorKernel, type LongtermKernel } from "./stats.js";
+import type { CleanDelayModel, ModelRegistration } from "./model.js";
+
+export interface ComparisonRow {
+  part: Part;
+  quantity: string;
+  /** The kernel's value as measured. */
+  kernel: string;
+  /** Its 95 % interval (or exact bounds), text; null when a single exact observation. */
+  kernelInterval: string | null;
+  model: string;
+  modelInterval: string | null;
+  /** null: the kernel side could not be measured here (the reason is in `kernel`). */
+  agree: boolean | null;
+  /** How agreement is judged, or why it is not. */
+  rule: string;
+}
+
+const f2 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? "?" : x.toFixed(2));
+const f3 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? "?" : x.toFixed(3));
+const iv = (lo: number | null | undefined, hi: number | null | undefined, f = f2) => (lo === null || lo === undefined || hi === null || hi === undefined ? null : `[${f(lo)}, ${f(hi)}]`);
+const overlap = (a: [number, number] | null, b: [number, number] | null) => a !== null && b !== null && a[0] <= b[1] && b[0] <= a[1];
+
+/** Maximum |P_kernel - P_model| for the period to agree, seconds (issue 14). */
+export const PERIOD_TOLERANCE = 0.05;
+
+export function cleanDelayRows(k: CleanDelayKernel, m: CleanDelayModel): ComparisonRow[] {
+  const rows: ComparisonRow[] = [];
+  const E = k.expire;
+  const P = m.period;
+  const mc = m.cleanInode;
+  const none = m.unavailable ? `unavailable: ${m.unavailable}` : "no samples";
+  // 1. Clean inode: share of delays in [E, E + P).
+  const kw = k.cleanInode.window;
+  const mw: [number, number] | null = mc && mc.count ? wilsonInterval(Math.round(mc.fractionInWindow * mc.count), mc.count) : null;
+  rows.push({
+    part: "clean-delay",
+    quantity: `clean inode: share of delays in [E, E+P) = [${f2(E)}, ${f2(E + P)}) s`,
+    kernel: `${kw.inWindow}/${kw.count} (delays ${f3(k.cleanInode.min)}..${f3(k.cleanInode.max)} s)`,
+    kernelInterval: iv(kw.lo, kw.hi),
+    model: mc ? `${f3(mc.fractionInWindow)} of ${mc.count} (delays ${f3(mc.min)}..${f3(mc.max)} s)` : none,
+    modelInterval: mw ? iv(mw[0], mw[1]) : null,
+    agree: kw.count === 0 ? null : overlap(kw.lo === null ? null : [kw.lo, kw.hi as number], mw),
+    rule: "95 % Wilson intervals overlap; the kernel's clean instant lies between its last dirty and first clean poll",
+  });
+  // 2. Clean inode: mean delay.
+  const mm = mc && mc.samples.length ? meanConfidenceInterval(mc.samples) : null;
+  rows.push({
+    part: "clean-delay",
+    quantity: "clean inode: mean delay (s); E + P/2 for a flusher phase uniform in [0, P)",
+    kernel: f3(k.cleanInode.mean),
+    kernelInterval: iv(k.cleanInode.meanLo, k.cleanInode.meanHi, f3),
+    model: mm ? f3(mm.mean) : none,
+    modelInterval: mm ? iv(mm.lo, mm.hi, f3) : null,
+    agree: k.cleanInode.count === 0 ? null : mm !== null && mm.lo !== null && k.cleanInode.meanLo !== null && overlap([k.cleanInode.meanLo, k.cleanInode.meanHi as number], [mm.lo, mm.hi as number]),
+    rule: "95 % t intervals overlap",
+  });
+  // 3. Period.
+  const kp = k.period.period;
+  rows.push({
+    part: "clean-delay",
+    quantity: `flusher period P (s), from ${k.period.passes.length} passes; model kupdatePeriod(W, HZ)`,
+    kernel: kp === null ? `not measured: ${k.period.passes.length} pass(es) seen, 2 needed` : f3(kp),
+    kernelInterval: iv(k.period.lo, k.period.hi, f3),
+    model: f3(P),
+    modelInterval: null,
+    agree: kp === null ? null : Math.abs(kp - P) <= PERIOD_TOLERANCE,
+    rule: `|P_kernel - P_model| <= ${PERIOD_TOLERANCE} s`,
+  });
+  // 4. KS distance to the uniform law on the window.
+  const ksM = mc && mc.samples.length ? ksDistanceUniform(mc.samples, E, E + P) : null;
+  const crit = (n: number) => 1.358 / Math.sqrt(n);
+  rows.push({
+    part: "clean-delay",
+    quantity: "clean inode: Kolmogorov-Smirnov distance to U[E, E+P)",
+    kernel: f3(k.cleanInode.ks),
+    kernelInterval: k.cleanInode.count ? `5 % critical ${f3(crit(k.cleanInode.count))}` : null,
+    model: ksM === null ? none : f3(ksM),
+    modelInterval: mc && mc.count ? `5 % critical ${f3(crit(mc.count))}` : null,
+    agree: k.cleanInode.ks === null ? null : ksM !== null && k.cleanInode.ks < crit(k.cleanInode.count) && ksM < crit(mc!.count),
+    rule: "both below the 5 % critical value 1.358/sqrt(n) of the one-sample KS test",
+  });
+  // 5. Dirty inode: the inherited dirtied_when shifts the window by -d.
+  const d = k.second;
+  const dw = k.dirtyInode.window;
+  if (k.dirtyInode.count > 0 || d > 0) {
+    rows.push({
+      part: "clean-delay",
+      quantity: `dirty inode (page stored ${f2(d)} s later): share of delays in [E-d, E-d+P) = [${f2(E - d)}, ${f2(E - d + P)}) s`,
+      kernel: `${dw.inWindow}/${dw.count} (delays ${f3(k.dirtyInode.min)}..${f3(k.dirtyInode.max)} s)`,
+      kernelInterval: iv(dw.lo, dw.hi),
+      model: "1 (dirtied_when set only on the inode's clean->dirty transition, MODEL.md §2)",
+      modelInterval: null,
+      agree: dw.count === 0 ? null : dw.inWindow === dw.count,
+      rule: "every kernel delay in the window",
+    });
+    rows.push({
+      part: "clean-delay",
+      quantity: "dirty inode: second page cleaned in the same flusher pass as the first",
+      kernel: `${k.samePass.count}/${k.samePass.of}`,
+      kernelInterval: k.samePass.of ? iv(...wilsonInterval(k.samePass.count, k.samePass.of)) : null,
+      model: "1 (kupdate writes every dirty page of an expired inode in one pass, MODEL.md §3)",
+      modelInterval: null,
+      agree: k.samePass.of === 0 ? null : k.samePass.count === k.samePass.of,
+      rule: "every trial in one pass",
+    });
+  }
+  return rows;
+}
+
+export function detectorRows(k: DetectorKernel, model: { lru: number | null; batch: number | null; noPinnedFlag: boolean; ioUringPin: boolean }): ComparisonRow[] {
+  const step = (s: DetectorKernel["lru"], m: number | null, label: string): ComparisonRow => ({
+    part: "detector",
+    quantity: `fork copies an order-0 anon page from k plain refs: ${label}`,
+    kernel: s.threshold !== null ? `k = ${s.threshold}` : s.perK.length === 0 ? "not measured: no trial in this state" : `not bracketed (${s.monotone ? "monotone" : "not monotone"}): ${s.perK.map((e) => `${e.k}:${e.copied}/${e.trials}`).join(" ")}`,
+    kernelInterval: s.lo !== null && s.hi !== null ? `(${s.lo - 1}, ${s.hi}]` : null,
+    model: m === null ? "none up to 4 x bias" : `k = ${m} (refcount + fork's own ref >= bias 1024)`,
+    modelInterval: null,
+    agree: s.perK.length === 0 ? null : s.threshold !== null && s.threshold === m,
+    rule: "equal thresholds",
+  });
+  const rows = [step(k.lru, model.lru, "page on the LRU (lru_add batch drained)"), step(k.batch, model.batch, "page in the per-CPU lru_add batch (+1 ref)")];
+  rows.push({
+    part: "detector",
+    quantity: `fork copies without MMF_HAS_PINNED (k = ${k.noPinnedFlag.k})`,
+    kernel: k.noPinnedFlag.trials ? `${k.noPinnedFlag.copied}/${k.noPinnedFlag.trials} copied` : "not measured",
+    kernelInterval: null,
+    model: model.noPinnedFlag ? "copied" : "never (folio_needs_cow_for_dma needs MMF_HAS_PINNED)",
+    modelInterval: null,
+    agree: k.noPinnedFlag.trials === 0 ? null : (k.noPinnedFlag.copied > 0) === model.noPinnedFlag,
+    rule: "same decision in every trial",
+  });
+  rows.push({
+    part: "detector",
+    quantity: `fork copies a PMD THP (k = ${"k" in k.thp ? k.thp.k : "?"} plain refs, no pin)`,
+    kernel: "skipped" in k.thp ? `not measured: ${k.thp.skipped}` : k.thp.copied ? "copied" : "not copied",
+    kernelInterval: null,
+    model: "not copied (large folio: exact _pincount = 0; include/linux/mm.h folio_maybe_dma_pinned; the engine models order-0 pages only)",
+    modelInterval: null,
+    agree: "skipped" in k.thp ? null : !k.thp.copied,
+    rule: "same decision",
+  });
+  rows.push({
+    part: "detector",
+    quantity: "fork copies a page with one io_uring FOLL_PIN (k = 0)",
+    kernel: !k.ioUringPin ? "not measured" : k.ioUringPin.pinErrno ? `not measured: io_uring pin failed, errno ${k.ioUringPin.pinErrno}` : k.ioUringPin.copied ? "copied" : "not copied",
+    kernelInterval: null,
+    model: model.ioUringPin ? "copied (refcount 1 + 1024 + 1 >= 1024)" : "not copied",
+    modelInterval: null,
+    agree: !k.ioUringPin || k.ioUringPin.pinErrno ? null : k.ioUringPin.copied === model.ioUringPin,
+    rule: "same decision",
+  });
+  return rows;
+}
+
+export function longtermRows(k: LongtermKernel, model: ModelRegistration[], preset: string, odirectModel: { pinned: boolean; dirty: boolean; buffers: boolean }): ComparisonRow[] {
+  const rows: ComparisonRow[] = [];
+  for (const m of model) {
+    const r = k.registrations.find((x) => x.mapping === m.mapping);
+    rows.push({
+      part: "longterm",
+      quantity: `io_uring REGISTER_BUFFERS (FOLL_LONGTERM|FOLL_WRITE) over ${m.mapping}`,
+      kernel: !r ? "not measured" : r.verdict === "mixed" ? `untouched ${r.untouched}, touched ${r.touched}` : r.verdict,
+      kernelInterval: null,
+      model: `${m.verdict} (preset ${preset}: ${m.why})`,
+      modelInterval: null,
+      agree: !r ? null : r.verdict === m.verdict,
+      rule: "same verdict untouched and touched",
+    });
+  }
+  const o = k.odirect;
+  rows.push({
+    part: "longterm",
+    quantity: "O_DIRECT pread into a clean MAP_SHARED file page (FOLL_PIN, not LONGTERM): succeeds, data correct",
+    kernel: `${Math.min(o.succeeded, o.dataCorrect)}/${o.count}`,
+    kernelInterval: null,
+    model: odirectModel.pinned ? "succeeds (FOLL_PIN without FOLL_LONGTERM is allowed)" : "refused",
+    modelInterval: null,
+    agree: o.count === 0 ? null : (o.succeeded === o.count && o.dataCorrect === o.count) === odirectModel.pinned,
+    rule: "every read succeeds with the right bytes",
+  });
+  rows.push({
+    part: "longterm",
+    quantity: "... the page is dirty afterwards (PG_dirty 0 -> 1), buffers attached",
+    kernel: `dirty ${o.dirtyAfter}/${o.count} (clean before ${o.cleanBefore}/${o.mappedBefore} mapped), private ${o.privateAfter}/${o.count}`,
+    kernelInterval: null,
+    model: `${odirectModel.dirty ? "dirty" : "clean"}, ${odirectModel.buffers ? "buffers attached" : "no buffers"} (GUP's write fault: page_mkwrite, set_page_dirty)`,
+    modelInterval: null,
+    agree: o.count === 0 ? null : (o.dirtyAfter === o.count) === odirectModel.dirty && (o.privateAfter === o.count) === odirectModel.buffers,
+    rule: "every page dirty and with buffers",
+  });
+  if (k.pins) {
+    rows.push({
+      part: "longterm",
+      quantity: `... pins counted: /proc/vmstat nr_foll_pin_acquired delta over ${k.pins.preads} reads`,
+      kernel: `+${k.pins.acquiredDelta} acquired, +${k.pins.releasedDelta} released`,
+      kernelInterval: null,
+      model: `+${k.pins.preads} (one FOLL_PIN per read, released at completion)`,
+      modelInterval: null,
+      agree: k.pins.acquiredDelta >= k.pins.preads && k.pins.releasedDelta >= k.pins.preads,
+      rule: "delta >= reads (other processes' pins can only add)",
+    });
+  }
+  return rows;
+}

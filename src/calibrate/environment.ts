@@ -1,0 +1,178 @@
+/**
+ * What `pinsim calibrate` reads about the machine before and after probing: the kernel
+ * release, CONFIG_HZ where the kernel says it, the writeback sysctls, the filesystem under
+ * the results folder, and what each part needs (root, /proc/kpageflags, io_uring).
+ * Reads only; it changes no sysctl, drops no caches and mounts nothing.
+ */
+import { existsSync, readFileSync, statfsSync } from "node:fs";
+import { release, version, machine, platform } from "node:os";
+import { resolve } from "node:path";
+import { gunzipSync } from "node:zlib";
+
+/** The three questions, in the order they run. */
+export const PARTS = ["clean-delay", "detector", "longterm"] as const;
+export type Part = (typeof PARTS)[number];
+
+/** Sysctls read at the start and at the end (and never written). */
+export const SYSCTLS = [
+  "vm/dirty_expire_centisecs",
+  "vm/dirty_writeback_centisecs",
+  "vm/dirty_background_ratio",
+  "vm/dirty_ratio",
+  "vm/dirty_background_bytes",
+  "vm/dirty_bytes",
+  "vm/dirtytime_expire_seconds",
+  "kernel/io_uring_disabled",
+] as const;
+
+/** statfs f_type magics (include/uapi/linux/magic.h) of filesystems we name. */
+export const FS_MAGIC: Record<number, string> = {
+  0xef53: "ext4",
+  0x58465342: "xfs",
+  0x9123683e: "btrfs",
+  0x01021994: "tmpfs",
+  0x958458f6: "hugetlbfs",
+  0x6969: "nfs",
+  0x794c7630: "overlayfs",
+  0xf2f52010: "f2fs",
+  0x2fc12fc1: "zfs",
+  0x65735546: "fuse",
+};
+
+export interface HzInfo {
+  /** CONFIG_HZ, or null where the kernel does not say (then inferred from the period). */
+  value: number | null;
+  /** Where it came from: "/proc/config.gz", "/boot/config-<release>", or null. */
+  source: string | null;
+}
+
+export interface FilesystemInfo {
+  /** Name from the statfs magic, or "unknown". */
+  type: string;
+  /** statfs f_type, hex. */
+  magic: string;
+  /** Mount point, source and options from /proc/self/mountinfo (longest matching mount point). */
+  mountPoint: string | null;
+  source: string | null;
+  options: string | null;
+}
+
+export interface Environment {
+  platform: string;
+  kernelRelease: string;
+  kernelVersion: string;
+  machine: string;
+  root: boolean;
+  kpageflags: boolean;
+  pagemap: boolean;
+  /** /proc/sys/kernel/io_uring_disabled: 0 enabled, 1 root only (or group), 2 disabled; null if absent. */
+  ioUringDisabled: number | null;
+  hz: HzInfo;
+  /** /sys/kernel/mm/transparent_hugepage/enabled, the selected word. */
+  thp: string | null;
+  cpus: number;
+}
+
+function readOr(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/** CONFIG_HZ from the kernel's own config, where it is exported. */
+export function readHz(kernelRelease: string): HzInfo {
+  const fromText = (text: string, source: string): HzInfo | null => {
+    const m = /^CONFIG_HZ=(\d+)$/m.exec(text);
+    return m ? { value: Number(m[1]), source } : null;
+  };
+  try {
+    const gz = readFileSync("/proc/config.gz");
+    const hit = fromText(gunzipSync(gz).toString("utf8"), "/proc/config.gz");
+    if (hit) return hit;
+  } catch { /* not built with IKCONFIG_PROC */ }
+  const boot = `/boot/config-${kernelRelease}`;
+  const text = readOr(boot);
+  if (text) {
+    const hit = fromText(text, boot);
+    if (hit) return hit;
+  }
+  return { value: null, source: null };
+}
+
+/** Every sysctl of SYSCTLS as a number (null where absent). */
+export function readSysctls(): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const s of SYSCTLS) {
+    const t = readOr(`/proc/sys/${s}`);
+    const n = t === null ? NaN : Number(t.trim());
+    out[s.replace("/", ".")] = Number.isFinite(n) ? n : null;
+  }
+  return out;
+}
+
+/** The filesystem holding `dir`: statfs magic and its mountinfo line. */
+export function readFilesystem(dir: string): FilesystemInfo {
+  const magic = statfsSync(dir).type;
+  const info: FilesystemInfo = { type: FS_MAGIC[magic] ?? "unknown", magic: `0x${magic.toString(16)}`, mountPoint: null, source: null, options: null };
+  const mi = readOr("/proc/self/mountinfo");
+  if (mi) {
+    const abs = resolve(dir);
+    let best = -1;
+    for (const line of mi.split("\n")) {
+      // id parent major:minor root mountpoint options ... - fstype source superoptions
+      const f = line.split(" ");
+      const dash = f.indexOf("-");
+      if (f.length < 7 || dash < 0) continue;
+      const mp = f[4].replace(/\\040/g, " ");
+      const inside = abs === mp || abs.startsWith(mp.endsWith("/") ? mp : `${mp}/`);
+      if (inside && mp.length > best) {
+        best = mp.length;
+        info.mountPoint = mp;
+        info.source = f[dash + 2] ?? null;
+        info.options = `${f[5]}${f[dash + 3] ? `,${f[dash + 3]}` : ""}`;
+        if (info.type === "unknown" && f[dash + 1]) info.type = f[dash + 1];
+      }
+    }
+  }
+  return info;
+}
+
+export function readEnvironment(): Environment {
+  const kernelRelease = release();
+  const linux = platform() === "linux";
+  const dis = linux ? readOr("/proc/sys/kernel/io_uring_disabled") : null;
+  const thpText = linux ? readOr("/sys/kernel/mm/transparent_hugepage/enabled") : null;
+  return {
+    platform: platform(),
+    kernelRelease,
+    kernelVersion: version(),
+    machine: machine(),
+    root: typeof process.getuid === "function" && process.getuid() === 0,
+    kpageflags: linux && existsSync("/proc/kpageflags"),
+    pagemap: linux && existsSync("/proc/self/pagemap"),
+    ioUringDisabled: dis === null ? null : Number(dis.trim()),
+    hz: linux ? readHz(kernelRelease) : { value: null, source: null },
+    thp: thpText ? (/\[(\w+)\]/.exec(thpText)?.[1] ?? null) : null,
+    cpus: (() => { try { return readFileSync("/proc/cpuinfo", "utf8").split("\n").filter((l) => l.startsWith("processor")).length; } catch { return 0; } })(),
+  };
+}
+
+/**
+ * What each part lacks on this machine (empty: it can run). Clean delay needs root and
+ * /proc/kpageflags (PFNs read as 0 without CAP_SYS_ADMIN); the detector needs the same
+ * (PFNs, the LRU bit); long-term pins need io_uring and kpageflags (V10's dirty bit).
+ */
+export function missingRequirements(env: Environment): Record<Part, string[]> {
+  const base: string[] = [];
+  if (env.platform !== "linux") base.push(`a Linux kernel (this is ${env.platform})`);
+  else {
+    if (!env.root) base.push("root (PFNs in /proc/self/pagemap read as 0 without CAP_SYS_ADMIN; /proc/kpageflags is root-only)");
+    if (!env.kpageflags) base.push("/proc/kpageflags (CONFIG_PROC_PAGE_MONITOR)");
+  }
+  const lt = [...base];
+  if (env.platform === "linux" && env.ioUringDisabled !== null && env.ioUringDisabled !== 0 && !(env.ioUringDisabled === 1 && env.root))
+    lt.push(`io_uring (/proc/sys/kernel/io_uring_disabled = ${env.ioUringDisabled})`);
+  return { "clean-delay": [...base], detector: [...base], longterm: lt };
+}

@@ -1,0 +1,107 @@
+/**
+ * The model's side of every comparison, computed by the model's own code on the kernel's
+ * parameters: clean delays from `simulate(params, { traceClean: true })` (engine), the
+ * detector threshold and fork's decision from PageCache.maybeDmaPinned (model), the
+ * refusal matrix from the kernel rules (refusal.ts) for this release.
+ */
+import { simulate } from "../engine/simulate.js";
+import { kupdatePeriod } from "../engine/flusher.js";
+import { PageCache } from "../model/page-cache.js";
+import { getPolicy } from "../policies/index.js";
+import { expectedRegistration, MAPPING_KINDS, type MappingKind } from "./refusal.js";
+
+/** CleanDelayStats of the fidelity issue (interfaces.md): delays in seconds. */
+export interface CleanDelayStats {
+  count: number;
+  min: number;
+  max: number;
+  mean: number;
+  fractionInWindow: number;
+  histogram: { start: number; binWidth: number; counts: number[] };
+  samples: number[];
+}
+
+export interface CleanDelayModel {
+  /** Parameters the model ran with. */
+  params: Record<string, unknown>;
+  /** P, the model's timer-wheel period kupdatePeriod(W, hz), seconds. */
+  period: number;
+  expire: number;
+  cleanInode: CleanDelayStats | null;
+  dirtyInode: CleanDelayStats | null;
+  /** Why the engine's clean delays are missing (null when present). */
+  unavailable: string | null;
+}
+
+/**
+ * The model run for clean delays: CPU stores only (no pinners, no fsync, reclaim or
+ * truncate), many small files so most stores dirty a clean inode, on the kernel's E, W, HZ.
+ */
+export function cleanDelayParams(o: { expire: number; writebackInterval: number; hz: number; quick: boolean; seed: number }): Record<string, unknown> {
+  return {
+    policy: "foll-pin", seed: o.seed, duration: o.quick ? 900 : 3600, files: 256, pagesPerFile: 4, pinners: 0,
+    cpuWriteRate: 0.001, dirtyExpire: o.expire, writebackInterval: o.writebackInterval, hz: o.hz,
+    fsyncRate: 0, reclaimRate: 0, truncateRate: 0, dirtyBackgroundPages: 0,
+  };
+}
+
+export function modelCleanDelays(o: { expire: number; writebackInterval: number; hz: number; quick: boolean; seed: number }): CleanDelayModel {
+  const params = cleanDelayParams(o);
+  const period = kupdatePeriod(o.writebackInterval, o.hz);
+  // traceClean and cleanDelays come with the fidelity issue (interfaces.md).
+  const run = (simulate as unknown as (p: unknown, opts: Record<string, unknown>) => Record<string, unknown>)(params, { traceClean: true });
+  const cd = run.cleanDelays as { period: number; expire: number; cleanInode: CleanDelayStats; dirtyInode: CleanDelayStats } | undefined;
+  if (!cd) return { params, period, expire: o.expire, cleanInode: null, dirtyInode: null, unavailable: "this pinsim's simulate() has no traceClean (fidelity issue not merged)" };
+  return { params, period: cd.period, expire: cd.expire, cleanInode: cd.cleanInode, dirtyInode: cd.dirtyInode, unavailable: null };
+}
+
+/** One page of a fresh PageCache, for asking the model about a single page. */
+function onePage(bias: number): PageCache {
+  return new PageCache({ files: 1, pagesPerFile: 1, bias, fsBehavior: "ext4-warn", policy: getPolicy("foll-pin") });
+}
+
+/**
+ * fork()'s decision for an order-0 anonymous page in the model: copy iff the process has
+ * pinned (MMF_HAS_PINNED) and the detector, counting fork's own reference to the child,
+ * says pinned (mm/memory.c copy_present_pte -> folio_needs_cow_for_dma).
+ * The page holds 1 reference for its owner (the model's page-cache reference stands for
+ * the parent's PTE), `k` plain references (FOLL_GET), `batch` for the per-CPU lru_add
+ * batch (a transient reference), and `pins` FOLL_PIN pins.
+ */
+export function modelForkCopies(o: { k: number; batch: 0 | 1; pins?: number; hasPinned: boolean; bias?: number }): boolean {
+  const pc = onePage(o.bias ?? 1024);
+  pc.initPage(0, 0, o.batch);
+  for (let i = 0; i < o.k; i++) pc.tryGrabPage(0, false);
+  for (let i = 0; i < (o.pins ?? 0); i++) pc.tryGrabPage(0, true);
+  return o.hasPinned && pc.maybeDmaPinned(0);
+}
+
+/** The smallest k at which the model's fork copies (MMF_HAS_PINNED set), searched up to 4 * bias. */
+export function modelThreshold(batch: 0 | 1, bias = 1024): number | null {
+  for (let k = 0; k <= 4 * bias; k++) if (modelForkCopies({ k, batch, hasPinned: true, bias })) return k;
+  return null;
+}
+
+/**
+ * O_DIRECT read into a clean page of a shared file mapping, in the model: slow GUP with
+ * FOLL_WRITE faults the page in through page_mkwrite (buffers attached, set_page_dirty),
+ * then takes a FOLL_PIN (MODEL.md §3 "GUP for write").
+ */
+export function modelOdirect(bias = 1024): { pinned: boolean; dirty: boolean; buffers: boolean } {
+  const pc = onePage(bias);
+  pc.initPage(0, 1, 0);
+  pc.pageMkwrite(0);
+  const pinned = pc.tryGrabPage(0, true);
+  return { pinned, dirty: pc.dirty[0] === 1, buffers: pc.buffers[0] === 1 };
+}
+
+export interface ModelRegistration {
+  mapping: MappingKind;
+  verdict: string;
+  why: string;
+  source: string;
+}
+
+export function modelRegistrations(fsType: string, kernelRelease: string): ModelRegistration[] {
+  return MAPPING_KINDS.map((mapping) => ({ mapping, ...expectedRegistration(mapping, fsType, kernelRelease), source: "kernel rules (src/calibrate/refusal.ts)" }));
+}
