@@ -8,6 +8,12 @@ import {
   calibrate, CalibrateInputError, CalibrateInterrupted, CalibrateUnavailableError, comparisonText, parseParts, ProbeError,
   type CalibrateProgress,
 } from "../../calibrate/index.js";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadCalibration, resultsKind, type Calibration } from "../../calibrate/index.js";
+import { CALIBRATION_FIGURES, getCalibrationFigure, renderCalibrationFigure } from "../../plot/calibration.js";
+import { PlotInputError } from "../../plot/table.js";
+import type { Format } from "../../plot/figures.js";
 import { UsageError } from "../errors.js";
 
 function nonNegativeInt(text: string): number {
@@ -92,4 +98,52 @@ export function registerCalibrate(program: Command, state: { code: number }): vo
         throw e;
       }
     });
+}
+
+/** Whether `pinsim plot` / `pinsim report` should hand this folder to the calibration views. */
+export function isCalibrationDir(dir: string): boolean {
+  return resultsKind(dir) === "calibration";
+}
+
+function loadOrUsage(dir: string): Calibration {
+  try {
+    return loadCalibration(dir);
+  } catch (e) {
+    if (e instanceof CalibrateInputError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** `pinsim report DIR` on a calibration folder: the comparison table as text. */
+export function reportCalibration(dir: string): void {
+  process.stdout.write(comparisonText(loadOrUsage(dir)));
+}
+
+/** `pinsim plot DIR` on a calibration folder: every figure its parts allow (or those named). */
+export function plotCalibration(dir: string, opts: { figure?: string[]; formats: Format[]; out?: string }): void {
+  const c = loadOrUsage(dir);
+  let figures;
+  try {
+    figures = opts.figure?.length
+      ? opts.figure.flatMap((n) => n.split(",")).filter(Boolean).map((n) => getCalibrationFigure(n))
+      : CALIBRATION_FIGURES.filter((f) => f.missing(c) === null);
+    for (const f of figures) {
+      const why = f.missing(c);
+      if (why) throw new PlotInputError(`${f.name}: ${why}`);
+    }
+  } catch (e) {
+    if (e instanceof PlotInputError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (figures.length === 0) throw new UsageError(`${dir}: the calibration has no part a figure needs`);
+  const out = opts.out ?? join(dir, "figures");
+  mkdirSync(out, { recursive: true });
+  for (const f of figures) {
+    const written = opts.formats.map((fmt) => {
+      const file = join(out, `${f.name}.${fmt}`);
+      writeFileSync(file, renderCalibrationFigure(c, f.name, fmt));
+      return file;
+    });
+    process.stdout.write(`${f.name}: ${written.join(", ")}\n`);
+  }
 }

@@ -10,6 +10,7 @@ import { checkResults } from "../../plot/report.js";
 import { loadResults } from "../../sweep/index.js";
 import type { ResultsTable } from "../../sweep/types.js";
 import { UsageError } from "../errors.js";
+import { isCalibrationDir, plotCalibration, reportCalibration } from "./calibrate.js";
 
 /** loadResults + the plot's own checks (ResultsError, PlotInputError: InputErrors, exit 2). */
 function load(dir: string): ResultsTable {
@@ -35,6 +36,7 @@ export function registerPlot(program: Command, _state: { code: number }): void {
     .option("--out <dir>", "output directory (default RESULTS_DIR/figures)")
     .action((dir: string, opts: { figure?: string[]; format: string; out?: string }) => {
       const formats = parseFormats(opts.format);
+      if (isCalibrationDir(dir)) return plotCalibration(dir, { figure: opts.figure, formats, out: opts.out }); // pinsim calibrate's folder
       const table = load(dir);
       let figures;
       if (opts.figure?.length) {
@@ -66,6 +68,7 @@ export function registerPlot(program: Command, _state: { code: number }): void {
     .description("print a plain-text summary of a results directory, ready to paste into a mail")
     .argument("<results-dir>", "a results directory written by pinsim sweep")
     .action((dir: string) => {
+      if (isCalibrationDir(dir)) return reportCalibration(dir); // pinsim calibrate's folder
       const table = load(dir);
       process.stdout.write(report(table));
     });

@@ -1,0 +1,238 @@
+/**
+ * Figures of a calibration folder (`pinsim calibrate`, src/calibrate): the clean-delay
+ * histograms of kernel and model overlaid with the window [E, E + P), the detector's
+ * threshold step, and the refusal matrix of long-term pins. Each as Observable Plot
+ * options (SVG, PNG) and as text (<= 72 columns).
+ */
+import * as Plot from "@observablehq/plot";
+import type { Calibration } from "../calibrate/store.js";
+import { plotSvg, type FigureOptions } from "./svg.js";
+import { svgToPng } from "./png.js";
+import { textTable } from "./text-table.js";
+import { PlotInputError } from "./table.js";
+import type { Format } from "./figures.js";
+
+export interface CalibrationFigure {
+  name: string;
+  description: string;
+  /** Why this calibration cannot show the figure (that part did not run), or null. */
+  missing(c: Calibration): string | null;
+  plot(c: Calibration): FigureOptions;
+  text(c: Calibration): string;
+}
+
+function caption(c: Calibration): string {
+  return `Linux ${c.machine.kernelRelease}, HZ ${c.machine.hzUsed}, ${c.machine.filesystem.type}; E = ${c.expire} s, W = ${c.writebackInterval} s; ${c.config.mode} run ${c.finishedAt.slice(0, 16)}Z; probes ${c.probes.sourceHash.slice(0, 12)}; ${c.pinsim}`;
+}
+
+/** Bins of `width` s from `start`: counts as shares of the sample. */
+export function histogramShares(values: readonly number[], start: number, width: number, bins: number): number[] {
+  const counts = new Array<number>(bins).fill(0);
+  for (const v of values) {
+    const i = Math.floor((v - start) / width);
+    if (i >= 0 && i < bins) counts[i]++;
+  }
+  return counts.map((x) => (values.length ? x / values.length : 0));
+}
+
+function delayData(c: Calibration) {
+  const k = c.kernel.cleanDelay!;
+  const m = c.model.cleanDelay;
+  const E = c.expire;
+  const P = m?.period ?? k.windowPeriod;
+  const kernel = k.cleanInode.samples;
+  const model = m?.cleanInode?.samples ?? [];
+  const lo = Math.floor(Math.min(E - 1, ...kernel, ...model.filter((x) => x > E - 10)));
+  const hi = Math.ceil(Math.max(E + P + 1, ...kernel));
+  return { k, m, E, P, kernel, model, lo, hi };
+}
+
+export const cleanDelayFigure: CalibrationFigure = {
+  name: "calibration-clean-delay",
+  description: "clean delays of pages dirtied in a clean inode, kernel and model, with the window [E, E+P)",
+  missing: (c) => (c.kernel.cleanDelay ? null : "the clean-delay part did not run (--only)"),
+  plot(c) {
+    const { E, P, kernel, model, lo, hi } = delayData(c);
+    const width = 0.25;
+    const bins = Math.ceil((hi - lo) / width);
+    const ks = histogramShares(kernel, lo, width, bins);
+    const ms = histogramShares(model, lo, width, bins);
+    const rows = ks.flatMap((s, i) => [
+      { x1: lo + i * width, x2: lo + (i + 1) * width, share: s, source: `kernel (${kernel.length} pages)` },
+      { x1: lo + i * width, x2: lo + (i + 1) * width, share: ms[i], source: `model (${model.length} pages)` },
+    ]);
+    return {
+      title: "When the flusher first cleans a page dirtied in a clean inode",
+      subtitle: `Share of pages per 0.25 s bin; shaded: [E, E+P) = [${E}, ${(E + P).toFixed(2)}) s, P = kupdatePeriod(W, HZ)`,
+      caption: caption(c),
+      width: 640,
+      height: 280,
+      x: { label: "delay from the store to the first clean poll (s) →", domain: [lo, hi] },
+      y: { label: "↑ share of pages", grid: true },
+      color: { legend: true, domain: [`kernel (${kernel.length} pages)`, `model (${model.length} pages)`], range: ["#4269d0", "#ff725c"] },
+      marks: [
+        Plot.rect([{ x1: E, x2: E + P }], { x1: "x1", x2: "x2", y1: 0, y2: Math.max(...ks, ...ms, 0.01) * 1.05, fill: "#e8e8e8" }),
+        Plot.rectY(rows.filter((r) => r.source.startsWith("kernel")), { x1: "x1", x2: "x2", y: "share", fill: "source", fillOpacity: 0.7, inset: 0.5 }),
+        Plot.lineY(rows.filter((r) => r.source.startsWith("model")).flatMap((r) => [{ x: r.x1, share: r.share, source: r.source }, { x: r.x2, share: r.share, source: r.source }]),
+          { x: "x", y: "share", stroke: "source", strokeWidth: 1.5 }),
+        Plot.ruleX([E, E + P], { stroke: "#555", strokeDasharray: "3,3" }),
+        Plot.ruleY([0]),
+      ],
+    };
+  },
+  text(c) {
+    const { k, E, P, kernel, model } = delayData(c);
+    const start = Math.floor(E - 1);
+    const end = Math.ceil(E + P + 1);
+    const width = 0.5;
+    const bins = Math.ceil((end - start) / width);
+    const ks = histogramShares(kernel, start, width, bins);
+    const ms = histogramShares(model, start, width, bins);
+    const bar = (s: number) => "#".repeat(Math.round(s * 40));
+    const rows = ks.map((s, i) => {
+      const x = start + i * width;
+      const inWin = x >= E && x < E + P ? "*" : " ";
+      return [`${x.toFixed(1)}${inWin}`, (s * 100).toFixed(0), (ms[i] * 100).toFixed(0), bar(s)];
+    });
+    const lines = [
+      "Clean delays of pages dirtied in a clean inode (share per 0.5 s bin,",
+      `%); * = bin inside [E, E+P) = [${E}, ${(E + P).toFixed(2)}) s`,
+      "",
+      textTable(["from s", "kernel%", "model%", "kernel"], rows).trimEnd(),
+      "",
+      `kernel: ${kernel.length} pages, ${k.cleanInode.window.inWindow} in the window, period ${k.period.period?.toFixed(3) ?? "?"} s; model: ${model.length} pages`,
+      caption(c),
+    ];
+    return lines.flatMap((l) => l.split("\n")).flatMap((l) => wrapLine(l)).join("\n") + "\n";
+  },
+};
+
+function wrapLine(l: string): string[] {
+  if (l.length <= 72) return [l];
+  const out: string[] = [];
+  let cur = "";
+  for (const w of l.split(" ")) {
+    if (cur && cur.length + 1 + w.length > 72) { out.push(cur); cur = `  ${w}`; } else cur = cur ? `${cur} ${w}` : w;
+  }
+  if (cur) out.push(cur);
+  return out;
+}
+
+export const thresholdFigure: CalibrationFigure = {
+  name: "calibration-threshold",
+  description: "share of forks that copied an order-0 anon page against its plain references k, kernel and model",
+  missing: (c) => (c.kernel.detector ? null : "the detector part did not run (--only)"),
+  plot(c) {
+    const d = c.kernel.detector!;
+    const m = c.model.detector!;
+    const pts = [
+      ...d.lru.perK.map((e) => ({ k: e.k, share: e.copied / e.trials, state: "kernel, page on the LRU", n: e.trials })),
+      ...d.batch.perK.map((e) => ({ k: e.k, share: e.copied / e.trials, state: "kernel, page in the lru_add batch", n: e.trials })),
+    ];
+    const ks = pts.map((p) => p.k);
+    const k0 = Math.min(...ks), k1 = Math.max(...ks);
+    const step = (t: number | null, state: string) => (t === null ? [] : [
+      { k: k0 - 0.5, share: 0, state }, { k: t - 0.5, share: 0, state }, { k: t - 0.5, share: 1, state }, { k: k1 + 0.5, share: 1, state },
+    ]);
+    const lines = [...step(m.lru, "model, page on the LRU"), ...step(m.batch, "model, page in the lru_add batch")];
+    return {
+      title: "From how many plain references does fork() copy a page (folio_maybe_dma_pinned)?",
+      subtitle: `Order-0 anonymous page, MMF_HAS_PINNED set; model: refcount + fork's own reference >= bias ${m.bias}`,
+      caption: caption(c),
+      width: 640,
+      height: 260,
+      x: { label: "plain (FOLL_GET) references k →", ticks: ks.filter((v, i, a) => a.indexOf(v) === i), tickFormat: "d" },
+      y: { label: "↑ share of forks that copied", domain: [-0.05, 1.05] },
+      color: { legend: true, domain: ["kernel, page on the LRU", "kernel, page in the lru_add batch", "model, page on the LRU", "model, page in the lru_add batch"], range: ["#4269d0", "#6cc5b0", "#ff725c", "#efb118"] },
+      marks: [
+        Plot.line(lines, { x: "k", y: "share", stroke: "state", z: "state", strokeWidth: 1.5, curve: "step-after" }),
+        Plot.dot(pts, { x: (p: { k: number; state: string }) => p.k + (p.state.includes("batch") ? 0.12 : -0.12), y: "share", fill: "state", r: 4 }),
+      ],
+    };
+  },
+  text(c) {
+    const d = c.kernel.detector!;
+    const m = c.model.detector!;
+    const ks = [...new Set([...d.lru.perK, ...d.batch.perK].map((e) => e.k))].sort((a, b) => a - b);
+    const cell = (s: typeof d.lru, k: number) => { const e = s.perK.find((x) => x.k === k); return e ? `${e.copied}/${e.trials}` : "-"; };
+    const rows = ks.map((k) => [String(k), cell(d.lru, k), m.lru !== null && k >= m.lru ? "copy" : "share", cell(d.batch, k), m.batch !== null && k >= m.batch ? "copy" : "share"]);
+    return [
+      "fork() of an order-0 anon page with k plain references (MMF_HAS_PINNED):",
+      "forks that copied / forks, kernel; the model's decision",
+      "",
+      textTable(["k", "LRU kernel", "LRU model", "batch kernel", "batch model"], rows).trimEnd(),
+      "",
+      `threshold: LRU kernel ${d.lru.threshold ?? "?"}, model ${m.lru}; batch kernel ${d.batch.threshold ?? "?"}, model ${m.batch}`,
+      ...wrapLine(caption(c)),
+    ].join("\n") + "\n";
+  },
+};
+
+export const refusalFigure: CalibrationFigure = {
+  name: "calibration-refusal",
+  description: "io_uring long-term pins per mapping kind: the kernel's answer and the model's preset",
+  missing: (c) => (c.kernel.longterm && c.model.longterm ? null : "the longterm part did not run (--only)"),
+  plot(c) {
+    const k = c.kernel.longterm!;
+    const m = c.model.longterm!;
+    const cells = m.registrations.flatMap((r) => {
+      const kr = k.registrations.find((x) => x.mapping === r.mapping);
+      const kv = kr?.verdict ?? "not measured";
+      return [
+        { mapping: r.mapping, side: "kernel", verdict: kv, agree: kv === r.verdict },
+        { mapping: r.mapping, side: `model (${m.preset})`, verdict: r.verdict, agree: kv === r.verdict },
+      ];
+    });
+    return {
+      title: "Long-term writable pins (io_uring fixed buffers): pinned or refused?",
+      subtitle: "IORING_REGISTER_BUFFERS = FOLL_WRITE | FOLL_PIN | FOLL_LONGTERM; red outline: kernel and model differ",
+      caption: caption(c),
+      width: 640,
+      height: 260,
+      marginLeft: 110,
+      x: { label: null, domain: ["kernel", `model (${m.preset})`] },
+      y: { label: null, domain: m.registrations.map((r) => r.mapping) },
+      color: { legend: true, domain: ["pinned", "refused (EFAULT)"], range: ["#9bd3a0", "#f4a6a6"], unknown: "#ddd" },
+      marks: [
+        Plot.cell(cells, { x: "side", y: "mapping", fill: "verdict", inset: 1, stroke: (d: { agree: boolean }) => (d.agree ? "white" : "red"), strokeWidth: 2 }),
+        Plot.text(cells, { x: "side", y: "mapping", text: "verdict" }),
+      ],
+    };
+  },
+  text(c) {
+    const k = c.kernel.longterm!;
+    const m = c.model.longterm!;
+    const rows = m.registrations.map((r) => {
+      const kr = k.registrations.find((x) => x.mapping === r.mapping);
+      const kv = kr?.verdict ?? "not measured";
+      return [r.mapping, kv, r.verdict, kv === r.verdict ? "yes" : "NO"];
+    });
+    return [
+      "io_uring REGISTER_BUFFERS (FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM) per mapping",
+      `kind, on ${c.machine.filesystem.type}; model: preset ${m.preset}`,
+      "",
+      textTable(["mapping", "kernel", "model", "agree"], rows).trimEnd(),
+      "",
+      ...wrapLine(caption(c)),
+    ].join("\n") + "\n";
+  },
+};
+
+export const CALIBRATION_FIGURES: CalibrationFigure[] = [cleanDelayFigure, thresholdFigure, refusalFigure];
+export const CALIBRATION_FIGURE_NAMES = CALIBRATION_FIGURES.map((f) => f.name);
+
+export function getCalibrationFigure(name: string): CalibrationFigure {
+  const f = CALIBRATION_FIGURES.find((x) => x.name === name);
+  if (!f) throw new PlotInputError(`invalid --figure: ${name} (a calibration has: ${CALIBRATION_FIGURE_NAMES.join(", ")})`);
+  return f;
+}
+
+/** Render one calibration figure as svg, png or txt. */
+export function renderCalibrationFigure(c: Calibration, name: string, format: Format): string | Uint8Array {
+  const f = getCalibrationFigure(name);
+  const why = f.missing(c);
+  if (why) throw new PlotInputError(`${name}: ${why}`);
+  if (format === "txt") return f.text(c);
+  const svg = plotSvg(f.plot(c));
+  return format === "svg" ? svg : svgToPng(svg);
+}
