@@ -10,7 +10,7 @@ export { CalibrateInputError, CalibrateUnavailableError, ProbeError } from "./er
 // The machine
 export { missingRequirements, PARTS, readEnvironment, readFilesystem, readHz, readSysctls, FS_MAGIC, SYSCTLS, type Environment, type FilesystemInfo, type HzInfo, type Part } from "./environment.js";
 // Probes: build and parse
-export { buildProbes, cacheRoot, firstCompilerError, probeSourceDir, probeSources, PROBES, type BuiltProbes, type ProbeName } from "./build.js";
+export { buildProbes, cacheRoot, compilerVersion, firstCompilerError, probeSourceDir, probeSources, PROBES, type BuiltProbes, type ProbeName } from "./build.js";
 export { jsonLines, parseCleanDelay, parseDetector, parseLongterm, type CleanDelayRaw, type CleanSample, type DetectorRaw, type ForkTrial, type LongtermRaw } from "./parse.js";
 // Statistics of the samples
 export {

@@ -264,9 +264,12 @@ interface FinishInput {
 export function chooseHz(known: number | null, measuredPeriod: number | null, W: number): { hz: number; source: string } {
   if (known !== null) return { hz: known, source: "CONFIG_HZ" };
   if (measuredPeriod === null) return { hz: 250, source: "default (CONFIG_HZ not exported, period not measured)" };
-  const cands = [100, 250, 300, 1000];
-  const best = cands.reduce((a, b) => (Math.abs(kupdatePeriod(W, b) - measuredPeriod) < Math.abs(kupdatePeriod(W, a) - measuredPeriod) ? b : a));
-  return { hz: best, source: `inferred from the measured period ${measuredPeriod.toFixed(3)} s` };
+  const cands = [250, 100, 300, 1000];
+  const dist = (hz: number) => Math.abs(kupdatePeriod(W, hz) - measuredPeriod);
+  const best = cands.reduce((a, b) => (dist(b) < dist(a) ? b : a));
+  // Several HZ can round W to the same period (at W = 5 s: 250, 300 and 1000 all give 5.12 s).
+  const ties = cands.filter((h) => kupdatePeriod(W, h) === kupdatePeriod(W, best));
+  return { hz: best, source: `inferred from the measured period ${measuredPeriod.toFixed(3)} s${ties.length > 1 ? ` (HZ ${ties.join(", ")} give the same period)` : ""}` };
 }
 
 /** Statistics, model side, comparison, files: everything after the probes (pure but for the write). */

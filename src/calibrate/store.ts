@@ -4,7 +4,7 @@
  * `calibration.json` (every raw sample, the machine, the derived statistics, the model's
  * side and the comparison table). Files are replaced by write-to-temp + rename.
  */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { PACKAGE_VERSION } from "../version.js";
@@ -80,6 +80,7 @@ function writeAtomic(dir: string, name: string, text: string): void {
 }
 
 export function writeCalibration(dir: string, c: Calibration, manifest: CalibrationManifest): void {
+  mkdirSync(dir, { recursive: true });
   writeAtomic(dir, CALIBRATION_FILES.calibration, JSON.stringify(c, null, 1) + "\n");
   writeAtomic(dir, CALIBRATION_FILES.manifest, JSON.stringify(manifest, null, 2) + "\n");
 }

@@ -208,8 +208,8 @@ export const refusalFigure: CalibrationFigure = {
       return [r.mapping, kv, r.verdict, kv === r.verdict ? "yes" : "NO"];
     });
     return [
-      "io_uring REGISTER_BUFFERS (FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM) per mapping",
-      `kind, on ${c.machine.filesystem.type}; model: preset ${m.preset}`,
+      "io_uring REGISTER_BUFFERS (FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM) per",
+      `mapping kind, on ${c.machine.filesystem.type}; model: preset ${m.preset}`,
       "",
       textTable(["mapping", "kernel", "model", "agree"], rows).trimEnd(),
       "",

@@ -1,0 +1,284 @@
+/**
+ * `pinsim calibrate`'s logic on probe output recorded on this project's reference machine
+ * (Linux 6.18.44, x86_64, CONFIG_HZ 250, ext4 without journal, E = 30 s, W = 5 s), checked
+ * in under test/fixtures/calibrate/, so it runs on any machine: parsing, the statistics,
+ * the model's side, the comparison table, the results folder, the figures.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  buildProbes, calibrate, CalibrateInputError, CalibrateUnavailableError, chooseHz, cleanDelayKernel, comparisonText, compilerVersion,
+  detectorKernel, estimatePeriod, expectedRegistration, finish, firstCompilerError, inWindow, ksDistanceUniform, loadCalibration,
+  longtermKernel, modelForkCopies, modelOdirect, modelThreshold, parseCleanDelay, parseDetector, parseLongterm, parseParts,
+  ProbeError, probeSourceDir, resultsKind, thresholdStep, unavailableMessage, windowFraction, type Environment, type ForkTrial,
+} from "../src/calibrate/index.js";
+import { kupdatePeriod } from "../src/engine/flusher.js";
+import { CALIBRATION_FIGURES, renderCalibrationFigure } from "../src/plot/calibration.js";
+
+const FIX = new URL("./fixtures/calibrate/", import.meta.url).pathname;
+const fixture = (name: string) => readFileSync(join(FIX, name), "utf8");
+const TMP = mkdtempSync(join(tmpdir(), "pinsim-calibrate-"));
+const close = (a: number, b: number, eps = 1e-6) => assert.ok(Math.abs(a - b) <= eps, `${a} != ${b}`);
+
+test("clean-delay output parses: 6 trials, page 0 in a clean inode, page 1 stored 10 s later", () => {
+  const raw = parseCleanDelay(fixture("clean-delay.jsonl"));
+  assert.equal(raw.start.trials, 6);
+  assert.equal(raw.start.second, 10);
+  assert.equal(raw.samples.length, 12);
+  assert.equal(raw.samples.filter((s) => s.inode === "clean").length, 6);
+  assert.equal(raw.timeouts.length, 0);
+  assert.equal(raw.interrupted, false);
+  assert.ok(raw.prepared.every((p) => p.clean), "every trial page read clean after fsync");
+});
+
+test("the flusher's period from the lattice of clean instants: 5.114 s, bounds containing 5.12", () => {
+  const raw = parseCleanDelay(fixture("clean-delay.jsonl"));
+  const k = cleanDelayKernel(raw, 30, 5);
+  // Passes seen (first clean poll of their earliest page): 1718.676056, 1723.780125,
+  // 1728.904079 (trial 5's page was seen one poll later, 1728.931596, same pass).
+  assert.deepEqual(k.period.passes.map((p) => p.pages), [4, 4, 4]);
+  assert.deepEqual(k.period.passes.map((p) => p.index), [0, 1, 2]);
+  // Least squares on indices 0, 1, 2 is (t2 - t0) / 2 = (1728.904079 - 1718.676056) / 2.
+  close(k.period.period!, 5.1140115);
+  // Bounds: (lastDirty_last - first_first) / 2 = (1728.868048 - 1718.676056) / 2 and
+  // (first_last - lastDirty_first) / 2 = (1728.904079 - 1718.636069) / 2.
+  close(k.period.lo!, 5.095996);
+  close(k.period.hi!, 5.134005);
+  // The model: 1250 jiffies at HZ 250 land on the next 64-jiffy boundary, 1280 = 5.12 s.
+  assert.equal(kupdatePeriod(5, 250), 5.12);
+  assert.ok(Math.abs(k.period.period! - kupdatePeriod(5, 250)) <= 0.05);
+});
+
+test("clean delays lie in [E, E+P) for a clean inode and in [E-d, E-d+P) for an already dirty one", () => {
+  const k = cleanDelayKernel(parseCleanDelay(fixture("clean-delay.jsonl")), 30, 5);
+  assert.equal(k.cleanInode.window.inWindow, 6);
+  assert.equal(k.cleanInode.window.count, 6);
+  // Trial 5: 1728.931596 - 1698.849165; trial 0: 1718.676056 - 1685.837533.
+  close(k.cleanInode.min!, 30.082431);
+  close(k.cleanInode.max!, 32.838523);
+  // Page 1 of each file, stored 10 s later, inherits dirtied_when: window [20, 25.11).
+  assert.equal(k.dirtyInode.window.inWindow, 6);
+  close(k.dirtyInode.min!, 20.096825);
+  assert.deepEqual(k.samePass, { count: 6, of: 6 });
+  // Without the inherited time the dirty-inode delays (~20-23 s) would all miss [30, 35.11).
+  assert.equal(windowFraction(k.dirtyInode.samples.map((d) => ({ delay: d, lo: d - 0.02, offset: 0 })), 30, 5.114).inWindow, 0);
+});
+
+test("a second recorded run gives the same lattice period within 0.05 s of the model", () => {
+  const k = cleanDelayKernel(parseCleanDelay(fixture("clean-delay-6x2.jsonl")), 30, 5);
+  assert.equal(k.cleanInode.window.inWindow, k.cleanInode.window.count);
+  assert.ok(Math.abs(k.period.period! - 5.12) <= 0.05, String(k.period.period));
+});
+
+test("inWindow uses the poll bracket (lo, delay]: a clean instant inside the window counts", () => {
+  // E = 30, P = 5.12: window [30, 35.12).
+  assert.equal(inWindow({ delay: 35.13, lo: 35.11, offset: 0 }, 30, 5.12), true); // instant may be 35.115
+  assert.equal(inWindow({ delay: 35.2, lo: 35.13, offset: 0 }, 30, 5.12), false); // wholly after
+  assert.equal(inWindow({ delay: 29.99, lo: 29.97, offset: 0 }, 30, 5.12), false); // wholly before
+  assert.equal(inWindow({ delay: 30.0, lo: 29.98, offset: 0 }, 30, 5.12), true); // E itself is in
+  assert.equal(inWindow({ delay: 21, lo: 20.98, offset: 10 }, 30, 5.12), true); // shifted window [20, 25.12)
+});
+
+test("estimatePeriod: a gap of two periods is counted as two, not one", () => {
+  // Passes at 0, 5.12, 15.36 (one pass without a cleaned page between): indices 0, 1, 3.
+  const s = [0, 5.12, 15.36].map((at) => ({ at, atLo: at - 0.02 }));
+  const e = estimatePeriod(s, 5);
+  assert.deepEqual(e.passes.map((p) => p.index), [0, 1, 3]);
+  close(e.period!, 5.12);
+  assert.equal(estimatePeriod([{ at: 1, atLo: 0.98 }], 5).period, null);
+});
+
+test("ksDistanceUniform: 0.5/n for the midpoints of n equal bins, 1 for a point mass at the edge", () => {
+  const n = 8;
+  const v = Array.from({ length: n }, (_, i) => 30 + ((i + 0.5) * 5.12) / n);
+  close(ksDistanceUniform(v, 30, 35.12)!, 0.5 / n);
+  close(ksDistanceUniform([30, 30, 30], 30, 35.12)!, 1);
+  assert.equal(ksDistanceUniform([], 30, 35.12), null);
+});
+
+test("detector output: fork copies from k = 1022 on the LRU and k = 1021 in the lru_add batch", () => {
+  const d = detectorKernel(parseDetector(fixture("detector.jsonl")));
+  // Accounting at fork's check (calibration-notes V5): PTE 1 + the child's reference 1 +
+  // k (+1 while in the per-CPU batch) >= 1024.
+  assert.equal(d.lru.threshold, 1022);
+  assert.equal(d.batch.threshold, 1021);
+  assert.equal(d.lru.monotone, true);
+  assert.deepEqual(d.noPinnedFlag, { k: 1100, trials: 1, copied: 0 });
+  assert.deepEqual(d.thp, { k: 8192, copied: false });
+  assert.deepEqual(d.ioUringPin, { copied: true, pinErrno: 0 });
+});
+
+test("thresholdStep: a non-monotone step or an unbracketed one gives no threshold", () => {
+  const f = (k: number, copied: boolean): ForkTrial => ({ type: "fork", kind: "order0", k, drain: 1, lru: 1, thp: 0, ioUringPin: 0, pinErrno: 0, pfn: 1, childPfn: copied ? 2 : 1, copied });
+  const nonMono = thresholdStep([f(1020, false), f(1021, true), f(1022, false), f(1023, true)], "lru");
+  assert.equal(nonMono.threshold, null);
+  assert.equal(nonMono.monotone, false);
+  const allCopied = thresholdStep([f(1022, true), f(1023, true)], "lru");
+  assert.equal(allCopied.threshold, null); // no k without a copy: (?, 1022]
+  assert.equal(allCopied.hi, 1022);
+  assert.equal(thresholdStep([f(1022, true)], "batch").perK.length, 0); // classed by the LRU bit seen
+});
+
+test("the model's detector: threshold 1022 on the LRU, 1021 with the batch's reference, bias 1024", () => {
+  // maybeDmaPinned reads refcount + 1 (the consumer's own reference): the page holds 1
+  // (owner) + k (+1 batch), so 1 + k + 1 >= 1024 from k = 1022, and from 1021 with the batch.
+  assert.equal(modelThreshold(0), 1022);
+  assert.equal(modelThreshold(1), 1021);
+  assert.equal(modelThreshold(0, 512), 510);
+  assert.equal(modelForkCopies({ k: 1100, batch: 0, hasPinned: false }), false); // no MMF_HAS_PINNED
+  assert.equal(modelForkCopies({ k: 0, batch: 0, pins: 1, hasPinned: true }), true); // 1 + 1024 + 1
+  assert.deepEqual(modelOdirect(), { pinned: true, dirty: true, buffers: true });
+});
+
+test("long-term pins on ext4 6.18: anon, private and memfd pinned; shared and read-only shared refused", () => {
+  const l = longtermKernel(parseLongterm(fixture("longterm.jsonl")));
+  const v = Object.fromEntries(l.registrations.map((r) => [r.mapping, r.verdict]));
+  assert.deepEqual(v, {
+    anon: "pinned", "file-shared": "refused (EFAULT)", "file-private": "pinned", "memfd-shared": "pinned", "file-shared-ro": "refused (EFAULT)",
+  });
+  // The rules give the same matrix for ext4 at 6.18 ...
+  for (const [kind, verdict] of Object.entries(v)) assert.equal(expectedRegistration(kind as never, "ext4", "6.18.44-fc-v782").verdict, verdict, kind);
+  // ... and pin a shared ext4 mapping before 6.5 (commit 8ac268436e6d), and on tmpfs always.
+  assert.equal(expectedRegistration("file-shared", "ext4", "6.4.0").verdict, "pinned");
+  assert.equal(expectedRegistration("file-shared", "tmpfs", "6.18.0").verdict, "pinned");
+  assert.equal(expectedRegistration("file-shared-ro", "tmpfs", "6.18.0").verdict, "refused (EFAULT)"); // FOLL_WRITE on a R/O VMA
+  assert.deepEqual(l.odirect, { count: 8, succeeded: 8, dataCorrect: 8, dirtyAfter: 8, cleanBefore: 4, mappedBefore: 4, privateAfter: 8 });
+  assert.deepEqual(l.pins, { preads: 8, acquiredDelta: 8, releasedDelta: 8 });
+});
+
+test("bad probe output is one line naming the probe, the line and the field", () => {
+  assert.throws(() => parseDetector('{"type":"start","probe":"detector","cpu":0,"klo":1,"khi":2,"reps":1,"nopinK":1,"thpK":1}\nnot json'),
+    (e: unknown) => e instanceof ProbeError && /probe detector: output line 2 is not JSON/.test(e.message));
+  assert.throws(() => parseLongterm('{"type":"start","probe":"longterm","fsMagic":"0xef53"}\n{"type":"register","mapping":"anon"}'),
+    (e: unknown) => e instanceof ProbeError && /line 2: field touched/.test(e.message));
+  assert.throws(() => parseCleanDelay('{"type":"error","step":"fsync","errno":5,"message":"Input/output error"}'),
+    (e: unknown) => e instanceof ProbeError && e.message === "probe clean-delay failed at fsync: Input/output error (errno 5)");
+  assert.throws(() => parseCleanDelay(""), (e: unknown) => e instanceof ProbeError && /no "start" record/.test(e.message));
+});
+
+const ENV: Environment = {
+  platform: "linux", kernelRelease: "6.18.44-fc-v782", kernelVersion: "#1 SMP", machine: "x86_64", root: true, kpageflags: true, pagemap: true,
+  ioUringDisabled: 0, hz: { value: 250, source: "/proc/config.gz" }, thp: "madvise", cpus: 2,
+};
+
+test("a machine that lacks something: one line naming it and the parts that can still run", () => {
+  assert.equal(unavailableMessage(ENV, ["clean-delay", "detector", "longterm"]), null);
+  assert.equal(unavailableMessage({ ...ENV, ioUringDisabled: 2 }, ["clean-delay", "detector", "longterm"]),
+    "cannot calibrate longterm: missing io_uring (/proc/sys/kernel/io_uring_disabled = 2); these parts can still run: --only clean-delay,detector");
+  assert.equal(unavailableMessage({ ...ENV, ioUringDisabled: 2 }, ["detector"]), null);
+  assert.match(unavailableMessage({ ...ENV, root: false }, ["detector"])!, /^cannot calibrate detector: missing root .*; no part can run on this machine$/);
+  assert.match(unavailableMessage({ ...ENV, kpageflags: false }, ["longterm"])!, /missing \/proc\/kpageflags/);
+  assert.match(unavailableMessage({ ...ENV, platform: "darwin" }, ["longterm"])!, /missing a Linux kernel \(this is darwin\)/);
+  for (const m of [unavailableMessage({ ...ENV, root: false }, ["clean-delay"]), unavailableMessage({ ...ENV, ioUringDisabled: 2 }, ["longterm"])]) assert.ok(!m!.includes("\n"));
+});
+
+test("calibrate() on a machine without root refuses before creating anything", async () => {
+  const out = join(TMP, "never");
+  await assert.rejects(calibrate({ out, quick: true, environment: { ...ENV, root: false } }), CalibrateUnavailableError);
+  assert.equal(existsSync(out), false);
+});
+
+test("--only: names checked, order kept as the run order", () => {
+  assert.deepEqual(parseParts("longterm,clean-delay"), ["clean-delay", "longterm"]);
+  assert.throws(() => parseParts("detector,bogus"), (e: unknown) => e instanceof CalibrateInputError && e.message === "invalid --only: detector,bogus (allowed: clean-delay, detector, longterm, comma-separated)");
+  assert.throws(() => parseParts(""), CalibrateInputError);
+});
+
+test("HZ: CONFIG_HZ where the kernel says it, else the candidate whose period is nearest the measured one", () => {
+  assert.deepEqual(chooseHz(250, 5.3, 5), { hz: 250, source: "CONFIG_HZ" });
+  // kernel/time/timer.c: at HZ 100, W = 5 s is 500 jiffies, level 1 (g = 8): (62 + 1) * 8 =
+  // 504 jiffies = 5.04 s; at HZ 250, 300 and 1000 it is 1280, 1536 and 5120 jiffies = 5.12 s.
+  assert.equal(kupdatePeriod(5, 100), 5.04);
+  assert.equal(kupdatePeriod(5, 300), 5.12);
+  assert.equal(kupdatePeriod(5, 1000), 5.12);
+  assert.equal(chooseHz(null, 5.04, 5).hz, 100);
+  assert.equal(chooseHz(null, 5.114, 5).hz, 250);
+  assert.match(chooseHz(null, 5.114, 5).source, /HZ 250, 300, 1000 give the same period/);
+  assert.equal(chooseHz(null, null, 5).hz, 250);
+});
+
+test("finish: a results folder with every row carrying both sides; report and figures read it back", () => {
+  const out = join(TMP, "folder");
+  const raw = {
+    cleanDelay: parseCleanDelay(fixture("clean-delay.jsonl")),
+    detector: parseDetector(fixture("detector.jsonl")),
+    longterm: parseLongterm(fixture("longterm.jsonl")),
+  };
+  const sys = { "vm.dirty_expire_centisecs": 3000, "vm.dirty_writeback_centisecs": 500 };
+  const c = finish({
+    opts: { out }, env: ENV, fs: { type: "ext4", magic: "0xef53", mountPoint: "/", source: "/dev/vda", options: "rw,relatime" },
+    cfg: { mode: "quick", parts: ["clean-delay", "detector", "longterm"], seed: 1, cleanDelay: { trials: 6, stagger: 2.6, second: 10, pollMs: 20 }, detector: { klo: 1019, khi: 1024, reps: 1, nopinK: 1100, thpK: 8192 }, longterm: { settle: 2.5 } },
+    probes: { sourceHash: "f".repeat(64), sourceFiles: {}, compiler: "cc 12" }, raw, sysStart: sys, sysEnd: sys, changed: [], E: 30, W: 5,
+    startedAt: "2026-11-30T01:40:00.000Z",
+  });
+  assert.ok(c.comparison.length >= 15, String(c.comparison.length));
+  for (const r of c.comparison) {
+    assert.ok(r.kernel.length > 0 && r.model.length > 0, r.quantity);
+  }
+  const byQ = (re: RegExp) => c.comparison.find((r) => re.test(r.quantity))!;
+  assert.equal(byQ(/flusher period/).agree, true);
+  assert.equal(byQ(/LRU \(lru_add batch drained\)/).agree, true);
+  assert.equal(byQ(/per-CPU lru_add batch/).agree, true);
+  assert.ok(c.comparison.filter((r) => r.part === "longterm" && /REGISTER_BUFFERS/.test(r.quantity)).every((r) => r.agree === true));
+  // A mismatch is shown, not hidden: flip one kernel verdict and the row says so.
+  const flipped = structuredClone(raw.longterm);
+  flipped.registers.forEach((r) => { if (r.mapping === "file-shared") { r.ret = 0; r.errno = 0; r.errnoName = ""; } });
+  const c2 = finish({ ...({} as never), opts: { out: join(TMP, "flipped") }, env: ENV, fs: c.machine.filesystem, cfg: c.config, probes: { sourceHash: "f".repeat(64), sourceFiles: {}, compiler: "cc" }, raw: { cleanDelay: null, detector: null, longterm: flipped }, sysStart: sys, sysEnd: sys, changed: [], E: 30, W: 5, startedAt: c.startedAt });
+  const row = c2.comparison.find((r) => /over file-shared$/.test(r.quantity))!;
+  assert.equal(row.agree, false);
+  assert.match(comparisonText(c2), /\[DIFFER\] io_uring REGISTER_BUFFERS/);
+
+  assert.equal(resultsKind(out), "calibration");
+  const back = loadCalibration(out);
+  assert.deepEqual(back.comparison, c.comparison);
+  const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+  assert.equal(manifest.kind, "calibration");
+  assert.equal(manifest.kernelRelease, "6.18.44-fc-v782");
+  assert.deepEqual(manifest.axes, []);
+  const text = comparisonText(back);
+  for (const line of text.split("\n")) assert.ok(line.length <= 72, `over 72 columns: ${line}`);
+  for (const f of CALIBRATION_FIGURES) {
+    const t = renderCalibrationFigure(back, f.name, "txt") as string;
+    for (const line of t.split("\n")) assert.ok(line.length <= 72, `${f.name} over 72 columns: ${line}`);
+    assert.match(renderCalibrationFigure(back, f.name, "svg") as string, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  }
+});
+
+test("loadCalibration: one line for a folder that is not a calibration", () => {
+  const dir = join(TMP, "bad");
+  cpSync(FIX, dir, { recursive: true });
+  assert.throws(() => loadCalibration(dir), (e: unknown) => e instanceof CalibrateInputError && /calibration\.json: cannot read \(ENOENT\)/.test(e.message));
+  writeFileSync(join(dir, "calibration.json"), JSON.stringify({ format: "pinsim-calibration/1" }));
+  assert.throws(() => loadCalibration(dir), (e: unknown) => e instanceof CalibrateInputError && /not a pinsim calibration: field pinsim/.test(e.message));
+  writeFileSync(join(dir, "calibration.json"), "{");
+  assert.throws(() => loadCalibration(dir), (e: unknown) => e instanceof CalibrateInputError && /not valid JSON/.test(e.message));
+});
+
+test("a probe that does not compile: one line with the compiler's first error", { skip: compilerVersion() ? false : "no C compiler (cc) on this machine" }, () => {
+  const src = join(TMP, "broken-src");
+  cpSync(probeSourceDir(), src, { recursive: true });
+  writeFileSync(join(src, "detector.c"), readFileSync(join(src, "detector.c"), "utf8").replace("int main(", "int main( oops"));
+  assert.throws(() => buildProbes({ srcDir: src, cacheDir: join(TMP, "cache") }), (e: unknown) => {
+    assert.ok(e instanceof ProbeError);
+    assert.match(e.message, /^probe detector did not compile: calibrate\/detector\.c:\d+:\d+: error: /);
+    assert.ok(!e.message.includes("\n"));
+    return true;
+  });
+  assert.equal(firstCompilerError("x.c: In function 'f':\n/a/b/x.c:3:1: error: expected ';'\n", "/a/b/"), "calibrate/x.c:3:1: error: expected ';'");
+});
+
+test("the real probes compile and cache by source hash", { skip: compilerVersion() ? false : "no C compiler (cc) on this machine" }, () => {
+  const cache = join(TMP, "cache-ok");
+  const a = buildProbes({ cacheDir: cache });
+  assert.equal(a.compiled, true);
+  const b = buildProbes({ cacheDir: cache });
+  assert.equal(b.compiled, false);
+  assert.equal(a.binDir, b.binDir);
+  const r = spawnSync(a.paths.detector, [], { encoding: "utf8" });
+  assert.equal(r.status, 2); // usage
+  assert.match(r.stderr, /^usage: detector DIR/);
+});
