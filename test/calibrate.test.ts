@@ -13,7 +13,7 @@ import { join } from "node:path";
 import {
   buildProbes, calibrate, CalibrateInputError, CalibrateUnavailableError, chooseHz, cleanDelayKernel, comparisonText, compilerVersion,
   detectorKernel, estimatePeriod, expectedRegistration, finish, firstCompilerError, inWindow, ksDistanceUniform, loadCalibration,
-  longtermKernel, modelForkCopies, modelOdirect, modelThreshold, parseCleanDelay, parseDetector, parseLongterm, parseParts,
+  longtermKernel, modelForkCopies, modelOdirect, modelRegistrations, modelThreshold, presetFor, parseCleanDelay, parseDetector, parseLongterm, parseParts,
   ProbeError, probeSourceDir, resultsKind, thresholdStep, unavailableMessage, windowFraction, type Environment, type ForkTrial,
 } from "../src/calibrate/index.js";
 import { kupdatePeriod } from "../src/engine/flusher.js";
@@ -146,6 +146,17 @@ test("long-term pins on ext4 6.18: anon, private and memfd pinned; shared and re
   assert.equal(expectedRegistration("file-shared", "ext4", "6.4.0").verdict, "pinned");
   assert.equal(expectedRegistration("file-shared", "tmpfs", "6.18.0").verdict, "pinned");
   assert.equal(expectedRegistration("file-shared-ro", "tmpfs", "6.18.0").verdict, "refused (EFAULT)"); // FOLL_WRITE on a R/O VMA
+  // The model's side: the coverage issue's preset 6.18 (gupDecide, caller io_uring) for the
+  // file and memfd mappings, the VMA-permission rule for the read-only one.
+  const m = modelRegistrations("ext4", "6.18.44-fc-v782");
+  assert.deepEqual(Object.fromEntries(m.map((r) => [r.mapping, r.verdict])), v);
+  assert.deepEqual(m.filter((r) => r.source.startsWith("gupDecide, preset 6.18")).map((r) => r.mapping), ["file-shared", "file-private", "memfd-shared"]);
+  // 6.1 has no GUP refusal but io_uring's own check refuses any file but shmem/hugetlbfs (EOPNOTSUPP).
+  const old = Object.fromEntries(modelRegistrations("ext4", "6.1.0").map((r) => [r.mapping, r.verdict]));
+  assert.equal(old["file-shared"], "refused (EOPNOTSUPP)");
+  assert.equal(old["file-private"], "refused (EOPNOTSUPP)");
+  assert.equal(old["memfd-shared"], "pinned");
+  assert.deepEqual(presetFor("6.9.1-x"), { id: "6.6", exact: false });
   assert.deepEqual(l.odirect, { count: 8, succeeded: 8, dataCorrect: 8, dirtyAfter: 8, cleanBefore: 4, mappedBefore: 4, privateAfter: 8 });
   assert.deepEqual(l.pins, { preads: 8, acquiredDelta: 8, releasedDelta: 8 });
 });

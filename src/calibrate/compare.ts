@@ -170,7 +170,7 @@ export function longtermRows(k: LongtermKernel, model: ModelRegistration[], pres
       quantity: `io_uring REGISTER_BUFFERS (FOLL_LONGTERM|FOLL_WRITE) over ${m.mapping}`,
       kernel: !r ? "not measured" : r.verdict === "mixed" ? `untouched ${r.untouched}, touched ${r.touched}` : r.verdict,
       kernelInterval: null,
-      model: `${m.verdict} (preset ${preset}: ${m.why})`,
+      model: `${m.verdict} (${m.source.startsWith("gupDecide") ? `gupDecide, preset ${preset}` : "kernel rule"}: ${m.why})`,
       modelInterval: null,
       agree: !r ? null : r.verdict === m.verdict,
       rule: "same verdict untouched and touched",

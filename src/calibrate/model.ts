@@ -2,13 +2,17 @@
  * The model's side of every comparison, computed by the model's own code on the kernel's
  * parameters: clean delays from `simulate(params, { traceClean: true })` (engine), the
  * detector threshold and fork's decision from PageCache.maybeDmaPinned (model), the
- * refusal matrix from the kernel rules (refusal.ts) for this release.
+ * refusal matrix from the coverage issue's presets (src/model/gup-rules.ts gupDecide) for
+ * this release, with refusal.ts for what the presets cannot express.
  */
 import { simulate } from "../engine/simulate.js";
 import { kupdatePeriod } from "../engine/flusher.js";
 import { PageCache } from "../model/page-cache.js";
 import { getPolicy } from "../policies/index.js";
-import { expectedRegistration, MAPPING_KINDS, type MappingKind } from "./refusal.js";
+import { BACKINGS, type Backing } from "../model/backings.js";
+import { gupDecide } from "../model/gup-rules.js";
+import { KERNEL_IDS, kernelVersion, type KernelId } from "../model/kernels.js";
+import { expectedRegistration, MAPPING_KINDS, releaseOf, type MappingKind } from "./refusal.js";
 
 /** CleanDelayStats of the fidelity issue (interfaces.md): delays in seconds. */
 export interface CleanDelayStats {
@@ -99,9 +103,44 @@ export interface ModelRegistration {
   mapping: MappingKind;
   verdict: string;
   why: string;
+  /** What decided: the coverage preset (gupDecide), or the rule of refusal.ts where the preset has no such case. */
   source: string;
 }
 
+/** The kernel preset for a release: the same major.minor if the coverage issue has it, else the newest preset not newer. */
+export function presetFor(kernelRelease: string): { id: KernelId; exact: boolean } | null {
+  const r = releaseOf(kernelRelease);
+  if (!r) return null;
+  const exact = KERNEL_IDS.find((id) => id === `${r[0]}.${r[1]}`);
+  if (exact) return { id: exact, exact: true };
+  const older = KERNEL_IDS.filter((id) => { const v = kernelVersion(id); return v[0] < r[0] || (v[0] === r[0] && v[1] <= r[1]); });
+  return older.length ? { id: older[older.length - 1], exact: false } : null;
+}
+
+/**
+ * The refusal matrix the model predicts for io_uring's registration (caller `io_uring`:
+ * FOLL_PIN | FOLL_LONGTERM | FOLL_WRITE) on this release's preset, from the coverage issue's
+ * gupDecide (src/model/gup-rules.ts). Cases the preset cannot express use refusal.ts:
+ * anonymous memory (no backing) and a read-only VMA (check_vma_flags refuses FOLL_WRITE on
+ * a VMA without VM_WRITE before any pin rule); a filesystem with no preset backing too.
+ */
 export function modelRegistrations(fsType: string, kernelRelease: string): ModelRegistration[] {
-  return MAPPING_KINDS.map((mapping) => ({ mapping, ...expectedRegistration(mapping, fsType, kernelRelease), source: "kernel rules (src/calibrate/refusal.ts)" }));
+  const preset = presetFor(kernelRelease);
+  const backing = (BACKINGS as readonly string[]).includes(fsType) ? (fsType as Backing) : null;
+  return MAPPING_KINDS.map((mapping): ModelRegistration => {
+    const rule = expectedRegistration(mapping, fsType, kernelRelease);
+    const fallback = (why: string) => ({ mapping, ...rule, source: `kernel rules, src/calibrate/refusal.ts (${why})` });
+    if (!preset) return fallback(`no kernel preset for ${kernelRelease}`);
+    if (mapping === "anon") return fallback("gup-rules has no anonymous backing");
+    if (mapping === "file-shared-ro") return fallback("gup-rules does not model VMA permissions");
+    const b: Backing | null = mapping === "memfd-shared" ? "tmpfs" : backing;
+    if (!b) return fallback(`gup-rules has no backing ${fsType}`);
+    const a = gupDecide({ kernel: preset.id, mapping: mapping === "file-private" ? "private" : "shared", backing: b, access: "write", path: "fast", longTerm: true, caller: "io_uring" });
+    return {
+      mapping,
+      verdict: a.pinned ? "pinned" : `refused (${a.errno})`,
+      why: a.why,
+      source: `gupDecide, preset ${preset.id}${preset.exact ? "" : " (nearest older preset)"}, caller io_uring, backing ${b}`,
+    };
+  });
 }

@@ -15,7 +15,7 @@ import { buildProbes, type BuiltProbes, type ProbeName } from "./build.js";
 import { cleanDelayRows, detectorRows, longtermRows, type ComparisonRow } from "./compare.js";
 import { missingRequirements, PARTS, readEnvironment, readFilesystem, readSysctls, type Environment, type Part } from "./environment.js";
 import { CalibrateInputError, CalibrateUnavailableError, ProbeError } from "./errors.js";
-import { modelCleanDelays, modelForkCopies, modelOdirect, modelRegistrations, modelThreshold } from "./model.js";
+import { modelCleanDelays, modelForkCopies, modelOdirect, modelRegistrations, modelThreshold, presetFor } from "./model.js";
 import { parseCleanDelay, parseDetector, parseLongterm, type CleanDelayRaw, type DetectorRaw, type LongtermRaw } from "./parse.js";
 import { presetOf } from "./refusal.js";
 import { cleanDelayKernel, detectorKernel, longtermKernel } from "./stats.js";
@@ -294,9 +294,10 @@ export function finish(x: FinishInput): Calibration {
     rows.push(...detectorRows(dk, model.detector));
   }
   if (lk) {
-    const preset = presetOf(x.env.kernelRelease) ?? x.env.kernelRelease;
+    const p = presetFor(x.env.kernelRelease);
+    const preset = p ? `${p.id}${p.exact ? "" : " (nearest)"}` : (presetOf(x.env.kernelRelease) ?? x.env.kernelRelease);
     const regs = modelRegistrations(x.fs.type, x.env.kernelRelease);
-    model.longterm = { preset, source: regs[0]?.source ?? "", registrations: regs, odirect: modelOdirect() };
+    model.longterm = { preset, source: [...new Set(regs.map((r) => r.source))].join("; "), registrations: regs, odirect: modelOdirect() };
     rows.push(...longtermRows(lk, regs, preset, model.longterm.odirect));
   }
   const c: Calibration = {
