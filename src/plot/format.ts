@@ -40,3 +40,16 @@ export function formatInterval(
 function trim(s: string): string {
   return s.includes(".") && !s.includes("e") ? s.replace(/\.?0+$/, "") : s;
 }
+
+/**
+ * A share in percent with its interval, compact for tables: "12 % [5–25]", "0 % [0–0.98]".
+ * Interval ends below 1e-9 % print as 0 (a Wilson bound of 0 successes is 0 up to rounding).
+ */
+export function formatShare(v: number | null | undefined, lo?: number | null, hi?: number | null): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "–";
+  const p = (x: number) => {
+    const y = x * 100;
+    return y < 1e-9 ? "0" : y >= 10 ? y.toFixed(0) : y >= 1 ? y.toFixed(1) : y >= 0.1 ? y.toFixed(2) : y.toPrecision(1);
+  };
+  return lo === null || lo === undefined || hi === null || hi === undefined ? `${p(v)} %` : `${p(v)} % [${p(lo)}–${p(hi)}]`;
+}
