@@ -1,6 +1,6 @@
 /**
  * Plots and reports: figures of a sweep's results (src/sweep/types.ts) as Observable Plot
- * options, rendered to SVG (jsdom), PNG (resvg, bundled DejaVu Sans) or text (asciichart)
+ * options, rendered to SVG (jsdom), PNG (resvg, bundled DejaVu Sans) or text (a character grid)
  * for mail, and the plain-text report of `pinsim report`.
  */
 
