@@ -24,6 +24,13 @@ import {
   textChart,
   PlotInputError,
   pageTimelineText,
+  cleanDelayPlot,
+  cleanDelayText,
+  firstCrashPlot,
+  firstCrashText,
+  survivalSteps,
+  pinnerGroupsPlot,
+  pinnerGroupsText,
 } from "../src/plot/index.js";
 import { main } from "../src/cli/index.js";
 import * as Plot from "@observablehq/plot";
@@ -267,9 +274,66 @@ test("page timeline: the first DMA write into a clean page is marked at that wri
   assert.ok(pageTimelineText(tl).includes(`${tl.focus!.toFixed(3)}  DMA write into a clean page`));
 });
 
+// ---- figures of runs: clean delays, first crash, mixed pinners (synthetic fixtures) -----------
+
+/** Documented shape of result.cleanDelays (interfaces.md); E = 30 s, P = 5.12 s (W = 5 s at HZ = 250). */
+const cleanDelays = {
+  period: 5.12,
+  expire: 30,
+  cleanInode: { count: 40, min: 30.1, max: 35, mean: 32.5, fractionInWindow: 1, histogram: { start: 0, binWidth: 1, counts: [...Array(30).fill(0), 8, 9, 8, 7, 8] } },
+  dirtyInode: { count: 25, min: 0.3, max: 31.5, mean: 9, fractionInWindow: 0.08, histogram: { start: 0, binWidth: 1, counts: [5, 4, 3, 2, 2, 1, 1, 1, 0, 1, 0, 1, 1, 1, ...Array(16).fill(0), 1, 1] } },
+};
+/** Documented shape of result.groups (coverage work): three callers of one run. */
+const groups = [
+  { caller: "io_uring", pinsTaken: 400, pinsCompleted: 390, releasesUnsaved: 0, lostData: 0, writeToCleanPage: 12, pinsWithWriteToCleanPage: 10 },
+  { caller: "rdma", pinsTaken: 120, pinsCompleted: 100, releasesUnsaved: 43, lostData: 40, writeToCleanPage: 300, pinsWithWriteToCleanPage: 88 },
+  { caller: "o_direct", pinsTaken: 2000, pinsCompleted: 2000, releasesUnsaved: 1, lostData: 1, writeToCleanPage: 0, pinsWithWriteToCleanPage: 0 },
+];
+const crashes = [
+  { name: "legacy-put-page", crashedAt: [120, 340, null, 800, 95], duration: 1800 },
+  { name: "foll-pin", crashedAt: [null, null, null, null, null], duration: 1800 },
+  { name: "put-user-pages-dirty", crashedAt: [60, 70, 1500, null, 200], duration: 1800 },
+];
+
+test("clean-delay histogram: SVG and text golden; the [E, E + P) window is drawn and its bins marked", () => {
+  const svg = plotSvg(cleanDelayPlot(cleanDelays));
+  golden("clean-delay", normalise(svg), "svg");
+  assert.ok(svg.includes(">E+P</text>") && svg.includes("[E, E + P) = [30,"), "the window: rules and subtitle");
+  const txt = cleanDelayText(cleanDelays);
+  golden("clean-delay", txt, "txt");
+  for (const l of txt.split("\n")) assert.ok([...l].length <= 72, l);
+  // Bins 30–31 … 34–35 lie inside [30, 35.12): five marked rows for the clean inodes, and the
+  // dirty inodes' two late pages (30–31, 31–32) too; a bin of one page is still a bar.
+  assert.equal((txt.match(/◄$/gm) ?? []).length, 5 + 2);
+  assert.match(txt, /^ +9–10 █+ +1$/m);
+});
+
+test("time to the first crash: SVG and text golden; Wilson share per policy", () => {
+  golden("first-crash", normalise(plotSvg(firstCrashPlot(crashes))), "svg");
+  const txt = firstCrashText(crashes);
+  golden("first-crash", txt, "txt");
+  // 4 of 5 runs crashed: Wilson 95 % [0.376, 0.964] (Newcombe 1998, method 3), printed as 38–96.
+  assert.match(txt, /legacy-put-page +4\/5 +80 % \[38–96\] +95 +230/);
+  assert.match(txt, /foll-pin +0\/5 +0 % \[0–43\] +– +–/);
+  assert.deepEqual(survivalSteps(crashes[0]!).map((s) => s.up), [1, 0.8, 0.6, 0.4, 0.2, 0.2]);
+});
+
+test("mixed pinners: per-caller bars, SVG and text golden, Wilson intervals", () => {
+  const svg = plotSvg(pinnerGroupsPlot(groups));
+  golden("pinner-groups", normalise(svg), "svg");
+  // A 0 is labelled, not left as an invisible zero-width bar.
+  assert.ok(svg.includes("0 % (0/390)") && svg.includes("43 % (43/100)"));
+  const txt = pinnerGroupsText(groups);
+  golden("pinner-groups", txt, "txt");
+  // rdma: 43 of 100 pins lost data. Wilson, z = 1.96: centre (43 + 1.92)/103.84 = 0.4326,
+  // half-width 1.96·sqrt(0.43·0.57/100 + 1.96²/40000)/1.0384 = 0.0953 → [0.337, 0.528] → 34–53.
+  assert.match(txt, /rdma +100 +43 % \[34–53\] +88 % \[80–93\]/);
+  assert.throws(() => pinnerGroupsText([{ ...groups[0]!, pinsCompleted: -1 }]), /group "io_uring" has pinsCompleted = -1/);
+});
+
 test("report: question, parameters, a chart, key numbers with intervals, how to rerun", () => {
   const r = report(grid);
-  for (const s of ["Question: Which pin and release policy", "Swept:", "pinDuration (5)", "Key numbers", "lost data/run", "Rerun:", "node bin/pinsim.js sweep fixture-grid", grid.manifest.configHash.slice(0, 12)]) {
+  for (const s of ["Question: Which pin and release policy", "Swept:", "pinDuration (5)", "Key numbers", "lost data/run", "Rerun (config ", "node bin/pinsim.js sweep fixture-grid", grid.manifest.configHash.slice(0, 12)]) {
     assert.ok(r.includes(s), `report lacks ${s}`);
   }
   assert.match(r, /\[\d+–\d+\]/, "Wilson intervals");

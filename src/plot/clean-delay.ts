@@ -104,7 +104,7 @@ export function cleanDelayText(d: CleanDelaysLike, options: { title?: string; pr
       const inWin = b.x1 >= E - 1e-9 && b.x2 <= E + P + 1e-9 ? "◄" : " ";
       const n = Math.max(1, Math.round((b.count / maxCount) * barW)); // a non-empty bin is never drawn empty
       const range = `${formatNumber(b.x1)}–${formatNumber(b.x2)}`.padStart(11);
-      lines.push(`${range} ${"█".repeat(n).padEnd(barW)} ${String(b.count).padStart(6)} ${inWin}`);
+      lines.push(`${range} ${"█".repeat(n).padEnd(barW)} ${String(b.count).padStart(6)} ${inWin}`.trimEnd());
     }
     lines.push("");
   }

@@ -22,12 +22,17 @@ export {
   type TraceOptions,
 } from "./page-timeline.js";
 
+// Figures of one run or a few runs (not of a results table).
+export { cleanDelayPlot, cleanDelayText, type CleanDelaysLike, type CleanDelayStatsLike } from "./clean-delay.js";
+export { firstCrashPlot, firstCrashText, survivalSteps, type CrashTimes } from "./first-crash.js";
+export { pinnerGroupsPlot, pinnerGroupsText, groupBars, type PinnerGroupCounts } from "./pinner-groups.js";
+
 // Renderers.
-export { plotSvg, type FigureOptions } from "./svg.js";
+export { plotSvg, UnsupportedPlotOption, type FigureOptions } from "./svg.js";
 export { svgToPng, fontFiles, type PngOptions } from "./png.js";
 export { textChart, type TextChartOptions, type TextSeries } from "./text-chart.js";
 export { textTable, matrixTable, type TextColumn } from "./text-table.js";
-export { formatNumber, formatPercent, formatInterval } from "./format.js";
+export { formatNumber, formatPercent, formatInterval, formatShare } from "./format.js";
 
 // Reading results for figures; the report.
 export { PlotInputError, missingFor, provenance, type FigureNeeds } from "./table.js";

@@ -102,9 +102,9 @@ export function report(table: ResultsTable, options: { chart?: string } = {}): s
     out.push(`Lost data per run: ${interval(l.v, l.lo, l.hi, formatNumber)}; runs losing data: ${pct(a.v, a.lo, a.hi)}`, "");
   }
 
-  out.push("Rerun:");
+  out.push(`Rerun (config ${String(m.configHash).replace(/^sha256:/, "").slice(0, 12)}):`);
   out.push(`  npm ci && npm run build`);
-  out.push(`  node bin/pinsim.js sweep ${m.name}          # config ${String(m.configHash).slice(0, 12)}`);
+  out.push(`  node bin/pinsim.js sweep ${m.name}`);
   out.push(`  node bin/pinsim.js plot ${dir}`);
   out.push(`  node bin/pinsim.js report ${dir}`);
   out.push(`Figures (svg, png, txt): ${dir}/figures/`);
