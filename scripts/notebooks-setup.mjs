@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// npm run notebooks:setup [-- --interactive] [-- --dry-run]
+// npm run notebooks:setup [-- --interactive] [-- --browser] [-- --dry-run]
 //
-// Makes `pinsim notebook run|test` (and with --interactive, `npm run notebook`) work:
+// Makes `pinsim notebook run|test` (with --interactive, `npm run notebook`; with --browser,
+// `npm run notebooks:browser`: jupyter-notebook and chromium-headless-shell) work:
 // checks Node, the npm dependencies, a Python with nbclient and the project's kernelspec.
 // Installs what is missing with apt-get on Debian/Ubuntu when root or sudo is available,
 // otherwise prints exactly what to run. Registers nothing globally: the tslab kernelspec
@@ -13,11 +14,12 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = new Set(process.argv.slice(2));
-const interactive = args.has("--interactive");
+const browser = args.has("--browser");
+const interactive = args.has("--interactive") || browser;
 const dryRun = args.has("--dry-run");
 for (const a of args) {
-  if (!["--interactive", "--dry-run"].includes(a)) {
-    console.error(`notebooks-setup: unknown option ${a} (allowed: --interactive, --dry-run)`);
+  if (!["--interactive", "--browser", "--dry-run"].includes(a)) {
+    console.error(`notebooks-setup: unknown option ${a} (allowed: --interactive, --browser, --dry-run)`);
     process.exit(2);
   }
 }
@@ -60,6 +62,15 @@ if (interactive) {
   const app = frontEnd();
   if (app) ok(`jupyter ${app}`);
   else needApt.push(...APT_INTERACTIVE);
+}
+
+// The browser run: Debian's headless Chromium, driven by playwright-core (an npm devDependency).
+if (browser) {
+  const chromium = ["/usr/bin/chromium-headless-shell", "/usr/lib/chromium/chromium-headless-shell"].find((p) => existsSync(p));
+  if (chromium) ok(`chromium-headless-shell (${chromium})`);
+  else needApt.push("chromium-headless-shell");
+  if (existsSync(join(root, "node_modules", "playwright-core", "package.json"))) ok("playwright-core");
+  else todo.push("npm ci");
 }
 
 if (needApt.length) {
