@@ -4,7 +4,7 @@
  */
 export * from "./model/index.js";
 export * from "./engine/index.js";
-export { POLICIES, getPolicy, POLICY_IDS, type PolicyId } from "./policies/index.js";
+export { POLICIES, getPolicy } from "./policies/index.js";
 export { PACKAGE_VERSION } from "./version.js";
 export * from "./checker/index.js";
 export * from "./notebook/index.js";

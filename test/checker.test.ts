@@ -12,7 +12,7 @@ import {
 } from "../src/checker/index.js";
 import { follPin } from "../src/policies/foll-pin.js";
 import type { Policy } from "../src/model/policy.js";
-import type { PolicyId } from "../src/policies/ids.js";
+import { POLICY_IDS, type PolicyId } from "../src/model/policy-ids.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const SCENARIOS = join(ROOT, "data/scenarios");
@@ -64,13 +64,39 @@ test("a planted bug (release that never redirties, i.e. no !PageDirty check) los
   assert.match(w.at(-1)!.step, /lost$/);
 });
 
-test("the same bug planted in the legacy release is found too (release after reclaim)", () => {
-  const s = scenario("GUP-slow+reclaim+release");
+test("the same bug planted in the release is found with reclaim too (the flusher cleans, reclaim strips)", () => {
+  const s = scenario("GUP-slow+WB+reclaim+release");
   const { pages, actors, knobs } = applyVariant(s, s.variants[0]);
   const r = checkConfig({ policy: { ...follPin, reclaimGuardDefault: false, beforeRelease: () => {} }, page: pages, knobs, actors });
-  // Never redirtying avoids F1 but the device's write after pageout is lost on eviction or at sync.
+  // Never redirtying avoids F1, but a device write after the flusher's TestClearPageDirty
+  // stays in a clean page that nothing writes again: lost on eviction or at the sync.
   assert.equal(r.verdicts.dirtyWithoutBuffers, "Never");
   assert.equal(r.verdicts.lostData, "Sometimes");
+});
+
+test("GUP + DMA + reclaim alone: no policy reaches F1, F2 or F3 (pageout never writes a held page)", () => {
+  // is_page_cache_freeable (mm/vmscan.c): a dirty page with a GUP reference is PAGE_KEEP;
+  // with no one else cleaning it, the pinned page is never clean while held, so no
+  // device write lands in a clean page and no release dirties a page without buffers.
+  const s = scenario("GUP-slow+reclaim+release");
+  for (const policy of POLICY_IDS) {
+    for (const v of s.variants) {
+      const { pages, actors, knobs } = applyVariant(s, v);
+      const r = checkConfig({ policy, page: pages, knobs, actors });
+      for (const incident of ["dirtyWithoutBuffers", "writeToCleanPage", "lostData"] as const) {
+        assert.equal(r.verdicts[incident], "Never", `${policy}/${v.name} ${incident}`);
+      }
+    }
+  }
+  // Adding the flusher brings the race back for the legacy release (the README's witness).
+  const w = scenario("GUP-slow+WB+reclaim+release");
+  const { pages, actors, knobs } = applyVariant(w, w.variants[0]);
+  const legacy = checkConfig({ policy: "legacy-put-page", page: pages, knobs, actors });
+  assert.equal(legacy.verdicts.dirtyWithoutBuffers, "Sometimes");
+  const steps = legacy.witnesses.dirtyWithoutBuffers!.map((x) => x.step);
+  // The flusher's clean comes before reclaim's try_to_release_page, which comes before the release.
+  const clean = steps.indexOf("TestClearPageDirty"), strip = steps.indexOf("try_to_release_page");
+  assert.ok(clean >= 0 && strip > clean, steps.join(" | "));
 });
 
 test("a hit state bound is reported as Unknown, never as Never", () => {
@@ -112,8 +138,8 @@ test("witnesses of the key scenarios match their golden files", () => {
     ["GUP-slow+WB+unpin-check", "foll-pin", "base", "doubleWritebacks"],
     ["GUP-slow+WB+dirty-at-gup", "dirty-at-gup", "base", "lostData"],
     ["GUP-fast+WB+pte-recheck", "keep-dirty", "no-recheck", "writeToCleanPage"],
-    ["GUP-slow+reclaim+release", "legacy-put-page", "base", "lostData"],
-    ["GUP-slow+reclaim+release", "foll-pin", "noguard", "dirtyWithoutBuffers"],
+    ["GUP-slow+WB+reclaim+release", "legacy-put-page", "base", "dirtyWithoutBuffers"],
+    ["GUP-slow+WB+reclaim+release", "foll-pin", "noguard", "dirtyWithoutBuffers"],
     ["GUP-slow+WB-sync-all+bounce", "keep-dirty", "stable", "modifiedUnderWriteback"],
     ["GUP-slow+WB-sync-all+bounce", "block-bounce", "stable", "modifiedUnderWriteback"],
     ["GUP-slow+truncate+WB", "foll-pin", "base", "truncatedWhilePinned"],

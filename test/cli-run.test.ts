@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { POLICY_IDS } from "../src/policies/ids.js";
+import { POLICY_IDS } from "../src/model/policy-ids.js";
 import { METRIC_NAMES } from "../src/model/metrics.js";
 
 const BIN = new URL("../bin/pinsim.js", import.meta.url).pathname;

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { simulate } from "../src/engine/index.js";
 import { METRICS, type MetricName } from "../src/model/metrics.js";
 import type { PageCache } from "../src/model/page-cache.js";
-import { POLICY_IDS } from "../src/policies/ids.js";
+import { POLICY_IDS } from "../src/model/policy-ids.js";
 
 /** Small systems with every actor switched on at random. */
 const smallParams = fc.record({

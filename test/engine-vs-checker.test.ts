@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { simulate } from "../src/engine/index.js";
 import { loadScenarioDir, verdictTable, INCIDENTS } from "../src/checker/index.js";
-import { POLICY_IDS } from "../src/policies/ids.js";
+import { POLICY_IDS } from "../src/model/policy-ids.js";
 
 const SCENARIOS = new URL("../data/scenarios", import.meta.url).pathname;
 

@@ -5,10 +5,9 @@
  * where another CPU can get in; PG_locked is held across steps, as the kernel holds it.
  * Each actor keeps its program counter and a few registers in an Int32Array slice.
  */
-import { M } from "../model/metrics.js";
+import { METRIC as M } from "../model/metrics.js";
 import type { PageCache } from "../model/page-cache.js";
-import { WB, type Policy } from "../model/policy.js";
-import { dirtyIfClean, setPageDirtyLock } from "../policies/common.js";
+import { WritebackDecision as WB, type Policy } from "../model/policy.js";
 import type { ActorSpec, CpuActor, FlusherActor, GupActor } from "./scenario.js";
 
 /** The one page every actor works on. */
@@ -64,7 +63,8 @@ function pteWritable(c: PageCache): boolean {
 // ---- GUP user -------------------------------------------------------------------------
 
 const G = { REFUSE: 1, FOLLOW: 2, FAST_READ: 3, FAST_GRAB: 4, FAST_RECHECK: 5, DMA: 6, RELEASE: 7 } as const;
-// Registers: 0 pc, 1 DMA writes left, 2 holds a reference, 3 notifier sequence the device mapped.
+// Registers: 0 pc, 1 DMA writes left, 2 holds a reference, 3 notifier sequence the device
+// mapped, 4 the page's cleanWrites when the pin was taken (for pinsWithWriteToCleanPage).
 
 /**
  * The GUP user (mm/gup.c): GUP for write on the page (slow, fast with the pte recheck, or
@@ -72,7 +72,7 @@ const G = { REFUSE: 1, FOLLOW: 2, FAST_READ: 3, FAST_GRAB: 4, FAST_RECHECK: 5, D
  * it takes no reference: the device mirrors the pte and refaults after an invalidation.
  */
 export class GupUser implements Actor {
-  readonly size = 4;
+  readonly size = 5;
   readonly name: string;
   readonly title: string;
   constructor(readonly spec: GupActor) {
@@ -114,11 +114,12 @@ export class GupUser implements Actor {
           return "hmm_range_fault: mirror";
         }
         // follow_page_pte under the pte lock: try_grab_folio, FOLL_TOUCH, the policy's hook.
-        if (!c.tryGrabPage(P, pin)) {
+        if (!c.tryGrabFolio(P, pin)) {
           c.count(M.refusedPins);
           r[o] = DONE;
           return "try_grab_folio: refused";
         }
+        r[o + 4] = c.cleanWrites[P];
         if (!c.pteWritable[P] && !c.dirty[P]) c.setPageDirty(P);
         policy.afterGrab(c, P);
         c.count(M.pinsTaken);
@@ -141,11 +142,12 @@ export class GupUser implements Actor {
           r[o] = G.FOLLOW;
           return "try_grab_folio_fast: freed, slow";
         }
-        if (!c.tryGrabPage(P, pin)) {
+        if (!c.tryGrabFolio(P, pin)) {
           c.count(M.refusedPins);
           r[o] = DONE;
           return "try_grab_folio_fast: refused";
         }
+        r[o + 4] = c.cleanWrites[P];
         r[o + 2] = 1;
         if (this.spec.path === "fast-no-recheck") {
           policy.afterGrab(c, P);
@@ -158,7 +160,7 @@ export class GupUser implements Actor {
       case G.FAST_RECHECK:
         // "pin the page, then check pte not changed"; if changed, undo and go slow.
         if (!pteWritable(c)) {
-          c.putGupReference(P, pin);
+          c.gupPutFolio(P, pin);
           r[o + 2] = 0;
           r[o] = G.FOLLOW;
           return "recheck pte: changed, undo";
@@ -192,11 +194,11 @@ export class GupUser implements Actor {
           r[o + 3] = 0;
           return "mmu_interval_notifier_remove";
         }
-        if (c.locked[P] && releaseTakesPageLock(ctx)) return null;
+        if (c.locked[P] && policy.releaseTakesPageLock(c, P)) return null;
         const wasDirty = c.dirty[P];
-        policy.beforeRelease(c, P);
-        c.putGupReference(P, pin);
+        c.releaseGupPage(P, pin, r[o + 4]);
         r[o + 2] = 0;
+        r[o + 4] = 0;
         r[o] = DONE;
         const dirtied = !wasDirty && c.dirty[P] ? "set_page_dirty, " : "";
         return `${dirtied}${pin ? "unpin_user_page" : "put_page"}`;
@@ -208,22 +210,6 @@ export class GupUser implements Actor {
   private afterGup(r: Int32Array, o: number): number {
     return r[o + 1] > 0 ? G.DMA : G.RELEASE;
   }
-}
-
-/**
- * Whether the policy's release would take PG_locked now: set_page_dirty_lock always
- * does; the seed's `if (!PageDirty) set_page_dirty_lock` only on a clean page; any other
- * hook is probed: it takes the lock if it would change the page.
- */
-function releaseTakesPageLock(ctx: StepContext): boolean {
-  const c = ctx.cache, hook = ctx.policy.beforeRelease;
-  if (hook === setPageDirtyLock) return true;
-  if (hook === dirtyIfClean) return !c.dirty[P];
-  const before = c.saveState();
-  hook(c, P);
-  const after = c.saveState();
-  c.loadState(before);
-  return after.some((v, i) => v !== before[i]);
 }
 
 // ---- flusher --------------------------------------------------------------------------
@@ -287,9 +273,8 @@ export class Flusher implements Actor {
         r[o] = F.DECIDE;
         return "page_mkclean";
       case F.DECIDE: {
-        const d = ctx.policy.writebackDecision(c, P, sync);
+        const d = c.testClearPageDirtyForIo(P, sync);
         r[o + 2] = d;
-        if (d & WB.CLEAR) c.testClearPageDirty(P);
         if (!(d & WB.WRITE)) {
           c.unlockPage(P);
           this.endPass(r, o);
@@ -382,30 +367,37 @@ export class Reclaim implements Actor {
         r[o] = ctx.guard ? R.GUARD : R.CONTINUE;
         return "try_to_unmap";
       case R.GUARD:
-        if (c.maybeDmaPinned(P)) {
+        if (c.reclaimGuardKeeps(P)) {
           this.stop(c, r, o, true);
-          return "maybe_dma_pinned: keep";
+          return "folio_maybe_dma_pinned: activate";
         }
         r[o] = R.CONTINUE;
-        return "maybe_dma_pinned: no";
+        return "folio_maybe_dma_pinned: no";
       case R.CONTINUE:
         if (c.dirty[P]) {
           if (again) {
             this.stop(c, r, o, true);
             return "redirtied: keep";
           }
+          if (!c.isPageCacheFreeable(P)) {
+            // pageout() never writes a page someone else holds: PAGE_KEEP.
+            this.stop(c, r, o, true);
+            return "is_page_cache_freeable: no, keep";
+          }
           // pageout: clear_page_dirty_for_io starts with page_mkclean.
           c.pageMkclean(P);
           r[o] = R.DECIDE;
           return "pageout: page_mkclean";
         }
-        c.tryToReleasePage(P);
+        if (!c.tryToReleasePage(P)) {
+          this.stop(c, r, o, true);
+          return "try_to_release_page: busy, activate";
+        }
         r[o] = R.REMOVE;
         return "try_to_release_page";
       case R.DECIDE: {
-        const d = ctx.policy.writebackDecision(c, P, false);
+        const d = c.testClearPageDirtyForIo(P, false);
         r[o + 2] = d;
-        if (d & WB.CLEAR) c.testClearPageDirty(P);
         if (!(d & WB.WRITE)) {
           this.stop(c, r, o, true);
           return "pinned: keep_locked";

@@ -17,7 +17,7 @@
 import { basename } from "node:path";
 import { InputError } from "../errors.js";
 import { FS_BEHAVIORS, GUP_PATHS, type FsBehavior, type GupPath } from "../model/params.js";
-import { POLICY_IDS, type PolicyId } from "../policies/ids.js";
+import { POLICY_IDS, type PolicyId } from "../model/policy-ids.js";
 import { INCIDENTS, VERDICTS, type IncidentName, type Verdict } from "./verdict.js";
 
 /**

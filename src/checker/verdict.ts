@@ -2,7 +2,7 @@
  * What the checker judges: the incidents of MODEL.md §5 that are events (not costs or
  * maxima), with the failure-mode ids of kernel-notes §3, and the three litmus verdicts.
  */
-import { M, type MetricName } from "../model/metrics.js";
+import { METRIC as M, type MetricName } from "../model/metrics.js";
 
 /** Incidents the checker decides, in the order of kernel-notes §3. */
 export const INCIDENTS = [

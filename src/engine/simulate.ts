@@ -1,13 +1,15 @@
 /**
- * The event-driven simulation of MODEL.md §3: pinners, DMA, CPU stores, the kupdate
- * flusher, background writeback, fsync, reclaim and truncate over a PageCache, with the
- * policy's hooks at the points where kernel eras differ.
+ * The event-driven simulation (docs/model.md, "Operations" and "Workload"): pinners, DMA,
+ * CPU stores, the kupdate flusher, background writeback, fsync, reclaim and truncate over
+ * a PageCache, with the policy's hooks at the points where kernel eras differ. Kernel
+ * logic lives in the PageCache; this file schedules it.
  */
 import { parseDistribution, sampler, type Uniform } from "../model/distributions.js";
-import { M, METRIC_NAMES, type Metrics, type RunResult } from "../model/metrics.js";
+import { METRIC as M, METRIC_NAMES, runRates, type FinalSyncCounts, type Metrics, type RunResult } from "../model/metrics.js";
 import { PageCache, WRITE } from "../model/page-cache.js";
-import { resolveParams, type Params, type ParamsInput } from "../model/params.js";
-import type { Policy } from "../model/policy.js";
+import { ParamError, resolveParams, type Params, type ParamsInput } from "../model/params.js";
+import { WritebackDecision, type Policy } from "../model/policy.js";
+import { cleanDelayStats, type CleanDelays } from "./clean-delays.js";
 import { getPolicy } from "../policies/index.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { kupdatePeriod } from "./flusher.js";
@@ -24,8 +26,9 @@ const EV = {
   KUPDATE: 5,
   WB_END: 6,
   CPU_STORE_PAGE: 7, // a store that waited for writeback (stable writes)
+  BIO_BOUNCE: 8, // the block layer's bounce copy at bio submission (block-bounce)
 } as const;
-export const EVENT_NAMES = ["pinner", "cpu-store", "reclaim", "truncate", "fsync", "kupdate", "writeback-end", "cpu-store"] as const;
+export const EVENT_NAMES = ["pinner", "cpu-store", "reclaim", "truncate", "fsync", "kupdate", "writeback-end", "cpu-store", "bio-bounce"] as const;
 /** Trace rows of device writes carry this event name (they are applied lazily, at their own times). */
 export const DMA_WRITE_EVENT = "dma-write";
 
@@ -54,28 +57,67 @@ export interface TraceRow {
   refcount: number;
 }
 
+/** Options of one run besides its parameters. */
 export interface SimulateOptions {
   /** Called after every event with the page cache and the time (property tests). */
   onEvent?: (pc: PageCache, now: number) => void;
   /** Record the state of these pages after every event that changes them. */
   tracePages?: number[];
+  /**
+   * Record clean delays (V1/V16): for every page, the seconds from its clean→dirty
+   * transition to its first clean (clear_page_dirty_for_io), apart for pages dirtied in a
+   * clean inode and in an already dirty one. Needs the flusher (writebackInterval > 0).
+   * Default false.
+   */
+  traceClean?: boolean;
+  /**
+   * A policy object to run instead of `params.policy` (a user's own policy, e.g. written
+   * in a notebook cell); `params.policy` then defaults to its id.
+   */
+  policy?: Policy;
 }
 
+/** A run's result, with the optional traces its options asked for. */
 export interface RunResultWithTrace extends RunResult {
+  /** Rows of the traced pages' states (tracePages). */
   trace?: TraceRow[];
+  /** Clean-delay statistics (traceClean). */
+  cleanDelays?: CleanDelays;
 }
 
 /**
  * Run one simulation. Throws ParamError on bad input. The result is plain JSON data and
  * byte-identical for the same parameters.
+ *
+ * @example
+ * const r = simulate({ policy: "dirty-at-gup", pinDuration: 45, duration: 600, seed: 1 });
+ * r.metrics.writeToCleanPage; // device writes that landed in clean pages
+ * r.rates.lostDataPerPin;     // { numerator, denominator, value }
  */
 export function simulate(input: ParamsInput | Record<string, unknown> = {}, options: SimulateOptions = {}): RunResultWithTrace {
-  const params = resolveParams(input);
-  const policy = getPolicy(params.policy);
+  let params: Params, policy: Policy;
+  if (options.policy) {
+    policy = options.policy;
+    const rest: Record<string, unknown> = { ...input };
+    delete rest.policy;
+    params = { ...resolveParams(rest), policy: policy.id };
+  } else {
+    params = resolveParams(input);
+    policy = getPolicy(params.policy);
+  }
+  if (options.traceClean) checkTraceClean(params);
   if (params.reclaimGuard === null) params.reclaimGuard = policy.reclaimGuardDefault;
   const sim = new Simulation(params, policy, options);
   sim.run();
   return sim.result();
+}
+
+/** Clean delays mean something only if kupdate can clean a page within the run. */
+function checkTraceClean(p: Params): void {
+  if (p.writebackInterval === 0)
+    throw new ParamError("writebackInterval", 0, "> 0 with traceClean: without the flusher no page is cleaned on a schedule");
+  if (p.duration <= p.dirtyExpire)
+    throw new ParamError("duration", p.duration, `> dirtyExpire (${p.dirtyExpire} s) with traceClean: no page can reach its first clean`);
 }
 
 class Simulation {
@@ -96,6 +138,7 @@ class Simulation {
   private readonly period: number;
   private phase = 0;
   private tick = 0;
+  private finalSync: FinalSyncCounts = {};
   private bgStuck = false;
 
   private readonly pinDuration: (u: Uniform) => number;
@@ -114,6 +157,7 @@ class Simulation {
   private readonly pPages: Int32Array; // pages held, ppp per pinner
   private readonly pSeq: Uint32Array; // notifier sequence seen when the device mapped the page
   private readonly pPending: Int32Array; // slot of a device write waiting for writeback, or -1
+  private readonly pCleanWrites: Uint32Array; // the page's cleanWrites when the pin was taken, ppp per pinner
 
   // Device writes into pinned pages, per page (MODEL.md §3: a Poisson process of rate
   // dmaWriteRate per pinned page, so dmaWriteRate × holders on a page held by several).
@@ -136,7 +180,9 @@ class Simulation {
     readonly options: SimulateOptions,
   ) {
     const p = params;
-    this.pc = new PageCache({ files: p.files, pagesPerFile: p.pagesPerFile, bias: p.bias, fsBehavior: p.fsBehavior, policy });
+    this.pc = new PageCache({
+      files: p.files, pagesPerFile: p.pagesPerFile, bias: p.bias, fsBehavior: p.fsBehavior, policy, traceClean: options.traceClean,
+    });
     this.r = makeStreams(p.seed, PINNER_STREAM_BASE + p.pinners);
     this.pin = policy.reference === "FOLL_PIN";
     this.noRef = policy.reference === "none";
@@ -164,6 +210,7 @@ class Simulation {
     this.pPages = new Int32Array(n * this.ppp);
     this.pSeq = new Uint32Array(n * this.ppp);
     this.pPending = new Int32Array(n).fill(-1);
+    this.pCleanWrites = new Uint32Array(n * this.ppp);
     if (options.tracePages?.length) {
       this.trace = [];
       this.traced = options.tracePages.filter((x) => Number.isInteger(x) && x >= 0 && x < this.pages);
@@ -182,9 +229,10 @@ class Simulation {
       this.events++;
       const kind = q.topKind();
       this.dispatch(kind, q.topArg());
-      if (bg > 0) this.checkBackground(bg);
+      if (bg > 0) this.wbCheckBackgroundFlush(bg);
       if (onEvent) onEvent(this.pc, t);
       if (this.trace) this.recordTrace(EVENT_NAMES[kind]);
+      if (this.pc.crashedAt >= 0) return; // ext4-bug: BUG() stops the kernel here
     }
     this.finish();
     if (onEvent) onEvent(this.pc, this.now);
@@ -210,7 +258,7 @@ class Simulation {
         return;
       case EV.RECLAIM: {
         const u = this.r[STREAM.reclaim];
-        this.shrinkPage(Math.floor(u() * this.pages));
+        this.shrinkFolioList(Math.floor(u() * this.pages));
         q.replaceTop(this.now + this.exp(u, this.params.reclaimRate * this.pages), EV.RECLAIM, 0);
         return;
       }
@@ -222,18 +270,22 @@ class Simulation {
       }
       case EV.FSYNC: {
         const u = this.r[STREAM.fsync];
-        this.writebackInode(Math.floor(u() * this.params.files), true);
+        this.writebackSingleInode(Math.floor(u() * this.params.files), true);
         q.replaceTop(this.now + this.exp(u, this.params.fsyncRate * this.params.files), EV.FSYNC, 0);
         return;
       }
       case EV.KUPDATE:
-        this.kupdate();
+        this.wbCheckOldDataFlush();
         this.tick++;
         q.replaceTop(this.phase + this.tick * this.period, EV.KUPDATE, 0);
         return;
       case EV.WB_END:
         q.pop();
         this.endWriteback(arg);
+        return;
+      case EV.BIO_BOUNCE:
+        q.pop();
+        this.bioBounce(arg);
         return;
     }
   }
@@ -317,13 +369,16 @@ class Simulation {
       }
       if (r === GUP.REFUSED) {
         // The call fails as a whole: drop what it took (unpin_user_pages, not dirtied).
-        for (let i = 0; i < this.pCount[k]; i++) this.pc.putGupReference(this.pPages[base + i], this.pin);
+        for (let i = 0; i < this.pCount[k]; i++) this.pc.gupPutFolio(this.pPages[base + i], this.pin);
         this.pc.count(M.refusedPins, this.ppp);
         this.pPhase[k] = PH.START;
         this.retryAfterRefusal(k);
         return;
       }
-      if (r === GUP.OK) this.pPages[base + this.pCount[k]++] = page;
+      if (r === GUP.OK) {
+        this.pCleanWrites[base + this.pCount[k]] = this.pc.cleanWrites[page];
+        this.pPages[base + this.pCount[k]++] = page;
+      }
       this.pCursor[k]++;
     }
     this.pc.count(M.pinsTaken, this.pCount[k]);
@@ -380,7 +435,7 @@ class Simulation {
       this.pSeq[slot] = pc.notifierSeq[page];
       return GUP.OK;
     }
-    if (!pc.tryGrabPage(page, this.pin)) return GUP.REFUSED;
+    if (!pc.tryGrabFolio(page, this.pin)) return GUP.REFUSED;
     // FOLL_TOUCH: mark dirty if neither pte nor page is (follow_page_pte).
     if (!fast && !pc.pteWritable[page] && !pc.dirty[page]) pc.setPageDirty(page);
     this.policy.afterGrab(pc, page);
@@ -459,8 +514,7 @@ class Simulation {
           if (holding) this.addDmaHolder(page, -1);
           else this.catchUpDma(page);
         }
-        this.policy.beforeRelease(this.pc, page);
-        this.pc.putGupReference(page, this.pin);
+        this.pc.releaseGupPage(page, this.pin, this.pCleanWrites[base + i]);
       }
     }
     this.pCount[k] = 0;
@@ -487,37 +541,43 @@ class Simulation {
   }
 
   /**
-   * shrink_folio_list for one page: skip if locked or under writeback; try_to_unmap; the
-   * reclaim guard; pageout if dirty (continue after the I/O); try_to_release_page;
-   * __remove_mapping.
+   * shrink_folio_list (mm/vmscan.c) for one page: skip if locked or under writeback;
+   * try_to_unmap; the reclaim guard (folio_maybe_dma_pinned → activate_locked, v6.4); if
+   * dirty, pageout — but only a page nobody else holds (is_page_cache_freeable, else
+   * PAGE_KEEP) — and continue after the I/O; a clean page goes on to try_to_release_page
+   * (frees the buffers, whoever holds the page) and __remove_mapping.
    */
-  private shrinkPage(page: number): void {
+  private shrinkFolioList(page: number): void {
     const pc = this.pc;
     this.catchUpDma(page);
     if (!pc.resident[page] || !pc.attached[page] || pc.locked[page] || pc.writeback[page]) return;
     pc.tryToUnmap(page);
-    if (this.guard && pc.maybeDmaPinned(page)) return; // activate_locked
+    if (this.guard && pc.reclaimGuardKeeps(page)) return;
     if (pc.dirty[page]) {
-      if (this.writePage(page, false) === WRITE.STARTED) {
+      if (!pc.isPageCacheFreeable(page)) return; // pageout: PAGE_KEEP
+      if (this.pageout(page) === WRITE.STARTED) {
         this.waiters[page] |= WAITER.RECLAIM;
         return;
       }
       if (pc.dirty[page]) return; // kept dirty by the policy: keep_locked
     }
-    pc.tryToReleasePage(page);
-    pc.removeMapping(page);
+    if (pc.tryToReleasePage(page)) pc.removeMapping(page);
+  }
+
+  /** pageout (mm/vmscan.c): clear_page_dirty_for_io and ->writepage, as write_cache_pages does for one page. */
+  private pageout(page: number): number {
+    return this.writePage(page, false);
   }
 
   /** The next reclaim pass over a page whose pageout I/O has completed. */
   private continueReclaim(page: number): void {
     const pc = this.pc;
     this.catchUpDma(page);
-    if (!pc.resident[page] || !pc.attached[page] || pc.writeback[page]) return;
+    if (!pc.resident[page] || !pc.attached[page] || pc.locked[page] || pc.writeback[page]) return;
     pc.tryToUnmap(page);
-    if (this.guard && pc.maybeDmaPinned(page)) return;
+    if (this.guard && pc.reclaimGuardKeeps(page)) return;
     if (pc.dirty[page]) return; // redirtied during the I/O
-    pc.tryToReleasePage(page);
-    pc.removeMapping(page);
+    if (pc.tryToReleasePage(page)) pc.removeMapping(page);
   }
 
   /** truncate_inode_pages over a whole file; pages held by GUP stay, detached. */
@@ -534,14 +594,23 @@ class Simulation {
 
   // ---- writeback ------------------------------------------------------------------------
 
-  /** One page through write_cache_pages; schedules end_page_writeback after the latency. */
+  /**
+   * One page through write_cache_pages; schedules end_page_writeback after the latency.
+   * A block-layer bounce (BOUNCE_AT_BIO) copies the page bounceDelay after
+   * set_page_writeback, and the I/O starts from that copy.
+   */
   private writePage(page: number, sync: boolean): number {
     this.catchUpDma(page);
     const r = this.pc.writeCachePage(page, sync);
     if (r === WRITE.STARTED) {
-      const t = this.now + this.latency(this.r[STREAM.writeback]);
+      let t = this.now;
+      if (this.pc.lastDecision & WritebackDecision.BOUNCE_AT_BIO) {
+        t += this.params.bounceDelay;
+        this.q.push(t, EV.BIO_BOUNCE, page);
+      }
+      t += this.latency(this.r[STREAM.writeback]);
       this.wbEnd[page] = t;
-      if (this.fixedLatency) this.q.pushFifo(t, EV.WB_END, page);
+      if (this.fixedLatency && !(this.pc.lastDecision & WritebackDecision.BOUNCE_AT_BIO)) this.q.pushFifo(t, EV.WB_END, page);
       else this.q.push(t, EV.WB_END, page);
     } else if (r === WRITE.WAIT) {
       this.waiters[page] |= WAITER.SYNC;
@@ -553,7 +622,7 @@ class Simulation {
    * writeback_single_inode: every dirty page of the file, then requeue_inode: clean if
    * no dirty page is left, otherwise requeued with dirtied_when = now.
    */
-  private writebackInode(f: number, sync: boolean): void {
+  private writebackSingleInode(f: number, sync: boolean): void {
     const pc = this.pc;
     const start = f * this.pagesPerFile;
     let left = pc.dirtyPages[f];
@@ -574,18 +643,18 @@ class Simulation {
     }
   }
 
-  /** wb_check_old_data_flush: write every inode dirtied at least E seconds ago. */
-  private kupdate(): void {
+  /** wb_check_old_data_flush (fs/fs-writeback.c, kupdate): write every inode dirtied at least E seconds ago. */
+  private wbCheckOldDataFlush(): void {
     const pc = this.pc;
     const expiredBefore = this.now - this.params.dirtyExpire;
     for (let f = 0; f < this.params.files; f++) {
-      if (pc.inodeDirty[f] && pc.dirtiedWhen[f] <= expiredBefore) this.writebackInode(f, false);
+      if (pc.inodeDirty[f] && pc.dirtiedWhen[f] <= expiredBefore) this.writebackSingleInode(f, false);
     }
     this.bgStuck = false;
   }
 
-  /** wb_check_background_flush: while over the threshold, write the oldest inodes regardless of age. */
-  private checkBackground(threshold: number): void {
+  /** wb_check_background_flush (fs/fs-writeback.c): while over the threshold, write the oldest inodes regardless of age. */
+  private wbCheckBackgroundFlush(threshold: number): void {
     const pc = this.pc;
     if (pc.totalDirty <= threshold) {
       this.bgStuck = false;
@@ -597,10 +666,17 @@ class Simulation {
     order.sort((a, b) => pc.dirtiedWhen[a] - pc.dirtiedWhen[b] || a - b);
     for (const f of order) {
       if (pc.totalDirty <= threshold) return;
-      this.writebackInode(f, false);
+      this.writebackSingleInode(f, false);
     }
     // Pages the policy keeps dirty can hold the count above the threshold: wait for the next tick.
     if (pc.totalDirty > threshold) this.bgStuck = true;
+  }
+
+  /** The block layer's bounce copy at bio submission: device writes until now reach the I/O. */
+  private bioBounce(page: number): void {
+    if (!this.pc.writeback[page] || this.pc.bounced[page]) return; // superseded (page freed and read back)
+    this.catchUpDma(page); // writes inside the window landed under writeback, unbounced
+    this.pc.bounceAtBio(page);
   }
 
   private endWriteback(page: number): void {
@@ -622,9 +698,11 @@ class Simulation {
   // ---- end of run ---------------------------------------------------------------------------
 
   /**
-   * End of run (MODEL.md §3): release every pin, let the I/O in flight complete, run sync
-   * (WB_SYNC_ALL) until no page is dirty or a pass has nothing new to write, then every
-   * page whose memory differs from disk is lostData.
+   * End of run: release every pin, let the I/O in flight complete, then one sync(2): a
+   * tagged WB_SYNC_ALL pass that writes each dirty page at most once (PageCache.syncPage).
+   * What the sync itself does is counted apart (finalSync); the run's counters are left as
+   * they were, except lostDataFinal (pages whose memory differs from disk afterwards) and
+   * finalDirtyPages (pages a keep-dirty policy left dirty).
    */
   private finish(): void {
     const pc = this.pc;
@@ -634,21 +712,26 @@ class Simulation {
       if (this.pPhase[k] !== PH.START) this.releasePages(k);
     }
     for (let p = 0; p < this.pages; p++) if (pc.writeback[p]) pc.endPageWriteback(p);
-    for (let pass = 0; pass < 16 && pc.totalDirty > 0; pass++) {
-      let wroteNew = false;
-      for (let p = 0; p < this.pages; p++) {
-        if (!pc.dirty[p] || !pc.attached[p]) continue;
-        if (pc.writeCachePage(p, true) === WRITE.STARTED) {
-          if (pc.io[p] !== pc.disk[p]) wroteNew = true;
-          pc.endPageWriteback(p);
-        }
-      }
-      for (let f = 0; f < this.params.files; f++) this.requeueInode(f);
-      if (!wroteNew) break;
-    }
+    const before = Float64Array.from(pc.counters);
+    pc.recordingCleanDelays = false; // the sync's cleans are the run's end, not the flusher's delays
+    for (let p = 0; p < this.pages; p++) if (pc.dirty[p]) pc.syncPage(p);
+    for (let f = 0; f < this.params.files; f++) this.requeueInode(f);
+    const sync: FinalSyncCounts = {};
+    METRIC_NAMES.forEach((name, i) => {
+      const d = name === "maxDirtyAgeWhilePinned" ? 0 : pc.counters[i] - before[i];
+      if (d !== 0) sync[name] = d;
+    });
+    pc.counters.set(before);
+    this.finalSync = sync;
+    let lost = 0, dirty = 0;
     for (let p = 0; p < this.pages; p++) {
-      if (pc.resident[p] && pc.attached[p] && pc.mem[p] !== pc.disk[p]) pc.count(M.lostData);
+      if (!pc.resident[p] || !pc.attached[p]) continue;
+      if (pc.mem[p] !== pc.disk[p]) lost++;
+      if (pc.dirty[p]) dirty++;
     }
+    pc.count(M.lostDataFinal, lost);
+    pc.count(M.lostData, lost);
+    pc.count(M.finalDirtyPages, dirty);
   }
 
   // ---- results ------------------------------------------------------------------------------
@@ -676,21 +759,28 @@ class Simulation {
 
   result(): RunResultWithTrace {
     const c = this.pc.counters;
-    const metrics = {} as Metrics;
+    const metrics = {} as Record<keyof Metrics, number | null>;
     METRIC_NAMES.forEach((name) => (metrics[name] = c[M[name]]));
     const detector = this.policy.writebackConsultsDetector || this.guard;
-    if (!detector) metrics.detectorChecks = metrics.falsePositives = metrics.falseNegatives = null;
+    if (!detector) metrics.detectorChecks = metrics.detectorChecksUnpinned = metrics.falsePositives = metrics.falseNegatives = null;
+    if (!this.guard) metrics.reclaimGuardSkips = null;
     if (!this.policy.keepsDirty) metrics.keptDirty = null;
     if (!this.policy.bounces) metrics.bounceCopies = null;
     if (!this.noRef) metrics.deviceRefaults = null;
     if (this.noRef) metrics.refusedPins = metrics.maxDirtyAgeWhilePinned = null;
+    const crashed = this.pc.crashedAt >= 0;
+    if (crashed) metrics.lostDataFinal = metrics.finalDirtyPages = null;
     const out: RunResultWithTrace = {
       pinsim: `pinsim ${PACKAGE_VERSION}`,
       prng: PRNG_NAME,
       params: this.params,
       events: this.events,
       metrics,
+      rates: runRates(metrics),
+      crashedAt: crashed ? this.pc.crashedAt : null,
+      finalSync: crashed ? null : this.finalSync,
     };
+    if (this.pc.cleanDelays) out.cleanDelays = cleanDelayStats(this.pc.cleanDelays, this.params.dirtyExpire, this.period);
     // Device writes are traced at their own times when caught up: order rows by time (stable).
     if (this.trace) out.trace = this.trace.map((r, i) => [r, i] as const).sort((a, b) => a[0].t - b[0].t || a[1] - b[1]).map(([r]) => r);
     return out;

@@ -10,7 +10,7 @@
  * drivers/gpu/drm/i915/gem/i915_gem_userptr.c for GPU userptr; fs/splice.c vmsplice_to_pipe
  * -> iov_iter_get_pages for vmsplice.
  */
-import type { PolicyId } from "../policies/ids.js";
+import type { PolicyId } from "./policy-ids.js";
 import { FEATURES, hasFeature, kernelPreset, type KernelId } from "./kernels.js";
 import type { DistributionSpec } from "./distributions.js";
 

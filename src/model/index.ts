@@ -15,11 +15,15 @@ export {
   type Distribution, type DistributionSpec, type Uniform,
 } from "./distributions.js";
 // Page and inode state, kernel operations (MODEL.md §2–§3)
-export { PageCache, WRITE, type PageCacheOptions } from "./page-cache.js";
+export { PageCache, WRITE, type CleanDelaySamples, type PageCacheOptions } from "./page-cache.js";
 // What a policy decides (MODEL.md §4)
-export { WB, type Policy, type ReferenceKind } from "./policy.js";
+export { WritebackDecision, type Policy, type ReferenceKind } from "./policy.js";
+export { POLICY_IDS, type PolicyId } from "./policy-ids.js";
 // Incidents and costs (MODEL.md §5)
-export { M, METRICS, METRIC_NAMES, type MetricInfo, type MetricName, type Metrics, type RunResult } from "./metrics.js";
+export {
+  METRIC, METRICS, METRIC_NAMES, rate, runRates,
+  type FinalSyncCounts, type MetricInfo, type MetricName, type Metrics, type Rate, type Rates, type RunResult,
+} from "./metrics.js";
 // Coverage (issue 10): kernel presets, backings, callers, and whether GUP pins or refuses
 export {
   FEATURES, HZ_CITE, IO_URING_RULES, KERNELS, KERNEL_IDS, atLeast, hasFeature, kernelPreset, kernelVersion,

@@ -1,6 +1,7 @@
 /**
- * Incidents and costs of MODEL.md §5. Each run reports every one; `null` where the policy
- * makes it meaningless (no detector, no bounce, no device mapping, no keep-dirty hook).
+ * Incidents and costs (docs/model.md, "Incidents and costs"). Each run reports every one;
+ * `null` where the policy makes it meaningless (no detector, no bounce, no device mapping,
+ * no keep-dirty hook).
  */
 import type { Params } from "./params.js";
 
@@ -10,33 +11,115 @@ export const METRIC_NAMES = [
   "bufferlessWriteback",
   "writeToCleanPage",
   "lostData",
+  "lostDataEvicted",
+  "lostDataFinal",
   "truncatedWhilePinned",
   "modifiedUnderWriteback",
   "doubleWritebacks",
+  "doubleWritebacksStrict",
   "detectorChecks",
+  "detectorChecksUnpinned",
   "falsePositives",
   "falseNegatives",
   "refusedPins",
   "keptDirty",
+  "finalDirtyPages",
   "maxDirtyAgeWhilePinned",
+  // per pin
+  "pinsCompleted",
+  "pinsWithWriteToCleanPage",
+  "releasesUnsaved",
   // costs
   "writebacks",
   "bounceCopies",
   "deviceRefaults",
   "pinsTaken",
   "dmaWrites",
+  "buffersStripped",
+  "reclaimGuardSkips",
+  "evictions",
 ] as const;
 
 export type MetricName = (typeof METRIC_NAMES)[number];
-export type Metrics = Record<MetricName, number | null>;
+
+/**
+ * Incidents and costs of one run, one field per metric. Counts are events or pages;
+ * `null` means the metric is meaningless under the run's policy.
+ */
+export interface Metrics {
+  /** set_page_dirty turned PG_dirty 0→1 on an attached page without buffers (ext4_set_page_dirty WARN, bugzilla 203317). */
+  dirtyWithoutBuffers: number | null;
+  /** Writeback met a dirty page without buffers (ext4_writepage BUG before cc5095747edf, v5.18; warn and drop after). */
+  bufferlessWriteback: number | null;
+  /** Device writes that landed while !PageDirty: no page_mkwrite since the last clean (Dave Chinner's question). */
+  writeToCleanPage: number | null;
+  /** Pages whose memory never reached disk: lostDataEvicted + lostDataFinal. */
+  lostData: number | null;
+  /** Pages evicted by __remove_mapping with mem != disk (reachable only when ext4-warn dropped a bufferless dirty page, or a write landed in a clean page). */
+  lostDataEvicted: number | null;
+  /** Resident, attached pages with mem != disk after the end-of-run sync(2); null if the run crashed first. */
+  lostDataFinal: number | null;
+  /** Device writes into a truncated (detached) page: loss the user asked for, reported apart. */
+  truncatedWhilePinned: number | null;
+  /** Device writes while PG_writeback and no bounce copy carries the I/O (stable pages, checksums, DIF/DIX). */
+  modifiedUnderWriteback: number | null;
+  /** Writebacks started with mem == disk (a write fault or a release dirtied the page, no data changed since). */
+  doubleWritebacks: number | null;
+  /** Writebacks of a version an earlier completed writeback of this run already put on disk ("written back twice in a row"). */
+  doubleWritebacksStrict: number | null;
+  /** Consultations of folio_maybe_dma_pinned (include/linux/mm.h); null when nothing consults it. */
+  detectorChecks: number | null;
+  /** Consultations about a page with no FOLL_PIN pin: the denominator of the false-positive rate. */
+  detectorChecksUnpinned: number | null;
+  /** The detector said pinned while no FOLL_PIN pin was held (refcount >= bias from other references). */
+  falsePositives: number | null;
+  /** The detector said not pinned while a GUP reference (FOLL_GET) was held. */
+  falseNegatives: number | null;
+  /** Pages GUP refused: refcount overflow (8fde12ca79af) or the FOLL_LONGTERM refusal (v6.5). */
+  refusedPins: number | null;
+  /** Writebacks that left a pinned page dirty (keep-dirty policies). */
+  keptDirty: number | null;
+  /** Attached pages still dirty after the end-of-run sync(2) (a keep-dirty policy kept them). */
+  finalDirtyPages: number | null;
+  /**
+   * Seconds: the longest time since a page last went clean→dirty, sampled while a GUP
+   * reference is held (at each writeback that looks at the page, at release, at the end).
+   * Writeback starvation under keep-dirty policies. Not the time both dirty and held,
+   * which would hide a page dirtied long before its pin.
+   */
+  maxDirtyAgeWhilePinned: number | null;
+  /** Page-pins whose release ran (the denominator of the per-pin rates). */
+  pinsCompleted: number | null;
+  /** Page-pins during which at least one device write landed in a clean page. */
+  pinsWithWriteToCleanPage: number | null;
+  /** Releases after which the page is attached, mem != disk, not dirty and no I/O carries mem: that pin's data is lost unless something redirties it. */
+  releasesUnsaved: number | null;
+  /** Page writebacks started (set_page_writeback). */
+  writebacks: number | null;
+  /** Writebacks that wrote a bounce copy. */
+  bounceCopies: number | null;
+  /** Device faults through page_mkwrite after an MMU-notifier invalidation. */
+  deviceRefaults: number | null;
+  /** Pages pinned by GUP (or registered with the device, mmu-notifier). */
+  pinsTaken: number | null;
+  /** Device writes into pinned pages. */
+  dmaWrites: number | null;
+  /** Buffer heads freed by reclaim's try_to_release_page on an attached page. */
+  buffersStripped: number | null;
+  /** Pages reclaim kept because folio_maybe_dma_pinned said yes (mm/vmscan.c, v6.4). */
+  reclaimGuardSkips: number | null;
+  /** Pages evicted by __remove_mapping. */
+  evictions: number | null;
+}
 
 /** Index of each metric in a counters array (the engine counts into a Float64Array). */
-export const M = Object.fromEntries(METRIC_NAMES.map((n, i) => [n, i])) as { readonly [K in MetricName]: number };
+export const METRIC = Object.fromEntries(METRIC_NAMES.map((n, i) => [n, i])) as { readonly [K in MetricName]: number };
 
+/** How a metric is reported and what it is a proportion of. */
 export interface MetricInfo {
   name: MetricName;
   group: "incident" | "cost";
-  /** `count` of events, or `seconds` (a maximum, not a count). */
+  /** `count` of events or pages, or `seconds` (a maximum, not a count). */
   unit: "count" | "seconds";
   /** For a rate: the metric it is a proportion of (numerator <= denominator). */
   per?: MetricName;
@@ -47,22 +130,54 @@ export const METRICS: readonly MetricInfo[] = [
   { name: "dirtyWithoutBuffers", group: "incident", unit: "count", description: "set_page_dirty turned PG_dirty 0→1 on an attached page without buffers (ext4_set_page_dirty WARN)" },
   { name: "bufferlessWriteback", group: "incident", unit: "count", description: "writeback met a dirty page without buffers (ext4_writepage BUG, or warn and drop)" },
   { name: "writeToCleanPage", group: "incident", unit: "count", per: "dmaWrites", description: "a DMA write landed while !PageDirty (no page_mkwrite since the last clean)" },
-  { name: "lostData", group: "incident", unit: "count", description: "an evicted page, or a page after the final sync, has mem != disk" },
+  { name: "lostData", group: "incident", unit: "count", description: "pages whose memory never reached disk (evicted + after the final sync)" },
+  { name: "lostDataEvicted", group: "incident", unit: "count", description: "pages evicted with mem != disk" },
+  { name: "lostDataFinal", group: "incident", unit: "count", description: "pages with mem != disk after the end-of-run sync" },
   { name: "truncatedWhilePinned", group: "incident", unit: "count", per: "dmaWrites", description: "a DMA write landed in a truncated (detached) page: expected loss" },
   { name: "modifiedUnderWriteback", group: "incident", unit: "count", per: "dmaWrites", description: "a DMA write landed while PG_writeback (stable pages, checksums, DIF/DIX)" },
   { name: "doubleWritebacks", group: "incident", unit: "count", per: "writebacks", description: "a writeback started with mem == disk" },
-  { name: "detectorChecks", group: "incident", unit: "count", description: "consultations of page_maybe_dma_pinned" },
-  { name: "falsePositives", group: "incident", unit: "count", per: "detectorChecks", description: "the detector said pinned while pins == 0" },
+  { name: "doubleWritebacksStrict", group: "incident", unit: "count", per: "writebacks", description: "a writeback of a version an earlier writeback of this run put on disk" },
+  { name: "detectorChecks", group: "incident", unit: "count", description: "consultations of folio_maybe_dma_pinned" },
+  { name: "detectorChecksUnpinned", group: "incident", unit: "count", description: "consultations about a page with no FOLL_PIN pin" },
+  { name: "falsePositives", group: "incident", unit: "count", per: "detectorChecksUnpinned", description: "the detector said pinned while pins == 0" },
   { name: "falseNegatives", group: "incident", unit: "count", per: "detectorChecks", description: "the detector said not pinned while pins + gets > 0" },
   { name: "refusedPins", group: "incident", unit: "count", description: "pages GUP refused: refcount overflow or FOLL_LONGTERM refusal" },
   { name: "keptDirty", group: "incident", unit: "count", description: "writebacks that left a pinned page dirty (keep-dirty policies)" },
-  { name: "maxDirtyAgeWhilePinned", group: "incident", unit: "seconds", description: "longest time a page stayed dirty while pinned" },
+  { name: "finalDirtyPages", group: "incident", unit: "count", description: "pages still dirty after the end-of-run sync" },
+  { name: "maxDirtyAgeWhilePinned", group: "incident", unit: "seconds", description: "longest time since clean→dirty, sampled while GUP holds the page" },
+  { name: "pinsCompleted", group: "cost", unit: "count", description: "page-pins whose release ran" },
+  { name: "pinsWithWriteToCleanPage", group: "incident", unit: "count", per: "pinsCompleted", description: "page-pins during which a DMA write landed in a clean page" },
+  { name: "releasesUnsaved", group: "incident", unit: "count", per: "pinsCompleted", description: "releases leaving mem != disk on a clean page with no I/O carrying it" },
   { name: "writebacks", group: "cost", unit: "count", description: "page writebacks started (set_page_writeback)" },
   { name: "bounceCopies", group: "cost", unit: "count", per: "writebacks", description: "writebacks that wrote a bounce copy" },
   { name: "deviceRefaults", group: "cost", unit: "count", per: "dmaWrites", description: "device faults through page_mkwrite after an MMU-notifier invalidation" },
   { name: "pinsTaken", group: "cost", unit: "count", description: "pages pinned by GUP (or registered with the device, mmu-notifier)" },
   { name: "dmaWrites", group: "cost", unit: "count", description: "device writes into pinned pages" },
+  { name: "buffersStripped", group: "cost", unit: "count", description: "buffer heads freed by reclaim on an attached page" },
+  { name: "reclaimGuardSkips", group: "cost", unit: "count", description: "pages reclaim kept because the detector said pinned" },
+  { name: "evictions", group: "cost", unit: "count", description: "pages evicted by __remove_mapping" },
 ];
+
+/** A proportion with its numerator and denominator, so a sweep can give a Wilson interval. */
+export interface Rate {
+  numerator: number;
+  denominator: number;
+  /** numerator / denominator, or null when the denominator is 0 or the metric is meaningless. */
+  value: number | null;
+}
+
+/** The headline rates of a run, each over its true denominator. */
+export interface Rates {
+  /** falsePositives / detectorChecksUnpinned: how often the detector calls an unpinned page pinned. */
+  falsePositiveRate: Rate;
+  /** releasesUnsaved / pinsCompleted: the share of pins whose data is left unsaved by their release. */
+  lostDataPerPin: Rate;
+  /** pinsWithWriteToCleanPage / pinsCompleted: the share of pins that wrote into a clean page. */
+  writeToCleanPagePerPin: Rate;
+}
+
+/** What the end-of-run sync(2) itself did, kept apart from the run's own counts. */
+export type FinalSyncCounts = Partial<Record<MetricName, number>>;
 
 /** Everything a run reports: plain, JSON-serialisable data. */
 export interface RunResult {
@@ -76,4 +191,28 @@ export interface RunResult {
   events: number;
   /** Incidents and costs; `null` where the policy makes one meaningless. */
   metrics: Metrics;
+  /** The headline rates with numerator and denominator. */
+  rates: Rates;
+  /**
+   * Seconds: when ext4 (fsBehavior `ext4-bug`) hit BUG() on a bufferless dirty page and
+   * the run stopped; null if it ran to the end.
+   */
+  crashedAt: number | null;
+  /** The end-of-run sync's own counts (non-zero ones only); null if the run crashed. */
+  finalSync: FinalSyncCounts | null;
+}
+
+/** A rate from two counts; value null when the denominator is 0 or either is null. */
+export function rate(numerator: number | null, denominator: number | null): Rate {
+  const n = numerator ?? 0, d = denominator ?? 0;
+  return { numerator: n, denominator: d, value: numerator === null || denominator === null || d === 0 ? null : n / d };
+}
+
+/** The three headline rates of a run's metrics. */
+export function runRates(m: Metrics): Rates {
+  return {
+    falsePositiveRate: rate(m.falsePositives, m.detectorChecksUnpinned),
+    lostDataPerPin: rate(m.releasesUnsaved, m.pinsCompleted),
+    writeToCleanPagePerPin: rate(m.pinsWithWriteToCleanPage, m.pinsCompleted),
+  };
 }

@@ -1,11 +1,17 @@
 /**
- * Page and inode state of MODEL.md §2 in typed arrays, and the kernel operations on it
- * (§3), each named after the function it stands for. Operations here are the atomic
- * pieces; the engine runs a composition at one instant, the checker interleaves them.
+ * Page and inode state (docs/model.md, "State") in typed arrays, and the kernel
+ * operations on it ("Operations"), each named after the function it stands for, in
+ * camelCase. Operations here are the atomic pieces and the shared compositions
+ * (clearPageDirtyForIo, writeCachePage, syncPage, releaseGupPage); the engine runs a
+ * composition at one instant, the checker interleaves the pieces. Both call this code,
+ * so their semantics cannot drift apart.
  */
-import { M } from "./metrics.js";
+import { METRIC } from "./metrics.js";
 import { REFCOUNT_MAX, type FsBehavior } from "./params.js";
-import { WB, type Policy } from "./policy.js";
+import { WritebackDecision, type Policy } from "./policy.js";
+
+const M = METRIC;
+const WB = WritebackDecision;
 
 /** Result of one page's pass through write_cache_pages. */
 export const WRITE = {
@@ -17,12 +23,28 @@ export const WRITE = {
   WAIT: 2,
 } as const;
 
+/** Shape and behaviour of a PageCache. */
 export interface PageCacheOptions {
+  /** Number of files (inodes). */
   files: number;
+  /** Pages per file; page p belongs to file floor(p / pagesPerFile). */
   pagesPerFile: number;
+  /** GUP_PIN_COUNTING_BIAS (1024 in the kernel). */
   bias: number;
+  /** What ext4 does with a dirty page without buffers at writeback. */
   fsBehavior: FsBehavior;
+  /** The pin and release policy whose hooks the shared paths call. */
   policy: Policy;
+  /** Record clean delays (V1/V16): from a page's clean→dirty transition to its first clean. Default false. */
+  traceClean?: boolean;
+}
+
+/** Clean delays recorded with `traceClean`, seconds, by the inode's state when the page was dirtied. */
+export interface CleanDelaySamples {
+  /** The inode was clean: its dirtied_when is the page's dirtying time. */
+  cleanInode: number[];
+  /** The inode was already dirty: the page inherits the older dirtied_when. */
+  dirtyInode: number[];
 }
 
 export class PageCache {
@@ -34,8 +56,19 @@ export class PageCache {
   readonly policy: Policy;
   /** Current simulated time, seconds; the caller advances it. */
   now = 0;
-  /** Incident and cost counters, indexed by M. */
+  /** Incident and cost counters, indexed by METRIC. */
   readonly counters = new Float64Array(Object.keys(M).length);
+  /**
+   * Seconds: when ext4 BUG()ed on a bufferless dirty page (fsBehavior `ext4-bug`), or -1.
+   * The engine stops the run there; the checker records the incident.
+   */
+  crashedAt = -1;
+  /** Bits of the last writeCachePage's writeback decision (the engine schedules a BOUNCE_AT_BIO copy from it). */
+  lastDecision = 0;
+  /** Clean delays, when traceClean is on (else null). */
+  readonly cleanDelays: CleanDelaySamples | null;
+  /** Whether cleans are recorded now (the engine stops at its end-of-run sync, which would censor the tail). */
+  recordingCleanDelays: boolean;
 
   // Per page (MODEL.md §2).
   readonly shares: Int32Array; // page_mapcount when mapped
@@ -57,7 +90,9 @@ export class PageCache {
   readonly io: Uint32Array; // content version captured by the I/O in flight
   readonly notifierSeq: Uint32Array; // bumped by every MMU-notifier invalidation
   readonly dirtySince: Float64Array; // when PG_dirty last went 0->1
-  readonly heldSince: Float64Array; // when pins + gets last went 0->1
+  readonly written: Uint8Array; // the disk version was put there by a completed writeback of this run
+  readonly cleanWrites: Uint32Array; // device writes that landed while the page was clean, cumulative
+  readonly dirtiedInCleanInode: Uint8Array; // traceClean: the inode was clean when PG_dirty last went 0->1
   // Per file (inode).
   readonly inodeDirty: Uint8Array; // I_DIRTY_PAGES
   readonly dirtiedWhen: Float64Array; // inode->dirtied_when
@@ -92,7 +127,11 @@ export class PageCache {
     this.io = new Uint32Array(n);
     this.notifierSeq = new Uint32Array(n);
     this.dirtySince = new Float64Array(n);
-    this.heldSince = new Float64Array(n);
+    this.written = new Uint8Array(n);
+    this.cleanWrites = new Uint32Array(n);
+    this.cleanDelays = o.traceClean ? { cleanInode: [], dirtyInode: [] } : null;
+    this.recordingCleanDelays = this.cleanDelays !== null;
+    this.dirtiedInCleanInode = new Uint8Array(o.traceClean ? n : 0);
     this.inodeDirty = new Uint8Array(o.files);
     this.dirtiedWhen = new Float64Array(o.files);
     this.dirtyPages = new Int32Array(o.files);
@@ -119,11 +158,12 @@ export class PageCache {
       this.gets[p] + this.bias * this.pins[p] + this.transient[p];
   }
 
+  /** Add `by` to the counter of a metric (an index of METRIC). */
   count(metric: number, by = 1): void {
     this.counters[metric] += by;
   }
 
-  /** __mark_inode_dirty(I_DIRTY_PAGES): dirtied_when is set only on the clean -> dirty transition. */
+  /** __mark_inode_dirty(I_DIRTY_PAGES) (fs/fs-writeback.c): dirtied_when is set only on the clean -> dirty transition. */
   markInodeDirty(f: number): void {
     if (!this.inodeDirty[f]) {
       this.inodeDirty[f] = 1;
@@ -132,9 +172,10 @@ export class PageCache {
   }
 
   /**
-   * set_page_dirty / folio_mark_dirty (block_dirty_folio). A no-op on a detached page
-   * (__folio_mark_dirty's "race with truncate" check). Counts dirtyWithoutBuffers where
-   * ext4_set_page_dirty would WARN. Returns whether PG_dirty went 0 -> 1.
+   * set_page_dirty / folio_mark_dirty (mm/page-writeback.c; block_dirty_folio on a
+   * buffer-head filesystem). A no-op on a detached page (__folio_mark_dirty's "race with
+   * truncate" check). Counts dirtyWithoutBuffers where ext4_set_page_dirty would WARN
+   * (bugzilla 203317). Returns whether PG_dirty went 0 -> 1.
    */
   setPageDirty(p: number): boolean {
     if (!this.attached[p] || this.dirty[p]) return false;
@@ -144,14 +185,14 @@ export class PageCache {
     const f = this.fileOf(p);
     this.dirtyPages[f]++;
     this.totalDirty++;
+    if (this.cleanDelays) this.dirtiedInCleanInode[p] = this.inodeDirty[f] ? 0 : 1;
     this.markInodeDirty(f);
     return true;
   }
 
-  /** TestClearPageDirty. Returns whether the page was dirty. */
+  /** TestClearPageDirty (folio_test_clear_dirty). Returns whether the page was dirty. */
   testClearPageDirty(p: number): boolean {
     if (!this.dirty[p]) return false;
-    this.noteDirtyAge(p);
     this.dirty[p] = 0;
     if (this.attached[p]) {
       this.dirtyPages[this.fileOf(p)]--;
@@ -160,14 +201,17 @@ export class PageCache {
     return true;
   }
 
-  /** Longest time a page has been dirty while held by GUP, measured when either ends. */
-  private noteDirtyAge(p: number): void {
+  /**
+   * Sample maxDirtyAgeWhilePinned: the time since the page last went clean→dirty, while a
+   * GUP reference is held. Called wherever the held page is looked at: writeback, release.
+   */
+  noteDirtyAge(p: number): void {
     if (this.pins[p] + this.gets[p] === 0 || !this.dirty[p]) return;
-    const age = this.now - Math.max(this.dirtySince[p], this.heldSince[p]);
+    const age = this.now - this.dirtySince[p];
     if (age > this.counters[M.maxDirtyAgeWhilePinned]) this.counters[M.maxDirtyAgeWhilePinned] = age;
   }
 
-  /** Attach buffer heads (create_empty_buffers from ->page_mkwrite / ->write_begin). */
+  /** Attach buffer heads (create_empty_buffers from ->page_mkwrite / ->write_begin); they hold a reference. */
   attachBuffers(p: number): void {
     if (!this.buffers[p]) {
       this.buffers[p] = 1;
@@ -175,12 +219,49 @@ export class PageCache {
     }
   }
 
-  /** try_to_release_page: free the buffer heads. */
-  tryToReleasePage(p: number): void {
+  /** Free the buffer heads unconditionally (block_invalidate_folio from truncate). */
+  private invalidateBuffers(p: number): void {
     if (this.buffers[p]) {
       this.buffers[p] = 0;
       this.refcount[p]--;
     }
+  }
+
+  /**
+   * try_to_release_page / filemap_release_folio (mm/filemap.c) → try_to_free_buffers
+   * (fs/buffer.c): fails under writeback or while the buffers are dirty (a dirty page's
+   * buffers are dirty, block_dirty_folio); otherwise frees them WITHOUT looking at the
+   * page's references — how a GUP-held page that the flusher cleaned loses its buffers
+   * (Jan Kara, 2018). Counts buffersStripped. Returns whether the page has no buffers now.
+   */
+  tryToReleasePage(p: number): boolean {
+    if (!this.buffers[p]) return true;
+    if (this.writeback[p] || this.dirty[p]) return false;
+    this.invalidateBuffers(p);
+    if (this.attached[p]) this.counters[M.buffersStripped]++;
+    return true;
+  }
+
+  /**
+   * is_page_cache_freeable (mm/vmscan.c, every release since 2.6): pageout() writes a
+   * page only if `refcount - has_private == 1 (reclaim's isolation) + 1 (page cache)`.
+   * Our refcount leaves out reclaim's own reference, so: nothing but the page cache and
+   * the buffers holds the page — no mapping, no GUP reference, no transient reference.
+   * A dirty page that fails it is PAGE_KEEP: reclaim never writes a page someone holds.
+   */
+  isPageCacheFreeable(p: number): boolean {
+    return this.refcount[p] - this.buffers[p] === 1;
+  }
+
+  /**
+   * The reclaim guard in shrink_folio_list (mm/vmscan.c, "mm: do not reclaim private data
+   * from pinned page", v6.4), after try_to_unmap: a folio the detector calls pinned goes
+   * to activate_locked. Counts reclaimGuardSkips. Returns whether reclaim keeps the page.
+   */
+  reclaimGuardKeeps(p: number): boolean {
+    if (!this.folioMaybeDmaPinned(p)) return false;
+    this.counters[M.reclaimGuardSkips]++;
+    return true;
   }
 
   /** The sharers' mappings come back on the next access (a fault maps the page again). */
@@ -192,7 +273,7 @@ export class PageCache {
   }
 
   /**
-   * A read after eviction or truncation (filemap_fault -> ->readpage): a new page, clean,
+   * A read after eviction or truncation (filemap_fault -> ->read_folio): a new page, clean,
    * attached, without buffers, unmapped until the access maps it; content as on disk.
    */
   readPage(p: number): void {
@@ -210,9 +291,9 @@ export class PageCache {
   }
 
   /**
-   * Write fault on a shared mapping: do_page_mkwrite (->page_mkwrite locks the page and
-   * attaches buffers; the stable-writes wait is the caller's), fault_dirty_shared_page
-   * (set_page_dirty, unlock), and the pte becomes writable and dirty.
+   * Write fault on a shared mapping (mm/memory.c do_page_mkwrite → ->page_mkwrite, which
+   * locks the page and attaches buffers; fault_dirty_shared_page: set_page_dirty, unlock),
+   * and the pte becomes writable and dirty. The stable-writes wait is the caller's.
    */
   pageMkwrite(p: number): void {
     this.attachBuffers(p);
@@ -226,8 +307,8 @@ export class PageCache {
   }
 
   /**
-   * page_mkclean: write-protect every pte; a dirty pte moves into PG_dirty
-   * (folio_clear_dirty_for_io: `if (folio_mkclean(folio)) folio_mark_dirty(folio)`).
+   * page_mkclean / folio_mkclean (mm/rmap.c): write-protect every pte; a dirty pte moves
+   * into PG_dirty (folio_clear_dirty_for_io: `if (folio_mkclean(folio)) folio_mark_dirty(folio)`).
    */
   pageMkclean(p: number): void {
     this.notifyInvalidate(p);
@@ -237,13 +318,9 @@ export class PageCache {
     }
   }
 
-  /** try_to_unmap: drop the sharers' mappings; a dirty pte is moved into PG_dirty first. */
+  /** try_to_unmap (mm/rmap.c): drop the sharers' mappings; a dirty pte is moved into PG_dirty first. */
   tryToUnmap(p: number): void {
-    this.notifyInvalidate(p);
-    if (this.pteWritable[p]) {
-      this.pteWritable[p] = 0;
-      this.setPageDirty(p);
-    }
+    this.pageMkclean(p);
     if (this.mapped[p]) {
       this.mapped[p] = 0;
       this.refcount[p] -= this.shares[p];
@@ -251,39 +328,67 @@ export class PageCache {
   }
 
   /**
-   * page_maybe_dma_pinned, as its consumers see it: the refcount read includes the
+   * folio_maybe_dma_pinned (include/linux/mm.h; page_maybe_dma_pinned before the folio
+   * conversion, v5.7 on), as its consumers see it: the refcount read includes the
    * consumer's own reference (writeback's folio batch, reclaim's isolation), so one more
-   * than the resting refcount. `(unsigned)refcount >= bias` for order-0 pages.
+   * than the resting refcount; `(unsigned)refcount >= bias` for order-0 pages. Counts
+   * detectorChecks, detectorChecksUnpinned, falsePositives and falseNegatives.
    */
-  maybeDmaPinned(p: number): boolean {
+  folioMaybeDmaPinned(p: number): boolean {
     const seen = ((this.refcount[p] + 1) >>> 0) >= this.bias;
     this.counters[M.detectorChecks]++;
-    if (seen && this.pins[p] === 0) this.counters[M.falsePositives]++;
+    if (this.pins[p] === 0) {
+      this.counters[M.detectorChecksUnpinned]++;
+      if (seen) this.counters[M.falsePositives]++;
+    }
     if (!seen && this.pins[p] + this.gets[p] > 0) this.counters[M.falseNegatives]++;
     return seen;
   }
 
   /**
-   * try_grab_folio: FOLL_GET adds 1, FOLL_PIN adds the bias. Refused (false) if the
-   * refcount would pass 2^31 - 1 (commit 8fde12ca79af).
+   * try_grab_folio (mm/gup.c): FOLL_GET adds 1, FOLL_PIN adds the bias. Refused (false)
+   * if the refcount would pass 2^31 - 1 (commit 8fde12ca79af, v5.1).
    */
-  tryGrabPage(p: number, pin: boolean): boolean {
+  tryGrabFolio(p: number, pin: boolean): boolean {
     const add = pin ? this.bias : 1;
     if (this.refcount[p] + add > REFCOUNT_MAX) return false;
-    if (this.pins[p] + this.gets[p] === 0) this.heldSince[p] = this.now;
     this.refcount[p] += add;
     if (pin) this.pins[p]++;
     else this.gets[p]++;
     return true;
   }
 
-  /** put_page / unpin_user_page (gup_put_folio). A detached page with no GUP reference left is freed. */
-  putGupReference(p: number, pin: boolean): void {
-    if (this.pins[p] + this.gets[p] === 1) this.noteDirtyAge(p);
+  /**
+   * gup_put_folio (mm/gup.c: unpin_user_page for FOLL_PIN, put_page for FOLL_GET). A
+   * detached page with no GUP reference left is freed.
+   */
+  gupPutFolio(p: number, pin: boolean): void {
     this.refcount[p] -= pin ? this.bias : 1;
     if (pin) this.pins[p]--;
     else this.gets[p]--;
     if (!this.attached[p] && this.pins[p] + this.gets[p] === 0) this.freePage(p);
+  }
+
+  /**
+   * A GUP user's release of one page: the policy's dirtying (set_page_dirty_lock, the
+   * seed's `if (!PageDirty)` check, nothing…), then gup_put_folio. Counts pinsCompleted,
+   * pinsWithWriteToCleanPage (`cleanWritesAtGrab` is `cleanWrites[p]` when the pin was
+   * taken) and releasesUnsaved: the page is attached, mem != disk, not dirty, and no I/O
+   * in flight carries mem — this pin's data is lost unless something redirties the page.
+   */
+  releaseGupPage(p: number, pin: boolean, cleanWritesAtGrab: number): void {
+    this.noteDirtyAge(p);
+    this.policy.beforeRelease(this, p);
+    this.counters[M.pinsCompleted]++;
+    if (this.cleanWrites[p] !== cleanWritesAtGrab) this.counters[M.pinsWithWriteToCleanPage]++;
+    if (this.unsaved(p)) this.counters[M.releasesUnsaved]++;
+    this.gupPutFolio(p, pin);
+  }
+
+  /** Memory differs from disk and nothing will write it: attached, clean, no I/O carrying mem. */
+  unsaved(p: number): boolean {
+    if (!this.resident[p] || !this.attached[p] || this.dirty[p] || this.mem[p] === this.disk[p]) return false;
+    return !(this.writeback[p] && this.io[p] === this.mem[p]);
   }
 
   /** The page leaves memory; the slot reads back from disk on its next access. */
@@ -298,26 +403,32 @@ export class PageCache {
   }
 
   /**
-   * __remove_mapping: evict only if no GUP reference remains. An evicted page whose
-   * memory differs from disk is lostData. Returns whether it was evicted.
+   * __remove_mapping (mm/vmscan.c): folio_ref_freeze(1 + page cache) fails while anyone
+   * else holds the page (a mapping, buffers, GUP, a transient reference); then a dirty
+   * page is refused (PG_dirty is checked after the freeze). An evicted page whose memory
+   * differs from disk is lostDataEvicted. Returns whether it was evicted.
    */
   removeMapping(p: number): boolean {
-    if (this.pins[p] + this.gets[p] > 0) return false;
-    if (this.mem[p] !== this.disk[p]) this.counters[M.lostData]++;
+    if (this.refcount[p] !== 1 || this.dirty[p]) return false;
+    this.counters[M.evictions]++;
+    if (this.mem[p] !== this.disk[p]) {
+      this.counters[M.lostDataEvicted]++;
+      this.counters[M.lostData]++;
+    }
     this.mem[p] = this.disk[p];
     this.freePage(p);
     return true;
   }
 
   /**
-   * truncate_inode_pages for one page: unmap, cancel the dirty state, free the buffers,
-   * detach from the mapping (dropping the page cache's reference). A page still held by
-   * GUP stays allocated, detached; others are freed. The data is discarded by the user's
-   * own act, so the slot's disk content is what memory held.
+   * truncate_inode_pages for one page (mm/truncate.c): wait for writeback, unmap, cancel
+   * the dirty state (folio_cancel_dirty), invalidate the buffers, detach from the mapping
+   * (dropping the page cache's reference). A page still held by GUP stays allocated,
+   * detached; others are freed. The data is discarded by the user's own act, so the
+   * slot's disk content is what memory held.
    */
   truncatePage(p: number): void {
     if (!this.resident[p]) return;
-    // truncate_inode_pages_range waits for writeback (folio_wait_writeback) before it removes the page.
     if (this.writeback[p]) this.endPageWriteback(p);
     this.notifyInvalidate(p);
     this.pteWritable[p] = 0;
@@ -326,54 +437,108 @@ export class PageCache {
       this.refcount[p] -= this.shares[p];
     }
     if (this.attached[p]) {
-      this.testClearPageDirty(p); // folio_cancel_dirty
-      this.tryToReleasePage(p);
+      this.testClearPageDirty(p);
+      this.invalidateBuffers(p);
       this.attached[p] = 0;
       this.refcount[p]--;
     }
     this.disk[p] = this.io[p] = this.mem[p];
+    this.written[p] = 0;
     if (this.pins[p] + this.gets[p] === 0) this.freePage(p);
   }
 
-  /** set_page_writeback: the I/O captures the content now (a bounce copies it first). */
+  /**
+   * set_page_writeback / __folio_start_writeback (mm/page-writeback.c): the I/O captures
+   * the content now (a bounce copies it first). Counts writebacks, doubleWritebacks (the
+   * content equals disk) and doubleWritebacksStrict (and that version was put on disk by
+   * an earlier completed writeback of this run).
+   */
   setPageWriteback(p: number, bounce: boolean): void {
     this.writeback[p] = 1;
     this.bounced[p] = bounce ? 1 : 0;
     this.io[p] = this.mem[p];
     this.counters[M.writebacks]++;
-    if (this.mem[p] === this.disk[p]) this.counters[M.doubleWritebacks]++;
+    if (this.mem[p] === this.disk[p]) {
+      this.counters[M.doubleWritebacks]++;
+      if (this.written[p]) this.counters[M.doubleWritebacksStrict]++;
+    }
     if (bounce) this.counters[M.bounceCopies]++;
   }
 
-  /** end_page_writeback: the captured version is on disk. */
+  /** end_page_writeback / folio_end_writeback: the captured version is on disk. */
   endPageWriteback(p: number): void {
     this.writeback[p] = 0;
     this.bounced[p] = 0;
     this.disk[p] = this.io[p];
+    this.written[p] = 1;
   }
 
   /**
-   * One page of write_cache_pages, at one instant: lock; skip if detached or clean; under
-   * writeback skip (WB_SYNC_NONE) or wait (WB_SYNC_ALL); clear_page_dirty_for_io with the
-   * policy's hook between page_mkclean and TestClearPageDirty; ->writepage (ext4's check
-   * for buffers); set_page_writeback; unlock. The caller schedules end_page_writeback.
+   * folio_clear_dirty_for_io (mm/page-writeback.c), called with the page locked:
+   * folio_mkclean (a dirty pte moves into PG_dirty), then the policy's hook, then
+   * TestClearPageDirty if the policy lets it clear. Records the clean delay (traceClean).
+   * Returns the policy's WritebackDecision bits.
+   */
+  clearPageDirtyForIo(p: number, sync: boolean): number {
+    this.pageMkclean(p);
+    return this.testClearPageDirtyForIo(p, sync);
+  }
+
+  /**
+   * The second half of folio_clear_dirty_for_io, after folio_mkclean: the policy's hook
+   * (keep dirty, skip, bounce), then TestClearPageDirty if it lets the page clear. The
+   * checker runs it as its own step (GUP and device writes can land between the two
+   * halves: they take no page lock). Returns the WritebackDecision bits.
+   */
+  testClearPageDirtyForIo(p: number, sync: boolean): number {
+    const decision = this.policy.writebackDecision(this, p, sync);
+    if (decision & WB.CLEAR && this.testClearPageDirty(p) && this.recordingCleanDelays) {
+      const delay = this.now - this.dirtySince[p];
+      (this.dirtiedInCleanInode[p] ? this.cleanDelays!.cleanInode : this.cleanDelays!.dirtyInode).push(delay);
+    }
+    return decision;
+  }
+
+  /**
+   * One page of write_cache_pages (mm/page-writeback.c), at one instant: lock; skip if
+   * detached or clean; under writeback skip (WB_SYNC_NONE) or wait (WB_SYNC_ALL);
+   * clear_page_dirty_for_io; ->writepage (ext4's check for buffers); set_page_writeback;
+   * unlock. The caller completes the I/O (end_page_writeback). `lastDecision` keeps the
+   * policy's bits (a BOUNCE_AT_BIO copy is the caller's to schedule).
    */
   writeCachePage(p: number, sync: boolean): number {
+    this.lastDecision = 0;
     if (!this.resident[p] || !this.attached[p] || !this.dirty[p]) return WRITE.SKIPPED;
     if (this.writeback[p]) return sync ? WRITE.WAIT : WRITE.SKIPPED;
-    this.pageMkclean(p);
-    const decision = this.policy.writebackDecision(this, p, sync);
-    if (decision & WB.CLEAR) this.testClearPageDirty(p);
+    this.noteDirtyAge(p);
+    const decision = (this.lastDecision = this.clearPageDirtyForIo(p, sync));
     if (!(decision & WB.WRITE)) return WRITE.SKIPPED;
     if (!this.writepageHasBuffers(p)) return WRITE.SKIPPED;
-    this.setPageWriteback(p, (decision & (WB.BOUNCE | WB.BOUNCE_AT_BIO)) !== 0);
+    this.setPageWriteback(p, (decision & WB.BOUNCE) !== 0);
     return WRITE.STARTED;
   }
 
   /**
-   * ->writepage's check for buffers (ext4_writepage). Without them: bufferlessWriteback;
-   * BUG before cc5095747edf (the I/O goes on, the BUG is the incident); after it, warn,
-   * clear PG_dirty and skip the page (its data is then lost). Returns whether the I/O may start.
+   * One page of sync(2)'s data-integrity pass (WB_SYNC_ALL, tagged: sync_inodes_sb →
+   * write_cache_pages with tag_pages_for_writeback, so each page at most once), with every
+   * I/O completing before the next page: wait for an I/O in flight, write the page if it
+   * is dirty, let the I/O end. A page the policy keeps dirty is written once and left
+   * dirty. Returns whether an I/O was started.
+   */
+  syncPage(p: number): boolean {
+    if (this.writeback[p]) this.endPageWriteback(p);
+    if (this.writeCachePage(p, true) !== WRITE.STARTED) return false;
+    if (this.lastDecision & WB.BOUNCE_AT_BIO) this.bounceAtBio(p);
+    this.endPageWriteback(p);
+    return true;
+  }
+
+  /**
+   * ->writepage's check for buffers (ext4_writepage, mpage_prepare_extent_to_map). Without
+   * them: bufferlessWriteback. `ext4-bug` (before cc5095747edf, v5.18): BUG() — the
+   * kernel stops; crashedAt records the instant and the caller stops the run. `ext4-warn`
+   * (after it): warn, clear PG_dirty and skip the page (its data is then lost). Returns
+   * whether the I/O may start.
    */
   writepageHasBuffers(p: number): boolean {
     if (this.buffers[p]) return true;
@@ -382,13 +547,13 @@ export class PageCache {
       this.testClearPageDirty(p);
       return false;
     }
+    if (this.crashedAt < 0) this.crashedAt = this.now;
     return true;
   }
 
   /**
-   * The block layer's bounce at bio submission (WB.BOUNCE_AT_BIO), after unlock_page: the
-   * I/O in flight now carries the content at this moment. The engine folds it into
-   * set_page_writeback; the checker runs it as its own step.
+   * The block layer's bounce at bio submission (WritebackDecision.BOUNCE_AT_BIO), after
+   * unlock_page: the I/O in flight now carries the content at this moment.
    */
   bounceAtBio(p: number): void {
     this.bounced[p] = 1;
@@ -410,11 +575,11 @@ export class PageCache {
 
   /**
    * Every field of the state in a fixed order (per-page arrays, per-file arrays, now,
-   * totalDirty, then the counters last), for the checker to save and restore states.
+   * totalDirty, crashedAt, then the counters last), for the checker to save and restore states.
    */
   saveState(): Float64Array {
     const parts = this.stateArrays();
-    let n = 2 + this.counters.length;
+    let n = 3 + this.counters.length;
     for (const a of parts) n += a.length;
     const out = new Float64Array(n);
     let o = 0;
@@ -424,6 +589,7 @@ export class PageCache {
     }
     out[o++] = this.now;
     out[o++] = this.totalDirty;
+    out[o++] = this.crashedAt;
     out.set(this.counters, o);
     return out;
   }
@@ -436,6 +602,7 @@ export class PageCache {
     }
     this.now = s[o++];
     this.totalDirty = s[o++];
+    this.crashedAt = s[o++];
     this.counters.set(s.subarray(o, o + this.counters.length));
   }
 
@@ -443,23 +610,26 @@ export class PageCache {
     return [
       this.shares, this.transient, this.refcount, this.pins, this.gets, this.dirty, this.writeback,
       this.locked, this.buffers, this.pteWritable, this.attached, this.resident, this.mapped,
-      this.bounced, this.mem, this.disk, this.io, this.notifierSeq, this.dirtySince, this.heldSince,
-      this.inodeDirty, this.dirtiedWhen, this.dirtyPages,
+      this.bounced, this.mem, this.disk, this.io, this.notifierSeq, this.dirtySince, this.written,
+      this.cleanWrites, this.inodeDirty, this.dirtiedWhen, this.dirtyPages,
     ];
   }
 
   /**
-   * A device write into page p (MODEL.md §3): mem++, no pte bit, no PG_dirty, no
-   * filesystem hook. Counts the incidents of where it lands. (An MMU-notifier device that
-   * refaulted through page_mkwrite lands in a dirty page, but without stable writes it can
-   * still land under an I/O started before its refault: that counts, as in the checker.)
-   * `n` writes at once when the page's state is the same for all of them.
+   * A device write into page p: mem++, no pte bit, no PG_dirty, no filesystem hook.
+   * Counts the incidents of where it lands. (An MMU-notifier device that refaulted through
+   * page_mkwrite lands in a dirty page, but without stable writes it can still land under
+   * an I/O started before its refault: that counts, as in the checker.) `n` writes at once
+   * when the page's state is the same for all of them.
    */
   dmaWrite(p: number, n = 1): void {
     this.counters[M.dmaWrites] += n;
     if (!this.attached[p]) this.counters[M.truncatedWhilePinned] += n;
     else {
-      if (!this.dirty[p]) this.counters[M.writeToCleanPage] += n;
+      if (!this.dirty[p]) {
+        this.counters[M.writeToCleanPage] += n;
+        this.cleanWrites[p] = (this.cleanWrites[p] + n) >>> 0;
+      }
       if (this.writeback[p] && !this.bounced[p]) this.counters[M.modifiedUnderWriteback] += n;
     }
     this.mem[p] = (this.mem[p] + n) >>> 0;

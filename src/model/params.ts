@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { InputError } from "../errors.js";
-import { POLICY_IDS, type PolicyId } from "../policies/ids.js";
+import { POLICY_IDS } from "./policy-ids.js";
 import {
   DISTRIBUTION_FORMS,
   DistributionError,
@@ -24,8 +24,11 @@ export type FsBehavior = (typeof FS_BEHAVIORS)[number];
 
 /** Every parameter, with its default filled in (what a RunResult echoes back). */
 export interface Params {
-  /** Pin and release policy id (MODEL.md §4). Default `foll-pin`. */
-  policy: PolicyId;
+  /**
+   * Pin and release policy id: one of POLICY_IDS, or the id of a user's own Policy passed
+   * as `simulate(params, { policy })`. Default `foll-pin`.
+   */
+  policy: string;
   /** Root seed of every random stream, an integer in 0..2^32-1. Default 1. */
   seed: number;
   /** Simulated seconds before the end-of-run sync. Default 600. */
@@ -78,6 +81,12 @@ export interface Params {
   stableWrites: boolean;
   /** What writeback does with a dirty page without buffers. Default `ext4-warn`. */
   fsBehavior: FsBehavior;
+  /**
+   * Seconds from set_page_writeback (and unlock_page) to the block layer's bounce copy at
+   * bio submission, for policies that bounce there (block-bounce); a device write inside
+   * the window is modifiedUnderWriteback. Default 50e-6.
+   */
+  bounceDelay: number;
 }
 
 export type ParamName = keyof Params;
@@ -115,6 +124,7 @@ export const DEFAULT_PARAMS: Readonly<Params> = Object.freeze({
   truncateRate: 0,
   stableWrites: false,
   fsBehavior: "ext4-warn",
+  bounceDelay: 50e-6,
 } satisfies Params);
 
 /** Sysctl spellings accepted in configs, in their own units (centiseconds). */
@@ -169,6 +179,7 @@ const FIELDS: { [K in ParamName]: [z.ZodType, string] } = {
   truncateRate: [nonNegative, "a non-negative rate per second"],
   stableWrites: [z.boolean(), "true or false"],
   fsBehavior: [z.enum(FS_BEHAVIORS), FS_BEHAVIORS.join(", ")],
+  bounceDelay: [z.number().finite().min(0).max(3600), "non-negative seconds, at most 3600"],
 };
 
 export const PARAM_NAMES = Object.keys(FIELDS) as ParamName[];

@@ -1,37 +1,39 @@
 /**
- * What a pin and release policy decides (MODEL.md §4). The engine and the checker call
- * these hooks at the points where the kernel's behaviour differs between eras; everything
- * else is the shared page model. A new policy is a new file in src/policies/.
+ * What a pin and release policy decides (docs/model.md, "Policies"). The engine and the
+ * checker call these hooks at the points where the kernel's behaviour differs between
+ * eras; everything else is the shared page model. A policy is one value: a user can write
+ * one in a notebook cell and pass it to `simulate(params, { policy })` and `checkConfig`.
  */
-import type { PolicyId } from "../policies/ids.js";
 import type { PageCache } from "./page-cache.js";
 
 /** Bits of a writeback decision, taken after page_mkclean in clear_page_dirty_for_io. */
-export const WB = {
+export const WritebackDecision = {
   /** TestClearPageDirty: the page is clean once the I/O is queued (the normal case). */
   CLEAR: 1,
   /** Start the I/O (set_page_writeback). Without it the page is skipped and left dirty. */
   WRITE: 2,
   /** Copy the page first, under the page lock: device writes no longer reach the I/O. */
   BOUNCE: 4,
-  /** Copy at bio submission, after unlock_page: a device write can still land in between. */
+  /** Copy at bio submission, `bounceDelay` after unlock_page: a device write can still land in between. */
   BOUNCE_AT_BIO: 8,
 } as const;
 
 /** How GUP takes its reference. */
 export type ReferenceKind = "FOLL_GET" | "FOLL_PIN" | "none";
 
+/** A pin and release policy: declared properties plus the hooks the engine and checker call. */
 export interface Policy {
-  readonly id: PolicyId;
-  /** Kernel era or proposal, as in MODEL.md §4. */
+  /** Short kebab-case id (a built-in one of POLICY_IDS, or any name for a user's own policy). */
+  readonly id: string;
+  /** Kernel era or proposal. */
   readonly era: string;
   /** One line for `pinsim policies`. */
   readonly summary: string;
   /** FOLL_GET adds 1, FOLL_PIN adds the bias, `none` takes no reference (mmu-notifier). */
   readonly reference: ReferenceKind;
-  /** Default of the reclaim guard (mm/vmscan.c, 2023) under this policy. */
+  /** Default of the reclaim guard (mm/vmscan.c, v6.4) under this policy. */
   readonly reclaimGuardDefault: boolean;
-  /** Whether writeback consults page_maybe_dma_pinned (its counters are null otherwise, unless the reclaim guard is on). */
+  /** Whether writeback consults folio_maybe_dma_pinned (its counters are null otherwise, unless the reclaim guard is on). */
   readonly writebackConsultsDetector: boolean;
   /** Whether it can bounce (bounceCopies is null otherwise). */
   readonly bounces: boolean;
@@ -41,11 +43,17 @@ export interface Policy {
   refuseGup(longTerm: boolean): boolean;
   /** After GUP took its reference on page p (follow_page_pte, under the pte lock). */
   afterGrab(pc: PageCache, p: number): void;
+  /**
+   * Whether the release would take PG_locked on page p now (set_page_dirty_lock always
+   * does; `if (!PageDirty) set_page_dirty_lock` only on a clean page). The checker blocks
+   * the release while another actor holds the lock.
+   */
+  releaseTakesPageLock(pc: PageCache, p: number): boolean;
   /** At release, before the reference is dropped: whether and how the page is dirtied. */
   beforeRelease(pc: PageCache, p: number): void;
   /**
    * In write_cache_pages, after page_mkclean, on a locked dirty page not under writeback:
-   * a combination of WB bits. `sync` is WB_SYNC_ALL.
+   * a combination of WritebackDecision bits. `sync` is WB_SYNC_ALL.
    */
   writebackDecision(pc: PageCache, p: number, sync: boolean): number;
 }

@@ -4,7 +4,7 @@
  * (for mail). Plus the helpers the figures share: policy order, facet wrapping.
  */
 import * as Plot from "@observablehq/plot";
-import { POLICY_IDS } from "../policies/ids.js";
+import { POLICY_IDS } from "../model/policy-ids.js";
 import type { Cell, ResultsTable, Row } from "../sweep/types.js";
 import type { FigureOptions } from "./svg.js";
 import type { FigureNeeds } from "./table.js";

@@ -5,7 +5,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import { DMA_WRITE_EVENT, simulate, type TraceRow } from "../engine/simulate.js";
-import { M } from "../model/metrics.js";
+import { METRIC as M } from "../model/metrics.js";
 import type { ParamsInput } from "../model/params.js";
 import type { Cell, ResultsTable, Row } from "../sweep/types.js";
 import { formatNumber } from "./format.js";

@@ -2,24 +2,25 @@
  * Building blocks the policies share: the release variants and the plain writeback
  * decision. Each policy file composes them and says which era it stands for.
  */
-import { WB, type Policy } from "../model/policy.js";
+import { METRIC } from "../model/metrics.js";
+import { WritebackDecision, type Policy } from "../model/policy.js";
 import type { PageCache } from "../model/page-cache.js";
 
-/** set_page_dirty_lock: lock_page, set_page_dirty, unlock_page. */
+/** set_page_dirty_lock (mm/page-writeback.c): lock_page, set_page_dirty, unlock_page. */
 export function setPageDirtyLock(pc: PageCache, p: number): void {
   pc.setPageDirty(p);
 }
 
 /**
- * The seed patch's release (put_user_pages_dirty_lock), kept by
- * unpin_user_pages_dirty_lock: `if (!PageDirty(page)) set_page_dirty_lock(page)`.
+ * The seed patch's release (put_user_pages_dirty_lock, v5.2), kept by
+ * unpin_user_pages_dirty_lock (mm/gup.c, v5.6 on): `if (!PageDirty(page)) set_page_dirty_lock(page)`.
  */
 export function dirtyIfClean(pc: PageCache, p: number): void {
   if (!pc.dirty[p]) setPageDirtyLock(pc, p);
 }
 
 /** A page is cleaned as any page: TestClearPageDirty, then the I/O. */
-export const cleanAndWrite = (): number => WB.CLEAR | WB.WRITE;
+export const cleanAndWrite = (): number => WritebackDecision.CLEAR | WritebackDecision.WRITE;
 
 /** Defaults every policy starts from: FOLL_PIN, no hooks beyond the seed's release. */
 export const FOLL_PIN_BASE = {
@@ -30,6 +31,33 @@ export const FOLL_PIN_BASE = {
   keepsDirty: false,
   refuseGup: () => false,
   afterGrab: () => {},
+  releaseTakesPageLock: (pc: PageCache, p: number) => !pc.dirty[p],
   beforeRelease: dirtyIfClean,
   writebackDecision: cleanAndWrite,
 } as const satisfies Omit<Policy, "id" | "era" | "summary">;
+
+/** A release that dirties nothing takes no lock. */
+export const noRelease = { releaseTakesPageLock: () => false, beforeRelease: () => {} } as const;
+
+/**
+ * Keep pinned pages dirty (Jérôme Glisse's steps [3..N]; Jan Kara, LSF/MM 2018 and the
+ * 2023 RFC "Writeback handling of pinned pages"): a page folio_maybe_dma_pinned calls
+ * pinned is never cleaned. WB_SYNC_NONE skips it; WB_SYNC_ALL writes it and leaves it
+ * dirty, from the page itself or (`bounce`) from a copy taken under the page lock.
+ */
+export function keepDirtyPolicy(o: { id: string; era: string; summary: string; bounce: boolean }): Policy {
+  const WB = WritebackDecision;
+  const syncWrite = o.bounce ? WB.WRITE | WB.BOUNCE : WB.WRITE;
+  return {
+    ...FOLL_PIN_BASE,
+    ...o,
+    writebackConsultsDetector: true,
+    keepsDirty: true,
+    bounces: o.bounce,
+    writebackDecision: (pc, p, sync) => {
+      if (!pc.folioMaybeDmaPinned(p)) return WB.CLEAR | WB.WRITE;
+      pc.count(METRIC.keptDirty);
+      return sync ? syncWrite : 0;
+    },
+  };
+}

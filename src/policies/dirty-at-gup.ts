@@ -1,5 +1,5 @@
 import type { Policy } from "../model/policy.js";
-import { FOLL_PIN_BASE } from "./common.js";
+import { FOLL_PIN_BASE, noRelease } from "./common.js";
 
 /**
  * Andrea Arcangeli's proposal in the seed thread: dirty the page when GUP takes it
@@ -16,5 +16,5 @@ export const dirtyAtGup: Policy = {
   afterGrab: (pc, p) => {
     pc.setPageDirty(p);
   },
-  beforeRelease: () => {},
+  ...noRelease,
 };

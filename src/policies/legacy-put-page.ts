@@ -12,5 +12,6 @@ export const legacyPutPage: Policy = {
   summary: "FOLL_GET +1; release: set_page_dirty_lock always, put_page",
   reference: "FOLL_GET",
   reclaimGuardDefault: false,
+  releaseTakesPageLock: () => true,
   beforeRelease: setPageDirtyLock,
 };

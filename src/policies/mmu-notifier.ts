@@ -1,5 +1,5 @@
 import type { Policy } from "../model/policy.js";
-import { FOLL_PIN_BASE } from "./common.js";
+import { FOLL_PIN_BASE, noRelease } from "./common.js";
 
 /**
  * No pin at all (pin_user_pages.rst "Case 3"): the device mirrors the mapping and drops
@@ -13,5 +13,5 @@ export const mmuNotifier: Policy = {
   summary: "no reference; MMU-notifier invalidation, the device refaults through page_mkwrite",
   reference: "none",
   reclaimGuardDefault: false,
-  beforeRelease: () => {},
+  ...noRelease,
 };

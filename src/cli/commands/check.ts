@@ -17,7 +17,7 @@ import {
 import { FAILURE_ID, INCIDENTS, type IncidentName } from "../../checker/verdict.js";
 import type { ScenarioRun } from "../../checker/judge.js";
 import { plotSvg, svgToPng, witnessPlot, witnessText, type WitnessChart } from "../../plot/index.js";
-import { POLICY_IDS, type PolicyId } from "../../policies/ids.js";
+import { POLICY_IDS, type PolicyId } from "../../model/policy-ids.js";
 import { EXIT, UsageError } from "../errors.js";
 
 /** data/scenarios/ of the package (dist/cli/commands/ → the package root). */

@@ -1,4 +1,4 @@
-/** Policy ids of MODEL.md §4, in the order of the table (roughly, kernel eras). */
+/** Ids of the built-in policies, in the order of docs/model.md "Policies" (roughly, kernel eras). */
 export const POLICY_IDS = [
   "legacy-put-page",
   "put-user-pages-dirty",
