@@ -77,13 +77,13 @@ test("the command line: exit 2 and one line on stderr for a malformed scenario",
 test("--witness INCIDENT --format svg,png,txt writes the chart of each run that reaches it", () => {
   const out = join(dir, "witnesses");
   const { code, out: text } = capture(() =>
-    runCheck(["GUP-slow+reclaim+release"], { policy: ["legacy-put-page"], variant: ["base"], witness: "lostData", format: "svg,png,txt", out }));
+    runCheck(["GUP-slow+WB+reclaim+release"], { policy: ["legacy-put-page"], variant: ["base"], witness: "lostData", format: "svg,png,txt", out }));
   assert.equal(code, 0);
-  const stem = join(out, "GUP-slow+reclaim+release.legacy-put-page.base.lostData");
+  const stem = join(out, "GUP-slow+WB+reclaim+release.legacy-put-page.base.lostData");
   for (const ext of ["svg", "png", "txt"]) assert.ok(existsSync(`${stem}.${ext}`), ext);
   assert.match(text, /lostData \(F3\) under legacy-put-page/);
   // foll-pin with its guard never loses data there: no chart, exit 1.
-  const none = capture(() => runCheck(["GUP-slow+reclaim+release"], { policy: ["foll-pin"], variant: ["base"], witness: "lostData", out }));
+  const none = capture(() => runCheck(["GUP-slow+WB+reclaim+release"], { policy: ["foll-pin"], variant: ["base"], witness: "lostData", out }));
   assert.equal(none.code, 1);
   assert.match(none.out, /lostData is Never, no witness/);
   assert.throws(() => runCheck([wrong], { witness: "nope" }), (e: unknown) => e instanceof UsageError && /--witness: unknown incident 'nope'/.test(e.message));

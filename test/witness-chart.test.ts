@@ -34,7 +34,7 @@ function chartOf(scenario: string, policy: "legacy-put-page" | "foll-pin", varia
 }
 
 test("the 2018 race as a text chart: <= 72 columns, a lane mark per step, the page beside it", () => {
-  const c = chartOf("GUP-slow+reclaim+release", "legacy-put-page", "base", "lostData");
+  const c = chartOf("GUP-slow+WB+reclaim+release", "legacy-put-page", "base", "lostData");
   const text = witnessText(c);
   for (const line of text.split("\n")) assert.ok(line.length <= 72, `over 72 columns: ${line}`);
   // Every step's row has exactly one '*' in the lane columns, in its actor's lane.
@@ -45,11 +45,11 @@ test("the 2018 race as a text chart: <= 72 columns, a lane mark per step, the pa
     assert.equal(lanes.split("*").length - 1, 1, row);
     if (c.steps[i].page) assert.ok(row.endsWith(c.steps[i].page!) || row.includes(c.steps[i].page!.slice(0, 6)), row);
   }
-  golden("chart.GUP-slow+reclaim+release.legacy-put-page.base.lostData.txt", text);
+  golden("chart.GUP-slow+WB+reclaim+release.legacy-put-page.base.lostData.txt", text);
 });
 
 test("the chart as SVG: one arrow and one page state per step, the incident's step in red", () => {
-  const c = chartOf("GUP-slow+reclaim+release", "legacy-put-page", "base", "lostData");
+  const c = chartOf("GUP-slow+WB+reclaim+release", "legacy-put-page", "base", "lostData");
   const svg = plotSvg(witnessPlot(c));
   assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   for (const a of c.actors) assert.ok(svg.includes(a.title), a.title);

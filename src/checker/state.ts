@@ -17,12 +17,18 @@ export const PAGE_WORDS = 4;
 const ENCODED = [
   "shares", "transient", "refcount", "pins", "gets", "dirty", "writeback", "locked", "buffers", "pteWritable",
   "attached", "resident", "mapped", "bounced", "mem", "disk", "io", "notifierSeq", "inodeDirty", "dirtyPages", "totalDirty",
+  "written", "cleanWrites",
 ];
 /**
  * Fields the encoding leaves out: times (the checker's clock stays at 0, so they stay 0)
  * and the counters, of which only the incident mask matters.
  */
-const LEFT_OUT = ["dirtySince", "heldSince", "dirtiedWhen", "now", "counters", "files", "pagesPerFile", "pages", "bias"];
+const LEFT_OUT = [
+  "dirtySince", "dirtiedWhen", "now", "counters", "files", "pagesPerFile", "pages", "bias",
+  // crashedAt only stops the engine's run; lastDecision lives within one writeCachePage;
+  // dirtiedInCleanInode is empty unless the engine traces clean delays.
+  "crashedAt", "lastDecision", "dirtiedInCleanInode",
+];
 
 /**
  * Throw unless every numeric or typed-array field of `c` is encoded or knowingly left out.
@@ -52,10 +58,11 @@ export function encodePage(c: PageCache, mask: number, out: Int32Array, o: numbe
   const mem = c.mem[0], disk = c.disk[0], io = c.io[0], seq = c.notifierSeq[0];
   const rc = c.refcount[0], sh = c.shares[0];
   out[o] = flags | (dp << 10) | (td << 12) | (pins << 14) | (gets << 17) | (tr << 20) | (seq << 24);
-  out[o + 1] = mem | (disk << 8) | (io << 16);
+  const cw = c.cleanWrites[0];
+  out[o + 1] = mem | (disk << 8) | (io << 16) | (c.written[0] << 24) | (cw << 25);
   out[o + 2] = rc | (sh << 16);
   out[o + 3] = mask;
-  return ((dp | td) >>> 2) | ((pins | gets) >>> 3) | (tr >>> 4) | ((mem | disk | io | seq) >>> 8) | (rc >>> 16) | (sh >>> 13) |
+  return ((dp | td) >>> 2) | ((pins | gets) >>> 3) | (tr >>> 4) | ((mem | disk | io | seq) >>> 8) | (cw >>> 7) | (rc >>> 16) | (sh >>> 13) |
     (rc < 0 ? 1 : 0);
 }
 
@@ -81,6 +88,8 @@ export function decodePage(c: PageCache, inp: Int32Array, o: number): void {
   c.mem[0] = w1 & 255;
   c.disk[0] = (w1 >>> 8) & 255;
   c.io[0] = (w1 >>> 16) & 255;
+  c.written[0] = (w1 >>> 24) & 1;
+  c.cleanWrites[0] = (w1 >>> 25) & 127;
   c.refcount[0] = w2 & 0xffff;
   c.shares[0] = w2 >>> 16;
   const counters = c.counters;
