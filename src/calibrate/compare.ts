@@ -40,7 +40,7 @@ export function cleanDelayRows(k: CleanDelayKernel, m: CleanDelayModel): Compari
   const none = m.unavailable ? `unavailable: ${m.unavailable}` : "no samples";
   // 1. Clean inode: share of delays in [E, E + P).
   const kw = k.cleanInode.window;
-  const mw: [number, number] | null = mc && mc.count ? wilsonInterval(Math.round(mc.fractionInWindow * mc.count), mc.count) : null;
+  const mw: [number, number] | null = mc && mc.count ? wilsonInterval(Math.round((mc.fractionInWindow ?? 0) * mc.count), mc.count) : null;
   rows.push({
     part: "clean-delay",
     quantity: `clean inode: share of delays in [E, E+P) = [${f2(E)}, ${f2(E + P)}) s`,

@@ -19,7 +19,7 @@ export {
   type CleanDelayKernel, type DelaySample, type DelaySummary, type DetectorKernel, type LongtermKernel, type PeriodEstimate, type ThresholdStep,
 } from "./stats.js";
 // The model's side
-export { cleanDelayParams, modelCleanDelays, modelForkCopies, modelOdirect, modelRegistrations, modelThreshold, presetFor, type CleanDelayModel, type CleanDelayStats } from "./model.js";
+export { cleanDelayParams, modelCleanDelays, modelForkCopies, modelOdirect, modelRegistrations, modelThreshold, presetFor, type CleanDelayModel } from "./model.js";
 export { expectedRegistration, mappingShape, MAPPING_KINDS, presetOf, releaseOf, type MappingKind } from "./refusal.js";
 // Comparison, results folder, text
 export { cleanDelayRows, detectorRows, longtermRows, PERIOD_TOLERANCE, type ComparisonRow } from "./compare.js";

@@ -1,7 +1,7 @@
 /**
  * The model's side of every comparison, computed by the model's own code on the kernel's
  * parameters: clean delays from `simulate(params, { traceClean: true })` (engine), the
- * detector threshold and fork's decision from PageCache.maybeDmaPinned (model), the
+ * detector threshold and fork's decision from PageCache.folioMaybeDmaPinned (model), the
  * refusal matrix from the coverage issue's presets (src/model/gup-rules.ts gupDecide) for
  * this release, with refusal.ts for what the presets cannot express.
  */
@@ -14,16 +14,7 @@ import { gupDecide } from "../model/gup-rules.js";
 import { KERNEL_IDS, kernelVersion, type KernelId } from "../model/kernels.js";
 import { expectedRegistration, MAPPING_KINDS, releaseOf, type MappingKind } from "./refusal.js";
 
-/** CleanDelayStats of the fidelity issue (interfaces.md): delays in seconds. */
-export interface CleanDelayStats {
-  count: number;
-  min: number;
-  max: number;
-  mean: number;
-  fractionInWindow: number;
-  histogram: { start: number; binWidth: number; counts: number[] };
-  samples: number[];
-}
+import type { CleanDelayStats } from "../engine/clean-delays.js";
 
 export interface CleanDelayModel {
   /** Parameters the model ran with. */
@@ -75,9 +66,9 @@ function onePage(bias: number): PageCache {
 export function modelForkCopies(o: { k: number; batch: 0 | 1; pins?: number; hasPinned: boolean; bias?: number }): boolean {
   const pc = onePage(o.bias ?? 1024);
   pc.initPage(0, 0, o.batch);
-  for (let i = 0; i < o.k; i++) pc.tryGrabPage(0, false);
-  for (let i = 0; i < (o.pins ?? 0); i++) pc.tryGrabPage(0, true);
-  return o.hasPinned && pc.maybeDmaPinned(0);
+  for (let i = 0; i < o.k; i++) pc.tryGrabFolio(0, false);
+  for (let i = 0; i < (o.pins ?? 0); i++) pc.tryGrabFolio(0, true);
+  return o.hasPinned && pc.folioMaybeDmaPinned(0);
 }
 
 /** The smallest k at which the model's fork copies (MMF_HAS_PINNED set), searched up to 4 * bias. */
@@ -95,7 +86,7 @@ export function modelOdirect(bias = 1024): { pinned: boolean; dirty: boolean; bu
   const pc = onePage(bias);
   pc.initPage(0, 1, 0);
   pc.pageMkwrite(0);
-  const pinned = pc.tryGrabPage(0, true);
+  const pinned = pc.tryGrabFolio(0, true);
   return { pinned, dirty: pc.dirty[0] === 1, buffers: pc.buffers[0] === 1 };
 }
 
