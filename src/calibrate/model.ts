@@ -80,7 +80,7 @@ export function modelThreshold(batch: 0 | 1, bias = 1024): number | null {
 /**
  * O_DIRECT read into a clean page of a shared file mapping, in the model: slow GUP with
  * FOLL_WRITE faults the page in through page_mkwrite (buffers attached, set_page_dirty),
- * then takes a FOLL_PIN (MODEL.md §3 "GUP for write").
+ * then takes a FOLL_PIN (docs/model.md#gup-for-write-pin).
  */
 export function modelOdirect(bias = 1024): { pinned: boolean; dirty: boolean; buffers: boolean } {
   const pc = onePage(bias);

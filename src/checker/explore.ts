@@ -1,5 +1,5 @@
 /**
- * One configuration checked (MODEL.md §7): a policy, the initial page, the knobs and the
+ * One configuration checked (docs/model.md#the-interleaving-checker): a policy, the initial page, the knobs and the
  * actors, any of them with alternatives; every interleaving of every alternative is
  * explored (src/checker/search.ts) and the verdicts are over their union. Also the
  * initial cache and the end-of-run sync every terminal state runs.

@@ -1,5 +1,5 @@
 /**
- * The exhaustive interleaving checker (MODEL.md §7): actors as atomic steps over one
+ * The exhaustive interleaving checker (docs/model.md#the-interleaving-checker): actors as atomic steps over one
  * page, every interleaving explored breadth-first, Never / Sometimes / Always per
  * policy, variant and incident, with the shortest witness; scenarios judged against
  * their expected verdicts, as tools/memory-model does.

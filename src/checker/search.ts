@@ -1,5 +1,5 @@
 /**
- * The search of MODEL.md §7 over packed states: breadth-first from one or more roots
+ * The search of docs/model.md#the-interleaving-checker over packed states: breadth-first from one or more roots
  * (the alternatives of a scenario's choices), states deduplicated in a StateSet. Every
  * terminal state runs the end-of-run sync and is judged; the first terminal state found
  * with an incident is its shortest witness.

@@ -1,10 +1,10 @@
 /**
- * What the checker judges: the incidents of MODEL.md §5 that are events (not costs or
- * maxima), with the failure-mode ids of kernel-notes §3, and the three litmus verdicts.
+ * What the checker judges: the incidents of docs/model.md#incidents-and-costs that are events (not costs or
+ * maxima), with their failure-mode ids (F1…F10, same section), and the three litmus verdicts.
  */
 import { METRIC as M, type MetricName } from "../model/metrics.js";
 
-/** Incidents the checker decides, in the order of kernel-notes §3. */
+/** Incidents the checker decides, in the order of their ids (docs/model.md#incidents-and-costs). */
 export const INCIDENTS = [
   "dirtyWithoutBuffers",
   "bufferlessWriteback",
@@ -21,7 +21,7 @@ export const INCIDENTS = [
 
 export type IncidentName = (typeof INCIDENTS)[number];
 
-/** kernel-notes §3 failure-mode id of each incident (keptDirty stands for F10, starvation). */
+/** Failure-mode id of each incident (docs/model.md#incidents-and-costs) (keptDirty stands for F10, starvation). */
 export const FAILURE_ID: Record<IncidentName, string> = {
   dirtyWithoutBuffers: "F1",
   bufferlessWriteback: "F1b",

@@ -1,5 +1,5 @@
 /**
- * One kebab-case flag per parameter of MODEL.md §6, and config files. Flags override the
+ * One kebab-case flag per parameter of docs/model.md#parameters, and config files. Flags override the
  * config file; the values are validated once, by resolveParams.
  */
 import { readFileSync } from "node:fs";

@@ -1,5 +1,5 @@
 /**
- * Timing of the kupdate flusher (MODEL.md §3, kernel-notes §2).
+ * Timing of the kupdate flusher (docs/model.md#flusher-timing-the-period-rule-and-the-clean-delay-trace).
  */
 
 /**

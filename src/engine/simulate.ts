@@ -147,7 +147,7 @@ class Simulation {
   /** A fixed latency keeps end_page_writeback times in order: they go on the FIFO lane. */
   private readonly fixedLatency: boolean;
 
-  // Pinner state (MODEL.md §3, workload).
+  // Pinner state (docs/model.md#workload-and-initial-state).
   private readonly pPhase: Uint8Array;
   private readonly pEnd: Float64Array; // end of the hold
   private readonly pHold: Float64Array; // this cycle's pin duration
@@ -159,7 +159,7 @@ class Simulation {
   private readonly pPending: Int32Array; // slot of a device write waiting for writeback, or -1
   private readonly pCleanWrites: Uint32Array; // the page's cleanWrites when the pin was taken, ppp per pinner
 
-  // Device writes into pinned pages, per page (MODEL.md §3: a Poisson process of rate
+  // Device writes into pinned pages, per page (docs/model.md#workload-and-initial-state: a Poisson process of rate
   // dmaWriteRate per pinned page, so dmaWriteRate × holders on a page held by several).
   // They are applied lazily: a page's state changes only at events that touch it, so the
   // writes since the last such event all land in the same state; every entry point that

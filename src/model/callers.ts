@@ -54,7 +54,7 @@ export interface CallerProfile {
   /** A default `pinDuration` for a group of this caller, seconds (distribution). */
   readonly holdDefault: DistributionSpec;
   /**
-   * The policy module (MODEL.md §4) whose hooks stand for this caller's GUP and release in
+   * The policy module (docs/model.md#policies) whose hooks stand for this caller's GUP and release in
    * this release; `release`/`dirtiesAtPin` say where the caller differs from it.
    */
   readonly policy: PolicyId;
@@ -83,7 +83,7 @@ export function callerProfile(caller: CallerId, kernel: KernelId): CallerProfile
         ...base, reference: pin ? "FOLL_PIN" : "FOLL_GET", write: "per-access", longTerm: null, dirtiesAtPin: false,
         release: "dirty-if-clean", deviceWrites: true, hold: "as the pinDuration parameter says", holdDefault: 60,
         policy: pinPolicy(k),
-        cite: "MODEL.md §4: legacy put_page up to 5.5, FOLL_PIN with unpin_user_pages_dirty_lock from 5.7, the 6.5 long-term refusal",
+        cite: "docs/model.md#policies: legacy put_page up to 5.5, FOLL_PIN with unpin_user_pages_dirty_lock from 5.7, the 6.5 long-term refusal",
       };
     case "odirect": {
       const p = hasFeature(k, "odirectPin");
@@ -131,7 +131,7 @@ export function callerProfile(caller: CallerId, kernel: KernelId): CallerProfile
         ...base, reference: "FOLL_GET", write: "never", longTerm: false, dirtiesAtPin: false,
         release: "none", deviceWrites: false, hold: "until the reader drains the pipe: microseconds to forever", holdDefault: "exp:1",
         policy: "legacy-put-page",
-        cite: "fs/splice.c vmsplice_to_pipe -> iov_iter_get_pages: plain FOLL_GET references, one per page per pipe buffer, never FOLL_PIN (measured on 6.18: 51,200 references moved nr_foll_pin_acquired by 0; calibration-notes V5); they raise the refcount the detector reads without any pin",
+        cite: "fs/splice.c vmsplice_to_pipe -> iov_iter_get_pages: plain FOLL_GET references, one per page per pipe buffer, never FOLL_PIN (measured on 6.18: 51,200 references moved nr_foll_pin_acquired by 0; docs/model.md#the-pin-detector); they raise the refcount the detector reads without any pin",
       };
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Named distributions for the parameters of MODEL.md §6 that take one.
+ * Named distributions for the parameters of docs/model.md#parameters that take one.
  *
  * A distribution is written as a number (fixed) or a string:
  *   `exp:MEAN`, `uniform:MIN:MAX`, `lognormal:MU:SIGMA` (of the underlying normal),

@@ -1,9 +1,9 @@
 /**
- * The page model of MODEL.md: parameters, distributions, page and inode state with the
+ * The page model of docs/model.md: parameters, distributions, page and inode state with the
  * kernel operations on it, the policy interface, and the incidents and costs.
  */
 
-// Parameters (MODEL.md §6)
+// Parameters (docs/model.md#parameters)
 export {
   DEFAULT_PARAMS, DISTRIBUTION_PARAMS, FS_BEHAVIORS, GUP_PATHS, PARAM_NAMES, REFCOUNT_MAX, SYSCTL_ALIASES,
   ParamError, allowedValues, flagName, resolveParams,
@@ -14,12 +14,12 @@ export {
   DISTRIBUTION_FORMS, DistributionError, distributionMean, distributionRange, formatDistribution, parseDistribution, sampler,
   type Distribution, type DistributionSpec, type Uniform,
 } from "./distributions.js";
-// Page and inode state, kernel operations (MODEL.md §2–§3)
+// Page and inode state, kernel operations (docs/model.md#state, #operations)
 export { PageCache, WRITE, type CleanDelaySamples, type PageCacheOptions } from "./page-cache.js";
-// What a policy decides (MODEL.md §4)
+// What a policy decides (docs/model.md#policies)
 export { WritebackDecision, type Policy, type ReferenceKind } from "./policy.js";
 export { POLICY_IDS, type PolicyId } from "./policy-ids.js";
-// Incidents and costs (MODEL.md §5)
+// Incidents and costs (docs/model.md#incidents-and-costs)
 export {
   METRIC, METRICS, METRIC_NAMES, rate, runRates,
   type FinalSyncCounts, type MetricInfo, type MetricName, type Metrics, type Rate, type Rates, type RunResult,

@@ -70,7 +70,7 @@ export class PageCache {
   /** Whether cleans are recorded now (the engine stops at its end-of-run sync, which would censor the tail). */
   recordingCleanDelays: boolean;
 
-  // Per page (MODEL.md §2).
+  // Per page (docs/model.md#state).
   readonly shares: Int32Array; // page_mapcount when mapped
   readonly transient: Int32Array; // other references
   readonly refcount: Int32Array; // page_ref_count
@@ -137,7 +137,7 @@ export class PageCache {
     this.dirtyPages = new Int32Array(o.files);
   }
 
-  /** Initial state (MODEL.md §3): resident, attached, clean, no buffers, mapped read-only. */
+  /** Initial state (docs/model.md#workload-and-initial-state): resident, attached, clean, no buffers, mapped read-only. */
   initPage(p: number, shares: number, transient: number): void {
     this.shares[p] = shares;
     this.transient[p] = transient;
@@ -151,7 +151,7 @@ export class PageCache {
     return (p / this.pagesPerFile) | 0;
   }
 
-  /** The refcount as MODEL.md §2 defines it, from the ground truth (for checks, not the hot path). */
+  /** The refcount as docs/model.md#state defines it, from the ground truth (for checks, not the hot path). */
   refcountFormula(p: number): number {
     if (!this.resident[p]) return 0;
     return (this.attached[p] ? 1 : 0) + this.buffers[p] + (this.mapped[p] ? this.shares[p] : 0) +

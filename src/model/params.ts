@@ -1,5 +1,5 @@
 /**
- * The parameters of MODEL.md §6: one schema, defaults, and the one place where input is
+ * The parameters of docs/model.md#parameters: one schema, defaults, and the one place where input is
  * validated. Every error names the field, the value and what is allowed, in one line.
  */
 import { z } from "zod";

@@ -3,7 +3,7 @@
  * policy), Wilson bands, and the threshold the refcount formula predicts as a rule. At
  * writeback a dirty mapped page with buffers and no pin reads 1 (page cache) + 1 (buffers)
  * + shares + 1 (the folio batch's own reference) >= bias from shares >= bias - 3
- * (MODEL.md §4).
+ * (docs/model.md#policies).
  */
 import * as Plot from "@observablehq/plot";
 import type { Cell, ResultsTable } from "../sweep/types.js";

@@ -37,7 +37,7 @@ export interface BandPoint {
   hi: number;
 }
 
-/** Policies in MODEL.md §4 order (kernel eras); unknown ids last, as found. */
+/** Policies in docs/model.md#policies order (kernel eras); unknown ids last, as found. */
 export function policyOrder(values: Cell[]): string[] {
   const s = values.map(String);
   const rank = (p: string) => {

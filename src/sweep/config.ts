@@ -26,7 +26,7 @@ const RANGE_TEXT = "a non-empty list of values, or {from, to, steps (an integer 
 const FIELDS: Record<(typeof CONFIG_KEYS)[number], [z.ZodType, string, boolean]> = {
   name: [NAME, "1-100 letters, digits, '.', '_' or '-', starting with a letter or digit", true],
   question: [z.string(), "a string", false],
-  base: [z.record(z.string(), z.unknown()), "an object of parameters (MODEL.md §6)", false],
+  base: [z.record(z.string(), z.unknown()), "an object of parameters (docs/model.md#parameters)", false],
   axes: [z.record(z.string(), z.unknown()), `an object: parameter name -> ${RANGE_TEXT}`, true],
   seeds: [z.number().int().min(1).max(100000), "an integer in 1..100000", true],
   rootSeed: [z.number().int().min(0).max(2 ** 32 - 1), "an integer in 0..4294967295", true],

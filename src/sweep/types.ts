@@ -15,7 +15,7 @@
 import type { MetricName } from "../model/metrics.js";
 import type { ParamsInput } from "../model/params.js";
 
-/** A sweep as users write it (JSON). Keys of `base` and `axes` are parameter names of MODEL.md §6. */
+/** A sweep as users write it (JSON). Keys of `base` and `axes` are parameter names of docs/model.md#parameters. */
 export interface SweepConfig {
   name: string;
   /** One line saying which question the sweep answers (shown by `pinsim report`). */

@@ -1,5 +1,5 @@
 /**
- * `pinsim policies`: the policies of MODEL.md §4, a line each.
+ * `pinsim policies`: the policies of docs/model.md#policies, a line each.
  */
 import type { Command } from "commander";
 import { POLICIES } from "../../policies/index.js";
