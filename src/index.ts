@@ -2,6 +2,7 @@
  * pinsim: GUP page pins against page-cache writeback, simulated.
  * Data flows one way: params → engine (with a policy) → run result → sweep table → stats → plot.
  */
+export { InputError, WorkerDiedError, describeFatal, oneLine } from "./errors.js";
 export * from "./model/index.js";
 export * from "./engine/index.js";
 export { POLICIES, getPolicy } from "./policies/index.js";

@@ -79,7 +79,8 @@ test("bad input: one line on stderr, exit 2, files on disk untouched", () => {
     [["sweep", CONFIG, "--out", ref, "--seeds", "4"], /holds sweep "kill" with config hash/],
     [["sweep", CONFIG, "--out", join(CONFIG, "sub")], /not writable \(ENOTDIR\)/],
     [["sweep", "no-such-preset"], /allowed: a config file path or a preset: .*default/],
-    [["sweep", CONFIG, "--shard", "3/3", "--out", ref], /invalid shard: "3\/3"/],
+    [["sweep", CONFIG, "--shard", "4/3", "--out", ref], /invalid shard: "4\/3"/],
+    [["sweep", CONFIG, "--shard", "1/3", "--out", ref], /holds shard \(whole grid\) of this sweep, not shard 1\/3/],
     [["merge", ref, join(TMP, "nope"), "--out", join(TMP, "m")], /no such results directory/],
   ];
   for (const [args, message] of cases) {

@@ -63,11 +63,23 @@ test("seeds depend on (root seed, point key, replicate) only", () => {
 });
 
 test("shards: I/N, cluster environments, a partition of the grid", () => {
-  assert.deepEqual(parseShard("2/3"), { index: 2, count: 3 });
-  throwsParam(() => parseShard("3/3"), "shard");
+  // --shard counts from 1 (as jest, vitest and playwright --shard): "3/3" is the last of 3,
+  // index 2 in the manifest; 0/3 and 4/3 do not exist.
+  assert.deepEqual(parseShard("3/3"), { index: 2, count: 3 });
+  assert.deepEqual(parseShard("1/1"), { index: 0, count: 1 });
+  throwsParam(() => parseShard("0/3"), "shard");
+  throwsParam(() => parseShard("4/3"), "shard");
   throwsParam(() => parseShard("x"), "shard");
+  // Slurm: (ID - MIN) / STEP. --array=1-8 gives IDs 1..8, MIN 1: ID 5 is the 5th task, index 4.
   assert.deepEqual(shardFromEnv({ SLURM_ARRAY_TASK_ID: "5", SLURM_ARRAY_TASK_MIN: "1", SLURM_ARRAY_TASK_COUNT: "8" }), { index: 4, count: 8 });
+  // --array=0-6:2 gives IDs 0, 2, 4, 6 (COUNT 4, STEP 2): ID 4 is the 3rd task, index 2; all
+  // four map to distinct shards 0..3 of 4.
+  const stepped = [0, 2, 4, 6].map((id) => shardFromEnv({ SLURM_ARRAY_TASK_ID: String(id), SLURM_ARRAY_TASK_MIN: "0", SLURM_ARRAY_TASK_STEP: "2", SLURM_ARRAY_TASK_COUNT: "4" }));
+  assert.deepEqual(stepped, [0, 1, 2, 3].map((index) => ({ index, count: 4 })));
+  throwsParam(() => shardFromEnv({ SLURM_ARRAY_TASK_ID: "3", SLURM_ARRAY_TASK_MIN: "0", SLURM_ARRAY_TASK_STEP: "2", SLURM_ARRAY_TASK_COUNT: "4" }), "SLURM_ARRAY_TASK_ID");
+  // Kubernetes Indexed Job: JOB_COMPLETION_INDEX is 0-based, of --shard-count (completions).
   assert.deepEqual(shardFromEnv({ JOB_COMPLETION_INDEX: "2" }, 4), { index: 2, count: 4 });
+  throwsParam(() => shardFromEnv({ JOB_COMPLETION_INDEX: "4" }, 4), "JOB_COMPLETION_INDEX");
   throwsParam(() => shardFromEnv({ JOB_COMPLETION_INDEX: "2" }), "shard-count");
   assert.equal(shardFromEnv({}), null);
   for (let i = 0; i < 10; i++) assert.equal([0, 1, 2].filter((k) => inShard(i, { index: k, count: 3 })).length, 1);

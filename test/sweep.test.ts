@@ -50,8 +50,9 @@ test("a rerun resumes; a different config or shard into the same directory is re
   await assert.rejects(sweep({ ...CONFIG, seeds: 5 }, { out: dir, workers: 1 }), (e: Error) => e instanceof ResultsError && /holds sweep "tiny" with config hash/.test(e.message));
   await assert.rejects(sweep(CONFIG, { out: dir, workers: 1, shard: { index: 0, count: 2 } }), ResultsError);
   assert.deepEqual(read(dir), before);
-  assert.throws(() => mergeResults([join(TMP, "s0"), join(TMP, "s1")], join(TMP, "m2")), /shard 2\/3 missing/);
-  assert.throws(() => mergeResults([join(TMP, "s0"), join(TMP, "s0")], join(TMP, "m2")), /both shard 0\/3/);
+  // Shards are shown counted from 1: s0, s1 are shards 1/3 and 2/3, so 3/3 is missing.
+  assert.throws(() => mergeResults([join(TMP, "s0"), join(TMP, "s1")], join(TMP, "m2")), /shard 3\/3 missing/);
+  assert.throws(() => mergeResults([join(TMP, "s0"), join(TMP, "s0")], join(TMP, "m2")), /both shard 1\/3/);
 });
 
 test("a corrupted file is refused on resume and by loadResults, files untouched", async () => {
@@ -67,11 +68,25 @@ test("a corrupted file is refused on resume and by loadResults, files untouched"
     assert.deepEqual(read(dir), snapshot);
     writeFileSync(join(dir, f), good);
   }
+  // A bad journal record (torn, or one digit edited so that its sha256 no longer matches)
+  // is reported, never accepted: loadResults refuses the directory, a rerun redoes that
+  // point (and only it) and writes the same bytes as before.
   const point = join(dir, ".points", readdirSync(join(dir, ".points"))[0]!);
   const good = readFileSync(point, "utf8");
-  writeFileSync(point, good.slice(0, 20));
-  await assert.rejects(sweep(CONFIG, { out: dir, workers: 1 }), /corrupted/);
-  writeFileSync(point, good);
+  const reference = read(dir);
+  for (const bad of [good.slice(0, 20), good.replace(/"seed":(\d)/, (_m, d) => `"seed":${(Number(d) + 1) % 10}`)]) {
+    assert.notEqual(bad, good);
+    writeFileSync(point, bad);
+    assert.throws(() => loadResults(dir), ResultsError);
+    const warnings: string[] = [];
+    let resumed = -1;
+    await sweep(CONFIG, { out: dir, workers: 1, onWarning: (l) => warnings.push(l), onProgress: (p) => (resumed = p.pointsResumed) });
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /000000\.json: bad journal record \((not valid JSON|checksum mismatch)/);
+    assert.equal(resumed, 8); // 9 points, the bad one rerun
+    assert.equal(readFileSync(point, "utf8"), good);
+    assert.deepEqual(read(dir), reference);
+  }
   assert.equal(loadResults(dir).runs.length, 36);
 });
 

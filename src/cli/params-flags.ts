@@ -2,7 +2,7 @@
  * One kebab-case flag per parameter of docs/model.md#parameters, and config files. Flags override the
  * config file; the values are validated once, by resolveParams.
  */
-import { readFileSync } from "node:fs";
+import { readJsonFile } from "../input-file.js";
 import type { Command } from "commander";
 import {
   DEFAULT_PARAMS, DISTRIBUTION_PARAMS, PARAM_NAMES, allowedValues, flagName,
@@ -42,20 +42,9 @@ export function addParamFlags(cmd: Command, skip: ParamName[] = []): Command {
   return cmd;
 }
 
-/** Read a config file: a JSON object whose keys are parameter names. */
+/** Read a config file: a JSON object whose keys are parameter names (a regular file of at most 4 MiB). */
 export function readJsonObject(path: string, what: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new UsageError(`${what} ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${what} ${path}: not valid JSON (${(e as Error).message})`);
-  }
+  const value = readJsonFile(path, what);
   if (value === null || typeof value !== "object" || Array.isArray(value))
     throw new UsageError(`${what} ${path}: expected a JSON object whose keys are parameter names`);
   return value as Record<string, unknown>;

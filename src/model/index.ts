@@ -35,3 +35,5 @@ export {
 } from "./backings.js";
 export { CALLER_IDS, callerProfile, type CallerId, type CallerProfile, type ReleaseKind, type WriteFlag } from "./callers.js";
 export { gupDecide, gupLongtermSelftestShouldWork, type GupAnswer, type GupQuestion } from "./gup-rules.js";
+// Magnitude budgets and hard limits (issue 12)
+export { BUDGET, HARD, budgetEnabled, setBudget, checkInputShape, checkRun, checkSweep, checkWorkers, eventStreams, expectedEvents, estimatedBytes, type EventStream } from "./budget.js";

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { InputError } from "../errors.js";
+import { checkInputShape, checkRun } from "./budget.js";
 import { POLICY_IDS } from "./policy-ids.js";
 import {
   DISTRIBUTION_FORMS,
@@ -213,19 +214,20 @@ function checkDistribution(name: ParamName, value: unknown, integer: boolean): D
 export function resolveParams(input: ParamsInput | Record<string, unknown> = {}): Params {
   if (input === null || typeof input !== "object" || Array.isArray(input))
     throw new ParamError("parameters", input, "a JSON object whose keys are parameter names");
+  checkInputShape(input, "parameters"); // nesting and sizes before anything walks the value
   const raw: Record<string, unknown> = { ...input };
   for (const [alias, name] of Object.entries(SYSCTL_ALIASES)) {
-    if (!(alias in raw)) continue;
+    if (!Object.hasOwn(raw, alias)) continue; // own keys only: "constructor" is no parameter
     const v = raw[alias];
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0)
       throw new ParamError(alias, v, "non-negative centiseconds");
-    if (name in raw) throw new ParamError(alias, v, `either ${alias} or ${name}, not both`);
+    if (Object.hasOwn(raw, name)) throw new ParamError(alias, v, `either ${alias} or ${name}, not both`);
     raw[name] = v / 100;
     delete raw[alias];
   }
   const out: Record<string, unknown> = { ...DEFAULT_PARAMS };
   for (const [key, value] of Object.entries(raw)) {
-    if (!(key in FIELDS)) {
+    if (!Object.hasOwn(FIELDS, key)) {
       throw new ParamError("parameter", key, `${PARAM_NAMES.join(", ")}, ${Object.keys(SYSCTL_ALIASES).join(", ")}`);
     }
     const name = key as ParamName;
@@ -249,6 +251,7 @@ export function resolveParams(input: ParamsInput | Record<string, unknown> = {})
   const maxTransient = distributionRange(parseDistribution(p.transientRefs))[1];
   if (2 + maxShares + maxTransient > REFCOUNT_MAX)
     throw new ParamError("shareCount", p.shareCount, `at most ${REFCOUNT_MAX - 2 - maxTransient} so that the refcount (1 + buffers + shares + transient) fits in 2^31 - 1`);
+  checkRun(p); // magnitudes: src/model/budget.ts
   return { ...p };
 }
 

@@ -145,6 +145,8 @@ export function provenance(m: Manifest): string {
   const parts = [m.pinsim, `sweep ${m.name}`, `config ${hash || "?"}`, `root seed ${m.rootSeed}`];
   if (seeds !== undefined) parts.push(`${seeds} ${seeds === 1 ? "seed" : "seeds"}/point`);
   if (m.git) parts.push(`git ${m.git.slice(0, 10)}`);
+  // A single shard (plotted with --partial) says so in every caption.
+  if (m.shard) parts.push(`PARTIAL: shard ${m.shard.index + 1}/${m.shard.count} only, ${m.points?.length ?? "?"} of its sweep's points`);
   return parts.join(" · ");
 }
 

@@ -3,6 +3,7 @@
  * is a ParamError naming the field (`axes.pinDuration[2]`), the value and what is allowed.
  */
 import { z } from "zod";
+import { checkInputShape } from "../model/budget.js";
 import { PARAM_NAMES, ParamError, SYSCTL_ALIASES } from "../model/params.js";
 import type { SweepConfig } from "./types.js";
 
@@ -39,6 +40,7 @@ const FIELDS: Record<(typeof CONFIG_KEYS)[number], [z.ZodType, string, boolean]>
 export function parseSweepConfig(input: unknown): SweepConfig {
   if (input === null || typeof input !== "object" || Array.isArray(input))
     throw new ParamError("sweep config", input, `a JSON object with keys ${CONFIG_KEYS.join(", ")}`);
+  checkInputShape(input, "sweep config");
   const raw = input as Record<string, unknown>;
   for (const key of Object.keys(raw)) {
     if (!(CONFIG_KEYS as readonly string[]).includes(key)) throw new ParamError("sweep config key", key, CONFIG_KEYS.join(", "));

@@ -2,6 +2,8 @@
  * The cartesian grid of a sweep: axes expand in config order, the first axis outermost,
  * so the grid (and every point's index, key and seeds) depends only on the config.
  */
+import { InputError } from "../errors.js";
+import { expectedEvents } from "../model/budget.js";
 import { ParamError, resolveParams, SYSCTL_ALIASES, type ParamsInput } from "../model/params.js";
 import { canonicalJson, deriveSeed } from "./hash.js";
 import type { Cell, SweepConfig } from "./types.js";
@@ -16,6 +18,8 @@ export interface SweepPoint {
   axes: Record<string, Cell>;
   /** base overridden by the axis values; the seed is added per run. */
   params: Record<string, unknown>;
+  /** Expected events of one run of this point (src/model/budget.ts), for the sweep's budget. */
+  expectedEvents: number;
 }
 
 /** The values of one axis: a list as given, or a range expanded (12 significant digits). */
@@ -33,7 +37,7 @@ export function expandAxis(axis: SweepConfig["axes"][string]): Cell[] {
   return out;
 }
 
-const ALIAS_OF: Record<string, string> = Object.fromEntries(
+const ALIAS_OF = new Map<string, string>(
   Object.entries(SYSCTL_ALIASES).flatMap(([alias, name]) => [[alias, name], [name, alias]]),
 );
 
@@ -55,17 +59,20 @@ export function expandGrid(config: SweepConfig): SweepPoint[] {
     for (const n of names) {
       // An axis overrides the base, whichever spelling (sysctl or seconds) the base used.
       delete params[n];
-      if (ALIAS_OF[n]) delete params[ALIAS_OF[n]!];
+      const alias = ALIAS_OF.get(n);
+      if (alias) delete params[alias];
     }
     Object.assign(params, axes);
+    let events: number;
     try {
-      resolveParams(params as ParamsInput);
+      events = expectedEvents(resolveParams(params as ParamsInput));
     } catch (e) {
-      if (!(e instanceof ParamError)) throw e;
-      const where = e.field in axes ? `axes.${e.field}` : config.base && e.field in config.base ? `base.${e.field}` : e.field;
+      if (!(e instanceof InputError) || e.field === undefined) throw e;
+      const f = e.field;
+      const where = Object.hasOwn(axes, f) ? `axes.${f}` : config.base && Object.hasOwn(config.base, f) ? `base.${f}` : f;
       throw new ParamError(where, e.value, `${e.allowed}; at point ${canonicalJson(axes)}`);
     }
-    points.push({ index, key: canonicalJson(axes), axes, params });
+    points.push({ index, key: canonicalJson(axes), axes, params, expectedEvents: events });
     for (let j = names.length - 1; j >= 0; j--) {
       if (++idx[j]! < values[j]!.length) break;
       idx[j] = 0;

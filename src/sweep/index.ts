@@ -14,7 +14,7 @@ export { parseSweepConfig, AXIS_NAMES } from "./config.js";
 export { expandAxis, expandGrid, pointSeeds, type SweepPoint } from "./grid.js";
 export { canonicalJson, deriveSeed, sha256Hex } from "./hash.js";
 export { makePlan, configHash, type SweepPlan } from "./plan.js";
-export { parseShard, shardFromEnv, inShard, type Shard } from "./shard.js";
+export { parseShard, formatShard, shardFromEnv, inShard, type Shard } from "./shard.js";
 export { readSweepConfig, presetNames, PRESETS_DIR } from "./presets.js";
 
 // Tables

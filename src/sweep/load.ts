@@ -11,12 +11,16 @@ import type { ResultsTable } from "./types.js";
  * Read the results of a sweep (or a shard, or a merge) from `dir`: the finished points
  * the manifest lists, their runs and summary rows, every file checked against the others.
  * Throws ResultsError, in one line, when the directory is missing, holds no results, was
- * written by another major.minor version of pinsim, or has a corrupted file.
+ * written by another major.minor version of pinsim, has a corrupted file or a journal record
+ * whose checksum does not match.
  */
 export function loadResults(dir: string): ResultsTable {
   if (!isDirectory(dir)) throw new ResultsError(`${dir}: no such results directory`);
   const state = readResultsDir(dir);
   if (!state) throw new ResultsError(`${dir}: no manifest.json, not a pinsim results directory (run pinsim sweep first)`);
+  // A bad journal record is never accepted: the sweep that wrote it redoes its point.
+  if (state.badRecords.length > 0)
+    throw new ResultsError(state.badRecords[0]!.replace("its point will be rerun", "rerun the same pinsim sweep command to redo its point"));
   const theirs = /^pinsim (\d+)\.(\d+)\./.exec(state.manifest.pinsim);
   const ours = /^(\d+)\.(\d+)\./.exec(PACKAGE_VERSION);
   if (!theirs || !ours || theirs[1] !== ours[1] || theirs[2] !== ours[2])

@@ -4,19 +4,27 @@
  */
 import { ResultsError } from "./errors.js";
 import { makePlan } from "./plan.js";
-import { isDirectory, prepareDir, readResultsDir, removeStaleTemps, tables, writePoint, writeSnapshot, type DoneRows } from "./store.js";
+import { dirname, join, resolve } from "node:path";
+import { isDirectory, isLocked, lockDir, prepareDir, readResultsDir, removeStaleTemps, tables, writePoint, writeSnapshot, type DoneRows } from "./store.js";
 import { buildManifest } from "./plan.js";
 import type { ResultsTable } from "./types.js";
 
 /**
  * Check that the directories hold complete, complementary shards of the same sweep (same
- * config hash, same shard count, every shard once) and write the merged results to `out`.
- * Throws ResultsError, in one line, writing nothing, when they do not.
+ * config hash, same shard count, every shard once, none still being written) and write the
+ * merged results to `out` (default: the sweep's own name beside the first shard,
+ * `data/results/lost-data-shard-1-of-8` -> `data/results/lost-data`). Throws ResultsError,
+ * in one line, writing nothing, when they do not.
+ *
+ * Crash-consistent like a sweep: under the lock of `out`, the manifest is written first
+ * (no point done), then every point's journal record, then the snapshot; a merge killed at
+ * any write or rename is continued by rerunning it.
  */
-export function mergeResults(dirs: readonly string[], out: string): ResultsTable {
+export function mergeResults(dirs: readonly string[], out?: string): ResultsTable {
   if (dirs.length === 0) throw new ResultsError("merge: no input directories");
   const states = dirs.map((d) => {
     if (!isDirectory(d)) throw new ResultsError(`merge: ${d}: no such results directory`);
+    if (isLocked(d)) throw new ResultsError(`merge: ${d} is locked: its shard is still running (wait for it)`);
     const s = readResultsDir(d);
     if (!s) throw new ResultsError(`merge: ${d}: no manifest.json, not a pinsim results directory`);
     return { dir: d, ...s };
@@ -34,22 +42,33 @@ export function mergeResults(dirs: readonly string[], out: string): ResultsTable
   const seen = new Map<number, string>();
   for (const s of states) {
     const sh = s.manifest.shard ?? { index: 0, count: 1 };
-    if (sh.count !== count) throw new ResultsError(`merge: ${s.dir} is shard ${sh.index}/${sh.count}, ${first.dir} is of ${count} shards`);
-    if (seen.has(sh.index)) throw new ResultsError(`merge: ${s.dir} and ${seen.get(sh.index)} are both shard ${sh.index}/${count}`);
+    if (sh.count !== count) throw new ResultsError(`merge: ${s.dir} is shard ${sh.index + 1}/${sh.count}, ${first.dir} is of ${count} shards`);
+    if (seen.has(sh.index)) throw new ResultsError(`merge: ${s.dir} and ${seen.get(sh.index)} are both shard ${sh.index + 1}/${count}`);
     seen.set(sh.index, s.dir);
   }
   const absent = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
-  if (absent.length > 0) throw new ResultsError(`merge: shard${absent.length > 1 ? "s" : ""} ${absent.map((i) => `${i}/${count}`).join(", ")} missing`);
+  if (absent.length > 0) throw new ResultsError(`merge: shard${absent.length > 1 ? "s" : ""} ${absent.map((i) => `${i + 1}/${count}`).join(", ")} missing`);
 
   const plan = makePlan(first.manifest.config, null);
+  const dest = out ?? join(dirname(first.dir), plan.config.name);
+  if (states.some((s) => resolve(s.dir) === resolve(dest))) throw new ResultsError(`merge: --out ${dest} is one of the shards: give another --out`);
   const done: DoneRows = new Map();
   for (const s of states) for (const i of s.manifestDone) done.set(i, s.done.get(i)!);
-  const existing = readResultsDir(out, plan); // refuses another sweep in `out`
-  void existing;
-  prepareDir(out);
-  removeStaleTemps(out);
-  for (const p of plan.points) writePoint(out, p.index, p.key, done.get(p.index)!);
-  writeSnapshot(out, plan, done);
+  readResultsDir(dest, plan); // refuses another sweep in `dest` before anything is written
+  prepareDir(dest);
+  const lock = lockDir(dest, "merge");
+  try {
+    const existing = readResultsDir(dest, plan);
+    removeStaleTemps(dest);
+    writeSnapshot(dest, plan, existing?.done ?? new Map()); // the manifest first
+    for (const p of plan.points) {
+      lock.check();
+      writePoint(dest, p.index, p.key, done.get(p.index)!);
+    }
+    writeSnapshot(dest, plan, done);
+  } finally {
+    lock.release();
+  }
   const t = tables(plan, done);
-  return { dir: out, manifest: buildManifest(plan, new Set(done.keys())), runs: t.runs, summary: t.summary };
+  return { dir: dest, manifest: buildManifest(plan, new Set(done.keys())), runs: t.runs, summary: t.summary };
 }

@@ -7,7 +7,8 @@ import { PRNG_NAME } from "../engine/random.js";
 import { METRIC_NAMES } from "../model/metrics.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { parseSweepConfig } from "./config.js";
-import { expandGrid, pointSeeds, type SweepPoint } from "./grid.js";
+import { checkSweep } from "../model/budget.js";
+import { expandAxis, expandGrid, pointSeeds, type SweepPoint } from "./grid.js";
 import { canonicalJson, sha256Hex } from "./hash.js";
 import { inShard, type Shard } from "./shard.js";
 import type { Manifest, SweepConfig } from "./types.js";
@@ -32,8 +33,12 @@ export function configHash(config: SweepConfig): string {
 /** Validate a config and expand its grid (throws ParamError on any bad field or point). */
 export function makePlan(input: unknown, shard: Shard | null = null): SweepPlan {
   const config = parseSweepConfig(input);
+  // Runs of this process, before expanding (a 10^6-point grid is refused at once).
+  const total = Object.values(config.axes).reduce((a, axis) => a * expandAxis(axis).length, 1);
+  checkSweep(Math.ceil(total / (shard?.count ?? 1)), config.seeds, 0);
   const grid = expandGrid(config);
   const points = grid.filter((p) => inShard(p.index, shard));
+  checkSweep(points.length, config.seeds, points.reduce((a, p) => a + p.expectedEvents * config.seeds, 0));
   const seeds = new Map(points.map((p) => [p.index, pointSeeds(config, p)]));
   return { config, configHash: configHash(config), axes: Object.keys(config.axes), grid, points, shard, seeds };
 }

@@ -7,11 +7,13 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { simulate } from "../engine/simulate.js";
+import { InputError, WorkerDiedError } from "../errors.js";
+import { budgetEnabled, checkWorkers, setBudget } from "../model/budget.js";
 import type { Metrics } from "../model/metrics.js";
 import { ResultsError } from "./errors.js";
 import { buildManifest, makePlan, type SweepPlan } from "./plan.js";
 import type { Shard } from "./shard.js";
-import { prepareDir, readResultsDir, removeStaleTemps, tables, writePoint, writeSnapshot, type DoneRows } from "./store.js";
+import { lockDir, prepareDir, readResultsDir, removeStaleTemps, tables, writePoint, writeSnapshot, type DirLock, type DoneRows } from "./store.js";
 import { runRow } from "./table.js";
 import type { ResultsTable, Row, SweepConfig } from "./types.js";
 
@@ -42,6 +44,10 @@ export interface SweepOptions {
   onProgress?: (p: SweepProgress) => void;
   /** Minimum time between snapshots of the contract files, ms. Default 1000. */
   snapshotIntervalMs?: number;
+  /** Lines worth a user's attention (a bad journal record refused and rerun). Default: stderr. */
+  onWarning?: (line: string) => void;
+  /** Skip the magnitude budgets (src/model/budget.ts): `--no-budget`. Default false. */
+  noBudget?: boolean;
 }
 
 /**
@@ -63,20 +69,48 @@ export function workerFile(): string {
  * Results are identical for any number of workers.
  */
 export async function sweep(config: SweepConfig | Record<string, unknown>, options: SweepOptions = {}): Promise<ResultsTable> {
+  const before = budgetEnabled();
+  if (options.noBudget) setBudget(false);
+  try {
+    return await sweepLocked(config, options);
+  } finally {
+    setBudget(before);
+  }
+}
+
+async function sweepLocked(config: SweepConfig | Record<string, unknown>, options: SweepOptions): Promise<ResultsTable> {
   const input = options.seeds !== undefined ? { ...config, seeds: options.seeds } : config;
   const plan = makePlan(input, options.shard ?? null);
   const out = options.out ?? null;
   const workers = options.workers ?? availableParallelism();
-  if (!Number.isInteger(workers) || workers < 0) throw new ResultsError(`invalid workers: ${workers} (allowed: an integer >= 0)`);
+  if (!Number.isInteger(workers) || workers < 0) throw new InputError("workers", workers, "an integer >= 0");
+  checkWorkers(workers);
+  const warn = options.onWarning ?? ((line: string) => process.stderr.write(`pinsim: ${line}\n`));
 
   let done: DoneRows = new Map();
+  let lock: DirLock | null = null;
   if (out !== null) {
-    const state = readResultsDir(out, plan); // validates before anything is written
-    if (state) done = state.done;
+    readResultsDir(out, plan); // refuses another sweep or a corrupted file before anything is written
     prepareDir(out);
-    removeStaleTemps(out);
-    writeSnapshot(out, plan, done);
+    lock = lockDir(out, "sweep");
   }
+  try {
+    if (out !== null) {
+      const state = readResultsDir(out, plan); // again, under the lock: what we resume from
+      if (state) {
+        done = state.done;
+        for (const line of state.badRecords) warn(line);
+      }
+      removeStaleTemps(out);
+      writeSnapshot(out, plan, done);
+    }
+    return await runPlan(plan, out, workers, done, lock, options);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function runPlan(plan: SweepPlan, out: string | null, workers: number, done: DoneRows, lock: DirLock | null, options: SweepOptions): Promise<ResultsTable> {
   const pending = plan.points.filter((p) => !done.has(p.index));
   const runsTotal = plan.points.reduce((a, p) => a + plan.seeds.get(p.index)!.length, 0);
   const resumedRuns = runsTotal - pending.reduce((a, p) => a + plan.seeds.get(p.index)!.length, 0);
@@ -96,11 +130,16 @@ export async function sweep(config: SweepConfig | Record<string, unknown>, optio
   };
   progress();
 
+  const keyOf = new Map(plan.points.map((p) => [p.index, p.key]));
   const finishPoint = (index: number, rows: Row[]): void => {
+    if (out !== null) {
+      lock?.check();
+      // Journalled the moment its last replicate ends, before the progress line counts it.
+      writePoint(out, index, keyOf.get(index)!, rows);
+    }
     done.set(index, rows);
     progress();
     if (out === null) return;
-    writePoint(out, index, plan.points.find((p) => p.index === index)!.key, rows);
     const now = performance.now();
     // At most once a second, and never more than ~10 % of the time on big sweeps.
     if (now - lastSnapshot >= Math.max(options.snapshotIntervalMs ?? 1000, 10 * snapshotCost)) {
@@ -112,7 +151,7 @@ export async function sweep(config: SweepConfig | Record<string, unknown>, optio
 
   if (pending.length > 0) {
     if (workers === 0) await runInline(plan, pending, finishPoint, () => { runsDone++; progress(); });
-    else await runPool(plan, pending, workers, finishPoint, () => { runsDone++; progress(); });
+    else await runPool(plan, pending, workers, finishPoint, () => { runsDone++; progress(); }, !budgetEnabled());
   }
   if (out !== null) writeSnapshot(out, plan, done);
   progress();
@@ -136,24 +175,81 @@ async function runInline(plan: SweepPlan, pending: SweepPlan["points"], finish: 
   }
 }
 
-async function runPool(plan: SweepPlan, pending: SweepPlan["points"], workers: number, finish: Finish, ran: () => void): Promise<void> {
+/** Runs in flight per worker: one running, one queued so that a worker never waits on the main thread. */
+export const TASKS_PER_WORKER = 2;
+
+/**
+ * Point-major scheduling with the pool kept full: runs are handed to piscina in grid order
+ * (a point's replicates together), never more than TASKS_PER_WORKER × workers at a time, so
+ * at any moment only the few points at the head of the queue are in flight and every point
+ * is journalled the moment its last replicate ends. (Submitting every run at once, as pinsim
+ * <= 0.1 did, let the pool interleave all points: most finished only near the very end.)
+ */
+async function runPool(plan: SweepPlan, pending: SweepPlan["points"], workers: number, finish: Finish, ran: () => void, noBudget: boolean): Promise<void> {
   const pool = new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
+  const tasks = pending.flatMap((p) => plan.seeds.get(p.index)!.map((seed, r) => ({ p, r, seed })));
+  const results = new Map<number, Metrics[]>();
+  const left = new Map(pending.map((p) => [p.index, plan.seeds.get(p.index)!.length]));
+  const window = Math.max(1, workers * TASKS_PER_WORKER);
   try {
-    // One task per run, submitted in grid order; a point is finished when all its runs are.
-    await Promise.all(
-      pending.map(async (p) => {
-        const seeds = plan.seeds.get(p.index)!;
-        const metrics = await Promise.all(
-          seeds.map(async (seed) => {
-            const m = (await pool.run({ params: { ...p.params, seed } })) as Metrics;
-            ran();
-            return m;
-          }),
-        );
-        finish(p.index, metrics.map((m, r) => runRow(p.axes, r, seeds[r]!, m)));
-      }),
-    );
+    await new Promise<void>((resolve, reject) => {
+      let next = 0;
+      let inflight = 0;
+      let failed: unknown = null;
+      const pump = (): void => {
+        while (failed === null && inflight < window && next < tasks.length) {
+          const { p, r, seed } = tasks[next++]!;
+          inflight++;
+          pool.run({ params: { ...p.params, seed }, noBudget }).then(
+            (m: Metrics) => {
+              inflight--;
+              try {
+                if (failed === null) {
+                  let got = results.get(p.index);
+                  if (!got) results.set(p.index, (got = []));
+                  got[r] = m;
+                  ran();
+                  const n = left.get(p.index)! - 1;
+                  left.set(p.index, n);
+                  if (n === 0) {
+                    results.delete(p.index);
+                    const seeds = plan.seeds.get(p.index)!;
+                    finish(p.index, got.map((mm, rr) => runRow(p.axes, rr, seeds[rr]!, mm)));
+                  }
+                }
+              } catch (e) {
+                failed ??= e;
+              }
+              settle();
+            },
+            (e: unknown) => {
+              inflight--;
+              failed ??= workerError(e, p.key, r);
+              settle();
+            },
+          );
+        }
+      };
+      const settle = (): void => {
+        if (failed !== null) {
+          if (inflight === 0) reject(failed);
+          return;
+        }
+        pump();
+        if (inflight === 0 && next >= tasks.length) resolve();
+      };
+      settle();
+    });
   } finally {
     await pool.destroy();
   }
+}
+
+/** A worker that died (exit, out of memory, terminated) is one line; a bug in a run keeps its stack. */
+function workerError(e: unknown, key: string, replicate: number): unknown {
+  const msg = e instanceof Error ? e.message : String(e);
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  if (/^worker exited with code|Terminating worker thread/.test(msg) || code === "ERR_WORKER_OUT_OF_MEMORY" || code === "ERR_WORKER_INIT_FAILED")
+    return new WorkerDiedError(`a sweep worker died (${msg}) running point ${key} replicate ${replicate}; every finished point is on disk: rerun the same command to continue`);
+  return e;
 }

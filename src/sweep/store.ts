@@ -1,24 +1,33 @@
 /**
  * The results directory on disk (contract in types.ts). Every file is replaced by
- * write-to-temp + rename, so after a SIGKILL at any moment each file is either its old
- * or its new version. `.points/NNNNNN.json` holds each finished point's runs the moment
- * it finishes (the journal resume reads); the four contract files are snapshots of the
- * finished points in grid order, refreshed at most once a second and at the end.
+ * write-file-atomic (temp file, fsync, rename) and then the directory is fsynced, so after
+ * a SIGKILL or a power cut at any moment each file is either its old or its new version.
+ * `.points/NNNNNN.json` holds each finished point's runs, with a sha256 of its content,
+ * the moment the point finishes (the journal resume reads); the four contract files are
+ * snapshots of the finished points in grid order, refreshed at most once a second and at
+ * the end, the manifest first, so that at every instant a directory holding any results
+ * file holds a manifest (a kill between two renames always leaves a resumable directory).
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
+import lockfile from "proper-lockfile";
+import writeFileAtomic from "write-file-atomic";
 import { parse } from "csv-parse/sync";
 import { z } from "zod";
 import { METRIC_NAMES } from "../model/metrics.js";
+import { oneLine } from "../errors.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { ResultsError } from "./errors.js";
-import { canonicalJson } from "./hash.js";
+import { canonicalJson, sha256Hex } from "./hash.js";
 import { buildManifest, configHash, makePlan, type SweepPlan } from "./plan.js";
 import { cellText, renderCsv, renderJsonl, runColumns, summaryColumns, summaryRow } from "./table.js";
 import type { Cell, Manifest, Row } from "./types.js";
 
-export const FILES = { manifest: "manifest.json", runsCsv: "runs.csv", runsJsonl: "runs.jsonl", summary: "summary.csv", points: ".points" } as const;
-const TEMP = /^\..*\.tmp-\d+$/;
+export const FILES = { manifest: "manifest.json", runsCsv: "runs.csv", runsJsonl: "runs.jsonl", summary: "summary.csv", points: ".points", lock: ".pinsim.lock", lockOwner: ".pinsim.lock.owner" } as const;
+// Temp files: write-file-atomic's `NAME.<murmurhash>` beside each of our files, and the
+// `.NAME.tmp-PID` of pinsim <= 0.1 (a killed process leaves one behind).
+const TEMP = /^(?:\..*\.tmp-\d+|(?:manifest\.json|runs\.csv|runs\.jsonl|summary\.csv|\d{6}\.json|\.write-probe)\.\d+)$/;
 
 /** Finished points: grid index -> run rows (replicate order). */
 export type DoneRows = Map<number, Row[]>;
@@ -27,11 +36,29 @@ function errCode(e: unknown): string {
   return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
 }
 
-/** Replace a file atomically: write a temp file beside it, then rename over it. */
+/**
+ * Replace a file atomically and durably: write-file-atomic writes a temp file beside it,
+ * fsyncs it and renames it over the file (removing the temp file if any step fails, e.g.
+ * ENOSPC); then the directory is fsynced by hand, which write-file-atomic 6 does not do,
+ * so that the rename itself survives a power cut (rename(2) is durable only once the
+ * directory's metadata is on disk).
+ */
 export function writeAtomic(dir: string, name: string, text: string): void {
-  const tmp = join(dir, `.${name.replace(/\//g, "_")}.tmp-${process.pid}`);
-  writeFileSync(tmp, text);
-  renameSync(tmp, join(dir, name));
+  const path = join(dir, name);
+  // write-file-atomic follows a symlink to its target: never write through one.
+  if (lstatOrNull(path)?.isSymbolicLink()) throw new ResultsError(`${path}: a symbolic link, refused (results files are regular files)`);
+  writeFileAtomic.sync(path, text, { fsync: true });
+  fsyncDir(join(path, ".."));
+}
+
+function lstatOrNull(path: string) {
+  try { return lstatSync(path); } catch { return null; }
+}
+
+/** fsync a directory so that the renames in it are durable. */
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, "r");
+  try { fsyncSync(fd); } finally { closeSync(fd); }
 }
 
 /** Create the directory (and .points) or fail with one line. */
@@ -55,9 +82,14 @@ export function removeStaleTemps(dir: string): void {
   }
 }
 
-/** Record a finished point in the journal (before any snapshot includes it). */
+/** The checksum of a journal record: sha256 of the JSON text of {index, key, rows}. */
+export function recordChecksum(index: number, key: string, rows: Row[]): string {
+  return sha256Hex(JSON.stringify({ index, key, rows }));
+}
+
+/** Record a finished point in the journal (before any snapshot includes it), with its checksum. */
 export function writePoint(dir: string, index: number, key: string, rows: Row[]): void {
-  writeAtomic(dir, `${FILES.points}/${pointFileName(index)}`, JSON.stringify({ index, key, rows }) + "\n");
+  writeAtomic(dir, `${FILES.points}/${pointFileName(index)}`, JSON.stringify({ index, key, rows, sha256: recordChecksum(index, key, rows) }) + "\n");
 }
 
 function pointFileName(index: number): string {
@@ -79,10 +111,13 @@ export function writeSnapshot(dir: string, plan: SweepPlan, done: DoneRows): voi
     csv += t.csv;
     summary += t.summary;
   }
+  // The manifest first: the journal already holds every point it lists as done, so it is
+  // consistent with any mix of old and new snapshot files, and a directory never holds a
+  // results file without a manifest (a kill right after the first rename stays resumable).
+  writeAtomic(dir, FILES.manifest, JSON.stringify(buildManifest(plan, new Set(done.keys())), null, 2) + "\n");
   writeAtomic(dir, FILES.runsJsonl, jsonl);
   writeAtomic(dir, FILES.runsCsv, csv);
   writeAtomic(dir, FILES.summary, summary);
-  writeAtomic(dir, FILES.manifest, JSON.stringify(buildManifest(plan, new Set(done.keys())), null, 2) + "\n");
 }
 
 // NOTE: for performance, a point's rows and text are computed once, not at every snapshot.
@@ -140,7 +175,12 @@ const MANIFEST = z.object({
   points: z.array(z.object({ key: z.string(), axes: z.record(z.string(), CELL), status: z.enum(["pending", "done"]) })),
 });
 // Rows are checked cell by cell by checkRows (columns, axis values, seeds, metrics): only their shape here.
-const POINT_FILE = z.object({ index: z.number().int(), key: z.string(), rows: z.array(z.custom<Row>((r) => r !== null && typeof r === "object" && !Array.isArray(r))) });
+const POINT_FILE = z.object({
+  index: z.number().int(),
+  key: z.string(),
+  rows: z.array(z.custom<Row>((r) => r !== null && typeof r === "object" && !Array.isArray(r))),
+  sha256: z.string(),
+}).strict();
 
 export interface DirState {
   manifest: Manifest;
@@ -149,6 +189,10 @@ export interface DirState {
   done: DoneRows;
   /** The points the manifest lists as done. */
   manifestDone: Set<number>;
+  /** Journal records refused (bad checksum, torn, not of this sweep): one line each. Their points rerun. */
+  badRecords: string[];
+  /** True when the manifest was missing and rebuilt from the expected plan and the journal. */
+  recovered: boolean;
 }
 
 function readText(path: string): string | null {
@@ -178,10 +222,19 @@ export function hasResults(dir: string): boolean {
  */
 export function readResultsDir(dir: string, expect?: SweepPlan): DirState | null {
   const mpath = join(dir, FILES.manifest);
-  const mtext = readText(mpath);
+  for (const f of [FILES.manifest, FILES.runsCsv, FILES.runsJsonl, FILES.summary, FILES.points]) {
+    if (lstatOrNull(join(dir, f))?.isSymbolicLink()) throw corrupted(join(dir, f), "a symbolic link (results files are regular files)");
+  }
+  let mtext = readText(mpath);
+  let recovered = false;
   if (mtext === null) {
-    if (hasResults(dir)) throw corrupted(mpath, "missing while results files exist");
-    return null;
+    if (!hasResults(dir)) return null;
+    // Results without a manifest (a kill before the first manifest of pinsim <= 0.1, or a
+    // deleted manifest): rebuild it from the command's own config; the journal and the
+    // snapshot files are then checked against that config like any others.
+    if (!expect) throw corrupted(mpath, "missing while results files exist (rerun the same pinsim sweep or merge command to rebuild it)");
+    mtext = JSON.stringify(buildManifest(expect, new Set()));
+    recovered = true;
   }
   let raw: unknown;
   try { raw = JSON.parse(mtext); } catch (e) { throw corrupted(mpath, `not valid JSON: ${(e as Error).message}`); }
@@ -234,8 +287,11 @@ export function readResultsDir(dir: string, expect?: SweepPlan): DirState | null
     });
   };
 
-  // The journal.
+  // The journal: a record counts only if its checksum, its point and its rows check out; a
+  // bad one (an edited digit, a torn or foreign file) is reported and its point rerun.
   const pdir = join(dir, FILES.points);
+  const badRecords: string[] = [];
+  const badIndex = new Set<number>();
   let names: string[] = [];
   try { names = readdirSync(pdir); } catch { names = []; }
   for (const n of names.sort()) {
@@ -243,14 +299,20 @@ export function readResultsDir(dir: string, expect?: SweepPlan): DirState | null
     const path = join(pdir, n);
     const m = /^(\d{6})\.json$/.exec(n);
     if (!m) throw corrupted(path, "unexpected file in the journal");
+    const bad = (why: string): void => {
+      badRecords.push(`${path}: bad journal record (${why}); its point will be rerun`);
+      badIndex.add(Number(m[1]));
+    };
+    if (!lstatOrNull(path)?.isFile()) { bad("not a regular file"); continue; }
     let v: unknown;
-    try { v = JSON.parse(readFileSync(path, "utf8")); } catch (e) { throw corrupted(path, `not valid JSON: ${(e as Error).message}`); }
+    try { v = JSON.parse(readFileSync(path, "utf8")); } catch (e) { bad(`not valid JSON: ${oneLine((e as Error).message)}`); continue; }
     const pf = POINT_FILE.safeParse(v);
-    if (!pf.success) throw corrupted(path, "not a point record");
-    const { index, key, rows } = pf.data as { index: number; key: string; rows: Row[] };
+    if (!pf.success) { bad("not a point record"); continue; }
+    const { index, key, rows, sha256 } = pf.data as { index: number; key: string; rows: Row[]; sha256: string };
+    if (recordChecksum(index, key, rows) !== sha256) { bad("checksum mismatch"); continue; }
     const p = byIndex.get(index);
-    if (!p || p.key !== key || Number(m[1]) !== index) throw corrupted(path, "not a point of this sweep");
-    checkRows(path, index, rows);
+    if (!p || p.key !== key || Number(m[1]) !== index) { bad("not a point of this sweep"); continue; }
+    try { checkRows(path, index, rows); } catch (e) { bad((e as Error).message); continue; }
     done.set(index, rows);
   }
 
@@ -275,13 +337,16 @@ export function readResultsDir(dir: string, expect?: SweepPlan): DirState | null
       groups.set(p.index, g);
     });
     for (const [index, rows] of groups) {
+      // A point whose journal record was refused is rerun: its snapshot rows are not taken.
+      if (badIndex.has(index)) continue;
       checkRows(jpath, index, rows);
       const j = done.get(index);
       if (j && JSON.stringify(j) !== JSON.stringify(rows)) throw corrupted(jpath, `point ${byIndex.get(index)!.key} differs from its journal record`);
       done.set(index, rows);
       inJsonl.add(index);
     }
-    if (jtext !== renderJsonl(columns, tablesOf(inJsonl).runs)) throw corrupted(jpath, "rows out of grid order or not in canonical form");
+    if (jtext !== renderJsonl(columns, [...groups.entries()].sort((a, b) => a[0] - b[0]).flatMap(([, rows]) => rows)))
+      throw corrupted(jpath, "rows out of grid order or not in canonical form");
   }
 
   // runs.csv and summary.csv must be exactly the rendering of the points they hold.
@@ -298,10 +363,11 @@ export function readResultsDir(dir: string, expect?: SweepPlan): DirState | null
     for (const rec of records.slice(1)) {
       const index = byText.get(textKey(rec));
       if (index === undefined) throw corrupted(path, "a row is not a point of this sweep");
+      if (badIndex.has(index)) continue;
       if (!done.has(index)) throw corrupted(path, `point ${byIndex.get(index)!.key} has no runs in the journal or runs.jsonl`);
       held.add(index);
     }
-    if (text !== renderCsv(cols, rowsOf(held))) throw corrupted(path, "its rows do not match the runs");
+    if (badIndex.size === 0 && text !== renderCsv(cols, rowsOf(held))) throw corrupted(path, "its rows do not match the runs");
   };
   checkCsv(FILES.runsCsv, columns, (only) => tablesOf(only).runs);
   checkCsv(FILES.summary, summaryColumns(plan.axes), (only) => tablesOf(only).summary);
@@ -310,21 +376,103 @@ export function readResultsDir(dir: string, expect?: SweepPlan): DirState | null
   manifest.points.forEach((p, i) => {
     if (p.status !== "done") return;
     const index = plan.points[i]!.index;
+    if (badIndex.has(index) && !done.has(index)) return; // reported in badRecords, rerun
     if (!done.has(index)) throw corrupted(mpath, `point ${p.key} is marked done but has no runs`);
     manifestDone.add(index);
   });
   // Everything but the provenance must be what this plan would write.
   const expected = { ...buildManifest(plan, manifestDone), pinsim: manifest.pinsim, git: manifest.git, node: manifest.node, prng: manifest.prng };
-  if (JSON.stringify(manifest, null, 2) + "\n" !== JSON.stringify(expected, null, 2) + "\n" && canonicalJson(manifest) !== canonicalJson(expected))
+  const listed = { ...buildManifest(plan, new Set(manifest.points.flatMap((p, i) => (p.status === "done" ? [plan.points[i]!.index] : [])))), pinsim: manifest.pinsim, git: manifest.git, node: manifest.node, prng: manifest.prng };
+  if (JSON.stringify(manifest, null, 2) + "\n" !== JSON.stringify(expected, null, 2) + "\n" && canonicalJson(manifest) !== canonicalJson(expected) && canonicalJson(manifest) !== canonicalJson(listed))
     throw corrupted(mpath, "does not match its config and points");
-  return { manifest, plan, done, manifestDone };
+  return { manifest: recovered ? buildManifest(plan, manifestDone) : manifest, plan, done, manifestDone, badRecords, recovered };
 }
 
 function showShard(s: { index: number; count: number } | null): string {
-  return s ? `${s.index}/${s.count}` : "(whole grid)";
+  return s ? `${s.index + 1}/${s.count}` : "(whole grid)";
 }
 
 /** Whether a path exists and is a directory. */
 export function isDirectory(path: string): boolean {
   try { return statSync(path).isDirectory(); } catch { return false; }
+}
+
+// ---------------------------------------------------------------------------------------
+// The results directory's lock: one sweep or merge writes a directory at a time.
+
+/** A held lock: release it at the end; `lost` is set if another process took it over. */
+export interface DirLock {
+  release(): void;
+  /** Throws ResultsError if the lock was lost (its refresh failed or another process took it). */
+  check(): void;
+}
+
+const LOCK_STALE_MS = 30_000;
+
+function lockOwner(dir: string): { pid: number; host: string } | null {
+  try {
+    const v = JSON.parse(readFileSync(join(dir, FILES.lockOwner), "utf8")) as { pid: unknown; host: unknown };
+    return typeof v.pid === "number" && typeof v.host === "string" ? { pid: v.pid, host: v.host } : null;
+  } catch {
+    return null;
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Take the lock on a results directory (proper-lockfile: `DIR/.pinsim.lock/`, its mtime
+ * refreshed every 5 s; stale after 30 s without a refresh, e.g. on another node after a
+ * preemption). A lock whose owner (pid, host recorded in DIR/.pinsim.lock.owner; the lock
+ * directory itself must stay empty for proper-lockfile's rmdir) is this host's dead
+ * process, i.e. a sweep killed by SIGKILL, is taken over at once. A live owner: one line,
+ * ResultsError. `what` names the command for the message.
+ */
+export function lockDir(dir: string, what: string): DirLock {
+  const path = join(dir, FILES.lock);
+  let lost: Error | null = null;
+  const opts = { lockfilePath: path, realpath: false, stale: LOCK_STALE_MS, update: 5_000, onCompromised: (e: Error) => { lost = e; } };
+  let release: () => void;
+  try {
+    release = lockfile.lockSync(dir, opts);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ELOCKED") throw new ResultsError(`output directory ${dir}: cannot lock (${errCode(e)})`);
+    const owner = lockOwner(dir);
+    if (owner && owner.host === hostname() && !pidAlive(owner.pid)) {
+      rmSync(path, { recursive: true, force: true });
+      release = lockfile.lockSync(dir, opts);
+    } else {
+      const who = owner ? `pinsim pid ${owner.pid} on ${owner.host}` : "another process";
+      throw new ResultsError(`output directory ${dir} is locked by ${who} (a sweep or merge is writing it): wait for it to finish or use another --out`);
+    }
+  }
+  try {
+    writeFileAtomic.sync(join(dir, FILES.lockOwner), JSON.stringify({ pid: process.pid, host: hostname(), command: what }) + "\n");
+  } catch { /* the lock holds without it; only the fast takeover after a kill needs it */ }
+  return {
+    release: () => {
+      rmSync(join(dir, FILES.lockOwner), { force: true });
+      try { release(); } catch { /* already gone */ }
+    },
+    check: () => { if (lost) throw new ResultsError(`output directory ${dir}: lost its lock (${oneLine((lost as Error).message)}); rerun the same command to continue`); },
+  };
+}
+
+/** Whether a running sweep or merge holds the lock of `dir` (an unfinished shard, say). */
+export function isLocked(dir: string): boolean {
+  const path = join(dir, FILES.lock);
+  try {
+    if (!lockfile.checkSync(dir, { lockfilePath: path, realpath: false, stale: LOCK_STALE_MS })) return false;
+  } catch {
+    return false;
+  }
+  const owner = lockOwner(dir);
+  return !(owner && owner.host === hostname() && !pidAlive(owner.pid));
 }

@@ -12,9 +12,15 @@ import type { ResultsTable } from "../../sweep/types.js";
 import { UsageError } from "../errors.js";
 import { isCalibrationDir, plotCalibration, reportCalibration } from "./calibrate.js";
 
-/** loadResults + the plot's own checks (ResultsError, PlotInputError: InputErrors, exit 2). */
-function load(dir: string): ResultsTable {
+/**
+ * loadResults + the plot's own checks (ResultsError, PlotInputError: InputErrors, exit 2).
+ * A single shard of a sharded sweep is refused unless `partial` (then every caption says so).
+ */
+function load(dir: string, partial: boolean): ResultsTable {
   const t = loadResults(dir);
+  const sh = t.manifest.shard;
+  if (sh && !partial)
+    throw new UsageError(`${dir} holds only shard ${sh.index + 1}/${sh.count} of sweep ${t.manifest.name}: merge the shards first (pinsim merge DIR…), or pass --partial to show this shard alone`);
   checkResults(t);
   return t;
 }
@@ -34,10 +40,11 @@ export function registerPlot(program: Command, _state: { code: number }): void {
     .option("--figure <names...>", `figures to render (default: every one the results have axes for): ${FIGURE_NAMES.join(", ")}`)
     .option("--format <list>", "comma-separated formats", "svg,png,txt")
     .option("--out <dir>", "output directory (default RESULTS_DIR/figures)")
-    .action((dir: string, opts: { figure?: string[]; format: string; out?: string }) => {
+    .option("--partial", "accept a single shard of a sharded sweep (captions say PARTIAL)")
+    .action((dir: string, opts: { figure?: string[]; format: string; out?: string; partial?: boolean }) => {
       const formats = parseFormats(opts.format);
       if (isCalibrationDir(dir)) return plotCalibration(dir, { figure: opts.figure, formats, out: opts.out }); // pinsim calibrate's folder
-      const table = load(dir);
+      const table = load(dir, opts.partial === true);
       let figures;
       if (opts.figure?.length) {
         figures = opts.figure.flatMap((n) => n.split(",")).filter(Boolean).map((n) => getFigure(n));
@@ -67,9 +74,10 @@ export function registerPlot(program: Command, _state: { code: number }): void {
     .command("report")
     .description("print a plain-text summary of a results directory, ready to paste into a mail")
     .argument("<results-dir>", "a results directory written by pinsim sweep")
-    .action((dir: string) => {
+    .option("--partial", "accept a single shard of a sharded sweep (the report says PARTIAL)")
+    .action((dir: string, opts: { partial?: boolean }) => {
       if (isCalibrationDir(dir)) return reportCalibration(dir); // pinsim calibrate's folder
-      const table = load(dir);
+      const table = load(dir, opts.partial === true);
       process.stdout.write(report(table));
     });
 }

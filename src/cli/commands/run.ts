@@ -6,6 +6,7 @@ import { simulate } from "../../engine/simulate.js";
 import type { CleanDelayStats } from "../../engine/clean-delays.js";
 import type { RunResultWithTrace } from "../../engine/simulate.js";
 import { METRICS } from "../../model/metrics.js";
+import { setBudget } from "../../model/budget.js";
 import { addParamFlags, paramsFromOptions } from "../params-flags.js";
 
 export function registerRun(program: Command, _state: { code: number }): void {
@@ -14,9 +15,11 @@ export function registerRun(program: Command, _state: { code: number }): void {
     .description("run one simulation and print every incident and cost")
     .option("--config <file>", "JSON object of parameters (flags override it)")
     .option("--json", "print the RunResult as JSON")
-    .option("--trace-clean", "record clean delays (V1/V16): dirtying to first clean, by the inode's state");
+    .option("--trace-clean", "record clean delays (V1/V16): dirtying to first clean, by the inode's state")
+    .option("--no-budget", "run even beyond the magnitude budgets (expected events, memory; src/model/budget.ts)");
   addParamFlags(cmd);
   cmd.action((opts: Record<string, unknown>) => {
+    setBudget(opts.budget !== false);
     const result = simulate(paramsFromOptions(opts), { traceClean: opts.traceClean === true });
     process.stdout.write(opts.json ? JSON.stringify(result, null, 2) + "\n" : formatRun(result));
   });

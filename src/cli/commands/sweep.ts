@@ -1,12 +1,13 @@
 /**
- * `pinsim sweep CONFIG.json|PRESET [--out DIR] [--workers N] [--seeds N] [--shard I/N]`
- * `pinsim merge DIR… --out DIR`
+ * `pinsim sweep CONFIG.json|PRESET [--out DIR] [--workers N] [--seeds N] [--shard I/N] [--no-budget]`
+ * `pinsim merge DIR… [--out DIR]`
+ * Bad input reaches the CLI's one catch (src/cli/index.ts): one line, exit 2.
  */
 import { availableParallelism } from "node:os";
 import { InvalidArgumentError, type Command } from "commander";
 import cliProgress from "cli-progress";
 import { ParamError } from "../../model/params.js";
-import { mergeResults, readSweepConfig, shardFromEnv, parseShard, sweep, type Shard, type SweepProgress } from "../../sweep/index.js";
+import { formatShard, mergeResults, readSweepConfig, shardFromEnv, parseShard, sweep, type Shard, type SweepProgress } from "../../sweep/index.js";
 
 function positiveInt(name: string, min: number) {
   return (text: string): number => {
@@ -21,6 +22,9 @@ function formatMs(ms: number | null): string {
   const s = Math.round(ms / 1000);
   return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
 }
+
+/** Plain progress lines at most this often (ms); PINSIM_PROGRESS_MS=0 prints one per run (the kill tests read them). */
+const PROGRESS_MS = Number(process.env.PINSIM_PROGRESS_MS ?? 5000) || 0;
 
 /** A bar with ETA on a terminal, a line every few seconds otherwise (logs, CI, Slurm). */
 function progressReporter(label: string): { update: (p: SweepProgress) => void; stop: () => void } {
@@ -44,7 +48,7 @@ function progressReporter(label: string): { update: (p: SweepProgress) => void; 
     update: (p) => {
       const now = Date.now();
       const final = p.runsDone === p.runsTotal && p.pointsDone === p.pointsTotal;
-      if (last === Infinity || (!final && now - last < 5000)) return;
+      if (last === Infinity || (!final && now - last < PROGRESS_MS)) return;
       last = final ? Infinity : now;
       const pct = p.runsTotal ? Math.floor((100 * p.runsDone) / p.runsTotal) : 100;
       process.stderr.write(`${label}: ${p.runsDone}/${p.runsTotal} runs (${pct}%), ${p.pointsDone}/${p.pointsTotal} points` +
@@ -62,23 +66,24 @@ export function registerSweep(program: Command, state: { code: number }): void {
     .option("--out <dir>", "results directory (default data/results/<name>/, or data/results/<name>-shard-I-of-N/)")
     .option("--workers <n>", "worker threads (default: the core count; 0 runs in the main thread)", positiveInt("--workers", 0))
     .option("--seeds <n>", "replicates per point (overrides the config's seeds)", positiveInt("--seeds", 1))
-    .option("--shard <i/n>", "run shard I of N (0-based); default from SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX")
+    .option("--shard <i/n>", "run shard I of N, counted from 1 (1/3, 2/3, 3/3); default from SLURM_ARRAY_TASK_ID/MIN/STEP/COUNT or JOB_COMPLETION_INDEX")
     .option("--shard-count <n>", "number of shards with Kubernetes JOB_COMPLETION_INDEX (the Job's completions)", positiveInt("--shard-count", 1))
     .option("--quiet", "no progress output")
-    .action(async (arg: string, opts: { out?: string; workers?: number; seeds?: number; shard?: string; shardCount?: number; quiet?: boolean }) => {
+    .option("--no-budget", "run even beyond the magnitude budgets (events per run, runs per sweep, workers per core)")
+    .action(async (arg: string, opts: { out?: string; workers?: number; seeds?: number; shard?: string; shardCount?: number; quiet?: boolean; budget: boolean }) => {
       {
         const config = readSweepConfig(arg);
         const shard: Shard | null = opts.shard !== undefined ? parseShard(opts.shard) : shardFromEnv(process.env, opts.shardCount);
         const name = typeof config.name === "string" ? config.name : "";
         if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name)) throw new ParamError("name", config.name, "1-100 letters, digits, '.', '_' or '-', starting with a letter or digit");
-        const out = opts.out ?? `data/results/${name}${shard ? `-shard-${shard.index}-of-${shard.count}` : ""}`;
+        const out = opts.out ?? `data/results/${name}${shard ? `-shard-${shard.index + 1}-of-${shard.count}` : ""}`;
         const workers = opts.workers ?? availableParallelism();
-        const label = `sweep ${name}${shard ? ` shard ${shard.index}/${shard.count}` : ""}`;
+        const label = `sweep ${name}${shard ? ` shard ${formatShard(shard)}` : ""}`;
         const reporter = opts.quiet ? null : progressReporter(label);
         const t0 = performance.now();
         let table;
         try {
-          table = await sweep(config, { out, workers, seeds: opts.seeds, shard, onProgress: reporter?.update });
+          table = await sweep(config, { out, workers, seeds: opts.seeds, shard, onProgress: reporter?.update, noBudget: !opts.budget });
         } finally {
           reporter?.stop();
         }
@@ -92,11 +97,11 @@ export function registerSweep(program: Command, state: { code: number }): void {
     .command("merge")
     .description("combine the shard directories of one sweep into one results directory")
     .argument("<dirs...>", "shard results directories")
-    .requiredOption("--out <dir>", "merged results directory")
-    .action((dirs: string[], opts: { out: string }) => {
+    .option("--out <dir>", "merged results directory (default: the sweep's name beside the first shard, e.g. data/results/lost-data)")
+    .action((dirs: string[], opts: { out?: string }) => {
       {
         const table = mergeResults(dirs, opts.out);
-        process.stdout.write(`merged ${dirs.length} shard${dirs.length === 1 ? "" : "s"}: ${table.summary.length} points, ${table.runs.length} runs -> ${opts.out}/\n`);
+        process.stdout.write(`merged ${dirs.length} shard${dirs.length === 1 ? "" : "s"}: ${table.summary.length} points, ${table.runs.length} runs -> ${table.dir}/\n`);
         state.code = 0;
       }
     });
