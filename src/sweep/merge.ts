@@ -5,7 +5,7 @@
 import { ResultsError } from "./errors.js";
 import { makePlan } from "./plan.js";
 import { dirname, join, resolve } from "node:path";
-import { isDirectory, isLocked, lockDir, prepareDir, readResultsDir, removeStaleTemps, tables, writePoint, writeSnapshot, type DoneRows } from "./store.js";
+import { isDirectory, isLocked, lockDir, writeManifest, prepareDir, readResultsDir, removeStaleTemps, tables, writePoint, writeSnapshot, type DoneRows } from "./store.js";
 import { buildManifest } from "./plan.js";
 import type { ResultsTable } from "./types.js";
 
@@ -60,7 +60,7 @@ export function mergeResults(dirs: readonly string[], out?: string): ResultsTabl
   try {
     const existing = readResultsDir(dest, plan);
     removeStaleTemps(dest);
-    writeSnapshot(dest, plan, existing?.done ?? new Map()); // the manifest first
+    writeManifest(dest, plan, existing?.done ?? new Map()); // the manifest first: a killed merge stays resumable
     for (const p of plan.points) {
       lock.check();
       writePoint(dest, p.index, p.key, done.get(p.index)!);

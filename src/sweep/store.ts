@@ -27,7 +27,7 @@ import type { Cell, Manifest, Row } from "./types.js";
 export const FILES = { manifest: "manifest.json", runsCsv: "runs.csv", runsJsonl: "runs.jsonl", summary: "summary.csv", points: ".points", lock: ".pinsim.lock", lockOwner: ".pinsim.lock.owner" } as const;
 // Temp files: write-file-atomic's `NAME.<murmurhash>` beside each of our files, and the
 // `.NAME.tmp-PID` of pinsim <= 0.1 (a killed process leaves one behind).
-const TEMP = /^(?:\..*\.tmp-\d+|(?:manifest\.json|runs\.csv|runs\.jsonl|summary\.csv|\d{6}\.json|\.write-probe)\.\d+)$/;
+const TEMP = /^(?:\..*\.tmp-\d+|(?:manifest\.json|runs\.csv|runs\.jsonl|summary\.csv|\d{6}\.json)\.\d+)$/;
 
 /** Finished points: grid index -> run rows (replicate order). */
 export type DoneRows = Map<number, Row[]>;
@@ -61,13 +61,14 @@ function fsyncDir(dir: string): void {
   try { fsyncSync(fd); } finally { closeSync(fd); }
 }
 
-/** Create the directory (and .points) or fail with one line. */
+/**
+ * Create the directory (and .points) or fail with one line. Whether files can be created
+ * in it (mkdir succeeds on an existing read-only directory) is proved by lockDir, whose
+ * owner file is the first file written.
+ */
 export function prepareDir(dir: string): void {
   try {
     mkdirSync(join(dir, FILES.points), { recursive: true });
-    // A probe proves we can create files here (mkdir succeeds on existing read-only dirs).
-    writeAtomic(dir, ".write-probe", "");
-    rmSync(join(dir, ".write-probe"));
   } catch (e) {
     throw new ResultsError(`output directory ${dir}: not writable (${errCode(e)})`);
   }
@@ -96,7 +97,12 @@ function pointFileName(index: number): string {
   return `${String(index).padStart(6, "0")}.json`;
 }
 
-/** The four contract files for the finished points, in grid order; the manifest last. */
+/** The manifest alone, listing the given points as done (every one of them is in the journal). */
+export function writeManifest(dir: string, plan: SweepPlan, done: DoneRows): void {
+  writeAtomic(dir, FILES.manifest, JSON.stringify(buildManifest(plan, new Set(done.keys())), null, 2) + "\n");
+}
+
+/** The four contract files for the finished points, in grid order; the manifest first. */
 export function writeSnapshot(dir: string, plan: SweepPlan, done: DoneRows): void {
   const runCols = runColumns(plan.axes);
   const sumCols = summaryColumns(plan.axes);
@@ -400,7 +406,7 @@ export function isDirectory(path: string): boolean {
 // ---------------------------------------------------------------------------------------
 // The results directory's lock: one sweep or merge writes a directory at a time.
 
-/** A held lock: release it at the end; `lost` is set if another process took it over. */
+/** A held lock: release it at the end; `check` throws if it was lost meanwhile. */
 export interface DirLock {
   release(): void;
   /** Throws ResultsError if the lock was lost (its refresh failed or another process took it). */
@@ -408,14 +414,18 @@ export interface DirLock {
 }
 
 const LOCK_STALE_MS = 30_000;
+const OWNER_PREFIX = `${FILES.lockOwner}.`;
 
-function lockOwner(dir: string): { pid: number; host: string } | null {
-  try {
-    const v = JSON.parse(readFileSync(join(dir, FILES.lockOwner), "utf8")) as { pid: unknown; host: unknown };
-    return typeof v.pid === "number" && typeof v.host === "string" ? { pid: v.pid, host: v.host } : null;
-  } catch {
-    return null;
-  }
+interface Owner { file: string; host: string; pid: number }
+
+/** The owner files `DIR/.pinsim.lock.owner.HOST.PID` (a contender writes its own before locking). */
+function owners(dir: string): Owner[] {
+  let names: string[] = [];
+  try { names = readdirSync(dir); } catch { return []; }
+  return names.flatMap((n) => {
+    const m = n.startsWith(OWNER_PREFIX) ? /^(.*)\.(\d+)$/.exec(n.slice(OWNER_PREFIX.length)) : null;
+    return m ? [{ file: join(dir, n), host: m[1]!, pid: Number(m[2]) }] : [];
+  });
 }
 
 function pidAlive(pid: number): boolean {
@@ -427,45 +437,66 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+const deadHere = (o: Owner): boolean => o.host === hostname() && !pidAlive(o.pid);
+
 /**
- * Take the lock on a results directory (proper-lockfile: `DIR/.pinsim.lock/`, its mtime
- * refreshed every 5 s; stale after 30 s without a refresh, e.g. on another node after a
- * preemption). A lock whose owner (pid, host recorded in DIR/.pinsim.lock.owner; the lock
- * directory itself must stay empty for proper-lockfile's rmdir) is this host's dead
- * process, i.e. a sweep killed by SIGKILL, is taken over at once. A live owner: one line,
- * ResultsError. `what` names the command for the message.
+ * Take the lock on a results directory: proper-lockfile's `DIR/.pinsim.lock/` (mkdir is
+ * atomic, also on NFS), its mtime refreshed every 5 s and stale after 30 s without a
+ * refresh (a holder preempted on another node). Each contender first writes its own owner
+ * file `DIR/.pinsim.lock.owner.HOST.PID`, so the holder of a lock always has one: when every
+ * owner file names a dead process of this host (a sweep killed by SIGKILL, an OOM kill, a
+ * requeued Slurm task on the same node) the lock is taken over at once instead of after 30 s.
+ * A live holder: one line, ResultsError. The lock directory itself stays empty
+ * (proper-lockfile removes it with rmdir).
  */
 export function lockDir(dir: string, what: string): DirLock {
   const path = join(dir, FILES.lock);
+  const mine = join(dir, `${OWNER_PREFIX}${hostname()}.${process.pid}`);
   let lost: Error | null = null;
   const opts = { lockfilePath: path, realpath: false, stale: LOCK_STALE_MS, update: 5_000, onCompromised: (e: Error) => { lost = e; } };
-  let release: () => void;
   try {
-    release = lockfile.lockSync(dir, opts);
+    writeAtomic(dir, `${OWNER_PREFIX}${hostname()}.${process.pid}`, JSON.stringify({ command: what, started: new Date().toISOString() }) + "\n");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ELOCKED") throw new ResultsError(`output directory ${dir}: cannot lock (${errCode(e)})`);
-    const owner = lockOwner(dir);
-    if (owner && owner.host === hostname() && !pidAlive(owner.pid)) {
+    if (e instanceof ResultsError) throw e;
+    throw new ResultsError(`output directory ${dir}: not writable (${errCode(e)})`);
+  }
+  const take = (): (() => void) | null => {
+    try {
+      return lockfile.lockSync(dir, opts);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ELOCKED") return null;
+      rmSync(mine, { force: true });
+      throw new ResultsError(`output directory ${dir}: cannot lock (${errCode(e)})`);
+    }
+  };
+  let release = take();
+  if (!release) {
+    const others = owners(dir).filter((o) => o.file !== mine);
+    if (others.length > 0 && others.every(deadHere)) {
+      for (const o of others) rmSync(o.file, { force: true });
       rmSync(path, { recursive: true, force: true });
-      release = lockfile.lockSync(dir, opts);
-    } else {
-      const who = owner ? `pinsim pid ${owner.pid} on ${owner.host}` : "another process";
+      release = take();
+    }
+    if (!release) {
+      rmSync(mine, { force: true });
+      const live = owners(dir).find((o) => o.file !== mine && !deadHere(o));
+      const who = live ? `pinsim pid ${live.pid} on ${live.host}` : "another process";
       throw new ResultsError(`output directory ${dir} is locked by ${who} (a sweep or merge is writing it): wait for it to finish or use another --out`);
     }
   }
-  try {
-    writeFileAtomic.sync(join(dir, FILES.lockOwner), JSON.stringify({ pid: process.pid, host: hostname(), command: what }) + "\n");
-  } catch { /* the lock holds without it; only the fast takeover after a kill needs it */ }
+  // Owner files of dead processes of this host (killed before or after locking): gone.
+  for (const o of owners(dir)) if (o.file !== mine && deadHere(o)) rmSync(o.file, { force: true });
+  const held = release;
   return {
     release: () => {
-      rmSync(join(dir, FILES.lockOwner), { force: true });
-      try { release(); } catch { /* already gone */ }
+      try { held(); } catch { /* already gone */ }
+      rmSync(mine, { force: true });
     },
     check: () => { if (lost) throw new ResultsError(`output directory ${dir}: lost its lock (${oneLine((lost as Error).message)}); rerun the same command to continue`); },
   };
 }
 
-/** Whether a running sweep or merge holds the lock of `dir` (an unfinished shard, say). */
+/** Whether a live sweep or merge holds the lock of `dir` (an unfinished shard, say). */
 export function isLocked(dir: string): boolean {
   const path = join(dir, FILES.lock);
   try {
@@ -473,6 +504,6 @@ export function isLocked(dir: string): boolean {
   } catch {
     return false;
   }
-  const owner = lockOwner(dir);
-  return !(owner && owner.host === hostname() && !pidAlive(owner.pid));
+  const o = owners(dir);
+  return !(o.length > 0 && o.every(deadHere));
 }
