@@ -190,6 +190,11 @@ export function checkRun(p: Params): void {
   if (!enabled) return;
   const total = streams.reduce((a, s) => a + s.events, 0);
   if (total > BUDGET.eventsPerRun) {
+    // Every stream scales with the duration: when the duration alone is what breaks the
+    // budget (the same parameters for 600 s would fit), name it.
+    const maxDuration = (BUDGET.eventsPerRun / total) * p.duration;
+    if (maxDuration >= 600)
+      throw new InputError("duration", p.duration, `at most ${fmt(maxDuration)} s with these rates and pages (a run of at most ${fmt(BUDGET.eventsPerRun)} expected events; here ${fmt(total)}), ${NO_BUDGET}`);
     const top = streams.reduce((a, s) => (s.events > a.events ? s : a));
     throw new InputError(top.field, top.value,
       `a run of at most ${fmt(BUDGET.eventsPerRun)} expected events; here ${fmt(total)}, mostly ${top.formula}: lower it, the pages or the duration, ${NO_BUDGET}`);

@@ -1,0 +1,156 @@
+/**
+ * Hostile input, generated (fast-check): configs and sweep configs with hostile keys
+ * (`constructor`, `__proto__`, `toString`), extreme magnitudes (1e300, 1e-300, 5e-324),
+ * deep nesting and huge lists. Every input is either accepted within its budget (and then
+ * runs, when small enough to run here) or refused with an InputError of one line; never a
+ * TypeError, a RangeError, a hang or a crash. The command line is checked on a few of
+ * them: exit 2 and one line on stderr.
+ */
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, test } from "node:test";
+import fc from "fast-check";
+import { InputError } from "../src/errors.js";
+import { simulate } from "../src/engine/simulate.js";
+import { BUDGET, expectedEvents } from "../src/model/budget.js";
+import { PARAM_NAMES, resolveParams } from "../src/model/params.js";
+import { makePlan } from "../src/sweep/index.js";
+
+const BIN = fileURLToPath(new URL("../bin/pinsim.js", import.meta.url));
+const TMP = mkdtempSync(join(tmpdir(), "pinsim-hostile-"));
+after(() => rmSync(TMP, { recursive: true, force: true }));
+
+const HOSTILE_KEYS = ["constructor", "toString", "__proto__", "hasOwnProperty", "valueOf", "prototype", "__defineGetter__"];
+
+/** A value nested `depth` deep, built without recursion. */
+function nested(depth: number): unknown {
+  let v: unknown = 1;
+  for (let i = 0; i < depth; i++) v = i % 2 ? [v] : { a: v };
+  return v;
+}
+
+const extreme = fc.constantFrom(1e300, -1e300, 1e-300, 5e-324, 1e307, 2 ** 53, -0, 0, 1, 16777216, 1e9, Infinity, -Infinity, NaN);
+const distText = fc.oneof(
+  fc.constantFrom("exp:1e-300", "exp:1e300", "uniform:0:1e-300", "pareto:1e-300:0.5", "zipf:1:16777216", "lognormal:700:1", "hist:1=1", "exp:"),
+  fc.integer({ min: 1, max: 30_000 }).map((n) => `hist:${Array.from({ length: n }, (_, i) => `${i}=1`).join(",")}`),
+);
+const value = fc.oneof(
+  extreme,
+  fc.double(),
+  fc.integer(),
+  distText,
+  fc.boolean(),
+  fc.constant(null),
+  fc.integer({ min: 0, max: 5000 }).map(nested),
+  fc.integer({ min: 0, max: 100_000 }).map((n) => new Array(n).fill(1)),
+  fc.string(),
+);
+const key = fc.oneof(fc.constantFrom(...PARAM_NAMES), fc.constantFrom(...HOSTILE_KEYS), fc.constantFrom("dirty_writeback_centisecs", "dirty_expire_centisecs"), fc.string());
+/** An object with own keys as JSON.parse makes them (own "__proto__" included). */
+const config = fc.array(fc.tuple(key, value), { maxLength: 6 }).map((pairs) => {
+  const o: Record<string, unknown> = {};
+  for (const [k, v] of pairs) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  return o;
+});
+
+/** The outcome of validating: accepted, or one line of InputError; anything else fails the property. */
+function judge(fn: () => unknown): "accepted" | "refused" {
+  try {
+    fn();
+    return "accepted";
+  } catch (e) {
+    assert.ok(e instanceof InputError, `not an InputError: ${(e as Error)?.stack ?? e}`);
+    assert.ok(!e.message.includes("\n"), `two lines: ${e.message}`);
+    assert.ok(e.message.length < 2000, `a ${e.message.length}-character message`);
+    return "refused";
+  }
+}
+
+test("generated configs: accepted within the budget (and run when small), or one line of InputError", () => {
+  fc.assert(
+    fc.property(config, (c) => {
+      let p: ReturnType<typeof resolveParams> | null = null;
+      if (judge(() => (p = resolveParams(c))) === "refused") return;
+      const events = expectedEvents(p!);
+      assert.ok(events <= BUDGET.eventsPerRun, `accepted ${events} expected events`);
+      // Small enough to run here: it must end (a hang fails the test by its timeout).
+      if (events < 5_000 && p!.files * p!.pagesPerFile < 20_000) simulate(p!);
+    }),
+    { numRuns: 150, seed: 12 },
+  );
+});
+
+test("the attack's inputs: each refused with one line naming the field and the limit", () => {
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [JSON.parse('{"constructor": 1}'), /invalid parameter: "constructor"/],
+    [JSON.parse('{"__proto__": {"duration": 1}}'), /invalid parameter: "__proto__"/],
+    [{ toString: 5 }, /invalid parameter: "toString"/],
+    [{ cpuWriteRate: 1e300 }, /invalid cpuWriteRate: 1e\+300 .*2\^40/],
+    [{ writebackInterval: 1e307, hz: 100 }, /invalid writebackInterval: 1e\+307 \(allowed: at most 1000000000 s/],
+    [{ pinGap: 1e-300, pinDuration: 0 }, /invalid pinGap: 1e-300 .*advances the clock/],
+    [{ duration: 1e9 }, /invalid duration: 1000000000 \(allowed: at most .* s with these rates and pages .*--no-budget/],
+    // 16 Mi pinners × 4 pages × 0.1 device writes/s × 600 s ≈ 1e10 events: over the budget.
+    [{ pinners: 16777216 }, /invalid dmaWriteRate: 0.1 .*67108864 pinned pages.*--no-budget/],
+    [{ pinners: 16777216, pagesPerPin: 64, pagesPerFile: 64 }, /invalid pinners: 16777216 .*pinners × pagesPerPin at most 268435456/],
+    [{ pinGap: `hist:${Array.from({ length: 12000 }, (_, i) => `${i}=1`).join(",")}` }, /invalid pinGap: "hist: with 12000 entries" \(allowed: a hist: of at most 10000 entries\)/],
+    [{ pinDuration: nested(4200) }, /invalid parameters: "a value nested 33\+ levels deep"/],
+  ];
+  for (const [input, message] of cases) {
+    assert.throws(() => resolveParams(input), (e: unknown) => e instanceof InputError && message.test(e.message) && !e.message.includes("\n"), `${Object.keys(input).join(",")} -> ${message}`);
+  }
+});
+
+const axisValues = fc.oneof(
+  fc.array(value, { minLength: 0, maxLength: 4 }),
+  fc.record({ from: extreme, to: extreme, steps: fc.oneof(fc.integer({ min: 0, max: 100_000 }), extreme) }),
+  fc.integer({ min: 0, max: 5000 }).map(nested),
+);
+const sweepConfig = fc.record({
+  name: fc.oneof(fc.constant("x"), fc.string()),
+  base: fc.oneof(config, fc.constant(undefined)),
+  axes: fc.array(fc.tuple(key, axisValues), { maxLength: 4 }).map((pairs) => {
+    const o: Record<string, unknown> = {};
+    for (const [k, v] of pairs) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+    return o;
+  }),
+  seeds: fc.oneof(fc.integer({ min: 1, max: 10 }), extreme, fc.constant(100_000)),
+  rootSeed: fc.oneof(fc.integer({ min: 0, max: 10 }), extreme),
+});
+
+test("generated sweep configs: a plan within the sweep budget, or one line of InputError", () => {
+  fc.assert(
+    fc.property(sweepConfig, (c) => {
+      let plan: ReturnType<typeof makePlan> | null = null;
+      if (judge(() => (plan = makePlan(c))) === "refused") return;
+      const runs = plan!.points.length * plan!.config.seeds;
+      assert.ok(runs <= BUDGET.runsPerSweep, `accepted ${runs} runs`);
+    }),
+    { numRuns: 120, seed: 13 },
+  );
+  // The attack's: a 10^6-point grid, 100 000 seeds, refused before the grid is expanded.
+  const big = { name: "big", axes: { pinDuration: { from: 1, to: 2, steps: 1000 }, pinGap: { from: 1, to: 2, steps: 1000 } }, seeds: 1, rootSeed: 1 };
+  assert.throws(() => makePlan(big), /invalid axes: "1000000 points" \(allowed: at most 50000 runs per sweep/);
+  assert.throws(() => makePlan({ ...big, axes: { policy: ["foll-pin"] }, seeds: 100_000 }), /invalid seeds: 100000 \(allowed: at most 50000 runs/);
+});
+
+test("the command line: hostile files and flags are one line on stderr and exit 2", () => {
+  const deep = join(TMP, "deep.json");
+  writeFileSync(deep, "[".repeat(100_000) + "]".repeat(100_000));
+  const proto = join(TMP, "proto.json");
+  writeFileSync(proto, '{"constructor": {"prototype": 1}}');
+  const cases: [string[], RegExp][] = [
+    [["run", "--config", "/dev/zero"], /invalid config: "\/dev\/zero" \(allowed: a regular file/],
+    [["run", "--config", deep], /nested 33\+ levels deep/],
+    [["sweep", "default", "--workers", "100000", "--out", join(TMP, "w")], /invalid workers: 100000 \(allowed: 0\.\.\d+/],
+  ];
+  for (const [args, message] of cases) {
+    const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 60_000 });
+    assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
+  }
+});
