@@ -154,3 +154,38 @@ test("the command line: hostile files and flags are one line on stderr and exit 
     assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
   }
 });
+
+// ---------------------------------------------------------------------------------------
+// Scenario files (the checker's parser, src/checker/scenario.ts): hostile option names and
+// values, extreme counts, 10^5 actors or variants, very long lines.
+
+const word = fc.oneof(fc.constantFrom(...HOSTILE_KEYS, "cpu", "gup", "flusher", "reclaim", "all", "clean", "dirty", "P0", "P1"), fc.string({ maxLength: 8 }));
+const optVal = fc.oneof(fc.constantFrom("1", "2", "1e300", "-1", "0..100000", "a|b|c", "slow|fast", "on", "none", "NaN", "9".repeat(400)), word);
+const actorLine = fc.tuple(fc.integer({ min: 0, max: 12 }), word, fc.array(fc.tuple(word, optVal), { maxLength: 4 }))
+  .map(([n, kind, opts]) => `Actor P${n}: ${kind} ${opts.map(([k, v]) => `${k}=${v}`).join(" ")}`);
+const scenarioLine = fc.oneof(
+  actorLine,
+  fc.tuple(word, fc.array(fc.tuple(word, optVal), { maxLength: 3 })).map(([n, kv]) => `Variant ${n}: ${kv.map(([k, v]) => `${k}=${v}`).join(" ")}`),
+  fc.constantFrom("Scenario: X", "Purpose: p", "Policies: all", "Policies: constructor", "Page: clean", "Page: toString", "Result: lostData Never", "Result: __proto__ Always", "Knobs: stable=on|off"),
+  fc.string({ maxLength: 40 }),
+);
+const scenarioText = fc.array(scenarioLine, { maxLength: 20 }).map((ls) => ["Scenario: fuzz", "Policies: all", "Page: clean", ...ls].join("\n"));
+// The attack's sizes, once each: 10^5 actors, 2·10^4 variants (the parser has no bound on
+// variants and takes ~0.1 ms each, linear: 10^5 would cost ~10 s here), a 10^6-character line.
+const HEAD = ["Scenario: big", "Policies: all", "Page: clean", "Actor P0: cpu stores=1", "Actor P1: flusher passes=1 sync=none"];
+const BIG_SCENARIOS = [
+  [...HEAD, ...Array.from({ length: 100_000 }, (_, i) => `Actor P${i + 2}: cpu stores=1`)].join("\n"),
+  [...HEAD, ...Array.from({ length: 20_000 }, (_, i) => `Variant v${i}: P0.stores=${(i % 3) + 1}`)].join("\n"),
+  [...HEAD, `Purpose: ${"x".repeat(1_000_000)}`].join("\n"),
+];
+
+test("generated scenario files: parsed, or one line of InputError (ScenarioError), never a crash or a hang", { timeout: 120_000 }, async () => {
+  const { parseScenario } = await import("../src/checker/scenario.js");
+  fc.assert(
+    fc.property(scenarioText, (text) => {
+      judge(() => parseScenario(text, "fuzz.scenario"));
+    }),
+    { numRuns: 100, seed: 14 },
+  );
+  for (const text of BIG_SCENARIOS) judge(() => parseScenario(text, "big.scenario"));
+});
