@@ -188,6 +188,7 @@ test("a SIGKILL before every write and rename of a sweep's first snapshot leaves
 
 test("a SIGKILL before every write and rename of a merge: rerunning the merge continues", async () => {
   const ref = join(TMP, "tiny-ref");
+  if (!existsSync(ref)) await sweep(TINY, { out: ref, workers: 0 });
   const shards: string[] = [];
   for (let i = 0; i < 2; i++) {
     const d = join(TMP, `tiny-shard-${i + 1}-of-2`);

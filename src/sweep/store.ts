@@ -484,8 +484,13 @@ export function lockDir(dir: string, what: string): DirLock {
       throw new ResultsError(`output directory ${dir} is locked by ${who} (a sweep or merge is writing it): wait for it to finish or use another --out`);
     }
   }
-  // Owner files of dead processes of this host (killed before or after locking): gone.
-  for (const o of owners(dir)) if (o.file !== mine && deadHere(o)) rmSync(o.file, { force: true });
+  // Owner files of dead processes of this host (killed before or after locking), and the
+  // temp files of those killed while writing one (NAME.<murmurhash>): gone.
+  const here = `${OWNER_PREFIX}${hostname()}.`;
+  for (const n of readdirSync(dir)) {
+    const m = n.startsWith(here) ? /^(\d+)(?:\.\d+)?$/.exec(n.slice(here.length)) : null;
+    if (m && join(dir, n) !== mine && (Number(m[1]) === process.pid || !pidAlive(Number(m[1])))) rmSync(join(dir, n), { force: true });
+  }
   const held = release;
   return {
     release: () => {
