@@ -74,6 +74,29 @@ test("a second recorded run gives the same lattice period within 0.05 s of the m
   assert.ok(Math.abs(k.period.period! - 5.12) <= 0.05, String(k.period.period));
 });
 
+test("the full run (80 trials, 0.8 s apart): all in [E, E+P), flat on the window, P = 5.12 within 0.05 s", () => {
+  const raw = parseCleanDelay(readFileSync(join(FIX, "clean-delay-full.jsonl"), "utf8"));
+  const k = cleanDelayKernel(raw, 30, 5);
+  assert.equal(k.cleanInode.count, 80);
+  assert.equal(k.cleanInode.window.inWindow, 80);
+  // 0.8 s staggering against a 5.12 s lattice: 32 trials cover 32 phases 0.16 s apart, so the
+  // delays spread over the window: min 30.028, max 34.999, mean 32.519 (E + P/2 = 32.56).
+  close(k.cleanInode.min!, 30.028264, 1e-5);
+  close(k.cleanInode.max!, 34.998913, 1e-5);
+  assert.ok(Math.abs(k.cleanInode.mean! - 32.56) < 0.1);
+  // One-sample KS test at 5 %: critical 1.358 / sqrt(80) = 0.152.
+  assert.ok(k.cleanInode.ks! < 1.358 / Math.sqrt(80), String(k.cleanInode.ks));
+  assert.ok(Math.abs(k.period.period! - 5.12) <= 0.05);
+  assert.ok(k.period.lo! <= 5.12 && 5.12 <= k.period.hi!, `[${k.period.lo}, ${k.period.hi}]`);
+  // Page 1 stored d = 15 s later: window [15, 20.12), same pass as page 0 in every trial.
+  assert.equal(k.dirtyInode.window.inWindow, 80);
+  assert.deepEqual(k.samePass, { count: 80, of: 80 });
+  const d = detectorKernel(parseDetector(readFileSync(join(FIX, "detector-full.jsonl"), "utf8")));
+  assert.equal(d.lru.threshold, 1022); // 3 forks at each k in 1016..1028
+  assert.equal(d.batch.threshold, 1021);
+  assert.deepEqual(d.noPinnedFlag, { k: 1100, trials: 3, copied: 0 });
+});
+
 test("inWindow uses the poll bracket (lo, delay]: a clean instant inside the window counts", () => {
   // E = 30, P = 5.12: window [30, 35.12).
   assert.equal(inWindow({ delay: 35.13, lo: 35.11, offset: 0 }, 30, 5.12), true); // instant may be 35.115
