@@ -316,3 +316,16 @@ test("the real probes compile and cache by source hash", { skip: compilerVersion
   assert.equal(r.status, 2); // usage
   assert.match(r.stderr, /^usage: detector DIR/);
 });
+
+test("figure bins: E is a bin edge, [E, E+P) is exactly perPeriod bins, no sample falls outside", async () => {
+  const { alignedBins, histogramShares } = await import("../src/plot/calibration.js");
+  const values = [24.9, 30, 35.119, 41.3];
+  const b = alignedBins(values, 30, 5.12, 10, 2);
+  close(b.width, 0.512);
+  close(b.start + b.first * b.width, 30); // E on an edge
+  close(b.start + (b.first + 10) * b.width, 35.12); // E + P on an edge
+  const shares = histogramShares(values, b.start, b.width, b.bins);
+  close(shares.reduce((a, x) => a + x, 0), 1); // every sample in some bin
+  // Without outliers: the margins asked, 2 bins either side.
+  assert.equal(alignedBins([30.5, 34], 30, 5.12, 10, 2).bins, 14);
+});

@@ -25,6 +25,17 @@ function caption(c: Calibration): string {
   return `Linux ${c.machine.kernelRelease}, HZ ${c.machine.hzUsed}, ${c.machine.filesystem.type}; E = ${c.expire} s, W = ${c.writebackInterval} s; ${c.config.mode} run ${c.finishedAt.slice(0, 16)}Z; probes ${c.probes.sourceHash.slice(0, 12)}; ${c.pinsim}`;
 }
 
+/**
+ * Bins of `width` s aligned on E (E is a bin edge), at least `margin` bins either side of
+ * [E, E + P) and wide enough for every sample, so no sample falls outside the figure.
+ */
+export function alignedBins(values: readonly number[], E: number, P: number, perPeriod: number, margin: number): { start: number; width: number; bins: number; first: number } {
+  const width = P / perPeriod;
+  const below = Math.max(margin, Math.ceil((E - Math.min(E, ...values)) / width));
+  const above = Math.max(margin, Math.floor((Math.max(E + P, ...values) - (E + P)) / width) + 1);
+  return { start: E - below * width, width, bins: below + perPeriod + above, first: below };
+}
+
 /** Bins of `width` s from `start`: counts as shares of the sample. */
 export function histogramShares(values: readonly number[], start: number, width: number, bins: number): number[] {
   const counts = new Array<number>(bins).fill(0);
@@ -42,9 +53,7 @@ function delayData(c: Calibration) {
   const P = m?.period ?? k.windowPeriod;
   const kernel = k.cleanInode.samples;
   const model = m?.cleanInode?.samples ?? [];
-  const lo = Math.floor(Math.min(E - 1, ...kernel, ...model.filter((x) => x > E - 10)));
-  const hi = Math.ceil(Math.max(E + P + 1, ...kernel));
-  return { k, m, E, P, kernel, model, lo, hi };
+  return { k, m, E, P, kernel, model };
 }
 
 export const cleanDelayFigure: CalibrationFigure = {
@@ -52,9 +61,10 @@ export const cleanDelayFigure: CalibrationFigure = {
   description: "clean delays of pages dirtied in a clean inode, kernel and model, with the window [E, E+P)",
   missing: (c) => (c.kernel.cleanDelay ? null : "the clean-delay part did not run (--only)"),
   plot(c) {
-    const { E, P, kernel, model, lo, hi } = delayData(c);
-    const width = 0.25;
-    const bins = Math.ceil((hi - lo) / width);
+    const { E, P, kernel, model } = delayData(c);
+    // Bins of P/20 aligned on the window, so [E, E+P) is exactly 20 bins.
+    const { start: lo, width, bins } = alignedBins([...kernel, ...model], E, P, 20, 4);
+    const hi = lo + bins * width;
     const ks = histogramShares(kernel, lo, width, bins);
     const ms = histogramShares(model, lo, width, bins);
     const rows = ks.flatMap((s, i) => [
@@ -63,7 +73,7 @@ export const cleanDelayFigure: CalibrationFigure = {
     ]);
     return {
       title: "When the flusher first cleans a page dirtied in a clean inode",
-      subtitle: `Share of pages per 0.25 s bin; shaded: [E, E+P) = [${E}, ${(E + P).toFixed(2)}) s, P = kupdatePeriod(W, HZ)`,
+      subtitle: `Share of pages per P/20 = ${width.toFixed(3)} s bin; shaded: [E, E+P) = [${E}, ${(E + P).toFixed(2)}) s, P = kupdatePeriod(W, HZ)`,
       caption: caption(c),
       width: 640,
       height: 280,
@@ -82,21 +92,20 @@ export const cleanDelayFigure: CalibrationFigure = {
   },
   text(c) {
     const { k, E, P, kernel, model } = delayData(c);
-    const start = Math.floor(E - 1);
-    const end = Math.ceil(E + P + 1);
-    const width = 0.5;
-    const bins = Math.ceil((end - start) / width);
+    // Bins of P/10 aligned on the window: [E, E+P) is exactly the ten starred bins.
+    const { start, width, bins, first } = alignedBins([...kernel, ...model], E, P, 10, 2);
     const ks = histogramShares(kernel, start, width, bins);
     const ms = histogramShares(model, start, width, bins);
-    const bar = (s: number) => "#".repeat(Math.round(s * 40));
+    const top = Math.max(...ks, 1e-9);
+    const bar = (s: number) => "#".repeat(Math.round((s / top) * 30));
     const rows = ks.map((s, i) => {
       const x = start + i * width;
-      const inWin = x >= E && x < E + P ? "*" : " ";
-      return [`${x.toFixed(1)}${inWin}`, (s * 100).toFixed(0), (ms[i] * 100).toFixed(0), bar(s)];
+      const inWin = i >= first && i < first + 10 ? "*" : " ";
+      return [`${x.toFixed(2)}${inWin}`, (s * 100).toFixed(0), (ms[i] * 100).toFixed(0), bar(s)];
     });
     const lines = [
-      "Clean delays of pages dirtied in a clean inode (share per 0.5 s bin,",
-      `%); * = bin inside [E, E+P) = [${E}, ${(E + P).toFixed(2)}) s`,
+      `Clean delays of pages dirtied in a clean inode (% per P/10 = ${width.toFixed(3)} s`,
+      `bin); * = bin inside [E, E+P) = [${E}, ${(E + P).toFixed(2)}) s`,
       "",
       textTable(["from s", "kernel%", "model%", "kernel"], rows).trimEnd(),
       "",
