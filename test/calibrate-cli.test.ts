@@ -75,11 +75,15 @@ test("pinsim calibrate --quick on this machine: exit 0, every row with both side
   assert.deepEqual(readdirSync(join(out, "figures")).sort(), ["calibration-clean-delay.txt", "calibration-refusal.txt", "calibration-threshold.txt"]);
   // A second calibration into the same folder replaces it; a sweep's folder is refused.
   const sweepDir = new URL("../data/results/examples/", import.meta.url).pathname;
-  const firstSweep = existsSync(sweepDir) ? readdirSync(sweepDir).map((d) => join(sweepDir, d)).find((d) => existsSync(join(d, "manifest.json"))) : undefined;
+  // A sweep's manifest has no `kind` (a calibration's says "calibration"): refused before any probe runs.
+  const isSweep = (d: string) => { try { return JSON.parse(readFileSync(join(d, "manifest.json"), "utf8")).kind === undefined; } catch { return false; } };
+  const firstSweep = existsSync(sweepDir) ? readdirSync(sweepDir).map((d) => join(sweepDir, d)).find(isSweep) : undefined;
   if (firstSweep) {
+    const before = readFileSync(join(firstSweep, "manifest.json"), "utf8");
     const refused = pinsim("calibrate", "--quick", "--only", "detector", "--out", firstSweep);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /holds a sweep's results: use another --out/);
+    assert.equal(readFileSync(join(firstSweep, "manifest.json"), "utf8"), before);
   }
 });
 
