@@ -10,6 +10,7 @@ import { EXIT } from "./errors.js";
 import { registerRun } from "./commands/run.js";
 import { registerPolicies } from "./commands/policies.js";
 import { registerExtraCommands } from "./commands/extra.js";
+import { registerKernels } from "./commands/kernels.js";
 
 export { UsageError, EXIT } from "./errors.js";
 
@@ -24,6 +25,7 @@ export function buildProgram(state: { code: number }): Command {
   registerRun(program, state);
   registerPolicies(program, state);
   registerExtraCommands(program, state);
+  registerKernels(program, state);
   return program;
 }
 

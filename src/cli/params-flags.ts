@@ -16,6 +16,11 @@ export function flagValue(name: ParamName, text: string): unknown {
     const n = Number(text);
     return text.trim() !== "" && Number.isFinite(n) ? n : text;
   }
+  if (name === "pinnerGroups") {
+    // A JSON list of group objects: --pinner-groups '[{"caller":"odirect","pinners":4}]'.
+    try { return JSON.parse(text); } catch { return text; }
+  }
+  if (name === "kernel" && text === "null") return null;
   if (name === "reclaimGuard") {
     if (text === "default" || text === "null") return null;
   }

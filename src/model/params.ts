@@ -14,6 +14,10 @@ import {
   parseDistribution,
   type DistributionSpec,
 } from "./distributions.js";
+import {
+  COVERAGE_DEFAULTS, COVERAGE_FIELDS, KERNEL_PRESET_PARAMS, checkCoverage, kernelPresetValues, resolveGroups,
+  type CoverageParams, type PinnerGroup,
+} from "./coverage-params.js";
 
 /** Largest value of the signed 32-bit page refcount (atomic_t); see mm/gup.c try_grab_folio. */
 export const REFCOUNT_MAX = 2 ** 31 - 1;
@@ -24,7 +28,7 @@ export const FS_BEHAVIORS = ["ext4-bug", "ext4-warn"] as const;
 export type FsBehavior = (typeof FS_BEHAVIORS)[number];
 
 /** Every parameter, with its default filled in (what a RunResult echoes back). */
-export interface Params {
+export interface Params extends CoverageParams {
   /**
    * Pin and release policy id: one of POLICY_IDS, or the id of a user's own Policy passed
    * as `simulate(params, { policy })`. Default `foll-pin`.
@@ -126,6 +130,7 @@ export const DEFAULT_PARAMS: Readonly<Params> = Object.freeze({
   stableWrites: false,
   fsBehavior: "ext4-warn",
   bounceDelay: 50e-6,
+  ...COVERAGE_DEFAULTS,
 } satisfies Params);
 
 /** Sysctl spellings accepted in configs, in their own units (centiseconds). */
@@ -181,6 +186,7 @@ const FIELDS: { [K in ParamName]: [z.ZodType, string] } = {
   stableWrites: [z.boolean(), "true or false"],
   fsBehavior: [z.enum(FS_BEHAVIORS), FS_BEHAVIORS.join(", ")],
   bounceDelay: [z.number().finite().min(0).max(3600), "non-negative seconds, at most 3600"],
+  ...COVERAGE_FIELDS,
 };
 
 export const PARAM_NAMES = Object.keys(FIELDS) as ParamName[];
@@ -240,7 +246,30 @@ export function resolveParams(input: ParamsInput | Record<string, unknown> = {})
   for (const name of DISTRIBUTION_PARAMS) {
     out[name] = checkDistribution(name, out[name], name === "shareCount" || name === "transientRefs");
   }
+  // A kernel preset supplies what the input leaves out (src/model/kernels.ts); explicit values win.
+  if (out.kernel !== null) {
+    const preset = kernelPresetValues(out.kernel as CoverageParams["kernel"] & string, out.caller as CoverageParams["caller"]);
+    for (const name of KERNEL_PRESET_PARAMS) if (raw[name] === undefined || raw[name] === null) out[name] = preset[name];
+  }
   const p = out as unknown as Params;
+  if (p.pinnerGroups !== null) {
+    const fail = (field: string, value: unknown, allowed: string): never => { throw new ParamError(field, value, allowed); };
+    const check = (field: string, name: ParamName, value: unknown): unknown => {
+      const [schema, allowed] = FIELDS[name];
+      const parsed = schema.safeParse(value);
+      if (!parsed.success) throw new ParamError(field, value, allowed);
+      if (name !== "pinDuration" && name !== "pinGap") return parsed.data;
+      try {
+        return checkDistribution(name, parsed.data, false);
+      } catch (e) {
+        if (e instanceof ParamError) throw new ParamError(field, value, e.allowed);
+        throw e;
+      }
+    };
+    const flat: PinnerGroup = { caller: p.caller, pinners: p.pinners, pinDuration: p.pinDuration, pinGap: p.pinGap, pagesPerPin: p.pagesPerPin, pinAccess: p.pinAccess, gupPath: p.gupPath, longTerm: p.longTerm };
+    p.pinnerGroups = resolveGroups(p.pinnerGroups as unknown as Record<string, unknown>[], flat, check, fail, p.pagesPerFile);
+  }
+  checkCoverage(p, (field, value, allowed) => { throw new ParamError(field, value, allowed); });
   if (p.pagesPerPin > p.pagesPerFile) throw new ParamError("pagesPerPin", p.pagesPerPin, `an integer from 1 to pagesPerFile (${p.pagesPerFile})`);
   if (p.files * p.pagesPerFile > 1 << 26) throw new ParamError("files", p.files, `files × pagesPerFile at most 67108864 (got ${p.files * p.pagesPerFile})`);
   if (p.pinners > 0 && distributionRange(parseDistribution(p.pinDuration))[1] === 0 && distributionRange(parseDistribution(p.pinGap))[1] === 0)
