@@ -29,10 +29,12 @@ export interface PinnerGroup {
   gupPath: "slow" | "fast" | "fast-no-recheck";
   /** FOLL_LONGTERM; a caller may force it (RDMA, VFIO, io_uring) or never ask (O_DIRECT, GPU, vmsplice). */
   longTerm: boolean;
+  /** Device writes per pinned page per second while held (an O_DIRECT read is one write in a ~1 ms pin). */
+  dmaWriteRate: number;
 }
 
 /** Keys a group may give; any it leaves out take the flat parameter of the same name. */
-export const GROUP_KEYS = ["caller", "pinners", "pinDuration", "pinGap", "pagesPerPin", "pinAccess", "gupPath", "longTerm"] as const;
+export const GROUP_KEYS = ["caller", "pinners", "pinDuration", "pinGap", "pagesPerPin", "pinAccess", "gupPath", "longTerm", "dmaWriteRate"] as const;
 
 /** The fields this module adds to Params, with their defaults. */
 export interface CoverageParams {

@@ -266,7 +266,7 @@ export function resolveParams(input: ParamsInput | Record<string, unknown> = {})
         throw e;
       }
     };
-    const flat: PinnerGroup = { caller: p.caller, pinners: p.pinners, pinDuration: p.pinDuration, pinGap: p.pinGap, pagesPerPin: p.pagesPerPin, pinAccess: p.pinAccess, gupPath: p.gupPath, longTerm: p.longTerm };
+    const flat: PinnerGroup = { caller: p.caller, pinners: p.pinners, pinDuration: p.pinDuration, pinGap: p.pinGap, pagesPerPin: p.pagesPerPin, pinAccess: p.pinAccess, gupPath: p.gupPath, longTerm: p.longTerm, dmaWriteRate: p.dmaWriteRate };
     p.pinnerGroups = resolveGroups(p.pinnerGroups as unknown as Record<string, unknown>[], flat, check, fail, p.pagesPerFile);
   }
   checkCoverage(p, (field, value, allowed) => { throw new ParamError(field, value, allowed); });

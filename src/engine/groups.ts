@@ -1,0 +1,122 @@
+/**
+ * Pinner populations (`pinnerGroups`, or the flat parameters as one group): each group's
+ * caller, policy, GUP outcome and shape, the group of every pinner, and per-group counts.
+ *
+ * Pinners are numbered across groups in order (group 0's first, then group 1's, …), and
+ * pinner k draws from stream PINNER_STREAM_BASE + k, so a run given as one group is the
+ * same run as the flat parameters, draw for draw.
+ *
+ * Attribution: a page (folio) remembers the group that last pinned it; device writes into
+ * it and data lost from it are charged to that group. A folio held by two groups at once
+ * charges the later one: with the default workloads such overlaps are rare, and the total
+ * counts (result.metrics) are exact regardless.
+ */
+import type { Uniform } from "../model/distributions.js";
+import { parseDistribution, sampler } from "../model/distributions.js";
+import { BACKING_PROFILES } from "../model/backings.js";
+import { callerProfile, type CallerId, type CallerProfile } from "../model/callers.js";
+import { kernelPresetValues, type PinnerGroup } from "../model/coverage-params.js";
+import type { Params } from "../model/params.js";
+import type { Policy } from "../model/policy.js";
+import { callerPolicy, groupGup, type GroupGup } from "../policies/caller.js";
+import { getPolicy } from "../policies/index.js";
+
+/** Counts kept per group, in this order. */
+export const GROUP_METRICS = [
+  "pinsTaken", "pinsCompleted", "refusedPins", "releasesUnsaved", "writeToCleanPage",
+  "modifiedUnderWriteback", "dmaWrites", "lostData",
+] as const;
+export type GroupMetric = (typeof GROUP_METRICS)[number];
+export const GM = Object.fromEntries(GROUP_METRICS.map((n, i) => [n, i])) as { readonly [K in GroupMetric]: number };
+
+/** One group in a run result: its shape, what GUP did with it, and its counts. */
+export interface GroupResult extends PinnerGroup {
+  /** The policy module its pins and releases ran under (MODEL.md §4). */
+  policy: string;
+  /** FOLL_GET or FOLL_PIN, FOLL_WRITE, FOLL_LONGTERM as passed. */
+  flags: GroupGup["flags"];
+  /** The errno every GUP call of this group met; null when pinned. */
+  refused: GroupGup["refused"];
+  /** Its pins held anonymous copies (private mapping), not page-cache folios. */
+  anonymous: boolean;
+  /** Per-group counts (pinsTaken, refusedPins: pages; the others as in metrics). */
+  counts: Record<GroupMetric, number>;
+}
+
+export class Groups {
+  readonly n: number;
+  readonly specs: PinnerGroup[];
+  readonly profiles: CallerProfile[];
+  readonly policies: Policy[];
+  readonly gup: GroupGup[];
+  /** Per group: FOLL_PIN (1) or FOLL_GET (0). */
+  readonly pin: Uint8Array;
+  /** Per group: FOLL_WRITE, so the device writes and GUP faults for write. */
+  readonly write: Uint8Array;
+  /** Per group: pages per pin. */
+  readonly ppp: Int32Array;
+  /** Per pinner: its group. */
+  readonly of: Uint16Array;
+  /** Pinners in all groups. */
+  readonly pinners: number;
+  /** Largest pages per pin of any group (the pinner page table's stride). */
+  readonly maxPpp: number;
+  readonly pinDuration: ((u: Uniform) => number)[];
+  readonly pinGap: ((u: Uniform) => number)[];
+  /** Per folio: the group that last pinned it, -1 if none did. */
+  readonly pageGroup: Int16Array;
+  /** Per-group counts, GROUP_METRICS.length per group. */
+  readonly counts: Float64Array;
+
+  constructor(p: Params, basePolicy: Policy, units: number) {
+    const flat: PinnerGroup = {
+      caller: p.caller, pinners: p.pinners, pinDuration: p.pinDuration, pinGap: p.pinGap, pagesPerPin: p.pagesPerPin,
+      pinAccess: p.pinAccess, gupPath: p.gupPath, longTerm: p.longTerm, dmaWriteRate: p.dmaWriteRate,
+    };
+    this.specs = p.pinnerGroups ?? [flat];
+    this.n = this.specs.length;
+    // Under a kernel preset each group runs its own caller's policy in that release, unless
+    // the policy was given explicitly (it differs from the preset's for the flat caller).
+    const explicit = p.kernel === null || p.policy !== kernelPresetValues(p.kernel, p.caller).policy;
+    const kernelOfCaller = p.kernel ?? "6.18";
+    this.profiles = this.specs.map((g) => callerProfile(g.caller as CallerId, kernelOfCaller));
+    this.policies = this.specs.map((g, i) => {
+      const base = explicit || p.kernel === null ? basePolicy : getPolicy(this.profiles[i].policy);
+      return callerPolicy(base, this.profiles[i], g.pinAccess);
+    });
+    this.gup = this.specs.map((g, i) => groupGup({
+      kernel: p.kernel, mapping: p.mapping, backing: p.backing, access: g.pinAccess, path: g.gupPath,
+      longTerm: g.longTerm, caller: this.profiles[i], policy: this.policies[i],
+    }));
+    this.pin = Uint8Array.from(this.policies, (q) => (q.reference === "FOLL_PIN" ? 1 : 0));
+    this.write = Uint8Array.from(this.gup, (g, i) => (g.flags.write && this.profiles[i].deviceWrites ? 1 : 0));
+    this.ppp = Int32Array.from(this.specs, (g) => g.pagesPerPin);
+    this.maxPpp = Math.max(1, ...this.ppp);
+    this.pinners = this.specs.reduce((s, g) => s + g.pinners, 0);
+    this.of = new Uint16Array(this.pinners);
+    let k = 0;
+    this.specs.forEach((g, i) => { for (let j = 0; j < g.pinners; j++) this.of[k++] = i; });
+    this.pinDuration = this.specs.map((g) => sampler(parseDistribution(g.pinDuration)));
+    this.pinGap = this.specs.map((g) => sampler(parseDistribution(g.pinGap)));
+    this.pageGroup = new Int16Array(units).fill(-1);
+    this.counts = new Float64Array(this.n * GROUP_METRICS.length);
+    void BACKING_PROFILES;
+  }
+
+  /** Add `d` to group g's metric m (GM index). */
+  add(g: number, m: number, d = 1): void {
+    if (g >= 0) this.counts[g * GROUP_METRICS.length + m] += d;
+  }
+
+  /** Per-group results, in group order. */
+  results(): GroupResult[] {
+    return this.specs.map((g, i) => {
+      const counts = {} as Record<GroupMetric, number>;
+      GROUP_METRICS.forEach((m, j) => (counts[m] = this.counts[i * GROUP_METRICS.length + j]));
+      return {
+        ...g, policy: this.policies[i].id, flags: this.gup[i].flags, refused: this.gup[i].refused,
+        anonymous: this.gup[i].anonymous, counts,
+      };
+    });
+  }
+}
