@@ -15,6 +15,10 @@ import { PACKAGE_VERSION } from "../version.js";
 import { kupdatePeriod } from "./flusher.js";
 import { EventQueue } from "./queue.js";
 import { makeStreams, PINNER_STREAM_BASE, PRNG_NAME, STREAM } from "./random.js";
+import { GM, Groups, type GroupResult } from "./groups.js";
+import { BACKING_PROFILES } from "../model/backings.js";
+import { kernelRecord, type KernelRecord } from "../model/coverage-params.js";
+import { KERNELS } from "../model/kernels.js";
 
 /** Event kinds on the queue. */
 const EV = {
@@ -83,6 +87,15 @@ export interface RunResultWithTrace extends RunResult {
   trace?: TraceRow[];
   /** Clean-delay statistics (traceClean). */
   cleanDelays?: CleanDelays;
+  /** Each pinner group's shape, GUP outcome and counts (one group for the flat parameters). */
+  groups?: GroupResult[];
+  /** The kernel preset's values and the parameters that overrode them; null without a preset. */
+  kernel?: KernelRecord | null;
+  /**
+   * btrfs: device writes that landed under writeback, each a data checksum that no longer
+   * matches what reaches disk (a read fails with a checksum error); null on other backings.
+   */
+  checksumFailures?: number | null;
 }
 
 /**
@@ -127,12 +140,26 @@ class Simulation {
   private now = 0;
   private events = 0;
 
-  private readonly pin: boolean;
   private readonly noRef: boolean;
   private readonly guard: boolean;
+  /** Stride of the pinner page table: the largest pagesPerPin of any group. */
   private readonly ppp: number;
+  /** Folios per file (the PageCache's unit: a "page" below is a folio of 2^folioOrder pages). */
   private readonly pagesPerFile: number;
+  /** Folios in all. */
   private readonly pages: number;
+  private readonly order: number;
+  /** Pages per file and in all (4 KiB pages, whatever the folio order). */
+  private readonly realPagesPerFile: number;
+  private readonly realPages: number;
+  readonly groups: Groups;
+  /** SB_I_STABLE_WRITES or a backing that waits for writeback in page_mkwrite (btrfs). */
+  private readonly stable: boolean;
+  /** The backing writes pages back at all (not tmpfs, not hugetlbfs). */
+  private readonly writesBack: boolean;
+  /** Groups write at different dmaWriteRates: per-page rates are summed (dmaRate). */
+  private readonly mixedRates: boolean;
+  private readonly dmaRate: Float64Array;
   private readonly wbEnd: Float64Array;
   private readonly waiters: Uint8Array;
   private readonly period: number;
@@ -141,8 +168,6 @@ class Simulation {
   private finalSync: FinalSyncCounts = {};
   private bgStuck = false;
 
-  private readonly pinDuration: (u: Uniform) => number;
-  private readonly pinGap: (u: Uniform) => number;
   private readonly latency: (u: Uniform) => number;
   /** A fixed latency keeps end_page_writeback times in order: they go on the FIFO lane. */
   private readonly fixedLatency: boolean;
@@ -180,27 +205,42 @@ class Simulation {
     readonly options: SimulateOptions,
   ) {
     const p = params;
+    const backing = BACKING_PROFILES[p.backing];
+    this.order = p.folioOrder;
+    // A large folio's pin count is exact where the kernel keeps folio->_pincount
+    // (47e29d32afba, v5.7, order >= 2; order 1 from the release that allows order-1
+    // page-cache folios); without a preset, as in current kernels.
+    const minOrder = p.kernel === null ? 1 : KERNELS[p.kernel].pincountMinOrder;
     this.pc = new PageCache({
-      files: p.files, pagesPerFile: p.pagesPerFile, bias: p.bias, fsBehavior: p.fsBehavior, policy, traceClean: options.traceClean,
+      files: p.files, pagesPerFile: p.pagesPerFile >> p.folioOrder, bias: p.bias, fsBehavior: p.fsBehavior, policy,
+      traceClean: options.traceClean,
+      exactPincount: p.folioOrder > 0 && minOrder !== null && p.folioOrder >= minOrder,
+      privateData: backing.bufferlessWriteback === "cow-fixup" ? "cow-fixup" : backing.privateData === null ? "none" : "ext4",
     });
-    this.r = makeStreams(p.seed, PINNER_STREAM_BASE + p.pinners);
-    this.pin = policy.reference === "FOLL_PIN";
+    this.realPagesPerFile = p.pagesPerFile;
+    this.realPages = p.files * p.pagesPerFile;
     this.noRef = policy.reference === "none";
     this.guard = p.reclaimGuard === true;
-    this.ppp = p.pagesPerPin;
-    this.pagesPerFile = p.pagesPerFile;
+    this.stable = p.stableWrites || backing.stableWrites;
+    this.writesBack = backing.writesBack;
+    this.pagesPerFile = this.pc.pagesPerFile;
     this.pages = this.pc.pages;
+    this.groups = new Groups(p, policy, this.pages);
+    const g = this.groups;
+    this.ppp = g.maxPpp;
+    this.r = makeStreams(p.seed, PINNER_STREAM_BASE + g.pinners);
     this.wbEnd = new Float64Array(this.pages);
-    this.lazyDma = !this.noRef && p.dmaWriteRate > 0;
+    const writers = g.specs.filter((s, i) => g.write[i] && s.dmaWriteRate > 0);
+    this.lazyDma = !this.noRef && writers.length > 0;
+    this.mixedRates = new Set(writers.map((s) => s.dmaWriteRate)).size > 1;
     this.dmaHolders = new Int32Array(this.lazyDma ? this.pages : 0);
+    this.dmaRate = new Float64Array(this.mixedRates ? this.pages : 0);
     this.nextDma = new Float64Array(this.lazyDma ? this.pages : 0).fill(Infinity);
     this.waiters = new Uint8Array(this.pages);
-    this.period = kupdatePeriod(p.writebackInterval, p.hz);
-    this.pinDuration = sampler(parseDistribution(p.pinDuration));
-    this.pinGap = sampler(parseDistribution(p.pinGap));
+    this.period = this.writesBack ? kupdatePeriod(p.writebackInterval, p.hz) : 0;
     this.latency = sampler(parseDistribution(p.writebackLatency));
     this.fixedLatency = typeof p.writebackLatency === "number";
-    const n = p.pinners;
+    const n = g.pinners;
     this.pPhase = new Uint8Array(n);
     this.pEnd = new Float64Array(n);
     this.pHold = new Float64Array(n);
@@ -249,7 +289,7 @@ class Simulation {
       case EV.CPU_STORE: {
         const u = this.r[STREAM.cpu];
         this.cpuStore(Math.floor(u() * this.pages));
-        q.replaceTop(this.now + this.exp(u, this.params.cpuWriteRate * this.pages), EV.CPU_STORE, 0);
+        q.replaceTop(this.now + this.exp(u, this.params.cpuWriteRate * this.realPages), EV.CPU_STORE, 0);
         return;
       }
       case EV.CPU_STORE_PAGE:
@@ -309,14 +349,16 @@ class Simulation {
       this.phase = this.r[STREAM.flusher]() * this.period;
       this.q.push(this.phase, EV.KUPDATE, 0);
     }
-    if (p.cpuWriteRate > 0) this.q.push(this.exp(this.r[STREAM.cpu], p.cpuWriteRate * this.pages), EV.CPU_STORE, 0);
-    if (p.reclaimRate > 0) this.q.push(this.exp(this.r[STREAM.reclaim], p.reclaimRate * this.pages), EV.RECLAIM, 0);
+    if (p.cpuWriteRate > 0) this.q.push(this.exp(this.r[STREAM.cpu], p.cpuWriteRate * this.realPages), EV.CPU_STORE, 0);
+    // tmpfs and hugetlbfs: no writeback, and reclaim (swap) keeps the data: neither is run.
+    if (p.reclaimRate > 0 && this.writesBack) this.q.push(this.exp(this.r[STREAM.reclaim], p.reclaimRate * this.pages), EV.RECLAIM, 0);
     if (p.truncateRate > 0) this.q.push(this.exp(this.r[STREAM.truncate], p.truncateRate * p.files), EV.TRUNCATE, 0);
-    if (p.fsyncRate > 0) this.q.push(this.exp(this.r[STREAM.fsync], p.fsyncRate * p.files), EV.FSYNC, 0);
+    if (p.fsyncRate > 0 && this.writesBack) this.q.push(this.exp(this.r[STREAM.fsync], p.fsyncRate * p.files), EV.FSYNC, 0);
     // Each pinner's first pin starts at a uniform offset within its first cycle.
-    for (let k = 0; k < p.pinners; k++) {
+    const g = this.groups;
+    for (let k = 0; k < g.pinners; k++) {
       const uk = this.r[PINNER_STREAM_BASE + k];
-      const hold = this.pinDuration(uk), gap = this.pinGap(uk);
+      const hold = g.pinDuration[g.of[k]](uk), gap = g.pinGap[g.of[k]](uk);
       this.pHold[k] = hold;
       this.pPhase[k] = PH.START;
       this.q.push(uk() * (hold + gap), EV.PINNER, k);
@@ -343,12 +385,27 @@ class Simulation {
   private startPin(k: number): void {
     const uk = this.r[PINNER_STREAM_BASE + k];
     const p = this.params;
+    const g = this.groups, gi = g.of[k], ppp = g.ppp[gi];
     const file = Math.floor(uk() * p.files);
-    this.pFirst[k] = file * this.pagesPerFile + Math.floor(uk() * (this.pagesPerFile - this.ppp + 1));
-    if (this.policy.refuseGup(p.longTerm)) {
-      // check_vma_flags refuses before any page is touched (-EFAULT); retry after pinGap.
-      this.pc.count(M.refusedPins, this.ppp);
+    // pFirst is a 4 KiB page index; unitOf maps it to its folio.
+    this.pFirst[k] = file * this.realPagesPerFile + Math.floor(uk() * (this.realPagesPerFile - ppp + 1));
+    if (g.gup[gi].refused !== null) {
+      // check_vma_flags (-EFAULT) or the caller's own check (io_uring: -EOPNOTSUPP) refuses
+      // before any page is touched; retry after pinGap.
+      this.pc.count(M.refusedPins, ppp);
+      g.add(gi, GM.refusedPins, ppp);
       this.retryAfterRefusal(k);
+      return;
+    }
+    if (g.gup[gi].anonymous) {
+      // A private mapping: COW (or unshare) gives the pin an anonymous copy; no page-cache
+      // folio is held, so nothing here can race with writeback.
+      this.pc.count(M.pinsTaken, ppp);
+      g.add(gi, GM.pinsTaken, ppp);
+      this.pCount[k] = 0;
+      this.pPhase[k] = PH.HOLD;
+      this.pEnd[k] = this.now + this.pHold[k];
+      this.q.replaceTop(this.pEnd[k], EV.PINNER, k);
       return;
     }
     this.pPhase[k] = PH.GUP;
@@ -360,8 +417,9 @@ class Simulation {
   /** __get_user_pages over the range, page by page; may wait for writeback (stable writes). */
   private continueGup(k: number): void {
     const base = k * this.ppp;
-    while (this.pCursor[k] < this.ppp) {
-      const page = this.pFirst[k] + this.pCursor[k];
+    const g = this.groups, gi = g.of[k], ppp = g.ppp[gi], pin = g.pin[gi] === 1;
+    while (this.pCursor[k] < ppp) {
+      const page = this.unitOf(this.pFirst[k] + this.pCursor[k]);
       const r = this.gupPage(k, page, base + this.pCount[k]);
       if (r === GUP.WAIT) {
         this.q.replaceTop(this.wbEnd[page], EV.PINNER, k);
@@ -369,8 +427,9 @@ class Simulation {
       }
       if (r === GUP.REFUSED) {
         // The call fails as a whole: drop what it took (unpin_user_pages, not dirtied).
-        for (let i = 0; i < this.pCount[k]; i++) this.pc.gupPutFolio(this.pPages[base + i], this.pin);
-        this.pc.count(M.refusedPins, this.ppp);
+        for (let i = 0; i < this.pCount[k]; i++) this.pc.gupPutFolio(this.pPages[base + i], pin);
+        this.pc.count(M.refusedPins, ppp);
+        g.add(gi, GM.refusedPins, ppp);
         this.pPhase[k] = PH.START;
         this.retryAfterRefusal(k);
         return;
@@ -382,10 +441,21 @@ class Simulation {
       this.pCursor[k]++;
     }
     this.pc.count(M.pinsTaken, this.pCount[k]);
+    g.add(gi, GM.pinsTaken, this.pCount[k]);
     this.pPhase[k] = PH.HOLD;
     this.pEnd[k] = this.now + this.pHold[k];
-    if (this.lazyDma) for (let i = 0; i < this.pCount[k]; i++) this.addDmaHolder(this.pPages[base + i], 1);
+    if (this.lazyDma && g.write[gi]) {
+      const rate = g.specs[gi].dmaWriteRate;
+      for (let i = 0; i < this.pCount[k]; i++) this.addDmaHolder(this.pPages[base + i], 1, rate);
+    }
     this.scheduleHold(k);
+  }
+
+  /** The folio holding 4 KiB page `page` (file-relative offsets shift by folioOrder). */
+  private unitOf(page: number): number {
+    if (this.order === 0) return page;
+    const f = Math.floor(page / this.realPagesPerFile);
+    return f * this.pagesPerFile + ((page - f * this.realPagesPerFile) >> this.order);
   }
 
   /**
@@ -395,16 +465,17 @@ class Simulation {
    */
   private retryAfterRefusal(k: number): void {
     const uk = this.r[PINNER_STREAM_BASE + k];
-    const gap = this.pinGap(uk);
+    const gi = this.groups.of[k];
+    const gap = this.groups.pinGap[gi](uk);
     const wait = gap > 0 ? gap : this.pHold[k];
-    this.pHold[k] = this.pinDuration(uk);
+    this.pHold[k] = this.groups.pinDuration[gi](uk);
     if (wait > 0) this.q.replaceTop(this.now + wait, EV.PINNER, k);
     else this.q.pop();
   }
 
   /** Next device write, or the release if that comes first. */
   private scheduleHold(k: number): void {
-    const rate = this.params.dmaWriteRate * this.pCount[k];
+    const rate = this.groups.specs[this.groups.of[k]].dmaWriteRate * this.pCount[k];
     let t = this.pEnd[k];
     if (rate > 0 && this.noRef) {
       const next = this.now + this.exp(this.r[PINNER_STREAM_BASE + k], rate);
@@ -425,9 +496,12 @@ class Simulation {
     if (!pc.resident[page]) pc.readPage(page);
     if (!pc.attached[page]) return GUP.SKIP; // truncated and still held elsewhere: beyond EOF
     pc.mapPage(page);
-    const fast = this.params.gupPath !== "slow" && pc.pteWritable[page] === 1;
-    if (!fast && !pc.pteWritable[page]) {
-      if (this.params.stableWrites && pc.writeback[page]) return GUP.WAIT; // folio_wait_stable
+    const g = this.groups, gi = g.of[k];
+    // A read pin (no FOLL_WRITE) needs no writable pte: no write fault, no FOLL_TOUCH dirtying.
+    const write = g.gup[gi].flags.write;
+    const fast = g.specs[gi].gupPath !== "slow" && pc.pteWritable[page] === 1;
+    if (write && !fast && !pc.pteWritable[page]) {
+      if (this.stable && pc.writeback[page]) return GUP.WAIT; // folio_wait_stable
       pc.pageMkwrite(page);
     }
     if (this.noRef) {
@@ -435,10 +509,11 @@ class Simulation {
       this.pSeq[slot] = pc.notifierSeq[page];
       return GUP.OK;
     }
-    if (!pc.tryGrabFolio(page, this.pin)) return GUP.REFUSED;
+    if (!pc.tryGrabFolio(page, g.pin[gi] === 1)) return GUP.REFUSED;
+    g.pageGroup[page] = gi;
     // FOLL_TOUCH: mark dirty if neither pte nor page is (follow_page_pte).
-    if (!fast && !pc.pteWritable[page] && !pc.dirty[page]) pc.setPageDirty(page);
-    this.policy.afterGrab(pc, page);
+    if (write && !fast && !pc.pteWritable[page] && !pc.dirty[page]) pc.setPageDirty(page);
+    g.policies[gi].afterGrab(pc, page);
     return GUP.OK;
   }
 
@@ -453,7 +528,7 @@ class Simulation {
       if (!pc.attached[page]) return true;
       pc.mapPage(page);
       if (!pc.pteWritable[page]) {
-        if (this.params.stableWrites && pc.writeback[page]) {
+        if (this.stable && pc.writeback[page]) {
           this.pPending[k] = slot;
           this.q.replaceTop(this.wbEnd[page], EV.PINNER, k);
           return false;
@@ -463,7 +538,8 @@ class Simulation {
       pc.count(M.deviceRefaults);
       this.pSeq[idx] = pc.notifierSeq[page];
     }
-    pc.dmaWrite(page);
+    this.groups.pageGroup[page] = this.groups.of[k];
+    this.chargedDmaWrite(page, 1);
     return true;
   }
 
@@ -473,25 +549,41 @@ class Simulation {
     let t = this.nextDma[p];
     if (!(t < this.now)) return;
     const u = this.r[STREAM.dma];
-    const rate = this.params.dmaWriteRate * this.dmaHolders[p];
+    const rate = this.pageDmaRate(p);
     const traced = this.traced !== undefined && this.traced.includes(p);
     let n = 0;
     while (t < this.now) {
       if (traced) {
-        this.pc.dmaWrite(p);
+        this.chargedDmaWrite(p, 1);
         this.traceRow(p, t, DMA_WRITE_EVENT);
       } else n++;
       t += -Math.log(1 - u()) / rate;
     }
     this.nextDma[p] = t;
-    if (n > 0) this.pc.dmaWrite(p, n);
+    if (n > 0) this.chargedDmaWrite(p, n);
   }
 
-  /** A pinner starts (+1) or stops (-1) writing into page p; the next write is redrawn (memoryless). */
-  private addDmaHolder(p: number, delta: number): void {
+  /** The device-write rate into page p: dmaWriteRate × holders, or the holders' rates summed when groups differ. */
+  private pageDmaRate(p: number): number {
+    return this.mixedRates ? this.dmaRate[p] : this.groups.specs[0].dmaWriteRate * this.dmaHolders[p];
+  }
+
+  /** pc.dmaWrite, with the incidents charged to the group that last pinned the page. */
+  private chargedDmaWrite(p: number, n: number): void {
+    const c = this.pc.counters, g = this.groups, gi = g.pageGroup[p];
+    const clean = c[M.writeToCleanPage], under = c[M.modifiedUnderWriteback];
+    this.pc.dmaWrite(p, n);
+    g.add(gi, GM.dmaWrites, n);
+    g.add(gi, GM.writeToCleanPage, c[M.writeToCleanPage] - clean);
+    g.add(gi, GM.modifiedUnderWriteback, c[M.modifiedUnderWriteback] - under);
+  }
+
+  /** A pinner starts (+1) or stops (-1) writing into page p at `rate`; the next write is redrawn (memoryless). */
+  private addDmaHolder(p: number, delta: number, rate: number): void {
     this.catchUpDma(p);
     const h = (this.dmaHolders[p] += delta);
-    this.nextDma[p] = h > 0 ? this.now + this.exp(this.r[STREAM.dma], this.params.dmaWriteRate * h) : Infinity;
+    if (this.mixedRates) this.dmaRate[p] = h > 0 ? this.dmaRate[p] + delta * rate : 0;
+    this.nextDma[p] = h > 0 ? this.now + this.exp(this.r[STREAM.dma], this.pageDmaRate(p)) : Infinity;
   }
 
   /** Release per policy (set_page_dirty_lock, the !PageDirty check, nothing), then drop the reference. */
@@ -499,23 +591,35 @@ class Simulation {
     this.releasePages(k);
     this.pPhase[k] = PH.START;
     const uk = this.r[PINNER_STREAM_BASE + k];
-    const gap = this.pinGap(uk);
-    this.pHold[k] = this.pinDuration(uk);
+    const gi = this.groups.of[k];
+    const gap = this.groups.pinGap[gi](uk);
+    this.pHold[k] = this.groups.pinDuration[gi](uk);
     this.q.replaceTop(this.now + gap, EV.PINNER, k);
   }
 
   private releasePages(k: number): void {
     const base = k * this.ppp;
+    const g = this.groups, gi = g.of[k];
+    if (g.gup[gi].anonymous && this.pPhase[k] === PH.HOLD) {
+      const n = g.ppp[gi];
+      this.pc.count(M.pinsCompleted, n);
+      g.add(gi, GM.pinsCompleted, n);
+    }
     if (!this.noRef) {
       const holding = this.pPhase[k] === PH.HOLD;
+      const pin = g.pin[gi] === 1, policy = g.policies[gi], writer = this.lazyDma && g.write[gi] === 1;
+      const c = this.pc.counters;
+      const done = c[M.pinsCompleted], unsaved = c[M.releasesUnsaved];
       for (let i = 0; i < this.pCount[k]; i++) {
         const page = this.pPages[base + i];
         if (this.lazyDma) {
-          if (holding) this.addDmaHolder(page, -1);
+          if (holding && writer) this.addDmaHolder(page, -1, g.specs[gi].dmaWriteRate);
           else this.catchUpDma(page);
         }
-        this.pc.releaseGupPage(page, this.pin, this.pCleanWrites[base + i]);
+        this.pc.releaseGupPage(page, pin, this.pCleanWrites[base + i], policy);
       }
+      g.add(gi, GM.pinsCompleted, c[M.pinsCompleted] - done);
+      g.add(gi, GM.releasesUnsaved, c[M.releasesUnsaved] - unsaved);
     }
     this.pCount[k] = 0;
     this.pPending[k] = -1;
@@ -531,7 +635,7 @@ class Simulation {
     if (!pc.attached[page]) return; // beyond EOF after truncate: SIGBUS, not modelled further
     pc.mapPage(page);
     if (!pc.pteWritable[page]) {
-      if (this.params.stableWrites && pc.writeback[page]) {
+      if (this.stable && pc.writeback[page]) {
         this.q.push(this.wbEnd[page], EV.CPU_STORE_PAGE, page);
         return;
       }
@@ -561,7 +665,14 @@ class Simulation {
       }
       if (pc.dirty[page]) return; // kept dirty by the policy: keep_locked
     }
-    if (pc.tryToReleasePage(page)) pc.removeMapping(page);
+    if (pc.tryToReleasePage(page)) this.evict(page);
+  }
+
+  /** __remove_mapping, with lost data charged to the group that last pinned the page. */
+  private evict(page: number): void {
+    const c = this.pc.counters, lost = c[M.lostData];
+    this.pc.removeMapping(page);
+    this.groups.add(this.groups.pageGroup[page], GM.lostData, c[M.lostData] - lost);
   }
 
   /** pageout (mm/vmscan.c): clear_page_dirty_for_io and ->writepage, as write_cache_pages does for one page. */
@@ -577,7 +688,7 @@ class Simulation {
     pc.tryToUnmap(page);
     if (this.guard && pc.reclaimGuardKeeps(page)) return;
     if (pc.dirty[page]) return; // redirtied during the I/O
-    if (pc.tryToReleasePage(page)) pc.removeMapping(page);
+    if (pc.tryToReleasePage(page)) this.evict(page);
   }
 
   /** truncate_inode_pages over a whole file; pages held by GUP stay, detached. */
@@ -708,13 +819,14 @@ class Simulation {
     const pc = this.pc;
     this.now = pc.now = this.params.duration;
     if (this.lazyDma) for (let p = 0; p < this.pages; p++) if (this.dmaHolders[p] > 0) this.catchUpDma(p);
-    for (let k = 0; k < this.params.pinners; k++) {
+    for (let k = 0; k < this.groups.pinners; k++) {
       if (this.pPhase[k] !== PH.START) this.releasePages(k);
     }
     for (let p = 0; p < this.pages; p++) if (pc.writeback[p]) pc.endPageWriteback(p);
     const before = Float64Array.from(pc.counters);
     pc.recordingCleanDelays = false; // the sync's cleans are the run's end, not the flusher's delays
-    for (let p = 0; p < this.pages; p++) if (pc.dirty[p]) pc.syncPage(p);
+    // tmpfs, hugetlbfs: sync(2) writes nothing, and memory is the file's only copy.
+    if (this.writesBack) for (let p = 0; p < this.pages; p++) if (pc.dirty[p]) pc.syncPage(p);
     for (let f = 0; f < this.params.files; f++) this.requeueInode(f);
     const sync: FinalSyncCounts = {};
     METRIC_NAMES.forEach((name, i) => {
@@ -725,8 +837,11 @@ class Simulation {
     this.finalSync = sync;
     let lost = 0, dirty = 0;
     for (let p = 0; p < this.pages; p++) {
-      if (!pc.resident[p] || !pc.attached[p]) continue;
-      if (pc.mem[p] !== pc.disk[p]) lost++;
+      if (!this.writesBack || !pc.resident[p] || !pc.attached[p]) continue;
+      if (pc.mem[p] !== pc.disk[p]) {
+        lost++;
+        this.groups.add(this.groups.pageGroup[p], GM.lostData);
+      }
       if (pc.dirty[p]) dirty++;
     }
     pc.count(M.lostDataFinal, lost);
@@ -768,6 +883,16 @@ class Simulation {
     if (!this.policy.bounces) metrics.bounceCopies = null;
     if (!this.noRef) metrics.deviceRefaults = null;
     if (this.noRef) metrics.refusedPins = metrics.maxDirtyAgeWhilePinned = null;
+    if (!this.writesBack) {
+      // tmpfs, hugetlbfs: nothing is cleaned or written back, so none of these can happen.
+      for (const m of ["dirtyWithoutBuffers", "bufferlessWriteback", "writeToCleanPage", "lostData", "lostDataEvicted", "lostDataFinal",
+        "releasesUnsaved", "pinsWithWriteToCleanPage", "modifiedUnderWriteback", "doubleWritebacks", "doubleWritebacksStrict",
+        "buffersStripped", "writebacks"] as const) if (m in metrics) metrics[m] = null;
+    } else if (this.pc.privateData === "none") {
+      // xfs (iomap): an order-0 folio has no private data to lose or to need.
+      metrics.dirtyWithoutBuffers = metrics.bufferlessWriteback = null;
+      if ("buffersStripped" in metrics) metrics.buffersStripped = null;
+    }
     const crashed = this.pc.crashedAt >= 0;
     if (crashed) metrics.lostDataFinal = metrics.finalDirtyPages = null;
     const out: RunResultWithTrace = {
@@ -779,6 +904,9 @@ class Simulation {
       rates: runRates(metrics),
       crashedAt: crashed ? this.pc.crashedAt : null,
       finalSync: crashed ? null : this.finalSync,
+      groups: this.groups.results(),
+      kernel: kernelRecord(this.params),
+      checksumFailures: BACKING_PROFILES[this.params.backing].dataChecksums ? metrics.modifiedUnderWriteback : null,
     };
     if (this.pc.cleanDelays) out.cleanDelays = cleanDelayStats(this.pc.cleanDelays, this.params.dirtyExpire, this.period);
     // Device writes are traced at their own times when caught up: order rows by time (stable).

@@ -37,6 +37,20 @@ export interface PageCacheOptions {
   policy: Policy;
   /** Record clean delays (V1/V16): from a page's clean→dirty transition to its first clean. Default false. */
   traceClean?: boolean;
+  /**
+   * Large folios with an exact pin count (folio->_pincount, include/linux/mm.h
+   * folio_maybe_dma_pinned): FOLL_PIN adds 1 per page to the refcount and the detector
+   * reads the pin count, never the refcount. Each "page" of this cache is then a folio.
+   * Default false (order-0 pages: the bias).
+   */
+  exactPincount?: boolean;
+  /**
+   * What the backing keeps in folio->private and what writeback does without it
+   * (src/model/backings.ts): `ext4` buffer heads (fsBehavior decides), `none` (xfs/iomap on
+   * an order-0 folio: nothing to attach, writeback needs nothing), `cow-fixup` (btrfs: the
+   * fixup worker re-attaches and writes). Default `ext4`.
+   */
+  privateData?: "ext4" | "none" | "cow-fixup";
 }
 
 /** Clean delays recorded with `traceClean`, seconds, by the inode's state when the page was dirtied. */
@@ -54,6 +68,10 @@ export class PageCache {
   readonly bias: number;
   readonly fsBehavior: FsBehavior;
   readonly policy: Policy;
+  /** What FOLL_PIN adds to the refcount: the bias, or 1 with an exact pin count (large folios). */
+  readonly pinAdd: number;
+  readonly exactPincount: boolean;
+  readonly privateData: "ext4" | "none" | "cow-fixup";
   /** Current simulated time, seconds; the caller advances it. */
   now = 0;
   /** Incident and cost counters, indexed by METRIC. */
@@ -107,6 +125,9 @@ export class PageCache {
     this.bias = o.bias;
     this.fsBehavior = o.fsBehavior;
     this.policy = o.policy;
+    this.exactPincount = o.exactPincount ?? false;
+    this.pinAdd = this.exactPincount ? 1 : o.bias;
+    this.privateData = o.privateData ?? "ext4";
     const n = this.pages;
     this.shares = new Int32Array(n);
     this.transient = new Int32Array(n);
@@ -155,7 +176,7 @@ export class PageCache {
   refcountFormula(p: number): number {
     if (!this.resident[p]) return 0;
     return (this.attached[p] ? 1 : 0) + this.buffers[p] + (this.mapped[p] ? this.shares[p] : 0) +
-      this.gets[p] + this.bias * this.pins[p] + this.transient[p];
+      this.gets[p] + this.pinAdd * this.pins[p] + this.transient[p];
   }
 
   /** Add `by` to the counter of a metric (an index of METRIC). */
@@ -181,7 +202,7 @@ export class PageCache {
     if (!this.attached[p] || this.dirty[p]) return false;
     this.dirty[p] = 1;
     this.dirtySince[p] = this.now;
-    if (!this.buffers[p]) this.counters[M.dirtyWithoutBuffers]++;
+    if (!this.buffers[p] && this.privateData !== "none") this.counters[M.dirtyWithoutBuffers]++;
     const f = this.fileOf(p);
     this.dirtyPages[f]++;
     this.totalDirty++;
@@ -213,7 +234,7 @@ export class PageCache {
 
   /** Attach buffer heads (create_empty_buffers from ->page_mkwrite / ->write_begin); they hold a reference. */
   attachBuffers(p: number): void {
-    if (!this.buffers[p]) {
+    if (!this.buffers[p] && this.privateData !== "none") {
       this.buffers[p] = 1;
       this.refcount[p]++;
     }
@@ -335,7 +356,8 @@ export class PageCache {
    * detectorChecks, detectorChecksUnpinned, falsePositives and falseNegatives.
    */
   folioMaybeDmaPinned(p: number): boolean {
-    const seen = ((this.refcount[p] + 1) >>> 0) >= this.bias;
+    // A large folio's exact count (atomic_read(&folio->_pincount) > 0): never a false positive.
+    const seen = this.exactPincount ? this.pins[p] > 0 : ((this.refcount[p] + 1) >>> 0) >= this.bias;
     this.counters[M.detectorChecks]++;
     if (this.pins[p] === 0) {
       this.counters[M.detectorChecksUnpinned]++;
@@ -350,7 +372,7 @@ export class PageCache {
    * if the refcount would pass 2^31 - 1 (commit 8fde12ca79af, v5.1).
    */
   tryGrabFolio(p: number, pin: boolean): boolean {
-    const add = pin ? this.bias : 1;
+    const add = pin ? this.pinAdd : 1;
     if (this.refcount[p] + add > REFCOUNT_MAX) return false;
     this.refcount[p] += add;
     if (pin) this.pins[p]++;
@@ -363,7 +385,7 @@ export class PageCache {
    * detached page with no GUP reference left is freed.
    */
   gupPutFolio(p: number, pin: boolean): void {
-    this.refcount[p] -= pin ? this.bias : 1;
+    this.refcount[p] -= pin ? this.pinAdd : 1;
     if (pin) this.pins[p]--;
     else this.gets[p]--;
     if (!this.attached[p] && this.pins[p] + this.gets[p] === 0) this.freePage(p);
@@ -376,9 +398,9 @@ export class PageCache {
    * taken) and releasesUnsaved: the page is attached, mem != disk, not dirty, and no I/O
    * in flight carries mem — this pin's data is lost unless something redirties the page.
    */
-  releaseGupPage(p: number, pin: boolean, cleanWritesAtGrab: number): void {
+  releaseGupPage(p: number, pin: boolean, cleanWritesAtGrab: number, policy: Policy = this.policy): void {
     this.noteDirtyAge(p);
-    this.policy.beforeRelease(this, p);
+    policy.beforeRelease(this, p);
     this.counters[M.pinsCompleted]++;
     if (this.cleanWrites[p] !== cleanWritesAtGrab) this.counters[M.pinsWithWriteToCleanPage]++;
     if (this.unsaved(p)) this.counters[M.releasesUnsaved]++;
@@ -541,8 +563,14 @@ export class PageCache {
    * whether the I/O may start.
    */
   writepageHasBuffers(p: number): boolean {
-    if (this.buffers[p]) return true;
+    if (this.buffers[p] || this.privateData === "none") return true;
     this.counters[M.bufferlessWriteback]++;
+    if (this.privateData === "cow-fixup") {
+      // btrfs_writepage_cow_fixup: the fixup worker reserves space, re-attaches the private
+      // marker and redirties; the model writes it in this pass (the data reaches disk).
+      this.attachBuffers(p);
+      return true;
+    }
     if (this.fsBehavior === "ext4-warn") {
       this.testClearPageDirty(p);
       return false;

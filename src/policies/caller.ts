@@ -32,18 +32,24 @@ export function callerPolicy(base: Policy, caller: CallerProfile, access: PinAcc
   const reference = caller.reference === "FOLL_GET" && caller.id === "vmsplice" ? "FOLL_GET" : base.reference;
   let afterGrab = base.afterGrab;
   let beforeRelease = base.beforeRelease;
+  let releaseTakesPageLock = base.releaseTakesPageLock;
   if (!write || caller.release === "none") {
     afterGrab = write ? base.afterGrab : nothing;
     beforeRelease = nothing;
+    releaseTakesPageLock = () => false;
   } else if (caller.release === "bio-redirty") {
     afterGrab = (pc, p) => {
       setPageDirtyLock(pc, p); // bio_set_pages_dirty before the I/O
       base.afterGrab(pc, p);
     };
     beforeRelease = dirtyIfClean; // bio_check_pages_dirty after it
+    releaseTakesPageLock = (pc, p) => !pc.dirty[p];
   }
   if (reference === base.reference && afterGrab === base.afterGrab && beforeRelease === base.beforeRelease) return base;
-  return { ...base, reference, afterGrab, beforeRelease, summary: `${base.summary} (as ${caller.id}${write ? "" : ", read-only"})` };
+  return {
+    ...base, reference, afterGrab, beforeRelease, releaseTakesPageLock,
+    summary: `${base.summary} (as ${caller.id}${write ? "" : ", read-only"})`,
+  };
 }
 
 
