@@ -6,10 +6,11 @@
  * pinner k draws from stream PINNER_STREAM_BASE + k, so a run given as one group is the
  * same run as the flat parameters, draw for draw.
  *
- * Attribution: a page (folio) remembers the group that last pinned it; device writes into
- * it and data lost from it are charged to that group. A folio held by two groups at once
- * charges the later one: with the default workloads such overlaps are rare, and the total
- * counts (result.metrics) are exact regardless.
+ * Attribution: a page (folio) remembers the group that last pinned it, and device writes
+ * into it are charged to that group (a folio held by two groups at once charges the later
+ * one). Data lost from a folio is charged to the group whose device write was the last to
+ * modify it (none if a CPU store was), since that is whose data is missing. The totals
+ * (result.metrics) are exact regardless.
  */
 import type { Uniform } from "../model/distributions.js";
 import { parseDistribution, sampler } from "../model/distributions.js";
@@ -65,8 +66,15 @@ export class Groups {
   readonly pinGap: ((u: Uniform) => number)[];
   /** Per folio: the group that last pinned it, -1 if none did. */
   readonly pageGroup: Int16Array;
+  /** Per folio: the group whose device write last modified it, -1 for none or a CPU store. */
+  readonly lastWriter: Int16Array;
   /** Per-group counts, GROUP_METRICS.length per group. */
   readonly counts: Float64Array;
+  /**
+   * Per folio and group (n > 1 only): the group's writing holders, so a device write into
+   * a folio two groups hold is charged to one of them in proportion to their rates.
+   */
+  readonly holders: Int32Array;
 
   constructor(p: Params, basePolicy: Policy, units: number) {
     const flat: PinnerGroup = {
@@ -99,7 +107,9 @@ export class Groups {
     this.pinDuration = this.specs.map((g) => sampler(parseDistribution(g.pinDuration)));
     this.pinGap = this.specs.map((g) => sampler(parseDistribution(g.pinGap)));
     this.pageGroup = new Int16Array(units).fill(-1);
+    this.lastWriter = new Int16Array(units).fill(-1);
     this.counts = new Float64Array(this.n * GROUP_METRICS.length);
+    this.holders = new Int32Array(this.n > 1 ? units * this.n : 0);
     void BACKING_PROFILES;
   }
 

@@ -446,7 +446,7 @@ class Simulation {
     this.pEnd[k] = this.now + this.pHold[k];
     if (this.lazyDma && g.write[gi]) {
       const rate = g.specs[gi].dmaWriteRate;
-      for (let i = 0; i < this.pCount[k]; i++) this.addDmaHolder(this.pPages[base + i], 1, rate);
+      for (let i = 0; i < this.pCount[k]; i++) this.addDmaHolder(this.pPages[base + i], 1, rate, gi);
     }
     this.scheduleHold(k);
   }
@@ -568,19 +568,52 @@ class Simulation {
     return this.mixedRates ? this.dmaRate[p] : this.groups.specs[0].dmaWriteRate * this.dmaHolders[p];
   }
 
-  /** pc.dmaWrite, with the incidents charged to the group that last pinned the page. */
+  /**
+   * pc.dmaWrite, with its incidents charged to the writing group: the one group holding
+   * the page, or, when several do, each write drawn in proportion to the groups' rates
+   * (holders × dmaWriteRate) from the device-write stream.
+   */
   private chargedDmaWrite(p: number, n: number): void {
-    const c = this.pc.counters, g = this.groups, gi = g.pageGroup[p];
+    const c = this.pc.counters, g = this.groups;
     const clean = c[M.writeToCleanPage], under = c[M.modifiedUnderWriteback];
     this.pc.dmaWrite(p, n);
-    g.add(gi, GM.dmaWrites, n);
-    g.add(gi, GM.writeToCleanPage, c[M.writeToCleanPage] - clean);
-    g.add(gi, GM.modifiedUnderWriteback, c[M.modifiedUnderWriteback] - under);
+    const isClean = c[M.writeToCleanPage] > clean, isUnder = c[M.modifiedUnderWriteback] > under;
+    const charge = (gi: number, k: number) => {
+      g.add(gi, GM.dmaWrites, k);
+      if (isClean) g.add(gi, GM.writeToCleanPage, k);
+      if (isUnder) g.add(gi, GM.modifiedUnderWriteback, k);
+      g.lastWriter[p] = gi;
+    };
+    const only = this.soleWriter(p);
+    if (only !== -2) return charge(only >= 0 ? only : g.pageGroup[p], n);
+    const u = this.r[STREAM.dma], base = p * g.n, total = this.pageDmaRate(p);
+    for (let i = 0; i < n; i++) {
+      let x = u() * total, gi = 0;
+      for (; gi < g.n - 1; gi++) {
+        x -= g.holders[base + gi] * g.specs[gi].dmaWriteRate;
+        if (x < 0) break;
+      }
+      charge(gi, 1);
+    }
+  }
+
+  /** The one group writing into page p (-1: none recorded, use the last pinner), or -2 when several are. */
+  private soleWriter(p: number): number {
+    const g = this.groups;
+    if (g.n === 1) return 0;
+    let found = -1;
+    for (let gi = 0, base = p * g.n; gi < g.n; gi++) {
+      if (g.holders[base + gi] === 0) continue;
+      if (found >= 0) return -2;
+      found = gi;
+    }
+    return found;
   }
 
   /** A pinner starts (+1) or stops (-1) writing into page p at `rate`; the next write is redrawn (memoryless). */
-  private addDmaHolder(p: number, delta: number, rate: number): void {
+  private addDmaHolder(p: number, delta: number, rate: number, gi: number): void {
     this.catchUpDma(p);
+    if (this.groups.n > 1) this.groups.holders[p * this.groups.n + gi] += delta;
     const h = (this.dmaHolders[p] += delta);
     if (this.mixedRates) this.dmaRate[p] = h > 0 ? this.dmaRate[p] + delta * rate : 0;
     this.nextDma[p] = h > 0 ? this.now + this.exp(this.r[STREAM.dma], this.pageDmaRate(p)) : Infinity;
@@ -613,7 +646,7 @@ class Simulation {
       for (let i = 0; i < this.pCount[k]; i++) {
         const page = this.pPages[base + i];
         if (this.lazyDma) {
-          if (holding && writer) this.addDmaHolder(page, -1, g.specs[gi].dmaWriteRate);
+          if (holding && writer) this.addDmaHolder(page, -1, g.specs[gi].dmaWriteRate, gi);
           else this.catchUpDma(page);
         }
         this.pc.releaseGupPage(page, pin, this.pCleanWrites[base + i], policy);
@@ -642,6 +675,7 @@ class Simulation {
       pc.pageMkwrite(page);
     }
     pc.cpuStore(page);
+    this.groups.lastWriter[page] = -1;
   }
 
   /**
@@ -672,7 +706,7 @@ class Simulation {
   private evict(page: number): void {
     const c = this.pc.counters, lost = c[M.lostData];
     this.pc.removeMapping(page);
-    this.groups.add(this.groups.pageGroup[page], GM.lostData, c[M.lostData] - lost);
+    this.groups.add(this.groups.lastWriter[page], GM.lostData, c[M.lostData] - lost);
   }
 
   /** pageout (mm/vmscan.c): clear_page_dirty_for_io and ->writepage, as write_cache_pages does for one page. */
@@ -840,7 +874,7 @@ class Simulation {
       if (!this.writesBack || !pc.resident[p] || !pc.attached[p]) continue;
       if (pc.mem[p] !== pc.disk[p]) {
         lost++;
-        this.groups.add(this.groups.pageGroup[p], GM.lostData);
+        this.groups.add(this.groups.lastWriter[p], GM.lostData);
       }
       if (pc.dirty[p]) dirty++;
     }
