@@ -8,7 +8,10 @@
 import { METRIC as M } from "../model/metrics.js";
 import type { PageCache } from "../model/page-cache.js";
 import { WritebackDecision as WB, type Policy } from "../model/policy.js";
-import type { ActorSpec, CpuActor, FlusherActor, GupActor } from "./scenario.js";
+import type { ActorSpec, Coverage, CpuActor, FlusherActor, GupActor } from "./scenario.js";
+import { BACKING_PROFILES } from "../model/backings.js";
+import { callerProfile } from "../model/callers.js";
+import { callerPolicy, groupGup, type GroupGup } from "../policies/caller.js";
 
 /** The one page every actor works on. */
 export const P = 0;
@@ -23,6 +26,8 @@ export interface StepContext {
   guard: boolean;
   /** SB_I_STABLE_WRITES: page_mkwrite waits for PG_writeback. */
   stable: boolean;
+  /** Kernel, mapping, backing, folio order (scenario.ts Coverage); absent: none, shared, ext4, 0. */
+  coverage?: Coverage;
 }
 
 export interface Actor {
@@ -62,7 +67,7 @@ function pteWritable(c: PageCache): boolean {
 
 // ---- GUP user -------------------------------------------------------------------------
 
-const G = { REFUSE: 1, FOLLOW: 2, FAST_READ: 3, FAST_GRAB: 4, FAST_RECHECK: 5, DMA: 6, RELEASE: 7 } as const;
+const G = { REFUSE: 1, FOLLOW: 2, FAST_READ: 3, FAST_GRAB: 4, FAST_RECHECK: 5, DMA: 6, RELEASE: 7, ANON: 8 } as const;
 // Registers: 0 pc, 1 DMA writes left, 2 holds a reference, 3 notifier sequence the device
 // mapped, 4 the page's cleanWrites when the pin was taken (for pinsWithWriteToCleanPage).
 
@@ -80,22 +85,68 @@ export class GupUser implements Actor {
     this.title = `${spec.name} gup ${spec.path}`;
   }
 
+  /** Per base policy: the caller's policy over it and the GUP outcome (src/policies/caller.ts). */
+  private readonly decided = new Map<Policy, { policy: Policy; gup: GroupGup; write: boolean; dma: boolean }>();
+
+  private decide(ctx: StepContext) {
+    let d = this.decided.get(ctx.policy);
+    if (!d) {
+      const cov = ctx.coverage;
+      const profile = callerProfile(this.spec.caller ?? "generic", cov?.kernel ?? "6.18");
+      const access = this.spec.access ?? "write";
+      const policy = callerPolicy(ctx.policy, profile, access);
+      const gup = groupGup({
+        kernel: cov?.kernel ?? null, mapping: cov?.mapping ?? "shared", backing: cov?.backing ?? "ext4",
+        access, path: this.spec.path, longTerm: this.spec.longterm, caller: profile, policy,
+      });
+      d = { policy, gup, write: gup.flags.write, dma: gup.flags.write && profile.deviceWrites };
+      this.decided.set(ctx.policy, d);
+    }
+    return d;
+  }
+
   init(r: Int32Array, o: number, ctx: StepContext): void {
     const noRef = ctx.policy.reference === "none";
-    r[o] = ctx.policy.refuseGup(this.spec.longterm) ? G.REFUSE : noRef || this.spec.path === "slow" ? G.FOLLOW : G.FAST_READ;
-    r[o + 1] = this.spec.dma;
+    const d = this.decide(ctx);
+    r[o] = d.gup.refused !== null ? G.REFUSE : d.gup.anonymous ? G.ANON : noRef || !d.write || this.spec.path === "slow" ? G.FOLLOW : G.FAST_READ;
+    r[o + 1] = d.dma ? this.spec.dma : 0;
   }
 
   step(ctx: StepContext, r: Int32Array, o: number): string | null {
-    const c = ctx.cache, policy = ctx.policy;
+    const c = ctx.cache, d = this.decide(ctx), policy = d.policy;
     const pin = policy.reference === "FOLL_PIN", noRef = policy.reference === "none";
     switch (r[o]) {
       case G.REFUSE:
-        // check_vma_flags: writable FOLL_LONGTERM on a dirty-tracked file mapping.
+        // check_vma_flags: writable FOLL_LONGTERM on a dirty-tracked file mapping (-EFAULT),
+        // or the caller's own check (io_uring before 6.5: -EOPNOTSUPP).
         c.count(M.refusedPins);
         r[o] = DONE;
-        return "check_vma_flags: -EFAULT";
+        return d.gup.refused === "EFAULT" ? "check_vma_flags: -EFAULT" : `${d.gup.answer.refusedBy}: -${d.gup.refused}`;
+      case G.ANON:
+        // A private mapping: COW (or unshare) pins an anonymous copy; the file page is untouched.
+        c.count(M.pinsTaken);
+        r[o] = DONE;
+        return "faultin_page: COW, pin the anonymous copy";
       case G.FOLLOW: {
+        if (!d.write && !noRef) {
+          // A read pin needs a present pte, not a writable one: no write fault, no FOLL_TOUCH dirtying.
+          if (!c.resident[P]) c.readPage(P);
+          if (!c.attached[P]) {
+            r[o] = DONE;
+            return "faultin_page: SIGBUS";
+          }
+          c.mapPage(P);
+          if (!c.tryGrabFolio(P, pin)) {
+            c.count(M.refusedPins);
+            r[o] = DONE;
+            return "try_grab_folio: refused";
+          }
+          r[o + 4] = c.cleanWrites[P];
+          c.count(M.pinsTaken);
+          r[o + 2] = 1;
+          r[o] = this.afterGup(r, o);
+          return "follow_page_pte: grab (read)";
+        }
         if (!pteWritable(c)) {
           // follow_page_pte found no writable pte: faultin_page, then retry.
           const f = faultWritable(ctx);
@@ -234,8 +285,9 @@ export class Flusher implements Actor {
     this.title = `${spec.name} WB_SYNC_${modes.join(",")}`;
   }
 
-  init(r: Int32Array, o: number): void {
-    r[o] = F.LOCK;
+  init(r: Int32Array, o: number, ctx?: StepContext): void {
+    // tmpfs, hugetlbfs: nothing to write back.
+    r[o] = ctx?.coverage && !BACKING_PROFILES[ctx.coverage.backing].writesBack ? DONE : F.LOCK;
     r[o + 1] = this.spec.passes;
   }
 
@@ -336,8 +388,9 @@ export class Reclaim implements Actor {
     this.title = `${spec.name} reclaim`;
   }
 
-  init(r: Int32Array, o: number): void {
-    r[o] = R.TRYLOCK;
+  init(r: Int32Array, o: number, ctx?: StepContext): void {
+    // tmpfs, hugetlbfs: reclaim swaps and keeps the data; the model runs nothing.
+    r[o] = ctx?.coverage && !BACKING_PROFILES[ctx.coverage.backing].writesBack ? DONE : R.TRYLOCK;
   }
 
   private stop(c: PageCache, r: Int32Array, o: number, unlock: boolean): void {

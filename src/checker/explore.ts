@@ -10,9 +10,11 @@ import type { Policy } from "../model/policy.js";
 import { getPolicy } from "../policies/index.js";
 import type { PolicyId } from "../model/policy-ids.js";
 import { P, makeActor, type StepContext } from "./actors.js";
+import { BACKING_PROFILES } from "../model/backings.js";
+import { KERNELS } from "../model/kernels.js";
 import {
-  declOf, expandActor, expandKnobs, pageName,
-  type ActorDecl, type ActorSpec, type FlusherActor, type KnobChoices, type Knobs, type PageSpec,
+  DEFAULT_COVERAGE, declOf, expandActor, expandKnobs, pageName,
+  type ActorDecl, type Coverage, type ActorSpec, type FlusherActor, type KnobChoices, type Knobs, type PageSpec,
 } from "./scenario.js";
 import { search, type Root, type WitnessStep } from "./search.js";
 import { INCIDENTS, type IncidentName, type Judgement } from "./verdict.js";
@@ -32,6 +34,8 @@ export interface CheckConfig {
   knobs: Knobs | KnobChoices;
   /** At most 8 (MAX_ACTORS). */
   actors: readonly (ActorSpec | ActorDecl)[];
+  /** Kernel, mapping, backing, folio order. Default none, shared, ext4, 0. */
+  coverage?: Coverage;
 }
 
 export interface CheckOptions {
@@ -80,8 +84,15 @@ export function departsFromSpec(policy: Policy, knobs: Knobs, actors: readonly A
 
 
 /** A fresh one-page, one-file cache in the scenario's initial state, incident counters zero. */
-export function initialCache(policy: Policy, page: PageSpec, knobs: Knobs): PageCache {
-  const c = new PageCache({ files: 1, pagesPerFile: 1, bias: 1024, fsBehavior: knobs.fs, policy });
+export function initialCache(policy: Policy, page: PageSpec, knobs: Knobs, coverage: Coverage = DEFAULT_COVERAGE): PageCache {
+  const backing = BACKING_PROFILES[coverage.backing];
+  // A large folio's exact pin count (folio->_pincount) where the kernel keeps one.
+  const minOrder = coverage.kernel === null ? 1 : KERNELS[coverage.kernel].pincountMinOrder;
+  const c = new PageCache({
+    files: 1, pagesPerFile: 1, bias: 1024, fsBehavior: knobs.fs, policy,
+    exactPincount: coverage.folio > 0 && minOrder !== null && coverage.folio >= minOrder,
+    privateData: backing.bufferlessWriteback === "cow-fixup" ? "cow-fixup" : backing.privateData === null ? "none" : "ext4",
+  });
   c.initPage(P, page.shares, 0);
   if (page.pteWritable) {
     // A CPU store after a write fault: writable dirty pte, PG_dirty, buffers.
@@ -167,9 +178,13 @@ export function checkConfig(config: CheckConfig, options: CheckOptions = {}): Ch
   for (const knobs of expandKnobs(allKnobs)) {
     for (const specs of expansions) {
       if (boundHit) break;
-      const initial = pages.map((p) => initialCache(policy, p, knobs).saveState());
-      const cache = initialCache(policy, pages[0], knobs);
-      const ctx: StepContext = { cache, policy, guard: knobs.guard ?? policy.reclaimGuardDefault, stable: knobs.stable };
+      const coverage = config.coverage ?? DEFAULT_COVERAGE;
+      const initial = pages.map((p) => initialCache(policy, p, knobs, coverage).saveState());
+      const cache = initialCache(policy, pages[0], knobs, coverage);
+      const ctx: StepContext = {
+        cache, policy, guard: knobs.guard ?? policy.reclaimGuardDefault,
+        stable: knobs.stable || BACKING_PROFILES[coverage.backing].stableWrites, coverage,
+      };
       const actors = specs.map(makeActor);
       const common = [...knobChoices(allKnobs, knobs), ...specs.flatMap((s, i) => actorChoices(decls[i], s))];
       const roots: Root[] = pages.map((p, k) => ({

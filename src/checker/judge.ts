@@ -63,8 +63,8 @@ export function runScenario(s: Scenario, options: RunOptions = {}): ScenarioRun[
   const runs: ScenarioRun[] = [];
   for (const policy of policies) {
     for (const v of variants) {
-      const { pages, actors, knobs } = applyVariant(s, v);
-      const result = checkConfig({ policy, page: pages, knobs, actors }, options);
+      const { pages, actors, knobs, coverage } = applyVariant(s, v);
+      const result = checkConfig({ policy, page: pages, knobs, actors, coverage }, options);
       const expected = expectedVerdicts(s, policy, v.name);
       const mismatches = (Object.keys(expected) as IncidentName[])
         .filter((k) => result.verdicts[k] !== expected[k])

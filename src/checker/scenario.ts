@@ -18,6 +18,9 @@ import { basename } from "node:path";
 import { InputError } from "../errors.js";
 import { FS_BEHAVIORS, GUP_PATHS, type FsBehavior, type GupPath } from "../model/params.js";
 import { POLICY_IDS, type PolicyId } from "../model/policy-ids.js";
+import { BACKINGS, MAPPINGS, MAX_FOLIO_ORDER, PIN_ACCESSES, type Backing, type Mapping, type PinAccess } from "../model/backings.js";
+import { CALLER_IDS, callerProfile, type CallerId } from "../model/callers.js";
+import { KERNEL_IDS, KERNELS, type KernelId } from "../model/kernels.js";
 import { INCIDENTS, VERDICTS, type IncidentName, type Verdict } from "./verdict.js";
 
 /**
@@ -51,6 +54,10 @@ export interface GupActor {
   dma: number;
   /** FOLL_LONGTERM (refused by `longterm-refused`). Default true. */
   longterm: boolean;
+  /** FOLL_WRITE (`write`) or a read-only pin (`read`: no write fault, no device writes). Default `write`. */
+  access: PinAccess;
+  /** Who pins (src/model/callers.ts): its flags, release and own refusals. Default `generic`. */
+  caller: CallerId;
 }
 
 /** The flusher: `passes` runs of write_cache_pages over the page. */
@@ -143,6 +150,21 @@ export interface Expectation {
   line: number;
 }
 
+/**
+ * What the page is and which kernel runs (`Kernel:`, `Mapping:`, `Backing:`, `Folio:`
+ * lines; `kernel=…`, `mapping=…`, `backing=…`, `folio=…` in variants). One value each.
+ */
+export interface Coverage {
+  /** Kernel preset; null: none (the policies and knobs as given). */
+  kernel: KernelId | null;
+  mapping: Mapping;
+  backing: Backing;
+  /** Folio order of the page: > 0 gives the exact pin count of a large folio. */
+  folio: number;
+}
+
+export const DEFAULT_COVERAGE: Readonly<Coverage> = Object.freeze({ kernel: null, mapping: "shared", backing: "ext4", folio: 0 });
+
 export interface Scenario {
   /** File it came from (as given), or `<inline>`. */
   file: string;
@@ -156,6 +178,8 @@ export interface Scenario {
   /** Always starts with `base` (no overrides). */
   variants: Variant[];
   expectations: Expectation[];
+  /** Kernel, mapping, backing and folio order (default: none, shared, ext4, 0). */
+  coverage: Coverage;
 }
 
 // ---- option parsers ----------------------------------------------------------------------
@@ -208,8 +232,12 @@ interface KindDef {
  */
 export const ACTOR_KINDS: ReadonlyMap<ActorKind, KindDef> = new Map<ActorKind, KindDef>([
   ["gup", {
-    options: new Map([["path", keyword(GUP_PATHS, "slow")], ["dma", integer(0, 3, 1)], ["longterm", flag("yes", "no", true)]]),
-    build: (name, v) => ({ kind: "gup", name, path: v("path") as GupPath, dma: v("dma") as number, longterm: v("longterm") as boolean }),
+    options: new Map([["path", keyword(GUP_PATHS, "slow")], ["dma", integer(0, 3, 1)], ["longterm", flag("yes", "no", true)],
+      ["access", keyword(PIN_ACCESSES, "write")], ["caller", keyword(CALLER_IDS, "generic")]]),
+    build: (name, v) => ({
+      kind: "gup", name, path: v("path") as GupPath, dma: v("dma") as number, longterm: v("longterm") as boolean,
+      access: v("access") as PinAccess, caller: v("caller") as CallerId,
+    }),
   }],
   ["flusher", {
     options: new Map([["passes", integer(1, 3, 1)], ["sync", keyword(["none", "all"] as const, "none", { per: "passes" })]]),
@@ -350,16 +378,53 @@ export function pageName(p: PageSpec): string {
 }
 
 /** The actors and knobs of one variant: the scenario's, with the variant's overrides. */
-export function applyVariant(s: Scenario, v: Variant): { pages: PageSpec[]; actors: ActorDecl[]; knobs: KnobChoices } {
+export function applyVariant(s: Scenario, v: Variant): { pages: PageSpec[]; actors: ActorDecl[]; knobs: KnobChoices; coverage: Coverage } {
   const actors = s.actors.map((a) => ({ ...a, options: new Map(a.options) }));
   const byName = new Map(actors.map((a) => [a.name, a]));
   const knobs = { ...s.knobs };
+  const coverage = { ...s.coverage };
   for (const [key, value] of v.set) {
     const dot = key.indexOf(".");
-    if (dot < 0) setKnob(knobs, key, value);
+    if (COVERAGE_KEYS.has(key)) setCoverage(coverage, key, value);
+    else if (dot < 0) setKnob(knobs, key, value);
     else setActorOption(byName.get(key.slice(0, dot))!, key.slice(dot + 1), value);
   }
-  return { pages: s.pages, actors, knobs };
+  return { pages: s.pages, actors, knobs, coverage };
+}
+
+// ---- coverage: kernel, mapping, backing, folio order (one value each, no choice) ----------
+
+const COVERAGE_KEYS = new Set(["kernel", "mapping", "backing", "folio"]);
+
+/** Set one coverage field from its text. @throws Bad */
+function setCoverage(c: Coverage, key: string, raw: string): void {
+  const v = raw.trim();
+  if (v.includes("|")) throw new Bad(`one value for ${key} (no choice), got '${v}'`);
+  if (key === "kernel") c.kernel = v === "none" ? null : oneOf(v, KERNEL_IDS);
+  else if (key === "mapping") c.mapping = oneOf(v, MAPPINGS);
+  else if (key === "backing") c.backing = oneOf(v, BACKINGS);
+  else c.folio = count(v.startsWith("order=") ? v.slice(6) : v, 0, MAX_FOLIO_ORDER);
+}
+
+/**
+ * `Kernel: 6.6`: the preset's reclaim guard and ext4 behaviour become the knobs (a later
+ * `Guard:`/`Fs:` line overrides them), and without a `Policies:` line the scenario checks
+ * the policy the first GUP actor's caller runs in that release.
+ */
+function parseKernel(l: Line): void {
+  setCoverage(l.s.coverage, "kernel", l.value);
+  const k = l.s.coverage.kernel;
+  if (k === null) return;
+  l.s.knobs.guard = [KERNELS[k].reclaimGuard];
+  l.s.knobs.fs = [KERNELS[k].fsBehavior];
+}
+
+/** The kernel's policy for the first GUP actor's caller, when no Policies line named any. */
+function kernelPolicies(s: Scenario): PolicyId[] {
+  if (s.coverage.kernel === null) return [];
+  const gup = s.actors.find((a) => a.kind === "gup");
+  const caller = (gup?.options.get("caller")?.[0] ?? "generic") as CallerId;
+  return [callerProfile(caller, s.coverage.kernel).policy as PolicyId];
 }
 
 // ---- the directive parsers -------------------------------------------------------------
@@ -405,7 +470,7 @@ function parsePolicies(l: Line): void {
   l.s.policies = ids.length === 1 && ids[0] === "all" ? [...POLICY_IDS] : [...new Set(ids.map((id) => oneOf(id, POLICY_IDS)))];
 }
 
-const SHARES: OptionDef = integer(0, 4096, 1);
+const SHARES: OptionDef = integer(0, 16383, 1);
 
 /** One alternative of a `Page:` line: its flags; a range of shares gives one page each. */
 function parsePageAlternative(words: string[]): PageSpec[] {
@@ -467,7 +532,8 @@ function parseVariant(l: Line): void {
       const a = l.actors.get(k.slice(0, dot));
       if (!a) throw new Bad(`an actor declared above, got '${k.slice(0, dot)}'`);
       parseAlternatives(optionDef(a.kind, k.slice(dot + 1)), val, k); // validate now, apply per variant
-    } else setKnob({ ...l.s.knobs }, k, val);
+    } else if (COVERAGE_KEYS.has(k)) setCoverage({ ...l.s.coverage }, k, val);
+    else setKnob({ ...l.s.knobs }, k, val);
     v.set.push([k, val]);
   }
   if (v.set.length === 0) throw new Bad("at least one key=value override");
@@ -507,6 +573,10 @@ export const DIRECTIVES: ReadonlyMap<string, DirectiveDef> = new Map<string, Dir
   ["Guard", { once: true, arg: false, parse: knobDirective("guard") }],
   ["Fs", { once: true, arg: false, parse: knobDirective("fs") }],
   ["Stable", { once: true, arg: false, parse: knobDirective("stable") }],
+  ["Kernel", { once: true, arg: false, parse: parseKernel }],
+  ["Mapping", { once: true, arg: false, parse: (l) => setCoverage(l.s.coverage, "mapping", l.value) }],
+  ["Backing", { once: true, arg: false, parse: (l) => setCoverage(l.s.coverage, "backing", l.value) }],
+  ["Folio", { once: true, arg: false, parse: (l) => setCoverage(l.s.coverage, "folio", l.value) }],
   ["Actor", { once: false, arg: true, parse: parseActor }],
   ["Variant", { once: false, arg: true, parse: parseVariant }],
   ["Result", { once: false, arg: true, parse: parseResult }],
@@ -534,7 +604,8 @@ function parseLine(raw: string, l: Omit<Line, "arg" | "value">, seen: Set<string
 /** The checks after the last line. @throws ScenarioError */
 function finish(s: Scenario, file: string, end: number): Scenario {
   if (!s.name) throw new ScenarioError(file, end, "a 'Scenario: NAME' line");
-  if (s.policies.length === 0) throw new ScenarioError(file, end, "a 'Policies:' line");
+  if (s.policies.length === 0) s.policies = kernelPolicies(s);
+  if (s.policies.length === 0) throw new ScenarioError(file, end, "a 'Policies:' line (or a 'Kernel:' line to take its policy)");
   if (s.actors.length === 0) throw new ScenarioError(file, end, "at least one 'Actor NAME: kind' line");
   return s;
 }
@@ -561,7 +632,7 @@ export function parseScenario(text: string, file = "<inline>"): Scenario {
     file, name: "", purpose: "", policies: [],
     pages: [{ dirty: false, buffers: false, pteWritable: false, unmapped: false, shares: 1 }],
     knobs: { guard: [null], fs: ["ext4-warn"], stable: [false] },
-    actors: [], variants: [{ name: "base", set: [] }], expectations: [],
+    actors: [], variants: [{ name: "base", set: [] }], expectations: [], coverage: { ...DEFAULT_COVERAGE },
   };
   const lines = text.split(/\r?\n/);
   const seen = new Set<string>();

@@ -28,6 +28,8 @@ const LEFT_OUT = [
   // crashedAt only stops the engine's run; lastDecision lives within one writeCachePage;
   // dirtiedInCleanInode is empty unless the engine traces clean delays.
   "crashedAt", "lastDecision", "dirtiedInCleanInode",
+  // pinAdd is fixed for a run (the bias, or 1 on a large folio with an exact pin count).
+  "pinAdd",
 ];
 
 /**
@@ -62,7 +64,7 @@ export function encodePage(c: PageCache, mask: number, out: Int32Array, o: numbe
   out[o + 1] = mem | (disk << 8) | (io << 16) | (c.written[0] << 24) | (cw << 25);
   out[o + 2] = rc | (sh << 16);
   out[o + 3] = mask;
-  return ((dp | td) >>> 2) | ((pins | gets) >>> 3) | (tr >>> 4) | ((mem | disk | io | seq) >>> 8) | (cw >>> 7) | (rc >>> 16) | (sh >>> 13) |
+  return ((dp | td) >>> 2) | ((pins | gets) >>> 3) | (tr >>> 4) | ((mem | disk | io | seq) >>> 8) | (cw >>> 7) | (rc >>> 16) | (sh >>> 14) |
     (rc < 0 ? 1 : 0);
 }
 
