@@ -247,7 +247,7 @@ export class GupUser implements Actor {
         }
         if (c.locked[P] && policy.releaseTakesPageLock(c, P)) return null;
         const wasDirty = c.dirty[P];
-        c.releaseGupPage(P, pin, r[o + 4]);
+        c.releaseGupPage(P, pin, r[o + 4], policy);
         r[o + 2] = 0;
         r[o + 4] = 0;
         r[o] = DONE;
