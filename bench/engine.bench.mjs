@@ -3,7 +3,8 @@
 // 10,000 pinners, 1 simulated hour), plus two sizes each of pages and of simulated time
 // to show the cost is linear in both. Targets (printed, never asserted): (b) <= 10 s on
 // one core, <= 100 bytes of state per page.
-import { simulate, PageCache, getPolicy } from "../dist/index.js";
+import { simulate, getPolicy } from "../dist/index.js";
+import { PageCache } from "../dist/model/index.js";
 
 const gc = globalThis.gc ?? (() => {});
 

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { NOTEBOOKS_DIR, findPython, listNotebooks, resolveNotebook, runNotebook } from "../dist/index.js";
+import { NOTEBOOKS_DIR, findPython, listNotebooks, resolveNotebook, runNotebook } from "../dist/notebook/index.js";
 
 const args = process.argv.slice(2);
 const si = args.indexOf("--starts");

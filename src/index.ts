@@ -1,15 +1,171 @@
 /**
  * pinsim: GUP page pins against page-cache writeback, simulated.
- * Data flows one way: params → engine (with a policy) → run result → sweep table → stats → plot.
+ *
+ * Data flows one way, and this index is grouped in that order:
+ *
+ *     params → engine (with a policy) → run result → sweep table → stats → plot
+ *
+ * plus the interleaving checker (the same page model and policies, every interleaving of a
+ * few actors) and the notebook helpers. Everything here is the supported API. The page
+ * model's state and operations (`PageCache`) and the checker's actors are internals,
+ * reachable through the subpath exports `pinsim/model` and `pinsim/checker` for notebooks
+ * that drive a page by hand.
+ *
+ * @example
+ * ```ts
+ * import { simulate, sweep, plotSvg, kernelErasFigure } from "pinsim";
+ * const run = simulate({ policy: "dirty-at-gup", pinDuration: 60, seed: 1 });
+ * run.metrics.lostData; // a count, or null where the policy makes it meaningless
+ * ```
+ *
+ * @packageDocumentation
  */
-export { InputError, WorkerDiedError, describeFatal, oneLine } from "./errors.js";
-export * from "./model/index.js";
-export * from "./engine/index.js";
-export { POLICIES, getPolicy } from "./policies/index.js";
+
+// Parameters of a run (MODEL.md §6): defaults, validation, the kernel knobs' sysctl names.
+export {
+  DEFAULT_PARAMS,
+  DISTRIBUTION_PARAMS,
+  PARAM_NAMES,
+  FS_BEHAVIORS,
+  GUP_PATHS,
+  REFCOUNT_MAX,
+  SYSCTL_ALIASES,
+  ParamError,
+  allowedValues,
+  flagName,
+  resolveParams,
+  type FsBehavior,
+  type GupPath,
+  type ParamName,
+  type Params,
+  type ParamsInput,
+} from "./model/params.js";
+
+// Distributions of pin durations, gaps, share counts and latencies ("exp:10", "zipf:1.1:4096", …).
+export {
+  DISTRIBUTION_FORMS,
+  DistributionError,
+  distributionMean,
+  distributionRange,
+  formatDistribution,
+  parseDistribution,
+  sampler,
+  type Distribution,
+  type DistributionSpec,
+} from "./model/distributions.js";
+
+// Policies (MODEL.md §4): how GUP pins a page and how the release dirties it, one value each.
+export { POLICIES, POLICY_IDS, getPolicy, type PolicyId } from "./policies/index.js";
+export type { Policy, ReferenceKind } from "./model/policy.js";
+
+// One run of the event-driven engine: simulate(params) → RunResult.
+export {
+  simulate,
+  EVENT_NAMES,
+  type RunResultWithTrace,
+  type SimulateOptions,
+  type TraceRow,
+} from "./engine/simulate.js";
+export { kupdatePeriod } from "./engine/flusher.js";
+export { PRNG_NAME } from "./engine/random.js";
+
+// What a run reports (MODEL.md §5): incidents and costs, one documented field each.
+export { METRICS, METRIC_NAMES, type MetricInfo, type MetricName, type Metrics, type RunResult } from "./model/metrics.js";
+
+// The interleaving checker (MODEL.md §7): scenarios, verdicts, witnesses.
+export {
+  ScenarioError,
+  applyVariant,
+  expectedVerdicts,
+  parseScenario,
+  type Expectation,
+  type Scenario,
+  type Variant,
+} from "./checker/scenario.js";
+export { FAILURE_ID, INCIDENTS, VERDICTS, type IncidentName, type Judgement, type Verdict } from "./checker/verdict.js";
+export { checkConfig, type CheckConfig, type CheckOptions, type CheckResult, type WitnessStep } from "./checker/explore.js";
+export { formatWitness, formatWitnessInline } from "./checker/witness.js";
+export {
+  formatRun,
+  formatVerdictTable,
+  judge,
+  loadScenario,
+  loadScenarioDir,
+  runJson,
+  runScenario,
+  verdictTable,
+  type RunOptions,
+  type ScenarioRun,
+  type TableCell,
+  type VerdictTable,
+} from "./checker/judge.js";
+
+// Sweeps: a grid of points × seeds run in parallel into a results directory, resumable and shardable.
+export { sweep, type SweepOptions, type SweepProgress } from "./sweep/run.js";
+export { loadResults } from "./sweep/load.js";
+export { mergeResults } from "./sweep/merge.js";
+export { ResultsError } from "./sweep/errors.js";
+export { parseSweepConfig, AXIS_NAMES } from "./sweep/config.js";
+export { readSweepConfig, presetNames, PRESETS_DIR } from "./sweep/presets.js";
+export { parseShard, shardFromEnv, type Shard } from "./sweep/shard.js";
+export type { Cell, Manifest, PointStatus, ResultsTable, Row, SweepConfig } from "./sweep/types.js";
+
+// Statistics for sweep summaries (one function per file, checked against R).
+export { meanConfidenceInterval } from "./stats/mean-confidence-interval.js";
+export { wilsonInterval } from "./stats/wilson-interval.js";
+export { standardNormalCumulativeProbability } from "./stats/standard-normal-cumulative-probability.js";
+export { standardNormalQuantile } from "./stats/standard-normal-quantile.js";
+export { studentTCumulativeProbability } from "./stats/student-t-cumulative-probability.js";
+export { studentTQuantile } from "./stats/student-t-quantile.js";
+export { regularizedIncompleteBeta } from "./stats/regularized-incomplete-beta.js";
+export { regularizedLowerIncompleteGamma } from "./stats/regularized-lower-incomplete-gamma.js";
+
+// Figures of a results table, as Observable Plot options or text, and the renderers.
+export { FIGURES, FIGURE_NAMES, FORMATS, getFigure, availableFigures, renderFigure, type Format } from "./plot/figures.js";
+export type { Figure, FigureOpts } from "./plot/figure.js";
+export { kernelErasFigure } from "./plot/kernel-eras.js";
+export { lostDataFigure } from "./plot/lost-data.js";
+export { lostDataHeatmapFigure } from "./plot/lost-data-heatmap.js";
+export { doubleWritebacksFigure } from "./plot/double-writebacks.js";
+export { falsePositivesFigure, predictedThreshold, type FalsePositivesOpts } from "./plot/false-positives.js";
+export {
+  pageTimelineFigure,
+  pageTimelinePlot,
+  pageTimelineText,
+  timelineFromResults,
+  tracePage,
+  type PageTimeline,
+  type TraceOptions,
+} from "./plot/page-timeline.js";
+export { plotSvg, type FigureOptions } from "./plot/svg.js";
+export { svgToPng, type PngOptions } from "./plot/png.js";
+export { textChart, type TextChartOptions, type TextSeries } from "./plot/text-chart.js";
+export { textTable, matrixTable, type TextColumn } from "./plot/text-table.js";
+export { formatInterval, formatNumber, formatPercent } from "./plot/format.js";
+export { PlotInputError, missingFor, type FigureNeeds } from "./plot/table.js";
+export { report, checkResults } from "./plot/report.js";
+
+// Notebooks: show figures, tables and runs in a tslab cell; live sweep progress.
+export {
+  figure,
+  show,
+  showHtml,
+  showMarkdown,
+  showPng,
+  showRun,
+  showTable,
+  inTslabKernel,
+  type Showable,
+} from "./notebook/display.js";
+export { progressDisplay, type ProgressDisplay, type ProgressEvent, type ProgressOptions } from "./notebook/progress.js";
+
+// Calibration (`pinsim calibrate`): the running kernel measured by the C probes of
+// calibrate/, and the model held against it.
+export { calibrate, CalibrateInterrupted, type CalibrateOptions, type CalibrateProgress } from "./calibrate/run.js";
+export { CalibrateInputError, CalibrateUnavailableError, ProbeError } from "./calibrate/errors.js";
+export { CALIBRATION_FORMAT, loadCalibration, type Calibration, type CalibrationConfig, type CalibrationManifest } from "./calibrate/store.js";
+export { cleanDelayRows, detectorRows, longtermRows, type ComparisonRow } from "./calibrate/compare.js";
+export { calibrationHeader, comparisonText } from "./calibrate/report.js";
+
+// Provenance: every artifact names the version that wrote it.
 export { PACKAGE_VERSION } from "./version.js";
-export * from "./checker/index.js";
-export * from "./notebook/index.js";
-export * from "./sweep/index.js";
-export * from "./stats/index.js";
-export * from "./plot/index.js";
-export * from "./calibrate/index.js";
