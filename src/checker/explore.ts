@@ -162,7 +162,33 @@ function knobChoices(all: KnobChoices, k: Knobs): string[] {
   return out;
 }
 
-/** Explore every interleaving of one configuration, over every alternative of its choices. */
+/**
+ * Explore every interleaving of one configuration, over every alternative of its choices
+ * (breadth-first over distinct states), judge
+ * each incident Never / Sometimes / Always over the terminal states (after the final sync),
+ * and keep the shortest witness of each incident that happens.
+ *
+ * @param config the policy (an id, or a {@link Policy} value of your own), the page's initial
+ *   state, the knobs and the actors, as a scenario file's `Page:`, variant and `Actor` lines give them
+ * @param options `maxStates` (default 200000): past it the search stops and verdicts it could
+ *   not settle are `Unknown`
+ * @throws {Error} an unknown policy id
+ * @example
+ * ```ts
+ * import { checkConfig } from "pinsim";
+ * // GUP-slow+WB+dirty-at-gup: a pin with one device write against one writeback pass.
+ * const config = {
+ *   page: { dirty: false, buffers: false, pteWritable: false, unmapped: false, shares: 1 },
+ *   knobs: { guard: null, fs: "ext4-warn", stable: false },
+ *   actors: [
+ *     { kind: "gup", name: "P0", path: "slow", dma: 1, longterm: true },
+ *     { kind: "flusher", name: "P1", passes: 1, syncAll: false },
+ *   ],
+ * } as const;
+ * checkConfig({ ...config, policy: "dirty-at-gup" }).verdicts.lostData; // => "Sometimes"
+ * checkConfig({ ...config, policy: "foll-pin" }).verdicts.lostData; // => "Never"
+ * ```
+ */
 export function checkConfig(config: CheckConfig, options: CheckOptions = {}): CheckResult {
   const maxStates = options.maxStates ?? 200_000;
   const policy = typeof config.policy === "string" ? getPolicy(config.policy) : config.policy;

@@ -1,5 +1,8 @@
+// The engine's event queue; the class below carries the docs (tslab shows them on Shift-Tab).
+const STRIDE = 4; // time, seq, kind, arg
+
 /**
- * The event queue: a binary min-heap keyed on (time, sequence), so events at equal times
+ * The engine's event queue: a binary min-heap keyed on (time, sequence), so events at equal times
  * run in the order they were scheduled and a seeded run repeats exactly.
  *
  * A second lane is a FIFO for events scheduled at non-decreasing times (end_page_writeback
@@ -7,9 +10,21 @@
  * FIFO's head, still by (time, sequence), so the order is exactly that of one heap.
  * NOTE: typed arrays with the four fields of a node interleaved, and the FIFO lane, are
  * for performance: the large benchmark moves tens of millions of events.
+ *
+ * An event is three numbers: its time (seconds of simulated time), a kind (the engine's
+ * event code) and an argument (a page, pinner or inode index). Capacity grows as needed.
+ *
+ * @example
+ * const q = new EventQueue();
+ * q.push(2, 7, 0);
+ * q.push(1, 5, 3);
+ * q.push(1, 6, 4); // same time as the previous one: runs after it
+ * q.peek(); // => 1
+ * [q.topKind(), q.topArg()]; // => [5, 3]
+ * q.pop();
+ * q.peek(); // => 1
+ * q.topKind(); // => 6
  */
-const STRIDE = 4; // time, seq, kind, arg
-
 export class EventQueue {
   private heap: Float64Array;
   private n = 0;
@@ -19,11 +34,13 @@ export class EventQueue {
   private seq = 0;
   private topInFifo = false;
 
+  /** @param capacity events each lane holds before it first grows (it doubles when full). */
   constructor(capacity = 1024) {
     this.heap = new Float64Array(capacity * STRIDE);
     this.fifo = new Float64Array(capacity * STRIDE);
   }
 
+  /** Events waiting, in both lanes. */
   get size(): number {
     return this.n + (this.fifoTail - this.fifoHead) / STRIDE;
   }
@@ -42,13 +59,16 @@ export class EventQueue {
     this.topInFifo = this.n === 0 || ft < h[0] || (ft === h[0] && f[this.fifoHead + 1] < h[1]);
     return this.topInFifo ? ft : h[0];
   }
+  /** Kind of the event selected by the last peek(). */
   topKind(): number {
     return this.topInFifo ? this.fifo[this.fifoHead + 2] : this.heap[2];
   }
+  /** Argument of the event selected by the last peek(). */
   topArg(): number {
     return this.topInFifo ? this.fifo[this.fifoHead + 3] : this.heap[3];
   }
 
+  /** Schedule an event at `time` (seconds); at equal times, events run in push order. */
   push(time: number, kind: number, arg: number): void {
     if (this.n * STRIDE === this.heap.length) this.heap = grow(this.heap);
     const h = this.heap;

@@ -51,6 +51,19 @@ const LEGEND_SCALES = ["color", "symbol", "opacity"] as const;
  * static `Plot.tip` marks are laid out here (Plot leaves them hidden without a browser).
  * Throws UnsupportedPlotOption for what a static SVG cannot show: pointer-driven tips
  * (`tip: true`, `Plot.pointer`), and legends on other scales.
+ *
+ * Shared jsdom document (Observable Plot's `document` option), white background, DejaVu Sans.
+ *
+ * @param options Observable Plot options, plus `title`, `subtitle` and `caption` drawn inside the SVG
+ * @returns the SVG text, ready for a file, {@link svgToPng} or a notebook cell
+ * @throws {UnsupportedPlotOption} a pointer-driven tip or a legend on another scale
+ * @example
+ * ```ts
+ * import { plotSvg } from "pinsim";
+ * import * as Plot from "@observablehq/plot";
+ * const svg = plotSvg({ marks: [Plot.dot([{ x: 1, y: 2 }], { x: "x", y: "y" })] });
+ * svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"'); // => true
+ * ```
  */
 export function plotSvg(options: FigureOptions): string {
   const win = window();

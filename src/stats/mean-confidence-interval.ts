@@ -9,16 +9,24 @@ import { studentTQuantile } from "./student-t-quantile.js";
  *
  * @param values the sample, finite numbers
  * @param confidence two-sided confidence level in (0, 1), default 0.95
- * @returns {mean, lo, hi}
+ * @returns `{ mean, lo, hi }`: the sample mean and the interval's ends, in the values' unit;
+ *   `lo` and `hi` are null for a single value
  * @throws {RangeError} when the sample is empty or confidence is outside (0, 1)
  * @example
- * meanConfidenceInterval([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
- * // {mean: 5.5, lo: 3.3341..., hi: 7.6658...} (R: t.test(1:10)$conf.int)
+ * meanConfidenceInterval([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]); // => { mean: 5.5, lo: 3.3341…, hi: 7.6658… } (R: t.test(1:10)$conf.int)
+ * meanConfidenceInterval([4]); // => { mean: 4, lo: null, hi: null }
  */
 export function meanConfidenceInterval(
   values: readonly number[],
   confidence = 0.95,
-): { mean: number; lo: number | null; hi: number | null } {
+): {
+  /** The sample mean. */
+  mean: number;
+  /** Lower end of the interval; null with fewer than two values. */
+  lo: number | null;
+  /** Upper end of the interval; null with fewer than two values. */
+  hi: number | null;
+} {
   if (values.length === 0) throw new RangeError("meanConfidenceInterval: empty sample");
   if (!(confidence > 0 && confidence < 1)) throw new RangeError(`meanConfidenceInterval: confidence must be in (0, 1), got ${confidence}`);
   const m = mean(values as number[]);

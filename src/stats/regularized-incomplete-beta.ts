@@ -12,7 +12,7 @@ import { gammaln } from "simple-statistics";
  * @returns I_x(a, b), accurate to about 1e-14
  * @throws {RangeError} when x is outside [0, 1] or a shape is not positive
  * @example
- * regularizedIncompleteBeta(0.5, 2, 3); // 0.6875
+ * regularizedIncompleteBeta(0.5, 2, 3); // => 0.6875 (I_0.5(2, 3) = 11/16; R: pbeta(0.5, 2, 3))
  */
 export function regularizedIncompleteBeta(x: number, a: number, b: number): number {
   if (!(x >= 0 && x <= 1)) throw new RangeError(`regularizedIncompleteBeta: x must be in [0, 1], got ${x}`);

@@ -11,7 +11,7 @@ import { gammaln } from "simple-statistics";
  * @returns P(a, x), accurate to about 1e-15
  * @throws {RangeError} when a is not positive or x is negative
  * @example
- * regularizedLowerIncompleteGamma(1, 1); // 0.6321205588285577 (1 - e^-1)
+ * regularizedLowerIncompleteGamma(1, 1); // => 0.6321205588285577 (1 - e^-1)
  */
 export function regularizedLowerIncompleteGamma(a: number, x: number): number {
   if (!(a > 0)) throw new RangeError(`regularizedLowerIncompleteGamma: a must be positive, got ${a}`);

@@ -9,7 +9,7 @@ import { regularizedLowerIncompleteGamma } from "./regularized-lower-incomplete-
  * @param x any real number
  * @returns Φ(x)
  * @example
- * standardNormalCumulativeProbability(1.959963984540054); // 0.975 (R: pnorm(1.959964))
+ * standardNormalCumulativeProbability(1.959963984540054); // => 0.975 (R: pnorm(1.959964))
  */
 export function standardNormalCumulativeProbability(x: number): number {
   if (Number.isNaN(x)) return NaN;

@@ -9,7 +9,7 @@ import { standardNormalCumulativeProbability } from "./standard-normal-cumulativ
  * @returns z with Φ(z) = p
  * @throws {RangeError} when p is outside (0, 1)
  * @example
- * standardNormalQuantile(0.975); // 1.959963984540054 (R: qnorm(0.975))
+ * standardNormalQuantile(0.975); // => 1.959963984540054 (R: qnorm(0.975))
  */
 export function standardNormalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) throw new RangeError(`standardNormalQuantile: p must be in (0, 1), got ${p}`);

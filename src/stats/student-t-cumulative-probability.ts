@@ -11,7 +11,7 @@ import { regularizedIncompleteBeta } from "./regularized-incomplete-beta.js";
  * @returns P(T <= t)
  * @throws {RangeError} when df is not positive
  * @example
- * studentTCumulativeProbability(2.262157162798205, 9); // 0.975 (R: pt(2.262157, 9))
+ * studentTCumulativeProbability(2.262157162798205, 9); // => 0.975 (R: pt(2.262157, 9))
  */
 export function studentTCumulativeProbability(t: number, df: number): number {
   if (!(df > 0)) throw new RangeError(`studentTCumulativeProbability: df must be positive, got ${df}`);

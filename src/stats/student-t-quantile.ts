@@ -11,7 +11,7 @@ import { studentTCumulativeProbability } from "./student-t-cumulative-probabilit
  * @returns the p-quantile
  * @throws {RangeError} when p is outside (0, 1) or df is not positive
  * @example
- * studentTQuantile(0.975, 9); // 2.2621571627982... (R: qt(0.975, 9) = 2.262157)
+ * studentTQuantile(0.975, 9); // => 2.2621571627982… (R: qt(0.975, 9) = 2.262157)
  */
 export function studentTQuantile(p: number, df: number): number {
   if (!(p > 0 && p < 1)) throw new RangeError(`studentTQuantile: p must be in (0, 1), got ${p}`);

@@ -1,5 +1,8 @@
 import { standardNormalQuantile } from "./standard-normal-quantile.js";
 
+// NOTE: the usual level, computed once for performance.
+const Z95 = standardNormalQuantile(0.975);
+
 /**
  * The [Wilson score interval](https://doi.org/10.1080/01621459.1927.10502953) (Wilson
  * 1927) for a binomial proportion: the p whose score test at the given confidence does
@@ -12,11 +15,9 @@ import { standardNormalQuantile } from "./standard-normal-quantile.js";
  * @returns [lower, upper]
  * @throws {RangeError} when the counts are impossible or confidence is outside (0, 1)
  * @example
- * wilsonInterval(81, 263); // [0.2553…, 0.3662…] (Newcombe 1998, Table II, method 3)
+ * wilsonInterval(81, 263); // => [0.2553…, 0.3662…] (Newcombe 1998, Table II, method 3)
+ * wilsonInterval(0, 10); // => [0, 0.2775…] (R: prop.test(0, 10, correct = FALSE)$conf.int)
  */
-// NOTE: the usual level, computed once for performance.
-const Z95 = standardNormalQuantile(0.975);
-
 export function wilsonInterval(successes: number, trials: number, confidence = 0.95): [number, number] {
   if (!(trials > 0) || !Number.isFinite(trials)) throw new RangeError(`wilsonInterval: trials must be positive, got ${trials}`);
   if (!(successes >= 0 && successes <= trials)) throw new RangeError(`wilsonInterval: successes must be in 0..${trials}, got ${successes}`);

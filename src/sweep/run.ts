@@ -67,6 +67,24 @@ export function workerFile(): string {
  * that holds another sweep or a corrupted file (ResultsError, nothing changed), skips the
  * points already finished there, and resolves to the table of every point of the shard.
  * Results are identical for any number of workers.
+ *
+ * @param config a {@link SweepConfig} (or its JSON, validated): base parameters, axes, seeds, root seed
+ * @param options where to write (`out`), workers (default: the core count), shard, progress
+ * @returns the runs (one row per point × seed) and the summary (one row per point, with intervals)
+ * @throws {ParamError} a parameter of some point is invalid (nothing is run)
+ * @throws {ResultsError} `out` holds another sweep, another version's results or a corrupted file
+ * @example
+ * ```ts
+ * import { sweep } from "pinsim";
+ * const table = await sweep(
+ *   { name: "example", base: { duration: 300, files: 2, pagesPerFile: 8, pinners: 1 },
+ *     axes: { policy: ["dirty-at-gup", "foll-pin"] }, seeds: 3, rootSeed: 1 },
+ *   { workers: 0 }, // in the calling thread, in memory (no `out` directory)
+ * );
+ * table.runs.length; // => 6 (2 points × 3 seeds)
+ * table.summary.map((row) => row.policy); // => ["dirty-at-gup", "foll-pin"]
+ * table.summary[1].lostData_mean; // => 0 (foll-pin redirties the page at release)
+ * ```
  */
 export async function sweep(config: SweepConfig | Record<string, unknown>, options: SweepOptions = {}): Promise<ResultsTable> {
   const before = budgetEnabled();
