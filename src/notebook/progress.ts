@@ -7,12 +7,20 @@ import type { SweepProgress } from "../sweep/run.js";
 import { emitBundle, newDisplayId } from "./kernel.js";
 import { escapeHtml } from "./mime.js";
 
-/** What a progress callback may receive: counts, or an object with counts. */
+/** What a progress callback may receive: sweep()'s progress, `{ done, total, detail }`, or a count done. */
 export type ProgressEvent =
   | SweepProgress
-  | { done: number; total?: number; detail?: string }
+  | {
+      /** Units finished. */
+      done: number;
+      /** Units in all (may be given once). */
+      total?: number;
+      /** Text shown after the bar. */
+      detail?: string;
+    }
   | number;
 
+/** A live progress line: updated in place in a notebook cell (one display id), lines on stderr elsewhere. */
 export interface ProgressDisplay {
   /** Report `done` of `total` (total may be given once). */
   update(done: number, total?: number, detail?: string): void;
@@ -22,9 +30,11 @@ export interface ProgressDisplay {
   onProgress: (event: ProgressEvent, total?: number) => void;
 }
 
+/** Options of {@link progressDisplay}. */
 export interface ProgressOptions {
   /** Shown before the bar. */
   label?: string;
+  /** Units in all, if known now; default: from the first event that carries it. */
   total?: number;
   /** Minimum milliseconds between two updates (the last one is always shown). Default 200. */
   intervalMs?: number;

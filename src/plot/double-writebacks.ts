@@ -42,6 +42,12 @@ function prepare(table: ResultsTable, o: FigureOpts) {
   return { points, policies: policyOrder([...points.map((p) => p.policy), ...empty]), noPins: empty, fixed };
 }
 
+/**
+ * Double writebacks (a writeback that starts with mem == disk, MODEL.md §5) per thousand pins against the writeback interval W, one panel per policy, with 95 % t intervals.
+ *
+ * Needs a sweep with a numeric `writebackInterval` axis (and usually `policy`).
+ * Render it with {@link renderFigure}(table, "double-writebacks", format).
+ */
 export const doubleWritebacksFigure: Figure = {
   name: "double-writebacks",
   description: "double writebacks per thousand pins against writeback interval W, faceted by policy",

@@ -54,8 +54,19 @@ function prepare(table: ResultsTable, o: FalsePositivesOpts) {
   return { key, points, seriesKeys, thresholds, fixed };
 }
 
+/**
+ * The pin detector's false-positive rate (falsePositives / detectorChecks, pooled over
+ * seeds, 95 % Wilson interval) against the share count, one line per bias or policy, with
+ * the predicted threshold bias − 3 (page_maybe_dma_pinned counts the consumer's own
+ * reference, the page cache's, the buffers' and one per mapping; see {@link predictedThreshold}).
+ *
+ * Needs a sweep with a numeric `shareCount` axis.
+ * Render it with {@link renderFigure}(table, "false-positives", format).
+ */
 export const falsePositivesFigure: Figure & {
+  /** Plot options of the figure; `options.series` picks the line key. */
   plot(t: ResultsTable, o?: FalsePositivesOpts): ReturnType<Figure["plot"]>;
+  /** The same data as text, at most 72 columns. */
   text(t: ResultsTable, o?: FalsePositivesOpts): string;
 } = {
   name: "false-positives",

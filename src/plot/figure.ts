@@ -17,11 +17,16 @@ export interface FigureOpts {
   width?: number;
 }
 
+/**
+ * A figure of a results table: its name, what it needs from the table (checked before
+ * drawing: {@link PlotInputError} names what is missing), and two views of the same data.
+ */
 export interface Figure {
   /** File stem and `--figure` name. */
   name: string;
   /** One line: what the figure shows. */
   description: string;
+  /** Axes and columns the results must have. */
   needs: FigureNeeds;
   /** Observable Plot options, with title, subtitle, caption (provenance) and colour legend. */
   plot(table: ResultsTable, options?: FigureOpts): FigureOptions;

@@ -14,6 +14,7 @@ import { svgToPng } from "./png.js";
 import { plotSvg } from "./svg.js";
 import { missingFor, PlotInputError } from "./table.js";
 
+/** Every figure, in the order `pinsim plot` writes them. */
 export const FIGURES: readonly Figure[] = [
   kernelErasFigure,
   lostDataFigure,
@@ -23,8 +24,11 @@ export const FIGURES: readonly Figure[] = [
   pageTimelineFigure,
 ];
 
+/** The figures' names (file stems and `pinsim plot --figure` values). */
 export const FIGURE_NAMES = FIGURES.map((f) => f.name);
+/** Output formats: SVG (jsdom), PNG (resvg, DejaVu Sans) and text for mail (<= 72 columns). */
 export const FORMATS = ["svg", "png", "txt"] as const;
+/** One of {@link FORMATS}. */
 export type Format = (typeof FORMATS)[number];
 
 /** A figure by name; PlotInputError naming the known ones otherwise. */

@@ -46,6 +46,12 @@ function prepare(table: ResultsTable, o: FigureOpts) {
   return { tiles, policies, metrics: metrics.map(metricLabel), fixed };
 }
 
+/**
+ * The policies side by side on every incident and cost (mean per run), one tile per policy × metric: the kernel eras of MODEL.md §4 compared.
+ *
+ * Needs a sweep with a `policy` axis.
+ * Render it with {@link renderFigure}(table, "kernel-eras", format).
+ */
 export const kernelErasFigure: Figure = {
   name: "kernel-eras",
   description: "the nine policies side by side on every incident and cost (mean per run)",

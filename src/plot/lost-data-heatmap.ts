@@ -42,6 +42,12 @@ function prepare(table: ResultsTable, o: FigureOpts) {
   return { cells, pinKeys, wbKeys, policies: policyOrder(cells.map((c) => c.policy)), fixed };
 }
 
+/**
+ * Lost data (mean per run) over pin duration × writeback interval, one heatmap panel per policy.
+ *
+ * Needs a sweep with numeric `pinDuration` and `writebackInterval` axes.
+ * Render it with {@link renderFigure}(table, "lost-data-heatmap", format).
+ */
 export const lostDataHeatmapFigure: Figure = {
   name: "lost-data-heatmap",
   description: "heatmap of lost data over pin duration × writeback interval, one panel per policy",

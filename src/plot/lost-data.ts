@@ -44,6 +44,12 @@ function prepare(table: ResultsTable, o: FigureOpts) {
   return { points, policies: policyOrder(points.map((p) => p.policy)), fixed, E, W };
 }
 
+/**
+ * Lost data and DMA writes into clean pages (mean per run, 95 % t intervals) against pin duration, rules at the dirty expire E and at E + W (W the writeback interval), one panel per policy.
+ *
+ * Needs a sweep with a numeric `pinDuration` axis.
+ * Render it with {@link renderFigure}(table, "lost-data", format).
+ */
 export const lostDataFigure: Figure = {
   name: "lost-data",
   description: "lost data and DMA writes into clean pages against pin duration, rules at E and E + W, faceted by policy",

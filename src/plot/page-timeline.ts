@@ -19,7 +19,9 @@ import { meanOf, num, PlotInputError, provenance, requireNeeds, type FigureNeeds
 export interface PageTimeline {
   /** The run's parameters (policy, seed, …), as given to simulate(). */
   params: ParamsInput;
+  /** Index of the traced page (file × pagesPerFile + offset). */
   page: number;
+  /** The page's trace rows, in time order (simulate with tracePages). */
   trace: TraceRow[];
   /** Time of the first DMA write into a clean page (the race): that write's own instant in the trace, or null if none. */
   focus: number | null;
@@ -29,6 +31,7 @@ export interface PageTimeline {
   provenance: string;
 }
 
+/** Which page of a run {@link tracePage} follows, and over what time. */
 export interface TraceOptions {
   /** Page to trace. Default: the first page a DMA write hits while it is clean (else the first pinned). */
   page?: number;
@@ -269,6 +272,12 @@ export function timelineFromResults(table: ResultsTable, options: FigureOpts & T
   return tl;
 }
 
+/**
+ * One page's timeline (pinned, dirty, under writeback, DMA writes) from a re-run of the sweep point that lost the most data (same seed, so the same events).
+ *
+ * Needs `lostData_mean` in the summary and `seed` in the runs.
+ * Render it with {@link renderFigure}(table, "page-timeline", format).
+ */
 export const pageTimelineFigure: Figure = {
   name: "page-timeline",
   description: "one page's timeline (pinned, dirty, writeback, DMA writes) from a re-run of the sweep point that lost most data",

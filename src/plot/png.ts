@@ -17,6 +17,7 @@ export function fontFiles(): string[] {
   return fonts;
 }
 
+/** Options of {@link svgToPng}. */
 export interface PngOptions {
   /** Pixels per SVG unit. Default 2 (crisp on high-density screens, still small files). */
   scale?: number;

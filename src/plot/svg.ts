@@ -16,8 +16,11 @@ const EM_ADVANCE = 0.6;
 
 /** Plot options plus the parts this renderer draws itself. */
 export type FigureOptions = Plot.PlotOptions & {
+  /** Bold first line, wrapped to the width (14 px). */
   title?: string;
+  /** Grey line under the title, wrapped (11 px). */
   subtitle?: string;
+  /** Small grey text under the plot, wrapped (9 px): the provenance line (config hash, seeds, version). */
   caption?: string;
 };
 

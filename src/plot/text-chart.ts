@@ -9,13 +9,17 @@
 import { formatNumber } from "./format.js";
 import { wrap } from "./svg.js";
 
+/** One line of a {@link textChart}: a name for the legend and a value per x. */
 export interface TextSeries {
+  /** Legend label. */
   name: string;
   /** One value per x, null where there is none. */
   values: (number | null)[];
 }
 
+/** Options of {@link textChart}: a line chart in plain text (asciichart), at most `width` columns. */
 export interface TextChartOptions {
+  /** First line, above the chart; default none. */
   title?: string;
   /** Label of the y axis (printed above the chart). */
   yLabel?: string;
@@ -23,6 +27,7 @@ export interface TextChartOptions {
   xLabel?: string;
   /** x positions, ascending. */
   x: number[];
+  /** The lines, drawn in order (the legend follows it). */
   series: TextSeries[];
   /** Place x on a log scale (all x > 0). Default false. */
   logX?: boolean;
@@ -41,7 +46,12 @@ export interface TextChartOptions {
   /** Hold each value until the next x (a threshold) instead of interpolating. Default false. */
   step?: boolean;
   /** Marked x positions (e.g. thresholds), drawn as `┴` on the axis with a note. */
-  marks?: { x: number; label: string }[];
+  marks?: {
+    /** Position on the x axis. */
+    x: number;
+    /** Note printed under the axis for this mark. */
+    label: string;
+  }[];
 }
 
 /** Marker of each series at its data points: distinct without colour. */

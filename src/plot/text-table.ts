@@ -3,6 +3,7 @@
  */
 
 export interface TextColumn {
+  /** Column heading. */
   header: string;
   /** Default: right if every cell of the column looks numeric, else left. */
   align?: "left" | "right";

@@ -18,15 +18,21 @@ import { runRow } from "./table.js";
 import type { ResultsTable, Row, SweepConfig } from "./types.js";
 
 /** Where a running sweep stands (passed to onProgress after every finished run). */
+/** What `onProgress` receives after each finished run. */
 export interface SweepProgress {
+  /** The sweep's name. */
   name: string;
   /** Runs finished, including those of points resumed from disk. */
   runsDone: number;
+  /** Runs of the whole shard (points × seeds). */
   runsTotal: number;
+  /** Points whose runs are all finished, resumed ones included. */
   pointsDone: number;
+  /** Points of the shard. */
   pointsTotal: number;
   /** Points found finished on disk and skipped. */
   pointsResumed: number;
+  /** Wall time since this session's sweep() started, ms. */
   elapsedMs: number;
   /** Estimated time to finish from this session's rate; null before the first run. */
   etaMs: number | null;
@@ -41,6 +47,7 @@ export interface SweepOptions {
   seeds?: number;
   /** Run only this slice of the grid. Default: the whole grid. */
   shard?: Shard | null;
+  /** Called after each finished run (from the calling thread); default: none. */
   onProgress?: (p: SweepProgress) => void;
   /** Minimum time between snapshots of the contract files, ms. Default 1000. */
   snapshotIntervalMs?: number;
