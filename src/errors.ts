@@ -41,7 +41,9 @@ export function showValue(v: unknown): string {
 export class InputError extends Error {
   /** The field named (undefined for a free-form message). */
   readonly field?: string;
+  /** The bad value as given (undefined for a free-form message). */
   readonly value?: unknown;
+  /** What is allowed instead, in words (undefined for a free-form message). */
   readonly allowed?: string;
   constructor(message: string);
   constructor(field: string, value: unknown, allowed: string);

@@ -78,8 +78,17 @@ export {
   applyVariant,
   expectedVerdicts,
   parseScenario,
+  type ActorKind,
+  type ActorSpec,
+  type CpuActor,
   type Expectation,
+  type FlusherActor,
+  type GupActor,
+  type Knobs,
+  type PageSpec,
+  type ReclaimActor,
   type Scenario,
+  type TruncateActor,
   type Variant,
 } from "./checker/scenario.js";
 export { FAILURE_ID, INCIDENTS, VERDICTS, type IncidentName, type Judgement, type Verdict } from "./checker/verdict.js";
@@ -157,6 +166,7 @@ export {
   inTslabKernel,
   type Showable,
 } from "./notebook/display.js";
+export type { DataTableCell, DataTableOptions, Displayable, PngImage, SvgFigure } from "./notebook/mime.js";
 export { progressDisplay, type ProgressDisplay, type ProgressEvent, type ProgressOptions } from "./notebook/progress.js";
 
 // Calibration (`pinsim calibrate`): the running kernel measured by the C probes of

@@ -32,15 +32,27 @@ export function loadScenarioDir(dir: string): Scenario[] {
     .map((f) => loadScenario(join(dir, f)));
 }
 
-/** One policy × variant of one scenario, checked and judged. */
+/** One policy × variant of one scenario, checked and judged against its `Result` lines. */
 export interface ScenarioRun {
+  /** The scenario's name. */
   scenario: string;
+  /** The policy checked. */
   policy: PolicyId;
+  /** The variant checked (`base` first). */
   variant: string;
+  /** What checkConfig found. */
   result: CheckResult;
   /** Expected verdicts that apply (empty for a policy the scenario does not name). */
   expected: Partial<Record<IncidentName, Verdict>>;
-  mismatches: { incident: IncidentName; expected: Verdict; got: Judgement }[];
+  /** Incidents whose verdict is not the expected one (empty: the run agrees with the file). */
+  mismatches: {
+    /** The incident judged. */
+    incident: IncidentName;
+    /** The verdict the scenario states. */
+    expected: Verdict;
+    /** The verdict found. */
+    got: Judgement;
+  }[];
   /**
    * Some incident is reached only where the run departs from the policy as specified
    * (departsFromSpec: the reclaim guard switched from the policy's default, or GUP-fast
@@ -49,6 +61,7 @@ export interface ScenarioRun {
   offSpec: boolean;
 }
 
+/** Options of {@link runScenario}. */
 export interface RunOptions extends CheckOptions {
   /** Only these policies (default: the scenario's `Policies`). */
   policies?: readonly PolicyId[];
@@ -78,9 +91,22 @@ export function runScenario(s: Scenario, options: RunOptions = {}): ScenarioRun[
 
 /** The `--json` shape of a run. */
 export function runJson(r: ScenarioRun): {
-  scenario: string; policy: PolicyId; variant: string; states: number;
-  verdicts: Record<IncidentName, Judgement>; witnesses: Partial<Record<IncidentName, WitnessStep[]>>;
-  expected: Partial<Record<IncidentName, Verdict>>; ok: boolean;
+  /** The scenario's name. */
+  scenario: string;
+  /** The policy checked. */
+  policy: PolicyId;
+  /** The variant checked. */
+  variant: string;
+  /** Distinct states explored. */
+  states: number;
+  /** The verdict of every incident. */
+  verdicts: Record<IncidentName, Judgement>;
+  /** Shortest witness of each incident that happens. */
+  witnesses: Partial<Record<IncidentName, WitnessStep[]>>;
+  /** Expected verdicts of the scenario's `Result` lines that apply. */
+  expected: Partial<Record<IncidentName, Verdict>>;
+  /** Every expected verdict was found. */
+  ok: boolean;
 } {
   return {
     scenario: r.scenario, policy: r.policy, variant: r.variant, states: r.result.states,
@@ -116,7 +142,15 @@ export function formatRun(r: ScenarioRun, verbose = false): string {
 }
 
 /** Judge runs: the text report and whether every judged verdict matched. */
-export function judge(runs: ScenarioRun[], verbose = false): { text: string; ok: boolean } {
+export function judge(
+  runs: ScenarioRun[],
+  verbose = false,
+): {
+  /** The report, one block per run, then a summary line. */
+  text: string;
+  /** Every judged run agrees with its scenario. */
+  ok: boolean;
+} {
   const judged = runs.filter((r) => Object.keys(r.expected).length > 0);
   const bad = judged.filter((r) => r.mismatches.length > 0);
   const text = runs.map((r) => formatRun(r, verbose)).join("") +
@@ -126,6 +160,7 @@ export function judge(runs: ScenarioRun[], verbose = false): { text: string; ok:
 }
 
 /** A cell of the verdict table: what one policy can reach over the whole scenario set. */
+/** One cell of the verdict table: one policy × incident over the whole scenario set. */
 export interface TableCell {
   /**
    * `reached`: Sometimes or Always in some run as the policy is specified; `variant`:
@@ -134,9 +169,19 @@ export interface TableCell {
    */
   verdict: "reached" | "variant" | "Never" | "Unknown (bound hit)";
   /** Shortest witness over the scenario set (in-spec runs first), and where it was found. */
-  witness?: { scenario: string; variant: string; actors: CheckResult["actors"]; steps: WitnessStep[] };
+  witness?: {
+    /** Scenario where the witness was found. */
+    scenario: string;
+    /** Its variant. */
+    variant: string;
+    /** The run's actors (witness columns). */
+    actors: CheckResult["actors"];
+    /** The steps, numbered from 1. */
+    steps: WitnessStep[];
+  };
 }
 
+/** The verdict table (README): for every policy, every incident's cell over the scenario set. */
 export type VerdictTable = Record<PolicyId, Record<IncidentName, TableCell>>;
 
 /** Run every scenario and variant under every policy and fold the verdicts per policy. */

@@ -19,6 +19,7 @@ export const INCIDENTS = [
   "keptDirty",
 ] as const satisfies readonly MetricName[];
 
+/** One of {@link INCIDENTS}: an incident metric of MODEL.md §5 the checker decides. */
 export type IncidentName = (typeof INCIDENTS)[number];
 
 /** Failure-mode id of each incident (docs/model.md#incidents-and-costs) (keptDirty stands for F10, starvation). */
@@ -41,6 +42,7 @@ export const INCIDENT_METRIC: readonly number[] = INCIDENTS.map((n) => M[n]);
 
 /** tools/memory-model's verdicts: in no, some, or every terminal execution. */
 export const VERDICTS = ["Never", "Sometimes", "Always"] as const;
+/** One of {@link VERDICTS}. */
 export type Verdict = (typeof VERDICTS)[number];
 
 /** What the checker reports: a verdict, or Unknown when the state bound cut the search short. */

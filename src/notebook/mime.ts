@@ -12,6 +12,7 @@ export const JUPYTER_DISPLAY: unique symbol = Symbol.for("Jupyter.display") as n
 
 /** Anything with a MIME bundle. */
 export interface Displayable {
+  /** The MIME bundle a notebook front end renders (image/svg+xml, text/html, …, text/plain). */
   [JUPYTER_DISPLAY](): MimeBundle;
 }
 
@@ -35,10 +36,17 @@ export function svgToPngBytes(svg: string, scale = 2): Uint8Array {
 
 /** A PNG image (from a figure, on request). */
 export class PngImage implements Displayable {
-  constructor(readonly bytes: Uint8Array, readonly alt = "figure") {}
+  constructor(
+    /** The PNG file's bytes. */
+    readonly bytes: Uint8Array,
+    /** Text shown where the image cannot be. */
+    readonly alt = "figure",
+  ) {}
+  /** What console.log and tslab print: a one-line summary, not the bytes. */
   [inspect.custom](): string {
     return `<PNG ${this.alt}, ${this.bytes.length} bytes>`;
   }
+  /** image/png (base64) with a text/plain fallback. */
   [JUPYTER_DISPLAY](): MimeBundle {
     return { "image/png": Buffer.from(this.bytes).toString("base64"), "text/plain": `<PNG ${this.alt}, ${this.bytes.length} bytes>` };
   }
@@ -46,8 +54,13 @@ export class PngImage implements Displayable {
 
 /** A figure as an SVG string: displayed inline as image/svg+xml, PNG on request. */
 export class SvgFigure implements Displayable {
+  /** The SVG text, with xmlns. */
   readonly svg: string;
-  constructor(svg: string, readonly title = "figure") {
+  constructor(
+    svg: string,
+    /** Short name for the text/plain fallback and PNG alt text. */
+    readonly title = "figure",
+  ) {
     this.svg = withXmlns(svg.trim());
   }
   /** The figure as PNG bytes (resvg, DejaVu Sans), `scale` times its SVG size. */
@@ -61,20 +74,24 @@ export class SvgFigure implements Displayable {
   toString(): string {
     return this.svg;
   }
-  // What tslab prints when a figure is a cell's last expression: short, not the whole SVG.
+  /** What tslab prints when a figure is a cell's last expression: short, not the whole SVG. */
   [inspect.custom](): string {
     return `<figure: ${this.title}; show() it>`;
   }
+  /** image/svg+xml with a text/plain fallback. */
   [JUPYTER_DISPLAY](): MimeBundle {
     return { "image/svg+xml": this.svg, "text/plain": `<figure: ${this.title}>` };
   }
 }
 
+/** One cell of a table shown with showTable(): null and undefined show as `–`, non-integers with `digits` decimals. */
 export type DataTableCell = string | number | boolean | null | undefined;
 
+/** Options of a table shown with showTable(). */
 export interface DataTableOptions {
   /** Columns in order; default: the keys of the first row. */
   columns?: string[];
+  /** Caption above the table; default none. */
   caption?: string;
   /** Digits after the point for non-integers. Default 3. */
   digits?: number;

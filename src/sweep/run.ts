@@ -38,6 +38,7 @@ export interface SweepProgress {
   etaMs: number | null;
 }
 
+/** Options of {@link sweep}: where results go, how many workers, which shard. */
 export interface SweepOptions {
   /** Results directory; written point by point and resumed. Default: none (in memory). */
   out?: string | null;

@@ -82,7 +82,12 @@ export interface Manifest {
   /** Metric columns of the runs, in METRIC_NAMES order. */
   metrics: MetricName[];
   /** The slice of the grid this directory holds (index of count), or null for the whole grid. */
-  shard: { index: number; count: number } | null;
+  shard: {
+    /** Which slice, 0 <= index < count. */
+    index: number;
+    /** Number of slices. */
+    count: number;
+  } | null;
   /** Every point of the shard, in grid order. */
   points: PointStatus[];
 }
