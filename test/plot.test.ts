@@ -1,8 +1,8 @@
 /**
  * Plot toolkit: golden SVG and text for every figure (from the fixture sweeps in
  * test/fixtures/plot), PNG decoding with text pixels where the labels are, the report,
- * and bad input. Refresh goldens with UPDATE_GOLDEN=1 npm test; a mismatch writes
- * test/output/plot/NAME.svg (or .txt) to look at.
+ * and bad input. Refresh goldens with UPDATE_GOLDEN=1 npm test; a mismatch (or a missing
+ * golden) writes test/golden/plot/NAME-changed.svg (or .txt) beside it to look at.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
