@@ -30,7 +30,9 @@ export type { WitnessStep } from "./search.js";
 export interface CheckConfig {
   /** A policy id, or a Policy object (tests plant bugs this way). */
   policy: PolicyId | Policy;
+  /** The page's initial state, or a list of alternatives (a choice). */
   page: PageSpec | readonly PageSpec[];
+  /** Reclaim guard, ext4 behaviour, stable writes (or their alternatives). */
   knobs: Knobs | KnobChoices;
   /** At most 8 (MAX_ACTORS). */
   actors: readonly (ActorSpec | ActorDecl)[];
@@ -38,6 +40,7 @@ export interface CheckConfig {
   coverage?: Coverage;
 }
 
+/** Options of {@link checkConfig}. */
 export interface CheckOptions {
   /** Stop after this many distinct states in all; verdicts that depend on the rest become Unknown. Default 200000. */
   maxStates?: number;
@@ -45,10 +48,17 @@ export interface CheckOptions {
   reduce?: boolean;
 }
 
+/** What {@link checkConfig} found: verdicts over every interleaving, and a shortest witness of each incident that happens. */
 export interface CheckResult {
+  /** The policy checked (its id). */
   policy: string;
   /** Actor names and witness column headers, in scenario order. */
-  actors: { name: string; title: string }[];
+  actors: {
+    /** Actor name (`P0`, …). */
+    name: string;
+    /** Column header of a witness: the name and what the actor does. */
+    title: string;
+  }[];
   /** Distinct states explored. */
   states: number;
   /** Distinct terminal states (every actor done), each judged after the final sync. */
@@ -57,6 +67,7 @@ export interface CheckResult {
   deadlocks: number;
   /** The search stopped at maxStates. */
   boundHit: boolean;
+  /** Never / Sometimes / Always (over the terminal states) per incident, or Unknown when the bound was hit first. */
   verdicts: Record<IncidentName, Judgement>;
   /** Shortest witness of each incident that happens in some execution. */
   witnesses: Partial<Record<IncidentName, WitnessStep[]>>;
@@ -164,14 +175,14 @@ function knobChoices(all: KnobChoices, k: Knobs): string[] {
 
 /**
  * Explore every interleaving of one configuration, over every alternative of its choices
- * (breadth-first over distinct states), judge
- * each incident Never / Sometimes / Always over the terminal states (after the final sync),
- * and keep the shortest witness of each incident that happens.
+ * (breadth-first over distinct states), judge each incident Never / Sometimes / Always over
+ * the terminal states (after the final sync), and keep the shortest witness of each
+ * incident that happens.
  *
  * @param config the policy (an id, or a {@link Policy} value of your own), the page's initial
  *   state, the knobs and the actors, as a scenario file's `Page:`, variant and `Actor` lines give them
  * @param options `maxStates` (default 200000): past it the search stops and verdicts it could
- *   not settle are `Unknown`
+ *   not settle are `Unknown`; `reduce` (default true): partial-order reduction
  * @throws {Error} an unknown policy id
  * @example
  * ```ts
@@ -182,7 +193,7 @@ function knobChoices(all: KnobChoices, k: Knobs): string[] {
  *   knobs: { guard: null, fs: "ext4-warn", stable: false },
  *   actors: [
  *     { kind: "gup", name: "P0", path: "slow", dma: 1, longterm: true },
- *     { kind: "flusher", name: "P1", passes: 1, syncAll: false },
+ *     { kind: "flusher", name: "P1", passes: 1, syncAll: [false] },
  *   ],
  * } as const;
  * checkConfig({ ...config, policy: "dirty-at-gup" }).verdicts.lostData; // => "Sometimes"
