@@ -29,7 +29,20 @@ const MIN_TOKENS = 40;
 const out = mkdtempSync(join(tmpdir(), "pinsim-jscpd-"));
 try {
   const bin = join(HOME, "node_modules", ".bin", "jscpd");
-  const args = ["src", "--min-tokens", String(MIN_TOKENS), "--ignore-identifiers", "--similarity", "0.85", "--reporters", "json", "--output", out, "--silent", "--no-colors"];
+  const args = [
+    "src",
+    "--min-tokens",
+    String(MIN_TOKENS),
+    "--ignore-identifiers",
+    "--similarity",
+    "0.85",
+    "--reporters",
+    "json",
+    "--output",
+    out,
+    "--silent",
+    "--no-colors",
+  ];
   const r = spawnSync(bin, args, { cwd: ROOT, encoding: "utf8", env: { ...process.env, JSCPD_NO_TIPS: "1" } });
   if (r.error) throw r.error;
   if (r.status !== 0) {
@@ -55,16 +68,28 @@ try {
   const total = report.statistics.total ?? report.statistics;
   const exactPercent = (100 * exactLines) / total.lines;
   const byKind = {};
-  for (const c of clones) (byKind[c.kind] ??= []).push(c);
+  for (const c of clones) {
+    byKind[c.kind] ??= [];
+    byKind[c.kind].push(c);
+  }
   console.log(
     `jscpd ${MIN_TOKENS}+ tokens over src/: ${total.sources} files, ${total.lines} lines; ` +
-      `${clones.length} clones (${Object.entries(byKind).map(([k, v]) => `${v.length} ${k}`).join(", ") || "none"}); ` +
+      `${clones.length} clones (${
+        Object.entries(byKind)
+          .map(([k, v]) => `${v.length} ${k}`)
+          .join(", ") || "none"
+      }); ` +
       `exact copies ${exactLines} lines = ${exactPercent.toFixed(2)} % (max ${MAX_EXACT_PERCENT} %)`,
   );
-  for (const c of clones) console.log(`  ${c.kind.padEnd(8)} ${String(c.lines).padStart(3)} lines ${String(c.tokens).padStart(4)} tokens  ${c.where}`);
+  for (const c of clones)
+    console.log(
+      `  ${c.kind.padEnd(8)} ${String(c.lines).padStart(3)} lines ${String(c.tokens).padStart(4)} tokens  ${c.where}`,
+    );
   let failed = false;
   for (const c of crossing) {
-    console.error(`dup-check: engine and checker share code (${c.kind}, ${c.lines} lines): ${c.where}; move it into src/model or src/policies and call it from both`);
+    console.error(
+      `dup-check: engine and checker share code (${c.kind}, ${c.lines} lines): ${c.where}; move it into src/model or src/policies and call it from both`,
+    );
     failed = true;
   }
   if (exactPercent > MAX_EXACT_PERCENT) {

@@ -48,7 +48,8 @@ export function kernelMap(srcDir = join(ROOT, "src")) {
     const text = readFileSync(file, "utf8");
     for (const m of text.matchAll(DECL)) {
       const name = m[2] ?? m[3] ?? m[4];
-      if (!name || ["if", "for", "while", "switch", "catch", "constructor", "function", "return"].includes(name)) continue;
+      if (!name || ["if", "for", "while", "switch", "catch", "constructor", "function", "return"].includes(name))
+        continue;
       const doc = m[1];
       const kernel = [...new Set(doc.match(KERNEL_WORD) ?? [])].find((w) => camel(w) === name);
       if (!kernel) continue;
@@ -58,7 +59,9 @@ export function kernelMap(srcDir = join(ROOT, "src")) {
       if (!rows.has(key)) rows.set(key, { kernel, name, where });
     }
   }
-  return [...rows.values()].sort((a, b) => a.kernel.replace(/^_+/, "").localeCompare(b.kernel.replace(/^_+/, "")) || a.where.localeCompare(b.where));
+  return [...rows.values()].sort(
+    (a, b) => a.kernel.replace(/^_+/, "").localeCompare(b.kernel.replace(/^_+/, "")) || a.where.localeCompare(b.where),
+  );
 }
 
 export function markdownTable(rows) {
@@ -88,7 +91,9 @@ if (isMain) {
       writeFileSync(README, next);
       console.log(`kernel-map: README.md table written (${rows.length} kernel functions)`);
     } else if (next !== readme) {
-      console.error("kernel-map: README.md's kernel table is out of date with src/: run node scripts/kernel-map.mjs --write");
+      console.error(
+        "kernel-map: README.md's kernel table is out of date with src/: run node scripts/kernel-map.mjs --write",
+      );
       process.exit(1);
     } else {
       console.log(`kernel-map: README.md's table is current (${rows.length} kernel functions)`);

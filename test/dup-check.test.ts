@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const SCRIPT = join(import.meta.dirname, "..", "scripts", "dup-check.mjs");
-const run = (...args: string[]) => spawnSync(process.execPath, [SCRIPT, ...args], { encoding: "utf8", timeout: 120_000 });
+const run = (...args: string[]) =>
+  spawnSync(process.execPath, [SCRIPT, ...args], { encoding: "utf8", timeout: 120_000 });
 
 test("src/ has no clone between the engine and the checker", { timeout: 120_000 }, () => {
   const r = run();

@@ -21,9 +21,23 @@ import * as stats from "../src/stats/index.js";
 import * as policies from "../src/policies/index.js";
 
 const SRC = join(import.meta.dirname, "..", "src");
-const MODULES: Record<string, Record<string, unknown>> = { pinsim: root, "pinsim/model": model, "pinsim/checker": checker };
+const MODULES: Record<string, Record<string, unknown>> = {
+  pinsim: root,
+  "pinsim/model": model,
+  "pinsim/checker": checker,
+};
 // Root names win over the folder indexes' names of the same spelling.
-const scope: Record<string, unknown> = { ...policies, ...stats, ...notebook, ...plot, ...sweepMod, ...engine, ...checker, ...model, ...root };
+const scope: Record<string, unknown> = {
+  ...policies,
+  ...stats,
+  ...notebook,
+  ...plot,
+  ...sweepMod,
+  ...engine,
+  ...checker,
+  ...model,
+  ...root,
+};
 const names = Object.keys(scope).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n));
 
 interface Example {
@@ -41,7 +55,11 @@ function extractExamples(files: string[]): Example[] {
     const text = readFileSync(file, "utf8");
     for (const m of text.matchAll(/\/\*\*([\s\S]*?)\*\//g)) {
       const lines = m[1]!.split("\n").map((l) => l.replace(/^\s*\* ?/, ""));
-      const after = text.slice(m.index! + m[0].length).match(/^\s*(?:export\s+)?(?:declare\s+)?(?:async\s+)?(?:function\*?|class|const|let|interface|type|abstract class)?\s*([\w$]+)/);
+      const after = text
+        .slice(m.index! + m[0].length)
+        .match(
+          /^\s*(?:export\s+)?(?:declare\s+)?(?:async\s+)?(?:function\*?|class|const|let|interface|type|abstract class)?\s*([\w$]+)/,
+        );
       for (let i = 0; i < lines.length; i++) {
         if (!/^@example\b/.test(lines[i]!)) continue;
         const body: string[] = [];
@@ -49,9 +67,16 @@ function extractExamples(files: string[]): Example[] {
         if (first) body.push(first);
         let j = i + 1;
         while (j < lines.length && !/^@\w/.test(lines[j]!)) body.push(lines[j++]!);
-        const code = body.filter((l) => !/^```/.test(l.trim())).join("\n").trim();
+        const code = body
+          .filter((l) => !/^```/.test(l.trim()))
+          .join("\n")
+          .trim();
         const line = text.slice(0, m.index!).split("\n").length + i;
-        out.push({ where: `${relative(join(SRC, ".."), file)}:${line}`, owner: m[1]!.includes("@packageDocumentation") ? "the package" : (after?.[1] ?? "?"), code });
+        out.push({
+          where: `${relative(join(SRC, ".."), file)}:${line}`,
+          owner: m[1]!.includes("@packageDocumentation") ? "the package" : (after?.[1] ?? "?"),
+          code,
+        });
       }
     }
   }
@@ -75,10 +100,15 @@ function matches(actual: unknown, expected: unknown): boolean {
     return typeof actual === "number" && Math.abs(actual - Number(shown)) < 10 ** -decimals;
   }
   if (typeof expected === "number") {
-    return typeof actual === "number" && (actual === expected || Math.abs(actual - expected) <= 1e-12 * Math.max(1, Math.abs(expected)));
+    return (
+      typeof actual === "number" &&
+      (actual === expected || Math.abs(actual - expected) <= 1e-12 * Math.max(1, Math.abs(expected)))
+    );
   }
   if (Array.isArray(expected)) {
-    return Array.isArray(actual) && actual.length === expected.length && expected.every((e, k) => matches(actual[k], e));
+    return (
+      Array.isArray(actual) && actual.length === expected.length && expected.every((e, k) => matches(actual[k], e))
+    );
   }
   if (expected && typeof expected === "object") {
     if (!actual || typeof actual !== "object") return false;
@@ -104,24 +134,38 @@ function compileExample(code: string): string {
   }).outputText;
   const body = js
     .replace(/^import\s*\{([^}]*)\}\s*from\s*"(pinsim(?:\/\w+)?)";?$/gm, (_, list: string, mod: string) => {
-      const own = list.split(",").map((s) => s.trim()).filter((s) => s && !names.includes(s));
+      const own = list
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s && !names.includes(s));
       return own.length ? `const { ${own.join(", ")} } = __modules[${JSON.stringify(mod)}];` : "";
     })
-    .replace(/^import\s*\{([^}]*)\}\s*from\s*("[^"]+");?$/gm, (_, list: string, mod: string) => `const {${list.replace(/\bas\b/g, ":")}} = await import(${mod});`)
-    .replace(/^import\s*\*\s*as\s+([\w$]+)\s*from\s*("[^"]+");?$/gm, (_, id: string, mod: string) => `const ${id} = await import(${mod});`)
+    .replace(
+      /^import\s*\{([^}]*)\}\s*from\s*("[^"]+");?$/gm,
+      (_, list: string, mod: string) => `const {${list.replace(/\bas\b/g, ":")}} = await import(${mod});`,
+    )
+    .replace(
+      /^import\s*\*\s*as\s+([\w$]+)\s*from\s*("[^"]+");?$/gm,
+      (_, id: string, mod: string) => `const ${id} = await import(${mod});`,
+    )
     .replace(/^export\s*\{\s*\};?$/gm, "");
   // A block, so an example may declare a name that is also an export (it shadows it).
   return `{\n${body}\n}`;
 }
 
-const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<unknown>;
+const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
+  ...args: string[]
+) => (...a: unknown[]) => Promise<unknown>;
 
 const examples = extractExamples(sourceFiles(SRC));
 
 test("the entry points named by issue 15 carry an @example", () => {
   // simulate, sweep, checkConfig and plotSvg are the four ways into the kit.
   for (const name of ["simulate", "sweep", "checkConfig", "plotSvg"]) {
-    assert.ok(examples.some((e) => e.owner === name), `${name} has no @example`);
+    assert.ok(
+      examples.some((e) => e.owner === name),
+      `${name} has no @example`,
+    );
   }
 });
 
@@ -130,7 +174,9 @@ test("the example runner's assertions can fail", async () => {
   const body = compileExample("wilsonInterval(81, 263); // => [0.2554…, 0.3662…]");
   const run = new AsyncFunction("__check", "__approx", "__modules", ...names, body);
   let failures = 0;
-  const check = (a: unknown, e: unknown) => { if (!matches(a, e)) failures++; };
+  const check = (a: unknown, e: unknown) => {
+    if (!matches(a, e)) failures++;
+  };
   await run(check, (s: string) => ({ [APPROX]: s }), MODULES, ...names.map((n) => scope[n]));
   // 0.2553… is the true lower end (Newcombe 1998): 0.2554… is off by more than 1e-4.
   assert.equal(failures, 1);

@@ -54,5 +54,7 @@ test("a declaration is listed only when its doc names the kernel function it is 
 
 test("the model of page_mkclean is found in src/ (the table is generated from real code)", () => {
   const rows = kernelMap() as { kernel: string; name: string; where: string }[];
-  assert.ok(rows.some((r) => r.kernel === "page_mkclean" && r.name === "pageMkclean" && r.where.startsWith("src/model/")));
+  assert.ok(
+    rows.some((r) => r.kernel === "page_mkclean" && r.name === "pageMkclean" && r.where.startsWith("src/model/")),
+  );
 });

@@ -28,7 +28,8 @@ interface Transcript {
 /** Split a command line as sh would for plain words and '…' / "…" quoting. */
 function shellWords(text: string): string[] {
   const words: string[] = [];
-  for (const m of text.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g)) words.push(m[1]?.replace(/\\(.)/g, "$1") ?? m[2] ?? m[3]!);
+  for (const m of text.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g))
+    words.push(m[1]?.replace(/\\(.)/g, "$1") ?? m[2] ?? m[3]!);
   return words;
 }
 
@@ -68,7 +69,9 @@ function normalise(text: string): string {
 
 /** The README's expected line as a pattern: literal text, `…` matching anything. */
 function linePattern(expected: string): RegExp {
-  const parts = normalise(expected).split("…").map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  const parts = normalise(expected)
+    .split("…")
+    .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
   return new RegExp(`^${parts.join(".*")}$`);
 }
 
@@ -81,13 +84,18 @@ test("the README has transcripts to run", () => {
 
 for (const t of found) {
   test(`README.md:${t.line}: $ pinsim ${t.args.join(" ")}`, { timeout: 120_000 }, () => {
-    const r = spawnSync(process.execPath, [BIN, ...t.args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" }, timeout: 110_000 });
+    const r = spawnSync(process.execPath, [BIN, ...t.args], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+      timeout: 110_000,
+    });
     const actual = normalise(`${r.stdout}${r.stderr}`).replace(/\n$/, "").split("\n");
     const expected = t.output.join("\n").replace(/\n+$/, "");
     const exp = expected === "" ? [] : expected.split("\n");
     const act = actual.length === 1 && actual[0] === "" ? [] : actual;
     assert.equal(act.length, exp.length, `line count differs:\n${act.join("\n")}`);
-    exp.forEach((line, k) => assert.match(act[k]!, linePattern(line), `README.md:${t.line + 1 + k}`));
+    for (const [k, line] of exp.entries()) assert.match(act[k]!, linePattern(line), `README.md:${t.line + 1 + k}`);
     if (t.exit !== null) assert.equal(r.status, t.exit, "exit code");
   });
 }

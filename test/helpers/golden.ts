@@ -50,12 +50,16 @@ export function golden(path: string, actual: string | Uint8Array, options: { upd
   if (!existsSync(file)) {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(changed, bytes);
-    assert.fail(`golden file ${shown} is missing (actual written to ${relative(ROOT, changed)}; UPDATE_GOLDEN=1 npm test writes it)`);
+    assert.fail(
+      `golden file ${shown} is missing (actual written to ${relative(ROOT, changed)}; UPDATE_GOLDEN=1 npm test writes it)`,
+    );
   }
   const expected = readFileSync(file);
   if (!expected.equals(bytes)) {
     writeFileSync(changed, bytes);
-    assert.fail(`${shown} differs from the actual output; see ${relative(ROOT, changed)} (UPDATE_GOLDEN=1 npm test rewrites it)`);
+    assert.fail(
+      `${shown} differs from the actual output; see ${relative(ROOT, changed)} (UPDATE_GOLDEN=1 npm test rewrites it)`,
+    );
   }
   rmSync(changed, { force: true });
 }
