@@ -54,6 +54,24 @@ export {
   type DistributionSpec,
 } from "./model/distributions.js";
 
+// Kernel presets and coverage (docs/model-coverage.md): which kernel, backing and caller a
+// run stands for, and whether GUP pins or refuses there.
+export {
+  FEATURES,
+  KERNELS,
+  KERNEL_IDS,
+  hasFeature,
+  kernelPreset,
+  kernelVersion,
+  type Feature,
+  type FeatureName,
+  type KernelId,
+  type KernelPreset,
+} from "./model/kernels.js";
+export { BACKINGS, MAPPINGS, PIN_ACCESSES, type Backing, type Mapping, type PinAccess } from "./model/backings.js";
+export { CALLER_IDS, callerProfile, type CallerId, type CallerProfile } from "./model/callers.js";
+export { gupDecide, type GupAnswer, type GupQuestion } from "./model/gup-rules.js";
+
 // Policies (MODEL.md §4): how GUP pins a page and how the release dirties it, one value each.
 export { POLICIES, POLICY_IDS, getPolicy, type PolicyId } from "./policies/index.js";
 export type { Policy, ReferenceKind } from "./model/policy.js";
@@ -97,6 +115,7 @@ export {
 export { FAILURE_ID, INCIDENTS, VERDICTS, type IncidentName, type Judgement, type Verdict } from "./checker/verdict.js";
 export { checkConfig, type CheckConfig, type CheckOptions, type CheckResult, type WitnessStep } from "./checker/explore.js";
 export { formatWitness, formatWitnessInline } from "./checker/witness.js";
+export { witnessPlot, witnessText, type WitnessChart } from "./plot/witness.js";
 export {
   formatRun,
   formatVerdictTable,
