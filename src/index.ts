@@ -57,19 +57,24 @@ export {
 // Kernel presets and coverage (docs/model-coverage.md): which kernel, backing and caller a
 // run stands for, and whether GUP pins or refuses there.
 export {
-  FEATURES,
   KERNELS,
   KERNEL_IDS,
   hasFeature,
   kernelPreset,
   kernelVersion,
-  type Feature,
   type FeatureName,
   type KernelId,
   type KernelPreset,
 } from "./model/kernels.js";
 export { BACKINGS, MAPPINGS, PIN_ACCESSES, type Backing, type Mapping, type PinAccess } from "./model/backings.js";
-export { CALLER_IDS, callerProfile, type CallerId, type CallerProfile } from "./model/callers.js";
+export {
+  CALLER_IDS,
+  callerProfile,
+  type CallerId,
+  type CallerProfile,
+  type ReleaseKind,
+  type WriteFlag,
+} from "./model/callers.js";
 export { gupDecide, type GupAnswer, type GupQuestion } from "./model/gup-rules.js";
 
 // Policies (MODEL.md §4): how GUP pins a page and how the release dirties it, one value each.

@@ -13,6 +13,7 @@ import { INCIDENTS, incidentMask, maskNames, type IncidentName } from "./verdict
 
 /** One numbered step of a witness. */
 export interface WitnessStep {
+  /** Step number, from 1. */
   n: number;
   /** Actor name, or `sync` for the final sync. */
   actor: string;

@@ -11,13 +11,17 @@
  */
 import { hasFeature, type KernelId } from "./kernels.js";
 
+/** The file systems and memory backings modelled (docs/model-coverage.md). */
 export const BACKINGS = ["ext4", "xfs", "btrfs", "tmpfs", "hugetlbfs"] as const;
+/** One of {@link BACKINGS}. */
 export type Backing = (typeof BACKINGS)[number];
 
+/** The mmap flavours a pinned buffer can have. */
 export const MAPPINGS = ["shared", "private"] as const;
 /** MAP_SHARED or MAP_PRIVATE. */
 export type Mapping = (typeof MAPPINGS)[number];
 
+/** Whether the pin asks for FOLL_WRITE. */
 export const PIN_ACCESSES = ["write", "read"] as const;
 /** FOLL_WRITE (the device writes into the pages) or not. */
 export type PinAccess = (typeof PIN_ACCESSES)[number];

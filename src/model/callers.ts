@@ -14,7 +14,9 @@ import type { PolicyId } from "./policy-ids.js";
 import { FEATURES, hasFeature, kernelPreset, type KernelId } from "./kernels.js";
 import type { DistributionSpec } from "./distributions.js";
 
+/** The GUP callers modelled (docs/model-coverage.md): how each pins and releases, per kernel. */
 export const CALLER_IDS = ["generic", "odirect", "rdma", "vfio", "io_uring", "gpu-userptr", "vmsplice"] as const;
+/** One of {@link CALLER_IDS}. */
 export type CallerId = (typeof CALLER_IDS)[number];
 
 /** How a caller's release dirties the pages before dropping its reference. */
@@ -33,8 +35,11 @@ export type ReleaseKind =
 /** Whether the caller asks for FOLL_WRITE. */
 export type WriteFlag = "always" | "per-access" | "never";
 
+/** How one caller pins and releases pages in one kernel release ({@link callerProfile}). */
 export interface CallerProfile {
+  /** The caller. */
   readonly id: CallerId;
+  /** The kernel release it describes. */
   readonly kernel: KernelId;
   /** The interface exists in this release (io_uring: 5.1 on). */
   readonly exists: boolean;
@@ -46,6 +51,7 @@ export interface CallerProfile {
   readonly longTerm: boolean | null;
   /** The pages are dirtied when the pin is taken (bio_set_pages_dirty), besides GUP's own FOLL_TOUCH dirtying. */
   readonly dirtiesAtPin: boolean;
+  /** How its release dirties the pages before dropping its reference. */
   readonly release: ReleaseKind;
   /** The device writes into the pages while held (false for vmsplice and for read access). */
   readonly deviceWrites: boolean;

@@ -53,7 +53,14 @@ export interface GupAnswer {
   /** The kernel function that refused; null when pinned. */
   refusedBy: string | null;
   /** The flags the caller actually passed. */
-  flags: { reference: "FOLL_GET" | "FOLL_PIN"; write: boolean; longTerm: boolean };
+  flags: {
+    /** FOLL_GET (get_user_pages) or FOLL_PIN (pin_user_pages). */
+    reference: "FOLL_GET" | "FOLL_PIN";
+    /** FOLL_WRITE. */
+    write: boolean;
+    /** FOLL_LONGTERM. */
+    longTerm: boolean;
+  };
   /** What is held: the page-cache folio, or an anonymous copy made by COW or unshare (nothing when refused). */
   target: "page-cache" | "anon-copy" | null;
   /** GUP-fast declined the folio (gup_fast_folio_allowed) and the slow path decided. */

@@ -16,7 +16,9 @@
 import type { FsBehavior } from "./params.js";
 
 /** The presets, oldest first (LTS releases and the current one). */
+/** The kernel releases with a preset (longterm releases and the latest), oldest first. */
 export const KERNEL_IDS = ["4.14", "4.19", "5.4", "5.10", "5.15", "6.1", "6.6", "6.12", "6.18"] as const;
+/** One of {@link KERNEL_IDS}. */
 export type KernelId = (typeof KERNEL_IDS)[number];
 
 /**
@@ -112,6 +114,7 @@ export const FEATURES = {
     cite: "btrfs 6.15 changelog (btrfs-progs docs, Kernel changes): 'enable stable writes on inodes, replacing manually waiting for writeback'; before, btrfs_page_mkwrite called folio_wait_writeback itself",
   },
 } as const satisfies Record<string, Feature>;
+/** A kernel feature whose first release is known (a key of FEATURES). */
 export type FeatureName = keyof typeof FEATURES;
 
 /** CONFIG_HZ default of kernel/Kconfig.hz ('default HZ_250') in every preset; distributions differ (RHEL and Ubuntu 24.04 build 1000). */
@@ -119,6 +122,7 @@ export const HZ_CITE = "kernel/Kconfig.hz: 'default HZ_250' (unchanged in every 
 
 /** One preset: the facts the engine and the checker take from a kernel release. */
 export interface KernelPreset {
+  /** The release, e.g. `6.1`. */
   readonly id: KernelId;
   /** [major, minor]. */
   readonly version: readonly [number, number];

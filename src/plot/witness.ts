@@ -13,12 +13,17 @@ import type { FigureOptions } from "./svg.js";
 
 /** What a witness chart draws. */
 export interface WitnessChart {
+  /** The scenario's name. */
   scenario: string;
+  /** The policy checked. */
   policy: string;
+  /** The variant checked. */
   variant: string;
+  /** The incident this witness reaches. */
   incident: IncidentName;
   /** Lanes, in scenario order: name and title (`P0 gup slow`). */
   actors: CheckResult["actors"];
+  /** The witness's steps, numbered from 1. */
   steps: WitnessStep[];
   /** The alternatives of the scenario's choices this witness took; empty without choices. */
   choices?: string[];

@@ -5,6 +5,7 @@
  */
 import { InputError } from "../errors.js";
 
+/** A results directory that cannot be used as asked (see the module's header): one line, exit 2, nothing changed. */
 export class ResultsError extends InputError {
   constructor(message: string) {
     super(message);
