@@ -246,7 +246,7 @@ test("plotSvg: an opacity legend is a ramp (Plot's needs a canvas and threw)", (
 test("plotSvg: fixed tips render; pointer tips are refused with one line (issue 13)", () => {
   const data = [{ x: 1, y: 1, k: "a" }, { x: 2, y: 3, k: "b" }];
   const svg = plotSvg({ marks: [Plot.dot(data, { x: "x", y: "y" }), Plot.tip([data[0]], { x: "x", y: "y", title: "k" })] });
-  const tip = /<g aria-label="tip"[^>]*>[^]*?<\/g>/.exec(svg)?.[0] ?? "";
+  const tip = /<g aria-label="tip"[^>]*>[\s\S]*?<\/g>/.exec(svg)?.[0] ?? "";
   assert.ok(tip && !tip.includes("visibility"), "the tip is not left hidden");
   assert.match(tip, /<path[^>]* d="M0,0l6,-6h/, "its box is laid out");
   assert.match(tip, /fill="white"/, "no CSS variable for resvg to paint black");

@@ -16,7 +16,7 @@ import { cleanDelayRows, detectorRows, longtermRows, type ComparisonRow } from "
 import { missingRequirements, PARTS, readEnvironment, readFilesystem, readSysctls, type Environment, type Part } from "./environment.js";
 import { CalibrateInputError, CalibrateUnavailableError, ProbeError } from "./errors.js";
 import { modelCleanDelays, modelForkCopies, modelOdirect, modelRegistrations, modelThreshold, presetFor } from "./model.js";
-import { parseCleanDelay, parseDetector, parseLongterm, type CleanDelayRaw, type DetectorRaw, type LongtermRaw } from "./parse.js";
+import { parseCleanDelay, parseDetector, parseLongterm } from "./parse.js";
 import { presetOf } from "./refusal.js";
 import { cleanDelayKernel, detectorKernel, longtermKernel } from "./stats.js";
 import { CALIBRATION_FORMAT, resultsKind, writeCalibration, type Calibration, type CalibrationConfig, type CalibrationManifest } from "./store.js";
@@ -107,7 +107,7 @@ function runProbe(name: ProbeName, path: string, args: string[], running: Runnin
     child.stdout!.setEncoding("utf8").on("data", (d: string) => {
       out += d;
       partial += d;
-      let i;
+      let i: number;
       while ((i = partial.indexOf("\n")) >= 0) {
         onLine(partial.slice(0, i));
         partial = partial.slice(i + 1);

@@ -138,7 +138,7 @@ export class EventQueue {
       if (first >= n) break;
       // The smaller of the two children.
       let c = first, co = first * STRIDE;
-      const last = first + 2 < n ? first + 2 : n;
+      const last = Math.min(first + 2, n);
       for (let j = first + 1; j < last; j++) {
         const jo = j * STRIDE;
         if (h[jo] < h[co] || (h[jo] === h[co] && h[jo + 1] < h[co + 1])) { c = j; co = jo; }

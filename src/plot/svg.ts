@@ -174,7 +174,7 @@ function refuseUnsupported(o: Plot.PlotOptions): void {
  * the box from the text (DejaVu Sans advance), and show it. A pointer tip (no fixed data)
  * renders no tip at all and is refused before rendering.
  */
-function layOutTips(doc: Document, svg: SVGSVGElement): void {
+function layOutTips(_doc: Document, svg: SVGSVGElement): void {
   for (const tg of Array.from(svg.querySelectorAll('g[aria-label="tip"]'))) {
     const isPointer = tg.getAttribute("pointer-events") === "none" && tg.children.length === 0;
     if (isPointer) throw new UnsupportedPlotOption("a pointer tip (Plot.pointer) follows the pointer, which a static SVG has not; use Plot.tip(data, { x, y, title })");

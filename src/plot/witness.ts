@@ -128,7 +128,7 @@ export function witnessText(w: WitnessChart): string {
   for (const l of wrap(subtitle(w), TEXT_WIDTH)) out.push(l);
   for (const l of wrap(w.actors.map((a) => a.title).join("; ") + "; sync: end-of-run sync.", TEXT_WIDTH)) out.push(l);
   out.push("");
-  const laneRow = (at: number): string => lanes.map((l, i) => (i === at ? "*" : "|").padEnd(lw[i])).join("");
+  const laneRow = (at: number): string => lanes.map((_lane, i) => (i === at ? "*" : "|").padEnd(lw[i])).join("");
   out.push((" ".repeat(num) + lanes.map((l, i) => l.padEnd(lw[i])).join("") + " " + "step".padEnd(stepW) + (pageOwnLine ? "" : " page")).trimEnd());
   for (const s of w.steps) {
     const at = lanes.indexOf(laneOf(s));

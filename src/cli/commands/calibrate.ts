@@ -122,7 +122,7 @@ export function reportCalibration(dir: string): void {
 /** `pinsim plot DIR` on a calibration folder: every figure its parts allow (or those named). */
 export function plotCalibration(dir: string, opts: { figure?: string[]; formats: Format[]; out?: string }): void {
   const c = loadOrUsage(dir);
-  let figures;
+  let figures: typeof CALIBRATION_FIGURES;
   try {
     figures = opts.figure?.length
       ? opts.figure.flatMap((n) => n.split(",")).filter(Boolean).map((n) => getCalibrationFigure(n))

@@ -81,7 +81,7 @@ export function registerSweep(program: Command, state: { code: number }): void {
         const label = `sweep ${name}${shard ? ` shard ${formatShard(shard)}` : ""}`;
         const reporter = opts.quiet ? null : progressReporter(label);
         const t0 = performance.now();
-        let table;
+        let table: Awaited<ReturnType<typeof sweep>>;
         try {
           table = await sweep(config, { out, workers, seeds: opts.seeds, shard, onProgress: reporter?.update, noBudget: !opts.budget });
         } finally {
