@@ -78,8 +78,11 @@ export {
 export { gupDecide, type GupAnswer, type GupQuestion } from "./model/gup-rules.js";
 
 // Policies (MODEL.md §4): how GUP pins a page and how the release dirties it, one value each.
+// A policy of your own is a value of the same shape, passed to simulate(params, { policy })
+// and checkConfig({ policy, … }); the building blocks the built-in ones share are here too.
 export { POLICIES, POLICY_IDS, getPolicy, type PolicyId } from "./policies/index.js";
-export type { Policy, ReferenceKind } from "./model/policy.js";
+export { FOLL_PIN_BASE, dirtyIfClean, keepDirtyPolicy, noRelease, setPageDirtyLock } from "./policies/index.js";
+export { WritebackDecision, type Policy, type ReferenceKind } from "./model/policy.js";
 
 // One run of the event-driven engine: simulate(params) → RunResult.
 export {
@@ -90,10 +93,23 @@ export {
   type TraceRow,
 } from "./engine/simulate.js";
 export { kupdatePeriod } from "./engine/flusher.js";
+export { cleanDelayStats, type CleanDelayStats, type CleanDelays } from "./engine/clean-delays.js";
 export { PRNG_NAME } from "./engine/random.js";
 
 // What a run reports (MODEL.md §5): incidents and costs, one documented field each.
-export { METRICS, METRIC_NAMES, type MetricInfo, type MetricName, type Metrics, type RunResult } from "./model/metrics.js";
+export {
+  METRICS,
+  METRIC_NAMES,
+  rate,
+  runRates,
+  type FinalSyncCounts,
+  type MetricInfo,
+  type MetricName,
+  type Metrics,
+  type Rate,
+  type Rates,
+  type RunResult,
+} from "./model/metrics.js";
 
 // The interleaving checker (MODEL.md §7): scenarios, verdicts, witnesses.
 export {

@@ -2,7 +2,7 @@
  * What the checker judges: the incidents of docs/model.md#incidents-and-costs that are events (not costs or
  * maxima), with their failure-mode ids (F1…F10, same section), and the three litmus verdicts.
  */
-import { METRIC as M, type MetricName } from "../model/metrics.js";
+import { METRIC, type MetricName } from "../model/metrics.js";
 
 /** Incidents the checker decides, in the order of their ids (docs/model.md#incidents-and-costs). */
 export const INCIDENTS = [
@@ -38,7 +38,7 @@ export const FAILURE_ID: Record<IncidentName, string> = {
 };
 
 /** Index into PageCache.counters of each incident, in INCIDENTS order. */
-export const INCIDENT_METRIC: readonly number[] = INCIDENTS.map((n) => M[n]);
+export const INCIDENT_METRIC: readonly number[] = INCIDENTS.map((n) => METRIC[n]);
 
 /** tools/memory-model's verdicts: in no, some, or every terminal execution. */
 export const VERDICTS = ["Never", "Sometimes", "Always"] as const;

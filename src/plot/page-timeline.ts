@@ -5,7 +5,7 @@
  */
 import * as Plot from "@observablehq/plot";
 import { DMA_WRITE_EVENT, simulate, type TraceRow } from "../engine/simulate.js";
-import { METRIC as M } from "../model/metrics.js";
+import { METRIC } from "../model/metrics.js";
 import type { ParamsInput } from "../model/params.js";
 import type { Cell, ResultsTable, Row } from "../sweep/types.js";
 import { formatNumber } from "./format.js";
@@ -60,7 +60,7 @@ export function tracePage(params: ParamsInput, options: TraceOptions = {}): Page
       onEvent: (pc, t) => {
         if (page >= 0) return;
         const c = pc.counters;
-        if (c[M.writeToCleanPage] > clean) {
+        if (c[METRIC.writeToCleanPage] > clean) {
           // The page just written: held (or device-mapped), clean, and now newer than disk.
           for (let p = 0; p < pc.pages; p++) {
             if (!pc.dirty[p] && pc.attached[p] && pc.mem[p] !== pc.disk[p] && (pc.pins[p] > 0 || pc.gets[p] > 0 || pc.policy.reference === "none")) {
@@ -69,11 +69,11 @@ export function tracePage(params: ParamsInput, options: TraceOptions = {}): Page
               break;
             }
           }
-          clean = c[M.writeToCleanPage];
+          clean = c[METRIC.writeToCleanPage];
         }
-        if (first < 0 && c[M.pinsTaken] > pinned) {
+        if (first < 0 && c[METRIC.pinsTaken] > pinned) {
           for (let p = 0; p < pc.pages; p++) if (pc.pins[p] > 0 || pc.gets[p] > 0) { first = p; break; }
-          pinned = c[M.pinsTaken];
+          pinned = c[METRIC.pinsTaken];
         }
       },
     });

@@ -1,4 +1,4 @@
-import { WritebackDecision as WB, type Policy } from "../model/policy.js";
+import { WritebackDecision, type Policy } from "../model/policy.js";
 import { FOLL_PIN_BASE } from "./common.js";
 
 /**
@@ -13,5 +13,5 @@ export const blockBounce: Policy = {
   summary: "FOLL_PIN +bias; pinned pages cleaned as usual, bounced at bio submission (after unlock)",
   writebackConsultsDetector: true,
   bounces: true,
-  writebackDecision: (pc, p) => (pc.folioMaybeDmaPinned(p) ? WB.CLEAR | WB.WRITE | WB.BOUNCE_AT_BIO : WB.CLEAR | WB.WRITE),
+  writebackDecision: (pc, p) => (pc.folioMaybeDmaPinned(p) ? WritebackDecision.CLEAR | WritebackDecision.WRITE | WritebackDecision.BOUNCE_AT_BIO : WritebackDecision.CLEAR | WritebackDecision.WRITE),
 };
