@@ -160,8 +160,8 @@ const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
 const examples = extractExamples(sourceFiles(SRC));
 
 test("the entry points named by issue 15 carry an @example", () => {
-  // sweep, checkConfig and plotSvg (simulate follows once the engine rewrite lands) are the ways into the kit.
-  for (const name of ["sweep", "checkConfig", "plotSvg"]) {
+  // simulate, sweep, checkConfig and plotSvg are the four ways into the kit.
+  for (const name of ["simulate", "sweep", "checkConfig", "plotSvg"]) {
     assert.ok(
       examples.some((e) => e.owner === name),
       `${name} has no @example`,

@@ -103,9 +103,17 @@ export interface RunResultWithTrace extends RunResult {
  * byte-identical for the same parameters.
  *
  * @example
+ * ```ts
+ * import { simulate } from "pinsim";
  * const r = simulate({ policy: "dirty-at-gup", pinDuration: 45, duration: 600, seed: 1 });
  * r.metrics.writeToCleanPage; // device writes that landed in clean pages
  * r.rates.lostDataPerPin;     // { numerator, denominator, value }
+ * // 64 pages, two pinners holding pages for 60 s, ten minutes, seed 1:
+ * const small = { duration: 600, files: 4, pagesPerFile: 16, pinners: 2, pinDuration: 60, seed: 1 };
+ * simulate({ ...small, policy: "dirty-at-gup" }).metrics.lostData > 0; // => true (a flusher pass mid-pin cleans the page, the device writes into it, nothing redirties it)
+ * simulate({ ...small, policy: "foll-pin" }).metrics.lostData; // => 0 (unpin_user_pages_dirty_lock redirties at release)
+ * simulate({ ...small, policy: "dirty-at-gup" }).metrics.lostData === simulate({ ...small, policy: "dirty-at-gup" }).metrics.lostData; // => true (same seed, same run)
+ * ```
  */
 export function simulate(input: ParamsInput | Record<string, unknown> = {}, options: SimulateOptions = {}): RunResultWithTrace {
   let params: Params, policy: Policy;
