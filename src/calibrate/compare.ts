@@ -40,7 +40,7 @@ export function cleanDelayRows(k: CleanDelayKernel, m: CleanDelayModel): Compari
   const none = m.unavailable ? `unavailable: ${m.unavailable}` : "no samples";
   // 1. Clean inode: share of delays in [E, E + P).
   const kw = k.cleanInode.window;
-  const mw: [number, number] | null = mc && mc.count ? wilsonInterval(Math.round((mc.fractionInWindow ?? 0) * mc.count), mc.count) : null;
+  const mw: [number, number] | null = mc?.count ? wilsonInterval(Math.round((mc.fractionInWindow ?? 0) * mc.count), mc.count) : null;
   rows.push({
     part: "clean-delay",
     quantity: `clean inode: share of delays in [E, E+P) = [${f2(E)}, ${f2(E + P)}) s`,
@@ -52,7 +52,7 @@ export function cleanDelayRows(k: CleanDelayKernel, m: CleanDelayModel): Compari
     rule: "95 % Wilson intervals overlap; the kernel's clean instant lies between its last dirty and first clean poll",
   });
   // 2. Clean inode: mean delay.
-  const mm = mc && mc.samples.length ? meanConfidenceInterval(mc.samples) : null;
+  const mm = mc?.samples.length ? meanConfidenceInterval(mc.samples) : null;
   rows.push({
     part: "clean-delay",
     quantity: "clean inode: mean delay (s); E + P/2 for a flusher phase uniform in [0, P)",
@@ -76,7 +76,7 @@ export function cleanDelayRows(k: CleanDelayKernel, m: CleanDelayModel): Compari
     rule: `|P_kernel - P_model| <= ${PERIOD_TOLERANCE} s`,
   });
   // 4. KS distance to the uniform law on the window.
-  const ksM = mc && mc.samples.length ? ksDistanceUniform(mc.samples, E, E + P) : null;
+  const ksM = mc?.samples.length ? ksDistanceUniform(mc.samples, E, E + P) : null;
   const crit = (n: number) => 1.358 / Math.sqrt(n);
   rows.push({
     part: "clean-delay",
@@ -84,7 +84,7 @@ export function cleanDelayRows(k: CleanDelayKernel, m: CleanDelayModel): Compari
     kernel: f3(k.cleanInode.ks),
     kernelInterval: k.cleanInode.count ? `5 % critical ${f3(crit(k.cleanInode.count))}` : null,
     model: ksM === null ? none : f3(ksM),
-    modelInterval: mc && mc.count ? `5 % critical ${f3(crit(mc.count))}` : null,
+    modelInterval: mc?.count ? `5 % critical ${f3(crit(mc.count))}` : null,
     agree: k.cleanInode.ks === null ? null : ksM !== null && k.cleanInode.ks < crit(k.cleanInode.count) && ksM < crit(mc!.count),
     rule: "both below the 5 % critical value 1.358/sqrt(n) of the one-sample KS test",
   });

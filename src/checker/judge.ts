@@ -7,7 +7,6 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { PolicyId } from "../model/policy-ids.js";
 import { POLICY_IDS } from "../model/policy-ids.js";
-import { getPolicy } from "../policies/index.js";
 import { checkConfig, type CheckOptions, type CheckResult, type WitnessStep } from "./explore.js";
 import { applyVariant, expectedVerdicts, parseScenario, ScenarioError, type Scenario } from "./scenario.js";
 import { FAILURE_ID, INCIDENTS, type IncidentName, type Judgement, type Verdict } from "./verdict.js";

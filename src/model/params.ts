@@ -197,7 +197,7 @@ export function allowedValues(name: ParamName): string {
 }
 
 function checkDistribution(name: ParamName, value: unknown, integer: boolean): DistributionSpec {
-  let d;
+  let d: ReturnType<typeof parseDistribution>;
   try {
     d = parseDistribution(value as DistributionSpec);
   } catch (e) {

@@ -113,7 +113,7 @@ export function cleanDelayText(d: CleanDelaysLike, options: { title?: string; pr
   lines.push(
     textTable(
       ["population", "pages", "min (s)", "mean (s)", "max (s)", "in [E, E+P)"],
-      POPS.map(([k, label]) => [k, String(d[k].count), formatNumber(d[k].min), formatNumber(d[k].mean), formatNumber(d[k].max), formatPercent(d[k].fractionInWindow)]),
+      POPS.map(([k]) => [k, String(d[k].count), formatNumber(d[k].min), formatNumber(d[k].mean), formatNumber(d[k].max), formatPercent(d[k].fractionInWindow)]),
     ).trimEnd(),
   );
   if (options.provenance) lines.push(options.provenance);
