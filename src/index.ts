@@ -21,6 +21,9 @@
  * @packageDocumentation
  */
 
+// Bad input: one error type (one line naming the field, the value and what is allowed).
+export { InputError, WorkerDiedError } from "./errors.js";
+
 // Parameters of a run (MODEL.md §6): defaults, validation, the kernel knobs' sysctl names.
 export {
   DEFAULT_PARAMS,
