@@ -7,6 +7,7 @@ import { doubleWritebacksFigure } from "./double-writebacks.js";
 import { falsePositivesFigure } from "./false-positives.js";
 import type { Figure, FigureOpts } from "./figure.js";
 import { kernelErasFigure } from "./kernel-eras.js";
+import { kernelVersionsFigure } from "./kernel-versions.js";
 import { lostDataHeatmapFigure } from "./lost-data-heatmap.js";
 import { lostDataFigure } from "./lost-data.js";
 import { pageTimelineFigure } from "./page-timeline.js";
@@ -22,6 +23,7 @@ export const FIGURES: readonly Figure[] = [
   doubleWritebacksFigure,
   falsePositivesFigure,
   pageTimelineFigure,
+  kernelVersionsFigure,
 ];
 
 /** The figures' names (file stems and `pinsim plot --figure` values). */

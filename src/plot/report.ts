@@ -45,19 +45,30 @@ export function report(table: ResultsTable, options: { chart?: string } = {}): s
   out.push(...wrapText(`Results: ${dir}, ${table.summary.length} points × ${seeds} seeds = ${table.runs.length} runs`));
   out.push(...wrapText(`Made by: ${provenance(m)}, node ${m.node}`));
   if (m.prng) out.push(...wrapText(`PRNG: ${m.prng}`));
-  const base = Object.entries(m.config?.base ?? {}).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`);
+  const entries = Object.entries(m.config?.base ?? {});
+  const scalar = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+  const base = entries.filter(([, v]) => !Array.isArray(v)).map(([k, v]) => `${k}=${scalar(v)}`);
   if (base.length) out.push(...wrapText(`Fixed: ${base.join(", ")} (others at their defaults)`));
+  // Lists of objects (pinnerGroups) one item a line, so no line runs past 72 columns.
+  for (const [k, v] of entries.filter(([, x]) => Array.isArray(x)) as [string, unknown[]][]) {
+    v.forEach((item, i) => {
+      const text = item !== null && typeof item === "object"
+        ? Object.entries(item as Record<string, unknown>).map(([kk, vv]) => `${kk}=${scalar(vv)}`).join(", ")
+        : scalar(item);
+      out.push(...wrapText(`${k}[${i}]: ${text}`, 68).map((l, j) => (j ? `      ${l}` : `  ${l}`)));
+    });
+  }
   out.push("Swept:");
   for (const a of m.axes) {
     const vals = distinct(table.summary, a);
-    const shown = a === "policy" ? policyOrder(vals) : vals.map((v) => (num(v) !== null ? formatNumber(num(v)) : String(v)));
+    const shown = a === "policy" ? policyOrder(vals) : vals.map((v) => (typeof v === "number" ? formatNumber(v) : String(v)));
     out.push(...wrapText(`${a} (${vals.length}): ${shown.join(", ")}`, 68).map((l, i) => (i ? `      ${l}` : `  ${l}`)));
   }
   out.push("");
 
   // One text chart with its table (the numbers it draws): the first figure the results can
   // draw, in order of what mail threads ask. Its provenance line is the one above.
-  const order = options.chart ? [options.chart] : ["lost-data", "false-positives", "double-writebacks"];
+  const order = options.chart ? [options.chart] : ["lost-data", "false-positives", "double-writebacks", "kernel-versions"];
   const fig = order.map((n) => FIGURES.find((f) => f.name === n)).find((f): f is Figure => !!f && !missingFor(f.name, table, f.needs));
   if (fig) {
     out.push(withoutProvenance(fig.text(table), provenance(m)));
@@ -97,9 +108,14 @@ export function report(table: ResultsTable, options: { chart?: string } = {}): s
     out.push("false positives: share of detector checks on an unpinned page.");
     out.push("");
   } else {
-    const r = table.summary[0];
-    const l = meanOf(r, "lostData"), a = anyOf(r, "lostData");
-    out.push(`Lost data per run: ${interval(l.v, l.lo, l.hi, formatNumber)}; runs losing data: ${pct(a.v, a.lo, a.hi)}`, "");
+    // No policy axis: one line per point (e.g. per kernel release), labelled by its axes.
+    for (const r of table.summary.slice(0, 40)) {
+      const label = m.axes.map((ax) => `${ax} ${String(r[ax])}`).join(", ");
+      const l = meanOf(r, "lostData"), a = anyOf(r, "lostData");
+      const line = `${label ? `${label}: ` : ""}lost data/run ${interval(l.v, l.lo, l.hi, formatNumber)}; runs losing: ${pct(a.v, a.lo, a.hi)}`;
+      out.push(...wrapText(line, 68));
+    }
+    out.push("");
   }
 
   out.push(`Rerun (config ${String(m.configHash).replace(/^sha256:/, "").slice(0, 12)}):`);
