@@ -13,7 +13,7 @@ import { P, makeActor, type StepContext } from "./actors.js";
 import { BACKING_PROFILES } from "../model/backings.js";
 import { KERNELS } from "../model/kernels.js";
 import {
-  DEFAULT_COVERAGE, declOf, expandActor, expandKnobs, pageName,
+  DEFAULT_COVERAGE, MAX_ACTORS, declOf, expandActor, expandKnobs, pageName,
   type ActorDecl, type Coverage, type ActorSpec, type FlusherActor, type KnobChoices, type Knobs, type PageSpec,
 } from "./scenario.js";
 import { search, type Root, type WitnessStep } from "./search.js";
@@ -207,42 +207,51 @@ export function checkConfig(config: CheckConfig, options: CheckOptions = {}): Ch
   const allKnobs: KnobChoices = isChoices(config.knobs)
     ? config.knobs : { guard: [config.knobs.guard], fs: [config.knobs.fs], stable: [config.knobs.stable] };
   const decls = config.actors.map((a) => (isDecl(a) ? a : declOf(a)));
+  if (decls.length > MAX_ACTORS) throw new RangeError(`checkConfig: at most ${MAX_ACTORS} actors, got ${decls.length}`);
   const expansions = product(decls.map(expandActor));
   const hits = INCIDENTS.map(() => 0);
   let states = 0, terminals = 0, deadlocks = 0, boundHit = false, bytes = 0;
-  const best = new Map<IncidentName, { steps: WitnessStep[]; choices: string[] }>();
-  const bestInSpec = new Map<IncidentName, WitnessStep[]>();
+  type Found = { steps: WitnessStep[]; choices: string[] };
+  const best = new Map<IncidentName, Found>(), bestInSpec = new Map<IncidentName, Found>();
+  const keep = (m: Map<IncidentName, Found>, k: IncidentName, w: Found): void => {
+    const b = m.get(k);
+    if (!b || w.steps.length < b.steps.length) m.set(k, w);
+  };
+  // One search per combination of the knobs (they never change during an execution);
+  // the pages and the actors' alternatives are its roots.
   for (const knobs of expandKnobs(allKnobs)) {
-    for (const specs of expansions) {
-      if (boundHit) break;
-      const coverage = config.coverage ?? DEFAULT_COVERAGE;
-      const initial = pages.map((p) => initialCache(policy, p, knobs, coverage).saveState());
-      const cache = initialCache(policy, pages[0], knobs, coverage);
-      const ctx: StepContext = {
-        cache, policy, guard: knobs.guard ?? policy.reclaimGuardDefault,
-        stable: knobs.stable || BACKING_PROFILES[coverage.backing].stableWrites, coverage,
-      };
-      const actors = specs.map(makeActor);
-      const common = [...knobChoices(allKnobs, knobs), ...specs.flatMap((s, i) => actorChoices(decls[i], s))];
-      const roots: Root[] = pages.map((p, k) => ({
-        choices: [...(pages.length > 1 ? [`Page=${pageName(p)}`] : []), ...common],
-        prepare: (c, r) => {
-          c.loadState(initial[k]);
-          let o = 0;
-          for (const a of actors) a.init(r, o, ctx), (o += a.size);
-        },
-      }));
-      const out = search({ ctx, actors, roots, maxStates: maxStates - states, finish: finalSync, pageState });
-      states += out.states, terminals += out.terminals, deadlocks += out.deadlocks, bytes = Math.max(bytes, out.bytes);
-      boundHit ||= out.boundHit;
-      out.hits.forEach((n, k) => (hits[k] += n));
-      const off = departsFromSpec(policy, knobs, specs);
-      for (const [k, w] of out.witnesses) {
-        const b = best.get(k), bi = bestInSpec.get(k);
-        if (!b || w.steps.length < b.steps.length) best.set(k, w);
-        if (!off && (!bi || w.steps.length < bi.length)) bestInSpec.set(k, w.steps);
+    if (boundHit) break;
+    const coverage = config.coverage ?? DEFAULT_COVERAGE;
+    const initial = pages.map((p) => initialCache(policy, p, knobs, coverage).saveState());
+    const cache = initialCache(policy, pages[0], knobs, coverage);
+    const ctx: StepContext = {
+      cache, policy, guard: knobs.guard ?? policy.reclaimGuardDefault,
+      stable: knobs.stable || BACKING_PROFILES[coverage.backing].stableWrites, coverage,
+    };
+    const actors = decls.map((d) => makeActor(d, policy));
+    const roots: Root[] = [];
+    pages.forEach((p, k) => {
+      for (const specs of expansions) {
+        roots.push({
+          choices: [
+            ...(pages.length > 1 ? [`Page=${pageName(p)}`] : []),
+            ...knobChoices(allKnobs, knobs), ...specs.flatMap((s, i) => actorChoices(decls[i], s)),
+          ],
+          offSpec: departsFromSpec(policy, knobs, specs),
+          prepare: (c, r) => {
+            c.loadState(initial[k]);
+            let o = 0;
+            actors.forEach((a, i) => (a.init(r, o, ctx, specs[i]), (o += a.size)));
+          },
+        });
       }
-    }
+    });
+    const out = search({ ctx, actors, roots, maxStates: maxStates - states, reduce: options.reduce ?? true, finish: finalSync, pageState });
+    states += out.states, terminals += out.terminals, deadlocks += out.deadlocks, bytes = Math.max(bytes, out.bytes);
+    boundHit ||= out.boundHit;
+    out.hits.forEach((n, k) => (hits[k] += n));
+    for (const [k, w] of out.witnesses) keep(best, k, w);
+    for (const [k, w] of out.inSpec) keep(bestInSpec, k, w);
   }
   const verdicts = {} as Record<IncidentName, Judgement>;
   const witnesses: Partial<Record<IncidentName, WitnessStep[]>> = {};
@@ -254,11 +263,12 @@ export function checkConfig(config: CheckConfig, options: CheckOptions = {}): Ch
     else verdicts[name] = n === 0 ? "Never" : n === terminals ? "Always" : "Sometimes";
     const w = best.get(name);
     if (w) (witnesses[name] = w.steps), (choices[name] = w.choices);
-    if (bestInSpec.has(name)) inSpec[name] = bestInSpec.get(name);
+    const wi = bestInSpec.get(name);
+    if (wi) inSpec[name] = wi.steps;
   });
   return {
     policy: policy.id,
-    actors: decls.map((d) => ({ name: d.name, title: makeActor(expandActor(d)[0]).title })),
+    actors: decls.map((d) => ({ name: d.name, title: makeActor(d, policy).title })),
     states, terminals, deadlocks, boundHit, verdicts, witnesses, choices, inSpec, bytes,
   };
 }

@@ -58,6 +58,11 @@ export interface GupActor {
   access: PinAccess;
   /** Who pins (src/model/callers.ts): its flags, release and own refusals. Default `generic`. */
   caller: CallerId;
+  /**
+   * Where the policy's afterGrab runs (dirty-at-gup's set_page_dirty): `inside` the pte
+   * lock, in follow_page_pte's step (default), or `after` it, as a step of its own.
+   */
+  hook: "inside" | "after";
 }
 
 /** The flusher: `passes` runs of write_cache_pages over the page. */
@@ -232,11 +237,14 @@ interface KindDef {
  */
 export const ACTOR_KINDS: ReadonlyMap<ActorKind, KindDef> = new Map<ActorKind, KindDef>([
   ["gup", {
-    options: new Map([["path", keyword(GUP_PATHS, "slow")], ["dma", integer(0, 3, 1)], ["longterm", flag("yes", "no", true)],
-      ["access", keyword(PIN_ACCESSES, "write")], ["caller", keyword(CALLER_IDS, "generic")]]),
+    options: new Map([
+      ["path", keyword(GUP_PATHS, "slow")], ["dma", integer(0, 3, 1)], ["longterm", flag("yes", "no", true)],
+      ["access", keyword(PIN_ACCESSES, "write")], ["caller", keyword(CALLER_IDS, "generic")],
+      ["hook", keyword(["inside", "after"] as const, "inside")],
+    ]),
     build: (name, v) => ({
       kind: "gup", name, path: v("path") as GupPath, dma: v("dma") as number, longterm: v("longterm") as boolean,
-      access: v("access") as PinAccess, caller: v("caller") as CallerId,
+      access: v("access") as PinAccess, caller: v("caller") as CallerId, hook: v("hook") as "inside" | "after",
     }),
   }],
   ["flusher", {

@@ -17,14 +17,18 @@ export const PAGE_WORDS = 4;
 const ENCODED = [
   "shares", "transient", "refcount", "pins", "gets", "dirty", "writeback", "locked", "buffers", "pteWritable",
   "attached", "resident", "mapped", "bounced", "mem", "disk", "io", "notifierSeq", "inodeDirty", "dirtyPages", "totalDirty",
-  "written", "cleanWrites",
+  "written",
 ];
 /**
- * Fields the encoding leaves out: times (the checker's clock stays at 0, so they stay 0)
- * and the counters, of which only the incident mask matters.
+ * Fields the encoding leaves out: times (the checker's clock stays at 0, so they stay 0);
+ * the counters, of which only the incident mask matters; and what only feeds counters
+ * the checker does not judge or traces it does not take (cleanWrites feeds
+ * pinsWithWriteToCleanPage; crashedAt, lastDecision and the clean-delay trace are the
+ * engine's). The shape fields are constants.
  */
 const LEFT_OUT = [
   "dirtySince", "dirtiedWhen", "now", "counters", "files", "pagesPerFile", "pages", "bias",
+  "cleanWrites",
   // crashedAt only stops the engine's run; lastDecision lives within one writeCachePage;
   // dirtiedInCleanInode is empty unless the engine traces clean delays.
   "crashedAt", "lastDecision", "dirtiedInCleanInode",
@@ -55,21 +59,26 @@ export function checkCodecCovers(c: PageCache): void {
 export function encodePage(c: PageCache, mask: number, out: Int32Array, o: number): number {
   const flags = c.dirty[0] | (c.writeback[0] << 1) | (c.locked[0] << 2) | (c.buffers[0] << 3) |
     (c.pteWritable[0] << 4) | (c.attached[0] << 5) | (c.resident[0] << 6) | (c.mapped[0] << 7) | (c.bounced[0] << 8) |
-    (c.inodeDirty[0] << 9);
+    (c.inodeDirty[0] << 9) | (c.written[0] << 23);
   const dp = c.dirtyPages[0], td = c.totalDirty, pins = c.pins[0], gets = c.gets[0], tr = c.transient[0];
   const mem = c.mem[0], disk = c.disk[0], io = c.io[0], seq = c.notifierSeq[0];
   const rc = c.refcount[0], sh = c.shares[0];
+  // Word 0: flags 0-9, dirtyPages 10-11, totalDirty 12-13, pins 14-16, gets 17-19,
+  // transient 20-22, written 23, notifierSeq 24-31.
   out[o] = flags | (dp << 10) | (td << 12) | (pins << 14) | (gets << 17) | (tr << 20) | (seq << 24);
-  const cw = c.cleanWrites[0];
-  out[o + 1] = mem | (disk << 8) | (io << 16) | (c.written[0] << 24) | (cw << 25);
+  out[o + 1] = mem | (disk << 8) | (io << 16);
   out[o + 2] = rc | (sh << 16);
   out[o + 3] = mask;
-  return ((dp | td) >>> 2) | ((pins | gets) >>> 3) | (tr >>> 4) | ((mem | disk | io | seq) >>> 8) | (cw >>> 7) | (rc >>> 16) | (sh >>> 14) |
+  return ((dp | td) >>> 2) | ((pins | gets) >>> 3) | (tr >>> 3) | ((mem | disk | io | seq) >>> 8) | (rc >>> 16) | (sh >>> 14) |
     (rc < 0 ? 1 : 0);
 }
 
-/** Restore page 0 from in[o..): every encoded field, and the counters from the incident mask. */
-export function decodePage(c: PageCache, inp: Int32Array, o: number): void {
+/**
+ * Restore page 0 from in[o..): every encoded field, and (unless `counters` is false) the
+ * counters from the incident mask; the search's hot loop zeroes them instead and ORs
+ * the state's mask into each successor's.
+ */
+export function decodePage(c: PageCache, inp: Int32Array, o: number, counters = true): void {
   const w0 = inp[o], w1 = inp[o + 1], w2 = inp[o + 2], mask = inp[o + 3];
   c.dirty[0] = w0 & 1;
   c.writeback[0] = (w0 >>> 1) & 1;
@@ -85,18 +94,17 @@ export function decodePage(c: PageCache, inp: Int32Array, o: number): void {
   c.totalDirty = (w0 >>> 12) & 3;
   c.pins[0] = (w0 >>> 14) & 7;
   c.gets[0] = (w0 >>> 17) & 7;
-  c.transient[0] = (w0 >>> 20) & 15;
+  c.transient[0] = (w0 >>> 20) & 7;
+  c.written[0] = (w0 >>> 23) & 1;
   c.notifierSeq[0] = (w0 >>> 24) & 255;
   c.mem[0] = w1 & 255;
   c.disk[0] = (w1 >>> 8) & 255;
   c.io[0] = (w1 >>> 16) & 255;
-  c.written[0] = (w1 >>> 24) & 1;
-  c.cleanWrites[0] = (w1 >>> 25) & 127;
   c.refcount[0] = w2 & 0xffff;
   c.shares[0] = w2 >>> 16;
-  const counters = c.counters;
-  counters.fill(0);
-  for (let k = 0; k < INCIDENT_METRIC.length; k++) if (mask & (1 << k)) counters[INCIDENT_METRIC[k]] = 1;
+  if (!counters) return;
+  c.counters.fill(0);
+  for (let k = 0; k < INCIDENT_METRIC.length; k++) if (mask & (1 << k)) c.counters[INCIDENT_METRIC[k]] = 1;
 }
 
 /** The incident mask of out[o..) as encoded. */
@@ -170,40 +178,36 @@ export class StateSet {
    * The index of the state in buf[0..width), adding it if new: returns index for a new
    * state and -(index + 1) for one already there.
    */
-  add(buf: Int32Array): number {
+  add(buf: Int32Array, off = 0): number {
     const W = this.width;
-    const h = hashWords(buf, 0, W);
+    const h = hashWords(buf, off, W);
     const tmask = this.table.length - 1;
     for (let slot = h & tmask; ; slot = (slot + 1) & tmask) {
       const e = this.table[slot];
       if (e === 0) {
         if (this.count === this.cap) {
           this.grow();
-          return this.add(buf);
+          return this.add(buf, off);
         }
         const i = this.count++;
-        this.data.set(buf, i * W);
+        const d = this.data, o = i * W;
+        for (let k = 0; k < W; k++) d[o + k] = buf[off + k];
         this.hashes[i] = h;
         this.table[slot] = i + 1;
         return i;
       }
       if (this.hashes[e - 1] !== h) continue;
       const o = (e - 1) * W;
-      let same = true;
-      for (let k = 0; k < W; k++) {
-        if (this.data[o + k] !== buf[k]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return -e;
+      let k = 0;
+      while (k < W && this.data[o + k] === buf[off + k]) k++;
+      if (k === W) return -e;
     }
   }
 
   /** The index of the state in buf[0..width), or -1. */
-  find(buf: Int32Array): number {
+  find(buf: Int32Array, off = 0): number {
     const W = this.width;
-    const h = hashWords(buf, 0, W);
+    const h = hashWords(buf, off, W);
     const tmask = this.table.length - 1;
     for (let slot = h & tmask; ; slot = (slot + 1) & tmask) {
       const e = this.table[slot];
@@ -211,7 +215,7 @@ export class StateSet {
       if (this.hashes[e - 1] !== h) continue;
       const o = (e - 1) * W;
       let k = 0;
-      while (k < W && this.data[o + k] === buf[k]) k++;
+      while (k < W && this.data[o + k] === buf[off + k]) k++;
       if (k === W) return e - 1;
     }
   }
