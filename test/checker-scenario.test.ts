@@ -79,7 +79,7 @@ test("bad choices and ranges: FILE:LINE: expected …", () => {
 
 test("keys naming Object.prototype members are plain unknown keys", () => {
   for (const k of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
-    refuses(head + `Actor P0: gup ${k}=1\n`, 3, new RegExp(`an option of gup \\(path, dma, longterm, access, caller\\), got '${k}'`));
+    refuses(head + `Actor P0: gup ${k}=1\n`, 3, new RegExp(`an option of gup \\(path, dma, longterm, access, caller, hook\\), got '${k}'`));
     refuses(head + `Actor P0: gup\nVariant v: ${k}=1\n`, 4, /guard, fs, stable or <actor>\.<option>/);
     refuses(head + `Actor P0: gup\nVariant v: P0.${k}=1\n`, 4, /an option of gup/);
     refuses(head + `Actor P0: gup\nResult ${k}: lostData Never\n`, 4, /a policy id or a variant declared above/);
