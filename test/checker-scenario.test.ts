@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import {
-  ScenarioError, applyVariant, checkConfig, expandActor, expandKnobs, parseScenario, INCIDENTS,
+  ScenarioError, applyVariant, checkConfig, expandActor, expandKnobs, loadScenario, loadScenarioDir, parseScenario,
+  runScenario, INCIDENTS,
   type ActorSpec, type CheckResult, type IncidentName, type Judgement, type PageSpec,
 } from "../src/checker/index.js";
 import type { PolicyId } from "../src/policies/ids.js";
@@ -174,5 +175,64 @@ test("the command line: exit 2 and one line for each kind of bad choice", { skip
     const lines = r.stderr.trim().split("\n");
     assert.equal(lines.length, 1, r.stderr);
     assert.match(lines[0], what);
+  }
+});
+
+test("the reduction gives the full search's verdicts on every scenario of data/scenarios/", () => {
+  // A persistent set keeps every terminal state reachable (Godefroid 1996, thm 4.3), so
+  // not only the verdicts but the number of distinct terminal states must agree.
+  const dir = join(ROOT, "data/scenarios");
+  for (const s of loadScenarioDir(dir)) {
+    const full = runScenario(s, { reduce: false });
+    const reduced = runScenario(s, { reduce: true });
+    full.forEach((f, i) => {
+      const r = reduced[i];
+      const what = `${s.name} ${f.policy}/${f.variant}`;
+      assert.deepEqual(r.result.verdicts, f.result.verdicts, what);
+      assert.equal(r.result.terminals, f.result.terminals, what);
+      assert.ok(r.result.states <= f.result.states, what);
+    });
+  }
+});
+
+const bigActorLine = fc.oneof(
+  actorLine,
+  fc.constantFrom("flusher passes=2 sync=none|all", "gup path=fast dma=1 hook=inside|after", "reclaim", "truncate"),
+);
+
+test("the reduction gives the full search's verdicts on random scenarios (property)", () => {
+  fc.assert(
+    fc.property(
+      fc.constantFrom<PolicyId>("legacy-put-page", "dirty-at-gup", "foll-pin", "keep-dirty", "block-bounce", "mmu-notifier"),
+      fc.array(bigActorLine, { minLength: 2, maxLength: 4 }),
+      fc.constantFrom("on", "off", "on|off"),
+      fc.boolean(),
+      (policy, lines, guard, stable) => {
+        const text = `Scenario: t\nPolicies: ${policy}\nPage: clean | buffers\nGuard: ${guard}\nStable: ${stable ? "on" : "off"}\n` +
+          lines.map((l, i) => `Actor P${i}: ${l}`).join("\n");
+        const s = parseScenario(text);
+        const { pages, actors, knobs } = applyVariant(s, s.variants[0]);
+        const full = checkConfig({ policy, page: pages, knobs, actors }, { reduce: false });
+        const reduced = checkConfig({ policy, page: pages, knobs, actors }, { reduce: true });
+        assert.deepEqual(reduced.verdicts, full.verdicts, text);
+        assert.equal(reduced.terminals, full.terminals, text);
+        assert.equal(full.deadlocks, 0, text);
+      },
+    ),
+    { numRuns: 15, seed: 12 },
+  );
+});
+
+test("a bound still gives Unknown (bound hit) on a union scenario, never Never", () => {
+  const s = loadScenario(join(ROOT, "data/scenarios/GUP+WB+CPU+any-page.scenario"));
+  const [full] = runScenario(s, { policies: ["foll-pin"] });
+  const [cut] = runScenario(s, { policies: ["foll-pin"], maxStates: 500 });
+  assert.equal(full.result.boundHit, false);
+  assert.equal(cut.result.boundHit, true);
+  assert.ok(cut.result.states <= 500);
+  for (const k of INCIDENTS) {
+    // Never and Always need every terminal state; a cut search has not seen them all.
+    assert.ok(cut.result.verdicts[k] === "Sometimes" || cut.result.verdicts[k] === "Unknown (bound hit)", k);
+    if (full.result.verdicts[k] === "Never") assert.equal(cut.result.verdicts[k], "Unknown (bound hit)", k);
   }
 });

@@ -42,7 +42,7 @@ export interface CheckConfig {
 
 /** Options of {@link checkConfig}. */
 export interface CheckOptions {
-  /** Stop after this many distinct states in all; verdicts that depend on the rest become Unknown. Default 200000. */
+  /** Stop after this many distinct states in all; verdicts that depend on the rest become Unknown. Default 1000000. */
   maxStates?: number;
   /** Partial-order reduction (persistent sets): the same verdicts from fewer states. Default true. */
   reduce?: boolean;
@@ -201,7 +201,7 @@ function knobChoices(all: KnobChoices, k: Knobs): string[] {
  * ```
  */
 export function checkConfig(config: CheckConfig, options: CheckOptions = {}): CheckResult {
-  const maxStates = options.maxStates ?? 200_000;
+  const maxStates = options.maxStates ?? 1_000_000;
   const policy = typeof config.policy === "string" ? getPolicy(config.policy) : config.policy;
   const pages = Array.isArray(config.page) ? (config.page as PageSpec[]) : [config.page as PageSpec];
   const allKnobs: KnobChoices = isChoices(config.knobs)

@@ -48,7 +48,7 @@ export function registerCheck(program: Command, state: { code: number }): void {
     .argument("[scenario...]", "scenario files or names under data/scenarios/ (default: all of them)")
     .option("--policy <id>", "only this policy (repeatable or comma-separated); default: the scenario's Policies", collect)
     .option("--variant <name>", "only this variant (repeatable or comma-separated)", collect)
-    .option("--max-states <n>", "stop a search after N distinct states (verdicts then Unknown)", "200000")
+    .option("--max-states <n>", "stop a search after N distinct states (verdicts then Unknown)", "1000000")
     .option("--json", "print {results: [...]} (or the table) as JSON")
     .option("--table", "the verdict table of all nine policies over the scenarios")
     .option("--verbose", "print every run's verdicts and shortest witnesses, not only those of mismatches")
@@ -62,7 +62,7 @@ export function registerCheck(program: Command, state: { code: number }): void {
 }
 
 function parseOptions(opts: CheckOpts): { policies?: PolicyId[]; variants?: string[]; maxStates: number; reduce: boolean } {
-  const raw = opts.maxStates ?? "200000";
+  const raw = opts.maxStates ?? "1000000";
   const maxStates = Number(raw);
   if (!/^\d+$/.test(raw) || maxStates < 1) throw new UsageError(`--max-states: expected a positive integer, got '${raw}'`);
   const bad = (opts.policy ?? []).find((p) => !(POLICY_IDS as readonly string[]).includes(p));
