@@ -3,26 +3,16 @@
 // the incident's step in red), for two and for eight actors.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkConfig, loadScenario, parseScenario, applyVariant, runScenario } from "../src/checker/index.js";
 import { plotSvg, witnessPlot, witnessText, type WitnessChart } from "../src/plot/index.js";
+import { golden as goldenFile } from "./helpers/golden.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const GOLDEN = join(ROOT, "test/golden/checker");
-
+/** test/golden/checker/NAME through the suite's one golden helper. */
 function golden(name: string, actual: string): void {
-  const path = join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN || !existsSync(path)) {
-    mkdirSync(GOLDEN, { recursive: true });
-    writeFileSync(path, actual);
-    if (!process.env.UPDATE_GOLDEN) assert.fail(`golden file ${name} was missing; written, check it in`);
-    return;
-  }
-  const expected = readFileSync(path, "utf8");
-  if (actual !== expected) writeFileSync(path.replace(/\.txt$/, "-changed.txt"), actual);
-  assert.equal(actual, expected, `${name} differs (see the -changed file)`);
+  goldenFile(`checker/${name}`, actual);
 }
 
 function chartOf(scenario: string, policy: "legacy-put-page" | "foll-pin", variant: string, incident: "lostData" | "dirtyWithoutBuffers"): WitnessChart {
