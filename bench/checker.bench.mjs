@@ -29,8 +29,8 @@ function measure(label, fn) {
 
 const sum = (runs) => ({ states: runs.reduce((n, r) => n + r.result.states, 0), bytes: Math.max(0, ...runs.map((r) => r.result.bytes)) });
 const all = loadScenarioDir(dir);
-const before = all.filter((s) => !s.name.includes("any"));
-const unions = all.filter((s) => s.name.includes("any"));
+const before = all.filter((s) => !s.name.includes("+any"));
+const unions = all.filter((s) => s.name.includes("+any"));
 const big = parseScenario([
   "Scenario: big", "Policies: foll-pin",
   "Actor P0: gup path=fast dma=3", "Actor P1: flusher passes=3 sync=none",
