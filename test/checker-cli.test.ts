@@ -89,3 +89,13 @@ test("--witness INCIDENT --format svg,png,txt writes the chart of each run that 
   assert.throws(() => runCheck([wrong], { witness: "nope" }), (e: unknown) => e instanceof UsageError && /--witness: unknown incident 'nope'/.test(e.message));
   assert.throws(() => runCheck([wrong], { witness: "lostData", format: "svg,gif" }), (e: unknown) => e instanceof UsageError && /--format: expected/.test(e.message));
 });
+
+test("--no-reduce: the same verdicts from at least as many states", () => {
+  const a = JSON.parse(capture(() => runCheck(["DEV-mirror+WB+CPU"], { json: true })).out).results;
+  const b = JSON.parse(capture(() => runCheck(["DEV-mirror+WB+CPU"], { json: true, reduce: false })).out).results;
+  assert.equal(a.length, b.length);
+  a.forEach((r: { verdicts: unknown; states: number }, i: number) => {
+    assert.deepEqual(r.verdicts, b[i].verdicts);
+    assert.ok(r.states <= b[i].states);
+  });
+});
