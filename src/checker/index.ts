@@ -19,14 +19,19 @@ export {
   type IncidentName, type Judgement, type Verdict,
 } from "./verdict.js";
 // Actors: the kernel paths cut into steps
-export { CpuWriter, Flusher, GupUser, Reclaim, Truncate, makeActor, type Actor, type StepContext } from "./actors.js";
+export {
+  BLOCKED, CpuWriter, DONE, Flusher, GupUser, LABELS, Reclaim, Truncate, makeActor, type Actor, type StepContext,
+} from "./actors.js";
+// Footprints for the partial-order reduction
+export { EVERYTHING, FP, HOOK, fp, futures } from "./footprint.js";
 // The search
 export {
   checkConfig, departsFromSpec, finalSync, initialCache,
   type CheckConfig, type CheckOptions, type CheckResult, type WitnessStep,
 } from "./explore.js";
-export { search, type Root, type SearchInput, type SearchOutput } from "./search.js";
-export { StateSet } from "./state.js";
+export { persistentSet, search, type Root, type SearchInput, type SearchOutput } from "./search.js";
+// The packed state encoding
+export { PAGE_WORDS, StateSet, decodePage, encodePage } from "./state.js";
 // Witnesses as text
 export { PAGE_LEGEND, formatWitness, formatWitnessInline, pageState, wrap } from "./witness.js";
 // Judging scenario files, and the verdict table
