@@ -19,11 +19,9 @@ export {
   type IncidentName, type Judgement, type Verdict,
 } from "./verdict.js";
 // Actors: the kernel paths cut into steps
-export {
-  BLOCKED, CpuWriter, DONE, Flusher, GupUser, LABELS, Reclaim, Truncate, makeActor, type Actor, type StepContext,
-} from "./actors.js";
+export { CpuWriter, Flusher, GupUser, Reclaim, Truncate, makeActor, type Actor, type StepContext } from "./actors.js";
 // Footprints for the partial-order reduction
-export { EVERYTHING, FP, HOOK, fp, futures } from "./footprint.js";
+export { FP, futures } from "./footprint.js";
 // The search
 export {
   checkConfig, departsFromSpec, finalSync, initialCache,
@@ -31,7 +29,7 @@ export {
 } from "./explore.js";
 export { persistentSet, search, type Root, type SearchInput, type SearchOutput } from "./search.js";
 // The packed state encoding
-export { PAGE_WORDS, StateSet, decodePage, encodePage } from "./state.js";
+export { StateSet } from "./state.js";
 // Witnesses as text
 export { PAGE_LEGEND, formatWitness, formatWitnessInline, pageState, wrap } from "./witness.js";
 // Judging scenario files, and the verdict table
