@@ -236,3 +236,24 @@ test("a bound still gives Unknown (bound hit) on a union scenario, never Never",
     if (full.result.verdicts[k] === "Never") assert.equal(cut.result.verdicts[k], "Unknown (bound hit)", k);
   }
 });
+
+test("the I/O completion as its own actor: submitters move on, no deadlock, one io actor at most", () => {
+  // With `io`, the flusher ends its pass right after submit_bio and the completion is a
+  // step of its own, so it interleaves with everything that follows, the flusher's second
+  // pass included: strictly more states, no deadlock (a daemon waiting for a bio that
+  // never comes does not keep an execution from ending), the same verdicts reduced or not.
+  const check = (io: boolean) => {
+    const s = parseScenario("Scenario: t\nPolicies: foll-pin\nPage: pte-writable\nActor P0: gup dma=1\n" +
+      "Actor P1: flusher passes=2 sync=none|all" + (io ? "\nActor P2: io" : ""));
+    const { pages, actors, knobs } = applyVariant(s, s.variants[0]);
+    const full = checkConfig({ policy: "foll-pin", page: pages, knobs, actors }, { reduce: false });
+    const reduced = checkConfig({ policy: "foll-pin", page: pages, knobs, actors });
+    assert.equal(full.deadlocks, 0);
+    assert.deepEqual(reduced.verdicts, full.verdicts);
+    assert.equal(reduced.terminals, full.terminals);
+    return full;
+  };
+  const sync = check(false), async = check(true);
+  assert.ok(async.states > sync.states, `${async.states} > ${sync.states}`);
+  refuses(head + "Actor P0: io\nActor P1: io\n", 5, /at most one 'io' actor/);
+});

@@ -36,6 +36,11 @@ export interface StepContext {
   stable: boolean;
   /** Kernel, mapping, backing, folio order (scenario.ts Coverage); absent: none, shared, ext4, 0. */
   coverage?: Coverage;
+  /**
+   * Register index of the `io` actor's queue, or -1 without one. With it, the flusher and
+   * reclaim submit the bio and move on; the `io` actor completes it (end_page_writeback).
+   */
+  ioQueue: number;
 }
 
 export interface Actor {
@@ -55,6 +60,8 @@ export interface Actor {
   footprint(ctx: StepContext, r: Int32Array, o: number): number;
   /** What every step the actor may still take reads and writes. */
   future(r: Int32Array, o: number): number;
+  /** Never finishes (the I/O completion): a state where only it is left and it cannot move is an end state. */
+  readonly daemon?: boolean;
 }
 
 /** Every step label; a step returns an index into it. */
@@ -577,8 +584,8 @@ export class Flusher implements Actor {
     [F.DECIDE]: [WRITEBACK_FP.decide, [F.WRITEPAGE, F.LOCK, 0]],
     [F.WRITEPAGE]: [WRITEBACK_FP.writepage, [F.SET_WB, F.LOCK, 0]],
     [F.SET_WB]: [fp(FP.MEM | FP.DISK, FP.WB), [F.UNLOCK]],
-    [F.UNLOCK]: [fp(0, FP.LOCK), [F.BIO_BOUNCE, F.END]],
-    [F.BIO_BOUNCE]: [WRITEBACK_FP.bounce, [F.END]],
+    [F.UNLOCK]: [fp(0, FP.LOCK | FP.IOQ), [F.BIO_BOUNCE, F.END, F.LOCK, 0]],
+    [F.BIO_BOUNCE]: [WRITEBACK_FP.bounce | fp(0, FP.IOQ), [F.END, F.LOCK, 0]],
     [F.END]: [WRITEBACK_FP.end, [F.LOCK, 0]],
   }, 10);
 
@@ -604,8 +611,8 @@ export class Flusher implements Actor {
       case F.DECIDE: return WRITEBACK_FP.decide;
       case F.WRITEPAGE: return WRITEBACK_FP.writepage;
       case F.SET_WB: return fp(FP.MEM | FP.DISK, FP.WB);
-      case F.UNLOCK: return fp(0, FP.LOCK);
-      case F.BIO_BOUNCE: return WRITEBACK_FP.bounce;
+      case F.UNLOCK: return fp(0, FP.LOCK | FP.IOQ);
+      case F.BIO_BOUNCE: return WRITEBACK_FP.bounce | fp(0, FP.IOQ);
       case F.END: return WRITEBACK_FP.end;
     }
     return EVERYTHING;
@@ -676,11 +683,14 @@ export class Flusher implements Actor {
       }
       case F.UNLOCK:
         c.unlockPage(P);
-        r[o] = r[o + 2] & WB.BOUNCE_AT_BIO ? F.BIO_BOUNCE : F.END;
+        if (r[o + 2] & WB.BOUNCE_AT_BIO) r[o] = F.BIO_BOUNCE;
+        else if (!submit(ctx, r)) r[o] = F.END;
+        else this.endPass(r, o);
         return LW.UNLOCK;
       case F.BIO_BOUNCE:
         c.bounceAtBio(P);
-        r[o] = F.END;
+        if (submit(ctx, r)) this.endPass(r, o);
+        else r[o] = F.END;
         return LW.BIO_BOUNCE;
       case F.END:
         c.endPageWriteback(P);
@@ -742,8 +752,8 @@ export class Reclaim implements Actor {
     [R.CONTINUE]: [fp(FP.ALL, FP.PTE | FP.DIRTY | FP.BUF | FP.REF | FP.LOCK), [R.DECIDE, R.REMOVE, 0]],
     [R.DECIDE]: [WRITEBACK_FP.decide, [R.WRITEPAGE, 0]],
     [R.WRITEPAGE]: [WRITEBACK_FP.writepage, [R.SET_WB, R.REMOVE]],
-    [R.SET_WB]: [WRITEBACK_FP.setWb, [R.BIO_BOUNCE, R.END]],
-    [R.BIO_BOUNCE]: [WRITEBACK_FP.bounce, [R.END]],
+    [R.SET_WB]: [WRITEBACK_FP.setWb | fp(0, FP.IOQ), [R.BIO_BOUNCE, R.END, R.TRYLOCK]],
+    [R.BIO_BOUNCE]: [WRITEBACK_FP.bounce | fp(0, FP.IOQ), [R.END, R.TRYLOCK]],
     [R.END]: [WRITEBACK_FP.end, [R.TRYLOCK]],
     [R.REMOVE]: [EVERYTHING, [0]],
   }, 11);
@@ -770,8 +780,8 @@ export class Reclaim implements Actor {
     [R.CONTINUE]: fp(FP.ALL, FP.PTE | FP.DIRTY | FP.BUF | FP.REF | FP.LOCK),
     [R.DECIDE]: WRITEBACK_FP.decide,
     [R.WRITEPAGE]: WRITEBACK_FP.writepage,
-    [R.SET_WB]: WRITEBACK_FP.setWb,
-    [R.BIO_BOUNCE]: WRITEBACK_FP.bounce,
+    [R.SET_WB]: WRITEBACK_FP.setWb | fp(0, FP.IOQ),
+    [R.BIO_BOUNCE]: WRITEBACK_FP.bounce | fp(0, FP.IOQ),
     [R.END]: WRITEBACK_FP.end,
   };
 
@@ -837,18 +847,19 @@ export class Reclaim implements Actor {
         const d = r[o + 2];
         c.setPageWriteback(P, (d & WB.BOUNCE) !== 0);
         c.unlockPage(P); // ->writepage unlocks the page
-        r[o] = d & WB.BOUNCE_AT_BIO ? R.BIO_BOUNCE : R.END;
+        if (d & WB.BOUNCE_AT_BIO) r[o] = R.BIO_BOUNCE;
+        else if (!submit(ctx, r)) r[o] = R.END;
+        else this.secondPass(r, o);
         return LR.SET_WB;
       }
       case R.BIO_BOUNCE:
         c.bounceAtBio(P);
-        r[o] = R.END;
+        if (submit(ctx, r)) this.secondPass(r, o);
+        else r[o] = R.END;
         return LR.BIO_BOUNCE;
       case R.END:
         c.endPageWriteback(P);
-        r[o] = R.TRYLOCK;
-        r[o + 1] = 1;
-        r[o + 2] = 0;
+        this.secondPass(r, o);
         return LR.END;
       case R.REMOVE: {
         const evicted = c.removeMapping(P);
@@ -857,6 +868,13 @@ export class Reclaim implements Actor {
       }
     }
     throw new Error(`reclaim: bad pc ${r[o]}`);
+  }
+
+  /** The next shrink pass over the page, after pageout (its I/O completed or, with an `io` actor, submitted). */
+  private secondPass(r: Int32Array, o: number): void {
+    r[o] = R.TRYLOCK;
+    r[o + 1] = 1;
+    r[o + 2] = 0;
   }
 
   /** After try_to_unmap (and the guard): pageout a dirty freeable page, or free a clean one's buffers. */
@@ -1017,6 +1035,60 @@ export class Truncate implements Actor {
   }
 }
 
+/**
+ * submit_bio with an `io` actor: queue the bio for its completion and return true (the
+ * submitter moves on); without one, false (the submitter completes the I/O itself).
+ */
+function submit(ctx: StepContext, r: Int32Array): boolean {
+  if (ctx.ioQueue < 0) return false;
+  r[ctx.ioQueue] = 1;
+  return true;
+}
+
+// ---- I/O completion ---------------------------------------------------------------------
+
+const IO = { IDLE: 1 } as const;
+// Registers: 0 pc (always IDLE), 1 a submitted bio waits for completion.
+const LI = { END: L("bio completion: end_page_writeback") };
+
+/**
+ * The block layer's completion of a submitted bio as its own actor (`io`):
+ * end_page_writeback whenever a bio is queued. With it the flusher ends its pass, and
+ * reclaim goes on to its next pass, right after submit_bio, as the kernel does; without
+ * it each completes its own I/O as its next step.
+ */
+export class IoCompletion implements Actor {
+  readonly size = 2;
+  readonly daemon = true;
+  readonly name: string;
+  readonly title: string;
+  private static readonly FP_END = fp(FP.IOQ | FP.WB, FP.IOQ | FP.WB | FP.DISK);
+
+  constructor(decl: ActorDecl) {
+    this.name = decl.name;
+    this.title = `${decl.name} I/O completion`;
+  }
+
+  init(r: Int32Array, o: number): void {
+    r[o] = IO.IDLE;
+  }
+
+  footprint(): number {
+    return IoCompletion.FP_END;
+  }
+
+  future(): number {
+    return IoCompletion.FP_END;
+  }
+
+  step(ctx: StepContext, r: Int32Array, o: number): number {
+    if (r[o + 1] === 0 || !ctx.cache.writeback[P]) return BLOCKED;
+    ctx.cache.endPageWriteback(P);
+    r[o + 1] = 0;
+    return LI.END;
+  }
+}
+
 /** The actor for a scenario's actor declaration (its alternatives are set per search root by init). */
 export function makeActor(decl: ActorDecl, policy: Policy): Actor {
   switch (decl.kind) {
@@ -1030,5 +1102,7 @@ export function makeActor(decl: ActorDecl, policy: Policy): Actor {
       return new CpuWriter(decl);
     case "truncate":
       return new Truncate(decl);
+    case "io":
+      return new IoCompletion(decl);
   }
 }

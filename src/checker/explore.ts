@@ -224,11 +224,13 @@ export function checkConfig(config: CheckConfig, options: CheckOptions = {}): Ch
     const coverage = config.coverage ?? DEFAULT_COVERAGE;
     const initial = pages.map((p) => initialCache(policy, p, knobs, coverage).saveState());
     const cache = initialCache(policy, pages[0], knobs, coverage);
+    const actors = decls.map((d) => makeActor(d, policy));
+    const io = decls.findIndex((d) => d.kind === "io");
+    const ioQueue = io < 0 ? -1 : actors.slice(0, io).reduce((n, a) => n + a.size, 0) + 1;
     const ctx: StepContext = {
       cache, policy, guard: knobs.guard ?? policy.reclaimGuardDefault,
-      stable: knobs.stable || BACKING_PROFILES[coverage.backing].stableWrites, coverage,
+      stable: knobs.stable || BACKING_PROFILES[coverage.backing].stableWrites, coverage, ioQueue,
     };
-    const actors = decls.map((d) => makeActor(d, policy));
     const roots: Root[] = [];
     pages.forEach((p, k) => {
       for (const specs of expansions) {

@@ -24,8 +24,10 @@ export const FP = {
   BUF: 128,
   /** Attached to the mapping, resident. */
   MAP: 256,
+  /** A submitted bio waiting for its completion (the `io` actor's queue). */
+  IOQ: 512,
   /** Every variable. */
-  ALL: 511,
+  ALL: 1023,
 } as const;
 
 /** A footprint: `reads` and `writes` bit sets packed in one number. */

@@ -95,7 +95,13 @@ export interface TruncateActor {
   name: string;
 }
 
-export type ActorSpec = GupActor | FlusherActor | ReclaimActor | CpuActor | TruncateActor;
+/** The block layer's I/O completion as its own actor: end_page_writeback of a submitted bio. */
+export interface IoActor {
+  kind: "io";
+  name: string;
+}
+
+export type ActorSpec = GupActor | FlusherActor | ReclaimActor | CpuActor | TruncateActor | IoActor;
 export type ActorKind = ActorSpec["kind"];
 
 /** An option's value as parsed: a keyword, an integer or yes/no. */
@@ -256,6 +262,7 @@ export const ACTOR_KINDS: ReadonlyMap<ActorKind, KindDef> = new Map<ActorKind, K
   ["reclaim", { options: new Map(), build: (name) => ({ kind: "reclaim", name }) }],
   ["cpu", { options: new Map([["stores", integer(0, 3, 1)]]), build: (name, v) => ({ kind: "cpu", name, stores: v("stores") as number }) }],
   ["truncate", { options: new Map(), build: (name) => ({ kind: "truncate", name }) }],
+  ["io", { options: new Map(), build: (name) => ({ kind: "io", name }) }],
 ]);
 
 /** The global knobs (`Guard:`, `Fs:`, `Stable:` lines, `guard=…` in variants). */
@@ -615,6 +622,7 @@ function finish(s: Scenario, file: string, end: number): Scenario {
   if (s.policies.length === 0) s.policies = kernelPolicies(s);
   if (s.policies.length === 0) throw new ScenarioError(file, end, "a 'Policies:' line (or a 'Kernel:' line to take its policy)");
   if (s.actors.length === 0) throw new ScenarioError(file, end, "at least one 'Actor NAME: kind' line");
+  if (s.actors.filter((a) => a.kind === "io").length > 1) throw new ScenarioError(file, end, "at most one 'io' actor (one page: one bio in flight)");
   return s;
 }
 

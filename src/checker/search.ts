@@ -159,10 +159,11 @@ export function search(input: SearchInput): SearchOutput {
     decodePage(cache, set.data, o, false);
     cache.counters.fill(0);
     decodeRegs(set.data, o + PAGE_WORDS, regs);
-    let enabled = 0, live = 0, dirty = false;
+    let enabled = 0, live = 0, waiting = false, dirty = false;
     for (let a = 0; a < nA; a++) {
       if (regs[offsets[a]] === DONE) continue;
       live |= 1 << a;
+      if (!actors[a].daemon) waiting = true;
       if (dirty) decodePage(cache, set.data, o, false), (dirty = false);
       if (reduce) {
         now[a] = actors[a].footprint(ctx, regs, offsets[a]);
@@ -190,7 +191,7 @@ export function search(input: SearchInput): SearchOutput {
       if (idx >= 0) record(idx, i, (a << 16) | succLabel[a]);
     }
     if (enabled || boundHit) continue;
-    if (live) {
+    if (waiting) {
       deadlocks++;
       continue;
     }
