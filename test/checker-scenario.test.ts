@@ -86,7 +86,7 @@ test("keys naming Object.prototype members are plain unknown keys", () => {
     refuses(head + `Actor P0: gup\nResult ${k}: lostData Never\n`, 4, /a policy id or a variant declared above/);
     refuses(head + `Actor P0: gup\nResult: ${k} Never\n`, 4, /one of dirtyWithoutBuffers/);
   }
-  refuses(head + "Actor P0: constructor\n", 3, /one of gup, flusher, reclaim, cpu, truncate, got 'constructor'/);
+  refuses(head + "Actor P0: constructor\n", 3, /one of gup, flusher, reclaim, cpu, truncate, io, got 'constructor'/);
   refuses(head + "constructor: x\n", 3, /a directive \(Scenario,.*got 'constructor'/);
   refuses(head + "Actor P0: gup\nActor constructor: cpu\nActor constructor: cpu\n", 5, /'constructor' is taken/);
 });
