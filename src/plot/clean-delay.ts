@@ -10,30 +10,20 @@
  * Input: `result.cleanDelays` of `simulate(params, { traceClean: true })`.
  */
 import * as Plot from "@observablehq/plot";
+import type { CleanDelayStats, CleanDelays } from "../engine/clean-delays.js";
 import { formatNumber, formatPercent } from "./format.js";
 import type { FigureOptions } from "./svg.js";
 import { fitWidth } from "./text-chart.js";
 import { textTable } from "./text-table.js";
 
-/** Statistics of one population of clean delays (seconds). */
-export interface CleanDelayStatsLike {
-  count: number;
-  min: number | null;
-  max: number | null;
-  mean: number | null;
-  /** Share of delays in [E, E + P). */
-  fractionInWindow: number | null;
-  histogram: { start: number; binWidth: number; counts: number[] };
-  samples?: number[];
-}
+/** Statistics of one population of clean delays (seconds): the engine's, samples optional. */
+export type CleanDelayStatsLike = Omit<CleanDelayStats, "samples"> & { samples?: number[] };
 
 /** `result.cleanDelays`: P and E in seconds, and the two populations. */
-export interface CleanDelaysLike {
-  period: number;
-  expire: number;
+export type CleanDelaysLike = Omit<CleanDelays, "cleanInode" | "dirtyInode"> & {
   cleanInode: CleanDelayStatsLike;
   dirtyInode: CleanDelayStatsLike;
-}
+};
 
 const POPS = [
   ["cleanInode", "inode was clean (sets dirtied_when)"],
