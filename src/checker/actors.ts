@@ -10,9 +10,9 @@
  * what its next step reads and writes (`footprint`) and what all its remaining steps may
  * (`future`, from its program table).
  */
-import { METRIC as M } from "../model/metrics.js";
+import { METRIC } from "../model/metrics.js";
 import type { PageCache } from "../model/page-cache.js";
-import { WritebackDecision as WB, type Policy } from "../model/policy.js";
+import { WritebackDecision, type Policy } from "../model/policy.js";
 import { EVERYTHING, FP, HOOK, fp, futures } from "./footprint.js";
 import type { ActorDecl, ActorSpec, Coverage, CpuActor, FlusherActor, GupActor } from "./scenario.js";
 import { BACKING_PROFILES } from "../model/backings.js";
@@ -20,7 +20,7 @@ import { callerProfile } from "../model/callers.js";
 import { callerPolicy, groupGup, type GroupGup } from "../policies/caller.js";
 
 /** The one page every actor works on. */
-export const P = 0;
+export const PAGE = 0;
 /** Program counter of a finished actor. */
 export const DONE = 0;
 /** What step() returns when the actor cannot move now (nothing was changed). */
@@ -66,34 +66,35 @@ export interface Actor {
 
 /** Every step label; a step returns an index into it. */
 export const LABELS: string[] = [];
-const L = (text: string): number => LABELS.push(text) - 1;
+/** Add a step label to LABELS; returns its index. */
+const defineLabel = (text: string): number => LABELS.push(text) - 1;
 const LABEL_INDEX = new Map<string, number>();
 /** The index of a label built from data (a caller's refusal), added on first use. */
 function labelOf(text: string): number {
   let k = LABEL_INDEX.get(text) ?? LABELS.indexOf(text);
-  if (k < 0) k = L(text);
+  if (k < 0) k = defineLabel(text);
   LABEL_INDEX.set(text, k);
   return k;
 }
 
 /** The pte GUP-fast and the CPU see: present and writable. */
 function pteWritable(c: PageCache): boolean {
-  return c.resident[P] === 1 && c.mapped[P] === 1 && c.pteWritable[P] === 1;
+  return c.resident[PAGE] === 1 && c.mapped[PAGE] === 1 && c.pteWritable[PAGE] === 1;
 }
 
 // ---- the write fault, shared by GUP's faultin_page, the CPU and a refaulting device ---
 
 /** Program counters of the fault's steps in every actor that faults (after its own). */
-const FAULT = { MKWRITE: 20, WAIT: 21, UNLOCK: 22 } as const;
+const FAULT_STEP = { MKWRITE: 20, WAIT: 21, UNLOCK: 22 } as const;
 const SIGBUS = -2;
-const LF = {
-  LOCK: L("lock_page (fault)"),
-  READ: L("filemap_fault: read, lock_page"),
-  MKWRITE: L("->page_mkwrite, pte writable"),
-  MKWRITE_STABLE: L("->page_mkwrite: set_page_dirty"),
-  HAD_PTE: L("pte writable already"),
-  WAIT: L("folio_wait_stable, pte writable"),
-  UNLOCK: L("unlock_page (fault)"),
+const FAULT_LABEL = {
+  LOCK: defineLabel("lock_page (fault)"),
+  READ: defineLabel("filemap_fault: read, lock_page"),
+  MKWRITE: defineLabel("->page_mkwrite, pte writable"),
+  MKWRITE_STABLE: defineLabel("->page_mkwrite: set_page_dirty"),
+  HAD_PTE: defineLabel("pte writable already"),
+  WAIT: defineLabel("folio_wait_stable, pte writable"),
+  UNLOCK: defineLabel("unlock_page (fault)"),
 };
 
 /**
@@ -103,19 +104,19 @@ const LF = {
  * `retReg`). Returns a label, BLOCKED, or SIGBUS.
  */
 function faultLock(c: PageCache, r: Int32Array, o: number, retReg: number, ret: number): number {
-  if (c.resident[P] && c.locked[P]) return BLOCKED;
-  const read = !c.resident[P];
-  if (read) c.readPage(P);
-  if (!c.attached[P]) return SIGBUS;
-  c.trylockPage(P);
+  if (c.resident[PAGE] && c.locked[PAGE]) return BLOCKED;
+  const read = !c.resident[PAGE];
+  if (read) c.readPage(PAGE);
+  if (!c.attached[PAGE]) return SIGBUS;
+  c.trylockPage(PAGE);
   r[o + retReg] = ret;
-  r[o] = FAULT.MKWRITE;
-  return read ? LF.READ : LF.LOCK;
+  r[o] = FAULT_STEP.MKWRITE;
+  return read ? FAULT_LABEL.READ : FAULT_LABEL.LOCK;
 }
 
 /** Footprint of faultLock in the current state. */
 function faultLockFootprint(c: PageCache): number {
-  return c.resident[P] ? fp(FP.LOCK | FP.MAP, FP.LOCK) : EVERYTHING;
+  return c.resident[PAGE] ? fp(FP.LOCK | FP.MAP, FP.LOCK) : EVERYTHING;
 }
 
 /**
@@ -126,38 +127,38 @@ function faultLockFootprint(c: PageCache): number {
 function faultStep(ctx: StepContext, r: Int32Array, o: number, retReg: number): number {
   const c = ctx.cache;
   switch (r[o]) {
-    case FAULT.MKWRITE:
-      c.mapPage(P);
-      if (c.pteWritable[P]) {
-        r[o] = FAULT.UNLOCK;
-        return LF.HAD_PTE;
+    case FAULT_STEP.MKWRITE:
+      c.mapPage(PAGE);
+      if (c.pteWritable[PAGE]) {
+        r[o] = FAULT_STEP.UNLOCK;
+        return FAULT_LABEL.HAD_PTE;
       }
       if (!ctx.stable) {
-        c.pageMkwrite(P);
-        r[o] = FAULT.UNLOCK;
-        return LF.MKWRITE;
+        c.pageMkwrite(PAGE);
+        r[o] = FAULT_STEP.UNLOCK;
+        return FAULT_LABEL.MKWRITE;
       }
-      c.attachBuffers(P);
-      c.setPageDirty(P);
-      r[o] = FAULT.WAIT;
-      return LF.MKWRITE_STABLE;
-    case FAULT.WAIT:
-      if (c.writeback[P]) return BLOCKED;
-      c.pageMkwrite(P);
-      r[o] = FAULT.UNLOCK;
-      return LF.WAIT;
-    case FAULT.UNLOCK:
-      c.unlockPage(P);
+      c.attachBuffers(PAGE);
+      c.setPageDirty(PAGE);
+      r[o] = FAULT_STEP.WAIT;
+      return FAULT_LABEL.MKWRITE_STABLE;
+    case FAULT_STEP.WAIT:
+      if (c.writeback[PAGE]) return BLOCKED;
+      c.pageMkwrite(PAGE);
+      r[o] = FAULT_STEP.UNLOCK;
+      return FAULT_LABEL.WAIT;
+    case FAULT_STEP.UNLOCK:
+      c.unlockPage(PAGE);
       r[o] = r[o + retReg];
-      return LF.UNLOCK;
+      return FAULT_LABEL.UNLOCK;
   }
   throw new Error(`fault: bad pc ${r[o]}`);
 }
 
 const FAULT_STEPS = (resume: readonly number[]): Record<number, readonly [number, readonly number[]]> => ({
-  [FAULT.MKWRITE]: [fp(FP.PTE | FP.MAP | FP.REF | FP.BUF | FP.DIRTY, FP.PTE | FP.REF | FP.BUF | FP.DIRTY), [FAULT.WAIT, FAULT.UNLOCK]],
-  [FAULT.WAIT]: [fp(FP.WB | FP.PTE | FP.MAP | FP.REF | FP.BUF | FP.DIRTY, FP.PTE | FP.REF | FP.BUF | FP.DIRTY), [FAULT.UNLOCK]],
-  [FAULT.UNLOCK]: [fp(0, FP.LOCK), resume],
+  [FAULT_STEP.MKWRITE]: [fp(FP.PTE | FP.MAP | FP.REF | FP.BUF | FP.DIRTY, FP.PTE | FP.REF | FP.BUF | FP.DIRTY), [FAULT_STEP.WAIT, FAULT_STEP.UNLOCK]],
+  [FAULT_STEP.WAIT]: [fp(FP.WB | FP.PTE | FP.MAP | FP.REF | FP.BUF | FP.DIRTY, FP.PTE | FP.REF | FP.BUF | FP.DIRTY), [FAULT_STEP.UNLOCK]],
+  [FAULT_STEP.UNLOCK]: [fp(0, FP.LOCK), resume],
 });
 
 // ---- GUP user -------------------------------------------------------------------------
@@ -174,7 +175,7 @@ interface Decision {
   refuse: number;
 }
 
-const G = {
+const GUP_STEP = {
   REFUSE: 1, FOLLOW: 2, FAST_READ: 3, FAST_GRAB: 4, FAST_RECHECK: 5, AFTER_GRAB: 6, DMA: 7,
   REL_CHECK: 8, REL_LOCK: 9, REL_DIRTY: 10, REL_UNLOCK: 11, REL_PUT: 12, ANON: 13,
 } as const;
@@ -183,39 +184,39 @@ const G = {
 // after the pte lock (1) or inside it (0), 6 the pc a fault resumes, 7 the index of the
 // root's GUP decision (caller, access, path, longterm: GupUser.decisions).
 const GUP_PATH_CODE = { slow: 0, fast: 1, "fast-no-recheck": 2 } as const;
-const LG = {
-  REFUSE: L("check_vma_flags: -EFAULT"),
-  ANON: L("faultin_page: COW, pin the anonymous copy"),
-  READ_GRAB: L("follow_page_pte: grab (read)"),
-  SIGBUS: L("faultin_page: SIGBUS"),
-  MIRROR: L("hmm_range_fault: mirror"),
-  REFUSED: L("try_grab_folio: refused"),
-  GRAB: L("follow_page_pte: grab"),
-  GRAB_ONLY: L("follow_page_pte: grab (hook after pte unlock)"),
-  FAST_RO: L("gup_fast: pte RO, slow"),
-  FAST_W: L("gup_fast: pte W"),
-  FAST_FREED: L("try_grab_folio_fast: freed, slow"),
-  FAST_REFUSED: L("try_grab_folio_fast: refused"),
-  FAST_NO_RECHECK: L("try_grab_folio_fast (no recheck)"),
-  FAST_GRAB: L("try_grab_folio_fast"),
-  RECHECK_UNDO: L("recheck pte: changed, undo"),
-  RECHECK_SAME: L("recheck pte: same"),
-  HOOK_DIRTIED: L("set_page_dirty (after pte unlock)"),
-  HOOK_NOTHING: L("afterGrab: nothing"),
-  DEV_SIGBUS: L("device fault: SIGBUS"),
-  DEV_REMIRROR: L("device refault: mirror"),
-  DMA: L("DMA write"),
-  NOTIFIER_REMOVE: L("mmu_interval_notifier_remove"),
-  REL_LOCK_NEXT: L("set_page_dirty_lock"),
-  REL_LOCK_ALWAYS: L("set_page_dirty_lock (already dirty)"),
-  LOCK: L("lock_page"),
-  SET_DIRTY: L("set_page_dirty"),
-  ALREADY_DIRTY: L("set_page_dirty: already dirty"),
-  UNLOCK: L("unlock_page"),
-  PUT: L("put_page"),
-  UNPIN: L("unpin_user_page"),
-  PUT_DIRTY: L("PageDirty: put_page"),
-  UNPIN_DIRTY: L("PageDirty: unpin_user_page"),
+const GUP_LABEL = {
+  REFUSE: defineLabel("check_vma_flags: -EFAULT"),
+  ANON: defineLabel("faultin_page: COW, pin the anonymous copy"),
+  READ_GRAB: defineLabel("follow_page_pte: grab (read)"),
+  SIGBUS: defineLabel("faultin_page: SIGBUS"),
+  MIRROR: defineLabel("hmm_range_fault: mirror"),
+  REFUSED: defineLabel("try_grab_folio: refused"),
+  GRAB: defineLabel("follow_page_pte: grab"),
+  GRAB_ONLY: defineLabel("follow_page_pte: grab (hook after pte unlock)"),
+  FAST_RO: defineLabel("gup_fast: pte RO, slow"),
+  FAST_W: defineLabel("gup_fast: pte W"),
+  FAST_FREED: defineLabel("try_grab_folio_fast: freed, slow"),
+  FAST_REFUSED: defineLabel("try_grab_folio_fast: refused"),
+  FAST_NO_RECHECK: defineLabel("try_grab_folio_fast (no recheck)"),
+  FAST_GRAB: defineLabel("try_grab_folio_fast"),
+  RECHECK_UNDO: defineLabel("recheck pte: changed, undo"),
+  RECHECK_SAME: defineLabel("recheck pte: same"),
+  HOOK_DIRTIED: defineLabel("set_page_dirty (after pte unlock)"),
+  HOOK_NOTHING: defineLabel("afterGrab: nothing"),
+  DEV_SIGBUS: defineLabel("device fault: SIGBUS"),
+  DEV_REMIRROR: defineLabel("device refault: mirror"),
+  DMA: defineLabel("DMA write"),
+  NOTIFIER_REMOVE: defineLabel("mmu_interval_notifier_remove"),
+  REL_LOCK_NEXT: defineLabel("set_page_dirty_lock"),
+  REL_LOCK_ALWAYS: defineLabel("set_page_dirty_lock (already dirty)"),
+  LOCK: defineLabel("lock_page"),
+  SET_DIRTY: defineLabel("set_page_dirty"),
+  ALREADY_DIRTY: defineLabel("set_page_dirty: already dirty"),
+  UNLOCK: defineLabel("unlock_page"),
+  PUT: defineLabel("put_page"),
+  UNPIN: defineLabel("unpin_user_page"),
+  PUT_DIRTY: defineLabel("PageDirty: put_page"),
+  UNPIN_DIRTY: defineLabel("PageDirty: unpin_user_page"),
 };
 
 /**
@@ -238,21 +239,21 @@ export class GupUser implements Actor {
     this.title = `${decl.name} gup ${(decl.options.get("path") ?? ["slow"]).join("|")}`;
     const noRef = policy.reference === "none";
     this.dmaFootprint = noRef ? EVERYTHING : fp(FP.MAP | FP.DIRTY | FP.WB, FP.MEM);
-    const after = [G.DMA, G.REL_CHECK, G.AFTER_GRAB, 0];
+    const after = [GUP_STEP.DMA, GUP_STEP.REL_CHECK, GUP_STEP.AFTER_GRAB, 0];
     this.fut = futures({
-      [G.REFUSE]: [0, [0]],
-      [G.FOLLOW]: [EVERYTHING, [G.FOLLOW, FAULT.MKWRITE, ...after]],
-      [G.FAST_READ]: [fp(FP.PTE | FP.MAP, 0), [G.FOLLOW, G.FAST_GRAB]],
-      [G.FAST_GRAB]: [fp(FP.ALL, FP.REF | FP.DIRTY), [G.FOLLOW, G.FAST_RECHECK, ...after]],
-      [G.FAST_RECHECK]: [EVERYTHING, [G.FOLLOW, ...after]],
-      [G.AFTER_GRAB]: [HOOK, [G.DMA, G.REL_CHECK]],
-      [G.DMA]: [this.dmaFootprint, [G.DMA, G.REL_CHECK, FAULT.MKWRITE]],
-      [G.REL_CHECK]: [noRef ? 0 : EVERYTHING, [G.REL_LOCK, 0]],
-      [G.REL_LOCK]: [fp(FP.LOCK, FP.LOCK), [G.REL_DIRTY]],
-      [G.REL_DIRTY]: [HOOK, [G.REL_UNLOCK]],
-      [G.REL_UNLOCK]: [fp(0, FP.LOCK), [G.REL_PUT]],
-      [G.REL_PUT]: [EVERYTHING, [0]],
-      ...FAULT_STEPS([G.FOLLOW, G.DMA]),
+      [GUP_STEP.REFUSE]: [0, [0]],
+      [GUP_STEP.FOLLOW]: [EVERYTHING, [GUP_STEP.FOLLOW, FAULT_STEP.MKWRITE, ...after]],
+      [GUP_STEP.FAST_READ]: [fp(FP.PTE | FP.MAP, 0), [GUP_STEP.FOLLOW, GUP_STEP.FAST_GRAB]],
+      [GUP_STEP.FAST_GRAB]: [fp(FP.ALL, FP.REF | FP.DIRTY), [GUP_STEP.FOLLOW, GUP_STEP.FAST_RECHECK, ...after]],
+      [GUP_STEP.FAST_RECHECK]: [EVERYTHING, [GUP_STEP.FOLLOW, ...after]],
+      [GUP_STEP.AFTER_GRAB]: [HOOK, [GUP_STEP.DMA, GUP_STEP.REL_CHECK]],
+      [GUP_STEP.DMA]: [this.dmaFootprint, [GUP_STEP.DMA, GUP_STEP.REL_CHECK, FAULT_STEP.MKWRITE]],
+      [GUP_STEP.REL_CHECK]: [noRef ? 0 : EVERYTHING, [GUP_STEP.REL_LOCK, 0]],
+      [GUP_STEP.REL_LOCK]: [fp(FP.LOCK, FP.LOCK), [GUP_STEP.REL_DIRTY]],
+      [GUP_STEP.REL_DIRTY]: [HOOK, [GUP_STEP.REL_UNLOCK]],
+      [GUP_STEP.REL_UNLOCK]: [fp(0, FP.LOCK), [GUP_STEP.REL_PUT]],
+      [GUP_STEP.REL_PUT]: [EVERYTHING, [0]],
+      ...FAULT_STEPS([GUP_STEP.FOLLOW, GUP_STEP.DMA]),
     }, 24);
   }
 
@@ -277,7 +278,7 @@ export class GupUser implements Actor {
         access, path: s.path, longTerm: s.longterm, caller: profile, policy,
       });
       const refuse = gup.refused === null ? -1
-        : gup.refused === "EFAULT" ? LG.REFUSE : labelOf(`${gup.answer.refusedBy}: -${gup.refused}`);
+        : gup.refused === "EFAULT" ? GUP_LABEL.REFUSE : labelOf(`${gup.answer.refusedBy}: -${gup.refused}`);
       k = this.decisions.push({ policy, gup, write: gup.flags.write, dma: gup.flags.write && profile.deviceWrites, refuse }) - 1;
       this.decisionIndex.set(key, k);
     }
@@ -288,7 +289,7 @@ export class GupUser implements Actor {
     const s = spec as GupActor;
     const noRef = ctx.policy.reference === "none";
     const k = this.decide(ctx, s), d = this.decisions[k];
-    r[o] = d.gup.refused !== null ? G.REFUSE : d.gup.anonymous ? G.ANON : noRef || !d.write || s.path === "slow" ? G.FOLLOW : G.FAST_READ;
+    r[o] = d.gup.refused !== null ? GUP_STEP.REFUSE : d.gup.anonymous ? GUP_STEP.ANON : noRef || !d.write || s.path === "slow" ? GUP_STEP.FOLLOW : GUP_STEP.FAST_READ;
     r[o + 1] = d.dma ? s.dma : 0;
     r[o + 4] = GUP_PATH_CODE[s.path];
     r[o + 5] = s.hook === "after" ? 1 : 0;
@@ -298,31 +299,31 @@ export class GupUser implements Actor {
   footprint(ctx: StepContext, r: Int32Array, o: number): number {
     const c = ctx.cache;
     switch (r[o]) {
-      case G.REFUSE:
-      case G.ANON:
+      case GUP_STEP.REFUSE:
+      case GUP_STEP.ANON:
         return 0;
-      case G.FOLLOW:
+      case GUP_STEP.FOLLOW:
         if (!this.decisions[r[o + 7]].write && ctx.policy.reference !== "none") return EVERYTHING;
         return !pteWritable(c) ? faultLockFootprint(c) : ctx.policy.reference === "none" ? fp(FP.PTE | FP.MAP, 0) : fp(FP.ALL, FP.REF | FP.DIRTY);
-      case G.FAST_READ:
+      case GUP_STEP.FAST_READ:
         return fp(FP.PTE | FP.MAP, 0);
-      case G.FAST_GRAB:
+      case GUP_STEP.FAST_GRAB:
         return fp(FP.ALL, FP.REF | FP.DIRTY);
-      case G.DMA:
+      case GUP_STEP.DMA:
         if (ctx.policy.reference !== "none") return this.dmaFootprint;
-        if (c.resident[P] && c.notifierSeq[P] === r[o + 3]) return fp(FP.MAP | FP.DIRTY | FP.WB | FP.PTE, FP.MEM);
+        if (c.resident[PAGE] && c.notifierSeq[PAGE] === r[o + 3]) return fp(FP.MAP | FP.DIRTY | FP.WB | FP.PTE, FP.MEM);
         return pteWritable(c) ? fp(FP.PTE | FP.MAP, 0) : faultLockFootprint(c);
-      case G.AFTER_GRAB:
-      case G.REL_DIRTY:
+      case GUP_STEP.AFTER_GRAB:
+      case GUP_STEP.REL_DIRTY:
         return HOOK;
-      case G.REL_LOCK:
+      case GUP_STEP.REL_LOCK:
         return fp(FP.LOCK, FP.LOCK);
-      case G.REL_UNLOCK:
+      case GUP_STEP.REL_UNLOCK:
         return fp(0, FP.LOCK);
-      case G.REL_CHECK:
+      case GUP_STEP.REL_CHECK:
         return ctx.policy.reference === "none" ? 0 : EVERYTHING;
-      case G.FAST_RECHECK:
-      case G.REL_PUT:
+      case GUP_STEP.FAST_RECHECK:
+      case GUP_STEP.REL_PUT:
         return EVERYTHING;
       default:
         return faultFootprint(r[o]);
@@ -338,124 +339,124 @@ export class GupUser implements Actor {
     const c = ctx.cache, d = this.decisions[r[o + 7]], policy = d.policy;
     const pin = policy.reference === "FOLL_PIN", noRef = policy.reference === "none";
     switch (r[o]) {
-      case G.REFUSE:
+      case GUP_STEP.REFUSE:
         // check_vma_flags: writable FOLL_LONGTERM on a dirty-tracked file mapping (-EFAULT),
         // or the caller's own check (io_uring before 6.5: -EOPNOTSUPP).
-        c.count(M.refusedPins);
+        c.count(METRIC.refusedPins);
         r[o] = DONE;
         return d.refuse;
-      case G.ANON:
+      case GUP_STEP.ANON:
         // A private mapping: COW (or unshare) pins an anonymous copy; the file page is untouched.
-        c.count(M.pinsTaken);
+        c.count(METRIC.pinsTaken);
         r[o] = DONE;
-        return LG.ANON;
-      case G.FOLLOW: {
+        return GUP_LABEL.ANON;
+      case GUP_STEP.FOLLOW: {
         if (!d.write && !noRef) {
           // A read pin needs a present pte, not a writable one: no write fault, no FOLL_TOUCH dirtying.
-          if (!c.resident[P]) c.readPage(P);
-          if (!c.attached[P]) {
+          if (!c.resident[PAGE]) c.readPage(PAGE);
+          if (!c.attached[PAGE]) {
             r[o] = DONE;
-            return LG.SIGBUS;
+            return GUP_LABEL.SIGBUS;
           }
-          c.mapPage(P);
-          if (!c.tryGrabFolio(P, pin)) {
-            c.count(M.refusedPins);
+          c.mapPage(PAGE);
+          if (!c.tryGrabFolio(PAGE, pin)) {
+            c.count(METRIC.refusedPins);
             r[o] = DONE;
-            return LG.REFUSED;
+            return GUP_LABEL.REFUSED;
           }
-          c.count(M.pinsTaken);
+          c.count(METRIC.pinsTaken);
           r[o + 2] = 1;
           r[o] = this.afterGup(r, o);
-          return LG.READ_GRAB;
+          return GUP_LABEL.READ_GRAB;
         }
         if (!pteWritable(c)) {
           // follow_page_pte found no writable pte: faultin_page, then retry.
-          const f = faultLock(c, r, o, 6, G.FOLLOW);
+          const f = faultLock(c, r, o, 6, GUP_STEP.FOLLOW);
           if (f === SIGBUS) {
             r[o] = DONE;
-            return LG.SIGBUS;
+            return GUP_LABEL.SIGBUS;
           }
           return f;
         }
         if (noRef) {
           // hmm_range_fault: the device mirrors the pte, remembering the notifier sequence.
-          r[o + 3] = c.notifierSeq[P];
-          c.count(M.pinsTaken);
+          r[o + 3] = c.notifierSeq[PAGE];
+          c.count(METRIC.pinsTaken);
           r[o] = this.afterGup(r, o);
-          return LG.MIRROR;
+          return GUP_LABEL.MIRROR;
         }
         // follow_page_pte under the pte lock: try_grab_folio, FOLL_TOUCH, the policy's hook.
-        if (!c.tryGrabFolio(P, pin)) {
-          c.count(M.refusedPins);
+        if (!c.tryGrabFolio(PAGE, pin)) {
+          c.count(METRIC.refusedPins);
           r[o] = DONE;
-          return LG.REFUSED;
+          return GUP_LABEL.REFUSED;
         }
-        if (!c.pteWritable[P] && !c.dirty[P]) c.setPageDirty(P);
+        if (!c.pteWritable[PAGE] && !c.dirty[PAGE]) c.setPageDirty(PAGE);
         r[o + 2] = 1;
-        return this.grabbed(ctx, r, o, LG.GRAB);
+        return this.grabbed(ctx, r, o, GUP_LABEL.GRAB);
       }
-      case G.FAST_READ:
+      case GUP_STEP.FAST_READ:
         // gup_fast_pte_range: ptep_get_lockless; a read-only pte falls back to the slow path.
         if (!pteWritable(c)) {
-          r[o] = G.FOLLOW;
-          return LG.FAST_RO;
+          r[o] = GUP_STEP.FOLLOW;
+          return GUP_LABEL.FAST_RO;
         }
-        r[o] = G.FAST_GRAB;
-        return LG.FAST_W;
-      case G.FAST_GRAB:
+        r[o] = GUP_STEP.FAST_GRAB;
+        return GUP_LABEL.FAST_W;
+      case GUP_STEP.FAST_GRAB:
         // try_grab_folio_fast: the reference is taken before the pte is checked again;
         // folio_ref_try_add fails on a freed page (refcount 0) and GUP goes slow.
-        if (!c.resident[P]) {
-          r[o] = G.FOLLOW;
-          return LG.FAST_FREED;
+        if (!c.resident[PAGE]) {
+          r[o] = GUP_STEP.FOLLOW;
+          return GUP_LABEL.FAST_FREED;
         }
-        if (!c.tryGrabFolio(P, pin)) {
-          c.count(M.refusedPins);
+        if (!c.tryGrabFolio(PAGE, pin)) {
+          c.count(METRIC.refusedPins);
           r[o] = DONE;
-          return LG.FAST_REFUSED;
+          return GUP_LABEL.FAST_REFUSED;
         }
         r[o + 2] = 1;
-        if (r[o + 4] === GUP_PATH_CODE["fast-no-recheck"]) return this.grabbed(ctx, r, o, LG.FAST_NO_RECHECK);
-        r[o] = G.FAST_RECHECK;
-        return LG.FAST_GRAB;
-      case G.FAST_RECHECK:
+        if (r[o + 4] === GUP_PATH_CODE["fast-no-recheck"]) return this.grabbed(ctx, r, o, GUP_LABEL.FAST_NO_RECHECK);
+        r[o] = GUP_STEP.FAST_RECHECK;
+        return GUP_LABEL.FAST_GRAB;
+      case GUP_STEP.FAST_RECHECK:
         // "pin the page, then check pte not changed"; if changed, undo and go slow.
         if (!pteWritable(c)) {
-          c.gupPutFolio(P, pin);
+          c.gupPutFolio(PAGE, pin);
           r[o + 2] = 0;
-          r[o] = G.FOLLOW;
-          return LG.RECHECK_UNDO;
+          r[o] = GUP_STEP.FOLLOW;
+          return GUP_LABEL.RECHECK_UNDO;
         }
-        return this.grabbed(ctx, r, o, LG.RECHECK_SAME);
-      case G.AFTER_GRAB: {
+        return this.grabbed(ctx, r, o, GUP_LABEL.RECHECK_SAME);
+      case GUP_STEP.AFTER_GRAB: {
         // The policy's afterGrab once the pte lock is dropped (dirty-at-gup's variant).
-        const was = c.dirty[P];
-        policy.afterGrab(c, P);
-        c.count(M.pinsTaken);
+        const was = c.dirty[PAGE];
+        policy.afterGrab(c, PAGE);
+        c.count(METRIC.pinsTaken);
         r[o] = this.afterGup(r, o);
-        return !was && c.dirty[P] ? LG.HOOK_DIRTIED : LG.HOOK_NOTHING;
+        return !was && c.dirty[PAGE] ? GUP_LABEL.HOOK_DIRTIED : GUP_LABEL.HOOK_NOTHING;
       }
-      case G.DMA:
+      case GUP_STEP.DMA:
         return this.dma(ctx, r, o);
-      case G.REL_CHECK:
+      case GUP_STEP.REL_CHECK:
         return this.releaseCheck(ctx, r, o, pin);
-      case G.REL_LOCK:
-        if (!c.trylockPage(P)) return BLOCKED;
-        r[o] = G.REL_DIRTY;
-        return LG.LOCK;
-      case G.REL_DIRTY: {
-        const was = c.dirty[P];
-        policy.beforeRelease(c, P);
-        r[o] = G.REL_UNLOCK;
-        return !was && c.dirty[P] ? LG.SET_DIRTY : LG.ALREADY_DIRTY;
+      case GUP_STEP.REL_LOCK:
+        if (!c.trylockPage(PAGE)) return BLOCKED;
+        r[o] = GUP_STEP.REL_DIRTY;
+        return GUP_LABEL.LOCK;
+      case GUP_STEP.REL_DIRTY: {
+        const was = c.dirty[PAGE];
+        policy.beforeRelease(c, PAGE);
+        r[o] = GUP_STEP.REL_UNLOCK;
+        return !was && c.dirty[PAGE] ? GUP_LABEL.SET_DIRTY : GUP_LABEL.ALREADY_DIRTY;
       }
-      case G.REL_UNLOCK:
-        c.unlockPage(P);
-        r[o] = G.REL_PUT;
-        return LG.UNLOCK;
-      case G.REL_PUT:
+      case GUP_STEP.REL_UNLOCK:
+        c.unlockPage(PAGE);
+        r[o] = GUP_STEP.REL_PUT;
+        return GUP_LABEL.UNLOCK;
+      case GUP_STEP.REL_PUT:
         this.put(c, r, o, pin);
-        return pin ? LG.UNPIN : LG.PUT;
+        return pin ? GUP_LABEL.UNPIN : GUP_LABEL.PUT;
       default:
         return faultStep(ctx, r, o, 6);
     }
@@ -464,11 +465,11 @@ export class GupUser implements Actor {
   /** The reference is held: the policy's hook now (inside the pte lock) or as the next step. */
   private grabbed(ctx: StepContext, r: Int32Array, o: number, label: number): number {
     if (r[o + 5] === 1) {
-      r[o] = G.AFTER_GRAB;
-      return label === LG.GRAB ? LG.GRAB_ONLY : label;
+      r[o] = GUP_STEP.AFTER_GRAB;
+      return label === GUP_LABEL.GRAB ? GUP_LABEL.GRAB_ONLY : label;
     }
-    this.decisions[r[o + 7]].policy.afterGrab(ctx.cache, P);
-    ctx.cache.count(M.pinsTaken);
+    this.decisions[r[o + 7]].policy.afterGrab(ctx.cache, PAGE);
+    ctx.cache.count(METRIC.pinsTaken);
     r[o] = this.afterGup(r, o);
     return label;
   }
@@ -476,22 +477,22 @@ export class GupUser implements Actor {
   /** One device write; under mmu-notifier an invalidated mirror refaults first. */
   private dma(ctx: StepContext, r: Int32Array, o: number): number {
     const c = ctx.cache;
-    if (ctx.policy.reference === "none" && (!c.resident[P] || c.notifierSeq[P] !== r[o + 3])) {
+    if (ctx.policy.reference === "none" && (!c.resident[PAGE] || c.notifierSeq[PAGE] !== r[o + 3])) {
       if (pteWritable(c)) {
-        c.count(M.deviceRefaults);
-        r[o + 3] = c.notifierSeq[P];
-        return LG.DEV_REMIRROR;
+        c.count(METRIC.deviceRefaults);
+        r[o + 3] = c.notifierSeq[PAGE];
+        return GUP_LABEL.DEV_REMIRROR;
       }
-      const f = faultLock(c, r, o, 6, G.DMA);
+      const f = faultLock(c, r, o, 6, GUP_STEP.DMA);
       if (f !== SIGBUS) return f;
       r[o + 1]--;
-      if (r[o + 1] === 0) r[o] = G.REL_CHECK;
-      return LG.DEV_SIGBUS;
+      if (r[o + 1] === 0) r[o] = GUP_STEP.REL_CHECK;
+      return GUP_LABEL.DEV_SIGBUS;
     }
-    c.dmaWrite(P);
+    c.dmaWrite(PAGE);
     r[o + 1]--;
-    if (r[o + 1] === 0) r[o] = G.REL_CHECK;
-    return LG.DMA;
+    if (r[o + 1] === 0) r[o] = GUP_STEP.REL_CHECK;
+    return GUP_LABEL.DMA;
   }
 
   /**
@@ -504,57 +505,57 @@ export class GupUser implements Actor {
     if (ctx.policy.reference === "none") {
       r[o] = DONE;
       r[o + 3] = 0;
-      return LG.NOTIFIER_REMOVE;
+      return GUP_LABEL.NOTIFIER_REMOVE;
     }
     const policy = this.decisions[r[o + 7]].policy;
-    if (policy.releaseTakesPageLock(c, P)) {
-      r[o] = G.REL_LOCK;
-      return c.dirty[P] ? LG.REL_LOCK_ALWAYS : LG.REL_LOCK_NEXT;
+    if (policy.releaseTakesPageLock(c, PAGE)) {
+      r[o] = GUP_STEP.REL_LOCK;
+      return c.dirty[PAGE] ? GUP_LABEL.REL_LOCK_ALWAYS : GUP_LABEL.REL_LOCK_NEXT;
     }
-    const dirty = c.dirty[P];
-    policy.beforeRelease(c, P);
+    const dirty = c.dirty[PAGE];
+    policy.beforeRelease(c, PAGE);
     this.put(c, r, o, pin);
-    return dirty ? (pin ? LG.UNPIN_DIRTY : LG.PUT_DIRTY) : pin ? LG.UNPIN : LG.PUT;
+    return dirty ? (pin ? GUP_LABEL.UNPIN_DIRTY : GUP_LABEL.PUT_DIRTY) : pin ? GUP_LABEL.UNPIN : GUP_LABEL.PUT;
   }
 
   /** gup_put_folio, with the release's counts (pinsCompleted, releasesUnsaved). */
   private put(c: PageCache, r: Int32Array, o: number, pin: boolean): void {
-    c.count(M.pinsCompleted);
-    if (c.unsaved(P)) c.count(M.releasesUnsaved);
-    c.gupPutFolio(P, pin);
+    c.count(METRIC.pinsCompleted);
+    if (c.unsaved(PAGE)) c.count(METRIC.releasesUnsaved);
+    c.gupPutFolio(PAGE, pin);
     r[o + 2] = 0;
     r[o] = DONE;
   }
 
   private afterGup(r: Int32Array, o: number): number {
-    return r[o + 1] > 0 ? G.DMA : G.REL_CHECK;
+    return r[o + 1] > 0 ? GUP_STEP.DMA : GUP_STEP.REL_CHECK;
   }
 }
 
 // ---- flusher --------------------------------------------------------------------------
 
-const F = { LOCK: 1, CHECK: 2, MKCLEAN: 3, DECIDE: 4, WRITEPAGE: 5, SET_WB: 6, UNLOCK: 7, BIO_BOUNCE: 8, END: 9 } as const;
-// Registers: 0 pc, 1 passes left, 2 the policy's writeback decision (WB bits), 3 which
+const FLUSH_STEP = { LOCK: 1, CHECK: 2, MKCLEAN: 3, DECIDE: 4, WRITEPAGE: 5, SET_WB: 6, UNLOCK: 7, BIO_BOUNCE: 8, END: 9 } as const;
+// Registers: 0 pc, 1 passes left, 2 the policy's writeback decision (WritebackDecision bits), 3 which
 // passes are WB_SYNC_ALL (bit i: pass i), 4 passes in all.
-const LW = {
-  NO_PAGE: L("no page: pass ends"),
-  LOCK: L("lock_page"),
-  TRUNCATED: L("truncated: unlock_page"),
-  CLEAN: L("clean: unlock_page"),
-  UNDER_WB: L("PG_writeback: unlock_page"),
-  WRITE: L("PageDirty: write"),
-  MKCLEAN: L("page_mkclean"),
-  SKIP: L("pinned: skip, unlock_page"),
-  CLEARED: L("TestClearPageDirty"),
-  KEPT: L("pinned: keep PG_dirty"),
-  DROP: L("->writepage: no buffers, drop"),
-  WRITEPAGE: L("->writepage"),
-  BUG: L("->writepage: no buffers, BUG"),
-  SET_WB: L("set_page_writeback"),
-  SET_WB_BOUNCE: L("bounce, set_page_writeback"),
-  UNLOCK: L("unlock_page"),
-  BIO_BOUNCE: L("submit_bio: bounce"),
-  END: L("end_page_writeback"),
+const FLUSH_LABEL = {
+  NO_PAGE: defineLabel("no page: pass ends"),
+  LOCK: defineLabel("lock_page"),
+  TRUNCATED: defineLabel("truncated: unlock_page"),
+  CLEAN: defineLabel("clean: unlock_page"),
+  UNDER_WB: defineLabel("PG_writeback: unlock_page"),
+  WRITE: defineLabel("PageDirty: write"),
+  MKCLEAN: defineLabel("page_mkclean"),
+  SKIP: defineLabel("pinned: skip, unlock_page"),
+  CLEARED: defineLabel("TestClearPageDirty"),
+  KEPT: defineLabel("pinned: keep PG_dirty"),
+  DROP: defineLabel("->writepage: no buffers, drop"),
+  WRITEPAGE: defineLabel("->writepage"),
+  BUG: defineLabel("->writepage: no buffers, BUG"),
+  SET_WB: defineLabel("set_page_writeback"),
+  SET_WB_BOUNCE: defineLabel("bounce, set_page_writeback"),
+  UNLOCK: defineLabel("unlock_page"),
+  BIO_BOUNCE: defineLabel("submit_bio: bounce"),
+  END: defineLabel("end_page_writeback"),
 };
 
 /** The steps of one page's writeback shared by the flusher and reclaim's pageout. */
@@ -578,15 +579,15 @@ export class Flusher implements Actor {
   readonly name: string;
   readonly title: string;
   private static readonly fut = futures({
-    [F.LOCK]: [fp(FP.MAP | FP.LOCK, FP.LOCK), [F.CHECK, F.LOCK, 0]],
-    [F.CHECK]: [fp(FP.MAP | FP.DIRTY | FP.WB | FP.LOCK, FP.LOCK), [F.MKCLEAN, F.LOCK, 0]],
-    [F.MKCLEAN]: [fp(FP.PTE | FP.BUF | FP.MAP | FP.DIRTY, FP.PTE | FP.DIRTY), [F.DECIDE]],
-    [F.DECIDE]: [WRITEBACK_FP.decide, [F.WRITEPAGE, F.LOCK, 0]],
-    [F.WRITEPAGE]: [WRITEBACK_FP.writepage, [F.SET_WB, F.LOCK, 0]],
-    [F.SET_WB]: [fp(FP.MEM | FP.DISK, FP.WB), [F.UNLOCK]],
-    [F.UNLOCK]: [fp(0, FP.LOCK | FP.IOQ), [F.BIO_BOUNCE, F.END, F.LOCK, 0]],
-    [F.BIO_BOUNCE]: [WRITEBACK_FP.bounce | fp(0, FP.IOQ), [F.END, F.LOCK, 0]],
-    [F.END]: [WRITEBACK_FP.end, [F.LOCK, 0]],
+    [FLUSH_STEP.LOCK]: [fp(FP.MAP | FP.LOCK, FP.LOCK), [FLUSH_STEP.CHECK, FLUSH_STEP.LOCK, 0]],
+    [FLUSH_STEP.CHECK]: [fp(FP.MAP | FP.DIRTY | FP.WB | FP.LOCK, FP.LOCK), [FLUSH_STEP.MKCLEAN, FLUSH_STEP.LOCK, 0]],
+    [FLUSH_STEP.MKCLEAN]: [fp(FP.PTE | FP.BUF | FP.MAP | FP.DIRTY, FP.PTE | FP.DIRTY), [FLUSH_STEP.DECIDE]],
+    [FLUSH_STEP.DECIDE]: [WRITEBACK_FP.decide, [FLUSH_STEP.WRITEPAGE, FLUSH_STEP.LOCK, 0]],
+    [FLUSH_STEP.WRITEPAGE]: [WRITEBACK_FP.writepage, [FLUSH_STEP.SET_WB, FLUSH_STEP.LOCK, 0]],
+    [FLUSH_STEP.SET_WB]: [fp(FP.MEM | FP.DISK, FP.WB), [FLUSH_STEP.UNLOCK]],
+    [FLUSH_STEP.UNLOCK]: [fp(0, FP.LOCK | FP.IOQ), [FLUSH_STEP.BIO_BOUNCE, FLUSH_STEP.END, FLUSH_STEP.LOCK, 0]],
+    [FLUSH_STEP.BIO_BOUNCE]: [WRITEBACK_FP.bounce | fp(0, FP.IOQ), [FLUSH_STEP.END, FLUSH_STEP.LOCK, 0]],
+    [FLUSH_STEP.END]: [WRITEBACK_FP.end, [FLUSH_STEP.LOCK, 0]],
   }, 10);
 
   constructor(decl: ActorDecl) {
@@ -598,22 +599,22 @@ export class Flusher implements Actor {
   init(r: Int32Array, o: number, ctx: StepContext, spec: ActorSpec): void {
     const s = spec as FlusherActor;
     // tmpfs, hugetlbfs: nothing to write back.
-    r[o] = ctx.coverage && !BACKING_PROFILES[ctx.coverage.backing].writesBack ? DONE : F.LOCK;
+    r[o] = ctx.coverage && !BACKING_PROFILES[ctx.coverage.backing].writesBack ? DONE : FLUSH_STEP.LOCK;
     r[o + 1] = r[o + 4] = s.passes;
     r[o + 3] = s.syncAll.reduce((m, all, i) => m | (all ? 1 << i : 0), 0);
   }
 
   footprint(ctx: StepContext, r: Int32Array, o: number): number {
     switch (r[o]) {
-      case F.LOCK: return ctx.cache.resident[P] ? fp(FP.MAP | FP.LOCK, FP.LOCK) : fp(FP.MAP, 0);
-      case F.CHECK: return fp(FP.MAP | FP.DIRTY | FP.WB | FP.LOCK, FP.LOCK);
-      case F.MKCLEAN: return fp(FP.PTE | FP.BUF | FP.MAP | FP.DIRTY, FP.PTE | FP.DIRTY);
-      case F.DECIDE: return WRITEBACK_FP.decide;
-      case F.WRITEPAGE: return WRITEBACK_FP.writepage;
-      case F.SET_WB: return fp(FP.MEM | FP.DISK, FP.WB);
-      case F.UNLOCK: return fp(0, FP.LOCK | FP.IOQ);
-      case F.BIO_BOUNCE: return WRITEBACK_FP.bounce | fp(0, FP.IOQ);
-      case F.END: return WRITEBACK_FP.end;
+      case FLUSH_STEP.LOCK: return ctx.cache.resident[PAGE] ? fp(FP.MAP | FP.LOCK, FP.LOCK) : fp(FP.MAP, 0);
+      case FLUSH_STEP.CHECK: return fp(FP.MAP | FP.DIRTY | FP.WB | FP.LOCK, FP.LOCK);
+      case FLUSH_STEP.MKCLEAN: return fp(FP.PTE | FP.BUF | FP.MAP | FP.DIRTY, FP.PTE | FP.DIRTY);
+      case FLUSH_STEP.DECIDE: return WRITEBACK_FP.decide;
+      case FLUSH_STEP.WRITEPAGE: return WRITEBACK_FP.writepage;
+      case FLUSH_STEP.SET_WB: return fp(FP.MEM | FP.DISK, FP.WB);
+      case FLUSH_STEP.UNLOCK: return fp(0, FP.LOCK | FP.IOQ);
+      case FLUSH_STEP.BIO_BOUNCE: return WRITEBACK_FP.bounce | fp(0, FP.IOQ);
+      case FLUSH_STEP.END: return WRITEBACK_FP.end;
     }
     return EVERYTHING;
   }
@@ -625,77 +626,77 @@ export class Flusher implements Actor {
   private endPass(r: Int32Array, o: number): void {
     r[o + 2] = 0;
     r[o + 1]--;
-    r[o] = r[o + 1] > 0 ? F.LOCK : DONE;
+    r[o] = r[o + 1] > 0 ? FLUSH_STEP.LOCK : DONE;
   }
 
   step(ctx: StepContext, r: Int32Array, o: number): number {
     const c = ctx.cache;
     const sync = ((r[o + 3] >> (r[o + 4] - r[o + 1])) & 1) === 1;
     switch (r[o]) {
-      case F.LOCK:
-        if (!c.resident[P]) {
+      case FLUSH_STEP.LOCK:
+        if (!c.resident[PAGE]) {
           this.endPass(r, o);
-          return LW.NO_PAGE;
+          return FLUSH_LABEL.NO_PAGE;
         }
-        if (!c.trylockPage(P)) return BLOCKED;
-        r[o] = F.CHECK;
-        return LW.LOCK;
-      case F.CHECK:
+        if (!c.trylockPage(PAGE)) return BLOCKED;
+        r[o] = FLUSH_STEP.CHECK;
+        return FLUSH_LABEL.LOCK;
+      case FLUSH_STEP.CHECK:
         // write_cache_pages: skip if truncated or clean; under writeback skip
         // (WB_SYNC_NONE) or wait for it (WB_SYNC_ALL, with the page locked).
-        if (!c.attached[P] || !c.dirty[P] || (c.writeback[P] && !sync)) {
-          const why = !c.attached[P] ? LW.TRUNCATED : !c.dirty[P] ? LW.CLEAN : LW.UNDER_WB;
-          c.unlockPage(P);
+        if (!c.attached[PAGE] || !c.dirty[PAGE] || (c.writeback[PAGE] && !sync)) {
+          const why = !c.attached[PAGE] ? FLUSH_LABEL.TRUNCATED : !c.dirty[PAGE] ? FLUSH_LABEL.CLEAN : FLUSH_LABEL.UNDER_WB;
+          c.unlockPage(PAGE);
           this.endPass(r, o);
           return why;
         }
-        if (c.writeback[P]) return BLOCKED; // folio_wait_writeback
-        r[o] = F.MKCLEAN;
-        return LW.WRITE;
-      case F.MKCLEAN:
-        c.pageMkclean(P);
-        r[o] = F.DECIDE;
-        return LW.MKCLEAN;
-      case F.DECIDE: {
-        const d = c.testClearPageDirtyForIo(P, sync);
+        if (c.writeback[PAGE]) return BLOCKED; // folio_wait_writeback
+        r[o] = FLUSH_STEP.MKCLEAN;
+        return FLUSH_LABEL.WRITE;
+      case FLUSH_STEP.MKCLEAN:
+        c.pageMkclean(PAGE);
+        r[o] = FLUSH_STEP.DECIDE;
+        return FLUSH_LABEL.MKCLEAN;
+      case FLUSH_STEP.DECIDE: {
+        const d = c.testClearPageDirtyForIo(PAGE, sync);
         r[o + 2] = d;
-        if (!(d & WB.WRITE)) {
-          c.unlockPage(P);
+        if (!(d & WritebackDecision.WRITE)) {
+          c.unlockPage(PAGE);
           this.endPass(r, o);
-          return LW.SKIP;
+          return FLUSH_LABEL.SKIP;
         }
-        r[o] = F.WRITEPAGE;
-        return d & WB.CLEAR ? LW.CLEARED : LW.KEPT;
+        r[o] = FLUSH_STEP.WRITEPAGE;
+        return d & WritebackDecision.CLEAR ? FLUSH_LABEL.CLEARED : FLUSH_LABEL.KEPT;
       }
-      case F.WRITEPAGE:
-        if (!c.writepageHasBuffers(P)) {
-          c.unlockPage(P);
+      case FLUSH_STEP.WRITEPAGE:
+        if (!c.writepageHasBuffers(PAGE)) {
+          c.unlockPage(PAGE);
           this.endPass(r, o);
-          return LW.DROP;
+          return FLUSH_LABEL.DROP;
         }
-        r[o] = F.SET_WB;
-        return c.buffers[P] ? LW.WRITEPAGE : LW.BUG;
-      case F.SET_WB: {
-        const bounce = (r[o + 2] & WB.BOUNCE) !== 0;
-        c.setPageWriteback(P, bounce);
-        r[o] = F.UNLOCK;
-        return bounce ? LW.SET_WB_BOUNCE : LW.SET_WB;
+        r[o] = FLUSH_STEP.SET_WB;
+        return c.buffers[PAGE] ? FLUSH_LABEL.WRITEPAGE : FLUSH_LABEL.BUG;
+      case FLUSH_STEP.SET_WB: {
+        const bounce = (r[o + 2] & WritebackDecision.BOUNCE) !== 0;
+        c.setPageWriteback(PAGE, bounce);
+        r[o] = FLUSH_STEP.UNLOCK;
+        return bounce ? FLUSH_LABEL.SET_WB_BOUNCE : FLUSH_LABEL.SET_WB;
       }
-      case F.UNLOCK:
-        c.unlockPage(P);
-        if (r[o + 2] & WB.BOUNCE_AT_BIO) r[o] = F.BIO_BOUNCE;
-        else if (!submit(ctx, r)) r[o] = F.END;
+      case FLUSH_STEP.UNLOCK:
+        c.unlockPage(PAGE);
+        if (r[o + 2] & WritebackDecision.BOUNCE_AT_BIO) r[o] = FLUSH_STEP.BIO_BOUNCE;
+        else if (!submit(ctx, r)) r[o] = FLUSH_STEP.END;
         else this.endPass(r, o);
-        return LW.UNLOCK;
-      case F.BIO_BOUNCE:
-        c.bounceAtBio(P);
+        return FLUSH_LABEL.UNLOCK;
+      case FLUSH_STEP.BIO_BOUNCE:
+        c.bounceAtBio(PAGE);
         if (submit(ctx, r)) this.endPass(r, o);
-        else r[o] = F.END;
-        return LW.BIO_BOUNCE;
-      case F.END:
-        c.endPageWriteback(P);
+        else r[o] = FLUSH_STEP.END;
+        return FLUSH_LABEL.BIO_BOUNCE;
+      case FLUSH_STEP.END:
+        c.endPageWriteback(PAGE);
         this.endPass(r, o);
-        return LW.END;
+        return FLUSH_LABEL.END;
     }
     throw new Error(`flusher: bad pc ${r[o]}`);
   }
@@ -703,35 +704,35 @@ export class Flusher implements Actor {
 
 // ---- memory pressure ------------------------------------------------------------------
 
-const R = {
+const RECLAIM_STEP = {
   TRYLOCK: 1, UNMAP: 2, GUARD: 3, CONTINUE: 4, DECIDE: 5, WRITEPAGE: 6, SET_WB: 7, BIO_BOUNCE: 8, END: 9, REMOVE: 10,
 } as const;
 // Registers: 0 pc, 1 second pass (after pageout's I/O), 2 the policy's writeback decision.
-const LR = {
-  NOT_LRU: L("not on the LRU"),
-  BUSY: L("trylock_page: busy"),
-  UNDER_WB: L("PG_writeback: skip"),
-  TRYLOCK: L("trylock_page"),
-  TRYLOCK_AGAIN: L("trylock_page (again)"),
-  UNMAP: L("try_to_unmap"),
-  GUARD_KEEP: L("folio_maybe_dma_pinned: activate"),
-  GUARD_NO: L("folio_maybe_dma_pinned: no"),
-  REDIRTIED: L("redirtied: keep"),
-  HELD: L("is_page_cache_freeable: no, keep"),
-  MKCLEAN: L("pageout: page_mkclean"),
-  RELEASE_BUSY: L("try_to_release_page: busy, activate"),
-  RELEASE: L("try_to_release_page"),
-  KEEP_LOCKED: L("pinned: keep_locked"),
-  CLEARED: L("TestClearPageDirty"),
-  KEPT: L("pinned: keep PG_dirty"),
-  DROP: L("->writepage: no buffers, drop"),
-  WRITEPAGE: L("->writepage"),
-  BUG: L("->writepage: no buffers, BUG"),
-  SET_WB: L("set_page_writeback, unlock"),
-  BIO_BOUNCE: L("submit_bio: bounce"),
-  END: L("end_page_writeback"),
-  EVICTED: L("__remove_mapping: evicted"),
-  HELD_REMOVE: L("__remove_mapping: held"),
+const RECLAIM_LABEL = {
+  NOT_LRU: defineLabel("not on the LRU"),
+  BUSY: defineLabel("trylock_page: busy"),
+  UNDER_WB: defineLabel("PG_writeback: skip"),
+  TRYLOCK: defineLabel("trylock_page"),
+  TRYLOCK_AGAIN: defineLabel("trylock_page (again)"),
+  UNMAP: defineLabel("try_to_unmap"),
+  GUARD_KEEP: defineLabel("folio_maybe_dma_pinned: activate"),
+  GUARD_NO: defineLabel("folio_maybe_dma_pinned: no"),
+  REDIRTIED: defineLabel("redirtied: keep"),
+  HELD: defineLabel("is_page_cache_freeable: no, keep"),
+  MKCLEAN: defineLabel("pageout: page_mkclean"),
+  RELEASE_BUSY: defineLabel("try_to_release_page: busy, activate"),
+  RELEASE: defineLabel("try_to_release_page"),
+  KEEP_LOCKED: defineLabel("pinned: keep_locked"),
+  CLEARED: defineLabel("TestClearPageDirty"),
+  KEPT: defineLabel("pinned: keep PG_dirty"),
+  DROP: defineLabel("->writepage: no buffers, drop"),
+  WRITEPAGE: defineLabel("->writepage"),
+  BUG: defineLabel("->writepage: no buffers, BUG"),
+  SET_WB: defineLabel("set_page_writeback, unlock"),
+  BIO_BOUNCE: defineLabel("submit_bio: bounce"),
+  END: defineLabel("end_page_writeback"),
+  EVICTED: defineLabel("__remove_mapping: evicted"),
+  HELD_REMOVE: defineLabel("__remove_mapping: held"),
 };
 
 /**
@@ -746,16 +747,16 @@ export class Reclaim implements Actor {
   readonly name: string;
   readonly title: string;
   private static readonly fut = futures({
-    [R.TRYLOCK]: [fp(FP.MAP | FP.LOCK | FP.WB, FP.LOCK), [R.UNMAP, 0]],
-    [R.UNMAP]: [fp(FP.PTE | FP.DIRTY | FP.REF | FP.MAP | FP.BUF, FP.PTE | FP.DIRTY | FP.REF), [R.GUARD, R.CONTINUE]],
-    [R.GUARD]: [fp(FP.REF, FP.LOCK), [R.CONTINUE, 0]],
-    [R.CONTINUE]: [fp(FP.ALL, FP.PTE | FP.DIRTY | FP.BUF | FP.REF | FP.LOCK), [R.DECIDE, R.REMOVE, 0]],
-    [R.DECIDE]: [WRITEBACK_FP.decide, [R.WRITEPAGE, 0]],
-    [R.WRITEPAGE]: [WRITEBACK_FP.writepage, [R.SET_WB, R.REMOVE]],
-    [R.SET_WB]: [WRITEBACK_FP.setWb | fp(0, FP.IOQ), [R.BIO_BOUNCE, R.END, R.TRYLOCK]],
-    [R.BIO_BOUNCE]: [WRITEBACK_FP.bounce | fp(0, FP.IOQ), [R.END, R.TRYLOCK]],
-    [R.END]: [WRITEBACK_FP.end, [R.TRYLOCK]],
-    [R.REMOVE]: [EVERYTHING, [0]],
+    [RECLAIM_STEP.TRYLOCK]: [fp(FP.MAP | FP.LOCK | FP.WB, FP.LOCK), [RECLAIM_STEP.UNMAP, 0]],
+    [RECLAIM_STEP.UNMAP]: [fp(FP.PTE | FP.DIRTY | FP.REF | FP.MAP | FP.BUF, FP.PTE | FP.DIRTY | FP.REF), [RECLAIM_STEP.GUARD, RECLAIM_STEP.CONTINUE]],
+    [RECLAIM_STEP.GUARD]: [fp(FP.REF, FP.LOCK), [RECLAIM_STEP.CONTINUE, 0]],
+    [RECLAIM_STEP.CONTINUE]: [fp(FP.ALL, FP.PTE | FP.DIRTY | FP.BUF | FP.REF | FP.LOCK), [RECLAIM_STEP.DECIDE, RECLAIM_STEP.REMOVE, 0]],
+    [RECLAIM_STEP.DECIDE]: [WRITEBACK_FP.decide, [RECLAIM_STEP.WRITEPAGE, 0]],
+    [RECLAIM_STEP.WRITEPAGE]: [WRITEBACK_FP.writepage, [RECLAIM_STEP.SET_WB, RECLAIM_STEP.REMOVE]],
+    [RECLAIM_STEP.SET_WB]: [WRITEBACK_FP.setWb | fp(0, FP.IOQ), [RECLAIM_STEP.BIO_BOUNCE, RECLAIM_STEP.END, RECLAIM_STEP.TRYLOCK]],
+    [RECLAIM_STEP.BIO_BOUNCE]: [WRITEBACK_FP.bounce | fp(0, FP.IOQ), [RECLAIM_STEP.END, RECLAIM_STEP.TRYLOCK]],
+    [RECLAIM_STEP.END]: [WRITEBACK_FP.end, [RECLAIM_STEP.TRYLOCK]],
+    [RECLAIM_STEP.REMOVE]: [EVERYTHING, [0]],
   }, 11);
 
   constructor(decl: ActorDecl) {
@@ -765,7 +766,7 @@ export class Reclaim implements Actor {
 
   init(r: Int32Array, o: number, ctx?: StepContext): void {
     // tmpfs, hugetlbfs: reclaim swaps and keeps the data; the model runs nothing.
-    r[o] = ctx?.coverage && !BACKING_PROFILES[ctx.coverage.backing].writesBack ? DONE : R.TRYLOCK;
+    r[o] = ctx?.coverage && !BACKING_PROFILES[ctx.coverage.backing].writesBack ? DONE : RECLAIM_STEP.TRYLOCK;
   }
 
   footprint(_ctx: StepContext, r: Int32Array, o: number): number {
@@ -774,15 +775,15 @@ export class Reclaim implements Actor {
   }
 
   private static readonly own: Record<number, number> = {
-    [R.TRYLOCK]: fp(FP.MAP | FP.LOCK | FP.WB, FP.LOCK),
-    [R.UNMAP]: fp(FP.PTE | FP.DIRTY | FP.REF | FP.MAP | FP.BUF, FP.PTE | FP.DIRTY | FP.REF),
-    [R.GUARD]: fp(FP.REF, FP.LOCK),
-    [R.CONTINUE]: fp(FP.ALL, FP.PTE | FP.DIRTY | FP.BUF | FP.REF | FP.LOCK),
-    [R.DECIDE]: WRITEBACK_FP.decide,
-    [R.WRITEPAGE]: WRITEBACK_FP.writepage,
-    [R.SET_WB]: WRITEBACK_FP.setWb | fp(0, FP.IOQ),
-    [R.BIO_BOUNCE]: WRITEBACK_FP.bounce | fp(0, FP.IOQ),
-    [R.END]: WRITEBACK_FP.end,
+    [RECLAIM_STEP.TRYLOCK]: fp(FP.MAP | FP.LOCK | FP.WB, FP.LOCK),
+    [RECLAIM_STEP.UNMAP]: fp(FP.PTE | FP.DIRTY | FP.REF | FP.MAP | FP.BUF, FP.PTE | FP.DIRTY | FP.REF),
+    [RECLAIM_STEP.GUARD]: fp(FP.REF, FP.LOCK),
+    [RECLAIM_STEP.CONTINUE]: fp(FP.ALL, FP.PTE | FP.DIRTY | FP.BUF | FP.REF | FP.LOCK),
+    [RECLAIM_STEP.DECIDE]: WRITEBACK_FP.decide,
+    [RECLAIM_STEP.WRITEPAGE]: WRITEBACK_FP.writepage,
+    [RECLAIM_STEP.SET_WB]: WRITEBACK_FP.setWb | fp(0, FP.IOQ),
+    [RECLAIM_STEP.BIO_BOUNCE]: WRITEBACK_FP.bounce | fp(0, FP.IOQ),
+    [RECLAIM_STEP.END]: WRITEBACK_FP.end,
   };
 
   future(r: Int32Array, o: number): number {
@@ -790,7 +791,7 @@ export class Reclaim implements Actor {
   }
 
   private stop(c: PageCache, r: Int32Array, o: number, unlock: boolean): void {
-    if (unlock) c.unlockPage(P);
+    if (unlock) c.unlockPage(PAGE);
     r[o] = DONE;
     r[o + 1] = r[o + 2] = 0;
   }
@@ -799,72 +800,72 @@ export class Reclaim implements Actor {
     const c = ctx.cache;
     const again = r[o + 1] === 1;
     switch (r[o]) {
-      case R.TRYLOCK:
-        if (!c.resident[P] || !c.attached[P]) {
+      case RECLAIM_STEP.TRYLOCK:
+        if (!c.resident[PAGE] || !c.attached[PAGE]) {
           this.stop(c, r, o, false);
-          return LR.NOT_LRU;
+          return RECLAIM_LABEL.NOT_LRU;
         }
-        if (c.locked[P] || c.writeback[P]) {
+        if (c.locked[PAGE] || c.writeback[PAGE]) {
           this.stop(c, r, o, false);
-          return c.locked[P] ? LR.BUSY : LR.UNDER_WB;
+          return c.locked[PAGE] ? RECLAIM_LABEL.BUSY : RECLAIM_LABEL.UNDER_WB;
         }
-        c.trylockPage(P);
-        r[o] = R.UNMAP;
-        return again ? LR.TRYLOCK_AGAIN : LR.TRYLOCK;
-      case R.UNMAP:
-        c.tryToUnmap(P);
-        r[o] = ctx.guard ? R.GUARD : R.CONTINUE;
-        return LR.UNMAP;
-      case R.GUARD:
-        if (c.reclaimGuardKeeps(P)) {
+        c.trylockPage(PAGE);
+        r[o] = RECLAIM_STEP.UNMAP;
+        return again ? RECLAIM_LABEL.TRYLOCK_AGAIN : RECLAIM_LABEL.TRYLOCK;
+      case RECLAIM_STEP.UNMAP:
+        c.tryToUnmap(PAGE);
+        r[o] = ctx.guard ? RECLAIM_STEP.GUARD : RECLAIM_STEP.CONTINUE;
+        return RECLAIM_LABEL.UNMAP;
+      case RECLAIM_STEP.GUARD:
+        if (c.reclaimGuardKeeps(PAGE)) {
           this.stop(c, r, o, true);
-          return LR.GUARD_KEEP;
+          return RECLAIM_LABEL.GUARD_KEEP;
         }
-        r[o] = R.CONTINUE;
-        return LR.GUARD_NO;
-      case R.CONTINUE:
+        r[o] = RECLAIM_STEP.CONTINUE;
+        return RECLAIM_LABEL.GUARD_NO;
+      case RECLAIM_STEP.CONTINUE:
         return this.continueAfterUnmap(c, r, o, again);
-      case R.DECIDE: {
-        const d = c.testClearPageDirtyForIo(P, false);
+      case RECLAIM_STEP.DECIDE: {
+        const d = c.testClearPageDirtyForIo(PAGE, false);
         r[o + 2] = d;
-        if (!(d & WB.WRITE)) {
+        if (!(d & WritebackDecision.WRITE)) {
           this.stop(c, r, o, true);
-          return LR.KEEP_LOCKED;
+          return RECLAIM_LABEL.KEEP_LOCKED;
         }
-        r[o] = R.WRITEPAGE;
-        return d & WB.CLEAR ? LR.CLEARED : LR.KEPT;
+        r[o] = RECLAIM_STEP.WRITEPAGE;
+        return d & WritebackDecision.CLEAR ? RECLAIM_LABEL.CLEARED : RECLAIM_LABEL.KEPT;
       }
-      case R.WRITEPAGE:
-        if (!c.writepageHasBuffers(P)) {
+      case RECLAIM_STEP.WRITEPAGE:
+        if (!c.writepageHasBuffers(PAGE)) {
           // ext4 dropped the page's dirty state: nothing stops the eviction now.
           r[o + 2] = 0;
-          r[o] = R.REMOVE;
-          return LR.DROP;
+          r[o] = RECLAIM_STEP.REMOVE;
+          return RECLAIM_LABEL.DROP;
         }
-        r[o] = R.SET_WB;
-        return c.buffers[P] ? LR.WRITEPAGE : LR.BUG;
-      case R.SET_WB: {
+        r[o] = RECLAIM_STEP.SET_WB;
+        return c.buffers[PAGE] ? RECLAIM_LABEL.WRITEPAGE : RECLAIM_LABEL.BUG;
+      case RECLAIM_STEP.SET_WB: {
         const d = r[o + 2];
-        c.setPageWriteback(P, (d & WB.BOUNCE) !== 0);
-        c.unlockPage(P); // ->writepage unlocks the page
-        if (d & WB.BOUNCE_AT_BIO) r[o] = R.BIO_BOUNCE;
-        else if (!submit(ctx, r)) r[o] = R.END;
+        c.setPageWriteback(PAGE, (d & WritebackDecision.BOUNCE) !== 0);
+        c.unlockPage(PAGE); // ->writepage unlocks the page
+        if (d & WritebackDecision.BOUNCE_AT_BIO) r[o] = RECLAIM_STEP.BIO_BOUNCE;
+        else if (!submit(ctx, r)) r[o] = RECLAIM_STEP.END;
         else this.secondPass(r, o);
-        return LR.SET_WB;
+        return RECLAIM_LABEL.SET_WB;
       }
-      case R.BIO_BOUNCE:
-        c.bounceAtBio(P);
+      case RECLAIM_STEP.BIO_BOUNCE:
+        c.bounceAtBio(PAGE);
         if (submit(ctx, r)) this.secondPass(r, o);
-        else r[o] = R.END;
-        return LR.BIO_BOUNCE;
-      case R.END:
-        c.endPageWriteback(P);
+        else r[o] = RECLAIM_STEP.END;
+        return RECLAIM_LABEL.BIO_BOUNCE;
+      case RECLAIM_STEP.END:
+        c.endPageWriteback(PAGE);
         this.secondPass(r, o);
-        return LR.END;
-      case R.REMOVE: {
-        const evicted = c.removeMapping(P);
+        return RECLAIM_LABEL.END;
+      case RECLAIM_STEP.REMOVE: {
+        const evicted = c.removeMapping(PAGE);
         this.stop(c, r, o, true);
-        return evicted ? LR.EVICTED : LR.HELD_REMOVE;
+        return evicted ? RECLAIM_LABEL.EVICTED : RECLAIM_LABEL.HELD_REMOVE;
       }
     }
     throw new Error(`reclaim: bad pc ${r[o]}`);
@@ -872,42 +873,42 @@ export class Reclaim implements Actor {
 
   /** The next shrink pass over the page, after pageout (its I/O completed or, with an `io` actor, submitted). */
   private secondPass(r: Int32Array, o: number): void {
-    r[o] = R.TRYLOCK;
+    r[o] = RECLAIM_STEP.TRYLOCK;
     r[o + 1] = 1;
     r[o + 2] = 0;
   }
 
   /** After try_to_unmap (and the guard): pageout a dirty freeable page, or free a clean one's buffers. */
   private continueAfterUnmap(c: PageCache, r: Int32Array, o: number, again: boolean): number {
-    if (c.dirty[P]) {
+    if (c.dirty[PAGE]) {
       if (again) {
         this.stop(c, r, o, true);
-        return LR.REDIRTIED;
+        return RECLAIM_LABEL.REDIRTIED;
       }
-      if (!c.isPageCacheFreeable(P)) {
+      if (!c.isPageCacheFreeable(PAGE)) {
         // pageout() never writes a page someone else holds: PAGE_KEEP.
         this.stop(c, r, o, true);
-        return LR.HELD;
+        return RECLAIM_LABEL.HELD;
       }
       // pageout: clear_page_dirty_for_io starts with page_mkclean.
-      c.pageMkclean(P);
-      r[o] = R.DECIDE;
-      return LR.MKCLEAN;
+      c.pageMkclean(PAGE);
+      r[o] = RECLAIM_STEP.DECIDE;
+      return RECLAIM_LABEL.MKCLEAN;
     }
-    if (!c.tryToReleasePage(P)) {
+    if (!c.tryToReleasePage(PAGE)) {
       this.stop(c, r, o, true);
-      return LR.RELEASE_BUSY;
+      return RECLAIM_LABEL.RELEASE_BUSY;
     }
-    r[o] = R.REMOVE;
-    return LR.RELEASE;
+    r[o] = RECLAIM_STEP.REMOVE;
+    return RECLAIM_LABEL.RELEASE;
   }
 }
 
 // ---- CPU writer -----------------------------------------------------------------------
 
-const C = { STORE: 1 } as const;
+const CPU_STEP = { STORE: 1 } as const;
 // Registers: 0 pc, 1 stores left, 2 the pc a fault resumes.
-const LC = { SIGBUS: L("write fault: SIGBUS"), STORE: L("store") };
+const CPU_LABEL = { SIGBUS: defineLabel("write fault: SIGBUS"), STORE: defineLabel("store") };
 
 /** A CPU writing through the shared mapping: a write fault (page_mkwrite) when the pte is not writable, then the store. */
 export class CpuWriter implements Actor {
@@ -915,8 +916,8 @@ export class CpuWriter implements Actor {
   readonly name: string;
   readonly title: string;
   private static readonly fut = futures({
-    [C.STORE]: [EVERYTHING, [C.STORE, FAULT.MKWRITE, 0]],
-    ...FAULT_STEPS([C.STORE]),
+    [CPU_STEP.STORE]: [EVERYTHING, [CPU_STEP.STORE, FAULT_STEP.MKWRITE, 0]],
+    ...FAULT_STEPS([CPU_STEP.STORE]),
   }, 24);
 
   constructor(decl: ActorDecl) {
@@ -926,12 +927,12 @@ export class CpuWriter implements Actor {
 
   init(r: Int32Array, o: number, _ctx: StepContext, spec: ActorSpec): void {
     const stores = (spec as CpuActor).stores;
-    r[o] = stores > 0 ? C.STORE : DONE;
+    r[o] = stores > 0 ? CPU_STEP.STORE : DONE;
     r[o + 1] = stores;
   }
 
   footprint(ctx: StepContext, r: Int32Array, o: number): number {
-    if (r[o] !== C.STORE) return CpuWriter.fut[r[o]] === 0 ? 0 : faultFootprint(r[o]);
+    if (r[o] !== CPU_STEP.STORE) return CpuWriter.fut[r[o]] === 0 ? 0 : faultFootprint(r[o]);
     return pteWritable(ctx.cache) ? fp(FP.PTE | FP.MAP, FP.MEM) : faultLockFootprint(ctx.cache);
   }
 
@@ -941,18 +942,18 @@ export class CpuWriter implements Actor {
 
   step(ctx: StepContext, r: Int32Array, o: number): number {
     const c = ctx.cache;
-    if (r[o] !== C.STORE) return faultStep(ctx, r, o, 2);
+    if (r[o] !== CPU_STEP.STORE) return faultStep(ctx, r, o, 2);
     if (!pteWritable(c)) {
-      const f = faultLock(c, r, o, 2, C.STORE);
+      const f = faultLock(c, r, o, 2, CPU_STEP.STORE);
       if (f !== SIGBUS) return f;
       r[o] = DONE;
       r[o + 1] = 0;
-      return LC.SIGBUS;
+      return CPU_LABEL.SIGBUS;
     }
-    c.cpuStore(P);
+    c.cpuStore(PAGE);
     r[o + 1]--;
     if (r[o + 1] === 0) r[o] = DONE;
-    return LC.STORE;
+    return CPU_LABEL.STORE;
   }
 }
 
@@ -964,13 +965,13 @@ function faultFootprint(pc: number): number {
 
 // ---- truncate -------------------------------------------------------------------------
 
-const T = { LOCK: 1, TRUNCATE: 2, UNLOCK: 3 } as const;
-const LT = {
-  NO_PAGE: L("no page: i_size only"),
-  LOCK: L("lock_page"),
-  FREED: L("truncate_inode_folio: freed"),
-  HELD: L("truncate_inode_folio: held"),
-  UNLOCK: L("unlock_page"),
+const TRUNCATE_STEP = { LOCK: 1, TRUNCATE: 2, UNLOCK: 3 } as const;
+const TRUNCATE_LABEL = {
+  NO_PAGE: defineLabel("no page: i_size only"),
+  LOCK: defineLabel("lock_page"),
+  FREED: defineLabel("truncate_inode_folio: freed"),
+  HELD: defineLabel("truncate_inode_folio: held"),
+  UNLOCK: defineLabel("unlock_page"),
 };
 
 /** truncate_inode_pages over the file: lock_page, wait for writeback, truncate_inode_folio, unlock_page. */
@@ -979,9 +980,9 @@ export class Truncate implements Actor {
   readonly name: string;
   readonly title: string;
   private static readonly fut = futures({
-    [T.LOCK]: [fp(FP.MAP | FP.LOCK, FP.LOCK | FP.DIRTY), [T.TRUNCATE, 0]],
-    [T.TRUNCATE]: [EVERYTHING, [T.UNLOCK, 0]],
-    [T.UNLOCK]: [fp(0, FP.LOCK), [0]],
+    [TRUNCATE_STEP.LOCK]: [fp(FP.MAP | FP.LOCK, FP.LOCK | FP.DIRTY), [TRUNCATE_STEP.TRUNCATE, 0]],
+    [TRUNCATE_STEP.TRUNCATE]: [EVERYTHING, [TRUNCATE_STEP.UNLOCK, 0]],
+    [TRUNCATE_STEP.UNLOCK]: [fp(0, FP.LOCK), [0]],
   }, 4);
 
   constructor(decl: ActorDecl) {
@@ -990,11 +991,11 @@ export class Truncate implements Actor {
   }
 
   init(r: Int32Array, o: number): void {
-    r[o] = T.LOCK;
+    r[o] = TRUNCATE_STEP.LOCK;
   }
 
   footprint(_ctx: StepContext, r: Int32Array, o: number): number {
-    return r[o] === T.LOCK ? fp(FP.MAP | FP.LOCK, FP.LOCK | FP.DIRTY) : r[o] === T.UNLOCK ? fp(0, FP.LOCK) : EVERYTHING;
+    return r[o] === TRUNCATE_STEP.LOCK ? fp(FP.MAP | FP.LOCK, FP.LOCK | FP.DIRTY) : r[o] === TRUNCATE_STEP.UNLOCK ? fp(0, FP.LOCK) : EVERYTHING;
   }
 
   future(r: Int32Array, o: number): number {
@@ -1004,32 +1005,32 @@ export class Truncate implements Actor {
   step(ctx: StepContext, r: Int32Array, o: number): number {
     const c = ctx.cache;
     switch (r[o]) {
-      case T.LOCK:
-        if (!c.resident[P] || !c.attached[P]) {
+      case TRUNCATE_STEP.LOCK:
+        if (!c.resident[PAGE] || !c.attached[PAGE]) {
           r[o] = DONE;
           c.inodeDirty[0] = 0;
-          return LT.NO_PAGE;
+          return TRUNCATE_LABEL.NO_PAGE;
         }
-        if (!c.trylockPage(P)) return BLOCKED;
-        r[o] = T.TRUNCATE;
-        return LT.LOCK;
-      case T.TRUNCATE: {
-        if (c.writeback[P]) return BLOCKED; // folio_wait_writeback
-        c.truncatePage(P);
+        if (!c.trylockPage(PAGE)) return BLOCKED;
+        r[o] = TRUNCATE_STEP.TRUNCATE;
+        return TRUNCATE_LABEL.LOCK;
+      case TRUNCATE_STEP.TRUNCATE: {
+        if (c.writeback[PAGE]) return BLOCKED; // folio_wait_writeback
+        c.truncatePage(PAGE);
         c.inodeDirty[0] = 0;
-        if (!c.resident[P]) {
+        if (!c.resident[PAGE]) {
           // The page is freed; its lock goes with it.
-          c.unlockPage(P);
+          c.unlockPage(PAGE);
           r[o] = DONE;
-          return LT.FREED;
+          return TRUNCATE_LABEL.FREED;
         }
-        r[o] = T.UNLOCK;
-        return LT.HELD;
+        r[o] = TRUNCATE_STEP.UNLOCK;
+        return TRUNCATE_LABEL.HELD;
       }
-      case T.UNLOCK:
-        c.unlockPage(P);
+      case TRUNCATE_STEP.UNLOCK:
+        c.unlockPage(PAGE);
         r[o] = DONE;
-        return LT.UNLOCK;
+        return TRUNCATE_LABEL.UNLOCK;
     }
     throw new Error(`truncate: bad pc ${r[o]}`);
   }
@@ -1047,9 +1048,9 @@ function submit(ctx: StepContext, r: Int32Array): boolean {
 
 // ---- I/O completion ---------------------------------------------------------------------
 
-const IO = { IDLE: 1 } as const;
+const IO_STEP = { IDLE: 1 } as const;
 // Registers: 0 pc (always IDLE), 1 a submitted bio waits for completion.
-const LI = { END: L("bio completion: end_page_writeback") };
+const IO_LABEL = { END: defineLabel("bio completion: end_page_writeback") };
 
 /**
  * The block layer's completion of a submitted bio as its own actor (`io`):
@@ -1070,7 +1071,7 @@ export class IoCompletion implements Actor {
   }
 
   init(r: Int32Array, o: number): void {
-    r[o] = IO.IDLE;
+    r[o] = IO_STEP.IDLE;
   }
 
   footprint(): number {
@@ -1082,10 +1083,10 @@ export class IoCompletion implements Actor {
   }
 
   step(ctx: StepContext, r: Int32Array, o: number): number {
-    if (r[o + 1] === 0 || !ctx.cache.writeback[P]) return BLOCKED;
-    ctx.cache.endPageWriteback(P);
+    if (r[o + 1] === 0 || !ctx.cache.writeback[PAGE]) return BLOCKED;
+    ctx.cache.endPageWriteback(PAGE);
     r[o + 1] = 0;
-    return LI.END;
+    return IO_LABEL.END;
   }
 }
 

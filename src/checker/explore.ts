@@ -4,12 +4,12 @@
  * explored (src/checker/search.ts) and the verdicts are over their union. Also the
  * initial cache and the end-of-run sync every terminal state runs.
  */
-import { METRIC as M } from "../model/metrics.js";
+import { METRIC } from "../model/metrics.js";
 import { PageCache } from "../model/page-cache.js";
 import type { Policy } from "../model/policy.js";
 import { getPolicy } from "../policies/index.js";
 import type { PolicyId } from "../model/policy-ids.js";
-import { P, makeActor, type StepContext } from "./actors.js";
+import { PAGE, makeActor, type StepContext } from "./actors.js";
 import { BACKING_PROFILES } from "../model/backings.js";
 import { KERNELS } from "../model/kernels.js";
 import {
@@ -104,18 +104,18 @@ export function initialCache(policy: Policy, page: PageSpec, knobs: Knobs, cover
     exactPincount: coverage.folio > 0 && minOrder !== null && coverage.folio >= minOrder,
     privateData: backing.bufferlessWriteback === "cow-fixup" ? "cow-fixup" : backing.privateData === null ? "none" : "ext4",
   });
-  c.initPage(P, page.shares, 0);
+  c.initPage(PAGE, page.shares, 0);
   if (page.pteWritable) {
     // A CPU store after a write fault: writable dirty pte, PG_dirty, buffers.
-    c.pageMkwrite(P);
-    c.cpuStore(P);
+    c.pageMkwrite(PAGE);
+    c.cpuStore(PAGE);
   } else if (page.dirty) {
     // write(2): ->write_begin attached buffers, the copy, set_page_dirty.
-    c.attachBuffers(P);
-    c.cpuStore(P);
-    c.setPageDirty(P);
-  } else if (page.buffers) c.attachBuffers(P);
-  if (page.unmapped) c.tryToUnmap(P);
+    c.attachBuffers(PAGE);
+    c.cpuStore(PAGE);
+    c.setPageDirty(PAGE);
+  } else if (page.buffers) c.attachBuffers(PAGE);
+  if (page.unmapped) c.tryToUnmap(PAGE);
   c.counters.fill(0);
   return c;
 }
@@ -130,13 +130,13 @@ export function initialCache(policy: Policy, page: PageSpec, knobs: Knobs, cover
  */
 export function finalSync(c: PageCache): string {
   let did = "clean";
-  if (c.resident[P] && c.attached[P] && c.dirty[P]) {
-    const wrote = c.syncPage(P);
-    did = wrote ? `wrote v${c.disk[P]}${c.dirty[P] ? ", kept dirty" : ""}` : c.dirty[P] ? "skipped" : "dropped (no buffers)";
-  } else if (c.writeback[P]) c.endPageWriteback(P);
-  let end = `mem v${c.mem[P]}, disk v${c.disk[P]}`;
-  if (c.resident[P] && c.attached[P] && c.mem[P] !== c.disk[P]) {
-    c.count(M.lostData);
+  if (c.resident[PAGE] && c.attached[PAGE] && c.dirty[PAGE]) {
+    const wrote = c.syncPage(PAGE);
+    did = wrote ? `wrote v${c.disk[PAGE]}${c.dirty[PAGE] ? ", kept dirty" : ""}` : c.dirty[PAGE] ? "skipped" : "dropped (no buffers)";
+  } else if (c.writeback[PAGE]) c.endPageWriteback(PAGE);
+  let end = `mem v${c.mem[PAGE]}, disk v${c.disk[PAGE]}`;
+  if (c.resident[PAGE] && c.attached[PAGE] && c.mem[PAGE] !== c.disk[PAGE]) {
+    c.count(METRIC.lostData);
     end += ": lost";
   }
   return `sync: ${did}; ${end}`;

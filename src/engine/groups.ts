@@ -28,7 +28,7 @@ export const GROUP_METRICS = [
   "modifiedUnderWriteback", "dmaWrites", "lostData",
 ] as const;
 export type GroupMetric = (typeof GROUP_METRICS)[number];
-export const GM = Object.fromEntries(GROUP_METRICS.map((n, i) => [n, i])) as { readonly [K in GroupMetric]: number };
+export const GROUP_METRIC = Object.fromEntries(GROUP_METRICS.map((n, i) => [n, i])) as { readonly [K in GroupMetric]: number };
 
 /** One group in a run result: its shape, what GUP did with it, and its counts. */
 export interface GroupResult extends PinnerGroup {
@@ -113,7 +113,7 @@ export class Groups {
     void BACKING_PROFILES;
   }
 
-  /** Add `d` to group g's metric m (GM index). */
+  /** Add `d` to group g's metric m (GROUP_METRIC index). */
   add(g: number, m: number, d = 1): void {
     if (g >= 0) this.counts[g * GROUP_METRICS.length + m] += d;
   }

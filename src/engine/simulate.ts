@@ -5,7 +5,7 @@
  * logic lives in the PageCache; this file schedules it.
  */
 import { parseDistribution, sampler, type Uniform } from "../model/distributions.js";
-import { METRIC as M, METRIC_NAMES, runRates, type FinalSyncCounts, type Metrics, type RunResult } from "../model/metrics.js";
+import { METRIC, METRIC_NAMES, runRates, type FinalSyncCounts, type Metrics, type RunResult } from "../model/metrics.js";
 import { PageCache, WRITE } from "../model/page-cache.js";
 import { ParamError, resolveParams, type Params, type ParamsInput } from "../model/params.js";
 import { WritebackDecision, type Policy } from "../model/policy.js";
@@ -15,13 +15,13 @@ import { PACKAGE_VERSION } from "../version.js";
 import { kupdatePeriod } from "./flusher.js";
 import { EventQueue } from "./queue.js";
 import { makeStreams, PINNER_STREAM_BASE, PRNG_NAME, STREAM } from "./random.js";
-import { GM, Groups, type GroupResult } from "./groups.js";
+import { GROUP_METRIC, Groups, type GroupResult } from "./groups.js";
 import { BACKING_PROFILES } from "../model/backings.js";
 import { kernelRecord, type KernelRecord } from "../model/coverage-params.js";
 import { KERNELS } from "../model/kernels.js";
 
 /** Event kinds on the queue. */
-const EV = {
+const EVENT = {
   PINNER: 0,
   CPU_STORE: 1,
   RECLAIM: 2,
@@ -37,11 +37,11 @@ export const EVENT_NAMES = ["pinner", "cpu-store", "reclaim", "truncate", "fsync
 export const DMA_WRITE_EVENT = "dma-write";
 
 /** Pinner phases: waiting to start a pin, inside GUP (faulting pages in), holding the pin. */
-const PH = { START: 0, GUP: 1, HOLD: 2 } as const;
+const PHASE = { START: 0, GUP: 1, HOLD: 2 } as const;
 /** What waits for a page's end_page_writeback. */
 const WAITER = { SYNC: 1, RECLAIM: 2 } as const;
 /** Outcome of GUP on one page. */
-const GUP = { OK: 0, SKIP: 1, WAIT: 2, REFUSED: 3 } as const;
+const GUP_OUTCOME = { OK: 0, SKIP: 1, WAIT: 2, REFUSED: 3 } as const;
 
 /** One traced page's state after an event that changed it. */
 export interface TraceRow {
@@ -291,47 +291,47 @@ class Simulation {
   private dispatch(kind: number, arg: number): void {
     const q = this.q;
     switch (kind) {
-      case EV.PINNER:
+      case EVENT.PINNER:
         this.pinnerStep(arg);
         return;
-      case EV.CPU_STORE: {
+      case EVENT.CPU_STORE: {
         const u = this.r[STREAM.cpu];
         this.cpuStore(Math.floor(u() * this.pages));
-        q.replaceTop(this.now + this.exp(u, this.params.cpuWriteRate * this.realPages), EV.CPU_STORE, 0);
+        q.replaceTop(this.now + this.exp(u, this.params.cpuWriteRate * this.realPages), EVENT.CPU_STORE, 0);
         return;
       }
-      case EV.CPU_STORE_PAGE:
+      case EVENT.CPU_STORE_PAGE:
         q.pop();
         this.cpuStore(arg);
         return;
-      case EV.RECLAIM: {
+      case EVENT.RECLAIM: {
         const u = this.r[STREAM.reclaim];
         this.shrinkFolioList(Math.floor(u() * this.pages));
-        q.replaceTop(this.now + this.exp(u, this.params.reclaimRate * this.pages), EV.RECLAIM, 0);
+        q.replaceTop(this.now + this.exp(u, this.params.reclaimRate * this.pages), EVENT.RECLAIM, 0);
         return;
       }
-      case EV.TRUNCATE: {
+      case EVENT.TRUNCATE: {
         const u = this.r[STREAM.truncate];
         this.truncateFile(Math.floor(u() * this.params.files));
-        q.replaceTop(this.now + this.exp(u, this.params.truncateRate * this.params.files), EV.TRUNCATE, 0);
+        q.replaceTop(this.now + this.exp(u, this.params.truncateRate * this.params.files), EVENT.TRUNCATE, 0);
         return;
       }
-      case EV.FSYNC: {
+      case EVENT.FSYNC: {
         const u = this.r[STREAM.fsync];
         this.writebackSingleInode(Math.floor(u() * this.params.files), true);
-        q.replaceTop(this.now + this.exp(u, this.params.fsyncRate * this.params.files), EV.FSYNC, 0);
+        q.replaceTop(this.now + this.exp(u, this.params.fsyncRate * this.params.files), EVENT.FSYNC, 0);
         return;
       }
-      case EV.KUPDATE:
+      case EVENT.KUPDATE:
         this.wbCheckOldDataFlush();
         this.tick++;
-        q.replaceTop(this.phase + this.tick * this.period, EV.KUPDATE, 0);
+        q.replaceTop(this.phase + this.tick * this.period, EVENT.KUPDATE, 0);
         return;
-      case EV.WB_END:
+      case EVENT.WB_END:
         q.pop();
         this.endWriteback(arg);
         return;
-      case EV.BIO_BOUNCE:
+      case EVENT.BIO_BOUNCE:
         q.pop();
         this.bioBounce(arg);
         return;
@@ -355,21 +355,21 @@ class Simulation {
     }
     if (this.period > 0) {
       this.phase = this.r[STREAM.flusher]() * this.period;
-      this.q.push(this.phase, EV.KUPDATE, 0);
+      this.q.push(this.phase, EVENT.KUPDATE, 0);
     }
-    if (p.cpuWriteRate > 0) this.q.push(this.exp(this.r[STREAM.cpu], p.cpuWriteRate * this.realPages), EV.CPU_STORE, 0);
+    if (p.cpuWriteRate > 0) this.q.push(this.exp(this.r[STREAM.cpu], p.cpuWriteRate * this.realPages), EVENT.CPU_STORE, 0);
     // tmpfs and hugetlbfs: no writeback, and reclaim (swap) keeps the data: neither is run.
-    if (p.reclaimRate > 0 && this.writesBack) this.q.push(this.exp(this.r[STREAM.reclaim], p.reclaimRate * this.pages), EV.RECLAIM, 0);
-    if (p.truncateRate > 0) this.q.push(this.exp(this.r[STREAM.truncate], p.truncateRate * p.files), EV.TRUNCATE, 0);
-    if (p.fsyncRate > 0 && this.writesBack) this.q.push(this.exp(this.r[STREAM.fsync], p.fsyncRate * p.files), EV.FSYNC, 0);
+    if (p.reclaimRate > 0 && this.writesBack) this.q.push(this.exp(this.r[STREAM.reclaim], p.reclaimRate * this.pages), EVENT.RECLAIM, 0);
+    if (p.truncateRate > 0) this.q.push(this.exp(this.r[STREAM.truncate], p.truncateRate * p.files), EVENT.TRUNCATE, 0);
+    if (p.fsyncRate > 0 && this.writesBack) this.q.push(this.exp(this.r[STREAM.fsync], p.fsyncRate * p.files), EVENT.FSYNC, 0);
     // Each pinner's first pin starts at a uniform offset within its first cycle.
     const g = this.groups;
     for (let k = 0; k < g.pinners; k++) {
       const uk = this.r[PINNER_STREAM_BASE + k];
       const hold = g.pinDuration[g.of[k]](uk), gap = g.pinGap[g.of[k]](uk);
       this.pHold[k] = hold;
-      this.pPhase[k] = PH.START;
-      this.q.push(uk() * (hold + gap), EV.PINNER, k);
+      this.pPhase[k] = PHASE.START;
+      this.q.push(uk() * (hold + gap), EVENT.PINNER, k);
     }
   }
 
@@ -377,8 +377,8 @@ class Simulation {
 
   private pinnerStep(k: number): void {
     const phase = this.pPhase[k];
-    if (phase === PH.START) return this.startPin(k);
-    if (phase === PH.GUP) return this.continueGup(k);
+    if (phase === PHASE.START) return this.startPin(k);
+    if (phase === PHASE.GUP) return this.continueGup(k);
     if (this.now >= this.pEnd[k]) return this.releasePin(k);
     // Only a mirroring device (mmu-notifier) has per-write events: a write may refault.
     const uk = this.r[PINNER_STREAM_BASE + k];
@@ -400,23 +400,23 @@ class Simulation {
     if (g.gup[gi].refused !== null) {
       // check_vma_flags (-EFAULT) or the caller's own check (io_uring: -EOPNOTSUPP) refuses
       // before any page is touched; retry after pinGap.
-      this.pc.count(M.refusedPins, ppp);
-      g.add(gi, GM.refusedPins, ppp);
+      this.pc.count(METRIC.refusedPins, ppp);
+      g.add(gi, GROUP_METRIC.refusedPins, ppp);
       this.retryAfterRefusal(k);
       return;
     }
     if (g.gup[gi].anonymous) {
       // A private mapping: COW (or unshare) gives the pin an anonymous copy; no page-cache
       // folio is held, so nothing here can race with writeback.
-      this.pc.count(M.pinsTaken, ppp);
-      g.add(gi, GM.pinsTaken, ppp);
+      this.pc.count(METRIC.pinsTaken, ppp);
+      g.add(gi, GROUP_METRIC.pinsTaken, ppp);
       this.pCount[k] = 0;
-      this.pPhase[k] = PH.HOLD;
+      this.pPhase[k] = PHASE.HOLD;
       this.pEnd[k] = this.now + this.pHold[k];
-      this.q.replaceTop(this.pEnd[k], EV.PINNER, k);
+      this.q.replaceTop(this.pEnd[k], EVENT.PINNER, k);
       return;
     }
-    this.pPhase[k] = PH.GUP;
+    this.pPhase[k] = PHASE.GUP;
     this.pCursor[k] = 0;
     this.pCount[k] = 0;
     this.continueGup(k);
@@ -429,28 +429,28 @@ class Simulation {
     while (this.pCursor[k] < ppp) {
       const page = this.unitOf(this.pFirst[k] + this.pCursor[k]);
       const r = this.gupPage(k, page, base + this.pCount[k]);
-      if (r === GUP.WAIT) {
-        this.q.replaceTop(this.wbEnd[page], EV.PINNER, k);
+      if (r === GUP_OUTCOME.WAIT) {
+        this.q.replaceTop(this.wbEnd[page], EVENT.PINNER, k);
         return;
       }
-      if (r === GUP.REFUSED) {
+      if (r === GUP_OUTCOME.REFUSED) {
         // The call fails as a whole: drop what it took (unpin_user_pages, not dirtied).
         for (let i = 0; i < this.pCount[k]; i++) this.pc.gupPutFolio(this.pPages[base + i], pin);
-        this.pc.count(M.refusedPins, ppp);
-        g.add(gi, GM.refusedPins, ppp);
-        this.pPhase[k] = PH.START;
+        this.pc.count(METRIC.refusedPins, ppp);
+        g.add(gi, GROUP_METRIC.refusedPins, ppp);
+        this.pPhase[k] = PHASE.START;
         this.retryAfterRefusal(k);
         return;
       }
-      if (r === GUP.OK) {
+      if (r === GUP_OUTCOME.OK) {
         this.pCleanWrites[base + this.pCount[k]] = this.pc.cleanWrites[page];
         this.pPages[base + this.pCount[k]++] = page;
       }
       this.pCursor[k]++;
     }
-    this.pc.count(M.pinsTaken, this.pCount[k]);
-    g.add(gi, GM.pinsTaken, this.pCount[k]);
-    this.pPhase[k] = PH.HOLD;
+    this.pc.count(METRIC.pinsTaken, this.pCount[k]);
+    g.add(gi, GROUP_METRIC.pinsTaken, this.pCount[k]);
+    this.pPhase[k] = PHASE.HOLD;
     this.pEnd[k] = this.now + this.pHold[k];
     if (this.lazyDma && g.write[gi]) {
       const rate = g.specs[gi].dmaWriteRate;
@@ -477,7 +477,7 @@ class Simulation {
     const gap = this.groups.pinGap[gi](uk);
     const wait = gap > 0 ? gap : this.pHold[k];
     this.pHold[k] = this.groups.pinDuration[gi](uk);
-    if (wait > 0) this.q.replaceTop(this.now + wait, EV.PINNER, k);
+    if (wait > 0) this.q.replaceTop(this.now + wait, EVENT.PINNER, k);
     else this.q.pop();
   }
 
@@ -489,7 +489,7 @@ class Simulation {
       const next = this.now + this.exp(this.r[PINNER_STREAM_BASE + k], rate);
       if (next < t) t = next;
     }
-    this.q.replaceTop(t, EV.PINNER, k);
+    this.q.replaceTop(t, EVENT.PINNER, k);
   }
 
   /**
@@ -502,27 +502,27 @@ class Simulation {
     const pc = this.pc;
     this.catchUpDma(page);
     if (!pc.resident[page]) pc.readPage(page);
-    if (!pc.attached[page]) return GUP.SKIP; // truncated and still held elsewhere: beyond EOF
+    if (!pc.attached[page]) return GUP_OUTCOME.SKIP; // truncated and still held elsewhere: beyond EOF
     pc.mapPage(page);
     const g = this.groups, gi = g.of[k];
     // A read pin (no FOLL_WRITE) needs no writable pte: no write fault, no FOLL_TOUCH dirtying.
     const write = g.gup[gi].flags.write;
     const fast = g.specs[gi].gupPath !== "slow" && pc.pteWritable[page] === 1;
     if (write && !fast && !pc.pteWritable[page]) {
-      if (this.stable && pc.writeback[page]) return GUP.WAIT; // folio_wait_stable
+      if (this.stable && pc.writeback[page]) return GUP_OUTCOME.WAIT; // folio_wait_stable
       pc.pageMkwrite(page);
     }
     if (this.noRef) {
       // The device mirrors the mapping; it is told when it goes (mmu_notifier).
       this.pSeq[slot] = pc.notifierSeq[page];
-      return GUP.OK;
+      return GUP_OUTCOME.OK;
     }
-    if (!pc.tryGrabFolio(page, g.pin[gi] === 1)) return GUP.REFUSED;
+    if (!pc.tryGrabFolio(page, g.pin[gi] === 1)) return GUP_OUTCOME.REFUSED;
     g.pageGroup[page] = gi;
     // FOLL_TOUCH: mark dirty if neither pte nor page is (follow_page_pte).
     if (write && !fast && !pc.pteWritable[page] && !pc.dirty[page]) pc.setPageDirty(page);
     g.policies[gi].afterGrab(pc, page);
-    return GUP.OK;
+    return GUP_OUTCOME.OK;
   }
 
   /** One device write into the pinner's slot. Returns false if it had to wait. */
@@ -538,12 +538,12 @@ class Simulation {
       if (!pc.pteWritable[page]) {
         if (this.stable && pc.writeback[page]) {
           this.pPending[k] = slot;
-          this.q.replaceTop(this.wbEnd[page], EV.PINNER, k);
+          this.q.replaceTop(this.wbEnd[page], EVENT.PINNER, k);
           return false;
         }
         pc.pageMkwrite(page);
       }
-      pc.count(M.deviceRefaults);
+      pc.count(METRIC.deviceRefaults);
       this.pSeq[idx] = pc.notifierSeq[page];
     }
     this.groups.pageGroup[page] = this.groups.of[k];
@@ -583,13 +583,13 @@ class Simulation {
    */
   private chargedDmaWrite(p: number, n: number): void {
     const c = this.pc.counters, g = this.groups;
-    const clean = c[M.writeToCleanPage], under = c[M.modifiedUnderWriteback];
+    const clean = c[METRIC.writeToCleanPage], under = c[METRIC.modifiedUnderWriteback];
     this.pc.dmaWrite(p, n);
-    const isClean = c[M.writeToCleanPage] > clean, isUnder = c[M.modifiedUnderWriteback] > under;
+    const isClean = c[METRIC.writeToCleanPage] > clean, isUnder = c[METRIC.modifiedUnderWriteback] > under;
     const charge = (gi: number, k: number) => {
-      g.add(gi, GM.dmaWrites, k);
-      if (isClean) g.add(gi, GM.writeToCleanPage, k);
-      if (isUnder) g.add(gi, GM.modifiedUnderWriteback, k);
+      g.add(gi, GROUP_METRIC.dmaWrites, k);
+      if (isClean) g.add(gi, GROUP_METRIC.writeToCleanPage, k);
+      if (isUnder) g.add(gi, GROUP_METRIC.modifiedUnderWriteback, k);
       g.lastWriter[p] = gi;
     };
     const only = this.soleWriter(p);
@@ -630,27 +630,27 @@ class Simulation {
   /** Release per policy (set_page_dirty_lock, the !PageDirty check, nothing), then drop the reference. */
   private releasePin(k: number): void {
     this.releasePages(k);
-    this.pPhase[k] = PH.START;
+    this.pPhase[k] = PHASE.START;
     const uk = this.r[PINNER_STREAM_BASE + k];
     const gi = this.groups.of[k];
     const gap = this.groups.pinGap[gi](uk);
     this.pHold[k] = this.groups.pinDuration[gi](uk);
-    this.q.replaceTop(this.now + gap, EV.PINNER, k);
+    this.q.replaceTop(this.now + gap, EVENT.PINNER, k);
   }
 
   private releasePages(k: number): void {
     const base = k * this.ppp;
     const g = this.groups, gi = g.of[k];
-    if (g.gup[gi].anonymous && this.pPhase[k] === PH.HOLD) {
+    if (g.gup[gi].anonymous && this.pPhase[k] === PHASE.HOLD) {
       const n = g.ppp[gi];
-      this.pc.count(M.pinsCompleted, n);
-      g.add(gi, GM.pinsCompleted, n);
+      this.pc.count(METRIC.pinsCompleted, n);
+      g.add(gi, GROUP_METRIC.pinsCompleted, n);
     }
     if (!this.noRef) {
-      const holding = this.pPhase[k] === PH.HOLD;
+      const holding = this.pPhase[k] === PHASE.HOLD;
       const pin = g.pin[gi] === 1, policy = g.policies[gi], writer = this.lazyDma && g.write[gi] === 1;
       const c = this.pc.counters;
-      const done = c[M.pinsCompleted], unsaved = c[M.releasesUnsaved];
+      const done = c[METRIC.pinsCompleted], unsaved = c[METRIC.releasesUnsaved];
       for (let i = 0; i < this.pCount[k]; i++) {
         const page = this.pPages[base + i];
         if (this.lazyDma) {
@@ -659,8 +659,8 @@ class Simulation {
         }
         this.pc.releaseGupPage(page, pin, this.pCleanWrites[base + i], policy);
       }
-      g.add(gi, GM.pinsCompleted, c[M.pinsCompleted] - done);
-      g.add(gi, GM.releasesUnsaved, c[M.releasesUnsaved] - unsaved);
+      g.add(gi, GROUP_METRIC.pinsCompleted, c[METRIC.pinsCompleted] - done);
+      g.add(gi, GROUP_METRIC.releasesUnsaved, c[METRIC.releasesUnsaved] - unsaved);
     }
     this.pCount[k] = 0;
     this.pPending[k] = -1;
@@ -677,7 +677,7 @@ class Simulation {
     pc.mapPage(page);
     if (!pc.pteWritable[page]) {
       if (this.stable && pc.writeback[page]) {
-        this.q.push(this.wbEnd[page], EV.CPU_STORE_PAGE, page);
+        this.q.push(this.wbEnd[page], EVENT.CPU_STORE_PAGE, page);
         return;
       }
       pc.pageMkwrite(page);
@@ -712,9 +712,9 @@ class Simulation {
 
   /** __remove_mapping, with lost data charged to the group that last pinned the page. */
   private evict(page: number): void {
-    const c = this.pc.counters, lost = c[M.lostData];
+    const c = this.pc.counters, lost = c[METRIC.lostData];
     this.pc.removeMapping(page);
-    this.groups.add(this.groups.lastWriter[page], GM.lostData, c[M.lostData] - lost);
+    this.groups.add(this.groups.lastWriter[page], GROUP_METRIC.lostData, c[METRIC.lostData] - lost);
   }
 
   /** pageout (mm/vmscan.c): clear_page_dirty_for_io and ->writepage, as write_cache_pages does for one page. */
@@ -759,12 +759,12 @@ class Simulation {
       let t = this.now;
       if (this.pc.lastDecision & WritebackDecision.BOUNCE_AT_BIO) {
         t += this.params.bounceDelay;
-        this.q.push(t, EV.BIO_BOUNCE, page);
+        this.q.push(t, EVENT.BIO_BOUNCE, page);
       }
       t += this.latency(this.r[STREAM.writeback]);
       this.wbEnd[page] = t;
-      if (this.fixedLatency && !(this.pc.lastDecision & WritebackDecision.BOUNCE_AT_BIO)) this.q.pushFifo(t, EV.WB_END, page);
-      else this.q.push(t, EV.WB_END, page);
+      if (this.fixedLatency && !(this.pc.lastDecision & WritebackDecision.BOUNCE_AT_BIO)) this.q.pushFifo(t, EVENT.WB_END, page);
+      else this.q.push(t, EVENT.WB_END, page);
     } else if (r === WRITE.WAIT) {
       this.waiters[page] |= WAITER.SYNC;
     }
@@ -862,7 +862,7 @@ class Simulation {
     this.now = pc.now = this.params.duration;
     if (this.lazyDma) for (let p = 0; p < this.pages; p++) if (this.dmaHolders[p] > 0) this.catchUpDma(p);
     for (let k = 0; k < this.groups.pinners; k++) {
-      if (this.pPhase[k] !== PH.START) this.releasePages(k);
+      if (this.pPhase[k] !== PHASE.START) this.releasePages(k);
     }
     for (let p = 0; p < this.pages; p++) if (pc.writeback[p]) pc.endPageWriteback(p);
     const before = Float64Array.from(pc.counters);
@@ -882,13 +882,13 @@ class Simulation {
       if (!this.writesBack || !pc.resident[p] || !pc.attached[p]) continue;
       if (pc.mem[p] !== pc.disk[p]) {
         lost++;
-        this.groups.add(this.groups.lastWriter[p], GM.lostData);
+        this.groups.add(this.groups.lastWriter[p], GROUP_METRIC.lostData);
       }
       if (pc.dirty[p]) dirty++;
     }
-    pc.count(M.lostDataFinal, lost);
-    pc.count(M.lostData, lost);
-    pc.count(M.finalDirtyPages, dirty);
+    pc.count(METRIC.lostDataFinal, lost);
+    pc.count(METRIC.lostData, lost);
+    pc.count(METRIC.finalDirtyPages, dirty);
   }
 
   // ---- results ------------------------------------------------------------------------------
@@ -917,7 +917,7 @@ class Simulation {
   result(): RunResultWithTrace {
     const c = this.pc.counters;
     const metrics = {} as Record<keyof Metrics, number | null>;
-    METRIC_NAMES.forEach((name) => (metrics[name] = c[M[name]]));
+    METRIC_NAMES.forEach((name) => (metrics[name] = c[METRIC[name]]));
     const detector = this.policy.writebackConsultsDetector || this.guard;
     if (!detector) metrics.detectorChecks = metrics.detectorChecksUnpinned = metrics.falsePositives = metrics.falseNegatives = null;
     if (!this.guard) metrics.reclaimGuardSkips = null;

@@ -10,9 +10,6 @@ import { METRIC } from "./metrics.js";
 import { REFCOUNT_MAX, type FsBehavior } from "./params.js";
 import { WritebackDecision, type Policy } from "./policy.js";
 
-const M = METRIC;
-const WB = WritebackDecision;
-
 /** Result of one page's pass through write_cache_pages. */
 export const WRITE = {
   /** set_page_writeback ran: the caller schedules end_page_writeback. */
@@ -75,7 +72,7 @@ export class PageCache {
   /** Current simulated time, seconds; the caller advances it. */
   now = 0;
   /** Incident and cost counters, indexed by METRIC. */
-  readonly counters = new Float64Array(Object.keys(M).length);
+  readonly counters = new Float64Array(Object.keys(METRIC).length);
   /**
    * Seconds: when ext4 BUG()ed on a bufferless dirty page (fsBehavior `ext4-bug`), or -1.
    * The engine stops the run there; the checker records the incident.
@@ -202,7 +199,7 @@ export class PageCache {
     if (!this.attached[p] || this.dirty[p]) return false;
     this.dirty[p] = 1;
     this.dirtySince[p] = this.now;
-    if (!this.buffers[p] && this.privateData !== "none") this.counters[M.dirtyWithoutBuffers]++;
+    if (!this.buffers[p] && this.privateData !== "none") this.counters[METRIC.dirtyWithoutBuffers]++;
     const f = this.fileOf(p);
     this.dirtyPages[f]++;
     this.totalDirty++;
@@ -229,7 +226,7 @@ export class PageCache {
   noteDirtyAge(p: number): void {
     if (this.pins[p] + this.gets[p] === 0 || !this.dirty[p]) return;
     const age = this.now - this.dirtySince[p];
-    if (age > this.counters[M.maxDirtyAgeWhilePinned]) this.counters[M.maxDirtyAgeWhilePinned] = age;
+    if (age > this.counters[METRIC.maxDirtyAgeWhilePinned]) this.counters[METRIC.maxDirtyAgeWhilePinned] = age;
   }
 
   /** Attach buffer heads (create_empty_buffers from ->page_mkwrite / ->write_begin); they hold a reference. */
@@ -259,7 +256,7 @@ export class PageCache {
     if (!this.buffers[p]) return true;
     if (this.writeback[p] || this.dirty[p]) return false;
     this.invalidateBuffers(p);
-    if (this.attached[p]) this.counters[M.buffersStripped]++;
+    if (this.attached[p]) this.counters[METRIC.buffersStripped]++;
     return true;
   }
 
@@ -281,7 +278,7 @@ export class PageCache {
    */
   reclaimGuardKeeps(p: number): boolean {
     if (!this.folioMaybeDmaPinned(p)) return false;
-    this.counters[M.reclaimGuardSkips]++;
+    this.counters[METRIC.reclaimGuardSkips]++;
     return true;
   }
 
@@ -358,12 +355,12 @@ export class PageCache {
   folioMaybeDmaPinned(p: number): boolean {
     // A large folio's exact count (atomic_read(&folio->_pincount) > 0): never a false positive.
     const seen = this.exactPincount ? this.pins[p] > 0 : ((this.refcount[p] + 1) >>> 0) >= this.bias;
-    this.counters[M.detectorChecks]++;
+    this.counters[METRIC.detectorChecks]++;
     if (this.pins[p] === 0) {
-      this.counters[M.detectorChecksUnpinned]++;
-      if (seen) this.counters[M.falsePositives]++;
+      this.counters[METRIC.detectorChecksUnpinned]++;
+      if (seen) this.counters[METRIC.falsePositives]++;
     }
-    if (!seen && this.pins[p] + this.gets[p] > 0) this.counters[M.falseNegatives]++;
+    if (!seen && this.pins[p] + this.gets[p] > 0) this.counters[METRIC.falseNegatives]++;
     return seen;
   }
 
@@ -401,9 +398,9 @@ export class PageCache {
   releaseGupPage(p: number, pin: boolean, cleanWritesAtGrab: number, policy: Policy = this.policy): void {
     this.noteDirtyAge(p);
     policy.beforeRelease(this, p);
-    this.counters[M.pinsCompleted]++;
-    if (this.cleanWrites[p] !== cleanWritesAtGrab) this.counters[M.pinsWithWriteToCleanPage]++;
-    if (this.unsaved(p)) this.counters[M.releasesUnsaved]++;
+    this.counters[METRIC.pinsCompleted]++;
+    if (this.cleanWrites[p] !== cleanWritesAtGrab) this.counters[METRIC.pinsWithWriteToCleanPage]++;
+    if (this.unsaved(p)) this.counters[METRIC.releasesUnsaved]++;
     this.gupPutFolio(p, pin);
   }
 
@@ -432,10 +429,10 @@ export class PageCache {
    */
   removeMapping(p: number): boolean {
     if (this.refcount[p] !== 1 || this.dirty[p]) return false;
-    this.counters[M.evictions]++;
+    this.counters[METRIC.evictions]++;
     if (this.mem[p] !== this.disk[p]) {
-      this.counters[M.lostDataEvicted]++;
-      this.counters[M.lostData]++;
+      this.counters[METRIC.lostDataEvicted]++;
+      this.counters[METRIC.lostData]++;
     }
     this.mem[p] = this.disk[p];
     this.freePage(p);
@@ -479,12 +476,12 @@ export class PageCache {
     this.writeback[p] = 1;
     this.bounced[p] = bounce ? 1 : 0;
     this.io[p] = this.mem[p];
-    this.counters[M.writebacks]++;
+    this.counters[METRIC.writebacks]++;
     if (this.mem[p] === this.disk[p]) {
-      this.counters[M.doubleWritebacks]++;
-      if (this.written[p]) this.counters[M.doubleWritebacksStrict]++;
+      this.counters[METRIC.doubleWritebacks]++;
+      if (this.written[p]) this.counters[METRIC.doubleWritebacksStrict]++;
     }
-    if (bounce) this.counters[M.bounceCopies]++;
+    if (bounce) this.counters[METRIC.bounceCopies]++;
   }
 
   /** end_page_writeback / folio_end_writeback: the captured version is on disk. */
@@ -514,7 +511,7 @@ export class PageCache {
    */
   testClearPageDirtyForIo(p: number, sync: boolean): number {
     const decision = this.policy.writebackDecision(this, p, sync);
-    if (decision & WB.CLEAR && this.testClearPageDirty(p) && this.recordingCleanDelays) {
+    if (decision & WritebackDecision.CLEAR && this.testClearPageDirty(p) && this.recordingCleanDelays) {
       const delay = this.now - this.dirtySince[p];
       (this.dirtiedInCleanInode[p] ? this.cleanDelays!.cleanInode : this.cleanDelays!.dirtyInode).push(delay);
     }
@@ -534,9 +531,9 @@ export class PageCache {
     if (this.writeback[p]) return sync ? WRITE.WAIT : WRITE.SKIPPED;
     this.noteDirtyAge(p);
     const decision = (this.lastDecision = this.clearPageDirtyForIo(p, sync));
-    if (!(decision & WB.WRITE)) return WRITE.SKIPPED;
+    if (!(decision & WritebackDecision.WRITE)) return WRITE.SKIPPED;
     if (!this.writepageHasBuffers(p)) return WRITE.SKIPPED;
-    this.setPageWriteback(p, (decision & WB.BOUNCE) !== 0);
+    this.setPageWriteback(p, (decision & WritebackDecision.BOUNCE) !== 0);
     return WRITE.STARTED;
   }
 
@@ -550,7 +547,7 @@ export class PageCache {
   syncPage(p: number): boolean {
     if (this.writeback[p]) this.endPageWriteback(p);
     if (this.writeCachePage(p, true) !== WRITE.STARTED) return false;
-    if (this.lastDecision & WB.BOUNCE_AT_BIO) this.bounceAtBio(p);
+    if (this.lastDecision & WritebackDecision.BOUNCE_AT_BIO) this.bounceAtBio(p);
     this.endPageWriteback(p);
     return true;
   }
@@ -564,7 +561,7 @@ export class PageCache {
    */
   writepageHasBuffers(p: number): boolean {
     if (this.buffers[p] || this.privateData === "none") return true;
-    this.counters[M.bufferlessWriteback]++;
+    this.counters[METRIC.bufferlessWriteback]++;
     if (this.privateData === "cow-fixup") {
       // btrfs_writepage_cow_fixup: the fixup worker reserves space, re-attaches the private
       // marker and redirties; the model writes it in this pass (the data reaches disk).
@@ -586,7 +583,7 @@ export class PageCache {
   bounceAtBio(p: number): void {
     this.bounced[p] = 1;
     this.io[p] = this.mem[p];
-    this.counters[M.bounceCopies]++;
+    this.counters[METRIC.bounceCopies]++;
   }
 
   /** trylock_page: take PG_locked if free. The engine never holds it across an instant; the checker does. */
@@ -651,14 +648,14 @@ export class PageCache {
    * when the page's state is the same for all of them.
    */
   dmaWrite(p: number, n = 1): void {
-    this.counters[M.dmaWrites] += n;
-    if (!this.attached[p]) this.counters[M.truncatedWhilePinned] += n;
+    this.counters[METRIC.dmaWrites] += n;
+    if (!this.attached[p]) this.counters[METRIC.truncatedWhilePinned] += n;
     else {
       if (!this.dirty[p]) {
-        this.counters[M.writeToCleanPage] += n;
+        this.counters[METRIC.writeToCleanPage] += n;
         this.cleanWrites[p] = (this.cleanWrites[p] + n) >>> 0;
       }
-      if (this.writeback[p] && !this.bounced[p]) this.counters[M.modifiedUnderWriteback] += n;
+      if (this.writeback[p] && !this.bounced[p]) this.counters[METRIC.modifiedUnderWriteback] += n;
     }
     this.mem[p] = (this.mem[p] + n) >>> 0;
   }

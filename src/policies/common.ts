@@ -46,8 +46,7 @@ export const noRelease = { releaseTakesPageLock: () => false, beforeRelease: () 
  * dirty, from the page itself or (`bounce`) from a copy taken under the page lock.
  */
 export function keepDirtyPolicy(o: { id: string; era: string; summary: string; bounce: boolean }): Policy {
-  const WB = WritebackDecision;
-  const syncWrite = o.bounce ? WB.WRITE | WB.BOUNCE : WB.WRITE;
+  const syncWrite = o.bounce ? WritebackDecision.WRITE | WritebackDecision.BOUNCE : WritebackDecision.WRITE;
   return {
     ...FOLL_PIN_BASE,
     ...o,
@@ -55,7 +54,7 @@ export function keepDirtyPolicy(o: { id: string; era: string; summary: string; b
     keepsDirty: true,
     bounces: o.bounce,
     writebackDecision: (pc, p, sync) => {
-      if (!pc.folioMaybeDmaPinned(p)) return WB.CLEAR | WB.WRITE;
+      if (!pc.folioMaybeDmaPinned(p)) return WritebackDecision.CLEAR | WritebackDecision.WRITE;
       pc.count(METRIC.keptDirty);
       return sync ? syncWrite : 0;
     },
