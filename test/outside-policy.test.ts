@@ -88,3 +88,36 @@ test("checker: an outside policy runs through checkConfig({ policy }) with the b
   assert.equal(builtIn.verdicts.lostData, "Never");
   assert.equal(checkConfig({ ...race, policy: forgetful }).verdicts.lostData, "Sometimes");
 });
+
+// i915 userptr's release (0d4bbe3d40, i915_gem_userptr_put_pages): `if (trylock_page)
+// { set_page_dirty; unlock_page }`, nothing when the lock is busy (notebook 07). Its
+// releaseTakesPageLock is false, so the checker runs the release as one step and the hook
+// sees PG_locked as the other actors left it: held by the flusher between lock_page and
+// unlock_page, the trylock fails and the device's write is lost. The engine never leaves
+// PG_locked set between events, so there the trylock always succeeds.
+const trylockRelease: Policy = {
+  ...myFollPin,
+  id: "trylock-release",
+  summary: "FOLL_PIN; release: if (trylock_page) set_page_dirty, else nothing",
+  releaseTakesPageLock: () => false,
+  beforeRelease: (pc, p) => {
+    if (!pc.trylockPage(p)) return;
+    pc.setPageDirty(p);
+    pc.unlockPage(p);
+  },
+};
+
+test("a trylock release: the checker lets the hook meet a held page lock, the engine never does", () => {
+  const notLongterm = { ...race, actors: [{ ...race.actors[0], longterm: false }, race.actors[1]] };
+  const mine = checkConfig({ ...notLongterm, policy: trylockRelease });
+  assert.equal(checkConfig({ ...notLongterm, policy: "foll-pin" }).verdicts.lostData, "Never");
+  assert.equal(mine.verdicts.lostData, "Sometimes");
+  assert.deepEqual(checkConfig({ ...notLongterm, policy: trylockRelease }, { reduce: false }).verdicts, mine.verdicts);
+  // The witness's release runs while the flusher holds PG_locked (the page state's third flag).
+  const steps = mine.witnesses.lostData!;
+  const release = steps.filter((s) => s.actor === "P0").at(-1)!;
+  assert.match(steps[release.n - 2]!.page!, /^..L/);
+  for (const seed of [1, 2]) {
+    assert.deepEqual(simulate({ ...small, seed }, { policy: trylockRelease }).metrics, simulate({ ...small, seed, policy: "foll-pin" }).metrics);
+  }
+});
