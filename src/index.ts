@@ -65,6 +65,8 @@ export {
   hasFeature,
   kernelPreset,
   kernelVersion,
+  FEATURES,
+  type Feature,
   type FeatureName,
   type KernelId,
   type KernelPreset,
@@ -79,6 +81,7 @@ export {
   type WriteFlag,
 } from "./model/callers.js";
 export { gupDecide, type GupAnswer, type GupQuestion } from "./model/gup-rules.js";
+export type { KernelPresetValues, KernelRecord, PinnerGroup } from "./model/coverage-params.js";
 
 // Policies (MODEL.md §4): how GUP pins a page and how the release dirties it, one value each.
 // A policy of your own is a value of the same shape, passed to simulate(params, { policy })
@@ -220,8 +223,19 @@ export { progressDisplay, type ProgressDisplay, type ProgressEvent, type Progres
 export { calibrate, CalibrateInterrupted, type CalibrateOptions, type CalibrateProgress } from "./calibrate/run.js";
 export { CalibrateInputError, CalibrateUnavailableError, ProbeError } from "./calibrate/errors.js";
 export { CALIBRATION_FORMAT, loadCalibration, type Calibration, type CalibrationConfig, type CalibrationManifest } from "./calibrate/store.js";
-export { cleanDelayRows, detectorRows, longtermRows, type ComparisonRow } from "./calibrate/compare.js";
+export type { ComparisonRow } from "./calibrate/compare.js";
 export { calibrationHeader, comparisonText } from "./calibrate/report.js";
+// The shapes inside calibration.json (what loadCalibration returns), part by part.
+export { PARTS, type Environment, type FilesystemInfo, type HzInfo, type Part } from "./calibrate/environment.js";
+export type {
+  CleanDelayRaw, CleanPrepared, CleanSample, CleanStart, CleanTimeout, DetectorPinned, DetectorRaw, DetectorSkip, DetectorStart, ForkTrial,
+  LongtermRaw, LongtermStart, OdirectResult, PinsResult, RegisterResult,
+} from "./calibrate/parse.js";
+export type {
+  CleanDelayKernel, DelaySummary, DetectorKernel, LongtermKernel, Pass, PeriodEstimate, RegistrationVerdict, ThresholdStep, WindowFraction,
+} from "./calibrate/stats.js";
+export type { CleanDelayModel, ModelRegistration } from "./calibrate/model.js";
+export { MAPPING_KINDS, type MappingKind } from "./calibrate/refusal.js";
 
 // Provenance: every artifact names the version that wrote it.
 export { PACKAGE_VERSION } from "./version.js";

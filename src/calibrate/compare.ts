@@ -9,16 +9,21 @@ import type { Part } from "./environment.js";
 import { ksDistanceUniform, type CleanDelayKernel, type DetectorKernel, type LongtermKernel } from "./stats.js";
 import type { CleanDelayModel, ModelRegistration } from "./model.js";
 
+/** One row of the comparison table: a quantity, the kernel's value beside the model's, and the verdict. */
 export interface ComparisonRow {
+  /** The part (probe) the row belongs to. */
   part: Part;
+  /** What is compared, in words, with its unit and the window or condition. */
   quantity: string;
   /** The kernel's value as measured. */
   kernel: string;
   /** Its 95 % interval (or exact bounds), text; null when a single exact observation. */
   kernelInterval: string | null;
+  /** The model's value, or why it has none ("unavailable: …", "no samples"). */
   model: string;
+  /** The model's 95 % interval (or critical value), text; null when the model's answer is exact. */
   modelInterval: string | null;
-  /** null: the kernel side could not be measured here (the reason is in `kernel`). */
+  /** true: the two sides agree by `rule`; false: they disagree; null: the kernel side could not be measured here (the reason is in `kernel`). */
   agree: boolean | null;
   /** How agreement is judged, or why it is not. */
   rule: string;
@@ -32,6 +37,14 @@ const overlap = (a: [number, number] | null, b: [number, number] | null) => a !=
 /** Maximum |P_kernel - P_model| for the period to agree, seconds (issue 14). */
 export const PERIOD_TOLERANCE = 0.05;
 
+/**
+ * The clean-delay rows: for pages dirtied in a clean inode, the share of delays in [E, E + P),
+ * the mean delay and the KS distance to U[E, E + P); the flusher's period P; and, when the
+ * probe stored a second page into the already-dirty inode, that its delay window is shifted
+ * by the inherited dirtied_when (fs/fs-writeback.c __mark_inode_dirty) and that both pages
+ * go in one pass (kupdate-style writeback writes the expired inode whole: fs/fs-writeback.c
+ * writeback_sb_inodes).
+ */
 export function cleanDelayRows(k: CleanDelayKernel, m: CleanDelayModel): ComparisonRow[] {
   const rows: ComparisonRow[] = [];
   const E = k.expire;
@@ -116,6 +129,12 @@ export function cleanDelayRows(k: CleanDelayKernel, m: CleanDelayModel): Compari
   return rows;
 }
 
+/**
+ * The detector rows: the step of fork's copy decision in k plain references with the page on
+ * the LRU and in the per-CPU lru_add batch, fork without MMF_HAS_PINNED, a PMD THP, and one
+ * real FOLL_PIN (mm/memory.c copy_present_pte → folio_needs_cow_for_dma →
+ * folio_maybe_dma_pinned, include/linux/mm.h).
+ */
 export function detectorRows(k: DetectorKernel, model: { lru: number | null; batch: number | null; noPinnedFlag: boolean; ioUringPin: boolean }): ComparisonRow[] {
   const step = (s: DetectorKernel["lru"], m: number | null, label: string): ComparisonRow => ({
     part: "detector",
@@ -161,6 +180,12 @@ export function detectorRows(k: DetectorKernel, model: { lru: number | null; bat
   return rows;
 }
 
+/**
+ * The long-term pin rows: io_uring REGISTER_BUFFERS over each mapping kind (the model's
+ * verdict from `model`, decided by gupDecide on `preset` or refusal.ts), then an O_DIRECT read
+ * into a clean shared file page (pins, data right, page dirty with buffers after GUP's write
+ * fault) and, where the probe read them, /proc/vmstat's nr_foll_pin_acquired/released deltas.
+ */
 export function longtermRows(k: LongtermKernel, model: ModelRegistration[], preset: string, odirectModel: { pinned: boolean; dirty: boolean; buffers: boolean }): ComparisonRow[] {
   const rows: ComparisonRow[] = [];
   for (const m of model) {

@@ -11,6 +11,7 @@ import { gunzipSync } from "node:zlib";
 
 /** The three questions, in the order they run. */
 export const PARTS = ["clean-delay", "detector", "longterm"] as const;
+/** One question `pinsim calibrate` asks the kernel, each answered by the probe of that name (calibrate/<part>.c). */
 export type Part = (typeof PARTS)[number];
 
 /** Sysctls read at the start and at the end (and never written). */
@@ -39,6 +40,7 @@ export const FS_MAGIC: Record<number, string> = {
   0x65735546: "fuse",
 };
 
+/** CONFIG_HZ as the kernel reports it: it sets the jiffy the flusher's timer rounds to. */
 export interface HzInfo {
   /** CONFIG_HZ, or null where the kernel does not say (then inferred from the period). */
   value: number | null;
@@ -46,30 +48,43 @@ export interface HzInfo {
   source: string | null;
 }
 
+/** The filesystem under a folder (the results folder: the probes' files live there). */
 export interface FilesystemInfo {
   /** Name from the statfs magic, or "unknown". */
   type: string;
   /** statfs f_type, hex. */
   magic: string;
-  /** Mount point, source and options from /proc/self/mountinfo (longest matching mount point). */
+  /** Mount point from /proc/self/mountinfo (the longest one holding the folder); null without mountinfo. */
   mountPoint: string | null;
+  /** The mount's source (a device, or "tmpfs", …) from the same line; null without mountinfo. */
   source: string | null;
+  /** The mount options then the superblock options, comma-separated; null without mountinfo. */
   options: string | null;
 }
 
+/** The machine as `pinsim calibrate` sees it before probing (readEnvironment). */
 export interface Environment {
+  /** `os.platform()`: "linux" where the probes can run. */
   platform: string;
+  /** `uname -r`, e.g. "6.18.0-1-amd64": picks the model's kernel preset. */
   kernelRelease: string;
+  /** `uname -v` (build number and date). */
   kernelVersion: string;
+  /** `uname -m`, e.g. "x86_64". */
   machine: string;
+  /** Whether the process runs as uid 0 (PFNs and /proc/kpageflags need it). */
   root: boolean;
+  /** Whether /proc/kpageflags exists (CONFIG_PROC_PAGE_MONITOR). */
   kpageflags: boolean;
+  /** Whether /proc/self/pagemap exists. */
   pagemap: boolean;
   /** /proc/sys/kernel/io_uring_disabled: 0 enabled, 1 root only (or group), 2 disabled; null if absent. */
   ioUringDisabled: number | null;
+  /** CONFIG_HZ and where it was read. */
   hz: HzInfo;
   /** /sys/kernel/mm/transparent_hugepage/enabled, the selected word. */
   thp: string | null;
+  /** Online CPUs counted in /proc/cpuinfo (0 where it cannot be read). */
   cpus: number;
 }
 
@@ -139,6 +154,7 @@ export function readFilesystem(dir: string): FilesystemInfo {
   return info;
 }
 
+/** The machine now: uname, uid, which /proc files exist, io_uring_disabled, CONFIG_HZ, THP mode. Reads only; never throws. */
 export function readEnvironment(): Environment {
   const kernelRelease = release();
   const linux = platform() === "linux";

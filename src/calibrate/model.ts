@@ -16,13 +16,17 @@ import { expectedRegistration, MAPPING_KINDS, releaseOf, type MappingKind } from
 
 import type { CleanDelayStats } from "../engine/clean-delays.js";
 
+/** The model's side of the clean-delay comparison (modelCleanDelays). */
 export interface CleanDelayModel {
   /** Parameters the model ran with. */
   params: Record<string, unknown>;
   /** P, the model's timer-wheel period kupdatePeriod(W, hz), seconds. */
   period: number;
+  /** E the model ran with, seconds. */
   expire: number;
+  /** Clean delays of pages stored into a clean inode; null when unavailable. */
   cleanInode: CleanDelayStats | null;
+  /** Clean delays of pages stored into an already dirty inode; null when unavailable. */
   dirtyInode: CleanDelayStats | null;
   /** Why the engine's clean delays are missing (null when present). */
   unavailable: string | null;
@@ -40,6 +44,7 @@ export function cleanDelayParams(o: { expire: number; writebackInterval: number;
   };
 }
 
+/** The model's clean delays on the kernel's E, W and HZ: one simulate() run with traceClean (cleanDelayParams). */
 export function modelCleanDelays(o: { expire: number; writebackInterval: number; hz: number; quick: boolean; seed: number }): CleanDelayModel {
   const params = cleanDelayParams(o);
   const period = kupdatePeriod(o.writebackInterval, o.hz);
@@ -90,9 +95,13 @@ export function modelOdirect(bias = 1024): { pinned: boolean; dirty: boolean; bu
   return { pinned, dirty: pc.dirty[0] === 1, buffers: pc.buffers[0] === 1 };
 }
 
+/** The model's verdict on io_uring's buffer registration over one mapping kind. */
 export interface ModelRegistration {
+  /** The mapping kind. */
   mapping: MappingKind;
+  /** "pinned" or "refused (ERRNO)", in the kernel side's words. */
   verdict: string;
+  /** The rule that gave the verdict, in words. */
   why: string;
   /** What decided: the coverage preset (gupDecide), or the rule of refusal.ts where the preset has no such case. */
   source: string;

@@ -18,6 +18,7 @@
 
 /** The mapping kinds of calibrate/longterm.c. */
 export const MAPPING_KINDS = ["anon", "file-shared", "file-private", "memfd-shared", "file-shared-ro"] as const;
+/** One of MAPPING_KINDS: anonymous, a shared or private file mapping, a shared memfd (shmem), a read-only shared file mapping. */
 export type MappingKind = (typeof MAPPING_KINDS)[number];
 
 export interface MappingShape {

@@ -23,21 +23,28 @@ import { CALIBRATION_FORMAT, resultsKind, writeCalibration, type Calibration, ty
 
 /** Raised when SIGINT or SIGTERM stopped the run (scratch files already removed). */
 export class CalibrateInterrupted extends Error {
-  constructor(readonly signal: NodeJS.Signals) {
+  constructor(
+    /** The signal that stopped the run, SIGINT or SIGTERM. */
+    readonly signal: NodeJS.Signals,
+  ) {
     super(`interrupted by ${signal}; scratch files removed, no results written`);
     this.name = "CalibrateInterrupted";
   }
 }
 
+/** What `onProgress` receives, about twice a second and once per probe record. */
 export interface CalibrateProgress {
+  /** The part running now. */
   part: Part;
   /** Overall progress in [0, 1], weighted by each part's expected duration. */
   fraction: number;
   /** Expected total seconds of the whole run (for an ETA). */
   expectedSeconds: number;
+  /** The part's own count, e.g. "12/160 pages clean", "40/80 forks", "done". */
   detail: string;
 }
 
+/** The one options object of calibrate(). */
 export interface CalibrateOptions {
   /** Results folder (created; scratch files go in a hidden folder inside it). */
   out: string;
@@ -47,7 +54,9 @@ export interface CalibrateOptions {
   only?: Part[] | null;
   /** Seed of the model runs. Default 1. */
   seed?: number;
+  /** Where the probes are compiled and cached. Default cacheRoot(): $PINSIM_CACHE_DIR, else $XDG_CACHE_HOME/pinsim, else ~/.cache/pinsim. */
   cacheDir?: string;
+  /** Called with the progress of the run (see CalibrateProgress). Default none. */
   onProgress?: (p: CalibrateProgress) => void;
   /** For tests: the machine as seen (default readEnvironment()). */
   environment?: Environment;

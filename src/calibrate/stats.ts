@@ -9,7 +9,9 @@ import type { CleanDelayRaw, CleanSample, DetectorRaw, ForkTrial, LongtermRaw } 
 
 /** One page's clean delay, seconds from its store: the clean instant lies in (lo, hi]. */
 export interface DelaySample {
+  /** Trial index from 0. */
   trial: number;
+  /** Whether the store found the inode clean or already dirty. */
   inode: "clean" | "dirty";
   /** firstDirtyClear - t0: the first poll that saw the page clean. */
   delay: number;
@@ -19,9 +21,11 @@ export interface DelaySample {
   offset: number;
   /** CLOCK_MONOTONIC instant of the first clean poll (for the period). */
   at: number;
+  /** CLOCK_MONOTONIC instant of the last dirty poll: the page was cleaned in (atLo, at]. */
   atLo: number;
 }
 
+/** Each `clean` record of clean-delay.c as a DelaySample (timeouts are left out). */
 export function delaySamples(raw: CleanDelayRaw): DelaySample[] {
   return raw.samples.map((s: CleanSample) => ({
     trial: s.trial,
@@ -45,15 +49,21 @@ export function inWindow(s: Pick<DelaySample, "delay" | "lo" | "offset">, expire
   return s.delay >= a && s.lo < a + period;
 }
 
+/** How many delays can lie in their window [E - offset, E - offset + P) (inWindow). */
 export interface WindowFraction {
+  /** Delays whose bracket meets the window. */
   inWindow: number;
+  /** All delays. */
   count: number;
+  /** inWindow / count; null without delays. */
   fraction: number | null;
-  /** 95 % Wilson interval of the fraction. */
+  /** Lower end of the 95 % Wilson interval of the fraction; null without delays. */
   lo: number | null;
+  /** Upper end of that interval; null without delays. */
   hi: number | null;
 }
 
+/** The share of `samples` that can lie in their window (inWindow), with its 95 % Wilson interval. */
 export function windowFraction(samples: readonly Pick<DelaySample, "delay" | "lo" | "offset">[], expire: number, period: number): WindowFraction {
   const k = samples.filter((s) => inWindow(s, expire, period)).length;
   const n = samples.length;
@@ -84,17 +94,21 @@ export interface Pass {
   at: number;
   /** Last poll that saw that same page dirty: the pass began in (atLo, at]. */
   atLo: number;
+  /** Pages cleaned in this pass. */
   pages: number;
   /** Pass index from the first pass (n in t = t_0 + n P). */
   index: number;
 }
 
+/** The flusher's period as measured (estimatePeriod). */
 export interface PeriodEstimate {
+  /** The passes seen, in time order. */
   passes: Pass[];
   /** Least-squares slope of pass instants on pass index, seconds; null with < 2 passes. */
   period: number | null;
-  /** Guaranteed bounds from the first and last pass brackets: [(atLo_l - at_f)/dn, (at_l - atLo_f)/dn]. */
+  /** Guaranteed lower bound from the first and last pass brackets, (atLo_last - at_first) / Δindex; null with < 2 passes. */
   lo: number | null;
+  /** Guaranteed upper bound, (at_last - atLo_first) / Δindex; null with < 2 passes. */
   hi: number | null;
   /** Gaps between consecutive passes, seconds (each about a multiple of P). */
   gaps: number[];
@@ -139,14 +153,21 @@ export function estimatePeriod(samples: readonly Pick<DelaySample, "at" | "atLo"
   return { passes, period: sxy / sxx, lo: (l.atLo - f.at) / dn, hi: (l.at - f.atLo) / dn, gaps };
 }
 
+/** Clean delays of one kind of page (clean or dirty inode), seconds; null fields without delays. */
 export interface DelaySummary {
+  /** Delays (pages seen clean). */
   count: number;
+  /** Shortest delay. */
   min: number | null;
+  /** Longest delay. */
   max: number | null;
+  /** Mean delay. */
   mean: number | null;
-  /** 95 % t interval of the mean. */
+  /** Lower end of the 95 % t interval of the mean (null with fewer than 2 delays). */
   meanLo: number | null;
+  /** Upper end of that interval. */
   meanHi: number | null;
+  /** The share of delays in the window. */
   window: WindowFraction;
   /** KS distance to U[E - offset, E - offset + P). */
   ks: number | null;
@@ -154,6 +175,7 @@ export interface DelaySummary {
   samples: number[];
 }
 
+/** Count, range, mean with its t interval, window share and KS distance of some delays, against E and P. */
 export function summarizeDelays(samples: readonly DelaySample[], expire: number, period: number): DelaySummary {
   const d = samples.map((s) => s.delay);
   const ci = d.length ? meanConfidenceInterval(d) : null;
@@ -171,20 +193,38 @@ export function summarizeDelays(samples: readonly DelaySample[], expire: number,
   };
 }
 
+/**
+ * The kernel's side of the clean-delay comparison. A page dirtied in a clean inode is written
+ * by the first kupdate-style pass (fs/fs-writeback.c wb_check_old_data_flush, every P ≈ W)
+ * after its inode's dirtied_when is E old, so its delay lies in [E, E + P).
+ */
 export interface CleanDelayKernel {
+  /** E, seconds. */
   expire: number;
+  /** W, seconds. */
   writebackInterval: number;
   /** Offset of the second page's store, seconds. */
   second: number;
+  /** The flusher's period P, from the lattice of clean instants. */
   period: PeriodEstimate;
   /** The period used for the windows: the measured one (or W with too few passes). */
   windowPeriod: number;
+  /** Pages stored into a clean inode (the first page of each trial). */
   cleanInode: DelaySummary;
+  /** Pages stored into the already dirty inode (`second` s later): their window is shifted by -second. */
   dirtyInode: DelaySummary;
   /** Trials whose two pages were cleaned in the same flusher pass (|difference| <= 0.5 s). */
-  samePass: { count: number; of: number };
+  samePass: {
+    /** Trials with both pages in one pass. */
+    count: number;
+    /** Trials with both pages seen clean. */
+    of: number;
+  };
+  /** Pages still dirty at the probe's timeout. */
   timeouts: number;
+  /** Pages for which some poll saw PG_writeback. */
   writebackSeen: number;
+  /** Pages whose PFN changed while polled. */
   migrated: number;
 }
 
@@ -219,15 +259,31 @@ export function cleanDelayKernel(raw: CleanDelayRaw, expire: number, writebackIn
   };
 }
 
+/**
+ * The step of fork's copy decision in k, for one LRU state. fork copies an anonymous page of
+ * a process with MMF_HAS_PINNED when folio_maybe_dma_pinned says so: for an order-0 page,
+ * refcount >= GUP_PIN_COUNTING_BIAS (include/linux/mm.h), so the step is at k ≈ 1024 minus
+ * the references the page already holds.
+ */
 export interface ThresholdStep {
   /** "lru": the page on the LRU (batch drained); "batch": still in the per-CPU lru_add batch. */
   state: "lru" | "batch";
-  perK: { k: number; trials: number; copied: number }[];
+  /** Each k tried, in increasing order. */
+  perK: {
+    /** Plain references. */
+    k: number;
+    /** Forks at this k in this state. */
+    trials: number;
+    /** Forks that copied. */
+    copied: number;
+  }[];
   /** Smallest k from which every trial copied and below which none did; null if not monotone or not bracketed. */
   threshold: number | null;
-  /** (largest k with no copy, smallest k with all copied]: the threshold's interval. */
+  /** 1 + the largest k at which no trial copied: the threshold lies in [lo, hi]; null if none. */
   lo: number | null;
+  /** The smallest k at which every trial copied; null if none. */
   hi: number | null;
+  /** Whether no k below `hi` copied and every k from it always did. */
   monotone: boolean;
 }
 
@@ -258,17 +314,43 @@ export function thresholdStep(forks: readonly ForkTrial[], state: "lru" | "batch
   return { state, perK, threshold, lo, hi, monotone };
 }
 
+/** The kernel's side of the detector comparison (calibrate/detector.c). */
 export interface DetectorKernel {
+  /** The step with the page on the LRU. */
   lru: ThresholdStep;
+  /** The step with the page in the per-CPU lru_add batch (which holds one reference). */
   batch: ThresholdStep;
   /** Trials without MMF_HAS_PINNED: how many copied. */
-  noPinnedFlag: { k: number; trials: number; copied: number };
-  /** PMD THP: null when none could be had (reason given). */
-  thp: { k: number; copied: boolean } | { skipped: string };
-  /** A real io_uring FOLL_PIN at k = 0. */
-  ioUringPin: { copied: boolean; pinErrno: number } | null;
+  noPinnedFlag: {
+    /** Plain references in these trials. */
+    k: number;
+    /** Forks. */
+    trials: number;
+    /** Forks that copied. */
+    copied: number;
+  };
+  /** PMD THP: the trial, or why there was none. */
+  thp:
+    | {
+        /** Plain references. */
+        k: number;
+        /** Whether fork copied (a large folio's pin count is exact, so plain references never look pinned). */
+        copied: boolean;
+      }
+    | {
+        /** Why no THP trial ran. */
+        skipped: string;
+      };
+  /** A real io_uring FOLL_PIN at k = 0; null when not run. */
+  ioUringPin: {
+    /** Whether fork copied. */
+    copied: boolean;
+    /** errno of the registration, 0 if it pinned. */
+    pinErrno: number;
+  } | null;
 }
 
+/** Everything the detector comparison needs, from the probe's output. */
 export function detectorKernel(raw: DetectorRaw): DetectorKernel {
   const np = raw.forks.filter((f) => f.kind === "no-pinned-flag");
   const thp = raw.forks.find((f) => f.kind === "thp");
@@ -285,32 +367,56 @@ export function detectorKernel(raw: DetectorRaw): DetectorKernel {
 
 /** io_uring registration over one mapping kind: "pinned", "refused (ERRNO)", or "mixed" when untouched and touched differ. */
 export interface RegistrationVerdict {
+  /** The mapping kind (MAPPING_KINDS). */
   mapping: string;
+  /** Verdict with the pages untouched before registering; null if not tried. */
   untouched: string | null;
+  /** Verdict with every page touched first; null if not tried. */
   touched: string | null;
+  /** The two when they agree (or the one tried), "mixed" when they differ, "not run" when neither. */
   verdict: string;
 }
 
+/** One registration's verdict: "pinned" (ret 0) or "refused (ERRNO)". */
 export function registrationVerdict(r: { ret: number; errnoName: string }): string {
   return r.ret === 0 ? "pinned" : `refused (${r.errnoName === "other" ? `errno ${-r.ret}` : r.errnoName})`;
 }
 
+/** The kernel's side of the long-term pin comparison (calibrate/longterm.c). */
 export interface LongtermKernel {
+  /** One verdict per mapping kind tried, in the probe's order. */
   registrations: RegistrationVerdict[];
   /** io_uring_setup itself failed (disabled): its errno, else 0. */
   setupErrno: number;
+  /** Counts over the O_DIRECT reads into a clean shared file page. */
   odirect: {
+    /** Reads. */
     count: number;
+    /** Reads that returned 4096 bytes. */
     succeeded: number;
+    /** Reads whose bytes arrived. */
     dataCorrect: number;
+    /** Pages with PG_dirty after the read. */
     dirtyAfter: number;
+    /** Pages mapped before the read that were clean then. */
     cleanBefore: number;
+    /** Pages mapped (read-faulted) before the read. */
     mappedBefore: number;
+    /** Pages with buffers (PG_private) after the read. */
     privateAfter: number;
   };
-  pins: { preads: number; acquiredDelta: number; releasedDelta: number } | null;
+  /** /proc/vmstat's pin counters around the reads; null when not printed. */
+  pins: {
+    /** Reads made. */
+    preads: number;
+    /** Change of nr_foll_pin_acquired. */
+    acquiredDelta: number;
+    /** Change of nr_foll_pin_released. */
+    releasedDelta: number;
+  } | null;
 }
 
+/** Everything the long-term pin comparison needs, from the probe's output. */
 export function longtermKernel(raw: LongtermRaw): LongtermKernel {
   const kinds = [...new Set(raw.registers.map((r) => r.mapping))];
   const registrations = kinds.map((mapping) => {

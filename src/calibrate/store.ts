@@ -15,62 +15,202 @@ import type { CleanDelayModel, ModelRegistration } from "./model.js";
 import type { CleanDelayRaw, DetectorRaw, LongtermRaw } from "./parse.js";
 import type { CleanDelayKernel, DetectorKernel, LongtermKernel } from "./stats.js";
 
+/** The `format` of calibration.json; a reader refuses any other (the number changes with an incompatible layout). */
 export const CALIBRATION_FORMAT = "pinsim-calibration/1";
+/** File names inside a calibration results folder. */
 export const CALIBRATION_FILES = { manifest: "manifest.json", calibration: "calibration.json" } as const;
 
+/** How a calibration was run: the mode, the parts and every probe's settings (the manifest's `config`, hashed). */
 export interface CalibrationConfig {
+  /** `"quick"` (`--quick`: a few trials per question) or `"full"` (the default). */
   mode: "quick" | "full";
+  /** The parts run, in PARTS order. */
   parts: Part[];
   /** Seed of the model runs. */
   seed: number;
-  /** Probe settings as run. */
-  cleanDelay: { trials: number; stagger: number; second: number; pollMs: number };
-  detector: { klo: number; khi: number; reps: number; nopinK: number; thpK: number };
-  longterm: { settle: number };
+  /** Settings of calibrate/clean-delay.c. */
+  cleanDelay: {
+    /** Trials (files), each one page stored into a clean inode and, if `second` > 0, one more once it is dirty. */
+    trials: number;
+    /** Seconds between the first stores of consecutive trials. */
+    stagger: number;
+    /** Seconds from a trial's first store to its second (0: no second page); at most E / 2. */
+    second: number;
+    /** Milliseconds between polls of the pages' flags. */
+    pollMs: number;
+  };
+  /** Settings of calibrate/detector.c. */
+  detector: {
+    /** Smallest k of plain references tried. */
+    klo: number;
+    /** Largest k tried (inclusive). */
+    khi: number;
+    /** Trials per k and LRU state. */
+    reps: number;
+    /** k for the trials before MMF_HAS_PINNED is set. */
+    nopinK: number;
+    /** k for the PMD THP trial. */
+    thpK: number;
+  };
+  /** Settings of calibrate/longterm.c. */
+  longterm: {
+    /** Seconds waited before and after the O_DIRECT reads, for /proc/vmstat's pin counters to fold. */
+    settle: number;
+  };
 }
 
-/** calibration.json. Times: seconds; raw probe times: CLOCK_MONOTONIC seconds. */
+/**
+ * calibration.json: everything one `pinsim calibrate` run saw and concluded, from the raw
+ * probe records to the comparison table. A part that did not run is `null` in `raw`,
+ * `kernel` and `model`, and has no comparison rows. Times: seconds; raw probe times:
+ * CLOCK_MONOTONIC seconds.
+ */
 export interface Calibration {
+  /** Always CALIBRATION_FORMAT. */
   format: typeof CALIBRATION_FORMAT;
+  /** The writer, `"pinsim X.Y.Z"`; loadCalibration refuses another major.minor. */
   pinsim: string;
+  /** How the run was set up. */
   config: CalibrationConfig;
+  /** ISO 8601 instant the probes started. */
   startedAt: string;
+  /** ISO 8601 instant the results were written. */
   finishedAt: string;
-  machine: Environment & { filesystem: FilesystemInfo; hzUsed: number; hzSource: string };
-  /** Sysctls at the start and at the end; `changed` names those that differ. */
-  sysctls: { start: Record<string, number | null>; end: Record<string, number | null>; changed: string[] };
-  /** E and W from the sysctls, seconds. */
-  expire: number;
-  writebackInterval: number;
-  probes: { sourceHash: string; files: Record<string, string>; compiler: string };
-  raw: { cleanDelay: CleanDelayRaw | null; detector: DetectorRaw | null; longterm: LongtermRaw | null };
-  kernel: { cleanDelay: CleanDelayKernel | null; detector: DetectorKernel | null; longterm: LongtermKernel | null };
-  model: {
-    cleanDelay: CleanDelayModel | null;
-    detector: { lru: number | null; batch: number | null; noPinnedFlag: boolean; ioUringPin: boolean; bias: number } | null;
-    longterm: { preset: string; source: string; registrations: ModelRegistration[]; odirect: { pinned: boolean; dirty: boolean; buffers: boolean } } | null;
+  /** The machine (readEnvironment), with the filesystem and HZ of this run. */
+  machine: Environment & {
+    /** The filesystem of the results folder, where the probes' files live. */
+    filesystem: FilesystemInfo;
+    /** The HZ the model ran with. */
+    hzUsed: number;
+    /** Where `hzUsed` came from: CONFIG_HZ and its file, or inferred from the measured period (chooseHz). */
+    hzSource: string;
   };
+  /** The writeback sysctls (SYSCTLS; keys with a dot, `vm.dirty_expire_centisecs`), null where absent. */
+  sysctls: {
+    /** Values before the probes. */
+    start: Record<string, number | null>;
+    /** Values after the probes. */
+    end: Record<string, number | null>;
+    /** Keys whose value differs (a comparison is suspect when E or W moved during the run). */
+    changed: string[];
+  };
+  /** E, vm.dirty_expire_centisecs / 100 at the start, seconds (mm/page-writeback.c dirty_expire_interval). */
+  expire: number;
+  /** W, vm.dirty_writeback_centisecs / 100 at the start, seconds (mm/page-writeback.c dirty_writeback_interval). */
+  writebackInterval: number;
+  /** The probes as built. */
+  probes: {
+    /** SHA-256 (hex) over every calibrate/*.c and *.h, names and contents, in name order. */
+    sourceHash: string;
+    /** Each source file's own SHA-256, by file name. */
+    files: Record<string, string>;
+    /** `cc --version`'s first line. */
+    compiler: string;
+  };
+  /** Every record each probe printed, parsed (parse.ts); null for a part not run. */
+  raw: {
+    /** calibrate/clean-delay.c's records. */
+    cleanDelay: CleanDelayRaw | null;
+    /** calibrate/detector.c's records. */
+    detector: DetectorRaw | null;
+    /** calibrate/longterm.c's records. */
+    longterm: LongtermRaw | null;
+  };
+  /** The kernel's side: statistics of the raw records (stats.ts); null for a part not run. */
+  kernel: {
+    /** Clean delays, windows and the flusher's period. */
+    cleanDelay: CleanDelayKernel | null;
+    /** The fork-copy threshold steps and the single trials. */
+    detector: DetectorKernel | null;
+    /** The refusal matrix and the O_DIRECT reads. */
+    longterm: LongtermKernel | null;
+  };
+  /** The model's side, computed by the model's own code on the kernel's parameters (model.ts). */
+  model: {
+    /** Clean delays of a simulate() run on this kernel's E, W and HZ. */
+    cleanDelay: CleanDelayModel | null;
+    /** The model's fork decisions (PageCache.folioMaybeDmaPinned, as mm/memory.c's fork asks folio_maybe_dma_pinned). */
+    detector: {
+      /** Smallest k of plain references at which fork copies, the page on the LRU; null if none up to 4 × bias. */
+      lru: number | null;
+      /** The same with the page in the per-CPU lru_add batch (one reference more). */
+      batch: number | null;
+      /** Whether fork copies without MMF_HAS_PINNED (never: folio_needs_cow_for_dma asks for it). */
+      noPinnedFlag: boolean;
+      /** Whether fork copies a page with one FOLL_PIN and no other reference. */
+      ioUringPin: boolean;
+      /** GUP_PIN_COUNTING_BIAS used (1024, include/linux/mm.h). */
+      bias: number;
+    } | null;
+    /** The refusal matrix and the O_DIRECT read the model predicts. */
+    longterm: {
+      /** The kernel preset used, e.g. "6.12", with " (nearest)" when the release has no preset of its own. */
+      preset: string;
+      /** What decided the verdicts (gupDecide on the preset, or refusal.ts's rules), "; "-joined. */
+      source: string;
+      /** One verdict per mapping kind. */
+      registrations: ModelRegistration[];
+      /** An O_DIRECT read into a clean shared file page (modelOdirect). */
+      odirect: {
+        /** Whether GUP pins it (FOLL_PIN without FOLL_LONGTERM). */
+        pinned: boolean;
+        /** Whether the page is dirty afterwards (GUP's write fault). */
+        dirty: boolean;
+        /** Whether it has buffers afterwards (page_mkwrite attaches them). */
+        buffers: boolean;
+      };
+    } | null;
+  };
+  /** The comparison table, one row per quantity, in part order (compare.ts). */
   comparison: ComparisonRow[];
 }
 
-/** The sweep manifest's fields for a calibration (src/sweep/types.ts Manifest), plus `kind`. */
+/**
+ * manifest.json of a calibration folder: the sweep manifest's fields (src/sweep/types.ts
+ * Manifest), so the folder tools that read one read the other, plus `kind` and a summary.
+ */
 export interface CalibrationManifest {
+  /** Tells a calibration folder from a sweep's (whose manifest has no `kind`). */
   kind: "calibration";
+  /** `calibrate-<kernel release>`. */
   name: string;
+  /** The run's settings, as in calibration.json. */
   config: CalibrationConfig;
+  /** SHA-256 (hex) of `JSON.stringify(config)`. */
   configHash: string;
+  /** The model runs' seed (config.seed). */
   rootSeed: number;
+  /** What drew the random numbers (the engine's seeded streams; the probes use none). */
   prng: string;
+  /** The writer, `"pinsim X.Y.Z"`. */
   pinsim: string;
+  /** The git commit of the pinsim checkout, or null outside one. */
   git: string | null;
+  /** `process.version` of the writer. */
   node: string;
+  /** Always empty: a calibration has no sweep axes. */
   axes: string[];
+  /** Always empty: a calibration has no sweep metrics. */
   metrics: string[];
+  /** Always null: a calibration is not sharded. */
   shard: null;
+  /** Always empty: a calibration has no sweep points. */
   points: never[];
+  /** `uname -r` of the measured kernel. */
   kernelRelease: string;
+  /** SHA-256 of the probes' C sources (as `probes.sourceHash` in calibration.json). */
   probesSourceHash: string;
-  agree: { rows: number; agree: number; disagree: number; notMeasured: number };
+  /** Counts of the comparison's rows. */
+  agree: {
+    /** All rows. */
+    rows: number;
+    /** Rows with `agree: true`. */
+    agree: number;
+    /** Rows with `agree: false`. */
+    disagree: number;
+    /** Rows with `agree: null` (the kernel side not measured here). */
+    notMeasured: number;
+  };
 }
 
 function writeAtomic(dir: string, name: string, text: string): void {
@@ -79,6 +219,7 @@ function writeAtomic(dir: string, name: string, text: string): void {
   renameSync(tmp, join(dir, name));
 }
 
+/** Write calibration.json then manifest.json into `dir` (created), each atomically. Throws the file system's error. */
 export function writeCalibration(dir: string, c: Calibration, manifest: CalibrationManifest): void {
   mkdirSync(dir, { recursive: true });
   writeAtomic(dir, CALIBRATION_FILES.calibration, JSON.stringify(c, null, 1) + "\n");
@@ -120,7 +261,12 @@ const CALIBRATION = z.object({
   comparison: z.array(ROW),
 }).passthrough();
 
-/** Read and check a calibration folder. Throws CalibrateInputError (one line) on anything else. */
+/**
+ * Read and check a calibration folder (`dir` holding calibration.json). Throws
+ * CalibrateInputError, one line naming the file and the problem, when the file is missing,
+ * not JSON, not a calibration (the first bad field), or written by another pinsim
+ * major.minor.
+ */
 export function loadCalibration(dir: string): Calibration {
   const path = join(dir, CALIBRATION_FILES.calibration);
   let text: string;

@@ -10,6 +10,8 @@ import { BACKINGS, BACKING_PROFILES, MAPPINGS, MAX_FOLIO_ORDER, PIN_ACCESSES, fo
 import { CALLER_IDS, callerProfile, type CallerId } from "./callers.js";
 import { KERNELS, KERNEL_IDS, type KernelId } from "./kernels.js";
 import type { DistributionSpec } from "./distributions.js";
+import type { FsBehavior } from "./params.js";
+import type { PolicyId } from "./policy-ids.js";
 
 /** One population of pinners: `pinners` closed loops of the same caller and shape. */
 export interface PinnerGroup {
@@ -83,18 +85,31 @@ export const KERNEL_PRESET_PARAMS = ["policy", "reclaimGuard", "fsBehavior", "hz
  * The values a kernel preset gives the parameters it sets, for the flat caller: the
  * caller's policy in that release, the reclaim guard, ext4's BUG or warn, HZ.
  */
-export function kernelPresetValues(kernel: KernelId, caller: CallerId = "generic") {
+export function kernelPresetValues(kernel: KernelId, caller: CallerId = "generic"): KernelPresetValues {
   const k = KERNELS[kernel];
   return { policy: callerProfile(caller, kernel).policy, reclaimGuard: k.reclaimGuard, fsBehavior: k.fsBehavior, hz: k.hz };
 }
 
+/** The parameters a kernel preset sets (KERNEL_PRESET_PARAMS), as that preset sets them. */
+export interface KernelPresetValues {
+  /** The policy of the caller's GUP and release in that release (src/model/callers.ts). */
+  policy: PolicyId;
+  /** Whether reclaim skips maybe-pinned folios (mm/vmscan.c, 2023 on). */
+  reclaimGuard: boolean;
+  /** ext4's BUG (`ext4-bug`) or warn (`ext4-warn`) on a bufferless dirty page. */
+  fsBehavior: FsBehavior;
+  /** CONFIG_HZ, the kernel's default (kernel/Kconfig.hz: 250). */
+  hz: number;
+}
+
 /** What a run result records about its kernel preset: the preset's values and the ones the run used. */
 export interface KernelRecord {
+  /** The preset's release, e.g. `6.1`. */
   id: KernelId;
   /** What the preset says. */
-  preset: ReturnType<typeof kernelPresetValues>;
+  preset: KernelPresetValues;
   /** Parameters given explicitly that differ from the preset (the run used these). */
-  overridden: Partial<ReturnType<typeof kernelPresetValues>>;
+  overridden: Partial<KernelPresetValues>;
 }
 
 /** The kernel record of resolved parameters; null without a kernel preset. */

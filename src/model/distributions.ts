@@ -11,18 +11,69 @@
 
 import { InputError } from "../errors.js";
 
+/**
+ * A parsed distribution, one variant per form; the unit is the parameter's (seconds for
+ * durations and gaps, a count for share counts). parseDistribution makes one,
+ * formatDistribution prints it back, sampler draws from it.
+ */
 export type Distribution =
-  | { kind: "fixed"; value: number }
-  | { kind: "exp"; mean: number }
-  | { kind: "uniform"; min: number; max: number }
-  | { kind: "lognormal"; mu: number; sigma: number }
-  | { kind: "pareto"; scale: number; shape: number }
-  | { kind: "zipf"; s: number; cap: number }
-  | { kind: "hist"; values: number[]; weights: number[] };
+  | {
+      /** Always `value`. */
+      kind: "fixed";
+      /** The value. */
+      value: number;
+    }
+  | {
+      /** Exponential (`exp:MEAN`, also spelled `exponential:MEAN`). */
+      kind: "exp";
+      /** Mean, > 0. */
+      mean: number;
+    }
+  | {
+      /** Uniform on [min, max) (`uniform:MIN:MAX`). */
+      kind: "uniform";
+      /** Lower end. */
+      min: number;
+      /** Upper end, >= min. */
+      max: number;
+    }
+  | {
+      /** Log-normal (`lognormal:MU:SIGMA`): exp of a normal. */
+      kind: "lognormal";
+      /** Mean of the underlying normal (of the log). */
+      mu: number;
+      /** Standard deviation of the underlying normal, >= 0. */
+      sigma: number;
+    }
+  | {
+      /** Pareto type I (`pareto:SCALE:SHAPE`): P(X > x) = (scale/x)^shape for x >= scale. */
+      kind: "pareto";
+      /** Scale (the minimum value), > 0. */
+      scale: number;
+      /** Shape (tail index), > 0; the mean is infinite for shape <= 1. */
+      shape: number;
+    }
+  | {
+      /** Zipf on the integers 1..cap (`zipf:S:CAP`): P(k) ∝ k^-s. */
+      kind: "zipf";
+      /** Exponent, >= 0 (0: uniform on 1..cap). */
+      s: number;
+      /** Largest value, an integer in 1..2^24. */
+      cap: number;
+    }
+  | {
+      /** Empirical histogram (`hist:V=W,V=W,…`). */
+      kind: "hist";
+      /** The values, in the order written. */
+      values: number[];
+      /** Their weights, >= 0, at least one > 0 (need not sum to 1). */
+      weights: number[];
+    };
 
 /** A distribution as users write it: a number or one of the strings above. */
 export type DistributionSpec = number | string;
 
+/** The forms a distribution may be written in, as one phrase for error messages and help. */
 export const DISTRIBUTION_FORMS =
   "a number, exp:MEAN, uniform:MIN:MAX, lognormal:MU:SIGMA, pareto:SCALE:SHAPE, zipf:S:CAP or hist:V=W,…";
 
@@ -40,7 +91,19 @@ function num(text: string, what: string): number {
   return v;
 }
 
-/** Parse a number or a distribution string. Throws DistributionError. */
+/**
+ * Parse a number or a distribution string (see the file's header for the forms). Throws
+ * DistributionError saying what is wrong: an unknown form, the wrong number of fields, a
+ * field that is not a finite number, or one out of range.
+ *
+ * @example
+ * ```ts
+ * parseDistribution("exp:10"); // => { kind: "exp", mean: 10 }
+ * parseDistribution(" 5 "); // => { kind: "fixed", value: 5 }
+ * distributionMean(parseDistribution("uniform:2:4")); // => 3
+ * formatDistribution(parseDistribution("zipf:1.1:4096")); // => "zipf:1.1:4096"
+ * ```
+ */
 export function parseDistribution(spec: DistributionSpec): Distribution {
   if (typeof spec === "number") {
     if (!Number.isFinite(spec)) throw new DistributionError(`must be finite, got ${spec}`);

@@ -5,6 +5,7 @@
  */
 import type { Params } from "./params.js";
 
+/** Every metric's name, incidents first then costs: the order of counters, tables and CSV columns. */
 export const METRIC_NAMES = [
   // incidents
   "dirtyWithoutBuffers",
@@ -40,6 +41,7 @@ export const METRIC_NAMES = [
   "evictions",
 ] as const;
 
+/** One of METRIC_NAMES (a key of Metrics). */
 export type MetricName = (typeof METRIC_NAMES)[number];
 
 /**
@@ -117,15 +119,19 @@ export const METRIC = Object.fromEntries(METRIC_NAMES.map((n, i) => [n, i])) as 
 
 /** How a metric is reported and what it is a proportion of. */
 export interface MetricInfo {
+  /** The metric. */
   name: MetricName;
+  /** `incident`: something went wrong (the safety side); `cost`: work done (the price side). */
   group: "incident" | "cost";
   /** `count` of events or pages, or `seconds` (a maximum, not a count). */
   unit: "count" | "seconds";
   /** For a rate: the metric it is a proportion of (numerator <= denominator). */
   per?: MetricName;
+  /** One line for tables and `--help`. */
   description: string;
 }
 
+/** How each metric is reported, in METRIC_NAMES order (the long docs are on the Metrics fields). */
 export const METRICS: readonly MetricInfo[] = [
   { name: "dirtyWithoutBuffers", group: "incident", unit: "count", description: "set_page_dirty turned PG_dirty 0→1 on an attached page without buffers (ext4_set_page_dirty WARN)" },
   { name: "bufferlessWriteback", group: "incident", unit: "count", description: "writeback met a dirty page without buffers (ext4_writepage BUG, or warn and drop)" },
@@ -160,7 +166,9 @@ export const METRICS: readonly MetricInfo[] = [
 
 /** A proportion with its numerator and denominator, so a sweep can give a Wilson interval. */
 export interface Rate {
+  /** Events counted (0 when the metric is null). */
   numerator: number;
+  /** What they are a proportion of (0 when null). */
   denominator: number;
   /** numerator / denominator, or null when the denominator is 0 or the metric is meaningless. */
   value: number | null;

@@ -22,9 +22,23 @@ import {
 /** Largest value of the signed 32-bit page refcount (atomic_t); see mm/gup.c try_grab_folio. */
 export const REFCOUNT_MAX = 2 ** 31 - 1;
 
+/**
+ * The GUP paths a pin may take (docs/model.md#gup-for-write-pin): `slow`, the page-table walk
+ * under the mmap lock (mm/gup.c __get_user_pages); `fast`, the lockless walk that grabs the
+ * page then rechecks that the pte did not change (mm/gup.c gup_fast_pte_range); and
+ * `fast-no-recheck`, the same without the recheck, which only the checker can tell apart
+ * (the time simulation runs a GUP-fast at one instant).
+ */
 export const GUP_PATHS = ["slow", "fast", "fast-no-recheck"] as const;
+/** One of GUP_PATHS. */
 export type GupPath = (typeof GUP_PATHS)[number];
+/**
+ * What ext4's writeback does with a dirty page that has no buffers: `ext4-bug` BUG()s, as
+ * before commit cc5095747edf (v5.18, fs/ext4/inode.c), and the run stops with `crashedAt`;
+ * `ext4-warn` warns, clears PG_dirty and skips the page, as since.
+ */
 export const FS_BEHAVIORS = ["ext4-bug", "ext4-warn"] as const;
+/** One of FS_BEHAVIORS. */
 export type FsBehavior = (typeof FS_BEHAVIORS)[number];
 
 /** Every parameter, with its default filled in (what a RunResult echoes back). */
@@ -94,13 +108,17 @@ export interface Params extends CoverageParams {
   bounceDelay: number;
 }
 
+/** The name of one parameter (a key of Params). */
 export type ParamName = keyof Params;
 /** What a config file or a caller may give: any subset, plus the sysctl aliases. */
 export type ParamsInput = Partial<Params> & {
+  /** vm.dirty_writeback_centisecs, centiseconds: sets `writebackInterval` to this / 100 (not with it). */
   dirty_writeback_centisecs?: number;
+  /** vm.dirty_expire_centisecs, centiseconds: sets `dirtyExpire` to this / 100 (not with it). */
   dirty_expire_centisecs?: number;
 };
 
+/** Every parameter's default (frozen): what resolveParams fills in for a field the input leaves out. */
 export const DEFAULT_PARAMS: Readonly<Params> = Object.freeze({
   policy: "foll-pin",
   seed: 1,
@@ -135,7 +153,9 @@ export const DEFAULT_PARAMS: Readonly<Params> = Object.freeze({
 
 /** Sysctl spellings accepted in configs, in their own units (centiseconds). */
 export const SYSCTL_ALIASES = {
+  /** vm.dirty_writeback_centisecs (mm/page-writeback.c dirty_writeback_interval) → `writebackInterval`, seconds. */
   dirty_writeback_centisecs: "writebackInterval",
+  /** vm.dirty_expire_centisecs (mm/page-writeback.c dirty_expire_interval) → `dirtyExpire`, seconds. */
   dirty_expire_centisecs: "dirtyExpire",
 } as const;
 
@@ -189,6 +209,7 @@ const FIELDS: { [K in ParamName]: [z.ZodType, string] } = {
   ...COVERAGE_FIELDS,
 };
 
+/** Every parameter name, in the order of the field table (the order `--help` and errors list them). */
 export const PARAM_NAMES = Object.keys(FIELDS) as ParamName[];
 
 /** What a field accepts, as its error message would say. */

@@ -11,4 +11,5 @@ export const POLICY_IDS = [
   "mmu-notifier",
 ] as const;
 
+/** The id of a built-in policy, one of POLICY_IDS. */
 export type PolicyId = (typeof POLICY_IDS)[number];

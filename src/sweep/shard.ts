@@ -9,9 +9,11 @@
  */
 import { ParamError } from "../model/params.js";
 
+/** One shard of a sweep's grid, 0-based (`--shard 2/3` is `{ index: 1, count: 3 }`). */
 export interface Shard {
   /** 0-based: the points with grid index ≡ index (mod count). */
   index: number;
+  /** Number of shards, at least 1. */
   count: number;
 }
 
