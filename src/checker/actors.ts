@@ -12,7 +12,7 @@
  */
 import { METRIC } from "../model/metrics.js";
 import type { PageCache } from "../model/page-cache.js";
-import { WritebackDecision, type Policy } from "../model/policy.js";
+import { deviceMirrorOf, WritebackDecision, type DeviceMirror, type Policy } from "../model/policy.js";
 import { EVERYTHING, FP, HOOK, fp, futures } from "./footprint.js";
 import type { ActorDecl, ActorSpec, Coverage, CpuActor, FlusherActor, GupActor } from "./scenario.js";
 import { BACKING_PROFILES } from "../model/backings.js";
@@ -224,8 +224,9 @@ const GUP_LABEL = {
  * fast without it), `dma` device writes, then the release as the kernel runs it: check
  * PG_dirty, lock_page, set_page_dirty, unlock_page, put/unpin (a policy whose release
  * takes no page lock puts at once). The policy's afterGrab runs under the pte lock, or
- * (`hook=after`) as its own step after it. Under `mmu-notifier` it takes no reference:
- * the device mirrors the pte and refaults after an invalidation.
+ * (`hook=after`) as its own step after it. Under a policy with a device mirror
+ * (Policy.deviceMirror, mmu-notifier) it takes no reference: the device mirrors the pte
+ * and refaults after an invalidation.
  */
 export class GupUser implements Actor {
   readonly size = 8;
@@ -233,12 +234,18 @@ export class GupUser implements Actor {
   readonly title: string;
   private readonly fut: Int32Array;
   private readonly dmaFootprint: number;
+  /**
+   * The policy's device mirror (mmu-notifier), or null when GUP takes a reference.
+   * NOTE: for performance, read once here rather than through the policy per step.
+   */
+  private readonly mirror: DeviceMirror | null;
 
   constructor(decl: ActorDecl, policy: Policy) {
     this.name = decl.name;
     this.title = `${decl.name} gup ${(decl.options.get("path") ?? ["slow"]).join("|")}`;
-    const noRef = policy.reference === "none";
-    this.dmaFootprint = noRef ? EVERYTHING : fp(FP.MAP | FP.DIRTY | FP.WB, FP.MEM);
+    this.mirror = deviceMirrorOf(policy);
+    const mirrors = this.mirror !== null;
+    this.dmaFootprint = mirrors ? EVERYTHING : fp(FP.MAP | FP.DIRTY | FP.WB, FP.MEM);
     const after = [GUP_STEP.DMA, GUP_STEP.REL_CHECK, GUP_STEP.AFTER_GRAB, 0];
     this.fut = futures({
       [GUP_STEP.REFUSE]: [0, [0]],
@@ -248,7 +255,7 @@ export class GupUser implements Actor {
       [GUP_STEP.FAST_RECHECK]: [EVERYTHING, [GUP_STEP.FOLLOW, ...after]],
       [GUP_STEP.AFTER_GRAB]: [HOOK, [GUP_STEP.DMA, GUP_STEP.REL_CHECK]],
       [GUP_STEP.DMA]: [this.dmaFootprint, [GUP_STEP.DMA, GUP_STEP.REL_CHECK, FAULT_STEP.MKWRITE]],
-      [GUP_STEP.REL_CHECK]: [noRef ? 0 : EVERYTHING, [GUP_STEP.REL_LOCK, 0]],
+      [GUP_STEP.REL_CHECK]: [mirrors ? 0 : EVERYTHING, [GUP_STEP.REL_LOCK, 0]],
       [GUP_STEP.REL_LOCK]: [fp(FP.LOCK, FP.LOCK), [GUP_STEP.REL_DIRTY]],
       [GUP_STEP.REL_DIRTY]: [HOOK, [GUP_STEP.REL_UNLOCK]],
       [GUP_STEP.REL_UNLOCK]: [fp(0, FP.LOCK), [GUP_STEP.REL_PUT]],
@@ -287,9 +294,9 @@ export class GupUser implements Actor {
 
   init(r: Int32Array, o: number, ctx: StepContext, spec: ActorSpec): void {
     const s = spec as GupActor;
-    const noRef = ctx.policy.reference === "none";
     const k = this.decide(ctx, s), d = this.decisions[k];
-    r[o] = d.gup.refused !== null ? GUP_STEP.REFUSE : d.gup.anonymous ? GUP_STEP.ANON : noRef || !d.write || s.path === "slow" ? GUP_STEP.FOLLOW : GUP_STEP.FAST_READ;
+    // hmm_range_fault has no fast path: a mirroring device always follows the pte.
+    r[o] = d.gup.refused !== null ? GUP_STEP.REFUSE : d.gup.anonymous ? GUP_STEP.ANON : this.mirror !== null || !d.write || s.path === "slow" ? GUP_STEP.FOLLOW : GUP_STEP.FAST_READ;
     r[o + 1] = d.dma ? s.dma : 0;
     r[o + 4] = GUP_PATH_CODE[s.path];
     r[o + 5] = s.hook === "after" ? 1 : 0;
@@ -303,15 +310,15 @@ export class GupUser implements Actor {
       case GUP_STEP.ANON:
         return 0;
       case GUP_STEP.FOLLOW:
-        if (!this.decisions[r[o + 7]].write && ctx.policy.reference !== "none") return EVERYTHING;
-        return !pteWritable(c) ? faultLockFootprint(c) : ctx.policy.reference === "none" ? fp(FP.PTE | FP.MAP, 0) : fp(FP.ALL, FP.REF | FP.DIRTY);
+        if (!this.decisions[r[o + 7]].write && this.mirror === null) return EVERYTHING;
+        return !pteWritable(c) ? faultLockFootprint(c) : this.mirror !== null ? fp(FP.PTE | FP.MAP, 0) : fp(FP.ALL, FP.REF | FP.DIRTY);
       case GUP_STEP.FAST_READ:
         return fp(FP.PTE | FP.MAP, 0);
       case GUP_STEP.FAST_GRAB:
         return fp(FP.ALL, FP.REF | FP.DIRTY);
       case GUP_STEP.DMA:
-        if (ctx.policy.reference !== "none") return this.dmaFootprint;
-        if (c.resident[PAGE] && c.notifierSeq[PAGE] === r[o + 3]) return fp(FP.MAP | FP.DIRTY | FP.WB | FP.PTE, FP.MEM);
+        if (this.mirror === null) return this.dmaFootprint;
+        if (!this.mirror.invalidated(c, PAGE, r[o + 3])) return fp(FP.MAP | FP.DIRTY | FP.WB | FP.PTE, FP.MEM);
         return pteWritable(c) ? fp(FP.PTE | FP.MAP, 0) : faultLockFootprint(c);
       case GUP_STEP.AFTER_GRAB:
       case GUP_STEP.REL_DIRTY:
@@ -321,7 +328,7 @@ export class GupUser implements Actor {
       case GUP_STEP.REL_UNLOCK:
         return fp(0, FP.LOCK);
       case GUP_STEP.REL_CHECK:
-        return ctx.policy.reference === "none" ? 0 : EVERYTHING;
+        return this.mirror !== null ? 0 : EVERYTHING;
       case GUP_STEP.FAST_RECHECK:
       case GUP_STEP.REL_PUT:
         return EVERYTHING;
@@ -337,7 +344,7 @@ export class GupUser implements Actor {
   step(ctx: StepContext, r: Int32Array, o: number): number {
     // The caller's policy (src/policies/caller.ts): its hooks and reference, grab to release.
     const c = ctx.cache, d = this.decisions[r[o + 7]], policy = d.policy;
-    const pin = policy.reference === "FOLL_PIN", noRef = policy.reference === "none";
+    const pin = policy.reference === "FOLL_PIN", mirror = this.mirror;
     switch (r[o]) {
       case GUP_STEP.REFUSE:
         // check_vma_flags: writable FOLL_LONGTERM on a dirty-tracked file mapping (-EFAULT),
@@ -351,7 +358,7 @@ export class GupUser implements Actor {
         r[o] = DONE;
         return GUP_LABEL.ANON;
       case GUP_STEP.FOLLOW: {
-        if (!d.write && !noRef) {
+        if (!d.write && mirror === null) {
           // A read pin needs a present pte, not a writable one: no write fault, no FOLL_TOUCH dirtying.
           if (!c.resident[PAGE]) c.readPage(PAGE);
           if (!c.attached[PAGE]) {
@@ -378,9 +385,9 @@ export class GupUser implements Actor {
           }
           return f;
         }
-        if (noRef) {
+        if (mirror !== null) {
           // hmm_range_fault: the device mirrors the pte, remembering the notifier sequence.
-          r[o + 3] = c.notifierSeq[PAGE];
+          r[o + 3] = mirror.mirror(c, PAGE);
           c.count(METRIC.pinsTaken);
           r[o] = this.afterGup(r, o);
           return GUP_LABEL.MIRROR;
@@ -477,10 +484,9 @@ export class GupUser implements Actor {
   /** One device write; under mmu-notifier an invalidated mirror refaults first. */
   private dma(ctx: StepContext, r: Int32Array, o: number): number {
     const c = ctx.cache;
-    if (ctx.policy.reference === "none" && (!c.resident[PAGE] || c.notifierSeq[PAGE] !== r[o + 3])) {
+    if (this.mirror?.invalidated(c, PAGE, r[o + 3])) {
       if (pteWritable(c)) {
-        c.count(METRIC.deviceRefaults);
-        r[o + 3] = c.notifierSeq[PAGE];
+        r[o + 3] = this.mirror.refault(c, PAGE);
         return GUP_LABEL.DEV_REMIRROR;
       }
       const f = faultLock(c, r, o, 6, GUP_STEP.DMA);
@@ -502,7 +508,8 @@ export class GupUser implements Actor {
    */
   private releaseCheck(ctx: StepContext, r: Int32Array, o: number, pin: boolean): number {
     const c = ctx.cache;
-    if (ctx.policy.reference === "none") {
+    if (this.mirror !== null) {
+      // mmu_interval_notifier_remove: the device stops mirroring; there is nothing to put.
       r[o] = DONE;
       r[o + 3] = 0;
       return GUP_LABEL.NOTIFIER_REMOVE;

@@ -8,7 +8,7 @@ import { parseDistribution, sampler, type Uniform } from "../model/distributions
 import { METRIC, METRIC_NAMES, runRates, type FinalSyncCounts, type Metrics, type RunResult } from "../model/metrics.js";
 import { PageCache, WRITE } from "../model/page-cache.js";
 import { ParamError, resolveParams, type Params, type ParamsInput } from "../model/params.js";
-import { WritebackDecision, type Policy } from "../model/policy.js";
+import { deviceMirrorOf, WritebackDecision, type DeviceMirror, type Policy } from "../model/policy.js";
 import { cleanDelayStats, type CleanDelays } from "./clean-delays.js";
 import { getPolicy } from "../policies/index.js";
 import { PACKAGE_VERSION } from "../version.js";
@@ -148,7 +148,11 @@ class Simulation {
   private now = 0;
   private events = 0;
 
-  private readonly noRef: boolean;
+  /**
+   * The policy's device mirror (mmu-notifier), or null when GUP takes a reference.
+   * NOTE: for performance, read once here rather than through the policy per event.
+   */
+  private readonly mirror: DeviceMirror | null;
   private readonly guard: boolean;
   /** Stride of the pinner page table: the largest pagesPerPin of any group. */
   private readonly ppp: number;
@@ -227,7 +231,7 @@ class Simulation {
     });
     this.realPagesPerFile = p.pagesPerFile;
     this.realPages = p.files * p.pagesPerFile;
-    this.noRef = policy.reference === "none";
+    this.mirror = deviceMirrorOf(policy);
     this.guard = p.reclaimGuard === true;
     this.stable = p.stableWrites || backing.stableWrites;
     this.writesBack = backing.writesBack;
@@ -239,7 +243,8 @@ class Simulation {
     this.r = makeStreams(p.seed, PINNER_STREAM_BASE + g.pinners);
     this.wbEnd = new Float64Array(this.pages);
     const writers = g.specs.filter((s, i) => g.write[i] && s.dmaWriteRate > 0);
-    this.lazyDma = !this.noRef && writers.length > 0;
+    // A mirroring device's write may refault first: its writes stay events of their own.
+    this.lazyDma = this.mirror === null && writers.length > 0;
     this.mixedRates = new Set(writers.map((s) => s.dmaWriteRate)).size > 1;
     this.dmaHolders = new Int32Array(this.lazyDma ? this.pages : 0);
     this.dmaRate = new Float64Array(this.mixedRates ? this.pages : 0);
@@ -485,7 +490,7 @@ class Simulation {
   private scheduleHold(k: number): void {
     const rate = this.groups.specs[this.groups.of[k]].dmaWriteRate * this.pCount[k];
     let t = this.pEnd[k];
-    if (rate > 0 && this.noRef) {
+    if (rate > 0 && this.mirror !== null) {
       const next = this.now + this.exp(this.r[PINNER_STREAM_BASE + k], rate);
       if (next < t) t = next;
     }
@@ -512,9 +517,9 @@ class Simulation {
       if (this.stable && pc.writeback[page]) return GUP_OUTCOME.WAIT; // folio_wait_stable
       pc.pageMkwrite(page);
     }
-    if (this.noRef) {
-      // The device mirrors the mapping; it is told when it goes (mmu_notifier).
-      this.pSeq[slot] = pc.notifierSeq[page];
+    if (this.mirror !== null) {
+      // No reference: the device mirrors the mapping; it is told when it goes.
+      this.pSeq[slot] = this.mirror.mirror(pc, page);
       return GUP_OUTCOME.OK;
     }
     if (!pc.tryGrabFolio(page, g.pin[gi] === 1)) return GUP_OUTCOME.REFUSED;
@@ -530,7 +535,7 @@ class Simulation {
     const pc = this.pc;
     const idx = k * this.ppp + slot;
     const page = this.pPages[idx];
-    if (this.noRef && (!pc.resident[page] || pc.notifierSeq[page] !== this.pSeq[idx])) {
+    if (this.mirror?.invalidated(pc, page, this.pSeq[idx])) {
       // The device's mapping was invalidated: it refaults like a CPU store.
       if (!pc.resident[page]) pc.readPage(page);
       if (!pc.attached[page]) return true;
@@ -543,8 +548,7 @@ class Simulation {
         }
         pc.pageMkwrite(page);
       }
-      pc.count(METRIC.deviceRefaults);
-      this.pSeq[idx] = pc.notifierSeq[page];
+      this.pSeq[idx] = this.mirror.refault(pc, page);
     }
     this.groups.pageGroup[page] = this.groups.of[k];
     this.chargedDmaWrite(page, 1);
@@ -638,32 +642,38 @@ class Simulation {
     this.q.replaceTop(this.now + gap, EVENT.PINNER, k);
   }
 
+  /** Drop every page pinner k holds (an anonymous COW copy is counted, nothing else to put). */
   private releasePages(k: number): void {
-    const base = k * this.ppp;
     const g = this.groups, gi = g.of[k];
     if (g.gup[gi].anonymous && this.pPhase[k] === PHASE.HOLD) {
       const n = g.ppp[gi];
       this.pc.count(METRIC.pinsCompleted, n);
       g.add(gi, GROUP_METRIC.pinsCompleted, n);
     }
-    if (!this.noRef) {
-      const holding = this.pPhase[k] === PHASE.HOLD;
-      const pin = g.pin[gi] === 1, policy = g.policies[gi], writer = this.lazyDma && g.write[gi] === 1;
-      const c = this.pc.counters;
-      const done = c[METRIC.pinsCompleted], unsaved = c[METRIC.releasesUnsaved];
-      for (let i = 0; i < this.pCount[k]; i++) {
-        const page = this.pPages[base + i];
-        if (this.lazyDma) {
-          if (holding && writer) this.addDmaHolder(page, -1, g.specs[gi].dmaWriteRate, gi);
-          else this.catchUpDma(page);
-        }
-        this.pc.releaseGupPage(page, pin, this.pCleanWrites[base + i], policy);
-      }
-      g.add(gi, GROUP_METRIC.pinsCompleted, c[METRIC.pinsCompleted] - done);
-      g.add(gi, GROUP_METRIC.releasesUnsaved, c[METRIC.releasesUnsaved] - unsaved);
-    }
+    // A mirroring device holds no reference: mmu_interval_notifier_remove leaves the pages be.
+    if (this.mirror === null) this.putPages(k);
     this.pCount[k] = 0;
     this.pPending[k] = -1;
+  }
+
+  /** The release of every page pinner k holds (PageCache.releaseGupPage), charged to its group. */
+  private putPages(k: number): void {
+    const base = k * this.ppp;
+    const g = this.groups, gi = g.of[k];
+    const holding = this.pPhase[k] === PHASE.HOLD;
+    const pin = g.pin[gi] === 1, policy = g.policies[gi], writer = this.lazyDma && g.write[gi] === 1;
+    const c = this.pc.counters;
+    const done = c[METRIC.pinsCompleted], unsaved = c[METRIC.releasesUnsaved];
+    for (let i = 0; i < this.pCount[k]; i++) {
+      const page = this.pPages[base + i];
+      if (this.lazyDma) {
+        if (holding && writer) this.addDmaHolder(page, -1, g.specs[gi].dmaWriteRate, gi);
+        else this.catchUpDma(page);
+      }
+      this.pc.releaseGupPage(page, pin, this.pCleanWrites[base + i], policy);
+    }
+    g.add(gi, GROUP_METRIC.pinsCompleted, c[METRIC.pinsCompleted] - done);
+    g.add(gi, GROUP_METRIC.releasesUnsaved, c[METRIC.releasesUnsaved] - unsaved);
   }
 
   // ---- CPU, reclaim, truncate -------------------------------------------------------------
@@ -923,8 +933,9 @@ class Simulation {
     if (!this.guard) metrics.reclaimGuardSkips = null;
     if (!this.policy.keepsDirty) metrics.keptDirty = null;
     if (!this.policy.bounces) metrics.bounceCopies = null;
-    if (!this.noRef) metrics.deviceRefaults = null;
-    if (this.noRef) metrics.refusedPins = metrics.maxDirtyAgeWhilePinned = null;
+    // Refaults happen only to a mirroring device; refusals and pinned dirty ages only to a reference.
+    if (this.mirror === null) metrics.deviceRefaults = null;
+    else metrics.refusedPins = metrics.maxDirtyAgeWhilePinned = null;
     if (!this.writesBack) {
       // tmpfs, hugetlbfs: nothing is cleaned or written back, so none of these can happen.
       for (const m of ["dirtyWithoutBuffers", "bufferlessWriteback", "writeToCleanPage", "lostData", "lostDataEvicted", "lostDataFinal",

@@ -319,6 +319,23 @@ export class PageCache {
     this.pteWritable[p] = 1;
   }
 
+  /**
+   * mmu_interval_read_begin (mm/mmu_notifier.c, v5.5 on): the invalidation sequence a
+   * mirroring device's mapping of page p starts from (hmm_range_fault runs inside it).
+   */
+  mmuIntervalReadBegin(p: number): number {
+    return this.notifierSeq[p];
+  }
+
+  /**
+   * mmu_interval_read_retry (include/linux/mmu_notifier.h, v5.5 on): whether page p's
+   * mappings were invalidated since `seq` was read. A page that left memory was unmapped
+   * first, so it counts as invalidated. Reads only.
+   */
+  mmuIntervalReadRetry(p: number, seq: number): boolean {
+    return !this.resident[p] || this.notifierSeq[p] !== seq;
+  }
+
   /** Invalidate device mappings (mmu_notifier_invalidate_range_start). */
   notifyInvalidate(p: number): void {
     this.notifierSeq[p] = (this.notifierSeq[p] + 1) >>> 0;

@@ -4,6 +4,7 @@
  * eras; everything else is the shared page model. A policy is one value: a user can write
  * one in a notebook cell and pass it to `simulate(params, { policy })` and `checkConfig`.
  */
+import { InputError } from "../errors.js";
 import type { PageCache } from "./page-cache.js";
 
 /** Bits of a writeback decision, taken after page_mkclean in clear_page_dirty_for_io. */
@@ -18,8 +19,42 @@ export const WritebackDecision = {
   BOUNCE_AT_BIO: 8,
 } as const;
 
-/** How GUP takes its reference. */
+/**
+ * How GUP takes its reference: FOLL_GET adds 1 to the refcount, FOLL_PIN adds
+ * GUP_PIN_COUNTING_BIAS (or 1 to folio->_pincount on a large folio), `none` takes no
+ * reference at all (the policy then has a {@link DeviceMirror}).
+ */
 export type ReferenceKind = "FOLL_GET" | "FOLL_PIN" | "none";
+
+/**
+ * A device that mirrors the CPU's page table instead of holding a page reference: the
+ * driver faults the range in with hmm_range_fault (mm/hmm.c) inside an
+ * mmu_interval_read_begin / mmu_interval_read_retry section (mm/mmu_notifier.c and
+ * include/linux/mmu_notifier.h, v5.5 on), and its interval notifier's invalidate callback
+ * drops the device mapping when the kernel write-protects, unmaps or truncates the page
+ * (PageCache.notifyInvalidate). The engine and the checker call these hooks where GUP
+ * would take its reference and where the device writes; the release
+ * (mmu_interval_notifier_remove) leaves the page as it is. src/policies/mmu-notifier.ts
+ * implements them with PageCache.mmuIntervalReadBegin and mmuIntervalReadRetry.
+ */
+export interface DeviceMirror {
+  /**
+   * The device maps page p, whose pte is present (and writable, for a write): returns the
+   * invalidation sequence its mapping is valid for. Takes no reference, dirties nothing.
+   */
+  mirror(pc: PageCache, p: number): number;
+  /**
+   * Before a device write through the mapping taken at `seq`: whether it was invalidated
+   * since (or the page left memory), so the device must refault before it writes. Reads
+   * the state only; the checker calls it to compute footprints.
+   */
+  invalidated(pc: PageCache, p: number, seq: number): boolean;
+  /**
+   * The device refaulted page p (the CPU's write fault made the pte writable again):
+   * counts deviceRefaults and returns the new sequence.
+   */
+  refault(pc: PageCache, p: number): number;
+}
 
 /** A pin and release policy: declared properties plus the hooks the engine and checker call. */
 export interface Policy {
@@ -31,6 +66,12 @@ export interface Policy {
   readonly summary: string;
   /** FOLL_GET adds 1, FOLL_PIN adds the bias, `none` takes no reference (mmu-notifier). */
   readonly reference: ReferenceKind;
+  /**
+   * With `reference: "none"`: the device's mirror of the mapping, called instead of GUP's
+   * grab and release. Absent or null for a policy whose GUP takes a reference. The engine
+   * and the checker read it through {@link deviceMirrorOf}.
+   */
+  readonly deviceMirror?: DeviceMirror | null;
   /** Default of the reclaim guard (mm/vmscan.c, v6.4) under this policy. */
   readonly reclaimGuardDefault: boolean;
   /** Whether writeback consults folio_maybe_dma_pinned (its counters are null otherwise, unless the reclaim guard is on). */
@@ -56,4 +97,19 @@ export interface Policy {
    * a combination of WritebackDecision bits. `sync` is WB_SYNC_ALL.
    */
   writebackDecision(pc: PageCache, p: number, sync: boolean): number;
+}
+
+/**
+ * The policy's device mirror, or null when its GUP takes a reference; the engine and the
+ * checker call it once, when they are built, and keep the answer.
+ *
+ * @throws {InputError} `reference` is "none" without a `deviceMirror`, or a `deviceMirror`
+ * comes with a reference kind that takes a reference.
+ */
+export function deviceMirrorOf(policy: Policy): DeviceMirror | null {
+  const mirror = policy.deviceMirror ?? null;
+  if ((policy.reference === "none") !== (mirror !== null)) {
+    throw new InputError(`invalid policy ${policy.id}: reference ${policy.reference} ${mirror ? "with" : "without"} a deviceMirror (allowed: reference "none" with a deviceMirror, FOLL_GET or FOLL_PIN without one)`);
+  }
+  return mirror;
 }

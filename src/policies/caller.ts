@@ -7,7 +7,7 @@ import { BACKING_PROFILES, type Backing, type Mapping, type PinAccess } from "..
 import type { CallerProfile } from "../model/callers.js";
 import { gupDecide, type GupAnswer } from "../model/gup-rules.js";
 import type { KernelId } from "../model/kernels.js";
-import type { Policy } from "../model/policy.js";
+import { deviceMirrorOf, type Policy } from "../model/policy.js";
 import { dirtyIfClean, setPageDirtyLock } from "./common.js";
 
 const nothing = (): void => {};
@@ -26,7 +26,7 @@ const nothing = (): void => {};
  * A base policy without a reference (mmu-notifier) is kept as it is: the device mirrors.
  */
 export function callerPolicy(base: Policy, caller: CallerProfile, access: PinAccess): Policy {
-  if (base.reference === "none") return base;
+  if (deviceMirrorOf(base)) return base;
   const write = caller.write === "always" || (caller.write === "per-access" && access === "write");
   if (caller.id === "generic" && write) return base;
   const reference = caller.reference === "FOLL_GET" && caller.id === "vmsplice" ? "FOLL_GET" : base.reference;

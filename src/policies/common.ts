@@ -25,6 +25,7 @@ export const cleanAndWrite = (): number => WritebackDecision.CLEAR | WritebackDe
 /** Defaults every policy starts from: FOLL_PIN, no hooks beyond the seed's release. */
 export const FOLL_PIN_BASE = {
   reference: "FOLL_PIN",
+  deviceMirror: null,
   reclaimGuardDefault: true,
   writebackConsultsDetector: false,
   bounces: false,
