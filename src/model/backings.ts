@@ -140,3 +140,24 @@ export function folioOrdersText(backing: Backing, kernel: KernelId | null): stri
     : backing === "hugetlbfs" ? " (2 MiB huge pages)" : "";
   return `${runs.join(", ")} for ${backing}${kernel ? ` on ${kernel}` : ""}${why}`;
 }
+
+/**
+ * Whether reclaim writes a dirty, otherwise unheld folio of `backing` on release `kernel`
+ * (mm/vmscan.c shrink_folio_list -> pageout -> ->writepage). `kernel` null (no preset) keeps
+ * the model's original rule, as MODEL.md states it: every reclaim pass over a freeable dirty
+ * page writes it, as kernels before v3.2 did.
+ *
+ * With a preset: false for ext4 from v6.2 (FEATURES.ext4NoWritepage) and for every
+ * filesystem from v6.16 (FEATURES.noWritepage); pageout() then returns PAGE_ACTIVATE and
+ * the page stays dirty for the flusher. Backings that the model never writes back (tmpfs,
+ * hugetlbfs: BackingProfile.writesBack false) answer true, which changes nothing for them.
+ * Not modelled, so a preset keeps writing where the kernel is stricter still: direct
+ * reclaim has skipped file pages since ee72886d8ed5 (v3.2), kswapd writes only folios met
+ * dirty twice at the LRU tail (v4.11), ext4 before v6.2 redirtied delalloc pages, and xfs
+ * and btrfs lost their ->writepage before v6.16.
+ */
+export function reclaimWritesFile(kernel: KernelId | null, backing: Backing): boolean {
+  if (kernel === null || !BACKING_PROFILES[backing].writesBack) return true;
+  if (hasFeature(kernel, "noWritepage")) return false;
+  return !(backing === "ext4" && hasFeature(kernel, "ext4NoWritepage"));
+}

@@ -72,6 +72,10 @@ export const FEATURES = {
   gpuUserptrPin: feature([5, 13], "drivers/gpu/drm/i915/gem/i915_gem_userptr.c rework onto mmu_interval_notifier and pin_user_pages_fast (Maarten Lankhorst, 'drm/i915: Fix userptr so we do not have to worry about obj->mm.lock', ≈5.13); earlier __get_user_pages_fast(..., !i915_gem_object_is_readonly(obj), ...)"),
   /** A long-term R/O pin in a private (COW) mapping unshares: it pins an anonymous copy, never the page-cache page. */
   roLongtermUnshare: feature([6, 2], "'mm/gup: reliable R/O long-term pinning in COW mappings' and 'mm: extend FAULT_FLAG_UNSHARE support to anything in a COW mapping' (David Hildenbrand, posted Nov 2022, ≈6.2); mm/internal.h gup_must_unshare"),
+  /** ext4 has no ->writepage: reclaim's pageout() activates a dirty ext4 folio instead of writing it. */
+  ext4NoWritepage: feature([6, 2], "dae999602eeb 'ext4: stop providing .writepage hook' (Jan Kara, merged for 6.2): mm/vmscan.c pageout() returns PAGE_ACTIVATE when mapping->a_ops->writepage is NULL; the dirty folio is left to the flusher"),
+  /** No filesystem has ->writepage: reclaim writes only shmem and anonymous swap-cache folios. */
+  noWritepage: feature([6, 16], "6b0dfabb3555 'fs: Remove aops->writepage' (Matthew Wilcox, 6.16): pageout() keeps a ->writepage-like path only for shmem (shmem_writeout) and swap; every other dirty file folio is activated"),
   /** xfs caches file data in large folios. */
   xfsLargeFolios: feature([5, 18], "6795801366da 'xfs: Support large folios' (Matthew Wilcox, 5.18)"),
   /** ext4 caches regular-file data in large folios. */
@@ -175,6 +179,8 @@ function summarize(k: Omit<KernelPreset, "summary">): string {
     k.longtermRefusal ? "long-term write pins of shared fs mappings refused" : "no long-term refusal",
     k.reclaimGuard ? "reclaim guard" : "no reclaim guard",
     k.fsBehavior === "ext4-bug" ? "ext4 BUG()s on a bufferless dirty page" : "ext4 warns and drops",
+    k.features.includes("noWritepage") ? "reclaim writes no file page"
+      : k.features.includes("ext4NoWritepage") ? "reclaim writes no ext4 page" : "reclaim writes dirty file pages",
     k.ioUring === "absent" ? "no io_uring" : k.ioUring === "gup" ? "io_uring defers to GUP"
       : k.ioUring === "file-except-hugetlb" ? "io_uring refuses file buffers (hugetlbfs ok)" : "io_uring refuses file buffers (tmpfs, hugetlbfs ok)",
   ];
