@@ -32,6 +32,11 @@ export interface StepContext {
   policy: Policy;
   /** The reclaim guard (mm/vmscan.c, v6.4) is on. */
   guard: boolean;
+  /**
+   * Reclaim's pageout() writes a dirty file page (reclaimWritesFile, src/model/backings.ts):
+   * false for ext4 from v6.2 and every filesystem from v6.16, where it returns PAGE_ACTIVATE.
+   */
+  reclaimWrites: boolean;
   /** SB_I_STABLE_WRITES: page_mkwrite waits for PG_writeback (folio_wait_stable). */
   stable: boolean;
   /** Kernel, mapping, backing, folio order (scenario.ts Coverage); absent: none, shared, ext4, 0. */
@@ -682,7 +687,7 @@ export class Flusher implements Actor {
           return FLUSH_LABEL.DROP;
         }
         r[o] = FLUSH_STEP.SET_WB;
-        return c.buffers[PAGE] ? FLUSH_LABEL.WRITEPAGE : FLUSH_LABEL.BUG;
+        return c.buffers[PAGE] || c.privateData === "none" ? FLUSH_LABEL.WRITEPAGE : FLUSH_LABEL.BUG; // xfs, tmpfs: no private data needed
       case FLUSH_STEP.SET_WB: {
         const bounce = (r[o + 2] & WritebackDecision.BOUNCE) !== 0;
         c.setPageWriteback(PAGE, bounce);
@@ -726,6 +731,7 @@ const RECLAIM_LABEL = {
   GUARD_NO: defineLabel("folio_maybe_dma_pinned: no"),
   REDIRTIED: defineLabel("redirtied: keep"),
   HELD: defineLabel("is_page_cache_freeable: no, keep"),
+  NO_WRITEPAGE: defineLabel("pageout: no ->writepage, activate"),
   MKCLEAN: defineLabel("pageout: page_mkclean"),
   RELEASE_BUSY: defineLabel("try_to_release_page: busy, activate"),
   RELEASE: defineLabel("try_to_release_page"),
@@ -831,7 +837,7 @@ export class Reclaim implements Actor {
         r[o] = RECLAIM_STEP.CONTINUE;
         return RECLAIM_LABEL.GUARD_NO;
       case RECLAIM_STEP.CONTINUE:
-        return this.continueAfterUnmap(c, r, o, again);
+        return this.continueAfterUnmap(c, r, o, again, ctx.reclaimWrites);
       case RECLAIM_STEP.DECIDE: {
         const d = c.testClearPageDirtyForIo(PAGE, false);
         r[o + 2] = d;
@@ -850,7 +856,7 @@ export class Reclaim implements Actor {
           return RECLAIM_LABEL.DROP;
         }
         r[o] = RECLAIM_STEP.SET_WB;
-        return c.buffers[PAGE] ? RECLAIM_LABEL.WRITEPAGE : RECLAIM_LABEL.BUG;
+        return c.buffers[PAGE] || c.privateData === "none" ? RECLAIM_LABEL.WRITEPAGE : RECLAIM_LABEL.BUG;
       case RECLAIM_STEP.SET_WB: {
         const d = r[o + 2];
         c.setPageWriteback(PAGE, (d & WritebackDecision.BOUNCE) !== 0);
@@ -886,7 +892,7 @@ export class Reclaim implements Actor {
   }
 
   /** After try_to_unmap (and the guard): pageout a dirty freeable page, or free a clean one's buffers. */
-  private continueAfterUnmap(c: PageCache, r: Int32Array, o: number, again: boolean): number {
+  private continueAfterUnmap(c: PageCache, r: Int32Array, o: number, again: boolean, reclaimWrites: boolean): number {
     if (c.dirty[PAGE]) {
       if (again) {
         this.stop(c, r, o, true);
@@ -896,6 +902,11 @@ export class Reclaim implements Actor {
         // pageout() never writes a page someone else holds: PAGE_KEEP.
         this.stop(c, r, o, true);
         return RECLAIM_LABEL.HELD;
+      }
+      if (!reclaimWrites) {
+        // No ->writepage (ext4 from v6.2, every filesystem from v6.16): PAGE_ACTIVATE, the page stays dirty.
+        this.stop(c, r, o, true);
+        return RECLAIM_LABEL.NO_WRITEPAGE;
       }
       // pageout: clear_page_dirty_for_io starts with page_mkclean.
       c.pageMkclean(PAGE);

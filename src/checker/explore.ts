@@ -10,7 +10,7 @@ import type { Policy } from "../model/policy.js";
 import { getPolicy } from "../policies/index.js";
 import type { PolicyId } from "../model/policy-ids.js";
 import { PAGE, makeActor, type StepContext } from "./actors.js";
-import { BACKING_PROFILES } from "../model/backings.js";
+import { BACKING_PROFILES, reclaimWritesFile } from "../model/backings.js";
 import { KERNELS } from "../model/kernels.js";
 import {
   DEFAULT_COVERAGE, MAX_ACTORS, declOf, expandActor, expandKnobs, pageName,
@@ -229,6 +229,7 @@ export function checkConfig(config: CheckConfig, options: CheckOptions = {}): Ch
     const ioQueue = io < 0 ? -1 : actors.slice(0, io).reduce((n, a) => n + a.size, 0) + 1;
     const ctx: StepContext = {
       cache, policy, guard: knobs.guard ?? policy.reclaimGuardDefault,
+      reclaimWrites: reclaimWritesFile(coverage.kernel, coverage.backing),
       stable: knobs.stable || BACKING_PROFILES[coverage.backing].stableWrites, coverage, ioQueue,
     };
     const roots: Root[] = [];

@@ -16,7 +16,7 @@ import { kupdatePeriod } from "./flusher.js";
 import { EventQueue } from "./queue.js";
 import { makeStreams, PINNER_STREAM_BASE, PRNG_NAME, STREAM } from "./random.js";
 import { GROUP_METRIC, Groups, type GroupResult } from "./groups.js";
-import { BACKING_PROFILES } from "../model/backings.js";
+import { BACKING_PROFILES, reclaimWritesFile } from "../model/backings.js";
 import { kernelRecord, type KernelRecord } from "../model/coverage-params.js";
 import { KERNELS } from "../model/kernels.js";
 
@@ -154,6 +154,8 @@ class Simulation {
    */
   private readonly mirror: DeviceMirror | null;
   private readonly guard: boolean;
+  /** Reclaim's pageout() writes a dirty file page (reclaimWritesFile: false for ext4 from v6.2, any fs from v6.16). */
+  private readonly reclaimWrites: boolean;
   /** Stride of the pinner page table: the largest pagesPerPin of any group. */
   private readonly ppp: number;
   /** Folios per file (the PageCache's unit: a "page" below is a folio of 2^folioOrder pages). */
@@ -233,6 +235,7 @@ class Simulation {
     this.realPages = p.files * p.pagesPerFile;
     this.mirror = deviceMirrorOf(policy);
     this.guard = p.reclaimGuard === true;
+    this.reclaimWrites = reclaimWritesFile(p.kernel, p.backing);
     this.stable = p.stableWrites || backing.stableWrites;
     this.writesBack = backing.writesBack;
     this.pagesPerFile = this.pc.pagesPerFile;
@@ -700,7 +703,9 @@ class Simulation {
    * shrink_folio_list (mm/vmscan.c) for one page: skip if locked or under writeback;
    * try_to_unmap; the reclaim guard (folio_maybe_dma_pinned → activate_locked, v6.4); if
    * dirty, pageout — but only a page nobody else holds (is_page_cache_freeable, else
-   * PAGE_KEEP) — and continue after the I/O; a clean page goes on to try_to_release_page
+   * PAGE_KEEP) and only where the filesystem still has ->writepage (else PAGE_ACTIVATE:
+   * ext4 from v6.2, dae999602eeb; every filesystem from v6.16, 6b0dfabb3555) — and continue
+   * after the I/O; a clean page goes on to try_to_release_page
    * (frees the buffers, whoever holds the page) and __remove_mapping.
    */
   private shrinkFolioList(page: number): void {
@@ -711,6 +716,7 @@ class Simulation {
     if (this.guard && pc.reclaimGuardKeeps(page)) return;
     if (pc.dirty[page]) {
       if (!pc.isPageCacheFreeable(page)) return; // pageout: PAGE_KEEP
+      if (!this.reclaimWrites) return; // pageout: no ->writepage, PAGE_ACTIVATE (left to the flusher)
       if (this.pageout(page) === WRITE.STARTED) {
         this.waiters[page] |= WAITER.RECLAIM;
         return;
