@@ -120,3 +120,30 @@ test("btrfs reports device writes under writeback as checksum failures; xfs has 
   // iomap keeps no private data on an order-0 folio: nothing to strip, nothing to miss.
   assert.deepEqual([x.metrics.dirtyWithoutBuffers, x.metrics.bufferlessWriteback], [null, null]);
 });
+
+test("reclaim writes no dirty ext4 page from 6.2 and no file page from 6.16 (pageout: PAGE_ACTIVATE)", () => {
+  // Only reclaim can write during these runs: no flusher (writebackInterval 0), no fsync,
+  // no pinners; CPU stores dirty the pages. Where ->writepage exists (ext4 before 6.2,
+  // dae999602eeb; xfs before 6.16, 6b0dfabb3555; no preset: MODEL.md's rule) reclaim's
+  // pageout writes freeable dirty pages, so the run's writebacks are > 0. Where it does not,
+  // pageout returns PAGE_ACTIVATE: exactly 0 writebacks during the run, the end-of-run sync
+  // writes every page still dirty, and reclaim evicts clean pages only, hence fewer.
+  const run = (kernel: string | null, backing: string) =>
+    simulate({
+      kernel, backing, policy: "foll-pin", reclaimGuard: true, pinners: 0, writebackInterval: 0,
+      cpuWriteRate: 0.01, reclaimRate: 0.01, duration: 300, files: 16, pagesPerFile: 16,
+    } as ParamsInput);
+  const writes = [run(null, "ext4"), run("6.1", "ext4"), run("6.12", "xfs")];
+  const activates = [run("6.6", "ext4"), run("6.18", "ext4"), run("6.18", "xfs")];
+  for (const r of writes) assert.ok(r.metrics.writebacks! > 0, `${r.params.kernel}/${r.params.backing} writes`);
+  for (const r of activates) {
+    assert.equal(r.metrics.writebacks, 0, `${r.params.kernel}/${r.params.backing}`);
+    assert.ok(r.finalSync!.writebacks > 0);
+    assert.ok(r.metrics.evictions! < writes[0].metrics.evictions!);
+  }
+  // With policy and guard given, ext4 on 6.1 differs from no preset in nothing this run
+  // uses (fsBehavior ext4-warn and HZ 250 are also the defaults), and 6.6 from 6.18 in
+  // nothing either (the 6.16 change only adds other filesystems): equal metrics.
+  assert.deepEqual(writes[1].metrics, writes[0].metrics);
+  assert.deepEqual(activates[1].metrics, activates[0].metrics);
+});
