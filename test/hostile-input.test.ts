@@ -189,3 +189,16 @@ test("generated scenario files: parsed, or one line of InputError (ScenarioError
   );
   for (const text of BIG_SCENARIOS) judge(() => parseScenario(text, "big.scenario"));
 });
+
+test("a reader that closes the pipe first (pinsim kernels | head) gets no stack trace", async () => {
+  // The read end is closed before the child has even started, so its first write fails with
+  // EPIPE (pipe(7)); a command line tool then stops quietly, as cat(1) and grep(1) do.
+  const { spawn } = await import("node:child_process");
+  const child = spawn(process.execPath, [BIN, "kernels"], { stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout.destroy();
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const code = await new Promise((resolve) => child.on("close", resolve));
+  assert.equal(stderr, "");
+  assert.equal(code, 0);
+});
