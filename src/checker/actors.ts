@@ -222,6 +222,10 @@ const GUP_LABEL = {
   UNPIN: defineLabel("unpin_user_page"),
   PUT_DIRTY: defineLabel("PageDirty: put_page"),
   UNPIN_DIRTY: defineLabel("PageDirty: unpin_user_page"),
+  DIRTIED_PUT: defineLabel("set_page_dirty (no page lock); put_page"),
+  DIRTIED_UNPIN: defineLabel("set_page_dirty (no page lock); unpin_user_page"),
+  TRYLOCK_BUSY_PUT: defineLabel("trylock_page: busy, not dirtied; put_page"),
+  TRYLOCK_BUSY_UNPIN: defineLabel("trylock_page: busy, not dirtied; unpin_user_page"),
 };
 
 /**
@@ -525,8 +529,11 @@ export class GupUser implements Actor {
       return c.dirty[PAGE] ? GUP_LABEL.REL_LOCK_ALWAYS : GUP_LABEL.REL_LOCK_NEXT;
     }
     const dirty = c.dirty[PAGE];
+    const busy = policy.releaseTrylocks === true && c.locked[PAGE] !== 0;
     policy.beforeRelease(c, PAGE);
     this.put(c, r, o, pin);
+    if (busy) return pin ? GUP_LABEL.TRYLOCK_BUSY_UNPIN : GUP_LABEL.TRYLOCK_BUSY_PUT;
+    if (!dirty && c.dirty[PAGE]) return pin ? GUP_LABEL.DIRTIED_UNPIN : GUP_LABEL.DIRTIED_PUT;
     return dirty ? (pin ? GUP_LABEL.UNPIN_DIRTY : GUP_LABEL.PUT_DIRTY) : pin ? GUP_LABEL.UNPIN : GUP_LABEL.PUT;
   }
 

@@ -12,9 +12,11 @@ import type { PolicyId } from "../model/policy-ids.js";
 import { PAGE, makeActor, type StepContext } from "./actors.js";
 import { BACKING_PROFILES, reclaimWritesFile } from "../model/backings.js";
 import { KERNELS } from "../model/kernels.js";
+import { callerProfile } from "../model/callers.js";
+import { callerPolicy } from "../policies/caller.js";
 import {
   DEFAULT_COVERAGE, MAX_ACTORS, declOf, expandActor, expandKnobs, pageName,
-  type ActorDecl, type Coverage, type ActorSpec, type FlusherActor, type KnobChoices, type Knobs, type PageSpec,
+  type ActorDecl, type Coverage, type ActorSpec, type FlusherActor, type GupActor, type KnobChoices, type Knobs, type PageSpec,
 } from "./scenario.js";
 import { search, type Root, type WitnessStep } from "./search.js";
 import { INCIDENTS, type IncidentName, type Judgement } from "./verdict.js";
@@ -85,12 +87,20 @@ export interface CheckResult {
 
 /**
  * Whether a concrete configuration departs from the policy as specified: the reclaim
- * guard switched from the policy's default, or GUP-fast without the pte recheck (a path
- * no kernel has).
+ * guard switched from the policy's default, GUP-fast without the pte recheck (a path no
+ * kernel has), or a GUP caller whose own release replaces the policy's (callerPolicy:
+ * i915 userptr's trylock, io_uring's plain unpin, O_DIRECT's bio redirtying, a read pin).
  */
-export function departsFromSpec(policy: Policy, knobs: Knobs, actors: readonly ActorSpec[]): boolean {
+export function departsFromSpec(policy: Policy, knobs: Knobs, actors: readonly ActorSpec[], coverage: Coverage = DEFAULT_COVERAGE): boolean {
   return (knobs.guard !== null && knobs.guard !== policy.reclaimGuardDefault) ||
-    actors.some((a) => a.kind === "gup" && a.path === "fast-no-recheck");
+    actors.some((a) => a.kind === "gup" && (a.path === "fast-no-recheck" || callerReplacesRelease(policy, a, coverage)));
+}
+
+/** The GUP actor's caller releases otherwise than the policy does (a different beforeRelease). */
+function callerReplacesRelease(policy: Policy, a: GupActor, coverage: Coverage): boolean {
+  if ((a.caller ?? "generic") === "generic" && (a.access ?? "write") === "write") return false;
+  const profile = callerProfile(a.caller ?? "generic", coverage.kernel ?? "6.18");
+  return callerPolicy(policy, profile, a.access ?? "write").beforeRelease !== policy.beforeRelease;
 }
 
 
@@ -240,7 +250,7 @@ export function checkConfig(config: CheckConfig, options: CheckOptions = {}): Ch
             ...(pages.length > 1 ? [`Page=${pageName(p)}`] : []),
             ...knobChoices(allKnobs, knobs), ...specs.flatMap((s, i) => actorChoices(decls[i], s)),
           ],
-          offSpec: departsFromSpec(policy, knobs, specs),
+          offSpec: departsFromSpec(policy, knobs, specs, coverage),
           prepare: (c, r) => {
             c.loadState(initial[k]);
             let o = 0;

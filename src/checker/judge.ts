@@ -229,7 +229,7 @@ export function formatVerdictTable(table: VerdictTable, witnesses = true): strin
   out.push("");
   wrap(
     "x reached in some scenario; v only in a variant off the policy's spec (reclaim guard " +
-      "switched from its default, or GUP-fast without the pte recheck); - never; ? unknown (bound hit).",
+      "switched from its default, GUP-fast without the pte recheck, or a caller's own release); - never; ? unknown (bound hit).",
     TEXT_WIDTH,
   ).forEach((l) => out.push(l));
   wrap(INCIDENTS.map((k) => `${FAILURE_ID[k]} ${k}`).join(", ") + ".", TEXT_WIDTH).forEach((l) => out.push(l));

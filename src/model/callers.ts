@@ -21,8 +21,12 @@ export type CallerId = (typeof CALLER_IDS)[number];
 
 /** How a caller's release dirties the pages before dropping its reference. */
 export type ReleaseKind =
-  /** set_page_dirty_lock on every page, then put_page (legacy callers, i915 userptr). */
+  /** set_page_dirty_lock on every page, then put_page (legacy callers). */
   | "set_page_dirty_lock"
+  /** set_page_dirty without the page lock, then put_page (i915 userptr before 5.4). */
+  | "set_page_dirty"
+  /** `if (trylock_page) { set_page_dirty; unlock_page }`, else no dirtying at all (i915 userptr from 5.4). */
+  | "trylock-set_page_dirty"
   /** `if (!PageDirty) set_page_dirty_lock`: put_user_pages_dirty_lock, unpin_user_pages_dirty_lock(make_dirty), ib_umem's own test before 5.6. */
   | "dirty-if-clean"
   /** SetPageDirty: the flag only, no ->dirty_folio, no inode dirtying (VFIO put_pfn before 5.6). */
@@ -127,9 +131,10 @@ export function callerProfile(caller: CallerId, kernel: KernelId): CallerProfile
       const p = hasFeature(k, "gpuUserptrPin");
       return {
         ...base, reference: p ? "FOLL_PIN" : "FOLL_GET", write: "per-access", longTerm: false, dirtiesAtPin: false,
-        release: "set_page_dirty_lock", deviceWrites: true, hold: "until the object's pages are released or an MMU notifier invalidates them: seconds to hours", holdDefault: "lognormal:5:1.5",
+        release: hasFeature(k, "i915UserptrTrylock") ? "trylock-set_page_dirty" : "set_page_dirty",
+        deviceWrites: true, hold: "until the object's pages are released or an MMU notifier invalidates them: seconds to hours", holdDefault: "lognormal:5:1.5",
         policy: p ? pinPolicy(k) : "legacy-put-page",
-        cite: `i915_gem_userptr_put_pages: 'if (obj->mm.dirty) set_page_dirty(page)' (under the page lock) then put_page / unpin_user_page; not FOLL_LONGTERM (the driver listens to MMU notifiers); the real-world trigger of bugzilla 203317 (ext4_set_page_dirty WARN); ${FEATURES.gpuUserptrPin.cite}`,
+        cite: `i915_gem_userptr_put_pages: 'if (obj->mm.dirty) set_page_dirty(page)' without the page lock, then put_page (the real-world trigger of bugzilla 203317, the ext4_set_page_dirty WARN); from 5.4 only if trylock_page succeeds, else the page is not dirtied (${FEATURES.i915UserptrTrylock.cite}); then put_page / unpin_user_page; not FOLL_LONGTERM (the driver listens to MMU notifiers); ${FEATURES.gpuUserptrPin.cite}`,
       };
     }
     case "vmsplice":

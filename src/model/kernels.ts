@@ -70,6 +70,8 @@ export const FEATURES = {
   odirectPin: feature([6, 3], "block/bio.c bio_iov_iter_get_pages -> iov_iter_extract_pages, BIO_PAGE_PINNED, bio_release_page -> unpin_user_page (David Howells, 'block: Convert bio_iov_iter_get_pages to use iov_iter_extract_pages', ≈6.3)"),
   /** i915 userptr pins with pin_user_pages_fast (FOLL_PIN) instead of get_user_pages. */
   gpuUserptrPin: feature([5, 13], "drivers/gpu/drm/i915/gem/i915_gem_userptr.c rework onto mmu_interval_notifier and pin_user_pages_fast (Maarten Lankhorst, 'drm/i915: Fix userptr so we do not have to worry about obj->mm.lock', ≈5.13); earlier __get_user_pages_fast(..., !i915_gem_object_is_readonly(obj), ...)"),
+  /** i915 userptr's release dirties a page only if trylock_page succeeds (else it skips the dirtying). */
+  i915UserptrTrylock: feature([5, 4], "2d691aeca4ae 'drm/i915/userptr: Try to acquire the page lock around set_page_dirty()' (Chris Wilson, drm-fixes for 5.4; stable 4.14.y, 4.19.y, 5.3.y): i915_gem_userptr_put_pages 'if (obj->mm.dirty && trylock_page(page)) { set_page_dirty(page); unlock_page(page); }', 'in exchange we risk missing some page dirtying'; before it a plain set_page_dirty without the lock (bugzilla 203317, the ext4_set_page_dirty WARN)"),
   /** A long-term R/O pin in a private (COW) mapping unshares: it pins an anonymous copy, never the page-cache page. */
   roLongtermUnshare: feature([6, 2], "'mm/gup: reliable R/O long-term pinning in COW mappings' and 'mm: extend FAULT_FLAG_UNSHARE support to anything in a COW mapping' (David Hildenbrand, posted Nov 2022, ≈6.2); mm/internal.h gup_must_unshare"),
   /** ext4 has no ->writepage: reclaim's pageout() activates a dirty ext4 folio instead of writing it. */

@@ -90,6 +90,12 @@ export interface Policy {
    * the release while another actor holds the lock.
    */
   releaseTakesPageLock(pc: PageCache, p: number): boolean;
+  /**
+   * The release tries the page lock and gives up at once when another task holds it
+   * (trylock_page, i915 userptr from 5.4): the checker labels a busy attempt as a skipped
+   * dirtying. Default false.
+   */
+  readonly releaseTrylocks?: boolean;
   /** At release, before the reference is dropped: whether and how the page is dirtied. */
   beforeRelease(pc: PageCache, p: number): void;
   /**

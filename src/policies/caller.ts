@@ -8,7 +8,7 @@ import type { CallerProfile } from "../model/callers.js";
 import { gupDecide, type GupAnswer } from "../model/gup-rules.js";
 import type { KernelId } from "../model/kernels.js";
 import { deviceMirrorOf, type Policy } from "../model/policy.js";
-import { dirtyIfClean, setPageDirtyLock } from "./common.js";
+import { dirtyIfClean, setPageDirtyLock, setPageDirtyUnlocked, trylockSetPageDirty } from "./common.js";
 
 const nothing = (): void => {};
 
@@ -21,6 +21,8 @@ const nothing = (): void => {};
  * - O_DIRECT dirties at submission (bio_set_pages_dirty) and redirties a page found clean
  *   at completion (bio_check_pages_dirty);
  * - io_uring's unmap drops the pins without dirtying (io_buffer_unmap);
+ * - i915 userptr dirties without waiting for the page lock: set_page_dirty unlocked before
+ *   5.4, `if (trylock_page) set_page_dirty` from 5.4 (skipping a page whose lock is held);
  * - everyone else releases as the era's policy does (set_page_dirty_lock,
  *   `if (!PageDirty) set_page_dirty_lock`).
  * A base policy without a reference (mmu-notifier) is kept as it is: the device mirrors.
@@ -33,6 +35,7 @@ export function callerPolicy(base: Policy, caller: CallerProfile, access: PinAcc
   let afterGrab = base.afterGrab;
   let beforeRelease = base.beforeRelease;
   let releaseTakesPageLock = base.releaseTakesPageLock;
+  let releaseTrylocks = base.releaseTrylocks ?? false;
   if (!write || caller.release === "none") {
     afterGrab = write ? base.afterGrab : nothing;
     beforeRelease = nothing;
@@ -44,10 +47,16 @@ export function callerPolicy(base: Policy, caller: CallerProfile, access: PinAcc
     };
     beforeRelease = dirtyIfClean; // bio_check_pages_dirty after it
     releaseTakesPageLock = (pc, p) => !pc.dirty[p];
+  } else if (caller.release === "set_page_dirty" || caller.release === "trylock-set_page_dirty") {
+    // i915_gem_userptr_put_pages: never waits for the page lock (it may run under
+    // try_to_unmap, which holds it): unlocked before 5.4, a trylock from then on.
+    beforeRelease = caller.release === "set_page_dirty" ? setPageDirtyUnlocked : trylockSetPageDirty;
+    releaseTakesPageLock = () => false;
+    releaseTrylocks = caller.release === "trylock-set_page_dirty";
   }
   if (reference === base.reference && afterGrab === base.afterGrab && beforeRelease === base.beforeRelease) return base;
   return {
-    ...base, reference, afterGrab, beforeRelease, releaseTakesPageLock,
+    ...base, reference, afterGrab, beforeRelease, releaseTakesPageLock, releaseTrylocks,
     summary: `${base.summary} (as ${caller.id}${write ? "" : ", read-only"})`,
   };
 }

@@ -12,6 +12,23 @@ export function setPageDirtyLock(pc: PageCache, p: number): void {
 }
 
 /**
+ * i915 userptr's release from 5.4 (i915_gem_userptr_put_pages, 2d691aeca4ae):
+ * `if (trylock_page) { set_page_dirty; unlock_page }`; a page whose lock another task holds
+ * is not dirtied at all ("we risk missing some page dirtying"). Declared with
+ * `releaseTakesPageLock: false` and `releaseTrylocks: true` (it never waits).
+ */
+export function trylockSetPageDirty(pc: PageCache, p: number): void {
+  if (!pc.trylockPage(p)) return;
+  pc.setPageDirty(p);
+  pc.unlockPage(p);
+}
+
+/** set_page_dirty without the page lock (i915 userptr before 5.4): never waits, always dirties. */
+export function setPageDirtyUnlocked(pc: PageCache, p: number): void {
+  pc.setPageDirty(p);
+}
+
+/**
  * The seed patch's release (put_user_pages_dirty_lock, v5.2), kept by
  * unpin_user_pages_dirty_lock (mm/gup.c, v5.6 on): `if (!PageDirty(page)) set_page_dirty_lock(page)`.
  */
