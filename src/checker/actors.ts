@@ -353,7 +353,7 @@ export class GupUser implements Actor {
   step(ctx: StepContext, r: Int32Array, o: number): number {
     // The caller's policy (src/policies/caller.ts): its hooks and reference, grab to release.
     const c = ctx.cache, d = this.decisions[r[o + 7]], policy = d.policy;
-    const pin = policy.reference === "FOLL_PIN", mirror = this.mirror;
+    const pin = policy.reference === "FOLL_PIN";
     switch (r[o]) {
       case GUP_STEP.REFUSE:
         // check_vma_flags: writable FOLL_LONGTERM on a dirty-tracked file mapping (-EFAULT),
@@ -366,51 +366,8 @@ export class GupUser implements Actor {
         c.count(METRIC.pinsTaken);
         r[o] = DONE;
         return GUP_LABEL.ANON;
-      case GUP_STEP.FOLLOW: {
-        if (!d.write && mirror === null) {
-          // A read pin needs a present pte, not a writable one: no write fault, no FOLL_TOUCH dirtying.
-          if (!c.resident[PAGE]) c.readPage(PAGE);
-          if (!c.attached[PAGE]) {
-            r[o] = DONE;
-            return GUP_LABEL.SIGBUS;
-          }
-          c.mapPage(PAGE);
-          if (!c.tryGrabFolio(PAGE, pin)) {
-            c.count(METRIC.refusedPins);
-            r[o] = DONE;
-            return GUP_LABEL.REFUSED;
-          }
-          c.count(METRIC.pinsTaken);
-          r[o + 2] = 1;
-          r[o] = this.afterGup(r, o);
-          return GUP_LABEL.READ_GRAB;
-        }
-        if (!pteWritable(c)) {
-          // follow_page_pte found no writable pte: faultin_page, then retry.
-          const f = faultLock(c, r, o, 6, GUP_STEP.FOLLOW);
-          if (f === SIGBUS) {
-            r[o] = DONE;
-            return GUP_LABEL.SIGBUS;
-          }
-          return f;
-        }
-        if (mirror !== null) {
-          // hmm_range_fault: the device mirrors the pte, remembering the notifier sequence.
-          r[o + 3] = mirror.mirror(c, PAGE);
-          c.count(METRIC.pinsTaken);
-          r[o] = this.afterGup(r, o);
-          return GUP_LABEL.MIRROR;
-        }
-        // follow_page_pte under the pte lock: try_grab_folio, FOLL_TOUCH, the policy's hook.
-        if (!c.tryGrabFolio(PAGE, pin)) {
-          c.count(METRIC.refusedPins);
-          r[o] = DONE;
-          return GUP_LABEL.REFUSED;
-        }
-        if (!c.pteWritable[PAGE] && !c.dirty[PAGE]) c.setPageDirty(PAGE);
-        r[o + 2] = 1;
-        return this.grabbed(ctx, r, o, GUP_LABEL.GRAB);
-      }
+      case GUP_STEP.FOLLOW:
+        return this.follow(ctx, r, o, d.write, pin);
       case GUP_STEP.FAST_READ:
         // gup_fast_pte_range: ptep_get_lockless; a read-only pte falls back to the slow path.
         if (!pteWritable(c)) {
@@ -420,21 +377,7 @@ export class GupUser implements Actor {
         r[o] = GUP_STEP.FAST_GRAB;
         return GUP_LABEL.FAST_W;
       case GUP_STEP.FAST_GRAB:
-        // try_grab_folio_fast: the reference is taken before the pte is checked again;
-        // folio_ref_try_add fails on a freed page (refcount 0) and GUP goes slow.
-        if (!c.resident[PAGE]) {
-          r[o] = GUP_STEP.FOLLOW;
-          return GUP_LABEL.FAST_FREED;
-        }
-        if (!c.tryGrabFolio(PAGE, pin)) {
-          c.count(METRIC.refusedPins);
-          r[o] = DONE;
-          return GUP_LABEL.FAST_REFUSED;
-        }
-        r[o + 2] = 1;
-        if (r[o + 4] === GUP_PATH_CODE["fast-no-recheck"]) return this.grabbed(ctx, r, o, GUP_LABEL.FAST_NO_RECHECK);
-        r[o] = GUP_STEP.FAST_RECHECK;
-        return GUP_LABEL.FAST_GRAB;
+        return this.fastGrab(ctx, r, o, pin);
       case GUP_STEP.FAST_RECHECK:
         // "pin the page, then check pte not changed"; if changed, undo and go slow.
         if (!pteWritable(c)) {
@@ -476,6 +419,72 @@ export class GupUser implements Actor {
       default:
         return faultStep(ctx, r, o, 6);
     }
+  }
+
+  /**
+   * follow_page_pte (mm/gup.c) on the slow path: a read pin grabs a present page; a write
+   * needs a writable pte, faulting it in first (faultin_page, then retry); then, under the
+   * pte lock, try_grab_folio and FOLL_TOUCH, or the device's mirror of the pte.
+   */
+  private follow(ctx: StepContext, r: Int32Array, o: number, write: boolean, pin: boolean): number {
+    const c = ctx.cache;
+    if (!write && this.mirror === null) return this.followRead(c, r, o, pin);
+    if (!pteWritable(c)) {
+      const f = faultLock(c, r, o, 6, GUP_STEP.FOLLOW);
+      if (f !== SIGBUS) return f;
+      r[o] = DONE;
+      return GUP_LABEL.SIGBUS;
+    }
+    if (this.mirror !== null) {
+      // hmm_range_fault: the device mirrors the pte, remembering the notifier sequence.
+      r[o + 3] = this.mirror.mirror(c, PAGE);
+      c.count(METRIC.pinsTaken);
+      r[o] = this.afterGup(r, o);
+      return GUP_LABEL.MIRROR;
+    }
+    if (!c.tryGrabFolio(PAGE, pin)) return this.refused(c, r, o, GUP_LABEL.REFUSED);
+    if (!c.pteWritable[PAGE] && !c.dirty[PAGE]) c.setPageDirty(PAGE);
+    r[o + 2] = 1;
+    return this.grabbed(ctx, r, o, GUP_LABEL.GRAB);
+  }
+
+  /** A read pin needs a present pte, not a writable one: no write fault, no FOLL_TOUCH dirtying. */
+  private followRead(c: PageCache, r: Int32Array, o: number, pin: boolean): number {
+    if (!c.resident[PAGE]) c.readPage(PAGE);
+    if (!c.attached[PAGE]) {
+      r[o] = DONE;
+      return GUP_LABEL.SIGBUS;
+    }
+    c.mapPage(PAGE);
+    if (!c.tryGrabFolio(PAGE, pin)) return this.refused(c, r, o, GUP_LABEL.REFUSED);
+    c.count(METRIC.pinsTaken);
+    r[o + 2] = 1;
+    r[o] = this.afterGup(r, o);
+    return GUP_LABEL.READ_GRAB;
+  }
+
+  /**
+   * try_grab_folio_fast (mm/gup.c): the reference is taken before the pte is checked
+   * again; folio_ref_try_add fails on a freed page (refcount 0) and GUP goes slow.
+   */
+  private fastGrab(ctx: StepContext, r: Int32Array, o: number, pin: boolean): number {
+    const c = ctx.cache;
+    if (!c.resident[PAGE]) {
+      r[o] = GUP_STEP.FOLLOW;
+      return GUP_LABEL.FAST_FREED;
+    }
+    if (!c.tryGrabFolio(PAGE, pin)) return this.refused(c, r, o, GUP_LABEL.FAST_REFUSED);
+    r[o + 2] = 1;
+    if (r[o + 4] === GUP_PATH_CODE["fast-no-recheck"]) return this.grabbed(ctx, r, o, GUP_LABEL.FAST_NO_RECHECK);
+    r[o] = GUP_STEP.FAST_RECHECK;
+    return GUP_LABEL.FAST_GRAB;
+  }
+
+  /** try_grab_folio refused the reference (the refcount would overflow): GUP fails. */
+  private refused(c: PageCache, r: Int32Array, o: number, label: number): number {
+    c.count(METRIC.refusedPins);
+    r[o] = DONE;
+    return label;
   }
 
   /** The reference is held: the policy's hook now (inside the pte lock) or as the next step. */
@@ -821,17 +830,7 @@ export class Reclaim implements Actor {
     const again = r[o + 1] === 1;
     switch (r[o]) {
       case RECLAIM_STEP.TRYLOCK:
-        if (!c.resident[PAGE] || !c.attached[PAGE]) {
-          this.stop(c, r, o, false);
-          return RECLAIM_LABEL.NOT_LRU;
-        }
-        if (c.locked[PAGE] || c.writeback[PAGE]) {
-          this.stop(c, r, o, false);
-          return c.locked[PAGE] ? RECLAIM_LABEL.BUSY : RECLAIM_LABEL.UNDER_WB;
-        }
-        c.trylockPage(PAGE);
-        r[o] = RECLAIM_STEP.UNMAP;
-        return again ? RECLAIM_LABEL.TRYLOCK_AGAIN : RECLAIM_LABEL.TRYLOCK;
+        return this.trylock(c, r, o, again);
       case RECLAIM_STEP.UNMAP:
         c.tryToUnmap(PAGE);
         r[o] = ctx.guard ? RECLAIM_STEP.GUARD : RECLAIM_STEP.CONTINUE;
@@ -864,15 +863,8 @@ export class Reclaim implements Actor {
         }
         r[o] = RECLAIM_STEP.SET_WB;
         return c.buffers[PAGE] || c.privateData === "none" ? RECLAIM_LABEL.WRITEPAGE : RECLAIM_LABEL.BUG;
-      case RECLAIM_STEP.SET_WB: {
-        const d = r[o + 2];
-        c.setPageWriteback(PAGE, (d & WritebackDecision.BOUNCE) !== 0);
-        c.unlockPage(PAGE); // ->writepage unlocks the page
-        if (d & WritebackDecision.BOUNCE_AT_BIO) r[o] = RECLAIM_STEP.BIO_BOUNCE;
-        else if (!submit(ctx, r)) r[o] = RECLAIM_STEP.END;
-        else this.secondPass(r, o);
-        return RECLAIM_LABEL.SET_WB;
-      }
+      case RECLAIM_STEP.SET_WB:
+        return this.setWriteback(ctx, r, o);
       case RECLAIM_STEP.BIO_BOUNCE:
         c.bounceAtBio(PAGE);
         if (submit(ctx, r)) this.secondPass(r, o);
@@ -889,6 +881,32 @@ export class Reclaim implements Actor {
       }
     }
     throw new Error(`reclaim: bad pc ${r[o]}`);
+  }
+
+  /** shrink_folio_list takes the page: off the LRU, busy or under writeback it stops; else trylock_page. */
+  private trylock(c: PageCache, r: Int32Array, o: number, again: boolean): number {
+    if (!c.resident[PAGE] || !c.attached[PAGE]) {
+      this.stop(c, r, o, false);
+      return RECLAIM_LABEL.NOT_LRU;
+    }
+    if (c.locked[PAGE] || c.writeback[PAGE]) {
+      this.stop(c, r, o, false);
+      return c.locked[PAGE] ? RECLAIM_LABEL.BUSY : RECLAIM_LABEL.UNDER_WB;
+    }
+    c.trylockPage(PAGE);
+    r[o] = RECLAIM_STEP.UNMAP;
+    return again ? RECLAIM_LABEL.TRYLOCK_AGAIN : RECLAIM_LABEL.TRYLOCK;
+  }
+
+  /** ->writepage's set_page_writeback and unlock_page, then the bio: bounced first, queued, or completed next. */
+  private setWriteback(ctx: StepContext, r: Int32Array, o: number): number {
+    const c = ctx.cache, d = r[o + 2];
+    c.setPageWriteback(PAGE, (d & WritebackDecision.BOUNCE) !== 0);
+    c.unlockPage(PAGE); // ->writepage unlocks the page
+    if (d & WritebackDecision.BOUNCE_AT_BIO) r[o] = RECLAIM_STEP.BIO_BOUNCE;
+    else if (!submit(ctx, r)) r[o] = RECLAIM_STEP.END;
+    else this.secondPass(r, o);
+    return RECLAIM_LABEL.SET_WB;
   }
 
   /** The next shrink pass over the page, after pageout (its I/O completed or, with an `io` actor, submitted). */

@@ -18,7 +18,7 @@ import {
   DEFAULT_COVERAGE, MAX_ACTORS, declOf, expandActor, expandKnobs, pageName,
   type ActorDecl, type Coverage, type ActorSpec, type FlusherActor, type GupActor, type KnobChoices, type Knobs, type PageSpec,
 } from "./scenario.js";
-import { search, type Root, type WitnessStep } from "./search.js";
+import { search, type Root, type SearchOutput, type WitnessStep } from "./search.js";
 import { INCIDENTS, type IncidentName, type Judgement } from "./verdict.js";
 import { pageState } from "./witness.js";
 
@@ -212,76 +212,124 @@ function knobChoices(all: KnobChoices, k: Knobs): string[] {
  */
 export function checkConfig(config: CheckConfig, options: CheckOptions = {}): CheckResult {
   const maxStates = options.maxStates ?? 1_000_000;
+  const setup = resolveConfig(config);
+  const total = new Totals();
+  // One search per combination of the knobs (they never change during an execution);
+  // the pages and the actors' alternatives are its roots.
+  for (const knobs of expandKnobs(setup.allKnobs)) {
+    if (total.boundHit) break;
+    total.add(searchKnobs(setup, knobs, maxStates - total.states, options.reduce ?? true));
+  }
+  return total.result(setup);
+}
+
+/** A configuration with its policy resolved and its lists normalised. */
+interface Setup {
+  config: CheckConfig;
+  policy: Policy;
+  pages: PageSpec[];
+  allKnobs: KnobChoices;
+  decls: ActorDecl[];
+  /** Every combination of the actors' alternatives, one spec per actor. */
+  expansions: ActorSpec[][];
+}
+
+/** Resolve the policy id and bring the page, the knobs and the actors to lists. Throws on an unknown policy or too many actors. */
+function resolveConfig(config: CheckConfig): Setup {
   const policy = typeof config.policy === "string" ? getPolicy(config.policy) : config.policy;
   const pages = Array.isArray(config.page) ? (config.page as PageSpec[]) : [config.page as PageSpec];
   const allKnobs: KnobChoices = isChoices(config.knobs)
     ? config.knobs : { guard: [config.knobs.guard], fs: [config.knobs.fs], stable: [config.knobs.stable] };
   const decls = config.actors.map((a) => (isDecl(a) ? a : declOf(a)));
   if (decls.length > MAX_ACTORS) throw new RangeError(`checkConfig: at most ${MAX_ACTORS} actors, got ${decls.length}`);
-  const expansions = product(decls.map(expandActor));
-  const hits = INCIDENTS.map(() => 0);
-  let states = 0, terminals = 0, deadlocks = 0, boundHit = false, bytes = 0;
-  type Found = { steps: WitnessStep[]; choices: string[] };
-  const best = new Map<IncidentName, Found>(), bestInSpec = new Map<IncidentName, Found>();
-  const keep = (m: Map<IncidentName, Found>, k: IncidentName, w: Found): void => {
-    const b = m.get(k);
-    if (!b || w.steps.length < b.steps.length) m.set(k, w);
+  return { config, policy, pages, allKnobs, decls, expansions: product(decls.map(expandActor)) };
+}
+
+/** One search over one combination of the knobs: its roots are the pages times the actors' alternatives. */
+function searchKnobs(setup: Setup, knobs: Knobs, maxStates: number, reduce: boolean): SearchOutput {
+  const { config, policy, pages, decls } = setup;
+  const coverage = config.coverage ?? DEFAULT_COVERAGE;
+  const initial = pages.map((p) => initialCache(policy, p, knobs, coverage).saveState());
+  const cache = initialCache(policy, pages[0], knobs, coverage);
+  const actors = decls.map((d) => makeActor(d, policy));
+  const io = decls.findIndex((d) => d.kind === "io");
+  const ioQueue = io < 0 ? -1 : actors.slice(0, io).reduce((n, a) => n + a.size, 0) + 1;
+  const ctx: StepContext = {
+    cache, policy, guard: knobs.guard ?? policy.reclaimGuardDefault,
+    reclaimWrites: reclaimWritesFile(coverage.kernel, coverage.backing),
+    stable: knobs.stable || BACKING_PROFILES[coverage.backing].stableWrites, coverage, ioQueue,
   };
-  // One search per combination of the knobs (they never change during an execution);
-  // the pages and the actors' alternatives are its roots.
-  for (const knobs of expandKnobs(allKnobs)) {
-    if (boundHit) break;
-    const coverage = config.coverage ?? DEFAULT_COVERAGE;
-    const initial = pages.map((p) => initialCache(policy, p, knobs, coverage).saveState());
-    const cache = initialCache(policy, pages[0], knobs, coverage);
-    const actors = decls.map((d) => makeActor(d, policy));
-    const io = decls.findIndex((d) => d.kind === "io");
-    const ioQueue = io < 0 ? -1 : actors.slice(0, io).reduce((n, a) => n + a.size, 0) + 1;
-    const ctx: StepContext = {
-      cache, policy, guard: knobs.guard ?? policy.reclaimGuardDefault,
-      reclaimWrites: reclaimWritesFile(coverage.kernel, coverage.backing),
-      stable: knobs.stable || BACKING_PROFILES[coverage.backing].stableWrites, coverage, ioQueue,
-    };
-    const roots: Root[] = [];
-    pages.forEach((p, k) => {
-      for (const specs of expansions) {
-        roots.push({
-          choices: [
-            ...(pages.length > 1 ? [`Page=${pageName(p)}`] : []),
-            ...knobChoices(allKnobs, knobs), ...specs.flatMap((s, i) => actorChoices(decls[i], s)),
-          ],
-          offSpec: departsFromSpec(policy, knobs, specs, coverage),
-          prepare: (c, r) => {
-            c.loadState(initial[k]);
-            let o = 0;
-            actors.forEach((a, i) => (a.init(r, o, ctx, specs[i]), (o += a.size)));
-          },
-        });
-      }
-    });
-    const out = search({ ctx, actors, roots, maxStates: maxStates - states, reduce: options.reduce ?? true, finish: finalSync, pageState });
-    states += out.states, terminals += out.terminals, deadlocks += out.deadlocks, bytes = Math.max(bytes, out.bytes);
-    boundHit ||= out.boundHit;
-    out.hits.forEach((n, k) => (hits[k] += n));
-    for (const [k, w] of out.witnesses) keep(best, k, w);
-    for (const [k, w] of out.inSpec) keep(bestInSpec, k, w);
-  }
-  const verdicts = {} as Record<IncidentName, Judgement>;
-  const witnesses: Partial<Record<IncidentName, WitnessStep[]>> = {};
-  const choices: Partial<Record<IncidentName, string[]>> = {};
-  const inSpec: Partial<Record<IncidentName, WitnessStep[]>> = {};
-  INCIDENTS.forEach((name, k) => {
-    const n = hits[k];
-    if (boundHit) verdicts[name] = n > 0 && n < terminals ? "Sometimes" : "Unknown (bound hit)";
-    else verdicts[name] = n === 0 ? "Never" : n === terminals ? "Always" : "Sometimes";
-    const w = best.get(name);
-    if (w) (witnesses[name] = w.steps), (choices[name] = w.choices);
-    const wi = bestInSpec.get(name);
-    if (wi) inSpec[name] = wi.steps;
+  const roots: Root[] = [];
+  pages.forEach((p, k) => {
+    for (const specs of setup.expansions) {
+      roots.push({
+        choices: [
+          ...(pages.length > 1 ? [`Page=${pageName(p)}`] : []),
+          ...knobChoices(setup.allKnobs, knobs), ...specs.flatMap((s, i) => actorChoices(decls[i], s)),
+        ],
+        offSpec: departsFromSpec(policy, knobs, specs, coverage),
+        prepare: (c, r) => {
+          c.loadState(initial[k]);
+          let o = 0;
+          actors.forEach((a, i) => (a.init(r, o, ctx, specs[i]), (o += a.size)));
+        },
+      });
+    }
   });
-  return {
-    policy: policy.id,
-    actors: decls.map((d) => ({ name: d.name, title: makeActor(d, policy).title })),
-    states, terminals, deadlocks, boundHit, verdicts, witnesses, choices, inSpec, bytes,
-  };
+  return search({ ctx, actors, roots, maxStates, reduce, finish: finalSync, pageState });
+}
+
+/** A witness and the root choices it took. */
+type Found = { steps: WitnessStep[]; choices: string[] };
+
+/** The searches' tallies summed, and the shortest witness of each incident over all of them. */
+class Totals {
+  states = 0;
+  terminals = 0;
+  deadlocks = 0;
+  boundHit = false;
+  bytes = 0;
+  readonly hits = INCIDENTS.map(() => 0);
+  readonly best = new Map<IncidentName, Found>();
+  readonly bestInSpec = new Map<IncidentName, Found>();
+
+  /** Add one search's output. */
+  add(out: SearchOutput): void {
+    this.states += out.states, this.terminals += out.terminals, this.deadlocks += out.deadlocks;
+    this.bytes = Math.max(this.bytes, out.bytes);
+    this.boundHit ||= out.boundHit;
+    out.hits.forEach((n, k) => (this.hits[k] += n));
+    for (const [k, w] of out.witnesses) keepShorter(this.best, k, w);
+    for (const [k, w] of out.inSpec) keepShorter(this.bestInSpec, k, w);
+  }
+
+  /** Each incident judged Never / Sometimes / Always over every terminal state (Unknown past the bound), with its witnesses. */
+  result(setup: Setup): CheckResult {
+    const { hits, terminals, boundHit } = this;
+    const verdicts = {} as Record<IncidentName, Judgement>;
+    const witnesses: Partial<Record<IncidentName, WitnessStep[]>> = {};
+    const choices: Partial<Record<IncidentName, string[]>> = {};
+    const inSpec: Partial<Record<IncidentName, WitnessStep[]>> = {};
+    INCIDENTS.forEach((name, k) => {
+      const n = hits[k];
+      if (boundHit) verdicts[name] = n > 0 && n < terminals ? "Sometimes" : "Unknown (bound hit)";
+      else verdicts[name] = n === 0 ? "Never" : n === terminals ? "Always" : "Sometimes";
+      const w = this.best.get(name);
+      if (w) (witnesses[name] = w.steps), (choices[name] = w.choices);
+      const wi = this.bestInSpec.get(name);
+      if (wi) inSpec[name] = wi.steps;
+    });
+    return {
+      policy: setup.policy.id,
+      actors: setup.decls.map((d) => ({ name: d.name, title: makeActor(d, setup.policy).title })),
+      states: this.states, terminals, deadlocks: this.deadlocks, boundHit, verdicts, witnesses, choices, inSpec,
+      bytes: this.bytes,
+    };
+  }
+}
+
+/** Keep `w` as incident k's witness unless a shorter one is kept already (the first of equal length stays). */
+function keepShorter(m: Map<IncidentName, Found>, k: IncidentName, w: Found): void {
+  const b = m.get(k);
+  if (!b || w.steps.length < b.steps.length) m.set(k, w);
 }

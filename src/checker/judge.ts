@@ -191,25 +191,28 @@ export function verdictTable(scenarios: Scenario[], options: CheckOptions = {}):
     for (const k of INCIDENTS) row[k] = { verdict: "Never" };
     for (const s of scenarios) {
       for (const run of runScenario(s, { ...options, policies: [policy] })) {
-        for (const k of INCIDENTS) {
-          const v = run.result.verdicts[k], cell = row[k];
-          const w = run.result.inSpec[k] ?? run.result.witnesses[k];
-          if (w) {
-            const kind = run.result.inSpec[k] ? "reached" : "variant";
-            // An in-spec witness beats any off-spec one; then the shorter wins.
-            const better = !cell.witness || (kind === "reached" && cell.verdict !== "reached") ||
-              (kind === cell.verdict && w.length < cell.witness.steps.length);
-            if (better) {
-              cell.verdict = kind;
-              cell.witness = { scenario: s.name, variant: run.variant, actors: run.result.actors, steps: w };
-            }
-          } else if (v.startsWith("Unknown") && cell.verdict === "Never") cell.verdict = "Unknown (bound hit)";
-        }
+        for (const k of INCIDENTS) foldCell(row[k], k, s.name, run);
       }
     }
     table[policy] = row;
   }
   return table;
+}
+
+/** Fold one run's verdict on incident k into its table cell: an in-spec witness beats any off-spec one, then the shorter wins. */
+function foldCell(cell: TableCell, k: IncidentName, scenario: string, run: ScenarioRun): void {
+  const w = run.result.inSpec[k] ?? run.result.witnesses[k];
+  if (!w) {
+    if (run.result.verdicts[k].startsWith("Unknown") && cell.verdict === "Never") cell.verdict = "Unknown (bound hit)";
+    return;
+  }
+  const kind = run.result.inSpec[k] ? "reached" : "variant";
+  const better = !cell.witness || (kind === "reached" && cell.verdict !== "reached") ||
+    (kind === cell.verdict && w.length < cell.witness.steps.length);
+  if (better) {
+    cell.verdict = kind;
+    cell.witness = { scenario, variant: run.variant, actors: run.result.actors, steps: w };
+  }
 }
 
 /**

@@ -105,109 +105,186 @@ export interface SearchOutput {
 
 /** Explore every interleaving from the roots. */
 export function search(input: SearchInput): SearchOutput {
-  const { ctx, actors, roots } = input;
-  const cache = ctx.cache;
-  checkCodecCovers(cache);
-  const offsets: number[] = [];
-  let nRegs = 0;
-  for (const a of actors) offsets.push(nRegs), (nRegs += a.size);
-  // State: page words, register words, then the root's tag (1: off the policy's spec).
-  const W = PAGE_WORDS + regWords(nRegs) + 1;
-  const set = new StateSet(W);
-  const buf = new Int32Array(W);
-  const regs = new Int32Array(nRegs), r = new Int32Array(nRegs);
-  let parent = new Int32Array(1024), via = new Int32Array(1024);
+  const run = new Search(input);
+  run.addRoots();
+  run.explore();
+  return run.output();
+}
+
+/** A witness: the steps from a root to a terminal state, and that root's choices. */
+type Found = { steps: WitnessStep[]; choices: string[] };
+/** The first terminal state with an incident: its index, the sync's text and the final incidents. */
+type Hit = { state: number; sync: string; mask: number };
+
+/** One search's state store, its path records and its tallies. */
+class Search {
+  private readonly ctx: StepContext;
+  private readonly actors: Actor[];
+  private readonly cache: PageCache;
+  /** Each actor's first register. */
+  private readonly offsets: number[] = [];
+  /** Words per state: page words, register words, then the root's tag (1: off the policy's spec). */
+  private readonly W: number;
+  private readonly set: StateSet;
+  /** The packed state being built. */
+  private readonly buf: Int32Array;
+  /** The registers of the state being expanded, and the copy an actor's step changes. */
+  private readonly regs: Int32Array;
+  private readonly r: Int32Array;
+  /** Each state's predecessor (-1 for a root) and the step that led to it (`actor << 16 | label`, or the root's index). */
+  private parent = new Int32Array(1024);
+  private via = new Int32Array(1024);
+  private readonly reduce: boolean;
+  /** Per actor, for the expansion of one state: next step's footprint, remaining steps' footprint, successor and label. */
+  private readonly now: Int32Array;
+  private readonly fut: Int32Array;
+  private readonly succ: Int32Array;
+  private readonly succLabel: Int32Array;
+  /** After stepAll: actors not finished, and whether one of them is not a daemon. */
+  private live = 0;
+  private waiting = false;
+  private boundHit = false;
+  private terminals = 0;
+  private deadlocks = 0;
+  private readonly hits = INCIDENTS.map(() => 0);
+  private readonly firstHit = new Map<number, Hit>();
+  private readonly firstInSpec = new Map<number, Hit>();
+
+  constructor(private readonly input: SearchInput) {
+    this.ctx = input.ctx;
+    this.actors = input.actors;
+    this.cache = input.ctx.cache;
+    checkCodecCovers(this.cache);
+    let nRegs = 0;
+    for (const a of this.actors) this.offsets.push(nRegs), (nRegs += a.size);
+    this.W = PAGE_WORDS + regWords(nRegs) + 1;
+    this.set = new StateSet(this.W);
+    this.buf = new Int32Array(this.W);
+    this.regs = new Int32Array(nRegs);
+    this.r = new Int32Array(nRegs);
+    const nA = this.actors.length;
+    this.reduce = input.reduce === true && nA > 1;
+    this.now = new Int32Array(nA);
+    this.fut = new Int32Array(nA);
+    this.succ = new Int32Array(nA * this.W);
+    this.succLabel = new Int32Array(nA);
+  }
 
   /** Encode the cache and `r` into buf, with the incidents of `mask`. */
-  const pack = (mask: number): void => {
-    if (encodePage(cache, mask, buf, 0) | encodeRegs(r, buf, PAGE_WORDS)) {
+  private pack(mask: number): void {
+    if (encodePage(this.cache, mask, this.buf, 0) | encodeRegs(this.r, this.buf, PAGE_WORDS)) {
       throw new Error("checker: a state field exceeds its encoding (src/checker/state.ts)");
     }
-  };
-  /** Record a new state's origin; false when the bound stops the search. */
-  const record = (idx: number, from: number, how: number): void => {
-    if (idx >= parent.length) {
-      const p = new Int32Array(parent.length * 2), v = new Int32Array(parent.length * 2);
-      p.set(parent), v.set(via);
-      (parent = p), (via = v);
+  }
+
+  /** Record a new state's origin, growing the path arrays as needed. */
+  private record(idx: number, from: number, how: number): void {
+    if (idx >= this.parent.length) {
+      const p = new Int32Array(this.parent.length * 2), v = new Int32Array(this.parent.length * 2);
+      p.set(this.parent), v.set(this.via);
+      (this.parent = p), (this.via = v);
     }
-    parent[idx] = from;
-    via[idx] = how;
-  };
+    this.parent[idx] = from;
+    this.via[idx] = how;
+  }
 
-  roots.forEach((root, k) => {
-    r.fill(0);
-    root.prepare(cache, r);
-    pack(incidentMask(cache.counters));
-    buf[W - 1] = root.offSpec ? 1 : 0;
-    const idx = set.add(buf);
-    if (idx >= 0) record(idx, -1, k);
-  });
+  /** The roots' states, tagged with whether they depart from the policy's spec. */
+  addRoots(): void {
+    this.input.roots.forEach((root, k) => {
+      this.r.fill(0);
+      root.prepare(this.cache, this.r);
+      this.pack(incidentMask(this.cache.counters));
+      this.buf[this.W - 1] = root.offSpec ? 1 : 0;
+      const idx = this.set.add(this.buf);
+      if (idx >= 0) this.record(idx, -1, k);
+    });
+  }
 
-  let boundHit = false, terminals = 0, deadlocks = 0;
-  const hits = INCIDENTS.map(() => 0);
-  const firstHit = new Map<number, { state: number; sync: string; mask: number }>();
-  const firstInSpec = new Map<number, { state: number; sync: string; mask: number }>();
+  /** Breadth-first over the state store: each state in the order it was added, until the bound. */
+  explore(): void {
+    for (let i = 0; i < this.set.count && !this.boundHit; i++) this.expand(i);
+  }
 
-  const nA = actors.length;
-  const reduce = input.reduce === true && nA > 1;
-  const now = new Int32Array(nA), fut = new Int32Array(nA);
-  const succ = new Int32Array(nA * W), succLabel = new Int32Array(nA);
-  for (let i = 0; i < set.count && !boundHit; i++) {
-    const o = i * W;
-    const stateMask = maskOf(set.data, o);
+  /** Expand state i: step every actor, keep the successors of a persistent set, or judge an end state. */
+  private expand(i: number): void {
+    const o = i * this.W;
+    const stateMask = maskOf(this.set.data, o);
+    const enabled = this.stepAll(o, stateMask);
+    const explore = this.reduce && (enabled & (enabled - 1)) !== 0
+      ? persistentSet(enabled, this.live, this.now, this.fut) : enabled;
+    this.addSuccessors(i, explore);
+    if (enabled || this.boundHit) return;
+    if (this.waiting) this.deadlocks++;
+    else this.judgeTerminal(i, o, stateMask);
+  }
+
+  /**
+   * Run each live actor's next step from the state at word `o`, keeping each successor in
+   * `succ` (and, with the reduction, each footprint). Returns the bit set of actors that moved.
+   * NOTE: for performance, the fields are read into locals; this is the checker's inner loop.
+   */
+  private stepAll(o: number, stateMask: number): number {
+    const { ctx, actors, cache, offsets, set, buf, regs, r, W, succ } = this;
     decodePage(cache, set.data, o, false);
     cache.counters.fill(0);
     decodeRegs(set.data, o + PAGE_WORDS, regs);
     let enabled = 0, live = 0, waiting = false, dirty = false;
-    for (let a = 0; a < nA; a++) {
+    for (let a = 0; a < actors.length; a++) {
       if (regs[offsets[a]] === DONE) continue;
       live |= 1 << a;
       if (!actors[a].daemon) waiting = true;
       if (dirty) decodePage(cache, set.data, o, false), (dirty = false);
-      if (reduce) {
-        now[a] = actors[a].footprint(ctx, regs, offsets[a]);
-        fut[a] = actors[a].future(regs, offsets[a]);
+      if (this.reduce) {
+        this.now[a] = actors[a].footprint(ctx, regs, offsets[a]);
+        this.fut[a] = actors[a].future(regs, offsets[a]);
       }
       r.set(regs);
       const label = actors[a].step(ctx, r, offsets[a]);
       if (label === BLOCKED) continue; // nothing changed
       enabled |= 1 << a;
       dirty = true;
-      pack(stateMask | incidentMask(cache.counters));
+      this.pack(stateMask | incidentMask(cache.counters));
       cache.counters.fill(0);
       buf[W - 1] = set.data[o + W - 1];
       for (let k = 0; k < W; k++) succ[a * W + k] = buf[k];
-      succLabel[a] = label;
+      this.succLabel[a] = label;
     }
-    const explore = reduce && (enabled & (enabled - 1)) !== 0 ? persistentSet(enabled, live, now, fut) : enabled;
-    for (let a = 0; a < nA && !boundHit; a++) {
+    this.live = live;
+    this.waiting = waiting;
+    return enabled;
+  }
+
+  /** Add the successors of the actors in `explore` to the store; past maxStates, note a new one as the bound hit. */
+  private addSuccessors(i: number, explore: number): void {
+    const W = this.W;
+    for (let a = 0; a < this.actors.length && !this.boundHit; a++) {
       if (!(explore & (1 << a))) continue;
-      if (set.count >= input.maxStates) {
-        if (set.find(succ, a * W) < 0) boundHit = true;
+      if (this.set.count >= this.input.maxStates) {
+        if (this.set.find(this.succ, a * W) < 0) this.boundHit = true;
         continue;
       }
-      const idx = set.add(succ, a * W);
-      if (idx >= 0) record(idx, i, (a << 16) | succLabel[a]);
+      const idx = this.set.add(this.succ, a * W);
+      if (idx >= 0) this.record(idx, i, (a << 16) | this.succLabel[a]);
     }
-    if (enabled || boundHit) continue;
-    if (waiting) {
-      deadlocks++;
-      continue;
-    }
-    terminals++;
-    const sync = input.finish(cache);
-    const mask = stateMask | incidentMask(cache.counters);
+  }
+
+  /** Every actor finished: run the end-of-run sync on the cache (decoded at state i) and count its incidents. */
+  private judgeTerminal(i: number, o: number, stateMask: number): void {
+    this.terminals++;
+    const sync = this.input.finish(this.cache);
+    const mask = stateMask | incidentMask(this.cache.counters);
+    const inSpec = this.set.data[o + this.W - 1] === 0;
     for (let k = 0; k < INCIDENTS.length; k++) {
       if (!(mask & (1 << k))) continue;
-      hits[k]++;
-      if (!firstHit.has(k)) firstHit.set(k, { state: i, sync, mask });
-      if (set.data[o + W - 1] === 0 && !firstInSpec.has(k)) firstInSpec.set(k, { state: i, sync, mask });
+      this.hits[k]++;
+      if (!this.firstHit.has(k)) this.firstHit.set(k, { state: i, sync, mask });
+      if (inSpec && !this.firstInSpec.has(k)) this.firstInSpec.set(k, { state: i, sync, mask });
     }
   }
 
   /** The steps from a root to `state`, then the sync. */
-  const witness = (state: number, sync: string, finalMask: number): { steps: WitnessStep[]; choices: string[] } => {
+  private witness(state: number, sync: string, finalMask: number): Found {
+    const { cache, set, W, parent, via, input } = this;
     const path: number[] = [];
     let s = state;
     for (; parent[s] >= 0; s = parent[s]) path.push(s);
@@ -216,7 +293,7 @@ export function search(input: SearchInput): SearchOutput {
       decodePage(cache, set.data, p * W);
       return {
         n: j + 1,
-        actor: actors[via[p] >> 16].name,
+        actor: this.actors[via[p] >> 16].name,
         step: LABELS[via[p] & 0xffff],
         incidents: maskNames(maskOf(set.data, p * W) & ~maskOf(set.data, parent[p] * W)),
         page: input.pageState(cache),
@@ -228,14 +305,21 @@ export function search(input: SearchInput): SearchOutput {
       n: steps.length + 1, actor: "sync", step: sync,
       incidents: maskNames(finalMask & ~maskOf(set.data, state * W)), page: input.pageState(cache),
     });
-    return { steps, choices: roots[via[s]].choices };
-  };
-  const witnesses = new Map<IncidentName, { steps: WitnessStep[]; choices: string[] }>();
-  const inSpec = new Map<IncidentName, { steps: WitnessStep[]; choices: string[] }>();
-  INCIDENTS.forEach((name, k) => {
-    const w = firstHit.get(k), wi = firstInSpec.get(k);
-    if (w) witnesses.set(name, witness(w.state, w.sync, w.mask));
-    if (wi) inSpec.set(name, wi === w ? witnesses.get(name)! : witness(wi.state, wi.sync, wi.mask));
-  });
-  return { states: set.count, terminals, deadlocks, boundHit, hits, witnesses, inSpec, bytes: set.bytes + parent.byteLength * 2 };
+    return { steps, choices: input.roots[via[s]].choices };
+  }
+
+  /** The tallies and the shortest witness of each incident, overall and as the policy is specified. */
+  output(): SearchOutput {
+    const witnesses = new Map<IncidentName, Found>();
+    const inSpec = new Map<IncidentName, Found>();
+    INCIDENTS.forEach((name, k) => {
+      const w = this.firstHit.get(k), wi = this.firstInSpec.get(k);
+      if (w) witnesses.set(name, this.witness(w.state, w.sync, w.mask));
+      if (wi) inSpec.set(name, wi === w ? witnesses.get(name)! : this.witness(wi.state, wi.sync, wi.mask));
+    });
+    return {
+      states: this.set.count, terminals: this.terminals, deadlocks: this.deadlocks, boundHit: this.boundHit,
+      hits: this.hits, witnesses, inSpec, bytes: this.set.bytes + this.parent.byteLength * 2,
+    };
+  }
 }

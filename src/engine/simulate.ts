@@ -385,9 +385,18 @@ class Simulation {
 
   private pinnerStep(k: number): void {
     const phase = this.pPhase[k];
-    if (phase === PHASE.START) return this.startPin(k);
-    if (phase === PHASE.GUP) return this.continueGup(k);
-    if (this.now >= this.pEnd[k]) return this.releasePin(k);
+    if (phase === PHASE.START) {
+      this.startPin(k);
+      return;
+    }
+    if (phase === PHASE.GUP) {
+      this.continueGup(k);
+      return;
+    }
+    if (this.now >= this.pEnd[k]) {
+      this.releasePin(k);
+      return;
+    }
     // Only a mirroring device (mmu-notifier) has per-write events: a write may refault.
     const uk = this.r[PINNER_STREAM_BASE + k];
     let slot = this.pPending[k];
@@ -565,7 +574,7 @@ class Simulation {
     if (!(t < this.now)) return;
     const u = this.r[STREAM.dma];
     const rate = this.pageDmaRate(p);
-    const traced = this.traced !== undefined && this.traced.includes(p);
+    const traced = this.traced?.includes(p) === true;
     let n = 0;
     while (t < this.now) {
       if (traced) {
@@ -600,7 +609,10 @@ class Simulation {
       g.lastWriter[p] = gi;
     };
     const only = this.soleWriter(p);
-    if (only !== -2) return charge(only >= 0 ? only : g.pageGroup[p], n);
+    if (only !== -2) {
+      charge(only >= 0 ? only : g.pageGroup[p], n);
+      return;
+    }
     const u = this.r[STREAM.dma], base = p * g.n, total = this.pageDmaRate(p);
     for (let i = 0; i < n; i++) {
       let x = u() * total, gi = 0;
