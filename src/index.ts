@@ -88,7 +88,7 @@ export type { KernelPresetValues, KernelRecord, PinnerGroup } from "./model/cove
 // and checkConfig({ policy, … }); the building blocks the built-in ones share are here too.
 export { POLICIES, POLICY_IDS, getPolicy, type PolicyId } from "./policies/index.js";
 export { FOLL_PIN_BASE, dirtyIfClean, keepDirtyPolicy, noRelease, setPageDirtyLock } from "./policies/index.js";
-export { WritebackDecision, type Policy, type ReferenceKind } from "./model/policy.js";
+export { WritebackDecision, type DeviceMirror, type Policy, type ReferenceKind } from "./model/policy.js";
 
 // One run of the event-driven engine: simulate(params) → RunResult.
 export {
@@ -98,8 +98,10 @@ export {
   type SimulateOptions,
   type TraceRow,
 } from "./engine/simulate.js";
+export { GROUP_METRICS, type GroupMetric, type GroupResult } from "./engine/groups.js";
 export { kupdatePeriod } from "./engine/flusher.js";
 export { cleanDelayStats, type CleanDelayStats, type CleanDelays } from "./engine/clean-delays.js";
+export type { CleanDelaySamples } from "./model/page-cache.js";
 export { PRNG_NAME } from "./engine/random.js";
 
 // What a run reports (MODEL.md §5): incidents and costs, one documented field each.
@@ -126,10 +128,12 @@ export {
   type ActorDecl,
   type ActorKind,
   type ActorSpec,
+  type Coverage,
   type CpuActor,
   type Expectation,
   type FlusherActor,
   type GupActor,
+  type IoActor,
   type KnobChoices,
   type Knobs,
   type OptionValue,

@@ -193,7 +193,9 @@ function knobChoices(all: KnobChoices, k: Knobs): string[] {
  *   state, the knobs and the actors, as a scenario file's `Page:`, variant and `Actor` lines give them
  * @param options `maxStates` (default 200000): past it the search stops and verdicts it could
  *   not settle are `Unknown`; `reduce` (default true): partial-order reduction
- * @throws {Error} an unknown policy id
+ * @throws {Error} an unknown policy id (listing the known ones)
+ * @throws {RangeError} more than MAX_ACTORS (8) actors
+ * @throws {InputError} a policy whose `reference` and `deviceMirror` disagree
  * @example
  * ```ts
  * import { checkConfig } from "pinsim";

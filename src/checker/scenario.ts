@@ -29,7 +29,9 @@ import { INCIDENTS, VERDICTS, type IncidentName, type Verdict } from "./verdict.
  */
 export class ScenarioError extends InputError {
   constructor(
+    /** The scenario file as given, or `<inline>`. */
     readonly file: string,
+    /** Line number, from 1; 0 for the file as a whole. */
     readonly line: number,
     /** What was expected there. */
     readonly expected: string,
@@ -46,7 +48,9 @@ export const MAX_ACTORS = 8;
 
 /** The GUP user: GUP for write on the page, `dma` device writes, release per policy. */
 export interface GupActor {
+  /** `gup`: a GUP user. */
   kind: "gup";
+  /** The actor's name on its `Actor` line (`P0`), the lane header of witnesses. */
   name: string;
   /** `slow`, `fast` (pte recheck) or `fast-no-recheck`. Default `slow`. */
   path: GupPath;
@@ -67,7 +71,9 @@ export interface GupActor {
 
 /** The flusher: `passes` runs of write_cache_pages over the page. */
 export interface FlusherActor {
+  /** `flusher`: the flusher. */
   kind: "flusher";
+  /** The actor's name on its `Actor` line (`P0`), the lane header of witnesses. */
   name: string;
   /** 1..3. Default 1. */
   passes: number;
@@ -77,13 +83,17 @@ export interface FlusherActor {
 
 /** Memory pressure: one shrink_folio_list over the page (and its second pass after pageout). */
 export interface ReclaimActor {
+  /** `reclaim`: memory pressure. */
   kind: "reclaim";
+  /** The actor's name on its `Actor` line (`P0`), the lane header of witnesses. */
   name: string;
 }
 
 /** A CPU writer: `stores` stores through the shared mapping, faulting as needed. */
 export interface CpuActor {
+  /** `cpu`: a CPU writer. */
   kind: "cpu";
+  /** The actor's name on its `Actor` line (`P0`), the lane header of witnesses. */
   name: string;
   /** 0..3. Default 1. */
   stores: number;
@@ -91,17 +101,23 @@ export interface CpuActor {
 
 /** truncate_inode_pages over the file. */
 export interface TruncateActor {
+  /** `truncate`: truncate. */
   kind: "truncate";
+  /** The actor's name on its `Actor` line (`P0`), the lane header of witnesses. */
   name: string;
 }
 
 /** The block layer's I/O completion as its own actor: end_page_writeback of a submitted bio. */
 export interface IoActor {
+  /** `io`: the I/O completion. */
   kind: "io";
+  /** The actor's name on its `Actor` line (`P0`), the lane header of witnesses. */
   name: string;
 }
 
+/** One concrete actor of an execution: every option has one value (a search root's alternative). */
 export type ActorSpec = GupActor | FlusherActor | ReclaimActor | CpuActor | TruncateActor | IoActor;
+/** The kinds of actor an `Actor` line may declare: `gup`, `flusher`, `reclaim`, `cpu`, `truncate`, `io`. */
 export type ActorKind = ActorSpec["kind"];
 
 /** An option's value as parsed: a keyword, an integer or yes/no. */
@@ -112,8 +128,11 @@ export type OptionValue = string | number | boolean;
  * filled in), the alternatives in the order written; one alternative is no choice.
  */
 export interface ActorDecl {
+  /** The actor's kind. */
   kind: ActorKind;
+  /** Its name (`P0`). */
   name: string;
+  /** Every option of the kind, defaults filled in: option name → its alternatives, as written. */
   options: Map<string, OptionValue[]>;
 }
 
@@ -135,6 +154,7 @@ export interface PageSpec {
 export interface Knobs {
   /** Reclaim guard; null takes the policy's default. */
   guard: boolean | null;
+  /** What ext4 does with a dirty page without buffers at writeback: `ext4-bug` (BUG, before v5.18) or `ext4-warn`. */
   fs: FsBehavior;
   /** SB_I_STABLE_WRITES: page_mkwrite waits for writeback. */
   stable: boolean;
@@ -142,22 +162,31 @@ export interface Knobs {
 
 /** The knobs with their alternatives (`Guard: on | off`). */
 export interface KnobChoices {
+  /** Reclaim guard alternatives (`Guard: on | off`); null takes the policy's default. */
   guard: (boolean | null)[];
+  /** fsBehavior alternatives (`Fs:`). */
   fs: FsBehavior[];
+  /** Stable-writes alternatives (`Stable: on | off`). */
   stable: boolean[];
 }
 
 /** A named set of overrides: `P0.path=fast`, `guard=off`, `fs=ext4-bug`, `stable=on`, `P0.dma=0..2`. */
 export interface Variant {
+  /** Its name on the `Variant` line (`base` for the scenario as written). */
   name: string;
+  /** The overrides, in order: key (`P0.path`, `guard`, `kernel`) and value as written. */
   set: [key: string, value: string][];
 }
 
 /** One `Result` line: expected verdicts for the policies and variants it names. */
 export interface Expectation {
+  /** The policy it is about; null: every policy of the scenario. */
   policy: PolicyId | null;
+  /** The variant it is about; null: every variant. */
   variant: string | null;
+  /** Expected verdict per incident named on the line (the others are not judged). */
   verdicts: Partial<Record<IncidentName, Verdict>>;
+  /** Its line in the file, for the judge's messages. */
   line: number;
 }
 
@@ -168,26 +197,39 @@ export interface Expectation {
 export interface Coverage {
   /** Kernel preset; null: none (the policies and knobs as given). */
   kernel: KernelId | null;
+  /** How the page is mapped: `shared` (MAP_SHARED) or `private` (MAP_PRIVATE). Default `shared`. */
   mapping: Mapping;
+  /** What backs it: `ext4`, `xfs`, `btrfs`, `tmpfs` or `hugetlbfs` (src/model/backings.ts). Default `ext4`. */
   backing: Backing;
   /** Folio order of the page: > 0 gives the exact pin count of a large folio. */
   folio: number;
 }
 
+/** The coverage of a scenario without `Kernel:`, `Mapping:`, `Backing:` or `Folio:` lines: none, shared, ext4, 0. */
 export const DEFAULT_COVERAGE: Readonly<Coverage> = Object.freeze({ kernel: null, mapping: "shared", backing: "ext4", folio: 0 });
 
+/**
+ * A parsed scenario file (parseScenario): the litmus-like description of actors over one
+ * page, the policies and variants to check and the verdicts expected of them.
+ */
 export interface Scenario {
   /** File it came from (as given), or `<inline>`. */
   file: string;
+  /** Its name (the `Scenario:` line; in a `.scenario` file it must be the file's base name). */
   name: string;
+  /** The `Purpose:` paragraph: what the scenario shows, in one paragraph. */
   purpose: string;
+  /** The policies it is checked under (`Policies:`, `all` for every built-in one; without the line, the `Kernel:` preset's policy for the first GUP actor's caller). */
   policies: PolicyId[];
   /** The initial page's alternatives (one without a choice). */
   pages: PageSpec[];
+  /** The knobs with their alternatives. */
   knobs: KnobChoices;
+  /** The `Actor` lines, in order (at most MAX_ACTORS). */
   actors: ActorDecl[];
   /** Always starts with `base` (no overrides). */
   variants: Variant[];
+  /** The `Result` lines. */
   expectations: Expectation[];
   /** Kernel, mapping, backing and folio order (default: none, shared, ext4, 0). */
   coverage: Coverage;
@@ -393,7 +435,16 @@ export function pageName(p: PageSpec): string {
 }
 
 /** The actors and knobs of one variant: the scenario's, with the variant's overrides. */
-export function applyVariant(s: Scenario, v: Variant): { pages: PageSpec[]; actors: ActorDecl[]; knobs: KnobChoices; coverage: Coverage } {
+export function applyVariant(s: Scenario, v: Variant): {
+  /** The initial page's alternatives (variants do not change them). */
+  pages: PageSpec[];
+  /** The actors, with the variant's option overrides (`P0.path=fast`). */
+  actors: ActorDecl[];
+  /** The knobs, with its `guard=`, `fs=`, `stable=` overrides. */
+  knobs: KnobChoices;
+  /** Kernel, mapping, backing and folio order, with its overrides. */
+  coverage: Coverage;
+} {
   const actors = s.actors.map((a) => ({ ...a, options: new Map(a.options) }));
   const byName = new Map(actors.map((a) => [a.name, a]));
   const knobs = { ...s.knobs };

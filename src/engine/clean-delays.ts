@@ -11,15 +11,25 @@ import type { CleanDelaySamples } from "../model/page-cache.js";
 
 /** Summary of one set of clean delays, seconds. */
 export interface CleanDelayStats {
+  /** Number of delays recorded. */
   count: number;
   /** Smallest delay, or null without samples. */
   min: number | null;
+  /** Largest delay, or null without samples. */
   max: number | null;
+  /** Mean delay, or null without samples. */
   mean: number | null;
   /** Share of delays in [E, E + P); null without samples. */
   fractionInWindow: number | null;
   /** Counts per bin of `binWidth` seconds from `start` (P / 10 wide, so a period is ten bins). */
-  histogram: { start: number; binWidth: number; counts: number[] };
+  histogram: {
+    /** Left edge of the first bin, seconds (always 0). */
+    start: number;
+    /** Bin width, seconds: P / 10 (1 without a flusher period). */
+    binWidth: number;
+    /** Delays per bin, from `start`, up to the bin of the largest delay. */
+    counts: number[];
+  };
   /** Every delay, in the order pages were cleaned. */
   samples: number[];
 }
@@ -36,7 +46,14 @@ export interface CleanDelays {
   dirtyInode: CleanDelayStats;
 }
 
-/** Statistics of recorded clean delays against the window [E, E + P). */
+/**
+ * Statistics of recorded clean delays against kupdate's window [E, E + P), apart for
+ * pages dirtied in a clean inode and in an already dirty one.
+ *
+ * @param samples the delays a PageCache recorded (`traceClean`), seconds
+ * @param expire E, seconds (dirty_expire_centisecs / 100)
+ * @param period P, seconds: the flusher's period after the timer wheel's rounding (kupdatePeriod)
+ */
 export function cleanDelayStats(samples: CleanDelaySamples, expire: number, period: number): CleanDelays {
   return {
     period,

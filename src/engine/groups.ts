@@ -27,7 +27,9 @@ export const GROUP_METRICS = [
   "pinsTaken", "pinsCompleted", "refusedPins", "releasesUnsaved", "writeToCleanPage",
   "modifiedUnderWriteback", "dmaWrites", "lostData",
 ] as const;
+/** One of GROUP_METRICS. */
 export type GroupMetric = (typeof GROUP_METRICS)[number];
+/** Index of each group metric in GROUP_METRICS (the layout of Groups' counters). */
 export const GROUP_METRIC = Object.fromEntries(GROUP_METRICS.map((n, i) => [n, i])) as { readonly [K in GroupMetric]: number };
 
 /** One group in a run result: its shape, what GUP did with it, and its counts. */

@@ -7,6 +7,7 @@ import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import type { Uniform } from "../model/distributions.js";
 
+/** The generator and how streams are split, as every result records it (`prng`) for provenance. */
 export const PRNG_NAME = "xoroshiro128plus (pure-rand 8.4.2), one jump()ed stream per actor";
 
 /** Named streams come first; pinner k uses stream PINNER_STREAM_BASE + k. */
@@ -20,9 +21,13 @@ export const STREAM = {
   writeback: 6,
   dma: 7,
 } as const;
+/** Index of pinner 0's stream: pinner k draws from stream PINNER_STREAM_BASE + k. */
 export const PINNER_STREAM_BASE = 8;
 
-/** `count` independent uniform sources derived from one seed. */
+/**
+ * `count` independent uniform sources on [0, 1) derived from one seed: stream i is the
+ * generator seeded with `seed` (taken as a 32-bit integer) and jumped i times.
+ */
 export function makeStreams(seed: number, count: number): Uniform[] {
   const g = xoroshiro128plus(seed >>> 0 | 0);
   const out: Uniform[] = [];

@@ -32,6 +32,7 @@ const EVENT = {
   CPU_STORE_PAGE: 7, // a store that waited for writeback (stable writes)
   BIO_BOUNCE: 8, // the block layer's bounce copy at bio submission (block-bounce)
 } as const;
+/** The name of each event kind (EVENT), as trace rows carry it. */
 export const EVENT_NAMES = ["pinner", "cpu-store", "reclaim", "truncate", "fsync", "kupdate", "writeback-end", "cpu-store", "bio-bounce"] as const;
 /** Trace rows of device writes carry this event name (they are applied lazily, at their own times). */
 export const DMA_WRITE_EVENT = "dma-write";
@@ -45,19 +46,33 @@ const GUP_OUTCOME = { OK: 0, SKIP: 1, WAIT: 2, REFUSED: 3 } as const;
 
 /** One traced page's state after an event that changed it. */
 export interface TraceRow {
+  /** Simulated time of the event, seconds. */
   t: number;
+  /** The traced page (folio) index. */
   page: number;
+  /** The event that changed it: one of EVENT_NAMES, `dma-write` (DMA_WRITE_EVENT) or `end-of-run sync`. */
   event: string;
+  /** PG_dirty, 0 or 1. */
   dirty: number;
+  /** PG_writeback, 0 or 1. */
   writeback: number;
+  /** FOLL_PIN references held. */
   pins: number;
+  /** FOLL_GET references held. */
   gets: number;
+  /** Buffer heads attached (page_has_buffers), 0 or 1. */
   buffers: number;
+  /** A writable, dirty pte, 0 or 1. */
   pteWritable: number;
+  /** page->mapping set (not truncated), 0 or 1. */
   attached: number;
+  /** In memory at all, 0 or 1 (0 after eviction until read back). */
   resident: number;
+  /** Content version in memory (each store or device write adds 1). */
   mem: number;
+  /** Content version on disk. */
   disk: number;
+  /** page_ref_count as the model keeps it (reclaim's own reference left out). */
   refcount: number;
 }
 
@@ -99,8 +114,14 @@ export interface RunResultWithTrace extends RunResult {
 }
 
 /**
- * Run one simulation. Throws ParamError on bad input. The result is plain JSON data and
- * byte-identical for the same parameters.
+ * Run one simulation. The result is plain JSON data and byte-identical for the same
+ * parameters (one seeded stream per actor, src/engine/random.ts).
+ *
+ * @param input the parameters (src/model/params.ts; every field has a default)
+ * @param options traces to record, an event callback, or a policy value of your own
+ * @throws {ParamError} a parameter out of range or of the wrong type, naming the field, the
+ *   value and what is allowed (also traceClean without a flusher)
+ * @throws {InputError} a policy whose `reference` and `deviceMirror` disagree
  *
  * @example
  * ```ts

@@ -69,7 +69,7 @@ export interface Policy {
   /**
    * With `reference: "none"`: the device's mirror of the mapping, called instead of GUP's
    * grab and release. Absent or null for a policy whose GUP takes a reference. The engine
-   * and the checker read it through {@link deviceMirrorOf}.
+   * and the checker read it through deviceMirrorOf, which refuses a mismatch.
    */
   readonly deviceMirror?: DeviceMirror | null;
   /** Default of the reclaim guard (mm/vmscan.c, v6.4) under this policy. */

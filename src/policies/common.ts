@@ -39,23 +39,43 @@ export function dirtyIfClean(pc: PageCache, p: number): void {
 /** A page is cleaned as any page: TestClearPageDirty, then the I/O. */
 export const cleanAndWrite = (): number => WritebackDecision.CLEAR | WritebackDecision.WRITE;
 
-/** Defaults every policy starts from: FOLL_PIN, no hooks beyond the seed's release. */
+/**
+ * Defaults every policy starts from (spread it, then override): FOLL_PIN, the reclaim
+ * guard on, no hooks beyond the seed's release (`if (!PageDirty) set_page_dirty_lock`,
+ * unpin_user_pages_dirty_lock in mm/gup.c, v5.6 on).
+ */
 export const FOLL_PIN_BASE = {
+  /** pin_user_pages: FOLL_PIN adds GUP_PIN_COUNTING_BIAS. */
   reference: "FOLL_PIN",
+  /** GUP takes a reference; no device mirror. */
   deviceMirror: null,
+  /** The reclaim guard of mm/vmscan.c (v6.4) is on. */
   reclaimGuardDefault: true,
+  /** Writeback does not ask folio_maybe_dma_pinned. */
   writebackConsultsDetector: false,
+  /** No bounce copies. */
   bounces: false,
+  /** Pinned pages are cleaned like any other. */
   keepsDirty: false,
+  /** No check_vma_flags refusal. */
   refuseGup: () => false,
+  /** Nothing after the grab (FOLL_TOUCH is GUP's own). */
   afterGrab: () => {},
+  /** `if (!PageDirty)`: only a clean page's release takes PG_locked. */
   releaseTakesPageLock: (pc: PageCache, p: number) => !pc.dirty[p],
+  /** dirtyIfClean: set_page_dirty_lock on a clean page. */
   beforeRelease: dirtyIfClean,
+  /** cleanAndWrite: TestClearPageDirty, then the I/O. */
   writebackDecision: cleanAndWrite,
 } as const satisfies Omit<Policy, "id" | "era" | "summary">;
 
-/** A release that dirties nothing takes no lock. */
-export const noRelease = { releaseTakesPageLock: () => false, beforeRelease: () => {} } as const;
+/** A release that dirties nothing takes no lock (spread it over FOLL_PIN_BASE). */
+export const noRelease = {
+  /** The release never takes PG_locked. */
+  releaseTakesPageLock: () => false,
+  /** Nothing is dirtied: the reference is just dropped. */
+  beforeRelease: () => {},
+} as const;
 
 /**
  * Keep pinned pages dirty (Jérôme Glisse's steps [3..N]; Jan Kara, LSF/MM 2018 and the
