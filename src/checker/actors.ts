@@ -13,7 +13,7 @@
 import { METRIC } from "../model/metrics.js";
 import type { PageCache } from "../model/page-cache.js";
 import { deviceMirrorOf, WritebackDecision, type DeviceMirror, type Policy } from "../model/policy.js";
-import { EVERYTHING, FP, HOOK, fp, futures } from "./footprint.js";
+import { EVERYTHING, PAGE_VAR, HOOK, packFootprint, futures } from "./footprint.js";
 import type { ActorDecl, ActorSpec, Coverage, CpuActor, FlusherActor, GupActor } from "./scenario.js";
 import { BACKING_PROFILES } from "../model/backings.js";
 import { callerProfile } from "../model/callers.js";
@@ -61,7 +61,7 @@ export interface Actor {
    * function it stands for), or BLOCKED, in which case nothing was changed.
    */
   step(ctx: StepContext, r: Int32Array, o: number): number;
-  /** What the next step reads and writes (FP bits, `reads | writes << 16`), in the current state. */
+  /** What the next step reads and writes (PAGE_VAR bits, `reads | writes << 16`), in the current state. */
   footprint(ctx: StepContext, r: Int32Array, o: number): number;
   /** What every step the actor may still take reads and writes. */
   future(r: Int32Array, o: number): number;
@@ -121,7 +121,7 @@ function faultLock(c: PageCache, r: Int32Array, o: number, retReg: number, ret: 
 
 /** Footprint of faultLock in the current state. */
 function faultLockFootprint(c: PageCache): number {
-  return c.resident[PAGE] ? fp(FP.LOCK | FP.MAP, FP.LOCK) : EVERYTHING;
+  return c.resident[PAGE] ? packFootprint(PAGE_VAR.LOCK | PAGE_VAR.MAP, PAGE_VAR.LOCK) : EVERYTHING;
 }
 
 /**
@@ -161,9 +161,9 @@ function faultStep(ctx: StepContext, r: Int32Array, o: number, retReg: number): 
 }
 
 const FAULT_STEPS = (resume: readonly number[]): Record<number, readonly [number, readonly number[]]> => ({
-  [FAULT_STEP.MKWRITE]: [fp(FP.PTE | FP.MAP | FP.REF | FP.BUF | FP.DIRTY, FP.PTE | FP.REF | FP.BUF | FP.DIRTY), [FAULT_STEP.WAIT, FAULT_STEP.UNLOCK]],
-  [FAULT_STEP.WAIT]: [fp(FP.WB | FP.PTE | FP.MAP | FP.REF | FP.BUF | FP.DIRTY, FP.PTE | FP.REF | FP.BUF | FP.DIRTY), [FAULT_STEP.UNLOCK]],
-  [FAULT_STEP.UNLOCK]: [fp(0, FP.LOCK), resume],
+  [FAULT_STEP.MKWRITE]: [packFootprint(PAGE_VAR.PTE | PAGE_VAR.MAP | PAGE_VAR.REF | PAGE_VAR.BUF | PAGE_VAR.DIRTY, PAGE_VAR.PTE | PAGE_VAR.REF | PAGE_VAR.BUF | PAGE_VAR.DIRTY), [FAULT_STEP.WAIT, FAULT_STEP.UNLOCK]],
+  [FAULT_STEP.WAIT]: [packFootprint(PAGE_VAR.WB | PAGE_VAR.PTE | PAGE_VAR.MAP | PAGE_VAR.REF | PAGE_VAR.BUF | PAGE_VAR.DIRTY, PAGE_VAR.PTE | PAGE_VAR.REF | PAGE_VAR.BUF | PAGE_VAR.DIRTY), [FAULT_STEP.UNLOCK]],
+  [FAULT_STEP.UNLOCK]: [packFootprint(0, PAGE_VAR.LOCK), resume],
 });
 
 // ---- GUP user -------------------------------------------------------------------------
@@ -254,20 +254,20 @@ export class GupUser implements Actor {
     this.title = `${decl.name} gup ${(decl.options.get("path") ?? ["slow"]).join("|")}`;
     this.mirror = deviceMirrorOf(policy);
     const mirrors = this.mirror !== null;
-    this.dmaFootprint = mirrors ? EVERYTHING : fp(FP.MAP | FP.DIRTY | FP.WB, FP.MEM);
+    this.dmaFootprint = mirrors ? EVERYTHING : packFootprint(PAGE_VAR.MAP | PAGE_VAR.DIRTY | PAGE_VAR.WB, PAGE_VAR.MEM);
     const after = [GUP_STEP.DMA, GUP_STEP.REL_CHECK, GUP_STEP.AFTER_GRAB, 0];
     this.fut = futures({
       [GUP_STEP.REFUSE]: [0, [0]],
       [GUP_STEP.FOLLOW]: [EVERYTHING, [GUP_STEP.FOLLOW, FAULT_STEP.MKWRITE, ...after]],
-      [GUP_STEP.FAST_READ]: [fp(FP.PTE | FP.MAP, 0), [GUP_STEP.FOLLOW, GUP_STEP.FAST_GRAB]],
-      [GUP_STEP.FAST_GRAB]: [fp(FP.ALL, FP.REF | FP.DIRTY), [GUP_STEP.FOLLOW, GUP_STEP.FAST_RECHECK, ...after]],
+      [GUP_STEP.FAST_READ]: [packFootprint(PAGE_VAR.PTE | PAGE_VAR.MAP, 0), [GUP_STEP.FOLLOW, GUP_STEP.FAST_GRAB]],
+      [GUP_STEP.FAST_GRAB]: [packFootprint(PAGE_VAR.ALL, PAGE_VAR.REF | PAGE_VAR.DIRTY), [GUP_STEP.FOLLOW, GUP_STEP.FAST_RECHECK, ...after]],
       [GUP_STEP.FAST_RECHECK]: [EVERYTHING, [GUP_STEP.FOLLOW, ...after]],
       [GUP_STEP.AFTER_GRAB]: [HOOK, [GUP_STEP.DMA, GUP_STEP.REL_CHECK]],
       [GUP_STEP.DMA]: [this.dmaFootprint, [GUP_STEP.DMA, GUP_STEP.REL_CHECK, FAULT_STEP.MKWRITE]],
       [GUP_STEP.REL_CHECK]: [mirrors ? 0 : EVERYTHING, [GUP_STEP.REL_LOCK, 0]],
-      [GUP_STEP.REL_LOCK]: [fp(FP.LOCK, FP.LOCK), [GUP_STEP.REL_DIRTY]],
+      [GUP_STEP.REL_LOCK]: [packFootprint(PAGE_VAR.LOCK, PAGE_VAR.LOCK), [GUP_STEP.REL_DIRTY]],
       [GUP_STEP.REL_DIRTY]: [HOOK, [GUP_STEP.REL_UNLOCK]],
-      [GUP_STEP.REL_UNLOCK]: [fp(0, FP.LOCK), [GUP_STEP.REL_PUT]],
+      [GUP_STEP.REL_UNLOCK]: [packFootprint(0, PAGE_VAR.LOCK), [GUP_STEP.REL_PUT]],
       [GUP_STEP.REL_PUT]: [EVERYTHING, [0]],
       ...FAULT_STEPS([GUP_STEP.FOLLOW, GUP_STEP.DMA]),
     }, 24);
@@ -320,22 +320,22 @@ export class GupUser implements Actor {
         return 0;
       case GUP_STEP.FOLLOW:
         if (!this.decisions[r[o + 7]].write && this.mirror === null) return EVERYTHING;
-        return !pteWritable(c) ? faultLockFootprint(c) : this.mirror !== null ? fp(FP.PTE | FP.MAP, 0) : fp(FP.ALL, FP.REF | FP.DIRTY);
+        return !pteWritable(c) ? faultLockFootprint(c) : this.mirror !== null ? packFootprint(PAGE_VAR.PTE | PAGE_VAR.MAP, 0) : packFootprint(PAGE_VAR.ALL, PAGE_VAR.REF | PAGE_VAR.DIRTY);
       case GUP_STEP.FAST_READ:
-        return fp(FP.PTE | FP.MAP, 0);
+        return packFootprint(PAGE_VAR.PTE | PAGE_VAR.MAP, 0);
       case GUP_STEP.FAST_GRAB:
-        return fp(FP.ALL, FP.REF | FP.DIRTY);
+        return packFootprint(PAGE_VAR.ALL, PAGE_VAR.REF | PAGE_VAR.DIRTY);
       case GUP_STEP.DMA:
         if (this.mirror === null) return this.dmaFootprint;
-        if (!this.mirror.invalidated(c, PAGE, r[o + 3])) return fp(FP.MAP | FP.DIRTY | FP.WB | FP.PTE, FP.MEM);
-        return pteWritable(c) ? fp(FP.PTE | FP.MAP, 0) : faultLockFootprint(c);
+        if (!this.mirror.invalidated(c, PAGE, r[o + 3])) return packFootprint(PAGE_VAR.MAP | PAGE_VAR.DIRTY | PAGE_VAR.WB | PAGE_VAR.PTE, PAGE_VAR.MEM);
+        return pteWritable(c) ? packFootprint(PAGE_VAR.PTE | PAGE_VAR.MAP, 0) : faultLockFootprint(c);
       case GUP_STEP.AFTER_GRAB:
       case GUP_STEP.REL_DIRTY:
         return HOOK;
       case GUP_STEP.REL_LOCK:
-        return fp(FP.LOCK, FP.LOCK);
+        return packFootprint(PAGE_VAR.LOCK, PAGE_VAR.LOCK);
       case GUP_STEP.REL_UNLOCK:
-        return fp(0, FP.LOCK);
+        return packFootprint(0, PAGE_VAR.LOCK);
       case GUP_STEP.REL_CHECK:
         return this.mirror !== null ? 0 : EVERYTHING;
       case GUP_STEP.FAST_RECHECK:
@@ -588,11 +588,11 @@ const FLUSH_LABEL = {
 
 /** The steps of one page's writeback shared by the flusher and reclaim's pageout. */
 const WRITEBACK_FP = {
-  decide: fp(FP.ALL, FP.DIRTY | FP.LOCK),
-  writepage: fp(FP.BUF | FP.DIRTY | FP.MAP, FP.DIRTY | FP.LOCK),
-  setWb: fp(FP.MEM | FP.DISK, FP.WB | FP.LOCK),
-  bounce: fp(FP.MEM, FP.WB),
-  end: fp(FP.WB, FP.WB | FP.DISK),
+  decide: packFootprint(PAGE_VAR.ALL, PAGE_VAR.DIRTY | PAGE_VAR.LOCK),
+  writepage: packFootprint(PAGE_VAR.BUF | PAGE_VAR.DIRTY | PAGE_VAR.MAP, PAGE_VAR.DIRTY | PAGE_VAR.LOCK),
+  setWb: packFootprint(PAGE_VAR.MEM | PAGE_VAR.DISK, PAGE_VAR.WB | PAGE_VAR.LOCK),
+  bounce: packFootprint(PAGE_VAR.MEM, PAGE_VAR.WB),
+  end: packFootprint(PAGE_VAR.WB, PAGE_VAR.WB | PAGE_VAR.DISK),
 };
 
 /**
@@ -607,14 +607,14 @@ export class Flusher implements Actor {
   readonly name: string;
   readonly title: string;
   private static readonly fut = futures({
-    [FLUSH_STEP.LOCK]: [fp(FP.MAP | FP.LOCK, FP.LOCK), [FLUSH_STEP.CHECK, FLUSH_STEP.LOCK, 0]],
-    [FLUSH_STEP.CHECK]: [fp(FP.MAP | FP.DIRTY | FP.WB | FP.LOCK, FP.LOCK), [FLUSH_STEP.MKCLEAN, FLUSH_STEP.LOCK, 0]],
-    [FLUSH_STEP.MKCLEAN]: [fp(FP.PTE | FP.BUF | FP.MAP | FP.DIRTY, FP.PTE | FP.DIRTY), [FLUSH_STEP.DECIDE]],
+    [FLUSH_STEP.LOCK]: [packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK, PAGE_VAR.LOCK), [FLUSH_STEP.CHECK, FLUSH_STEP.LOCK, 0]],
+    [FLUSH_STEP.CHECK]: [packFootprint(PAGE_VAR.MAP | PAGE_VAR.DIRTY | PAGE_VAR.WB | PAGE_VAR.LOCK, PAGE_VAR.LOCK), [FLUSH_STEP.MKCLEAN, FLUSH_STEP.LOCK, 0]],
+    [FLUSH_STEP.MKCLEAN]: [packFootprint(PAGE_VAR.PTE | PAGE_VAR.BUF | PAGE_VAR.MAP | PAGE_VAR.DIRTY, PAGE_VAR.PTE | PAGE_VAR.DIRTY), [FLUSH_STEP.DECIDE]],
     [FLUSH_STEP.DECIDE]: [WRITEBACK_FP.decide, [FLUSH_STEP.WRITEPAGE, FLUSH_STEP.LOCK, 0]],
     [FLUSH_STEP.WRITEPAGE]: [WRITEBACK_FP.writepage, [FLUSH_STEP.SET_WB, FLUSH_STEP.LOCK, 0]],
-    [FLUSH_STEP.SET_WB]: [fp(FP.MEM | FP.DISK, FP.WB), [FLUSH_STEP.UNLOCK]],
-    [FLUSH_STEP.UNLOCK]: [fp(0, FP.LOCK | FP.IOQ), [FLUSH_STEP.BIO_BOUNCE, FLUSH_STEP.END, FLUSH_STEP.LOCK, 0]],
-    [FLUSH_STEP.BIO_BOUNCE]: [WRITEBACK_FP.bounce | fp(0, FP.IOQ), [FLUSH_STEP.END, FLUSH_STEP.LOCK, 0]],
+    [FLUSH_STEP.SET_WB]: [packFootprint(PAGE_VAR.MEM | PAGE_VAR.DISK, PAGE_VAR.WB), [FLUSH_STEP.UNLOCK]],
+    [FLUSH_STEP.UNLOCK]: [packFootprint(0, PAGE_VAR.LOCK | PAGE_VAR.IOQ), [FLUSH_STEP.BIO_BOUNCE, FLUSH_STEP.END, FLUSH_STEP.LOCK, 0]],
+    [FLUSH_STEP.BIO_BOUNCE]: [WRITEBACK_FP.bounce | packFootprint(0, PAGE_VAR.IOQ), [FLUSH_STEP.END, FLUSH_STEP.LOCK, 0]],
     [FLUSH_STEP.END]: [WRITEBACK_FP.end, [FLUSH_STEP.LOCK, 0]],
   }, 10);
 
@@ -634,14 +634,14 @@ export class Flusher implements Actor {
 
   footprint(ctx: StepContext, r: Int32Array, o: number): number {
     switch (r[o]) {
-      case FLUSH_STEP.LOCK: return ctx.cache.resident[PAGE] ? fp(FP.MAP | FP.LOCK, FP.LOCK) : fp(FP.MAP, 0);
-      case FLUSH_STEP.CHECK: return fp(FP.MAP | FP.DIRTY | FP.WB | FP.LOCK, FP.LOCK);
-      case FLUSH_STEP.MKCLEAN: return fp(FP.PTE | FP.BUF | FP.MAP | FP.DIRTY, FP.PTE | FP.DIRTY);
+      case FLUSH_STEP.LOCK: return ctx.cache.resident[PAGE] ? packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK, PAGE_VAR.LOCK) : packFootprint(PAGE_VAR.MAP, 0);
+      case FLUSH_STEP.CHECK: return packFootprint(PAGE_VAR.MAP | PAGE_VAR.DIRTY | PAGE_VAR.WB | PAGE_VAR.LOCK, PAGE_VAR.LOCK);
+      case FLUSH_STEP.MKCLEAN: return packFootprint(PAGE_VAR.PTE | PAGE_VAR.BUF | PAGE_VAR.MAP | PAGE_VAR.DIRTY, PAGE_VAR.PTE | PAGE_VAR.DIRTY);
       case FLUSH_STEP.DECIDE: return WRITEBACK_FP.decide;
       case FLUSH_STEP.WRITEPAGE: return WRITEBACK_FP.writepage;
-      case FLUSH_STEP.SET_WB: return fp(FP.MEM | FP.DISK, FP.WB);
-      case FLUSH_STEP.UNLOCK: return fp(0, FP.LOCK | FP.IOQ);
-      case FLUSH_STEP.BIO_BOUNCE: return WRITEBACK_FP.bounce | fp(0, FP.IOQ);
+      case FLUSH_STEP.SET_WB: return packFootprint(PAGE_VAR.MEM | PAGE_VAR.DISK, PAGE_VAR.WB);
+      case FLUSH_STEP.UNLOCK: return packFootprint(0, PAGE_VAR.LOCK | PAGE_VAR.IOQ);
+      case FLUSH_STEP.BIO_BOUNCE: return WRITEBACK_FP.bounce | packFootprint(0, PAGE_VAR.IOQ);
       case FLUSH_STEP.END: return WRITEBACK_FP.end;
     }
     return EVERYTHING;
@@ -776,14 +776,14 @@ export class Reclaim implements Actor {
   readonly name: string;
   readonly title: string;
   private static readonly fut = futures({
-    [RECLAIM_STEP.TRYLOCK]: [fp(FP.MAP | FP.LOCK | FP.WB, FP.LOCK), [RECLAIM_STEP.UNMAP, 0]],
-    [RECLAIM_STEP.UNMAP]: [fp(FP.PTE | FP.DIRTY | FP.REF | FP.MAP | FP.BUF, FP.PTE | FP.DIRTY | FP.REF), [RECLAIM_STEP.GUARD, RECLAIM_STEP.CONTINUE]],
-    [RECLAIM_STEP.GUARD]: [fp(FP.REF, FP.LOCK), [RECLAIM_STEP.CONTINUE, 0]],
-    [RECLAIM_STEP.CONTINUE]: [fp(FP.ALL, FP.PTE | FP.DIRTY | FP.BUF | FP.REF | FP.LOCK), [RECLAIM_STEP.DECIDE, RECLAIM_STEP.REMOVE, 0]],
+    [RECLAIM_STEP.TRYLOCK]: [packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK | PAGE_VAR.WB, PAGE_VAR.LOCK), [RECLAIM_STEP.UNMAP, 0]],
+    [RECLAIM_STEP.UNMAP]: [packFootprint(PAGE_VAR.PTE | PAGE_VAR.DIRTY | PAGE_VAR.REF | PAGE_VAR.MAP | PAGE_VAR.BUF, PAGE_VAR.PTE | PAGE_VAR.DIRTY | PAGE_VAR.REF), [RECLAIM_STEP.GUARD, RECLAIM_STEP.CONTINUE]],
+    [RECLAIM_STEP.GUARD]: [packFootprint(PAGE_VAR.REF, PAGE_VAR.LOCK), [RECLAIM_STEP.CONTINUE, 0]],
+    [RECLAIM_STEP.CONTINUE]: [packFootprint(PAGE_VAR.ALL, PAGE_VAR.PTE | PAGE_VAR.DIRTY | PAGE_VAR.BUF | PAGE_VAR.REF | PAGE_VAR.LOCK), [RECLAIM_STEP.DECIDE, RECLAIM_STEP.REMOVE, 0]],
     [RECLAIM_STEP.DECIDE]: [WRITEBACK_FP.decide, [RECLAIM_STEP.WRITEPAGE, 0]],
     [RECLAIM_STEP.WRITEPAGE]: [WRITEBACK_FP.writepage, [RECLAIM_STEP.SET_WB, RECLAIM_STEP.REMOVE]],
-    [RECLAIM_STEP.SET_WB]: [WRITEBACK_FP.setWb | fp(0, FP.IOQ), [RECLAIM_STEP.BIO_BOUNCE, RECLAIM_STEP.END, RECLAIM_STEP.TRYLOCK]],
-    [RECLAIM_STEP.BIO_BOUNCE]: [WRITEBACK_FP.bounce | fp(0, FP.IOQ), [RECLAIM_STEP.END, RECLAIM_STEP.TRYLOCK]],
+    [RECLAIM_STEP.SET_WB]: [WRITEBACK_FP.setWb | packFootprint(0, PAGE_VAR.IOQ), [RECLAIM_STEP.BIO_BOUNCE, RECLAIM_STEP.END, RECLAIM_STEP.TRYLOCK]],
+    [RECLAIM_STEP.BIO_BOUNCE]: [WRITEBACK_FP.bounce | packFootprint(0, PAGE_VAR.IOQ), [RECLAIM_STEP.END, RECLAIM_STEP.TRYLOCK]],
     [RECLAIM_STEP.END]: [WRITEBACK_FP.end, [RECLAIM_STEP.TRYLOCK]],
     [RECLAIM_STEP.REMOVE]: [EVERYTHING, [0]],
   }, 11);
@@ -804,14 +804,14 @@ export class Reclaim implements Actor {
   }
 
   private static readonly own: Record<number, number> = {
-    [RECLAIM_STEP.TRYLOCK]: fp(FP.MAP | FP.LOCK | FP.WB, FP.LOCK),
-    [RECLAIM_STEP.UNMAP]: fp(FP.PTE | FP.DIRTY | FP.REF | FP.MAP | FP.BUF, FP.PTE | FP.DIRTY | FP.REF),
-    [RECLAIM_STEP.GUARD]: fp(FP.REF, FP.LOCK),
-    [RECLAIM_STEP.CONTINUE]: fp(FP.ALL, FP.PTE | FP.DIRTY | FP.BUF | FP.REF | FP.LOCK),
+    [RECLAIM_STEP.TRYLOCK]: packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK | PAGE_VAR.WB, PAGE_VAR.LOCK),
+    [RECLAIM_STEP.UNMAP]: packFootprint(PAGE_VAR.PTE | PAGE_VAR.DIRTY | PAGE_VAR.REF | PAGE_VAR.MAP | PAGE_VAR.BUF, PAGE_VAR.PTE | PAGE_VAR.DIRTY | PAGE_VAR.REF),
+    [RECLAIM_STEP.GUARD]: packFootprint(PAGE_VAR.REF, PAGE_VAR.LOCK),
+    [RECLAIM_STEP.CONTINUE]: packFootprint(PAGE_VAR.ALL, PAGE_VAR.PTE | PAGE_VAR.DIRTY | PAGE_VAR.BUF | PAGE_VAR.REF | PAGE_VAR.LOCK),
     [RECLAIM_STEP.DECIDE]: WRITEBACK_FP.decide,
     [RECLAIM_STEP.WRITEPAGE]: WRITEBACK_FP.writepage,
-    [RECLAIM_STEP.SET_WB]: WRITEBACK_FP.setWb | fp(0, FP.IOQ),
-    [RECLAIM_STEP.BIO_BOUNCE]: WRITEBACK_FP.bounce | fp(0, FP.IOQ),
+    [RECLAIM_STEP.SET_WB]: WRITEBACK_FP.setWb | packFootprint(0, PAGE_VAR.IOQ),
+    [RECLAIM_STEP.BIO_BOUNCE]: WRITEBACK_FP.bounce | packFootprint(0, PAGE_VAR.IOQ),
     [RECLAIM_STEP.END]: WRITEBACK_FP.end,
   };
 
@@ -976,7 +976,7 @@ export class CpuWriter implements Actor {
 
   footprint(ctx: StepContext, r: Int32Array, o: number): number {
     if (r[o] !== CPU_STEP.STORE) return CpuWriter.fut[r[o]] === 0 ? 0 : faultFootprint(r[o]);
-    return pteWritable(ctx.cache) ? fp(FP.PTE | FP.MAP, FP.MEM) : faultLockFootprint(ctx.cache);
+    return pteWritable(ctx.cache) ? packFootprint(PAGE_VAR.PTE | PAGE_VAR.MAP, PAGE_VAR.MEM) : faultLockFootprint(ctx.cache);
   }
 
   future(r: Int32Array, o: number): number {
@@ -1023,9 +1023,9 @@ export class Truncate implements Actor {
   readonly name: string;
   readonly title: string;
   private static readonly fut = futures({
-    [TRUNCATE_STEP.LOCK]: [fp(FP.MAP | FP.LOCK, FP.LOCK | FP.DIRTY), [TRUNCATE_STEP.TRUNCATE, 0]],
+    [TRUNCATE_STEP.LOCK]: [packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK, PAGE_VAR.LOCK | PAGE_VAR.DIRTY), [TRUNCATE_STEP.TRUNCATE, 0]],
     [TRUNCATE_STEP.TRUNCATE]: [EVERYTHING, [TRUNCATE_STEP.UNLOCK, 0]],
-    [TRUNCATE_STEP.UNLOCK]: [fp(0, FP.LOCK), [0]],
+    [TRUNCATE_STEP.UNLOCK]: [packFootprint(0, PAGE_VAR.LOCK), [0]],
   }, 4);
 
   constructor(decl: ActorDecl) {
@@ -1038,7 +1038,7 @@ export class Truncate implements Actor {
   }
 
   footprint(_ctx: StepContext, r: Int32Array, o: number): number {
-    return r[o] === TRUNCATE_STEP.LOCK ? fp(FP.MAP | FP.LOCK, FP.LOCK | FP.DIRTY) : r[o] === TRUNCATE_STEP.UNLOCK ? fp(0, FP.LOCK) : EVERYTHING;
+    return r[o] === TRUNCATE_STEP.LOCK ? packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK, PAGE_VAR.LOCK | PAGE_VAR.DIRTY) : r[o] === TRUNCATE_STEP.UNLOCK ? packFootprint(0, PAGE_VAR.LOCK) : EVERYTHING;
   }
 
   future(r: Int32Array, o: number): number {
@@ -1106,7 +1106,7 @@ export class IoCompletion implements Actor {
   readonly daemon = true;
   readonly name: string;
   readonly title: string;
-  private static readonly FP_END = fp(FP.IOQ | FP.WB, FP.IOQ | FP.WB | FP.DISK);
+  private static readonly FP_END = packFootprint(PAGE_VAR.IOQ | PAGE_VAR.WB, PAGE_VAR.IOQ | PAGE_VAR.WB | PAGE_VAR.DISK);
 
   constructor(decl: ActorDecl) {
     this.name = decl.name;

@@ -5,7 +5,7 @@
  */
 
 /** Page variables of a footprint. A step whose incident counting reads a variable reads it. */
-export const FP = {
+export const PAGE_VAR = {
   /** PG_locked. */
   LOCK: 1,
   /** PG_dirty, the inode's dirty state and counts. */
@@ -31,13 +31,13 @@ export const FP = {
 } as const;
 
 /** A footprint: `reads` and `writes` bit sets packed in one number. */
-export const fp = (reads: number, writes: number): number => reads | (writes << 16);
+export const packFootprint = (reads: number, writes: number): number => reads | (writes << 16);
 
 /** Reads and writes everything. */
-export const EVERYTHING = fp(FP.ALL, FP.ALL);
+export const EVERYTHING = packFootprint(PAGE_VAR.ALL, PAGE_VAR.ALL);
 
 /** A policy hook (afterGrab, beforeRelease, writebackDecision) may read anything and dirty the page. */
-export const HOOK = fp(FP.ALL, FP.DIRTY);
+export const HOOK = packFootprint(PAGE_VAR.ALL, PAGE_VAR.DIRTY);
 
 /**
  * The future footprint of each pc of a program: the union of the footprints of every pc

@@ -21,7 +21,7 @@ export {
 // Actors: the kernel paths cut into steps
 export { CpuWriter, Flusher, GupUser, Reclaim, Truncate, makeActor, type Actor, type StepContext } from "./actors.js";
 // Footprints for the partial-order reduction
-export { FP, futures } from "./footprint.js";
+export { PAGE_VAR, futures } from "./footprint.js";
 // The search
 export {
   checkConfig, departsFromSpec, finalSync, initialCache,
