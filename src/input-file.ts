@@ -4,7 +4,7 @@
  * FIFO is refused before a byte is read (it would grow without end); a directory, a
  * missing or unreadable file is one line. Every refusal is an InputError (exit 2).
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { InputError, oneLine } from "./errors.js";
 import { checkInputShape, HARD } from "./model/budget.js";
 
@@ -12,7 +12,10 @@ import { checkInputShape, HARD } from "./model/budget.js";
 export function readRegularFile(path: string, what: string, maxBytes: number = HARD.configBytes): string {
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever
+    // (fifo(7)); this way the open returns at once and fstat refuses it below. It changes
+    // nothing for a regular file.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     throw new InputError(`${what} ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }

@@ -8,7 +8,7 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -201,4 +201,120 @@ test("a reader that closes the pipe first (pinsim kernels | head) gets no stack 
   const code = await new Promise((resolve) => child.on("close", resolve));
   assert.equal(stderr, "");
   assert.equal(code, 0);
+});
+
+// ---------------------------------------------------------------------------------------
+// Defects found by hand (each test failed before its fix).
+
+/** pinsim ARGS with a timeout (a hang fails instead of blocking the suite). */
+function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 30_000, cwd: opts.cwd, env: opts.env ?? process.env });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
+}
+
+/** Exit 2 and exactly one line on stderr matching `message`. */
+function refused(args: string[], message: RegExp, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): void {
+  const r = cli(args, opts);
+  assert.equal(r.signal, null, `${args.join(" ")}: killed by ${r.signal} (a hang)`);
+  assert.equal(r.code, 2, `${args.join(" ")}: exit ${r.code}: ${r.stderr}`);
+  assert.match(r.stderr, message, args.join(" "));
+  assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
+}
+
+let tinyResults: string | null = null;
+/** A finished two-point sweep (pinDuration 5, 50) for plot and report. */
+function tiny(): string {
+  if (tinyResults) return tinyResults;
+  const cfg = join(TMP, "tiny.json");
+  writeFileSync(cfg, JSON.stringify({ name: "tiny", base: { duration: 60 }, axes: { pinDuration: [5, 50] }, seeds: 2, rootSeed: 1 }));
+  const dir = join(TMP, "tiny");
+  const r = cli(["sweep", cfg, "--out", dir, "--workers", "0", "--quiet"]);
+  assert.equal(r.code, 0, r.stderr);
+  return (tinyResults = dir);
+}
+
+test("--out of plot and check --witness: a file, a device, a path under a file, empty or /proc/x is one line, exit 2, no hang", () => {
+  const file = join(TMP, "my.json");
+  writeFileSync(file, "{}\n");
+  const cwd = mkdtempSync(join(TMP, "cwd-"));
+  const bad: [string, RegExp][] = [
+    ["/proc/x", /^pinsim: invalid --out: "\/proc\/x" \(allowed: a directory that can be created and written/],
+    ["/proc/x/y", /invalid --out: "\/proc\/x\/y" \(allowed: a directory that can be created and written/],
+    [file, /invalid --out: ".*my\.json" \(allowed: a directory that can be created and written; .*is a file\)/],
+    ["/dev/null/x", /invalid --out: "\/dev\/null\/x" .*\/dev\/null is a character device/],
+    ["/dev/full", /invalid --out: "\/dev\/full" .*a character device/],
+    ["", /invalid --out: "" \(allowed: a directory that can be created and written/],
+  ];
+  const results = tiny();
+  for (const [out, message] of bad) {
+    refused(["plot", results, "--format", "txt", "--out", out], message, { cwd });
+    refused(["check", "GUP-slow+WB+reclaim+release", "--policy", "legacy-put-page", "--variant", "base", "--witness", "lostData", "--out", out], message, { cwd });
+  }
+  assert.deepEqual(readdirSync(cwd), [], "nothing left behind in the working directory");
+  // A new nested directory is made, level by level.
+  const fresh = join(TMP, "figs", "a", "b");
+  const r = cli(["plot", results, "--format", "txt", "--out", fresh]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(readdirSync(fresh).includes("lost-data.txt"));
+});
+
+test("numbers on the command line are decimal only, and errors echo the text typed", () => {
+  const run = ["run", "--duration", "10"];
+  refused([...run, "--pin-duration", "0x10"], /invalid pinDuration: "0x10" .*finite decimal number, got '0x10'/);
+  refused([...run, "--pin-duration", "exp:0x10"], /invalid pinDuration: "exp:0x10" .*exp mean must be a finite decimal number, got '0x10'/);
+  refused([...run, "--seed", "0x10"], /invalid seed: "0x10" \(allowed: an integer/);
+  refused([...run, "--seed", "0b101"], /invalid seed: "0b101"/);
+  refused([...run, "--seed", "abc"], /invalid seed: "abc"/);
+  refused([...run, "--pinners", ""], /invalid pinners: ""/);
+  refused([...run, "--files", " "], /invalid files: " "/);
+  const out = join(TMP, "never");
+  refused(["sweep", "smoke", "--seeds", "0x10", "--out", out], /invalid --seeds: "0x10" \(allowed: a decimal integer >= 1\)/);
+  refused(["sweep", "smoke", "--workers", "", "--out", out], /invalid --workers: "" \(allowed: a decimal integer >= 0\)/);
+  refused(["sweep", "smoke", "--workers", " ", "--out", out], /invalid --workers: " "/);
+  refused(["sweep", "smoke", "--shard-count", "0x3", "--out", out], /invalid --shard-count: "0x3"/);
+  refused(["check", "--max-states", "0x10"], /invalid --max-states: "0x10" \(allowed: a decimal integer >= 1\)/);
+  refused(["calibrate", "--seed", "0x10"], /invalid --seed: "0x10" \(allowed: a decimal integer in 0\.\.4294967295\)/);
+  // Decimal spellings still work: an exponent, a fraction.
+  const ok = cli([...run, "--seed", "1e3", "--pin-duration", "exp:2.5", "--json"]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(JSON.parse(ok.stdout).params.seed, 1000);
+});
+
+test("--config on a FIFO is refused at once (no writer, no hang)", () => {
+  const fifo = join(TMP, "config.fifo");
+  const mk = spawnSync("mkfifo", [fifo]);
+  assert.equal(mk.status, 0, "mkfifo");
+  refused(["run", "--config", fifo], /invalid config: ".*config\.fifo" \(allowed: a regular file/);
+  refused(["sweep", fifo, "--out", join(TMP, "never")], /config\.fifo.*a regular file/);
+});
+
+test("--shard-count without JOB_COMPLETION_INDEX (or a Slurm array) is refused: every pod would run the whole grid", () => {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (k === "JOB_COMPLETION_INDEX" || k.startsWith("SLURM_ARRAY_")) delete env[k];
+  const out = join(TMP, "shardless");
+  refused(["sweep", "smoke", "--shard-count", "3", "--out", out], /--shard-count 3 needs JOB_COMPLETION_INDEX/, { env });
+  assert.ok(!existsSync(out), "nothing written");
+  refused(["sweep", "smoke", "--shard", "1/3", "--shard-count", "4", "--out", out], /invalid shard-count: 4/, { env });
+});
+
+test("axis values that are one value after normalisation (5 and \"5\") are refused up front", () => {
+  const s19 = { name: "s19", axes: { pinDuration: [5, "5"] }, seeds: 2, rootSeed: 1 };
+  assert.throws(() => makePlan(s19), (e: unknown) => e instanceof InputError && /^invalid axes\.pinDuration\[1\]: "5" \(allowed: values distinct after normalisation/.test(e.message));
+  assert.throws(() => makePlan({ ...s19, axes: { pinGap: ["exp:5", "exp:5.0"] } }), /invalid axes\.pinGap\[1\]: "exp:5\.0"/);
+  assert.throws(() => makePlan({ ...s19, axes: { dirty_expire_centisecs: { from: 3000, to: 3000.0000000000005, steps: 3 } } }), /invalid axes\.dirty_expire_centisecs\[1\]/);
+  // Distinct values stay accepted.
+  assert.equal(makePlan({ ...s19, axes: { pinDuration: [5, "exp:5", "6"] } }).points.length, 3);
+  const cfg = join(TMP, "s19.json");
+  writeFileSync(cfg, JSON.stringify(s19));
+  const out = join(TMP, "s19");
+  refused(["sweep", cfg, "--out", out], /invalid axes\.pinDuration\[1\]: "5"/);
+  assert.ok(!existsSync(out), "nothing written");
+});
+
+test("cosmetics: the budget's advice reads once, run --trace-clean rounds P", () => {
+  assert.throws(() => makePlan({ name: "big", axes: { policy: ["foll-pin"] }, seeds: 100_000, rootSeed: 1 }),
+    (e: unknown) => e instanceof InputError && !/\bor or\b/.test(e.message) && /shard it \(--shard I\/N\), or pass --no-budget/.test(e.message));
+  const r = cli(["run", "--hz", "7", "--trace-clean", "--duration", "40"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /clean delays \(E 30 s, P 5\.143 s, window/);
 });

@@ -3,6 +3,7 @@
  * config file; the values are validated once, by resolveParams.
  */
 import { readJsonFile } from "../input-file.js";
+import { parseDecimal } from "../numbers.js";
 import type { Command } from "commander";
 import {
   DEFAULT_PARAMS, DISTRIBUTION_PARAMS, PARAM_NAMES, allowedValues, flagName,
@@ -10,12 +11,13 @@ import {
 } from "../model/params.js";
 import { UsageError } from "./errors.js";
 
-/** Convert a flag's text to the value the schema expects; leave anything odd for it to reject. */
+/**
+ * Convert a flag's text to the value the schema expects; leave anything odd (`0x10`, `abc`,
+ * an empty text) as the text itself, so the schema's refusal echoes what the user typed.
+ * Numbers are decimal only (src/numbers.ts).
+ */
 export function flagValue(name: ParamName, text: string): unknown {
-  if ((DISTRIBUTION_PARAMS as readonly string[]).includes(name)) {
-    const n = Number(text);
-    return text.trim() !== "" && Number.isFinite(n) ? n : text;
-  }
+  if ((DISTRIBUTION_PARAMS as readonly string[]).includes(name)) return parseDecimal(text) ?? text;
   if (name === "pinnerGroups") {
     // A JSON list of group objects: --pinner-groups '[{"caller":"odirect","pinners":4}]'.
     try { return JSON.parse(text); } catch { return text; }
@@ -30,10 +32,7 @@ export function flagValue(name: ParamName, text: string): unknown {
     if (text === "false" || text === "off" || text === "0") return false;
     return text;
   }
-  if (typeof d === "number") {
-    const n = Number(text);
-    return text.trim() === "" ? text : n;
-  }
+  if (typeof d === "number") return parseDecimal(text) ?? text;
   return text;
 }
 

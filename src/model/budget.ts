@@ -216,7 +216,7 @@ export function checkSweep(points: number, seeds: number, events: number): void 
   if (runs > BUDGET.runsPerSweep) {
     const field = seeds > points ? "seeds" : "axes";
     throw new InputError(field, field === "seeds" ? seeds : `${points} points`,
-      `at most ${BUDGET.runsPerSweep} runs per sweep (points × seeds = ${points} × ${seeds} = ${runs}); shard it or ${NO_BUDGET}`);
+      `at most ${BUDGET.runsPerSweep} runs per sweep (points × seeds = ${points} × ${seeds} = ${runs}); shard it (--shard I/N), ${NO_BUDGET}`);
   }
   if (events > BUDGET.eventsPerSweep)
     throw new InputError("axes", `${points} points × ${seeds} seeds`,

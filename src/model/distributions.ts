@@ -10,6 +10,7 @@
  */
 
 import { InputError } from "../errors.js";
+import { parseDecimal } from "../numbers.js";
 
 /**
  * A parsed distribution, one variant per form; the unit is the parameter's (seconds for
@@ -85,9 +86,10 @@ export class DistributionError extends InputError {
   }
 }
 
+/** A field of a distribution string: a decimal number as JSON writes it (src/numbers.ts), not 0x10 or 0b101. */
 function num(text: string, what: string): number {
-  const v = Number(text);
-  if (text.trim() === "" || !Number.isFinite(v)) throw new DistributionError(`${what} must be a finite number, got '${text}'`);
+  const v = parseDecimal(text);
+  if (v === null) throw new DistributionError(`${what} must be a finite decimal number, got '${text}'`);
   return v;
 }
 
@@ -111,7 +113,8 @@ export function parseDistribution(spec: DistributionSpec): Distribution {
   }
   if (typeof spec !== "string") throw new DistributionError(`must be ${DISTRIBUTION_FORMS}`);
   const text = spec.trim();
-  if (/^[-+0-9.eE]+$/.test(text)) return { kind: "fixed", value: num(text, "value") };
+  // Anything that starts like a number and has no ':' is meant as one (5, 1e3, but also 0x10: refused).
+  if (/^[-+0-9.]/.test(text) && !text.includes(":")) return { kind: "fixed", value: num(text, "value") };
   const [name, ...args] = text.split(":");
   const want = (n: number, form: string) => {
     if (args.length !== n) throw new DistributionError(`'${spec}' is malformed: expected ${form}`);

@@ -48,6 +48,7 @@ const ALIAS_OF = new Map<string, string>(
 export function expandGrid(config: SweepConfig): SweepPoint[] {
   const names = Object.keys(config.axes);
   const values = names.map((n) => expandAxis(config.axes[n]!));
+  names.forEach((n, j) => checkDistinct(n, values[j]!));
   const total = values.reduce((a, v) => a * v.length, 1);
   if (total > 1_000_000) throw new ParamError("axes", `${total} points`, "at most 1000000 points per sweep");
   const points: SweepPoint[] = [];
@@ -79,6 +80,38 @@ export function expandGrid(config: SweepConfig): SweepPoint[] {
     }
   }
   return points;
+}
+
+/**
+ * A value of axis `name` as the simulation sees it: resolveParams' value of the parameter
+ * (the distribution re-printed by formatDistribution, a sysctl alias in seconds), alone,
+ * as canonical JSON; the value as written if it does not resolve alone (the grid's own
+ * check then names it).
+ */
+function normalisedAxisValue(name: string, v: Cell): string {
+  const target = Object.hasOwn(SYSCTL_ALIASES, name) ? SYSCTL_ALIASES[name as keyof typeof SYSCTL_ALIASES] : name;
+  try {
+    return canonicalJson((resolveParams({ [name]: v } as ParamsInput) as unknown as Record<string, unknown>)[target]);
+  } catch (e) {
+    if (e instanceof InputError) return JSON.stringify(v);
+    throw e;
+  }
+}
+
+/**
+ * Refuse two values of one axis that are the same parameter value (5 and "5", "exp:5" and
+ * "exp:5.0"): they would make two points of one key in the results files, which the
+ * readers then call corrupted.
+ */
+function checkDistinct(name: string, values: Cell[]): void {
+  const first = new Map<string, number>();
+  values.forEach((v, i) => {
+    const k = normalisedAxisValue(name, v);
+    const j = first.get(k);
+    if (j !== undefined)
+      throw new ParamError(`axes.${name}[${i}]`, v, `values distinct after normalisation: it is ${k}, as axes.${name}[${j}] (${JSON.stringify(values[j])}) is`);
+    first.set(k, i);
+  });
 }
 
 /** The seeds of a point's replicates 0..seeds-1. */

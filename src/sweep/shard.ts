@@ -7,6 +7,7 @@
  * `vitest --shard` and `playwright test --shard` do. A Shard object (and manifest.json's
  * `shard`) holds the 0-based `index`: shard "1/3" is `{index: 0, count: 3}`.
  */
+import { InputError } from "../errors.js";
 import { ParamError } from "../model/params.js";
 
 /** One shard of a sweep's grid, 0-based (`--shard 2/3` is `{ index: 1, count: 3 }`). */
@@ -48,7 +49,9 @@ function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
  *   all map to shards 0..7 of 8 (a list such as `--array=1,4,9` has no step and is refused).
  * - A Kubernetes Indexed Job: `JOB_COMPLETION_INDEX` (0-based) of `shardCount`, the Job's
  *   `completions` (`--shard-count`).
- * @throws ParamError (an InputError) when the variables do not make a shard.
+ * @throws ParamError (an InputError) when the variables do not make a shard, and an
+ * InputError when `shardCount` is given but neither environment is (every pod would run
+ * the whole grid).
  */
 export function shardFromEnv(env: NodeJS.ProcessEnv, shardCount?: number): Shard | null {
   const id = envInt(env, "SLURM_ARRAY_TASK_ID");
@@ -70,6 +73,10 @@ export function shardFromEnv(env: NodeJS.ProcessEnv, shardCount?: number): Shard
     if (k >= shardCount) throw new ParamError("JOB_COMPLETION_INDEX", k, `0..${shardCount - 1} (--shard-count ${shardCount})`);
     return { index: k, count: shardCount };
   }
+  // --shard-count alone would run the whole grid in every pod of the Job: refuse.
+  if (shardCount !== undefined)
+    throw new InputError(`--shard-count ${shardCount} needs JOB_COMPLETION_INDEX (set by a Kubernetes Indexed Job, 0-based) ` +
+      `or a Slurm array's SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT, and none is set: to run one shard by hand, use --shard I/${shardCount}`);
   return null;
 }
 

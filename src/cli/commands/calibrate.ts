@@ -2,24 +2,24 @@
  * `pinsim calibrate [--quick] [--only PARTS] [--out DIR] [--seed N] [--strict] [--quiet]`:
  * measure the running kernel (as root) and hold the model against it.
  */
-import { InvalidArgumentError, type Command } from "commander";
+import type { Command } from "commander";
 import cliProgress from "cli-progress";
 import {
   calibrate, CalibrateInputError, CalibrateInterrupted, CalibrateUnavailableError, comparisonText, parseParts, ProbeError,
   type CalibrateProgress,
 } from "../../calibrate/index.js";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadCalibration, resultsKind, type Calibration } from "../../calibrate/index.js";
 import { CALIBRATION_FIGURES, getCalibrationFigure, renderCalibrationFigure } from "../../plot/calibration.js";
 import { PlotInputError } from "../../plot/table.js";
 import type { Format } from "../../plot/figures.js";
 import { UsageError } from "../errors.js";
+import { parseIntegerFlag } from "../../numbers.js";
+import { ensureOutputDir } from "../../out-dir.js";
 
 function nonNegativeInt(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) throw new InvalidArgumentError("--seed must be an integer in 0..4294967295");
-  return n;
+  return parseIntegerFlag("--seed", text, 0, 2 ** 32 - 1);
 }
 
 function fmt(s: number): string {
@@ -137,7 +137,7 @@ export function plotCalibration(dir: string, opts: { figure?: string[]; formats:
   }
   if (figures.length === 0) throw new UsageError(`${dir}: the calibration has no part a figure needs`);
   const out = opts.out ?? join(dir, "figures");
-  mkdirSync(out, { recursive: true });
+  ensureOutputDir(out);
   for (const f of figures) {
     const written = opts.formats.map((fmt) => {
       const file = join(out, `${f.name}.${fmt}`);

@@ -6,7 +6,7 @@
  * script does: each verdict against the file's `Result` lines, exit 1 on any mismatch.
  * `--witness` draws the shortest witness of an incident as a message-sequence chart.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import type { Command } from "commander";
@@ -19,6 +19,8 @@ import type { ScenarioRun } from "../../checker/judge.js";
 import { plotSvg, svgToPng, witnessPlot, witnessText, type WitnessChart } from "../../plot/index.js";
 import { POLICY_IDS, type PolicyId } from "../../model/policy-ids.js";
 import { EXIT, UsageError } from "../errors.js";
+import { parseIntegerFlag } from "../../numbers.js";
+import { ensureOutputDir } from "../../out-dir.js";
 
 /** data/scenarios/ of the package (dist/cli/commands/ → the package root). */
 export const SCENARIO_DIR = fileURLToPath(new URL("../../../data/scenarios/", import.meta.url));
@@ -62,9 +64,7 @@ export function registerCheck(program: Command, state: { code: number }): void {
 }
 
 function parseOptions(opts: CheckOpts): { policies?: PolicyId[]; variants?: string[]; maxStates: number; reduce: boolean } {
-  const raw = opts.maxStates ?? "1000000";
-  const maxStates = Number(raw);
-  if (!/^\d+$/.test(raw) || maxStates < 1) throw new UsageError(`--max-states: expected a positive integer, got '${raw}'`);
+  const maxStates = parseIntegerFlag("--max-states", opts.maxStates ?? "1000000", 1);
   const bad = (opts.policy ?? []).find((p) => !(POLICY_IDS as readonly string[]).includes(p));
   if (bad !== undefined) throw new UsageError(`--policy: unknown policy '${bad}' (allowed: ${POLICY_IDS.join(", ")})`);
   return { policies: opts.policy as PolicyId[] | undefined, variants: opts.variant, maxStates, reduce: opts.reduce !== false };
@@ -105,8 +105,10 @@ export function runCheck(files: string[], opts: CheckOpts): number {
     } else process.stdout.write(formatVerdictTable(table));
     return EXIT.OK;
   }
+  // --witness's options (and its --out) are checked before the search, not after it.
+  const w = opts.witness !== undefined ? witnessOptions(opts) : null;
   const runs = scenarios.flatMap((s) => runScenario(s, o));
-  if (opts.witness !== undefined) return drawWitnesses(runs, opts);
+  if (w) return drawWitnesses(runs, w);
   const { text, ok } = judge(runs, opts.verbose === true);
   if (opts.json) process.stdout.write(JSON.stringify({ results: runs.map(runJson) }, null, 2) + "\n");
   else process.stdout.write(text);
@@ -123,8 +125,8 @@ export function witnessChart(r: ScenarioRun, incident: IncidentName): WitnessCha
   };
 }
 
-/** --witness: write each run's chart in each format; the text also goes to stdout. Exit 1 if no run reaches it. */
-function drawWitnesses(runs: ScenarioRun[], opts: CheckOpts): number {
+/** --witness, --format and --out checked, the output directory created. @throws InputError (one line). */
+function witnessOptions(opts: CheckOpts): { incident: IncidentName; formats: string[]; out: string } {
   const incident = opts.witness!;
   if (!(INCIDENTS as readonly string[]).includes(incident)) {
     throw new UsageError(`--witness: unknown incident '${incident}' (allowed: ${INCIDENTS.join(", ")})`);
@@ -135,16 +137,21 @@ function drawWitnesses(runs: ScenarioRun[], opts: CheckOpts): number {
     throw new UsageError(`--format: expected a comma-separated list of ${WITNESS_FORMATS.join(", ")}, got '${opts.format}'`);
   }
   const out = opts.out ?? "witnesses";
+  ensureOutputDir(out);
+  return { incident: incident as IncidentName, formats, out };
+}
+
+/** --witness: write each run's chart in each format; the text also goes to stdout. Exit 1 if no run reaches it. */
+function drawWitnesses(runs: ScenarioRun[], { incident, formats, out }: { incident: IncidentName; formats: string[]; out: string }): number {
   let drawn = 0;
   for (const r of runs) {
-    const chart = witnessChart(r, incident as IncidentName);
+    const chart = witnessChart(r, incident);
     if (!chart) {
-      process.stdout.write(`${r.scenario} ${r.policy}/${r.variant}: ${incident} is ${r.result.verdicts[incident as IncidentName]}, no witness\n`);
+      process.stdout.write(`${r.scenario} ${r.policy}/${r.variant}: ${incident} is ${r.result.verdicts[incident]}, no witness\n`);
       continue;
     }
     drawn++;
     const stem = join(out, `${r.scenario}.${r.policy}.${r.variant}.${incident}`);
-    mkdirSync(out, { recursive: true });
     const text = witnessText(chart);
     let svg: string | null = null;
     for (const f of formats) {

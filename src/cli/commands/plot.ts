@@ -2,7 +2,7 @@
  * `pinsim plot RESULTS_DIR [--figure NAME…] [--format svg,png,txt] [--out DIR]` and
  * `pinsim report RESULTS_DIR`: figures and the mail-ready summary of a sweep's results.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { availableFigures, FIGURE_NAMES, FORMATS, getFigure, missingFor, renderFigure, report, type Format } from "../../plot/index.js";
@@ -10,6 +10,7 @@ import { checkResults } from "../../plot/report.js";
 import { loadResults } from "../../sweep/index.js";
 import type { ResultsTable } from "../../sweep/types.js";
 import { UsageError } from "../errors.js";
+import { ensureOutputDir } from "../../out-dir.js";
 import { isCalibrationDir, plotCalibration, reportCalibration } from "./calibrate.js";
 
 /**
@@ -57,7 +58,7 @@ export function registerPlot(program: Command, _state: { code: number }): void {
         if (figures.length === 0) throw new UsageError(`${dir}: the results have none of the axes a figure needs (axes: ${table.manifest.axes.join(", ") || "none"})`);
       }
       const out = opts.out ?? join(dir, "figures");
-      mkdirSync(out, { recursive: true });
+      ensureOutputDir(out);
       for (const f of figures) {
         const written: string[] = [];
         for (const fmt of formats) {

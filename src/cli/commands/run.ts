@@ -53,7 +53,9 @@ export function formatRun(r: RunResultWithTrace): string {
   }
   if (r.cleanDelays) {
     const c = r.cleanDelays;
-    lines.push(`clean delays (E ${c.expire} s, P ${c.period} s, window [E, E + P)):`);
+    // E and P as the delays below are shown (ms), without trailing zeros: P 5.143 s at --hz 7.
+    const sec = (x: number) => String(Number(x.toFixed(3)));
+    lines.push(`clean delays (E ${sec(c.expire)} s, P ${sec(c.period)} s, window [E, E + P)):`);
     lines.push(cleanLine("dirtied in a clean inode", c.cleanInode), cleanLine("dirtied in a dirty inode", c.dirtyInode));
   }
   return lines.join("\n") + "\n";

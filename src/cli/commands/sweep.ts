@@ -4,17 +4,15 @@
  * Bad input reaches the CLI's one catch (src/cli/index.ts): one line, exit 2.
  */
 import { availableParallelism } from "node:os";
-import { InvalidArgumentError, type Command } from "commander";
+import type { Command } from "commander";
 import cliProgress from "cli-progress";
 import { ParamError } from "../../model/params.js";
+import { parseIntegerFlag } from "../../numbers.js";
 import { formatShard, mergeResults, readSweepConfig, shardFromEnv, parseShard, sweep, type Shard, type SweepProgress } from "../../sweep/index.js";
 
+/** A commander parser for an integer flag >= min: decimal only, one line naming the text (an InputError). */
 function positiveInt(name: string, min: number) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-    return n;
-  };
+  return (text: string): number => parseIntegerFlag(name, text, min);
 }
 
 function formatMs(ms: number | null): string {
@@ -74,6 +72,8 @@ export function registerSweep(program: Command, state: { code: number }): void {
       {
         const config = readSweepConfig(arg);
         const shard: Shard | null = opts.shard !== undefined ? parseShard(opts.shard) : shardFromEnv(process.env, opts.shardCount);
+        if (opts.shard !== undefined && opts.shardCount !== undefined && shard!.count !== opts.shardCount)
+          throw new ParamError("shard-count", opts.shardCount, `the N of --shard ${opts.shard}, or no --shard-count`);
         const name = typeof config.name === "string" ? config.name : "";
         if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name)) throw new ParamError("name", config.name, "1-100 letters, digits, '.', '_' or '-', starting with a letter or digit");
         const out = opts.out ?? `data/results/${name}${shard ? `-shard-${shard.index + 1}-of-${shard.count}` : ""}`;
