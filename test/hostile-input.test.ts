@@ -208,7 +208,7 @@ test("a reader that closes the pipe first (pinsim kernels | head) gets no stack 
 
 /** pinsim ARGS with a timeout (a hang fails instead of blocking the suite). */
 function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 30_000, cwd: opts.cwd, env: opts.env ?? process.env });
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 30_000, killSignal: "SIGKILL", cwd: opts.cwd, env: opts.env ?? process.env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
 }
 
