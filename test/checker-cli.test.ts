@@ -62,7 +62,7 @@ test("--json prints {results: [{scenario, policy, variant, states, verdicts, wit
 test("bad input is an InputError naming file and line", () => {
   assert.throws(() => runCheck([malformed], {}), (e: unknown) => e instanceof InputError && /GUP-slow\+bad\.scenario:3: expected one of slow, fast, fast-no-recheck, got 'sideways'/.test(e.message));
   assert.throws(() => runCheck([wrong], { policy: ["nope"] }), UsageError);
-  assert.throws(() => runCheck([wrong], { maxStates: "0" }), UsageError);
+  assert.throws(() => runCheck([wrong], { maxStates: "0" }), (e: unknown) => e instanceof InputError && /^invalid --max-states: "0" \(allowed: a decimal integer >= 1\)$/.test(e.message));
   assert.throws(() => runCheck([wrong], { variant: ["nope"] }), UsageError);
 });
 
