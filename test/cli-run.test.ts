@@ -68,6 +68,13 @@ test("bad input: one line naming the field and the allowed values, exit 2", () =
     [["--share-count", "hist:1=0.5,2"], /expected hist:V=W/],
     [["--share-count", "exp:10"], /bounded distribution/],
     [["--share-count", "2147483647"], /invalid shareCount: 2147483647 \(allowed: at most 2147483645/],
+    // The refcount at rest is 1 (page cache) + 1 (buffers) + shares + transient <= 2^31 - 1;
+    // with the default shareCount 1 transientRefs may be at most 2147483647 - 3 = 2147483644.
+    [["--transient-refs", "2147483647"], /^pinsim: invalid transientRefs: 2147483647 \(allowed: at most 2147483644 so that .* with shareCount 1\)$/m],
+    [["--transient-refs", "uniform:0:2147483647"], /invalid transientRefs: "uniform:0:2147483647" \(allowed: at most 2147483644 /],
+    // Both too large: the larger maximum is named, the other one's maximum taken off (2147483647 - 2 - 1000).
+    [["--share-count", "1000", "--transient-refs", "2147483000"], /invalid transientRefs: 2147483000 \(allowed: at most 2147482645 /],
+    [["--share-count", "2147483000", "--transient-refs", "1000"], /invalid shareCount: 2147483000 \(allowed: at most 2147482645 /],
     [["--gup-path", "fastest"], /invalid gupPath: "fastest" \(allowed: slow, fast, fast-no-recheck\)/],
     [["--config", file("unknown.json", '{"pinDurration": 5}')], /invalid parameter: "pinDurration" \(allowed: policy, .*pinDuration/],
     [["--config", file("bad.json", "{ not json")], /bad\.json: not valid JSON/],

@@ -147,3 +147,64 @@ test("reclaim writes no dirty ext4 page from 6.2 and no file page from 6.16 (pag
   assert.deepEqual(writes[1].metrics, writes[0].metrics);
   assert.deepEqual(activates[1].metrics, activates[0].metrics);
 });
+
+test("a mirroring device's registration refused by its caller is counted in refusedPins, not null", () => {
+  // mmu-notifier through io_uring on 5.10: io_sqe_buffer_register refuses a file-backed
+  // buffer (EOPNOTSUPP, before 6.5), so no page is ever registered and every try is refused.
+  const r = simulate({ policy: "mmu-notifier", caller: "io_uring", kernel: "5.10", duration: 120, seed: 1 });
+  assert.equal(r.groups![0].refused, "EOPNOTSUPP");
+  assert.deepEqual([r.metrics.pinsTaken, r.metrics.dmaWrites], [0, 0]);
+  // 16 pinners each try at least once in 120 s, 4 pages a try: at least 64 refused pages;
+  // the group's count is the run's.
+  assert.ok((r.metrics.refusedPins ?? 0) >= 16 * 4, `refusedPins ${r.metrics.refusedPins}`);
+  assert.equal(r.metrics.refusedPins, r.groups![0].counts.refusedPins);
+  // A mirror that nothing refuses counts 0 refusals, still a number; its pinned dirty age
+  // stays null (a mirror holds no GUP reference).
+  const ok = simulate({ policy: "mmu-notifier", duration: 120, seed: 1 });
+  assert.equal(ok.metrics.refusedPins, 0);
+  assert.equal(ok.metrics.maxDirtyAgeWhilePinned, null);
+});
+
+test("backings without writeback: finalDirtyPages counts the pages left dirty (sync(2) writes none of them)", () => {
+  // One hugetlbfs file of one 2 MiB folio (512 pages, order 9), one pinner holding 4 of its
+  // pages for 10 s in every 20 s. The first pin's write fault (FOLL_TOUCH) dirties the folio
+  // and nothing ever cleans it: no flusher, no fsync, no reclaim, and the end-of-run sync
+  // skips it (shmem/hugetlbfs have no ->writepages for sync to call). So exactly 1 folio is
+  // still dirty at the end, and it has been dirty (and pinned) for most of the run.
+  const r = simulate({ policy: "legacy-put-page", backing: "hugetlbfs", files: 1, pinners: 1, pinDuration: 10, pinGap: 10, duration: 100, seed: 1 });
+  assert.deepEqual([r.params.folioOrder, r.params.pagesPerFile], [9, 512]);
+  assert.equal(r.metrics.finalDirtyPages, 1);
+  assert.ok((r.metrics.maxDirtyAgeWhilePinned ?? 0) > 50, `maxDirtyAgeWhilePinned ${r.metrics.maxDirtyAgeWhilePinned}`);
+  assert.deepEqual(r.finalSync, {});
+  // Data cannot be lost where memory is the only copy: lostDataFinal is not applicable.
+  assert.equal(r.metrics.lostDataFinal, null);
+  // The same on tmpfs with order-0 pages: every page the pins dirtied (4 a pin, some pins
+  // overlap) is still dirty, at least the first pin's 4.
+  const shm = simulate({ policy: "legacy-put-page", backing: "tmpfs", files: 1, pagesPerFile: 16, pinners: 1, pinDuration: 10, pinGap: 10, duration: 100, seed: 1 });
+  assert.ok((shm.metrics.finalDirtyPages ?? 0) >= 4 && (shm.metrics.finalDirtyPages ?? 0) <= 16, `finalDirtyPages ${shm.metrics.finalDirtyPages}`);
+});
+
+test("refusedPins says what it counts: the caller's own refusals (io_uring EOPNOTSUPP) and its absence (ENOSYS) too", async () => {
+  const { METRICS } = await import("../src/model/metrics.js");
+  // io_uring does not exist on 4.14: io_uring_setup fails with ENOSYS and every try counts.
+  const r = simulate({ kernel: "4.14", caller: "io_uring", duration: 60, seed: 1 });
+  assert.equal(r.groups![0].refused, "ENOSYS");
+  assert.ok((r.metrics.refusedPins ?? 0) > 0);
+  const d = METRICS.find((m) => m.name === "refusedPins")!.description;
+  assert.match(d, /EOPNOTSUPP/);
+  assert.match(d, /ENOSYS/);
+});
+
+test("hugetlbfs without folioOrder takes its only order, 9, and whole folios per file; explicit wrong values are refused", async () => {
+  const { resolveParams } = await import("../src/model/params.js");
+  // hugetlbfs has 2 MiB folios only (order 9 = 512 pages); the default 64 pages per file round up to one folio.
+  const p = resolveParams({ backing: "hugetlbfs" });
+  assert.deepEqual([p.folioOrder, p.pagesPerFile], [9, 512]);
+  // pagesPerFile given: kept (1024 = two folios).
+  assert.equal(resolveParams({ backing: "hugetlbfs", pagesPerFile: 1024 }).pagesPerFile, 1024);
+  // tmpfs before mTHP has orders 0 and 9: the default stays 0, 64 pages; order 9 given grows pagesPerFile to 512.
+  assert.deepEqual([resolveParams({ backing: "tmpfs", kernel: "6.1" }).folioOrder, resolveParams({ backing: "tmpfs", kernel: "6.1" }).pagesPerFile], [0, 64]);
+  assert.equal(resolveParams({ backing: "tmpfs", folioOrder: 9 }).pagesPerFile, 512);
+  assert.throws(() => resolveParams({ backing: "hugetlbfs", folioOrder: 0 }), /invalid folioOrder: 0 \(allowed: 9 for hugetlbfs/);
+  assert.throws(() => resolveParams({ backing: "hugetlbfs", pagesPerFile: 64 }), /invalid pagesPerFile: 64 \(allowed: a multiple of 2\^folioOrder = 512/);
+});

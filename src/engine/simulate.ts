@@ -904,7 +904,8 @@ class Simulation {
    * tagged WB_SYNC_ALL pass that writes each dirty page at most once (PageCache.syncPage).
    * What the sync itself does is counted apart (finalSync); the run's counters are left as
    * they were, except lostDataFinal (pages whose memory differs from disk afterwards) and
-   * finalDirtyPages (pages a keep-dirty policy left dirty).
+   * finalDirtyPages (pages still dirty afterwards: kept dirty by a keep-dirty policy, or
+   * on a backing that never writes back, every dirty page).
    */
   private finish(): void {
     const pc = this.pc;
@@ -928,12 +929,15 @@ class Simulation {
     this.finalSync = sync;
     let lost = 0, dirty = 0;
     for (let p = 0; p < this.pages; p++) {
-      if (!this.writesBack || !pc.resident[p] || !pc.attached[p]) continue;
+      if (!pc.resident[p] || !pc.attached[p]) continue;
+      // tmpfs, hugetlbfs: a dirty folio stays dirty in the page cache (sync(2) skips it), and
+      // counts here; memory is the only copy, so nothing is lost (lostDataFinal is null).
+      if (pc.dirty[p]) dirty++;
+      if (!this.writesBack) continue;
       if (pc.mem[p] !== pc.disk[p]) {
         lost++;
         this.groups.add(this.groups.lastWriter[p], GROUP_METRIC.lostData);
       }
-      if (pc.dirty[p]) dirty++;
     }
     pc.count(METRIC.lostDataFinal, lost);
     pc.count(METRIC.lostData, lost);
@@ -972,9 +976,11 @@ class Simulation {
     if (!this.guard) metrics.reclaimGuardSkips = null;
     if (!this.policy.keepsDirty) metrics.keptDirty = null;
     if (!this.policy.bounces) metrics.bounceCopies = null;
-    // Refaults happen only to a mirroring device; refusals and pinned dirty ages only to a reference.
+    // Refaults happen only to a mirroring device, pinned dirty ages only to a reference. A
+    // mirror's registration can still be refused by its caller (io_uring before 6.5:
+    // EOPNOTSUPP; before 5.1: ENOSYS), so refusedPins is counted under every policy.
     if (this.mirror === null) metrics.deviceRefaults = null;
-    else metrics.refusedPins = metrics.maxDirtyAgeWhilePinned = null;
+    else metrics.maxDirtyAgeWhilePinned = null;
     if (!this.writesBack) {
       // tmpfs, hugetlbfs: nothing is cleaned or written back, so none of these can happen.
       for (const m of ["dirtyWithoutBuffers", "bufferlessWriteback", "writeToCleanPage", "lostData", "lostDataEvicted", "lostDataFinal",

@@ -52,7 +52,11 @@ export interface CoverageParams {
   caller: CallerId;
   /** Several populations in one run; null: one group from the flat parameters. Default null. */
   pinnerGroups: PinnerGroup[] | null;
-  /** log2 of pages per folio, 0..9: the unit of PG_dirty, PG_writeback, mapping and reclaim. Default 0. */
+  /**
+   * log2 of pages per folio, 0..9: the unit of PG_dirty, PG_writeback, mapping and reclaim.
+   * Default 0; 9 on hugetlbfs, which has no smaller folio (resolveParams also grows a
+   * defaulted pagesPerFile to whole folios).
+   */
   folioOrder: number;
 }
 

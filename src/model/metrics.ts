@@ -77,17 +77,28 @@ export interface Metrics {
   falsePositives: number | null;
   /** The detector said not pinned while a GUP reference (FOLL_GET) was held. */
   falseNegatives: number | null;
-  /** Pages GUP refused: refcount overflow (8fde12ca79af) or the FOLL_LONGTERM refusal (v6.5). */
+  /**
+   * Pages of pin calls that were refused, under every policy (a mirroring device's
+   * registration included): by GUP (refcount overflow, 8fde12ca79af; the FOLL_LONGTERM
+   * refusal of a file mapping, v6.5), by the caller's own check (io_uring before 6.5:
+   * EOPNOTSUPP for a file-backed buffer), or because the caller does not exist on that
+   * release (io_uring before 5.1: ENOSYS from io_uring_setup). Each try counts its pages.
+   */
   refusedPins: number | null;
   /** Writebacks that left a pinned page dirty (keep-dirty policies). */
   keptDirty: number | null;
-  /** Attached pages still dirty after the end-of-run sync(2) (a keep-dirty policy kept them). */
+  /**
+   * Attached pages still dirty after the end-of-run sync(2): a keep-dirty policy kept them,
+   * or the backing never writes back (tmpfs, hugetlbfs: the folios stay dirty in the page
+   * cache and sync(2) writes nothing for them), where every page still dirty counts.
+   */
   finalDirtyPages: number | null;
   /**
    * Seconds: the longest time since a page last went clean→dirty, sampled while a GUP
    * reference is held (at each writeback that looks at the page, at release, at the end).
-   * Writeback starvation under keep-dirty policies. Not the time both dirty and held,
-   * which would hide a page dirtied long before its pin.
+   * Writeback starvation under keep-dirty policies; on tmpfs and hugetlbfs, which never
+   * clean a page, it grows with the run. Not the time both dirty and held, which would hide
+   * a page dirtied long before its pin.
    */
   maxDirtyAgeWhilePinned: number | null;
   /** Page-pins whose release ran (the denominator of the per-pin rates). */
@@ -147,9 +158,9 @@ export const METRICS: readonly MetricInfo[] = [
   { name: "detectorChecksUnpinned", group: "incident", unit: "count", description: "consultations about a page with no FOLL_PIN pin" },
   { name: "falsePositives", group: "incident", unit: "count", per: "detectorChecksUnpinned", description: "the detector said pinned while pins == 0" },
   { name: "falseNegatives", group: "incident", unit: "count", per: "detectorChecks", description: "the detector said not pinned while pins + gets > 0" },
-  { name: "refusedPins", group: "incident", unit: "count", description: "pages GUP refused: refcount overflow or FOLL_LONGTERM refusal" },
+  { name: "refusedPins", group: "incident", unit: "count", description: "pages of refused pin calls: GUP's (refcount, FOLL_LONGTERM) or the caller's (io_uring: EOPNOTSUPP, ENOSYS)" },
   { name: "keptDirty", group: "incident", unit: "count", description: "writebacks that left a pinned page dirty (keep-dirty policies)" },
-  { name: "finalDirtyPages", group: "incident", unit: "count", description: "pages still dirty after the end-of-run sync" },
+  { name: "finalDirtyPages", group: "incident", unit: "count", description: "pages still dirty after the end-of-run sync (kept, or tmpfs/hugetlbfs: never written back)" },
   { name: "maxDirtyAgeWhilePinned", group: "incident", unit: "seconds", description: "longest time since clean→dirty, sampled while GUP holds the page" },
   { name: "pinsCompleted", group: "cost", unit: "count", description: "page-pins whose release ran" },
   { name: "pinsWithWriteToCleanPage", group: "incident", unit: "count", per: "pinsCompleted", description: "page-pins during which a DMA write landed in a clean page" },

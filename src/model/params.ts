@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { InputError } from "../errors.js";
+import { folioOrders } from "./backings.js";
 import { checkInputShape, checkRun } from "./budget.js";
 import { POLICY_IDS } from "./policy-ids.js";
 import {
@@ -54,7 +55,7 @@ export interface Params extends CoverageParams {
   duration: number;
   /** Number of files (inodes). Default 64. */
   files: number;
-  /** Pages per file. Default 64. */
+  /** Pages (4 KiB) per file. Default 64, or whole folios when 2^folioOrder is larger (512 at order 9). */
   pagesPerFile: number;
   /** How long a pin is held, seconds (distribution). Default 60. */
   pinDuration: DistributionSpec;
@@ -273,6 +274,18 @@ export function resolveParams(input: ParamsInput | Record<string, unknown> = {})
     for (const name of KERNEL_PRESET_PARAMS) if (raw[name] === undefined || raw[name] === null) out[name] = preset[name];
   }
   const p = out as unknown as Params;
+  // A backing whose folios are never order 0 (hugetlbfs: 2 MiB, order 9) takes its smallest
+  // folio order when folioOrder is not given, and a pagesPerFile left at its default grows to
+  // whole folios (64 → 512 for order 9); values given explicitly are checked as given
+  // (checkCoverage).
+  if (raw.folioOrder === undefined) {
+    const orders = folioOrders(p.backing, p.kernel);
+    if (!orders.includes(p.folioOrder)) p.folioOrder = orders[0];
+  }
+  if (raw.pagesPerFile === undefined && Number.isInteger(p.folioOrder)) {
+    const folio = 2 ** p.folioOrder;
+    p.pagesPerFile = Math.ceil(p.pagesPerFile / folio) * folio;
+  }
   if (p.pinnerGroups !== null) {
     const fail = (field: string, value: unknown, allowed: string): never => { throw new ParamError(field, value, allowed); };
     const check = (field: string, name: ParamName, value: unknown): unknown => {
@@ -299,8 +312,15 @@ export function resolveParams(input: ParamsInput | Record<string, unknown> = {})
   // (buffers) + shares + transient <= 2^31 - 1 (mm/gup.c refuses beyond, include/linux/page_ref.h).
   const maxShares = distributionRange(parseDistribution(p.shareCount))[1];
   const maxTransient = distributionRange(parseDistribution(p.transientRefs))[1];
-  if (2 + maxShares + maxTransient > REFCOUNT_MAX)
-    throw new ParamError("shareCount", p.shareCount, `at most ${REFCOUNT_MAX - 2 - maxTransient} so that the refcount (1 + buffers + shares + transient) fits in 2^31 - 1`);
+  // Name the field that overflows it (the larger of the two maxima, so that the other one
+  // leaves it a positive allowance), with its own value and its own largest allowed maximum.
+  if (2 + maxShares + maxTransient > REFCOUNT_MAX) {
+    const [field, value, other] = maxTransient > maxShares
+      ? ["transientRefs", p.transientRefs, `shareCount ${maxShares}`] as const
+      : ["shareCount", p.shareCount, `transientRefs ${maxTransient}`] as const;
+    const room = REFCOUNT_MAX - 2 - (field === "transientRefs" ? maxShares : maxTransient);
+    throw new ParamError(field, value, `at most ${room} so that the refcount (1 + buffers + shares + transient) fits in 2^31 - 1 with ${other}`);
+  }
   checkRun(p); // magnitudes: src/model/budget.ts
   return { ...p };
 }
