@@ -34,6 +34,7 @@ import {
 } from "../src/plot/index.js";
 import { main } from "../src/cli/index.js";
 import * as Plot from "@observablehq/plot";
+import { JSDOM } from "jsdom";
 import { UnsupportedPlotOption } from "../src/plot/svg.js";
 import { tracePage } from "../src/plot/page-timeline.js";
 import { DMA_WRITE_EVENT } from "../src/engine/simulate.js";
@@ -394,4 +395,93 @@ test("CLI plot writes the figures the results have, in every format", async () =
   assert.equal(r.code, 0, r.err);
   assert.ok(existsSync(join(out, "false-positives.svg")) && existsSync(join(out, "false-positives.txt")));
   assert.ok(!existsSync(join(out, "false-positives.png")));
+});
+
+// ---- every faceted figure: marks inside the shared y domain, the axis labelled up to them ----
+
+/** Values a mark draws on y: its y, y1 and y2 channels, read from its data (field names, or a stack's source field). */
+function yValues(mark: Record<string, unknown>): number[] {
+  const data = mark.data as Record<string, unknown>[] | undefined;
+  const channels = (mark.channels ?? {}) as Record<string, { value: unknown; scale?: string }>;
+  if (!Array.isArray(data)) return [];
+  const out: number[] = [];
+  for (const [name, ch] of Object.entries(channels)) {
+    if (ch.scale !== "y" || !/^y[12]?$/.test(name)) continue;
+    const field = typeof ch.value === "string" ? ch.value : (ch.value as { label?: string } | null)?.label;
+    if (typeof field !== "string") continue;
+    for (const d of data) if (typeof d[field] === "number") out.push(d[field] as number);
+  }
+  return out;
+}
+
+/** Every continuous-y figure with panels (fy facets): its Plot options. */
+function facetedFigures(): [string, Plot.PlotOptions & { y?: Record<string, unknown> }][] {
+  const all: [string, Plot.PlotOptions & { y?: Record<string, unknown> }][] = [
+    ...cases.map(([name, table]) => [name, getFigure(name).plot(table)] as [string, Plot.PlotOptions]),
+    ["clean-delay", cleanDelayPlot(cleanDelays)],
+    ["pinner-groups", pinnerGroupsPlot(groups)],
+  ];
+  const marks = (o: Plot.PlotOptions) => (o.marks ?? []).flat(Infinity as 1) as unknown as Record<string, unknown>[];
+  return all.filter(([, o]) => marks(o).some((m) => m.fy !== undefined && m.fy !== null));
+}
+
+test("every faceted figure draws every mark inside its panels' y domain, below the top tick, off the top frame", () => {
+  const doc = new JSDOM("").window.document;
+  const checked: string[] = [];
+  for (const [name, o] of facetedFigures()) {
+    const { title: _t, subtitle: _s, caption: _c, ...rest } = o as Record<string, unknown>;
+    // Legends off: Plot draws a ramp legend on a canvas, which jsdom has not (plotSvg draws its own).
+    const noLegends = Object.fromEntries(["color", "opacity", "symbol"].filter((k) => rest[k]).map((k) => [k, { ...(rest[k] as object), legend: false }]));
+    const el = Plot.plot({ ...(rest as Plot.PlotOptions), ...noLegends, document: doc as unknown as Document }) as unknown as Plot.Plot;
+    const y = el.scale("y");
+    if (!y || !["linear", "symlog", "log", "pow", "sqrt"].includes(String(y.type))) continue; // band rows: nothing to clip
+    checked.push(name);
+    const [d0, d1] = (y.domain as number[]).map(Number);
+    const ticks = ((o.y as { ticks?: number[] } | undefined)?.ticks ?? []) as number[];
+    const values = ((o.marks ?? []).flat(Infinity as 1) as unknown as Record<string, unknown>[]).flatMap(yValues);
+    assert.ok(values.length > 0, `${name}: marks with y values`);
+    const max = Math.max(...values);
+    for (const v of values) assert.ok(v >= d0 && v < d1, `${name}: ${v} outside [${d0}, ${d1}) (on or past the top frame)`);
+    // The axis is read up to the data: a labelled tick at the top of the domain, above every value.
+    assert.ok(ticks.length > 0 && ticks[ticks.length - 1] === d1 && ticks[ticks.length - 1] > max, `${name}: ticks ${ticks} stop short of ${max}`);
+  }
+  // lost-data, double-writebacks, kernel-versions (one panel per policy or metric), clean-delay (per population).
+  assert.deepEqual(checked.sort(), ["clean-delay", "double-writebacks", "kernel-versions", "lost-data"]);
+});
+
+test("kernel-versions at the real sweep's magnitudes: 55k and 57k drawn under a 100k tick, not on the frame under 10k", () => {
+  // The kernel-versions preset's 6.1–6.18 means: writebacks ≈ 55,000, pinsTaken ≈ 57,500 with
+  // upper interval ends ≈ 57,961, doubleWritebacks ≈ 17,600. The first power of ten at least
+  // 1.5 × 57,961 = 86,942 is 100,000: the domain is [0, 1e5] with a tick at every decade.
+  const big = structuredClone(kv);
+  for (const r of big.summary) for (const k of ["writebacks", "pinsTaken", "doubleWritebacks"] as const) {
+    const scale = { writebacks: 55000, pinsTaken: 57500, doubleWritebacks: 17600 }[k] / Number(r[`${k}_mean`] || 1);
+    for (const s of ["mean", "lo", "hi"]) r[`${k}_${s}`] = Number(r[`${k}_${s}`]) * scale;
+  }
+  const o = getFigure("kernel-versions").plot(big);
+  assert.deepEqual((o.y as { domain: number[] }).domain, [0, 100000]);
+  assert.deepEqual((o.y as { ticks: number[] }).ticks, [0, 1, 10, 100, 1000, 10000, 100000]);
+  // In the SVG no dot sits on its panel's top edge: the frame's y (26) plus Plot's facet offset.
+  const svg = plotSvg(o);
+  const frameTop = Number(/aria-label="frame">\s*<rect[^>]* y="([\d.]+)"/.exec(svg)![1]);
+  const cys = [...svg.matchAll(/<circle[^>]* cy="([\d.]+)"/g)].map((m) => Number(m[1]));
+  assert.ok(cys.length > 0);
+  // symlog: y(v) ∝ ln(1 + v); ln(1 + 57961)/ln(1 + 1e5) = 0.953, so the highest dot is ≥ 4 % of
+  // the 158 px panel (≈ 7 px) below its top edge.
+  for (const cy of cys) assert.ok(cy > frameTop + 5, `a dot at cy ${cy} on the top frame (${frameTop})`);
+});
+
+test("panelY: decades to the first power of ten ≥ 1.5 × the largest value; round linear steps to ≥ 1.05 × it", async () => {
+  const { panelY } = await import("../src/plot/figure.js");
+  // 1.5 × 57,961 = 86,942 → 1e5; 1.5 × 1,236 = 1,854 → 1e4; all zero: 0 to 1.
+  assert.deepEqual(panelY([0, 17632, 57961], "symlog"), { type: "symlog", domain: [0, 1e5], ticks: [0, 1, 10, 100, 1000, 1e4, 1e5] });
+  assert.deepEqual(panelY([1236], "symlog").domain, [0, 1e4]);
+  assert.deepEqual(panelY([0], "symlog").domain, [0, 1]);
+  // 1.05 × 137 = 143.85, a fifth of it 28.8 → step 50 (1, 2, 2.5, 5 × 10^k), top ⌈143.85/50⌉ × 50 = 150.
+  assert.deepEqual(panelY([3, 137], "linear"), { type: "linear", domain: [0, 150], ticks: [0, 50, 100, 150] });
+  // 1.05 × 100 = 105, /5 = 21 → step 25, top 125: a value on a round number is not on the frame.
+  assert.deepEqual(panelY([100], "linear").domain, [0, 125]);
+  // 1.05 × 0.034 = 0.0357, /5 = 0.00714 → step 0.01, top 0.04.
+  assert.deepEqual(panelY([0.034], "linear").ticks, [0, 0.01, 0.02, 0.03, 0.04]);
+  assert.deepEqual(panelY([0, 0], "linear").domain, [0, 1]);
 });

@@ -12,6 +12,7 @@
 import * as Plot from "@observablehq/plot";
 import type { CleanDelayStats, CleanDelays } from "../engine/clean-delays.js";
 import { formatNumber, formatPercent } from "./format.js";
+import { panelY } from "./figure.js";
 import type { FigureOptions } from "./svg.js";
 import { fitWidth } from "./text-chart.js";
 import { textTable } from "./text-table.js";
@@ -65,7 +66,7 @@ export function cleanDelayPlot(d: CleanDelaysLike, options: { width?: number; ti
     marginLeft: 56,
     marginTop: 20,
     x: { label: "clean delay (s) →", domain: [0, maxX], grid: true },
-    y: { label: "↑ pages", grid: true },
+    y: { ...panelY(data.map((b) => b.count), "linear"), label: "↑ pages", grid: true },
     fy: { axis: null, domain: POPS.map((p) => p[1]), padding: 0.15 },
     marks: [
       Plot.rectX([{ x1: E, x2: E + P }], { x1: "x1", x2: "x2", fill: "#ffdd99", fillOpacity: 0.6 }),

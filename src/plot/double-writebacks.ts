@@ -5,7 +5,7 @@
 import * as Plot from "@observablehq/plot";
 import type { ResultsTable } from "../sweep/types.js";
 import { formatNumber } from "./format.js";
-import { facetColumns, facetWrap, policyOrder, wantsLog, type Figure, type FigureOpts, type BandPoint } from "./figure.js";
+import { facetColumns, facetWrap, panelY, policyOrder, wantsLog, type Figure, type FigureOpts, type BandPoint } from "./figure.js";
 import { fitWidth, textChart } from "./text-chart.js";
 import { matrixTable } from "./text-table.js";
 import { describeDropped, describeFixed, meanOf, num, provenance, requireNeeds, slice, type FigureNeeds } from "./table.js";
@@ -66,7 +66,7 @@ export const doubleWritebacksFigure: Figure = {
       marginLeft: 50,
       marginTop: 26,
       x: { type: wantsLog(xs) ? "log" : "linear", label: "writeback interval W (s) →", tickFormat: formatNumber },
-      y: { label: "↑ per 1000 pins", grid: true, nice: true, zero: true },
+      y: { ...panelY(points.flatMap((p) => [p.lo, p.y, p.hi]), "linear"), label: "↑ per 1000 pins", grid: true },
       fx: { axis: null, padding: 0.08 },
       fy: { axis: null, padding: 0.12 },
       marks: [

@@ -95,3 +95,45 @@ export function numericValues(rows: Row[], col: string): number[] {
 export function wantsLog(xs: number[]): boolean {
   return xs.length > 2 && xs[0] > 0 && xs[xs.length - 1] / xs[0] >= 20;
 }
+
+/** The y scale every panel of a faceted figure shares (see {@link panelY}). */
+export interface PanelY {
+  type: "symlog" | "linear";
+  /** From 0 (or below the lowest value) to the top tick. */
+  domain: [number, number];
+  /** Labelled values; the last is the domain's top. */
+  ticks: number[];
+}
+
+/**
+ * The y scale of a faceted figure, shared by its panels: from 0 to a labelled tick above
+ * every value drawn (marks, interval ends), so that no mark sits on a panel's top frame
+ * and the axis is read up to the largest value. Plot's own domain ends at the largest
+ * value, and an explicit tick list stops short of it: 57,961 drawn on the frame under a
+ * top label of 10k.
+ *
+ * `symlog`: ticks 0, 1, 10, 100, … up to the first power of ten at least 1.5 × the largest
+ * value. `linear`: about five round steps (1, 2, 2.5 or 5 × 10^k) up to the first at least
+ * 1.05 × the largest value. For instance values up to 57,961 give the symlog domain
+ * [0, 100000] with ticks 0, 1, 10, …, 100000.
+ */
+export function panelY(values: number[], type: "symlog" | "linear"): PanelY {
+  const finite = values.filter(Number.isFinite);
+  const max = Math.max(0, ...finite);
+  if (type === "symlog") {
+    const ticks = [0];
+    let v = 1;
+    for (ticks.push(v); v < 1.5 * max; ticks.push(v)) v *= 10;
+    return { type, domain: [0, v], ticks };
+  }
+  const min = Math.min(0, ...finite);
+  const span = 1.05 * max - min > 0 ? 1.05 * max - min : 1;
+  const raw = span / 5, mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((k) => k * mag).find((s) => s >= raw * (1 - 1e-12))!;
+  const lo = Math.floor(min / step) * step;
+  let hi = Math.ceil((1.05 * max) / step) * step;
+  if (!(hi > max)) hi = lo + 5 * step; // all values 0 (span 1): 0 to 1
+  const ticks: number[] = [];
+  for (let i = 0; lo + i * step <= hi + step * 1e-9; i++) ticks.push(+(lo + i * step).toPrecision(12));
+  return { type, domain: [ticks[0], ticks[ticks.length - 1]], ticks };
+}

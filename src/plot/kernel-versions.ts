@@ -8,7 +8,7 @@ import { KERNELS, KERNEL_IDS, type KernelId } from "../model/kernels.js";
 import { METRICS } from "../model/metrics.js";
 import type { ResultsTable } from "../sweep/types.js";
 import { formatNumber } from "./format.js";
-import { facetColumns, facetWrap, type Figure, type FigureOpts } from "./figure.js";
+import { facetColumns, facetWrap, panelY, type Figure, type FigureOpts } from "./figure.js";
 import { fitWidth } from "./text-chart.js";
 import { matrixTable } from "./text-table.js";
 import { baseParam, describeFixed, meanOf, provenance, requireNeeds, slice, type FigureNeeds } from "./table.js";
@@ -56,13 +56,6 @@ function prepare(table: ResultsTable, o: FigureOpts) {
   return { points, kernels, metrics: drawn, fixed, crashing };
 }
 
-/** 0, 1, 10, 100, … up to the data: symlog's default ticks crowd at the top. */
-function decades(max: number): number[] {
-  const t = [0];
-  for (let v = 1; v <= max * 1.5; v *= 10) t.push(v);
-  return t;
-}
-
 function crashNote(crashing: string[]): string {
   return crashing.length ? `${crashing.join(", ")}: ext4 BUG()s at the first bufferless writeback and the run stops there (fewer pins and writebacks counted)` : "";
 }
@@ -84,7 +77,8 @@ export const kernelVersionsFigure: Figure = {
       marginLeft: 52,
       marginTop: 26,
       x: { domain: kernels, label: "kernel →", tickRotate: -40 },
-      y: { type: "symlog", label: "↑ per run", grid: true, ticks: decades(Math.max(1, ...points.map((p) => p.hi))), tickFormat: formatNumber },
+      // Decades up to one above every interval's end (symlog's default ticks crowd at the top).
+      y: { ...panelY(points.flatMap((p) => [p.lo, p.y, p.hi]), "symlog"), label: "↑ per run", grid: true, tickFormat: formatNumber },
       fx: { axis: null, padding: 0.08 },
       fy: { axis: null, padding: 0.14 },
       marks: [

@@ -6,7 +6,7 @@
 import * as Plot from "@observablehq/plot";
 import type { ResultsTable } from "../sweep/types.js";
 import { formatNumber } from "./format.js";
-import { facetColumns, facetWrap, policyOrder, wantsLog, type Figure, type FigureOpts, type BandPoint } from "./figure.js";
+import { facetColumns, facetWrap, panelY, policyOrder, wantsLog, type Figure, type FigureOpts, type BandPoint } from "./figure.js";
 import { fitWidth, textChart } from "./text-chart.js";
 import { matrixTable } from "./text-table.js";
 import { baseParam, describeDropped, describeFixed, meanOf, num, provenance, requireNeeds, slice, type FigureNeeds } from "./table.js";
@@ -72,7 +72,7 @@ export const lostDataFigure: Figure = {
       marginLeft: 50,
       marginTop: 26,
       x: { type: wantsLog(xs) ? "log" : "linear", label: "pin duration (s) →", tickFormat: formatNumber },
-      y: { type: "symlog", label: "↑ events per run", grid: true, ticks: symlogTicks(Math.max(1, ...points.map((p) => p.hi))), tickFormat: formatNumber },
+      y: { ...panelY(points.flatMap((p) => [p.lo, p.y, p.hi]), "symlog"), label: "↑ events per run", grid: true, tickFormat: formatNumber },
       fx: { axis: null, padding: 0.08 },
       fy: { axis: null, padding: 0.12 },
       color: { legend: true, domain: Object.values(SERIES), range: ["#d62728", "#ff9f1c"] },
@@ -112,10 +112,3 @@ export const lostDataFigure: Figure = {
     return fitWidth(`${chart}\n${t1}\n${t2}${at ? `at ${at}\n` : ""}${provenance(table.manifest)}\n`);
   },
 };
-
-/** 0, 1, 10, 100, … up to the data: symlog's default ticks are too sparse to read. */
-function symlogTicks(max: number): number[] {
-  const t = [0];
-  for (let v = 1; v <= max * 1.5; v *= 10) t.push(v);
-  return t;
-}
