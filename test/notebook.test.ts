@@ -143,6 +143,34 @@ test("injection: a tagged cell after the parameters cell, redeclaring only the o
   assert.match(cellSource(typed.notebook.cells[i + 1]!), /^const policy: string = "keep-dirty";$/m);
 });
 
+test("parameters are followed into the code cells: where a value goes decides its schema", async () => {
+  const { parameterUses } = await import("../src/notebook/index.js");
+  const nb = readNotebook(join(root, "notebooks", "04-double-writeback.ipynb"));
+  const uses = parameterUses(nb, parseParametersSource(cellSource(nb.cells.find((c) => (c.metadata?.tags ?? []).includes("parameters"))!)));
+  // The sweep cell has `axes: { writebackInterval: intervals, policy: policies }, seeds: seeds` and
+  // `base: { pinDuration: pinDuration, … }`; tracePage gets `pinDuration: pinDuration` too.
+  const has = (parameter: string, key: string, axis: boolean) => uses.some((u) => u.parameter === parameter && u.key === key && u.axis === axis);
+  assert.ok(has("intervals", "writebackInterval", true), JSON.stringify(uses));
+  assert.ok(has("policies", "policy", true));
+  assert.ok(has("seeds", "seeds", false));
+  assert.ok(has("pinDuration", "pinDuration", false));
+  // A valid override passes every check; a bad one names the parameter and the field it feeds.
+  assert.deepEqual(injectParameters(nb, { intervals: "1,5", seeds: "2" }).values, { intervals: [1, 5], seeds: 2 });
+  assert.throws(() => injectParameters(nb, { seeds: "0" }), /^NotebookInputError: parameter seeds: invalid seeds: 0 \(allowed: an integer in 1\.\.100000\)$/);
+  // Values given programmatically (not -p text) are held to the same schemas.
+  assert.throws(() => injectParameters(nb, { intervals: [] }, { fromText: false }), /parameter intervals: invalid axes\.writebackInterval: \[\]/);
+});
+
+test("-p __proto__=1 stays a key and is refused as unknown, like toString and constructor", () => {
+  const pairs = parsePairs(["__proto__=1"]);
+  assert.deepEqual(Object.keys(pairs), ["__proto__"]);
+  assert.equal(Object.getPrototypeOf(pairs), Object.prototype);
+  const nb = readNotebook(join(FIXTURES, "params.ipynb"));
+  for (const key of ["__proto__", "toString", "constructor", "hasOwnProperty"]) {
+    assert.throws(() => injectParameters(nb, parsePairs([`${key}=1`]), { where: "params.ipynb" }), new RegExp(`unknown parameter '${key}' for params\\.ipynb`));
+  }
+});
+
 test("bad parameters: unknown name, wrong type, no parameters cell", () => {
   const nb = readNotebook(join(FIXTURES, "params.ipynb"));
   assert.throws(() => injectParameters(nb, { pinDuraton: "120" }, { where: "params.ipynb" }),
@@ -173,6 +201,23 @@ test("CLI: bad input exits 2 with one clear line and leaves the notebook untouch
     [["notebook", "run", params, "--timeout", "-1"], /invalid --timeout/],
     // Issue 13: this started a kernel and died 8–12 s later with a 21-line stack trace.
     [["notebook", "run", params, "-p", "policy=keep-dirt"], /^pinsim: parameter policy: invalid policy: "keep-dirt" \(allowed: [^\n]*\)\n$/],
+    // Notebook 03 passes seeds and policies to sweep() (seeds: seeds, axes: { policy: policies }):
+    // these started the kernel and failed ~15 s later with parseSweepConfig's stack trace, exit 1.
+    [["notebook", "run", "03", "-p", "seeds=1.5"], /^pinsim: parameter seeds: invalid seeds: 1\.5 \(allowed: an integer in 1\.\.100000\)\n$/],
+    [["notebook", "run", "03", "-p", "seeds=-3"], /^pinsim: parameter seeds: invalid seeds: -3 \(allowed: an integer in 1\.\.100000\)\n$/],
+    [["notebook", "run", "03", "-p", "seeds=1e9"], /^pinsim: parameter seeds: invalid seeds: 1000000000 \(allowed: an integer in 1\.\.100000\)\n$/],
+    [["notebook", "run", "03", "-p", "policies="], /^pinsim: parameter policies: invalid axes\.policy: \[\] \(allowed: a non-empty list/],
+    // Notebook 04's intervals go to axes.writebackInterval: the name alone says nothing.
+    [["notebook", "run", "04", "-p", "intervals="], /^pinsim: parameter intervals: invalid axes\.writebackInterval: \[\]/],
+    [["notebook", "run", "04", "-p", "intervals=5,-1"], /^pinsim: parameter intervals: invalid writebackInterval: -1 \(allowed: non-negative seconds/],
+    // Assigning __proto__ to a plain object sets its prototype: the key vanished and the run went on with defaults.
+    [["notebook", "run", params, "-p", "__proto__=1"], /^pinsim: unknown parameter '__proto__' for params\.ipynb/],
+    [["notebook", "run", params, "-p", "constructor=1"], /^pinsim: unknown parameter 'constructor' for params\.ipynb/],
+    // The output path is checked before the kernel: this ran every cell, then nbformat's
+    // write failed with an 18-line Python traceback.
+    [["notebook", "run", params, "-p", "pinDuration=0x10", "--out", "/dev/null/x"], /^pinsim: invalid --out: "\/dev\/null\/x" \(allowed: a file in an existing, writable directory; \/dev\/null is not a directory\)\n$/],
+    [["notebook", "run", params, "--out", root], /^pinsim: invalid --out: .* is a directory\)\n$/],
+    [["notebook", "run", params, "--out", join(root, "no-such-dir", "x.ipynb")], /^pinsim: invalid --out: .*no-such-dir does not exist\)\n$/],
   ];
   for (const [args, message] of cases) {
     const r = pinsim(args);

@@ -24,12 +24,12 @@ export {
 export {
   INJECTED_TAG, PARAMETERS_TAG, checkOverrides, describeType, findParametersCell, injectParameters, injectedSource,
   notebookParameters, parseLiteral, parsePairs, parseParametersSource, parseTypeAnnotation, valueFromText, valueHasType,
-  literalSource, runParameterFor,
-  type NotebookParameter, type ParamType, type ParameterOverrides,
+  literalSource, parameterUses, runParameterFor,
+  type NotebookParameter, type ParamType, type ParameterOverrides, type ParameterUse,
 } from "./parameters.js";
 // Headless runs through nbclient
 export {
   JUPYTER_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, RUNNER_SCRIPT, SETUP_HINT, NotebookEnvironmentError,
-  defaultOutPath, findPython, jupyterEnv, listNotebooks, prepareNotebook, resolveNotebook, runNotebook,
+  checkOutPath, defaultOutPath, findPython, jupyterEnv, listNotebooks, prepareNotebook, resolveNotebook, runNotebook,
   type NotebookRunResult, type RunNotebookOptions,
 } from "./runner.js";

@@ -12,10 +12,18 @@
  * against it here, before any kernel starts, and a parameter named like a pinsim run
  * parameter (`policy`, `pinDuration`, …; or its plural holding a list: `policies`) is also
  * checked by the same schema as `pinsim run` (resolveParams, src/model/params.ts).
+ *
+ * The notebook's other code cells are parsed too, to see where each parameter goes: a
+ * parameter written as the value of a property (`seeds: seeds`, `axes: { writebackInterval:
+ * intervals }`, `{ ...system, seed }`) is checked by that property's schema: a sweep config's
+ * `seeds` and `rootSeed` and each axis by parseSweepConfig (src/sweep/config.ts: an integer
+ * count of seeds, a non-empty list of distinct values), a run parameter by resolveParams.
+ * A parameter named `seeds` or `rootSeed` is held to the sweep config's field wherever it goes.
  */
 import { createRequire } from "node:module";
 import type * as TS from "typescript";
 import { ParamError, PARAM_NAMES, resolveParams, SYSCTL_ALIASES } from "../model/params.js";
+import { AXIS_NAMES, parseSweepConfig } from "../sweep/config.js";
 import { cellSource, NotebookInputError, type Notebook, type NotebookCell } from "./ipynb.js";
 
 export const PARAMETERS_TAG = "parameters";
@@ -323,7 +331,7 @@ export type ParameterOverrides = Record<string, string | unknown>;
 export function checkOverrides(
   params: NotebookParameter[],
   overrides: ParameterOverrides,
-  { fromText = true, where = "notebook" }: { fromText?: boolean; where?: string } = {},
+  { fromText = true, where = "notebook", uses = [] }: { fromText?: boolean; where?: string; uses?: ParameterUse[] } = {},
 ): Record<string, unknown> {
   const byName = new Map(params.map((p) => [p.name, p]));
   const out: Record<string, unknown> = {};
@@ -341,7 +349,115 @@ export function checkOverrides(
       throw new NotebookInputError(`parameter ${name}: expected ${describeType(p.type)} (the parameters cell has \`${p.line}\`), got ${shown}`);
     }
     checkRunParameter(name, v);
-    out[name] = v;
+    checkSweepParameter(name, v);
+    for (const use of uses) if (use.parameter === name) checkUse(use, v);
+    ownSet(out, name, v);
+  }
+  return out;
+}
+
+/** `o[key] = value` as an own property even for `__proto__` (plain assignment would set the prototype and drop the key). */
+function ownSet<T>(o: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** Sweep config fields a parameter of that name feeds (src/sweep/config.ts), wherever it is used. */
+const SWEEP_FIELDS = ["seeds", "rootSeed"] as const;
+
+/** A sweep config that is valid but for `patch`, so that parseSweepConfig judges only the patched field. */
+function sweepWith(patch: Record<string, unknown>): Record<string, unknown> {
+  return { name: "notebook", axes: { policy: ["foll-pin"] }, seeds: 1, rootSeed: 0, ...patch };
+}
+
+function sweepCheck(name: string, config: Record<string, unknown>): void {
+  try {
+    parseSweepConfig(config);
+  } catch (e) {
+    if (e instanceof ParamError) throw new NotebookInputError(`parameter ${name}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** `seeds` and `rootSeed` by name: the sweep config's own schema (an integer seed count, a 32-bit root seed). */
+function checkSweepParameter(name: string, value: unknown): void {
+  if ((SWEEP_FIELDS as readonly string[]).includes(name)) sweepCheck(name, sweepWith({ [name]: value }));
+}
+
+/**
+ * Where a code cell passes a parameter on: as the value of property `key` of an object
+ * literal, inside a sweep config's `axes` or not. Found by parameterUses.
+ */
+export interface ParameterUse {
+  /** The notebook parameter. */
+  parameter: string;
+  /** The property it is the value of (`seeds`, `writebackInterval`, `pinDuration`, …). */
+  key: string;
+  /** The object literal is the value of an `axes` property: a sweep axis. */
+  axis: boolean;
+}
+
+/** Check a value where it is used: an axis by the sweep config's schema and each value by resolveParams; a sweep field; a run parameter. */
+function checkUse(use: ParameterUse, value: unknown): void {
+  const name = use.parameter;
+  if (use.axis) {
+    if (!AXIS_NAMES.includes(use.key)) return;
+    sweepCheck(name, sweepWith({ axes: { [use.key]: value } }));
+    for (const v of Array.isArray(value) ? value : []) runCheck(name, use.key, v);
+  } else if ((SWEEP_FIELDS as readonly string[]).includes(use.key)) {
+    sweepCheck(name, sweepWith({ [use.key]: value }));
+  } else if (AXIS_NAMES.includes(use.key) || use.key === "seed") {
+    runCheck(name, use.key, value);
+  }
+}
+
+function runCheck(name: string, param: string, value: unknown): void {
+  try {
+    resolveParams({ [param]: value });
+  } catch (e) {
+    if (e instanceof ParamError) throw new NotebookInputError(`parameter ${name}: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * Where the notebook's code cells (all but the parameters and injected ones) pass its
+ * parameters on: every property `key: NAME` (or shorthand `{ NAME }`, `NAME as T`,
+ * `(NAME)`) of an object literal whose value is a parameter's name, parsed with the
+ * TypeScript compiler API. A parameter used in an expression (`[...durations, pinDuration]`)
+ * is not followed.
+ */
+export function parameterUses(nb: Notebook, params: NotebookParameter[]): ParameterUse[] {
+  const t = ts();
+  const names = new Set(params.map((p) => p.name));
+  const out: ParameterUse[] = [];
+  const seen = new Set<string>();
+  const add = (parameter: string, key: string, axis: boolean) => {
+    const k = `${parameter}\0${key}\0${axis}`;
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push({ parameter, key, axis });
+    }
+  };
+  const peel = (e: TS.Expression): TS.Expression =>
+    t.isAsExpression(e) || t.isSatisfiesExpression(e) || t.isParenthesizedExpression(e) || t.isTypeAssertionExpression(e) || t.isNonNullExpression(e) ? peel(e.expression) : e;
+  const keyOf = (n: TS.PropertyName): string | null => (t.isIdentifier(n) || t.isStringLiteral(n) ? n.text : null);
+  const inAxes = (obj: TS.Node): boolean => {
+    const parent = obj.parent;
+    return !!parent && t.isPropertyAssignment(parent) && keyOf(parent.name) === "axes";
+  };
+  const visit = (n: TS.Node): void => {
+    if (t.isPropertyAssignment(n)) {
+      const key = keyOf(n.name), v = peel(n.initializer);
+      if (key !== null && t.isIdentifier(v) && names.has(v.text)) add(v.text, key, inAxes(n.parent));
+    } else if (t.isShorthandPropertyAssignment(n) && names.has(n.name.text)) {
+      add(n.name.text, n.name.text, inAxes(n.parent));
+    }
+    t.forEachChild(n, visit);
+  };
+  for (const cell of nb.cells) {
+    const tags = cell.metadata?.tags ?? [];
+    if (cell.cell_type !== "code" || tags.includes(PARAMETERS_TAG) || tags.includes(INJECTED_TAG)) continue;
+    visit(t.createSourceFile("cell.ts", cellSource(cell), t.ScriptTarget.ES2022, true, t.ScriptKind.TS));
   }
   return out;
 }
@@ -385,7 +501,7 @@ export function parsePairs(pairs: readonly string[]): Record<string, string> {
     const key = eq < 0 ? "" : pair.slice(0, eq).trim();
     if (eq < 0 || !/^[A-Za-z_$][\w$]*$/.test(key))
       throw new NotebookInputError(`-p ${JSON.stringify(pair)}: expected key=value, e.g. -p pinDuration=120`);
-    out[key] = pair.slice(eq + 1);
+    ownSet(out, key, pair.slice(eq + 1)); // `-p __proto__=1` stays a key (and is refused as unknown)
   }
   return out;
 }
@@ -443,7 +559,7 @@ export function injectParameters(
 ): { notebook: Notebook; values: Record<string, unknown> } {
   const where = options.where ?? "notebook";
   const params = notebookParameters(nb, where);
-  const values = checkOverrides(params, overrides, options);
+  const values = checkOverrides(params, overrides, { ...options, uses: parameterUses(nb, params) });
   const copy = JSON.parse(JSON.stringify(nb)) as Notebook;
   copy.cells = copy.cells.filter((c) => !(c.metadata?.tags ?? []).includes(INJECTED_TAG));
   if (Object.keys(values).length === 0) return { notebook: copy, values };

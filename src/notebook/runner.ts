@@ -8,11 +8,12 @@
  * parameterised notebook on stdin, so the notebook file itself is never written.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readNotebook, outputMimeTypes, parseNotebook, type Notebook } from "./ipynb.js";
+import { showValue } from "../errors.js";
+import { NotebookInputError, readNotebook, outputMimeTypes, parseNotebook, type Notebook } from "./ipynb.js";
 import { injectParameters } from "./parameters.js";
 
 /** The project root: src/notebook/ and dist/notebook/ both sit two levels below it. */
@@ -156,15 +157,43 @@ export function prepareNotebook(path: string, options: Pick<RunNotebookOptions, 
 }
 
 /**
- * Execute a notebook headlessly. Bad input throws NotebookInputError before anything
- * runs; a missing Jupyter throws NotebookEnvironmentError. A failing cell resolves with
- * `ok: false` and its error text; the executed copy is saved either way.
+ * Check, before anything runs, that the executed notebook can be saved at `out`: its
+ * directory exists and is writable, and `out` is not a directory (nbformat would fail only
+ * after the last cell, with a Python traceback). Throws NotebookInputError naming `field`.
+ */
+export function checkOutPath(out: string, field = "--out"): void {
+  const bad = (why: string): never => {
+    throw new NotebookInputError(`invalid ${field}: ${showValue(out)} (allowed: a file in an existing, writable directory; ${why})`);
+  };
+  const dir = dirname(out);
+  let st: ReturnType<typeof statSync> | undefined;
+  try {
+    st = statSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    bad(code === "ENOTDIR" ? `a part of ${dir} is not a directory` : code === "ENOENT" ? `${dir} does not exist` : `${dir}: ${code ?? String(e)}`);
+  }
+  if (!st!.isDirectory()) bad(`${dir} is not a directory`);
+  if (existsSync(out) && statSync(out).isDirectory()) bad(`${out} is a directory`);
+  try {
+    accessSync(existsSync(out) ? out : dir, constants.W_OK);
+  } catch {
+    bad(`${existsSync(out) ? out : dir} is not writable`);
+  }
+}
+
+/**
+ * Execute a notebook headlessly. Bad input (parameters, an output path that cannot be
+ * written) throws NotebookInputError before anything runs; a missing Jupyter throws
+ * NotebookEnvironmentError. A failing cell resolves with `ok: false` and its error text;
+ * the executed copy is saved either way.
  */
 export async function runNotebook(path: string, options: RunNotebookOptions = {}): Promise<NotebookRunResult> {
   const { notebook, values } = prepareNotebook(path, options);
+  const out = resolve(options.out ?? defaultOutPath(path));
+  checkOutPath(out, options.out === undefined ? "output path" : "--out");
   const python = options.python ?? findPython();
   if (!python || !hasNbclient(python)) throw new NotebookEnvironmentError(`cannot run notebooks: no Python with nbclient found; ${SETUP_HINT}`);
-  const out = resolve(options.out ?? defaultOutPath(path));
   const tmp = mkdtempSync(join(tmpdir(), "pinsim-nb-"));
   const report = join(tmp, "report.json");
   const args = [
