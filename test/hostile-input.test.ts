@@ -318,3 +318,21 @@ test("cosmetics: the budget's advice reads once, run --trace-clean rounds P", ()
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /clean delays \(E 30 s, P 5\.143 s, window/);
 });
+
+test("--out of sweep and merge: empty, /proc/x, a file or under a file is one line, exit 2, nothing left behind", () => {
+  const file = join(TMP, "my.json");
+  writeFileSync(file, "{}\n");
+  const cwd = mkdtempSync(join(TMP, "cwd-sweep-"));
+  const results = tiny();
+  const bad: [string, RegExp][] = [
+    ["", /^pinsim: invalid --out: "" \(allowed: a directory that can be created and written/],
+    ["/proc/x", /^pinsim: invalid --out: "\/proc\/x" \(allowed: a directory that can be created and written/],
+    [file, /invalid --out: ".*my\.json" \(allowed: .*is a file\)/],
+    ["/dev/null/x", /invalid --out: "\/dev\/null\/x" .*a character device/],
+  ];
+  for (const [out, message] of bad) {
+    refused(["sweep", "smoke", "--out", out, "--workers", "0", "--quiet"], message, { cwd });
+    refused(["merge", results, "--out", out], message, { cwd });
+  }
+  assert.deepEqual(readdirSync(cwd), [], "no lock or owner file left in the working directory");
+});

@@ -55,7 +55,7 @@ test("bad input: one line on stderr, exit 2, files on disk untouched", () => {
     [["sweep", bad("value.json", { ...base, axes: { ...base.axes, policy: ["foll-pin", "no-such"] } }), "--out", ref], /invalid axes\.policy: "no-such" \(allowed: .*foll-pin/],
     [["sweep", bad("empty.json", { ...base, axes: { ...base.axes, policy: [] } }), "--out", ref], /invalid axes\.policy: \[\] .*empty grid/],
     [["sweep", CONFIG, "--out", ref, "--seeds", "4"], /holds sweep "kill" with config hash/],
-    [["sweep", CONFIG, "--out", join(CONFIG, "sub")], /not writable \(ENOTDIR\)/],
+    [["sweep", CONFIG, "--out", join(CONFIG, "sub")], /invalid --out: ".*sub" \(allowed: a directory that can be created and written; .* is a file\)/],
     [["sweep", "no-such-preset"], /allowed: a config file path or a preset: .*default/],
     [["sweep", CONFIG, "--shard", "4/3", "--out", ref], /invalid shard: "4\/3"/],
     [["sweep", CONFIG, "--shard", "1/3", "--out", ref], /holds shard \(whole grid\) of this sweep, not shard 1\/3/],

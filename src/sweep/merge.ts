@@ -4,6 +4,7 @@
  */
 import { ResultsError } from "./errors.js";
 import { makePlan } from "./plan.js";
+import { ensureOutputDir } from "../out-dir.js";
 import { dirname, join, resolve } from "node:path";
 import { isDirectory, isLocked, lockDir, writeManifest, prepareDir, readResultsDir, removeStaleTemps, tables, writePoint, writeSnapshot, type DoneRows } from "./store.js";
 import { buildManifest } from "./plan.js";
@@ -54,6 +55,7 @@ export function mergeResults(dirs: readonly string[], out?: string): ResultsTabl
   if (states.some((s) => resolve(s.dir) === resolve(dest))) throw new ResultsError(`merge: --out ${dest} is one of the shards: give another --out`);
   const done: DoneRows = new Map();
   for (const s of states) for (const i of s.manifestDone) done.set(i, s.done.get(i)!);
+  ensureOutputDir(dest, { probe: false }); // "", a file, /proc/x: one line (the lock's owner file proves it writable)
   readResultsDir(dest, plan); // refuses another sweep in `dest` before anything is written
   prepareDir(dest);
   const lock = lockDir(dest, "merge");

@@ -13,6 +13,7 @@ import type { Metrics } from "../model/metrics.js";
 import { ResultsError } from "./errors.js";
 import { buildManifest, makePlan, type SweepPlan } from "./plan.js";
 import type { Shard } from "./shard.js";
+import { ensureOutputDir } from "../out-dir.js";
 import { lockDir, prepareDir, readResultsDir, removeStaleTemps, tables, writePoint, writeSnapshot, type DirLock, type DoneRows } from "./store.js";
 import { runRow } from "./table.js";
 import type { ResultsTable, Row, SweepConfig } from "./types.js";
@@ -116,6 +117,7 @@ async function sweepLocked(config: SweepConfig | Record<string, unknown>, option
   let done: DoneRows = new Map();
   let lock: DirLock | null = null;
   if (out !== null) {
+    ensureOutputDir(out, { probe: false }); // "", a file, /proc/x: one line (the lock's owner file proves it writable)
     readResultsDir(out, plan); // refuses another sweep or a corrupted file before anything is written
     prepareDir(out);
     lock = lockDir(out, "sweep");

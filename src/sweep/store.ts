@@ -62,14 +62,17 @@ function fsyncDir(dir: string): void {
 }
 
 /**
- * Create the directory (and .points) or fail with one line. Whether files can be created
- * in it (mkdir succeeds on an existing read-only directory) is proved by lockDir, whose
- * owner file is the first file written.
+ * Create `.points` in an output directory that ensureOutputDir (src/out-dir.ts) has made,
+ * or fail with one line. Never a recursive mkdir (it loops forever on /proc in Node 20).
+ * Whether files can be created in the directory (mkdir succeeds on an existing read-only
+ * directory) is proved by lockDir, whose owner file is the first file written.
  */
 export function prepareDir(dir: string): void {
+  const points = join(dir, FILES.points);
   try {
-    mkdirSync(join(dir, FILES.points), { recursive: true });
+    mkdirSync(points);
   } catch (e) {
+    if (errCode(e) === "EEXIST" && isDirectory(points)) return;
     throw new ResultsError(`output directory ${dir}: not writable (${errCode(e)})`);
   }
 }
