@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, cpSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
-import { loadResults } from "../src/sweep/index.js";
+import { loadResults, sweep } from "../src/sweep/index.js";
 import type { ResultsTable } from "../src/sweep/types.js";
 import {
   availableFigures,
@@ -484,4 +484,32 @@ test("panelY: decades to the first power of ten ≥ 1.5 × the largest value; ro
   // 1.05 × 0.034 = 0.0357, /5 = 0.00714 → step 0.01, top 0.04.
   assert.deepEqual(panelY([0.034], "linear").ticks, [0, 0.01, 0.02, 0.03, 0.04]);
   assert.deepEqual(panelY([0, 0], "linear").domain, [0, 1]);
+});
+
+test("an interrupted sweep: report and plot refuse it unless --partial, then every artifact says PARTIAL: N of M points", async () => {
+  const tmp = mkdtempSync(join(tmpdir(), "pinsim-partial-"));
+  const dir = join(tmp, "cut");
+  // 2 policies × 3 pin durations = 6 points, 2 seeds each; stopped (as a SIGKILL would) after 7 runs.
+  const config = { name: "cut", base: { files: 4, pagesPerFile: 8, pinners: 2, duration: 60 }, axes: { policy: ["foll-pin", "keep-dirty"], pinDuration: [2, 10, 40] }, seeds: 2, rootSeed: 1 };
+  let runs = 0;
+  await assert.rejects(sweep(config, { out: dir, workers: 0, snapshotIntervalMs: 0, onProgress: () => { if (++runs === 7) throw new Error("stop"); } }), /stop/);
+  // What the directory holds: N finished points (at most the 3 that 7 runs of 2 seeds finish) of the grid's 6.
+  const n = loadResults(dir).summary.length;
+  assert.ok(n >= 1 && n <= 3, `finished points ${n}`);
+  const note = `PARTIAL: ${n} of 6 points`;
+  for (const cmd of ["report", "plot"]) {
+    const r = await cli([cmd, dir]);
+    assert.equal(r.code, 2, `${cmd}: ${r.err}`);
+    assert.equal(r.err.trimEnd().split("\n").length, 1, r.err);
+    assert.match(r.err, new RegExp(`holds only ${n} of 6 points of sweep cut .*pass --partial`));
+  }
+  const r = await cli(["report", dir, "--partial"]);
+  assert.equal(r.code, 0, r.err);
+  assert.ok(r.out.replace(/\s+/g, " ").includes(note), "the report's provenance says it");
+  const out = join(tmp, "figs");
+  const p = await cli(["plot", dir, "--partial", "--format", "svg,txt", "--out", out]);
+  assert.equal(p.code, 0, p.err);
+  for (const f of ["lost-data", "kernel-eras"]) {
+    for (const ext of ["svg", "txt"]) assert.ok(readFileSync(join(out, `${f}.${ext}`), "utf8").includes(note), `${f}.${ext} says ${note}`);
+  }
 });

@@ -13,7 +13,7 @@ import { lostDataFigure } from "./lost-data.js";
 import { pageTimelineFigure } from "./page-timeline.js";
 import { svgToPng } from "./png.js";
 import { plotSvg } from "./svg.js";
-import { missingFor, PlotInputError } from "./table.js";
+import { missingFor, partialNote, PlotInputError } from "./table.js";
 
 /** Every figure, in the order `pinsim plot` writes them. */
 export const FIGURES: readonly Figure[] = [
@@ -45,13 +45,19 @@ export function availableFigures(table: ResultsTable): Figure[] {
   return FIGURES.filter((f) => missingFor(f.name, table, f.needs) === null);
 }
 
-/** Render one figure: SVG and text as strings, PNG as bytes. */
+/**
+ * Render one figure: SVG and text as strings, PNG as bytes. A table that is not its whole
+ * sweep (one shard, or an unfinished sweep) says so in the title's first words and on the
+ * text figure's first line (`PARTIAL: N of M points, …`), besides the caption's provenance.
+ */
 export function renderFigure(table: ResultsTable, name: string, format: "png", options?: FigureOpts): Uint8Array;
 export function renderFigure(table: ResultsTable, name: string, format: "svg" | "txt", options?: FigureOpts): string;
 export function renderFigure(table: ResultsTable, name: string, format: Format, options?: FigureOpts): string | Uint8Array;
 export function renderFigure(table: ResultsTable, name: string, format: Format, options: FigureOpts = {}): string | Uint8Array {
   const f = getFigure(name);
-  if (format === "txt") return f.text(table, options);
-  const svg = plotSvg(f.plot(table, options));
+  const partial = partialNote(table.manifest);
+  if (format === "txt") return (partial ? `${partial}\n` : "") + f.text(table, options);
+  const o = f.plot(table, options);
+  const svg = plotSvg(partial ? { ...o, title: `${partial} — ${o.title ?? f.name}` } : o);
   return format === "svg" ? svg : svgToPng(svg);
 }

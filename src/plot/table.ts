@@ -5,6 +5,7 @@
  */
 import { InputError } from "../errors.js";
 import { DEFAULT_PARAMS } from "../model/params.js";
+import { expandAxis } from "../sweep/grid.js";
 import type { Cell, Manifest, ResultsTable, Row } from "../sweep/types.js";
 
 /** Bad input for a figure: the message is one line naming what is missing. */
@@ -138,15 +139,57 @@ export function describeDropped(table: ResultsTable, axis: string): string {
   return bad.length ? `${axis} ${bad.join(", ")} not shown (not a number)` : "";
 }
 
-/** The provenance every artifact carries: version, config hash, seeds. */
+/**
+ * How much of its sweep a results table holds: `done` finished points, of `total` points in
+ * the config's whole grid (every shard's). `partial` when they differ: one shard of a
+ * sharded sweep, or a sweep stopped (or still running) before its last point.
+ */
+export function completeness(m: Manifest): { done: number; total: number; partial: boolean } {
+  const done = (m.points ?? []).filter((p) => p.status === "done").length;
+  let total = (m.points ?? []).length;
+  try {
+    // The grid is the product of the axes (src/sweep/grid.ts expandGrid, without its per-point checks).
+    if (m.config?.axes) total = Object.values(m.config.axes).reduce((n, a) => n * expandAxis(a).length, 1);
+  } catch {
+    // an axis the grid refuses was never run: keep the manifest's own count
+  }
+  return { done, total, partial: done < total || m.shard !== null && m.shard !== undefined && m.shard.count > 1 };
+}
+
+/** "PARTIAL: 12 of 150 points, …" for a partial table (see completeness), "" for a whole sweep. */
+export function partialNote(m: Manifest): string {
+  const c = completeness(m);
+  if (!c.partial) return "";
+  const why = m.shard ? `shard ${m.shard.index + 1}/${m.shard.count} only` : "the sweep did not finish";
+  return `PARTIAL: ${c.done} of ${c.total} points, ${why}`;
+}
+
+/**
+ * The values each axis of the config takes (every value swept, finished or not), in config
+ * order; an axis the config does not list (an old manifest) falls back to the values found.
+ */
+export function sweptValues(table: ResultsTable, axis: string): Cell[] {
+  const a = table.manifest.config?.axes?.[axis];
+  if (a !== undefined) {
+    try {
+      return expandAxis(a);
+    } catch {
+      // fall through
+    }
+  }
+  return distinct(table.summary, axis);
+}
+
+/** The provenance every artifact carries: version, config hash, seeds; PARTIAL when the table is not the whole sweep. */
 export function provenance(m: Manifest): string {
   const seeds = m.config?.seeds;
   const hash = (m.configHash ?? "").replace(/^sha256:/, "").slice(0, 12);
   const parts = [m.pinsim, `sweep ${m.name}`, `config ${hash || "?"}`, `root seed ${m.rootSeed}`];
   if (seeds !== undefined) parts.push(`${seeds} ${seeds === 1 ? "seed" : "seeds"}/point`);
   if (m.git) parts.push(`git ${m.git.slice(0, 10)}`);
-  // A single shard (plotted with --partial) says so in every caption.
-  if (m.shard) parts.push(`PARTIAL: shard ${m.shard.index + 1}/${m.shard.count} only, ${m.points?.length ?? "?"} of its sweep's points`);
+  // A single shard or an unfinished sweep (plotted with --partial) says so in every caption.
+  const note = partialNote(m);
+  if (note) parts.push(note);
   return parts.join(" · ");
 }
 

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { availableFigures, FIGURE_NAMES, FORMATS, getFigure, missingFor, renderFigure, report, type Format } from "../../plot/index.js";
 import { checkResults } from "../../plot/report.js";
+import { completeness } from "../../plot/table.js";
 import { loadResults } from "../../sweep/index.js";
 import type { ResultsTable } from "../../sweep/types.js";
 import { UsageError } from "../errors.js";
@@ -15,13 +16,18 @@ import { isCalibrationDir, plotCalibration, reportCalibration } from "./calibrat
 
 /**
  * loadResults + the plot's own checks (ResultsError, PlotInputError: InputErrors, exit 2).
- * A single shard of a sharded sweep is refused unless `partial` (then every caption says so).
+ * A single shard of a sharded sweep, or a sweep that has not finished (interrupted, or
+ * still running), is refused unless `partial`; then every caption, text figure and the
+ * report say `PARTIAL: N of M points`.
  */
 function load(dir: string, partial: boolean): ResultsTable {
   const t = loadResults(dir);
   const sh = t.manifest.shard;
+  const c = completeness(t.manifest);
   if (sh && !partial)
     throw new UsageError(`${dir} holds only shard ${sh.index + 1}/${sh.count} of sweep ${t.manifest.name}: merge the shards first (pinsim merge DIR…), or pass --partial to show this shard alone`);
+  if (c.partial && !partial)
+    throw new UsageError(`${dir} holds only ${c.done} of ${c.total} points of sweep ${t.manifest.name} (it did not finish): rerun the same pinsim sweep command to finish it, or pass --partial to show the finished points alone`);
   checkResults(t);
   return t;
 }
@@ -41,7 +47,7 @@ export function registerPlot(program: Command, _state: { code: number }): void {
     .option("--figure <names...>", `figures to render (default: every one the results have axes for): ${FIGURE_NAMES.join(", ")}`)
     .option("--format <list>", "comma-separated formats", "svg,png,txt")
     .option("--out <dir>", "output directory (default RESULTS_DIR/figures)")
-    .option("--partial", "accept a single shard of a sharded sweep (captions say PARTIAL)")
+    .option("--partial", "accept a single shard or an unfinished sweep (captions say PARTIAL: N of M points)")
     .action((dir: string, opts: { figure?: string[]; format: string; out?: string; partial?: boolean }) => {
       const formats = parseFormats(opts.format);
       if (isCalibrationDir(dir)) return plotCalibration(dir, { figure: opts.figure, formats, out: opts.out }); // pinsim calibrate's folder
@@ -75,7 +81,7 @@ export function registerPlot(program: Command, _state: { code: number }): void {
     .command("report")
     .description("print a plain-text summary of a results directory, ready to paste into a mail")
     .argument("<results-dir>", "a results directory written by pinsim sweep")
-    .option("--partial", "accept a single shard of a sharded sweep (the report says PARTIAL)")
+    .option("--partial", "accept a single shard or an unfinished sweep (the report says PARTIAL: N of M points)")
     .action((dir: string, opts: { partial?: boolean }) => {
       if (isCalibrationDir(dir)) return reportCalibration(dir); // pinsim calibrate's folder
       const table = load(dir, opts.partial === true);
