@@ -26,7 +26,7 @@ export function readRegularFile(path: string, what: string, maxBytes: number = H
     // Read at most maxBytes + 1 even if the file grows meanwhile.
     const buf = Buffer.alloc(Math.min(st.size, maxBytes) + 1);
     let n = 0;
-    for (let r; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += r;
+    for (let r: number; n < buf.length && (r = readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += r;
     if (n > maxBytes) throw new InputError(what, path, `a file of at most ${maxBytes} bytes (it grew while read)`);
     return buf.subarray(0, n).toString("utf8");
   } finally {

@@ -1,13 +1,11 @@
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, test } from "node:test";
-
 // The real command line (dist/, built by pretest), spawned as a child process.
-const BIN = fileURLToPath(new URL("../bin/pinsim.js", import.meta.url));
+import { pinsim, readTree } from "./helpers/cli.js";
+
 const TMP = mkdtempSync(join(tmpdir(), "pinsim-sweep-cli-"));
 after(() => rmSync(TMP, { recursive: true, force: true }));
 
@@ -20,26 +18,6 @@ writeFileSync(CONFIG, JSON.stringify({
   seeds: 3,
   rootSeed: 3,
 }));
-const FILES = ["runs.csv", "runs.jsonl", "summary.csv", "manifest.json"];
-
-function pinsim(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8" });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Every file of a directory (journal included), as text. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string, prefix: string) => {
-    for (const n of readdirSync(d, { withFileTypes: true })) {
-      if (n.isDirectory()) walk(join(d, n.name), `${prefix}${n.name}/`);
-      else out[prefix + n.name] = readFileSync(join(d, n.name), "utf8");
-    }
-  };
-  walk(dir, "");
-  return out;
-}
-
 // SIGKILL and resume: test/sweep-crash.test.ts (at 25, 50 and 75 % of the runs, and at
 // every write and rename of the first snapshot and of a merge).
 
@@ -47,7 +25,7 @@ test("bad input: one line on stderr, exit 2, files on disk untouched", () => {
   const ref = join(TMP, "ref");
   const made = pinsim("sweep", CONFIG, "--out", ref, "--workers", "2", "--quiet");
   assert.equal(made.code, 0, made.stderr);
-  const before = snapshot(ref);
+  const before = readTree(ref);
   const bad = (file: string, config: object) => { writeFileSync(join(TMP, file), JSON.stringify(config)); return join(TMP, file); };
   const base = JSON.parse(readFileSync(CONFIG, "utf8"));
   const cases: [string[], RegExp][] = [
@@ -66,17 +44,17 @@ test("bad input: one line on stderr, exit 2, files on disk untouched", () => {
     assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
     assert.match(r.stderr, message);
     assert.equal(r.stderr.trimEnd().split("\n").length, 1, r.stderr);
-    assert.deepEqual(snapshot(ref), before);
+    assert.deepEqual(readTree(ref), before);
   }
   // A corrupted results file on resume.
   const jsonl = join(ref, "runs.jsonl");
   const good = readFileSync(jsonl, "utf8");
   writeFileSync(jsonl, good.replace('"lostData":0', '"lostData":1'));
-  const corrupted = snapshot(ref);
+  const corrupted = readTree(ref);
   const r = pinsim("sweep", CONFIG, "--out", ref);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^pinsim: .*runs\.jsonl: corrupted \(.*\n$/);
-  assert.deepEqual(snapshot(ref), corrupted);
+  assert.deepEqual(readTree(ref), corrupted);
   writeFileSync(jsonl, good);
   assert.equal(existsSync(join(TMP, "m")), false);
 });

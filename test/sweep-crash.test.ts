@@ -13,25 +13,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, test } from "node:test";
 import { mergeResults, sweep } from "../src/sweep/index.js";
+import { BIN, readTree } from "./helpers/cli.js";
 
-const BIN = fileURLToPath(new URL("../bin/pinsim.js", import.meta.url));
 const RUNNER = fileURLToPath(new URL("./fixtures/sweep-runner.mjs", import.meta.url));
 const FAULT = fileURLToPath(new URL("./fixtures/fault-inject.mjs", import.meta.url));
 const TMP = mkdtempSync(join(tmpdir(), "pinsim-crash-"));
 after(() => rmSync(TMP, { recursive: true, force: true }));
-
-/** Every file of a directory (journal included), as text; the lock files must be gone. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string, prefix: string) => {
-    for (const n of readdirSync(d, { withFileTypes: true })) {
-      if (n.isDirectory()) walk(join(d, n.name), `${prefix}${n.name}/`);
-      else out[prefix + n.name] = readFileSync(join(d, n.name), "utf8");
-    }
-  };
-  walk(dir, "");
-  return out;
-}
 
 // 12 points × 3 seeds = 36 runs of a small system (a few ms to tens of ms each).
 const KILL = {
@@ -62,7 +49,7 @@ async function killAt(out: string, fraction: number, during?: () => void): Promi
   await new Promise<void>((res) => {
     child.stderr!.on("data", (d: Buffer) => {
       buf += d.toString();
-      let i;
+      let i: number;
       while ((i = buf.indexOf("\n")) >= 0) {
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
@@ -118,7 +105,7 @@ test("SIGKILL at 25, 50 and 75 % of the runs: finished points are skipped, the r
   assert.match(s.stderr, /^pinsim: output directory .* is locked by pinsim pid \d+ on .*\n$/);
   // Killed while holding the lock (three times), resumed: no lock files left, same bytes.
   assert.equal(existsSync(join(out, ".pinsim.lock")), false);
-  assert.deepEqual(snapshot(out), snapshot(ref));
+  assert.deepEqual(readTree(out), readTree(ref));
 });
 
 // ---------------------------------------------------------------------------------------
@@ -182,7 +169,7 @@ test("a SIGKILL before every write and rename of a sweep's first snapshot leaves
     const dir = join(TMP, `tiny-${at}`);
     assert.equal(killed[i]!.signal, "SIGKILL", `op ${at}: ${killed[i]!.stderr}`);
     await sweep(TINY, { out: dir, workers: 0 }); // the same command again: continues
-    assert.deepEqual(snapshot(dir), snapshot(ref), `killed before op ${at} (${c.ops[at - 1]})`);
+    assert.deepEqual(readTree(dir), readTree(ref), `killed before op ${at} (${c.ops[at - 1]})`);
   }
 });
 
@@ -207,8 +194,8 @@ test("a SIGKILL before every write and rename of a merge: rerunning the merge co
     const dir = join(TMP, `merge-${at}`);
     assert.equal(killed[at - 1]!.signal, "SIGKILL", `op ${at}: ${killed[at - 1]!.stderr}`);
     mergeResults(shards, dir);
-    const got = snapshot(dir);
-    const want = snapshot(ref);
+    const got = readTree(dir);
+    const want = readTree(ref);
     assert.deepEqual(got, want, `merge killed before op ${at} (${c.ops[at - 1]})`);
   }
 });

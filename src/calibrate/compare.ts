@@ -46,15 +46,21 @@ export const PERIOD_TOLERANCE = 0.05;
  * writeback_sb_inodes).
  */
 export function cleanDelayRows(k: CleanDelayKernel, m: CleanDelayModel): ComparisonRow[] {
-  const rows: ComparisonRow[] = [];
+  const none = m.unavailable ? `unavailable: ${m.unavailable}` : "no samples";
+  const rows = [windowRow(k, m, none), meanDelayRow(k, m, none), periodRow(k, m), ksRow(k, m, none)];
+  // Dirty inode: the inherited dirtied_when shifts the window by -d.
+  if (k.dirtyInode.count > 0 || k.second > 0) rows.push(...dirtyInodeRows(k, m));
+  return rows;
+}
+
+/** Clean inode: share of delays in [E, E + P), kernel and model, by Wilson intervals. */
+function windowRow(k: CleanDelayKernel, m: CleanDelayModel, none: string): ComparisonRow {
   const E = k.expire;
   const P = m.period;
   const mc = m.cleanInode;
-  const none = m.unavailable ? `unavailable: ${m.unavailable}` : "no samples";
-  // 1. Clean inode: share of delays in [E, E + P).
   const kw = k.cleanInode.window;
   const mw: [number, number] | null = mc?.count ? wilsonInterval(Math.round((mc.fractionInWindow ?? 0) * mc.count), mc.count) : null;
-  rows.push({
+  return {
     part: "clean-delay",
     quantity: `clean inode: share of delays in [E, E+P) = [${f2(E)}, ${f2(E + P)}) s`,
     kernel: `${kw.inWindow}/${kw.count} (delays ${f3(k.cleanInode.min)}..${f3(k.cleanInode.max)} s)`,
@@ -63,10 +69,14 @@ export function cleanDelayRows(k: CleanDelayKernel, m: CleanDelayModel): Compari
     modelInterval: mw ? iv(mw[0], mw[1]) : null,
     agree: kw.count === 0 ? null : overlap(kw.lo === null ? null : [kw.lo, kw.hi as number], mw),
     rule: "95 % Wilson intervals overlap; the kernel's clean instant lies between its last dirty and first clean poll",
-  });
-  // 2. Clean inode: mean delay.
+  };
+}
+
+/** Clean inode: mean delay, kernel and model, by t intervals. */
+function meanDelayRow(k: CleanDelayKernel, m: CleanDelayModel, none: string): ComparisonRow {
+  const mc = m.cleanInode;
   const mm = mc?.samples.length ? meanConfidenceInterval(mc.samples) : null;
-  rows.push({
+  return {
     part: "clean-delay",
     quantity: "clean inode: mean delay (s); E + P/2 for a flusher phase uniform in [0, P)",
     kernel: f3(k.cleanInode.mean),
@@ -75,23 +85,31 @@ export function cleanDelayRows(k: CleanDelayKernel, m: CleanDelayModel): Compari
     modelInterval: mm ? iv(mm.lo, mm.hi, f3) : null,
     agree: k.cleanInode.count === 0 ? null : mm !== null && mm.lo !== null && k.cleanInode.meanLo !== null && overlap([k.cleanInode.meanLo, k.cleanInode.meanHi as number], [mm.lo, mm.hi as number]),
     rule: "95 % t intervals overlap",
-  });
-  // 3. Period.
+  };
+}
+
+/** The flusher's period: measured from the passes against the model's kupdatePeriod(W, HZ). */
+function periodRow(k: CleanDelayKernel, m: CleanDelayModel): ComparisonRow {
   const kp = k.period.period;
-  rows.push({
+  return {
     part: "clean-delay",
     quantity: `flusher period P (s), from ${k.period.passes.length} passes; model kupdatePeriod(W, HZ)`,
     kernel: kp === null ? `not measured: ${k.period.passes.length} pass(es) seen, 2 needed` : f3(kp),
     kernelInterval: iv(k.period.lo, k.period.hi, f3),
-    model: f3(P),
+    model: f3(m.period),
     modelInterval: null,
-    agree: kp === null ? null : Math.abs(kp - P) <= PERIOD_TOLERANCE,
+    agree: kp === null ? null : Math.abs(kp - m.period) <= PERIOD_TOLERANCE,
     rule: `|P_kernel - P_model| <= ${PERIOD_TOLERANCE} s`,
-  });
-  // 4. KS distance to the uniform law on the window.
-  const ksM = mc?.samples.length ? ksDistanceUniform(mc.samples, E, E + P) : null;
+  };
+}
+
+/** Clean inode: Kolmogorov-Smirnov distance to the uniform law on the window, both below the 5 % critical value. */
+function ksRow(k: CleanDelayKernel, m: CleanDelayModel, none: string): ComparisonRow {
+  const E = k.expire;
+  const mc = m.cleanInode;
+  const ksM = mc?.samples.length ? ksDistanceUniform(mc.samples, E, E + m.period) : null;
   const crit = (n: number) => 1.358 / Math.sqrt(n);
-  rows.push({
+  return {
     part: "clean-delay",
     quantity: "clean inode: Kolmogorov-Smirnov distance to U[E, E+P)",
     kernel: f3(k.cleanInode.ks),
@@ -100,12 +118,17 @@ export function cleanDelayRows(k: CleanDelayKernel, m: CleanDelayModel): Compari
     modelInterval: mc?.count ? `5 % critical ${f3(crit(mc.count))}` : null,
     agree: k.cleanInode.ks === null ? null : ksM !== null && k.cleanInode.ks < crit(k.cleanInode.count) && ksM < crit(mc!.count),
     rule: "both below the 5 % critical value 1.358/sqrt(n) of the one-sample KS test",
-  });
-  // 5. Dirty inode: the inherited dirtied_when shifts the window by -d.
+  };
+}
+
+/** Dirty inode (a page stored d s after the first): every delay in [E - d, E - d + P), and both pages in one pass. */
+function dirtyInodeRows(k: CleanDelayKernel, m: CleanDelayModel): ComparisonRow[] {
+  const E = k.expire;
+  const P = m.period;
   const d = k.second;
   const dw = k.dirtyInode.window;
-  if (k.dirtyInode.count > 0 || d > 0) {
-    rows.push({
+  return [
+    {
       part: "clean-delay",
       quantity: `dirty inode (page stored ${f2(d)} s later): share of delays in [E-d, E-d+P) = [${f2(E - d)}, ${f2(E - d + P)}) s`,
       kernel: `${dw.inWindow}/${dw.count} (delays ${f3(k.dirtyInode.min)}..${f3(k.dirtyInode.max)} s)`,
@@ -114,8 +137,8 @@ export function cleanDelayRows(k: CleanDelayKernel, m: CleanDelayModel): Compari
       modelInterval: null,
       agree: dw.count === 0 ? null : dw.inWindow === dw.count,
       rule: "every kernel delay in the window",
-    });
-    rows.push({
+    },
+    {
       part: "clean-delay",
       quantity: "dirty inode: second page cleaned in the same flusher pass as the first",
       kernel: `${k.samePass.count}/${k.samePass.of}`,
@@ -124,9 +147,8 @@ export function cleanDelayRows(k: CleanDelayKernel, m: CleanDelayModel): Compari
       modelInterval: null,
       agree: k.samePass.of === 0 ? null : k.samePass.count === k.samePass.of,
       rule: "every trial in one pass",
-    });
-  }
-  return rows;
+    },
+  ];
 }
 
 /**

@@ -158,32 +158,78 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
   const sysStart = readSysctls();
   const E = (sysStart["vm.dirty_expire_centisecs"] ?? 3000) / 100;
   const W = (sysStart["vm.dirty_writeback_centisecs"] ?? 500) / 100;
-  if (parts.includes("clean-delay")) {
-    if (W === 0) throw new CalibrateUnavailableError("cannot calibrate clean-delay: vm.dirty_writeback_centisecs = 0 disables periodic writeback; these parts can still run: --only detector,longterm");
-    if (quick && E + W > 150) throw new CalibrateUnavailableError(`cannot calibrate clean-delay with --quick: vm.dirty_expire_centisecs = ${E * 100} makes one trial last E + P > ${E} s, over --quick's 3 minutes; run without --quick, or --only detector,longterm`);
-  }
-
-  // The results folder: ours or new, never a sweep's.
-  if (resultsKind(opts.out) === "sweep") throw new CalibrateInputError(`output directory ${opts.out} holds a sweep's results: use another --out`);
-  try {
-    mkdirSync(opts.out, { recursive: true });
-    if (!statSync(opts.out).isDirectory()) throw new Error("ENOTDIR");
-  } catch (e) {
-    throw new CalibrateInputError(`output directory ${opts.out}: cannot create (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  if (parts.includes("clean-delay")) checkCleanDelayCanRun(E, W, quick);
+  prepareOut(opts.out);
   const fs = readFilesystem(opts.out);
   const probes: BuiltProbes = buildProbes({ cacheDir: opts.cacheDir });
   const cfg = calibrationConfig(quick, parts, seed, E);
-  const hzKnown = env.hz.value;
-  const periodGuess = kupdatePeriod(W, hzKnown ?? 250);
+  const progress = progressOf(cfg, parts, E, kupdatePeriod(W, env.hz.value ?? 250), opts.onProgress);
+  const startedAt = new Date().toISOString();
+  const { raw, texts } = await runParts(opts.out, parts, cfg, probes, E, W, progress);
+  // The probes' output as printed, beside calibration.json (what the unit tests' fixtures are).
+  mkdirSync(join(opts.out, "raw"), { recursive: true });
+  for (const [name, text] of Object.entries(texts)) writeFileSync(join(opts.out, "raw", `${name}.jsonl`), text);
+  const sysEnd = readSysctls();
+  const changed = Object.keys(sysStart).filter((k) => sysStart[k] !== sysEnd[k]);
+  return finish({ opts, env, fs, cfg, probes, raw, sysStart, sysEnd, changed, E, W, startedAt });
+}
+
+/** The clean-delay part needs periodic writeback, and under --quick a trial short enough. */
+function checkCleanDelayCanRun(E: number, W: number, quick: boolean): void {
+  if (W === 0) throw new CalibrateUnavailableError("cannot calibrate clean-delay: vm.dirty_writeback_centisecs = 0 disables periodic writeback; these parts can still run: --only detector,longterm");
+  if (quick && E + W > 150) throw new CalibrateUnavailableError(`cannot calibrate clean-delay with --quick: vm.dirty_expire_centisecs = ${E * 100} makes one trial last E + P > ${E} s, over --quick's 3 minutes; run without --quick, or --only detector,longterm`);
+}
+
+/** The results folder: ours or new, never a sweep's; created. */
+function prepareOut(out: string): void {
+  if (resultsKind(out) === "sweep") throw new CalibrateInputError(`output directory ${out} holds a sweep's results: use another --out`);
+  try {
+    mkdirSync(out, { recursive: true });
+    if (!statSync(out).isDirectory()) throw new Error("ENOTDIR");
+  } catch (e) {
+    throw new CalibrateInputError(`output directory ${out}: cannot create (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/** Progress over the whole run, each part weighted by its expected seconds. */
+interface Progress {
+  /** Report `frac` of `part` done, with its own count. */
+  report(part: Part, frac: number, detail: string): void;
+  /** Mark `part` done: later parts start from its weight. */
+  done(part: Part): void;
+  /** Expected seconds of each part. */
+  weights: Record<Part, number>;
+}
+
+/** The run's Progress, calling `onProgress` (if any) with the overall fraction. */
+function progressOf(cfg: CalibrationConfig, parts: Part[], E: number, periodGuess: number, onProgress?: (p: CalibrateProgress) => void): Progress {
   const weights = Object.fromEntries(parts.map((p) => [p, expectedSeconds(cfg, p, E, periodGuess)])) as Record<Part, number>;
   const total = parts.reduce((a, p) => a + weights[p], 0);
   let before = 0;
-  const report = (part: Part, frac: number, detail: string) =>
-    opts.onProgress?.({ part, fraction: Math.min(1, (before + weights[part] * Math.min(1, frac)) / total), expectedSeconds: total, detail });
+  return {
+    weights,
+    report: (part, frac, detail) =>
+      onProgress?.({ part, fraction: Math.min(1, (before + weights[part] * Math.min(1, frac)) / total), expectedSeconds: total, detail }),
+    done: (part) => {
+      before += weights[part];
+    },
+  };
+}
 
-  const startedAt = new Date().toISOString();
-  const scratch = join(opts.out, `.calibrate-scratch-${process.pid}`);
+/**
+ * Run the parts' probes one at a time in a scratch folder under `out`, removed at the end, on
+ * an error and on SIGINT/SIGTERM (which stop the probe running and throw CalibrateInterrupted).
+ */
+async function runParts(
+  out: string,
+  parts: Part[],
+  cfg: CalibrationConfig,
+  probes: BuiltProbes,
+  E: number,
+  W: number,
+  progress: Progress,
+): Promise<{ raw: Calibration["raw"]; texts: Partial<Record<ProbeName, string>> }> {
+  const scratch = join(out, `.calibrate-scratch-${process.pid}`);
   const running: Running = { child: null, signal: null };
   const onSignal = (sig: NodeJS.Signals) => {
     running.signal = sig;
@@ -201,44 +247,12 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
     mkdirSync(scratch, { recursive: true });
     for (const part of parts) {
       if (running.signal) throw new CalibrateInterrupted(running.signal);
-      const t0 = performance.now();
-      const elapsed = () => (performance.now() - t0) / 1000;
-      if (part === "clean-delay") {
-        const c = cfg.cleanDelay;
-        const pages = c.trials * (c.second > 0 ? 2 : 1);
-        let cleaned = 0;
-        const timer = setInterval(() => report(part, elapsed() / weights[part], `${cleaned}/${pages} pages clean`), 500);
-        try {
-          const text = await runProbe("clean-delay", probes.paths["clean-delay"],
-            [scratch, String(c.trials), String(c.stagger), String(c.second), String(c.pollMs), String(Math.ceil(E + 2 * W + 30))], running,
-            (l) => { if (l.includes('"type":"clean"') || l.includes('"type":"timeout"')) cleaned++; });
-          texts["clean-delay"] = text;
-          raw.cleanDelay = parseCleanDelay(text);
-        } finally {
-          clearInterval(timer);
-        }
-      } else if (part === "detector") {
-        const d = cfg.detector;
-        const forks = d.reps + (d.khi - d.klo + 1) * d.reps * 2 + 2;
-        let n = 0;
-        const text = await runProbe("detector", probes.paths.detector,
-          [scratch, String(d.klo), String(d.khi), String(d.reps), String(d.nopinK), String(d.thpK)], running,
-          (l) => { if (l.includes('"type":"fork"') || l.includes('"type":"skip"')) report(part, ++n / forks, `${n}/${forks} forks`); });
-        texts.detector = text;
-        raw.detector = parseDetector(text);
-      } else {
-        let n = 0;
-        const timer = setInterval(() => report(part, elapsed() / weights[part], `${n}/19 checks`), 500);
-        try {
-          const text = await runProbe("longterm", probes.paths.longterm, [scratch, String(cfg.longterm.settle)], running, () => { n++; });
-          texts.longterm = text;
-          raw.longterm = parseLongterm(text);
-        } finally {
-          clearInterval(timer);
-        }
-      }
-      report(part, 1, "done");
-      before += weights[part];
+      const run: PartRun = { scratch, cfg, probes, E, W, running, progress };
+      if (part === "clean-delay") raw.cleanDelay = parseCleanDelay((texts["clean-delay"] = await runCleanDelay(run)));
+      else if (part === "detector") raw.detector = parseDetector((texts.detector = await runDetector(run)));
+      else raw.longterm = parseLongterm((texts.longterm = await runLongterm(run)));
+      progress.report(part, 1, "done");
+      progress.done(part);
     }
   } finally {
     process.off("SIGINT", onInt);
@@ -246,12 +260,58 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
     removeScratch();
     process.off("exit", removeScratch);
   }
-  // The probes' output as printed, beside calibration.json (what the unit tests' fixtures are).
-  mkdirSync(join(opts.out, "raw"), { recursive: true });
-  for (const [name, text] of Object.entries(texts)) writeFileSync(join(opts.out, "raw", `${name}.jsonl`), text);
-  const sysEnd = readSysctls();
-  const changed = Object.keys(sysStart).filter((k) => sysStart[k] !== sysEnd[k]);
-  return finish({ opts, env, fs, cfg, probes, raw, sysStart, sysEnd, changed, E, W, startedAt });
+  return { raw, texts };
+}
+
+/** What running one part's probe needs. */
+interface PartRun {
+  scratch: string;
+  cfg: CalibrationConfig;
+  probes: BuiltProbes;
+  E: number;
+  W: number;
+  running: Running;
+  progress: Progress;
+}
+
+/** Report a part's progress by elapsed time (twice a second) while `work` runs. */
+async function timed(r: PartRun, part: Part, detail: () => string, work: () => Promise<string>): Promise<string> {
+  const t0 = performance.now();
+  const elapsed = () => (performance.now() - t0) / 1000;
+  const timer = setInterval(() => r.progress.report(part, elapsed() / r.progress.weights[part], detail()), 500);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/** calibrate/clean-delay.c, its timeout E + 2W + 30 s; progress counts pages seen clean (or timed out). */
+function runCleanDelay(r: PartRun): Promise<string> {
+  const c = r.cfg.cleanDelay;
+  const pages = c.trials * (c.second > 0 ? 2 : 1);
+  let cleaned = 0;
+  return timed(r, "clean-delay", () => `${cleaned}/${pages} pages clean`, () =>
+    runProbe("clean-delay", r.probes.paths["clean-delay"],
+      [r.scratch, String(c.trials), String(c.stagger), String(c.second), String(c.pollMs), String(Math.ceil(r.E + 2 * r.W + 30))], r.running,
+      (l) => { if (l.includes('"type":"clean"') || l.includes('"type":"timeout"')) cleaned++; }));
+}
+
+/** calibrate/detector.c; progress counts forks (and skips). */
+function runDetector(r: PartRun): Promise<string> {
+  const d = r.cfg.detector;
+  const forks = d.reps + (d.khi - d.klo + 1) * d.reps * 2 + 2;
+  let n = 0;
+  return runProbe("detector", r.probes.paths.detector,
+    [r.scratch, String(d.klo), String(d.khi), String(d.reps), String(d.nopinK), String(d.thpK)], r.running,
+    (l) => { if (l.includes('"type":"fork"') || l.includes('"type":"skip"')) r.progress.report("detector", ++n / forks, `${n}/${forks} forks`); });
+}
+
+/** calibrate/longterm.c; progress counts its records. */
+function runLongterm(r: PartRun): Promise<string> {
+  let n = 0;
+  return timed(r, "longterm", () => `${n}/19 checks`, () =>
+    runProbe("longterm", r.probes.paths.longterm, [r.scratch, String(r.cfg.longterm.settle)], r.running, () => { n++; }));
 }
 
 interface FinishInput {
@@ -288,10 +348,35 @@ export function finish(x: FinishInput): Calibration {
   const dk = raw.detector ? detectorKernel(raw.detector) : null;
   const lk = raw.longterm ? longtermKernel(raw.longterm) : null;
   const hz = chooseHz(x.env.hz.value, ck?.period.period ?? null, W);
+  const { model, rows } = modelSide(x, { cleanDelay: ck, detector: dk, longterm: lk }, hz.hz);
+  const c: Calibration = {
+    format: CALIBRATION_FORMAT,
+    pinsim: `pinsim ${PACKAGE_VERSION}`,
+    config: cfg,
+    startedAt: x.startedAt,
+    finishedAt: new Date().toISOString(),
+    machine: { ...x.env, filesystem: x.fs, hzUsed: hz.hz, hzSource: x.env.hz.value !== null ? `CONFIG_HZ from ${x.env.hz.source}` : hz.source },
+    sysctls: { start: x.sysStart, end: x.sysEnd, changed: x.changed },
+    expire: E,
+    writebackInterval: W,
+    probes: { sourceHash: x.probes.sourceHash, files: x.probes.sourceFiles, compiler: x.probes.compiler },
+    raw,
+    kernel: { cleanDelay: ck, detector: dk, longterm: lk },
+    model,
+    comparison: rows,
+  };
+  writeCalibration(x.opts.out, c, calibrationManifest(x, rows));
+  return c;
+}
+
+/** The model's side of each part the kernel side has, and the comparison rows, in part order. */
+function modelSide(x: FinishInput, kernel: Calibration["kernel"], hz: number): { model: Calibration["model"]; rows: ComparisonRow[] } {
+  const { E, W, cfg } = x;
+  const { cleanDelay: ck, detector: dk, longterm: lk } = kernel;
   const rows: ComparisonRow[] = [];
   const model: Calibration["model"] = { cleanDelay: null, detector: null, longterm: null };
   if (ck) {
-    model.cleanDelay = modelCleanDelays({ expire: E, writebackInterval: W, hz: hz.hz, quick: cfg.mode === "quick", seed: cfg.seed });
+    model.cleanDelay = modelCleanDelays({ expire: E, writebackInterval: W, hz, quick: cfg.mode === "quick", seed: cfg.seed });
     rows.push(...cleanDelayRows(ck, model.cleanDelay));
   }
   if (dk) {
@@ -309,24 +394,14 @@ export function finish(x: FinishInput): Calibration {
     model.longterm = { preset, source: [...new Set(regs.map((r) => r.source))].join("; "), registrations: regs, odirect: modelOdirect() };
     rows.push(...longtermRows(lk, regs, preset, model.longterm.odirect));
   }
-  const c: Calibration = {
-    format: CALIBRATION_FORMAT,
-    pinsim: `pinsim ${PACKAGE_VERSION}`,
-    config: cfg,
-    startedAt: x.startedAt,
-    finishedAt: new Date().toISOString(),
-    machine: { ...x.env, filesystem: x.fs, hzUsed: hz.hz, hzSource: x.env.hz.value !== null ? `CONFIG_HZ from ${x.env.hz.source}` : hz.source },
-    sysctls: { start: x.sysStart, end: x.sysEnd, changed: x.changed },
-    expire: E,
-    writebackInterval: W,
-    probes: { sourceHash: x.probes.sourceHash, files: x.probes.sourceFiles, compiler: x.probes.compiler },
-    raw,
-    kernel: { cleanDelay: ck, detector: dk, longterm: lk },
-    model,
-    comparison: rows,
-  };
+  return { model, rows };
+}
+
+/** manifest.json of the calibration folder: the sweep manifest's fields, `kind: "calibration"`, the agreement counts. */
+function calibrationManifest(x: FinishInput, rows: ComparisonRow[]): CalibrationManifest {
+  const cfg = x.cfg;
   const configText = JSON.stringify(cfg);
-  const manifest: CalibrationManifest = {
+  return {
     kind: "calibration",
     name: `calibrate-${x.env.kernelRelease}`,
     config: cfg,
@@ -349,6 +424,4 @@ export function finish(x: FinishInput): Calibration {
       notMeasured: rows.filter((r) => r.agree === null).length,
     },
   };
-  writeCalibration(x.opts.out, c, manifest);
-  return c;
 }

@@ -10,7 +10,7 @@ import { formatNumber } from "./format.js";
 import { policyOrder } from "./figure.js";
 import { wrapText } from "./text-chart.js";
 import { fitTable } from "./text-table.js";
-import { anyOf, describeFixed, distinct, meanOf, missingFor, num, PlotInputError, provenance, rateOf, slice } from "./table.js";
+import { anyOf, describeFixed, distinct, meanOf, missingFor, PlotInputError, provenance, rateOf, slice } from "./table.js";
 
 /**
  * Check that a table is something the figures can read: a manifest of this major.minor
@@ -39,8 +39,17 @@ export function report(table: ResultsTable, options: { chart?: string } = {}): s
   out.push(`pinsim report: ${m.name}`);
   out.push("");
   if (m.config?.question) out.push(...wrapText(`Question: ${m.config.question}`), "");
+  out.push(...parameterLines(table, dir));
+  out.push(...chartLines(table, options.chart));
+  out.push(...(m.axes.includes("policy") ? keyNumbersByPolicy(table) : keyNumbersByPoint(table)));
+  out.push(...rerunLines(table, dir));
+  return out.map((l) => l.trimEnd()).join("\n") + "\n";
+}
 
-  // Parameters.
+/** Where the results are, who made them, the fixed parameters and the swept axes. */
+function parameterLines(table: ResultsTable, dir: string): string[] {
+  const m = table.manifest;
+  const out: string[] = [];
   const seeds = m.config?.seeds ?? distinct(table.runs, "replicate").length;
   out.push(...wrapText(`Results: ${dir}, ${table.summary.length} points × ${seeds} seeds = ${table.runs.length} runs`));
   out.push(...wrapText(`Made by: ${provenance(m)}, node ${m.node}`));
@@ -65,66 +74,79 @@ export function report(table: ResultsTable, options: { chart?: string } = {}): s
     out.push(...wrapText(`${a} (${vals.length}): ${shown.join(", ")}`, 68).map((l, i) => (i ? `      ${l}` : `  ${l}`)));
   }
   out.push("");
+  return out;
+}
 
-  // One text chart with its table (the numbers it draws): the first figure the results can
-  // draw, in order of what mail threads ask. Its provenance line is the one above.
-  const order = options.chart ? [options.chart] : ["lost-data", "false-positives", "double-writebacks", "kernel-versions"];
+/**
+ * One text chart with its table (the numbers it draws): `chart`, else the first figure the
+ * results can draw, in order of what mail threads ask. Its provenance line is said above.
+ */
+function chartLines(table: ResultsTable, chart?: string): string[] {
+  const order = chart ? [chart] : ["lost-data", "false-positives", "double-writebacks", "kernel-versions"];
   const fig = order.map((n) => FIGURES.find((f) => f.name === n)).find((f): f is Figure => !!f && !missingFor(f.name, table, f.needs));
-  if (fig) {
-    out.push(withoutProvenance(fig.text(table), provenance(m)));
-    out.push("");
-  }
+  return fig ? [withoutProvenance(fig.text(table), provenance(table.manifest)), ""] : [];
+}
 
-  // Key numbers per policy.
-  if (m.axes.includes("policy")) {
-    const { rows, fixed } = slice(table, ["policy"]);
-    const policies = policyOrder(rows.map((r) => r.policy));
-    const byPolicy = (p: string) => rows.find((r) => String(r.policy) === p) as Row;
-    const at = describeFixed(fixed);
-    out.push(...wrapText(`Key numbers${at ? ` at ${at}` : ""} (mean per run [95 % t interval]; shares and rates [95 % Wilson]):`));
-    out.push("");
-    out.push(
-      fitTable(
-        ["policy", "lost data/run", "runs losing data", "DMA into clean"],
-        policies.map((p) => {
-          const r = byPolicy(p);
-          const l = meanOf(r, "lostData"), a = anyOf(r, "lostData"), c = rateOf(r, "writeToCleanPage");
-          return [p, interval(l.v, l.lo, l.hi, formatNumber), pct(a.v, a.lo, a.hi), pct(c.v, c.lo, c.hi)];
-        }),
-      ).trimEnd(),
-    );
-    out.push("");
-    out.push(
-      fitTable(
-        ["policy", "writebacks/run", "double wb/run", "false positives"],
-        policies.map((p) => {
-          const r = byPolicy(p);
-          const w = meanOf(r, "writebacks"), d = meanOf(r, "doubleWritebacks"), f = rateOf(r, "falsePositives");
-          return [p, interval(w.v, w.lo, w.hi, formatNumber), interval(d.v, d.lo, d.hi, formatNumber), pct(f.v, f.lo, f.hi)];
-        }),
-      ).trimEnd(),
-    );
-    out.push("DMA into clean: share of DMA writes that landed in a clean page.");
-    out.push("false positives: share of detector checks on an unpinned page.");
-    out.push("");
-  } else {
-    // No policy axis: one line per point (e.g. per kernel release), labelled by its axes.
-    for (const r of table.summary.slice(0, 40)) {
-      const label = m.axes.map((ax) => `${ax} ${String(r[ax])}`).join(", ");
-      const l = meanOf(r, "lostData"), a = anyOf(r, "lostData");
-      const line = `${label ? `${label}: ` : ""}lost data/run ${interval(l.v, l.lo, l.hi, formatNumber)}; runs losing: ${pct(a.v, a.lo, a.hi)}`;
-      out.push(...wrapText(line, 68));
-    }
-    out.push("");
-  }
+/** Key numbers per policy: data lost and what it costs, with intervals. */
+function keyNumbersByPolicy(table: ResultsTable): string[] {
+  const out: string[] = [];
+  const { rows, fixed } = slice(table, ["policy"]);
+  const policies = policyOrder(rows.map((r) => r.policy));
+  const byPolicy = (p: string) => rows.find((r) => String(r.policy) === p) as Row;
+  const at = describeFixed(fixed);
+  out.push(...wrapText(`Key numbers${at ? ` at ${at}` : ""} (mean per run [95 % t interval]; shares and rates [95 % Wilson]):`));
+  out.push("");
+  out.push(
+    fitTable(
+      ["policy", "lost data/run", "runs losing data", "DMA into clean"],
+      policies.map((p) => {
+        const r = byPolicy(p);
+        const l = meanOf(r, "lostData"), a = anyOf(r, "lostData"), c = rateOf(r, "writeToCleanPage");
+        return [p, interval(l.v, l.lo, l.hi, formatNumber), pct(a.v, a.lo, a.hi), pct(c.v, c.lo, c.hi)];
+      }),
+    ).trimEnd(),
+  );
+  out.push("");
+  out.push(
+    fitTable(
+      ["policy", "writebacks/run", "double wb/run", "false positives"],
+      policies.map((p) => {
+        const r = byPolicy(p);
+        const w = meanOf(r, "writebacks"), d = meanOf(r, "doubleWritebacks"), f = rateOf(r, "falsePositives");
+        return [p, interval(w.v, w.lo, w.hi, formatNumber), interval(d.v, d.lo, d.hi, formatNumber), pct(f.v, f.lo, f.hi)];
+      }),
+    ).trimEnd(),
+  );
+  out.push("DMA into clean: share of DMA writes that landed in a clean page.");
+  out.push("false positives: share of detector checks on an unpinned page.");
+  out.push("");
+  return out;
+}
 
-  out.push(`Rerun (config ${String(m.configHash).replace(/^sha256:/, "").slice(0, 12)}):`);
-  out.push(`  npm ci && npm run build`);
-  out.push(`  node bin/pinsim.js sweep ${m.name}`);
-  out.push(`  node bin/pinsim.js plot ${dir}`);
-  out.push(`  node bin/pinsim.js report ${dir}`);
-  out.push(`Figures (svg, png, txt): ${dir}/figures/`);
-  return out.map((l) => l.trimEnd()).join("\n") + "\n";
+/** No policy axis: one line per point (e.g. per kernel release), labelled by its axes. */
+function keyNumbersByPoint(table: ResultsTable): string[] {
+  const out: string[] = [];
+  for (const r of table.summary.slice(0, 40)) {
+    const label = table.manifest.axes.map((ax) => `${ax} ${String(r[ax])}`).join(", ");
+    const l = meanOf(r, "lostData"), a = anyOf(r, "lostData");
+    const line = `${label ? `${label}: ` : ""}lost data/run ${interval(l.v, l.lo, l.hi, formatNumber)}; runs losing: ${pct(a.v, a.lo, a.hi)}`;
+    out.push(...wrapText(line, 68));
+  }
+  out.push("");
+  return out;
+}
+
+/** How to make the same results again, and where the figures are. */
+function rerunLines(table: ResultsTable, dir: string): string[] {
+  const m = table.manifest;
+  return [
+    `Rerun (config ${String(m.configHash).replace(/^sha256:/, "").slice(0, 12)}):`,
+    `  npm ci && npm run build`,
+    `  node bin/pinsim.js sweep ${m.name}`,
+    `  node bin/pinsim.js plot ${dir}`,
+    `  node bin/pinsim.js report ${dir}`,
+    `Figures (svg, png, txt): ${dir}/figures/`,
+  ];
 }
 
 /** A figure's text (chart and tables) without its closing provenance line, said above. */

@@ -76,44 +76,14 @@ export function plotSvg(options: FigureOptions): string {
   const scaleOpts = Object.fromEntries(LEGEND_SCALES.map((k) => [k, (rest[k] ?? {}) as Plot.ScaleOptions]));
   const wanted = LEGEND_SCALES.filter((k) => Boolean(scaleOpts[k].legend));
   const width = rest.width ?? 640;
-  let el: (SVGSVGElement | HTMLElement) & Plot.Plot;
-  try {
-    el = Plot.plot({
-      ...rest,
-      ...Object.fromEntries(wanted.map((k) => [k, { ...scaleOpts[k], legend: false }])),
-      style: { fontFamily: FONT_FAMILY, fontSize: `${FONT_SIZE}px`, background: "white", overflow: "visible" },
-      document: doc as unknown as Document,
-    }) as unknown as (SVGSVGElement | HTMLElement) & Plot.Plot;
-  } catch (e) {
-    if (/getContext|fillStyle|canvas/i.test(String((e as Error).message ?? e))) {
-      throw new UnsupportedPlotOption(`a Plot option needs a canvas, which a static SVG has not: ${(e as Error).message.split("\n")[0]}`);
-    }
-    throw e;
-  }
+  const el = renderPlot(doc, rest, scaleOpts, wanted);
   const plotEl = (el.tagName.toLowerCase() === "svg" ? el : el.querySelector("svg")) as SVGSVGElement;
   layOutTips(doc, plotEl);
   const plotHeight = Number(plotEl.getAttribute("height"));
 
-  const out = doc.createElementNS(SVG_NS, "svg");
   const g = doc.createElementNS(SVG_NS, "g");
-  let y = 0;
   const pad = 4;
-  const text = (s: string, x: number, yy: number, size: number, attrs: Record<string, string> = {}) => {
-    const t = doc.createElementNS(SVG_NS, "text");
-    t.setAttribute("x", String(x));
-    t.setAttribute("y", String(yy));
-    t.setAttribute("font-size", String(size));
-    for (const [k, v] of Object.entries(attrs)) t.setAttribute(k, v);
-    t.textContent = s;
-    g.appendChild(t);
-  };
-  if (title) {
-    for (const line of wrap(title, width - 2 * pad, 14)) text(line, pad, (y += 18), 14, { "font-weight": "bold" });
-    y += 2;
-  }
-  if (subtitle) {
-    for (const line of wrap(subtitle, width - 2 * pad, 11)) text(line, pad, (y += 14), 11, { fill: "#444" });
-  }
+  let y = drawHeading(doc, g, title, subtitle, width - 2 * pad, pad);
   for (const k of wanted) {
     if (k === "color") y = drawLegend(doc, g, el, scaleOpts.color, width, y + 6, pad);
     else if (k === "symbol") y = drawSymbolLegend(doc, g, el, scaleOpts.symbol, width, y + 6, pad);
@@ -125,12 +95,53 @@ export function plotSvg(options: FigureOptions): string {
   y += plotHeight;
   if (caption) {
     y += 4;
-    for (const line of wrap(caption, width - 2 * pad, 9)) text(line, pad, (y += 12), 9, { fill: "#555" });
+    for (const line of wrap(caption, width - 2 * pad, 9)) svgText(doc, g, line, pad, (y += 12), { "font-size": "9", fill: "#555" });
   }
   y += 6;
+  return reindexIds(new win.XMLSerializer().serializeToString(standalone(doc, g, plotEl, width, y)));
+}
+
+/** Plot.plot with this renderer's style and document, the legends it draws itself turned off. */
+function renderPlot(
+  doc: Document,
+  rest: Plot.PlotOptions,
+  scaleOpts: Record<string, Plot.ScaleOptions>,
+  wanted: readonly string[],
+): (SVGSVGElement | HTMLElement) & Plot.Plot {
+  try {
+    return Plot.plot({
+      ...rest,
+      ...Object.fromEntries(wanted.map((k) => [k, { ...scaleOpts[k], legend: false }])),
+      style: { fontFamily: FONT_FAMILY, fontSize: `${FONT_SIZE}px`, background: "white", overflow: "visible" },
+      document: doc as unknown as Document,
+    }) as unknown as (SVGSVGElement | HTMLElement) & Plot.Plot;
+  } catch (e) {
+    if (/getContext|fillStyle|canvas/i.test(String((e as Error).message ?? e))) {
+      throw new UnsupportedPlotOption(`a Plot option needs a canvas, which a static SVG has not: ${(e as Error).message.split("\n")[0]}`);
+    }
+    throw e;
+  }
+}
+
+/** The title (bold, 14 px) and subtitle (grey, 11 px), wrapped to `wrapWidth`; returns the y below them. */
+function drawHeading(doc: Document, g: SVGGElement, title: string | undefined, subtitle: string | undefined, wrapWidth: number, pad: number): number {
+  let y = 0;
+  if (title) {
+    for (const line of wrap(title, wrapWidth, 14)) svgText(doc, g, line, pad, (y += 18), { "font-size": "14", "font-weight": "bold" });
+    y += 2;
+  }
+  if (subtitle) {
+    for (const line of wrap(subtitle, wrapWidth, 11)) svgText(doc, g, line, pad, (y += 14), { "font-size": "11", fill: "#444" });
+  }
+  return y;
+}
+
+/** The standalone `<svg>`: white background, then the drawn parts `g`, then Plot's own SVG; `height` rounded up. */
+function standalone(doc: Document, g: SVGGElement, plotEl: SVGSVGElement, width: number, height: number): SVGSVGElement {
+  const out = doc.createElementNS(SVG_NS, "svg");
   out.setAttribute("width", String(width));
-  out.setAttribute("height", String(Math.ceil(y)));
-  out.setAttribute("viewBox", `0 0 ${width} ${Math.ceil(y)}`);
+  out.setAttribute("height", String(Math.ceil(height)));
+  out.setAttribute("viewBox", `0 0 ${width} ${Math.ceil(height)}`);
   out.setAttribute("font-family", FONT_FAMILY);
   out.setAttribute("font-size", String(FONT_SIZE));
   const bg = doc.createElementNS(SVG_NS, "rect");
@@ -140,7 +151,17 @@ export function plotSvg(options: FigureOptions): string {
   out.appendChild(bg);
   out.appendChild(g);
   out.appendChild(plotEl);
-  return reindexIds(new win.XMLSerializer().serializeToString(out));
+  return out;
+}
+
+/** Append `<text x y …attrs>s</text>` to `g`; attributes in the order given (the SVG bytes depend on it). */
+function svgText(doc: Document, g: SVGGElement, s: string, x: number, y: number, attrs: Record<string, string> = {}): void {
+  const t = doc.createElementNS(SVG_NS, "text");
+  t.setAttribute("x", String(x));
+  t.setAttribute("y", String(y));
+  for (const [k, v] of Object.entries(attrs)) t.setAttribute(k, v);
+  t.textContent = s;
+  g.appendChild(t);
 }
 
 /** Marks as Plot keeps them (arrays nest), for checking their options. */
@@ -205,12 +226,7 @@ function drawSymbolLegend(doc: Document, g: SVGGElement, el: Plot.Plot, o: Plot.
   let row = y + 10;
   const label = typeof o.label === "string" ? o.label : undefined;
   if (label) {
-    const t = doc.createElementNS(SVG_NS, "text");
-    t.setAttribute("x", String(x));
-    t.setAttribute("y", String(row));
-    t.setAttribute("font-weight", "bold");
-    t.textContent = label;
-    g.appendChild(t);
+    svgText(doc, g, label, x, row, { "font-weight": "bold" });
     x += textWidth(label, FONT_SIZE) + 12;
   }
   for (const sw of Array.from(legend.querySelectorAll("span"))) {
@@ -226,11 +242,7 @@ function drawSymbolLegend(doc: Document, g: SVGGElement, el: Plot.Plot, o: Plot.
     copy.setAttribute("x", String(x));
     copy.setAttribute("y", String(row - 11));
     g.appendChild(copy);
-    const t = doc.createElementNS(SVG_NS, "text");
-    t.setAttribute("x", String(x + 17));
-    t.setAttribute("y", String(row));
-    t.textContent = s;
-    g.appendChild(t);
+    svgText(doc, g, s, x + 17, row);
     x += w;
   }
   return row + 6;
@@ -263,12 +275,7 @@ function drawLegend(
     let x = pad;
     let row = y + 10;
     if (label) {
-      const t = doc.createElementNS(SVG_NS, "text");
-      t.setAttribute("x", String(x));
-      t.setAttribute("y", String(row));
-      t.setAttribute("font-weight", "bold");
-      t.textContent = label;
-      g.appendChild(t);
+      svgText(doc, g, label, x, row, { "font-weight": "bold" });
       x += textWidth(label, FONT_SIZE) + 12;
     }
     for (const v of scale.domain as unknown[]) {
@@ -285,11 +292,7 @@ function drawLegend(
       r.setAttribute("height", "10");
       r.setAttribute("fill", apply(v));
       g.appendChild(r);
-      const t = doc.createElementNS(SVG_NS, "text");
-      t.setAttribute("x", String(x + 14));
-      t.setAttribute("y", String(row));
-      t.textContent = s;
-      g.appendChild(t);
+      svgText(doc, g, s, x + 14, row);
       x += w;
     }
     return row + 4;
@@ -316,12 +319,7 @@ function drawRamp(
   const rampW = Math.min(260, width - 2 * pad), x0 = pad;
   let yy = y;
   if (label) {
-    const t = doc.createElementNS(SVG_NS, "text");
-    t.setAttribute("x", String(x0));
-    t.setAttribute("y", String((yy += 10)));
-    t.setAttribute("font-weight", "bold");
-    t.textContent = label;
-    g.appendChild(t);
+    svgText(doc, g, label, x0, (yy += 10), { "font-weight": "bold" });
     yy += 4;
   }
   const grad = doc.createElementNS(SVG_NS, "linearGradient");
@@ -353,12 +351,7 @@ function drawRamp(
     tick.setAttribute("y2", String(yy + 13));
     tick.setAttribute("stroke", "#333");
     g.appendChild(tick);
-    const t = doc.createElementNS(SVG_NS, "text");
-    t.setAttribute("x", String(x));
-    t.setAttribute("y", String(yy + 23));
-    t.setAttribute("text-anchor", "middle");
-    t.textContent = formatTick(v);
-    g.appendChild(t);
+    svgText(doc, g, formatTick(v), x, yy + 23, { "text-anchor": "middle" });
   }
   return yy + 26;
 }
@@ -374,6 +367,7 @@ function niceTicks(a: number, b: number, n: number): number[] {
   return out;
 }
 
+/** A tick label: three significant digits, thousands as `k`. */
 function formatTick(v: number): string {
   return Math.abs(v) >= 1000 ? `${+(v / 1000).toPrecision(3)}k` : String(+v.toPrecision(3));
 }
@@ -395,6 +389,7 @@ export function wrap(s: string, width: number, size: number): string[] {
   return lines;
 }
 
+/** Estimated width of `s` at `size` px (DejaVu Sans's average advance). */
 function textWidth(s: string, size: number): number {
   return s.length * size * EM_ADVANCE;
 }

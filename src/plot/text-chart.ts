@@ -80,29 +80,77 @@ export function textChart(o: TextChartOptions): string {
   if (o.series.length > SERIES_MARKERS.length) {
     throw new RangeError(`textChart: ${o.series.length} series, at most ${SERIES_MARKERS.length} can be told apart; split them`);
   }
+  const frame = chartFrame(o, cols, height);
+  const { grid, who } = drawSeries(o, frame);
+  lines.push(...rowLines(grid, frame, fmt));
+  const { axis, labels, notes } = xAxis(o, frame, xfmt, width);
+  lines.push(axis, labels);
+  if (o.xLabel) lines.push(centre(o.xLabel + (o.logX ? " (log scale)" : ""), width));
+  if (o.series.length > 1 || o.series[0].name) {
+    lines.push(...packed(o.series.map((s, i) => `${SERIES_MARKERS[i]}${SERIES_LINES[i]} ${s.name}`), width));
+  }
+  lines.push(...packed(notes, width));
+  lines.push(...coincidences(o, who, xs, frame.colOf, frame.f, xfmt, width));
+  if (frame.lifted) lines.push(...wrapText(`values above ${fmt(frame.min)} are drawn at least one row above the ${fmt(frame.min)} row`, width));
+  return lines.map((l) => l.trimEnd()).join("\n") + "\n";
+}
+
+/** A chart's scales: x (linear or log) to a plot column, y to a row. */
+interface ChartFrame {
+  /** Plot columns. */
+  cols: number;
+  /** Rows. */
+  height: number;
+  /** Bottom of the y range. */
+  min: number;
+  /** Top of the y range (> min). */
+  max: number;
+  /** x as placed: log10 on a log scale, else itself. */
+  f: (v: number) => number;
+  /** f of the first and last x. */
+  x0: number;
+  x1: number;
+  /** Plot column of a placed x. */
+  colOf: (fx: number) => number;
+  /** Row of a value, 0 at the bottom; a marker (`lift`) above min never lands on the min row. */
+  rowOf: (v: number, lift?: boolean) => number;
+  /** Set once some marker was lifted off the min row (the chart then says so). */
+  lifted: boolean;
+}
+
+/** The scales of a chart of `o` in `cols` × `height` cells. */
+function chartFrame(o: TextChartOptions, cols: number, height: number): ChartFrame {
+  const xs = o.x;
   const f = o.logX ? Math.log10 : (v: number) => v;
   const x0 = f(xs[0]), x1 = f(xs[xs.length - 1]);
-  const colOf = (fx: number) => (x1 === x0 ? 0 : Math.round(((fx - x0) / (x1 - x0)) * (cols - 1)));
-
   const all = o.series.flatMap((s) => s.values).filter((v): v is number => v !== null && Number.isFinite(v));
   const min = o.yMin ?? Math.min(0, ...all);
   let max = o.yMax ?? Math.max(...all, min);
   if (max === min) max = min + 1;
-  let lifted = false;
-  // Markers (`lift`): a value above min never lands on the min row. Joining lines are not lifted.
-  const rowOf = (v: number, lift = true) => {
-    const c = Math.min(max, Math.max(min, v));
-    let r = Math.round(((c - min) / (max - min)) * (height - 1));
-    if (lift && r === 0 && c > min) {
-      r = 1; // a small non-zero value must not vanish into the axis row
-      lifted = true;
-    }
-    return r;
+  const frame: ChartFrame = {
+    cols, height, min, max, f, x0, x1,
+    colOf: (fx) => (x1 === x0 ? 0 : Math.round(((fx - x0) / (x1 - x0)) * (cols - 1))),
+    // Markers (`lift`): a value above min never lands on the min row. Joining lines are not lifted.
+    rowOf: (v, lift = true) => {
+      const c = Math.min(max, Math.max(min, v));
+      let r = Math.round(((c - min) / (max - min)) * (height - 1));
+      if (lift && r === 0 && c > min) {
+        r = 1; // a small non-zero value must not vanish into the axis row
+        frame.lifted = true;
+      }
+      return r;
+    },
+    lifted: false,
   };
+  return frame;
+}
 
-  // grid[r][c], r = 0 at the bottom; who[r][c]: the series whose marker is there.
-  const grid: string[][] = Array.from({ length: height }, () => Array<string>(cols).fill(" "));
-  const who: number[][][] = Array.from({ length: height }, () => Array.from({ length: cols }, () => [] as number[]));
+/** The character grid (grid[r][c], r = 0 at the bottom) and, per cell, the series whose marker is there. */
+function drawSeries(o: TextChartOptions, fr: ChartFrame): { grid: string[][]; who: number[][][] } {
+  const xs = o.x;
+  const { f, colOf, rowOf } = fr;
+  const grid: string[][] = Array.from({ length: fr.height }, () => Array<string>(fr.cols).fill(" "));
+  const who: number[][][] = Array.from({ length: fr.height }, () => Array.from({ length: fr.cols }, () => [] as number[]));
   o.series.forEach((s, i) => {
     const line = SERIES_LINES[i];
     for (let j = 0; j + 1 < xs.length; j++) {
@@ -124,17 +172,28 @@ export function textChart(o: TextChartOptions): string {
       grid[r][c] = who[r][c].length > 1 ? COINCIDE : SERIES_MARKERS[i];
     });
   });
+  return { grid, who };
+}
+
+/** The grid's rows, top first, each behind its y label and the y axis. */
+function rowLines(grid: string[][], fr: ChartFrame, fmt: (v: number) => string): string[] {
+  const { min, max, height } = fr;
+  const lines: string[] = [];
   for (let r = height - 1; r >= 0; r--) {
     const v = min + ((max - min) * r) / (height - 1);
     const label = fmt(Math.abs(v) < (max - min) * 1e-9 ? 0 : v).padStart(LABEL_WIDTH).slice(-LABEL_WIDTH);
     lines.push(`${label}${r === 0 ? "┼" : "┤"}${grid[r].join("")}`.trimEnd());
   }
+  return lines;
+}
 
-  // x axis: ticks at the sweep's x values that fit without overlapping labels.
-  const axis = [...(" ".repeat(LABEL_WIDTH) + "└" + "─".repeat(cols))];
+/** The x axis: ticks at the sweep's x values that fit without overlapping labels, the marks as `┴` with their notes. */
+function xAxis(o: TextChartOptions, fr: ChartFrame, xfmt: (v: number) => string, width: number): { axis: string; labels: string; notes: string[] } {
+  const { f, colOf, x0, x1 } = fr;
+  const axis = [...(" ".repeat(LABEL_WIDTH) + "└" + "─".repeat(fr.cols))];
   const labels = [..." ".repeat(width)];
   let free = 0;
-  for (const v of xs) {
+  for (const v of o.x) {
     const c = LABEL_WIDTH + 1 + colOf(f(v));
     const s = xfmt(v);
     const start = Math.max(0, Math.min(width - s.length, c - Math.floor(s.length / 2)));
@@ -149,15 +208,7 @@ export function textChart(o: TextChartOptions): string {
     axis[LABEL_WIDTH + 1 + colOf(f(m.x))] = "┴";
     notes.push(`┴ ${m.label}`);
   }
-  lines.push(axis.join("").trimEnd(), labels.join("").trimEnd());
-  if (o.xLabel) lines.push(centre(o.xLabel + (o.logX ? " (log scale)" : ""), width));
-  if (o.series.length > 1 || o.series[0].name) {
-    lines.push(...packed(o.series.map((s, i) => `${SERIES_MARKERS[i]}${SERIES_LINES[i]} ${s.name}`), width));
-  }
-  lines.push(...packed(notes, width));
-  lines.push(...coincidences(o, who, xs, colOf, f, xfmt, width));
-  if (lifted) lines.push(...wrapText(`values above ${fmt(min)} are drawn at least one row above the ${fmt(min)} row`, width));
-  return lines.map((l) => l.trimEnd()).join("\n") + "\n";
+  return { axis: axis.join("").trimEnd(), labels: labels.join("").trimEnd(), notes };
 }
 
 /** "# at 5, 10: foll-pin, keep-dirty": which series share a marker cell, at which x. */

@@ -4,7 +4,9 @@
 import { PACKAGE_VERSION } from "../version.js";
 import { ResultsError } from "./errors.js";
 import { buildManifest } from "./plan.js";
-import { isDirectory, readResultsDir, tables } from "./store.js";
+import { tables } from "./snapshot.js";
+import { isDirectory } from "./store.js";
+import { readResultsDir } from "./validation.js";
 import type { ResultsTable } from "./types.js";
 
 /**

@@ -6,7 +6,11 @@ import { ResultsError } from "./errors.js";
 import { makePlan } from "./plan.js";
 import { ensureOutputDir } from "../out-dir.js";
 import { dirname, join, resolve } from "node:path";
-import { isDirectory, isLocked, lockDir, writeManifest, prepareDir, readResultsDir, removeStaleTemps, tables, writePoint, writeSnapshot, type DoneRows } from "./store.js";
+import { writePoint } from "./journal.js";
+import { isLocked, lockDir } from "./lock.js";
+import { tables, writeManifest, writeSnapshot } from "./snapshot.js";
+import { isDirectory, prepareDir, removeStaleTemps, type DoneRows } from "./store.js";
+import { readResultsDir } from "./validation.js";
 import { buildManifest } from "./plan.js";
 import type { ResultsTable } from "./types.js";
 

@@ -14,7 +14,11 @@ import { ResultsError } from "./errors.js";
 import { buildManifest, makePlan, type SweepPlan } from "./plan.js";
 import type { Shard } from "./shard.js";
 import { ensureOutputDir } from "../out-dir.js";
-import { lockDir, prepareDir, readResultsDir, removeStaleTemps, tables, writePoint, writeSnapshot, type DirLock, type DoneRows } from "./store.js";
+import { writePoint } from "./journal.js";
+import { lockDir, type DirLock } from "./lock.js";
+import { tables, writeSnapshot } from "./snapshot.js";
+import { prepareDir, removeStaleTemps, type DoneRows } from "./store.js";
+import { readResultsDir } from "./validation.js";
 import { runRow } from "./table.js";
 import type { ResultsTable, Row, SweepConfig } from "./types.js";
 

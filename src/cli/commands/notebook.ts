@@ -54,9 +54,17 @@ function environmentFailure(e: unknown, state: { code: number }): boolean {
   return true;
 }
 
+/** `pinsim notebook …`: run, test, params and open, each its own subcommand. */
 export function registerNotebook(program: Command, state: { code: number }): void {
   const nb = program.command("notebook").description("run the notebooks headlessly, or open them in Jupyter");
+  registerRun(nb, state);
+  registerTest(nb, state);
+  registerParams(nb);
+  registerOpen(nb, state);
+}
 
+/** `pinsim notebook run`: one headless, parameterised run, the executed copy saved. */
+function registerRun(nb: Command, state: { code: number }): void {
   nb.command("run")
     .description("execute a notebook headlessly (nbclient, tslab kernel) and save the executed copy")
     .argument("<notebook>", "a path, or a name in notebooks/ (01-tour, tour, 01)")
@@ -85,7 +93,10 @@ export function registerNotebook(program: Command, state: { code: number }): voi
         state.code = EXIT.FAILED;
       }
     });
+}
 
+/** `pinsim notebook test`: every notebook (or those named) run; each must end with SVG figures. */
+function registerTest(nb: Command, state: { code: number }): void {
   nb.command("test")
     .description("run every notebook in notebooks/ headlessly; each must succeed and end with SVG figures")
     .argument("[notebooks...]", "only these (default: all)")
@@ -117,7 +128,10 @@ export function registerNotebook(program: Command, state: { code: number }): voi
       process.stdout.write(`${paths.length - failed} passed, ${failed} failed\n`);
       if (failed) state.code = EXIT.FAILED;
     });
+}
 
+/** `pinsim notebook params`: the parameters a notebook takes. */
+function registerParams(nb: Command): void {
   nb.command("params")
     .description("list the parameters a notebook takes (its cell tagged `parameters`)")
     .argument("<notebook>")
@@ -128,7 +142,10 @@ export function registerNotebook(program: Command, state: { code: number }): voi
         process.stdout.write(`${p.name.padEnd(20)} ${p.literal.padEnd(24)} ${p.type ? describeType(p.type) : "(not settable: not a literal)"}\n`);
       }
     });
+}
 
+/** `pinsim notebook open`: Jupyter on notebooks/ with the project's tslab kernel. */
+function registerOpen(nb: Command, state: { code: number }): void {
   nb.command("open")
     .description("open Jupyter (lab or notebook) on notebooks/ with the project's tslab kernel")
     .option("--no-browser", "do not open a browser")
@@ -160,4 +177,3 @@ export function registerNotebook(program: Command, state: { code: number }): voi
       process.off("SIGINT", forward);
     });
 }
-

@@ -5,7 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { availableFigures, FIGURE_NAMES, FORMATS, getFigure, missingFor, renderFigure, report, type Format } from "../../plot/index.js";
+import { availableFigures, FIGURE_NAMES, FORMATS, getFigure, missingFor, renderFigure, report, type Figure, type Format } from "../../plot/index.js";
 import { checkResults } from "../../plot/report.js";
 import { completeness } from "../../plot/table.js";
 import { loadResults } from "../../sweep/index.js";
@@ -52,7 +52,7 @@ export function registerPlot(program: Command, _state: { code: number }): void {
       const formats = parseFormats(opts.format);
       if (isCalibrationDir(dir)) return plotCalibration(dir, { figure: opts.figure, formats, out: opts.out }); // pinsim calibrate's folder
       const table = load(dir, opts.partial === true);
-      let figures;
+      let figures: Figure[];
       if (opts.figure?.length) {
         figures = opts.figure.flatMap((n) => n.split(",")).filter(Boolean).map((n) => getFigure(n));
         for (const f of figures) {
