@@ -218,17 +218,19 @@ function layOutTips(_doc: Document, svg: SVGSVGElement): void {
   }
 }
 
+/** A swatch legend's bold label at (x, row), if any; returns the x where the swatches start. */
+function legendLabel(doc: Document, g: SVGGElement, label: string | undefined, x: number, row: number): number {
+  if (!label) return x;
+  svgText(doc, g, label, x, row, { "font-weight": "bold" });
+  return x + textWidth(label, FONT_SIZE) + 12;
+}
+
 /** A symbol legend: Plot's own swatches (15 px SVGs with the marks' fill and stroke), drawn inside. */
 function drawSymbolLegend(doc: Document, g: SVGGElement, el: Plot.Plot, o: Plot.ScaleOptions, width: number, y: number, pad: number): number {
   const legend = el.legend("symbol") as unknown as HTMLElement | undefined;
   if (!legend) return y;
-  let x = pad;
   let row = y + 10;
-  const label = typeof o.label === "string" ? o.label : undefined;
-  if (label) {
-    svgText(doc, g, label, x, row, { "font-weight": "bold" });
-    x += textWidth(label, FONT_SIZE) + 12;
-  }
+  let x = legendLabel(doc, g, typeof o.label === "string" ? o.label : undefined, pad, row);
   for (const sw of Array.from(legend.querySelectorAll("span"))) {
     const icon = sw.querySelector("svg");
     const s = (sw.textContent ?? "").trim();
@@ -272,12 +274,8 @@ function drawLegend(
   const label = typeof colorOpts.label === "string" ? colorOpts.label : undefined;
   if (scale.type === "ordinal" || scale.type === "categorical") {
     const apply = Plot.scale({ color: scale }).apply as (v: unknown) => string;
-    let x = pad;
     let row = y + 10;
-    if (label) {
-      svgText(doc, g, label, x, row, { "font-weight": "bold" });
-      x += textWidth(label, FONT_SIZE) + 12;
-    }
+    let x = legendLabel(doc, g, label, pad, row);
     for (const v of scale.domain as unknown[]) {
       const s = String(v);
       const w = 14 + textWidth(s, FONT_SIZE) + 14;

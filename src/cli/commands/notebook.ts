@@ -47,11 +47,16 @@ async function runOne(path: string, opts: { p?: string[]; out?: string; timeout?
   });
 }
 
-function environmentFailure(e: unknown, state: { code: number }): boolean {
-  if (!(e instanceof NotebookEnvironmentError)) return false;
-  process.stderr.write(`pinsim: ${e.message}\n`);
-  state.code = EXIT.FAILED;
-  return true;
+/** runOne, or null after a missing Jupyter or kernel (NotebookEnvironmentError) is reported and the exit code set. */
+async function runOrFail(path: string, opts: Parameters<typeof runOne>[1], state: { code: number }): Promise<NotebookRunResult | null> {
+  try {
+    return await runOne(path, opts);
+  } catch (e) {
+    if (!(e instanceof NotebookEnvironmentError)) throw e;
+    process.stderr.write(`pinsim: ${e.message}\n`);
+    state.code = EXIT.FAILED;
+    return null;
+  }
 }
 
 /** `pinsim notebook …`: run, test, params and open, each its own subcommand. */
@@ -74,13 +79,8 @@ function registerRun(nb: Command, state: { code: number }): void {
     .option("--verbose", "pass the kernel's stderr through")
     .action(async (name: string, opts: { param: string[]; out?: string; timeout?: string; verbose?: boolean }) => {
       const path = notebookPath(name);
-      let r: NotebookRunResult;
-      try {
-        r = await runOne(path, { p: opts.param, out: opts.out, timeout: opts.timeout, verbose: opts.verbose });
-      } catch (e) {
-        if (environmentFailure(e, state)) return;
-        throw e;
-      }
+      const r = await runOrFail(path, { p: opts.param, out: opts.out, timeout: opts.timeout, verbose: opts.verbose }, state);
+      if (!r) return;
       const params = Object.entries(r.parameters).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ");
       const svg = r.mimeTypes["image/svg+xml"] ?? 0;
       if (r.ok) {
@@ -107,13 +107,8 @@ function registerTest(nb: Command, state: { code: number }): void {
       if (paths.length === 0) throw new UsageError(`no notebooks in ${shown(NOTEBOOKS_DIR)}`);
       let failed = 0;
       for (const path of paths) {
-        let r: NotebookRunResult;
-        try {
-          r = await runOne(path, { timeout: opts.timeout, verbose: opts.verbose });
-        } catch (e) {
-          if (environmentFailure(e, state)) return;
-          throw e;
-        }
+        const r = await runOrFail(path, { timeout: opts.timeout, verbose: opts.verbose }, state);
+        if (!r) return;
         const svg = r.mimeTypes["image/svg+xml"] ?? 0;
         const ok = r.ok && svg > 0;
         const why = !r.ok ? "FAILED" : svg === 0 ? "FAILED (no image/svg+xml output)" : "ok";
