@@ -8,7 +8,7 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -335,4 +335,38 @@ test("--out of sweep and merge: empty, /proc/x, a file or under a file is one li
     refused(["merge", results, "--out", out], message, { cwd });
   }
   assert.deepEqual(readdirSync(cwd), [], "no lock or owner file left in the working directory");
+});
+
+test("a sweep into a directory of other files (notes.txt) is refused as foreign, changing nothing", () => {
+  const dir = mkdtempSync(join(TMP, "foreign-"));
+  writeFileSync(join(dir, "notes.txt"), "mine\n");
+  refused(["sweep", "smoke", "--out", dir, "--workers", "0", "--quiet"], /output directory .*foreign-.* holds no pinsim results but other files \(notes\.txt\)/);
+  refused(["merge", tiny(), "--out", dir], /holds no pinsim results but other files \(notes\.txt\)/);
+  assert.deepEqual(readdirSync(dir), ["notes.txt"]);
+});
+
+test("a summary.csv cut at a row boundary is refused by report and plot; a rerun says so and rewrites it from the journal", () => {
+  const results = tiny();
+  const copy = join(TMP, "tiny-copy");
+  cpSync(results, copy, { recursive: true });
+  const whole = readFileSync(join(results, "summary.csv"), "utf8");
+  const cut = whole.split("\n").slice(0, 2).join("\n") + "\n"; // the header and the first point
+  writeFileSync(join(copy, "summary.csv"), cut);
+  refused(["report", copy], /summary\.csv: holds 1 of the 2 points manifest\.json lists as done: truncated.*left untouched/);
+  refused(["plot", copy, "--format", "txt"], /summary\.csv: holds 1 of the 2 points/);
+  assert.equal(readFileSync(join(copy, "summary.csv"), "utf8"), cut, "untouched");
+  assert.ok(!existsSync(join(copy, "figures")));
+  // The same state is what a sweep killed between the manifest's rename and summary.csv's
+  // leaves: the rerun continues, and says what it rewrote.
+  const cfg = join(TMP, "tiny.json");
+  const r = cli(["sweep", cfg, "--out", copy, "--workers", "0", "--quiet"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /summary\.csv: holds 1 of the 2 points .*rewritten from the journal/);
+  assert.equal(readFileSync(join(copy, "summary.csv"), "utf8"), whole);
+});
+
+test("the report's Rerun recipe names --out when the results are not in data/results/NAME", () => {
+  const r = cli(["report", tiny()]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stdout.includes(`  node bin/pinsim.js sweep tiny --out ${tiny()}\n`), r.stdout);
 });

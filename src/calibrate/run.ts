@@ -6,11 +6,12 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { kupdatePeriod } from "../engine/flusher.js";
 import { packageGitCommit } from "../sweep/plan.js";
 import { PACKAGE_VERSION } from "../version.js";
+import { ensureOutputDir } from "../out-dir.js";
 import { buildProbes, type BuiltProbes, type ProbeName } from "./build.js";
 import { cleanDelayRows, detectorRows, longtermRows, type ComparisonRow } from "./compare.js";
 import { missingRequirements, PARTS, readEnvironment, readFilesystem, readSysctls, type Environment, type Part } from "./environment.js";
@@ -183,12 +184,7 @@ function checkCleanDelayCanRun(E: number, W: number, quick: boolean): void {
 /** The results folder: ours or new, never a sweep's; created. */
 function prepareOut(out: string): void {
   if (resultsKind(out) === "sweep") throw new CalibrateInputError(`output directory ${out} holds a sweep's results: use another --out`);
-  try {
-    mkdirSync(out, { recursive: true });
-    if (!statSync(out).isDirectory()) throw new Error("ENOTDIR");
-  } catch (e) {
-    throw new CalibrateInputError(`output directory ${out}: cannot create (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  ensureOutputDir(out); // no recursive mkdir: it loops forever on /proc in Node 20
 }
 
 /** Progress over the whole run, each part weighted by its expected seconds. */

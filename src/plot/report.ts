@@ -2,6 +2,7 @@
  * `pinsim report`: a plain-text summary of a results directory, ready to paste into a mail:
  * the question, the parameters, a text chart, the key numbers with intervals, how to rerun.
  */
+import { normalize } from "node:path";
 import { PACKAGE_VERSION } from "../version.js";
 import type { ResultsTable, Row } from "../sweep/types.js";
 import type { Figure } from "./figure.js";
@@ -139,10 +140,17 @@ function keyNumbersByPoint(table: ResultsTable): string[] {
 /** How to make the same results again, and where the figures are. */
 function rerunLines(table: ResultsTable, dir: string): string[] {
   const m = table.manifest;
+  // The sweep's own flags: its shard, and --out unless the results are where sweep writes by default.
+  const shard = m.shard ? `${m.shard.index + 1}/${m.shard.count}` : null;
+  const defaultDir = `data/results/${m.name}${m.shard ? `-shard-${m.shard.index + 1}-of-${m.shard.count}` : ""}`;
+  const flags = (shard ? ` --shard ${shard}` : "") + (normalize(dir).replace(/\/+$/, "") === defaultDir ? "" : ` --out ${dir}`);
   return [
     `Rerun (config ${String(m.configHash).replace(/^sha256:/, "").slice(0, 12)}):`,
     `  npm ci && npm run build`,
-    `  node bin/pinsim.js sweep ${m.name}`,
+    // Past 72 columns (a mail's width) the flags go on a continuation line.
+    ...(`  node bin/pinsim.js sweep ${m.name}${flags}`.length <= 72
+      ? [`  node bin/pinsim.js sweep ${m.name}${flags}`]
+      : [`  node bin/pinsim.js sweep ${m.name} \\`, `      ${flags.trim()}`]),
     `  node bin/pinsim.js plot ${dir}`,
     `  node bin/pinsim.js report ${dir}`,
     `Figures (svg, png, txt): ${dir}/figures/`,

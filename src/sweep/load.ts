@@ -13,8 +13,8 @@ import type { ResultsTable } from "./types.js";
  * Read the results of a sweep (or a shard, or a merge) from `dir`: the finished points
  * the manifest lists, their runs and summary rows, every file checked against the others.
  * Throws ResultsError, in one line, when the directory is missing, holds no results, was
- * written by another major.minor version of pinsim, has a corrupted file or a journal record
- * whose checksum does not match.
+ * written by another major.minor version of pinsim, has a corrupted file, a snapshot file
+ * missing points the manifest lists as done, or a journal record whose checksum does not match.
  */
 export function loadResults(dir: string): ResultsTable {
   if (!isDirectory(dir)) throw new ResultsError(`${dir}: no such results directory`);
@@ -28,6 +28,10 @@ export function loadResults(dir: string): ResultsTable {
   if (!theirs || !ours || theirs[1] !== ours[1] || theirs[2] !== ours[2])
     throw new ResultsError(`${dir}: written by ${state.manifest.pinsim}, this is pinsim ${PACKAGE_VERSION}: rerun the sweep`);
   if (state.manifestDone.size === 0) throw new ResultsError(`${dir}: no finished points yet`);
+  // A snapshot file that misses finished points (a summary.csv cut at a row boundary, or a
+  // sweep killed between renames) is refused, not read around; nothing is changed.
+  if (state.lagging.length > 0)
+    throw new ResultsError(`${state.lagging[0]}: truncated, or its sweep was killed mid-snapshot; results left untouched: rerun the same pinsim sweep command to rewrite it`);
   const t = tables(state.plan, state.done, state.manifestDone);
   const manifest = buildManifest(state.plan, state.manifestDone);
   // Keep the provenance as recorded, not as this process would write it.

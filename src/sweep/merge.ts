@@ -32,6 +32,7 @@ export function mergeResults(dirs: readonly string[], out?: string): ResultsTabl
     if (isLocked(d)) throw new ResultsError(`merge: ${d} is locked: its shard is still running (wait for it)`);
     const s = readResultsDir(d);
     if (!s) throw new ResultsError(`merge: ${d}: no manifest.json, not a pinsim results directory`);
+    if (s.lagging.length > 0) throw new ResultsError(`merge: ${s.lagging[0]}: truncated, or its sweep was killed mid-snapshot: rerun its shard's sweep command first`);
     return { dir: d, ...s };
   });
   const first = states[0]!;
@@ -60,7 +61,7 @@ export function mergeResults(dirs: readonly string[], out?: string): ResultsTabl
   const done: DoneRows = new Map();
   for (const s of states) for (const i of s.manifestDone) done.set(i, s.done.get(i)!);
   ensureOutputDir(dest, { probe: false }); // "", a file, /proc/x: one line (the lock's owner file proves it writable)
-  readResultsDir(dest, plan); // refuses another sweep in `dest` before anything is written
+  readResultsDir(dest, plan); // refuses another sweep or a foreign directory in `dest` before anything is written
   prepareDir(dest);
   const lock = lockDir(dest, "merge");
   try {

@@ -122,7 +122,7 @@ async function sweepLocked(config: SweepConfig | Record<string, unknown>, option
   let lock: DirLock | null = null;
   if (out !== null) {
     ensureOutputDir(out, { probe: false }); // "", a file, /proc/x: one line (the lock's owner file proves it writable)
-    readResultsDir(out, plan); // refuses another sweep or a corrupted file before anything is written
+    readResultsDir(out, plan); // refuses another sweep, a foreign directory or a corrupted file before anything is written
     prepareDir(out);
     lock = lockDir(out, "sweep");
   }
@@ -132,6 +132,7 @@ async function sweepLocked(config: SweepConfig | Record<string, unknown>, option
       if (state) {
         done = state.done;
         for (const line of state.badRecords) warn(line);
+        for (const line of state.lagging) warn(`${line} (a sweep killed mid-snapshot, or a truncated copy): rewritten from the journal`);
       }
       removeStaleTemps(out);
       writeSnapshot(out, plan, done);

@@ -99,11 +99,14 @@ export interface SnapshotCheck {
   checkRows: RowCheck;
 }
 
-/** runs.jsonl: every complete point it holds must agree with the journal; its points are added to `v.done`. */
-export function checkRunsJsonl(dir: string, v: SnapshotCheck): void {
+/**
+ * runs.jsonl: every complete point it holds must agree with the journal; its points are
+ * added to `v.done`. Returns the points it holds (null: no such file).
+ */
+export function checkRunsJsonl(dir: string, v: SnapshotCheck): Set<number> | null {
   const jpath = join(dir, FILES.runsJsonl);
   const jtext = readText(jpath);
-  if (jtext === null) return;
+  if (jtext === null) return null;
   const groups = jsonlPoints(jpath, jtext, v);
   for (const [index, rows] of groups) {
     // A point whose journal record was refused is rerun: its snapshot rows are not taken.
@@ -115,6 +118,7 @@ export function checkRunsJsonl(dir: string, v: SnapshotCheck): void {
   }
   if (jtext !== renderJsonl(v.columns, [...groups.entries()].sort((a, b) => a[0] - b[0]).flatMap(([, rows]) => rows)))
     throw corrupted(jpath, "rows out of grid order or not in canonical form");
+  return new Set(groups.keys());
 }
 
 /** runs.jsonl's rows grouped by grid index, in the order read; throws on a line that is no run of this sweep. */
@@ -139,12 +143,13 @@ function jsonlPoints(jpath: string, jtext: string, v: SnapshotCheck): Map<number
 
 /**
  * runs.csv or summary.csv (`name`, with columns `cols`) must be exactly the rendering of the
- * points it holds (`rowsOf`); every point it holds must have runs. Absent: nothing to check.
+ * points it holds (`rowsOf`); every point it holds must have runs. Returns the points it
+ * holds; absent: nothing to check (null).
  */
-export function checkSnapshotCsv(dir: string, name: string, cols: string[], v: SnapshotCheck, rowsOf: (only: Set<number>) => Row[]): void {
+export function checkSnapshotCsv(dir: string, name: string, cols: string[], v: SnapshotCheck, rowsOf: (only: Set<number>) => Row[]): Set<number> | null {
   const path = join(dir, name);
   const text = readText(path);
-  if (text === null) return;
+  if (text === null) return null;
   let records: string[][];
   try { records = parse(text, { relax_column_count: false }) as string[][]; } catch (e) { throw corrupted(path, `not valid CSV: ${(e as Error).message.split("\n")[0]}`); }
   if (records.length === 0 || canonicalJson(records[0]) !== canonicalJson(cols)) throw corrupted(path, "unexpected header");
@@ -160,4 +165,5 @@ export function checkSnapshotCsv(dir: string, name: string, cols: string[], v: S
     held.add(index);
   }
   if (v.badIndex.size === 0 && text !== renderCsv(cols, rowsOf(held))) throw corrupted(path, "its rows do not match the runs");
+  return held;
 }

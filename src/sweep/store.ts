@@ -70,6 +70,11 @@ export function prepareDir(dir: string): void {
   }
 }
 
+/** Whether a name in a results directory is pinsim's own: a results file, the journal, the lock, a temp file. */
+export function isOwnName(name: string): boolean {
+  return (Object.values(FILES) as string[]).includes(name) || name.startsWith(`${FILES.lockOwner}.`) || TEMP.test(name);
+}
+
 /** Remove temp files a killed process left behind (only ours: `.NAME.tmp-PID`). */
 export function removeStaleTemps(dir: string): void {
   for (const d of [dir, join(dir, FILES.points)]) {

@@ -4,6 +4,7 @@
  * files checked against it (snapshot.ts). Anything that is not what pinsim wrote is one
  * line, ResultsError, and nothing is changed.
  */
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { METRIC_NAMES } from "../model/metrics.js";
@@ -13,7 +14,7 @@ import { canonicalJson } from "./hash.js";
 import { readJournal } from "./journal.js";
 import { buildManifest, configHash, makePlan, type SweepPlan } from "./plan.js";
 import { checkRunsJsonl, checkSnapshotCsv, tables, type SnapshotCheck } from "./snapshot.js";
-import { FILES, corrupted, hasResults, lstatOrNull, readText, type DoneRows } from "./store.js";
+import { FILES, corrupted, hasResults, isOwnName, lstatOrNull, readText, type DoneRows } from "./store.js";
 import { runColumns, summaryColumns } from "./table.js";
 import type { Manifest, Row } from "./types.js";
 
@@ -46,6 +47,12 @@ export interface DirState {
   badRecords: string[];
   /** True when the manifest was missing and rebuilt from the expected plan and the journal. */
   recovered: boolean;
+  /**
+   * Snapshot files (runs.jsonl, runs.csv, summary.csv) that miss points the manifest lists
+   * as done, one line each: left by a sweep killed between the manifest's rename and theirs
+   * (a rerun rewrites them from the journal), or truncated (loadResults refuses them).
+   */
+  lagging: string[];
 }
 
 /**
@@ -57,7 +64,10 @@ export function readResultsDir(dir: string, expect?: SweepPlan): DirState | null
   const mpath = join(dir, FILES.manifest);
   refuseSymlinks(dir);
   const read = readManifest(dir, mpath, expect);
-  if (!read) return null;
+  if (!read) {
+    if (expect) refuseForeign(dir);
+    return null;
+  }
   const { manifest, recovered } = read;
   if (expect) checkSameSweep(dir, manifest, expect);
   const plan = manifestPlan(mpath, manifest, expect);
@@ -66,13 +76,40 @@ export function readResultsDir(dir: string, expect?: SweepPlan): DirState | null
   const checkRows = (path: string, index: number, rows: Row[]) => checkPointRows(plan, byIndex, columns, path, index, rows);
   const { done, badRecords, badIndex } = readJournal(dir, byIndex, checkRows);
   const v: SnapshotCheck = { plan, byIndex, byKey: new Map(plan.points.map((p) => [p.key, p])), columns, done, badIndex, checkRows };
-  checkRunsJsonl(dir, v);
+  const held = new Map<string, ReadonlySet<number> | null>();
+  held.set(FILES.runsJsonl, checkRunsJsonl(dir, v));
   const tablesOf = memoTables(plan, done);
-  checkSnapshotCsv(dir, FILES.runsCsv, columns, v, (only) => tablesOf(only).runs);
-  checkSnapshotCsv(dir, FILES.summary, summaryColumns(plan.axes), v, (only) => tablesOf(only).summary);
+  held.set(FILES.runsCsv, checkSnapshotCsv(dir, FILES.runsCsv, columns, v, (only) => tablesOf(only).runs));
+  held.set(FILES.summary, checkSnapshotCsv(dir, FILES.summary, summaryColumns(plan.axes), v, (only) => tablesOf(only).summary));
   const manifestDone = pointsDone(mpath, manifest, plan, done, badIndex);
   checkManifestMatches(mpath, manifest, plan, manifestDone);
-  return { manifest: recovered ? buildManifest(plan, manifestDone) : manifest, plan, done, manifestDone, badRecords, recovered };
+  const lagging = laggingSnapshots(dir, held, manifestDone);
+  return { manifest: recovered ? buildManifest(plan, manifestDone) : manifest, plan, done, manifestDone, badRecords, recovered, lagging };
+}
+
+/** A snapshot file that misses points the manifest lists as done (absent: it holds none). */
+function laggingSnapshots(dir: string, held: ReadonlyMap<string, ReadonlySet<number> | null>, manifestDone: ReadonlySet<number>): string[] {
+  const out: string[] = [];
+  for (const [name, set] of held) {
+    const n = [...manifestDone].filter((i) => set?.has(i)).length;
+    if (n < manifestDone.size)
+      out.push(`${join(dir, name)}: ${set === null ? "missing" : `holds ${n} of the ${manifestDone.size} points manifest.json lists as done`}`);
+  }
+  return out;
+}
+
+/**
+ * An output directory without pinsim results must hold nothing else: a sweep or merge into
+ * a directory of other files (notes.txt, a calibration) is refused, changing nothing.
+ */
+function refuseForeign(dir: string): void {
+  let names: string[];
+  try { names = readdirSync(dir); } catch { return; } // absent: created later
+  const foreign = names.filter((n) => !isOwnName(n)).sort();
+  if (foreign.length > 0) {
+    const shown = foreign.slice(0, 3).join(", ") + (foreign.length > 3 ? `, … (${foreign.length} entries)` : "");
+    throw new ResultsError(`output directory ${dir} holds no pinsim results but other files (${shown}): give --out an empty or new directory`);
+  }
 }
 
 /** Results files are regular files: a symbolic link among them is refused. */
