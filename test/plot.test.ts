@@ -506,6 +506,12 @@ test("an interrupted sweep: report and plot refuse it unless --partial, then eve
   const r = await cli(["report", dir, "--partial"]);
   assert.equal(r.code, 0, r.err);
   assert.ok(r.out.replace(/\s+/g, " ").includes(note), "the report's provenance says it");
+  const lines = r.out.split("\n");
+  assert.ok(lines.slice(0, 3).some((l) => l.startsWith(note)), `the header says it: ${lines.slice(0, 3).join(" / ")}`);
+  assert.match(r.out, new RegExp(`${n} of 6 points × 2 seeds = ${loadResults(dir).runs.length}\\s+runs`)); // wrapped at 72
+  // Swept: the config's axes, every value, not only the finished ones (the report showed only those).
+  assert.match(r.out, /^ {2}policy \(2\): foll-pin, keep-dirty$/m);
+  assert.match(r.out, /^ {2}pinDuration \(3\): 2, 10, 40$/m);
   const out = join(tmp, "figs");
   const p = await cli(["plot", dir, "--partial", "--format", "svg,txt", "--out", out]);
   assert.equal(p.code, 0, p.err);

@@ -11,7 +11,7 @@ import { formatNumber } from "./format.js";
 import { policyOrder } from "./figure.js";
 import { wrapText } from "./text-chart.js";
 import { fitTable } from "./text-table.js";
-import { anyOf, describeFixed, distinct, meanOf, missingFor, PlotInputError, provenance, rateOf, slice } from "./table.js";
+import { anyOf, completeness, describeFixed, distinct, meanOf, missingFor, partialNote, PlotInputError, provenance, rateOf, slice, sweptValues } from "./table.js";
 
 /**
  * Check that a table is something the figures can read: a manifest of this major.minor
@@ -38,6 +38,9 @@ export function report(table: ResultsTable, options: { chart?: string } = {}): s
   const dir = (table.dir ?? `data/results/${m.name}`).replace(/(.)\/+$/, "$1");
   const out: string[] = [];
   out.push(`pinsim report: ${m.name}`);
+  // A shard or an unfinished sweep (--partial) says so first: the numbers below miss points.
+  const partial = partialNote(m);
+  if (partial) out.push(...wrapText(partial));
   out.push("");
   if (m.config?.question) out.push(...wrapText(`Question: ${m.config.question}`), "");
   out.push(...parameterLines(table, dir));
@@ -52,7 +55,9 @@ function parameterLines(table: ResultsTable, dir: string): string[] {
   const m = table.manifest;
   const out: string[] = [];
   const seeds = m.config?.seeds ?? distinct(table.runs, "replicate").length;
-  out.push(...wrapText(`Results: ${dir}, ${table.summary.length} points × ${seeds} seeds = ${table.runs.length} runs`));
+  const c = completeness(m);
+  const points = c.partial ? `${table.summary.length} of ${c.total} points` : `${table.summary.length} points`;
+  out.push(...wrapText(`Results: ${dir}, ${points} × ${seeds} seeds = ${table.runs.length} runs`));
   out.push(...wrapText(`Made by: ${provenance(m)}, node ${m.node}`));
   if (m.prng) out.push(...wrapText(`PRNG: ${m.prng}`));
   const entries = Object.entries(m.config?.base ?? {});
@@ -70,7 +75,7 @@ function parameterLines(table: ResultsTable, dir: string): string[] {
   }
   out.push("Swept:");
   for (const a of m.axes) {
-    const vals = distinct(table.summary, a);
+    const vals = sweptValues(table, a); // the config's values, finished or not
     const shown = a === "policy" ? policyOrder(vals) : vals.map((v) => (typeof v === "number" ? formatNumber(v) : String(v)));
     out.push(...wrapText(`${a} (${vals.length}): ${shown.join(", ")}`, 68).map((l, i) => (i ? `      ${l}` : `  ${l}`)));
   }
