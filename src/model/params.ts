@@ -235,15 +235,8 @@ function checkDistribution(name: ParamName, value: unknown, integer: boolean): D
   return formatDistribution(d);
 }
 
-/**
- * Validate input and fill in defaults. Unknown keys, bad values and inconsistent
- * combinations throw ParamError. The result is a fresh plain object.
- */
-export function resolveParams(input: ParamsInput | Record<string, unknown> = {}): Params {
-  if (input === null || typeof input !== "object" || Array.isArray(input))
-    throw new ParamError("parameters", input, "a JSON object whose keys are parameter names");
-  checkInputShape(input, "parameters"); // nesting and sizes before anything walks the value
-  const raw: Record<string, unknown> = { ...input };
+/** The sysctl spellings (centiseconds) turned into their parameters (seconds), in place. */
+function applySysctlAliases(raw: Record<string, unknown>): Record<string, unknown> {
   for (const [alias, name] of Object.entries(SYSCTL_ALIASES)) {
     if (!Object.hasOwn(raw, alias)) continue; // own keys only: "constructor" is no parameter
     const v = raw[alias];
@@ -253,6 +246,37 @@ export function resolveParams(input: ParamsInput | Record<string, unknown> = {})
     raw[name] = v / 100;
     delete raw[alias];
   }
+  return raw;
+}
+
+/** Each pinner group checked field by field, the flat parameters filling what a group leaves out. */
+function resolvePinnerGroups(p: Params): PinnerGroup[] {
+  const fail = (field: string, value: unknown, allowed: string): never => { throw new ParamError(field, value, allowed); };
+  const check = (field: string, name: ParamName, value: unknown): unknown => {
+    const [schema, allowed] = FIELDS[name];
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) throw new ParamError(field, value, allowed);
+    if (name !== "pinDuration" && name !== "pinGap") return parsed.data;
+    try {
+      return checkDistribution(name, parsed.data, false);
+    } catch (e) {
+      if (e instanceof ParamError) throw new ParamError(field, value, e.allowed);
+      throw e;
+    }
+  };
+  const flat: PinnerGroup = { caller: p.caller, pinners: p.pinners, pinDuration: p.pinDuration, pinGap: p.pinGap, pagesPerPin: p.pagesPerPin, pinAccess: p.pinAccess, gupPath: p.gupPath, longTerm: p.longTerm, dmaWriteRate: p.dmaWriteRate };
+  return resolveGroups(p.pinnerGroups as unknown as Record<string, unknown>[], flat, check, fail, p.pagesPerFile);
+}
+
+/**
+ * Validate input and fill in defaults. Unknown keys, bad values and inconsistent
+ * combinations throw ParamError. The result is a fresh plain object.
+ */
+export function resolveParams(input: ParamsInput | Record<string, unknown> = {}): Params {
+  if (input === null || typeof input !== "object" || Array.isArray(input))
+    throw new ParamError("parameters", input, "a JSON object whose keys are parameter names");
+  checkInputShape(input, "parameters"); // nesting and sizes before anything walks the value
+  const raw = applySysctlAliases({ ...input });
   const out: Record<string, unknown> = { ...DEFAULT_PARAMS };
   for (const [key, value] of Object.entries(raw)) {
     if (!Object.hasOwn(FIELDS, key)) {
@@ -286,23 +310,7 @@ export function resolveParams(input: ParamsInput | Record<string, unknown> = {})
     const folio = 2 ** p.folioOrder;
     p.pagesPerFile = Math.ceil(p.pagesPerFile / folio) * folio;
   }
-  if (p.pinnerGroups !== null) {
-    const fail = (field: string, value: unknown, allowed: string): never => { throw new ParamError(field, value, allowed); };
-    const check = (field: string, name: ParamName, value: unknown): unknown => {
-      const [schema, allowed] = FIELDS[name];
-      const parsed = schema.safeParse(value);
-      if (!parsed.success) throw new ParamError(field, value, allowed);
-      if (name !== "pinDuration" && name !== "pinGap") return parsed.data;
-      try {
-        return checkDistribution(name, parsed.data, false);
-      } catch (e) {
-        if (e instanceof ParamError) throw new ParamError(field, value, e.allowed);
-        throw e;
-      }
-    };
-    const flat: PinnerGroup = { caller: p.caller, pinners: p.pinners, pinDuration: p.pinDuration, pinGap: p.pinGap, pagesPerPin: p.pagesPerPin, pinAccess: p.pinAccess, gupPath: p.gupPath, longTerm: p.longTerm, dmaWriteRate: p.dmaWriteRate };
-    p.pinnerGroups = resolveGroups(p.pinnerGroups as unknown as Record<string, unknown>[], flat, check, fail, p.pagesPerFile);
-  }
+  if (p.pinnerGroups !== null) p.pinnerGroups = resolvePinnerGroups(p);
   checkCoverage(p, (field, value, allowed) => { throw new ParamError(field, value, allowed); });
   if (p.pagesPerPin > p.pagesPerFile) throw new ParamError("pagesPerPin", p.pagesPerPin, `an integer from 1 to pagesPerFile (${p.pagesPerFile})`);
   if (p.files * p.pagesPerFile > 1 << 26) throw new ParamError("files", p.files, `files × pagesPerFile at most 67108864 (got ${p.files * p.pagesPerFile})`);
