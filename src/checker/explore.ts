@@ -10,8 +10,7 @@ import type { Policy } from "../model/policy.js";
 import { getPolicy } from "../policies/index.js";
 import type { PolicyId } from "../model/policy-ids.js";
 import { PAGE, makeActor, type StepContext } from "./actors.js";
-import { BACKING_PROFILES, reclaimWritesFile } from "../model/backings.js";
-import { KERNELS } from "../model/kernels.js";
+import { BACKING_PROFILES, pageCacheTracking, reclaimWritesFile } from "../model/backings.js";
 import { callerProfile } from "../model/callers.js";
 import { callerPolicy } from "../policies/caller.js";
 import {
@@ -106,13 +105,9 @@ function callerReplacesRelease(policy: Policy, a: GupActor, coverage: Coverage):
 
 /** A fresh one-page, one-file cache in the scenario's initial state, incident counters zero. */
 export function initialCache(policy: Policy, page: PageSpec, knobs: Knobs, coverage: Coverage = DEFAULT_COVERAGE): PageCache {
-  const backing = BACKING_PROFILES[coverage.backing];
-  // A large folio's exact pin count (folio->_pincount) where the kernel keeps one.
-  const minOrder = coverage.kernel === null ? 1 : KERNELS[coverage.kernel].pincountMinOrder;
   const c = new PageCache({
     files: 1, pagesPerFile: 1, bias: 1024, fsBehavior: knobs.fs, policy,
-    exactPincount: coverage.folio > 0 && minOrder !== null && coverage.folio >= minOrder,
-    privateData: backing.bufferlessWriteback === "cow-fixup" ? "cow-fixup" : backing.privateData === null ? "none" : "ext4",
+    ...pageCacheTracking(coverage.kernel, coverage.backing, coverage.folio),
   });
   c.initPage(PAGE, page.shares, 0);
   if (page.pteWritable) {

@@ -16,9 +16,8 @@ import { kupdatePeriod } from "./flusher.js";
 import { EventQueue } from "./queue.js";
 import { makeStreams, PINNER_STREAM_BASE, PRNG_NAME, STREAM } from "./random.js";
 import { GROUP_METRIC, Groups, type GroupResult } from "./groups.js";
-import { BACKING_PROFILES, reclaimWritesFile } from "../model/backings.js";
+import { BACKING_PROFILES, pageCacheTracking, reclaimWritesFile } from "../model/backings.js";
 import { kernelRecord, type KernelRecord } from "../model/coverage-params.js";
-import { KERNELS } from "../model/kernels.js";
 
 /** Event kinds on the queue. */
 const EVENT = {
@@ -242,15 +241,10 @@ class Simulation {
     const p = params;
     const backing = BACKING_PROFILES[p.backing];
     this.order = p.folioOrder;
-    // A large folio's pin count is exact where the kernel keeps folio->_pincount
-    // (47e29d32afba, v5.7, order >= 2; order 1 from the release that allows order-1
-    // page-cache folios); without a preset, as in current kernels.
-    const minOrder = p.kernel === null ? 1 : KERNELS[p.kernel].pincountMinOrder;
     this.pc = new PageCache({
       files: p.files, pagesPerFile: p.pagesPerFile >> p.folioOrder, bias: p.bias, fsBehavior: p.fsBehavior, policy,
       traceClean: options.traceClean,
-      exactPincount: p.folioOrder > 0 && minOrder !== null && p.folioOrder >= minOrder,
-      privateData: backing.bufferlessWriteback === "cow-fixup" ? "cow-fixup" : backing.privateData === null ? "none" : "ext4",
+      ...pageCacheTracking(p.kernel, p.backing, p.folioOrder),
     });
     this.realPagesPerFile = p.pagesPerFile;
     this.realPages = p.files * p.pagesPerFile;

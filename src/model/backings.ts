@@ -9,7 +9,7 @@
  * fixup worker, data checksums), mm/shmem.c and fs/hugetlbfs/inode.c (no writeback),
  * mm/mmap.c vma_needs_dirty_tracking. docs/model.md has the longer story.
  */
-import { hasFeature, type KernelId } from "./kernels.js";
+import { hasFeature, KERNELS, type KernelId } from "./kernels.js";
 
 /** The file systems and memory backings modelled (docs/model-coverage.md). */
 export const BACKINGS = ["ext4", "xfs", "btrfs", "tmpfs", "hugetlbfs"] as const;
@@ -160,4 +160,27 @@ export function reclaimWritesFile(kernel: KernelId | null, backing: Backing): bo
   if (kernel === null || !BACKING_PROFILES[backing].writesBack) return true;
   if (hasFeature(kernel, "noWritepage")) return false;
   return !(backing === "ext4" && hasFeature(kernel, "ext4NoWritepage"));
+}
+
+/**
+ * What a PageCache of `backing` folios of order `folioOrder` on release `kernel` tracks, for
+ * the engine and the checker alike:
+ * - `exactPincount`: a large folio's pin count is exact where the kernel keeps
+ *   folio->_pincount (47e29d32afba, v5.7, order >= 2; order 1 from the release that allows
+ *   order-1 page-cache folios); without a preset, as in current kernels. Order 0 never.
+ * - `privateData`: what writeback needs attached (BackingProfile): ext4's buffer heads,
+ *   btrfs's extent marker re-attached by the COW fixup worker, or nothing (xfs's
+ *   iomap_folio_state is made on demand; tmpfs and hugetlbfs have none).
+ */
+export function pageCacheTracking(
+  kernel: KernelId | null,
+  backing: Backing,
+  folioOrder: number,
+): { exactPincount: boolean; privateData: "ext4" | "none" | "cow-fixup" } {
+  const profile = BACKING_PROFILES[backing];
+  const minOrder = kernel === null ? 1 : KERNELS[kernel].pincountMinOrder;
+  return {
+    exactPincount: folioOrder > 0 && minOrder !== null && folioOrder >= minOrder,
+    privateData: profile.bufferlessWriteback === "cow-fixup" ? "cow-fixup" : profile.privateData === null ? "none" : "ext4",
+  };
 }
