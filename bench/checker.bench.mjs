@@ -23,30 +23,51 @@ function measure(label, fn) {
   const c = process.cpuUsage(c0);
   const cpu = (c.user + c.system) / 1e6;
   sample();
-  const rate = (x) => Math.round(states / x).toLocaleString("en-US").padStart(9);
-  console.log(`${label.padEnd(44)} ${s.toFixed(2).padStart(6)} s ${String(states).padStart(8)} states ${rate(s)}/s wall ${rate(cpu)}/s cpu  store ${mib(bytes)}`);
+  const rate = (x) =>
+    Math.round(states / x)
+      .toLocaleString("en-US")
+      .padStart(9);
+  console.log(
+    `${label.padEnd(44)} ${s.toFixed(2).padStart(6)} s ${String(states).padStart(8)} states ${rate(s)}/s wall ${rate(cpu)}/s cpu  store ${mib(bytes)}`,
+  );
 }
 
-const sum = (runs) => ({ states: runs.reduce((n, r) => n + r.result.states, 0), bytes: Math.max(0, ...runs.map((r) => r.result.bytes)) });
+const sum = (runs) => ({
+  states: runs.reduce((n, r) => n + r.result.states, 0),
+  bytes: Math.max(0, ...runs.map((r) => r.result.bytes)),
+});
 const all = loadScenarioDir(dir);
 const before = all.filter((s) => !s.name.includes("+any"));
 const unions = all.filter((s) => s.name.includes("+any"));
-const big = parseScenario([
-  "Scenario: big", "Policies: foll-pin",
-  "Actor P0: gup path=fast dma=3", "Actor P1: flusher passes=3 sync=none",
-  "Actor P2: reclaim", "Actor P3: cpu stores=2",
-].join("\n"));
+const big = parseScenario(
+  [
+    "Scenario: big",
+    "Policies: foll-pin",
+    "Actor P0: gup path=fast dma=3",
+    "Actor P1: flusher passes=3 sync=none",
+    "Actor P2: reclaim",
+    "Actor P3: cpu stores=2",
+  ].join("\n"),
+);
 const cfg = applyVariant(big, big.variants[0]);
 for (const reduce of [true, false]) {
   const tag = reduce ? "" : " --no-reduce";
-  measure(`scenario set (${before.length} files, judged)${tag}`, () => sum(before.flatMap((s) => runScenario(s, { reduce }))));
+  measure(`scenario set (${before.length} files, judged)${tag}`, () =>
+    sum(before.flatMap((s) => runScenario(s, { reduce }))),
+  );
   measure(`every scenario x 9 policies${tag}`, () =>
-    sum(POLICY_IDS.flatMap((p) => before.flatMap((s) => runScenario(s, { policies: [p], reduce })))));
+    sum(POLICY_IDS.flatMap((p) => before.flatMap((s) => runScenario(s, { policies: [p], reduce })))),
+  );
   measure(`4 actors, gup dma=3, 3 WB passes${tag}`, () => {
-    const r = checkConfig({ policy: "foll-pin", page: cfg.pages, knobs: cfg.knobs, actors: cfg.actors }, { reduce, maxStates: 5e6 });
+    const r = checkConfig(
+      { policy: "foll-pin", page: cfg.pages, knobs: cfg.knobs, actors: cfg.actors },
+      { reduce, maxStates: 5e6 },
+    );
     return { states: r.states, bytes: r.bytes };
   });
-  measure(`union scenarios (${unions.length} files, judged)${tag}`, () => sum(unions.flatMap((s) => runScenario(s, { reduce }))));
+  measure(`union scenarios (${unions.length} files, judged)${tag}`, () =>
+    sum(unions.flatMap((s) => runScenario(s, { reduce }))),
+  );
 }
 clearInterval(timer);
 sample();

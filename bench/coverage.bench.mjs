@@ -31,7 +31,12 @@ const folio = measure("large, folioOrder 4 (xfs)", { ...large, backing: "xfs", f
 const three = measure("large, three groups, order 0", { ...large, pinnerGroups: groups });
 // The three-group run does different work (O_DIRECT's 1 ms pins are many more events);
 // the same three groups with the flat shape isolate the cost of the groups themselves.
-const same = measure("large, three groups of the flat shape", { ...large, pinnerGroups: [{ pinners: 4000 }, { pinners: 3000 }, { pinners: 3000 }] });
+const same = measure("large, three groups of the flat shape", {
+  ...large,
+  pinnerGroups: [{ pinners: 4000 }, { pinners: 3000 }, { pinners: 3000 }],
+});
 console.log(`folioOrder 4 / order 0:            ${(folio / base).toFixed(2)}x (target <= 1.2x)`);
 console.log(`three flat-shaped groups / one:    ${(same / base).toFixed(2)}x (target <= 1.2x)`);
-console.log(`three caller groups / one:         ${(three / base).toFixed(2)}x (more events: O_DIRECT pins every second)`);
+console.log(
+  `three caller groups / one:         ${(three / base).toFixed(2)}x (more events: O_DIRECT pins every second)`,
+);

@@ -36,7 +36,13 @@ function measure(label, params) {
 
 /** Bytes of per-page state: the page cache's typed arrays plus the engine's per-page arrays. */
 function bytesPerPage(pages) {
-  const pc = new PageCache({ files: 1, pagesPerFile: pages, bias: 1024, fsBehavior: "ext4-warn", policy: getPolicy("foll-pin") });
+  const pc = new PageCache({
+    files: 1,
+    pagesPerFile: pages,
+    bias: 1024,
+    fsBehavior: "ext4-warn",
+    policy: getPolicy("foll-pin"),
+  });
   let bytes = 0;
   for (const v of Object.values(pc)) if (ArrayBuffer.isView(v) && v.length === pages) bytes += v.byteLength;
   // simulate.ts adds wbEnd (Float64), waiters (Uint8), dmaHolders (Int32), nextDma (Float64) per page.
@@ -53,7 +59,11 @@ console.log(`(b) target <= 10 s: ${b.wall <= 10 ? "met" : "NOT met"} (${b.wall.t
 console.log("");
 console.log("linearity in pages (pinners scale with pages, 1 simulated hour):");
 const q = measure("  1/4 pages, 1/4 pinners", { ...large, files: 1024, pinners: 2500 });
-console.log(`  ratio of wall times (4x size): ${(b.wall / q.wall).toFixed(2)}x, of events: ${(b.events / q.events).toFixed(2)}x`);
+console.log(
+  `  ratio of wall times (4x size): ${(b.wall / q.wall).toFixed(2)}x, of events: ${(b.events / q.events).toFixed(2)}x`,
+);
 console.log("linearity in simulated time (large system):");
 const h = measure("  half an hour", { ...large, duration: 1800 });
-console.log(`  ratio of wall times (2x time): ${(b.wall / h.wall).toFixed(2)}x, of events: ${(b.events / h.events).toFixed(2)}x`);
+console.log(
+  `  ratio of wall times (2x time): ${(b.wall / h.wall).toFixed(2)}x, of events: ${(b.events / h.events).toFixed(2)}x`,
+);

@@ -17,7 +17,9 @@ const { loadResults } = await import(root + "dist/sweep/index.js");
 const t1 = performance.now();
 const table = loadResults(dir);
 const t2 = performance.now();
-console.log(`modules ${(t1 - t0).toFixed(0)} ms, loadResults ${(t2 - t1).toFixed(0)} ms (${table.runs.length} runs, ${table.summary.length} points)`);
+console.log(
+  `modules ${(t1 - t0).toFixed(0)} ms, loadResults ${(t2 - t1).toFixed(0)} ms (${table.runs.length} runs, ${table.summary.length} points)`,
+);
 let total = 0;
 for (const f of availableFigures(table)) {
   const times = [];
@@ -29,11 +31,18 @@ for (const f of availableFigures(table)) {
   console.log(`  ${f.name.padEnd(18)} ${times.join(" ms, ")} ms`);
 }
 total = performance.now() - t0;
-console.log(`all figures of ${dir.replace(root, "")}, every format, modules and load included: ${(total / 1000).toFixed(2)} s (target <= 5 s)`);
+console.log(
+  `all figures of ${dir.replace(root, "")}, every format, modules and load included: ${(total / 1000).toFixed(2)} s (target <= 5 s)`,
+);
 
-for (const cmd of [["report", dir], ["plot", dir, "--out", "/tmp/pinsim-plot-bench"]]) {
+for (const cmd of [
+  ["report", dir],
+  ["plot", dir, "--out", "/tmp/pinsim-plot-bench"],
+]) {
   const s = performance.now();
   const r = spawnSync(process.execPath, [root + "bin/pinsim.js", ...cmd], { encoding: "utf8" });
   const ms = performance.now() - s;
-  console.log(`pinsim ${cmd[0]}: ${(ms / 1000).toFixed(2)} s wall, exit ${r.status}${cmd[0] === "report" ? " (target <= 1 s)" : ""}`);
+  console.log(
+    `pinsim ${cmd[0]}: ${(ms / 1000).toFixed(2)} s wall, exit ${r.status}${cmd[0] === "report" ? " (target <= 1 s)" : ""}`,
+  );
 }

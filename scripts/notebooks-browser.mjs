@@ -21,7 +21,8 @@ import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const APT = "apt-get install --no-install-recommends jupyter-notebook chromium-headless-shell (or npm run notebooks:setup -- --browser)";
+const APT =
+  "apt-get install --no-install-recommends jupyter-notebook chromium-headless-shell (or npm run notebooks:setup -- --browser)";
 
 function usage(msg) {
   console.error(`notebooks-browser: ${msg}`);
@@ -42,14 +43,34 @@ for (let i = 0; i < argv.length; i++) {
   } else if (a.startsWith("-")) usage(`unknown option ${a} (allowed: --out DIR, --timeout S, notebook names)`);
   else names.push(a);
 }
-const all = readdirSync(join(root, "notebooks")).filter((f) => /^\d\d-.*\.ipynb$/.test(f) && !f.endsWith(".out.ipynb")).sort();
+const all = readdirSync(join(root, "notebooks"))
+  .filter((f) => /^\d\d-.*\.ipynb$/.test(f) && !f.endsWith(".out.ipynb"))
+  .sort();
 const picked = names.length
-  ? names.map((n) => all.find((f) => f === n || f === `${n}.ipynb` || f.startsWith(`${n}-`) || f.replace(/^\d\d-/, "").replace(/\.ipynb$/, "") === n) ?? usage(`no notebook ${JSON.stringify(n)} (known: ${all.join(", ")})`))
+  ? names.map(
+      (n) =>
+        all.find(
+          (f) =>
+            f === n ||
+            f === `${n}.ipynb` ||
+            f.startsWith(`${n}-`) ||
+            f.replace(/^\d\d-/, "").replace(/\.ipynb$/, "") === n,
+        ) ?? usage(`no notebook ${JSON.stringify(n)} (known: ${all.join(", ")})`),
+    )
   : all;
 
 // ---- what must be installed --------------------------------------------------------------------
-const chromium = [process.env.PINSIM_CHROMIUM, "/usr/bin/chromium-headless-shell", "/usr/lib/chromium/chromium-headless-shell"].filter(Boolean).find((p) => existsSync(p));
-const env = { ...process.env, JUPYTER_PATH: join(root, "jupyter") + (process.env.JUPYTER_PATH ? delimiter + process.env.JUPYTER_PATH : "") };
+const chromium = [
+  process.env.PINSIM_CHROMIUM,
+  "/usr/bin/chromium-headless-shell",
+  "/usr/lib/chromium/chromium-headless-shell",
+]
+  .filter(Boolean)
+  .find((p) => existsSync(p));
+const env = {
+  ...process.env,
+  JUPYTER_PATH: join(root, "jupyter") + (process.env.JUPYTER_PATH ? delimiter + process.env.JUPYTER_PATH : ""),
+};
 const hasNotebook = spawnSync("jupyter", ["notebook", "--version"], { env, stdio: "ignore" }).status === 0;
 let playwright = null;
 try {
@@ -57,7 +78,11 @@ try {
 } catch {
   // reported below
 }
-const missing = [!chromium && "chromium-headless-shell", !hasNotebook && "jupyter-notebook", !playwright && "playwright-core (npm ci)"].filter(Boolean);
+const missing = [
+  !chromium && "chromium-headless-shell",
+  !hasNotebook && "jupyter-notebook",
+  !playwright && "playwright-core (npm ci)",
+].filter(Boolean);
 if (missing.length) {
   console.error(`notebooks-browser: missing ${missing.join(", ")}; ${APT}`);
   process.exit(3);
@@ -83,7 +108,16 @@ const port = await new Promise((done) => {
 const token = randomBytes(16).toString("hex");
 const server = spawn(
   "jupyter",
-  ["notebook", "--no-browser", "--ip=127.0.0.1", `--port=${port}`, "--port-retries=0", `--NotebookApp.token=${token}`, `--notebook-dir=${work}`, "--allow-root"],
+  [
+    "notebook",
+    "--no-browser",
+    "--ip=127.0.0.1",
+    `--port=${port}`,
+    "--port-retries=0",
+    `--NotebookApp.token=${token}`,
+    `--notebook-dir=${work}`,
+    "--allow-root",
+  ],
   { env, stdio: ["ignore", "ignore", "pipe"], detached: false },
 );
 let serverLog = "";
@@ -117,7 +151,11 @@ while (!serverLog.includes(`127.0.0.1:${port}`)) {
 
 let failed = 0;
 try {
-  browser = await playwright.chromium.launch({ executablePath: chromium, headless: true, args: ["--no-sandbox", "--disable-gpu"] });
+  browser = await playwright.chromium.launch({
+    executablePath: chromium,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu"],
+  });
   const context = await browser.newContext({ viewport: { width: 1280, height: 960 }, deviceScaleFactor: 1 });
   for (const f of picked) {
     const started = Date.now();
@@ -126,17 +164,33 @@ try {
     page.on("pageerror", (e) => problems.push(`page error: ${e.message.split("\n")[0]}`));
     await page.goto(`${base}/notebooks/notebooks/${f}?token=${token}`);
     // The kernel is up when the notebook has a connected kernel session.
-    await page.waitForFunction(() => window.Jupyter?.notebook?.kernel?.is_connected?.() && window.Jupyter.notebook.kernel_selector, null, { timeout: 120_000 });
-    await page.waitForFunction(() => window.Jupyter.notebook.kernel.info_reply?.status === "ok" || window.Jupyter.notebook.kernel._kernel_connected, null, { timeout: 120_000 }).catch(() => {});
+    await page.waitForFunction(
+      () => window.Jupyter?.notebook?.kernel?.is_connected?.() && window.Jupyter.notebook.kernel_selector,
+      null,
+      { timeout: 120_000 },
+    );
+    await page
+      .waitForFunction(
+        () =>
+          window.Jupyter.notebook.kernel.info_reply?.status === "ok" ||
+          window.Jupyter.notebook.kernel._kernel_connected,
+        null,
+        { timeout: 120_000 },
+      )
+      .catch(() => {});
     await page.evaluate(() => {
       window.__pinsimDone = 0;
       window.Jupyter.notebook.events.on("finished_execute.CodeCell", () => (window.__pinsimDone += 1));
       window.Jupyter.notebook.execute_all_cells();
     });
-    const codeCells = await page.evaluate(() => window.Jupyter.notebook.get_cells().filter((c) => c.cell_type === "code").length);
+    const codeCells = await page.evaluate(
+      () => window.Jupyter.notebook.get_cells().filter((c) => c.cell_type === "code").length,
+    );
     // Every code cell reported back, and none is still running ("In [*]").
     await page.waitForFunction(
-      (n) => window.__pinsimDone >= n && window.Jupyter.notebook.get_cells().every((c) => c.cell_type !== "code" || !c.running),
+      (n) =>
+        window.__pinsimDone >= n &&
+        window.Jupyter.notebook.get_cells().every((c) => c.cell_type !== "code" || !c.running),
       codeCells,
       { timeout: timeoutS * 1000, polling: 250 },
     );
@@ -147,15 +201,23 @@ try {
         if (c.cell_type !== "code") return;
         for (const o of c.output_area.outputs) {
           if (o.output_type === "error") out.errors.push(`cell ${i + 1}: ${o.ename}: ${o.evalue}`);
-          if (o.output_type === "stream" && o.name === "stderr") out.errors.push(`cell ${i + 1} stderr: ${String(o.text).trim().split("\n").slice(0, 3).join(" / ")}`);
+          if (o.output_type === "stream" && o.name === "stderr")
+            out.errors.push(`cell ${i + 1} stderr: ${String(o.text).trim().split("\n").slice(0, 3).join(" / ")}`);
         }
-        const expect = c.output_area.outputs.filter((o) => o.data && (o.data["image/svg+xml"] || o.data["image/png"])).length;
-        const shown = [...c.output_area.element[0].querySelectorAll(".output_svg svg, .output_png img")].filter((el) => {
-          const r = el.getBoundingClientRect();
-          const ok = r.width > 20 && r.height > 20 && (el.tagName.toLowerCase() !== "img" || el.naturalWidth > 0);
-          // An SVG that rendered has drawn children (Plot's marks), not just an empty root.
-          return ok && (el.tagName.toLowerCase() === "img" || el.querySelectorAll("text, path, rect, line, circle").length > 0);
-        }).length;
+        const expect = c.output_area.outputs.filter(
+          (o) => o.data && (o.data["image/svg+xml"] || o.data["image/png"]),
+        ).length;
+        const shown = [...c.output_area.element[0].querySelectorAll(".output_svg svg, .output_png img")].filter(
+          (el) => {
+            const r = el.getBoundingClientRect();
+            const ok = r.width > 20 && r.height > 20 && (el.tagName.toLowerCase() !== "img" || el.naturalWidth > 0);
+            // An SVG that rendered has drawn children (Plot's marks), not just an empty root.
+            return (
+              ok &&
+              (el.tagName.toLowerCase() === "img" || el.querySelectorAll("text, path, rect, line, circle").length > 0)
+            );
+          },
+        ).length;
         if (shown < expect) out.broken.push(`cell ${i + 1}: ${expect - shown} of ${expect} figures did not render`);
         out.figures += shown;
         if (shown > 0 && out.firstFigureCell < 0) out.firstFigureCell = i;
@@ -180,7 +242,10 @@ try {
       failed++;
       console.log(`${f.padEnd(34)} FAILED ${secs.padStart(6)} s  ${check.figures} figures`);
       for (const b of bad) console.log(`  ${b}`);
-    } else console.log(`${f.padEnd(34)} ok     ${secs.padStart(6)} s  ${check.figures} figures rendered  → ${shot.startsWith(root) ? shot.slice(root.length + 1) : shot}`);
+    } else
+      console.log(
+        `${f.padEnd(34)} ok     ${secs.padStart(6)} s  ${check.figures} figures rendered  → ${shot.startsWith(root) ? shot.slice(root.length + 1) : shot}`,
+      );
   }
   await context.close();
 } catch (e) {
@@ -190,5 +255,7 @@ try {
   if (browser) await browser.close().catch(() => {});
   cleanup();
 }
-console.log(`${picked.length - failed} passed, ${failed} failed (browser: ${basename(chromium)}, screenshots in ${outDir})`);
+console.log(
+  `${picked.length - failed} passed, ${failed} failed (browser: ${basename(chromium)}, screenshots in ${outDir})`,
+);
 process.exit(failed ? 1 : 0);

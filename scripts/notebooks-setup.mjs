@@ -40,7 +40,8 @@ if (maj > 20 || (maj === 20 && min >= 19)) ok(`node ${process.version}`);
 else todo.push(`install Node >= 20.19 (this is ${process.version}); conda: conda env create -f environment.yml`);
 
 // npm dependencies (tslab and its zeromq prebuilt) and the compiled library the notebooks import.
-if (existsSync(join(root, "node_modules", "tslab", "package.json"))) ok(`tslab ${JSON.parse(readFileSync(join(root, "node_modules/tslab/package.json"), "utf8")).version}`);
+if (existsSync(join(root, "node_modules", "tslab", "package.json")))
+  ok(`tslab ${JSON.parse(readFileSync(join(root, "node_modules/tslab/package.json"), "utf8")).version}`);
 else todo.push("npm ci");
 if (existsSync(join(root, "dist", "index.js"))) ok("dist/ built");
 else todo.push("npm run build");
@@ -66,7 +67,9 @@ if (interactive) {
 
 // The browser run: Debian's headless Chromium, driven by playwright-core (an npm devDependency).
 if (browser) {
-  const chromium = ["/usr/bin/chromium-headless-shell", "/usr/lib/chromium/chromium-headless-shell"].find((p) => existsSync(p));
+  const chromium = ["/usr/bin/chromium-headless-shell", "/usr/lib/chromium/chromium-headless-shell"].find((p) =>
+    existsSync(p),
+  );
   if (chromium) ok(`chromium-headless-shell (${chromium})`);
   else needApt.push("chromium-headless-shell");
   if (existsSync(join(root, "node_modules", "playwright-core", "package.json"))) ok("playwright-core");
@@ -81,7 +84,14 @@ if (needApt.length) {
   if (isDebian && (root0 || sudo) && !dryRun) {
     console.log(`  installing: ${needApt.join(" ")}`);
     const pre = sudo ? "sudo -n " : "";
-    const r = spawnSync("sh", ["-c", `${pre}apt-get update -q && ${pre}env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${needApt.join(" ")}`], { stdio: "inherit" });
+    const r = spawnSync(
+      "sh",
+      [
+        "-c",
+        `${pre}apt-get update -q && ${pre}env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${needApt.join(" ")}`,
+      ],
+      { stdio: "inherit" },
+    );
     if (r.status !== 0) todo.push(`${sudo ? "sudo " : ""}${line}   (failed with exit ${r.status}; run it yourself)`);
     python = pythons.find(hasNbclient);
     if (python) ok(`nbclient (${python})`);
@@ -103,5 +113,7 @@ if (todo.length) {
 }
 console.log(
   `\nReady. Headless: npm run notebooks:test, or node bin/pinsim.js notebook run 01-tour -p pinDuration=120` +
-    (interactive ? `\nInteractive: npm run notebook (kernel "TypeScript (tslab, pinsim)")` : `\nFor Jupyter in a browser: npm run notebooks:setup -- --interactive`),
+    (interactive
+      ? `\nInteractive: npm run notebook (kernel "TypeScript (tslab, pinsim)")`
+      : `\nFor Jupyter in a browser: npm run notebooks:setup -- --interactive`),
 );

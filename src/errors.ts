@@ -67,7 +67,17 @@ export class WorkerDiedError extends Error {
 }
 
 /** errno codes meaning "the machine refused" rather than "pinsim is wrong": one line, exit 2. */
-export const ENVIRONMENT_CODES = ["ENOSPC", "EDQUOT", "EACCES", "EPERM", "EROFS", "EMFILE", "ENFILE", "EIO", "ENOMEM"] as const;
+export const ENVIRONMENT_CODES = [
+  "ENOSPC",
+  "EDQUOT",
+  "EACCES",
+  "EPERM",
+  "EROFS",
+  "EMFILE",
+  "ENFILE",
+  "EIO",
+  "ENOMEM",
+] as const;
 
 /**
  * The one line the CLI prints for an error that is bad input or a refusing environment,
@@ -81,11 +91,19 @@ export function describeFatal(e: unknown): string | null {
     const err = e as NodeJS.ErrnoException;
     const what = err.path ? `${err.syscall ?? "access"} ${err.path}` : (err.syscall ?? "I/O");
     const why: Record<string, string> = {
-      ENOSPC: "no space left on device", EDQUOT: "disk quota exceeded", EACCES: "permission denied",
-      EPERM: "operation not permitted", EROFS: "read-only file system", EMFILE: "too many open files",
-      ENFILE: "too many open files in the system", EIO: "I/O error", ENOMEM: "out of memory",
+      ENOSPC: "no space left on device",
+      EDQUOT: "disk quota exceeded",
+      EACCES: "permission denied",
+      EPERM: "operation not permitted",
+      EROFS: "read-only file system",
+      EMFILE: "too many open files",
+      ENFILE: "too many open files in the system",
+      EIO: "I/O error",
+      ENOMEM: "out of memory",
     };
-    return oneLine(`${what}: ${code} (${why[code] ?? code}); files already written are intact: fix it and rerun the same command`);
+    return oneLine(
+      `${what}: ${code} (${why[code] ?? code}); files already written are intact: fix it and rerun the same command`,
+    );
   }
   return null;
 }

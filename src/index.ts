@@ -144,7 +144,13 @@ export {
   type Variant,
 } from "./checker/scenario.js";
 export { FAILURE_ID, INCIDENTS, VERDICTS, type IncidentName, type Judgement, type Verdict } from "./checker/verdict.js";
-export { checkConfig, type CheckConfig, type CheckOptions, type CheckResult, type WitnessStep } from "./checker/explore.js";
+export {
+  checkConfig,
+  type CheckConfig,
+  type CheckOptions,
+  type CheckResult,
+  type WitnessStep,
+} from "./checker/explore.js";
 export { formatWitness, formatWitnessInline } from "./checker/witness.js";
 export { witnessPlot, witnessText, type WitnessChart } from "./plot/witness.js";
 export {
@@ -183,7 +189,15 @@ export { regularizedIncompleteBeta } from "./stats/regularized-incomplete-beta.j
 export { regularizedLowerIncompleteGamma } from "./stats/regularized-lower-incomplete-gamma.js";
 
 // Figures of a results table, as Observable Plot options or text, and the renderers.
-export { FIGURES, FIGURE_NAMES, FORMATS, getFigure, availableFigures, renderFigure, type Format } from "./plot/figures.js";
+export {
+  FIGURES,
+  FIGURE_NAMES,
+  FORMATS,
+  getFigure,
+  availableFigures,
+  renderFigure,
+  type Format,
+} from "./plot/figures.js";
 export type { Figure, FigureOpts } from "./plot/figure.js";
 export { kernelErasFigure } from "./plot/kernel-eras.js";
 export { lostDataFigure } from "./plot/lost-data.js";
@@ -220,23 +234,55 @@ export {
   type Showable,
 } from "./notebook/display.js";
 export type { DataTableCell, DataTableOptions, Displayable, PngImage, SvgFigure } from "./notebook/mime.js";
-export { progressDisplay, type ProgressDisplay, type ProgressEvent, type ProgressOptions } from "./notebook/progress.js";
+export {
+  progressDisplay,
+  type ProgressDisplay,
+  type ProgressEvent,
+  type ProgressOptions,
+} from "./notebook/progress.js";
 
 // Calibration (`pinsim calibrate`): the running kernel measured by the C probes of
 // calibrate/, and the model held against it.
 export { calibrate, CalibrateInterrupted, type CalibrateOptions, type CalibrateProgress } from "./calibrate/run.js";
 export { CalibrateInputError, CalibrateUnavailableError, ProbeError } from "./calibrate/errors.js";
-export { CALIBRATION_FORMAT, loadCalibration, type Calibration, type CalibrationConfig, type CalibrationManifest } from "./calibrate/store.js";
+export {
+  CALIBRATION_FORMAT,
+  loadCalibration,
+  type Calibration,
+  type CalibrationConfig,
+  type CalibrationManifest,
+} from "./calibrate/store.js";
 export type { ComparisonRow } from "./calibrate/compare.js";
 export { calibrationHeader, comparisonText } from "./calibrate/report.js";
 // The shapes inside calibration.json (what loadCalibration returns), part by part.
 export { PARTS, type Environment, type FilesystemInfo, type HzInfo, type Part } from "./calibrate/environment.js";
 export type {
-  CleanDelayRaw, CleanPrepared, CleanSample, CleanStart, CleanTimeout, DetectorPinned, DetectorRaw, DetectorSkip, DetectorStart, ForkTrial,
-  LongtermRaw, LongtermStart, OdirectResult, PinsResult, RegisterResult,
+  CleanDelayRaw,
+  CleanPrepared,
+  CleanSample,
+  CleanStart,
+  CleanTimeout,
+  DetectorPinned,
+  DetectorRaw,
+  DetectorSkip,
+  DetectorStart,
+  ForkTrial,
+  LongtermRaw,
+  LongtermStart,
+  OdirectResult,
+  PinsResult,
+  RegisterResult,
 } from "./calibrate/parse.js";
 export type {
-  CleanDelayKernel, DelaySummary, DetectorKernel, LongtermKernel, Pass, PeriodEstimate, RegistrationVerdict, ThresholdStep, WindowFraction,
+  CleanDelayKernel,
+  DelaySummary,
+  DetectorKernel,
+  LongtermKernel,
+  Pass,
+  PeriodEstimate,
+  RegistrationVerdict,
+  ThresholdStep,
+  WindowFraction,
 } from "./calibrate/stats.js";
 export type { CleanDelayModel, ModelRegistration } from "./calibrate/model.js";
 export { MAPPING_KINDS, type MappingKind } from "./calibrate/refusal.js";

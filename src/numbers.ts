@@ -25,10 +25,16 @@ export function parseDecimal(text: string): number | null {
  * An integer flag in `min..max` (a decimal text such as `8` or `1e3`).
  * @throws InputError `invalid FLAG: "TEXT" (allowed: an integer in MIN..MAX)`.
  */
-export function parseIntegerFlag(flag: string, text: string, min: number, max: number = Number.MAX_SAFE_INTEGER): number {
+export function parseIntegerFlag(
+  flag: string,
+  text: string,
+  min: number,
+  max: number = Number.MAX_SAFE_INTEGER,
+): number {
   const n = parseDecimal(text);
   if (n === null || !Number.isInteger(n) || n < min || n > max) {
-    const allowed = max === Number.MAX_SAFE_INTEGER ? `a decimal integer >= ${min}` : `a decimal integer in ${min}..${max}`;
+    const allowed =
+      max === Number.MAX_SAFE_INTEGER ? `a decimal integer >= ${min}` : `a decimal integer in ${min}..${max}`;
     throw new InputError(flag, text, allowed);
   }
   return n;

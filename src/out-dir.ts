@@ -87,7 +87,11 @@ export function ensureOutputDir(dir: string, options: OutputDirOptions = {}): st
     if (options.probe !== false) probe(target, refuse);
   } catch (e) {
     for (const p of created.reverse()) {
-      try { rmdirSync(p); } catch { /* not ours to force */ }
+      try {
+        rmdirSync(p);
+      } catch {
+        /* not ours to force */
+      }
     }
     throw e;
   }
@@ -95,7 +99,11 @@ export function ensureOutputDir(dir: string, options: OutputDirOptions = {}): st
 }
 
 function isDirectory(p: string): boolean {
-  try { return statSync(p).isDirectory(); } catch { return false; }
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Create and remove a file in `dir` (root passes access(2) on /proc, yet cannot create a file there). */
@@ -108,5 +116,9 @@ function probe(dir: string, refuse: (why: string) => InputError): void {
     throw refuse(`cannot create a file in ${dir}: ${code(e)}`);
   }
   closeSync(fd);
-  try { unlinkSync(file); } catch { /* the directory let us create it; a failed unlink is its own business */ }
+  try {
+    unlinkSync(file);
+  } catch {
+    /* the directory let us create it; a failed unlink is its own business */
+  }
 }

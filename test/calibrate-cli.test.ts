@@ -24,7 +24,13 @@ function realRunSkip(): string | false {
   if (process.getuid?.() !== 0) return "not root (the probes read PFNs and /proc/kpageflags)";
   if (!existsSync("/proc/kpageflags")) return "no /proc/kpageflags";
   if (spawnSync("cc", ["--version"]).status !== 0) return "no C compiler (cc)";
-  const dis = (() => { try { return Number(readFileSync("/proc/sys/kernel/io_uring_disabled", "utf8")); } catch { return 0; } })();
+  const dis = (() => {
+    try {
+      return Number(readFileSync("/proc/sys/kernel/io_uring_disabled", "utf8"));
+    } catch {
+      return 0;
+    }
+  })();
   if (dis === 2) return "io_uring disabled (/proc/sys/kernel/io_uring_disabled = 2)";
   const expire = Number(readFileSync("/proc/sys/vm/dirty_expire_centisecs", "utf8")) / 100;
   if (expire + 5 > 150) return `dirty_expire_centisecs = ${expire * 100}: a trial would outlast --quick`;
@@ -40,7 +46,10 @@ test("bad flags: one line, exit 2", () => {
     assert.ok(oneLine(r.stderr), r.stderr);
     assert.equal(r.stdout, "");
   }
-  assert.equal(pinsim("calibrate", "--only", "bogus").stderr.trim(), "pinsim: invalid --only: bogus (allowed: clean-delay, detector, longterm, comma-separated)");
+  assert.equal(
+    pinsim("calibrate", "--only", "bogus").stderr.trim(),
+    "pinsim: invalid --only: bogus (allowed: clean-delay, detector, longterm, comma-separated)",
+  );
   assert.equal(existsSync(join(TMP, "bad")), false);
 });
 
@@ -50,7 +59,10 @@ test("report and plot on a folder that is no calibration and no sweep: one line,
   assert.ok(oneLine(r.stderr), r.stderr);
 });
 
-test("pinsim calibrate --quick on this machine: exit 0, every row with both sides, report and plot work", { skip: realRunSkip(), timeout: 300000 }, () => {
+test("pinsim calibrate --quick on this machine: exit 0, every row with both sides, report and plot work", {
+  skip: realRunSkip(),
+  timeout: 300000,
+}, () => {
   const out = join(TMP, "quick");
   const r = pinsim("calibrate", "--quick", "--out", out);
   assert.equal(r.code, 0, r.stderr);
@@ -64,7 +76,9 @@ test("pinsim calibrate --quick on this machine: exit 0, every row with both side
   }
   assert.deepEqual(c.sysctls.changed, []);
   assert.equal(c.probes.sourceHash.length, 64);
-  assert.ok(c.raw.cleanDelay.samples.length > 0 && c.raw.detector.forks.length > 0 && c.raw.longterm.registers.length > 0);
+  assert.ok(
+    c.raw.cleanDelay.samples.length > 0 && c.raw.detector.forks.length > 0 && c.raw.longterm.registers.length > 0,
+  );
   // Nothing left behind but the results: no scratch folder, no probe file.
   assert.deepEqual(readdirSync(out).sort(), ["calibration.json", "manifest.json", "raw"]);
   const rep = pinsim("report", out);
@@ -72,12 +86,26 @@ test("pinsim calibrate --quick on this machine: exit 0, every row with both side
   assert.match(rep.stdout, /^pinsim calibrate \(quick/);
   const plot = pinsim("plot", out, "--format", "txt");
   assert.equal(plot.code, 0, plot.stderr);
-  assert.deepEqual(readdirSync(join(out, "figures")).sort(), ["calibration-clean-delay.txt", "calibration-refusal.txt", "calibration-threshold.txt"]);
+  assert.deepEqual(readdirSync(join(out, "figures")).sort(), [
+    "calibration-clean-delay.txt",
+    "calibration-refusal.txt",
+    "calibration-threshold.txt",
+  ]);
   // A second calibration into the same folder replaces it; a sweep's folder is refused.
   const sweepDir = new URL("../data/results/examples/", import.meta.url).pathname;
   // A sweep's manifest has no `kind` (a calibration's says "calibration"): refused before any probe runs.
-  const isSweep = (d: string) => { try { return JSON.parse(readFileSync(join(d, "manifest.json"), "utf8")).kind === undefined; } catch { return false; } };
-  const firstSweep = existsSync(sweepDir) ? readdirSync(sweepDir).map((d) => join(sweepDir, d)).find(isSweep) : undefined;
+  const isSweep = (d: string) => {
+    try {
+      return JSON.parse(readFileSync(join(d, "manifest.json"), "utf8")).kind === undefined;
+    } catch {
+      return false;
+    }
+  };
+  const firstSweep = existsSync(sweepDir)
+    ? readdirSync(sweepDir)
+        .map((d) => join(sweepDir, d))
+        .find(isSweep)
+    : undefined;
   if (firstSweep) {
     const before = readFileSync(join(firstSweep, "manifest.json"), "utf8");
     const refused = pinsim("calibrate", "--quick", "--only", "detector", "--out", firstSweep);
@@ -87,11 +115,18 @@ test("pinsim calibrate --quick on this machine: exit 0, every row with both side
   }
 });
 
-test("SIGINT during the clean-delay trials: exit 130, scratch files removed", { skip: realRunSkip(), timeout: 120000 }, async () => {
+test("SIGINT during the clean-delay trials: exit 130, scratch files removed", {
+  skip: realRunSkip(),
+  timeout: 120000,
+}, async () => {
   const out = join(TMP, "interrupted");
-  const child = spawn(process.execPath, [BIN, "calibrate", "--quick", "--only", "clean-delay", "--out", out], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, "calibrate", "--quick", "--only", "clean-delay", "--out", out], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
-  child.stderr.setEncoding("utf8").on("data", (d: string) => { stderr += d; });
+  child.stderr.setEncoding("utf8").on("data", (d: string) => {
+    stderr += d;
+  });
   // Wait until the probe has made its trial files in the scratch folder.
   const deadline = Date.now() + 60000;
   let scratch: string | undefined;

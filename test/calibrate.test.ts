@@ -11,10 +11,40 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  buildProbes, calibrate, CalibrateInputError, CalibrateUnavailableError, chooseHz, cleanDelayKernel, comparisonText, compilerVersion,
-  detectorKernel, estimatePeriod, expectedRegistration, finish, firstCompilerError, inWindow, ksDistanceUniform, loadCalibration,
-  longtermKernel, modelForkCopies, modelOdirect, modelRegistrations, modelThreshold, presetFor, parseCleanDelay, parseDetector, parseLongterm, parseParts,
-  ProbeError, probeSourceDir, resultsKind, thresholdStep, unavailableMessage, windowFraction, type Environment, type ForkTrial,
+  buildProbes,
+  calibrate,
+  CalibrateInputError,
+  CalibrateUnavailableError,
+  chooseHz,
+  cleanDelayKernel,
+  comparisonText,
+  compilerVersion,
+  detectorKernel,
+  estimatePeriod,
+  expectedRegistration,
+  finish,
+  firstCompilerError,
+  inWindow,
+  ksDistanceUniform,
+  loadCalibration,
+  longtermKernel,
+  modelForkCopies,
+  modelOdirect,
+  modelRegistrations,
+  modelThreshold,
+  presetFor,
+  parseCleanDelay,
+  parseDetector,
+  parseLongterm,
+  parseParts,
+  ProbeError,
+  probeSourceDir,
+  resultsKind,
+  thresholdStep,
+  unavailableMessage,
+  windowFraction,
+  type Environment,
+  type ForkTrial,
 } from "../src/calibrate/index.js";
 import { kupdatePeriod } from "../src/engine/flusher.js";
 import { CALIBRATION_FIGURES, renderCalibrationFigure } from "../src/plot/calibration.js";
@@ -32,7 +62,10 @@ test("clean-delay output parses: 6 trials, page 0 in a clean inode, page 1 store
   assert.equal(raw.samples.filter((s) => s.inode === "clean").length, 6);
   assert.equal(raw.timeouts.length, 0);
   assert.equal(raw.interrupted, false);
-  assert.ok(raw.prepared.every((p) => p.clean), "every trial page read clean after fsync");
+  assert.ok(
+    raw.prepared.every((p) => p.clean),
+    "every trial page read clean after fsync",
+  );
 });
 
 test("the flusher's period from the lattice of clean instants: 5.114 s, bounds containing 5.12", () => {
@@ -40,8 +73,14 @@ test("the flusher's period from the lattice of clean instants: 5.114 s, bounds c
   const k = cleanDelayKernel(raw, 30, 5);
   // Passes seen (first clean poll of their earliest page): 1718.676056, 1723.780125,
   // 1728.904079 (trial 5's page was seen one poll later, 1728.931596, same pass).
-  assert.deepEqual(k.period.passes.map((p) => p.pages), [4, 4, 4]);
-  assert.deepEqual(k.period.passes.map((p) => p.index), [0, 1, 2]);
+  assert.deepEqual(
+    k.period.passes.map((p) => p.pages),
+    [4, 4, 4],
+  );
+  assert.deepEqual(
+    k.period.passes.map((p) => p.index),
+    [0, 1, 2],
+  );
   // Least squares on indices 0, 1, 2 is (t2 - t0) / 2 = (1728.904079 - 1718.676056) / 2.
   close(k.period.period!, 5.1140115);
   // Bounds: (lastDirty_last - first_first) / 2 = (1728.868048 - 1718.676056) / 2 and
@@ -65,7 +104,14 @@ test("clean delays lie in [E, E+P) for a clean inode and in [E-d, E-d+P) for an 
   close(k.dirtyInode.min!, 20.096825);
   assert.deepEqual(k.samePass, { count: 6, of: 6 });
   // Without the inherited time the dirty-inode delays (~20-23 s) would all miss [30, 35.11).
-  assert.equal(windowFraction(k.dirtyInode.samples.map((d) => ({ delay: d, lo: d - 0.02, offset: 0 })), 30, 5.114).inWindow, 0);
+  assert.equal(
+    windowFraction(
+      k.dirtyInode.samples.map((d) => ({ delay: d, lo: d - 0.02, offset: 0 })),
+      30,
+      5.114,
+    ).inWindow,
+    0,
+  );
 });
 
 test("a second recorded run gives the same lattice period within 0.05 s of the model", () => {
@@ -110,7 +156,10 @@ test("estimatePeriod: a gap of two periods is counted as two, not one", () => {
   // Passes at 0, 5.12, 15.36 (one pass without a cleaned page between): indices 0, 1, 3.
   const s = [0, 5.12, 15.36].map((at) => ({ at, atLo: at - 0.02 }));
   const e = estimatePeriod(s, 5);
-  assert.deepEqual(e.passes.map((p) => p.index), [0, 1, 3]);
+  assert.deepEqual(
+    e.passes.map((p) => p.index),
+    [0, 1, 3],
+  );
   close(e.period!, 5.12);
   assert.equal(estimatePeriod([{ at: 1, atLo: 0.98 }], 5).period, null);
 });
@@ -136,7 +185,19 @@ test("detector output: fork copies from k = 1022 on the LRU and k = 1021 in the 
 });
 
 test("thresholdStep: a non-monotone step or an unbracketed one gives no threshold", () => {
-  const f = (k: number, copied: boolean): ForkTrial => ({ type: "fork", kind: "order0", k, drain: 1, lru: 1, thp: 0, ioUringPin: 0, pinErrno: 0, pfn: 1, childPfn: copied ? 2 : 1, copied });
+  const f = (k: number, copied: boolean): ForkTrial => ({
+    type: "fork",
+    kind: "order0",
+    k,
+    drain: 1,
+    lru: 1,
+    thp: 0,
+    ioUringPin: 0,
+    pinErrno: 0,
+    pfn: 1,
+    childPfn: copied ? 2 : 1,
+    copied,
+  });
   const nonMono = thresholdStep([f(1020, false), f(1021, true), f(1022, false), f(1023, true)], "lru");
   assert.equal(nonMono.threshold, null);
   assert.equal(nonMono.monotone, false);
@@ -161,10 +222,15 @@ test("long-term pins on ext4 6.18: anon, private and memfd pinned; shared and re
   const l = longtermKernel(parseLongterm(fixture("longterm.jsonl")));
   const v = Object.fromEntries(l.registrations.map((r) => [r.mapping, r.verdict]));
   assert.deepEqual(v, {
-    anon: "pinned", "file-shared": "refused (EFAULT)", "file-private": "pinned", "memfd-shared": "pinned", "file-shared-ro": "refused (EFAULT)",
+    anon: "pinned",
+    "file-shared": "refused (EFAULT)",
+    "file-private": "pinned",
+    "memfd-shared": "pinned",
+    "file-shared-ro": "refused (EFAULT)",
   });
   // The rules give the same matrix for ext4 at 6.18 ...
-  for (const [kind, verdict] of Object.entries(v)) assert.equal(expectedRegistration(kind as never, "ext4", "6.18.44-fc-v782").verdict, verdict, kind);
+  for (const [kind, verdict] of Object.entries(v))
+    assert.equal(expectedRegistration(kind as never, "ext4", "6.18.44-fc-v782").verdict, verdict, kind);
   // ... and pin a shared ext4 mapping before 6.5 (commit 8ac268436e6d), and on tmpfs always.
   assert.equal(expectedRegistration("file-shared", "ext4", "6.4.0").verdict, "pinned");
   assert.equal(expectedRegistration("file-shared", "tmpfs", "6.18.0").verdict, "pinned");
@@ -173,52 +239,105 @@ test("long-term pins on ext4 6.18: anon, private and memfd pinned; shared and re
   // file and memfd mappings, the VMA-permission rule for the read-only one.
   const m = modelRegistrations("ext4", "6.18.44-fc-v782");
   assert.deepEqual(Object.fromEntries(m.map((r) => [r.mapping, r.verdict])), v);
-  assert.deepEqual(m.filter((r) => r.source.startsWith("gupDecide, preset 6.18")).map((r) => r.mapping), ["file-shared", "file-private", "memfd-shared"]);
+  assert.deepEqual(
+    m.filter((r) => r.source.startsWith("gupDecide, preset 6.18")).map((r) => r.mapping),
+    ["file-shared", "file-private", "memfd-shared"],
+  );
   // 6.1 has no GUP refusal but io_uring's own check refuses any file but shmem/hugetlbfs (EOPNOTSUPP).
   const old = Object.fromEntries(modelRegistrations("ext4", "6.1.0").map((r) => [r.mapping, r.verdict]));
   assert.equal(old["file-shared"], "refused (EOPNOTSUPP)");
   assert.equal(old["file-private"], "refused (EOPNOTSUPP)");
   assert.equal(old["memfd-shared"], "pinned");
   assert.deepEqual(presetFor("6.9.1-x"), { id: "6.6", exact: false });
-  assert.deepEqual(l.odirect, { count: 8, succeeded: 8, dataCorrect: 8, dirtyAfter: 8, cleanBefore: 4, mappedBefore: 4, privateAfter: 8 });
+  assert.deepEqual(l.odirect, {
+    count: 8,
+    succeeded: 8,
+    dataCorrect: 8,
+    dirtyAfter: 8,
+    cleanBefore: 4,
+    mappedBefore: 4,
+    privateAfter: 8,
+  });
   assert.deepEqual(l.pins, { preads: 8, acquiredDelta: 8, releasedDelta: 8 });
 });
 
 test("bad probe output is one line naming the probe, the line and the field", () => {
-  assert.throws(() => parseDetector('{"type":"start","probe":"detector","cpu":0,"klo":1,"khi":2,"reps":1,"nopinK":1,"thpK":1}\nnot json'),
-    (e: unknown) => e instanceof ProbeError && /probe detector: output line 2 is not JSON/.test(e.message));
-  assert.throws(() => parseLongterm('{"type":"start","probe":"longterm","fsMagic":"0xef53"}\n{"type":"register","mapping":"anon"}'),
-    (e: unknown) => e instanceof ProbeError && /line 2: field touched/.test(e.message));
-  assert.throws(() => parseCleanDelay('{"type":"error","step":"fsync","errno":5,"message":"Input/output error"}'),
-    (e: unknown) => e instanceof ProbeError && e.message === "probe clean-delay failed at fsync: Input/output error (errno 5)");
-  assert.throws(() => parseCleanDelay(""), (e: unknown) => e instanceof ProbeError && /no "start" record/.test(e.message));
+  assert.throws(
+    () =>
+      parseDetector(
+        '{"type":"start","probe":"detector","cpu":0,"klo":1,"khi":2,"reps":1,"nopinK":1,"thpK":1}\nnot json',
+      ),
+    (e: unknown) => e instanceof ProbeError && /probe detector: output line 2 is not JSON/.test(e.message),
+  );
+  assert.throws(
+    () => parseLongterm('{"type":"start","probe":"longterm","fsMagic":"0xef53"}\n{"type":"register","mapping":"anon"}'),
+    (e: unknown) => e instanceof ProbeError && /line 2: field touched/.test(e.message),
+  );
+  assert.throws(
+    () => parseCleanDelay('{"type":"error","step":"fsync","errno":5,"message":"Input/output error"}'),
+    (e: unknown) =>
+      e instanceof ProbeError && e.message === "probe clean-delay failed at fsync: Input/output error (errno 5)",
+  );
+  assert.throws(
+    () => parseCleanDelay(""),
+    (e: unknown) => e instanceof ProbeError && /no "start" record/.test(e.message),
+  );
 });
 
 const ENV: Environment = {
-  platform: "linux", kernelRelease: "6.18.44-fc-v782", kernelVersion: "#1 SMP", machine: "x86_64", root: true, kpageflags: true, pagemap: true,
-  ioUringDisabled: 0, hz: { value: 250, source: "/proc/config.gz" }, thp: "madvise", cpus: 2,
+  platform: "linux",
+  kernelRelease: "6.18.44-fc-v782",
+  kernelVersion: "#1 SMP",
+  machine: "x86_64",
+  root: true,
+  kpageflags: true,
+  pagemap: true,
+  ioUringDisabled: 0,
+  hz: { value: 250, source: "/proc/config.gz" },
+  thp: "madvise",
+  cpus: 2,
 };
 
 test("a machine that lacks something: one line naming it and the parts that can still run", () => {
   assert.equal(unavailableMessage(ENV, ["clean-delay", "detector", "longterm"]), null);
-  assert.equal(unavailableMessage({ ...ENV, ioUringDisabled: 2 }, ["clean-delay", "detector", "longterm"]),
-    "cannot calibrate longterm: missing io_uring (/proc/sys/kernel/io_uring_disabled = 2); these parts can still run: --only clean-delay,detector");
+  assert.equal(
+    unavailableMessage({ ...ENV, ioUringDisabled: 2 }, ["clean-delay", "detector", "longterm"]),
+    "cannot calibrate longterm: missing io_uring (/proc/sys/kernel/io_uring_disabled = 2); these parts can still run: --only clean-delay,detector",
+  );
   assert.equal(unavailableMessage({ ...ENV, ioUringDisabled: 2 }, ["detector"]), null);
-  assert.match(unavailableMessage({ ...ENV, root: false }, ["detector"])!, /^cannot calibrate detector: missing root .*; no part can run on this machine$/);
+  assert.match(
+    unavailableMessage({ ...ENV, root: false }, ["detector"])!,
+    /^cannot calibrate detector: missing root .*; no part can run on this machine$/,
+  );
   assert.match(unavailableMessage({ ...ENV, kpageflags: false }, ["longterm"])!, /missing \/proc\/kpageflags/);
-  assert.match(unavailableMessage({ ...ENV, platform: "darwin" }, ["longterm"])!, /missing a Linux kernel \(this is darwin\)/);
-  for (const m of [unavailableMessage({ ...ENV, root: false }, ["clean-delay"]), unavailableMessage({ ...ENV, ioUringDisabled: 2 }, ["longterm"])]) assert.ok(!m!.includes("\n"));
+  assert.match(
+    unavailableMessage({ ...ENV, platform: "darwin" }, ["longterm"])!,
+    /missing a Linux kernel \(this is darwin\)/,
+  );
+  for (const m of [
+    unavailableMessage({ ...ENV, root: false }, ["clean-delay"]),
+    unavailableMessage({ ...ENV, ioUringDisabled: 2 }, ["longterm"]),
+  ])
+    assert.ok(!m!.includes("\n"));
 });
 
 test("calibrate() on a machine without root refuses before creating anything", async () => {
   const out = join(TMP, "never");
-  await assert.rejects(calibrate({ out, quick: true, environment: { ...ENV, root: false } }), CalibrateUnavailableError);
+  await assert.rejects(
+    calibrate({ out, quick: true, environment: { ...ENV, root: false } }),
+    CalibrateUnavailableError,
+  );
   assert.equal(existsSync(out), false);
 });
 
 test("--only: names checked, order kept as the run order", () => {
   assert.deepEqual(parseParts("longterm,clean-delay"), ["clean-delay", "longterm"]);
-  assert.throws(() => parseParts("detector,bogus"), (e: unknown) => e instanceof CalibrateInputError && e.message === "invalid --only: detector,bogus (allowed: clean-delay, detector, longterm, comma-separated)");
+  assert.throws(
+    () => parseParts("detector,bogus"),
+    (e: unknown) =>
+      e instanceof CalibrateInputError &&
+      e.message === "invalid --only: detector,bogus (allowed: clean-delay, detector, longterm, comma-separated)",
+  );
   assert.throws(() => parseParts(""), CalibrateInputError);
 });
 
@@ -244,9 +363,24 @@ test("finish: a results folder with every row carrying both sides; report and fi
   };
   const sys = { "vm.dirty_expire_centisecs": 3000, "vm.dirty_writeback_centisecs": 500 };
   const c = finish({
-    opts: { out }, env: ENV, fs: { type: "ext4", magic: "0xef53", mountPoint: "/", source: "/dev/vda", options: "rw,relatime" },
-    cfg: { mode: "quick", parts: ["clean-delay", "detector", "longterm"], seed: 1, cleanDelay: { trials: 6, stagger: 2.6, second: 10, pollMs: 20 }, detector: { klo: 1019, khi: 1024, reps: 1, nopinK: 1100, thpK: 8192 }, longterm: { settle: 2.5 } },
-    probes: { sourceHash: "f".repeat(64), sourceFiles: {}, compiler: "cc 12" }, raw, sysStart: sys, sysEnd: sys, changed: [], E: 30, W: 5,
+    opts: { out },
+    env: ENV,
+    fs: { type: "ext4", magic: "0xef53", mountPoint: "/", source: "/dev/vda", options: "rw,relatime" },
+    cfg: {
+      mode: "quick",
+      parts: ["clean-delay", "detector", "longterm"],
+      seed: 1,
+      cleanDelay: { trials: 6, stagger: 2.6, second: 10, pollMs: 20 },
+      detector: { klo: 1019, khi: 1024, reps: 1, nopinK: 1100, thpK: 8192 },
+      longterm: { settle: 2.5 },
+    },
+    probes: { sourceHash: "f".repeat(64), sourceFiles: {}, compiler: "cc 12" },
+    raw,
+    sysStart: sys,
+    sysEnd: sys,
+    changed: [],
+    E: 30,
+    W: 5,
     startedAt: "2026-11-30T01:40:00.000Z",
   });
   assert.ok(c.comparison.length >= 15, String(c.comparison.length));
@@ -257,11 +391,35 @@ test("finish: a results folder with every row carrying both sides; report and fi
   assert.equal(byQ(/flusher period/).agree, true);
   assert.equal(byQ(/LRU \(lru_add batch drained\)/).agree, true);
   assert.equal(byQ(/per-CPU lru_add batch/).agree, true);
-  assert.ok(c.comparison.filter((r) => r.part === "longterm" && /REGISTER_BUFFERS/.test(r.quantity)).every((r) => r.agree === true));
+  assert.ok(
+    c.comparison
+      .filter((r) => r.part === "longterm" && /REGISTER_BUFFERS/.test(r.quantity))
+      .every((r) => r.agree === true),
+  );
   // A mismatch is shown, not hidden: flip one kernel verdict and the row says so.
   const flipped = structuredClone(raw.longterm);
-  flipped.registers.forEach((r) => { if (r.mapping === "file-shared") { r.ret = 0; r.errno = 0; r.errnoName = ""; } });
-  const c2 = finish({ ...({} as never), opts: { out: join(TMP, "flipped") }, env: ENV, fs: c.machine.filesystem, cfg: c.config, probes: { sourceHash: "f".repeat(64), sourceFiles: {}, compiler: "cc" }, raw: { cleanDelay: null, detector: null, longterm: flipped }, sysStart: sys, sysEnd: sys, changed: [], E: 30, W: 5, startedAt: c.startedAt });
+  flipped.registers.forEach((r) => {
+    if (r.mapping === "file-shared") {
+      r.ret = 0;
+      r.errno = 0;
+      r.errnoName = "";
+    }
+  });
+  const c2 = finish({
+    ...({} as never),
+    opts: { out: join(TMP, "flipped") },
+    env: ENV,
+    fs: c.machine.filesystem,
+    cfg: c.config,
+    probes: { sourceHash: "f".repeat(64), sourceFiles: {}, compiler: "cc" },
+    raw: { cleanDelay: null, detector: null, longterm: flipped },
+    sysStart: sys,
+    sysEnd: sys,
+    changed: [],
+    E: 30,
+    W: 5,
+    startedAt: c.startedAt,
+  });
   const row = c2.comparison.find((r) => /over file-shared$/.test(r.quantity))!;
   assert.equal(row.agree, false);
   assert.match(comparisonText(c2), /\[DIFFER\] io_uring REGISTER_BUFFERS/);
@@ -278,34 +436,59 @@ test("finish: a results folder with every row carrying both sides; report and fi
   for (const f of CALIBRATION_FIGURES) {
     const t = renderCalibrationFigure(back, f.name, "txt") as string;
     for (const line of t.split("\n")) assert.ok(line.length <= 72, `${f.name} over 72 columns: ${line}`);
-    assert.match(renderCalibrationFigure(back, f.name, "svg") as string, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    assert.match(
+      renderCalibrationFigure(back, f.name, "svg") as string,
+      /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/,
+    );
   }
 });
 
 test("loadCalibration: one line for a folder that is not a calibration", () => {
   const dir = join(TMP, "bad");
   cpSync(FIX, dir, { recursive: true });
-  assert.throws(() => loadCalibration(dir), (e: unknown) => e instanceof CalibrateInputError && /calibration\.json: cannot read \(ENOENT\)/.test(e.message));
+  assert.throws(
+    () => loadCalibration(dir),
+    (e: unknown) => e instanceof CalibrateInputError && /calibration\.json: cannot read \(ENOENT\)/.test(e.message),
+  );
   writeFileSync(join(dir, "calibration.json"), JSON.stringify({ format: "pinsim-calibration/1" }));
-  assert.throws(() => loadCalibration(dir), (e: unknown) => e instanceof CalibrateInputError && /not a pinsim calibration: field pinsim/.test(e.message));
+  assert.throws(
+    () => loadCalibration(dir),
+    (e: unknown) => e instanceof CalibrateInputError && /not a pinsim calibration: field pinsim/.test(e.message),
+  );
   writeFileSync(join(dir, "calibration.json"), "{");
-  assert.throws(() => loadCalibration(dir), (e: unknown) => e instanceof CalibrateInputError && /not valid JSON/.test(e.message));
+  assert.throws(
+    () => loadCalibration(dir),
+    (e: unknown) => e instanceof CalibrateInputError && /not valid JSON/.test(e.message),
+  );
 });
 
-test("a probe that does not compile: one line with the compiler's first error", { skip: compilerVersion() ? false : "no C compiler (cc) on this machine" }, () => {
+test("a probe that does not compile: one line with the compiler's first error", {
+  skip: compilerVersion() ? false : "no C compiler (cc) on this machine",
+}, () => {
   const src = join(TMP, "broken-src");
   cpSync(probeSourceDir(), src, { recursive: true });
-  writeFileSync(join(src, "detector.c"), readFileSync(join(src, "detector.c"), "utf8").replace("int main(", "int main( oops"));
-  assert.throws(() => buildProbes({ srcDir: src, cacheDir: join(TMP, "cache") }), (e: unknown) => {
-    assert.ok(e instanceof ProbeError);
-    assert.match(e.message, /^probe detector did not compile: calibrate\/detector\.c:\d+:\d+: error: /);
-    assert.ok(!e.message.includes("\n"));
-    return true;
-  });
-  assert.equal(firstCompilerError("x.c: In function 'f':\n/a/b/x.c:3:1: error: expected ';'\n", "/a/b/"), "calibrate/x.c:3:1: error: expected ';'");
+  writeFileSync(
+    join(src, "detector.c"),
+    readFileSync(join(src, "detector.c"), "utf8").replace("int main(", "int main( oops"),
+  );
+  assert.throws(
+    () => buildProbes({ srcDir: src, cacheDir: join(TMP, "cache") }),
+    (e: unknown) => {
+      assert.ok(e instanceof ProbeError);
+      assert.match(e.message, /^probe detector did not compile: calibrate\/detector\.c:\d+:\d+: error: /);
+      assert.ok(!e.message.includes("\n"));
+      return true;
+    },
+  );
+  assert.equal(
+    firstCompilerError("x.c: In function 'f':\n/a/b/x.c:3:1: error: expected ';'\n", "/a/b/"),
+    "calibrate/x.c:3:1: error: expected ';'",
+  );
 });
 
-test("the real probes compile and cache by source hash", { skip: compilerVersion() ? false : "no C compiler (cc) on this machine" }, () => {
+test("the real probes compile and cache by source hash", {
+  skip: compilerVersion() ? false : "no C compiler (cc) on this machine",
+}, () => {
   const cache = join(TMP, "cache-ok");
   const a = buildProbes({ cacheDir: cache });
   assert.equal(a.compiled, true);
@@ -325,7 +508,10 @@ test("figure bins: E is a bin edge, [E, E+P) is exactly perPeriod bins, no sampl
   close(b.start + b.first * b.width, 30); // E on an edge
   close(b.start + (b.first + 10) * b.width, 35.12); // E + P on an edge
   const shares = histogramShares(values, b.start, b.width, b.bins);
-  close(shares.reduce((a, x) => a + x, 0), 1); // every sample in some bin
+  close(
+    shares.reduce((a, x) => a + x, 0),
+    1,
+  ); // every sample in some bin
   // Without outliers: the margins asked, 2 bins either side.
   assert.equal(alignedBins([30.5, 34], 30, 5.12, 10, 2).bins, 14);
 });

@@ -26,15 +26,18 @@ function capture(fn: () => number): { code: number; out: string } {
 }
 
 const wrong = join(dir, "GUP-slow+WB+wrong.scenario");
-writeFileSync(wrong, [
-  "Scenario: GUP-slow+WB+wrong",
-  "Purpose: a deliberately wrong expectation: dirty-at-gup does lose data here.",
-  "Policies: dirty-at-gup",
-  "Actor P0: gup path=slow dma=1",
-  "Actor P1: flusher",
-  "Result: lostData Never",
-  "",
-].join("\n"));
+writeFileSync(
+  wrong,
+  [
+    "Scenario: GUP-slow+WB+wrong",
+    "Purpose: a deliberately wrong expectation: dirty-at-gup does lose data here.",
+    "Policies: dirty-at-gup",
+    "Actor P0: gup path=slow dma=1",
+    "Actor P1: flusher",
+    "Result: lostData Never",
+    "",
+  ].join("\n"),
+);
 const malformed = join(dir, "GUP-slow+bad.scenario");
 writeFileSync(malformed, "Scenario: GUP-slow+bad\nPolicies: foll-pin\nActor P0: gup path=sideways\n");
 
@@ -56,17 +59,30 @@ test("--json prints {results: [{scenario, policy, variant, states, verdicts, wit
   assert.equal(r.variant, "base");
   assert.ok(r.states > 10);
   assert.equal(r.verdicts.lostData, "Sometimes");
-  assert.ok(r.witnesses.lostData.every((s: { n: number; actor: string; step: string }, i: number) => s.n === i + 1 && s.step));
+  assert.ok(
+    r.witnesses.lostData.every((s: { n: number; actor: string; step: string }, i: number) => s.n === i + 1 && s.step),
+  );
 });
 
 test("bad input is an InputError naming file and line", () => {
-  assert.throws(() => runCheck([malformed], {}), (e: unknown) => e instanceof InputError && /GUP-slow\+bad\.scenario:3: expected one of slow, fast, fast-no-recheck, got 'sideways'/.test(e.message));
+  assert.throws(
+    () => runCheck([malformed], {}),
+    (e: unknown) =>
+      e instanceof InputError &&
+      /GUP-slow\+bad\.scenario:3: expected one of slow, fast, fast-no-recheck, got 'sideways'/.test(e.message),
+  );
   assert.throws(() => runCheck([wrong], { policy: ["nope"] }), UsageError);
-  assert.throws(() => runCheck([wrong], { maxStates: "0" }), (e: unknown) => e instanceof InputError && /^invalid --max-states: "0" \(allowed: a decimal integer >= 1\)$/.test(e.message));
+  assert.throws(
+    () => runCheck([wrong], { maxStates: "0" }),
+    (e: unknown) =>
+      e instanceof InputError && /^invalid --max-states: "0" \(allowed: a decimal integer >= 1\)$/.test(e.message),
+  );
   assert.throws(() => runCheck([wrong], { variant: ["nope"] }), UsageError);
 });
 
-test("the command line: exit 2 and one line on stderr for a malformed scenario", { skip: !existsSync(join(ROOT, "dist/cli/commands/check.js")) }, () => {
+test("the command line: exit 2 and one line on stderr for a malformed scenario", {
+  skip: !existsSync(join(ROOT, "dist/cli/commands/check.js")),
+}, () => {
   const r = spawnSync(process.execPath, [join(ROOT, "bin/pinsim.js"), "check", malformed], { encoding: "utf8" });
   assert.equal(r.status, 2);
   const lines = r.stderr.trim().split("\n");
@@ -77,17 +93,32 @@ test("the command line: exit 2 and one line on stderr for a malformed scenario",
 test("--witness INCIDENT --format svg,png,txt writes the chart of each run that reaches it", () => {
   const out = join(dir, "witnesses");
   const { code, out: text } = capture(() =>
-    runCheck(["GUP-slow+WB+reclaim+release"], { policy: ["legacy-put-page"], variant: ["base"], witness: "lostData", format: "svg,png,txt", out }));
+    runCheck(["GUP-slow+WB+reclaim+release"], {
+      policy: ["legacy-put-page"],
+      variant: ["base"],
+      witness: "lostData",
+      format: "svg,png,txt",
+      out,
+    }),
+  );
   assert.equal(code, 0);
   const stem = join(out, "GUP-slow+WB+reclaim+release.legacy-put-page.base.lostData");
   for (const ext of ["svg", "png", "txt"]) assert.ok(existsSync(`${stem}.${ext}`), ext);
   assert.match(text, /lostData \(F3\) under legacy-put-page/);
   // foll-pin with its guard never loses data there: no chart, exit 1.
-  const none = capture(() => runCheck(["GUP-slow+WB+reclaim+release"], { policy: ["foll-pin"], variant: ["base"], witness: "lostData", out }));
+  const none = capture(() =>
+    runCheck(["GUP-slow+WB+reclaim+release"], { policy: ["foll-pin"], variant: ["base"], witness: "lostData", out }),
+  );
   assert.equal(none.code, 1);
   assert.match(none.out, /lostData is Never, no witness/);
-  assert.throws(() => runCheck([wrong], { witness: "nope" }), (e: unknown) => e instanceof UsageError && /--witness: unknown incident 'nope'/.test(e.message));
-  assert.throws(() => runCheck([wrong], { witness: "lostData", format: "svg,gif" }), (e: unknown) => e instanceof UsageError && /--format: expected/.test(e.message));
+  assert.throws(
+    () => runCheck([wrong], { witness: "nope" }),
+    (e: unknown) => e instanceof UsageError && /--witness: unknown incident 'nope'/.test(e.message),
+  );
+  assert.throws(
+    () => runCheck([wrong], { witness: "lostData", format: "svg,gif" }),
+    (e: unknown) => e instanceof UsageError && /--format: expected/.test(e.message),
+  );
 });
 
 test("--no-reduce: the same verdicts from at least as many states", () => {

@@ -10,9 +10,21 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import {
-  ScenarioError, applyVariant, checkConfig, expandActor, expandKnobs, loadScenario, loadScenarioDir, parseScenario,
-  runScenario, INCIDENTS,
-  type ActorSpec, type CheckResult, type IncidentName, type Judgement, type PageSpec,
+  ScenarioError,
+  applyVariant,
+  checkConfig,
+  expandActor,
+  expandKnobs,
+  loadScenario,
+  loadScenarioDir,
+  parseScenario,
+  runScenario,
+  INCIDENTS,
+  type ActorSpec,
+  type CheckResult,
+  type IncidentName,
+  type Judgement,
+  type PageSpec,
 } from "../src/checker/index.js";
 import type { PolicyId } from "../src/policies/ids.js";
 
@@ -22,27 +34,54 @@ const head = "Scenario: bad\nPolicies: foll-pin\n";
 function refuses(text: string, line: number, what: RegExp): void {
   assert.throws(
     () => parseScenario(text, "bad.scenario"),
-    (e: unknown) => e instanceof ScenarioError && e.line === line && e.message.startsWith(`bad.scenario:${line}: expected `) && what.test(e.message),
+    (e: unknown) =>
+      e instanceof ScenarioError &&
+      e.line === line &&
+      e.message.startsWith(`bad.scenario:${line}: expected `) &&
+      what.test(e.message),
     text,
   );
 }
 
 test("choice and range forms expand to their alternatives", () => {
-  const s = parseScenario(head + [
-    "Page: clean | buffers | pte-writable",
-    "Guard: on | off",
-    "Actor P0: gup dma=0..2 path=slow|fast",
-    "Actor P1: flusher passes=2 sync=none|all",
-    "Actor P2: cpu stores=0..1",
-  ].join("\n"));
-  assert.deepEqual(s.pages.map((p) => [p.buffers, p.dirty, p.pteWritable]), [[false, false, false], [true, false, false], [true, true, true]]);
-  assert.deepEqual(expandKnobs(s.knobs).map((k) => k.guard), [true, false]);
+  const s = parseScenario(
+    head +
+      [
+        "Page: clean | buffers | pte-writable",
+        "Guard: on | off",
+        "Actor P0: gup dma=0..2 path=slow|fast",
+        "Actor P1: flusher passes=2 sync=none|all",
+        "Actor P2: cpu stores=0..1",
+      ].join("\n"),
+  );
+  assert.deepEqual(
+    s.pages.map((p) => [p.buffers, p.dirty, p.pteWritable]),
+    [
+      [false, false, false],
+      [true, false, false],
+      [true, true, true],
+    ],
+  );
+  assert.deepEqual(
+    expandKnobs(s.knobs).map((k) => k.guard),
+    [true, false],
+  );
   // dma 0,1,2 × path slow,fast = 6 GUP users.
   assert.equal(expandActor(s.actors[0]).length, 6);
   // Each of the 2 passes either mode: 2^2 = 4 sequences.
-  assert.deepEqual(expandActor(s.actors[1]).map((a) => (a as { syncAll: boolean[] }).syncAll),
-    [[false, false], [false, true], [true, false], [true, true]]);
-  assert.deepEqual(expandActor(s.actors[2]).map((a) => (a as { stores: number }).stores), [0, 1]);
+  assert.deepEqual(
+    expandActor(s.actors[1]).map((a) => (a as { syncAll: boolean[] }).syncAll),
+    [
+      [false, false],
+      [false, true],
+      [true, false],
+      [true, true],
+    ],
+  );
+  assert.deepEqual(
+    expandActor(s.actors[2]).map((a) => (a as { stores: number }).stores),
+    [0, 1],
+  );
   // A range of passes with a per-pass choice: 2 (one pass) + 4 (two passes).
   const f = parseScenario(head + "Actor P0: flusher passes=1..2 sync=none|all");
   assert.equal(expandActor(f.actors[0]).length, 6);
@@ -53,7 +92,8 @@ test("choice and range forms expand to their alternatives", () => {
 
 test("variants take choices too, applied per variant", () => {
   const s = parseScenario(head + "Actor P0: gup\nVariant many: P0.dma=0..3 guard=on|off\n");
-  const base = applyVariant(s, s.variants[0]), many = applyVariant(s, s.variants[1]);
+  const base = applyVariant(s, s.variants[0]),
+    many = applyVariant(s, s.variants[1]);
   assert.equal(expandActor(base.actors[0]).length, 1);
   assert.equal(expandActor(many.actors[0]).length, 4);
   assert.deepEqual(many.knobs.guard, [true, false]);
@@ -80,7 +120,11 @@ test("bad choices and ranges: FILE:LINE: expected …", () => {
 
 test("keys naming Object.prototype members are plain unknown keys", () => {
   for (const k of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
-    refuses(head + `Actor P0: gup ${k}=1\n`, 3, new RegExp(`an option of gup \\(path, dma, longterm, access, caller, hook\\), got '${k}'`));
+    refuses(
+      head + `Actor P0: gup ${k}=1\n`,
+      3,
+      new RegExp(`an option of gup \\(path, dma, longterm, access, caller, hook\\), got '${k}'`),
+    );
     refuses(head + `Actor P0: gup\nVariant v: ${k}=1\n`, 4, /guard, fs, stable or <actor>\.<option>/);
     refuses(head + `Actor P0: gup\nVariant v: P0.${k}=1\n`, 4, /an option of gup/);
     refuses(head + `Actor P0: gup\nResult ${k}: lostData Never\n`, 4, /a policy id or a variant declared above/);
@@ -102,7 +146,11 @@ test("huge files are parsed or refused in linear time", () => {
   assert.equal(s.variants.length, 100_001);
   assert.equal(s.expectations.length, 100_000);
   // And a duplicate at the end of a long list is found.
-  refuses([head + "Actor P0: gup", ...variants.slice(0, 10_000), "Variant v7: P0.dma=1"].join("\n"), 10_004, /'v7' is taken/);
+  refuses(
+    [head + "Actor P0: gup", ...variants.slice(0, 10_000), "Variant v7: P0.dma=1"].join("\n"),
+    10_004,
+    /'v7' is taken/,
+  );
 });
 
 /** The union of verdicts over alternatives: Never if none reaches it, Always if all do always. */
@@ -120,7 +168,11 @@ const PAGES: PageSpec[] = [
   { dirty: true, buffers: true, pteWritable: false, unmapped: true, shares: 1 },
 ];
 const actorLine = fc.oneof(
-  fc.record({ path: fc.subarray(["slow", "fast"], { minLength: 1 }), dma: fc.subarray(["0", "1", "2"], { minLength: 1 }) })
+  fc
+    .record({
+      path: fc.subarray(["slow", "fast"], { minLength: 1 }),
+      dma: fc.subarray(["0", "1", "2"], { minLength: 1 }),
+    })
     .map((o) => `gup path=${o.path.join("|")} dma=${o.dma.join("|")}`),
   fc.subarray(["none", "all"], { minLength: 1 }).map((s) => `flusher passes=1 sync=${s.join("|")}`),
   fc.constantFrom("cpu stores=0..1", "cpu stores=1", "reclaim", "truncate"),
@@ -135,7 +187,9 @@ test("a choice gives the union of the verdicts of its expansions (property)", ()
       fc.subarray(["on", "off"], { minLength: 1 }),
       (policy, pageIdx, lines, guard) => {
         const pages = pageIdx.map((i) => PAGES[i]);
-        const text = `Scenario: t\nPolicies: ${policy}\nGuard: ${guard.join("|")}\n` + lines.map((l, i) => `Actor P${i}: ${l}`).join("\n");
+        const text =
+          `Scenario: t\nPolicies: ${policy}\nGuard: ${guard.join("|")}\n` +
+          lines.map((l, i) => `Actor P${i}: ${l}`).join("\n");
         const s = parseScenario(text);
         const { actors, knobs } = applyVariant(s, s.variants[0]);
         const whole = checkConfig({ policy, page: pages, knobs, actors });
@@ -143,7 +197,9 @@ test("a choice gives the union of the verdicts of its expansions (property)", ()
         const parts: CheckResult[] = [];
         const each = (i: number, chosen: ActorSpec[]): void => {
           if (i === actors.length) {
-            for (const p of pages) for (const k of expandKnobs(knobs)) parts.push(checkConfig({ policy, page: p, knobs: k, actors: chosen }));
+            for (const p of pages)
+              for (const k of expandKnobs(knobs))
+                parts.push(checkConfig({ policy, page: p, knobs: k, actors: chosen }));
             return;
           }
           for (const a of expandActor(actors[i])) each(i + 1, [...chosen, a]);
@@ -159,7 +215,9 @@ test("a choice gives the union of the verdicts of its expansions (property)", ()
   );
 });
 
-test("the command line: exit 2 and one line for each kind of bad choice", { skip: !existsSync(join(ROOT, "dist/cli/commands/check.js")) }, () => {
+test("the command line: exit 2 and one line for each kind of bad choice", {
+  skip: !existsSync(join(ROOT, "dist/cli/commands/check.js")),
+}, () => {
   const dir = mkdtempSync(join(tmpdir(), "pinsim-choice-"));
   const cases: [string, RegExp][] = [
     ["Actor P0: flusher sync=none|", /:3: expected a value for P0\.sync on each side of '\|'/],
@@ -203,12 +261,20 @@ const bigActorLine = fc.oneof(
 test("the reduction gives the full search's verdicts on random scenarios (property)", () => {
   fc.assert(
     fc.property(
-      fc.constantFrom<PolicyId>("legacy-put-page", "dirty-at-gup", "foll-pin", "keep-dirty", "block-bounce", "mmu-notifier"),
+      fc.constantFrom<PolicyId>(
+        "legacy-put-page",
+        "dirty-at-gup",
+        "foll-pin",
+        "keep-dirty",
+        "block-bounce",
+        "mmu-notifier",
+      ),
       fc.array(bigActorLine, { minLength: 2, maxLength: 4 }),
       fc.constantFrom("on", "off", "on|off"),
       fc.boolean(),
       (policy, lines, guard, stable) => {
-        const text = `Scenario: t\nPolicies: ${policy}\nPage: clean | buffers\nGuard: ${guard}\nStable: ${stable ? "on" : "off"}\n` +
+        const text =
+          `Scenario: t\nPolicies: ${policy}\nPage: clean | buffers\nGuard: ${guard}\nStable: ${stable ? "on" : "off"}\n` +
           lines.map((l, i) => `Actor P${i}: ${l}`).join("\n");
         const s = parseScenario(text);
         const { pages, actors, knobs } = applyVariant(s, s.variants[0]);
@@ -243,8 +309,11 @@ test("the I/O completion as its own actor: submitters move on, no deadlock, one 
   // pass included: strictly more states, no deadlock (a daemon waiting for a bio that
   // never comes does not keep an execution from ending), the same verdicts reduced or not.
   const check = (io: boolean) => {
-    const s = parseScenario("Scenario: t\nPolicies: foll-pin\nPage: pte-writable\nActor P0: gup dma=1\n" +
-      "Actor P1: flusher passes=2 sync=none|all" + (io ? "\nActor P2: io" : ""));
+    const s = parseScenario(
+      "Scenario: t\nPolicies: foll-pin\nPage: pte-writable\nActor P0: gup dma=1\n" +
+        "Actor P1: flusher passes=2 sync=none|all" +
+        (io ? "\nActor P2: io" : ""),
+    );
     const { pages, actors, knobs } = applyVariant(s, s.variants[0]);
     const full = checkConfig({ policy: "foll-pin", page: pages, knobs, actors }, { reduce: false });
     const reduced = checkConfig({ policy: "foll-pin", page: pages, knobs, actors });
@@ -253,7 +322,8 @@ test("the I/O completion as its own actor: submitters move on, no deadlock, one 
     assert.equal(reduced.terminals, full.terminals);
     return full;
   };
-  const sync = check(false), async = check(true);
+  const sync = check(false),
+    async = check(true);
   assert.ok(async.states > sync.states, `${async.states} > ${sync.states}`);
   refuses(head + "Actor P0: io\nActor P1: io\n", 5, /at most one 'io' actor/);
 });

@@ -7,8 +7,19 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { golden as goldenFile } from "./helpers/golden.js";
 import {
-  ScenarioError, applyVariant, checkConfig, expectedVerdicts, formatVerdictTable, formatWitness, judge,
-  loadScenario, loadScenarioDir, parseScenario, runScenario, verdictTable, type IncidentName,
+  ScenarioError,
+  applyVariant,
+  checkConfig,
+  expectedVerdicts,
+  formatVerdictTable,
+  formatWitness,
+  judge,
+  loadScenario,
+  loadScenarioDir,
+  parseScenario,
+  runScenario,
+  verdictTable,
+  type IncidentName,
 } from "../src/checker/index.js";
 import { follPin } from "../src/policies/foll-pin.js";
 import type { Policy } from "../src/model/policy.js";
@@ -67,7 +78,12 @@ test("a planted bug (release that never redirties, i.e. no !PageDirty check) los
 test("the same bug planted in the release is found with reclaim too (the flusher cleans, reclaim strips)", () => {
   const s = scenario("GUP-slow+WB+reclaim+release");
   const { pages, actors, knobs } = applyVariant(s, s.variants[0]);
-  const r = checkConfig({ policy: { ...follPin, reclaimGuardDefault: false, beforeRelease: () => {} }, page: pages, knobs, actors });
+  const r = checkConfig({
+    policy: { ...follPin, reclaimGuardDefault: false, beforeRelease: () => {} },
+    page: pages,
+    knobs,
+    actors,
+  });
   // Never redirtying avoids F1, but a device write after the flusher's TestClearPageDirty
   // stays in a clean page that nothing writes again: lost on eviction or at the sync.
   assert.equal(r.verdicts.dirtyWithoutBuffers, "Never");
@@ -95,7 +111,8 @@ test("GUP + DMA + reclaim alone: no policy reaches F1, F2 or F3 (pageout never w
   assert.equal(legacy.verdicts.dirtyWithoutBuffers, "Sometimes");
   const steps = legacy.witnesses.dirtyWithoutBuffers!.map((x) => x.step);
   // The flusher's clean comes before reclaim's try_to_release_page, which comes before the release.
-  const clean = steps.indexOf("TestClearPageDirty"), strip = steps.indexOf("try_to_release_page");
+  const clean = steps.indexOf("TestClearPageDirty"),
+    strip = steps.indexOf("try_to_release_page");
   assert.ok(clean >= 0 && strip > clean, steps.join(" | "));
 });
 
@@ -115,7 +132,10 @@ test("a hit state bound is reported as Unknown, never as Never", () => {
 });
 
 test("Always means every terminal execution: the long-term refusal", () => {
-  const [run] = runScenario(scenario("GUP-longterm+WB+refused"), { policies: ["longterm-refused"], variants: ["base"] });
+  const [run] = runScenario(scenario("GUP-longterm+WB+refused"), {
+    policies: ["longterm-refused"],
+    variants: ["base"],
+  });
   assert.equal(run.result.verdicts.refusedPins, "Always");
   assert.equal(run.result.verdicts.lostData, "Never");
 });
@@ -160,7 +180,10 @@ test("the verdict table of the nine policies matches its golden file", () => {
 test("Result lines: the most specific qualifier wins per incident", () => {
   const s = parseScenario(
     [
-      "Scenario: t", "Policies: foll-pin keep-dirty", "Actor P0: gup", "Variant v: P0.path=fast",
+      "Scenario: t",
+      "Policies: foll-pin keep-dirty",
+      "Actor P0: gup",
+      "Variant v: P0.path=fast",
       "Result: lostData Never, writeToCleanPage Sometimes",
       "Result v: writeToCleanPage Never",
       "Result keep-dirty: writeToCleanPage Always",
@@ -176,17 +199,33 @@ test("Result lines: the most specific qualifier wins per incident", () => {
 test("a malformed scenario names the file, the line and what was expected", () => {
   const bad: [string, number, RegExp][] = [
     ["Scenario: bad\nPolicies: foll-pin\nActor P0: gup dma=9\n", 3, /integer in 0\.\.3, got '9'/],
-    ["Scenario: bad\nPolicies: foll-pin\nActor P0: gup\nResult: lostData Maybe\n", 4, /Never, Sometimes, Always, got 'Maybe'/],
+    [
+      "Scenario: bad\nPolicies: foll-pin\nActor P0: gup\nResult: lostData Maybe\n",
+      4,
+      /Never, Sometimes, Always, got 'Maybe'/,
+    ],
     ["Scenario: bad\nPolicies: foll-pin nope\n", 2, /one of legacy-put-page.*got 'nope'/],
-    ["Scenario: bad\nPolicies: foll-pin\nActor P0: gup\nVariant v: P9.path=fast\n", 4, /an actor declared above, got 'P9'/],
+    [
+      "Scenario: bad\nPolicies: foll-pin\nActor P0: gup\nVariant v: P9.path=fast\n",
+      4,
+      /an actor declared above, got 'P9'/,
+    ],
     ["Scenario: bad\nPolicies: foll-pin\nActor P0: gup\n  stray\n", 4, /only Purpose continues/],
     ["Scenario: bad\nPolicies: foll-pin\n", 3, /at least one 'Actor NAME: kind' line/],
-    ["Scenario: bad\nPolicies: foll-pin\nActor P0: gup\nResult bogus: lostData Never\n", 4, /a policy id or a variant declared above, got 'bogus'/],
+    [
+      "Scenario: bad\nPolicies: foll-pin\nActor P0: gup\nResult bogus: lostData Never\n",
+      4,
+      /a policy id or a variant declared above, got 'bogus'/,
+    ],
   ];
   for (const [text, line, what] of bad) {
     assert.throws(
       () => parseScenario(text, "bad.scenario"),
-      (e: unknown) => e instanceof ScenarioError && e.line === line && e.message.startsWith(`bad.scenario:${line}: `) && what.test(e.message),
+      (e: unknown) =>
+        e instanceof ScenarioError &&
+        e.line === line &&
+        e.message.startsWith(`bad.scenario:${line}: `) &&
+        what.test(e.message),
       text,
     );
   }

@@ -36,7 +36,10 @@ test("pinsim run --json prints a RunResult with every metric and the parameters 
 });
 
 test("flags override the config file; sysctl names in centiseconds", () => {
-  const cfg = file("c.json", JSON.stringify({ policy: "dirty-at-gup", dirty_expire_centisecs: 1500, duration: 30, seed: 9 }));
+  const cfg = file(
+    "c.json",
+    JSON.stringify({ policy: "dirty-at-gup", dirty_expire_centisecs: 1500, duration: 30, seed: 9 }),
+  );
   const r = pinsim("run", "--config", cfg, "--seed", "4", "--json");
   assert.equal(r.code, 0, r.stderr);
   const p = JSON.parse(r.stdout).params;
@@ -53,7 +56,13 @@ test("the readable table names every metric; policies lists all nine", () => {
   for (const m of METRIC_NAMES) assert.match(r.stdout, new RegExp(`^${m} `, "m"));
   const p = pinsim("policies");
   assert.equal(p.code, 0);
-  assert.deepEqual(p.stdout.trim().split("\n").map((l) => l.split(/\s+/)[0]), [...POLICY_IDS]);
+  assert.deepEqual(
+    p.stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.split(/\s+/)[0]),
+    [...POLICY_IDS],
+  );
 });
 
 test("bad input: one line naming the field and the allowed values, exit 2", () => {
@@ -70,13 +79,28 @@ test("bad input: one line naming the field and the allowed values, exit 2", () =
     [["--share-count", "2147483647"], /invalid shareCount: 2147483647 \(allowed: at most 2147483645/],
     // The refcount at rest is 1 (page cache) + 1 (buffers) + shares + transient <= 2^31 - 1;
     // with the default shareCount 1 transientRefs may be at most 2147483647 - 3 = 2147483644.
-    [["--transient-refs", "2147483647"], /^pinsim: invalid transientRefs: 2147483647 \(allowed: at most 2147483644 so that .* with shareCount 1\)$/m],
-    [["--transient-refs", "uniform:0:2147483647"], /invalid transientRefs: "uniform:0:2147483647" \(allowed: at most 2147483644 /],
+    [
+      ["--transient-refs", "2147483647"],
+      /^pinsim: invalid transientRefs: 2147483647 \(allowed: at most 2147483644 so that .* with shareCount 1\)$/m,
+    ],
+    [
+      ["--transient-refs", "uniform:0:2147483647"],
+      /invalid transientRefs: "uniform:0:2147483647" \(allowed: at most 2147483644 /,
+    ],
     // Both too large: the larger maximum is named, the other one's maximum taken off (2147483647 - 2 - 1000).
-    [["--share-count", "1000", "--transient-refs", "2147483000"], /invalid transientRefs: 2147483000 \(allowed: at most 2147482645 /],
-    [["--share-count", "2147483000", "--transient-refs", "1000"], /invalid shareCount: 2147483000 \(allowed: at most 2147482645 /],
+    [
+      ["--share-count", "1000", "--transient-refs", "2147483000"],
+      /invalid transientRefs: 2147483000 \(allowed: at most 2147482645 /,
+    ],
+    [
+      ["--share-count", "2147483000", "--transient-refs", "1000"],
+      /invalid shareCount: 2147483000 \(allowed: at most 2147482645 /,
+    ],
     [["--gup-path", "fastest"], /invalid gupPath: "fastest" \(allowed: slow, fast, fast-no-recheck\)/],
-    [["--config", file("unknown.json", '{"pinDurration": 5}')], /invalid parameter: "pinDurration" \(allowed: policy, .*pinDuration/],
+    [
+      ["--config", file("unknown.json", '{"pinDurration": 5}')],
+      /invalid parameter: "pinDurration" \(allowed: policy, .*pinDuration/,
+    ],
     [["--config", file("bad.json", "{ not json")], /bad\.json: not valid JSON/],
     [["--config", file("array.json", "[1, 2]")], /expected a JSON object/],
     [["--config", join(TMP, "missing.json")], /missing\.json: cannot read \(ENOENT\)/],

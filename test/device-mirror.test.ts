@@ -63,7 +63,10 @@ test("checker: a mirroring policy from outside src/policies/ gives mmu-notifier'
   const mine = checkConfig({ ...race, policy: myMirror });
   assert.deepEqual(mine.verdicts, builtIn.verdicts);
   assert.equal(mine.states, builtIn.states);
-  assert.ok(calls.mirror > 0 && calls.invalidated > 0 && calls.refault > 0, "the checker called the outside mirror's hooks");
+  assert.ok(
+    calls.mirror > 0 && calls.invalidated > 0 && calls.refault > 0,
+    "the checker called the outside mirror's hooks",
+  );
 });
 
 test("deviceMirrorOf: a reference kind and a mirror that disagree are refused, naming the policy", () => {
@@ -71,7 +74,10 @@ test("deviceMirrorOf: a reference kind and a mirror that disagree are refused, n
   assert.equal(deviceMirrorOf(base), null);
   assert.equal(deviceMirrorOf(myMirror), myMirror.deviceMirror);
   const noMirror: Policy = { ...base, id: "half-mirror", reference: "none" };
-  assert.throws(() => deviceMirrorOf(noMirror), (e: unknown) => e instanceof InputError && /half-mirror/.test(e.message));
+  assert.throws(
+    () => deviceMirrorOf(noMirror),
+    (e: unknown) => e instanceof InputError && /half-mirror/.test(e.message),
+  );
   assert.throws(() => simulate(small, { policy: noMirror }), InputError);
   const pinAndMirror: Policy = { ...myMirror, id: "pin-and-mirror", reference: "FOLL_PIN" };
   assert.throws(() => checkConfig({ ...race, policy: pinAndMirror }), /pin-and-mirror/);

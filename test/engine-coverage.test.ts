@@ -15,11 +15,37 @@ import type { ParamsInput } from "../src/model/params.js";
  * buffers (0.02/s per page) and no CPU stores, so every lost page is a device's.
  */
 const mixed = (kernel: string, seed: number): ParamsInput => ({
-  kernel: kernel as ParamsInput["kernel"], fsBehavior: "ext4-warn", seed, duration: 1800, files: 16, pagesPerFile: 16,
-  reclaimRate: 0.02, cpuWriteRate: 0,
+  kernel: kernel as ParamsInput["kernel"],
+  fsBehavior: "ext4-warn",
+  seed,
+  duration: 1800,
+  files: 16,
+  pagesPerFile: 16,
+  reclaimRate: 0.02,
+  cpuWriteRate: 0,
   pinnerGroups: [
-    { caller: "odirect", pinners: 2, pinDuration: 0.001, pinGap: 5, pagesPerPin: 4, pinAccess: "write", gupPath: "slow", longTerm: false, dmaWriteRate: 1000 },
-    { caller: "rdma", pinners: 2, pinDuration: 300, pinGap: 30, pagesPerPin: 4, pinAccess: "write", gupPath: "slow", longTerm: true, dmaWriteRate: 1 },
+    {
+      caller: "odirect",
+      pinners: 2,
+      pinDuration: 0.001,
+      pinGap: 5,
+      pagesPerPin: 4,
+      pinAccess: "write",
+      gupPath: "slow",
+      longTerm: false,
+      dmaWriteRate: 1000,
+    },
+    {
+      caller: "rdma",
+      pinners: 2,
+      pinDuration: 300,
+      pinGap: 30,
+      pagesPerPin: 4,
+      pinAccess: "write",
+      gupPath: "slow",
+      longTerm: true,
+      dmaWriteRate: 1,
+    },
   ],
 });
 
@@ -44,7 +70,11 @@ test("mixed populations: under a legacy kernel only the RDMA group's pages lose 
     assert.ok(rdma.counts.lostData > 0, `seed ${seed}`);
     assert.equal(rdma.counts.lostData, r.metrics.lostData, `seed ${seed}`);
     // The preset said ext4-bug for 5.4 (cc5095747edf is 5.18); the run overrode it, and says so.
-    assert.deepEqual(r.kernel, { id: "5.4", preset: { policy: "legacy-put-page", reclaimGuard: false, fsBehavior: "ext4-bug", hz: 250 }, overridden: { fsBehavior: "ext4-warn" } });
+    assert.deepEqual(r.kernel, {
+      id: "5.4",
+      preset: { policy: "legacy-put-page", reclaimGuard: false, fsBehavior: "ext4-bug", hz: 250 },
+      overridden: { fsBehavior: "ext4-warn" },
+    });
   }
 });
 
@@ -64,7 +94,14 @@ test("mixed populations on 6.6: the RDMA registration is refused (EFAULT), O_DIR
 });
 
 test("one group is the flat parameters, draw for draw", () => {
-  const flat: ParamsInput = { duration: 300, seed: 5, reclaimRate: 0.001, shareCount: "zipf:1.1:4096", pinners: 6, pinDuration: 40 };
+  const flat: ParamsInput = {
+    duration: 300,
+    seed: 5,
+    reclaimRate: 0.001,
+    shareCount: "zipf:1.1:4096",
+    pinners: 6,
+    pinDuration: 40,
+  };
   const a = simulate(flat);
   const b = simulate({ ...flat, pinnerGroups: [{ pinners: 6 }] });
   assert.deepEqual(b.metrics, a.metrics);
@@ -75,7 +112,18 @@ test("large folios: an order-9 folio with 8,192 sharers is never a false positiv
   // keep-dirty consults folio_maybe_dma_pinned at every writeback. Order 0: refcount =
   // 1 + buffers + 8192 shares >= 1024, so every unpinned check says pinned. Order 9: the
   // detector reads folio->_pincount (exact since 47e29d32afba, v5.7), which is 0 unpinned.
-  const base: ParamsInput = { policy: "keep-dirty", backing: "xfs", files: 16, pagesPerFile: 512, pinners: 2, shareCount: 8192, duration: 600, seed: 1, reclaimRate: 0.001, cpuWriteRate: 0.0005 };
+  const base: ParamsInput = {
+    policy: "keep-dirty",
+    backing: "xfs",
+    files: 16,
+    pagesPerFile: 512,
+    pinners: 2,
+    shareCount: 8192,
+    duration: 600,
+    seed: 1,
+    reclaimRate: 0.001,
+    cpuWriteRate: 0.0005,
+  };
   const big = simulate({ ...base, folioOrder: 9 });
   const small = simulate(base);
   assert.ok((big.metrics.detectorChecksUnpinned ?? 0) > 0);
@@ -91,7 +139,10 @@ test("mapping, access, backing: private pins hold an anonymous copy, read pins w
   const priv = simulate({ ...base, mapping: "private" });
   assert.equal(priv.groups![0].anonymous, true);
   assert.ok((priv.metrics.pinsTaken ?? 0) > 0);
-  assert.deepEqual([priv.metrics.dmaWrites, priv.metrics.writeToCleanPage, priv.metrics.lostData, priv.metrics.refusedPins], [0, 0, 0, 0]);
+  assert.deepEqual(
+    [priv.metrics.dmaWrites, priv.metrics.writeToCleanPage, priv.metrics.lostData, priv.metrics.refusedPins],
+    [0, 0, 0, 0],
+  );
   // A read-only long-term pin of shared ext4 is allowed on 6.6 and the device writes nothing.
   const ro = simulate({ ...base, pinAccess: "read" });
   assert.equal(ro.metrics.refusedPins, 0);
@@ -110,7 +161,14 @@ test("mapping, access, backing: private pins hold an anonymous copy, read pins w
 });
 
 test("btrfs reports device writes under writeback as checksum failures; xfs has no bufferless incidents", () => {
-  const base: ParamsInput = { duration: 600, seed: 2, reclaimRate: 0.001, longTerm: false, pinDuration: 60, dmaWriteRate: 2 };
+  const base: ParamsInput = {
+    duration: 600,
+    seed: 2,
+    reclaimRate: 0.001,
+    longTerm: false,
+    pinDuration: 60,
+    dmaWriteRate: 2,
+  };
   const b = simulate({ ...base, backing: "btrfs" });
   // Data checksums are computed at submission: every write under PG_writeback mismatches.
   assert.ok((b.metrics.modifiedUnderWriteback ?? 0) > 0);
@@ -130,8 +188,17 @@ test("reclaim writes no dirty ext4 page from 6.2 and no file page from 6.16 (pag
   // writes every page still dirty, and reclaim evicts clean pages only, hence fewer.
   const run = (kernel: string | null, backing: string) =>
     simulate({
-      kernel, backing, policy: "foll-pin", reclaimGuard: true, pinners: 0, writebackInterval: 0,
-      cpuWriteRate: 0.01, reclaimRate: 0.01, duration: 300, files: 16, pagesPerFile: 16,
+      kernel,
+      backing,
+      policy: "foll-pin",
+      reclaimGuard: true,
+      pinners: 0,
+      writebackInterval: 0,
+      cpuWriteRate: 0.01,
+      reclaimRate: 0.01,
+      duration: 300,
+      files: 16,
+      pagesPerFile: 16,
     } as ParamsInput);
   const writes = [run(null, "ext4"), run("6.1", "ext4"), run("6.12", "xfs")];
   const activates = [run("6.6", "ext4"), run("6.18", "ext4"), run("6.18", "xfs")];
@@ -171,7 +238,16 @@ test("backings without writeback: finalDirtyPages counts the pages left dirty (s
   // and nothing ever cleans it: no flusher, no fsync, no reclaim, and the end-of-run sync
   // skips it (shmem/hugetlbfs have no ->writepages for sync to call). So exactly 1 folio is
   // still dirty at the end, and it has been dirty (and pinned) for most of the run.
-  const r = simulate({ policy: "legacy-put-page", backing: "hugetlbfs", files: 1, pinners: 1, pinDuration: 10, pinGap: 10, duration: 100, seed: 1 });
+  const r = simulate({
+    policy: "legacy-put-page",
+    backing: "hugetlbfs",
+    files: 1,
+    pinners: 1,
+    pinDuration: 10,
+    pinGap: 10,
+    duration: 100,
+    seed: 1,
+  });
   assert.deepEqual([r.params.folioOrder, r.params.pagesPerFile], [9, 512]);
   assert.equal(r.metrics.finalDirtyPages, 1);
   assert.ok((r.metrics.maxDirtyAgeWhilePinned ?? 0) > 50, `maxDirtyAgeWhilePinned ${r.metrics.maxDirtyAgeWhilePinned}`);
@@ -180,8 +256,21 @@ test("backings without writeback: finalDirtyPages counts the pages left dirty (s
   assert.equal(r.metrics.lostDataFinal, null);
   // The same on tmpfs with order-0 pages: every page the pins dirtied (4 a pin, some pins
   // overlap) is still dirty, at least the first pin's 4.
-  const shm = simulate({ policy: "legacy-put-page", backing: "tmpfs", files: 1, pagesPerFile: 16, pinners: 1, pinDuration: 10, pinGap: 10, duration: 100, seed: 1 });
-  assert.ok((shm.metrics.finalDirtyPages ?? 0) >= 4 && (shm.metrics.finalDirtyPages ?? 0) <= 16, `finalDirtyPages ${shm.metrics.finalDirtyPages}`);
+  const shm = simulate({
+    policy: "legacy-put-page",
+    backing: "tmpfs",
+    files: 1,
+    pagesPerFile: 16,
+    pinners: 1,
+    pinDuration: 10,
+    pinGap: 10,
+    duration: 100,
+    seed: 1,
+  });
+  assert.ok(
+    (shm.metrics.finalDirtyPages ?? 0) >= 4 && (shm.metrics.finalDirtyPages ?? 0) <= 16,
+    `finalDirtyPages ${shm.metrics.finalDirtyPages}`,
+  );
 });
 
 test("refusedPins says what it counts: the caller's own refusals (io_uring EOPNOTSUPP) and its absence (ENOSYS) too", async () => {
@@ -203,8 +292,20 @@ test("hugetlbfs without folioOrder takes its only order, 9, and whole folios per
   // pagesPerFile given: kept (1024 = two folios).
   assert.equal(resolveParams({ backing: "hugetlbfs", pagesPerFile: 1024 }).pagesPerFile, 1024);
   // tmpfs before mTHP has orders 0 and 9: the default stays 0, 64 pages; order 9 given grows pagesPerFile to 512.
-  assert.deepEqual([resolveParams({ backing: "tmpfs", kernel: "6.1" }).folioOrder, resolveParams({ backing: "tmpfs", kernel: "6.1" }).pagesPerFile], [0, 64]);
+  assert.deepEqual(
+    [
+      resolveParams({ backing: "tmpfs", kernel: "6.1" }).folioOrder,
+      resolveParams({ backing: "tmpfs", kernel: "6.1" }).pagesPerFile,
+    ],
+    [0, 64],
+  );
   assert.equal(resolveParams({ backing: "tmpfs", folioOrder: 9 }).pagesPerFile, 512);
-  assert.throws(() => resolveParams({ backing: "hugetlbfs", folioOrder: 0 }), /invalid folioOrder: 0 \(allowed: 9 for hugetlbfs/);
-  assert.throws(() => resolveParams({ backing: "hugetlbfs", pagesPerFile: 64 }), /invalid pagesPerFile: 64 \(allowed: a multiple of 2\^folioOrder = 512/);
+  assert.throws(
+    () => resolveParams({ backing: "hugetlbfs", folioOrder: 0 }),
+    /invalid folioOrder: 0 \(allowed: 9 for hugetlbfs/,
+  );
+  assert.throws(
+    () => resolveParams({ backing: "hugetlbfs", pagesPerFile: 64 }),
+    /invalid pagesPerFile: 64 \(allowed: a multiple of 2\^folioOrder = 512/,
+  );
 });

@@ -19,8 +19,18 @@ test("GUP + DMA + reclaim alone (W = 0, no fsync): no policy reaches F1, F2 or F
   // no device write lands in a clean page (F2), no release dirties a page whose buffers
   // reclaim stripped (F1), and reclaim evicts only clean pages whose data is on disk (F3).
   const alone = {
-    writebackInterval: 0, fsyncRate: 0, cpuWriteRate: 0, reclaimRate: 0.05, dmaWriteRate: 2,
-    pinDuration: "exp:20", pinGap: "exp:5", files: 8, pagesPerFile: 16, pinners: 6, duration: 900, longTerm: false,
+    writebackInterval: 0,
+    fsyncRate: 0,
+    cpuWriteRate: 0,
+    reclaimRate: 0.05,
+    dmaWriteRate: 2,
+    pinDuration: "exp:20",
+    pinGap: "exp:5",
+    files: 8,
+    pagesPerFile: 16,
+    pinners: 6,
+    duration: 900,
+    longTerm: false,
   } as const;
   for (const policy of POLICY_IDS) {
     for (const reclaimGuard of [true, false]) {
@@ -56,20 +66,39 @@ test("reclaim never evicts a dirty page, nor a page someone holds (property over
       // Watch __remove_mapping directly: at the moment it evicts, the page must be clean,
       // unmapped, without buffers, GUP or transient references (folio_ref_freeze(1 + 1)).
       let bad: string | null = null;
-      simulate({ ...p, files: 2, pagesPerFile: 8, pinners: 3, pagesPerPin: 2, duration: 120, pinDuration: "exp:10", pinGap: 2 }, {
-        onEvent: (pc: PageCache) => {
-          const c = pc as PageCache & { __watched?: boolean };
-          if (c.__watched) return;
-          c.__watched = true;
-          const remove = pc.removeMapping.bind(pc);
-          pc.removeMapping = (page: number) => {
-            const state = { dirty: pc.dirty[page], mapped: pc.mapped[page], buffers: pc.buffers[page], held: pc.pins[page] + pc.gets[page], transient: pc.transient[page] };
-            const evicted = remove(page);
-            if (evicted && (state.dirty || state.mapped || state.buffers || state.held || state.transient)) bad = JSON.stringify(state);
-            return evicted;
-          };
+      simulate(
+        {
+          ...p,
+          files: 2,
+          pagesPerFile: 8,
+          pinners: 3,
+          pagesPerPin: 2,
+          duration: 120,
+          pinDuration: "exp:10",
+          pinGap: 2,
         },
-      });
+        {
+          onEvent: (pc: PageCache) => {
+            const c = pc as PageCache & { __watched?: boolean };
+            if (c.__watched) return;
+            c.__watched = true;
+            const remove = pc.removeMapping.bind(pc);
+            pc.removeMapping = (page: number) => {
+              const state = {
+                dirty: pc.dirty[page],
+                mapped: pc.mapped[page],
+                buffers: pc.buffers[page],
+                held: pc.pins[page] + pc.gets[page],
+                transient: pc.transient[page],
+              };
+              const evicted = remove(page);
+              if (evicted && (state.dirty || state.mapped || state.buffers || state.held || state.transient))
+                bad = JSON.stringify(state);
+              return evicted;
+            };
+          },
+        },
+      );
       assert.equal(bad, null);
     }),
     { numRuns: 40, seed: 7 },
@@ -81,7 +110,15 @@ test("keep-dirty with shares >= 1021: the final sync writes each page once and l
   // own) = 1024 >= bias: every dirty page looks pinned. The flusher (WB_SYNC_NONE) skips
   // them all: it starts no writeback, so it makes no double writeback. sync(2) then
   // writes each dirty page exactly once and keep-dirty leaves it dirty.
-  const base = { policy: "keep-dirty", pinners: 0, files: 8, pagesPerFile: 8, cpuWriteRate: 0.02, duration: 300, seed: 2 } as const;
+  const base = {
+    policy: "keep-dirty",
+    pinners: 0,
+    files: 8,
+    pagesPerFile: 8,
+    cpuWriteRate: 0.02,
+    duration: 300,
+    seed: 2,
+  } as const;
   for (const shareCount of [1021, 1500]) {
     const r = simulate({ ...base, shareCount });
     assert.equal(r.metrics.writebacks, 0);
@@ -101,8 +138,22 @@ test("keep-dirty with shares >= 1021: the final sync writes each page once and l
 test("falsePositiveRate is exactly 0 below the threshold and exactly 1 at and above it", () => {
   // Every check is of an unpinned page (no pinner): detectorChecksUnpinned = detectorChecks.
   // The detector reads S + 3 (see above) against bias 1024: pinned from S = 1021.
-  const base = { policy: "keep-dirty", pinners: 0, files: 4, pagesPerFile: 8, cpuWriteRate: 0.05, duration: 200, seed: 4 } as const;
-  for (const [shares, expected] of [[1, 0], [1020, 0], [1021, 1], [1022, 1], [4000, 1]] as const) {
+  const base = {
+    policy: "keep-dirty",
+    pinners: 0,
+    files: 4,
+    pagesPerFile: 8,
+    cpuWriteRate: 0.05,
+    duration: 200,
+    seed: 4,
+  } as const;
+  for (const [shares, expected] of [
+    [1, 0],
+    [1020, 0],
+    [1021, 1],
+    [1022, 1],
+    [4000, 1],
+  ] as const) {
     const r = simulate({ ...base, shareCount: shares });
     assert.equal(r.metrics.detectorChecksUnpinned, r.metrics.detectorChecks);
     assert.ok(r.rates.falsePositiveRate.denominator > 0);
@@ -133,7 +184,10 @@ test("clean delays: pages dirtied in a clean inode fall in [E, E + P), mean E + 
   assert.ok(c.dirtyInode.count > 0);
   assert.ok(c.dirtyInode.mean! < c.cleanInode.mean! - 5);
   assert.ok(c.dirtyInode.min! < 30);
-  assert.equal(c.cleanInode.histogram.counts.reduce((a, b) => a + b, 0), c.cleanInode.count);
+  assert.equal(
+    c.cleanInode.histogram.counts.reduce((a, b) => a + b, 0),
+    c.cleanInode.count,
+  );
 });
 
 test("ext4-bug stops the run at crashedAt; ext4-warn on the same seed runs to the end", () => {
@@ -152,11 +206,14 @@ test("ext4-bug stops the run at crashedAt; ext4-warn on the same seed runs to th
   // Up to the crash both runs are the same run: the warn run's first bufferless writeback
   // is at the crash instant (same seed, same streams).
   let first = -1;
-  simulate({ ...base, fsBehavior: "ext4-warn" }, {
-    onEvent: (pc, now) => {
-      if (first < 0 && pc.counters[1] > 0) first = now; // METRIC.bufferlessWriteback = 1
+  simulate(
+    { ...base, fsBehavior: "ext4-warn" },
+    {
+      onEvent: (pc, now) => {
+        if (first < 0 && pc.counters[1] > 0) first = now; // METRIC.bufferlessWriteback = 1
+      },
     },
-  });
+  );
   assert.equal(first, bug.crashedAt);
 });
 
@@ -165,7 +222,16 @@ test("block-bounce: a device write inside bounceDelay after set_page_writeback i
   // and unlock_page: writes in that window land in the page under writeback, unbounced.
   // The expected count grows with the window: writes at rate λ per pinned page land in a
   // window of d seconds per writeback with probability ≈ λ·d.
-  const base = { policy: "block-bounce", dmaWriteRate: 50, pinDuration: 200, pinGap: 1, dirtyExpire: 1, writebackInterval: 1, duration: 600, seed: 9 } as const;
+  const base = {
+    policy: "block-bounce",
+    dmaWriteRate: 50,
+    pinDuration: 200,
+    pinGap: 1,
+    dirtyExpire: 1,
+    writebackInterval: 1,
+    duration: 600,
+    seed: 9,
+  } as const;
   const none = simulate({ ...base, bounceDelay: 0 });
   const small = simulate({ ...base, bounceDelay: 50e-6 });
   const wide = simulate({ ...base, bounceDelay: 0.01 });
@@ -184,19 +250,40 @@ test("maxDirtyAgeWhilePinned is the time since clean→dirty, not since the pin"
   // sampled at the last release (the end of run), its age is duration − first GUP. The
   // old rule (time both dirty and held) would have reported one pin's 300 s at most.
   const r = simulate(
-    { policy: "keep-dirty", pinners: 1, files: 1, pagesPerFile: 1, pagesPerPin: 1, pinDuration: 300, pinGap: 1, cpuWriteRate: 0, duration: 900, seed: 1 },
+    {
+      policy: "keep-dirty",
+      pinners: 1,
+      files: 1,
+      pagesPerFile: 1,
+      pagesPerPin: 1,
+      pinDuration: 300,
+      pinGap: 1,
+      cpuWriteRate: 0,
+      duration: 900,
+      seed: 1,
+    },
     { tracePages: [0] },
   );
   const firstPin = r.trace!.find((row) => row.pins > 0)!.t;
   assert.ok(firstPin < 301);
-  assert.ok(Math.abs(r.metrics.maxDirtyAgeWhilePinned! - (900 - firstPin)) < 1e-6, `${r.metrics.maxDirtyAgeWhilePinned} vs ${900 - firstPin}`);
+  assert.ok(
+    Math.abs(r.metrics.maxDirtyAgeWhilePinned! - (900 - firstPin)) < 1e-6,
+    `${r.metrics.maxDirtyAgeWhilePinned} vs ${900 - firstPin}`,
+  );
   assert.ok(r.metrics.maxDirtyAgeWhilePinned! > 300);
 });
 
 test("per-pin counts: dirty-at-gup pins past E + P lose their data at release", () => {
   // A 36 s pin > E + P = 35.12 s: the page is always cleaned during the pin, so every
   // pin whose device writes come after the clean leaves its data unsaved at release.
-  const r = simulate({ policy: "dirty-at-gup", pinDuration: 36, cpuWriteRate: 0, dmaWriteRate: 1, duration: 1800, seed: 2 });
+  const r = simulate({
+    policy: "dirty-at-gup",
+    pinDuration: 36,
+    cpuWriteRate: 0,
+    dmaWriteRate: 1,
+    duration: 1800,
+    seed: 2,
+  });
   const m = r.metrics;
   assert.ok(m.pinsCompleted! > 0);
   assert.equal(r.rates.lostDataPerPin.numerator, m.releasesUnsaved);

@@ -83,7 +83,11 @@ test("dirty-at-gup: a page in an inode already dirty is cleaned early (inode agi
 });
 
 /** The default workload without memory pressure: 16 pinners, 60 s pins, 10 s gaps. */
-const noPressure = (policy: string): ParamsInput => ({ policy: policy as ParamsInput["policy"], duration: 1200, seed: 7 });
+const noPressure = (policy: string): ParamsInput => ({
+  policy: policy as ParamsInput["policy"],
+  duration: 1200,
+  seed: 7,
+});
 
 test("put-user-pages-dirty: double writebacks but no lost data without memory pressure", () => {
   // Release dirties a page that writeback cleaned (the !PageDirty check): the data written
@@ -146,14 +150,22 @@ const noPins = (shareCount: number, extra: ParamsInput = {}): ParamsInput => ({
 });
 
 test("detector false positives begin at exactly S = bias - 3", () => {
-  for (const [bias, transient] of [[1024, 0], [1024, 5], [256, 0]]) {
+  for (const [bias, transient] of [
+    [1024, 0],
+    [1024, 5],
+    [256, 0],
+  ]) {
     const threshold = bias - 3 - transient;
     const below = simulate(noPins(threshold - 1, { bias, transientRefs: transient }));
     const at = simulate(noPins(threshold, { bias, transientRefs: transient }));
     assert.ok(below.metrics.detectorChecks! > 0);
     assert.equal(below.metrics.falsePositives, 0, `bias ${bias} transient ${transient} S ${threshold - 1}`);
     assert.ok(at.metrics.detectorChecks! > 0);
-    assert.equal(at.metrics.falsePositives, at.metrics.detectorChecks, `bias ${bias} transient ${transient} S ${threshold}`);
+    assert.equal(
+      at.metrics.falsePositives,
+      at.metrics.detectorChecks,
+      `bias ${bias} transient ${transient} S ${threshold}`,
+    );
     // The cost under keep-dirty: the page is never cleaned by background writeback.
     assert.equal(below.metrics.keptDirty, 0);
     assert.ok(at.metrics.keptDirty! > 0);
@@ -189,7 +201,16 @@ test("longterm-refused refuses long-term pins and nothing else", () => {
 test("refcount overflow: a pin that would pass 2^31 - 1 is refused, one below is taken", () => {
   // After the write fault: refcount = 1 + 1 (buffers) + S. A FOLL_PIN adds 1024.
   // S = 2^31 - 1 - 2 - 1024 = 2147482621 reaches exactly 2^31 - 1: allowed.
-  const one = { pinners: 1, files: 1, pagesPerFile: 1, pagesPerPin: 1, cpuWriteRate: 0, duration: 100, pinDuration: 10, pinGap: 10 } as const;
+  const one = {
+    pinners: 1,
+    files: 1,
+    pagesPerFile: 1,
+    pagesPerPin: 1,
+    cpuWriteRate: 0,
+    duration: 100,
+    pinDuration: 10,
+    pinGap: 10,
+  } as const;
   const fits = simulate({ policy: "foll-pin", ...one, shareCount: 2147482621 });
   assert.ok(fits.metrics.pinsTaken! > 0);
   assert.equal(fits.metrics.refusedPins, 0);
@@ -220,9 +241,23 @@ test("keep-dirty: no write to a clean page, no loss; WB_SYNC_ALL writes pinned p
 test("mmu-notifier: no incident under stable writes, the price is device refaults", () => {
   // The device refaults through page_mkwrite after every invalidation, so it never writes
   // a clean page and nothing is lost. Under stable writes page_mkwrite waits for the I/O.
-  const base = { policy: "mmu-notifier", duration: 1200, reclaimRate: 0.002, fsyncRate: 0.01, truncateRate: 0.0005, writebackLatency: 0.2 } as const;
+  const base = {
+    policy: "mmu-notifier",
+    duration: 1200,
+    reclaimRate: 0.002,
+    fsyncRate: 0.01,
+    truncateRate: 0.0005,
+    writebackLatency: 0.2,
+  } as const;
   const r = simulate({ ...base, stableWrites: true });
-  for (const name of ["dirtyWithoutBuffers", "bufferlessWriteback", "writeToCleanPage", "lostData", "modifiedUnderWriteback", "truncatedWhilePinned"] as const) {
+  for (const name of [
+    "dirtyWithoutBuffers",
+    "bufferlessWriteback",
+    "writeToCleanPage",
+    "lostData",
+    "modifiedUnderWriteback",
+    "truncatedWhilePinned",
+  ] as const) {
     assert.equal(r.metrics[name], 0, name);
   }
   assert.ok(r.metrics.deviceRefaults! > 0);
@@ -275,13 +310,32 @@ test("null where a policy makes a metric meaningless", () => {
 test("device writes: a Poisson process of dmaWriteRate per pinned page", () => {
   // One pinner holding 4 pages for 100 s out of every 100.5 s over 2000 s at 2 writes/s
   // per page: about 2 * 4 * 2000 * 100 / 100.5 ≈ 15,900 writes (Poisson sd ≈ 126).
-  const r = simulate({ policy: "foll-pin", pinners: 1, pagesPerPin: 4, pinDuration: 100, pinGap: 0.5, dmaWriteRate: 2, duration: 2000, cpuWriteRate: 0 });
+  const r = simulate({
+    policy: "foll-pin",
+    pinners: 1,
+    pagesPerPin: 4,
+    pinDuration: 100,
+    pinGap: 0.5,
+    dmaWriteRate: 2,
+    duration: 2000,
+    cpuWriteRate: 0,
+  });
   const expected = (2 * 4 * 2000 * 100) / 100.5;
-  assert.ok(Math.abs(r.metrics.dmaWrites! - expected) < 5 * Math.sqrt(expected) + 8 * 100, `${r.metrics.dmaWrites} vs ${expected}`);
+  assert.ok(
+    Math.abs(r.metrics.dmaWrites! - expected) < 5 * Math.sqrt(expected) + 8 * 100,
+    `${r.metrics.dmaWrites} vs ${expected}`,
+  );
 });
 
 test("tracing a page changes nothing in the results; its device writes appear at their times", () => {
-  const params = { policy: "dirty-at-gup", files: 4, pagesPerFile: 4, pinners: 2, duration: 300, dmaWriteRate: 1 } as const;
+  const params = {
+    policy: "dirty-at-gup",
+    files: 4,
+    pagesPerFile: 4,
+    pinners: 2,
+    duration: 300,
+    dmaWriteRate: 1,
+  } as const;
   const plain = simulate(params);
   const traced = simulate(params, { tracePages: [0, 5] });
   assert.deepEqual(traced.metrics, plain.metrics);

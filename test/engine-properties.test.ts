@@ -43,12 +43,14 @@ const smallParams = fc.record({
 function violation(pc: PageCache): string | null {
   for (let p = 0; p < pc.pages; p++) {
     const where = `page ${p} at t=${pc.now}`;
-    if (pc.refcount[p] !== pc.refcountFormula(p)) return `${where}: refcount ${pc.refcount[p]} != formula ${pc.refcountFormula(p)}`;
+    if (pc.refcount[p] !== pc.refcountFormula(p))
+      return `${where}: refcount ${pc.refcount[p]} != formula ${pc.refcountFormula(p)}`;
     if (pc.pins[p] < 0 || pc.gets[p] < 0) return `${where}: negative pins/gets`;
     if (!pc.resident[p]) continue;
     if (pc.writeback[p]) {
       // Under writeback the I/O holds a captured version: disk <= io <= mem.
-      if (!(pc.disk[p] <= pc.io[p] && pc.io[p] <= pc.mem[p])) return `${where}: writeback without io captured (disk ${pc.disk[p]} io ${pc.io[p]} mem ${pc.mem[p]})`;
+      if (!(pc.disk[p] <= pc.io[p] && pc.io[p] <= pc.mem[p]))
+        return `${where}: writeback without io captured (disk ${pc.disk[p]} io ${pc.io[p]} mem ${pc.mem[p]})`;
     } else if (pc.io[p] !== pc.disk[p]) return `${where}: io ${pc.io[p]} left behind without writeback`;
     if (pc.disk[p] > pc.mem[p]) return `${where}: disk ahead of memory`;
     if (pc.pteWritable[p] && !pc.dirty[p] && pc.attached[p]) return `${where}: writable pte on a clean page`;
@@ -57,7 +59,8 @@ function violation(pc: PageCache): string | null {
   let dirty = 0;
   for (let f = 0; f < pc.files; f++) {
     let n = 0;
-    for (let p = f * pc.pagesPerFile; p < (f + 1) * pc.pagesPerFile; p++) if (pc.dirty[p] && pc.attached[p] && pc.resident[p]) n++;
+    for (let p = f * pc.pagesPerFile; p < (f + 1) * pc.pagesPerFile; p++)
+      if (pc.dirty[p] && pc.attached[p] && pc.resident[p]) n++;
     if (n !== pc.dirtyPages[f]) return `file ${f}: dirtyPages ${pc.dirtyPages[f]} but ${n} dirty pages`;
     if (n > 0 && !pc.inodeDirty[f]) return `file ${f}: dirty pages in a clean inode`;
     dirty += n;
@@ -112,5 +115,8 @@ test("the same seed gives byte-identical JSON; another seed does not", () => {
     { numRuns: 30, seed: 3 },
   );
   const base = { policy: "foll-pin", duration: 300 } as const;
-  assert.notEqual(JSON.stringify(simulate({ ...base, seed: 1 }).metrics), JSON.stringify(simulate({ ...base, seed: 2 }).metrics));
+  assert.notEqual(
+    JSON.stringify(simulate({ ...base, seed: 1 }).metrics),
+    JSON.stringify(simulate({ ...base, seed: 2 }).metrics),
+  );
 });

@@ -42,7 +42,10 @@ test("incidents the checker proves unreachable never happen in the time simulati
         if (table[policy][incident].verdict !== "Never") continue;
         const v = r.metrics[incident];
         compared++;
-        assert.ok(v === null || v === 0, `${policy}: the checker says ${incident} Never, the engine counted ${v} (seed ${seed})`);
+        assert.ok(
+          v === null || v === 0,
+          `${policy}: the checker says ${incident} Never, the engine counted ${v} (seed ${seed})`,
+        );
       }
     }
   }

@@ -28,7 +28,8 @@ const BEFORE_6_5 = KERNEL_IDS.filter((k) => !atLeast(k, [6, 5]));
  * btrfs: fs_is_unknown is false for exactly these) and memfd hugetlb, GUP and GUP-fast alike.
  */
 const fsSupportsWritableLongtermPinning = (b: Backing) => b === "tmpfs" || b === "hugetlbfs";
-const selftestShouldWork = (shared: boolean, rw: boolean, b: Backing) => !shared || !rw || fsSupportsWritableLongtermPinning(b);
+const selftestShouldWork = (shared: boolean, rw: boolean, b: Backing) =>
+  !shared || !rw || fsSupportsWritableLongtermPinning(b);
 const selftestIoUringShouldWork = (shared: boolean, b: Backing) => !shared || fsSupportsWritableLongtermPinning(b);
 
 function* questions(kernel: KernelId): Generator<GupQuestion> {
@@ -92,15 +93,24 @@ test("before 6.5: io_uring's own refusals, release by release", () => {
   for (const kernel of BEFORE_6_5)
     for (const mapping of MAPPINGS)
       for (const backing of BACKINGS) {
-        const a = gupDecide({ kernel, mapping, backing, access: "write", path: "slow", longTerm: true, caller: "io_uring" });
+        const a = gupDecide({
+          kernel,
+          mapping,
+          backing,
+          access: "write",
+          path: "slow",
+          longTerm: true,
+          caller: "io_uring",
+        });
         // 4.14, 4.19: no io_uring (added in 5.1) -> ENOSYS.
         // 5.4, 5.10: 'vma->vm_file && !is_file_hugepages(vma->vm_file)' -> EOPNOTSUPP, shared or
         //   private alike (both have a vm_file): only hugetlbfs passes.
         // 5.15, 6.1: vma_is_shmem() passes too (5.14): tmpfs and hugetlbfs pass.
-        const [expectPinned, expectErrno] =
-          !atLeast(kernel, [5, 1]) ? [false, "ENOSYS"]
-          : !atLeast(kernel, [5, 14]) ? [backing === "hugetlbfs", "EOPNOTSUPP"]
-          : [backing === "hugetlbfs" || backing === "tmpfs", "EOPNOTSUPP"];
+        const [expectPinned, expectErrno] = !atLeast(kernel, [5, 1])
+          ? [false, "ENOSYS"]
+          : !atLeast(kernel, [5, 14])
+            ? [backing === "hugetlbfs", "EOPNOTSUPP"]
+            : [backing === "hugetlbfs" || backing === "tmpfs", "EOPNOTSUPP"];
         assert.equal(a.pinned, expectPinned, `${kernel} ${mapping} ${backing}: ${a.why}`);
         assert.equal(a.errno, expectPinned ? null : expectErrno, `${kernel} ${mapping} ${backing}`);
       }
@@ -119,7 +129,13 @@ test("the public reports: a long-term pin refused on 6.6 (and 6.8) but taken on 
 });
 
 test("callers force their flags: io_uring always writes, RDMA and VFIO are long-term, O_DIRECT never", () => {
-  const q = { kernel: "6.6" as const, mapping: "shared" as const, backing: "xfs" as const, access: "write" as const, path: "slow" as const };
+  const q = {
+    kernel: "6.6" as const,
+    mapping: "shared" as const,
+    backing: "xfs" as const,
+    access: "write" as const,
+    path: "slow" as const,
+  };
   // O_DIRECT is a short pin whatever the caller says: pinned on a shared xfs file on 6.6.
   assert.equal(gupDecide({ ...q, longTerm: true, caller: "odirect" }).pinned, true);
   // VFIO is FOLL_LONGTERM whatever longTerm says: refused.
@@ -138,25 +154,61 @@ test("callers force their flags: io_uring always writes, RDMA and VFIO are long-
 
 test("kernel presets: each field follows the release of the commit that introduced it", () => {
   // ext4 BUG -> warn: cc5095747edf, 5.18. 5.15 BUGs, 6.1 warns.
-  assert.deepEqual(KERNEL_IDS.map((k) => KERNELS[k].fsBehavior),
-    ["ext4-bug", "ext4-bug", "ext4-bug", "ext4-bug", "ext4-bug", "ext4-warn", "ext4-warn", "ext4-warn", "ext4-warn"]);
+  assert.deepEqual(
+    KERNEL_IDS.map((k) => KERNELS[k].fsBehavior),
+    ["ext4-bug", "ext4-bug", "ext4-bug", "ext4-bug", "ext4-bug", "ext4-warn", "ext4-warn", "ext4-warn", "ext4-warn"],
+  );
   // Reclaim guard: merged for 6.4-rc1. Long-term refusal: 6.5.
-  assert.deepEqual(KERNEL_IDS.filter((k) => KERNELS[k].reclaimGuard), ["6.6", "6.12", "6.18"]);
-  assert.deepEqual(KERNEL_IDS.filter((k) => KERNELS[k].longtermRefusal), ["6.6", "6.12", "6.18"]);
+  assert.deepEqual(
+    KERNEL_IDS.filter((k) => KERNELS[k].reclaimGuard),
+    ["6.6", "6.12", "6.18"],
+  );
+  assert.deepEqual(
+    KERNEL_IDS.filter((k) => KERNELS[k].longtermRefusal),
+    ["6.6", "6.12", "6.18"],
+  );
   // FOLL_PIN counting: 5.7. Exact pincount from order 2 (47e29d32afba); order 1 once the page
   // cache can hold order-1 folios (6.8).
-  assert.deepEqual(KERNEL_IDS.map((k) => KERNELS[k].pincountMinOrder), [null, null, null, 2, 2, 2, 2, 1, 1]);
+  assert.deepEqual(
+    KERNEL_IDS.map((k) => KERNELS[k].pincountMinOrder),
+    [null, null, null, 2, 2, 2, 2, 1, 1],
+  );
   // io_uring: absent, hugetlb only, +shmem (5.14), GUP decides (6.5).
-  assert.deepEqual(KERNEL_IDS.map((k) => KERNELS[k].ioUring), [
-    "absent", "absent", "file-except-hugetlb", "file-except-hugetlb", "file-except-shmem-hugetlb",
-    "file-except-shmem-hugetlb", "gup", "gup", "gup"]);
+  assert.deepEqual(
+    KERNEL_IDS.map((k) => KERNELS[k].ioUring),
+    [
+      "absent",
+      "absent",
+      "file-except-hugetlb",
+      "file-except-hugetlb",
+      "file-except-shmem-hugetlb",
+      "file-except-shmem-hugetlb",
+      "gup",
+      "gup",
+      "gup",
+    ],
+  );
   // kernel/Kconfig.hz: default HZ_250.
   for (const k of KERNEL_IDS) assert.equal(KERNELS[k].hz, 250);
   // The generic caller's policy per era (MODEL.md §4).
-  assert.deepEqual(KERNEL_IDS.map((k) => callerProfile("generic", k).policy), [
-    "legacy-put-page", "legacy-put-page", "legacy-put-page", "foll-pin", "foll-pin", "foll-pin",
-    "longterm-refused", "longterm-refused", "longterm-refused"]);
-  assert.throws(() => kernelPreset("6.7"), /invalid kernel: "6\.7" \(allowed: 4\.14, 4\.19, 5\.4, 5\.10, 5\.15, 6\.1, 6\.6, 6\.12, 6\.18\)/);
+  assert.deepEqual(
+    KERNEL_IDS.map((k) => callerProfile("generic", k).policy),
+    [
+      "legacy-put-page",
+      "legacy-put-page",
+      "legacy-put-page",
+      "foll-pin",
+      "foll-pin",
+      "foll-pin",
+      "longterm-refused",
+      "longterm-refused",
+      "longterm-refused",
+    ],
+  );
+  assert.throws(
+    () => kernelPreset("6.7"),
+    /invalid kernel: "6\.7" \(allowed: 4\.14, 4\.19, 5\.4, 5\.10, 5\.15, 6\.1, 6\.6, 6\.12, 6\.18\)/,
+  );
 });
 
 test("folio orders each backing can have, per release", () => {

@@ -24,7 +24,15 @@ const BIN = fileURLToPath(new URL("../bin/pinsim.js", import.meta.url));
 const TMP = mkdtempSync(join(tmpdir(), "pinsim-hostile-"));
 after(() => rmSync(TMP, { recursive: true, force: true }));
 
-const HOSTILE_KEYS = ["constructor", "toString", "__proto__", "hasOwnProperty", "valueOf", "prototype", "__defineGetter__"];
+const HOSTILE_KEYS = [
+  "constructor",
+  "toString",
+  "__proto__",
+  "hasOwnProperty",
+  "valueOf",
+  "prototype",
+  "__defineGetter__",
+];
 
 /** A value nested `depth` deep, built without recursion. */
 function nested(depth: number): unknown {
@@ -33,9 +41,33 @@ function nested(depth: number): unknown {
   return v;
 }
 
-const extreme = fc.constantFrom(1e300, -1e300, 1e-300, 5e-324, 1e307, 2 ** 53, -0, 0, 1, 16777216, 1e9, Infinity, -Infinity, NaN);
+const extreme = fc.constantFrom(
+  1e300,
+  -1e300,
+  1e-300,
+  5e-324,
+  1e307,
+  2 ** 53,
+  -0,
+  0,
+  1,
+  16777216,
+  1e9,
+  Infinity,
+  -Infinity,
+  NaN,
+);
 const distText = fc.oneof(
-  fc.constantFrom("exp:1e-300", "exp:1e300", "uniform:0:1e-300", "pareto:1e-300:0.5", "zipf:1:16777216", "lognormal:700:1", "hist:1=1", "exp:"),
+  fc.constantFrom(
+    "exp:1e-300",
+    "exp:1e300",
+    "uniform:0:1e-300",
+    "pareto:1e-300:0.5",
+    "zipf:1:16777216",
+    "lognormal:700:1",
+    "hist:1=1",
+    "exp:",
+  ),
   fc.integer({ min: 1, max: 30_000 }).map((n) => `hist:${Array.from({ length: n }, (_, i) => `${i}=1`).join(",")}`),
 );
 const value = fc.oneof(
@@ -49,11 +81,17 @@ const value = fc.oneof(
   fc.integer({ min: 0, max: 100_000 }).map((n) => new Array(n).fill(1)),
   fc.string(),
 );
-const key = fc.oneof(fc.constantFrom(...PARAM_NAMES), fc.constantFrom(...HOSTILE_KEYS), fc.constantFrom("dirty_writeback_centisecs", "dirty_expire_centisecs"), fc.string());
+const key = fc.oneof(
+  fc.constantFrom(...PARAM_NAMES),
+  fc.constantFrom(...HOSTILE_KEYS),
+  fc.constantFrom("dirty_writeback_centisecs", "dirty_expire_centisecs"),
+  fc.string(),
+);
 /** An object with own keys as JSON.parse makes them (own "__proto__" included). */
 const config = fc.array(fc.tuple(key, value), { maxLength: 6 }).map((pairs) => {
   const o: Record<string, unknown> = {};
-  for (const [k, v] of pairs) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of pairs)
+    Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
   return o;
 });
 
@@ -92,15 +130,28 @@ test("the attack's inputs: each refused with one line naming the field and the l
     [{ cpuWriteRate: 1e300 }, /invalid cpuWriteRate: 1e\+300 .*2\^40/],
     [{ writebackInterval: 1e307, hz: 100 }, /invalid writebackInterval: 1e\+307 \(allowed: at most 1000000000 s/],
     [{ pinGap: 1e-300, pinDuration: 0 }, /invalid pinGap: 1e-300 .*advances the clock/],
-    [{ duration: 1e9 }, /invalid duration: 1000000000 \(allowed: at most .* s with these rates and pages .*--no-budget/],
+    [
+      { duration: 1e9 },
+      /invalid duration: 1000000000 \(allowed: at most .* s with these rates and pages .*--no-budget/,
+    ],
     // 16 Mi pinners × 4 pages × 0.1 device writes/s × 600 s ≈ 1e10 events: over the budget.
     [{ pinners: 16777216 }, /invalid dmaWriteRate: 0.1 .*67108864 pinned pages.*--no-budget/],
-    [{ pinners: 16777216, pagesPerPin: 64, pagesPerFile: 64 }, /invalid pinners: 16777216 .*pinners × pagesPerPin at most 268435456/],
-    [{ pinGap: `hist:${Array.from({ length: 12000 }, (_, i) => `${i}=1`).join(",")}` }, /invalid pinGap: "hist: with 12000 entries" \(allowed: a hist: of at most 10000 entries\)/],
+    [
+      { pinners: 16777216, pagesPerPin: 64, pagesPerFile: 64 },
+      /invalid pinners: 16777216 .*pinners × pagesPerPin at most 268435456/,
+    ],
+    [
+      { pinGap: `hist:${Array.from({ length: 12000 }, (_, i) => `${i}=1`).join(",")}` },
+      /invalid pinGap: "hist: with 12000 entries" \(allowed: a hist: of at most 10000 entries\)/,
+    ],
     [{ pinDuration: nested(4200) }, /invalid parameters: "a value nested 33\+ levels deep"/],
   ];
   for (const [input, message] of cases) {
-    assert.throws(() => resolveParams(input), (e: unknown) => e instanceof InputError && message.test(e.message) && !e.message.includes("\n"), `${Object.keys(input).join(",")} -> ${message}`);
+    assert.throws(
+      () => resolveParams(input),
+      (e: unknown) => e instanceof InputError && message.test(e.message) && !e.message.includes("\n"),
+      `${Object.keys(input).join(",")} -> ${message}`,
+    );
   }
 });
 
@@ -114,7 +165,8 @@ const sweepConfig = fc.record({
   base: fc.oneof(config, fc.constant(undefined)),
   axes: fc.array(fc.tuple(key, axisValues), { maxLength: 4 }).map((pairs) => {
     const o: Record<string, unknown> = {};
-    for (const [k, v] of pairs) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+    for (const [k, v] of pairs)
+      Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
     return o;
   }),
   seeds: fc.oneof(fc.integer({ min: 1, max: 10 }), extreme, fc.constant(100_000)),
@@ -132,9 +184,17 @@ test("generated sweep configs: a plan within the sweep budget, or one line of In
     { numRuns: 120, seed: 13 },
   );
   // The attack's: a 10^6-point grid, 100 000 seeds, refused before the grid is expanded.
-  const big = { name: "big", axes: { pinDuration: { from: 1, to: 2, steps: 1000 }, pinGap: { from: 1, to: 2, steps: 1000 } }, seeds: 1, rootSeed: 1 };
+  const big = {
+    name: "big",
+    axes: { pinDuration: { from: 1, to: 2, steps: 1000 }, pinGap: { from: 1, to: 2, steps: 1000 } },
+    seeds: 1,
+    rootSeed: 1,
+  };
   assert.throws(() => makePlan(big), /invalid axes: "1000000 points" \(allowed: at most 50000 runs per sweep/);
-  assert.throws(() => makePlan({ ...big, axes: { policy: ["foll-pin"] }, seeds: 100_000 }), /invalid seeds: 100000 \(allowed: at most 50000 runs/);
+  assert.throws(
+    () => makePlan({ ...big, axes: { policy: ["foll-pin"] }, seeds: 100_000 }),
+    /invalid seeds: 100000 \(allowed: at most 50000 runs/,
+  );
 });
 
 test("the command line: hostile files and flags are one line on stderr and exit 2", () => {
@@ -145,7 +205,10 @@ test("the command line: hostile files and flags are one line on stderr and exit 
   const cases: [string[], RegExp][] = [
     [["run", "--config", "/dev/zero"], /invalid config: "\/dev\/zero" \(allowed: a regular file/],
     [["run", "--config", deep], /nested 33\+ levels deep/],
-    [["sweep", "default", "--workers", "100000", "--out", join(TMP, "w")], /invalid workers: 100000 \(allowed: 0\.\.\d+/],
+    [
+      ["sweep", "default", "--workers", "100000", "--out", join(TMP, "w")],
+      /invalid workers: 100000 \(allowed: 0\.\.\d+/,
+    ],
   ];
   for (const [args, message] of cases) {
     const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 60_000 });
@@ -159,27 +222,56 @@ test("the command line: hostile files and flags are one line on stderr and exit 
 // Scenario files (the checker's parser, src/checker/scenario.ts): hostile option names and
 // values, extreme counts, 10^5 actors or variants, very long lines.
 
-const word = fc.oneof(fc.constantFrom(...HOSTILE_KEYS, "cpu", "gup", "flusher", "reclaim", "all", "clean", "dirty", "P0", "P1"), fc.string({ maxLength: 8 }));
-const optVal = fc.oneof(fc.constantFrom("1", "2", "1e300", "-1", "0..100000", "a|b|c", "slow|fast", "on", "none", "NaN", "9".repeat(400)), word);
-const actorLine = fc.tuple(fc.integer({ min: 0, max: 12 }), word, fc.array(fc.tuple(word, optVal), { maxLength: 4 }))
+const word = fc.oneof(
+  fc.constantFrom(...HOSTILE_KEYS, "cpu", "gup", "flusher", "reclaim", "all", "clean", "dirty", "P0", "P1"),
+  fc.string({ maxLength: 8 }),
+);
+const optVal = fc.oneof(
+  fc.constantFrom("1", "2", "1e300", "-1", "0..100000", "a|b|c", "slow|fast", "on", "none", "NaN", "9".repeat(400)),
+  word,
+);
+const actorLine = fc
+  .tuple(fc.integer({ min: 0, max: 12 }), word, fc.array(fc.tuple(word, optVal), { maxLength: 4 }))
   .map(([n, kind, opts]) => `Actor P${n}: ${kind} ${opts.map(([k, v]) => `${k}=${v}`).join(" ")}`);
 const scenarioLine = fc.oneof(
   actorLine,
-  fc.tuple(word, fc.array(fc.tuple(word, optVal), { maxLength: 3 })).map(([n, kv]) => `Variant ${n}: ${kv.map(([k, v]) => `${k}=${v}`).join(" ")}`),
-  fc.constantFrom("Scenario: X", "Purpose: p", "Policies: all", "Policies: constructor", "Page: clean", "Page: toString", "Result: lostData Never", "Result: __proto__ Always", "Knobs: stable=on|off"),
+  fc
+    .tuple(word, fc.array(fc.tuple(word, optVal), { maxLength: 3 }))
+    .map(([n, kv]) => `Variant ${n}: ${kv.map(([k, v]) => `${k}=${v}`).join(" ")}`),
+  fc.constantFrom(
+    "Scenario: X",
+    "Purpose: p",
+    "Policies: all",
+    "Policies: constructor",
+    "Page: clean",
+    "Page: toString",
+    "Result: lostData Never",
+    "Result: __proto__ Always",
+    "Knobs: stable=on|off",
+  ),
   fc.string({ maxLength: 40 }),
 );
-const scenarioText = fc.array(scenarioLine, { maxLength: 20 }).map((ls) => ["Scenario: fuzz", "Policies: all", "Page: clean", ...ls].join("\n"));
+const scenarioText = fc
+  .array(scenarioLine, { maxLength: 20 })
+  .map((ls) => ["Scenario: fuzz", "Policies: all", "Page: clean", ...ls].join("\n"));
 // The attack's sizes, once each: 10^5 actors, 2·10^4 variants (the parser has no bound on
 // variants and takes ~0.1 ms each, linear: 10^5 would cost ~10 s here), a 10^6-character line.
-const HEAD = ["Scenario: big", "Policies: all", "Page: clean", "Actor P0: cpu stores=1", "Actor P1: flusher passes=1 sync=none"];
+const HEAD = [
+  "Scenario: big",
+  "Policies: all",
+  "Page: clean",
+  "Actor P0: cpu stores=1",
+  "Actor P1: flusher passes=1 sync=none",
+];
 const BIG_SCENARIOS = [
   [...HEAD, ...Array.from({ length: 100_000 }, (_, i) => `Actor P${i + 2}: cpu stores=1`)].join("\n"),
   [...HEAD, ...Array.from({ length: 20_000 }, (_, i) => `Variant v${i}: P0.stores=${(i % 3) + 1}`)].join("\n"),
   [...HEAD, `Purpose: ${"x".repeat(1_000_000)}`].join("\n"),
 ];
 
-test("generated scenario files: parsed, or one line of InputError (ScenarioError), never a crash or a hang", { timeout: 120_000 }, async () => {
+test("generated scenario files: parsed, or one line of InputError (ScenarioError), never a crash or a hang", {
+  timeout: 120_000,
+}, async () => {
   const { parseScenario } = await import("../src/checker/scenario.js");
   fc.assert(
     fc.property(scenarioText, (text) => {
@@ -208,7 +300,13 @@ test("a reader that closes the pipe first (pinsim kernels | head) gets no stack 
 
 /** pinsim ARGS with a timeout (a hang fails instead of blocking the suite). */
 function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 30_000, killSignal: "SIGKILL", cwd: opts.cwd, env: opts.env ?? process.env });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: "utf8",
+    timeout: 30_000,
+    killSignal: "SIGKILL",
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
 }
 
@@ -226,7 +324,10 @@ let tinyResults: string | null = null;
 function tiny(): string {
   if (tinyResults) return tinyResults;
   const cfg = join(TMP, "tiny.json");
-  writeFileSync(cfg, JSON.stringify({ name: "tiny", base: { duration: 60 }, axes: { pinDuration: [5, 50] }, seeds: 2, rootSeed: 1 }));
+  writeFileSync(
+    cfg,
+    JSON.stringify({ name: "tiny", base: { duration: 60 }, axes: { pinDuration: [5, 50] }, seeds: 2, rootSeed: 1 }),
+  );
   const dir = join(TMP, "tiny");
   const r = cli(["sweep", cfg, "--out", dir, "--workers", "0", "--quiet"]);
   assert.equal(r.code, 0, r.stderr);
@@ -248,7 +349,22 @@ test("--out of plot and check --witness: a file, a device, a path under a file, 
   const results = tiny();
   for (const [out, message] of bad) {
     refused(["plot", results, "--format", "txt", "--out", out], message, { cwd });
-    refused(["check", "GUP-slow+WB+reclaim+release", "--policy", "legacy-put-page", "--variant", "base", "--witness", "lostData", "--out", out], message, { cwd });
+    refused(
+      [
+        "check",
+        "GUP-slow+WB+reclaim+release",
+        "--policy",
+        "legacy-put-page",
+        "--variant",
+        "base",
+        "--witness",
+        "lostData",
+        "--out",
+        out,
+      ],
+      message,
+      { cwd },
+    );
   }
   assert.deepEqual(readdirSync(cwd), [], "nothing left behind in the working directory");
   // A new nested directory is made, level by level.
@@ -261,15 +377,24 @@ test("--out of plot and check --witness: a file, a device, a path under a file, 
 test("numbers on the command line are decimal only, and errors echo the text typed", () => {
   const run = ["run", "--duration", "10"];
   refused([...run, "--pin-duration", "0x10"], /invalid pinDuration: "0x10" .*finite decimal number, got '0x10'/);
-  refused([...run, "--pin-duration", "exp:0x10"], /invalid pinDuration: "exp:0x10" .*exp mean must be a finite decimal number, got '0x10'/);
+  refused(
+    [...run, "--pin-duration", "exp:0x10"],
+    /invalid pinDuration: "exp:0x10" .*exp mean must be a finite decimal number, got '0x10'/,
+  );
   refused([...run, "--seed", "0x10"], /invalid seed: "0x10" \(allowed: an integer/);
   refused([...run, "--seed", "0b101"], /invalid seed: "0b101"/);
   refused([...run, "--seed", "abc"], /invalid seed: "abc"/);
   refused([...run, "--pinners", ""], /invalid pinners: ""/);
   refused([...run, "--files", " "], /invalid files: " "/);
   const out = join(TMP, "never");
-  refused(["sweep", "smoke", "--seeds", "0x10", "--out", out], /invalid --seeds: "0x10" \(allowed: a decimal integer >= 1\)/);
-  refused(["sweep", "smoke", "--workers", "", "--out", out], /invalid --workers: "" \(allowed: a decimal integer >= 0\)/);
+  refused(
+    ["sweep", "smoke", "--seeds", "0x10", "--out", out],
+    /invalid --seeds: "0x10" \(allowed: a decimal integer >= 1\)/,
+  );
+  refused(
+    ["sweep", "smoke", "--workers", "", "--out", out],
+    /invalid --workers: "" \(allowed: a decimal integer >= 0\)/,
+  );
   refused(["sweep", "smoke", "--workers", " ", "--out", out], /invalid --workers: " "/);
   refused(["sweep", "smoke", "--shard-count", "0x3", "--out", out], /invalid --shard-count: "0x3"/);
   refused(["check", "--max-states", "0x10"], /invalid --max-states: "0x10" \(allowed: a decimal integer >= 1\)/);
@@ -292,16 +417,29 @@ test("--shard-count without JOB_COMPLETION_INDEX (or a Slurm array) is refused: 
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (k === "JOB_COMPLETION_INDEX" || k.startsWith("SLURM_ARRAY_")) delete env[k];
   const out = join(TMP, "shardless");
-  refused(["sweep", "smoke", "--shard-count", "3", "--out", out], /--shard-count 3 needs JOB_COMPLETION_INDEX/, { env });
+  refused(["sweep", "smoke", "--shard-count", "3", "--out", out], /--shard-count 3 needs JOB_COMPLETION_INDEX/, {
+    env,
+  });
   assert.ok(!existsSync(out), "nothing written");
   refused(["sweep", "smoke", "--shard", "1/3", "--shard-count", "4", "--out", out], /invalid shard-count: 4/, { env });
 });
 
-test("axis values that are one value after normalisation (5 and \"5\") are refused up front", () => {
+test('axis values that are one value after normalisation (5 and "5") are refused up front', () => {
   const s19 = { name: "s19", axes: { pinDuration: [5, "5"] }, seeds: 2, rootSeed: 1 };
-  assert.throws(() => makePlan(s19), (e: unknown) => e instanceof InputError && /^invalid axes\.pinDuration\[1\]: "5" \(allowed: values distinct after normalisation/.test(e.message));
-  assert.throws(() => makePlan({ ...s19, axes: { pinGap: ["exp:5", "exp:5.0"] } }), /invalid axes\.pinGap\[1\]: "exp:5\.0"/);
-  assert.throws(() => makePlan({ ...s19, axes: { dirty_expire_centisecs: { from: 3000, to: 3000.0000000000005, steps: 3 } } }), /invalid axes\.dirty_expire_centisecs\[1\]/);
+  assert.throws(
+    () => makePlan(s19),
+    (e: unknown) =>
+      e instanceof InputError &&
+      /^invalid axes\.pinDuration\[1\]: "5" \(allowed: values distinct after normalisation/.test(e.message),
+  );
+  assert.throws(
+    () => makePlan({ ...s19, axes: { pinGap: ["exp:5", "exp:5.0"] } }),
+    /invalid axes\.pinGap\[1\]: "exp:5\.0"/,
+  );
+  assert.throws(
+    () => makePlan({ ...s19, axes: { dirty_expire_centisecs: { from: 3000, to: 3000.0000000000005, steps: 3 } } }),
+    /invalid axes\.dirty_expire_centisecs\[1\]/,
+  );
   // Distinct values stay accepted.
   assert.equal(makePlan({ ...s19, axes: { pinDuration: [5, "exp:5", "6"] } }).points.length, 3);
   const cfg = join(TMP, "s19.json");
@@ -312,8 +450,13 @@ test("axis values that are one value after normalisation (5 and \"5\") are refus
 });
 
 test("cosmetics: the budget's advice reads once, run --trace-clean rounds P", () => {
-  assert.throws(() => makePlan({ name: "big", axes: { policy: ["foll-pin"] }, seeds: 100_000, rootSeed: 1 }),
-    (e: unknown) => e instanceof InputError && !/\bor or\b/.test(e.message) && /shard it \(--shard I\/N\), or pass --no-budget/.test(e.message));
+  assert.throws(
+    () => makePlan({ name: "big", axes: { policy: ["foll-pin"] }, seeds: 100_000, rootSeed: 1 }),
+    (e: unknown) =>
+      e instanceof InputError &&
+      !/\bor or\b/.test(e.message) &&
+      /shard it \(--shard I\/N\), or pass --no-budget/.test(e.message),
+  );
   const r = cli(["run", "--hz", "7", "--trace-clean", "--duration", "40"]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /clean delays \(E 30 s, P 5\.143 s, window/);
@@ -340,7 +483,10 @@ test("--out of sweep and merge: empty, /proc/x, a file or under a file is one li
 test("a sweep into a directory of other files (notes.txt) is refused as foreign, changing nothing", () => {
   const dir = mkdtempSync(join(TMP, "foreign-"));
   writeFileSync(join(dir, "notes.txt"), "mine\n");
-  refused(["sweep", "smoke", "--out", dir, "--workers", "0", "--quiet"], /output directory .*foreign-.* holds no pinsim results but other files \(notes\.txt\)/);
+  refused(
+    ["sweep", "smoke", "--out", dir, "--workers", "0", "--quiet"],
+    /output directory .*foreign-.* holds no pinsim results but other files \(notes\.txt\)/,
+  );
   refused(["merge", tiny(), "--out", dir], /holds no pinsim results but other files \(notes\.txt\)/);
   assert.deepEqual(readdirSync(dir), ["notes.txt"]);
 });
@@ -352,7 +498,10 @@ test("a summary.csv cut at a row boundary is refused by report and plot; a rerun
   const whole = readFileSync(join(results, "summary.csv"), "utf8");
   const cut = whole.split("\n").slice(0, 2).join("\n") + "\n"; // the header and the first point
   writeFileSync(join(copy, "summary.csv"), cut);
-  refused(["report", copy], /summary\.csv: holds 1 of the 2 points manifest\.json lists as done: truncated.*left untouched/);
+  refused(
+    ["report", copy],
+    /summary\.csv: holds 1 of the 2 points manifest\.json lists as done: truncated.*left untouched/,
+  );
   refused(["plot", copy, "--format", "txt"], /summary\.csv: holds 1 of the 2 points/);
   assert.equal(readFileSync(join(copy, "summary.csv"), "utf8"), cut, "untouched");
   assert.ok(!existsSync(join(copy, "figures")));

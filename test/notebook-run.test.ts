@@ -14,7 +14,10 @@ const skip = python ? false : "no Python with nbclient (run npm run notebooks:se
 if (skip) console.log(`# notebook-run tests skipped: ${skip}`);
 const sha = (p: string) => createHash("sha256").update(readFileSync(p)).digest("hex");
 
-test("a failing cell fails the run with its TypeScript error; the executed copy is saved", { skip, timeout: 120_000 }, async () => {
+test("a failing cell fails the run with its TypeScript error; the executed copy is saved", {
+  skip,
+  timeout: 120_000,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), "pinsim-nbtest-"));
   try {
     const input = join(FIXTURES, "failing.ipynb");
@@ -42,7 +45,10 @@ test("a parameterised run injects the values and they reach the figures", { skip
     const input = join(FIXTURES, "params.ipynb");
     const before = sha(input);
     const out = join(dir, "params.out.ipynb");
-    const r = await runNotebook(input, { out, parameterText: { pinDuration: "120", policies: "keep-dirty,mmu-notifier", trace: "true" } });
+    const r = await runNotebook(input, {
+      out,
+      parameterText: { pinDuration: "120", policies: "keep-dirty,mmu-notifier", trace: "true" },
+    });
     assert.equal(r.ok, true, r.error ?? r.stderr);
     assert.deepEqual(r.parameters, { pinDuration: 120, policies: ["keep-dirty", "mmu-notifier"], trace: true });
     assert.equal(r.mimeTypes["image/svg+xml"], 1);

@@ -118,6 +118,9 @@ test("a trylock release: the checker lets the hook meet a held page lock, the en
   const release = steps.filter((s) => s.actor === "P0").at(-1)!;
   assert.match(steps[release.n - 2]!.page!, /^..L/);
   for (const seed of [1, 2]) {
-    assert.deepEqual(simulate({ ...small, seed }, { policy: trylockRelease }).metrics, simulate({ ...small, seed, policy: "foll-pin" }).metrics);
+    assert.deepEqual(
+      simulate({ ...small, seed }, { policy: trylockRelease }).metrics,
+      simulate({ ...small, seed, policy: "foll-pin" }).metrics,
+    );
   }
 });

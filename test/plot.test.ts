@@ -51,7 +51,10 @@ for (const t of [grid, fp, kv]) t.dir = `test/fixtures/plot/${t.manifest.name.re
 function normalise(svg: string): string {
   const ids = new Map<string, string>();
   return svg
-    .replace(/\sid="([^"]+)"/g, (_, id: string) => ` id="${ids.get(id) ?? (ids.set(id, `id${ids.size}`), ids.get(id))}"`)
+    .replace(
+      /\sid="([^"]+)"/g,
+      (_, id: string) => ` id="${ids.get(id) ?? (ids.set(id, `id${ids.size}`), ids.get(id))}"`,
+    )
     .replace(/#(pinsim-\d+)/g, (_, id: string) => `#${ids.get(id) ?? id}`)
     .replace(/-?\d+\.\d+/g, (x) => String(Math.round(Number(x) * 10) / 10))
     .replace(/></g, ">\n<");
@@ -67,7 +70,10 @@ test("a missing golden file fails the test instead of being written silently", (
   const saved = process.env.UPDATE_GOLDEN;
   delete process.env.UPDATE_GOLDEN;
   try {
-    assert.throws(() => goldenFile("plot/no-such-figure.txt", "x\n"), /golden file test\/golden\/plot\/no-such-figure\.txt is missing/);
+    assert.throws(
+      () => goldenFile("plot/no-such-figure.txt", "x\n"),
+      /golden file test\/golden\/plot\/no-such-figure\.txt is missing/,
+    );
     assert.ok(!existsSync(join(here, "golden/plot/no-such-figure.txt")), "nothing written under test/golden");
   } finally {
     if (saved !== undefined) process.env.UPDATE_GOLDEN = saved;
@@ -129,10 +135,15 @@ test("the false-positive figure marks the predicted threshold bias − 3 for eac
 function decodePng(png: Uint8Array): { width: number; height: number; channels: number; px: Uint8Array } {
   const buf = Buffer.from(png);
   assert.equal(buf.subarray(0, 8).toString("hex"), "89504e470d0a1a0a", "PNG signature");
-  let off = 8, width = 0, height = 0, channels = 4;
+  let off = 8,
+    width = 0,
+    height = 0,
+    channels = 4;
   const idat: Buffer[] = [];
   while (off < buf.length) {
-    const len = buf.readUInt32BE(off), type = buf.toString("ascii", off + 4, off + 8), data = buf.subarray(off + 8, off + 8 + len);
+    const len = buf.readUInt32BE(off),
+      type = buf.toString("ascii", off + 4, off + 8),
+      data = buf.subarray(off + 8, off + 8 + len);
     if (type === "IHDR") {
       width = data.readUInt32BE(0);
       height = data.readUInt32BE(4);
@@ -141,15 +152,22 @@ function decodePng(png: Uint8Array): { width: number; height: number; channels: 
     } else if (type === "IDAT") idat.push(data);
     off += 12 + len;
   }
-  const raw = inflateSync(Buffer.concat(idat)), stride = width * channels;
+  const raw = inflateSync(Buffer.concat(idat)),
+    stride = width * channels;
   const px = new Uint8Array(height * stride);
   for (let y = 0; y < height; y++) {
-    const f = raw[y * (stride + 1)], line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
+    const f = raw[y * (stride + 1)],
+      line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
     for (let x = 0; x < stride; x++) {
-      const a = x >= channels ? px[y * stride + x - channels] : 0, b = y ? px[(y - 1) * stride + x] : 0;
+      const a = x >= channels ? px[y * stride + x - channels] : 0,
+        b = y ? px[(y - 1) * stride + x] : 0;
       const c = x >= channels && y ? px[(y - 1) * stride + x - channels] : 0;
-      const p = a + b - c, pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
-      const pred = f === 0 ? 0 : f === 1 ? a : f === 2 ? b : f === 3 ? (a + b) >> 1 : pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      const p = a + b - c,
+        pa = Math.abs(p - a),
+        pb = Math.abs(p - b),
+        pc = Math.abs(p - c);
+      const pred =
+        f === 0 ? 0 : f === 1 ? a : f === 2 ? b : f === 3 ? (a + b) >> 1 : pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       px[y * stride + x] = (line[x] + pred) & 255;
     }
   }
@@ -158,16 +176,18 @@ function decodePng(png: Uint8Array): { width: number; height: number; channels: 
 
 function darkPixels(img: ReturnType<typeof decodePng>, x0: number, y0: number, x1: number, y1: number): number {
   let n = 0;
-  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) {
-    const i = (y * img.width + x) * img.channels;
-    if (img.px[i] < 128 && img.px[i + 1] < 128 && img.px[i + 2] < 128) n++;
-  }
+  for (let y = y0; y < y1; y++)
+    for (let x = x0; x < x1; x++) {
+      const i = (y * img.width + x) * img.channels;
+      if (img.px[i] < 128 && img.px[i + 1] < 128 && img.px[i + 2] < 128) n++;
+    }
   return n;
 }
 
 test("PNG decodes at twice the SVG size, with text pixels where the labels are", () => {
   const svg = renderFigure(grid, "kernel-eras", "svg");
-  const w = Number(/width="(\d+)"/.exec(svg)![1]), h = Number(/height="(\d+)"/.exec(svg)![1]);
+  const w = Number(/width="(\d+)"/.exec(svg)![1]),
+    h = Number(/height="(\d+)"/.exec(svg)![1]);
   const img = decodePng(svgToPng(svg));
   assert.equal(img.width, 2 * w);
   assert.equal(img.height, 2 * h);
@@ -209,9 +229,16 @@ test("textChart: a small non-zero series is never hidden on the axis row (issue 
   // The input that showed it: lost data per run 0–850 for dirty-at-gup, 0.4 for a policy that
   // loses a page now and then. 0.4 is 0.05 % of the range: asciichart put it on the 0 row,
   // where it read as "never loses data".
-  const out = textChart({ x: [5, 20, 45, 120], series: [{ name: "dirty-at-gup", values: [100, 400, 850, 850] }, { name: "rare", values: [0, 0.4, 0.4, 0] }] });
+  const out = textChart({
+    x: [5, 20, 45, 120],
+    series: [
+      { name: "dirty-at-gup", values: [100, 400, 850, 850] },
+      { name: "rare", values: [0, 0.4, 0.4, 0] },
+    ],
+  });
   const rows = out.split("\n").filter((l) => /[┤┼]/.test(l));
-  const zeroRow = rows.at(-1)!, above = rows.at(-2)!;
+  const zeroRow = rows.at(-1)!,
+    above = rows.at(-2)!;
   // 0.4 at x = 20 and 45: the second marker (○) on the row above zero, twice.
   assert.equal([...above].filter((c) => c === "○").length, 2, out);
   assert.equal([...zeroRow].filter((c) => c === "○").length, 2, "the two true zeros stay on the 0 row");
@@ -220,18 +247,39 @@ test("textChart: a small non-zero series is never hidden on the axis row (issue 
 
 test("textChart: coinciding series are drawn as # and named, not overwritten (issue 13)", () => {
   // foll-pin and keep-dirty both lose nothing: before, the later series overwrote the earlier.
-  const out = textChart({ x: [1, 10, 100], series: [{ name: "foll-pin", values: [0, 0, 0] }, { name: "keep-dirty", values: [0, 0, 0] }, { name: "dirty-at-gup", values: [0, 5, 9] }] });
+  const out = textChart({
+    x: [1, 10, 100],
+    series: [
+      { name: "foll-pin", values: [0, 0, 0] },
+      { name: "keep-dirty", values: [0, 0, 0] },
+      { name: "dirty-at-gup", values: [0, 5, 9] },
+    ],
+  });
   assert.match(out, /# at x = 10, 100: foll-pin, keep-dirty coincide/);
-  assert.match(out, /# at every x: foll-pin, keep-dirty coincide|# at x = 1: foll-pin, keep-dirty, dirty-at-gup coincide/);
+  assert.match(
+    out,
+    /# at every x: foll-pin, keep-dirty coincide|# at x = 1: foll-pin, keep-dirty, dirty-at-gup coincide/,
+  );
   for (const l of out.split("\n")) assert.ok([...l].length <= 72, l);
-  assert.throws(() => textChart({ x: [1], series: Array.from({ length: 11 }, (_, i) => ({ name: String(i), values: [i] })) }), /11 series, at most 10/);
+  assert.throws(
+    () => textChart({ x: [1], series: Array.from({ length: 11 }, (_, i) => ({ name: String(i), values: [i] })) }),
+    /11 series, at most 10/,
+  );
 });
 
 test("plotSvg: a symbol legend is drawn beside the plot, not instead of it (issue 13)", () => {
   // The input that showed it: Plot returns <figure><div swatches><svg 15×15>…</div><svg plot>;
   // the first <svg> found was a legend swatch, so the figure was one 15×15 symbol.
-  const data = [{ x: 1, y: 1, k: "foll-pin" }, { x: 2, y: 3, k: "keep-dirty" }];
-  const svg = plotSvg({ symbol: { legend: true }, width: 400, height: 200, marks: [Plot.dot(data, { x: "x", y: "y", symbol: "k" })] });
+  const data = [
+    { x: 1, y: 1, k: "foll-pin" },
+    { x: 2, y: 3, k: "keep-dirty" },
+  ];
+  const svg = plotSvg({
+    symbol: { legend: true },
+    width: 400,
+    height: 200,
+    marks: [Plot.dot(data, { x: "x", y: "y", symbol: "k" })],
+  });
   assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="400" height="2\d\d"/);
   assert.ok(svg.includes(">foll-pin</text>") && svg.includes(">keep-dirty</text>"), "legend labels");
   assert.equal((svg.match(/<svg /g) ?? []).length, 1 + 2 + 1, "outer svg, two swatches, the plot");
@@ -239,16 +287,27 @@ test("plotSvg: a symbol legend is drawn beside the plot, not instead of it (issu
 });
 
 test("plotSvg: an opacity legend is a ramp (Plot's needs a canvas and threw)", () => {
-  const data = [{ x: 1, y: 1, o: 2 }, { x: 2, y: 3, o: 10 }];
-  const svg = plotSvg({ opacity: { legend: true, label: "share" }, marks: [Plot.dot(data, { x: "x", y: "y", fillOpacity: "o", fill: "black" })] });
+  const data = [
+    { x: 1, y: 1, o: 2 },
+    { x: 2, y: 3, o: 10 },
+  ];
+  const svg = plotSvg({
+    opacity: { legend: true, label: "share" },
+    marks: [Plot.dot(data, { x: "x", y: "y", fillOpacity: "o", fill: "black" })],
+  });
   assert.match(svg, /<linearGradient id="pinsim-\d+">/);
   assert.match(svg, /stop-opacity="0"/);
   assert.ok(svg.includes(">share</text>"));
 });
 
 test("plotSvg: fixed tips render; pointer tips are refused with one line (issue 13)", () => {
-  const data = [{ x: 1, y: 1, k: "a" }, { x: 2, y: 3, k: "b" }];
-  const svg = plotSvg({ marks: [Plot.dot(data, { x: "x", y: "y" }), Plot.tip([data[0]], { x: "x", y: "y", title: "k" })] });
+  const data = [
+    { x: 1, y: 1, k: "a" },
+    { x: 2, y: 3, k: "b" },
+  ];
+  const svg = plotSvg({
+    marks: [Plot.dot(data, { x: "x", y: "y" }), Plot.tip([data[0]], { x: "x", y: "y", title: "k" })],
+  });
   const tip = /<g aria-label="tip"[^>]*>[\s\S]*?<\/g>/.exec(svg)?.[0] ?? "";
   assert.ok(tip && !tip.includes("visibility"), "the tip is not left hidden");
   assert.match(tip, /<path[^>]* d="M0,0l6,-6h/, "its box is laid out");
@@ -257,7 +316,11 @@ test("plotSvg: fixed tips render; pointer tips are refused with one line (issue 
     { marks: [Plot.dot(data, { x: "x", y: "y", tip: true })] },
     { marks: [Plot.tip(data, Plot.pointer({ x: "x", y: "y" }))] },
   ]) {
-    assert.throws(() => plotSvg(o), (e: Error) => e instanceof UnsupportedPlotOption && /follows the pointer/.test(e.message) && !e.message.includes("\n"));
+    assert.throws(
+      () => plotSvg(o),
+      (e: Error) =>
+        e instanceof UnsupportedPlotOption && /follows the pointer/.test(e.message) && !e.message.includes("\n"),
+    );
   }
   assert.throws(() => plotSvg({ r: { legend: true }, marks: [] } as never), /r: \{ legend \} is not supported/);
 });
@@ -266,14 +329,30 @@ test("page timeline: the first DMA write into a clean page is marked at that wri
   // The input that showed it: notebook 03's workload. Device writes are applied lazily, so
   // writeToCleanPage is counted at the page's next event (1.9 s later there); the trace has
   // each write as a dma-write row at its own time, and the rule must sit on that row.
-  const tl = tracePage({ policy: "foll-pin", pinDuration: 60, writebackInterval: 5, dirtyExpire: 30, duration: 600, files: 8, pagesPerFile: 16, pinners: 4, pagesPerPin: 4, reclaimRate: 0.002 });
+  const tl = tracePage({
+    policy: "foll-pin",
+    pinDuration: 60,
+    writebackInterval: 5,
+    dirtyExpire: 30,
+    duration: 600,
+    files: 8,
+    pagesPerFile: 16,
+    pinners: 4,
+    pagesPerPin: 4,
+    reclaimRate: 0.002,
+  });
   assert.notEqual(tl.focus, null);
   const i = tl.trace.findIndex((r) => r.t === tl.focus);
-  const row = tl.trace[i]!, before = tl.trace[i - 1]!;
+  const row = tl.trace[i]!,
+    before = tl.trace[i - 1]!;
   assert.equal(row.event, DMA_WRITE_EVENT);
   assert.ok(row.mem > before.mem && !before.dirty, "a write that made a clean page newer than disk");
   // No earlier clean write in the trace.
-  assert.ok(!tl.trace.slice(1, i).some((r, j) => r.event === DMA_WRITE_EVENT && r.mem > tl.trace[j]!.mem && !tl.trace[j]!.dirty));
+  assert.ok(
+    !tl.trace
+      .slice(1, i)
+      .some((r, j) => r.event === DMA_WRITE_EVENT && r.mem > tl.trace[j]!.mem && !tl.trace[j]!.dirty),
+  );
   assert.ok(pageTimelineText(tl).includes(`${tl.focus!.toFixed(3)}  DMA write into a clean page`));
 });
 
@@ -283,14 +362,56 @@ test("page timeline: the first DMA write into a clean page is marked at that wri
 const cleanDelays = {
   period: 5.12,
   expire: 30,
-  cleanInode: { count: 40, min: 30.1, max: 35, mean: 32.5, fractionInWindow: 1, histogram: { start: 0, binWidth: 1, counts: [...Array(30).fill(0), 8, 9, 8, 7, 8] } },
-  dirtyInode: { count: 25, min: 0.3, max: 31.5, mean: 9, fractionInWindow: 0.08, histogram: { start: 0, binWidth: 1, counts: [5, 4, 3, 2, 2, 1, 1, 1, 0, 1, 0, 1, 1, 1, ...Array(16).fill(0), 1, 1] } },
+  cleanInode: {
+    count: 40,
+    min: 30.1,
+    max: 35,
+    mean: 32.5,
+    fractionInWindow: 1,
+    histogram: { start: 0, binWidth: 1, counts: [...Array(30).fill(0), 8, 9, 8, 7, 8] },
+  },
+  dirtyInode: {
+    count: 25,
+    min: 0.3,
+    max: 31.5,
+    mean: 9,
+    fractionInWindow: 0.08,
+    histogram: {
+      start: 0,
+      binWidth: 1,
+      counts: [5, 4, 3, 2, 2, 1, 1, 1, 0, 1, 0, 1, 1, 1, ...Array(16).fill(0), 1, 1],
+    },
+  },
 };
 /** Documented shape of result.groups (coverage work): three callers of one run. */
 const groups = [
-  { caller: "io_uring", pinsTaken: 400, pinsCompleted: 390, releasesUnsaved: 0, lostData: 0, writeToCleanPage: 12, pinsWithWriteToCleanPage: 10 },
-  { caller: "rdma", pinsTaken: 120, pinsCompleted: 100, releasesUnsaved: 43, lostData: 40, writeToCleanPage: 300, pinsWithWriteToCleanPage: 88 },
-  { caller: "o_direct", pinsTaken: 2000, pinsCompleted: 2000, releasesUnsaved: 1, lostData: 1, writeToCleanPage: 0, pinsWithWriteToCleanPage: 0 },
+  {
+    caller: "io_uring",
+    pinsTaken: 400,
+    pinsCompleted: 390,
+    releasesUnsaved: 0,
+    lostData: 0,
+    writeToCleanPage: 12,
+    pinsWithWriteToCleanPage: 10,
+  },
+  {
+    caller: "rdma",
+    pinsTaken: 120,
+    pinsCompleted: 100,
+    releasesUnsaved: 43,
+    lostData: 40,
+    writeToCleanPage: 300,
+    pinsWithWriteToCleanPage: 88,
+  },
+  {
+    caller: "o_direct",
+    pinsTaken: 2000,
+    pinsCompleted: 2000,
+    releasesUnsaved: 1,
+    lostData: 1,
+    writeToCleanPage: 0,
+    pinsWithWriteToCleanPage: 0,
+  },
 ];
 const crashes = [
   { name: "legacy-put-page", crashedAt: [120, 340, null, 800, 95], duration: 1800 },
@@ -318,7 +439,10 @@ test("time to the first crash: SVG and text golden; Wilson share per policy", ()
   // 4 of 5 runs crashed: Wilson 95 % [0.376, 0.964] (Newcombe 1998, method 3), printed as 38–96.
   assert.match(txt, /legacy-put-page +4\/5 +80 % \[38–96\] +95 +230/);
   assert.match(txt, /foll-pin +0\/5 +0 % \[0–43\] +– +–/);
-  assert.deepEqual(survivalSteps(crashes[0]!).map((s) => s.up), [1, 0.8, 0.6, 0.4, 0.2, 0.2]);
+  assert.deepEqual(
+    survivalSteps(crashes[0]!).map((s) => s.up),
+    [1, 0.8, 0.6, 0.4, 0.2, 0.2],
+  );
 });
 
 test("mixed pinners: per-caller bars, SVG and text golden, Wilson intervals", () => {
@@ -331,12 +455,24 @@ test("mixed pinners: per-caller bars, SVG and text golden, Wilson intervals", ()
   // rdma: 43 of 100 pins lost data. Wilson, z = 1.96: centre (43 + 1.92)/103.84 = 0.4326,
   // half-width 1.96·sqrt(0.43·0.57/100 + 1.96²/40000)/1.0384 = 0.0953 → [0.337, 0.528] → 34–53.
   assert.match(txt, /rdma +100 +43 % \[34–53\] +88 % \[80–93\]/);
-  assert.throws(() => pinnerGroupsText([{ ...groups[0]!, pinsCompleted: -1 }]), /group "io_uring" has pinsCompleted = -1/);
+  assert.throws(
+    () => pinnerGroupsText([{ ...groups[0]!, pinsCompleted: -1 }]),
+    /group "io_uring" has pinsCompleted = -1/,
+  );
 });
 
 test("report: question, parameters, a chart, key numbers with intervals, how to rerun", () => {
   const r = report(grid);
-  for (const s of ["Question: Which pin and release policy", "Swept:", "pinDuration (5)", "Key numbers", "lost data/run", "Rerun (config ", "node bin/pinsim.js sweep fixture-grid", grid.manifest.configHash.slice(0, 12)]) {
+  for (const s of [
+    "Question: Which pin and release policy",
+    "Swept:",
+    "pinDuration (5)",
+    "Key numbers",
+    "lost data/run",
+    "Rerun (config ",
+    "node bin/pinsim.js sweep fixture-grid",
+    grid.manifest.configHash.slice(0, 12),
+  ]) {
     assert.ok(r.includes(s), `report lacks ${s}`);
   }
   assert.match(r, /\[\d+–\d+\]/, "Wilson intervals");
@@ -347,15 +483,27 @@ test("report: question, parameters, a chart, key numbers with intervals, how to 
 // ---- bad input ------------------------------------------------------------------------------------
 
 test("a figure without its axes: one line naming what is missing", () => {
-  assert.equal(missingFor("lost-data", fp, getFigure("lost-data").needs), "figure lost-data needs sweep axis pinDuration; the results have bias, shareCount");
-  assert.throws(() => renderFigure(fp, "lost-data-heatmap", "svg"), (e: Error) => e instanceof PlotInputError && /axes pinDuration, writebackInterval/.test(e.message) && !e.message.includes("\n"));
-  assert.deepEqual(availableFigures(fp).map((f) => f.name), ["false-positives", "page-timeline"]);
+  assert.equal(
+    missingFor("lost-data", fp, getFigure("lost-data").needs),
+    "figure lost-data needs sweep axis pinDuration; the results have bias, shareCount",
+  );
+  assert.throws(
+    () => renderFigure(fp, "lost-data-heatmap", "svg"),
+    (e: Error) =>
+      e instanceof PlotInputError && /axes pinDuration, writebackInterval/.test(e.message) && !e.message.includes("\n"),
+  );
+  assert.deepEqual(
+    availableFigures(fp).map((f) => f.name),
+    ["false-positives", "page-timeline"],
+  );
   assert.throws(() => getFigure("pie"), /unknown figure pie; known: kernel-eras/);
 });
 
 async function cli(args: string[]): Promise<{ code: number; err: string; out: string }> {
-  const w = process.stderr.write.bind(process.stderr), o = process.stdout.write.bind(process.stdout);
-  let err = "", out = "";
+  const w = process.stderr.write.bind(process.stderr),
+    o = process.stdout.write.bind(process.stdout);
+  let err = "",
+    out = "";
   process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
   process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
   try {
@@ -391,7 +539,16 @@ test("CLI bad input: missing, empty, another version, missing axes, bad format �
 
 test("CLI plot writes the figures the results have, in every format", async () => {
   const out = mkdtempSync(join(tmpdir(), "pinsim-plot-out-"));
-  const r = await cli(["plot", join(here, "fixtures/plot/fp"), "--figure", "false-positives", "--format", "svg,txt", "--out", out]);
+  const r = await cli([
+    "plot",
+    join(here, "fixtures/plot/fp"),
+    "--figure",
+    "false-positives",
+    "--format",
+    "svg,txt",
+    "--out",
+    out,
+  ]);
   assert.equal(r.code, 0, r.err);
   assert.ok(existsSync(join(out, "false-positives.svg")) && existsSync(join(out, "false-positives.txt")));
   assert.ok(!existsSync(join(out, "false-positives.png")));
@@ -431,8 +588,14 @@ test("every faceted figure draws every mark inside its panels' y domain, below t
   for (const [name, o] of facetedFigures()) {
     const { title: _t, subtitle: _s, caption: _c, ...rest } = o as Record<string, unknown>;
     // Legends off: Plot draws a ramp legend on a canvas, which jsdom has not (plotSvg draws its own).
-    const noLegends = Object.fromEntries(["color", "opacity", "symbol"].filter((k) => rest[k]).map((k) => [k, { ...(rest[k] as object), legend: false }]));
-    const el = Plot.plot({ ...(rest as Plot.PlotOptions), ...noLegends, document: doc as unknown as Document }) as unknown as Plot.Plot;
+    const noLegends = Object.fromEntries(
+      ["color", "opacity", "symbol"].filter((k) => rest[k]).map((k) => [k, { ...(rest[k] as object), legend: false }]),
+    );
+    const el = Plot.plot({
+      ...(rest as Plot.PlotOptions),
+      ...noLegends,
+      document: doc as unknown as Document,
+    }) as unknown as Plot.Plot;
     const y = el.scale("y");
     if (!y || !["linear", "symlog", "log", "pow", "sqrt"].includes(String(y.type))) continue; // band rows: nothing to clip
     checked.push(name);
@@ -441,9 +604,13 @@ test("every faceted figure draws every mark inside its panels' y domain, below t
     const values = ((o.marks ?? []).flat(Infinity as 1) as unknown as Record<string, unknown>[]).flatMap(yValues);
     assert.ok(values.length > 0, `${name}: marks with y values`);
     const max = Math.max(...values);
-    for (const v of values) assert.ok(v >= d0 && v < d1, `${name}: ${v} outside [${d0}, ${d1}) (on or past the top frame)`);
+    for (const v of values)
+      assert.ok(v >= d0 && v < d1, `${name}: ${v} outside [${d0}, ${d1}) (on or past the top frame)`);
     // The axis is read up to the data: a labelled tick at the top of the domain, above every value.
-    assert.ok(ticks.length > 0 && ticks[ticks.length - 1] === d1 && ticks[ticks.length - 1] > max, `${name}: ticks ${ticks} stop short of ${max}`);
+    assert.ok(
+      ticks.length > 0 && ticks[ticks.length - 1] === d1 && ticks[ticks.length - 1] > max,
+      `${name}: ticks ${ticks} stop short of ${max}`,
+    );
   }
   // lost-data, double-writebacks, kernel-versions (one panel per policy or metric), clean-delay (per population).
   assert.deepEqual(checked.sort(), ["clean-delay", "double-writebacks", "kernel-versions", "lost-data"]);
@@ -454,10 +621,11 @@ test("kernel-versions at the real sweep's magnitudes: 55k and 57k drawn under a 
   // upper interval ends ≈ 57,961, doubleWritebacks ≈ 17,600. The first power of ten at least
   // 1.5 × 57,961 = 86,942 is 100,000: the domain is [0, 1e5] with a tick at every decade.
   const big = structuredClone(kv);
-  for (const r of big.summary) for (const k of ["writebacks", "pinsTaken", "doubleWritebacks"] as const) {
-    const scale = { writebacks: 55000, pinsTaken: 57500, doubleWritebacks: 17600 }[k] / Number(r[`${k}_mean`] || 1);
-    for (const s of ["mean", "lo", "hi"]) r[`${k}_${s}`] = Number(r[`${k}_${s}`]) * scale;
-  }
+  for (const r of big.summary)
+    for (const k of ["writebacks", "pinsTaken", "doubleWritebacks"] as const) {
+      const scale = { writebacks: 55000, pinsTaken: 57500, doubleWritebacks: 17600 }[k] / Number(r[`${k}_mean`] || 1);
+      for (const s of ["mean", "lo", "hi"]) r[`${k}_${s}`] = Number(r[`${k}_${s}`]) * scale;
+    }
   const o = getFigure("kernel-versions").plot(big);
   assert.deepEqual((o.y as { domain: number[] }).domain, [0, 100000]);
   assert.deepEqual((o.y as { ticks: number[] }).ticks, [0, 1, 10, 100, 1000, 10000, 100000]);
@@ -474,7 +642,11 @@ test("kernel-versions at the real sweep's magnitudes: 55k and 57k drawn under a 
 test("panelY: decades to the first power of ten ≥ 1.5 × the largest value; round linear steps to ≥ 1.05 × it", async () => {
   const { panelY } = await import("../src/plot/figure.js");
   // 1.5 × 57,961 = 86,942 → 1e5; 1.5 × 1,236 = 1,854 → 1e4; all zero: 0 to 1.
-  assert.deepEqual(panelY([0, 17632, 57961], "symlog"), { type: "symlog", domain: [0, 1e5], ticks: [0, 1, 10, 100, 1000, 1e4, 1e5] });
+  assert.deepEqual(panelY([0, 17632, 57961], "symlog"), {
+    type: "symlog",
+    domain: [0, 1e5],
+    ticks: [0, 1, 10, 100, 1000, 1e4, 1e5],
+  });
   assert.deepEqual(panelY([1236], "symlog").domain, [0, 1e4]);
   assert.deepEqual(panelY([0], "symlog").domain, [0, 1]);
   // 1.05 × 137 = 143.85, a fifth of it 28.8 → step 50 (1, 2, 2.5, 5 × 10^k), top ⌈143.85/50⌉ × 50 = 150.
@@ -490,9 +662,25 @@ test("an interrupted sweep: report and plot refuse it unless --partial, then eve
   const tmp = mkdtempSync(join(tmpdir(), "pinsim-partial-"));
   const dir = join(tmp, "cut");
   // 2 policies × 3 pin durations = 6 points, 2 seeds each; stopped (as a SIGKILL would) after 7 runs.
-  const config = { name: "cut", base: { files: 4, pagesPerFile: 8, pinners: 2, duration: 60 }, axes: { policy: ["foll-pin", "keep-dirty"], pinDuration: [2, 10, 40] }, seeds: 2, rootSeed: 1 };
+  const config = {
+    name: "cut",
+    base: { files: 4, pagesPerFile: 8, pinners: 2, duration: 60 },
+    axes: { policy: ["foll-pin", "keep-dirty"], pinDuration: [2, 10, 40] },
+    seeds: 2,
+    rootSeed: 1,
+  };
   let runs = 0;
-  await assert.rejects(sweep(config, { out: dir, workers: 0, snapshotIntervalMs: 0, onProgress: () => { if (++runs === 7) throw new Error("stop"); } }), /stop/);
+  await assert.rejects(
+    sweep(config, {
+      out: dir,
+      workers: 0,
+      snapshotIntervalMs: 0,
+      onProgress: () => {
+        if (++runs === 7) throw new Error("stop");
+      },
+    }),
+    /stop/,
+  );
   // What the directory holds: N finished points (at most the 3 that 7 runs of 2 seeds finish) of the grid's 6.
   const n = loadResults(dir).summary.length;
   assert.ok(n >= 1 && n <= 3, `finished points ${n}`);
@@ -507,7 +695,10 @@ test("an interrupted sweep: report and plot refuse it unless --partial, then eve
   assert.equal(r.code, 0, r.err);
   assert.ok(r.out.replace(/\s+/g, " ").includes(note), "the report's provenance says it");
   const lines = r.out.split("\n");
-  assert.ok(lines.slice(0, 3).some((l) => l.startsWith(note)), `the header says it: ${lines.slice(0, 3).join(" / ")}`);
+  assert.ok(
+    lines.slice(0, 3).some((l) => l.startsWith(note)),
+    `the header says it: ${lines.slice(0, 3).join(" / ")}`,
+  );
   assert.match(r.out, new RegExp(`${n} of 6 points × 2 seeds = ${loadResults(dir).runs.length}\\s+runs`)); // wrapped at 72
   // Swept: the config's axes, every value, not only the finished ones (the report showed only those).
   assert.match(r.out, /^ {2}policy \(2\): foll-pin, keep-dirty$/m);
@@ -516,6 +707,7 @@ test("an interrupted sweep: report and plot refuse it unless --partial, then eve
   const p = await cli(["plot", dir, "--partial", "--format", "svg,txt", "--out", out]);
   assert.equal(p.code, 0, p.err);
   for (const f of ["lost-data", "kernel-eras"]) {
-    for (const ext of ["svg", "txt"]) assert.ok(readFileSync(join(out, `${f}.${ext}`), "utf8").includes(note), `${f}.${ext} says ${note}`);
+    for (const ext of ["svg", "txt"])
+      assert.ok(readFileSync(join(out, `${f}.${ext}`), "utf8").includes(note), `${f}.${ext} says ${note}`);
   }
 });

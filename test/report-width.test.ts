@@ -18,7 +18,10 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const WIDTH = 72;
 
 function tooWide(text: string): string[] {
-  return text.split("\n").filter((l) => [...l].length > WIDTH).map((l) => `${[...l].length}: ${l}`);
+  return text
+    .split("\n")
+    .filter((l) => [...l].length > WIDTH)
+    .map((l) => `${[...l].length}: ${l}`);
 }
 
 function everyText(table: ResultsTable): [string, string][] {
@@ -62,7 +65,8 @@ test(`every .txt figure in the repository fits ${WIDTH} columns`, () => {
       else if (f.endsWith(".txt")) files.push(p);
     }
   };
-  for (const d of ["docs/figures", "data/results/examples", "test/golden/plot"]) if (existsSync(join(ROOT, d))) walk(join(ROOT, d));
+  for (const d of ["docs/figures", "data/results/examples", "test/golden/plot"])
+    if (existsSync(join(ROOT, d))) walk(join(ROOT, d));
   assert.ok(files.length >= 6, `found ${files.length} .txt figures`);
   for (const f of files) assert.deepEqual(tooWide(readFileSync(f, "utf8")), [], relative(ROOT, f));
 });

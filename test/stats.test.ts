@@ -1,8 +1,14 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
 import {
-  meanConfidenceInterval, regularizedIncompleteBeta, regularizedLowerIncompleteGamma, standardNormalCumulativeProbability,
-  standardNormalQuantile, studentTCumulativeProbability, studentTQuantile, wilsonInterval,
+  meanConfidenceInterval,
+  regularizedIncompleteBeta,
+  regularizedLowerIncompleteGamma,
+  standardNormalCumulativeProbability,
+  standardNormalQuantile,
+  studentTCumulativeProbability,
+  studentTQuantile,
+  wilsonInterval,
 } from "../src/stats/index.js";
 
 const close = (a: number, b: number, tol: number) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
@@ -13,7 +19,12 @@ test("wilsonInterval matches Newcombe (1998) and R prop.test(correct = FALSE)", 
   // score, no continuity correction), to 4 decimals:
   //   81/263: 0.2553 to 0.3662   15/148: 0.0624 to 0.1605   0/20: 0 to 0.1611   1/29: 0.0061 to 0.1718
   // R: prop.test(81, 263, correct = FALSE)$conf.int  ->  0.2552885 0.3662096
-  const cases: [number, number, number, number][] = [[81, 263, 0.2553, 0.3662], [15, 148, 0.0624, 0.1605], [0, 20, 0, 0.1611], [1, 29, 0.0061, 0.1718]];
+  const cases: [number, number, number, number][] = [
+    [81, 263, 0.2553, 0.3662],
+    [15, 148, 0.0624, 0.1605],
+    [0, 20, 0, 0.1611],
+    [1, 29, 0.0061, 0.1718],
+  ];
   for (const [x, n, lo, hi] of cases) {
     const [l, h] = wilsonInterval(x, n);
     close(l, lo, 5e-5);
@@ -33,7 +44,14 @@ test("wilsonInterval matches Newcombe (1998) and R prop.test(correct = FALSE)", 
 test("studentTQuantile matches R qt()", () => {
   // confirmed in R: qt(0.975, c(1, 2, 4, 9, 29, 1000))
   //   12.706205 4.302653 2.776445 2.262157 2.045230 1.962339
-  const r: [number, number][] = [[1, 12.706205], [2, 4.302653], [4, 2.776445], [9, 2.262157], [29, 2.04523], [1000, 1.962339]];
+  const r: [number, number][] = [
+    [1, 12.706205],
+    [2, 4.302653],
+    [4, 2.776445],
+    [9, 2.262157],
+    [29, 2.04523],
+    [1000, 1.962339],
+  ];
   for (const [df, q] of r) close(studentTQuantile(0.975, df), q, 5e-7);
   close(studentTQuantile(0.025, 9), -2.262157, 5e-7);
   close(studentTQuantile(0.995, 5), 4.032143, 5e-7); // R: qt(0.995, 5) = 4.032143

@@ -4,7 +4,14 @@ import { ParamError } from "../src/model/params.js";
 import { deriveSeed, expandAxis, makePlan, parseShard, shardFromEnv, inShard } from "../src/sweep/index.js";
 
 const BASE = { files: 4, pagesPerFile: 8, pinners: 2, duration: 60 };
-const cfg = (axes: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ name: "t", base: BASE, axes, seeds: 2, rootSeed: 1, ...extra });
+const cfg = (axes: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  name: "t",
+  base: BASE,
+  axes,
+  seeds: 2,
+  rootSeed: 1,
+  ...extra,
+});
 
 function throwsParam(fn: () => unknown, field: RegExp | string): ParamError {
   try {
@@ -42,10 +49,23 @@ test("grid: config order, first axis outermost; ranges and sysctl aliases", () =
   assert.deepEqual(expandAxis({ from: 1, to: 100, steps: 3, scale: "log" }), [1, 10, 100]);
   assert.deepEqual(expandAxis({ from: 0, to: 1, steps: 5 }), [0, 0.25, 0.5, 0.75, 1]);
   assert.deepEqual(expandAxis({ from: 7, to: 9, steps: 1 }), [7]);
-  const plan = makePlan(cfg({ policy: ["foll-pin", "dirty-at-gup"], dirty_writeback_centisecs: [100, 500, 1000] }, { base: { ...BASE, writebackInterval: 3 } }));
-  assert.deepEqual(plan.points.map((p) => [p.axes.policy, p.axes.dirty_writeback_centisecs]), [
-    ["foll-pin", 100], ["foll-pin", 500], ["foll-pin", 1000], ["dirty-at-gup", 100], ["dirty-at-gup", 500], ["dirty-at-gup", 1000],
-  ]);
+  const plan = makePlan(
+    cfg(
+      { policy: ["foll-pin", "dirty-at-gup"], dirty_writeback_centisecs: [100, 500, 1000] },
+      { base: { ...BASE, writebackInterval: 3 } },
+    ),
+  );
+  assert.deepEqual(
+    plan.points.map((p) => [p.axes.policy, p.axes.dirty_writeback_centisecs]),
+    [
+      ["foll-pin", 100],
+      ["foll-pin", 500],
+      ["foll-pin", 1000],
+      ["dirty-at-gup", 100],
+      ["dirty-at-gup", 500],
+      ["dirty-at-gup", 1000],
+    ],
+  );
   assert.equal(plan.points[0]!.params.writebackInterval, undefined); // the axis overrides the base's spelling
   assert.equal(plan.points[0]!.key, '{"dirty_writeback_centisecs":100,"policy":"foll-pin"}');
 });
@@ -71,12 +91,34 @@ test("shards: I/N, cluster environments, a partition of the grid", () => {
   throwsParam(() => parseShard("4/3"), "shard");
   throwsParam(() => parseShard("x"), "shard");
   // Slurm: (ID - MIN) / STEP. --array=1-8 gives IDs 1..8, MIN 1: ID 5 is the 5th task, index 4.
-  assert.deepEqual(shardFromEnv({ SLURM_ARRAY_TASK_ID: "5", SLURM_ARRAY_TASK_MIN: "1", SLURM_ARRAY_TASK_COUNT: "8" }), { index: 4, count: 8 });
+  assert.deepEqual(shardFromEnv({ SLURM_ARRAY_TASK_ID: "5", SLURM_ARRAY_TASK_MIN: "1", SLURM_ARRAY_TASK_COUNT: "8" }), {
+    index: 4,
+    count: 8,
+  });
   // --array=0-6:2 gives IDs 0, 2, 4, 6 (COUNT 4, STEP 2): ID 4 is the 3rd task, index 2; all
   // four map to distinct shards 0..3 of 4.
-  const stepped = [0, 2, 4, 6].map((id) => shardFromEnv({ SLURM_ARRAY_TASK_ID: String(id), SLURM_ARRAY_TASK_MIN: "0", SLURM_ARRAY_TASK_STEP: "2", SLURM_ARRAY_TASK_COUNT: "4" }));
-  assert.deepEqual(stepped, [0, 1, 2, 3].map((index) => ({ index, count: 4 })));
-  throwsParam(() => shardFromEnv({ SLURM_ARRAY_TASK_ID: "3", SLURM_ARRAY_TASK_MIN: "0", SLURM_ARRAY_TASK_STEP: "2", SLURM_ARRAY_TASK_COUNT: "4" }), "SLURM_ARRAY_TASK_ID");
+  const stepped = [0, 2, 4, 6].map((id) =>
+    shardFromEnv({
+      SLURM_ARRAY_TASK_ID: String(id),
+      SLURM_ARRAY_TASK_MIN: "0",
+      SLURM_ARRAY_TASK_STEP: "2",
+      SLURM_ARRAY_TASK_COUNT: "4",
+    }),
+  );
+  assert.deepEqual(
+    stepped,
+    [0, 1, 2, 3].map((index) => ({ index, count: 4 })),
+  );
+  throwsParam(
+    () =>
+      shardFromEnv({
+        SLURM_ARRAY_TASK_ID: "3",
+        SLURM_ARRAY_TASK_MIN: "0",
+        SLURM_ARRAY_TASK_STEP: "2",
+        SLURM_ARRAY_TASK_COUNT: "4",
+      }),
+    "SLURM_ARRAY_TASK_ID",
+  );
   // Kubernetes Indexed Job: JOB_COMPLETION_INDEX is 0-based, of --shard-count (completions).
   assert.deepEqual(shardFromEnv({ JOB_COMPLETION_INDEX: "2" }, 4), { index: 2, count: 4 });
   throwsParam(() => shardFromEnv({ JOB_COMPLETION_INDEX: "4" }, 4), "JOB_COMPLETION_INDEX");

@@ -31,7 +31,11 @@ const KILL = {
 const KILL_FILE = join(TMP, "killme.json");
 writeFileSync(KILL_FILE, JSON.stringify(KILL));
 
-interface Line { runs: number; total: number; points: number }
+interface Line {
+  runs: number;
+  total: number;
+  points: number;
+}
 
 /**
  * Start `pinsim sweep` (one progress line per run: PINSIM_PROGRESS_MS=0) and SIGKILL it as
@@ -79,12 +83,22 @@ test("SIGKILL at 25, 50 and 75 % of the runs: finished points are skipped, the r
   let second: { status: number | null; stderr: string } | null = null;
   let resumedBefore = 0;
   for (const fraction of [0.25, 0.5, 0.75]) {
-    const line = await killAt(out, fraction, fraction === 0.25 ? () => {
-      // Concurrency: while the first sweep holds the lock, a second one into the same
-      // directory is refused with one line and exit 2.
-      const r = spawnSync(process.execPath, [BIN, "sweep", KILL_FILE, "--out", out, "--workers", "1", "--quiet"], { encoding: "utf8" });
-      second = { status: r.status, stderr: r.stderr };
-    } : undefined);
+    const line = await killAt(
+      out,
+      fraction,
+      fraction === 0.25
+        ? () => {
+            // Concurrency: while the first sweep holds the lock, a second one into the same
+            // directory is refused with one line and exit 2.
+            const r = spawnSync(
+              process.execPath,
+              [BIN, "sweep", KILL_FILE, "--out", out, "--workers", "1", "--quiet"],
+              { encoding: "utf8" },
+            );
+            second = { status: r.status, stderr: r.stderr };
+          }
+        : undefined,
+    );
     // Points are journalled as they finish (point-major): the count moves from the start.
     assert.ok(line.points > resumedBefore, `at ${fraction * 100} %: ${JSON.stringify(line)}`);
     // Resume in this process: every point finished before the kill is skipped.
@@ -121,7 +135,12 @@ const TINY = {
 const TINY_FILE = join(TMP, "tiny.json");
 writeFileSync(TINY_FILE, JSON.stringify(TINY));
 
-interface Faulty { signal: NodeJS.Signals | null; status: number | null; ops: string[]; stderr: string }
+interface Faulty {
+  signal: NodeJS.Signals | null;
+  status: number | null;
+  ops: string[];
+  stderr: string;
+}
 
 /** Run the runner under fault injection; resolves to its exit code / signal and op log. */
 function faulty(dir: string, at: number, args: string[]): Promise<Faulty> {
@@ -132,22 +151,26 @@ function faulty(dir: string, at: number, args: string[]): Promise<Faulty> {
   });
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-  return new Promise((res) => child.on("close", (status, signal) => {
-    const ops = existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").filter(Boolean) : [];
-    res({ signal, status, ops, stderr });
-  }));
+  return new Promise((res) =>
+    child.on("close", (status, signal) => {
+      const ops = existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").filter(Boolean) : [];
+      res({ signal, status, ops, stderr });
+    }),
+  );
 }
 
 /** Map with at most `n` at a time (the killed processes are independent: run 3 at once). */
 async function pool<T, R>(items: T[], n: number, fn: (x: T) => Promise<R>): Promise<R[]> {
   const out: R[] = [];
   let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
   return out;
 }
 
@@ -161,10 +184,15 @@ test("a SIGKILL before every write and rename of a sweep's first snapshot leaves
   const countDir = join(TMP, "tiny-count");
   const c = await faulty(countDir, 0, ["sweep", TINY_FILE, countDir, "0"]);
   assert.equal(c.status, 0, c.stderr);
-  const firstSnapshot = c.ops.filter((l) => CONTRACT.test(l)).slice(0, 8).map((l) => Number(l.split(" ")[0]));
+  const firstSnapshot = c.ops
+    .filter((l) => CONTRACT.test(l))
+    .slice(0, 8)
+    .map((l) => Number(l.split(" ")[0]));
   assert.equal(firstSnapshot.length, 8);
   assert.match(c.ops.find((l) => CONTRACT.test(l))!, /write .*manifest\.json\.\d+$/);
-  const killed = await pool(firstSnapshot, 3, (at) => faulty(join(TMP, `tiny-${at}`), at, ["sweep", TINY_FILE, join(TMP, `tiny-${at}`), "0"]));
+  const killed = await pool(firstSnapshot, 3, (at) =>
+    faulty(join(TMP, `tiny-${at}`), at, ["sweep", TINY_FILE, join(TMP, `tiny-${at}`), "0"]),
+  );
   for (const [i, at] of firstSnapshot.entries()) {
     const dir = join(TMP, `tiny-${at}`);
     assert.equal(killed[i]!.signal, "SIGKILL", `op ${at}: ${killed[i]!.stderr}`);
@@ -189,7 +217,9 @@ test("a SIGKILL before every write and rename of a merge: rerunning the merge co
   // snapshot files: 2 × 8 = 16 kill points.
   assert.equal(c.ops.length, 16, c.ops.join("\n"));
   const ats = Array.from({ length: c.ops.length }, (_, i) => i + 1);
-  const killed = await pool(ats, 3, (at) => faulty(join(TMP, `merge-${at}`), at, ["merge", join(TMP, `merge-${at}`), ...shards]));
+  const killed = await pool(ats, 3, (at) =>
+    faulty(join(TMP, `merge-${at}`), at, ["merge", join(TMP, `merge-${at}`), ...shards]),
+  );
   for (const at of ats) {
     const dir = join(TMP, `merge-${at}`);
     assert.equal(killed[at - 1]!.signal, "SIGKILL", `op ${at}: ${killed[at - 1]!.stderr}`);

@@ -12,7 +12,10 @@ after(() => rmSync(TMP, { recursive: true, force: true }));
 const CONFIG = {
   name: "tiny",
   base: { files: 4, pagesPerFile: 8, pinners: 2, duration: 60 },
-  axes: { policy: ["foll-pin", "dirty-at-gup", "keep-dirty"], pinDuration: { from: 5, to: 40, steps: 3, scale: "log" as const } },
+  axes: {
+    policy: ["foll-pin", "dirty-at-gup", "keep-dirty"],
+    pinDuration: { from: 5, to: 40, steps: 3, scale: "log" as const },
+  },
   seeds: 4,
   rootSeed: 7,
 };
@@ -47,7 +50,10 @@ test("a rerun resumes; a different config or shard into the same directory is re
   const t = await sweep(CONFIG, { out: dir, workers: 1, onProgress: () => calls++ });
   assert.equal(t.runs.length, 36);
   assert.deepEqual(read(dir), before);
-  await assert.rejects(sweep({ ...CONFIG, seeds: 5 }, { out: dir, workers: 1 }), (e: Error) => e instanceof ResultsError && /holds sweep "tiny" with config hash/.test(e.message));
+  await assert.rejects(
+    sweep({ ...CONFIG, seeds: 5 }, { out: dir, workers: 1 }),
+    (e: Error) => e instanceof ResultsError && /holds sweep "tiny" with config hash/.test(e.message),
+  );
   await assert.rejects(sweep(CONFIG, { out: dir, workers: 1, shard: { index: 0, count: 2 } }), ResultsError);
   assert.deepEqual(read(dir), before);
   // Shards are shown counted from 1: s0, s1 are shards 1/3 and 2/3, so 3/3 is missing.
@@ -63,7 +69,10 @@ test("a corrupted file is refused on resume and by loadResults, files untouched"
     const bad = good.replace(/\d(?=[^\d]*$)/, (d) => String((Number(d) + 1) % 10)); // one digit changed
     writeFileSync(join(dir, f), bad);
     const snapshot = read(dir);
-    await assert.rejects(sweep(CONFIG, { out: dir, workers: 1 }), (e: Error) => e instanceof ResultsError && /corrupted/.test(e.message) && !e.message.includes("\n"));
+    await assert.rejects(
+      sweep(CONFIG, { out: dir, workers: 1 }),
+      (e: Error) => e instanceof ResultsError && /corrupted/.test(e.message) && !e.message.includes("\n"),
+    );
     assert.throws(() => loadResults(dir), ResultsError);
     assert.deepEqual(read(dir), snapshot);
     writeFileSync(join(dir, f), good);
@@ -80,7 +89,12 @@ test("a corrupted file is refused on resume and by loadResults, files untouched"
     assert.throws(() => loadResults(dir), ResultsError);
     const warnings: string[] = [];
     let resumed = -1;
-    await sweep(CONFIG, { out: dir, workers: 1, onWarning: (l) => warnings.push(l), onProgress: (p) => (resumed = p.pointsResumed) });
+    await sweep(CONFIG, {
+      out: dir,
+      workers: 1,
+      onWarning: (l) => warnings.push(l),
+      onProgress: (p) => (resumed = p.pointsResumed),
+    });
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!, /000000\.json: bad journal record \((not valid JSON|checksum mismatch)/);
     assert.equal(resumed, 8); // 9 points, the bad one rerun

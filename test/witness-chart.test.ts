@@ -15,12 +15,25 @@ function golden(name: string, actual: string): void {
   goldenFile(`checker/${name}`, actual);
 }
 
-function chartOf(scenario: string, policy: "legacy-put-page" | "foll-pin", variant: string, incident: "lostData" | "dirtyWithoutBuffers"): WitnessChart {
+function chartOf(
+  scenario: string,
+  policy: "legacy-put-page" | "foll-pin",
+  variant: string,
+  incident: "lostData" | "dirtyWithoutBuffers",
+): WitnessChart {
   const s = loadScenario(join(ROOT, "data/scenarios", `${scenario}.scenario`));
   const [run] = runScenario(s, { policies: [policy], variants: [variant] });
   const steps = run.result.witnesses[incident];
   assert.ok(steps, `${scenario} ${policy}/${variant} reaches ${incident}`);
-  return { scenario, policy, variant, incident, actors: run.result.actors, steps, choices: run.result.choices[incident] };
+  return {
+    scenario,
+    policy,
+    variant,
+    incident,
+    actors: run.result.actors,
+    steps,
+    choices: run.result.choices[incident],
+  };
 }
 
 test("the 2018 race as a text chart: <= 72 columns, a lane mark per step, the page beside it", () => {
@@ -54,15 +67,32 @@ test("the chart as SVG: one arrow and one page state per step, the incident's st
 });
 
 test("eight actors still fit 72 columns", () => {
-  const s = parseScenario([
-    "Scenario: t", "Policies: foll-pin", "Guard: off",
-    "Actor P0: gup dma=1", "Actor P1: flusher", "Actor P2: reclaim", "Actor P3: cpu stores=0",
-    "Actor P4: cpu stores=0", "Actor P5: cpu stores=0", "Actor P6: cpu stores=0", "Actor P7: cpu stores=0",
-  ].join("\n"));
+  const s = parseScenario(
+    [
+      "Scenario: t",
+      "Policies: foll-pin",
+      "Guard: off",
+      "Actor P0: gup dma=1",
+      "Actor P1: flusher",
+      "Actor P2: reclaim",
+      "Actor P3: cpu stores=0",
+      "Actor P4: cpu stores=0",
+      "Actor P5: cpu stores=0",
+      "Actor P6: cpu stores=0",
+      "Actor P7: cpu stores=0",
+    ].join("\n"),
+  );
   const { pages, actors, knobs } = applyVariant(s, s.variants[0]);
   const r = checkConfig({ policy: "foll-pin", page: pages, knobs, actors });
   const steps = r.witnesses.writeToCleanPage!;
   assert.ok(steps);
-  const text = witnessText({ scenario: "t", policy: "foll-pin", variant: "base", incident: "writeToCleanPage", actors: r.actors, steps });
+  const text = witnessText({
+    scenario: "t",
+    policy: "foll-pin",
+    variant: "base",
+    incident: "writeToCleanPage",
+    actors: r.actors,
+    steps,
+  });
   for (const line of text.split("\n")) assert.ok(line.length <= 72, `over 72 columns: ${line}`);
 });

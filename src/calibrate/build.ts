@@ -27,7 +27,9 @@ export interface ProbeSources {
 }
 
 export function probeSources(dir = probeSourceDir()): ProbeSources {
-  const names = readdirSync(dir).filter((n) => n.endsWith(".c") || n.endsWith(".h")).sort();
+  const names = readdirSync(dir)
+    .filter((n) => n.endsWith(".c") || n.endsWith(".h"))
+    .sort();
   const all = createHash("sha256");
   const files: Record<string, string> = {};
   for (const n of names) {
@@ -47,7 +49,10 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 /** `cc --version`'s first line, or null without a compiler. */
 export function compilerVersion(cc = process.env.CC || "cc"): string | null {
   try {
-    return execFileSync(cc, ["--version"], { stdio: ["ignore", "pipe", "ignore"], timeout: 10000 }).toString().split("\n")[0].trim();
+    return execFileSync(cc, ["--version"], { stdio: ["ignore", "pipe", "ignore"], timeout: 10000 })
+      .toString()
+      .split("\n")[0]
+      .trim();
   } catch {
     return null;
   }
@@ -55,7 +60,10 @@ export function compilerVersion(cc = process.env.CC || "cc"): string | null {
 
 /** The first "error:" line of a compiler's output (else its first line), without the path prefix. */
 export function firstCompilerError(stderr: string, srcDir: string): string {
-  const lines = stderr.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const line = lines.find((l) => /\berror\b/.test(l)) ?? lines[0] ?? "(no output)";
   return line.split(srcDir).join("calibrate/");
 }
@@ -78,7 +86,10 @@ export function buildProbes(opts: { cacheDir?: string; srcDir?: string; cc?: str
   const cc = opts.cc ?? (process.env.CC || "cc");
   const src = probeSources(opts.srcDir);
   const compiler = compilerVersion(cc);
-  if (!compiler) throw new CalibrateUnavailableError(`no C compiler: '${cc}' not found (install gcc or set CC); the probes are built at run time`);
+  if (!compiler)
+    throw new CalibrateUnavailableError(
+      `no C compiler: '${cc}' not found (install gcc or set CC); the probes are built at run time`,
+    );
   const key = createHash("sha256").update(src.hash).update(compiler).digest("hex").slice(0, 16);
   const binDir = join(opts.cacheDir ?? cacheRoot(), "calibrate", key);
   const paths = Object.fromEntries(PROBES.map((p) => [p, join(binDir, p)])) as Record<ProbeName, string>;
@@ -87,10 +98,15 @@ export function buildProbes(opts: { cacheDir?: string; srcDir?: string; cc?: str
     mkdirSync(binDir, { recursive: true });
     for (const p of PROBES) {
       const tmp = `${paths[p]}.tmp-${process.pid}`;
-      const r = spawnSync(cc, ["-O2", "-Wall", "-std=gnu11", "-o", tmp, join(src.dir, `${p}.c`)], { encoding: "utf8", timeout: 120000 });
+      const r = spawnSync(cc, ["-O2", "-Wall", "-std=gnu11", "-o", tmp, join(src.dir, `${p}.c`)], {
+        encoding: "utf8",
+        timeout: 120000,
+      });
       if (r.error || r.status !== 0) {
         rmSync(tmp, { force: true });
-        const why = r.error ? r.error.message : firstCompilerError(r.stderr ?? "", src.dir.endsWith("/") ? src.dir : `${src.dir}/`);
+        const why = r.error
+          ? r.error.message
+          : firstCompilerError(r.stderr ?? "", src.dir.endsWith("/") ? src.dir : `${src.dir}/`);
         throw new ProbeError(`probe ${p} did not compile: ${why}`);
       }
       renameSync(tmp, paths[p]);

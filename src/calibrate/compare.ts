@@ -29,10 +29,14 @@ export interface ComparisonRow {
   rule: string;
 }
 
-const f2 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? "?" : x.toFixed(2));
-const f3 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? "?" : x.toFixed(3));
-const iv = (lo: number | null | undefined, hi: number | null | undefined, f = f2) => (lo === null || lo === undefined || hi === null || hi === undefined ? null : `[${f(lo)}, ${f(hi)}]`);
-const overlap = (a: [number, number] | null, b: [number, number] | null) => a !== null && b !== null && a[0] <= b[1] && b[0] <= a[1];
+const f2 = (x: number | null | undefined) =>
+  x === null || x === undefined || !Number.isFinite(x) ? "?" : x.toFixed(2);
+const f3 = (x: number | null | undefined) =>
+  x === null || x === undefined || !Number.isFinite(x) ? "?" : x.toFixed(3);
+const iv = (lo: number | null | undefined, hi: number | null | undefined, f = f2) =>
+  lo === null || lo === undefined || hi === null || hi === undefined ? null : `[${f(lo)}, ${f(hi)}]`;
+const overlap = (a: [number, number] | null, b: [number, number] | null) =>
+  a !== null && b !== null && a[0] <= b[1] && b[0] <= a[1];
 
 /** Maximum |P_kernel - P_model| for the period to agree, seconds (issue 14). */
 export const PERIOD_TOLERANCE = 0.05;
@@ -59,7 +63,9 @@ function windowRow(k: CleanDelayKernel, m: CleanDelayModel, none: string): Compa
   const P = m.period;
   const mc = m.cleanInode;
   const kw = k.cleanInode.window;
-  const mw: [number, number] | null = mc?.count ? wilsonInterval(Math.round((mc.fractionInWindow ?? 0) * mc.count), mc.count) : null;
+  const mw: [number, number] | null = mc?.count
+    ? wilsonInterval(Math.round((mc.fractionInWindow ?? 0) * mc.count), mc.count)
+    : null;
   return {
     part: "clean-delay",
     quantity: `clean inode: share of delays in [E, E+P) = [${f2(E)}, ${f2(E + P)}) s`,
@@ -83,7 +89,13 @@ function meanDelayRow(k: CleanDelayKernel, m: CleanDelayModel, none: string): Co
     kernelInterval: iv(k.cleanInode.meanLo, k.cleanInode.meanHi, f3),
     model: mm ? f3(mm.mean) : none,
     modelInterval: mm ? iv(mm.lo, mm.hi, f3) : null,
-    agree: k.cleanInode.count === 0 ? null : mm !== null && mm.lo !== null && k.cleanInode.meanLo !== null && overlap([k.cleanInode.meanLo, k.cleanInode.meanHi as number], [mm.lo, mm.hi as number]),
+    agree:
+      k.cleanInode.count === 0
+        ? null
+        : mm !== null &&
+          mm.lo !== null &&
+          k.cleanInode.meanLo !== null &&
+          overlap([k.cleanInode.meanLo, k.cleanInode.meanHi as number], [mm.lo, mm.hi as number]),
     rule: "95 % t intervals overlap",
   };
 }
@@ -116,7 +128,10 @@ function ksRow(k: CleanDelayKernel, m: CleanDelayModel, none: string): Compariso
     kernelInterval: k.cleanInode.count ? `5 % critical ${f3(crit(k.cleanInode.count))}` : null,
     model: ksM === null ? none : f3(ksM),
     modelInterval: mc?.count ? `5 % critical ${f3(crit(mc.count))}` : null,
-    agree: k.cleanInode.ks === null ? null : ksM !== null && k.cleanInode.ks < crit(k.cleanInode.count) && ksM < crit(mc!.count),
+    agree:
+      k.cleanInode.ks === null
+        ? null
+        : ksM !== null && k.cleanInode.ks < crit(k.cleanInode.count) && ksM < crit(mc!.count),
     rule: "both below the 5 % critical value 1.358/sqrt(n) of the one-sample KS test",
   };
 }
@@ -157,18 +172,29 @@ function dirtyInodeRows(k: CleanDelayKernel, m: CleanDelayModel): ComparisonRow[
  * real FOLL_PIN (mm/memory.c copy_present_pte → folio_needs_cow_for_dma →
  * folio_maybe_dma_pinned, include/linux/mm.h).
  */
-export function detectorRows(k: DetectorKernel, model: { lru: number | null; batch: number | null; noPinnedFlag: boolean; ioUringPin: boolean }): ComparisonRow[] {
+export function detectorRows(
+  k: DetectorKernel,
+  model: { lru: number | null; batch: number | null; noPinnedFlag: boolean; ioUringPin: boolean },
+): ComparisonRow[] {
   const step = (s: DetectorKernel["lru"], m: number | null, label: string): ComparisonRow => ({
     part: "detector",
     quantity: `fork copies an order-0 anon page from k plain refs: ${label}`,
-    kernel: s.threshold !== null ? `k = ${s.threshold}` : s.perK.length === 0 ? "not measured: no trial in this state" : `not bracketed (${s.monotone ? "monotone" : "not monotone"}): ${s.perK.map((e) => `${e.k}:${e.copied}/${e.trials}`).join(" ")}`,
+    kernel:
+      s.threshold !== null
+        ? `k = ${s.threshold}`
+        : s.perK.length === 0
+          ? "not measured: no trial in this state"
+          : `not bracketed (${s.monotone ? "monotone" : "not monotone"}): ${s.perK.map((e) => `${e.k}:${e.copied}/${e.trials}`).join(" ")}`,
     kernelInterval: s.lo !== null && s.hi !== null ? `(${s.lo - 1}, ${s.hi}]` : null,
     model: m === null ? "none up to 4 x bias" : `k = ${m} (refcount + fork's own ref >= bias 1024)`,
     modelInterval: null,
     agree: s.perK.length === 0 ? null : s.threshold !== null && s.threshold === m,
     rule: "equal thresholds",
   });
-  const rows = [step(k.lru, model.lru, "page on the LRU (lru_add batch drained)"), step(k.batch, model.batch, "page in the per-CPU lru_add batch (+1 ref)")];
+  const rows = [
+    step(k.lru, model.lru, "page on the LRU (lru_add batch drained)"),
+    step(k.batch, model.batch, "page in the per-CPU lru_add batch (+1 ref)"),
+  ];
   rows.push({
     part: "detector",
     quantity: `fork copies without MMF_HAS_PINNED (k = ${k.noPinnedFlag.k})`,
@@ -176,7 +202,7 @@ export function detectorRows(k: DetectorKernel, model: { lru: number | null; bat
     kernelInterval: null,
     model: model.noPinnedFlag ? "copied" : "never (folio_needs_cow_for_dma needs MMF_HAS_PINNED)",
     modelInterval: null,
-    agree: k.noPinnedFlag.trials === 0 ? null : (k.noPinnedFlag.copied > 0) === model.noPinnedFlag,
+    agree: k.noPinnedFlag.trials === 0 ? null : k.noPinnedFlag.copied > 0 === model.noPinnedFlag,
     rule: "same decision in every trial",
   });
   rows.push({
@@ -184,7 +210,8 @@ export function detectorRows(k: DetectorKernel, model: { lru: number | null; bat
     quantity: `fork copies a PMD THP (k = ${"k" in k.thp ? k.thp.k : "?"} plain refs, no pin)`,
     kernel: "skipped" in k.thp ? `not measured: ${k.thp.skipped}` : k.thp.copied ? "copied" : "not copied",
     kernelInterval: null,
-    model: "not copied (large folio: exact _pincount = 0; include/linux/mm.h folio_maybe_dma_pinned; the engine models order-0 pages only)",
+    model:
+      "not copied (large folio: exact _pincount = 0; include/linux/mm.h folio_maybe_dma_pinned; the engine models order-0 pages only)",
     modelInterval: null,
     agree: "skipped" in k.thp ? null : !k.thp.copied,
     rule: "same decision",
@@ -192,7 +219,13 @@ export function detectorRows(k: DetectorKernel, model: { lru: number | null; bat
   rows.push({
     part: "detector",
     quantity: "fork copies a page with one io_uring FOLL_PIN (k = 0)",
-    kernel: !k.ioUringPin ? "not measured" : k.ioUringPin.pinErrno ? `not measured: io_uring pin failed, errno ${k.ioUringPin.pinErrno}` : k.ioUringPin.copied ? "copied" : "not copied",
+    kernel: !k.ioUringPin
+      ? "not measured"
+      : k.ioUringPin.pinErrno
+        ? `not measured: io_uring pin failed, errno ${k.ioUringPin.pinErrno}`
+        : k.ioUringPin.copied
+          ? "copied"
+          : "not copied",
     kernelInterval: null,
     model: model.ioUringPin ? "copied (refcount 1 + 1024 + 1 >= 1024)" : "not copied",
     modelInterval: null,
@@ -208,14 +241,23 @@ export function detectorRows(k: DetectorKernel, model: { lru: number | null; bat
  * into a clean shared file page (pins, data right, page dirty with buffers after GUP's write
  * fault) and, where the probe read them, /proc/vmstat's nr_foll_pin_acquired/released deltas.
  */
-export function longtermRows(k: LongtermKernel, model: ModelRegistration[], preset: string, odirectModel: { pinned: boolean; dirty: boolean; buffers: boolean }): ComparisonRow[] {
+export function longtermRows(
+  k: LongtermKernel,
+  model: ModelRegistration[],
+  preset: string,
+  odirectModel: { pinned: boolean; dirty: boolean; buffers: boolean },
+): ComparisonRow[] {
   const rows: ComparisonRow[] = [];
   for (const m of model) {
     const r = k.registrations.find((x) => x.mapping === m.mapping);
     rows.push({
       part: "longterm",
       quantity: `io_uring REGISTER_BUFFERS (FOLL_LONGTERM|FOLL_WRITE) over ${m.mapping}`,
-      kernel: !r ? "not measured" : r.verdict === "mixed" ? `untouched ${r.untouched}, touched ${r.touched}` : r.verdict,
+      kernel: !r
+        ? "not measured"
+        : r.verdict === "mixed"
+          ? `untouched ${r.untouched}, touched ${r.touched}`
+          : r.verdict,
       kernelInterval: null,
       model: `${m.verdict} (${m.source.startsWith("gupDecide") ? `gupDecide, preset ${preset}` : "kernel rule"}: ${m.why})`,
       modelInterval: null,
@@ -241,7 +283,10 @@ export function longtermRows(k: LongtermKernel, model: ModelRegistration[], pres
     kernelInterval: null,
     model: `${odirectModel.dirty ? "dirty" : "clean"}, ${odirectModel.buffers ? "buffers attached" : "no buffers"} (GUP's write fault: page_mkwrite, set_page_dirty)`,
     modelInterval: null,
-    agree: o.count === 0 ? null : (o.dirtyAfter === o.count) === odirectModel.dirty && (o.privateAfter === o.count) === odirectModel.buffers,
+    agree:
+      o.count === 0
+        ? null
+        : (o.dirtyAfter === o.count) === odirectModel.dirty && (o.privateAfter === o.count) === odirectModel.buffers,
     rule: "every page dirty and with buffers",
   });
   if (k.pins) {

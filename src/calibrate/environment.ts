@@ -106,7 +106,9 @@ export function readHz(kernelRelease: string): HzInfo {
     const gz = readFileSync("/proc/config.gz");
     const hit = fromText(gunzipSync(gz).toString("utf8"), "/proc/config.gz");
     if (hit) return hit;
-  } catch { /* not built with IKCONFIG_PROC */ }
+  } catch {
+    /* not built with IKCONFIG_PROC */
+  }
   const boot = `/boot/config-${kernelRelease}`;
   const text = readOr(boot);
   if (text) {
@@ -130,7 +132,13 @@ export function readSysctls(): Record<string, number | null> {
 /** The filesystem holding `dir`: statfs magic and its mountinfo line. */
 export function readFilesystem(dir: string): FilesystemInfo {
   const magic = statfsSync(dir).type;
-  const info: FilesystemInfo = { type: FS_MAGIC[magic] ?? "unknown", magic: `0x${magic.toString(16)}`, mountPoint: null, source: null, options: null };
+  const info: FilesystemInfo = {
+    type: FS_MAGIC[magic] ?? "unknown",
+    magic: `0x${magic.toString(16)}`,
+    mountPoint: null,
+    source: null,
+    options: null,
+  };
   const mi = readOr("/proc/self/mountinfo");
   if (mi) {
     const abs = resolve(dir);
@@ -171,7 +179,15 @@ export function readEnvironment(): Environment {
     ioUringDisabled: dis === null ? null : Number(dis.trim()),
     hz: linux ? readHz(kernelRelease) : { value: null, source: null },
     thp: thpText ? (/\[(\w+)\]/.exec(thpText)?.[1] ?? null) : null,
-    cpus: (() => { try { return readFileSync("/proc/cpuinfo", "utf8").split("\n").filter((l) => l.startsWith("processor")).length; } catch { return 0; } })(),
+    cpus: (() => {
+      try {
+        return readFileSync("/proc/cpuinfo", "utf8")
+          .split("\n")
+          .filter((l) => l.startsWith("processor")).length;
+      } catch {
+        return 0;
+      }
+    })(),
   };
 }
 
@@ -184,11 +200,17 @@ export function missingRequirements(env: Environment): Record<Part, string[]> {
   const base: string[] = [];
   if (env.platform !== "linux") base.push(`a Linux kernel (this is ${env.platform})`);
   else {
-    if (!env.root) base.push("root (PFNs in /proc/self/pagemap read as 0 without CAP_SYS_ADMIN; /proc/kpageflags is root-only)");
+    if (!env.root)
+      base.push("root (PFNs in /proc/self/pagemap read as 0 without CAP_SYS_ADMIN; /proc/kpageflags is root-only)");
     if (!env.kpageflags) base.push("/proc/kpageflags (CONFIG_PROC_PAGE_MONITOR)");
   }
   const lt = [...base];
-  if (env.platform === "linux" && env.ioUringDisabled !== null && env.ioUringDisabled !== 0 && !(env.ioUringDisabled === 1 && env.root))
+  if (
+    env.platform === "linux" &&
+    env.ioUringDisabled !== null &&
+    env.ioUringDisabled !== 0 &&
+    !(env.ioUringDisabled === 1 && env.root)
+  )
     lt.push(`io_uring (/proc/sys/kernel/io_uring_disabled = ${env.ioUringDisabled})`);
   return { "clean-delay": [...base], detector: [...base], longterm: lt };
 }

@@ -36,23 +36,65 @@ export interface CleanDelayModel {
  * The model run for clean delays: CPU stores only (no pinners, no fsync, reclaim or
  * truncate), many small files so most stores dirty a clean inode, on the kernel's E, W, HZ.
  */
-export function cleanDelayParams(o: { expire: number; writebackInterval: number; hz: number; quick: boolean; seed: number }): Record<string, unknown> {
+export function cleanDelayParams(o: {
+  expire: number;
+  writebackInterval: number;
+  hz: number;
+  quick: boolean;
+  seed: number;
+}): Record<string, unknown> {
   return {
-    policy: "foll-pin", seed: o.seed, duration: o.quick ? 900 : 3600, files: 256, pagesPerFile: 4, pinners: 0,
-    cpuWriteRate: 0.001, dirtyExpire: o.expire, writebackInterval: o.writebackInterval, hz: o.hz,
-    fsyncRate: 0, reclaimRate: 0, truncateRate: 0, dirtyBackgroundPages: 0,
+    policy: "foll-pin",
+    seed: o.seed,
+    duration: o.quick ? 900 : 3600,
+    files: 256,
+    pagesPerFile: 4,
+    pinners: 0,
+    cpuWriteRate: 0.001,
+    dirtyExpire: o.expire,
+    writebackInterval: o.writebackInterval,
+    hz: o.hz,
+    fsyncRate: 0,
+    reclaimRate: 0,
+    truncateRate: 0,
+    dirtyBackgroundPages: 0,
   };
 }
 
 /** The model's clean delays on the kernel's E, W and HZ: one simulate() run with traceClean (cleanDelayParams). */
-export function modelCleanDelays(o: { expire: number; writebackInterval: number; hz: number; quick: boolean; seed: number }): CleanDelayModel {
+export function modelCleanDelays(o: {
+  expire: number;
+  writebackInterval: number;
+  hz: number;
+  quick: boolean;
+  seed: number;
+}): CleanDelayModel {
   const params = cleanDelayParams(o);
   const period = kupdatePeriod(o.writebackInterval, o.hz);
   // traceClean and cleanDelays come with the fidelity issue (interfaces.md).
-  const run = (simulate as unknown as (p: unknown, opts: Record<string, unknown>) => Record<string, unknown>)(params, { traceClean: true });
-  const cd = run.cleanDelays as { period: number; expire: number; cleanInode: CleanDelayStats; dirtyInode: CleanDelayStats } | undefined;
-  if (!cd) return { params, period, expire: o.expire, cleanInode: null, dirtyInode: null, unavailable: "this pinsim's simulate() has no traceClean (fidelity issue not merged)" };
-  return { params, period: cd.period, expire: cd.expire, cleanInode: cd.cleanInode, dirtyInode: cd.dirtyInode, unavailable: null };
+  const run = (simulate as unknown as (p: unknown, opts: Record<string, unknown>) => Record<string, unknown>)(params, {
+    traceClean: true,
+  });
+  const cd = run.cleanDelays as
+    | { period: number; expire: number; cleanInode: CleanDelayStats; dirtyInode: CleanDelayStats }
+    | undefined;
+  if (!cd)
+    return {
+      params,
+      period,
+      expire: o.expire,
+      cleanInode: null,
+      dirtyInode: null,
+      unavailable: "this pinsim's simulate() has no traceClean (fidelity issue not merged)",
+    };
+  return {
+    params,
+    period: cd.period,
+    expire: cd.expire,
+    cleanInode: cd.cleanInode,
+    dirtyInode: cd.dirtyInode,
+    unavailable: null,
+  };
 }
 
 /** One page of a fresh PageCache, for asking the model about a single page. */
@@ -68,7 +110,13 @@ function onePage(bias: number): PageCache {
  * the parent's PTE), `k` plain references (FOLL_GET), `batch` for the per-CPU lru_add
  * batch (a transient reference), and `pins` FOLL_PIN pins.
  */
-export function modelForkCopies(o: { k: number; batch: 0 | 1; pins?: number; hasPinned: boolean; bias?: number }): boolean {
+export function modelForkCopies(o: {
+  k: number;
+  batch: 0 | 1;
+  pins?: number;
+  hasPinned: boolean;
+  bias?: number;
+}): boolean {
   const pc = onePage(o.bias ?? 1024);
   pc.initPage(0, 0, o.batch);
   for (let i = 0; i < o.k; i++) pc.tryGrabFolio(0, false);
@@ -113,7 +161,10 @@ export function presetFor(kernelRelease: string): { id: KernelId; exact: boolean
   if (!r) return null;
   const exact = KERNEL_IDS.find((id) => id === `${r[0]}.${r[1]}`);
   if (exact) return { id: exact, exact: true };
-  const older = KERNEL_IDS.filter((id) => { const v = kernelVersion(id); return v[0] < r[0] || (v[0] === r[0] && v[1] <= r[1]); });
+  const older = KERNEL_IDS.filter((id) => {
+    const v = kernelVersion(id);
+    return v[0] < r[0] || (v[0] === r[0] && v[1] <= r[1]);
+  });
   return older.length ? { id: older[older.length - 1], exact: false } : null;
 }
 
@@ -135,7 +186,15 @@ export function modelRegistrations(fsType: string, kernelRelease: string): Model
     if (mapping === "file-shared-ro") return fallback("gup-rules does not model VMA permissions");
     const b: Backing | null = mapping === "memfd-shared" ? "tmpfs" : backing;
     if (!b) return fallback(`gup-rules has no backing ${fsType}`);
-    const a = gupDecide({ kernel: preset.id, mapping: mapping === "file-private" ? "private" : "shared", backing: b, access: "write", path: "fast", longTerm: true, caller: "io_uring" });
+    const a = gupDecide({
+      kernel: preset.id,
+      mapping: mapping === "file-private" ? "private" : "shared",
+      backing: b,
+      access: "write",
+      path: "fast",
+      longTerm: true,
+      caller: "io_uring",
+    });
     return {
       mapping,
       verdict: a.pinned ? "pinned" : `refused (${a.errno})`,

@@ -218,34 +218,114 @@ export interface PinsResult {
 }
 
 // clean-delay.c
-const CLEAN_START: z.ZodType<CleanStart> = z.object({ type: z.literal("start"), probe: z.literal("clean-delay"), trials: int, stagger: num, second: num, pollMs: num, timeout: num, pid: int });
-const CLEAN_PREPARED: z.ZodType<CleanPrepared> = z.object({ type: z.literal("prepared"), trial: int, pfn: z.array(num), flags: z.array(num), clean: z.boolean() });
-const CLEAN_SAMPLE: z.ZodType<CleanSample> = z.object({
-  type: z.literal("clean"), trial: int, page: int, inode: z.enum(["clean", "dirty"]), t0: num, lastDirty: num, firstDirtyClear: num, firstClean: num,
-  writebackSeen: bool01, dirtyAfterStore: bool01, polls: int, migrated: int, private: bool01,
+const CLEAN_START: z.ZodType<CleanStart> = z.object({
+  type: z.literal("start"),
+  probe: z.literal("clean-delay"),
+  trials: int,
+  stagger: num,
+  second: num,
+  pollMs: num,
+  timeout: num,
+  pid: int,
 });
-const CLEAN_TIMEOUT: z.ZodType<CleanTimeout> = z.object({ type: z.literal("timeout"), trial: int, page: int, inode: z.enum(["clean", "dirty"]), t0: num, lastDirty: num, polls: int });
+const CLEAN_PREPARED: z.ZodType<CleanPrepared> = z.object({
+  type: z.literal("prepared"),
+  trial: int,
+  pfn: z.array(num),
+  flags: z.array(num),
+  clean: z.boolean(),
+});
+const CLEAN_SAMPLE: z.ZodType<CleanSample> = z.object({
+  type: z.literal("clean"),
+  trial: int,
+  page: int,
+  inode: z.enum(["clean", "dirty"]),
+  t0: num,
+  lastDirty: num,
+  firstDirtyClear: num,
+  firstClean: num,
+  writebackSeen: bool01,
+  dirtyAfterStore: bool01,
+  polls: int,
+  migrated: int,
+  private: bool01,
+});
+const CLEAN_TIMEOUT: z.ZodType<CleanTimeout> = z.object({
+  type: z.literal("timeout"),
+  trial: int,
+  page: int,
+  inode: z.enum(["clean", "dirty"]),
+  t0: num,
+  lastDirty: num,
+  polls: int,
+});
 const PROBE_END = z.object({ type: z.literal("end"), probe: z.string(), interrupted: z.boolean() }).passthrough();
 
 // detector.c
-const DETECTOR_START: z.ZodType<DetectorStart> = z.object({ type: z.literal("start"), probe: z.literal("detector"), cpu: int, klo: int, khi: int, reps: int, nopinK: int, thpK: int });
+const DETECTOR_START: z.ZodType<DetectorStart> = z.object({
+  type: z.literal("start"),
+  probe: z.literal("detector"),
+  cpu: int,
+  klo: int,
+  khi: int,
+  reps: int,
+  nopinK: int,
+  thpK: int,
+});
 const FORK_TRIAL: z.ZodType<ForkTrial> = z.object({
-  type: z.literal("fork"), kind: z.enum(["no-pinned-flag", "order0", "thp", "io-uring-pin"]), k: int, drain: bool01,
-  lru: bool01, thp: bool01, ioUringPin: bool01, pinErrno: int, pfn: num, childPfn: num, copied: z.boolean(),
+  type: z.literal("fork"),
+  kind: z.enum(["no-pinned-flag", "order0", "thp", "io-uring-pin"]),
+  k: int,
+  drain: bool01,
+  lru: bool01,
+  thp: bool01,
+  ioUringPin: bool01,
+  pinErrno: int,
+  pfn: num,
+  childPfn: num,
+  copied: z.boolean(),
 });
 const DETECTOR_PINNED: z.ZodType<DetectorPinned> = z.object({ type: z.literal("pinned"), how: z.string(), bytes: int });
-const DETECTOR_SKIP: z.ZodType<DetectorSkip> = z.object({ type: z.literal("skip"), kind: z.string(), reason: z.string() });
+const DETECTOR_SKIP: z.ZodType<DetectorSkip> = z.object({
+  type: z.literal("skip"),
+  kind: z.string(),
+  reason: z.string(),
+});
 
 // longterm.c
-const LONGTERM_START: z.ZodType<LongtermStart> = z.object({ type: z.literal("start"), probe: z.literal("longterm"), fsMagic: z.string() });
+const LONGTERM_START: z.ZodType<LongtermStart> = z.object({
+  type: z.literal("start"),
+  probe: z.literal("longterm"),
+  fsMagic: z.string(),
+});
 const REGISTER: z.ZodType<RegisterResult> = z.object({
-  type: z.literal("register"), mapping: z.string(), touched: z.boolean(), ret: int, errno: int, errnoName: z.string(), setupErrno: int,
+  type: z.literal("register"),
+  mapping: z.string(),
+  touched: z.boolean(),
+  ret: int,
+  errno: int,
+  errnoName: z.string(),
+  setupErrno: int,
 });
 const ODIRECT: z.ZodType<OdirectResult> = z.object({
-  type: z.literal("odirect"), page: int, mappedBefore: z.boolean(), bytes: int, errno: int, dataCorrect: z.boolean(),
-  dirtyBefore: z.union([z.literal(-1), bool01]), dirtyAfter: bool01, privateAfter: bool01, writebackAfter: bool01,
+  type: z.literal("odirect"),
+  page: int,
+  mappedBefore: z.boolean(),
+  bytes: int,
+  errno: int,
+  dataCorrect: z.boolean(),
+  dirtyBefore: z.union([z.literal(-1), bool01]),
+  dirtyAfter: bool01,
+  privateAfter: bool01,
+  writebackAfter: bool01,
 });
-const PINS: z.ZodType<PinsResult> = z.object({ type: z.literal("pins"), preads: int, acquiredDelta: int, releasedDelta: int, settle: num });
+const PINS: z.ZodType<PinsResult> = z.object({
+  type: z.literal("pins"),
+  preads: int,
+  acquiredDelta: int,
+  releasedDelta: int,
+  settle: num,
+});
 
 /** Everything calibrate/clean-delay.c printed, by record type. */
 export interface CleanDelayRaw {
@@ -310,7 +390,9 @@ function check<T>(schema: z.ZodType<T>, probe: string, line: number, v: unknown)
   const r = schema.safeParse(v);
   if (!r.success) {
     const iss = r.error.issues[0];
-    throw new ProbeError(`probe ${probe}: output line ${line}: field ${iss?.path.join(".") || "(record)"}: ${iss?.message}`);
+    throw new ProbeError(
+      `probe ${probe}: output line ${line}: field ${iss?.path.join(".") || "(record)"}: ${iss?.message}`,
+    );
   }
   return r.data;
 }
@@ -337,12 +419,23 @@ export function parseCleanDelay(text: string): CleanDelayRaw {
   const raw: Omit<CleanDelayRaw, "start"> = { prepared: [], samples: [], timeouts: [], interrupted: true };
   for (const { line, value } of jsonLines(P, text)) {
     switch (value.type) {
-      case "start": start = check(CLEAN_START, P, line, value); break;
-      case "prepared": raw.prepared.push(check(CLEAN_PREPARED, P, line, value)); break;
-      case "clean": raw.samples.push(check(CLEAN_SAMPLE, P, line, value)); break;
-      case "timeout": raw.timeouts.push(check(CLEAN_TIMEOUT, P, line, value)); break;
-      case "end": raw.interrupted = check(PROBE_END, P, line, value).interrupted; break;
-      case "error": raiseProbeError(P, line, value);
+      case "start":
+        start = check(CLEAN_START, P, line, value);
+        break;
+      case "prepared":
+        raw.prepared.push(check(CLEAN_PREPARED, P, line, value));
+        break;
+      case "clean":
+        raw.samples.push(check(CLEAN_SAMPLE, P, line, value));
+        break;
+      case "timeout":
+        raw.timeouts.push(check(CLEAN_TIMEOUT, P, line, value));
+        break;
+      case "end":
+        raw.interrupted = check(PROBE_END, P, line, value).interrupted;
+        break;
+      case "error":
+        raiseProbeError(P, line, value);
     }
   }
   return { start: requireStart(P, start), ...raw };
@@ -359,12 +452,23 @@ export function parseDetector(text: string): DetectorRaw {
   const raw: Omit<DetectorRaw, "start"> = { forks: [], pinned: null, skips: [], interrupted: true };
   for (const { line, value } of jsonLines(P, text)) {
     switch (value.type) {
-      case "start": start = check(DETECTOR_START, P, line, value); break;
-      case "fork": raw.forks.push(check(FORK_TRIAL, P, line, value)); break;
-      case "pinned": raw.pinned = check(DETECTOR_PINNED, P, line, value); break;
-      case "skip": raw.skips.push(check(DETECTOR_SKIP, P, line, value)); break;
-      case "end": raw.interrupted = check(PROBE_END, P, line, value).interrupted; break;
-      case "error": raiseProbeError(P, line, value);
+      case "start":
+        start = check(DETECTOR_START, P, line, value);
+        break;
+      case "fork":
+        raw.forks.push(check(FORK_TRIAL, P, line, value));
+        break;
+      case "pinned":
+        raw.pinned = check(DETECTOR_PINNED, P, line, value);
+        break;
+      case "skip":
+        raw.skips.push(check(DETECTOR_SKIP, P, line, value));
+        break;
+      case "end":
+        raw.interrupted = check(PROBE_END, P, line, value).interrupted;
+        break;
+      case "error":
+        raiseProbeError(P, line, value);
     }
   }
   return { start: requireStart(P, start), ...raw };
@@ -381,12 +485,23 @@ export function parseLongterm(text: string): LongtermRaw {
   const raw: Omit<LongtermRaw, "start"> = { registers: [], odirect: [], pins: null, interrupted: true };
   for (const { line, value } of jsonLines(P, text)) {
     switch (value.type) {
-      case "start": start = check(LONGTERM_START, P, line, value); break;
-      case "register": raw.registers.push(check(REGISTER, P, line, value)); break;
-      case "odirect": raw.odirect.push(check(ODIRECT, P, line, value)); break;
-      case "pins": raw.pins = check(PINS, P, line, value); break;
-      case "end": raw.interrupted = check(PROBE_END, P, line, value).interrupted; break;
-      case "error": raiseProbeError(P, line, value);
+      case "start":
+        start = check(LONGTERM_START, P, line, value);
+        break;
+      case "register":
+        raw.registers.push(check(REGISTER, P, line, value));
+        break;
+      case "odirect":
+        raw.odirect.push(check(ODIRECT, P, line, value));
+        break;
+      case "pins":
+        raw.pins = check(PINS, P, line, value);
+        break;
+      case "end":
+        raw.interrupted = check(PROBE_END, P, line, value).interrupted;
+        break;
+      case "error":
+        raiseProbeError(P, line, value);
     }
   }
   return { start: requireStart(P, start), ...raw };

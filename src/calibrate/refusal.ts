@@ -30,11 +30,16 @@ export interface MappingShape {
 
 export function mappingShape(kind: MappingKind, fsType: string): MappingShape {
   switch (kind) {
-    case "anon": return { shared: false, writable: true, backing: "anon" };
-    case "file-shared": return { shared: true, writable: true, backing: fsType };
-    case "file-private": return { shared: false, writable: true, backing: fsType };
-    case "memfd-shared": return { shared: true, writable: true, backing: "shmem" };
-    case "file-shared-ro": return { shared: true, writable: false, backing: fsType };
+    case "anon":
+      return { shared: false, writable: true, backing: "anon" };
+    case "file-shared":
+      return { shared: true, writable: true, backing: fsType };
+    case "file-private":
+      return { shared: false, writable: true, backing: fsType };
+    case "memfd-shared":
+      return { shared: true, writable: true, backing: "shmem" };
+    case "file-shared-ro":
+      return { shared: true, writable: false, backing: fsType };
   }
 }
 
@@ -56,13 +61,22 @@ export function presetOf(kernelRelease: string): string | null {
 }
 
 /** "pinned" or "refused (EFAULT)" for io_uring's long-term writable pin, by the rules above. */
-export function expectedRegistration(kind: MappingKind, fsType: string, kernelRelease: string): { verdict: string; why: string } {
+export function expectedRegistration(
+  kind: MappingKind,
+  fsType: string,
+  kernelRelease: string,
+): { verdict: string; why: string } {
   const m = mappingShape(kind, fsType);
   const r = releaseOf(kernelRelease) ?? [0, 0];
-  if (!m.writable) return { verdict: "refused (EFAULT)", why: "FOLL_WRITE on a VMA without VM_WRITE (mm/gup.c check_vma_flags)" };
+  if (!m.writable)
+    return { verdict: "refused (EFAULT)", why: "FOLL_WRITE on a VMA without VM_WRITE (mm/gup.c check_vma_flags)" };
   const since65 = r[0] > 6 || (r[0] === 6 && r[1] >= 5);
   if (since65 && m.shared && !supportsWritableLongtermPinning(m.backing))
-    return { verdict: "refused (EFAULT)", why: `shared writable ${m.backing} needs dirty tracking: FOLL_LONGTERM refused since 6.5 (8ac268436e6d)` };
-  if (!m.shared && m.backing !== "anon") return { verdict: "pinned", why: "MAP_PRIVATE: the pin lands on the COW copy" };
+    return {
+      verdict: "refused (EFAULT)",
+      why: `shared writable ${m.backing} needs dirty tracking: FOLL_LONGTERM refused since 6.5 (8ac268436e6d)`,
+    };
+  if (!m.shared && m.backing !== "anon")
+    return { verdict: "pinned", why: "MAP_PRIVATE: the pin lands on the COW copy" };
   return { verdict: "pinned", why: m.shared ? `${m.backing} supports writable long-term pins` : "anonymous memory" };
 }

@@ -32,8 +32,16 @@ export function calibrationHeader(c: Calibration): string[] {
   const m = c.machine;
   const fs = m.filesystem;
   const lines = [
-    ...wrap(`pinsim calibrate (${c.config.mode}, ${c.config.parts.join(", ")}): Linux ${m.kernelRelease} ${m.machine}, HZ ${m.hzUsed} (${m.hzSource}), ${fs.type} on ${fs.mountPoint ?? "?"} (${fs.options ?? "?"})`, "", "  "),
-    ...wrap(`E = ${c.expire} s, W = ${c.writebackInterval} s (vm.dirty_expire_centisecs, vm.dirty_writeback_centisecs); sysctls ${c.sysctls.changed.length ? `CHANGED during the run: ${c.sysctls.changed.join(", ")}` : "unchanged during the run"}; THP ${m.thp ?? "?"}; probes ${c.probes.sourceHash.slice(0, 12)}, ${c.probes.compiler}`, "", "  "),
+    ...wrap(
+      `pinsim calibrate (${c.config.mode}, ${c.config.parts.join(", ")}): Linux ${m.kernelRelease} ${m.machine}, HZ ${m.hzUsed} (${m.hzSource}), ${fs.type} on ${fs.mountPoint ?? "?"} (${fs.options ?? "?"})`,
+      "",
+      "  ",
+    ),
+    ...wrap(
+      `E = ${c.expire} s, W = ${c.writebackInterval} s (vm.dirty_expire_centisecs, vm.dirty_writeback_centisecs); sysctls ${c.sysctls.changed.length ? `CHANGED during the run: ${c.sysctls.changed.join(", ")}` : "unchanged during the run"}; THP ${m.thp ?? "?"}; probes ${c.probes.sourceHash.slice(0, 12)}, ${c.probes.compiler}`,
+      "",
+      "  ",
+    ),
   ];
   return lines;
 }

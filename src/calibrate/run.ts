@@ -14,13 +14,35 @@ import { PACKAGE_VERSION } from "../version.js";
 import { ensureOutputDir } from "../out-dir.js";
 import { buildProbes, type BuiltProbes, type ProbeName } from "./build.js";
 import { cleanDelayRows, detectorRows, longtermRows, type ComparisonRow } from "./compare.js";
-import { missingRequirements, PARTS, readEnvironment, readFilesystem, readSysctls, type Environment, type Part } from "./environment.js";
+import {
+  missingRequirements,
+  PARTS,
+  readEnvironment,
+  readFilesystem,
+  readSysctls,
+  type Environment,
+  type Part,
+} from "./environment.js";
 import { CalibrateInputError, CalibrateUnavailableError, ProbeError } from "./errors.js";
-import { modelCleanDelays, modelForkCopies, modelOdirect, modelRegistrations, modelThreshold, presetFor } from "./model.js";
+import {
+  modelCleanDelays,
+  modelForkCopies,
+  modelOdirect,
+  modelRegistrations,
+  modelThreshold,
+  presetFor,
+} from "./model.js";
 import { parseCleanDelay, parseDetector, parseLongterm } from "./parse.js";
 import { presetOf } from "./refusal.js";
 import { cleanDelayKernel, detectorKernel, longtermKernel } from "./stats.js";
-import { CALIBRATION_FORMAT, resultsKind, writeCalibration, type Calibration, type CalibrationConfig, type CalibrationManifest } from "./store.js";
+import {
+  CALIBRATION_FORMAT,
+  resultsKind,
+  writeCalibration,
+  type Calibration,
+  type CalibrationConfig,
+  type CalibrationManifest,
+} from "./store.js";
 
 /** Raised when SIGINT or SIGTERM stopped the run (scratch files already removed). */
 export class CalibrateInterrupted extends Error {
@@ -70,17 +92,25 @@ export function calibrationConfig(quick: boolean, parts: Part[], seed: number, e
     mode: quick ? "quick" : "full",
     parts,
     seed,
-    cleanDelay: quick ? { trials: 6, stagger: 2.6, second, pollMs: 20 } : { trials: 80, stagger: 0.8, second, pollMs: 20 },
-    detector: quick ? { klo: 1019, khi: 1024, reps: 1, nopinK: 1100, thpK: 8192 } : { klo: 1016, khi: 1028, reps: 3, nopinK: 1100, thpK: 8192 },
+    cleanDelay: quick
+      ? { trials: 6, stagger: 2.6, second, pollMs: 20 }
+      : { trials: 80, stagger: 0.8, second, pollMs: 20 },
+    detector: quick
+      ? { klo: 1019, khi: 1024, reps: 1, nopinK: 1100, thpK: 8192 }
+      : { klo: 1016, khi: 1028, reps: 3, nopinK: 1100, thpK: 8192 },
     longterm: { settle: quick ? 2.5 : 3 },
   };
 }
 
 /** Parse `--only a,b`; throws CalibrateInputError naming the bad value. */
 export function parseParts(text: string): Part[] {
-  const names = text.split(",").map((s) => s.trim()).filter(Boolean);
+  const names = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = names.filter((n) => !(PARTS as readonly string[]).includes(n));
-  if (bad.length || names.length === 0) throw new CalibrateInputError(`invalid --only: ${text} (allowed: ${PARTS.join(", ")}, comma-separated)`);
+  if (bad.length || names.length === 0)
+    throw new CalibrateInputError(`invalid --only: ${text} (allowed: ${PARTS.join(", ")}, comma-separated)`);
   return PARTS.filter((p) => names.includes(p));
 }
 
@@ -91,8 +121,10 @@ export function unavailableMessage(env: Environment, parts: Part[]): string | nu
   if (blocked.length === 0) return null;
   const what = [...new Set(blocked.flatMap((p) => miss[p]))].join("; ");
   const can = PARTS.filter((p) => miss[p].length === 0);
-  return `cannot calibrate ${blocked.join(", ")}: missing ${what}; ` +
-    (can.length ? `these parts can still run: --only ${can.join(",")}` : "no part can run on this machine");
+  return (
+    `cannot calibrate ${blocked.join(", ")}: missing ${what}; ` +
+    (can.length ? `these parts can still run: --only ${can.join(",")}` : "no part can run on this machine")
+  );
 }
 
 function expectedSeconds(cfg: CalibrationConfig, part: Part, expire: number, period: number): number {
@@ -107,7 +139,13 @@ interface Running {
 }
 
 /** Run one probe; resolve with its stdout. Exit 130 after a signal; any other failure is a ProbeError. */
-function runProbe(name: ProbeName, path: string, args: string[], running: Running, onLine: (line: string) => void): Promise<string> {
+function runProbe(
+  name: ProbeName,
+  path: string,
+  args: string[],
+  running: Running,
+  onLine: (line: string) => void,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(path, args, { stdio: ["ignore", "pipe", "pipe"] });
     running.child = child;
@@ -123,8 +161,13 @@ function runProbe(name: ProbeName, path: string, args: string[], running: Runnin
         partial = partial.slice(i + 1);
       }
     });
-    child.stderr!.setEncoding("utf8").on("data", (d: string) => { err += d; });
-    child.on("error", (e) => { running.child = null; reject(new ProbeError(`probe ${name} did not start: ${e.message}`)); });
+    child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+      err += d;
+    });
+    child.on("error", (e) => {
+      running.child = null;
+      reject(new ProbeError(`probe ${name} did not start: ${e.message}`));
+    });
     child.on("close", (code, sig) => {
       running.child = null;
       if (running.signal) return reject(new CalibrateInterrupted(running.signal));
@@ -135,9 +178,15 @@ function runProbe(name: ProbeName, path: string, args: string[], running: Runnin
         try {
           const e = JSON.parse(errLine) as { step: string; message: string; errno: number };
           return reject(new ProbeError(`probe ${name} failed at ${e.step}: ${e.message} (errno ${e.errno})`));
-        } catch { /* fall through */ }
+        } catch {
+          /* fall through */
+        }
       }
-      reject(new ProbeError(`probe ${name} exited with ${sig ?? `code ${code}`}: ${err.trim().split("\n")[0] || "no message"}`));
+      reject(
+        new ProbeError(
+          `probe ${name} exited with ${sig ?? `code ${code}`}: ${err.trim().split("\n")[0] || "no message"}`,
+        ),
+      );
     });
   });
 }
@@ -177,13 +226,20 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
 
 /** The clean-delay part needs periodic writeback, and under --quick a trial short enough. */
 function checkCleanDelayCanRun(E: number, W: number, quick: boolean): void {
-  if (W === 0) throw new CalibrateUnavailableError("cannot calibrate clean-delay: vm.dirty_writeback_centisecs = 0 disables periodic writeback; these parts can still run: --only detector,longterm");
-  if (quick && E + W > 150) throw new CalibrateUnavailableError(`cannot calibrate clean-delay with --quick: vm.dirty_expire_centisecs = ${E * 100} makes one trial last E + P > ${E} s, over --quick's 3 minutes; run without --quick, or --only detector,longterm`);
+  if (W === 0)
+    throw new CalibrateUnavailableError(
+      "cannot calibrate clean-delay: vm.dirty_writeback_centisecs = 0 disables periodic writeback; these parts can still run: --only detector,longterm",
+    );
+  if (quick && E + W > 150)
+    throw new CalibrateUnavailableError(
+      `cannot calibrate clean-delay with --quick: vm.dirty_expire_centisecs = ${E * 100} makes one trial last E + P > ${E} s, over --quick's 3 minutes; run without --quick, or --only detector,longterm`,
+    );
 }
 
 /** The results folder: ours or new, never a sweep's; created. */
 function prepareOut(out: string): void {
-  if (resultsKind(out) === "sweep") throw new CalibrateInputError(`output directory ${out} holds a sweep's results: use another --out`);
+  if (resultsKind(out) === "sweep")
+    throw new CalibrateInputError(`output directory ${out} holds a sweep's results: use another --out`);
   ensureOutputDir(out); // no recursive mkdir: it loops forever on /proc in Node 20
 }
 
@@ -198,14 +254,28 @@ interface Progress {
 }
 
 /** The run's Progress, calling `onProgress` (if any) with the overall fraction. */
-function progressOf(cfg: CalibrationConfig, parts: Part[], E: number, periodGuess: number, onProgress?: (p: CalibrateProgress) => void): Progress {
-  const weights = Object.fromEntries(parts.map((p) => [p, expectedSeconds(cfg, p, E, periodGuess)])) as Record<Part, number>;
+function progressOf(
+  cfg: CalibrationConfig,
+  parts: Part[],
+  E: number,
+  periodGuess: number,
+  onProgress?: (p: CalibrateProgress) => void,
+): Progress {
+  const weights = Object.fromEntries(parts.map((p) => [p, expectedSeconds(cfg, p, E, periodGuess)])) as Record<
+    Part,
+    number
+  >;
   const total = parts.reduce((a, p) => a + weights[p], 0);
   let before = 0;
   return {
     weights,
     report: (part, frac, detail) =>
-      onProgress?.({ part, fraction: Math.min(1, (before + weights[part] * Math.min(1, frac)) / total), expectedSeconds: total, detail }),
+      onProgress?.({
+        part,
+        fraction: Math.min(1, (before + weights[part] * Math.min(1, frac)) / total),
+        expectedSeconds: total,
+        detail,
+      }),
     done: (part) => {
       before += weights[part];
     },
@@ -287,10 +357,28 @@ function runCleanDelay(r: PartRun): Promise<string> {
   const c = r.cfg.cleanDelay;
   const pages = c.trials * (c.second > 0 ? 2 : 1);
   let cleaned = 0;
-  return timed(r, "clean-delay", () => `${cleaned}/${pages} pages clean`, () =>
-    runProbe("clean-delay", r.probes.paths["clean-delay"],
-      [r.scratch, String(c.trials), String(c.stagger), String(c.second), String(c.pollMs), String(Math.ceil(r.E + 2 * r.W + 30))], r.running,
-      (l) => { if (l.includes('"type":"clean"') || l.includes('"type":"timeout"')) cleaned++; }));
+  return timed(
+    r,
+    "clean-delay",
+    () => `${cleaned}/${pages} pages clean`,
+    () =>
+      runProbe(
+        "clean-delay",
+        r.probes.paths["clean-delay"],
+        [
+          r.scratch,
+          String(c.trials),
+          String(c.stagger),
+          String(c.second),
+          String(c.pollMs),
+          String(Math.ceil(r.E + 2 * r.W + 30)),
+        ],
+        r.running,
+        (l) => {
+          if (l.includes('"type":"clean"') || l.includes('"type":"timeout"')) cleaned++;
+        },
+      ),
+  );
 }
 
 /** calibrate/detector.c; progress counts forks (and skips). */
@@ -298,16 +386,30 @@ function runDetector(r: PartRun): Promise<string> {
   const d = r.cfg.detector;
   const forks = d.reps + (d.khi - d.klo + 1) * d.reps * 2 + 2;
   let n = 0;
-  return runProbe("detector", r.probes.paths.detector,
-    [r.scratch, String(d.klo), String(d.khi), String(d.reps), String(d.nopinK), String(d.thpK)], r.running,
-    (l) => { if (l.includes('"type":"fork"') || l.includes('"type":"skip"')) r.progress.report("detector", ++n / forks, `${n}/${forks} forks`); });
+  return runProbe(
+    "detector",
+    r.probes.paths.detector,
+    [r.scratch, String(d.klo), String(d.khi), String(d.reps), String(d.nopinK), String(d.thpK)],
+    r.running,
+    (l) => {
+      if (l.includes('"type":"fork"') || l.includes('"type":"skip"'))
+        r.progress.report("detector", ++n / forks, `${n}/${forks} forks`);
+    },
+  );
 }
 
 /** calibrate/longterm.c; progress counts its records. */
 function runLongterm(r: PartRun): Promise<string> {
   let n = 0;
-  return timed(r, "longterm", () => `${n}/19 checks`, () =>
-    runProbe("longterm", r.probes.paths.longterm, [r.scratch, String(r.cfg.longterm.settle)], r.running, () => { n++; }));
+  return timed(
+    r,
+    "longterm",
+    () => `${n}/19 checks`,
+    () =>
+      runProbe("longterm", r.probes.paths.longterm, [r.scratch, String(r.cfg.longterm.settle)], r.running, () => {
+        n++;
+      }),
+  );
 }
 
 interface FinishInput {
@@ -326,7 +428,11 @@ interface FinishInput {
 }
 
 /** HZ the model uses: CONFIG_HZ where the kernel says it, else the candidate nearest the measured period. */
-export function chooseHz(known: number | null, measuredPeriod: number | null, W: number): { hz: number; source: string } {
+export function chooseHz(
+  known: number | null,
+  measuredPeriod: number | null,
+  W: number,
+): { hz: number; source: string } {
   if (known !== null) return { hz: known, source: "CONFIG_HZ" };
   if (measuredPeriod === null) return { hz: 250, source: "default (CONFIG_HZ not exported, period not measured)" };
   const cands = [250, 100, 300, 1000];
@@ -334,7 +440,10 @@ export function chooseHz(known: number | null, measuredPeriod: number | null, W:
   const best = cands.reduce((a, b) => (dist(b) < dist(a) ? b : a));
   // Several HZ can round W to the same period (at W = 5 s: 250, 300 and 1000 all give 5.12 s).
   const ties = cands.filter((h) => kupdatePeriod(W, h) === kupdatePeriod(W, best));
-  return { hz: best, source: `inferred from the measured period ${measuredPeriod.toFixed(3)} s${ties.length > 1 ? ` (HZ ${ties.join(", ")} give the same period)` : ""}` };
+  return {
+    hz: best,
+    source: `inferred from the measured period ${measuredPeriod.toFixed(3)} s${ties.length > 1 ? ` (HZ ${ties.join(", ")} give the same period)` : ""}`,
+  };
 }
 
 /** Statistics, model side, comparison, files: everything after the probes (pure but for the write). */
@@ -351,7 +460,12 @@ export function finish(x: FinishInput): Calibration {
     config: cfg,
     startedAt: x.startedAt,
     finishedAt: new Date().toISOString(),
-    machine: { ...x.env, filesystem: x.fs, hzUsed: hz.hz, hzSource: x.env.hz.value !== null ? `CONFIG_HZ from ${x.env.hz.source}` : hz.source },
+    machine: {
+      ...x.env,
+      filesystem: x.fs,
+      hzUsed: hz.hz,
+      hzSource: x.env.hz.value !== null ? `CONFIG_HZ from ${x.env.hz.source}` : hz.source,
+    },
     sysctls: { start: x.sysStart, end: x.sysEnd, changed: x.changed },
     expire: E,
     writebackInterval: W,
@@ -366,20 +480,32 @@ export function finish(x: FinishInput): Calibration {
 }
 
 /** The model's side of each part the kernel side has, and the comparison rows, in part order. */
-function modelSide(x: FinishInput, kernel: Calibration["kernel"], hz: number): { model: Calibration["model"]; rows: ComparisonRow[] } {
+function modelSide(
+  x: FinishInput,
+  kernel: Calibration["kernel"],
+  hz: number,
+): { model: Calibration["model"]; rows: ComparisonRow[] } {
   const { E, W, cfg } = x;
   const { cleanDelay: ck, detector: dk, longterm: lk } = kernel;
   const rows: ComparisonRow[] = [];
   const model: Calibration["model"] = { cleanDelay: null, detector: null, longterm: null };
   if (ck) {
-    model.cleanDelay = modelCleanDelays({ expire: E, writebackInterval: W, hz, quick: cfg.mode === "quick", seed: cfg.seed });
+    model.cleanDelay = modelCleanDelays({
+      expire: E,
+      writebackInterval: W,
+      hz,
+      quick: cfg.mode === "quick",
+      seed: cfg.seed,
+    });
     rows.push(...cleanDelayRows(ck, model.cleanDelay));
   }
   if (dk) {
     model.detector = {
-      lru: modelThreshold(0), batch: modelThreshold(1),
+      lru: modelThreshold(0),
+      batch: modelThreshold(1),
       noPinnedFlag: modelForkCopies({ k: dk.noPinnedFlag.k, batch: 0, hasPinned: false }),
-      ioUringPin: modelForkCopies({ k: 0, batch: 0, pins: 1, hasPinned: true }), bias: 1024,
+      ioUringPin: modelForkCopies({ k: 0, batch: 0, pins: 1, hasPinned: true }),
+      bias: 1024,
     };
     rows.push(...detectorRows(dk, model.detector));
   }
@@ -387,7 +513,12 @@ function modelSide(x: FinishInput, kernel: Calibration["kernel"], hz: number): {
     const p = presetFor(x.env.kernelRelease);
     const preset = p ? `${p.id}${p.exact ? "" : " (nearest)"}` : (presetOf(x.env.kernelRelease) ?? x.env.kernelRelease);
     const regs = modelRegistrations(x.fs.type, x.env.kernelRelease);
-    model.longterm = { preset, source: [...new Set(regs.map((r) => r.source))].join("; "), registrations: regs, odirect: modelOdirect() };
+    model.longterm = {
+      preset,
+      source: [...new Set(regs.map((r) => r.source))].join("; "),
+      registrations: regs,
+      odirect: modelOdirect(),
+    };
     rows.push(...longtermRows(lk, regs, preset, model.longterm.odirect));
   }
   return { model, rows };

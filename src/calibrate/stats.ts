@@ -64,7 +64,11 @@ export interface WindowFraction {
 }
 
 /** The share of `samples` that can lie in their window (inWindow), with its 95 % Wilson interval. */
-export function windowFraction(samples: readonly Pick<DelaySample, "delay" | "lo" | "offset">[], expire: number, period: number): WindowFraction {
+export function windowFraction(
+  samples: readonly Pick<DelaySample, "delay" | "lo" | "offset">[],
+  expire: number,
+  period: number,
+): WindowFraction {
   const k = samples.filter((s) => inWindow(s, expire, period)).length;
   const n = samples.length;
   if (n === 0) return { inWindow: 0, count: 0, fraction: null, lo: null, hi: null };
@@ -120,7 +124,11 @@ export interface PeriodEstimate {
  * running estimate, starting from W, safe while W and P differ by less than half a period
  * per gap); P is the least-squares slope, with guaranteed bounds from the poll brackets.
  */
-export function estimatePeriod(samples: readonly Pick<DelaySample, "at" | "atLo">[], writebackInterval: number, join = 0.5): PeriodEstimate {
+export function estimatePeriod(
+  samples: readonly Pick<DelaySample, "at" | "atLo">[],
+  writebackInterval: number,
+  join = 0.5,
+): PeriodEstimate {
   const sorted = [...samples].sort((x, y) => x.at - y.at);
   const passes: Pass[] = [];
   for (const s of sorted) {
@@ -439,6 +447,8 @@ export function longtermKernel(raw: LongtermRaw): LongtermKernel {
       mappedBefore: o.filter((x) => x.mappedBefore).length,
       privateAfter: o.filter((x) => x.privateAfter === 1).length,
     },
-    pins: raw.pins ? { preads: raw.pins.preads, acquiredDelta: raw.pins.acquiredDelta, releasedDelta: raw.pins.releasedDelta } : null,
+    pins: raw.pins
+      ? { preads: raw.pins.preads, acquiredDelta: raw.pins.acquiredDelta, releasedDelta: raw.pins.releasedDelta }
+      : null,
   };
 }

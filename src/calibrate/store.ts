@@ -243,23 +243,37 @@ export function resultsKind(dir: string): "calibration" | "sweep" | null {
 }
 
 const ROW = z.object({
-  part: z.enum(["clean-delay", "detector", "longterm"]), quantity: z.string(), kernel: z.string(), kernelInterval: z.string().nullable(),
-  model: z.string(), modelInterval: z.string().nullable(), agree: z.boolean().nullable(), rule: z.string(),
+  part: z.enum(["clean-delay", "detector", "longterm"]),
+  quantity: z.string(),
+  kernel: z.string(),
+  kernelInterval: z.string().nullable(),
+  model: z.string(),
+  modelInterval: z.string().nullable(),
+  agree: z.boolean().nullable(),
+  rule: z.string(),
 });
-const CALIBRATION = z.object({
-  format: z.literal(CALIBRATION_FORMAT),
-  pinsim: z.string(),
-  config: z.object({ mode: z.enum(["quick", "full"]), parts: z.array(z.string()) }).passthrough(),
-  machine: z.object({ kernelRelease: z.string(), filesystem: z.object({ type: z.string() }).passthrough(), hzUsed: z.number() }).passthrough(),
-  expire: z.number(),
-  writebackInterval: z.number(),
-  sysctls: z.object({ changed: z.array(z.string()) }).passthrough(),
-  probes: z.object({ sourceHash: z.string() }).passthrough(),
-  raw: z.object({}).passthrough(),
-  kernel: z.object({}).passthrough(),
-  model: z.object({}).passthrough(),
-  comparison: z.array(ROW),
-}).passthrough();
+const CALIBRATION = z
+  .object({
+    format: z.literal(CALIBRATION_FORMAT),
+    pinsim: z.string(),
+    config: z.object({ mode: z.enum(["quick", "full"]), parts: z.array(z.string()) }).passthrough(),
+    machine: z
+      .object({
+        kernelRelease: z.string(),
+        filesystem: z.object({ type: z.string() }).passthrough(),
+        hzUsed: z.number(),
+      })
+      .passthrough(),
+    expire: z.number(),
+    writebackInterval: z.number(),
+    sysctls: z.object({ changed: z.array(z.string()) }).passthrough(),
+    probes: z.object({ sourceHash: z.string() }).passthrough(),
+    raw: z.object({}).passthrough(),
+    kernel: z.object({}).passthrough(),
+    model: z.object({}).passthrough(),
+    comparison: z.array(ROW),
+  })
+  .passthrough();
 
 /**
  * Read and check a calibration folder (`dir` holding calibration.json). Throws
@@ -273,7 +287,9 @@ export function loadCalibration(dir: string): Calibration {
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new CalibrateInputError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); run pinsim calibrate --out ${dir}`);
+    throw new CalibrateInputError(
+      `${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); run pinsim calibrate --out ${dir}`,
+    );
   }
   let raw: unknown;
   try {
@@ -284,10 +300,14 @@ export function loadCalibration(dir: string): Calibration {
   const r = CALIBRATION.safeParse(raw);
   if (!r.success) {
     const iss = r.error.issues[0];
-    throw new CalibrateInputError(`${path}: not a pinsim calibration: field ${iss?.path.join(".") || "(file)"}: ${iss?.message}`);
+    throw new CalibrateInputError(
+      `${path}: not a pinsim calibration: field ${iss?.path.join(".") || "(file)"}: ${iss?.message}`,
+    );
   }
   const major = (s: string) => /(\d+)\.(\d+)\./.exec(s)?.slice(1, 3).join(".");
   if (major(r.data.pinsim) !== major(PACKAGE_VERSION))
-    throw new CalibrateInputError(`${path}: written by ${r.data.pinsim}, this is pinsim ${PACKAGE_VERSION}: rerun pinsim calibrate`);
+    throw new CalibrateInputError(
+      `${path}: written by ${r.data.pinsim}, this is pinsim ${PACKAGE_VERSION}: rerun pinsim calibrate`,
+    );
   return raw as Calibration;
 }

@@ -161,8 +161,20 @@ function faultStep(ctx: StepContext, r: Int32Array, o: number, retReg: number): 
 }
 
 const FAULT_STEPS = (resume: readonly number[]): Record<number, readonly [number, readonly number[]]> => ({
-  [FAULT_STEP.MKWRITE]: [packFootprint(PAGE_VAR.PTE | PAGE_VAR.MAP | PAGE_VAR.REF | PAGE_VAR.BUF | PAGE_VAR.DIRTY, PAGE_VAR.PTE | PAGE_VAR.REF | PAGE_VAR.BUF | PAGE_VAR.DIRTY), [FAULT_STEP.WAIT, FAULT_STEP.UNLOCK]],
-  [FAULT_STEP.WAIT]: [packFootprint(PAGE_VAR.WB | PAGE_VAR.PTE | PAGE_VAR.MAP | PAGE_VAR.REF | PAGE_VAR.BUF | PAGE_VAR.DIRTY, PAGE_VAR.PTE | PAGE_VAR.REF | PAGE_VAR.BUF | PAGE_VAR.DIRTY), [FAULT_STEP.UNLOCK]],
+  [FAULT_STEP.MKWRITE]: [
+    packFootprint(
+      PAGE_VAR.PTE | PAGE_VAR.MAP | PAGE_VAR.REF | PAGE_VAR.BUF | PAGE_VAR.DIRTY,
+      PAGE_VAR.PTE | PAGE_VAR.REF | PAGE_VAR.BUF | PAGE_VAR.DIRTY,
+    ),
+    [FAULT_STEP.WAIT, FAULT_STEP.UNLOCK],
+  ],
+  [FAULT_STEP.WAIT]: [
+    packFootprint(
+      PAGE_VAR.WB | PAGE_VAR.PTE | PAGE_VAR.MAP | PAGE_VAR.REF | PAGE_VAR.BUF | PAGE_VAR.DIRTY,
+      PAGE_VAR.PTE | PAGE_VAR.REF | PAGE_VAR.BUF | PAGE_VAR.DIRTY,
+    ),
+    [FAULT_STEP.UNLOCK],
+  ],
   [FAULT_STEP.UNLOCK]: [packFootprint(0, PAGE_VAR.LOCK), resume],
 });
 
@@ -181,8 +193,19 @@ interface Decision {
 }
 
 const GUP_STEP = {
-  REFUSE: 1, FOLLOW: 2, FAST_READ: 3, FAST_GRAB: 4, FAST_RECHECK: 5, AFTER_GRAB: 6, DMA: 7,
-  REL_CHECK: 8, REL_LOCK: 9, REL_DIRTY: 10, REL_UNLOCK: 11, REL_PUT: 12, ANON: 13,
+  REFUSE: 1,
+  FOLLOW: 2,
+  FAST_READ: 3,
+  FAST_GRAB: 4,
+  FAST_RECHECK: 5,
+  AFTER_GRAB: 6,
+  DMA: 7,
+  REL_CHECK: 8,
+  REL_LOCK: 9,
+  REL_DIRTY: 10,
+  REL_UNLOCK: 11,
+  REL_PUT: 12,
+  ANON: 13,
 } as const;
 // Registers: 0 pc, 1 DMA writes left, 2 holds a reference, 3 notifier sequence the device
 // mirrored, 4 path (0 slow, 1 fast, 2 fast-no-recheck), 5 the policy's afterGrab runs
@@ -256,21 +279,27 @@ export class GupUser implements Actor {
     const mirrors = this.mirror !== null;
     this.dmaFootprint = mirrors ? EVERYTHING : packFootprint(PAGE_VAR.MAP | PAGE_VAR.DIRTY | PAGE_VAR.WB, PAGE_VAR.MEM);
     const after = [GUP_STEP.DMA, GUP_STEP.REL_CHECK, GUP_STEP.AFTER_GRAB, 0];
-    this.fut = futures({
-      [GUP_STEP.REFUSE]: [0, [0]],
-      [GUP_STEP.FOLLOW]: [EVERYTHING, [GUP_STEP.FOLLOW, FAULT_STEP.MKWRITE, ...after]],
-      [GUP_STEP.FAST_READ]: [packFootprint(PAGE_VAR.PTE | PAGE_VAR.MAP, 0), [GUP_STEP.FOLLOW, GUP_STEP.FAST_GRAB]],
-      [GUP_STEP.FAST_GRAB]: [packFootprint(PAGE_VAR.ALL, PAGE_VAR.REF | PAGE_VAR.DIRTY), [GUP_STEP.FOLLOW, GUP_STEP.FAST_RECHECK, ...after]],
-      [GUP_STEP.FAST_RECHECK]: [EVERYTHING, [GUP_STEP.FOLLOW, ...after]],
-      [GUP_STEP.AFTER_GRAB]: [HOOK, [GUP_STEP.DMA, GUP_STEP.REL_CHECK]],
-      [GUP_STEP.DMA]: [this.dmaFootprint, [GUP_STEP.DMA, GUP_STEP.REL_CHECK, FAULT_STEP.MKWRITE]],
-      [GUP_STEP.REL_CHECK]: [mirrors ? 0 : EVERYTHING, [GUP_STEP.REL_LOCK, 0]],
-      [GUP_STEP.REL_LOCK]: [packFootprint(PAGE_VAR.LOCK, PAGE_VAR.LOCK), [GUP_STEP.REL_DIRTY]],
-      [GUP_STEP.REL_DIRTY]: [HOOK, [GUP_STEP.REL_UNLOCK]],
-      [GUP_STEP.REL_UNLOCK]: [packFootprint(0, PAGE_VAR.LOCK), [GUP_STEP.REL_PUT]],
-      [GUP_STEP.REL_PUT]: [EVERYTHING, [0]],
-      ...FAULT_STEPS([GUP_STEP.FOLLOW, GUP_STEP.DMA]),
-    }, 24);
+    this.fut = futures(
+      {
+        [GUP_STEP.REFUSE]: [0, [0]],
+        [GUP_STEP.FOLLOW]: [EVERYTHING, [GUP_STEP.FOLLOW, FAULT_STEP.MKWRITE, ...after]],
+        [GUP_STEP.FAST_READ]: [packFootprint(PAGE_VAR.PTE | PAGE_VAR.MAP, 0), [GUP_STEP.FOLLOW, GUP_STEP.FAST_GRAB]],
+        [GUP_STEP.FAST_GRAB]: [
+          packFootprint(PAGE_VAR.ALL, PAGE_VAR.REF | PAGE_VAR.DIRTY),
+          [GUP_STEP.FOLLOW, GUP_STEP.FAST_RECHECK, ...after],
+        ],
+        [GUP_STEP.FAST_RECHECK]: [EVERYTHING, [GUP_STEP.FOLLOW, ...after]],
+        [GUP_STEP.AFTER_GRAB]: [HOOK, [GUP_STEP.DMA, GUP_STEP.REL_CHECK]],
+        [GUP_STEP.DMA]: [this.dmaFootprint, [GUP_STEP.DMA, GUP_STEP.REL_CHECK, FAULT_STEP.MKWRITE]],
+        [GUP_STEP.REL_CHECK]: [mirrors ? 0 : EVERYTHING, [GUP_STEP.REL_LOCK, 0]],
+        [GUP_STEP.REL_LOCK]: [packFootprint(PAGE_VAR.LOCK, PAGE_VAR.LOCK), [GUP_STEP.REL_DIRTY]],
+        [GUP_STEP.REL_DIRTY]: [HOOK, [GUP_STEP.REL_UNLOCK]],
+        [GUP_STEP.REL_UNLOCK]: [packFootprint(0, PAGE_VAR.LOCK), [GUP_STEP.REL_PUT]],
+        [GUP_STEP.REL_PUT]: [EVERYTHING, [0]],
+        ...FAULT_STEPS([GUP_STEP.FOLLOW, GUP_STEP.DMA]),
+      },
+      24,
+    );
   }
 
   /** The GUP decisions of this search's roots; register 7 indexes them. */
@@ -283,19 +312,37 @@ export class GupUser implements Actor {
    */
   private decide(ctx: StepContext, s: GupActor): number {
     const cov = ctx.coverage;
-    const caller = s.caller ?? "generic", access = s.access ?? "write";
+    const caller = s.caller ?? "generic",
+      access = s.access ?? "write";
     const key = [ctx.policy.id, caller, access, s.path, s.longterm, cov?.kernel, cov?.mapping, cov?.backing].join("|");
     let k = this.decisionIndex.get(key);
     if (k === undefined) {
       const profile = callerProfile(caller, cov?.kernel ?? "6.18");
       const policy = callerPolicy(ctx.policy, profile, access);
       const gup = groupGup({
-        kernel: cov?.kernel ?? null, mapping: cov?.mapping ?? "shared", backing: cov?.backing ?? "ext4",
-        access, path: s.path, longTerm: s.longterm, caller: profile, policy,
+        kernel: cov?.kernel ?? null,
+        mapping: cov?.mapping ?? "shared",
+        backing: cov?.backing ?? "ext4",
+        access,
+        path: s.path,
+        longTerm: s.longterm,
+        caller: profile,
+        policy,
       });
-      const refuse = gup.refused === null ? -1
-        : gup.refused === "EFAULT" ? GUP_LABEL.REFUSE : labelOf(`${gup.answer.refusedBy}: -${gup.refused}`);
-      k = this.decisions.push({ policy, gup, write: gup.flags.write, dma: gup.flags.write && profile.deviceWrites, refuse }) - 1;
+      const refuse =
+        gup.refused === null
+          ? -1
+          : gup.refused === "EFAULT"
+            ? GUP_LABEL.REFUSE
+            : labelOf(`${gup.answer.refusedBy}: -${gup.refused}`);
+      k =
+        this.decisions.push({
+          policy,
+          gup,
+          write: gup.flags.write,
+          dma: gup.flags.write && profile.deviceWrites,
+          refuse,
+        }) - 1;
       this.decisionIndex.set(key, k);
     }
     return k;
@@ -303,9 +350,17 @@ export class GupUser implements Actor {
 
   init(r: Int32Array, o: number, ctx: StepContext, spec: ActorSpec): void {
     const s = spec as GupActor;
-    const k = this.decide(ctx, s), d = this.decisions[k];
+    const k = this.decide(ctx, s),
+      d = this.decisions[k];
     // hmm_range_fault has no fast path: a mirroring device always follows the pte.
-    r[o] = d.gup.refused !== null ? GUP_STEP.REFUSE : d.gup.anonymous ? GUP_STEP.ANON : this.mirror !== null || !d.write || s.path === "slow" ? GUP_STEP.FOLLOW : GUP_STEP.FAST_READ;
+    r[o] =
+      d.gup.refused !== null
+        ? GUP_STEP.REFUSE
+        : d.gup.anonymous
+          ? GUP_STEP.ANON
+          : this.mirror !== null || !d.write || s.path === "slow"
+            ? GUP_STEP.FOLLOW
+            : GUP_STEP.FAST_READ;
     r[o + 1] = d.dma ? s.dma : 0;
     r[o + 4] = GUP_PATH_CODE[s.path];
     r[o + 5] = s.hook === "after" ? 1 : 0;
@@ -320,14 +375,19 @@ export class GupUser implements Actor {
         return 0;
       case GUP_STEP.FOLLOW:
         if (!this.decisions[r[o + 7]].write && this.mirror === null) return EVERYTHING;
-        return !pteWritable(c) ? faultLockFootprint(c) : this.mirror !== null ? packFootprint(PAGE_VAR.PTE | PAGE_VAR.MAP, 0) : packFootprint(PAGE_VAR.ALL, PAGE_VAR.REF | PAGE_VAR.DIRTY);
+        return !pteWritable(c)
+          ? faultLockFootprint(c)
+          : this.mirror !== null
+            ? packFootprint(PAGE_VAR.PTE | PAGE_VAR.MAP, 0)
+            : packFootprint(PAGE_VAR.ALL, PAGE_VAR.REF | PAGE_VAR.DIRTY);
       case GUP_STEP.FAST_READ:
         return packFootprint(PAGE_VAR.PTE | PAGE_VAR.MAP, 0);
       case GUP_STEP.FAST_GRAB:
         return packFootprint(PAGE_VAR.ALL, PAGE_VAR.REF | PAGE_VAR.DIRTY);
       case GUP_STEP.DMA:
         if (this.mirror === null) return this.dmaFootprint;
-        if (!this.mirror.invalidated(c, PAGE, r[o + 3])) return packFootprint(PAGE_VAR.MAP | PAGE_VAR.DIRTY | PAGE_VAR.WB | PAGE_VAR.PTE, PAGE_VAR.MEM);
+        if (!this.mirror.invalidated(c, PAGE, r[o + 3]))
+          return packFootprint(PAGE_VAR.MAP | PAGE_VAR.DIRTY | PAGE_VAR.WB | PAGE_VAR.PTE, PAGE_VAR.MEM);
         return pteWritable(c) ? packFootprint(PAGE_VAR.PTE | PAGE_VAR.MAP, 0) : faultLockFootprint(c);
       case GUP_STEP.AFTER_GRAB:
       case GUP_STEP.REL_DIRTY:
@@ -352,7 +412,9 @@ export class GupUser implements Actor {
 
   step(ctx: StepContext, r: Int32Array, o: number): number {
     // The caller's policy (src/policies/caller.ts): its hooks and reference, grab to release.
-    const c = ctx.cache, d = this.decisions[r[o + 7]], policy = d.policy;
+    const c = ctx.cache,
+      d = this.decisions[r[o + 7]],
+      policy = d.policy;
     const pin = policy.reference === "FOLL_PIN";
     switch (r[o]) {
       case GUP_STEP.REFUSE:
@@ -562,7 +624,17 @@ export class GupUser implements Actor {
 
 // ---- flusher --------------------------------------------------------------------------
 
-const FLUSH_STEP = { LOCK: 1, CHECK: 2, MKCLEAN: 3, DECIDE: 4, WRITEPAGE: 5, SET_WB: 6, UNLOCK: 7, BIO_BOUNCE: 8, END: 9 } as const;
+const FLUSH_STEP = {
+  LOCK: 1,
+  CHECK: 2,
+  MKCLEAN: 3,
+  DECIDE: 4,
+  WRITEPAGE: 5,
+  SET_WB: 6,
+  UNLOCK: 7,
+  BIO_BOUNCE: 8,
+  END: 9,
+} as const;
 // Registers: 0 pc, 1 passes left, 2 the policy's writeback decision (WritebackDecision bits), 3 which
 // passes are WB_SYNC_ALL (bit i: pass i), 4 passes in all.
 const FLUSH_LABEL = {
@@ -606,17 +678,35 @@ export class Flusher implements Actor {
   readonly size = 5;
   readonly name: string;
   readonly title: string;
-  private static readonly fut = futures({
-    [FLUSH_STEP.LOCK]: [packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK, PAGE_VAR.LOCK), [FLUSH_STEP.CHECK, FLUSH_STEP.LOCK, 0]],
-    [FLUSH_STEP.CHECK]: [packFootprint(PAGE_VAR.MAP | PAGE_VAR.DIRTY | PAGE_VAR.WB | PAGE_VAR.LOCK, PAGE_VAR.LOCK), [FLUSH_STEP.MKCLEAN, FLUSH_STEP.LOCK, 0]],
-    [FLUSH_STEP.MKCLEAN]: [packFootprint(PAGE_VAR.PTE | PAGE_VAR.BUF | PAGE_VAR.MAP | PAGE_VAR.DIRTY, PAGE_VAR.PTE | PAGE_VAR.DIRTY), [FLUSH_STEP.DECIDE]],
-    [FLUSH_STEP.DECIDE]: [WRITEBACK_FP.decide, [FLUSH_STEP.WRITEPAGE, FLUSH_STEP.LOCK, 0]],
-    [FLUSH_STEP.WRITEPAGE]: [WRITEBACK_FP.writepage, [FLUSH_STEP.SET_WB, FLUSH_STEP.LOCK, 0]],
-    [FLUSH_STEP.SET_WB]: [packFootprint(PAGE_VAR.MEM | PAGE_VAR.DISK, PAGE_VAR.WB), [FLUSH_STEP.UNLOCK]],
-    [FLUSH_STEP.UNLOCK]: [packFootprint(0, PAGE_VAR.LOCK | PAGE_VAR.IOQ), [FLUSH_STEP.BIO_BOUNCE, FLUSH_STEP.END, FLUSH_STEP.LOCK, 0]],
-    [FLUSH_STEP.BIO_BOUNCE]: [WRITEBACK_FP.bounce | packFootprint(0, PAGE_VAR.IOQ), [FLUSH_STEP.END, FLUSH_STEP.LOCK, 0]],
-    [FLUSH_STEP.END]: [WRITEBACK_FP.end, [FLUSH_STEP.LOCK, 0]],
-  }, 10);
+  private static readonly fut = futures(
+    {
+      [FLUSH_STEP.LOCK]: [
+        packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK, PAGE_VAR.LOCK),
+        [FLUSH_STEP.CHECK, FLUSH_STEP.LOCK, 0],
+      ],
+      [FLUSH_STEP.CHECK]: [
+        packFootprint(PAGE_VAR.MAP | PAGE_VAR.DIRTY | PAGE_VAR.WB | PAGE_VAR.LOCK, PAGE_VAR.LOCK),
+        [FLUSH_STEP.MKCLEAN, FLUSH_STEP.LOCK, 0],
+      ],
+      [FLUSH_STEP.MKCLEAN]: [
+        packFootprint(PAGE_VAR.PTE | PAGE_VAR.BUF | PAGE_VAR.MAP | PAGE_VAR.DIRTY, PAGE_VAR.PTE | PAGE_VAR.DIRTY),
+        [FLUSH_STEP.DECIDE],
+      ],
+      [FLUSH_STEP.DECIDE]: [WRITEBACK_FP.decide, [FLUSH_STEP.WRITEPAGE, FLUSH_STEP.LOCK, 0]],
+      [FLUSH_STEP.WRITEPAGE]: [WRITEBACK_FP.writepage, [FLUSH_STEP.SET_WB, FLUSH_STEP.LOCK, 0]],
+      [FLUSH_STEP.SET_WB]: [packFootprint(PAGE_VAR.MEM | PAGE_VAR.DISK, PAGE_VAR.WB), [FLUSH_STEP.UNLOCK]],
+      [FLUSH_STEP.UNLOCK]: [
+        packFootprint(0, PAGE_VAR.LOCK | PAGE_VAR.IOQ),
+        [FLUSH_STEP.BIO_BOUNCE, FLUSH_STEP.END, FLUSH_STEP.LOCK, 0],
+      ],
+      [FLUSH_STEP.BIO_BOUNCE]: [
+        WRITEBACK_FP.bounce | packFootprint(0, PAGE_VAR.IOQ),
+        [FLUSH_STEP.END, FLUSH_STEP.LOCK, 0],
+      ],
+      [FLUSH_STEP.END]: [WRITEBACK_FP.end, [FLUSH_STEP.LOCK, 0]],
+    },
+    10,
+  );
 
   constructor(decl: ActorDecl) {
     this.name = decl.name;
@@ -634,15 +724,29 @@ export class Flusher implements Actor {
 
   footprint(ctx: StepContext, r: Int32Array, o: number): number {
     switch (r[o]) {
-      case FLUSH_STEP.LOCK: return ctx.cache.resident[PAGE] ? packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK, PAGE_VAR.LOCK) : packFootprint(PAGE_VAR.MAP, 0);
-      case FLUSH_STEP.CHECK: return packFootprint(PAGE_VAR.MAP | PAGE_VAR.DIRTY | PAGE_VAR.WB | PAGE_VAR.LOCK, PAGE_VAR.LOCK);
-      case FLUSH_STEP.MKCLEAN: return packFootprint(PAGE_VAR.PTE | PAGE_VAR.BUF | PAGE_VAR.MAP | PAGE_VAR.DIRTY, PAGE_VAR.PTE | PAGE_VAR.DIRTY);
-      case FLUSH_STEP.DECIDE: return WRITEBACK_FP.decide;
-      case FLUSH_STEP.WRITEPAGE: return WRITEBACK_FP.writepage;
-      case FLUSH_STEP.SET_WB: return packFootprint(PAGE_VAR.MEM | PAGE_VAR.DISK, PAGE_VAR.WB);
-      case FLUSH_STEP.UNLOCK: return packFootprint(0, PAGE_VAR.LOCK | PAGE_VAR.IOQ);
-      case FLUSH_STEP.BIO_BOUNCE: return WRITEBACK_FP.bounce | packFootprint(0, PAGE_VAR.IOQ);
-      case FLUSH_STEP.END: return WRITEBACK_FP.end;
+      case FLUSH_STEP.LOCK:
+        return ctx.cache.resident[PAGE]
+          ? packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK, PAGE_VAR.LOCK)
+          : packFootprint(PAGE_VAR.MAP, 0);
+      case FLUSH_STEP.CHECK:
+        return packFootprint(PAGE_VAR.MAP | PAGE_VAR.DIRTY | PAGE_VAR.WB | PAGE_VAR.LOCK, PAGE_VAR.LOCK);
+      case FLUSH_STEP.MKCLEAN:
+        return packFootprint(
+          PAGE_VAR.PTE | PAGE_VAR.BUF | PAGE_VAR.MAP | PAGE_VAR.DIRTY,
+          PAGE_VAR.PTE | PAGE_VAR.DIRTY,
+        );
+      case FLUSH_STEP.DECIDE:
+        return WRITEBACK_FP.decide;
+      case FLUSH_STEP.WRITEPAGE:
+        return WRITEBACK_FP.writepage;
+      case FLUSH_STEP.SET_WB:
+        return packFootprint(PAGE_VAR.MEM | PAGE_VAR.DISK, PAGE_VAR.WB);
+      case FLUSH_STEP.UNLOCK:
+        return packFootprint(0, PAGE_VAR.LOCK | PAGE_VAR.IOQ);
+      case FLUSH_STEP.BIO_BOUNCE:
+        return WRITEBACK_FP.bounce | packFootprint(0, PAGE_VAR.IOQ);
+      case FLUSH_STEP.END:
+        return WRITEBACK_FP.end;
     }
     return EVERYTHING;
   }
@@ -673,7 +777,11 @@ export class Flusher implements Actor {
         // write_cache_pages: skip if truncated or clean; under writeback skip
         // (WB_SYNC_NONE) or wait for it (WB_SYNC_ALL, with the page locked).
         if (!c.attached[PAGE] || !c.dirty[PAGE] || (c.writeback[PAGE] && !sync)) {
-          const why = !c.attached[PAGE] ? FLUSH_LABEL.TRUNCATED : !c.dirty[PAGE] ? FLUSH_LABEL.CLEAN : FLUSH_LABEL.UNDER_WB;
+          const why = !c.attached[PAGE]
+            ? FLUSH_LABEL.TRUNCATED
+            : !c.dirty[PAGE]
+              ? FLUSH_LABEL.CLEAN
+              : FLUSH_LABEL.UNDER_WB;
           c.unlockPage(PAGE);
           this.endPass(r, o);
           return why;
@@ -733,7 +841,16 @@ export class Flusher implements Actor {
 // ---- memory pressure ------------------------------------------------------------------
 
 const RECLAIM_STEP = {
-  TRYLOCK: 1, UNMAP: 2, GUARD: 3, CONTINUE: 4, DECIDE: 5, WRITEPAGE: 6, SET_WB: 7, BIO_BOUNCE: 8, END: 9, REMOVE: 10,
+  TRYLOCK: 1,
+  UNMAP: 2,
+  GUARD: 3,
+  CONTINUE: 4,
+  DECIDE: 5,
+  WRITEPAGE: 6,
+  SET_WB: 7,
+  BIO_BOUNCE: 8,
+  END: 9,
+  REMOVE: 10,
 } as const;
 // Registers: 0 pc, 1 second pass (after pageout's I/O), 2 the policy's writeback decision.
 const RECLAIM_LABEL = {
@@ -775,18 +892,39 @@ export class Reclaim implements Actor {
   readonly size = 3;
   readonly name: string;
   readonly title: string;
-  private static readonly fut = futures({
-    [RECLAIM_STEP.TRYLOCK]: [packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK | PAGE_VAR.WB, PAGE_VAR.LOCK), [RECLAIM_STEP.UNMAP, 0]],
-    [RECLAIM_STEP.UNMAP]: [packFootprint(PAGE_VAR.PTE | PAGE_VAR.DIRTY | PAGE_VAR.REF | PAGE_VAR.MAP | PAGE_VAR.BUF, PAGE_VAR.PTE | PAGE_VAR.DIRTY | PAGE_VAR.REF), [RECLAIM_STEP.GUARD, RECLAIM_STEP.CONTINUE]],
-    [RECLAIM_STEP.GUARD]: [packFootprint(PAGE_VAR.REF, PAGE_VAR.LOCK), [RECLAIM_STEP.CONTINUE, 0]],
-    [RECLAIM_STEP.CONTINUE]: [packFootprint(PAGE_VAR.ALL, PAGE_VAR.PTE | PAGE_VAR.DIRTY | PAGE_VAR.BUF | PAGE_VAR.REF | PAGE_VAR.LOCK), [RECLAIM_STEP.DECIDE, RECLAIM_STEP.REMOVE, 0]],
-    [RECLAIM_STEP.DECIDE]: [WRITEBACK_FP.decide, [RECLAIM_STEP.WRITEPAGE, 0]],
-    [RECLAIM_STEP.WRITEPAGE]: [WRITEBACK_FP.writepage, [RECLAIM_STEP.SET_WB, RECLAIM_STEP.REMOVE]],
-    [RECLAIM_STEP.SET_WB]: [WRITEBACK_FP.setWb | packFootprint(0, PAGE_VAR.IOQ), [RECLAIM_STEP.BIO_BOUNCE, RECLAIM_STEP.END, RECLAIM_STEP.TRYLOCK]],
-    [RECLAIM_STEP.BIO_BOUNCE]: [WRITEBACK_FP.bounce | packFootprint(0, PAGE_VAR.IOQ), [RECLAIM_STEP.END, RECLAIM_STEP.TRYLOCK]],
-    [RECLAIM_STEP.END]: [WRITEBACK_FP.end, [RECLAIM_STEP.TRYLOCK]],
-    [RECLAIM_STEP.REMOVE]: [EVERYTHING, [0]],
-  }, 11);
+  private static readonly fut = futures(
+    {
+      [RECLAIM_STEP.TRYLOCK]: [
+        packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK | PAGE_VAR.WB, PAGE_VAR.LOCK),
+        [RECLAIM_STEP.UNMAP, 0],
+      ],
+      [RECLAIM_STEP.UNMAP]: [
+        packFootprint(
+          PAGE_VAR.PTE | PAGE_VAR.DIRTY | PAGE_VAR.REF | PAGE_VAR.MAP | PAGE_VAR.BUF,
+          PAGE_VAR.PTE | PAGE_VAR.DIRTY | PAGE_VAR.REF,
+        ),
+        [RECLAIM_STEP.GUARD, RECLAIM_STEP.CONTINUE],
+      ],
+      [RECLAIM_STEP.GUARD]: [packFootprint(PAGE_VAR.REF, PAGE_VAR.LOCK), [RECLAIM_STEP.CONTINUE, 0]],
+      [RECLAIM_STEP.CONTINUE]: [
+        packFootprint(PAGE_VAR.ALL, PAGE_VAR.PTE | PAGE_VAR.DIRTY | PAGE_VAR.BUF | PAGE_VAR.REF | PAGE_VAR.LOCK),
+        [RECLAIM_STEP.DECIDE, RECLAIM_STEP.REMOVE, 0],
+      ],
+      [RECLAIM_STEP.DECIDE]: [WRITEBACK_FP.decide, [RECLAIM_STEP.WRITEPAGE, 0]],
+      [RECLAIM_STEP.WRITEPAGE]: [WRITEBACK_FP.writepage, [RECLAIM_STEP.SET_WB, RECLAIM_STEP.REMOVE]],
+      [RECLAIM_STEP.SET_WB]: [
+        WRITEBACK_FP.setWb | packFootprint(0, PAGE_VAR.IOQ),
+        [RECLAIM_STEP.BIO_BOUNCE, RECLAIM_STEP.END, RECLAIM_STEP.TRYLOCK],
+      ],
+      [RECLAIM_STEP.BIO_BOUNCE]: [
+        WRITEBACK_FP.bounce | packFootprint(0, PAGE_VAR.IOQ),
+        [RECLAIM_STEP.END, RECLAIM_STEP.TRYLOCK],
+      ],
+      [RECLAIM_STEP.END]: [WRITEBACK_FP.end, [RECLAIM_STEP.TRYLOCK]],
+      [RECLAIM_STEP.REMOVE]: [EVERYTHING, [0]],
+    },
+    11,
+  );
 
   constructor(decl: ActorDecl) {
     this.name = decl.name;
@@ -805,9 +943,15 @@ export class Reclaim implements Actor {
 
   private static readonly own: Record<number, number> = {
     [RECLAIM_STEP.TRYLOCK]: packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK | PAGE_VAR.WB, PAGE_VAR.LOCK),
-    [RECLAIM_STEP.UNMAP]: packFootprint(PAGE_VAR.PTE | PAGE_VAR.DIRTY | PAGE_VAR.REF | PAGE_VAR.MAP | PAGE_VAR.BUF, PAGE_VAR.PTE | PAGE_VAR.DIRTY | PAGE_VAR.REF),
+    [RECLAIM_STEP.UNMAP]: packFootprint(
+      PAGE_VAR.PTE | PAGE_VAR.DIRTY | PAGE_VAR.REF | PAGE_VAR.MAP | PAGE_VAR.BUF,
+      PAGE_VAR.PTE | PAGE_VAR.DIRTY | PAGE_VAR.REF,
+    ),
     [RECLAIM_STEP.GUARD]: packFootprint(PAGE_VAR.REF, PAGE_VAR.LOCK),
-    [RECLAIM_STEP.CONTINUE]: packFootprint(PAGE_VAR.ALL, PAGE_VAR.PTE | PAGE_VAR.DIRTY | PAGE_VAR.BUF | PAGE_VAR.REF | PAGE_VAR.LOCK),
+    [RECLAIM_STEP.CONTINUE]: packFootprint(
+      PAGE_VAR.ALL,
+      PAGE_VAR.PTE | PAGE_VAR.DIRTY | PAGE_VAR.BUF | PAGE_VAR.REF | PAGE_VAR.LOCK,
+    ),
     [RECLAIM_STEP.DECIDE]: WRITEBACK_FP.decide,
     [RECLAIM_STEP.WRITEPAGE]: WRITEBACK_FP.writepage,
     [RECLAIM_STEP.SET_WB]: WRITEBACK_FP.setWb | packFootprint(0, PAGE_VAR.IOQ),
@@ -900,7 +1044,8 @@ export class Reclaim implements Actor {
 
   /** ->writepage's set_page_writeback and unlock_page, then the bio: bounced first, queued, or completed next. */
   private setWriteback(ctx: StepContext, r: Int32Array, o: number): number {
-    const c = ctx.cache, d = r[o + 2];
+    const c = ctx.cache,
+      d = r[o + 2];
     c.setPageWriteback(PAGE, (d & WritebackDecision.BOUNCE) !== 0);
     c.unlockPage(PAGE); // ->writepage unlocks the page
     if (d & WritebackDecision.BOUNCE_AT_BIO) r[o] = RECLAIM_STEP.BIO_BOUNCE;
@@ -958,10 +1103,13 @@ export class CpuWriter implements Actor {
   readonly size = 3;
   readonly name: string;
   readonly title: string;
-  private static readonly fut = futures({
-    [CPU_STEP.STORE]: [EVERYTHING, [CPU_STEP.STORE, FAULT_STEP.MKWRITE, 0]],
-    ...FAULT_STEPS([CPU_STEP.STORE]),
-  }, 24);
+  private static readonly fut = futures(
+    {
+      [CPU_STEP.STORE]: [EVERYTHING, [CPU_STEP.STORE, FAULT_STEP.MKWRITE, 0]],
+      ...FAULT_STEPS([CPU_STEP.STORE]),
+    },
+    24,
+  );
 
   constructor(decl: ActorDecl) {
     this.name = decl.name;
@@ -976,7 +1124,9 @@ export class CpuWriter implements Actor {
 
   footprint(ctx: StepContext, r: Int32Array, o: number): number {
     if (r[o] !== CPU_STEP.STORE) return CpuWriter.fut[r[o]] === 0 ? 0 : faultFootprint(r[o]);
-    return pteWritable(ctx.cache) ? packFootprint(PAGE_VAR.PTE | PAGE_VAR.MAP, PAGE_VAR.MEM) : faultLockFootprint(ctx.cache);
+    return pteWritable(ctx.cache)
+      ? packFootprint(PAGE_VAR.PTE | PAGE_VAR.MAP, PAGE_VAR.MEM)
+      : faultLockFootprint(ctx.cache);
   }
 
   future(r: Int32Array, o: number): number {
@@ -1022,11 +1172,17 @@ export class Truncate implements Actor {
   readonly size = 1;
   readonly name: string;
   readonly title: string;
-  private static readonly fut = futures({
-    [TRUNCATE_STEP.LOCK]: [packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK, PAGE_VAR.LOCK | PAGE_VAR.DIRTY), [TRUNCATE_STEP.TRUNCATE, 0]],
-    [TRUNCATE_STEP.TRUNCATE]: [EVERYTHING, [TRUNCATE_STEP.UNLOCK, 0]],
-    [TRUNCATE_STEP.UNLOCK]: [packFootprint(0, PAGE_VAR.LOCK), [0]],
-  }, 4);
+  private static readonly fut = futures(
+    {
+      [TRUNCATE_STEP.LOCK]: [
+        packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK, PAGE_VAR.LOCK | PAGE_VAR.DIRTY),
+        [TRUNCATE_STEP.TRUNCATE, 0],
+      ],
+      [TRUNCATE_STEP.TRUNCATE]: [EVERYTHING, [TRUNCATE_STEP.UNLOCK, 0]],
+      [TRUNCATE_STEP.UNLOCK]: [packFootprint(0, PAGE_VAR.LOCK), [0]],
+    },
+    4,
+  );
 
   constructor(decl: ActorDecl) {
     this.name = decl.name;
@@ -1038,7 +1194,11 @@ export class Truncate implements Actor {
   }
 
   footprint(_ctx: StepContext, r: Int32Array, o: number): number {
-    return r[o] === TRUNCATE_STEP.LOCK ? packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK, PAGE_VAR.LOCK | PAGE_VAR.DIRTY) : r[o] === TRUNCATE_STEP.UNLOCK ? packFootprint(0, PAGE_VAR.LOCK) : EVERYTHING;
+    return r[o] === TRUNCATE_STEP.LOCK
+      ? packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK, PAGE_VAR.LOCK | PAGE_VAR.DIRTY)
+      : r[o] === TRUNCATE_STEP.UNLOCK
+        ? packFootprint(0, PAGE_VAR.LOCK)
+        : EVERYTHING;
   }
 
   future(r: Int32Array, o: number): number {
@@ -1106,7 +1266,10 @@ export class IoCompletion implements Actor {
   readonly daemon = true;
   readonly name: string;
   readonly title: string;
-  private static readonly FP_END = packFootprint(PAGE_VAR.IOQ | PAGE_VAR.WB, PAGE_VAR.IOQ | PAGE_VAR.WB | PAGE_VAR.DISK);
+  private static readonly FP_END = packFootprint(
+    PAGE_VAR.IOQ | PAGE_VAR.WB,
+    PAGE_VAR.IOQ | PAGE_VAR.WB | PAGE_VAR.DISK,
+  );
 
   constructor(decl: ActorDecl) {
     this.name = decl.name;

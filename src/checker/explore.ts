@@ -14,8 +14,20 @@ import { BACKING_PROFILES, pageCacheTracking, reclaimWritesFile } from "../model
 import { callerProfile } from "../model/callers.js";
 import { callerPolicy } from "../policies/caller.js";
 import {
-  DEFAULT_COVERAGE, MAX_ACTORS, declOf, expandActor, expandKnobs, pageName,
-  type ActorDecl, type Coverage, type ActorSpec, type FlusherActor, type GupActor, type KnobChoices, type Knobs, type PageSpec,
+  DEFAULT_COVERAGE,
+  MAX_ACTORS,
+  declOf,
+  expandActor,
+  expandKnobs,
+  pageName,
+  type ActorDecl,
+  type Coverage,
+  type ActorSpec,
+  type FlusherActor,
+  type GupActor,
+  type KnobChoices,
+  type Knobs,
+  type PageSpec,
 } from "./scenario.js";
 import { search, type Root, type SearchOutput, type WitnessStep } from "./search.js";
 import { INCIDENTS, type IncidentName, type Judgement } from "./verdict.js";
@@ -90,9 +102,16 @@ export interface CheckResult {
  * kernel has), or a GUP caller whose own release replaces the policy's (callerPolicy:
  * i915 userptr's trylock, io_uring's plain unpin, O_DIRECT's bio redirtying, a read pin).
  */
-export function departsFromSpec(policy: Policy, knobs: Knobs, actors: readonly ActorSpec[], coverage: Coverage = DEFAULT_COVERAGE): boolean {
-  return (knobs.guard !== null && knobs.guard !== policy.reclaimGuardDefault) ||
-    actors.some((a) => a.kind === "gup" && (a.path === "fast-no-recheck" || callerReplacesRelease(policy, a, coverage)));
+export function departsFromSpec(
+  policy: Policy,
+  knobs: Knobs,
+  actors: readonly ActorSpec[],
+  coverage: Coverage = DEFAULT_COVERAGE,
+): boolean {
+  return (
+    (knobs.guard !== null && knobs.guard !== policy.reclaimGuardDefault) ||
+    actors.some((a) => a.kind === "gup" && (a.path === "fast-no-recheck" || callerReplacesRelease(policy, a, coverage)))
+  );
 }
 
 /** The GUP actor's caller releases otherwise than the policy does (a different beforeRelease). */
@@ -102,11 +121,19 @@ function callerReplacesRelease(policy: Policy, a: GupActor, coverage: Coverage):
   return callerPolicy(policy, profile, a.access ?? "write").beforeRelease !== policy.beforeRelease;
 }
 
-
 /** A fresh one-page, one-file cache in the scenario's initial state, incident counters zero. */
-export function initialCache(policy: Policy, page: PageSpec, knobs: Knobs, coverage: Coverage = DEFAULT_COVERAGE): PageCache {
+export function initialCache(
+  policy: Policy,
+  page: PageSpec,
+  knobs: Knobs,
+  coverage: Coverage = DEFAULT_COVERAGE,
+): PageCache {
   const c = new PageCache({
-    files: 1, pagesPerFile: 1, bias: 1024, fsBehavior: knobs.fs, policy,
+    files: 1,
+    pagesPerFile: 1,
+    bias: 1024,
+    fsBehavior: knobs.fs,
+    policy,
     ...pageCacheTracking(coverage.kernel, coverage.backing, coverage.folio),
   });
   c.initPage(PAGE, page.shares, 0);
@@ -137,7 +164,11 @@ export function finalSync(c: PageCache): string {
   let did = "clean";
   if (c.resident[PAGE] && c.attached[PAGE] && c.dirty[PAGE]) {
     const wrote = c.syncPage(PAGE);
-    did = wrote ? `wrote v${c.disk[PAGE]}${c.dirty[PAGE] ? ", kept dirty" : ""}` : c.dirty[PAGE] ? "skipped" : "dropped (no buffers)";
+    did = wrote
+      ? `wrote v${c.disk[PAGE]}${c.dirty[PAGE] ? ", kept dirty" : ""}`
+      : c.dirty[PAGE]
+        ? "skipped"
+        : "dropped (no buffers)";
   } else if (c.writeback[PAGE]) c.endPageWriteback(PAGE);
   let end = `mem v${c.mem[PAGE]}, disk v${c.disk[PAGE]}`;
   if (c.resident[PAGE] && c.attached[PAGE] && c.mem[PAGE] !== c.disk[PAGE]) {
@@ -236,7 +267,8 @@ function resolveConfig(config: CheckConfig): Setup {
   const policy = typeof config.policy === "string" ? getPolicy(config.policy) : config.policy;
   const pages = Array.isArray(config.page) ? (config.page as PageSpec[]) : [config.page as PageSpec];
   const allKnobs: KnobChoices = isChoices(config.knobs)
-    ? config.knobs : { guard: [config.knobs.guard], fs: [config.knobs.fs], stable: [config.knobs.stable] };
+    ? config.knobs
+    : { guard: [config.knobs.guard], fs: [config.knobs.fs], stable: [config.knobs.stable] };
   const decls = config.actors.map((a) => (isDecl(a) ? a : declOf(a)));
   if (decls.length > MAX_ACTORS) throw new RangeError(`checkConfig: at most ${MAX_ACTORS} actors, got ${decls.length}`);
   return { config, policy, pages, allKnobs, decls, expansions: product(decls.map(expandActor)) };
@@ -252,9 +284,13 @@ function searchKnobs(setup: Setup, knobs: Knobs, maxStates: number, reduce: bool
   const io = decls.findIndex((d) => d.kind === "io");
   const ioQueue = io < 0 ? -1 : actors.slice(0, io).reduce((n, a) => n + a.size, 0) + 1;
   const ctx: StepContext = {
-    cache, policy, guard: knobs.guard ?? policy.reclaimGuardDefault,
+    cache,
+    policy,
+    guard: knobs.guard ?? policy.reclaimGuardDefault,
     reclaimWrites: reclaimWritesFile(coverage.kernel, coverage.backing),
-    stable: knobs.stable || BACKING_PROFILES[coverage.backing].stableWrites, coverage, ioQueue,
+    stable: knobs.stable || BACKING_PROFILES[coverage.backing].stableWrites,
+    coverage,
+    ioQueue,
   };
   const roots: Root[] = [];
   pages.forEach((p, k) => {
@@ -262,7 +298,8 @@ function searchKnobs(setup: Setup, knobs: Knobs, maxStates: number, reduce: bool
       roots.push({
         choices: [
           ...(pages.length > 1 ? [`Page=${pageName(p)}`] : []),
-          ...knobChoices(setup.allKnobs, knobs), ...specs.flatMap((s, i) => actorChoices(decls[i], s)),
+          ...knobChoices(setup.allKnobs, knobs),
+          ...specs.flatMap((s, i) => actorChoices(decls[i], s)),
         ],
         offSpec: departsFromSpec(policy, knobs, specs, coverage),
         prepare: (c, r) => {
@@ -292,7 +329,7 @@ class Totals {
 
   /** Add one search's output. */
   add(out: SearchOutput): void {
-    this.states += out.states, this.terminals += out.terminals, this.deadlocks += out.deadlocks;
+    (this.states += out.states), (this.terminals += out.terminals), (this.deadlocks += out.deadlocks);
     this.bytes = Math.max(this.bytes, out.bytes);
     this.boundHit ||= out.boundHit;
     out.hits.forEach((n, k) => (this.hits[k] += n));
@@ -319,7 +356,14 @@ class Totals {
     return {
       policy: setup.policy.id,
       actors: setup.decls.map((d) => ({ name: d.name, title: makeActor(d, setup.policy).title })),
-      states: this.states, terminals, deadlocks: this.deadlocks, boundHit, verdicts, witnesses, choices, inSpec,
+      states: this.states,
+      terminals,
+      deadlocks: this.deadlocks,
+      boundHit,
+      verdicts,
+      witnesses,
+      choices,
+      inSpec,
       bytes: this.bytes,
     };
   }

@@ -7,16 +7,46 @@
 
 // Scenarios: the litmus-like file format and its parser
 export {
-  ACTOR_KINDS, DIRECTIVES, MAX_ACTORS, ScenarioError, applyVariant, declOf, expandActor, expandKnobs, expectedVerdicts,
-  knobChoicesOf, pageName, parseAlternatives, parseScenario,
-  type ActorDecl, type ActorKind, type ActorSpec, type CpuActor, type Expectation, type FlusherActor, type GupActor,
-  type KnobChoices, type Knobs, type OptionDef, type OptionValue, type PageSpec, type ReclaimActor, type Scenario,
-  type TruncateActor, type Variant,
+  ACTOR_KINDS,
+  DIRECTIVES,
+  MAX_ACTORS,
+  ScenarioError,
+  applyVariant,
+  declOf,
+  expandActor,
+  expandKnobs,
+  expectedVerdicts,
+  knobChoicesOf,
+  pageName,
+  parseAlternatives,
+  parseScenario,
+  type ActorDecl,
+  type ActorKind,
+  type ActorSpec,
+  type CpuActor,
+  type Expectation,
+  type FlusherActor,
+  type GupActor,
+  type KnobChoices,
+  type Knobs,
+  type OptionDef,
+  type OptionValue,
+  type PageSpec,
+  type ReclaimActor,
+  type Scenario,
+  type TruncateActor,
+  type Variant,
 } from "./scenario.js";
 // Incidents judged and the verdicts
 export {
-  FAILURE_ID, INCIDENTS, VERDICTS, incidentMask, maskNames,
-  type IncidentName, type Judgement, type Verdict,
+  FAILURE_ID,
+  INCIDENTS,
+  VERDICTS,
+  incidentMask,
+  maskNames,
+  type IncidentName,
+  type Judgement,
+  type Verdict,
 } from "./verdict.js";
 // Actors: the kernel paths cut into steps
 export { CpuWriter, Flusher, GupUser, Reclaim, Truncate, makeActor, type Actor, type StepContext } from "./actors.js";
@@ -24,8 +54,14 @@ export { CpuWriter, Flusher, GupUser, Reclaim, Truncate, makeActor, type Actor, 
 export { PAGE_VAR, futures } from "./footprint.js";
 // The search
 export {
-  checkConfig, departsFromSpec, finalSync, initialCache,
-  type CheckConfig, type CheckOptions, type CheckResult, type WitnessStep,
+  checkConfig,
+  departsFromSpec,
+  finalSync,
+  initialCache,
+  type CheckConfig,
+  type CheckOptions,
+  type CheckResult,
+  type WitnessStep,
 } from "./explore.js";
 export { persistentSet, search, type Root, type SearchInput, type SearchOutput } from "./search.js";
 // The packed state encoding
@@ -34,6 +70,16 @@ export { StateSet } from "./state.js";
 export { PAGE_LEGEND, formatWitness, formatWitnessInline, pageState, wrap } from "./witness.js";
 // Judging scenario files, and the verdict table
 export {
-  formatRun, formatVerdictTable, judge, loadScenario, loadScenarioDir, runJson, runScenario, verdictTable,
-  type RunOptions, type ScenarioRun, type TableCell, type VerdictTable,
+  formatRun,
+  formatVerdictTable,
+  judge,
+  loadScenario,
+  loadScenarioDir,
+  runJson,
+  runScenario,
+  verdictTable,
+  type RunOptions,
+  type ScenarioRun,
+  type TableCell,
+  type VerdictTable,
 } from "./judge.js";

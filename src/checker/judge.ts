@@ -108,8 +108,14 @@ export function runJson(r: ScenarioRun): {
   ok: boolean;
 } {
   return {
-    scenario: r.scenario, policy: r.policy, variant: r.variant, states: r.result.states,
-    verdicts: r.result.verdicts, witnesses: r.result.witnesses, expected: r.expected, ok: r.mismatches.length === 0,
+    scenario: r.scenario,
+    policy: r.policy,
+    variant: r.variant,
+    states: r.result.states,
+    verdicts: r.result.verdicts,
+    witnesses: r.result.witnesses,
+    expected: r.expected,
+    ok: r.mismatches.length === 0,
   };
 }
 
@@ -125,7 +131,9 @@ export function formatRun(r: ScenarioRun, verbose = false): string {
   const facts = `${res.states} states${res.boundHit ? ", BOUND HIT" : ""}${res.deadlocks ? `, ${res.deadlocks} DEADLOCKS` : ""}`;
   const out: string[] = [`${status.padEnd(9)}${r.scenario} ${r.policy}/${r.variant} (${facts})`];
   if (!verbose && r.mismatches.length === 0) return out[0] + "\n";
-  const shown = judged ? (Object.keys(r.expected) as IncidentName[]) : INCIDENTS.filter((k) => res.verdicts[k] !== "Never");
+  const shown = judged
+    ? (Object.keys(r.expected) as IncidentName[])
+    : INCIDENTS.filter((k) => res.verdicts[k] !== "Never");
   const items = shown.map((k) => {
     const bad = r.mismatches.find((m) => m.incident === k);
     return bad ? `${k} ${bad.got} (expected ${bad.expected})` : `${k} ${res.verdicts[k]}`;
@@ -152,9 +160,11 @@ export function judge(
 } {
   const judged = runs.filter((r) => Object.keys(r.expected).length > 0);
   const bad = judged.filter((r) => r.mismatches.length > 0);
-  const text = runs.map((r) => formatRun(r, verbose)).join("") +
+  const text =
+    runs.map((r) => formatRun(r, verbose)).join("") +
     `\n${judged.length} judged, ${judged.length - bad.length} ok, ${bad.length} mismatched` +
-    (runs.length > judged.length ? `, ${runs.length - judged.length} without expectation` : "") + "\n";
+    (runs.length > judged.length ? `, ${runs.length - judged.length} without expectation` : "") +
+    "\n";
   return { text, ok: bad.length === 0 };
 }
 
@@ -207,7 +217,9 @@ function foldCell(cell: TableCell, k: IncidentName, scenario: string, run: Scena
     return;
   }
   const kind = run.result.inSpec[k] ? "reached" : "variant";
-  const better = !cell.witness || (kind === "reached" && cell.verdict !== "reached") ||
+  const better =
+    !cell.witness ||
+    (kind === "reached" && cell.verdict !== "reached") ||
     (kind === cell.verdict && w.length < cell.witness.steps.length);
   if (better) {
     cell.verdict = kind;

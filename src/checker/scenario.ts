@@ -18,7 +18,15 @@ import { basename } from "node:path";
 import { InputError } from "../errors.js";
 import { FS_BEHAVIORS, GUP_PATHS, type FsBehavior, type GupPath } from "../model/params.js";
 import { POLICY_IDS, type PolicyId } from "../model/policy-ids.js";
-import { BACKINGS, MAPPINGS, MAX_FOLIO_ORDER, PIN_ACCESSES, type Backing, type Mapping, type PinAccess } from "../model/backings.js";
+import {
+  BACKINGS,
+  MAPPINGS,
+  MAX_FOLIO_ORDER,
+  PIN_ACCESSES,
+  type Backing,
+  type Mapping,
+  type PinAccess,
+} from "../model/backings.js";
 import { CALLER_IDS, callerProfile, type CallerId } from "../model/callers.js";
 import { KERNEL_IDS, KERNELS, type KernelId } from "../model/kernels.js";
 import { INCIDENTS, VERDICTS, type IncidentName, type Verdict } from "./verdict.js";
@@ -206,7 +214,12 @@ export interface Coverage {
 }
 
 /** The coverage of a scenario without `Kernel:`, `Mapping:`, `Backing:` or `Folio:` lines: none, shared, ext4, 0. */
-export const DEFAULT_COVERAGE: Readonly<Coverage> = Object.freeze({ kernel: null, mapping: "shared", backing: "ext4", folio: 0 });
+export const DEFAULT_COVERAGE: Readonly<Coverage> = Object.freeze({
+  kernel: null,
+  mapping: "shared",
+  backing: "ext4",
+  folio: 0,
+});
 
 /**
  * A parsed scenario file (parseScenario): the litmus-like description of actors over one
@@ -266,12 +279,23 @@ function count(v: string, lo: number, hi: number): number {
   return n;
 }
 
-const keyword = <T extends string>(allowed: readonly T[], def: T, extra: Partial<OptionDef> = {}): OptionDef =>
-  ({ allowed: `one of ${allowed.join(", ")}`, parse: (v) => oneOf(v, allowed), default: def, ...extra });
-const integer = (lo: number, hi: number, def: number): OptionDef =>
-  ({ allowed: `an integer in ${lo}..${hi}`, parse: (v) => count(v, lo, hi), bounds: [lo, hi], default: def });
-const flag = (yes: string, no: string, def: boolean): OptionDef =>
-  ({ allowed: `${yes} or ${no}`, parse: (v) => oneOf(v, [yes, no]) === yes, default: def });
+const keyword = <T extends string>(allowed: readonly T[], def: T, extra: Partial<OptionDef> = {}): OptionDef => ({
+  allowed: `one of ${allowed.join(", ")}`,
+  parse: (v) => oneOf(v, allowed),
+  default: def,
+  ...extra,
+});
+const integer = (lo: number, hi: number, def: number): OptionDef => ({
+  allowed: `an integer in ${lo}..${hi}`,
+  parse: (v) => count(v, lo, hi),
+  bounds: [lo, hi],
+  default: def,
+});
+const flag = (yes: string, no: string, def: boolean): OptionDef => ({
+  allowed: `${yes} or ${no}`,
+  parse: (v) => oneOf(v, [yes, no]) === yes,
+  default: def,
+});
 
 /** An actor kind: its options, and how one choice of each becomes a concrete actor. */
 interface KindDef {
@@ -284,32 +308,66 @@ interface KindDef {
  * each); `build` reads them back by name.
  */
 export const ACTOR_KINDS: ReadonlyMap<ActorKind, KindDef> = new Map<ActorKind, KindDef>([
-  ["gup", {
-    options: new Map([
-      ["path", keyword(GUP_PATHS, "slow")], ["dma", integer(0, 3, 1)], ["longterm", flag("yes", "no", true)],
-      ["access", keyword(PIN_ACCESSES, "write")], ["caller", keyword(CALLER_IDS, "generic")],
-      ["hook", keyword(["inside", "after"] as const, "inside")],
-    ]),
-    build: (name, v) => ({
-      kind: "gup", name, path: v("path") as GupPath, dma: v("dma") as number, longterm: v("longterm") as boolean,
-      access: v("access") as PinAccess, caller: v("caller") as CallerId, hook: v("hook") as "inside" | "after",
-    }),
-  }],
-  ["flusher", {
-    options: new Map([["passes", integer(1, 3, 1)], ["sync", keyword(["none", "all"] as const, "none", { per: "passes" })]]),
-    build: (name, v) => ({
-      kind: "flusher", name, passes: v("passes") as number, syncAll: (v("sync") as OptionValue[]).map((x) => x === "all"),
-    }),
-  }],
+  [
+    "gup",
+    {
+      options: new Map([
+        ["path", keyword(GUP_PATHS, "slow")],
+        ["dma", integer(0, 3, 1)],
+        ["longterm", flag("yes", "no", true)],
+        ["access", keyword(PIN_ACCESSES, "write")],
+        ["caller", keyword(CALLER_IDS, "generic")],
+        ["hook", keyword(["inside", "after"] as const, "inside")],
+      ]),
+      build: (name, v) => ({
+        kind: "gup",
+        name,
+        path: v("path") as GupPath,
+        dma: v("dma") as number,
+        longterm: v("longterm") as boolean,
+        access: v("access") as PinAccess,
+        caller: v("caller") as CallerId,
+        hook: v("hook") as "inside" | "after",
+      }),
+    },
+  ],
+  [
+    "flusher",
+    {
+      options: new Map([
+        ["passes", integer(1, 3, 1)],
+        ["sync", keyword(["none", "all"] as const, "none", { per: "passes" })],
+      ]),
+      build: (name, v) => ({
+        kind: "flusher",
+        name,
+        passes: v("passes") as number,
+        syncAll: (v("sync") as OptionValue[]).map((x) => x === "all"),
+      }),
+    },
+  ],
   ["reclaim", { options: new Map(), build: (name) => ({ kind: "reclaim", name }) }],
-  ["cpu", { options: new Map([["stores", integer(0, 3, 1)]]), build: (name, v) => ({ kind: "cpu", name, stores: v("stores") as number }) }],
+  [
+    "cpu",
+    {
+      options: new Map([["stores", integer(0, 3, 1)]]),
+      build: (name, v) => ({ kind: "cpu", name, stores: v("stores") as number }),
+    },
+  ],
   ["truncate", { options: new Map(), build: (name) => ({ kind: "truncate", name }) }],
   ["io", { options: new Map(), build: (name) => ({ kind: "io", name }) }],
 ]);
 
 /** The global knobs (`Guard:`, `Fs:`, `Stable:` lines, `guard=…` in variants). */
 const KNOBS = new Map<keyof Knobs, OptionDef>([
-  ["guard", { allowed: "default, on or off", parse: (v) => (v === "default" ? "default" : oneOf(v, ["on", "off"]) === "on"), default: "default" }],
+  [
+    "guard",
+    {
+      allowed: "default, on or off",
+      parse: (v) => (v === "default" ? "default" : oneOf(v, ["on", "off"]) === "on"),
+      default: "default",
+    },
+  ],
   ["fs", keyword(FS_BEHAVIORS, "ext4-warn")],
   ["stable", flag("on", "off", false)],
 ]);
@@ -320,7 +378,8 @@ const KNOBS = new Map<keyof Knobs, OptionDef>([
  */
 export function parseAlternatives(def: OptionDef, raw: string, what: string): OptionValue[] {
   const parts = raw.split("|");
-  if (parts.length > 1 && def.choice === false) throw new Bad(`one value for ${what} (${def.allowed}; no choice), got '${raw}'`);
+  if (parts.length > 1 && def.choice === false)
+    throw new Bad(`one value for ${what} (${def.allowed}; no choice), got '${raw}'`);
   const out: OptionValue[] = [];
   const seen = new Set<OptionValue>();
   const push = (x: OptionValue): void => {
@@ -330,12 +389,17 @@ export function parseAlternatives(def: OptionDef, raw: string, what: string): Op
     if (part === "") throw new Bad(`a value for ${what} on each side of '|' (${def.allowed}), got '${raw}'`);
     const range = /^(\d+)\.\.(\d+)$/.exec(part);
     if (!range) {
-      if (part.includes("..")) throw new Bad(`${def.bounds ? "a range LOW..HIGH of integers" : `one of the values of ${what}, no range`} (${def.allowed}), got '${part}'`);
+      if (part.includes(".."))
+        throw new Bad(
+          `${def.bounds ? "a range LOW..HIGH of integers" : `one of the values of ${what}, no range`} (${def.allowed}), got '${part}'`,
+        );
       push(def.parse(part));
       continue;
     }
-    if (!def.bounds || def.choice === false) throw new Bad(`one value for ${what} (${def.allowed}; no range), got '${part}'`);
-    const lo = Number(range[1]), hi = Number(range[2]);
+    if (!def.bounds || def.choice === false)
+      throw new Bad(`one value for ${what} (${def.allowed}; no range), got '${part}'`);
+    const lo = Number(range[1]),
+      hi = Number(range[2]);
     if (lo > hi) throw new Bad(`a range LOW..HIGH for ${what} with LOW <= HIGH, got '${part}'`);
     def.parse(range[1]), def.parse(range[2]); // both ends within the option's bounds
     for (let n = lo; n <= hi; n++) push(n);
@@ -393,8 +457,9 @@ export function expandActor(a: ActorDecl): ActorSpec[] {
   const out: ActorSpec[] = [];
   for (const pick of product(plain.map((k) => a.options.get(k)!))) {
     const values = new Map<string, OptionValue | OptionValue[]>(plain.map((k, i) => [k, pick[i]]));
-    const repeated = [...kind.options].filter(([, d]) => d.per).map(([k, d]) =>
-      product(Array.from({ length: values.get(d.per!) as number }, () => a.options.get(k)!)));
+    const repeated = [...kind.options]
+      .filter(([, d]) => d.per)
+      .map(([k, d]) => product(Array.from({ length: values.get(d.per!) as number }, () => a.options.get(k)!)));
     for (const seqs of product(repeated)) {
       let i = 0;
       for (const [k, d] of kind.options) if (d.per) values.set(k, seqs[i++]);
@@ -417,8 +482,11 @@ export function declOf(spec: ActorSpec): ActorDecl {
 
 /** Every combination of the knobs' alternatives. */
 export function expandKnobs(k: KnobChoices): Knobs[] {
-  return product<unknown>([k.guard, k.fs, k.stable]).map(([guard, fs, stable]) =>
-    ({ guard: guard as boolean | null, fs: fs as FsBehavior, stable: stable as boolean }));
+  return product<unknown>([k.guard, k.fs, k.stable]).map(([guard, fs, stable]) => ({
+    guard: guard as boolean | null,
+    fs: fs as FsBehavior,
+    stable: stable as boolean,
+  }));
 }
 
 /** Knobs as choices of one alternative each. */
@@ -435,7 +503,10 @@ export function pageName(p: PageSpec): string {
 }
 
 /** The actors and knobs of one variant: the scenario's, with the variant's overrides. */
-export function applyVariant(s: Scenario, v: Variant): {
+export function applyVariant(
+  s: Scenario,
+  v: Variant,
+): {
   /** The initial page's alternatives (variants do not change them). */
   pages: PageSpec[];
   /** The actors, with the variant's option overrides (`P0.path=fast`). */
@@ -518,11 +589,15 @@ interface DirectiveDef {
 
 /** Tokens of an option list, `a=b | c` joined to `a=b|c`. */
 function tokens(value: string): string[] {
-  return value.replace(/\s*\|\s*/g, "|").split(/\s+/).filter(Boolean);
+  return value
+    .replace(/\s*\|\s*/g, "|")
+    .split(/\s+/)
+    .filter(Boolean);
 }
 
 function parseScenarioName(l: Line): void {
-  if (!/^[A-Za-z0-9+._-]+$/.test(l.value)) throw new Bad(`a scenario name of letters, digits and + . _ - (no choice), got '${l.value}'`);
+  if (!/^[A-Za-z0-9+._-]+$/.test(l.value))
+    throw new Bad(`a scenario name of letters, digits and + . _ - (no choice), got '${l.value}'`);
   l.s.name = l.value;
   if (l.file.endsWith(".scenario") && basename(l.file, ".scenario") !== l.value) {
     throw new Bad(`the file's name, '${basename(l.file, ".scenario")}', got '${l.value}'`);
@@ -532,8 +607,10 @@ function parseScenarioName(l: Line): void {
 function parsePolicies(l: Line): void {
   const ids = l.value.split(/\s+/).filter(Boolean);
   if (ids.length === 0) throw new Bad("policy ids or 'all'");
-  if (ids.some((id) => id.includes("|"))) throw new Bad(`policy ids separated by spaces (each policy is checked on its own; no choice), got '${l.value}'`);
-  l.s.policies = ids.length === 1 && ids[0] === "all" ? [...POLICY_IDS] : [...new Set(ids.map((id) => oneOf(id, POLICY_IDS)))];
+  if (ids.some((id) => id.includes("|")))
+    throw new Bad(`policy ids separated by spaces (each policy is checked on its own; no choice), got '${l.value}'`);
+  l.s.policies =
+    ids.length === 1 && ids[0] === "all" ? [...POLICY_IDS] : [...new Set(ids.map((id) => oneOf(id, POLICY_IDS)))];
 }
 
 const SHARES: OptionDef = integer(0, 16383, 1);
@@ -563,14 +640,20 @@ function parsePage(l: Line): void {
   l.s.pages = pages.filter((p) => !seen.has(pageName(p)) && seen.add(pageName(p)));
 }
 
-const knobDirective = (key: keyof Knobs) => (l: Line): void => setKnob(l.s.knobs, key, l.value.replace(/\s*\|\s*/g, "|").trim());
+const knobDirective =
+  (key: keyof Knobs) =>
+  (l: Line): void =>
+    setKnob(l.s.knobs, key, l.value.replace(/\s*\|\s*/g, "|").trim());
 
 function parseActor(l: Line): void {
-  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(l.arg)) throw new Bad(`'Actor NAME: kind options', NAME a letter then letters or digits, got '${l.arg}'`);
+  if (!/^[A-Za-z][A-Za-z0-9]*$/.test(l.arg))
+    throw new Bad(`'Actor NAME: kind options', NAME a letter then letters or digits, got '${l.arg}'`);
   if (l.actors.has(l.arg)) throw new Bad(`a new actor name, '${l.arg}' is taken`);
-  if (l.actors.size >= MAX_ACTORS) throw new Bad(`at most ${MAX_ACTORS} actors, got a ${MAX_ACTORS + 1}th ('${l.arg}')`);
+  if (l.actors.size >= MAX_ACTORS)
+    throw new Bad(`at most ${MAX_ACTORS} actors, got a ${MAX_ACTORS + 1}th ('${l.arg}')`);
   const [kind, ...opts] = tokens(l.value);
-  if (kind?.includes("|")) throw new Bad(`one actor kind (${[...ACTOR_KINDS.keys()].join(", ")}; no choice), got '${kind}'`);
+  if (kind?.includes("|"))
+    throw new Bad(`one actor kind (${[...ACTOR_KINDS.keys()].join(", ")}; no choice), got '${kind}'`);
   const a = defaultDecl(oneOf(kind ?? "", [...ACTOR_KINDS.keys()]), l.arg);
   const set = new Set<string>();
   for (const o of opts) {
@@ -592,7 +675,8 @@ function parseVariant(l: Line): void {
   for (const o of tokens(l.value)) {
     const eq = o.indexOf("=");
     if (eq < 1) throw new Bad(`key=value, got '${o}'`);
-    const k = o.slice(0, eq), val = o.slice(eq + 1);
+    const k = o.slice(0, eq),
+      val = o.slice(eq + 1);
     const dot = k.indexOf(".");
     if (dot >= 0) {
       const a = l.actors.get(k.slice(0, dot));
@@ -608,7 +692,8 @@ function parseVariant(l: Line): void {
 }
 
 function parseResult(l: Line): void {
-  let policy: PolicyId | null = null, variant: string | null = null;
+  let policy: PolicyId | null = null,
+    variant: string | null = null;
   if (l.arg) {
     for (const q of l.arg.split("/")) {
       if ((POLICY_IDS as readonly string[]).includes(q) && policy === null) policy = q as PolicyId;
@@ -617,10 +702,15 @@ function parseResult(l: Line): void {
     }
   }
   const verdicts: Partial<Record<IncidentName, Verdict>> = {};
-  for (const item of l.value.split(",").map((x) => x.trim()).filter(Boolean)) {
+  for (const item of l.value
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean)) {
     const [inc, verdict, extra] = item.split(/\s+/);
-    if (extra !== undefined || verdict === undefined) throw new Bad(`'incident Verdict' pairs separated by commas, got '${item}'`);
-    if (verdict.includes("|")) throw new Bad(`one verdict per incident (${VERDICTS.join(", ")}; no choice), got '${verdict}'`);
+    if (extra !== undefined || verdict === undefined)
+      throw new Bad(`'incident Verdict' pairs separated by commas, got '${item}'`);
+    if (verdict.includes("|"))
+      throw new Bad(`one verdict per incident (${VERDICTS.join(", ")}; no choice), got '${verdict}'`);
     verdicts[oneOf(inc, INCIDENTS)] = oneOf(verdict, VERDICTS);
   }
   if (Object.keys(verdicts).length === 0) throw new Bad("'incident Verdict' pairs separated by commas");
@@ -671,9 +761,11 @@ function parseLine(raw: string, l: Omit<Line, "arg" | "value">, seen: Set<string
 function finish(s: Scenario, file: string, end: number): Scenario {
   if (!s.name) throw new ScenarioError(file, end, "a 'Scenario: NAME' line");
   if (s.policies.length === 0) s.policies = kernelPolicies(s);
-  if (s.policies.length === 0) throw new ScenarioError(file, end, "a 'Policies:' line (or a 'Kernel:' line to take its policy)");
+  if (s.policies.length === 0)
+    throw new ScenarioError(file, end, "a 'Policies:' line (or a 'Kernel:' line to take its policy)");
   if (s.actors.length === 0) throw new ScenarioError(file, end, "at least one 'Actor NAME: kind' line");
-  if (s.actors.filter((a) => a.kind === "io").length > 1) throw new ScenarioError(file, end, "at most one 'io' actor (one page: one bio in flight)");
+  if (s.actors.filter((a) => a.kind === "io").length > 1)
+    throw new ScenarioError(file, end, "at most one 'io' actor (one page: one bio in flight)");
   return s;
 }
 
@@ -696,10 +788,16 @@ function finish(s: Scenario, file: string, end: number): Scenario {
  */
 export function parseScenario(text: string, file = "<inline>"): Scenario {
   const s: Scenario = {
-    file, name: "", purpose: "", policies: [],
+    file,
+    name: "",
+    purpose: "",
+    policies: [],
     pages: [{ dirty: false, buffers: false, pteWritable: false, unmapped: false, shares: 1 }],
     knobs: { guard: [null], fs: ["ext4-warn"], stable: [false] },
-    actors: [], variants: [{ name: "base", set: [] }], expectations: [], coverage: { ...DEFAULT_COVERAGE },
+    actors: [],
+    variants: [{ name: "base", set: [] }],
+    expectations: [],
+    coverage: { ...DEFAULT_COVERAGE },
   };
   const lines = text.split(/\r?\n/);
   const seen = new Set<string>();
@@ -711,7 +809,8 @@ export function parseScenario(text: string, file = "<inline>"): Scenario {
     if (raw.trim() === "" || raw.trimStart().startsWith("#")) continue;
     try {
       if (/^\s/.test(raw)) {
-        if (last !== "Purpose") throw new Bad("a directive at the start of the line (only Purpose continues on indented lines)");
+        if (last !== "Purpose")
+          throw new Bad("a directive at the start of the line (only Purpose continues on indented lines)");
         s.purpose += " " + raw.trim();
         continue;
       }
@@ -725,7 +824,11 @@ export function parseScenario(text: string, file = "<inline>"): Scenario {
 }
 
 /** The expected verdicts for one policy and variant: the most specific Result line wins, per incident. */
-export function expectedVerdicts(s: Scenario, policy: PolicyId, variant: string): Partial<Record<IncidentName, Verdict>> {
+export function expectedVerdicts(
+  s: Scenario,
+  policy: PolicyId,
+  variant: string,
+): Partial<Record<IncidentName, Verdict>> {
   if (!s.policies.includes(policy)) return {};
   const rank = (e: Expectation): number => (e.policy ? 2 : 0) + (e.variant ? 1 : 0);
   const apply = s.expectations

@@ -7,7 +7,15 @@
 import type { PageCache } from "../model/page-cache.js";
 import { BLOCKED, DONE, LABELS, type Actor, type StepContext } from "./actors.js";
 import {
-  PAGE_WORDS, StateSet, checkCodecCovers, decodePage, decodeRegs, encodePage, encodeRegs, maskOf, regWords,
+  PAGE_WORDS,
+  StateSet,
+  checkCodecCovers,
+  decodePage,
+  decodeRegs,
+  encodePage,
+  encodeRegs,
+  maskOf,
+  regWords,
 } from "./state.js";
 import { INCIDENTS, incidentMask, maskNames, type IncidentName } from "./verdict.js";
 
@@ -47,17 +55,22 @@ export interface Root {
  * state, so every verdict. Returns the bit set of actors, the smallest over the seeds.
  */
 export function persistentSet(enabled: number, live: number, now: Int32Array, fut: Int32Array): number {
-  let best = enabled, bestSize = 33;
+  let best = enabled,
+    bestSize = 33;
   for (let seed = 0; seed < now.length; seed++) {
     if (!(enabled & (1 << seed))) continue;
-    let set = 1 << seed, todo = set;
+    let set = 1 << seed,
+      todo = set;
     while (todo) {
       const p = 31 - Math.clz32(todo);
       todo &= ~(1 << p);
-      const r = now[p] & 0xffff, w = now[p] >>> 16, on = (enabled >> p) & 1;
+      const r = now[p] & 0xffff,
+        w = now[p] >>> 16,
+        on = (enabled >> p) & 1;
       for (let q = 0; q < now.length; q++) {
         if (set & (1 << q) || !(live & (1 << q))) continue;
-        const fr = fut[q] & 0xffff, fw = fut[q] >>> 16;
+        const fr = fut[q] & 0xffff,
+          fw = fut[q] >>> 16;
         if (on ? (w & (fr | fw)) | (r & fw) : r & fw) (set |= 1 << q), (todo |= 1 << q);
       }
     }
@@ -71,7 +84,7 @@ export function persistentSet(enabled: number, live: number, now: Int32Array, fu
 function popcount(x: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
 export interface SearchInput {
@@ -180,7 +193,8 @@ class Search {
   /** Record a new state's origin, growing the path arrays as needed. */
   private record(idx: number, from: number, how: number): void {
     if (idx >= this.parent.length) {
-      const p = new Int32Array(this.parent.length * 2), v = new Int32Array(this.parent.length * 2);
+      const p = new Int32Array(this.parent.length * 2),
+        v = new Int32Array(this.parent.length * 2);
       p.set(this.parent), v.set(this.via);
       (this.parent = p), (this.via = v);
     }
@@ -210,8 +224,8 @@ class Search {
     const o = i * this.W;
     const stateMask = maskOf(this.set.data, o);
     const enabled = this.stepAll(o, stateMask);
-    const explore = this.reduce && (enabled & (enabled - 1)) !== 0
-      ? persistentSet(enabled, this.live, this.now, this.fut) : enabled;
+    const explore =
+      this.reduce && (enabled & (enabled - 1)) !== 0 ? persistentSet(enabled, this.live, this.now, this.fut) : enabled;
     this.addSuccessors(i, explore);
     if (enabled || this.boundHit) return;
     if (this.waiting) this.deadlocks++;
@@ -228,7 +242,10 @@ class Search {
     decodePage(cache, set.data, o, false);
     cache.counters.fill(0);
     decodeRegs(set.data, o + PAGE_WORDS, regs);
-    let enabled = 0, live = 0, waiting = false, dirty = false;
+    let enabled = 0,
+      live = 0,
+      waiting = false,
+      dirty = false;
     for (let a = 0; a < actors.length; a++) {
       if (regs[offsets[a]] === DONE) continue;
       live |= 1 << a;
@@ -302,8 +319,11 @@ class Search {
     decodePage(cache, set.data, state * W);
     input.finish(cache);
     steps.push({
-      n: steps.length + 1, actor: "sync", step: sync,
-      incidents: maskNames(finalMask & ~maskOf(set.data, state * W)), page: input.pageState(cache),
+      n: steps.length + 1,
+      actor: "sync",
+      step: sync,
+      incidents: maskNames(finalMask & ~maskOf(set.data, state * W)),
+      page: input.pageState(cache),
     });
     return { steps, choices: input.roots[via[s]].choices };
   }
@@ -313,13 +333,20 @@ class Search {
     const witnesses = new Map<IncidentName, Found>();
     const inSpec = new Map<IncidentName, Found>();
     INCIDENTS.forEach((name, k) => {
-      const w = this.firstHit.get(k), wi = this.firstInSpec.get(k);
+      const w = this.firstHit.get(k),
+        wi = this.firstInSpec.get(k);
       if (w) witnesses.set(name, this.witness(w.state, w.sync, w.mask));
       if (wi) inSpec.set(name, wi === w ? witnesses.get(name)! : this.witness(wi.state, wi.sync, wi.mask));
     });
     return {
-      states: this.set.count, terminals: this.terminals, deadlocks: this.deadlocks, boundHit: this.boundHit,
-      hits: this.hits, witnesses, inSpec, bytes: this.set.bytes + this.parent.byteLength * 2,
+      states: this.set.count,
+      terminals: this.terminals,
+      deadlocks: this.deadlocks,
+      boundHit: this.boundHit,
+      hits: this.hits,
+      witnesses,
+      inSpec,
+      bytes: this.set.bytes + this.parent.byteLength * 2,
     };
   }
 }

@@ -15,8 +15,27 @@ export const PAGE_WORDS = 4;
 
 /** PageCache fields the encoding carries (per-page and per-file arrays, and scalars). */
 const ENCODED = [
-  "shares", "transient", "refcount", "pins", "gets", "dirty", "writeback", "locked", "buffers", "pteWritable",
-  "attached", "resident", "mapped", "bounced", "mem", "disk", "io", "notifierSeq", "inodeDirty", "dirtyPages", "totalDirty",
+  "shares",
+  "transient",
+  "refcount",
+  "pins",
+  "gets",
+  "dirty",
+  "writeback",
+  "locked",
+  "buffers",
+  "pteWritable",
+  "attached",
+  "resident",
+  "mapped",
+  "bounced",
+  "mem",
+  "disk",
+  "io",
+  "notifierSeq",
+  "inodeDirty",
+  "dirtyPages",
+  "totalDirty",
   "written",
 ];
 /**
@@ -27,11 +46,20 @@ const ENCODED = [
  * engine's). The shape fields are constants.
  */
 const LEFT_OUT = [
-  "dirtySince", "dirtiedWhen", "now", "counters", "files", "pagesPerFile", "pages", "bias",
+  "dirtySince",
+  "dirtiedWhen",
+  "now",
+  "counters",
+  "files",
+  "pagesPerFile",
+  "pages",
+  "bias",
   "cleanWrites",
   // crashedAt only stops the engine's run; lastDecision lives within one writeCachePage;
   // dirtiedInCleanInode is empty unless the engine traces clean delays.
-  "crashedAt", "lastDecision", "dirtiedInCleanInode",
+  "crashedAt",
+  "lastDecision",
+  "dirtiedInCleanInode",
   // pinAdd is fixed for a run (the bias, or 1 on a large folio with an exact pin count).
   "pinAdd",
 ];
@@ -57,20 +85,44 @@ export function checkCodecCovers(c: PageCache): void {
  * the model).
  */
 export function encodePage(c: PageCache, mask: number, out: Int32Array, o: number): number {
-  const flags = c.dirty[0] | (c.writeback[0] << 1) | (c.locked[0] << 2) | (c.buffers[0] << 3) |
-    (c.pteWritable[0] << 4) | (c.attached[0] << 5) | (c.resident[0] << 6) | (c.mapped[0] << 7) | (c.bounced[0] << 8) |
-    (c.inodeDirty[0] << 9) | (c.written[0] << 23);
-  const dp = c.dirtyPages[0], td = c.totalDirty, pins = c.pins[0], gets = c.gets[0], tr = c.transient[0];
-  const mem = c.mem[0], disk = c.disk[0], io = c.io[0], seq = c.notifierSeq[0];
-  const rc = c.refcount[0], sh = c.shares[0];
+  const flags =
+    c.dirty[0] |
+    (c.writeback[0] << 1) |
+    (c.locked[0] << 2) |
+    (c.buffers[0] << 3) |
+    (c.pteWritable[0] << 4) |
+    (c.attached[0] << 5) |
+    (c.resident[0] << 6) |
+    (c.mapped[0] << 7) |
+    (c.bounced[0] << 8) |
+    (c.inodeDirty[0] << 9) |
+    (c.written[0] << 23);
+  const dp = c.dirtyPages[0],
+    td = c.totalDirty,
+    pins = c.pins[0],
+    gets = c.gets[0],
+    tr = c.transient[0];
+  const mem = c.mem[0],
+    disk = c.disk[0],
+    io = c.io[0],
+    seq = c.notifierSeq[0];
+  const rc = c.refcount[0],
+    sh = c.shares[0];
   // Word 0: flags 0-9, dirtyPages 10-11, totalDirty 12-13, pins 14-16, gets 17-19,
   // transient 20-22, written 23, notifierSeq 24-31.
   out[o] = flags | (dp << 10) | (td << 12) | (pins << 14) | (gets << 17) | (tr << 20) | (seq << 24);
   out[o + 1] = mem | (disk << 8) | (io << 16);
   out[o + 2] = rc | (sh << 16);
   out[o + 3] = mask;
-  return ((dp | td) >>> 2) | ((pins | gets) >>> 3) | (tr >>> 3) | ((mem | disk | io | seq) >>> 8) | (rc >>> 16) | (sh >>> 14) |
-    (rc < 0 ? 1 : 0);
+  return (
+    ((dp | td) >>> 2) |
+    ((pins | gets) >>> 3) |
+    (tr >>> 3) |
+    ((mem | disk | io | seq) >>> 8) |
+    (rc >>> 16) |
+    (sh >>> 14) |
+    (rc < 0 ? 1 : 0)
+  );
 }
 
 /**
@@ -79,7 +131,10 @@ export function encodePage(c: PageCache, mask: number, out: Int32Array, o: numbe
  * the state's mask into each successor's.
  */
 export function decodePage(c: PageCache, inp: Int32Array, o: number, counters = true): void {
-  const w0 = inp[o], w1 = inp[o + 1], w2 = inp[o + 2], mask = inp[o + 3];
+  const w0 = inp[o],
+    w1 = inp[o + 1],
+    w2 = inp[o + 2],
+    mask = inp[o + 3];
   c.dirty[0] = w0 & 1;
   c.writeback[0] = (w0 >>> 1) & 1;
   c.locked[0] = (w0 >>> 2) & 1;
@@ -116,7 +171,10 @@ export function maskOf(inp: Int32Array, o: number): number {
 export function encodeRegs(r: Int32Array, out: Int32Array, o: number): number {
   let bad = 0;
   for (let i = 0, w = 0; i < r.length; i += 4, w++) {
-    const a = r[i], b = i + 1 < r.length ? r[i + 1] : 0, c = i + 2 < r.length ? r[i + 2] : 0, d = i + 3 < r.length ? r[i + 3] : 0;
+    const a = r[i],
+      b = i + 1 < r.length ? r[i + 1] : 0,
+      c = i + 2 < r.length ? r[i + 2] : 0,
+      d = i + 3 < r.length ? r[i + 3] : 0;
     bad |= (a | b | c | d) >>> 8;
     out[o + w] = a | (b << 8) | (c << 16) | (d << 24);
   }
@@ -142,7 +200,7 @@ function hashWords(a: Int32Array, o: number, n: number): number {
     let k = Math.imul(a[o + i], 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);
     h ^= Math.imul(k, 0x1b873593);
-    h = ((h << 13) | (h >>> 19)) * 5 + 0xe6546b64 | 0;
+    h = (((h << 13) | (h >>> 19)) * 5 + 0xe6546b64) | 0;
   }
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -162,7 +220,10 @@ export class StateSet {
   private cap: number;
   count = 0;
 
-  constructor(readonly width: number, initial = 1024) {
+  constructor(
+    readonly width: number,
+    initial = 1024,
+  ) {
     this.cap = initial;
     this.data = new Int32Array(initial * width);
     this.hashes = new Uint32Array(initial);
@@ -190,7 +251,8 @@ export class StateSet {
           return this.add(buf, off);
         }
         const i = this.count++;
-        const d = this.data, o = i * W;
+        const d = this.data,
+          o = i * W;
         for (let k = 0; k < W; k++) d[o + k] = buf[off + k];
         this.hashes[i] = h;
         this.table[slot] = i + 1;

@@ -36,8 +36,13 @@ export function pageState(c: PageCache): string {
   const p = 0;
   if (!c.resident[p]) return `evicted d${c.disk[p]}`;
   const f = (on: number, ch: string): string => (on ? ch : "-");
-  const flags = f(c.dirty[p], "D") + f(c.writeback[p], "W") + f(c.locked[p], "L") + f(c.buffers[p], "B") +
-    f(c.pteWritable[p], "w") + f(c.mapped[p], "M");
+  const flags =
+    f(c.dirty[p], "D") +
+    f(c.writeback[p], "W") +
+    f(c.locked[p], "L") +
+    f(c.buffers[p], "B") +
+    f(c.pteWritable[p], "w") +
+    f(c.mapped[p], "M");
   const refs = (c.pins[p] ? ` pin${c.pins[p]}` : "") + (c.gets[p] ? ` get${c.gets[p]}` : "");
   return `${c.attached[p] ? "" : "trunc "}${flags}${refs} m${c.mem[p]}/d${c.disk[p]}`;
 }
@@ -62,7 +67,11 @@ export function formatWitness(actors: CheckResult["actors"], steps: WitnessStep[
   const w = Math.floor((TEXT_WIDTH - num - gap * (n - 1)) / n);
   const col = new Map(actors.map((a, i) => [a.name, i]));
   const lines: string[] = [];
-  const row = (cells: string[]): string => cells.map((c, i) => (i < n - 1 ? c.padEnd(w + gap) : c)).join("").trimEnd();
+  const row = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i < n - 1 ? c.padEnd(w + gap) : c))
+      .join("")
+      .trimEnd();
   lines.push(" ".repeat(num) + row(actors.map((a) => wrap(a.title, w)[0])));
   lines.push(" ".repeat(num) + row(actors.map(() => "-".repeat(Math.min(w, 16)))));
   for (const s of steps) {
@@ -84,5 +93,9 @@ export function formatWitness(actors: CheckResult["actors"], steps: WitnessStep[
 /** A witness on one line per ~72 columns: `1 P0 follow_page_pte: grab; 2 P1 lock_page; …`. */
 export function formatWitnessInline(steps: WitnessStep[], indent = 4): string {
   const text = steps.map((s) => `${s.n} ${s.actor === "sync" ? "" : s.actor + " "}${mark(s)}`).join("; ");
-  return wrap(text, TEXT_WIDTH - indent).map((l) => " ".repeat(indent) + l).join("\n") + "\n";
+  return (
+    wrap(text, TEXT_WIDTH - indent)
+      .map((l) => " ".repeat(indent) + l)
+      .join("\n") + "\n"
+  );
 }

@@ -44,7 +44,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version exit 0; commander has already printed its one-line error.
-      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help") return EXIT.OK;
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help")
+        return EXIT.OK;
       return EXIT.BAD_INPUT;
     }
     const line = e instanceof ScenarioError ? oneLine(e.message) : describeFatal(e);

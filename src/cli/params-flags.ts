@@ -6,7 +6,11 @@ import { readJsonFile } from "../input-file.js";
 import { parseDecimal } from "../numbers.js";
 import type { Command } from "commander";
 import {
-  DEFAULT_PARAMS, DISTRIBUTION_PARAMS, PARAM_NAMES, allowedValues, flagName,
+  DEFAULT_PARAMS,
+  DISTRIBUTION_PARAMS,
+  PARAM_NAMES,
+  allowedValues,
+  flagName,
   type ParamName,
 } from "../model/params.js";
 import { UsageError } from "./errors.js";
@@ -20,7 +24,11 @@ export function flagValue(name: ParamName, text: string): unknown {
   if ((DISTRIBUTION_PARAMS as readonly string[]).includes(name)) return parseDecimal(text) ?? text;
   if (name === "pinnerGroups") {
     // A JSON list of group objects: --pinner-groups '[{"caller":"odirect","pinners":4}]'.
-    try { return JSON.parse(text); } catch { return text; }
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
   }
   if (name === "kernel" && text === "null") return null;
   if (name === "reclaimGuard") {

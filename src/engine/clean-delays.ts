@@ -66,9 +66,20 @@ export function cleanDelayStats(samples: CleanDelaySamples, expire: number, peri
 function summarise(xs: number[], expire: number, period: number): CleanDelayStats {
   const binWidth = period > 0 ? period / 10 : 1;
   if (xs.length === 0) {
-    return { count: 0, min: null, max: null, mean: null, fractionInWindow: null, histogram: { start: 0, binWidth, counts: [] }, samples: [] };
+    return {
+      count: 0,
+      min: null,
+      max: null,
+      mean: null,
+      fractionInWindow: null,
+      histogram: { start: 0, binWidth, counts: [] },
+      samples: [],
+    };
   }
-  let min = Infinity, max = -Infinity, sum = 0, inWindow = 0;
+  let min = Infinity,
+    max = -Infinity,
+    sum = 0,
+    inWindow = 0;
   for (const x of xs) {
     if (x < min) min = x;
     if (x > max) max = x;
@@ -79,7 +90,12 @@ function summarise(xs: number[], expire: number, period: number): CleanDelayStat
   const counts = new Array<number>(Math.floor(max / binWidth) + 1).fill(0);
   for (const x of xs) counts[Math.floor(x / binWidth)]++;
   return {
-    count: xs.length, min, max, mean: sum / xs.length, fractionInWindow: inWindow / xs.length,
-    histogram: { start: 0, binWidth, counts }, samples: xs.slice(),
+    count: xs.length,
+    min,
+    max,
+    mean: sum / xs.length,
+    fractionInWindow: inWindow / xs.length,
+    histogram: { start: 0, binWidth, counts },
+    samples: xs.slice(),
   };
 }

@@ -24,13 +24,21 @@ import { getPolicy } from "../policies/index.js";
 
 /** Counts kept per group, in this order. */
 export const GROUP_METRICS = [
-  "pinsTaken", "pinsCompleted", "refusedPins", "releasesUnsaved", "writeToCleanPage",
-  "modifiedUnderWriteback", "dmaWrites", "lostData",
+  "pinsTaken",
+  "pinsCompleted",
+  "refusedPins",
+  "releasesUnsaved",
+  "writeToCleanPage",
+  "modifiedUnderWriteback",
+  "dmaWrites",
+  "lostData",
 ] as const;
 /** One of GROUP_METRICS. */
 export type GroupMetric = (typeof GROUP_METRICS)[number];
 /** Index of each group metric in GROUP_METRICS (the layout of Groups' counters). */
-export const GROUP_METRIC = Object.fromEntries(GROUP_METRICS.map((n, i) => [n, i])) as { readonly [K in GroupMetric]: number };
+export const GROUP_METRIC = Object.fromEntries(GROUP_METRICS.map((n, i) => [n, i])) as {
+  readonly [K in GroupMetric]: number;
+};
 
 /** One group in a run result: its shape, what GUP did with it, and its counts. */
 export interface GroupResult extends PinnerGroup {
@@ -80,8 +88,15 @@ export class Groups {
 
   constructor(p: Params, basePolicy: Policy, units: number) {
     const flat: PinnerGroup = {
-      caller: p.caller, pinners: p.pinners, pinDuration: p.pinDuration, pinGap: p.pinGap, pagesPerPin: p.pagesPerPin,
-      pinAccess: p.pinAccess, gupPath: p.gupPath, longTerm: p.longTerm, dmaWriteRate: p.dmaWriteRate,
+      caller: p.caller,
+      pinners: p.pinners,
+      pinDuration: p.pinDuration,
+      pinGap: p.pinGap,
+      pagesPerPin: p.pagesPerPin,
+      pinAccess: p.pinAccess,
+      gupPath: p.gupPath,
+      longTerm: p.longTerm,
+      dmaWriteRate: p.dmaWriteRate,
     };
     this.specs = p.pinnerGroups ?? [flat];
     this.n = this.specs.length;
@@ -94,10 +109,18 @@ export class Groups {
       const base = explicit || p.kernel === null ? basePolicy : getPolicy(this.profiles[i].policy);
       return callerPolicy(base, this.profiles[i], g.pinAccess);
     });
-    this.gup = this.specs.map((g, i) => groupGup({
-      kernel: p.kernel, mapping: p.mapping, backing: p.backing, access: g.pinAccess, path: g.gupPath,
-      longTerm: g.longTerm, caller: this.profiles[i], policy: this.policies[i],
-    }));
+    this.gup = this.specs.map((g, i) =>
+      groupGup({
+        kernel: p.kernel,
+        mapping: p.mapping,
+        backing: p.backing,
+        access: g.pinAccess,
+        path: g.gupPath,
+        longTerm: g.longTerm,
+        caller: this.profiles[i],
+        policy: this.policies[i],
+      }),
+    );
     this.pin = Uint8Array.from(this.policies, (q) => (q.reference === "FOLL_PIN" ? 1 : 0));
     this.write = Uint8Array.from(this.gup, (g, i) => (g.flags.write && this.profiles[i].deviceWrites ? 1 : 0));
     this.ppp = Int32Array.from(this.specs, (g) => g.pagesPerPin);
@@ -105,7 +128,9 @@ export class Groups {
     this.pinners = this.specs.reduce((s, g) => s + g.pinners, 0);
     this.of = new Uint16Array(this.pinners);
     let k = 0;
-    this.specs.forEach((g, i) => { for (let j = 0; j < g.pinners; j++) this.of[k++] = i; });
+    this.specs.forEach((g, i) => {
+      for (let j = 0; j < g.pinners; j++) this.of[k++] = i;
+    });
     this.pinDuration = this.specs.map((g) => sampler(parseDistribution(g.pinDuration)));
     this.pinGap = this.specs.map((g) => sampler(parseDistribution(g.pinGap)));
     this.pageGroup = new Int16Array(units).fill(-1);
@@ -126,8 +151,12 @@ export class Groups {
       const counts = {} as Record<GroupMetric, number>;
       GROUP_METRICS.forEach((m, j) => (counts[m] = this.counts[i * GROUP_METRICS.length + j]));
       return {
-        ...g, policy: this.policies[i].id, flags: this.gup[i].flags, refused: this.gup[i].refused,
-        anonymous: this.gup[i].anonymous, counts,
+        ...g,
+        policy: this.policies[i].id,
+        flags: this.gup[i].flags,
+        refused: this.gup[i].refused,
+        anonymous: this.gup[i].anonymous,
+        counts,
       };
     });
   }

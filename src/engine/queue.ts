@@ -50,7 +50,8 @@ export class EventQueue {
    * topKind/topArg, then remove it with pop() or replaceTop().
    */
   peek(): number {
-    const h = this.heap, f = this.fifo;
+    const h = this.heap,
+      f = this.fifo;
     if (this.fifoHead === this.fifoTail) {
       this.topInFifo = false;
       return this.n > 0 ? h[0] : Infinity;
@@ -78,12 +79,19 @@ export class EventQueue {
       const parent = (i - 1) >> 1;
       const pt = h[parent * STRIDE];
       if (pt < time || (pt === time && h[parent * STRIDE + 1] < s)) break;
-      const d = i * STRIDE, o = parent * STRIDE;
-      h[d] = pt; h[d + 1] = h[o + 1]; h[d + 2] = h[o + 2]; h[d + 3] = h[o + 3];
+      const d = i * STRIDE,
+        o = parent * STRIDE;
+      h[d] = pt;
+      h[d + 1] = h[o + 1];
+      h[d + 2] = h[o + 2];
+      h[d + 3] = h[o + 3];
       i = parent;
     }
     const o = i * STRIDE;
-    h[o] = time; h[o + 1] = s; h[o + 2] = kind; h[o + 3] = arg;
+    h[o] = time;
+    h[o + 1] = s;
+    h[o + 2] = kind;
+    h[o + 3] = arg;
   }
 
   /** Schedule on the FIFO lane; times must not decrease from one call to the next. */
@@ -98,8 +106,12 @@ export class EventQueue {
       this.fifoHead = 0;
       if (this.fifoTail === this.fifo.length) this.fifo = grow(this.fifo);
     }
-    const f = this.fifo, o = this.fifoTail;
-    f[o] = time; f[o + 1] = this.seq++; f[o + 2] = kind; f[o + 3] = arg;
+    const f = this.fifo,
+      o = this.fifoTail;
+    f[o] = time;
+    f[o + 1] = this.seq++;
+    f[o + 2] = kind;
+    f[o + 3] = arg;
     this.fifoTail += STRIDE;
   }
 
@@ -112,7 +124,8 @@ export class EventQueue {
     }
     const last = --this.n;
     if (last > 0) {
-      const h = this.heap, o = last * STRIDE;
+      const h = this.heap,
+        o = last * STRIDE;
       this.siftDown(h[o], h[o + 1], h[o + 2], h[o + 3]);
     }
   }
@@ -131,26 +144,37 @@ export class EventQueue {
   }
 
   private siftDown(time: number, s: number, kind: number, arg: number): void {
-    const h = this.heap, n = this.n;
+    const h = this.heap,
+      n = this.n;
     let i = 0;
     for (;;) {
       const first = 2 * i + 1;
       if (first >= n) break;
       // The smaller of the two children.
-      let c = first, co = first * STRIDE;
+      let c = first,
+        co = first * STRIDE;
       const last = Math.min(first + 2, n);
       for (let j = first + 1; j < last; j++) {
         const jo = j * STRIDE;
-        if (h[jo] < h[co] || (h[jo] === h[co] && h[jo + 1] < h[co + 1])) { c = j; co = jo; }
+        if (h[jo] < h[co] || (h[jo] === h[co] && h[jo + 1] < h[co + 1])) {
+          c = j;
+          co = jo;
+        }
       }
       const ct = h[co];
       if (time < ct || (time === ct && s < h[co + 1])) break;
       const d = i * STRIDE;
-      h[d] = ct; h[d + 1] = h[co + 1]; h[d + 2] = h[co + 2]; h[d + 3] = h[co + 3];
+      h[d] = ct;
+      h[d + 1] = h[co + 1];
+      h[d + 2] = h[co + 2];
+      h[d + 3] = h[co + 3];
       i = c;
     }
     const o = i * STRIDE;
-    h[o] = time; h[o + 1] = s; h[o + 2] = kind; h[o + 3] = arg;
+    h[o] = time;
+    h[o + 1] = s;
+    h[o + 2] = kind;
+    h[o + 3] = arg;
   }
 
   /** Bytes held by the queue's arrays. */

@@ -29,7 +29,7 @@ export const PINNER_STREAM_BASE = 8;
  * generator seeded with `seed` (taken as a 32-bit integer) and jumped i times.
  */
 export function makeStreams(seed: number, count: number): Uniform[] {
-  const g = xoroshiro128plus(seed >>> 0 | 0);
+  const g = xoroshiro128plus((seed >>> 0) | 0);
   const out: Uniform[] = [];
   for (let i = 0; i < count; i++) {
     const s = g.clone();

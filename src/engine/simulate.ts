@@ -5,7 +5,14 @@
  * logic lives in the PageCache; this file schedules it.
  */
 import { parseDistribution, sampler, type Uniform } from "../model/distributions.js";
-import { METRIC, METRIC_NAMES, runRates, type FinalSyncCounts, type Metrics, type RunResult } from "../model/metrics.js";
+import {
+  METRIC,
+  METRIC_NAMES,
+  runRates,
+  type FinalSyncCounts,
+  type Metrics,
+  type RunResult,
+} from "../model/metrics.js";
 import { PageCache, WRITE } from "../model/page-cache.js";
 import { ParamError, resolveParams, type Params, type ParamsInput } from "../model/params.js";
 import { deviceMirrorOf, WritebackDecision, type DeviceMirror, type Policy } from "../model/policy.js";
@@ -32,7 +39,17 @@ const EVENT = {
   BIO_BOUNCE: 8, // the block layer's bounce copy at bio submission (block-bounce)
 } as const;
 /** The name of each event kind (EVENT), as trace rows carry it. */
-export const EVENT_NAMES = ["pinner", "cpu-store", "reclaim", "truncate", "fsync", "kupdate", "writeback-end", "cpu-store", "bio-bounce"] as const;
+export const EVENT_NAMES = [
+  "pinner",
+  "cpu-store",
+  "reclaim",
+  "truncate",
+  "fsync",
+  "kupdate",
+  "writeback-end",
+  "cpu-store",
+  "bio-bounce",
+] as const;
 /** Trace rows of device writes carry this event name (they are applied lazily, at their own times). */
 export const DMA_WRITE_EVENT = "dma-write";
 
@@ -135,7 +152,10 @@ export interface RunResultWithTrace extends RunResult {
  * simulate({ ...small, policy: "dirty-at-gup" }).metrics.lostData === simulate({ ...small, policy: "dirty-at-gup" }).metrics.lostData; // => true (same seed, same run)
  * ```
  */
-export function simulate(input: ParamsInput | Record<string, unknown> = {}, options: SimulateOptions = {}): RunResultWithTrace {
+export function simulate(
+  input: ParamsInput | Record<string, unknown> = {},
+  options: SimulateOptions = {},
+): RunResultWithTrace {
   let params: Params, policy: Policy;
   if (options.policy) {
     policy = options.policy;
@@ -156,9 +176,17 @@ export function simulate(input: ParamsInput | Record<string, unknown> = {}, opti
 /** Clean delays mean something only if kupdate can clean a page within the run. */
 function checkTraceClean(p: Params): void {
   if (p.writebackInterval === 0)
-    throw new ParamError("writebackInterval", 0, "> 0 with traceClean: without the flusher no page is cleaned on a schedule");
+    throw new ParamError(
+      "writebackInterval",
+      0,
+      "> 0 with traceClean: without the flusher no page is cleaned on a schedule",
+    );
   if (p.duration <= p.dirtyExpire)
-    throw new ParamError("duration", p.duration, `> dirtyExpire (${p.dirtyExpire} s) with traceClean: no page can reach its first clean`);
+    throw new ParamError(
+      "duration",
+      p.duration,
+      `> dirtyExpire (${p.dirtyExpire} s) with traceClean: no page can reach its first clean`,
+    );
 }
 
 class Simulation {
@@ -242,7 +270,11 @@ class Simulation {
     const backing = BACKING_PROFILES[p.backing];
     this.order = p.folioOrder;
     this.pc = new PageCache({
-      files: p.files, pagesPerFile: p.pagesPerFile >> p.folioOrder, bias: p.bias, fsBehavior: p.fsBehavior, policy,
+      files: p.files,
+      pagesPerFile: p.pagesPerFile >> p.folioOrder,
+      bias: p.bias,
+      fsBehavior: p.fsBehavior,
+      policy,
       traceClean: options.traceClean,
       ...pageCacheTracking(p.kernel, p.backing, p.folioOrder),
     });
@@ -368,9 +400,13 @@ class Simulation {
   // ---- set-up -------------------------------------------------------------------------
 
   private init(): void {
-    const p = this.params, pc = this.pc, u = this.r[STREAM.init];
-    const shares = parseDistribution(p.shareCount), transient = parseDistribution(p.transientRefs);
-    const drawShares = sampler(shares), drawTransient = sampler(transient);
+    const p = this.params,
+      pc = this.pc,
+      u = this.r[STREAM.init];
+    const shares = parseDistribution(p.shareCount),
+      transient = parseDistribution(p.transientRefs);
+    const drawShares = sampler(shares),
+      drawTransient = sampler(transient);
     for (let i = 0; i < this.pages; i++) {
       const s = shares.kind === "fixed" ? shares.value : Math.round(drawShares(u));
       const t = transient.kind === "fixed" ? transient.value : Math.round(drawTransient(u));
@@ -380,16 +416,20 @@ class Simulation {
       this.phase = this.r[STREAM.flusher]() * this.period;
       this.q.push(this.phase, EVENT.KUPDATE, 0);
     }
-    if (p.cpuWriteRate > 0) this.q.push(this.exp(this.r[STREAM.cpu], p.cpuWriteRate * this.realPages), EVENT.CPU_STORE, 0);
+    if (p.cpuWriteRate > 0)
+      this.q.push(this.exp(this.r[STREAM.cpu], p.cpuWriteRate * this.realPages), EVENT.CPU_STORE, 0);
     // tmpfs and hugetlbfs: no writeback, and reclaim (swap) keeps the data: neither is run.
-    if (p.reclaimRate > 0 && this.writesBack) this.q.push(this.exp(this.r[STREAM.reclaim], p.reclaimRate * this.pages), EVENT.RECLAIM, 0);
+    if (p.reclaimRate > 0 && this.writesBack)
+      this.q.push(this.exp(this.r[STREAM.reclaim], p.reclaimRate * this.pages), EVENT.RECLAIM, 0);
     if (p.truncateRate > 0) this.q.push(this.exp(this.r[STREAM.truncate], p.truncateRate * p.files), EVENT.TRUNCATE, 0);
-    if (p.fsyncRate > 0 && this.writesBack) this.q.push(this.exp(this.r[STREAM.fsync], p.fsyncRate * p.files), EVENT.FSYNC, 0);
+    if (p.fsyncRate > 0 && this.writesBack)
+      this.q.push(this.exp(this.r[STREAM.fsync], p.fsyncRate * p.files), EVENT.FSYNC, 0);
     // Each pinner's first pin starts at a uniform offset within its first cycle.
     const g = this.groups;
     for (let k = 0; k < g.pinners; k++) {
       const uk = this.r[PINNER_STREAM_BASE + k];
-      const hold = g.pinDuration[g.of[k]](uk), gap = g.pinGap[g.of[k]](uk);
+      const hold = g.pinDuration[g.of[k]](uk),
+        gap = g.pinGap[g.of[k]](uk);
       this.pHold[k] = hold;
       this.pPhase[k] = PHASE.START;
       this.q.push(uk() * (hold + gap), EVENT.PINNER, k);
@@ -425,7 +465,9 @@ class Simulation {
   private startPin(k: number): void {
     const uk = this.r[PINNER_STREAM_BASE + k];
     const p = this.params;
-    const g = this.groups, gi = g.of[k], ppp = g.ppp[gi];
+    const g = this.groups,
+      gi = g.of[k],
+      ppp = g.ppp[gi];
     const file = Math.floor(uk() * p.files);
     // pFirst is a 4 KiB page index; unitOf maps it to its folio.
     this.pFirst[k] = file * this.realPagesPerFile + Math.floor(uk() * (this.realPagesPerFile - ppp + 1));
@@ -457,7 +499,10 @@ class Simulation {
   /** __get_user_pages over the range, page by page; may wait for writeback (stable writes). */
   private continueGup(k: number): void {
     const base = k * this.ppp;
-    const g = this.groups, gi = g.of[k], ppp = g.ppp[gi], pin = g.pin[gi] === 1;
+    const g = this.groups,
+      gi = g.of[k],
+      ppp = g.ppp[gi],
+      pin = g.pin[gi] === 1;
     while (this.pCursor[k] < ppp) {
       const page = this.unitOf(this.pFirst[k] + this.pCursor[k]);
       const r = this.gupPage(k, page, base + this.pCount[k]);
@@ -536,7 +581,8 @@ class Simulation {
     if (!pc.resident[page]) pc.readPage(page);
     if (!pc.attached[page]) return GUP_OUTCOME.SKIP; // truncated and still held elsewhere: beyond EOF
     pc.mapPage(page);
-    const g = this.groups, gi = g.of[k];
+    const g = this.groups,
+      gi = g.of[k];
     // A read pin (no FOLL_WRITE) needs no writable pte: no write fault, no FOLL_TOUCH dirtying.
     const write = g.gup[gi].flags.write;
     const fast = g.specs[gi].gupPath !== "slow" && pc.pteWritable[page] === 1;
@@ -613,10 +659,13 @@ class Simulation {
    * (holders × dmaWriteRate) from the device-write stream.
    */
   private chargedDmaWrite(p: number, n: number): void {
-    const c = this.pc.counters, g = this.groups;
-    const clean = c[METRIC.writeToCleanPage], under = c[METRIC.modifiedUnderWriteback];
+    const c = this.pc.counters,
+      g = this.groups;
+    const clean = c[METRIC.writeToCleanPage],
+      under = c[METRIC.modifiedUnderWriteback];
     this.pc.dmaWrite(p, n);
-    const isClean = c[METRIC.writeToCleanPage] > clean, isUnder = c[METRIC.modifiedUnderWriteback] > under;
+    const isClean = c[METRIC.writeToCleanPage] > clean,
+      isUnder = c[METRIC.modifiedUnderWriteback] > under;
     const charge = (gi: number, k: number) => {
       g.add(gi, GROUP_METRIC.dmaWrites, k);
       if (isClean) g.add(gi, GROUP_METRIC.writeToCleanPage, k);
@@ -628,9 +677,12 @@ class Simulation {
       charge(only >= 0 ? only : g.pageGroup[p], n);
       return;
     }
-    const u = this.r[STREAM.dma], base = p * g.n, total = this.pageDmaRate(p);
+    const u = this.r[STREAM.dma],
+      base = p * g.n,
+      total = this.pageDmaRate(p);
     for (let i = 0; i < n; i++) {
-      let x = u() * total, gi = 0;
+      let x = u() * total,
+        gi = 0;
       for (; gi < g.n - 1; gi++) {
         x -= g.holders[base + gi] * g.specs[gi].dmaWriteRate;
         if (x < 0) break;
@@ -674,7 +726,8 @@ class Simulation {
 
   /** Drop every page pinner k holds (an anonymous COW copy is counted, nothing else to put). */
   private releasePages(k: number): void {
-    const g = this.groups, gi = g.of[k];
+    const g = this.groups,
+      gi = g.of[k];
     if (g.gup[gi].anonymous && this.pPhase[k] === PHASE.HOLD) {
       const n = g.ppp[gi];
       this.pc.count(METRIC.pinsCompleted, n);
@@ -689,11 +742,15 @@ class Simulation {
   /** The release of every page pinner k holds (PageCache.releaseGupPage), charged to its group. */
   private putPages(k: number): void {
     const base = k * this.ppp;
-    const g = this.groups, gi = g.of[k];
+    const g = this.groups,
+      gi = g.of[k];
     const holding = this.pPhase[k] === PHASE.HOLD;
-    const pin = g.pin[gi] === 1, policy = g.policies[gi], writer = this.lazyDma && g.write[gi] === 1;
+    const pin = g.pin[gi] === 1,
+      policy = g.policies[gi],
+      writer = this.lazyDma && g.write[gi] === 1;
     const c = this.pc.counters;
-    const done = c[METRIC.pinsCompleted], unsaved = c[METRIC.releasesUnsaved];
+    const done = c[METRIC.pinsCompleted],
+      unsaved = c[METRIC.releasesUnsaved];
     for (let i = 0; i < this.pCount[k]; i++) {
       const page = this.pPages[base + i];
       if (this.lazyDma) {
@@ -755,7 +812,8 @@ class Simulation {
 
   /** __remove_mapping, with lost data charged to the group that last pinned the page. */
   private evict(page: number): void {
-    const c = this.pc.counters, lost = c[METRIC.lostData];
+    const c = this.pc.counters,
+      lost = c[METRIC.lostData];
     this.pc.removeMapping(page);
     this.groups.add(this.groups.lastWriter[page], GROUP_METRIC.lostData, c[METRIC.lostData] - lost);
   }
@@ -806,7 +864,8 @@ class Simulation {
       }
       t += this.latency(this.r[STREAM.writeback]);
       this.wbEnd[page] = t;
-      if (this.fixedLatency && !(this.pc.lastDecision & WritebackDecision.BOUNCE_AT_BIO)) this.q.pushFifo(t, EVENT.WB_END, page);
+      if (this.fixedLatency && !(this.pc.lastDecision & WritebackDecision.BOUNCE_AT_BIO))
+        this.q.pushFifo(t, EVENT.WB_END, page);
       else this.q.push(t, EVENT.WB_END, page);
     } else if (r === WRITE.WAIT) {
       this.waiters[page] |= WAITER.SYNC;
@@ -921,7 +980,8 @@ class Simulation {
     });
     pc.counters.set(before);
     this.finalSync = sync;
-    let lost = 0, dirty = 0;
+    let lost = 0,
+      dirty = 0;
     for (let p = 0; p < this.pages; p++) {
       if (!pc.resident[p] || !pc.attached[p]) continue;
       // tmpfs, hugetlbfs: a dirty folio stays dirty in the page cache (sync(2) skips it), and
@@ -949,10 +1009,20 @@ class Simulation {
     const pc = this.pc;
     const i = this.traced!.indexOf(p);
     const row: TraceRow = {
-      t, page: p, event,
-      dirty: pc.dirty[p], writeback: pc.writeback[p], pins: pc.pins[p], gets: pc.gets[p],
-      buffers: pc.buffers[p], pteWritable: pc.pteWritable[p], attached: pc.attached[p],
-      resident: pc.resident[p], mem: pc.mem[p], disk: pc.disk[p], refcount: pc.refcount[p],
+      t,
+      page: p,
+      event,
+      dirty: pc.dirty[p],
+      writeback: pc.writeback[p],
+      pins: pc.pins[p],
+      gets: pc.gets[p],
+      buffers: pc.buffers[p],
+      pteWritable: pc.pteWritable[p],
+      attached: pc.attached[p],
+      resident: pc.resident[p],
+      mem: pc.mem[p],
+      disk: pc.disk[p],
+      refcount: pc.refcount[p],
     };
     const key = JSON.stringify({ ...row, t: 0, event: "" });
     if (key !== this.traceLast![i]) {
@@ -966,7 +1036,8 @@ class Simulation {
     const metrics = {} as Record<keyof Metrics, number | null>;
     METRIC_NAMES.forEach((name) => (metrics[name] = c[METRIC[name]]));
     const detector = this.policy.writebackConsultsDetector || this.guard;
-    if (!detector) metrics.detectorChecks = metrics.detectorChecksUnpinned = metrics.falsePositives = metrics.falseNegatives = null;
+    if (!detector)
+      metrics.detectorChecks = metrics.detectorChecksUnpinned = metrics.falsePositives = metrics.falseNegatives = null;
     if (!this.guard) metrics.reclaimGuardSkips = null;
     if (!this.policy.keepsDirty) metrics.keptDirty = null;
     if (!this.policy.bounces) metrics.bounceCopies = null;
@@ -977,9 +1048,22 @@ class Simulation {
     else metrics.maxDirtyAgeWhilePinned = null;
     if (!this.writesBack) {
       // tmpfs, hugetlbfs: nothing is cleaned or written back, so none of these can happen.
-      for (const m of ["dirtyWithoutBuffers", "bufferlessWriteback", "writeToCleanPage", "lostData", "lostDataEvicted", "lostDataFinal",
-        "releasesUnsaved", "pinsWithWriteToCleanPage", "modifiedUnderWriteback", "doubleWritebacks", "doubleWritebacksStrict",
-        "buffersStripped", "writebacks"] as const) if (m in metrics) metrics[m] = null;
+      for (const m of [
+        "dirtyWithoutBuffers",
+        "bufferlessWriteback",
+        "writeToCleanPage",
+        "lostData",
+        "lostDataEvicted",
+        "lostDataFinal",
+        "releasesUnsaved",
+        "pinsWithWriteToCleanPage",
+        "modifiedUnderWriteback",
+        "doubleWritebacks",
+        "doubleWritebacksStrict",
+        "buffersStripped",
+        "writebacks",
+      ] as const)
+        if (m in metrics) metrics[m] = null;
     } else if (this.pc.privateData === "none") {
       // xfs (iomap): an order-0 folio has no private data to lose or to need.
       metrics.dirtyWithoutBuffers = metrics.bufferlessWriteback = null;
@@ -1000,9 +1084,14 @@ class Simulation {
       kernel: kernelRecord(this.params),
       checksumFailures: BACKING_PROFILES[this.params.backing].dataChecksums ? metrics.modifiedUnderWriteback : null,
     };
-    if (this.pc.cleanDelays) out.cleanDelays = cleanDelayStats(this.pc.cleanDelays, this.params.dirtyExpire, this.period);
+    if (this.pc.cleanDelays)
+      out.cleanDelays = cleanDelayStats(this.pc.cleanDelays, this.params.dirtyExpire, this.period);
     // Device writes are traced at their own times when caught up: order rows by time (stable).
-    if (this.trace) out.trace = this.trace.map((r, i) => [r, i] as const).sort((a, b) => a[0].t - b[0].t || a[1] - b[1]).map(([r]) => r);
+    if (this.trace)
+      out.trace = this.trace
+        .map((r, i) => [r, i] as const)
+        .sort((a, b) => a[0].t - b[0].t || a[1] - b[1])
+        .map(([r]) => r);
     return out;
   }
 }

@@ -68,34 +68,68 @@ export interface BackingProfile {
 
 export const BACKING_PROFILES: Readonly<Record<Backing, BackingProfile>> = Object.freeze({
   ext4: {
-    id: "ext4", magic: "EXT4_SUPER_MAGIC", needsDirtyTracking: true, writesBack: true,
-    privateData: "buffer heads", privateAtWriteFault: true, privateReleasedByReclaim: true,
-    bufferlessWriteback: "ext4", stableWrites: false, dataChecksums: false,
+    id: "ext4",
+    magic: "EXT4_SUPER_MAGIC",
+    needsDirtyTracking: true,
+    writesBack: true,
+    privateData: "buffer heads",
+    privateAtWriteFault: true,
+    privateReleasedByReclaim: true,
+    bufferlessWriteback: "ext4",
+    stableWrites: false,
+    dataChecksums: false,
     cite: "fs/ext4/inode.c ext4_page_mkwrite -> block_page_mkwrite attaches buffer heads; try_to_free_buffers releases them (ext4_release_folio); ext4_writepage BUG()s on a dirty page without buffers until cc5095747edf (5.18), then warns and clears the dirty bit",
   },
   xfs: {
-    id: "xfs", magic: "XFS_SUPER_MAGIC", needsDirtyTracking: true, writesBack: true,
-    privateData: null, privateAtWriteFault: false, privateReleasedByReclaim: false,
-    bufferlessWriteback: "write", stableWrites: false, dataChecksums: false,
+    id: "xfs",
+    magic: "XFS_SUPER_MAGIC",
+    needsDirtyTracking: true,
+    writesBack: true,
+    privateData: null,
+    privateAtWriteFault: false,
+    privateReleasedByReclaim: false,
+    bufferlessWriteback: "write",
+    stableWrites: false,
+    dataChecksums: false,
     cite: "fs/iomap/buffered-io.c: folio->private is an iomap_folio_state (struct iomap_page before 6.4), allocated only when a folio holds more than one block (ifs_alloc / iomap_page_create: 'if (!ifs && nr_blocks > 1)'), so an order-0 folio with 4 KiB blocks has none; iomap_release_folio frees it from a clean folio; iomap_writepage_map writes a dirty folio without one (8e1bcef8e18d 'iomap: Permit pages without an iop to enter writeback', 5.10). xfs moved from buffer heads to iomap for buffered I/O in 4.19–5.0 (Christoph Hellwig's series); the presets treat xfs as iomap throughout",
   },
   btrfs: {
-    id: "btrfs", magic: "BTRFS_SUPER_MAGIC", needsDirtyTracking: true, writesBack: true,
+    id: "btrfs",
+    magic: "BTRFS_SUPER_MAGIC",
+    needsDirtyTracking: true,
+    writesBack: true,
     privateData: "extent-mapped marker (EXTENT_FOLIO_PRIVATE, or a btrfs_subpage when sectorsize < PAGE_SIZE)",
-    privateAtWriteFault: true, privateReleasedByReclaim: true,
-    bufferlessWriteback: "cow-fixup", stableWrites: true, dataChecksums: true,
+    privateAtWriteFault: true,
+    privateReleasedByReclaim: true,
+    bufferlessWriteback: "cow-fixup",
+    stableWrites: true,
+    dataChecksums: true,
     cite: "fs/btrfs: btrfs_page_mkwrite and prepare_pages call set_folio_extent_mapped; __btrfs_release_folio -> clear_folio_extent_mapped on release; a dirty folio without it ('marked dirty without notifying the fs') goes to the COW fixup worker (btrfs_writepage_cow_fixup), which redirties it for a later pass; 'btrfs: reject out-of-band dirty folios during writeback' (Qu Wenruo, 6.14) returns -EUCLEAN instead, only with CONFIG_BTRFS_EXPERIMENTAL; btrfs_page_mkwrite waited for writeback by hand (stable pages) and 6.15 sets stable writes on inodes; data checksums are computed at submission (btrfs_csum_one_bio), so data changed under writeback fails its checksum on read (6.15 falls back to buffered I/O for O_DIRECT on checksummed files for this reason)",
   },
   tmpfs: {
-    id: "tmpfs", magic: "TMPFS_MAGIC", needsDirtyTracking: false, writesBack: false,
-    privateData: null, privateAtWriteFault: false, privateReleasedByReclaim: false,
-    bufferlessWriteback: "none", stableWrites: false, dataChecksums: false,
+    id: "tmpfs",
+    magic: "TMPFS_MAGIC",
+    needsDirtyTracking: false,
+    writesBack: false,
+    privateData: null,
+    privateAtWriteFault: false,
+    privateReleasedByReclaim: false,
+    bufferlessWriteback: "none",
+    stableWrites: false,
+    dataChecksums: false,
     cite: "mm/shmem.c: no page_mkwrite and a noop backing_dev_info (mapping_can_writeback is false), so vma_needs_dirty_tracking() is false; pages leave memory only by swap, never through the flusher",
   },
   hugetlbfs: {
-    id: "hugetlbfs", magic: "HUGETLBFS_MAGIC", needsDirtyTracking: false, writesBack: false,
-    privateData: null, privateAtWriteFault: false, privateReleasedByReclaim: false,
-    bufferlessWriteback: "none", stableWrites: false, dataChecksums: false,
+    id: "hugetlbfs",
+    magic: "HUGETLBFS_MAGIC",
+    needsDirtyTracking: false,
+    writesBack: false,
+    privateData: null,
+    privateAtWriteFault: false,
+    privateReleasedByReclaim: false,
+    bufferlessWriteback: "none",
+    stableWrites: false,
+    dataChecksums: false,
     cite: "fs/hugetlbfs/inode.c: no writeback, no page_mkwrite; folios are the huge page size (2 MiB = order 9 on x86-64 with 4 KiB pages) and are never reclaimed",
   },
 });
@@ -136,8 +170,12 @@ export function folioOrdersText(backing: Backing, kernel: KernelId | null): stri
     runs.push(j === i ? String(o[i]) : `${o[i]}..${o[j]}`);
     i = j + 1;
   }
-  const why = backing === "btrfs" ? " (btrfs large data folios need CONFIG_BTRFS_EXPERIMENTAL)"
-    : backing === "hugetlbfs" ? " (2 MiB huge pages)" : "";
+  const why =
+    backing === "btrfs"
+      ? " (btrfs large data folios need CONFIG_BTRFS_EXPERIMENTAL)"
+      : backing === "hugetlbfs"
+        ? " (2 MiB huge pages)"
+        : "";
   return `${runs.join(", ")} for ${backing}${kernel ? ` on ${kernel}` : ""}${why}`;
 }
 
@@ -181,6 +219,7 @@ export function pageCacheTracking(
   const minOrder = kernel === null ? 1 : KERNELS[kernel].pincountMinOrder;
   return {
     exactPincount: folioOrder > 0 && minOrder !== null && folioOrder >= minOrder,
-    privateData: profile.bufferlessWriteback === "cow-fixup" ? "cow-fixup" : profile.privateData === null ? "none" : "ext4",
+    privateData:
+      profile.bufferlessWriteback === "cow-fixup" ? "cow-fixup" : profile.privateData === null ? "none" : "ext4",
   };
 }

@@ -90,11 +90,17 @@ export function checkInputShape(value: unknown, where: string): void {
     const [v, depth] = stack.pop()!;
     if (++nodes > HARD.nodes) throw new InputError(where, `${nodes}+ values`, `at most ${HARD.nodes} values in all`);
     if (typeof v === "string" && v.length > HARD.stringLength)
-      throw new InputError(where, `a string of ${v.length} characters`, `strings of at most ${HARD.stringLength} characters`);
+      throw new InputError(
+        where,
+        `a string of ${v.length} characters`,
+        `strings of at most ${HARD.stringLength} characters`,
+      );
     if (v === null || typeof v !== "object") continue;
-    if (depth >= HARD.depth) throw new InputError(where, `a value nested ${depth + 1}+ levels deep`, `nesting at most ${HARD.depth} levels`);
+    if (depth >= HARD.depth)
+      throw new InputError(where, `a value nested ${depth + 1}+ levels deep`, `nesting at most ${HARD.depth} levels`);
     const children = Array.isArray(v) ? v : Object.values(v as object);
-    if (children.length > HARD.nodes) throw new InputError(where, `${children.length} values`, `at most ${HARD.nodes} values in all`);
+    if (children.length > HARD.nodes)
+      throw new InputError(where, `${children.length} values`, `at most ${HARD.nodes} values in all`);
     for (const c of children) stack.push([c, depth + 1]);
   }
 }
@@ -107,7 +113,8 @@ export interface EventStream {
   formula: string;
 }
 
-const fmt = (x: number): string => (Number.isFinite(x) ? Number(x.toPrecision(3)).toExponential().replace("e+", "e") : String(x));
+const fmt = (x: number): string =>
+  Number.isFinite(x) ? Number(x.toPrecision(3)).toExponential().replace("e+", "e") : String(x);
 
 /**
  * The expected events of a run, stream by stream (upper estimates from rates × pages ×
@@ -117,7 +124,8 @@ export function eventStreams(p: Params): EventStream[] {
   const pages = p.files * p.pagesPerFile;
   const T = p.duration;
   const mean = (spec: Params["pinDuration"]): number => distributionMean(parseDistribution(spec));
-  const hold = mean(p.pinDuration), gap = mean(p.pinGap);
+  const hold = mean(p.pinDuration),
+    gap = mean(p.pinGap);
   // A pinner's cycle: hold + gap; a refused pin (longterm-refused with FOLL_LONGTERM)
   // retries after the gap, or after the hold when the gap is 0 (simulate.ts retryAfterRefusal).
   const refused = p.policy === "longterm-refused" && p.longTerm;
@@ -127,18 +135,53 @@ export function eventStreams(p: Params): EventStream[] {
   const heldShare = refused ? 0 : hold + gap > 0 && Number.isFinite(hold) ? hold / (hold + gap) : 1;
   const dma = p.dmaWriteRate * p.pinners * p.pagesPerPin * heldShare * T;
   const out: EventStream[] = [
-    { field: "pinners", value: p.pinners, events: 2 * cycles, formula: `2 × pinners ${p.pinners} × duration ${T} s / (pin cycle ${fmt(cycle)} s)` },
-    { field: "dmaWriteRate", value: p.dmaWriteRate, events: 3 * dma, formula: `3 × dmaWriteRate ${p.dmaWriteRate} × ${p.pinners * p.pagesPerPin} pinned pages × duration ${T} s` },
-    { field: "cpuWriteRate", value: p.cpuWriteRate, events: 3 * p.cpuWriteRate * pages * T, formula: `3 × cpuWriteRate ${p.cpuWriteRate} × ${pages} pages × duration ${T} s` },
-    { field: "reclaimRate", value: p.reclaimRate, events: p.reclaimRate * pages * T, formula: `reclaimRate ${p.reclaimRate} × ${pages} pages × duration ${T} s` },
-    { field: "truncateRate", value: p.truncateRate, events: p.truncateRate * p.files * T, formula: `truncateRate ${p.truncateRate} × ${p.files} files × duration ${T} s` },
-    { field: "fsyncRate", value: p.fsyncRate, events: p.fsyncRate * p.files * T, formula: `fsyncRate ${p.fsyncRate} × ${p.files} files × duration ${T} s` },
+    {
+      field: "pinners",
+      value: p.pinners,
+      events: 2 * cycles,
+      formula: `2 × pinners ${p.pinners} × duration ${T} s / (pin cycle ${fmt(cycle)} s)`,
+    },
+    {
+      field: "dmaWriteRate",
+      value: p.dmaWriteRate,
+      events: 3 * dma,
+      formula: `3 × dmaWriteRate ${p.dmaWriteRate} × ${p.pinners * p.pagesPerPin} pinned pages × duration ${T} s`,
+    },
+    {
+      field: "cpuWriteRate",
+      value: p.cpuWriteRate,
+      events: 3 * p.cpuWriteRate * pages * T,
+      formula: `3 × cpuWriteRate ${p.cpuWriteRate} × ${pages} pages × duration ${T} s`,
+    },
+    {
+      field: "reclaimRate",
+      value: p.reclaimRate,
+      events: p.reclaimRate * pages * T,
+      formula: `reclaimRate ${p.reclaimRate} × ${pages} pages × duration ${T} s`,
+    },
+    {
+      field: "truncateRate",
+      value: p.truncateRate,
+      events: p.truncateRate * p.files * T,
+      formula: `truncateRate ${p.truncateRate} × ${p.files} files × duration ${T} s`,
+    },
+    {
+      field: "fsyncRate",
+      value: p.fsyncRate,
+      events: p.fsyncRate * p.files * T,
+      formula: `fsyncRate ${p.fsyncRate} × ${p.files} files × duration ${T} s`,
+    },
   ];
   if (p.writebackInterval > 0) {
     // kupdatePeriod rounds W up to whole jiffies (and the timer wheel's granularity): at
     // least one jiffy at hz > 0, W itself at hz 0.
     const period = p.hz > 0 ? Math.max(p.writebackInterval, 1 / p.hz) : p.writebackInterval;
-    out.push({ field: "writebackInterval", value: p.writebackInterval, events: T / period, formula: `duration ${T} s / kupdate period ${fmt(period)} s` });
+    out.push({
+      field: "writebackInterval",
+      value: p.writebackInterval,
+      events: T / period,
+      formula: `duration ${T} s / kupdate period ${fmt(period)} s`,
+    });
   }
   return out;
 }
@@ -168,23 +211,43 @@ function histOrZipf(spec: unknown): Distribution | null {
  */
 export function checkRun(p: Params): void {
   for (const name of ["writebackInterval", "dirtyExpire"] as const) {
-    if (p[name] > HARD.period) throw new InputError(name, p[name], `at most ${HARD.period} s (a period must stay finite in jiffies at any CONFIG_HZ)`);
+    if (p[name] > HARD.period)
+      throw new InputError(
+        name,
+        p[name],
+        `at most ${HARD.period} s (a period must stay finite in jiffies at any CONFIG_HZ)`,
+      );
   }
   const slots = p.pinners * p.pagesPerPin;
   if (slots > HARD.pinnedSlots)
-    throw new InputError("pinners", p.pinners, `pinners × pagesPerPin at most ${HARD.pinnedSlots} (the engine's per-pin typed arrays); got ${p.pinners} × ${p.pagesPerPin} = ${slots}`);
+    throw new InputError(
+      "pinners",
+      p.pinners,
+      `pinners × pagesPerPin at most ${HARD.pinnedSlots} (the engine's per-pin typed arrays); got ${p.pinners} × ${p.pagesPerPin} = ${slots}`,
+    );
   for (const name of ["pinDuration", "pinGap", "shareCount", "transientRefs", "writebackLatency"] as const) {
     const d = histOrZipf(p[name]);
     if (d?.kind === "hist" && d.values.length > HARD.histEntries)
-      throw new InputError(name, `hist: with ${d.values.length} entries`, `a hist: of at most ${HARD.histEntries} entries`);
+      throw new InputError(
+        name,
+        `hist: with ${d.values.length} entries`,
+        `a hist: of at most ${HARD.histEntries} entries`,
+      );
     if (d?.kind === "zipf" && enabled && d.cap > BUDGET.zipfCap)
-      throw new InputError(name, p[name], `zipf:S:CAP with CAP at most ${BUDGET.zipfCap} (its sampler holds 16 bytes per value), ${NO_BUDGET}`);
+      throw new InputError(
+        name,
+        p[name],
+        `zipf:S:CAP with CAP at most ${BUDGET.zipfCap} (its sampler holds 16 bytes per value), ${NO_BUDGET}`,
+      );
   }
   const streams = eventStreams(p);
   for (const s of streams) {
     if (!(s.events <= HARD.streamEvents)) {
-      throw new InputError(s.field === "pinners" ? "pinGap" : s.field, s.field === "pinners" ? p.pinGap : s.value,
-        `a time step that advances the clock: at most 2^40 expected events per stream, here ${s.formula} = ${fmt(s.events)}`);
+      throw new InputError(
+        s.field === "pinners" ? "pinGap" : s.field,
+        s.field === "pinners" ? p.pinGap : s.value,
+        `a time step that advances the clock: at most 2^40 expected events per stream, here ${s.formula} = ${fmt(s.events)}`,
+      );
     }
   }
   if (!enabled) return;
@@ -194,15 +257,26 @@ export function checkRun(p: Params): void {
     // budget (the same parameters for 600 s would fit), name it.
     const maxDuration = (BUDGET.eventsPerRun / total) * p.duration;
     if (maxDuration >= 600)
-      throw new InputError("duration", p.duration, `at most ${fmt(maxDuration)} s with these rates and pages (a run of at most ${fmt(BUDGET.eventsPerRun)} expected events; here ${fmt(total)}), ${NO_BUDGET}`);
+      throw new InputError(
+        "duration",
+        p.duration,
+        `at most ${fmt(maxDuration)} s with these rates and pages (a run of at most ${fmt(BUDGET.eventsPerRun)} expected events; here ${fmt(total)}), ${NO_BUDGET}`,
+      );
     const top = streams.reduce((a, s) => (s.events > a.events ? s : a));
-    throw new InputError(top.field, top.value,
-      `a run of at most ${fmt(BUDGET.eventsPerRun)} expected events; here ${fmt(total)}, mostly ${top.formula}: lower it, the pages or the duration, ${NO_BUDGET}`);
+    throw new InputError(
+      top.field,
+      top.value,
+      `a run of at most ${fmt(BUDGET.eventsPerRun)} expected events; here ${fmt(total)}, mostly ${top.formula}: lower it, the pages or the duration, ${NO_BUDGET}`,
+    );
   }
   const bytes = estimatedBytes(p);
   if (bytes > BUDGET.bytesPerRun) {
     const field = p.files * p.pagesPerFile * 40 >= p.pinners * (32 + 8 * p.pagesPerPin) ? "files" : "pinners";
-    throw new InputError(field, p[field], `a run of at most ${BUDGET.bytesPerRun / 2 ** 20} MiB of state; files × pagesPerFile × 40 B + pinners × (32 + 8 × pagesPerPin) B = ${Math.round(bytes / 2 ** 20)} MiB here, ${NO_BUDGET}`);
+    throw new InputError(
+      field,
+      p[field],
+      `a run of at most ${BUDGET.bytesPerRun / 2 ** 20} MiB of state; files × pagesPerFile × 40 B + pinners × (32 + 8 × pagesPerPin) B = ${Math.round(bytes / 2 ** 20)} MiB here, ${NO_BUDGET}`,
+    );
   }
 }
 
@@ -215,12 +289,18 @@ export function checkSweep(points: number, seeds: number, events: number): void 
   const runs = points * seeds;
   if (runs > BUDGET.runsPerSweep) {
     const field = seeds > points ? "seeds" : "axes";
-    throw new InputError(field, field === "seeds" ? seeds : `${points} points`,
-      `at most ${BUDGET.runsPerSweep} runs per sweep (points × seeds = ${points} × ${seeds} = ${runs}); shard it (--shard I/N), ${NO_BUDGET}`);
+    throw new InputError(
+      field,
+      field === "seeds" ? seeds : `${points} points`,
+      `at most ${BUDGET.runsPerSweep} runs per sweep (points × seeds = ${points} × ${seeds} = ${runs}); shard it (--shard I/N), ${NO_BUDGET}`,
+    );
   }
   if (events > BUDGET.eventsPerSweep)
-    throw new InputError("axes", `${points} points × ${seeds} seeds`,
-      `a sweep of at most ${fmt(BUDGET.eventsPerSweep)} expected events, here ${fmt(events)}; fewer points, seeds or a shorter duration, ${NO_BUDGET}`);
+    throw new InputError(
+      "axes",
+      `${points} points × ${seeds} seeds`,
+      `a sweep of at most ${fmt(BUDGET.eventsPerSweep)} expected events, here ${fmt(events)}; fewer points, seeds or a shorter duration, ${NO_BUDGET}`,
+    );
 }
 
 /**
@@ -229,5 +309,6 @@ export function checkSweep(points: number, seeds: number, events: number): void 
  */
 export function checkWorkers(workers: number): void {
   const cores = availableParallelism();
-  if (enabled && workers > cores) throw new InputError("workers", workers, `0..${cores} (the cores of this machine), ${NO_BUDGET}`);
+  if (enabled && workers > cores)
+    throw new InputError("workers", workers, `0..${cores} (the cores of this machine), ${NO_BUDGET}`);
 }

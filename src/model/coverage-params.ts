@@ -6,7 +6,18 @@
  * and what is allowed, in one line.
  */
 import { z } from "zod";
-import { BACKINGS, BACKING_PROFILES, MAPPINGS, MAX_FOLIO_ORDER, PIN_ACCESSES, folioOrders, folioOrdersText, type Backing, type Mapping, type PinAccess } from "./backings.js";
+import {
+  BACKINGS,
+  BACKING_PROFILES,
+  MAPPINGS,
+  MAX_FOLIO_ORDER,
+  PIN_ACCESSES,
+  folioOrders,
+  folioOrdersText,
+  type Backing,
+  type Mapping,
+  type PinAccess,
+} from "./backings.js";
 import { CALLER_IDS, callerProfile, type CallerId } from "./callers.js";
 import { KERNELS, KERNEL_IDS, type KernelId } from "./kernels.js";
 import type { DistributionSpec } from "./distributions.js";
@@ -36,7 +47,17 @@ export interface PinnerGroup {
 }
 
 /** Keys a group may give; any it leaves out take the flat parameter of the same name. */
-export const GROUP_KEYS = ["caller", "pinners", "pinDuration", "pinGap", "pagesPerPin", "pinAccess", "gupPath", "longTerm", "dmaWriteRate"] as const;
+export const GROUP_KEYS = [
+  "caller",
+  "pinners",
+  "pinDuration",
+  "pinGap",
+  "pagesPerPin",
+  "pinAccess",
+  "gupPath",
+  "longTerm",
+  "dmaWriteRate",
+] as const;
 
 /** The fields this module adds to Params, with their defaults. */
 export interface CoverageParams {
@@ -77,8 +98,10 @@ export const COVERAGE_FIELDS: { [K in keyof CoverageParams]: [z.ZodType, string]
   backing: [z.enum(BACKINGS), BACKINGS.join(", ")],
   pinAccess: [z.enum(PIN_ACCESSES), PIN_ACCESSES.join(", ")],
   caller: [z.enum(CALLER_IDS), CALLER_IDS.join(", ")],
-  pinnerGroups: [z.union([z.null(), z.array(z.record(z.string(), z.unknown())).min(1)]),
-    `null or a non-empty list of objects with keys ${GROUP_KEYS.join(", ")}`],
+  pinnerGroups: [
+    z.union([z.null(), z.array(z.record(z.string(), z.unknown())).min(1)]),
+    `null or a non-empty list of objects with keys ${GROUP_KEYS.join(", ")}`,
+  ],
   folioOrder: [z.number().int().min(0).max(MAX_FOLIO_ORDER), `an integer in 0..${MAX_FOLIO_ORDER}`],
 };
 
@@ -91,7 +114,12 @@ export const KERNEL_PRESET_PARAMS = ["policy", "reclaimGuard", "fsBehavior", "hz
  */
 export function kernelPresetValues(kernel: KernelId, caller: CallerId = "generic"): KernelPresetValues {
   const k = KERNELS[kernel];
-  return { policy: callerProfile(caller, kernel).policy, reclaimGuard: k.reclaimGuard, fsBehavior: k.fsBehavior, hz: k.hz };
+  return {
+    policy: callerProfile(caller, kernel).policy,
+    reclaimGuard: k.reclaimGuard,
+    fsBehavior: k.fsBehavior,
+    hz: k.hz,
+  };
 }
 
 /** The parameters a kernel preset sets (KERNEL_PRESET_PARAMS), as that preset sets them. */
@@ -117,7 +145,14 @@ export interface KernelRecord {
 }
 
 /** The kernel record of resolved parameters; null without a kernel preset. */
-export function kernelRecord(p: { kernel: KernelId | null; caller: CallerId; policy: string; reclaimGuard: boolean | null; fsBehavior: string; hz: number }): KernelRecord | null {
+export function kernelRecord(p: {
+  kernel: KernelId | null;
+  caller: CallerId;
+  policy: string;
+  reclaimGuard: boolean | null;
+  fsBehavior: string;
+  hz: number;
+}): KernelRecord | null {
   if (p.kernel === null) return null;
   const preset = kernelPresetValues(p.kernel, p.caller);
   const overridden: Record<string, unknown> = {};
@@ -146,8 +181,14 @@ export function resolveGroups(
     const out = { ...flat } as Record<string, unknown>;
     for (const k of GROUP_KEYS) if (g[k] !== undefined) out[k] = check(field(k), k, g[k]);
     const group = out as unknown as PinnerGroup;
-    if (group.pinners < 1) fail(field("pinners"), group.pinners, "an integer in 1..16777216 (a group with no pinners pins nothing: leave it out)");
-    if (group.pagesPerPin > pagesPerFile) fail(field("pagesPerPin"), group.pagesPerPin, `an integer from 1 to pagesPerFile (${pagesPerFile})`);
+    if (group.pinners < 1)
+      fail(
+        field("pinners"),
+        group.pinners,
+        "an integer in 1..16777216 (a group with no pinners pins nothing: leave it out)",
+      );
+    if (group.pagesPerPin > pagesPerFile)
+      fail(field("pagesPerPin"), group.pagesPerPin, `an integer from 1 to pagesPerFile (${pagesPerFile})`);
     return group;
   });
 }

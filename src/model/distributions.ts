@@ -132,25 +132,29 @@ export function parseDistribution(spec: DistributionSpec): Distribution {
     }
     case "uniform": {
       want(2, "uniform:MIN:MAX");
-      const min = num(args[0], "uniform min"), max = num(args[1], "uniform max");
+      const min = num(args[0], "uniform min"),
+        max = num(args[1], "uniform max");
       if (!(min <= max)) throw new DistributionError(`uniform needs MIN <= MAX, got ${min} > ${max}`);
       return { kind: "uniform", min, max };
     }
     case "lognormal": {
       want(2, "lognormal:MU:SIGMA");
-      const mu = num(args[0], "lognormal mu"), sigma = num(args[1], "lognormal sigma");
+      const mu = num(args[0], "lognormal mu"),
+        sigma = num(args[1], "lognormal sigma");
       if (sigma < 0) throw new DistributionError(`lognormal sigma must be >= 0, got ${sigma}`);
       return { kind: "lognormal", mu, sigma };
     }
     case "pareto": {
       want(2, "pareto:SCALE:SHAPE");
-      const scale = num(args[0], "pareto scale"), shape = num(args[1], "pareto shape");
+      const scale = num(args[0], "pareto scale"),
+        shape = num(args[1], "pareto shape");
       if (scale <= 0 || shape <= 0) throw new DistributionError(`pareto needs SCALE > 0 and SHAPE > 0`);
       return { kind: "pareto", scale, shape };
     }
     case "zipf": {
       want(2, "zipf:S:CAP");
-      const s = num(args[0], "zipf exponent"), cap = num(args[1], "zipf cap");
+      const s = num(args[0], "zipf exponent"),
+        cap = num(args[1], "zipf cap");
       if (s < 0) throw new DistributionError(`zipf exponent must be >= 0, got ${s}`);
       if (!Number.isInteger(cap) || cap < 1 || cap > 1 << 24)
         throw new DistributionError(`zipf cap must be an integer in 1..16777216, got ${args[1]}`);
@@ -158,10 +162,12 @@ export function parseDistribution(spec: DistributionSpec): Distribution {
     }
     case "hist": {
       want(1, "hist:V=W,V=W,…");
-      const values: number[] = [], weights: number[] = [];
+      const values: number[] = [],
+        weights: number[] = [];
       for (const part of args[0].split(",")) {
         const [v, w, extra] = part.split("=");
-        if (w === undefined || extra !== undefined) throw new DistributionError(`'${spec}' is malformed: expected hist:V=W,V=W,…`);
+        if (w === undefined || extra !== undefined)
+          throw new DistributionError(`'${spec}' is malformed: expected hist:V=W,V=W,…`);
         const weight = num(w, "hist weight");
         if (weight < 0) throw new DistributionError(`hist weights must be >= 0, got ${weight}`);
         values.push(num(v, "hist value"));
@@ -178,25 +184,38 @@ export function parseDistribution(spec: DistributionSpec): Distribution {
 /** The canonical spelling of a distribution: a number when fixed. */
 export function formatDistribution(d: Distribution): DistributionSpec {
   switch (d.kind) {
-    case "fixed": return d.value;
-    case "exp": return `exp:${d.mean}`;
-    case "uniform": return `uniform:${d.min}:${d.max}`;
-    case "lognormal": return `lognormal:${d.mu}:${d.sigma}`;
-    case "pareto": return `pareto:${d.scale}:${d.shape}`;
-    case "zipf": return `zipf:${d.s}:${d.cap}`;
-    case "hist": return `hist:${d.values.map((v, i) => `${v}=${d.weights[i]}`).join(",")}`;
+    case "fixed":
+      return d.value;
+    case "exp":
+      return `exp:${d.mean}`;
+    case "uniform":
+      return `uniform:${d.min}:${d.max}`;
+    case "lognormal":
+      return `lognormal:${d.mu}:${d.sigma}`;
+    case "pareto":
+      return `pareto:${d.scale}:${d.shape}`;
+    case "zipf":
+      return `zipf:${d.s}:${d.cap}`;
+    case "hist":
+      return `hist:${d.values.map((v, i) => `${v}=${d.weights[i]}`).join(",")}`;
   }
 }
 
 /** Smallest and largest value a distribution can produce (Infinity if unbounded). */
 export function distributionRange(d: Distribution): [number, number] {
   switch (d.kind) {
-    case "fixed": return [d.value, d.value];
-    case "exp": return [0, Infinity];
-    case "uniform": return [d.min, d.max];
-    case "lognormal": return [0, d.sigma === 0 ? Math.exp(d.mu) : Infinity];
-    case "pareto": return [d.scale, Infinity];
-    case "zipf": return [1, d.cap];
+    case "fixed":
+      return [d.value, d.value];
+    case "exp":
+      return [0, Infinity];
+    case "uniform":
+      return [d.min, d.max];
+    case "lognormal":
+      return [0, d.sigma === 0 ? Math.exp(d.mu) : Infinity];
+    case "pareto":
+      return [d.scale, Infinity];
+    case "zipf":
+      return [1, d.cap];
     case "hist": {
       const live = d.values.filter((_, i) => d.weights[i] > 0);
       return [Math.min(...live), Math.max(...live)];
@@ -207,14 +226,24 @@ export function distributionRange(d: Distribution): [number, number] {
 /** Mean of a distribution (used for the first cycle of a pinner and for documentation). */
 export function distributionMean(d: Distribution): number {
   switch (d.kind) {
-    case "fixed": return d.value;
-    case "exp": return d.mean;
-    case "uniform": return (d.min + d.max) / 2;
-    case "lognormal": return Math.exp(d.mu + (d.sigma * d.sigma) / 2);
-    case "pareto": return d.shape > 1 ? (d.shape * d.scale) / (d.shape - 1) : Infinity;
+    case "fixed":
+      return d.value;
+    case "exp":
+      return d.mean;
+    case "uniform":
+      return (d.min + d.max) / 2;
+    case "lognormal":
+      return Math.exp(d.mu + (d.sigma * d.sigma) / 2);
+    case "pareto":
+      return d.shape > 1 ? (d.shape * d.scale) / (d.shape - 1) : Infinity;
     case "zipf": {
-      let num = 0, den = 0;
-      for (let k = 1; k <= d.cap; k++) { const w = Math.pow(k, -d.s); num += k * w; den += w; }
+      let num = 0,
+        den = 0;
+      for (let k = 1; k <= d.cap; k++) {
+        const w = Math.pow(k, -d.s);
+        num += k * w;
+        den += w;
+      }
       return num / den;
     }
     case "hist": {
@@ -230,15 +259,28 @@ export type Uniform = () => number;
 /** Compile a distribution into a sampler drawing from `u`. */
 export function sampler(d: Distribution): (u: Uniform) => number {
   switch (d.kind) {
-    case "fixed": { const v = d.value; return () => v; }
-    case "exp": { const m = d.mean; return (u) => -m * Math.log(1 - u()); }
-    case "uniform": { const a = d.min, w = d.max - d.min; return (u) => a + w * u(); }
+    case "fixed": {
+      const v = d.value;
+      return () => v;
+    }
+    case "exp": {
+      const m = d.mean;
+      return (u) => -m * Math.log(1 - u());
+    }
+    case "uniform": {
+      const a = d.min,
+        w = d.max - d.min;
+      return (u) => a + w * u();
+    }
     case "lognormal": {
       const { mu, sigma } = d;
       // Box–Muller; one normal per call keeps the stream position simple to reason about.
       return (u) => Math.exp(mu + sigma * Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u()));
     }
-    case "pareto": { const { scale, shape } = d; return (u) => scale / Math.pow(1 - u(), 1 / shape); }
+    case "pareto": {
+      const { scale, shape } = d;
+      return (u) => scale / Math.pow(1 - u(), 1 / shape);
+    }
     case "zipf":
     case "hist": {
       const values = d.kind === "zipf" ? Array.from({ length: d.cap }, (_, i) => i + 1) : d.values;
@@ -250,8 +292,13 @@ export function sampler(d: Distribution): (u: Uniform) => number {
       const vals = Float64Array.from(values);
       return (u) => {
         const x = u();
-        let lo = 0, hi = cdf.length - 1;
-        while (lo < hi) { const mid = (lo + hi) >> 1; if (cdf[mid] > x) hi = mid; else lo = mid + 1; }
+        let lo = 0,
+          hi = cdf.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (cdf[mid] > x) hi = mid;
+          else lo = mid + 1;
+        }
         return vals[lo];
       };
     }

@@ -88,18 +88,29 @@ export function gupDecide(q: GupQuestion): GupAnswer {
   };
   const backing = BACKING_PROFILES[q.backing];
   const shared = q.mapping === "shared";
-  const refuse = (errno: GupAnswer["errno"], refusedBy: string, why: string, fastFallback = false): GupAnswer =>
-    ({ pinned: false, errno, refusedBy, flags, target: null, fastFallback, why });
+  const refuse = (errno: GupAnswer["errno"], refusedBy: string, why: string, fastFallback = false): GupAnswer => ({
+    pinned: false,
+    errno,
+    refusedBy,
+    flags,
+    target: null,
+    fastFallback,
+    why,
+  });
 
-  if (!caller.exists) return refuse("ENOSYS", "io_uring_setup", `io_uring does not exist before 5.1 (${FEATURES.ioUring.cite})`);
+  if (!caller.exists)
+    return refuse("ENOSYS", "io_uring_setup", `io_uring does not exist before 5.1 (${FEATURES.ioUring.cite})`);
 
   // GUP itself, 6.5 on: check_vma_flags -> writable_file_mapping_allowed (slow path);
   // gup_fast_folio_allowed makes GUP-fast fall back to the slow path for the same folios.
   const longtermPinWrite = flags.reference === "FOLL_PIN" && flags.longTerm && flags.write;
   if (hasFeature(kernel, "longtermRefusal") && longtermPinWrite && shared && backing.needsDirtyTracking) {
-    return refuse("EFAULT", "check_vma_flags",
+    return refuse(
+      "EFAULT",
+      "check_vma_flags",
       `a writable FOLL_PIN|FOLL_LONGTERM pin of a shared ${q.backing} mapping needs dirty tracking: writable_file_mapping_allowed is false (${FEATURES.longtermRefusal.cite})`,
-      q.path === "fast");
+      q.path === "fast",
+    );
   }
 
   // io_uring's own check before 6.5 (io_sqe_buffer_register / io_pin_pages): any vm_file,
@@ -108,12 +119,17 @@ export function gupDecide(q: GupQuestion): GupAnswer {
     const shmemOk = hasFeature(kernel, "ioUringShmem");
     const allowed = q.backing === "hugetlbfs" || (q.backing === "tmpfs" && shmemOk);
     if (!allowed)
-      return refuse("EOPNOTSUPP", kernel.startsWith("6.") ? "io_pin_pages" : "io_sqe_buffer_register",
-        `io_uring refuses a file-backed registered buffer (${q.mapping} ${q.backing}) before 6.5: ${shmemOk ? FEATURES.ioUringShmem.cite : FEATURES.ioUring.cite}`);
+      return refuse(
+        "EOPNOTSUPP",
+        kernel.startsWith("6.") ? "io_pin_pages" : "io_sqe_buffer_register",
+        `io_uring refuses a file-backed registered buffer (${q.mapping} ${q.backing}) before 6.5: ${shmemOk ? FEATURES.ioUringShmem.cite : FEATURES.ioUring.cite}`,
+      );
   }
 
   // Pinned. What is held?
-  const cow = !shared && (flags.write || (flags.longTerm && flags.reference === "FOLL_PIN" && hasFeature(kernel, "roLongtermUnshare")));
+  const cow =
+    !shared &&
+    (flags.write || (flags.longTerm && flags.reference === "FOLL_PIN" && hasFeature(kernel, "roLongtermUnshare")));
   const target = cow ? "anon-copy" : "page-cache";
   const why = cow
     ? flags.write
@@ -135,7 +151,12 @@ export function gupDecide(q: GupQuestion): GupAnswer {
  * `!shared || !rw || fs_supports_writable_longterm_pinning(fs_type)`, the latter true for
  * tmpfs and hugetlbfs only. For the io_uring case the selftest uses `!shared || fs_supports…`.
  */
-export function gupLongtermSelftestShouldWork(mapping: Mapping, backing: Backing, access: PinAccess, ioUring = false): boolean {
+export function gupLongtermSelftestShouldWork(
+  mapping: Mapping,
+  backing: Backing,
+  access: PinAccess,
+  ioUring = false,
+): boolean {
   const fsSupportsWritableLongtermPinning = backing === "tmpfs" || backing === "hugetlbfs";
   if (ioUring) return mapping === "private" || fsSupportsWritableLongtermPinning;
   return mapping === "private" || access === "read" || fsSupportsWritableLongtermPinning;

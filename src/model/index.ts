@@ -5,14 +5,35 @@
 
 // Parameters (docs/model.md#parameters)
 export {
-  DEFAULT_PARAMS, DISTRIBUTION_PARAMS, FS_BEHAVIORS, GUP_PATHS, PARAM_NAMES, REFCOUNT_MAX, SYSCTL_ALIASES,
-  ParamError, allowedValues, flagName, resolveParams,
-  type FsBehavior, type GupPath, type ParamName, type Params, type ParamsInput,
+  DEFAULT_PARAMS,
+  DISTRIBUTION_PARAMS,
+  FS_BEHAVIORS,
+  GUP_PATHS,
+  PARAM_NAMES,
+  REFCOUNT_MAX,
+  SYSCTL_ALIASES,
+  ParamError,
+  allowedValues,
+  flagName,
+  resolveParams,
+  type FsBehavior,
+  type GupPath,
+  type ParamName,
+  type Params,
+  type ParamsInput,
 } from "./params.js";
 // Distributions
 export {
-  DISTRIBUTION_FORMS, DistributionError, distributionMean, distributionRange, formatDistribution, parseDistribution, sampler,
-  type Distribution, type DistributionSpec, type Uniform,
+  DISTRIBUTION_FORMS,
+  DistributionError,
+  distributionMean,
+  distributionRange,
+  formatDistribution,
+  parseDistribution,
+  sampler,
+  type Distribution,
+  type DistributionSpec,
+  type Uniform,
 } from "./distributions.js";
 // Page and inode state, kernel operations (docs/model.md#state, #operations)
 export { PageCache, WRITE, type CleanDelaySamples, type PageCacheOptions } from "./page-cache.js";
@@ -21,19 +42,71 @@ export { WritebackDecision, type Policy, type ReferenceKind } from "./policy.js"
 export { POLICY_IDS, type PolicyId } from "./policy-ids.js";
 // Incidents and costs (docs/model.md#incidents-and-costs)
 export {
-  METRIC, METRICS, METRIC_NAMES, rate, runRates,
-  type FinalSyncCounts, type MetricInfo, type MetricName, type Metrics, type Rate, type Rates, type RunResult,
+  METRIC,
+  METRICS,
+  METRIC_NAMES,
+  rate,
+  runRates,
+  type FinalSyncCounts,
+  type MetricInfo,
+  type MetricName,
+  type Metrics,
+  type Rate,
+  type Rates,
+  type RunResult,
 } from "./metrics.js";
 // Coverage (issue 10): kernel presets, backings, callers, and whether GUP pins or refuses
 export {
-  FEATURES, HZ_CITE, IO_URING_RULES, KERNELS, KERNEL_IDS, atLeast, hasFeature, kernelPreset, kernelVersion,
-  type Feature, type FeatureName, type IoUringRule, type KernelId, type KernelPreset,
+  FEATURES,
+  HZ_CITE,
+  IO_URING_RULES,
+  KERNELS,
+  KERNEL_IDS,
+  atLeast,
+  hasFeature,
+  kernelPreset,
+  kernelVersion,
+  type Feature,
+  type FeatureName,
+  type IoUringRule,
+  type KernelId,
+  type KernelPreset,
 } from "./kernels.js";
 export {
-  BACKINGS, BACKING_PROFILES, MAPPINGS, MAX_FOLIO_ORDER, PIN_ACCESSES, folioOrders, folioOrdersText,
-  type Backing, type BackingProfile, type BufferlessWriteback, type Mapping, type PinAccess,
+  BACKINGS,
+  BACKING_PROFILES,
+  MAPPINGS,
+  MAX_FOLIO_ORDER,
+  PIN_ACCESSES,
+  folioOrders,
+  folioOrdersText,
+  type Backing,
+  type BackingProfile,
+  type BufferlessWriteback,
+  type Mapping,
+  type PinAccess,
 } from "./backings.js";
-export { CALLER_IDS, callerProfile, type CallerId, type CallerProfile, type ReleaseKind, type WriteFlag } from "./callers.js";
+export {
+  CALLER_IDS,
+  callerProfile,
+  type CallerId,
+  type CallerProfile,
+  type ReleaseKind,
+  type WriteFlag,
+} from "./callers.js";
 export { gupDecide, gupLongtermSelftestShouldWork, type GupAnswer, type GupQuestion } from "./gup-rules.js";
 // Magnitude budgets and hard limits (issue 12)
-export { BUDGET, HARD, budgetEnabled, setBudget, checkInputShape, checkRun, checkSweep, checkWorkers, eventStreams, expectedEvents, estimatedBytes, type EventStream } from "./budget.js";
+export {
+  BUDGET,
+  HARD,
+  budgetEnabled,
+  setBudget,
+  checkInputShape,
+  checkRun,
+  checkSweep,
+  checkWorkers,
+  eventStreams,
+  expectedEvents,
+  estimatedBytes,
+  type EventStream,
+} from "./budget.js";

@@ -51,47 +51,96 @@ const feature = (since: readonly [number, number], cite: string): Feature => ({ 
  */
 export const FEATURES = {
   /** io_uring exists; IORING_REGISTER_BUFFERS pins with FOLL_WRITE|FOLL_LONGTERM and refuses file-backed VMAs except hugetlbfs. */
-  ioUring: feature([5, 1], "fs/io_uring.c io_sqe_buffer_register (io_uring added in 5.1): 'don't support file backed memory': vma->vm_file && !is_file_hugepages() -> -EOPNOTSUPP; Jens Axboe in axboe/liburing#197: the check 'has been there since 5.1 when io_uring was introduced'"),
+  ioUring: feature(
+    [5, 1],
+    "fs/io_uring.c io_sqe_buffer_register (io_uring added in 5.1): 'don't support file backed memory': vma->vm_file && !is_file_hugepages() -> -EOPNOTSUPP; Jens Axboe in axboe/liburing#197: the check 'has been there since 5.1 when io_uring was introduced'",
+  ),
   /** io_uring also registers shmem-backed buffers (tmpfs, memfd). */
-  ioUringShmem: feature([5, 14], "io_sqe_buffer_register: 'if (vma_is_shmem(vma)) continue;' before the vm_file test; Pavel Begunkov in axboe/liburing#358 (request: 'Allow registering buffers backed by memfd'): 'memfd/shmem is queued for 5.14'"),
+  ioUringShmem: feature(
+    [5, 14],
+    "io_sqe_buffer_register: 'if (vma_is_shmem(vma)) continue;' before the vm_file test; Pavel Begunkov in axboe/liburing#358 (request: 'Allow registering buffers backed by memfd'): 'memfd/shmem is queued for 5.14'",
+  ),
   /** pin_user_pages*() and FOLL_PIN exist; RDMA umem, VFIO type1 and io_uring are converted to them. */
-  pinUserPages: feature([5, 6], "eddb1c228f79 'mm/gup: introduce pin_user_pages*() and FOLL_PIN' (5.6) with the caller conversions of the same series, e.g. 19fed0dae94d 'vfio, mm: pin_user_pages (FOLL_PIN) and put_user_page() conversion', 'fs/io_uring: set FOLL_PIN via pin_user_pages()', 'IB/umem: use get_user_pages_fast() to pin DMA pages' -> pin_user_pages_fast"),
+  pinUserPages: feature(
+    [5, 6],
+    "eddb1c228f79 'mm/gup: introduce pin_user_pages*() and FOLL_PIN' (5.6) with the caller conversions of the same series, e.g. 19fed0dae94d 'vfio, mm: pin_user_pages (FOLL_PIN) and put_user_page() conversion', 'fs/io_uring: set FOLL_PIN via pin_user_pages()', 'IB/umem: use get_user_pages_fast() to pin DMA pages' -> pin_user_pages_fast",
+  ),
   /** FOLL_PIN adds GUP_PIN_COUNTING_BIAS (1024) to an order-0 page; large folios keep an exact pin count. */
-  follPinTracking: feature([5, 7], "3faa52c03f44 'mm/gup: track FOLL_PIN pages' (GUP_PIN_COUNTING_BIAS, page_maybe_dma_pinned) and 47e29d32afba 'mm/gup: page->hpage_pinned_refcount: exact pin counts for huge pages' (compound pages of order > 1), both 5.7"),
+  follPinTracking: feature(
+    [5, 7],
+    "3faa52c03f44 'mm/gup: track FOLL_PIN pages' (GUP_PIN_COUNTING_BIAS, page_maybe_dma_pinned) and 47e29d32afba 'mm/gup: page->hpage_pinned_refcount: exact pin counts for huge pages' (compound pages of order > 1), both 5.7",
+  ),
   /** Page-cache folios of order 1 exist (earlier, the page cache used order 0 or >= 2 only). */
-  pageCacheOrder1: feature([6, 8], "'mm: support order-1 folios in the page cache' (Matthew Wilcox, ≈6.8); by then folio->_pincount sits in the first tail page on 64-bit, so order-1 folios have an exact pin count (include/linux/mm.h folio_has_pincount: 'if (IS_ENABLED(CONFIG_64BIT)) return folio_test_large(folio)')"),
+  pageCacheOrder1: feature(
+    [6, 8],
+    "'mm: support order-1 folios in the page cache' (Matthew Wilcox, ≈6.8); by then folio->_pincount sits in the first tail page on 64-bit, so order-1 folios have an exact pin count (include/linux/mm.h folio_has_pincount: 'if (IS_ENABLED(CONFIG_64BIT)) return folio_test_large(folio)')",
+  ),
   /** ext4 warns and skips a dirty page without buffers in writeback instead of BUG()ing. */
-  ext4Warn: feature([5, 18], "cc5095747edf 'ext4: don't BUG if someone dirty pages without asking ext4 first' (Theodore Ts'o, 5.18, CVE-2022-49171; backported to the 5.10.y and 5.15.y stable branches; syzbot report https://lore.kernel.org/r/Yg0m6IjcNmfaSokM@google.com)"),
+  ext4Warn: feature(
+    [5, 18],
+    "cc5095747edf 'ext4: don't BUG if someone dirty pages without asking ext4 first' (Theodore Ts'o, 5.18, CVE-2022-49171; backported to the 5.10.y and 5.15.y stable branches; syzbot report https://lore.kernel.org/r/Yg0m6IjcNmfaSokM@google.com)",
+  ),
   /** Reclaim does not strip private data (buffers) from a folio the detector calls pinned. */
-  reclaimGuard: feature([6, 4], "mm/vmscan.c shrink_folio_list: 'if (folio_maybe_dma_pinned(folio)) goto activate_locked' after unmap, 'mm: do not reclaim private data from pinned page' (Jan Kara, 15dc1b0447d9, merged for 6.4-rc1; also in 6.2.y stable)"),
+  reclaimGuard: feature(
+    [6, 4],
+    "mm/vmscan.c shrink_folio_list: 'if (folio_maybe_dma_pinned(folio)) goto activate_locked' after unmap, 'mm: do not reclaim private data from pinned page' (Jan Kara, 15dc1b0447d9, merged for 6.4-rc1; also in 6.2.y stable)",
+  ),
   /** A writable FOLL_PIN|FOLL_LONGTERM GUP of a shared mapping that needs dirty tracking fails with EFAULT. */
-  longtermRefusal: feature([6, 5], "mm/gup.c check_vma_flags -> writable_file_mapping_allowed (8ac268436e6d 'mm/gup: disallow FOLL_LONGTERM GUP-nonfast writing to file-backed mappings') and gup_fast_folio_allowed, formerly folio_fast_pin_allowed (a6e79df92e4a '... GUP-fast writing to file-backed mappings'), Lorenzo Stoakes, 6.5; mm/mmap.c vma_needs_dirty_tracking; io_uring's own check removed in the same series ('io_uring: rsrc: delegate VMA file-backed check to GUP')"),
+  longtermRefusal: feature(
+    [6, 5],
+    "mm/gup.c check_vma_flags -> writable_file_mapping_allowed (8ac268436e6d 'mm/gup: disallow FOLL_LONGTERM GUP-nonfast writing to file-backed mappings') and gup_fast_folio_allowed, formerly folio_fast_pin_allowed (a6e79df92e4a '... GUP-fast writing to file-backed mappings'), Lorenzo Stoakes, 6.5; mm/mmap.c vma_needs_dirty_tracking; io_uring's own check removed in the same series ('io_uring: rsrc: delegate VMA file-backed check to GUP')",
+  ),
   /** O_DIRECT takes FOLL_PIN (not FOLL_GET) on user pages and releases them with unpin_user_page. */
-  odirectPin: feature([6, 3], "block/bio.c bio_iov_iter_get_pages -> iov_iter_extract_pages, BIO_PAGE_PINNED, bio_release_page -> unpin_user_page (David Howells, 'block: Convert bio_iov_iter_get_pages to use iov_iter_extract_pages', ≈6.3)"),
+  odirectPin: feature(
+    [6, 3],
+    "block/bio.c bio_iov_iter_get_pages -> iov_iter_extract_pages, BIO_PAGE_PINNED, bio_release_page -> unpin_user_page (David Howells, 'block: Convert bio_iov_iter_get_pages to use iov_iter_extract_pages', ≈6.3)",
+  ),
   /** i915 userptr pins with pin_user_pages_fast (FOLL_PIN) instead of get_user_pages. */
-  gpuUserptrPin: feature([5, 13], "drivers/gpu/drm/i915/gem/i915_gem_userptr.c rework onto mmu_interval_notifier and pin_user_pages_fast (Maarten Lankhorst, 'drm/i915: Fix userptr so we do not have to worry about obj->mm.lock', ≈5.13); earlier __get_user_pages_fast(..., !i915_gem_object_is_readonly(obj), ...)"),
+  gpuUserptrPin: feature(
+    [5, 13],
+    "drivers/gpu/drm/i915/gem/i915_gem_userptr.c rework onto mmu_interval_notifier and pin_user_pages_fast (Maarten Lankhorst, 'drm/i915: Fix userptr so we do not have to worry about obj->mm.lock', ≈5.13); earlier __get_user_pages_fast(..., !i915_gem_object_is_readonly(obj), ...)",
+  ),
   /** i915 userptr's release dirties a page only if trylock_page succeeds (else it skips the dirtying). */
-  i915UserptrTrylock: feature([5, 4], "2d691aeca4ae 'drm/i915/userptr: Try to acquire the page lock around set_page_dirty()' (Chris Wilson, drm-fixes for 5.4; stable 4.14.y, 4.19.y, 5.3.y): i915_gem_userptr_put_pages 'if (obj->mm.dirty && trylock_page(page)) { set_page_dirty(page); unlock_page(page); }', 'in exchange we risk missing some page dirtying'; before it a plain set_page_dirty without the lock (bugzilla 203317, the ext4_set_page_dirty WARN)"),
+  i915UserptrTrylock: feature(
+    [5, 4],
+    "2d691aeca4ae 'drm/i915/userptr: Try to acquire the page lock around set_page_dirty()' (Chris Wilson, drm-fixes for 5.4; stable 4.14.y, 4.19.y, 5.3.y): i915_gem_userptr_put_pages 'if (obj->mm.dirty && trylock_page(page)) { set_page_dirty(page); unlock_page(page); }', 'in exchange we risk missing some page dirtying'; before it a plain set_page_dirty without the lock (bugzilla 203317, the ext4_set_page_dirty WARN)",
+  ),
   /** A long-term R/O pin in a private (COW) mapping unshares: it pins an anonymous copy, never the page-cache page. */
-  roLongtermUnshare: feature([6, 2], "'mm/gup: reliable R/O long-term pinning in COW mappings' and 'mm: extend FAULT_FLAG_UNSHARE support to anything in a COW mapping' (David Hildenbrand, posted Nov 2022, ≈6.2); mm/internal.h gup_must_unshare"),
+  roLongtermUnshare: feature(
+    [6, 2],
+    "'mm/gup: reliable R/O long-term pinning in COW mappings' and 'mm: extend FAULT_FLAG_UNSHARE support to anything in a COW mapping' (David Hildenbrand, posted Nov 2022, ≈6.2); mm/internal.h gup_must_unshare",
+  ),
   /** ext4 has no ->writepage: reclaim's pageout() activates a dirty ext4 folio instead of writing it. */
-  ext4NoWritepage: feature([6, 2], "dae999602eeb 'ext4: stop providing .writepage hook' (Jan Kara, merged for 6.2): mm/vmscan.c pageout() returns PAGE_ACTIVATE when mapping->a_ops->writepage is NULL; the dirty folio is left to the flusher"),
+  ext4NoWritepage: feature(
+    [6, 2],
+    "dae999602eeb 'ext4: stop providing .writepage hook' (Jan Kara, merged for 6.2): mm/vmscan.c pageout() returns PAGE_ACTIVATE when mapping->a_ops->writepage is NULL; the dirty folio is left to the flusher",
+  ),
   /** No filesystem has ->writepage: reclaim writes only shmem and anonymous swap-cache folios. */
-  noWritepage: feature([6, 16], "6b0dfabb3555 'fs: Remove aops->writepage' (Matthew Wilcox, 6.16): pageout() keeps a ->writepage-like path only for shmem (shmem_writeout) and swap; every other dirty file folio is activated"),
+  noWritepage: feature(
+    [6, 16],
+    "6b0dfabb3555 'fs: Remove aops->writepage' (Matthew Wilcox, 6.16): pageout() keeps a ->writepage-like path only for shmem (shmem_writeout) and swap; every other dirty file folio is activated",
+  ),
   /** xfs caches file data in large folios. */
   xfsLargeFolios: feature([5, 18], "6795801366da 'xfs: Support large folios' (Matthew Wilcox, 5.18)"),
   /** ext4 caches regular-file data in large folios. */
   ext4LargeFolios: feature([6, 16], "'ext4: enable large folio for regular file' (Zhang Yi, ≈6.16)"),
   /** tmpfs files take any large-folio order, not only PMD-sized THP. */
-  tmpfsMthp: feature([6, 14], "'mm: shmem: add large folio support for tmpfs' (Baolin Wang, ≈6.14); PMD-sized THP with huge= since 5a6e75f8110c 'shmem: prepare huge= mount option and sysfs knob' (4.8)"),
+  tmpfsMthp: feature(
+    [6, 14],
+    "'mm: shmem: add large folio support for tmpfs' (Baolin Wang, ≈6.14); PMD-sized THP with huge= since 5a6e75f8110c 'shmem: prepare huge= mount option and sysfs knob' (4.8)",
+  ),
   /** btrfs inodes carry stable writes (until then btrfs_page_mkwrite waited for writeback by hand). */
-  btrfsStableWritesFlag: feature([6, 15], "btrfs 6.15 changelog (btrfs-progs docs, Kernel changes): 'enable stable writes on inodes, replacing manually waiting for writeback'; before, btrfs_page_mkwrite called folio_wait_writeback itself"),
+  btrfsStableWritesFlag: feature(
+    [6, 15],
+    "btrfs 6.15 changelog (btrfs-progs docs, Kernel changes): 'enable stable writes on inodes, replacing manually waiting for writeback'; before, btrfs_page_mkwrite called folio_wait_writeback itself",
+  ),
 } as const satisfies Record<string, Feature>;
 /** A kernel feature whose first release is known (a key of FEATURES). */
 export type FeatureName = keyof typeof FEATURES;
 
 /** CONFIG_HZ default of kernel/Kconfig.hz ('default HZ_250') in every preset; distributions differ (RHEL and Ubuntu 24.04 build 1000). */
-export const HZ_CITE = "kernel/Kconfig.hz: 'default HZ_250' (unchanged in every preset's release); distributions override it, e.g. 1000";
+export const HZ_CITE =
+  "kernel/Kconfig.hz: 'default HZ_250' (unchanged in every preset's release); distributions override it, e.g. 1000";
 
 /** One preset: the facts the engine and the checker take from a kernel release. */
 export interface KernelPreset {
@@ -130,8 +179,15 @@ export interface KernelPreset {
 }
 
 const RELEASED: Record<KernelId, string> = {
-  "4.14": "2017-11", "4.19": "2018-10", "5.4": "2019-11", "5.10": "2020-12", "5.15": "2021-10",
-  "6.1": "2022-12", "6.6": "2023-10", "6.12": "2024-11", "6.18": "2025-11",
+  "4.14": "2017-11",
+  "4.19": "2018-10",
+  "5.4": "2019-11",
+  "5.10": "2020-12",
+  "5.15": "2021-10",
+  "6.1": "2022-12",
+  "6.6": "2023-10",
+  "6.12": "2024-11",
+  "6.18": "2025-11",
 };
 
 /** [major, minor] of a preset id. */
@@ -154,9 +210,13 @@ export function hasFeature(id: KernelId, f: FeatureName): boolean {
 function build(id: KernelId): KernelPreset {
   const has = (f: FeatureName) => hasFeature(id, f);
   const features = (Object.keys(FEATURES) as FeatureName[]).filter(has);
-  const ioUring: IoUringRule = !has("ioUring") ? "absent"
-    : has("longtermRefusal") ? "gup"
-    : has("ioUringShmem") ? "file-except-shmem-hugetlb" : "file-except-hugetlb";
+  const ioUring: IoUringRule = !has("ioUring")
+    ? "absent"
+    : has("longtermRefusal")
+      ? "gup"
+      : has("ioUringShmem")
+        ? "file-except-shmem-hugetlb"
+        : "file-except-hugetlb";
   const preset = {
     id,
     version: kernelVersion(id),
@@ -181,10 +241,18 @@ function summarize(k: Omit<KernelPreset, "summary">): string {
     k.longtermRefusal ? "long-term write pins of shared fs mappings refused" : "no long-term refusal",
     k.reclaimGuard ? "reclaim guard" : "no reclaim guard",
     k.fsBehavior === "ext4-bug" ? "ext4 BUG()s on a bufferless dirty page" : "ext4 warns and drops",
-    k.features.includes("noWritepage") ? "reclaim writes no file page"
-      : k.features.includes("ext4NoWritepage") ? "reclaim writes no ext4 page" : "reclaim writes dirty file pages",
-    k.ioUring === "absent" ? "no io_uring" : k.ioUring === "gup" ? "io_uring defers to GUP"
-      : k.ioUring === "file-except-hugetlb" ? "io_uring refuses file buffers (hugetlbfs ok)" : "io_uring refuses file buffers (tmpfs, hugetlbfs ok)",
+    k.features.includes("noWritepage")
+      ? "reclaim writes no file page"
+      : k.features.includes("ext4NoWritepage")
+        ? "reclaim writes no ext4 page"
+        : "reclaim writes dirty file pages",
+    k.ioUring === "absent"
+      ? "no io_uring"
+      : k.ioUring === "gup"
+        ? "io_uring defers to GUP"
+        : k.ioUring === "file-except-hugetlb"
+          ? "io_uring refuses file buffers (hugetlbfs ok)"
+          : "io_uring refuses file buffers (tmpfs, hugetlbfs ok)",
   ];
   return parts.join("; ");
 }

@@ -144,34 +144,161 @@ export interface MetricInfo {
 
 /** How each metric is reported, in METRIC_NAMES order (the long docs are on the Metrics fields). */
 export const METRICS: readonly MetricInfo[] = [
-  { name: "dirtyWithoutBuffers", group: "incident", unit: "count", description: "set_page_dirty turned PG_dirty 0→1 on an attached page without buffers (ext4_set_page_dirty WARN)" },
-  { name: "bufferlessWriteback", group: "incident", unit: "count", description: "writeback met a dirty page without buffers (ext4_writepage BUG, or warn and drop)" },
-  { name: "writeToCleanPage", group: "incident", unit: "count", per: "dmaWrites", description: "a DMA write landed while !PageDirty (no page_mkwrite since the last clean)" },
-  { name: "lostData", group: "incident", unit: "count", description: "pages whose memory never reached disk (evicted + after the final sync)" },
+  {
+    name: "dirtyWithoutBuffers",
+    group: "incident",
+    unit: "count",
+    description: "set_page_dirty turned PG_dirty 0→1 on an attached page without buffers (ext4_set_page_dirty WARN)",
+  },
+  {
+    name: "bufferlessWriteback",
+    group: "incident",
+    unit: "count",
+    description: "writeback met a dirty page without buffers (ext4_writepage BUG, or warn and drop)",
+  },
+  {
+    name: "writeToCleanPage",
+    group: "incident",
+    unit: "count",
+    per: "dmaWrites",
+    description: "a DMA write landed while !PageDirty (no page_mkwrite since the last clean)",
+  },
+  {
+    name: "lostData",
+    group: "incident",
+    unit: "count",
+    description: "pages whose memory never reached disk (evicted + after the final sync)",
+  },
   { name: "lostDataEvicted", group: "incident", unit: "count", description: "pages evicted with mem != disk" },
-  { name: "lostDataFinal", group: "incident", unit: "count", description: "pages with mem != disk after the end-of-run sync" },
-  { name: "truncatedWhilePinned", group: "incident", unit: "count", per: "dmaWrites", description: "a DMA write landed in a truncated (detached) page: expected loss" },
-  { name: "modifiedUnderWriteback", group: "incident", unit: "count", per: "dmaWrites", description: "a DMA write landed while PG_writeback (stable pages, checksums, DIF/DIX)" },
-  { name: "doubleWritebacks", group: "incident", unit: "count", per: "writebacks", description: "a writeback started with mem == disk" },
-  { name: "doubleWritebacksStrict", group: "incident", unit: "count", per: "writebacks", description: "a writeback of a version an earlier writeback of this run put on disk" },
+  {
+    name: "lostDataFinal",
+    group: "incident",
+    unit: "count",
+    description: "pages with mem != disk after the end-of-run sync",
+  },
+  {
+    name: "truncatedWhilePinned",
+    group: "incident",
+    unit: "count",
+    per: "dmaWrites",
+    description: "a DMA write landed in a truncated (detached) page: expected loss",
+  },
+  {
+    name: "modifiedUnderWriteback",
+    group: "incident",
+    unit: "count",
+    per: "dmaWrites",
+    description: "a DMA write landed while PG_writeback (stable pages, checksums, DIF/DIX)",
+  },
+  {
+    name: "doubleWritebacks",
+    group: "incident",
+    unit: "count",
+    per: "writebacks",
+    description: "a writeback started with mem == disk",
+  },
+  {
+    name: "doubleWritebacksStrict",
+    group: "incident",
+    unit: "count",
+    per: "writebacks",
+    description: "a writeback of a version an earlier writeback of this run put on disk",
+  },
   { name: "detectorChecks", group: "incident", unit: "count", description: "consultations of folio_maybe_dma_pinned" },
-  { name: "detectorChecksUnpinned", group: "incident", unit: "count", description: "consultations about a page with no FOLL_PIN pin" },
-  { name: "falsePositives", group: "incident", unit: "count", per: "detectorChecksUnpinned", description: "the detector said pinned while pins == 0" },
-  { name: "falseNegatives", group: "incident", unit: "count", per: "detectorChecks", description: "the detector said not pinned while pins + gets > 0" },
-  { name: "refusedPins", group: "incident", unit: "count", description: "pages of refused pin calls: GUP's (refcount, FOLL_LONGTERM) or the caller's (io_uring: EOPNOTSUPP, ENOSYS)" },
-  { name: "keptDirty", group: "incident", unit: "count", description: "writebacks that left a pinned page dirty (keep-dirty policies)" },
-  { name: "finalDirtyPages", group: "incident", unit: "count", description: "pages still dirty after the end-of-run sync (kept, or tmpfs/hugetlbfs: never written back)" },
-  { name: "maxDirtyAgeWhilePinned", group: "incident", unit: "seconds", description: "longest time since clean→dirty, sampled while GUP holds the page" },
+  {
+    name: "detectorChecksUnpinned",
+    group: "incident",
+    unit: "count",
+    description: "consultations about a page with no FOLL_PIN pin",
+  },
+  {
+    name: "falsePositives",
+    group: "incident",
+    unit: "count",
+    per: "detectorChecksUnpinned",
+    description: "the detector said pinned while pins == 0",
+  },
+  {
+    name: "falseNegatives",
+    group: "incident",
+    unit: "count",
+    per: "detectorChecks",
+    description: "the detector said not pinned while pins + gets > 0",
+  },
+  {
+    name: "refusedPins",
+    group: "incident",
+    unit: "count",
+    description:
+      "pages of refused pin calls: GUP's (refcount, FOLL_LONGTERM) or the caller's (io_uring: EOPNOTSUPP, ENOSYS)",
+  },
+  {
+    name: "keptDirty",
+    group: "incident",
+    unit: "count",
+    description: "writebacks that left a pinned page dirty (keep-dirty policies)",
+  },
+  {
+    name: "finalDirtyPages",
+    group: "incident",
+    unit: "count",
+    description: "pages still dirty after the end-of-run sync (kept, or tmpfs/hugetlbfs: never written back)",
+  },
+  {
+    name: "maxDirtyAgeWhilePinned",
+    group: "incident",
+    unit: "seconds",
+    description: "longest time since clean→dirty, sampled while GUP holds the page",
+  },
   { name: "pinsCompleted", group: "cost", unit: "count", description: "page-pins whose release ran" },
-  { name: "pinsWithWriteToCleanPage", group: "incident", unit: "count", per: "pinsCompleted", description: "page-pins during which a DMA write landed in a clean page" },
-  { name: "releasesUnsaved", group: "incident", unit: "count", per: "pinsCompleted", description: "releases leaving mem != disk on a clean page with no I/O carrying it" },
+  {
+    name: "pinsWithWriteToCleanPage",
+    group: "incident",
+    unit: "count",
+    per: "pinsCompleted",
+    description: "page-pins during which a DMA write landed in a clean page",
+  },
+  {
+    name: "releasesUnsaved",
+    group: "incident",
+    unit: "count",
+    per: "pinsCompleted",
+    description: "releases leaving mem != disk on a clean page with no I/O carrying it",
+  },
   { name: "writebacks", group: "cost", unit: "count", description: "page writebacks started (set_page_writeback)" },
-  { name: "bounceCopies", group: "cost", unit: "count", per: "writebacks", description: "writebacks that wrote a bounce copy" },
-  { name: "deviceRefaults", group: "cost", unit: "count", per: "dmaWrites", description: "device faults through page_mkwrite after an MMU-notifier invalidation" },
-  { name: "pinsTaken", group: "cost", unit: "count", description: "pages pinned by GUP (or registered with the device, mmu-notifier)" },
+  {
+    name: "bounceCopies",
+    group: "cost",
+    unit: "count",
+    per: "writebacks",
+    description: "writebacks that wrote a bounce copy",
+  },
+  {
+    name: "deviceRefaults",
+    group: "cost",
+    unit: "count",
+    per: "dmaWrites",
+    description: "device faults through page_mkwrite after an MMU-notifier invalidation",
+  },
+  {
+    name: "pinsTaken",
+    group: "cost",
+    unit: "count",
+    description: "pages pinned by GUP (or registered with the device, mmu-notifier)",
+  },
   { name: "dmaWrites", group: "cost", unit: "count", description: "device writes into pinned pages" },
-  { name: "buffersStripped", group: "cost", unit: "count", description: "buffer heads freed by reclaim on an attached page" },
-  { name: "reclaimGuardSkips", group: "cost", unit: "count", description: "pages reclaim kept because the detector said pinned" },
+  {
+    name: "buffersStripped",
+    group: "cost",
+    unit: "count",
+    description: "buffer heads freed by reclaim on an attached page",
+  },
+  {
+    name: "reclaimGuardSkips",
+    group: "cost",
+    unit: "count",
+    description: "pages reclaim kept because the detector said pinned",
+  },
   { name: "evictions", group: "cost", unit: "count", description: "pages evicted by __remove_mapping" },
 ];
 
@@ -223,7 +350,8 @@ export interface RunResult {
 
 /** A rate from two counts; value null when the denominator is 0 or either is null. */
 export function rate(numerator: number | null, denominator: number | null): Rate {
-  const n = numerator ?? 0, d = denominator ?? 0;
+  const n = numerator ?? 0,
+    d = denominator ?? 0;
   return { numerator: n, denominator: d, value: numerator === null || denominator === null || d === 0 ? null : n / d };
 }
 

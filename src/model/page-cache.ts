@@ -172,8 +172,14 @@ export class PageCache {
   /** The refcount as docs/model.md#state defines it, from the ground truth (for checks, not the hot path). */
   refcountFormula(p: number): number {
     if (!this.resident[p]) return 0;
-    return (this.attached[p] ? 1 : 0) + this.buffers[p] + (this.mapped[p] ? this.shares[p] : 0) +
-      this.gets[p] + this.pinAdd * this.pins[p] + this.transient[p];
+    return (
+      (this.attached[p] ? 1 : 0) +
+      this.buffers[p] +
+      (this.mapped[p] ? this.shares[p] : 0) +
+      this.gets[p] +
+      this.pinAdd * this.pins[p] +
+      this.transient[p]
+    );
   }
 
   /** Add `by` to the counter of a metric (an index of METRIC). */
@@ -371,7 +377,7 @@ export class PageCache {
    */
   folioMaybeDmaPinned(p: number): boolean {
     // A large folio's exact count (atomic_read(&folio->_pincount) > 0): never a false positive.
-    const seen = this.exactPincount ? this.pins[p] > 0 : ((this.refcount[p] + 1) >>> 0) >= this.bias;
+    const seen = this.exactPincount ? this.pins[p] > 0 : (this.refcount[p] + 1) >>> 0 >= this.bias;
     this.counters[METRIC.detectorChecks]++;
     if (this.pins[p] === 0) {
       this.counters[METRIC.detectorChecksUnpinned]++;
@@ -650,10 +656,30 @@ export class PageCache {
 
   private stateArrays(): (Int32Array | Uint8Array | Uint32Array | Float64Array)[] {
     return [
-      this.shares, this.transient, this.refcount, this.pins, this.gets, this.dirty, this.writeback,
-      this.locked, this.buffers, this.pteWritable, this.attached, this.resident, this.mapped,
-      this.bounced, this.mem, this.disk, this.io, this.notifierSeq, this.dirtySince, this.written,
-      this.cleanWrites, this.inodeDirty, this.dirtiedWhen, this.dirtyPages,
+      this.shares,
+      this.transient,
+      this.refcount,
+      this.pins,
+      this.gets,
+      this.dirty,
+      this.writeback,
+      this.locked,
+      this.buffers,
+      this.pteWritable,
+      this.attached,
+      this.resident,
+      this.mapped,
+      this.bounced,
+      this.mem,
+      this.disk,
+      this.io,
+      this.notifierSeq,
+      this.dirtySince,
+      this.written,
+      this.cleanWrites,
+      this.inodeDirty,
+      this.dirtiedWhen,
+      this.dirtyPages,
     ];
   }
 

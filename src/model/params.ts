@@ -16,8 +16,14 @@ import {
   type DistributionSpec,
 } from "./distributions.js";
 import {
-  COVERAGE_DEFAULTS, COVERAGE_FIELDS, KERNEL_PRESET_PARAMS, checkCoverage, kernelPresetValues, resolveGroups,
-  type CoverageParams, type PinnerGroup,
+  COVERAGE_DEFAULTS,
+  COVERAGE_FIELDS,
+  KERNEL_PRESET_PARAMS,
+  checkCoverage,
+  kernelPresetValues,
+  resolveGroups,
+  type CoverageParams,
+  type PinnerGroup,
 } from "./coverage-params.js";
 
 /** Largest value of the signed 32-bit page refcount (atomic_t); see mm/gup.c try_grab_folio. */
@@ -161,7 +167,13 @@ export const SYSCTL_ALIASES = {
 } as const;
 
 /** The parameters whose value may be a distribution. */
-export const DISTRIBUTION_PARAMS = ["pinDuration", "pinGap", "shareCount", "transientRefs", "writebackLatency"] as const;
+export const DISTRIBUTION_PARAMS = [
+  "pinDuration",
+  "pinGap",
+  "shareCount",
+  "transientRefs",
+  "writebackLatency",
+] as const;
 
 /** Bad input: names the field, the value and what is allowed (an InputError, src/errors.ts). */
 export class ParamError extends InputError {
@@ -180,13 +192,27 @@ const positiveInt = (max: number) => z.number().int().min(1).max(max);
 // Each field's schema and the allowed-values text its error prints.
 const FIELDS: { [K in ParamName]: [z.ZodType, string] } = {
   policy: [z.enum(POLICY_IDS), POLICY_IDS.join(", ")],
-  seed: [z.number().int().min(0).max(2 ** 32 - 1), "an integer in 0..4294967295"],
+  seed: [
+    z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1),
+    "an integer in 0..4294967295",
+  ],
   duration: [z.number().finite().positive(), "a positive number of seconds"],
   files: [positiveInt(1 << 20), "an integer in 1..1048576"],
   pagesPerFile: [positiveInt(1 << 20), "an integer in 1..1048576"],
   pinDuration: [z.union([z.number(), z.string()]), `non-negative seconds: ${DISTRIBUTION_FORMS}`],
   pinGap: [z.union([z.number(), z.string()]), `non-negative seconds: ${DISTRIBUTION_FORMS}`],
-  pinners: [z.number().int().min(0).max(1 << 24), "an integer in 0..16777216"],
+  pinners: [
+    z
+      .number()
+      .int()
+      .min(0)
+      .max(1 << 24),
+    "an integer in 0..16777216",
+  ],
   pagesPerPin: [positiveInt(1 << 20), "an integer from 1 to pagesPerFile"],
   longTerm: [z.boolean(), "true or false"],
   gupPath: [z.enum(GUP_PATHS), GUP_PATHS.join(", ")],
@@ -194,7 +220,14 @@ const FIELDS: { [K in ParamName]: [z.ZodType, string] } = {
   cpuWriteRate: [nonNegative, "a non-negative rate per second"],
   shareCount: [z.union([z.number(), z.string()]), `a non-negative integer count: ${DISTRIBUTION_FORMS} (bounded)`],
   transientRefs: [z.union([z.number(), z.string()]), `a non-negative integer count: ${DISTRIBUTION_FORMS} (bounded)`],
-  bias: [z.number().int().min(1).max(1 << 30), "an integer in 1..1073741824"],
+  bias: [
+    z
+      .number()
+      .int()
+      .min(1)
+      .max(1 << 30),
+    "an integer in 1..1073741824",
+  ],
   writebackInterval: [nonNegative, "non-negative seconds (0 disables kupdate)"],
   dirtyExpire: [nonNegative, "non-negative seconds"],
   hz: [z.number().int().min(0).max(100000), "0 (idealised) or a CONFIG_HZ such as 100, 250, 300, 1000"],
@@ -227,11 +260,15 @@ function checkDistribution(name: ParamName, value: unknown, integer: boolean): D
     throw e;
   }
   const [lo, hi] = distributionRange(d);
-  if (lo < 0 || Number.isNaN(lo)) throw new ParamError(name, value, `${FIELDS[name][1]}; it can produce negative values`);
+  if (lo < 0 || Number.isNaN(lo))
+    throw new ParamError(name, value, `${FIELDS[name][1]}; it can produce negative values`);
   if (integer && hi === Infinity)
-    throw new ParamError(name, value, `${FIELDS[name][1]}; a count needs a bounded distribution (fixed, uniform, zipf, hist)`);
-  if (integer && d.kind === "fixed" && !Number.isInteger(d.value))
-    throw new ParamError(name, value, FIELDS[name][1]);
+    throw new ParamError(
+      name,
+      value,
+      `${FIELDS[name][1]}; a count needs a bounded distribution (fixed, uniform, zipf, hist)`,
+    );
+  if (integer && d.kind === "fixed" && !Number.isInteger(d.value)) throw new ParamError(name, value, FIELDS[name][1]);
   return formatDistribution(d);
 }
 
@@ -251,7 +288,9 @@ function applySysctlAliases(raw: Record<string, unknown>): Record<string, unknow
 
 /** Each pinner group checked field by field, the flat parameters filling what a group leaves out. */
 function resolvePinnerGroups(p: Params): PinnerGroup[] {
-  const fail = (field: string, value: unknown, allowed: string): never => { throw new ParamError(field, value, allowed); };
+  const fail = (field: string, value: unknown, allowed: string): never => {
+    throw new ParamError(field, value, allowed);
+  };
   const check = (field: string, name: ParamName, value: unknown): unknown => {
     const [schema, allowed] = FIELDS[name];
     const parsed = schema.safeParse(value);
@@ -264,7 +303,17 @@ function resolvePinnerGroups(p: Params): PinnerGroup[] {
       throw e;
     }
   };
-  const flat: PinnerGroup = { caller: p.caller, pinners: p.pinners, pinDuration: p.pinDuration, pinGap: p.pinGap, pagesPerPin: p.pagesPerPin, pinAccess: p.pinAccess, gupPath: p.gupPath, longTerm: p.longTerm, dmaWriteRate: p.dmaWriteRate };
+  const flat: PinnerGroup = {
+    caller: p.caller,
+    pinners: p.pinners,
+    pinDuration: p.pinDuration,
+    pinGap: p.pinGap,
+    pagesPerPin: p.pagesPerPin,
+    pinAccess: p.pinAccess,
+    gupPath: p.gupPath,
+    longTerm: p.longTerm,
+    dmaWriteRate: p.dmaWriteRate,
+  };
   return resolveGroups(p.pinnerGroups as unknown as Record<string, unknown>[], flat, check, fail, p.pagesPerFile);
 }
 
@@ -294,8 +343,12 @@ export function resolveParams(input: ParamsInput | Record<string, unknown> = {})
   }
   // A kernel preset supplies what the input leaves out (src/model/kernels.ts); explicit values win.
   if (out.kernel !== null) {
-    const preset = kernelPresetValues(out.kernel as CoverageParams["kernel"] & string, out.caller as CoverageParams["caller"]);
-    for (const name of KERNEL_PRESET_PARAMS) if (raw[name] === undefined || raw[name] === null) out[name] = preset[name];
+    const preset = kernelPresetValues(
+      out.kernel as CoverageParams["kernel"] & string,
+      out.caller as CoverageParams["caller"],
+    );
+    for (const name of KERNEL_PRESET_PARAMS)
+      if (raw[name] === undefined || raw[name] === null) out[name] = preset[name];
   }
   const p = out as unknown as Params;
   // A backing whose folios are never order 0 (hugetlbfs: 2 MiB, order 9) takes its smallest
@@ -311,10 +364,18 @@ export function resolveParams(input: ParamsInput | Record<string, unknown> = {})
     p.pagesPerFile = Math.ceil(p.pagesPerFile / folio) * folio;
   }
   if (p.pinnerGroups !== null) p.pinnerGroups = resolvePinnerGroups(p);
-  checkCoverage(p, (field, value, allowed) => { throw new ParamError(field, value, allowed); });
-  if (p.pagesPerPin > p.pagesPerFile) throw new ParamError("pagesPerPin", p.pagesPerPin, `an integer from 1 to pagesPerFile (${p.pagesPerFile})`);
-  if (p.files * p.pagesPerFile > 1 << 26) throw new ParamError("files", p.files, `files × pagesPerFile at most 67108864 (got ${p.files * p.pagesPerFile})`);
-  if (p.pinners > 0 && distributionRange(parseDistribution(p.pinDuration))[1] === 0 && distributionRange(parseDistribution(p.pinGap))[1] === 0)
+  checkCoverage(p, (field, value, allowed) => {
+    throw new ParamError(field, value, allowed);
+  });
+  if (p.pagesPerPin > p.pagesPerFile)
+    throw new ParamError("pagesPerPin", p.pagesPerPin, `an integer from 1 to pagesPerFile (${p.pagesPerFile})`);
+  if (p.files * p.pagesPerFile > 1 << 26)
+    throw new ParamError("files", p.files, `files × pagesPerFile at most 67108864 (got ${p.files * p.pagesPerFile})`);
+  if (
+    p.pinners > 0 &&
+    distributionRange(parseDistribution(p.pinDuration))[1] === 0 &&
+    distributionRange(parseDistribution(p.pinGap))[1] === 0
+  )
     throw new ParamError("pinGap", p.pinGap, "> 0 when pinDuration is 0: a pinner would cycle forever at one instant");
   // The resting refcount must fit before any GUP reference is taken: 1 (page cache) + 1
   // (buffers) + shares + transient <= 2^31 - 1 (mm/gup.c refuses beyond, include/linux/page_ref.h).
@@ -323,11 +384,16 @@ export function resolveParams(input: ParamsInput | Record<string, unknown> = {})
   // Name the field that overflows it (the larger of the two maxima, so that the other one
   // leaves it a positive allowance), with its own value and its own largest allowed maximum.
   if (2 + maxShares + maxTransient > REFCOUNT_MAX) {
-    const [field, value, other] = maxTransient > maxShares
-      ? ["transientRefs", p.transientRefs, `shareCount ${maxShares}`] as const
-      : ["shareCount", p.shareCount, `transientRefs ${maxTransient}`] as const;
+    const [field, value, other] =
+      maxTransient > maxShares
+        ? (["transientRefs", p.transientRefs, `shareCount ${maxShares}`] as const)
+        : (["shareCount", p.shareCount, `transientRefs ${maxTransient}`] as const);
     const room = REFCOUNT_MAX - 2 - (field === "transientRefs" ? maxShares : maxTransient);
-    throw new ParamError(field, value, `at most ${room} so that the refcount (1 + buffers + shares + transient) fits in 2^31 - 1 with ${other}`);
+    throw new ParamError(
+      field,
+      value,
+      `at most ${room} so that the refcount (1 + buffers + shares + transient) fits in 2^31 - 1 with ${other}`,
+    );
   }
   checkRun(p); // magnitudes: src/model/budget.ts
   return { ...p };

@@ -115,7 +115,9 @@ export interface Policy {
 export function deviceMirrorOf(policy: Policy): DeviceMirror | null {
   const mirror = policy.deviceMirror ?? null;
   if ((policy.reference === "none") !== (mirror !== null)) {
-    throw new InputError(`invalid policy ${policy.id}: reference ${policy.reference} ${mirror ? "with" : "without"} a deviceMirror (allowed: reference "none" with a deviceMirror, FOLL_GET or FOLL_PIN without one)`);
+    throw new InputError(
+      `invalid policy ${policy.id}: reference ${policy.reference} ${mirror ? "with" : "without"} a deviceMirror (allowed: reference "none" with a deviceMirror, FOLL_GET or FOLL_PIN without one)`,
+    );
   }
   return mirror;
 }

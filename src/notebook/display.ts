@@ -6,8 +6,16 @@ import { plotSvg, type FigureOptions } from "../plot/svg.js";
 import type { RunResult } from "../model/metrics.js";
 import { emitBundle, inTslabKernel, type MimeBundle } from "./kernel.js";
 import {
-  SvgFigure, Html, isDisplayable, JUPYTER_DISPLAY, Markdown, RunView, DataTable,
-  type Displayable, type DataTableCell, type DataTableOptions,
+  SvgFigure,
+  Html,
+  isDisplayable,
+  JUPYTER_DISPLAY,
+  Markdown,
+  RunView,
+  DataTable,
+  type Displayable,
+  type DataTableCell,
+  type DataTableOptions,
 } from "./mime.js";
 
 function isRunResult(x: unknown): x is RunResult {
@@ -31,8 +39,10 @@ export function renderPlotSvg(options: FigureOptions): string {
 export function figure(x: string | FigureOptions | { outerHTML: string } | SvgFigure, title?: string): SvgFigure {
   if (x instanceof SvgFigure) return x;
   if (typeof x === "string") return new SvgFigure(x, title);
-  if (isPlotOptions(x)) return new SvgFigure(renderPlotSvg(x), title ?? (typeof x.title === "string" ? x.title : undefined));
-  if (typeof (x as { outerHTML?: unknown }).outerHTML === "string") return new SvgFigure((x as { outerHTML: string }).outerHTML, title);
+  if (isPlotOptions(x))
+    return new SvgFigure(renderPlotSvg(x), title ?? (typeof x.title === "string" ? x.title : undefined));
+  if (typeof (x as { outerHTML?: unknown }).outerHTML === "string")
+    return new SvgFigure((x as { outerHTML: string }).outerHTML, title);
   throw new TypeError("figure(): expected an SVG string, an SVG element, Plot options or an SvgFigure");
 }
 

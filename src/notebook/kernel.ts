@@ -16,7 +16,9 @@ const require = createRequire(import.meta.url);
 export type MimeBundle = Record<string, string>;
 
 interface TslabJupyter {
-  lastWriteDisplayData: ((data: { data: MimeBundle; metadata: object; transient: { display_id?: string } }, update: boolean) => void) | null;
+  lastWriteDisplayData:
+    | ((data: { data: MimeBundle; metadata: object; transient: { display_id?: string } }, update: boolean) => void)
+    | null;
 }
 
 function loadedTslab(): TslabJupyter | null {
@@ -26,7 +28,8 @@ function loadedTslab(): TslabJupyter | null {
   } catch {
     // no tslab beside us: look for any tslab the process has loaded
   }
-  const hit = (path && require.cache[path]) || Object.values(require.cache).find((m) => m?.id.endsWith("/tslab/dist/jupyter.js"));
+  const hit =
+    (path && require.cache[path]) || Object.values(require.cache).find((m) => m?.id.endsWith("/tslab/dist/jupyter.js"));
   const mod = hit?.exports as TslabJupyter | undefined;
   return mod && typeof mod.lastWriteDisplayData === "function" ? mod : null;
 }
@@ -48,6 +51,9 @@ export function newDisplayId(): string {
 export function emitBundle(bundle: MimeBundle, options: { displayId?: string; update?: boolean } = {}): boolean {
   const k = loadedTslab();
   if (!k?.lastWriteDisplayData) return false;
-  k.lastWriteDisplayData({ data: bundle, metadata: {}, transient: options.displayId ? { display_id: options.displayId } : {} }, !!options.update);
+  k.lastWriteDisplayData(
+    { data: bundle, metadata: {}, transient: options.displayId ? { display_id: options.displayId } : {} },
+    !!options.update,
+  );
   return true;
 }

@@ -48,7 +48,10 @@ export class PngImage implements Displayable {
   }
   /** image/png (base64) with a text/plain fallback. */
   [JUPYTER_DISPLAY](): MimeBundle {
-    return { "image/png": Buffer.from(this.bytes).toString("base64"), "text/plain": `<PNG ${this.alt}, ${this.bytes.length} bytes>` };
+    return {
+      "image/png": Buffer.from(this.bytes).toString("base64"),
+      "text/plain": `<PNG ${this.alt}, ${this.bytes.length} bytes>`,
+    };
   }
 }
 
@@ -108,7 +111,10 @@ function formatCell(v: DataTableCell, digits: number): string {
 /** Rows of records as an HTML table with a plain-text fallback. */
 export class DataTable implements Displayable {
   readonly columns: string[];
-  constructor(readonly rows: readonly Record<string, DataTableCell>[], readonly options: DataTableOptions = {}) {
+  constructor(
+    readonly rows: readonly Record<string, DataTableCell>[],
+    readonly options: DataTableOptions = {},
+  ) {
     this.columns = options.columns ?? Object.keys(rows[0] ?? {});
   }
   private shown(): { cells: string[][]; more: number } {
@@ -119,9 +125,18 @@ export class DataTable implements Displayable {
   }
   html(): string {
     const { cells, more } = this.shown();
-    const num = this.columns.map((c) => this.rows.every((r) => typeof r[c] === "number" || r[c] === null || r[c] === undefined));
+    const num = this.columns.map((c) =>
+      this.rows.every((r) => typeof r[c] === "number" || r[c] === null || r[c] === undefined),
+    );
     const head = this.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join("");
-    const body = cells.map((row) => "<tr>" + row.map((v, i) => `<td style="text-align:${num[i] ? "right" : "left"}">${escapeHtml(v)}</td>`).join("") + "</tr>").join("\n");
+    const body = cells
+      .map(
+        (row) =>
+          "<tr>" +
+          row.map((v, i) => `<td style="text-align:${num[i] ? "right" : "left"}">${escapeHtml(v)}</td>`).join("") +
+          "</tr>",
+      )
+      .join("\n");
     const caption = this.options.caption ? `<caption>${escapeHtml(this.options.caption)}</caption>` : "";
     const tail = more ? `<p>… ${more} more rows</p>` : "";
     return `<table>${caption}<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table>${tail}`;
@@ -129,7 +144,11 @@ export class DataTable implements Displayable {
   text(): string {
     const { cells, more } = this.shown();
     const w = this.columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
-    const line = (r: string[]) => r.map((v, i) => v.padEnd(w[i]!)).join("  ").trimEnd();
+    const line = (r: string[]) =>
+      r
+        .map((v, i) => v.padEnd(w[i]!))
+        .join("  ")
+        .trimEnd();
     const out = [line(this.columns), line(w.map((n) => "-".repeat(n))), ...cells.map(line)];
     if (this.options.caption) out.unshift(this.options.caption);
     if (more) out.push(`… ${more} more rows`);
@@ -147,7 +166,18 @@ export class DataTable implements Displayable {
 }
 
 /** The parameters shown above a run's metrics (all of them are in result.params). */
-const RUN_PARAMS = ["policy", "seed", "duration", "pinDuration", "pinners", "pagesPerPin", "dmaWriteRate", "writebackInterval", "dirtyExpire", "shareCount"] as const;
+const RUN_PARAMS = [
+  "policy",
+  "seed",
+  "duration",
+  "pinDuration",
+  "pinners",
+  "pagesPerPin",
+  "dmaWriteRate",
+  "writebackInterval",
+  "dirtyExpire",
+  "shareCount",
+] as const;
 
 /** A RunResult shown as its key parameters and every metric with its meaning. */
 export class RunView implements Displayable {
@@ -166,7 +196,12 @@ export class RunView implements Displayable {
     return RUN_PARAMS.map((k) => `${k}=${JSON.stringify(p[k])}`).join(", ") + `; ${this.result.events} events`;
   }
   private table(): DataTable {
-    return new DataTable(this.metricRows(), { columns: ["metric", "value", "group", "meaning"], caption: this.summary(), digits: 2, maxRows: 100 });
+    return new DataTable(this.metricRows(), {
+      columns: ["metric", "value", "group", "meaning"],
+      caption: this.summary(),
+      digits: 2,
+      maxRows: 100,
+    });
   }
   toString(): string {
     return `${this.result.pinsim}, ${this.result.prng}\n${this.table().text()}`;
@@ -192,7 +227,10 @@ export class Markdown implements Displayable {
 
 /** HTML (with a plain-text fallback). */
 export class Html implements Displayable {
-  constructor(readonly html: string, readonly plain = "") {}
+  constructor(
+    readonly html: string,
+    readonly plain = "",
+  ) {}
   [JUPYTER_DISPLAY](): MimeBundle {
     return { "text/html": this.html, "text/plain": this.plain || this.html.replace(/<[^>]*>/g, "") };
   }

@@ -69,7 +69,9 @@ export function findParametersCell(nb: Notebook): number {
 export function notebookParameters(nb: Notebook, where = "notebook"): NotebookParameter[] {
   const i = findParametersCell(nb);
   if (i < 0)
-    throw new NotebookInputError(`${where} has no cell tagged "${PARAMETERS_TAG}", so it cannot take parameters (tag the cell that declares them, as papermill does)`);
+    throw new NotebookInputError(
+      `${where} has no cell tagged "${PARAMETERS_TAG}", so it cannot take parameters (tag the cell that declares them, as papermill does)`,
+    );
   return parseParametersSource(cellSource(nb.cells[i]!), where);
 }
 
@@ -84,7 +86,9 @@ export function parseParametersSource(source: string, where = "parameters cell")
   if (diags.length) {
     const d = diags[0]!;
     const { line, character } = sf.getLineAndCharacterOfPosition(d.start ?? 0);
-    throw new NotebookInputError(`${where}: the parameters cell does not parse as TypeScript (${line + 1}:${character + 1}: ${t.flattenDiagnosticMessageText(d.messageText, " ")})`);
+    throw new NotebookInputError(
+      `${where}: the parameters cell does not parse as TypeScript (${line + 1}:${character + 1}: ${t.flattenDiagnosticMessageText(d.messageText, " ")})`,
+    );
   }
   const out: NotebookParameter[] = [];
   for (const st of sf.statements) {
@@ -135,13 +139,22 @@ function literalValue(e: TS.Expression): unknown {
 
 function literalOrNot(e: TS.Expression): unknown {
   const t = ts();
-  if (t.isAsExpression(e) || t.isSatisfiesExpression(e) || t.isParenthesizedExpression(e) || t.isTypeAssertionExpression(e)) return literalOrNot(e.expression);
+  if (
+    t.isAsExpression(e) ||
+    t.isSatisfiesExpression(e) ||
+    t.isParenthesizedExpression(e) ||
+    t.isTypeAssertionExpression(e)
+  )
+    return literalOrNot(e.expression);
   if (t.isNumericLiteral(e)) return Number(e.text); // ts normalises 1_000 and 0x10 in .text
   if (t.isStringLiteral(e) || t.isNoSubstitutionTemplateLiteral(e)) return e.text;
   if (e.kind === t.SyntaxKind.TrueKeyword) return true;
   if (e.kind === t.SyntaxKind.FalseKeyword) return false;
   if (e.kind === t.SyntaxKind.NullKeyword) return null;
-  if (t.isPrefixUnaryExpression(e) && (e.operator === t.SyntaxKind.MinusToken || e.operator === t.SyntaxKind.PlusToken)) {
+  if (
+    t.isPrefixUnaryExpression(e) &&
+    (e.operator === t.SyntaxKind.MinusToken || e.operator === t.SyntaxKind.PlusToken)
+  ) {
     const v = literalOrNot(e.operand);
     return typeof v === "number" ? (e.operator === t.SyntaxKind.MinusToken ? -v : v) : NOT_LITERAL;
   }
@@ -158,7 +171,8 @@ function literalOrNot(e: TS.Expression): unknown {
     const out: Record<string, unknown> = {};
     for (const p of e.properties) {
       if (!t.isPropertyAssignment(p)) return NOT_LITERAL;
-      const key = t.isIdentifier(p.name) || t.isStringLiteral(p.name) || t.isNumericLiteral(p.name) ? p.name.text : null;
+      const key =
+        t.isIdentifier(p.name) || t.isStringLiteral(p.name) || t.isNumericLiteral(p.name) ? p.name.text : null;
       if (key === null) return NOT_LITERAL;
       const v = literalOrNot(p.initializer);
       if (v === NOT_LITERAL) return NOT_LITERAL;
@@ -178,7 +192,12 @@ function typeFromNode(n: TS.TypeNode): ParamType | null {
     const of = typeFromNode(n.elementType);
     return of ? { kind: "array", of } : null;
   }
-  if (t.isTypeReferenceNode(n) && t.isIdentifier(n.typeName) && (n.typeName.text === "Array" || n.typeName.text === "ReadonlyArray") && n.typeArguments?.length === 1) {
+  if (
+    t.isTypeReferenceNode(n) &&
+    t.isIdentifier(n.typeName) &&
+    (n.typeName.text === "Array" || n.typeName.text === "ReadonlyArray") &&
+    n.typeArguments?.length === 1
+  ) {
     const of = typeFromNode(n.typeArguments[0]!);
     return of ? { kind: "array", of } : null;
   }
@@ -193,11 +212,16 @@ function typeFromNode(n: TS.TypeNode): ParamType | null {
   }
   if (t.isTypeLiteralNode(n)) return { kind: "object" };
   switch (n.kind) {
-    case t.SyntaxKind.NumberKeyword: return { kind: "number" };
-    case t.SyntaxKind.StringKeyword: return { kind: "string" };
-    case t.SyntaxKind.BooleanKeyword: return { kind: "boolean" };
-    case t.SyntaxKind.NullKeyword: return { kind: "null" };
-    default: return null; // a named type (PolicyId …): the literal's type decides
+    case t.SyntaxKind.NumberKeyword:
+      return { kind: "number" };
+    case t.SyntaxKind.StringKeyword:
+      return { kind: "string" };
+    case t.SyntaxKind.BooleanKeyword:
+      return { kind: "boolean" };
+    case t.SyntaxKind.NullKeyword:
+      return { kind: "null" };
+    default:
+      return null; // a named type (PolicyId …): the literal's type decides
   }
 }
 
@@ -210,8 +234,15 @@ function typeOfValue(v: unknown): ParamType | null {
     const kinds = v.map(typeOfValue);
     if (kinds.some((k) => k === null)) return null;
     const first = kinds[0];
-    if (!first) return { kind: "array", of: { kind: "union", of: [{ kind: "number" }, { kind: "string" }, { kind: "boolean" }] } };
-    return { kind: "array", of: kinds.every((k) => k!.kind === first.kind) ? first : { kind: "union", of: kinds as ParamType[] } };
+    if (!first)
+      return {
+        kind: "array",
+        of: { kind: "union", of: [{ kind: "number" }, { kind: "string" }, { kind: "boolean" }] },
+      };
+    return {
+      kind: "array",
+      of: kinds.every((k) => k!.kind === first.kind) ? first : { kind: "union", of: kinds as ParamType[] },
+    };
   }
   if (typeof v === "object") return { kind: "object" };
   return null;
@@ -240,28 +271,44 @@ export function parseTypeAnnotation(text: string): ParamType | null {
 /** How a type reads in messages: `a number`, `an array of strings`, `"a" or "b"`. */
 export function describeType(t: ParamType): string {
   switch (t.kind) {
-    case "number": return "a number";
-    case "string": return "a string";
-    case "boolean": return "true or false";
-    case "null": return "null";
-    case "object": return "a JSON object";
-    case "literal": return JSON.stringify(t.value);
-    case "array": return `a list of ${describeType(t.of).replace(/^an? /, "")}${t.of.kind === "union" || t.of.kind === "literal" ? "" : "s"} (JSON or comma-separated)`;
-    case "union": return t.of.map(describeType).join(" or ");
+    case "number":
+      return "a number";
+    case "string":
+      return "a string";
+    case "boolean":
+      return "true or false";
+    case "null":
+      return "null";
+    case "object":
+      return "a JSON object";
+    case "literal":
+      return JSON.stringify(t.value);
+    case "array":
+      return `a list of ${describeType(t.of).replace(/^an? /, "")}${t.of.kind === "union" || t.of.kind === "literal" ? "" : "s"} (JSON or comma-separated)`;
+    case "union":
+      return t.of.map(describeType).join(" or ");
   }
 }
 
 /** Whether a value has the type (for values given programmatically). */
 export function valueHasType(v: unknown, t: ParamType): boolean {
   switch (t.kind) {
-    case "number": return typeof v === "number" && Number.isFinite(v);
-    case "string": return typeof v === "string";
-    case "boolean": return typeof v === "boolean";
-    case "null": return v === null;
-    case "object": return typeof v === "object" && v !== null && !Array.isArray(v);
-    case "literal": return v === t.value;
-    case "array": return Array.isArray(v) && v.every((x) => valueHasType(x, t.of));
-    case "union": return t.of.some((x) => valueHasType(v, x));
+    case "number":
+      return typeof v === "number" && Number.isFinite(v);
+    case "string":
+      return typeof v === "string";
+    case "boolean":
+      return typeof v === "boolean";
+    case "null":
+      return v === null;
+    case "object":
+      return typeof v === "object" && v !== null && !Array.isArray(v);
+    case "literal":
+      return v === t.value;
+    case "array":
+      return Array.isArray(v) && v.every((x) => valueHasType(x, t.of));
+    case "union":
+      return t.of.some((x) => valueHasType(v, x));
   }
 }
 
@@ -331,7 +378,11 @@ export type ParameterOverrides = Record<string, string | unknown>;
 export function checkOverrides(
   params: NotebookParameter[],
   overrides: ParameterOverrides,
-  { fromText = true, where = "notebook", uses = [] }: { fromText?: boolean; where?: string; uses?: ParameterUse[] } = {},
+  {
+    fromText = true,
+    where = "notebook",
+    uses = [],
+  }: { fromText?: boolean; where?: string; uses?: ParameterUse[] } = {},
 ): Record<string, unknown> {
   const byName = new Map(params.map((p) => [p.name, p]));
   const out: Record<string, unknown> = {};
@@ -342,11 +393,15 @@ export function checkOverrides(
       throw new NotebookInputError(`unknown parameter '${name}' for ${where} (its parameters cell declares: ${known})`);
     }
     if (!p.type)
-      throw new NotebookInputError(`parameter ${name} of ${where} cannot be set: its default \`${p.literal}\` is not a literal of a simple type (\`${p.line}\`)`);
+      throw new NotebookInputError(
+        `parameter ${name} of ${where} cannot be set: its default \`${p.literal}\` is not a literal of a simple type (\`${p.line}\`)`,
+      );
     const v = fromText ? valueFromText(String(given), p.type) : valueHasType(given, p.type) ? given : undefined;
     if (v === undefined) {
-      const shown = fromText ? JSON.stringify(String(given)) : JSON.stringify(given) ?? String(given);
-      throw new NotebookInputError(`parameter ${name}: expected ${describeType(p.type)} (the parameters cell has \`${p.line}\`), got ${shown}`);
+      const shown = fromText ? JSON.stringify(String(given)) : (JSON.stringify(given) ?? String(given));
+      throw new NotebookInputError(
+        `parameter ${name}: expected ${describeType(p.type)} (the parameters cell has \`${p.line}\`), got ${shown}`,
+      );
     }
     checkRunParameter(name, v);
     checkSweepParameter(name, v);
@@ -439,7 +494,13 @@ export function parameterUses(nb: Notebook, params: NotebookParameter[]): Parame
     }
   };
   const peel = (e: TS.Expression): TS.Expression =>
-    t.isAsExpression(e) || t.isSatisfiesExpression(e) || t.isParenthesizedExpression(e) || t.isTypeAssertionExpression(e) || t.isNonNullExpression(e) ? peel(e.expression) : e;
+    t.isAsExpression(e) ||
+    t.isSatisfiesExpression(e) ||
+    t.isParenthesizedExpression(e) ||
+    t.isTypeAssertionExpression(e) ||
+    t.isNonNullExpression(e)
+      ? peel(e.expression)
+      : e;
   const keyOf = (n: TS.PropertyName): string | null => (t.isIdentifier(n) || t.isStringLiteral(n) ? n.text : null);
   const inAxes = (obj: TS.Node): boolean => {
     const parent = obj.parent;
@@ -447,7 +508,8 @@ export function parameterUses(nb: Notebook, params: NotebookParameter[]): Parame
   };
   const visit = (n: TS.Node): void => {
     if (t.isPropertyAssignment(n)) {
-      const key = keyOf(n.name), v = peel(n.initializer);
+      const key = keyOf(n.name),
+        v = peel(n.initializer);
       if (key !== null && t.isIdentifier(v) && names.has(v.text)) add(v.text, key, inAxes(n.parent));
     } else if (t.isShorthandPropertyAssignment(n) && names.has(n.name.text)) {
       add(n.name.text, n.name.text, inAxes(n.parent));
@@ -531,13 +593,20 @@ export function literalSource(value: unknown): string {
     if (typeof v === "boolean") return v ? f.createTrue() : f.createFalse();
     if (typeof v === "number") {
       if (!Number.isFinite(v)) throw new NotebookInputError(`cannot write ${v} as a TypeScript literal`);
-      return v < 0 || Object.is(v, -0) ? f.createPrefixUnaryExpression(t.SyntaxKind.MinusToken, f.createNumericLiteral(String(-v))) : f.createNumericLiteral(String(v));
+      return v < 0 || Object.is(v, -0)
+        ? f.createPrefixUnaryExpression(t.SyntaxKind.MinusToken, f.createNumericLiteral(String(-v)))
+        : f.createNumericLiteral(String(v));
     }
     if (typeof v === "string") return f.createStringLiteral(v);
     if (Array.isArray(v)) return f.createArrayLiteralExpression(v.map(node), false);
     if (typeof v === "object") {
       return f.createObjectLiteralExpression(
-        Object.entries(v as Record<string, unknown>).map(([k, x]) => f.createPropertyAssignment(/^[A-Za-z_$][\w$]*$/.test(k) ? f.createIdentifier(k) : f.createStringLiteral(k), node(x))),
+        Object.entries(v as Record<string, unknown>).map(([k, x]) =>
+          f.createPropertyAssignment(
+            /^[A-Za-z_$][\w$]*$/.test(k) ? f.createIdentifier(k) : f.createStringLiteral(k),
+            node(x),
+          ),
+        ),
         false,
       );
     }

@@ -102,7 +102,9 @@ export function progressDisplay(options: ProgressOptions = {}): ProgressDisplay 
     onProgress(event: ProgressEvent, t?: number) {
       if (typeof event === "number") return update(event, t);
       if ("runsDone" in event) {
-        const detail = `${event.pointsDone}/${event.pointsTotal} points` + (event.pointsResumed ? `, ${event.pointsResumed} resumed` : "");
+        const detail =
+          `${event.pointsDone}/${event.pointsTotal} points` +
+          (event.pointsResumed ? `, ${event.pointsResumed} resumed` : "");
         // The last run ends before its point is recorded: finish only when both are N/N.
         return update(event.runsDone, event.runsTotal, detail, event.pointsDone < event.pointsTotal);
       }

@@ -83,12 +83,13 @@ export function listNotebooks(dir = NOTEBOOKS_DIR): string[] {
 
 function readNotebookDir(dir: string): string[] {
   try {
-    return readdirSync(dir).filter((f) => /^\d\d-.*\.ipynb$/.test(f) && !f.endsWith(".out.ipynb")).sort();
+    return readdirSync(dir)
+      .filter((f) => /^\d\d-.*\.ipynb$/.test(f) && !f.endsWith(".out.ipynb"))
+      .sort();
   } catch {
     return [];
   }
 }
-
 
 /**
  * A notebook given by path, file name or name without extension or number prefix
@@ -98,9 +99,10 @@ export function resolveNotebook(name: string, dir = NOTEBOOKS_DIR): string | nul
   if (existsSync(name) && name.endsWith(".ipynb")) return resolve(name);
   const files = readNotebookDir(dir);
   const bare = basename(name).replace(/\.ipynb$/, "");
-  const hit = files.find((f) => f === bare + ".ipynb")
-    ?? files.find((f) => f.replace(/\.ipynb$/, "").replace(/^\d\d-/, "") === bare)
-    ?? files.find((f) => f.startsWith(bare + "-"));
+  const hit =
+    files.find((f) => f === bare + ".ipynb") ??
+    files.find((f) => f.replace(/\.ipynb$/, "").replace(/^\d\d-/, "") === bare) ??
+    files.find((f) => f.startsWith(bare + "-"));
   return hit ? join(dir, hit) : null;
 }
 
@@ -109,7 +111,10 @@ const pythonCache = new Map<string, boolean>();
 function hasNbclient(python: string): boolean {
   let ok = pythonCache.get(python);
   if (ok === undefined) {
-    const r = spawnSync(python, ["-c", "import nbclient, nbformat, jupyter_client"], { stdio: "ignore", timeout: 30_000 });
+    const r = spawnSync(python, ["-c", "import nbclient, nbformat, jupyter_client"], {
+      stdio: "ignore",
+      timeout: 30_000,
+    });
     ok = r.status === 0;
     pythonCache.set(python, ok);
   }
@@ -141,7 +146,10 @@ export function jupyterEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Proces
  * NotebookInputError on a missing file, a notebook without a `parameters` cell (when
  * parameters are given), an unknown parameter or a value of the wrong type.
  */
-export function prepareNotebook(path: string, options: Pick<RunNotebookOptions, "parameterText" | "parameters"> = {}): {
+export function prepareNotebook(
+  path: string,
+  options: Pick<RunNotebookOptions, "parameterText" | "parameters"> = {},
+): {
   notebook: Notebook;
   values: Record<string, unknown>;
 } {
@@ -163,7 +171,9 @@ export function prepareNotebook(path: string, options: Pick<RunNotebookOptions, 
  */
 export function checkOutPath(out: string, field = "--out"): void {
   const bad = (why: string): never => {
-    throw new NotebookInputError(`invalid ${field}: ${showValue(out)} (allowed: a file in an existing, writable directory; ${why})`);
+    throw new NotebookInputError(
+      `invalid ${field}: ${showValue(out)} (allowed: a file in an existing, writable directory; ${why})`,
+    );
   };
   const dir = dirname(out);
   let st: ReturnType<typeof statSync> | undefined;
@@ -171,7 +181,13 @@ export function checkOutPath(out: string, field = "--out"): void {
     st = statSync(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    bad(code === "ENOTDIR" ? `a part of ${dir} is not a directory` : code === "ENOENT" ? `${dir} does not exist` : `${dir}: ${code ?? String(e)}`);
+    bad(
+      code === "ENOTDIR"
+        ? `a part of ${dir} is not a directory`
+        : code === "ENOENT"
+          ? `${dir} does not exist`
+          : `${dir}: ${code ?? String(e)}`,
+    );
   }
   if (!st!.isDirectory()) bad(`${dir} is not a directory`);
   if (existsSync(out) && statSync(out).isDirectory()) bad(`${out} is a directory`);
@@ -193,15 +209,22 @@ export async function runNotebook(path: string, options: RunNotebookOptions = {}
   const out = resolve(options.out ?? defaultOutPath(path));
   checkOutPath(out, options.out === undefined ? "output path" : "--out");
   const python = options.python ?? findPython();
-  if (!python || !hasNbclient(python)) throw new NotebookEnvironmentError(`cannot run notebooks: no Python with nbclient found; ${SETUP_HINT}`);
+  if (!python || !hasNbclient(python))
+    throw new NotebookEnvironmentError(`cannot run notebooks: no Python with nbclient found; ${SETUP_HINT}`);
   const tmp = mkdtempSync(join(tmpdir(), "pinsim-nb-"));
   const report = join(tmp, "report.json");
   const args = [
-    RUNNER_SCRIPT, "-", out,
-    "--cwd", resolve(options.cwd ?? dirname(resolve(path))),
-    "--timeout", String(Math.ceil(options.timeout ?? 600)),
-    "--startup-timeout", String(Math.ceil(options.startupTimeout ?? 60)),
-    "--report", report,
+    RUNNER_SCRIPT,
+    "-",
+    out,
+    "--cwd",
+    resolve(options.cwd ?? dirname(resolve(path))),
+    "--timeout",
+    String(Math.ceil(options.timeout ?? 600)),
+    "--startup-timeout",
+    String(Math.ceil(options.startupTimeout ?? 60)),
+    "--report",
+    report,
   ];
   const t0 = performance.now();
   const wall0 = Date.now();
@@ -221,14 +244,29 @@ export async function runNotebook(path: string, options: RunNotebookOptions = {}
     const seconds = (performance.now() - t0) / 1000;
     if (code === 3) throw new NotebookEnvironmentError(`cannot run notebooks: ${stderr.trim()}; ${SETUP_HINT}`);
     const rep = existsSync(report)
-      ? (JSON.parse(readFileSync(report, "utf8")) as { kernelStart: number | null; cells: { index: number; seconds: number }[]; error: string | null })
+      ? (JSON.parse(readFileSync(report, "utf8")) as {
+          kernelStart: number | null;
+          cells: { index: number; seconds: number }[];
+          error: string | null;
+        })
       : { kernelStart: null, cells: [], error: null };
     let mimeTypes: Record<string, number> = {};
     const saved = existsSync(out) && statSync(out).mtimeMs >= wall0 - 1000;
     if (saved) mimeTypes = Object.fromEntries(outputMimeTypes(parseNotebook(readFileSync(out, "utf8"), out)));
     const ok = code === 0;
-    const error = ok ? null : rep.error ?? (stderr.trim() || `the runner exited with code ${code}`);
-    return { ok, out, saved, error, parameters: values, seconds, kernelStart: rep.kernelStart, cells: rep.cells, mimeTypes, stderr };
+    const error = ok ? null : (rep.error ?? (stderr.trim() || `the runner exited with code ${code}`));
+    return {
+      ok,
+      out,
+      saved,
+      error,
+      parameters: values,
+      seconds,
+      kernelStart: rep.kernelStart,
+      cells: rep.cells,
+      mimeTypes,
+      stderr,
+    };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -29,7 +29,13 @@ function caption(c: Calibration): string {
  * Bins of `width` s aligned on E (E is a bin edge), at least `margin` bins either side of
  * [E, E + P) and wide enough for every sample, so no sample falls outside the figure.
  */
-export function alignedBins(values: readonly number[], E: number, P: number, perPeriod: number, margin: number): { start: number; width: number; bins: number; first: number } {
+export function alignedBins(
+  values: readonly number[],
+  E: number,
+  P: number,
+  perPeriod: number,
+  margin: number,
+): { start: number; width: number; bins: number; first: number } {
   const width = P / perPeriod;
   const below = Math.max(margin, Math.ceil((E - Math.min(E, ...values)) / width));
   const above = Math.max(margin, Math.floor((Math.max(E + P, ...values) - (E + P)) / width) + 1);
@@ -79,12 +85,32 @@ export const cleanDelayFigure: CalibrationFigure = {
       height: 280,
       x: { label: "delay from the store to the first clean poll (s) →", domain: [lo, hi] },
       y: { label: "↑ share of pages", grid: true },
-      color: { legend: true, domain: [`kernel (${kernel.length} pages)`, `model (${model.length} pages)`], range: ["#4269d0", "#ff725c"] },
+      color: {
+        legend: true,
+        domain: [`kernel (${kernel.length} pages)`, `model (${model.length} pages)`],
+        range: ["#4269d0", "#ff725c"],
+      },
       marks: [
-        Plot.rect([{ x1: E, x2: E + P }], { x1: "x1", x2: "x2", y1: 0, y2: Math.max(...ks, ...ms, 0.01) * 1.05, fill: "#e8e8e8" }),
-        Plot.rectY(rows.filter((r) => r.source.startsWith("kernel")), { x1: "x1", x2: "x2", y: "share", fill: "source", fillOpacity: 0.7, inset: 0.5 }),
-        Plot.lineY(rows.filter((r) => r.source.startsWith("model")).flatMap((r) => [{ x: r.x1, share: r.share, source: r.source }, { x: r.x2, share: r.share, source: r.source }]),
-          { x: "x", y: "share", stroke: "source", strokeWidth: 1.5 }),
+        Plot.rect([{ x1: E, x2: E + P }], {
+          x1: "x1",
+          x2: "x2",
+          y1: 0,
+          y2: Math.max(...ks, ...ms, 0.01) * 1.05,
+          fill: "#e8e8e8",
+        }),
+        Plot.rectY(
+          rows.filter((r) => r.source.startsWith("kernel")),
+          { x1: "x1", x2: "x2", y: "share", fill: "source", fillOpacity: 0.7, inset: 0.5 },
+        ),
+        Plot.lineY(
+          rows
+            .filter((r) => r.source.startsWith("model"))
+            .flatMap((r) => [
+              { x: r.x1, share: r.share, source: r.source },
+              { x: r.x2, share: r.share, source: r.source },
+            ]),
+          { x: "x", y: "share", stroke: "source", strokeWidth: 1.5 },
+        ),
         Plot.ruleX([E, E + P], { stroke: "#555", strokeDasharray: "3,3" }),
         Plot.ruleY([0]),
       ],
@@ -112,7 +138,12 @@ export const cleanDelayFigure: CalibrationFigure = {
       `kernel: ${kernel.length} pages, ${k.cleanInode.window.inWindow} in the window, period ${k.period.period?.toFixed(3) ?? "?"} s; model: ${model.length} pages`,
       caption(c),
     ];
-    return lines.flatMap((l) => l.split("\n")).flatMap((l) => wrapLine(l)).join("\n") + "\n";
+    return (
+      lines
+        .flatMap((l) => l.split("\n"))
+        .flatMap((l) => wrapLine(l))
+        .join("\n") + "\n"
+    );
   },
 };
 
@@ -121,7 +152,10 @@ function wrapLine(l: string): string[] {
   const out: string[] = [];
   let cur = "";
   for (const w of l.split(" ")) {
-    if (cur && cur.length + 1 + w.length > 72) { out.push(cur); cur = `  ${w}`; } else cur = cur ? `${cur} ${w}` : w;
+    if (cur && cur.length + 1 + w.length > 72) {
+      out.push(cur);
+      cur = `  ${w}`;
+    } else cur = cur ? `${cur} ${w}` : w;
   }
   if (cur) out.push(cur);
   return out;
@@ -136,13 +170,25 @@ export const thresholdFigure: CalibrationFigure = {
     const m = c.model.detector!;
     const pts = [
       ...d.lru.perK.map((e) => ({ k: e.k, share: e.copied / e.trials, state: "kernel, page on the LRU", n: e.trials })),
-      ...d.batch.perK.map((e) => ({ k: e.k, share: e.copied / e.trials, state: "kernel, page in the lru_add batch", n: e.trials })),
+      ...d.batch.perK.map((e) => ({
+        k: e.k,
+        share: e.copied / e.trials,
+        state: "kernel, page in the lru_add batch",
+        n: e.trials,
+      })),
     ];
     const ks = pts.map((p) => p.k);
-    const k0 = Math.min(...ks), k1 = Math.max(...ks);
-    const step = (t: number | null, state: string) => (t === null ? [] : [
-      { k: k0 - 0.5, share: 0, state }, { k: t - 0.5, share: 0, state }, { k: t - 0.5, share: 1, state }, { k: k1 + 0.5, share: 1, state },
-    ]);
+    const k0 = Math.min(...ks),
+      k1 = Math.max(...ks);
+    const step = (t: number | null, state: string) =>
+      t === null
+        ? []
+        : [
+            { k: k0 - 0.5, share: 0, state },
+            { k: t - 0.5, share: 0, state },
+            { k: t - 0.5, share: 1, state },
+            { k: k1 + 0.5, share: 1, state },
+          ];
     const lines = [...step(m.lru, "model, page on the LRU"), ...step(m.batch, "model, page in the lru_add batch")];
     return {
       title: "From how many plain references does fork() copy a page (folio_maybe_dma_pinned)?",
@@ -150,12 +196,30 @@ export const thresholdFigure: CalibrationFigure = {
       caption: caption(c),
       width: 640,
       height: 260,
-      x: { label: "plain (FOLL_GET) references k →", ticks: ks.filter((v, i, a) => a.indexOf(v) === i), tickFormat: "d" },
+      x: {
+        label: "plain (FOLL_GET) references k →",
+        ticks: ks.filter((v, i, a) => a.indexOf(v) === i),
+        tickFormat: "d",
+      },
       y: { label: "↑ share of forks that copied", domain: [-0.05, 1.05] },
-      color: { legend: true, domain: ["kernel, page on the LRU", "kernel, page in the lru_add batch", "model, page on the LRU", "model, page in the lru_add batch"], range: ["#4269d0", "#6cc5b0", "#ff725c", "#efb118"] },
+      color: {
+        legend: true,
+        domain: [
+          "kernel, page on the LRU",
+          "kernel, page in the lru_add batch",
+          "model, page on the LRU",
+          "model, page in the lru_add batch",
+        ],
+        range: ["#4269d0", "#6cc5b0", "#ff725c", "#efb118"],
+      },
       marks: [
         Plot.line(lines, { x: "k", y: "share", stroke: "state", z: "state", strokeWidth: 1.5, curve: "step-after" }),
-        Plot.dot(pts, { x: (p: { k: number; state: string }) => p.k + (p.state.includes("batch") ? 0.12 : -0.12), y: "share", fill: "state", r: 4 }),
+        Plot.dot(pts, {
+          x: (p: { k: number; state: string }) => p.k + (p.state.includes("batch") ? 0.12 : -0.12),
+          y: "share",
+          fill: "state",
+          r: 4,
+        }),
       ],
     };
   },
@@ -163,17 +227,28 @@ export const thresholdFigure: CalibrationFigure = {
     const d = c.kernel.detector!;
     const m = c.model.detector!;
     const ks = [...new Set([...d.lru.perK, ...d.batch.perK].map((e) => e.k))].sort((a, b) => a - b);
-    const cell = (s: typeof d.lru, k: number) => { const e = s.perK.find((x) => x.k === k); return e ? `${e.copied}/${e.trials}` : "-"; };
-    const rows = ks.map((k) => [String(k), cell(d.lru, k), m.lru !== null && k >= m.lru ? "copy" : "share", cell(d.batch, k), m.batch !== null && k >= m.batch ? "copy" : "share"]);
-    return [
-      "fork() of an order-0 anon page with k plain references (MMF_HAS_PINNED):",
-      "forks that copied / forks, kernel; the model's decision",
-      "",
-      textTable(["k", "LRU kernel", "LRU model", "batch kernel", "batch model"], rows).trimEnd(),
-      "",
-      `threshold: LRU kernel ${d.lru.threshold ?? "?"}, model ${m.lru}; batch kernel ${d.batch.threshold ?? "?"}, model ${m.batch}`,
-      ...wrapLine(caption(c)),
-    ].join("\n") + "\n";
+    const cell = (s: typeof d.lru, k: number) => {
+      const e = s.perK.find((x) => x.k === k);
+      return e ? `${e.copied}/${e.trials}` : "-";
+    };
+    const rows = ks.map((k) => [
+      String(k),
+      cell(d.lru, k),
+      m.lru !== null && k >= m.lru ? "copy" : "share",
+      cell(d.batch, k),
+      m.batch !== null && k >= m.batch ? "copy" : "share",
+    ]);
+    return (
+      [
+        "fork() of an order-0 anon page with k plain references (MMF_HAS_PINNED):",
+        "forks that copied / forks, kernel; the model's decision",
+        "",
+        textTable(["k", "LRU kernel", "LRU model", "batch kernel", "batch model"], rows).trimEnd(),
+        "",
+        `threshold: LRU kernel ${d.lru.threshold ?? "?"}, model ${m.lru}; batch kernel ${d.batch.threshold ?? "?"}, model ${m.batch}`,
+        ...wrapLine(caption(c)),
+      ].join("\n") + "\n"
+    );
   },
 };
 
@@ -203,7 +278,14 @@ export const refusalFigure: CalibrationFigure = {
       y: { label: null, domain: m.registrations.map((r) => r.mapping) },
       color: { legend: true, domain: ["pinned", "refused (EFAULT)"], range: ["#9bd3a0", "#f4a6a6"], unknown: "#ddd" },
       marks: [
-        Plot.cell(cells, { x: "side", y: "mapping", fill: "verdict", inset: 1, stroke: (d: { agree: boolean }) => (d.agree ? "white" : "red"), strokeWidth: 2 }),
+        Plot.cell(cells, {
+          x: "side",
+          y: "mapping",
+          fill: "verdict",
+          inset: 1,
+          stroke: (d: { agree: boolean }) => (d.agree ? "white" : "red"),
+          strokeWidth: 2,
+        }),
         Plot.text(cells, { x: "side", y: "mapping", text: "verdict" }),
       ],
     };
@@ -216,14 +298,16 @@ export const refusalFigure: CalibrationFigure = {
       const kv = kr?.verdict ?? "not measured";
       return [r.mapping, kv, r.verdict, kv === r.verdict ? "yes" : "NO"];
     });
-    return [
-      "io_uring REGISTER_BUFFERS (FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM) per",
-      `mapping kind, on ${c.machine.filesystem.type}; model: preset ${m.preset}`,
-      "",
-      textTable(["mapping", "kernel", "model", "agree"], rows).trimEnd(),
-      "",
-      ...wrapLine(caption(c)),
-    ].join("\n") + "\n";
+    return (
+      [
+        "io_uring REGISTER_BUFFERS (FOLL_WRITE|FOLL_PIN|FOLL_LONGTERM) per",
+        `mapping kind, on ${c.machine.filesystem.type}; model: preset ${m.preset}`,
+        "",
+        textTable(["mapping", "kernel", "model", "agree"], rows).trimEnd(),
+        "",
+        ...wrapLine(caption(c)),
+      ].join("\n") + "\n"
+    );
   },
 };
 
@@ -232,7 +316,8 @@ export const CALIBRATION_FIGURE_NAMES = CALIBRATION_FIGURES.map((f) => f.name);
 
 export function getCalibrationFigure(name: string): CalibrationFigure {
   const f = CALIBRATION_FIGURES.find((x) => x.name === name);
-  if (!f) throw new PlotInputError(`invalid --figure: ${name} (a calibration has: ${CALIBRATION_FIGURE_NAMES.join(", ")})`);
+  if (!f)
+    throw new PlotInputError(`invalid --figure: ${name} (a calibration has: ${CALIBRATION_FIGURE_NAMES.join(", ")})`);
   return f;
 }
 

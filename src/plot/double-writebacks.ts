@@ -5,10 +5,28 @@
 import * as Plot from "@observablehq/plot";
 import type { ResultsTable } from "../sweep/types.js";
 import { formatNumber } from "./format.js";
-import { facetColumns, facetWrap, panelY, policyOrder, wantsLog, type Figure, type FigureOpts, type BandPoint } from "./figure.js";
+import {
+  facetColumns,
+  facetWrap,
+  panelY,
+  policyOrder,
+  wantsLog,
+  type Figure,
+  type FigureOpts,
+  type BandPoint,
+} from "./figure.js";
 import { fitWidth, textChart } from "./text-chart.js";
 import { matrixTable } from "./text-table.js";
-import { describeDropped, describeFixed, meanOf, num, provenance, requireNeeds, slice, type FigureNeeds } from "./table.js";
+import {
+  describeDropped,
+  describeFixed,
+  meanOf,
+  num,
+  provenance,
+  requireNeeds,
+  slice,
+  type FigureNeeds,
+} from "./table.js";
 
 const NEEDS: FigureNeeds = {
   axes: ["writebackInterval"],
@@ -27,7 +45,9 @@ function prepare(table: ResultsTable, o: FigureOpts) {
   const points: Point[] = [];
   const noPins = new Set<string>(); // e.g. longterm-refused: every pin refused
   for (const r of rows) {
-    const d = meanOf(r, "doubleWritebacks"), pins = num(r.pinsTaken_mean), x = num(r.writebackInterval);
+    const d = meanOf(r, "doubleWritebacks"),
+      pins = num(r.pinsTaken_mean),
+      x = num(r.writebackInterval);
     if (d.v === null || x === null) continue;
     if (!pins) {
       noPins.add(hasPolicy ? String(r.policy) : "");
@@ -35,7 +55,13 @@ function prepare(table: ResultsTable, o: FigureOpts) {
     }
     // Per thousand pins: the mean count scaled by the mean pins of the point (pins vary little across seeds).
     const k = 1000 / pins;
-    points.push({ x, y: d.v * k, lo: Math.max(0, (d.lo ?? d.v) * k), hi: (d.hi ?? d.v) * k, policy: hasPolicy ? String(r.policy) : String(table.manifest.config?.base?.policy ?? "foll-pin") });
+    points.push({
+      x,
+      y: d.v * k,
+      lo: Math.max(0, (d.lo ?? d.v) * k),
+      hi: (d.hi ?? d.v) * k,
+      policy: hasPolicy ? String(r.policy) : String(table.manifest.config?.base?.policy ?? "foll-pin"),
+    });
   }
   points.sort((a, b) => a.x - b.x);
   const empty = [...noPins].filter((p) => !points.some((q) => q.policy === p));
@@ -59,19 +85,41 @@ export const doubleWritebacksFigure: Figure = {
     const xs = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
     return {
       title: "Double writebacks per thousand pins against the writeback interval",
-      subtitle: "a writeback that starts with mem == disk (the page was written back twice in a row); band: 95 % t interval of the mean count, scaled by the mean pins",
-      caption: [describeFixed(fixed) && `at ${describeFixed(fixed)}`, describeDropped(table, "writebackInterval"), provenance(table.manifest)].filter(Boolean).join(" · "),
+      subtitle:
+        "a writeback that starts with mem == disk (the page was written back twice in a row); band: 95 % t interval of the mean count, scaled by the mean pins",
+      caption: [
+        describeFixed(fixed) && `at ${describeFixed(fixed)}`,
+        describeDropped(table, "writebackInterval"),
+        provenance(table.manifest),
+      ]
+        .filter(Boolean)
+        .join(" · "),
       width: o.width ?? 760,
       height: 90 + 150 * f.rows,
       marginLeft: 50,
       marginTop: 26,
       x: { type: wantsLog(xs) ? "log" : "linear", label: "writeback interval W (s) →", tickFormat: formatNumber },
-      y: { ...panelY(points.flatMap((p) => [p.lo, p.y, p.hi]), "linear"), label: "↑ per 1000 pins", grid: true },
+      y: {
+        ...panelY(
+          points.flatMap((p) => [p.lo, p.y, p.hi]),
+          "linear",
+        ),
+        label: "↑ per 1000 pins",
+        grid: true,
+      },
       fx: { axis: null, padding: 0.08 },
       fy: { axis: null, padding: 0.12 },
       marks: [
         Plot.frame({ stroke: "#ddd" }),
-        Plot.areaY(f.data, { x: "x", y1: "lo", y2: "hi", fx: "fcol", fy: "frow", fill: "steelblue", fillOpacity: 0.18 }),
+        Plot.areaY(f.data, {
+          x: "x",
+          y1: "lo",
+          y2: "hi",
+          fx: "fcol",
+          fy: "frow",
+          fill: "steelblue",
+          fillOpacity: 0.18,
+        }),
         Plot.line(f.data, { x: "x", y: "y", fx: "fcol", fy: "frow", stroke: "steelblue", strokeWidth: 1.8 }),
         Plot.dot(f.data, { x: "x", y: "y", fx: "fcol", fy: "frow", fill: "steelblue", r: 2.5 }),
         Plot.text(
@@ -94,7 +142,12 @@ export const doubleWritebacksFigure: Figure = {
       logX: wantsLog(xs),
       series: policies.map((p) => ({ name: p, values: xs.map((x) => val(p, x)) })),
     });
-    const tbl = matrixTable("policy \\ W (s)", policies, xs.map((x) => formatNumber(x)), (p, c) => formatNumber(val(p, xs[xs.map((x) => formatNumber(x)).indexOf(c)])));
+    const tbl = matrixTable(
+      "policy \\ W (s)",
+      policies,
+      xs.map((x) => formatNumber(x)),
+      (p, c) => formatNumber(val(p, xs[xs.map((x) => formatNumber(x)).indexOf(c)])),
+    );
     const at = describeFixed(fixed);
     return fitWidth(`${chart}\n${tbl}${at ? `at ${at}\n` : ""}${provenance(table.manifest)}\n`);
   },

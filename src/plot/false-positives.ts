@@ -11,7 +11,18 @@ import { formatNumber, formatPercent, formatInterval } from "./format.js";
 import { numericValues, policyOrder, type Figure, type FigureOpts, type BandPoint } from "./figure.js";
 import { fitWidth, textChart } from "./text-chart.js";
 import { textTable } from "./text-table.js";
-import { baseParam, describeDropped, describeFixed, distinct, num, provenance, rateOf, requireNeeds, slice, type FigureNeeds } from "./table.js";
+import {
+  baseParam,
+  describeDropped,
+  describeFixed,
+  distinct,
+  num,
+  provenance,
+  rateOf,
+  requireNeeds,
+  slice,
+  type FigureNeeds,
+} from "./table.js";
 
 export interface FalsePositivesOpts extends FigureOpts {
   /** One line per `bias` or per `policy`. Default: bias when it is a swept axis, else policy. */
@@ -47,10 +58,15 @@ function prepare(table: ResultsTable, o: FalsePositivesOpts) {
     points.push({ x, y: rate.v, lo: rate.lo ?? rate.v, hi: rate.hi ?? rate.v, series: key ? String(r[key]) : "all" });
   }
   points.sort((a, b) => a.x - b.x);
-  const seriesKeys = key === "policy" ? policyOrder(points.map((p) => p.series)) : [...new Set(points.map((p) => p.series))];
+  const seriesKeys =
+    key === "policy" ? policyOrder(points.map((p) => p.series)) : [...new Set(points.map((p) => p.series))];
   if (key === "bias") seriesKeys.sort((a, b) => Number(a) - Number(b));
   const biases = key === "bias" ? seriesKeys.map(Number) : [Number(fixed.bias ?? baseParam(table, "bias"))];
-  const thresholds = biases.map((b) => ({ x: predictedThreshold(b), series: key === "bias" ? String(b) : "all", label: `bias − 3 = ${predictedThreshold(b)}` }));
+  const thresholds = biases.map((b) => ({
+    x: predictedThreshold(b),
+    series: key === "bias" ? String(b) : "all",
+    label: `bias − 3 = ${predictedThreshold(b)}`,
+  }));
   return { key, points, seriesKeys, thresholds, fixed };
 }
 
@@ -70,7 +86,8 @@ export const falsePositivesFigure: Figure & {
   text(t: ResultsTable, o?: FalsePositivesOpts): string;
 } = {
   name: "false-positives",
-  description: "pin-detector false-positive rate against share count, one line per bias or policy, predicted threshold bias − 3",
+  description:
+    "pin-detector false-positive rate against share count, one line per bias or policy, predicted threshold bias − 3",
   needs: NEEDS,
   plot(table, o: FalsePositivesOpts = {}) {
     const { key, points, seriesKeys, thresholds, fixed } = prepare(table, o);
@@ -80,18 +97,59 @@ export const falsePositivesFigure: Figure & {
     return {
       title: "Pin detector false positives against share count",
       subtitle: `page_maybe_dma_pinned() on unpinned pages; steps: the rate holds until the next share count swept; band: 95 % Wilson interval; dashed rule: the threshold the refcount formula predicts (shares ≥ bias − 3)`,
-      caption: [describeFixed(fixed) && `at ${describeFixed(fixed)}`, describeDropped(table, "shareCount"), provenance(table.manifest)].filter(Boolean).join(" · "),
+      caption: [
+        describeFixed(fixed) && `at ${describeFixed(fixed)}`,
+        describeDropped(table, "shareCount"),
+        provenance(table.manifest),
+      ]
+        .filter(Boolean)
+        .join(" · "),
       width: o.width ?? 640,
       height: 340,
       marginRight: 20,
       x: { type: "log", label: "share count (mappings per page) →", tickFormat: formatNumber },
       y: { label: "↑ false positives (% of detector checks)", percent: true, domain: [0, 100], grid: true },
-      color: colored ? { legend: true, label: key ?? undefined, domain: seriesKeys, scheme: "observable10" } : undefined,
+      color: colored
+        ? { legend: true, label: key ?? undefined, domain: seriesKeys, scheme: "observable10" }
+        : undefined,
       marks: [
-        Plot.areaY(points, { x: "x", y1: "lo", y2: "hi", z: "series", fill: colored ? "series" : "steelblue", fillOpacity: 0.15, curve: "step-after" }),
-        Plot.ruleX(inRange, { x: "x", stroke: key === "bias" ? "series" : "#888", strokeDasharray: "5,4", strokeWidth: 1.5 }),
-        Plot.text(inRange.map((t, i) => ({ ...t, y: 0.6 - 0.1 * i })), { x: "x", y: "y", text: "label", dx: -5, textAnchor: "end", fill: "#333", stroke: "white", strokeWidth: 3, paintOrder: "stroke" }),
-        Plot.line(points, { x: "x", y: "y", z: "series", stroke: colored ? "series" : "steelblue", strokeWidth: 1.8, curve: "step-after" }),
+        Plot.areaY(points, {
+          x: "x",
+          y1: "lo",
+          y2: "hi",
+          z: "series",
+          fill: colored ? "series" : "steelblue",
+          fillOpacity: 0.15,
+          curve: "step-after",
+        }),
+        Plot.ruleX(inRange, {
+          x: "x",
+          stroke: key === "bias" ? "series" : "#888",
+          strokeDasharray: "5,4",
+          strokeWidth: 1.5,
+        }),
+        Plot.text(
+          inRange.map((t, i) => ({ ...t, y: 0.6 - 0.1 * i })),
+          {
+            x: "x",
+            y: "y",
+            text: "label",
+            dx: -5,
+            textAnchor: "end",
+            fill: "#333",
+            stroke: "white",
+            strokeWidth: 3,
+            paintOrder: "stroke",
+          },
+        ),
+        Plot.line(points, {
+          x: "x",
+          y: "y",
+          z: "series",
+          stroke: colored ? "series" : "steelblue",
+          strokeWidth: 1.8,
+          curve: "step-after",
+        }),
         Plot.dot(points, { x: "x", y: "y", fill: colored ? "series" : "steelblue", r: 2.5 }),
         Plot.ruleY([0]),
       ],

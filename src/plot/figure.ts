@@ -128,7 +128,8 @@ export function panelY(values: number[], type: "symlog" | "linear"): PanelY {
   }
   const min = Math.min(0, ...finite);
   const span = 1.05 * max - min > 0 ? 1.05 * max - min : 1;
-  const raw = span / 5, mag = 10 ** Math.floor(Math.log10(raw));
+  const raw = span / 5,
+    mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((k) => k * mag).find((s) => s >= raw * (1 - 1e-12))!;
   const lo = Math.floor(min / step) * step;
   let hi = Math.ceil((1.05 * max) / step) * step;

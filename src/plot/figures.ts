@@ -52,8 +52,18 @@ export function availableFigures(table: ResultsTable): Figure[] {
  */
 export function renderFigure(table: ResultsTable, name: string, format: "png", options?: FigureOpts): Uint8Array;
 export function renderFigure(table: ResultsTable, name: string, format: "svg" | "txt", options?: FigureOpts): string;
-export function renderFigure(table: ResultsTable, name: string, format: Format, options?: FigureOpts): string | Uint8Array;
-export function renderFigure(table: ResultsTable, name: string, format: Format, options: FigureOpts = {}): string | Uint8Array {
+export function renderFigure(
+  table: ResultsTable,
+  name: string,
+  format: Format,
+  options?: FigureOpts,
+): string | Uint8Array;
+export function renderFigure(
+  table: ResultsTable,
+  name: string,
+  format: Format,
+  options: FigureOpts = {},
+): string | Uint8Array {
   const f = getFigure(name);
   const partial = partialNote(table.manifest);
   if (format === "txt") return (partial ? `${partial}\n` : "") + f.text(table, options);

@@ -47,14 +47,18 @@ function median(xs: number[]): number | null {
 }
 
 /** Plot options: one survival step line per series, a dot at each crash. */
-export function firstCrashPlot(series: CrashTimes[], options: { width?: number; title?: string; caption?: string } = {}): FigureOptions {
+export function firstCrashPlot(
+  series: CrashTimes[],
+  options: { width?: number; title?: string; caption?: string } = {},
+): FigureOptions {
   const names = policyOrder(series.map((s) => s.name));
   const steps = series.flatMap(survivalSteps);
   const crashes = steps.filter((s, i) => i > 0 && steps[i - 1]!.name === s.name && s.up < steps[i - 1]!.up);
   const duration = Math.max(...series.map((s) => s.duration));
   return {
     title: options.title ?? "Time to the first crash under ext4-bug",
-    subtitle: "share of runs not yet crashed (ext4_writepages BUG on a dirty page without buffers); dots: crashes; a line at 100 % never crashed",
+    subtitle:
+      "share of runs not yet crashed (ext4_writepages BUG on a dirty page without buffers); dots: crashes; a line at 100 % never crashed",
     caption: options.caption,
     width: options.width ?? 720,
     height: 320,
@@ -66,7 +70,17 @@ export function firstCrashPlot(series: CrashTimes[], options: { width?: number; 
     marks: [
       // One line per series, offset by a pixel or two, so that equal curves stay visible side by side.
       ...names.map((n, i) =>
-        Plot.line(steps.filter((s) => s.name === n), { x: "t", y: "up", stroke: "name", curve: "step-after", strokeWidth: 1.8, dy: (i - (names.length - 1) / 2) * 2 }),
+        Plot.line(
+          steps.filter((s) => s.name === n),
+          {
+            x: "t",
+            y: "up",
+            stroke: "name",
+            curve: "step-after",
+            strokeWidth: 1.8,
+            dy: (i - (names.length - 1) / 2) * 2,
+          },
+        ),
       ),
       Plot.dot(crashes, { x: "t", y: "up", stroke: "name", symbol: "name", r: 3.5 }),
       Plot.ruleY([0]),

@@ -51,5 +51,7 @@ export function formatShare(v: number | null | undefined, lo?: number | null, hi
     const y = x * 100;
     return y < 1e-9 ? "0" : y >= 10 ? y.toFixed(0) : y >= 1 ? y.toFixed(1) : y >= 0.1 ? y.toFixed(2) : y.toPrecision(1);
   };
-  return lo === null || lo === undefined || hi === null || hi === undefined ? `${p(v)} %` : `${p(v)} % [${p(lo)}–${p(hi)}]`;
+  return lo === null || lo === undefined || hi === null || hi === undefined
+    ? `${p(v)} %`
+    : `${p(v)} % [${p(lo)}–${p(hi)}]`;
 }

@@ -40,7 +40,13 @@ function prepare(table: ResultsTable, o: FigureOpts) {
     const max = Math.max(0, ...vals.filter((v): v is number => v !== null));
     policies.forEach((p, i) => {
       const v = vals[i];
-      tiles.push({ policy: p, metric: metricLabel(m), v, norm: v === null || max === 0 ? 0 : v / max, label: formatNumber(v) });
+      tiles.push({
+        policy: p,
+        metric: metricLabel(m),
+        v,
+        norm: v === null || max === 0 ? 0 : v / max,
+        label: formatNumber(v),
+      });
     });
   }
   return { tiles, policies, metrics: metrics.map(metricLabel), fixed };
@@ -61,8 +67,11 @@ export const kernelErasFigure: Figure = {
     const width = o.width ?? Math.max(640, 240 + 78 * policies.length);
     return {
       title: "Kernel eras: every policy on every incident and cost",
-      subtitle: "mean per run; each row shaded against its own largest value; – where the policy makes the metric meaningless",
-      caption: [describeFixed(fixed) && `at ${describeFixed(fixed)}`, provenance(table.manifest)].filter(Boolean).join(" · "),
+      subtitle:
+        "mean per run; each row shaded against its own largest value; – where the policy makes the metric meaningless",
+      caption: [describeFixed(fixed) && `at ${describeFixed(fixed)}`, provenance(table.manifest)]
+        .filter(Boolean)
+        .join(" · "),
       width,
       height: 90 + 21 * metrics.length,
       marginLeft: 170,
@@ -71,18 +80,41 @@ export const kernelErasFigure: Figure = {
       marginBottom: 10,
       x: { domain: policies, axis: "top", label: null, tickRotate: -30, padding: 0.04 },
       y: { domain: metrics, label: null, padding: 0.06 },
-      color: { type: "linear", scheme: "oranges", domain: [0, 1], legend: true, label: "share of the row's largest value" },
+      color: {
+        type: "linear",
+        scheme: "oranges",
+        domain: [0, 1],
+        legend: true,
+        label: "share of the row's largest value",
+      },
       marks: [
-        Plot.cell(tiles.filter((t) => t.v === null), { x: "policy", y: "metric", fill: "#f0f0f0" }),
-        Plot.cell(tiles.filter((t) => t.v !== null), { x: "policy", y: "metric", fill: "norm" }),
-        Plot.text(tiles, { x: "policy", y: "metric", text: "label", fontSize: 9.5, fill: (t: Tile) => (t.norm > 0.6 ? "white" : "black") }),
+        Plot.cell(
+          tiles.filter((t) => t.v === null),
+          { x: "policy", y: "metric", fill: "#f0f0f0" },
+        ),
+        Plot.cell(
+          tiles.filter((t) => t.v !== null),
+          { x: "policy", y: "metric", fill: "norm" },
+        ),
+        Plot.text(tiles, {
+          x: "policy",
+          y: "metric",
+          text: "label",
+          fontSize: 9.5,
+          fill: (t: Tile) => (t.norm > 0.6 ? "white" : "black"),
+        }),
       ],
     };
   },
   text(table, o = {}) {
     const { tiles, policies, metrics, fixed } = prepare(table, o);
     const codes = policies.map((_, i) => `[${i + 1}]`);
-    const tbl = matrixTable("metric (mean/run)", metrics, codes, (m, c) => tiles.find((t) => t.metric === m && t.policy === policies[codes.indexOf(c)])?.label ?? "–");
+    const tbl = matrixTable(
+      "metric (mean/run)",
+      metrics,
+      codes,
+      (m, c) => tiles.find((t) => t.metric === m && t.policy === policies[codes.indexOf(c)])?.label ?? "–",
+    );
     const key = policies.map((p, i) => `${codes[i]} ${p}`);
     const lines = ["Kernel eras: every policy on every incident and cost (mean per run)", "", tbl, ...packed(key, 72)];
     const at = describeFixed(fixed);
@@ -91,4 +123,3 @@ export const kernelErasFigure: Figure = {
     return fitWidth(lines.join("\n") + "\n");
   },
 };
-

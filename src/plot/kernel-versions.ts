@@ -20,8 +20,16 @@ const NEEDS: FigureNeeds = {
 
 /** The metrics drawn, in this order, when the table has them (incidents first, then costs). */
 const SHOWN = [
-  "lostData", "writeToCleanPage", "modifiedUnderWriteback", "bufferlessWriteback", "dirtyWithoutBuffers",
-  "refusedPins", "falsePositives", "doubleWritebacks", "writebacks", "pinsTaken",
+  "lostData",
+  "writeToCleanPage",
+  "modifiedUnderWriteback",
+  "bufferlessWriteback",
+  "dirtyWithoutBuffers",
+  "refusedPins",
+  "falsePositives",
+  "doubleWritebacks",
+  "writebacks",
+  "pinsTaken",
 ] as const;
 
 interface Point {
@@ -35,7 +43,10 @@ interface Point {
 function prepare(table: ResultsTable, o: FigureOpts) {
   requireNeeds("kernel-versions", table, NEEDS);
   const { rows, fixed } = slice(table, ["kernel"], o.at);
-  const order = (k: string) => { const i = (KERNEL_IDS as readonly string[]).indexOf(k); return i < 0 ? 99 : i; };
+  const order = (k: string) => {
+    const i = (KERNEL_IDS as readonly string[]).indexOf(k);
+    return i < 0 ? 99 : i;
+  };
   const kernels = [...new Set(rows.map((r) => String(r.kernel)))].sort((a, b) => order(a) - order(b));
   const names = new Set(METRICS.map((m) => m.name as string));
   const metrics = SHOWN.filter((m) => names.has(m) && `${m}_mean` in (rows[0] ?? {}));
@@ -50,19 +61,28 @@ function prepare(table: ResultsTable, o: FigureOpts) {
   const drawn = metrics.filter((m) => points.some((p) => p.metric === m));
   // Releases whose preset BUG()s on a bufferless dirty page (ext4, before cc5095747edf):
   // a run stops at its first bufferless writeback, so it counts less of everything after.
-  const fsGiven = baseParam(table, "fsBehavior") !== undefined && "fsBehavior" in ((table.manifest.config?.base ?? {}) as object);
-  const crashing = kernels.filter((k) => k in KERNELS && KERNELS[k as KernelId].fsBehavior === "ext4-bug" && !fsGiven &&
-    points.some((p) => p.kernel === k && p.metric === "bufferlessWriteback" && p.y > 0));
+  const fsGiven =
+    baseParam(table, "fsBehavior") !== undefined && "fsBehavior" in ((table.manifest.config?.base ?? {}) as object);
+  const crashing = kernels.filter(
+    (k) =>
+      k in KERNELS &&
+      KERNELS[k as KernelId].fsBehavior === "ext4-bug" &&
+      !fsGiven &&
+      points.some((p) => p.kernel === k && p.metric === "bufferlessWriteback" && p.y > 0),
+  );
   return { points, kernels, metrics: drawn, fixed, crashing };
 }
 
 function crashNote(crashing: string[]): string {
-  return crashing.length ? `${crashing.join(", ")}: ext4 BUG()s at the first bufferless writeback and the run stops there (fewer pins and writebacks counted)` : "";
+  return crashing.length
+    ? `${crashing.join(", ")}: ext4 BUG()s at the first bufferless writeback and the run stops there (fewer pins and writebacks counted)`
+    : "";
 }
 
 export const kernelVersionsFigure: Figure = {
   name: "kernel-versions",
-  description: "what each kernel release does to one workload: every incident and cost per release, with 95 % intervals",
+  description:
+    "what each kernel release does to one workload: every incident and cost per release, with 95 % intervals",
   needs: NEEDS,
   plot(table, o = {}) {
     const { points, kernels, metrics, fixed, crashing } = prepare(table, o);
@@ -70,20 +90,39 @@ export const kernelVersionsFigure: Figure = {
     const f = facetWrap(points as unknown as Record<string, unknown>[], (d) => String(d.metric), metrics, cols);
     return {
       title: "What each kernel release does to one workload",
-      subtitle: "mean per run with its 95 % t interval; y on a symlog scale; each panel one incident or cost; releases are the kernel presets (policy per caller, reclaim guard, ext4 BUG/warn, long-term refusal, io_uring's refusals)",
-      caption: [crashNote(crashing), describeFixed(fixed) && `at ${describeFixed(fixed)}`, provenance(table.manifest)].filter(Boolean).join(" · "),
+      subtitle:
+        "mean per run with its 95 % t interval; y on a symlog scale; each panel one incident or cost; releases are the kernel presets (policy per caller, reclaim guard, ext4 BUG/warn, long-term refusal, io_uring's refusals)",
+      caption: [crashNote(crashing), describeFixed(fixed) && `at ${describeFixed(fixed)}`, provenance(table.manifest)]
+        .filter(Boolean)
+        .join(" · "),
       width: o.width ?? 820,
       height: 90 + 170 * f.rows,
       marginLeft: 52,
       marginTop: 26,
       x: { domain: kernels, label: "kernel →", tickRotate: -40 },
       // Decades up to one above every interval's end (symlog's default ticks crowd at the top).
-      y: { ...panelY(points.flatMap((p) => [p.lo, p.y, p.hi]), "symlog"), label: "↑ per run", grid: true, tickFormat: formatNumber },
+      y: {
+        ...panelY(
+          points.flatMap((p) => [p.lo, p.y, p.hi]),
+          "symlog",
+        ),
+        label: "↑ per run",
+        grid: true,
+        tickFormat: formatNumber,
+      },
       fx: { axis: null, padding: 0.08 },
       fy: { axis: null, padding: 0.14 },
       marks: [
         Plot.frame({ stroke: "#ddd" }),
-        Plot.ruleX(f.data, { x: "kernel", y1: "lo", y2: "hi", fx: "fcol", fy: "frow", stroke: "#4c78a8", strokeWidth: 2 }),
+        Plot.ruleX(f.data, {
+          x: "kernel",
+          y1: "lo",
+          y2: "hi",
+          fx: "fcol",
+          fy: "frow",
+          stroke: "#4c78a8",
+          strokeWidth: 2,
+        }),
         Plot.dot(f.data, { x: "kernel", y: "y", fx: "fcol", fy: "frow", fill: "#4c78a8", r: 3 }),
         f.label,
       ],
@@ -98,6 +137,8 @@ export const kernelVersionsFigure: Figure = {
     const t = matrixTable("metric \\ kernel (mean/run)", metrics as unknown as string[], kernels, cell);
     const at = describeFixed(fixed);
     const note = crashNote(crashing);
-    return fitWidth(`What each kernel release does to one workload\n${t}${note ? `${note}\n` : ""}${at ? `at ${at}\n` : ""}${provenance(table.manifest)}\n`);
+    return fitWidth(
+      `What each kernel release does to one workload\n${t}${note ? `${note}\n` : ""}${at ? `at ${at}\n` : ""}${provenance(table.manifest)}\n`,
+    );
   },
 };

@@ -8,7 +8,17 @@ import { formatNumber } from "./format.js";
 import { facetColumns, facetWrap, policyOrder, type Figure, type FigureOpts } from "./figure.js";
 import { fitWidth } from "./text-chart.js";
 import { matrixTable } from "./text-table.js";
-import { baseParam, describeDropped, describeFixed, meanOf, num, provenance, requireNeeds, slice, type FigureNeeds } from "./table.js";
+import {
+  baseParam,
+  describeDropped,
+  describeFixed,
+  meanOf,
+  num,
+  provenance,
+  requireNeeds,
+  slice,
+  type FigureNeeds,
+} from "./table.js";
 
 const NEEDS: FigureNeeds = {
   axes: ["pinDuration", "writebackInterval"],
@@ -27,15 +37,28 @@ interface Cellv {
 function prepare(table: ResultsTable, o: FigureOpts) {
   requireNeeds("lost-data-heatmap", table, NEEDS);
   const hasPolicy = table.manifest.axes.includes("policy");
-  const { rows, fixed } = slice(table, hasPolicy ? ["pinDuration", "writebackInterval", "policy"] : ["pinDuration", "writebackInterval"], o.at);
+  const { rows, fixed } = slice(
+    table,
+    hasPolicy ? ["pinDuration", "writebackInterval", "policy"] : ["pinDuration", "writebackInterval"],
+    o.at,
+  );
   const cells: Cellv[] = [];
-  const pins = new Set<number>(), wbs = new Set<number>();
+  const pins = new Set<number>(),
+    wbs = new Set<number>();
   for (const r of rows) {
-    const p = num(r.pinDuration), w = num(r.writebackInterval), v = meanOf(r, "lostData").v;
+    const p = num(r.pinDuration),
+      w = num(r.writebackInterval),
+      v = meanOf(r, "lostData").v;
     if (p === null || w === null || v === null) continue;
     pins.add(p);
     wbs.add(w);
-    cells.push({ pin: formatNumber(p), wb: formatNumber(w), v, label: formatNumber(v), policy: hasPolicy ? String(r.policy) : String(baseParam(table, "policy")) });
+    cells.push({
+      pin: formatNumber(p),
+      wb: formatNumber(w),
+      v,
+      label: formatNumber(v),
+      policy: hasPolicy ? String(r.policy) : String(baseParam(table, "policy")),
+    });
   }
   const pinKeys = [...pins].sort((a, b) => a - b).map(formatNumber);
   const wbKeys = [...wbs].sort((a, b) => a - b).map(formatNumber);
@@ -61,7 +84,14 @@ export const lostDataHeatmapFigure: Figure = {
     return {
       title: "Lost data over pin duration × writeback interval",
       subtitle: "mean lost pages per run; numbers in the cells; one panel per policy",
-      caption: [describeFixed(fixed) && `at ${describeFixed(fixed)}`, describeDropped(table, "pinDuration"), describeDropped(table, "writebackInterval"), provenance(table.manifest)].filter(Boolean).join(" · "),
+      caption: [
+        describeFixed(fixed) && `at ${describeFixed(fixed)}`,
+        describeDropped(table, "pinDuration"),
+        describeDropped(table, "writebackInterval"),
+        provenance(table.manifest),
+      ]
+        .filter(Boolean)
+        .join(" · "),
       width: o.width ?? 760,
       height: 70 + (wbKeys.length * cellH + 34) * f.rows,
       marginLeft: 44,
@@ -74,16 +104,27 @@ export const lostDataHeatmapFigure: Figure = {
       color: { type: "sqrt", scheme: "reds", domain: [0, max], legend: true, label: "lost data per run (mean)" },
       marks: [
         Plot.cell(f.data, { x: "pin", y: "wb", fx: "fcol", fy: "frow", fill: "v", inset: 0.5 }),
-        Plot.text(f.data, { x: "pin", y: "wb", fx: "fcol", fy: "frow", text: "label", fontSize: 8.5, fill: (d: Cellv) => (d.v > max * 0.45 ? "white" : "black") }),
-        Plot.text(policies.map((k, i) => ({ k, fcol: i % cols, frow: Math.floor(i / cols) })), {
+        Plot.text(f.data, {
+          x: "pin",
+          y: "wb",
           fx: "fcol",
           fy: "frow",
-          text: "k",
-          frameAnchor: "top-left",
-          dy: -13,
-          fontWeight: "bold",
-          fill: "#333",
+          text: "label",
+          fontSize: 8.5,
+          fill: (d: Cellv) => (d.v > max * 0.45 ? "white" : "black"),
         }),
+        Plot.text(
+          policies.map((k, i) => ({ k, fcol: i % cols, frow: Math.floor(i / cols) })),
+          {
+            fx: "fcol",
+            fy: "frow",
+            text: "k",
+            frameAnchor: "top-left",
+            dy: -13,
+            fontWeight: "bold",
+            fill: "#333",
+          },
+        ),
       ],
     };
   },
@@ -97,7 +138,14 @@ export const lostDataHeatmapFigure: Figure = {
         clean.push(p);
         continue;
       }
-      parts.push(matrixTable(`${p}: W \\ pin (s)`, wbKeys, pinKeys, (w, pin) => pc.find((c) => c.wb === w && c.pin === pin)?.label ?? "–"));
+      parts.push(
+        matrixTable(
+          `${p}: W \\ pin (s)`,
+          wbKeys,
+          pinKeys,
+          (w, pin) => pc.find((c) => c.wb === w && c.pin === pin)?.label ?? "–",
+        ),
+      );
     }
     if (clean.length) parts.push(`no lost data anywhere: ${clean.join(", ")}`);
     const at = describeFixed(fixed);

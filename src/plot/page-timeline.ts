@@ -41,7 +41,16 @@ export interface TraceOptions {
   provenance?: string;
 }
 
-const TRACKS = ["pinned (GUP refs)", "PG_dirty", "pte writable", "buffers", "unsaved (mem ≠ disk)", "writeback starts", "DMA writes", "CPU stores"] as const;
+const TRACKS = [
+  "pinned (GUP refs)",
+  "PG_dirty",
+  "pte writable",
+  "buffers",
+  "unsaved (mem ≠ disk)",
+  "writeback starts",
+  "DMA writes",
+  "CPU stores",
+] as const;
 const KINDS = ["DMA write into a clean page", "DMA write into a dirty page", "writeback start", "CPU store"] as const;
 const KIND_TRACK: Record<(typeof KINDS)[number], (typeof TRACKS)[number]> = {
   "DMA write into a clean page": "DMA writes",
@@ -55,7 +64,9 @@ export function tracePage(params: ParamsInput, options: TraceOptions = {}): Page
   let page = options.page ?? -1;
   let focus: number | null = null;
   if (page < 0) {
-    let clean = 0, pinned = 0, first = -1;
+    let clean = 0,
+      pinned = 0,
+      first = -1;
     simulate(params, {
       onEvent: (pc, t) => {
         if (page >= 0) return;
@@ -63,7 +74,12 @@ export function tracePage(params: ParamsInput, options: TraceOptions = {}): Page
         if (c[METRIC.writeToCleanPage] > clean) {
           // The page just written: held (or device-mapped), clean, and now newer than disk.
           for (let p = 0; p < pc.pages; p++) {
-            if (!pc.dirty[p] && pc.attached[p] && pc.mem[p] !== pc.disk[p] && (pc.pins[p] > 0 || pc.gets[p] > 0 || pc.policy.reference === "none")) {
+            if (
+              !pc.dirty[p] &&
+              pc.attached[p] &&
+              pc.mem[p] !== pc.disk[p] &&
+              (pc.pins[p] > 0 || pc.gets[p] > 0 || pc.policy.reference === "none")
+            ) {
               page = p;
               focus = t;
               break;
@@ -72,7 +88,11 @@ export function tracePage(params: ParamsInput, options: TraceOptions = {}): Page
           clean = c[METRIC.writeToCleanPage];
         }
         if (first < 0 && c[METRIC.pinsTaken] > pinned) {
-          for (let p = 0; p < pc.pages; p++) if (pc.pins[p] > 0 || pc.gets[p] > 0) { first = p; break; }
+          for (let p = 0; p < pc.pages; p++)
+            if (pc.pins[p] > 0 || pc.gets[p] > 0) {
+              first = p;
+              break;
+            }
           pinned = c[METRIC.pinsTaken];
         }
       },
@@ -85,7 +105,8 @@ export function tracePage(params: ParamsInput, options: TraceOptions = {}): Page
   // next event, seconds later); the trace has each write at its own instant: use that.
   focus = firstCleanWrite(trace) ?? focus;
   const duration = run.params.duration;
-  const E = run.params.dirtyExpire, W = run.params.writebackInterval;
+  const E = run.params.dirtyExpire,
+    W = run.params.writebackInterval;
   return {
     params,
     page,
@@ -102,7 +123,8 @@ function pinnedAt(r: TraceRow): boolean {
 
 function firstCleanWrite(trace: TraceRow[]): number | null {
   for (let i = 1; i < trace.length; i++) {
-    const a = trace[i - 1], b = trace[i];
+    const a = trace[i - 1],
+      b = trace[i];
     if (isDmaWrite(b) && b.mem > a.mem && !a.dirty) return b.t;
   }
   return null;
@@ -112,7 +134,8 @@ function firstCleanWrite(trace: TraceRow[]): number | null {
 function defaultWindow(trace: TraceRow[], focus: number | null, ew: number, duration: number): [number, number] {
   if (trace.length === 0) return [0, duration];
   const at = focus ?? trace.find(pinnedAt)?.t ?? trace[0].t;
-  let start = at, end = at;
+  let start = at,
+    end = at;
   for (let i = 0; i < trace.length; i++) {
     const r = trace[i];
     if (r.t <= at && pinnedAt(r) && (i === 0 || !pinnedAt(trace[i - 1]))) start = r.t;
@@ -126,8 +149,17 @@ function defaultWindow(trace: TraceRow[], focus: number | null, ew: number, dura
   return [Math.max(0, start - 0.1 * len), Math.min(duration, end + ew + 0.1 * len)];
 }
 
-interface Bar { x1: number; x2: number; track: string }
-interface Tick { t: number; track: string; kind: string; what: string }
+interface Bar {
+  x1: number;
+  x2: number;
+  track: string;
+}
+interface Tick {
+  t: number;
+  track: string;
+  kind: string;
+  what: string;
+}
 
 /** A device write: the engine traces them as `dma-write` rows (an MMU-notifier device's as pinner events). */
 const isDmaWrite = (r: TraceRow): boolean => r.event === DMA_WRITE_EVENT || r.event === "pinner";
@@ -159,13 +191,16 @@ export function timelineMarks(tl: PageTimeline): { bars: Bar[]; ticks: Tick[] } 
   }
   const ticks: Tick[] = [];
   for (let i = 1; i < tr.length; i++) {
-    const a = tr[i - 1], b = tr[i];
+    const a = tr[i - 1],
+      b = tr[i];
     if (b.t < t0 || b.t > t1) continue;
     if (b.mem > a.mem && isDmaWrite(b)) {
       const kind = a.dirty ? KINDS[1] : KINDS[0];
       ticks.push({ t: b.t, track: KIND_TRACK[kind], kind, what: kind });
-    } else if (b.mem > a.mem && b.event === "cpu-store") ticks.push({ t: b.t, track: "CPU stores", kind: KINDS[3], what: "CPU store" });
-    if (b.writeback && !a.writeback) ticks.push({ t: b.t, track: "writeback starts", kind: KINDS[2], what: `writeback start (${b.event})` });
+    } else if (b.mem > a.mem && b.event === "cpu-store")
+      ticks.push({ t: b.t, track: "CPU stores", kind: KINDS[3], what: "CPU store" });
+    if (b.writeback && !a.writeback)
+      ticks.push({ t: b.t, track: "writeback starts", kind: KINDS[2], what: `writeback start (${b.event})` });
   }
   return { bars, ticks };
 }
@@ -173,11 +208,15 @@ export function timelineMarks(tl: PageTimeline): { bars: Bar[]; ticks: Tick[] } 
 /** Plot options for a traced page. */
 export function pageTimelinePlot(tl: PageTimeline, options: { width?: number; title?: string } = {}): FigureOptions {
   const { bars, ticks } = timelineMarks(tl);
-  const focus = tl.focus !== null && tl.focus >= tl.window[0] && tl.focus <= tl.window[1] ? [{ t: tl.focus, label: "first DMA write into a clean page" }] : [];
+  const focus =
+    tl.focus !== null && tl.focus >= tl.window[0] && tl.focus <= tl.window[1]
+      ? [{ t: tl.focus, label: "first DMA write into a clean page" }]
+      : [];
   const policy = String(tl.params.policy ?? "foll-pin");
   return {
     title: options.title ?? `One page's timeline: ${policy}, page ${tl.page}`,
-    subtitle: "bars: page state; ticks: events. A DMA write into a clean page sets no dirty bit: unless the release dirties the page again, the flusher never writes that data",
+    subtitle:
+      "bars: page state; ticks: events. A DMA write into a clean page sets no dirty bit: unless the release dirties the page again, the flusher never writes that data",
     caption: `${tl.provenance} · page ${tl.page} · t ${formatNumber(tl.window[0])}–${formatNumber(tl.window[1])} s`,
     width: options.width ?? 760,
     height: 300,
@@ -200,13 +239,15 @@ export function pageTimelinePlot(tl: PageTimeline, options: { width?: number; ti
 export function pageTimelineText(tl: PageTimeline): string {
   const { bars, ticks } = timelineMarks(tl);
   const [t0, t1] = tl.window;
-  const labelW = 21, cols = 72 - labelW - 1;
+  const labelW = 21,
+    cols = 72 - labelW - 1;
   const col = (t: number) => Math.min(cols - 1, Math.max(0, Math.floor(((t - t0) / (t1 - t0 || 1)) * cols)));
   const glyph: Record<string, string> = { [KINDS[0]]: "!", [KINDS[1]]: "|", [KINDS[2]]: "w", [KINDS[3]]: "c" };
   const lines = [`One page's timeline: ${String(tl.params.policy ?? "foll-pin")}, page ${tl.page}`, ""];
   for (const track of TRACKS) {
     const row = [..."·".repeat(cols)];
-    for (const b of bars.filter((b) => b.track === track)) for (let c = col(b.x1); c <= col(Math.max(b.x1, b.x2 - 1e-9)); c++) row[c] = "█";
+    for (const b of bars.filter((b) => b.track === track))
+      for (let c = col(b.x1); c <= col(Math.max(b.x1, b.x2 - 1e-9)); c++) row[c] = "█";
     for (const k of ticks.filter((k) => k.track === track)) if (row[col(k.t)] !== "!") row[col(k.t)] = glyph[k.kind];
     lines.push(`${track.padEnd(labelW)} ${row.join("")}`);
   }
@@ -218,11 +259,27 @@ export function pageTimelineText(tl: PageTimeline): string {
   const end = `${formatNumber(t1)} s`;
   put(cols - end.length, end);
   lines.push(`${"time".padEnd(labelW)} ${axis.join("")}`.trimEnd());
-  lines.push(...packed(["█ state on", "! DMA write into a clean page", "| DMA write into a dirty page", "w writeback start", "c CPU store"], 72));
+  lines.push(
+    ...packed(
+      [
+        "█ state on",
+        "! DMA write into a clean page",
+        "| DMA write into a dirty page",
+        "w writeback start",
+        "c CPU store",
+      ],
+      72,
+    ),
+  );
   const events = ticks.filter((k) => k.kind !== KINDS[1]).slice(0, 12);
   if (events.length) {
     lines.push("");
-    lines.push(textTable(["t (s)", "event"], events.map((k) => [k.t.toFixed(3), k.what])).trimEnd());
+    lines.push(
+      textTable(
+        ["t (s)", "event"],
+        events.map((k) => [k.t.toFixed(3), k.what]),
+      ).trimEnd(),
+    );
   }
   lines.push(`${tl.provenance} · page ${tl.page}`);
   return fitWidth(lines.join("\n") + "\n");
@@ -235,7 +292,8 @@ const cache = new WeakMap<ResultsTable, Map<string, PageTimeline>>();
 
 function sameCell(a: Cell | undefined, b: Cell | undefined): boolean {
   if (a === b) return true;
-  const x = num(a ?? null), y = num(b ?? null);
+  const x = num(a ?? null),
+    y = num(b ?? null);
   return x !== null && x === y;
 }
 
@@ -251,12 +309,16 @@ export function timelineFromResults(table: ResultsTable, options: FigureOpts & T
   if (rows.length === 0) throw new PlotInputError(`figure page-timeline: no sweep point matches ${JSON.stringify(at)}`);
   const score = (r: Row) => [meanOf(r, "lostData").v ?? -1, meanOf(r, "writeToCleanPage").v ?? -1];
   const best = rows.reduce((a, b) => {
-    const [x1, y1] = score(a), [x2, y2] = score(b);
+    const [x1, y1] = score(a),
+      [x2, y2] = score(b);
     return x2 > x1 || (x2 === x1 && y2 > y1) ? b : a;
   });
   const run = table.runs.find((r) => axes.every((a) => sameCell(r[a], best[a])));
   const seed = num(run?.seed ?? null);
-  if (seed === null) throw new PlotInputError(`figure page-timeline needs a run with a seed at ${axes.map((a) => `${a}=${best[a]}`).join(", ")}`);
+  if (seed === null)
+    throw new PlotInputError(
+      `figure page-timeline needs a run with a seed at ${axes.map((a) => `${a}=${best[a]}`).join(", ")}`,
+    );
   const params: Record<string, unknown> = { ...(table.manifest.config?.base ?? {}) };
   for (const a of axes) params[a] = best[a];
   params.seed = seed;
@@ -265,8 +327,14 @@ export function timelineFromResults(table: ResultsTable, options: FigureOpts & T
   if (!m) cache.set(table, (m = new Map()));
   let tl = m.get(key);
   if (!tl) {
-    const where = axes.filter((a) => a !== "policy").map((a) => `${a}=${best[a]}`).join(", ");
-    tl = tracePage(params as ParamsInput, { ...options, provenance: `${provenance(table.manifest)}${where ? ` · ${where}` : ""} · run seed ${seed}` });
+    const where = axes
+      .filter((a) => a !== "policy")
+      .map((a) => `${a}=${best[a]}`)
+      .join(", ");
+    tl = tracePage(params as ParamsInput, {
+      ...options,
+      provenance: `${provenance(table.manifest)}${where ? ` · ${where}` : ""} · run seed ${seed}`,
+    });
     m.set(key, tl);
   }
   return tl;
@@ -280,7 +348,8 @@ export function timelineFromResults(table: ResultsTable, options: FigureOpts & T
  */
 export const pageTimelineFigure: Figure = {
   name: "page-timeline",
-  description: "one page's timeline (pinned, dirty, writeback, DMA writes) from a re-run of the sweep point that lost most data",
+  description:
+    "one page's timeline (pinned, dirty, writeback, DMA writes) from a re-run of the sweep point that lost most data",
   needs: NEEDS,
   plot(table, o = {}) {
     return pageTimelinePlot(timelineFromResults(table, o), { width: o.width });

@@ -50,12 +50,15 @@ function share(k: number, n: number): { value: number; lo: number; hi: number } 
 
 /** Per caller: the shares (with Wilson intervals) the figure draws. Throws PlotInputError on malformed groups. */
 export function groupBars(groups: readonly PinnerGroupCounts[]): Bar[] {
-  if (!Array.isArray(groups) || groups.length === 0) throw new PlotInputError("pinner-groups: no groups (result.groups is empty or missing)");
+  if (!Array.isArray(groups) || groups.length === 0)
+    throw new PlotInputError("pinner-groups: no groups (result.groups is empty or missing)");
   const out: Bar[] = [];
   for (const g of groups) {
     for (const f of ["pinsCompleted", "releasesUnsaved"] as const) {
       if (typeof g[f] !== "number" || !Number.isInteger(g[f]) || g[f] < 0) {
-        throw new PlotInputError(`pinner-groups: group ${JSON.stringify(g.caller)} has ${f} = ${JSON.stringify(g[f])} (allowed: a count >= 0)`);
+        throw new PlotInputError(
+          `pinner-groups: group ${JSON.stringify(g.caller)} has ${f} = ${JSON.stringify(g[f])} (allowed: a count >= 0)`,
+        );
       }
     }
     const lost = share(g.releasesUnsaved, g.pinsCompleted);
@@ -68,13 +71,17 @@ export function groupBars(groups: readonly PinnerGroupCounts[]): Bar[] {
 }
 
 /** Plot options: grouped bars per caller with Wilson whiskers, value labels on every bar (a 0 is labelled too). */
-export function pinnerGroupsPlot(groups: readonly PinnerGroupCounts[], options: { width?: number; title?: string; caption?: string } = {}): FigureOptions {
+export function pinnerGroupsPlot(
+  groups: readonly PinnerGroupCounts[],
+  options: { width?: number; title?: string; caption?: string } = {},
+): FigureOptions {
   const bars = groupBars(groups);
   const callers = groups.map((g) => g.caller);
   const measures = [LOST, CLEAN].filter((m) => bars.some((b) => b.measure === m));
   return {
     title: options.title ?? "Mixed pinners: each caller's pins",
-    subtitle: "share of a caller's completed pins whose release left data unsaved, and that saw a DMA write into a clean page; whiskers: 95 % Wilson interval",
+    subtitle:
+      "share of a caller's completed pins whose release left data unsaved, and that saw a DMA write into a clean page; whiskers: 95 % Wilson interval",
     caption: options.caption,
     width: options.width ?? 720,
     height: 90 + 24 * callers.length * measures.length + 8 * callers.length,
@@ -88,14 +95,25 @@ export function pinnerGroupsPlot(groups: readonly PinnerGroupCounts[], options: 
       Plot.frame({ stroke: "#eee" }),
       Plot.barX(bars, { x: "value", y: "measure", fy: "caller", fill: "measure", inset: 2 }),
       Plot.ruleY(bars, { x1: "lo", x2: "hi", y: "measure", fy: "caller", stroke: "#333" }),
-      Plot.text(bars, { x: "hi", y: "measure", fy: "caller", text: (b: Bar) => `${formatPercent(b.value)} (${b.k}/${b.n})`, dx: 4, textAnchor: "start", fontSize: 9 }),
+      Plot.text(bars, {
+        x: "hi",
+        y: "measure",
+        fy: "caller",
+        text: (b: Bar) => `${formatPercent(b.value)} (${b.k}/${b.n})`,
+        dx: 4,
+        textAnchor: "start",
+        fontSize: 9,
+      }),
       Plot.ruleX([0]),
     ],
   } as FigureOptions;
 }
 
 /** The same as a table, at most 72 columns. */
-export function pinnerGroupsText(groups: readonly PinnerGroupCounts[], options: { title?: string; provenance?: string } = {}): string {
+export function pinnerGroupsText(
+  groups: readonly PinnerGroupCounts[],
+  options: { title?: string; provenance?: string } = {},
+): string {
   const bars = groupBars(groups);
   const cell = (caller: string, m: string) => {
     const b = bars.find((x) => x.caller === caller && x.measure === m);

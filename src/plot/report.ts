@@ -11,7 +11,20 @@ import { formatNumber } from "./format.js";
 import { policyOrder } from "./figure.js";
 import { wrapText } from "./text-chart.js";
 import { fitTable } from "./text-table.js";
-import { anyOf, completeness, describeFixed, distinct, meanOf, missingFor, partialNote, PlotInputError, provenance, rateOf, slice, sweptValues } from "./table.js";
+import {
+  anyOf,
+  completeness,
+  describeFixed,
+  distinct,
+  meanOf,
+  missingFor,
+  partialNote,
+  PlotInputError,
+  provenance,
+  rateOf,
+  slice,
+  sweptValues,
+} from "./table.js";
 
 /**
  * Check that a table is something the figures can read: a manifest of this major.minor
@@ -23,12 +36,14 @@ export function checkResults(table: ResultsTable): void {
   if (!m || typeof m !== "object") throw new PlotInputError(`${where}: no manifest`);
   const v = /^pinsim (\d+)\.(\d+)\.\d+/.exec(String(m.pinsim ?? ""));
   const ours = /^(\d+)\.(\d+)\./.exec(PACKAGE_VERSION);
-  if (!v) throw new PlotInputError(`${where}: manifest has no pinsim version (got ${JSON.stringify(m.pinsim ?? null)})`);
+  if (!v)
+    throw new PlotInputError(`${where}: manifest has no pinsim version (got ${JSON.stringify(m.pinsim ?? null)})`);
   if (!ours || v[1] !== ours[1] || v[2] !== ours[2]) {
     throw new PlotInputError(`${where}: results of ${m.pinsim}, this is pinsim ${PACKAGE_VERSION}; rerun the sweep`);
   }
   if (!Array.isArray(m.axes)) throw new PlotInputError(`${where}: manifest has no axes`);
-  if (table.summary.length === 0 || table.runs.length === 0) throw new PlotInputError(`${where}: no runs yet (summary.csv is empty)`);
+  if (table.summary.length === 0 || table.runs.length === 0)
+    throw new PlotInputError(`${where}: no runs yet (summary.csv is empty)`);
 }
 
 /** The mail-ready report. */
@@ -67,17 +82,23 @@ function parameterLines(table: ResultsTable, dir: string): string[] {
   // Lists of objects (pinnerGroups) one item a line, so no line runs past 72 columns.
   for (const [k, v] of entries.filter(([, x]) => Array.isArray(x)) as [string, unknown[]][]) {
     v.forEach((item, i) => {
-      const text = item !== null && typeof item === "object"
-        ? Object.entries(item as Record<string, unknown>).map(([kk, vv]) => `${kk}=${scalar(vv)}`).join(", ")
-        : scalar(item);
+      const text =
+        item !== null && typeof item === "object"
+          ? Object.entries(item as Record<string, unknown>)
+              .map(([kk, vv]) => `${kk}=${scalar(vv)}`)
+              .join(", ")
+          : scalar(item);
       out.push(...wrapText(`${k}[${i}]: ${text}`, 68).map((l, j) => (j ? `      ${l}` : `  ${l}`)));
     });
   }
   out.push("Swept:");
   for (const a of m.axes) {
     const vals = sweptValues(table, a); // the config's values, finished or not
-    const shown = a === "policy" ? policyOrder(vals) : vals.map((v) => (typeof v === "number" ? formatNumber(v) : String(v)));
-    out.push(...wrapText(`${a} (${vals.length}): ${shown.join(", ")}`, 68).map((l, i) => (i ? `      ${l}` : `  ${l}`)));
+    const shown =
+      a === "policy" ? policyOrder(vals) : vals.map((v) => (typeof v === "number" ? formatNumber(v) : String(v)));
+    out.push(
+      ...wrapText(`${a} (${vals.length}): ${shown.join(", ")}`, 68).map((l, i) => (i ? `      ${l}` : `  ${l}`)),
+    );
   }
   out.push("");
   return out;
@@ -89,7 +110,9 @@ function parameterLines(table: ResultsTable, dir: string): string[] {
  */
 function chartLines(table: ResultsTable, chart?: string): string[] {
   const order = chart ? [chart] : ["lost-data", "false-positives", "double-writebacks", "kernel-versions"];
-  const fig = order.map((n) => FIGURES.find((f) => f.name === n)).find((f): f is Figure => !!f && !missingFor(f.name, table, f.needs));
+  const fig = order
+    .map((n) => FIGURES.find((f) => f.name === n))
+    .find((f): f is Figure => !!f && !missingFor(f.name, table, f.needs));
   return fig ? [withoutProvenance(fig.text(table), provenance(table.manifest)), ""] : [];
 }
 
@@ -100,14 +123,20 @@ function keyNumbersByPolicy(table: ResultsTable): string[] {
   const policies = policyOrder(rows.map((r) => r.policy));
   const byPolicy = (p: string) => rows.find((r) => String(r.policy) === p) as Row;
   const at = describeFixed(fixed);
-  out.push(...wrapText(`Key numbers${at ? ` at ${at}` : ""} (mean per run [95 % t interval]; shares and rates [95 % Wilson]):`));
+  out.push(
+    ...wrapText(
+      `Key numbers${at ? ` at ${at}` : ""} (mean per run [95 % t interval]; shares and rates [95 % Wilson]):`,
+    ),
+  );
   out.push("");
   out.push(
     fitTable(
       ["policy", "lost data/run", "runs losing data", "DMA into clean"],
       policies.map((p) => {
         const r = byPolicy(p);
-        const l = meanOf(r, "lostData"), a = anyOf(r, "lostData"), c = rateOf(r, "writeToCleanPage");
+        const l = meanOf(r, "lostData"),
+          a = anyOf(r, "lostData"),
+          c = rateOf(r, "writeToCleanPage");
         return [p, interval(l.v, l.lo, l.hi, formatNumber), pct(a.v, a.lo, a.hi), pct(c.v, c.lo, c.hi)];
       }),
     ).trimEnd(),
@@ -118,8 +147,15 @@ function keyNumbersByPolicy(table: ResultsTable): string[] {
       ["policy", "writebacks/run", "double wb/run", "false positives"],
       policies.map((p) => {
         const r = byPolicy(p);
-        const w = meanOf(r, "writebacks"), d = meanOf(r, "doubleWritebacks"), f = rateOf(r, "falsePositives");
-        return [p, interval(w.v, w.lo, w.hi, formatNumber), interval(d.v, d.lo, d.hi, formatNumber), pct(f.v, f.lo, f.hi)];
+        const w = meanOf(r, "writebacks"),
+          d = meanOf(r, "doubleWritebacks"),
+          f = rateOf(r, "falsePositives");
+        return [
+          p,
+          interval(w.v, w.lo, w.hi, formatNumber),
+          interval(d.v, d.lo, d.hi, formatNumber),
+          pct(f.v, f.lo, f.hi),
+        ];
       }),
     ).trimEnd(),
   );
@@ -134,7 +170,8 @@ function keyNumbersByPoint(table: ResultsTable): string[] {
   const out: string[] = [];
   for (const r of table.summary.slice(0, 40)) {
     const label = table.manifest.axes.map((ax) => `${ax} ${String(r[ax])}`).join(", ");
-    const l = meanOf(r, "lostData"), a = anyOf(r, "lostData");
+    const l = meanOf(r, "lostData"),
+      a = anyOf(r, "lostData");
     const line = `${label ? `${label}: ` : ""}lost data/run ${interval(l.v, l.lo, l.hi, formatNumber)}; runs losing: ${pct(a.v, a.lo, a.hi)}`;
     out.push(...wrapText(line, 68));
   }
@@ -148,9 +185,12 @@ function rerunLines(table: ResultsTable, dir: string): string[] {
   // The sweep's own flags: its shard, and --out unless the results are where sweep writes by default.
   const shard = m.shard ? `${m.shard.index + 1}/${m.shard.count}` : null;
   const defaultDir = `data/results/${m.name}${m.shard ? `-shard-${m.shard.index + 1}-of-${m.shard.count}` : ""}`;
-  const flags = (shard ? ` --shard ${shard}` : "") + (normalize(dir).replace(/\/+$/, "") === defaultDir ? "" : ` --out ${dir}`);
+  const flags =
+    (shard ? ` --shard ${shard}` : "") + (normalize(dir).replace(/\/+$/, "") === defaultDir ? "" : ` --out ${dir}`);
   return [
-    `Rerun (config ${String(m.configHash).replace(/^sha256:/, "").slice(0, 12)}):`,
+    `Rerun (config ${String(m.configHash)
+      .replace(/^sha256:/, "")
+      .slice(0, 12)}):`,
     `  npm ci && npm run build`,
     // Past 72 columns (a mail's width) the flags go on a continuation line.
     ...(`  node bin/pinsim.js sweep ${m.name}${flags}`.length <= 72

@@ -95,7 +95,8 @@ export function plotSvg(options: FigureOptions): string {
   y += plotHeight;
   if (caption) {
     y += 4;
-    for (const line of wrap(caption, width - 2 * pad, 9)) svgText(doc, g, line, pad, (y += 12), { "font-size": "9", fill: "#555" });
+    for (const line of wrap(caption, width - 2 * pad, 9))
+      svgText(doc, g, line, pad, (y += 12), { "font-size": "9", fill: "#555" });
   }
   y += 6;
   return reindexIds(new win.XMLSerializer().serializeToString(standalone(doc, g, plotEl, width, y)));
@@ -117,27 +118,44 @@ function renderPlot(
     }) as unknown as (SVGSVGElement | HTMLElement) & Plot.Plot;
   } catch (e) {
     if (/getContext|fillStyle|canvas/i.test(String((e as Error).message ?? e))) {
-      throw new UnsupportedPlotOption(`a Plot option needs a canvas, which a static SVG has not: ${(e as Error).message.split("\n")[0]}`);
+      throw new UnsupportedPlotOption(
+        `a Plot option needs a canvas, which a static SVG has not: ${(e as Error).message.split("\n")[0]}`,
+      );
     }
     throw e;
   }
 }
 
 /** The title (bold, 14 px) and subtitle (grey, 11 px), wrapped to `wrapWidth`; returns the y below them. */
-function drawHeading(doc: Document, g: SVGGElement, title: string | undefined, subtitle: string | undefined, wrapWidth: number, pad: number): number {
+function drawHeading(
+  doc: Document,
+  g: SVGGElement,
+  title: string | undefined,
+  subtitle: string | undefined,
+  wrapWidth: number,
+  pad: number,
+): number {
   let y = 0;
   if (title) {
-    for (const line of wrap(title, wrapWidth, 14)) svgText(doc, g, line, pad, (y += 18), { "font-size": "14", "font-weight": "bold" });
+    for (const line of wrap(title, wrapWidth, 14))
+      svgText(doc, g, line, pad, (y += 18), { "font-size": "14", "font-weight": "bold" });
     y += 2;
   }
   if (subtitle) {
-    for (const line of wrap(subtitle, wrapWidth, 11)) svgText(doc, g, line, pad, (y += 14), { "font-size": "11", fill: "#444" });
+    for (const line of wrap(subtitle, wrapWidth, 11))
+      svgText(doc, g, line, pad, (y += 14), { "font-size": "11", fill: "#444" });
   }
   return y;
 }
 
 /** The standalone `<svg>`: white background, then the drawn parts `g`, then Plot's own SVG; `height` rounded up. */
-function standalone(doc: Document, g: SVGGElement, plotEl: SVGSVGElement, width: number, height: number): SVGSVGElement {
+function standalone(
+  doc: Document,
+  g: SVGGElement,
+  plotEl: SVGSVGElement,
+  width: number,
+  height: number,
+): SVGSVGElement {
   const out = doc.createElementNS(SVG_NS, "svg");
   out.setAttribute("width", String(width));
   out.setAttribute("height", String(Math.ceil(height)));
@@ -155,7 +173,14 @@ function standalone(doc: Document, g: SVGGElement, plotEl: SVGSVGElement, width:
 }
 
 /** Append `<text x y …attrs>s</text>` to `g`; attributes in the order given (the SVG bytes depend on it). */
-function svgText(doc: Document, g: SVGGElement, s: string, x: number, y: number, attrs: Record<string, string> = {}): void {
+function svgText(
+  doc: Document,
+  g: SVGGElement,
+  s: string,
+  x: number,
+  y: number,
+  attrs: Record<string, string> = {},
+): void {
   const t = doc.createElementNS(SVG_NS, "text");
   t.setAttribute("x", String(x));
   t.setAttribute("y", String(y));
@@ -198,16 +223,28 @@ function refuseUnsupported(o: Plot.PlotOptions): void {
 function layOutTips(_doc: Document, svg: SVGSVGElement): void {
   for (const tg of Array.from(svg.querySelectorAll('g[aria-label="tip"]'))) {
     const isPointer = tg.getAttribute("pointer-events") === "none" && tg.children.length === 0;
-    if (isPointer) throw new UnsupportedPlotOption("a pointer tip (Plot.pointer) follows the pointer, which a static SVG has not; use Plot.tip(data, { x, y, title })");
+    if (isPointer)
+      throw new UnsupportedPlotOption(
+        "a pointer tip (Plot.pointer) follows the pointer, which a static SVG has not; use Plot.tip(data, { x, y, title })",
+      );
     for (const one of Array.from(tg.children)) {
-      const path = one.firstElementChild, txt = one.lastElementChild;
+      const path = one.firstElementChild,
+        txt = one.lastElementChild;
       if (!path || !txt || path === txt) continue;
       const lines = Array.from(txt.children).filter((c) => c.tagName.toLowerCase() === "tspan");
-      const fontSize = FONT_SIZE, lineH = fontSize * 1.2, r = 8, m = 12;
-      const w = Math.round(Math.max(10, ...lines.map((l) => textWidth((l.textContent ?? "").replace(/\u200b/g, ""), fontSize))));
+      const fontSize = FONT_SIZE,
+        lineH = fontSize * 1.2,
+        r = 8,
+        m = 12;
+      const w = Math.round(
+        Math.max(10, ...lines.map((l) => textWidth((l.textContent ?? "").replace(/\u200b/g, ""), fontSize))),
+      );
       const h = Math.round(lines.length * lineH);
       // A box above the point with a pointer of size m at (0, 0).
-      path.setAttribute("d", `M0,0l${m / 2},${-m / 2}h${w / 2 + r - m / 2}v${-(h + 2 * r)}h${-(w + 2 * r)}v${h + 2 * r}h${w / 2 + r - m / 2}z`);
+      path.setAttribute(
+        "d",
+        `M0,0l${m / 2},${-m / 2}h${w / 2 + r - m / 2}v${-(h + 2 * r)}h${-(w + 2 * r)}v${h + 2 * r}h${w / 2 + r - m / 2}z`,
+      );
       for (const l of lines) l.setAttribute("x", "0");
       txt.setAttribute("y", "0");
       txt.setAttribute("transform", `translate(${-w / 2},${-(m / 2 + r + h) - 2})`);
@@ -226,7 +263,15 @@ function legendLabel(doc: Document, g: SVGGElement, label: string | undefined, x
 }
 
 /** A symbol legend: Plot's own swatches (15 px SVGs with the marks' fill and stroke), drawn inside. */
-function drawSymbolLegend(doc: Document, g: SVGGElement, el: Plot.Plot, o: Plot.ScaleOptions, width: number, y: number, pad: number): number {
+function drawSymbolLegend(
+  doc: Document,
+  g: SVGGElement,
+  el: Plot.Plot,
+  o: Plot.ScaleOptions,
+  width: number,
+  y: number,
+  pad: number,
+): number {
   const legend = el.legend("symbol") as unknown as HTMLElement | undefined;
   if (!legend) return y;
   let row = y + 10;
@@ -251,12 +296,31 @@ function drawSymbolLegend(doc: Document, g: SVGGElement, el: Plot.Plot, o: Plot.
 }
 
 /** An opacity legend: a ramp from transparent to opaque over the scale's domain (Plot's needs a canvas). */
-function drawOpacityLegend(doc: Document, g: SVGGElement, el: Plot.Plot, o: Plot.ScaleOptions, width: number, y: number, pad: number): number {
+function drawOpacityLegend(
+  doc: Document,
+  g: SVGGElement,
+  el: Plot.Plot,
+  o: Plot.ScaleOptions,
+  width: number,
+  y: number,
+  pad: number,
+): number {
   const scale = el.scale("opacity");
   if (!scale) return y;
   const apply = Plot.scale({ opacity: scale }).apply as (v: number) => number;
   const [d0, d1] = (scale.domain as number[]).map(Number);
-  return drawRamp(doc, g, typeof o.label === "string" ? o.label : undefined, d0, d1, (v) => ["#000", String(Math.max(0, Math.min(1, apply(v))))], "pinsim-opacity-ramp", width, y, pad);
+  return drawRamp(
+    doc,
+    g,
+    typeof o.label === "string" ? o.label : undefined,
+    d0,
+    d1,
+    (v) => ["#000", String(Math.max(0, Math.min(1, apply(v))))],
+    "pinsim-opacity-ramp",
+    width,
+    y,
+    pad,
+  );
 }
 
 /** Draw the colour legend inside the SVG: swatches for categories, Plot's ramp otherwise. */
@@ -314,7 +378,8 @@ function drawRamp(
   y: number,
   pad: number,
 ): number {
-  const rampW = Math.min(260, width - 2 * pad), x0 = pad;
+  const rampW = Math.min(260, width - 2 * pad),
+    x0 = pad;
   let yy = y;
   if (label) {
     svgText(doc, g, label, x0, (yy += 10), { "font-weight": "bold" });
@@ -358,7 +423,8 @@ function drawRamp(
 function niceTicks(a: number, b: number, n: number): number[] {
   const span = b - a;
   if (!(span > 0)) return [a];
-  const step0 = span / n, mag = 10 ** Math.floor(Math.log10(step0));
+  const step0 = span / n,
+    mag = 10 ** Math.floor(Math.log10(step0));
   const step = [1, 2, 5, 10].map((k) => k * mag).find((s) => span / s <= n) ?? 10 * mag;
   const out: number[] = [];
   for (let v = Math.ceil(a / step) * step; v <= b + step * 1e-9; v += step) out.push(+v.toPrecision(12));
@@ -401,7 +467,10 @@ export function reindexIds(svg: string): string {
   for (const m of svg.matchAll(/\sid="([^"]+)"/g)) if (!ids.includes(m[1])) ids.push(m[1]);
   if (ids.length === 0) return svg;
   const map = new Map(ids.map((id, i) => [id, `pinsim-${i + 1}`]));
-  const alt = ids.map((id) => id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).sort((a, b) => b.length - a.length).join("|");
+  const alt = ids
+    .map((id) => id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+    .sort((a, b) => b.length - a.length)
+    .join("|");
   return svg
     .replace(new RegExp(`(\\sid=")(${alt})(")`, "g"), (_, a: string, id: string, b: string) => a + map.get(id) + b)
     .replace(new RegExp(`(#)(${alt})(?![\\w-])`, "g"), (_, a: string, id: string) => a + map.get(id));

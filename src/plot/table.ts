@@ -38,16 +38,20 @@ export function missingFor(figure: string, table: ResultsTable, needs: FigureNee
   if (table.summary.length === 0) return `figure ${figure} needs summary rows; summary.csv is empty`;
   const cols = new Set(Object.keys(table.summary[0]));
   const noCols = needs.summary.filter((c) => !cols.has(c));
-  if (noCols.length) return `figure ${figure} needs summary.csv ${plural("column", "columns", noCols.length)} ${noCols.join(", ")}`;
+  if (noCols.length)
+    return `figure ${figure} needs summary.csv ${plural("column", "columns", noCols.length)} ${noCols.join(", ")}`;
   if (needs.runs?.length) {
     const rc = new Set(Object.keys(table.runs[0] ?? {}));
     const noRuns = needs.runs.filter((c) => !rc.has(c));
-    if (noRuns.length) return `figure ${figure} needs runs.csv ${plural("column", "columns", noRuns.length)} ${noRuns.join(", ")}`;
+    if (noRuns.length)
+      return `figure ${figure} needs runs.csv ${plural("column", "columns", noRuns.length)} ${noRuns.join(", ")}`;
   }
   for (const a of needs.numericAxes ?? []) {
     // Non-numeric values (a distribution such as "zipf:1.1:4096") are left out of the figure.
     if (!table.summary.some((r) => num(r[a]) !== null)) {
-      return `figure ${figure} needs numeric values on axis ${a}; it has only ${distinct(table.summary, a).map((v) => JSON.stringify(v)).join(", ")}`;
+      return `figure ${figure} needs numeric values on axis ${a}; it has only ${distinct(table.summary, a)
+        .map((v) => JSON.stringify(v))
+        .join(", ")}`;
     }
   }
   return null;
@@ -89,7 +93,11 @@ export function baseParam(table: ResultsTable, name: string): unknown {
  * else the base (or default) parameter when the sweep has it, else the axis's first value.
  * Returns the rows and the values it fixed (for the caption).
  */
-export function slice(table: ResultsTable, shown: string[], at: Record<string, Cell> = {}): { rows: Row[]; fixed: Record<string, Cell> } {
+export function slice(
+  table: ResultsTable,
+  shown: string[],
+  at: Record<string, Cell> = {},
+): { rows: Row[]; fixed: Record<string, Cell> } {
   const fixed: Record<string, Cell> = {};
   let rows = table.summary;
   for (const axis of table.manifest.axes) {
@@ -101,7 +109,9 @@ export function slice(table: ResultsTable, shown: string[], at: Record<string, C
       const b = baseParam(table, axis);
       pick = values.find((v) => sameCell(v, b as Cell)) ?? nearest(values, num(b as Cell)) ?? values[0];
     } else if (!values.some((v) => sameCell(v, pick as Cell))) {
-      throw new PlotInputError(`axis ${axis} has no value ${JSON.stringify(pick)}; it has ${values.map((v) => JSON.stringify(v)).join(", ")}`);
+      throw new PlotInputError(
+        `axis ${axis} has no value ${JSON.stringify(pick)}; it has ${values.map((v) => JSON.stringify(v)).join(", ")}`,
+      );
     }
     fixed[axis] = pick;
     rows = rows.filter((r) => sameCell(r[axis] ?? null, pick as Cell));
@@ -112,7 +122,8 @@ export function slice(table: ResultsTable, shown: string[], at: Record<string, C
 /** The numeric value closest to `target` on a log scale (sweeps space times geometrically). */
 function nearest(values: Cell[], target: number | null): Cell | undefined {
   if (target === null || target <= 0) return undefined;
-  let best: Cell | undefined, dist = Infinity;
+  let best: Cell | undefined,
+    dist = Infinity;
   for (const v of values) {
     const x = num(v);
     if (x === null || x <= 0) continue;
@@ -124,13 +135,16 @@ function nearest(values: Cell[], target: number | null): Cell | undefined {
 
 function sameCell(a: Cell, b: Cell): boolean {
   if (a === b) return true;
-  const x = num(a), y = num(b);
+  const x = num(a),
+    y = num(b);
   return x !== null && y !== null && x === y;
 }
 
 /** "writebackInterval=5, bias=1024" for captions; "" when nothing was fixed. */
 export function describeFixed(fixed: Record<string, Cell>): string {
-  return Object.entries(fixed).map(([k, v]) => `${k}=${v}`).join(", ");
+  return Object.entries(fixed)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(", ");
 }
 
 /** "shareCount zipf:1.1:4096 not shown (not a number)" for the values a position axis cannot place. */
@@ -153,7 +167,7 @@ export function completeness(m: Manifest): { done: number; total: number; partia
   } catch {
     // an axis the grid refuses was never run: keep the manifest's own count
   }
-  return { done, total, partial: done < total || m.shard !== null && m.shard !== undefined && m.shard.count > 1 };
+  return { done, total, partial: done < total || (m.shard !== null && m.shard !== undefined && m.shard.count > 1) };
 }
 
 /** "PARTIAL: 12 of 150 points, …" for a partial table (see completeness), "" for a whole sweep. */

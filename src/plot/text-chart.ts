@@ -78,7 +78,9 @@ export function textChart(o: TextChartOptions): string {
   const xs = o.x;
   if (xs.length === 0 || o.series.length === 0) return [...lines, "(no data)"].join("\n") + "\n";
   if (o.series.length > SERIES_MARKERS.length) {
-    throw new RangeError(`textChart: ${o.series.length} series, at most ${SERIES_MARKERS.length} can be told apart; split them`);
+    throw new RangeError(
+      `textChart: ${o.series.length} series, at most ${SERIES_MARKERS.length} can be told apart; split them`,
+    );
   }
   const frame = chartFrame(o, cols, height);
   const { grid, who } = drawSeries(o, frame);
@@ -87,11 +89,19 @@ export function textChart(o: TextChartOptions): string {
   lines.push(axis, labels);
   if (o.xLabel) lines.push(centre(o.xLabel + (o.logX ? " (log scale)" : ""), width));
   if (o.series.length > 1 || o.series[0].name) {
-    lines.push(...packed(o.series.map((s, i) => `${SERIES_MARKERS[i]}${SERIES_LINES[i]} ${s.name}`), width));
+    lines.push(
+      ...packed(
+        o.series.map((s, i) => `${SERIES_MARKERS[i]}${SERIES_LINES[i]} ${s.name}`),
+        width,
+      ),
+    );
   }
   lines.push(...packed(notes, width));
   lines.push(...coincidences(o, who, xs, frame.colOf, frame.f, xfmt, width));
-  if (frame.lifted) lines.push(...wrapText(`values above ${fmt(frame.min)} are drawn at least one row above the ${fmt(frame.min)} row`, width));
+  if (frame.lifted)
+    lines.push(
+      ...wrapText(`values above ${fmt(frame.min)} are drawn at least one row above the ${fmt(frame.min)} row`, width),
+    );
   return lines.map((l) => l.trimEnd()).join("\n") + "\n";
 }
 
@@ -122,13 +132,20 @@ interface ChartFrame {
 function chartFrame(o: TextChartOptions, cols: number, height: number): ChartFrame {
   const xs = o.x;
   const f = o.logX ? Math.log10 : (v: number) => v;
-  const x0 = f(xs[0]), x1 = f(xs[xs.length - 1]);
+  const x0 = f(xs[0]),
+    x1 = f(xs[xs.length - 1]);
   const all = o.series.flatMap((s) => s.values).filter((v): v is number => v !== null && Number.isFinite(v));
   const min = o.yMin ?? Math.min(0, ...all);
   let max = o.yMax ?? Math.max(...all, min);
   if (max === min) max = min + 1;
   const frame: ChartFrame = {
-    cols, height, min, max, f, x0, x1,
+    cols,
+    height,
+    min,
+    max,
+    f,
+    x0,
+    x1,
     colOf: (fx) => (x1 === x0 ? 0 : Math.round(((fx - x0) / (x1 - x0)) * (cols - 1))),
     // Markers (`lift`): a value above min never lands on the min row. Joining lines are not lifted.
     rowOf: (v, lift = true) => {
@@ -150,13 +167,17 @@ function drawSeries(o: TextChartOptions, fr: ChartFrame): { grid: string[][]; wh
   const xs = o.x;
   const { f, colOf, rowOf } = fr;
   const grid: string[][] = Array.from({ length: fr.height }, () => Array<string>(fr.cols).fill(" "));
-  const who: number[][][] = Array.from({ length: fr.height }, () => Array.from({ length: fr.cols }, () => [] as number[]));
+  const who: number[][][] = Array.from({ length: fr.height }, () =>
+    Array.from({ length: fr.cols }, () => [] as number[]),
+  );
   o.series.forEach((s, i) => {
     const line = SERIES_LINES[i];
     for (let j = 0; j + 1 < xs.length; j++) {
-      const a = s.values[j], b = s.values[j + 1];
+      const a = s.values[j],
+        b = s.values[j + 1];
       if (a === null || b === null || a === undefined || b === undefined) continue; // a gap
-      const ca = colOf(f(xs[j])), cb = colOf(f(xs[j + 1]));
+      const ca = colOf(f(xs[j])),
+        cb = colOf(f(xs[j + 1]));
       for (let c = ca + 1; c < cb; c++) {
         const t = (c - ca) / (cb - ca);
         const r = rowOf(o.step ? a : a + (b - a) * t, false);
@@ -167,7 +188,8 @@ function drawSeries(o: TextChartOptions, fr: ChartFrame): { grid: string[][]; wh
   o.series.forEach((s, i) => {
     s.values.forEach((v, j) => {
       if (v === null || v === undefined || !Number.isFinite(v) || j >= xs.length) return;
-      const r = rowOf(v), c = colOf(f(xs[j]));
+      const r = rowOf(v),
+        c = colOf(f(xs[j]));
       if (!who[r][c].includes(i)) who[r][c].push(i);
       grid[r][c] = who[r][c].length > 1 ? COINCIDE : SERIES_MARKERS[i];
     });
@@ -181,14 +203,21 @@ function rowLines(grid: string[][], fr: ChartFrame, fmt: (v: number) => string):
   const lines: string[] = [];
   for (let r = height - 1; r >= 0; r--) {
     const v = min + ((max - min) * r) / (height - 1);
-    const label = fmt(Math.abs(v) < (max - min) * 1e-9 ? 0 : v).padStart(LABEL_WIDTH).slice(-LABEL_WIDTH);
+    const label = fmt(Math.abs(v) < (max - min) * 1e-9 ? 0 : v)
+      .padStart(LABEL_WIDTH)
+      .slice(-LABEL_WIDTH);
     lines.push(`${label}${r === 0 ? "┼" : "┤"}${grid[r].join("")}`.trimEnd());
   }
   return lines;
 }
 
 /** The x axis: ticks at the sweep's x values that fit without overlapping labels, the marks as `┴` with their notes. */
-function xAxis(o: TextChartOptions, fr: ChartFrame, xfmt: (v: number) => string, width: number): { axis: string; labels: string; notes: string[] } {
+function xAxis(
+  o: TextChartOptions,
+  fr: ChartFrame,
+  xfmt: (v: number) => string,
+  width: number,
+): { axis: string; labels: string; notes: string[] } {
   const { f, colOf, x0, x1 } = fr;
   const axis = [...(" ".repeat(LABEL_WIDTH) + "└" + "─".repeat(fr.cols))];
   const labels = [..." ".repeat(width)];
@@ -227,7 +256,10 @@ function coincidences(
       if (ids.length < 2) return;
       const key = [...ids].sort((a, b) => a - b).join(",");
       const xsHere = xs.filter((x) => colOf(f(x)) === c).map(xfmt);
-      const e = bySet.get(key) ?? { names: [...ids].sort((a, b) => a - b).map((i) => o.series[i].name || `series ${i + 1}`), at: [] };
+      const e = bySet.get(key) ?? {
+        names: [...ids].sort((a, b) => a - b).map((i) => o.series[i].name || `series ${i + 1}`),
+        at: [],
+      };
       for (const x of xsHere) if (!e.at.includes(x)) e.at.push(x);
       bySet.set(key, e);
     });
@@ -235,7 +267,9 @@ function coincidences(
   const out: string[] = [];
   for (const { names, at } of bySet.values()) {
     const where = at.length === xs.length ? "at every x" : `at x = ${at.join(", ")}`;
-    out.push(...wrapText(`${COINCIDE} ${where}: ${names.join(", ")} coincide`, width - 2).map((l, i) => (i ? `  ${l}` : l)));
+    out.push(
+      ...wrapText(`${COINCIDE} ${where}: ${names.join(", ")} coincide`, width - 2).map((l, i) => (i ? `  ${l}` : l)),
+    );
   }
   return out;
 }

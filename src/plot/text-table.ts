@@ -13,10 +13,19 @@ export interface TextColumn {
 export function textTable(columns: (TextColumn | string)[], rows: string[][]): string {
   const cols = columns.map((c) => (typeof c === "string" ? { header: c } : c));
   const widths = cols.map((c, i) => Math.max(c.header.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const align = cols.map((c, i) => c.align ?? (rows.every((r) => /^[-–+\d.,%[\]\s kM×e]*$/.test(r[i] ?? "")) ? "right" : "left"));
+  const align = cols.map(
+    (c, i) => c.align ?? (rows.every((r) => /^[-–+\d.,%[\]\s kM×e]*$/.test(r[i] ?? "")) ? "right" : "left"),
+  );
   const line = (cells: string[]) =>
-    cells.map((s, i) => (align[i] === "right" ? s.padStart(widths[i]) : s.padEnd(widths[i]))).join("  ").trimEnd();
-  return [line(cols.map((c) => c.header)), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map((r) => line(r))].join("\n") + "\n";
+    cells
+      .map((s, i) => (align[i] === "right" ? s.padStart(widths[i]) : s.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
+  return (
+    [line(cols.map((c) => c.header)), widths.map((w) => "─".repeat(w)).join("  "), ...rows.map((r) => line(r))].join(
+      "\n",
+    ) + "\n"
+  );
 }
 
 /**
@@ -35,10 +44,16 @@ export function matrixTable(
   const parts: string[] = [];
   let start = 0;
   while (start < colKeys.length) {
-    let used = first, end = start;
+    let used = first,
+      end = start;
     while (end < colKeys.length && (end === start || used + 2 + colW[end] <= width)) used += 2 + colW[end++];
     const cols = colKeys.slice(start, end);
-    parts.push(textTable([{ header: corner, align: "left" }, ...cols.map((c) => ({ header: c, align: "right" as const }))], rowKeys.map((r) => [r, ...cols.map((c) => cell(r, c))])));
+    parts.push(
+      textTable(
+        [{ header: corner, align: "left" }, ...cols.map((c) => ({ header: c, align: "right" as const }))],
+        rowKeys.map((r) => [r, ...cols.map((c) => cell(r, c))]),
+      ),
+    );
     start = end;
   }
   return parts.join("\n");
@@ -55,10 +70,16 @@ export function fitTable(columns: (TextColumn | string)[], rows: string[][], wid
   const parts: string[] = [];
   let start = 1;
   while (start < cols.length) {
-    let used = w[0], end = start;
+    let used = w[0],
+      end = start;
     while (end < cols.length && (end === start || used + 2 + w[end] <= width)) used += 2 + w[end++];
     const pick = [0, ...Array.from({ length: end - start }, (_, k) => start + k)];
-    parts.push(textTable(pick.map((i) => cols[i]), rows.map((r) => pick.map((i) => r[i] ?? ""))));
+    parts.push(
+      textTable(
+        pick.map((i) => cols[i]),
+        rows.map((r) => pick.map((i) => r[i] ?? "")),
+      ),
+    );
     start = end;
   }
   return parts.join("\n");

@@ -61,9 +61,14 @@ const CHAR = 6.1;
  */
 export function witnessPlot(w: WitnessChart, options: { width?: number } = {}): FigureOptions {
   const lanes = [...w.actors.map((a) => a.name), SYNC];
-  const title = new Map([...w.actors.map((a) => [a.name, a.title] as const), [SYNC, "end-of-run sync"], [PAGE, "the page"]]);
+  const title = new Map([
+    ...w.actors.map((a) => [a.name, a.title] as const),
+    [SYNC, "end-of-run sync"],
+    [PAGE, "the page"],
+  ]);
   const width = options.width ?? Math.max(640, 120 * lanes.length + 300);
-  const marginLeft = 34, marginRight = 170;
+  const marginLeft = 34,
+    marginRight = 170;
   // Point scale with padding 0.3: lane i at (i + 0.3) * step from the left of the frame.
   const spacing = (width - marginLeft - marginRight) / (lanes.length + 0.6);
   let y = 0;
@@ -73,8 +78,13 @@ export function witnessPlot(w: WitnessChart, options: { width?: number } = {}): 
     const lines = wrap(marked(s), Math.max(12, Math.floor(room / CHAR)));
     y += lines.length + 1;
     return {
-      n: s.n, lane, text: lines.join("\n"), page: s.page ?? "", y,
-      hit: s.incidents.includes(w.incident), other: s.incidents.length > 0 && !s.incidents.includes(w.incident),
+      n: s.n,
+      lane,
+      text: lines.join("\n"),
+      page: s.page ?? "",
+      y,
+      hit: s.incidents.includes(w.incident),
+      other: s.incidents.length > 0 && !s.incidents.includes(w.incident),
     };
   });
   const colour = (d: { hit: boolean; other: boolean }): string => (d.hit ? RED : d.other ? ORANGE : BLUE);
@@ -87,21 +97,65 @@ export function witnessPlot(w: WitnessChart, options: { width?: number } = {}): 
     marginLeft,
     marginRight,
     marginTop: 30,
-    x: { type: "point", domain: [...lanes, PAGE], axis: "top", label: null, tickFormat: (d: string) => title.get(d) ?? d, padding: 0.3 },
+    x: {
+      type: "point",
+      domain: [...lanes, PAGE],
+      axis: "top",
+      label: null,
+      tickFormat: (d: string) => title.get(d) ?? d,
+      padding: 0.3,
+    },
     y: { domain: [0, y + 0.5], reverse: true, axis: null },
     marks: [
       Plot.ruleX([...lanes, PAGE], { x: (d: string) => d, y1: 0, y2: y + 0.5, stroke: "#bbb", strokeDasharray: "3,3" }),
-      Plot.arrow(rows, { x1: "lane", x2: () => PAGE, y1: "y", y2: "y", stroke: colour, strokeWidth: 1.2, headLength: 6 }),
+      Plot.arrow(rows, {
+        x1: "lane",
+        x2: () => PAGE,
+        y1: "y",
+        y2: "y",
+        stroke: colour,
+        strokeWidth: 1.2,
+        headLength: 6,
+      }),
       Plot.dot(rows, { x: "lane", y: "y", r: 3, fill: colour }),
-      Plot.text(rows.filter((d) => !d.hit), {
-        x: "lane", y: "y", text: "text", textAnchor: "start", lineAnchor: "bottom", dx: 6, dy: -3, fontSize: 10,
-        fill: (d: { other: boolean }) => (d.other ? ORANGE : "black"),
-      }),
-      Plot.text(rows.filter((d) => d.hit), {
-        x: "lane", y: "y", text: "text", textAnchor: "start", lineAnchor: "bottom", dx: 6, dy: -3, fontSize: 10, fill: RED, fontWeight: "bold",
-      }),
+      Plot.text(
+        rows.filter((d) => !d.hit),
+        {
+          x: "lane",
+          y: "y",
+          text: "text",
+          textAnchor: "start",
+          lineAnchor: "bottom",
+          dx: 6,
+          dy: -3,
+          fontSize: 10,
+          fill: (d: { other: boolean }) => (d.other ? ORANGE : "black"),
+        },
+      ),
+      Plot.text(
+        rows.filter((d) => d.hit),
+        {
+          x: "lane",
+          y: "y",
+          text: "text",
+          textAnchor: "start",
+          lineAnchor: "bottom",
+          dx: 6,
+          dy: -3,
+          fontSize: 10,
+          fill: RED,
+          fontWeight: "bold",
+        },
+      ),
       Plot.text(rows, { x: () => PAGE, y: "y", text: "page", textAnchor: "start", dx: 8, fontSize: 10, fill: "#333" }),
-      Plot.text(rows, { x: () => lanes[0], y: "y", text: (d: { n: number }) => `${d.n}.`, textAnchor: "end", dx: -12, fill: "#666" }),
+      Plot.text(rows, {
+        x: () => lanes[0],
+        y: "y",
+        text: (d: { n: number }) => `${d.n}.`,
+        textAnchor: "end",
+        dx: -12,
+        fill: "#666",
+      }),
     ],
   };
 }
@@ -129,7 +183,15 @@ export function witnessText(w: WitnessChart): string {
   for (const l of wrap(w.actors.map((a) => a.title).join("; ") + "; sync: end-of-run sync.", TEXT_WIDTH)) out.push(l);
   out.push("");
   const laneRow = (at: number): string => lanes.map((_lane, i) => (i === at ? "*" : "|").padEnd(lw[i])).join("");
-  out.push((" ".repeat(num) + lanes.map((l, i) => l.padEnd(lw[i])).join("") + " " + "step".padEnd(stepW) + (pageOwnLine ? "" : " page")).trimEnd());
+  out.push(
+    (
+      " ".repeat(num) +
+      lanes.map((l, i) => l.padEnd(lw[i])).join("") +
+      " " +
+      "step".padEnd(stepW) +
+      (pageOwnLine ? "" : " page")
+    ).trimEnd(),
+  );
   for (const s of w.steps) {
     const at = lanes.indexOf(laneOf(s));
     const text = wrap(marked(s), stepW);

@@ -13,5 +13,8 @@ export const blockBounce: Policy = {
   summary: "FOLL_PIN +bias; pinned pages cleaned as usual, bounced at bio submission (after unlock)",
   writebackConsultsDetector: true,
   bounces: true,
-  writebackDecision: (pc, p) => (pc.folioMaybeDmaPinned(p) ? WritebackDecision.CLEAR | WritebackDecision.WRITE | WritebackDecision.BOUNCE_AT_BIO : WritebackDecision.CLEAR | WritebackDecision.WRITE),
+  writebackDecision: (pc, p) =>
+    pc.folioMaybeDmaPinned(p)
+      ? WritebackDecision.CLEAR | WritebackDecision.WRITE | WritebackDecision.BOUNCE_AT_BIO
+      : WritebackDecision.CLEAR | WritebackDecision.WRITE,
 };

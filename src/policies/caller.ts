@@ -56,11 +56,15 @@ export function callerPolicy(base: Policy, caller: CallerProfile, access: PinAcc
   }
   if (reference === base.reference && afterGrab === base.afterGrab && beforeRelease === base.beforeRelease) return base;
   return {
-    ...base, reference, afterGrab, beforeRelease, releaseTakesPageLock, releaseTrylocks,
+    ...base,
+    reference,
+    afterGrab,
+    beforeRelease,
+    releaseTakesPageLock,
+    releaseTrylocks,
     summary: `${base.summary} (as ${caller.id}${write ? "" : ", read-only"})`,
   };
 }
-
 
 /** What a pinner group's GUP call meets, decided once per group (the VMA does not change). */
 export interface GroupGup {
@@ -81,16 +85,31 @@ export interface GroupGup {
  * tracking, and io_uring's own refusals apply only under a kernel preset.
  */
 export function groupGup(o: {
-  kernel: KernelId | null; mapping: Mapping; backing: Backing; access: "read" | "write";
-  path: "slow" | "fast" | "fast-no-recheck"; longTerm: boolean; caller: CallerProfile; policy: Policy;
+  kernel: KernelId | null;
+  mapping: Mapping;
+  backing: Backing;
+  access: "read" | "write";
+  path: "slow" | "fast" | "fast-no-recheck";
+  longTerm: boolean;
+  caller: CallerProfile;
+  policy: Policy;
 }): GroupGup {
   const answer = gupDecide({
-    kernel: o.kernel ?? o.caller.kernel, mapping: o.mapping, backing: o.backing, access: o.access,
-    path: o.path === "slow" ? "slow" : "fast", longTerm: o.longTerm, caller: o.caller.id,
+    kernel: o.kernel ?? o.caller.kernel,
+    mapping: o.mapping,
+    backing: o.backing,
+    access: o.access,
+    path: o.path === "slow" ? "slow" : "fast",
+    longTerm: o.longTerm,
+    caller: o.caller.id,
   });
   const f = answer.flags;
-  const gupRule = o.policy.reference === "FOLL_PIN" && o.policy.refuseGup(f.longTerm) && f.write && o.mapping === "shared"
-    && BACKING_PROFILES[o.backing].needsDirtyTracking;
+  const gupRule =
+    o.policy.reference === "FOLL_PIN" &&
+    o.policy.refuseGup(f.longTerm) &&
+    f.write &&
+    o.mapping === "shared" &&
+    BACKING_PROFILES[o.backing].needsDirtyTracking;
   const own = o.kernel !== null && !answer.pinned && answer.refusedBy !== "check_vma_flags";
   const refused = own ? answer.errno : gupRule ? "EFAULT" : null;
   return { refused, anonymous: answer.target === "anon-copy", flags: f, answer };

@@ -28,7 +28,8 @@ export function meanConfidenceInterval(
   hi: number | null;
 } {
   if (values.length === 0) throw new RangeError("meanConfidenceInterval: empty sample");
-  if (!(confidence > 0 && confidence < 1)) throw new RangeError(`meanConfidenceInterval: confidence must be in (0, 1), got ${confidence}`);
+  if (!(confidence > 0 && confidence < 1))
+    throw new RangeError(`meanConfidenceInterval: confidence must be in (0, 1), got ${confidence}`);
   const m = mean(values as number[]);
   if (values.length < 2) return { mean: m, lo: null, hi: null };
   const s = sampleStandardDeviation(values as number[]);

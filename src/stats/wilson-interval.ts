@@ -19,9 +19,12 @@ const Z95 = standardNormalQuantile(0.975);
  * wilsonInterval(0, 10); // => [0, 0.2775…] (R: prop.test(0, 10, correct = FALSE)$conf.int)
  */
 export function wilsonInterval(successes: number, trials: number, confidence = 0.95): [number, number] {
-  if (!(trials > 0) || !Number.isFinite(trials)) throw new RangeError(`wilsonInterval: trials must be positive, got ${trials}`);
-  if (!(successes >= 0 && successes <= trials)) throw new RangeError(`wilsonInterval: successes must be in 0..${trials}, got ${successes}`);
-  if (!(confidence > 0 && confidence < 1)) throw new RangeError(`wilsonInterval: confidence must be in (0, 1), got ${confidence}`);
+  if (!(trials > 0) || !Number.isFinite(trials))
+    throw new RangeError(`wilsonInterval: trials must be positive, got ${trials}`);
+  if (!(successes >= 0 && successes <= trials))
+    throw new RangeError(`wilsonInterval: successes must be in 0..${trials}, got ${successes}`);
+  if (!(confidence > 0 && confidence < 1))
+    throw new RangeError(`wilsonInterval: confidence must be in (0, 1), got ${confidence}`);
   const z = confidence === 0.95 ? Z95 : standardNormalQuantile(1 - (1 - confidence) / 2);
   const n = trials;
   const p = successes / n;

@@ -9,7 +9,10 @@ import type { SweepConfig } from "./types.js";
 
 const CONFIG_KEYS = ["name", "question", "base", "axes", "seeds", "rootSeed"] as const;
 /** Axis and base keys: parameter names and sysctl aliases, except the seed (derived per run). */
-export const AXIS_NAMES: readonly string[] = [...PARAM_NAMES.filter((n) => n !== "seed"), ...Object.keys(SYSCTL_ALIASES)];
+export const AXIS_NAMES: readonly string[] = [
+  ...PARAM_NAMES.filter((n) => n !== "seed"),
+  ...Object.keys(SYSCTL_ALIASES),
+];
 
 const NAME = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/);
 const CELL = z.union([z.number().finite(), z.string(), z.boolean(), z.null()]);
@@ -21,7 +24,7 @@ const RANGE = z
     scale: z.enum(["linear", "log"]).optional(),
   })
   .strict();
-const RANGE_TEXT = "a non-empty list of values, or {from, to, steps (an integer >= 1), scale: \"linear\" | \"log\"}";
+const RANGE_TEXT = 'a non-empty list of values, or {from, to, steps (an integer >= 1), scale: "linear" | "log"}';
 
 // Each top-level field's schema and the allowed-values text its error prints.
 const FIELDS: Record<(typeof CONFIG_KEYS)[number], [z.ZodType, string, boolean]> = {
@@ -30,7 +33,15 @@ const FIELDS: Record<(typeof CONFIG_KEYS)[number], [z.ZodType, string, boolean]>
   base: [z.record(z.string(), z.unknown()), "an object of parameters (docs/model.md#parameters)", false],
   axes: [z.record(z.string(), z.unknown()), `an object: parameter name -> ${RANGE_TEXT}`, true],
   seeds: [z.number().int().min(1).max(100000), "an integer in 1..100000", true],
-  rootSeed: [z.number().int().min(0).max(2 ** 32 - 1), "an integer in 0..4294967295", true],
+  rootSeed: [
+    z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1),
+    "an integer in 0..4294967295",
+    true,
+  ],
 };
 
 /**
@@ -43,7 +54,8 @@ export function parseSweepConfig(input: unknown): SweepConfig {
   checkInputShape(input, "sweep config");
   const raw = input as Record<string, unknown>;
   for (const key of Object.keys(raw)) {
-    if (!(CONFIG_KEYS as readonly string[]).includes(key)) throw new ParamError("sweep config key", key, CONFIG_KEYS.join(", "));
+    if (!(CONFIG_KEYS as readonly string[]).includes(key))
+      throw new ParamError("sweep config key", key, CONFIG_KEYS.join(", "));
   }
   for (const key of CONFIG_KEYS) {
     const [schema, allowed, required] = FIELDS[key];
@@ -56,7 +68,12 @@ export function parseSweepConfig(input: unknown): SweepConfig {
   const base = raw.base as Record<string, unknown> | undefined;
   if (base) {
     for (const k of Object.keys(base)) {
-      if (k === "seed") throw new ParamError("base.seed", base[k], "nothing: each run's seed derives from rootSeed, the point and the replicate");
+      if (k === "seed")
+        throw new ParamError(
+          "base.seed",
+          base[k],
+          "nothing: each run's seed derives from rootSeed, the point and the replicate",
+        );
       if (!AXIS_NAMES.includes(k)) throw new ParamError("base parameter name", k, AXIS_NAMES.join(", "));
     }
   }
@@ -64,7 +81,8 @@ export function parseSweepConfig(input: unknown): SweepConfig {
   const names = Object.keys(axes);
   if (names.length === 0) throw new ParamError("axes", axes, `at least one axis: parameter name -> ${RANGE_TEXT}`);
   for (const name of names) {
-    if (name === "seed") throw new ParamError("axes.seed", axes[name], "no seed axis: use seeds (replicates) and rootSeed");
+    if (name === "seed")
+      throw new ParamError("axes.seed", axes[name], "no seed axis: use seeds (replicates) and rootSeed");
     if (!AXIS_NAMES.includes(name)) throw new ParamError("axis name", name, AXIS_NAMES.join(", "));
     checkAxis(name, axes[name]);
   }
@@ -89,5 +107,6 @@ function checkAxis(name: string, value: unknown): void {
   if (r.steps === 0) throw new ParamError(`${field}.steps`, 0, "an integer >= 1 (0 steps make an empty grid)");
   if (!RANGE.safeParse(value).success) throw new ParamError(field, value, RANGE_TEXT);
   const { from, to, scale } = value as { from: number; to: number; scale?: string };
-  if (scale === "log" && !(from > 0 && to > 0)) throw new ParamError(field, value, "a log range needs from > 0 and to > 0");
+  if (scale === "log" && !(from > 0 && to > 0))
+    throw new ParamError(field, value, "a log range needs from > 0 and to > 0");
 }

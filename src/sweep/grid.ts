@@ -38,7 +38,10 @@ export function expandAxis(axis: SweepConfig["axes"][string]): Cell[] {
 }
 
 const ALIAS_OF = new Map<string, string>(
-  Object.entries(SYSCTL_ALIASES).flatMap(([alias, name]) => [[alias, name], [name, alias]]),
+  Object.entries(SYSCTL_ALIASES).flatMap(([alias, name]) => [
+    [alias, name],
+    [name, alias],
+  ]),
 );
 
 /**
@@ -70,7 +73,11 @@ export function expandGrid(config: SweepConfig): SweepPoint[] {
     } catch (e) {
       if (!(e instanceof InputError) || e.field === undefined) throw e;
       const f = e.field;
-      const where = Object.hasOwn(axes, f) ? `axes.${f}` : config.base && Object.hasOwn(config.base, f) ? `base.${f}` : f;
+      const where = Object.hasOwn(axes, f)
+        ? `axes.${f}`
+        : config.base && Object.hasOwn(config.base, f)
+          ? `base.${f}`
+          : f;
       throw new ParamError(where, e.value, `${e.allowed}; at point ${canonicalJson(axes)}`);
     }
     points.push({ index, key: canonicalJson(axes), axes, params, expectedEvents: events });
@@ -109,7 +116,11 @@ function checkDistinct(name: string, values: Cell[]): void {
     const k = normalisedAxisValue(name, v);
     const j = first.get(k);
     if (j !== undefined)
-      throw new ParamError(`axes.${name}[${i}]`, v, `values distinct after normalisation: it is ${k}, as axes.${name}[${j}] (${JSON.stringify(values[j])}) is`);
+      throw new ParamError(
+        `axes.${name}[${i}]`,
+        v,
+        `values distinct after normalisation: it is ${k}, as axes.${name}[${j}] (${JSON.stringify(values[j])}) is`,
+      );
     first.set(k, i);
   });
 }

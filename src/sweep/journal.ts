@@ -19,7 +19,11 @@ export function recordChecksum(index: number, key: string, rows: Row[]): string 
 
 /** Record a finished point in the journal (before any snapshot includes it), with its checksum. */
 export function writePoint(dir: string, index: number, key: string, rows: Row[]): void {
-  writeAtomic(dir, `${FILES.points}/${pointFileName(index)}`, JSON.stringify({ index, key, rows, sha256: recordChecksum(index, key, rows) }) + "\n");
+  writeAtomic(
+    dir,
+    `${FILES.points}/${pointFileName(index)}`,
+    JSON.stringify({ index, key, rows, sha256: recordChecksum(index, key, rows) }) + "\n",
+  );
 }
 
 /** A journal record's file name: the grid index, six digits. */
@@ -28,12 +32,14 @@ function pointFileName(index: number): string {
 }
 
 // Rows are checked cell by cell by the caller's checkRows (columns, axis values, seeds, metrics): only their shape here.
-const POINT_FILE = z.object({
-  index: z.number().int(),
-  key: z.string(),
-  rows: z.array(z.custom<Row>((r) => r !== null && typeof r === "object" && !Array.isArray(r))),
-  sha256: z.string(),
-}).strict();
+const POINT_FILE = z
+  .object({
+    index: z.number().int(),
+    key: z.string(),
+    rows: z.array(z.custom<Row>((r) => r !== null && typeof r === "object" && !Array.isArray(r))),
+    sha256: z.string(),
+  })
+  .strict();
 
 /** Checks one point's rows against the plan; throws (a ResultsError) on the first problem. */
 export type RowCheck = (path: string, index: number, rows: Row[]) => void;
@@ -57,7 +63,11 @@ export function readJournal(dir: string, keys: ReadonlyMap<number, { key: string
   const pdir = join(dir, FILES.points);
   const journal: Journal = { done: new Map(), badRecords: [], badIndex: new Set() };
   let names: string[] = [];
-  try { names = readdirSync(pdir); } catch { names = []; }
+  try {
+    names = readdirSync(pdir);
+  } catch {
+    names = [];
+  }
   for (const n of names.sort()) {
     if (TEMP.test(n)) continue;
     const path = join(pdir, n);
@@ -73,16 +83,29 @@ export function readJournal(dir: string, keys: ReadonlyMap<number, { key: string
 }
 
 /** One journal record's point and rows, or why it is refused. */
-function readRecord(path: string, fileIndex: number, keys: ReadonlyMap<number, { key: string }>, checkRows: RowCheck): { index: number; rows: Row[] } | string {
+function readRecord(
+  path: string,
+  fileIndex: number,
+  keys: ReadonlyMap<number, { key: string }>,
+  checkRows: RowCheck,
+): { index: number; rows: Row[] } | string {
   if (!lstatOrNull(path)?.isFile()) return "not a regular file";
   let v: unknown;
-  try { v = JSON.parse(readFileSync(path, "utf8")); } catch (e) { return `not valid JSON: ${oneLine((e as Error).message)}`; }
+  try {
+    v = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    return `not valid JSON: ${oneLine((e as Error).message)}`;
+  }
   const pf = POINT_FILE.safeParse(v);
   if (!pf.success) return "not a point record";
   const { index, key, rows, sha256 } = pf.data as { index: number; key: string; rows: Row[]; sha256: string };
   if (recordChecksum(index, key, rows) !== sha256) return "checksum mismatch";
   const p = keys.get(index);
   if (!p || p.key !== key || fileIndex !== index) return "not a point of this sweep";
-  try { checkRows(path, index, rows); } catch (e) { return (e as Error).message; }
+  try {
+    checkRows(path, index, rows);
+  } catch (e) {
+    return (e as Error).message;
+  }
   return { index, rows };
 }

@@ -19,22 +19,34 @@ import type { ResultsTable } from "./types.js";
 export function loadResults(dir: string): ResultsTable {
   if (!isDirectory(dir)) throw new ResultsError(`${dir}: no such results directory`);
   const state = readResultsDir(dir);
-  if (!state) throw new ResultsError(`${dir}: no manifest.json, not a pinsim results directory (run pinsim sweep first)`);
+  if (!state)
+    throw new ResultsError(`${dir}: no manifest.json, not a pinsim results directory (run pinsim sweep first)`);
   // A bad journal record is never accepted: the sweep that wrote it redoes its point.
   if (state.badRecords.length > 0)
-    throw new ResultsError(state.badRecords[0]!.replace("its point will be rerun", "rerun the same pinsim sweep command to redo its point"));
+    throw new ResultsError(
+      state.badRecords[0]!.replace("its point will be rerun", "rerun the same pinsim sweep command to redo its point"),
+    );
   const theirs = /^pinsim (\d+)\.(\d+)\./.exec(state.manifest.pinsim);
   const ours = /^(\d+)\.(\d+)\./.exec(PACKAGE_VERSION);
   if (!theirs || !ours || theirs[1] !== ours[1] || theirs[2] !== ours[2])
-    throw new ResultsError(`${dir}: written by ${state.manifest.pinsim}, this is pinsim ${PACKAGE_VERSION}: rerun the sweep`);
+    throw new ResultsError(
+      `${dir}: written by ${state.manifest.pinsim}, this is pinsim ${PACKAGE_VERSION}: rerun the sweep`,
+    );
   if (state.manifestDone.size === 0) throw new ResultsError(`${dir}: no finished points yet`);
   // A snapshot file that misses finished points (a summary.csv cut at a row boundary, or a
   // sweep killed between renames) is refused, not read around; nothing is changed.
   if (state.lagging.length > 0)
-    throw new ResultsError(`${state.lagging[0]}: truncated, or its sweep was killed mid-snapshot; results left untouched: rerun the same pinsim sweep command to rewrite it`);
+    throw new ResultsError(
+      `${state.lagging[0]}: truncated, or its sweep was killed mid-snapshot; results left untouched: rerun the same pinsim sweep command to rewrite it`,
+    );
   const t = tables(state.plan, state.done, state.manifestDone);
   const manifest = buildManifest(state.plan, state.manifestDone);
   // Keep the provenance as recorded, not as this process would write it.
-  Object.assign(manifest, { pinsim: state.manifest.pinsim, git: state.manifest.git, node: state.manifest.node, prng: state.manifest.prng });
+  Object.assign(manifest, {
+    pinsim: state.manifest.pinsim,
+    git: state.manifest.git,
+    node: state.manifest.node,
+    prng: state.manifest.prng,
+  });
   return { dir, manifest, runs: t.runs, summary: t.summary };
 }

@@ -19,12 +19,20 @@ export interface DirLock {
 const LOCK_STALE_MS = 30_000;
 const OWNER_PREFIX = `${FILES.lockOwner}.`;
 
-interface Owner { file: string; host: string; pid: number }
+interface Owner {
+  file: string;
+  host: string;
+  pid: number;
+}
 
 /** The owner files `DIR/.pinsim.lock.owner.HOST.PID` (a contender writes its own before locking). */
 function owners(dir: string): Owner[] {
   let names: string[] = [];
-  try { names = readdirSync(dir); } catch { return []; }
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
   return names.flatMap((n) => {
     const m = n.startsWith(OWNER_PREFIX) ? /^(.*)\.(\d+)$/.exec(n.slice(OWNER_PREFIX.length)) : null;
     return m ? [{ file: join(dir, n), host: m[1]!, pid: Number(m[2]) }] : [];
@@ -56,9 +64,21 @@ export function lockDir(dir: string, what: string): DirLock {
   const path = join(dir, FILES.lock);
   const mine = join(dir, `${OWNER_PREFIX}${hostname()}.${process.pid}`);
   let lost: Error | null = null;
-  const opts = { lockfilePath: path, realpath: false, stale: LOCK_STALE_MS, update: 5_000, onCompromised: (e: Error) => { lost = e; } };
+  const opts = {
+    lockfilePath: path,
+    realpath: false,
+    stale: LOCK_STALE_MS,
+    update: 5_000,
+    onCompromised: (e: Error) => {
+      lost = e;
+    },
+  };
   try {
-    writeAtomic(dir, `${OWNER_PREFIX}${hostname()}.${process.pid}`, JSON.stringify({ command: what, started: new Date().toISOString() }) + "\n");
+    writeAtomic(
+      dir,
+      `${OWNER_PREFIX}${hostname()}.${process.pid}`,
+      JSON.stringify({ command: what, started: new Date().toISOString() }) + "\n",
+    );
   } catch (e) {
     if (e instanceof ResultsError) throw e;
     throw new ResultsError(`output directory ${dir}: not writable (${errCode(e)})`);
@@ -84,7 +104,9 @@ export function lockDir(dir: string, what: string): DirLock {
       rmSync(mine, { force: true });
       const live = owners(dir).find((o) => o.file !== mine && !deadHere(o));
       const who = live ? `pinsim pid ${live.pid} on ${live.host}` : "another process";
-      throw new ResultsError(`output directory ${dir} is locked by ${who} (a sweep or merge is writing it): wait for it to finish or use another --out`);
+      throw new ResultsError(
+        `output directory ${dir} is locked by ${who} (a sweep or merge is writing it): wait for it to finish or use another --out`,
+      );
     }
   }
   // Owner files of dead processes of this host (killed before or after locking), and the
@@ -92,15 +114,25 @@ export function lockDir(dir: string, what: string): DirLock {
   const here = `${OWNER_PREFIX}${hostname()}.`;
   for (const n of readdirSync(dir)) {
     const m = n.startsWith(here) ? /^(\d+)(?:\.\d+)?$/.exec(n.slice(here.length)) : null;
-    if (m && join(dir, n) !== mine && (Number(m[1]) === process.pid || !pidAlive(Number(m[1])))) rmSync(join(dir, n), { force: true });
+    if (m && join(dir, n) !== mine && (Number(m[1]) === process.pid || !pidAlive(Number(m[1]))))
+      rmSync(join(dir, n), { force: true });
   }
   const held = release;
   return {
     release: () => {
-      try { held(); } catch { /* already gone */ }
+      try {
+        held();
+      } catch {
+        /* already gone */
+      }
       rmSync(mine, { force: true });
     },
-    check: () => { if (lost) throw new ResultsError(`output directory ${dir}: lost its lock (${oneLine((lost as Error).message)}); rerun the same command to continue`); },
+    check: () => {
+      if (lost)
+        throw new ResultsError(
+          `output directory ${dir}: lost its lock (${oneLine((lost as Error).message)}); rerun the same command to continue`,
+        );
+    },
   };
 }
 

@@ -32,32 +32,50 @@ export function mergeResults(dirs: readonly string[], out?: string): ResultsTabl
     if (isLocked(d)) throw new ResultsError(`merge: ${d} is locked: its shard is still running (wait for it)`);
     const s = readResultsDir(d);
     if (!s) throw new ResultsError(`merge: ${d}: no manifest.json, not a pinsim results directory`);
-    if (s.lagging.length > 0) throw new ResultsError(`merge: ${s.lagging[0]}: truncated, or its sweep was killed mid-snapshot: rerun its shard's sweep command first`);
+    if (s.lagging.length > 0)
+      throw new ResultsError(
+        `merge: ${s.lagging[0]}: truncated, or its sweep was killed mid-snapshot: rerun its shard's sweep command first`,
+      );
     return { dir: d, ...s };
   });
   const first = states[0]!;
   for (const s of states) {
     if (s.manifest.configHash !== first.manifest.configHash)
-      throw new ResultsError(`merge: ${s.dir} holds config ${s.manifest.configHash.slice(0, 12)}…, ${first.dir} holds ${first.manifest.configHash.slice(0, 12)}…: not shards of one sweep`);
+      throw new ResultsError(
+        `merge: ${s.dir} holds config ${s.manifest.configHash.slice(0, 12)}…, ${first.dir} holds ${first.manifest.configHash.slice(0, 12)}…: not shards of one sweep`,
+      );
     if (s.manifest.pinsim !== first.manifest.pinsim)
-      throw new ResultsError(`merge: ${s.dir} was written by ${s.manifest.pinsim}, ${first.dir} by ${first.manifest.pinsim}`);
+      throw new ResultsError(
+        `merge: ${s.dir} was written by ${s.manifest.pinsim}, ${first.dir} by ${first.manifest.pinsim}`,
+      );
     const missing = s.plan.points.length - s.manifestDone.size;
-    if (missing > 0) throw new ResultsError(`merge: ${s.dir} is unfinished (${missing} of ${s.plan.points.length} points pending): rerun its shard first`);
+    if (missing > 0)
+      throw new ResultsError(
+        `merge: ${s.dir} is unfinished (${missing} of ${s.plan.points.length} points pending): rerun its shard first`,
+      );
   }
   const count = first.manifest.shard?.count ?? 1;
   const seen = new Map<number, string>();
   for (const s of states) {
     const sh = s.manifest.shard ?? { index: 0, count: 1 };
-    if (sh.count !== count) throw new ResultsError(`merge: ${s.dir} is shard ${sh.index + 1}/${sh.count}, ${first.dir} is of ${count} shards`);
-    if (seen.has(sh.index)) throw new ResultsError(`merge: ${s.dir} and ${seen.get(sh.index)} are both shard ${sh.index + 1}/${count}`);
+    if (sh.count !== count)
+      throw new ResultsError(
+        `merge: ${s.dir} is shard ${sh.index + 1}/${sh.count}, ${first.dir} is of ${count} shards`,
+      );
+    if (seen.has(sh.index))
+      throw new ResultsError(`merge: ${s.dir} and ${seen.get(sh.index)} are both shard ${sh.index + 1}/${count}`);
     seen.set(sh.index, s.dir);
   }
   const absent = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
-  if (absent.length > 0) throw new ResultsError(`merge: shard${absent.length > 1 ? "s" : ""} ${absent.map((i) => `${i + 1}/${count}`).join(", ")} missing`);
+  if (absent.length > 0)
+    throw new ResultsError(
+      `merge: shard${absent.length > 1 ? "s" : ""} ${absent.map((i) => `${i + 1}/${count}`).join(", ")} missing`,
+    );
 
   const plan = makePlan(first.manifest.config, null);
   const dest = out ?? join(dirname(first.dir), plan.config.name);
-  if (states.some((s) => resolve(s.dir) === resolve(dest))) throw new ResultsError(`merge: --out ${dest} is one of the shards: give another --out`);
+  if (states.some((s) => resolve(s.dir) === resolve(dest)))
+    throw new ResultsError(`merge: --out ${dest} is one of the shards: give another --out`);
   const done: DoneRows = new Map();
   for (const s of states) for (const i of s.manifestDone) done.set(i, s.done.get(i)!);
   ensureOutputDir(dest, { probe: false }); // "", a file, /proc/x: one line (the lock's owner file proves it writable)

@@ -38,7 +38,11 @@ export function makePlan(input: unknown, shard: Shard | null = null): SweepPlan 
   checkSweep(Math.ceil(total / (shard?.count ?? 1)), config.seeds, 0);
   const grid = expandGrid(config);
   const points = grid.filter((p) => inShard(p.index, shard));
-  checkSweep(points.length, config.seeds, points.reduce((a, p) => a + p.expectedEvents * config.seeds, 0));
+  checkSweep(
+    points.length,
+    config.seeds,
+    points.reduce((a, p) => a + p.expectedEvents * config.seeds, 0),
+  );
   const seeds = new Map(points.map((p) => [p.index, pointSeeds(config, p)]));
   return { config, configHash: configHash(config), axes: Object.keys(config.axes), grid, points, shard, seeds };
 }
@@ -50,7 +54,11 @@ export function packageGitCommit(): string | null {
   if (gitCommit !== undefined) return gitCommit;
   try {
     const root = fileURLToPath(new URL("../../", import.meta.url));
-    const out = execFileSync("git", ["rev-parse", "HEAD"], { cwd: root, stdio: ["ignore", "pipe", "ignore"], timeout: 5000 });
+    const out = execFileSync("git", ["rev-parse", "HEAD"], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 5000,
+    });
     const text = out.toString().trim();
     gitCommit = /^[0-9a-f]{40}$/.test(text) ? text : null;
   } catch {

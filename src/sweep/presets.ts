@@ -13,7 +13,10 @@ export const PRESETS_DIR = fileURLToPath(new URL("../../data/sweeps/", import.me
 /** The preset names (file names without .json). */
 export function presetNames(): string[] {
   try {
-    return readdirSync(PRESETS_DIR).filter((n) => n.endsWith(".json")).map((n) => n.slice(0, -5)).sort();
+    return readdirSync(PRESETS_DIR)
+      .filter((n) => n.endsWith(".json"))
+      .map((n) => n.slice(0, -5))
+      .sort();
   } catch {
     return [];
   }
@@ -28,7 +31,9 @@ export function presetNames(): string[] {
 export function readSweepConfig(nameOrPath: string): Record<string, unknown> {
   const isPath = nameOrPath.includes("/") || nameOrPath.endsWith(".json");
   if (!isPath && !presetNames().includes(nameOrPath))
-    throw new ResultsError(`invalid sweep: ${JSON.stringify(nameOrPath)} (allowed: a config file path or a preset: ${presetNames().join(", ")})`);
+    throw new ResultsError(
+      `invalid sweep: ${JSON.stringify(nameOrPath)} (allowed: a config file path or a preset: ${presetNames().join(", ")})`,
+    );
   let path = isPath ? nameOrPath : `${PRESETS_DIR}${nameOrPath}.json`;
   if (!isPath) {
     let real: string, root: string;
@@ -36,14 +41,19 @@ export function readSweepConfig(nameOrPath: string): Record<string, unknown> {
       real = realpathSync(path);
       root = realpathSync(PRESETS_DIR);
     } catch (e) {
-      throw new ResultsError(`preset ${nameOrPath}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new ResultsError(
+        `preset ${nameOrPath}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
     }
     const rel = relative(root, real);
     if (rel === "" || rel.startsWith("..") || isAbsolute(rel))
-      throw new ResultsError(`invalid preset: ${JSON.stringify(nameOrPath)} (allowed: a file inside ${root}; it resolves to ${real})`);
+      throw new ResultsError(
+        `invalid preset: ${JSON.stringify(nameOrPath)} (allowed: a file inside ${root}; it resolves to ${real})`,
+      );
     path = real;
   }
   const v = readJsonFile(path, "sweep config");
-  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new ResultsError(`sweep config ${path}: expected a JSON object`);
+  if (v === null || typeof v !== "object" || Array.isArray(v))
+    throw new ResultsError(`sweep config ${path}: expected a JSON object`);
   return v as Record<string, unknown>;
 }

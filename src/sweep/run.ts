@@ -71,7 +71,8 @@ export function workerFile(): string {
   const entry = new URL("../../src/sweep/pool-entry.cjs", import.meta.url);
   const worker = new URL("../../dist/sweep/worker.js", import.meta.url);
   if (!existsSync(fileURLToPath(worker))) throw new ResultsError("dist/sweep/worker.js not found: run npm run build");
-  if (!existsSync(fileURLToPath(entry))) throw new ResultsError("src/sweep/pool-entry.cjs not found: the package is incomplete");
+  if (!existsSync(fileURLToPath(entry)))
+    throw new ResultsError("src/sweep/pool-entry.cjs not found: the package is incomplete");
   return fileURLToPath(entry);
 }
 
@@ -99,7 +100,10 @@ export function workerFile(): string {
  * table.summary[1].lostData_mean; // => 0 (foll-pin redirties the page at release)
  * ```
  */
-export async function sweep(config: SweepConfig | Record<string, unknown>, options: SweepOptions = {}): Promise<ResultsTable> {
+export async function sweep(
+  config: SweepConfig | Record<string, unknown>,
+  options: SweepOptions = {},
+): Promise<ResultsTable> {
   const before = budgetEnabled();
   if (options.noBudget) setBudget(false);
   try {
@@ -109,7 +113,10 @@ export async function sweep(config: SweepConfig | Record<string, unknown>, optio
   }
 }
 
-async function sweepLocked(config: SweepConfig | Record<string, unknown>, options: SweepOptions): Promise<ResultsTable> {
+async function sweepLocked(
+  config: SweepConfig | Record<string, unknown>,
+  options: SweepOptions,
+): Promise<ResultsTable> {
   const input = options.seeds !== undefined ? { ...config, seeds: options.seeds } : config;
   const plan = makePlan(input, options.shard ?? null);
   const out = options.out ?? null;
@@ -132,7 +139,8 @@ async function sweepLocked(config: SweepConfig | Record<string, unknown>, option
       if (state) {
         done = state.done;
         for (const line of state.badRecords) warn(line);
-        for (const line of state.lagging) warn(`${line} (a sweep killed mid-snapshot, or a truncated copy): rewritten from the journal`);
+        for (const line of state.lagging)
+          warn(`${line} (a sweep killed mid-snapshot, or a truncated copy): rewritten from the journal`);
       }
       removeStaleTemps(out);
       writeSnapshot(out, plan, done);
@@ -143,7 +151,14 @@ async function sweepLocked(config: SweepConfig | Record<string, unknown>, option
   }
 }
 
-async function runPlan(plan: SweepPlan, out: string | null, workers: number, done: DoneRows, lock: DirLock | null, options: SweepOptions): Promise<ResultsTable> {
+async function runPlan(
+  plan: SweepPlan,
+  out: string | null,
+  workers: number,
+  done: DoneRows,
+  lock: DirLock | null,
+  options: SweepOptions,
+): Promise<ResultsTable> {
   const pending = plan.points.filter((p) => !done.has(p.index));
   const runsTotal = plan.points.reduce((a, p) => a + plan.seeds.get(p.index)!.length, 0);
   const resumedRuns = runsTotal - pending.reduce((a, p) => a + plan.seeds.get(p.index)!.length, 0);
@@ -156,8 +171,13 @@ async function runPlan(plan: SweepPlan, out: string | null, workers: number, don
     const elapsedMs = performance.now() - start;
     const fresh = runsDone - resumedRuns;
     options.onProgress({
-      name: plan.config.name, runsDone, runsTotal, pointsDone: done.size, pointsTotal: plan.points.length,
-      pointsResumed: plan.points.length - pending.length, elapsedMs,
+      name: plan.config.name,
+      runsDone,
+      runsTotal,
+      pointsDone: done.size,
+      pointsTotal: plan.points.length,
+      pointsResumed: plan.points.length - pending.length,
+      elapsedMs,
       etaMs: fresh > 0 ? (elapsedMs / fresh) * (runsTotal - runsDone) : runsTotal === runsDone ? 0 : null,
     });
   };
@@ -183,8 +203,23 @@ async function runPlan(plan: SweepPlan, out: string | null, workers: number, don
   };
 
   if (pending.length > 0) {
-    if (workers === 0) await runInline(plan, pending, finishPoint, () => { runsDone++; progress(); });
-    else await runPool(plan, pending, workers, finishPoint, () => { runsDone++; progress(); }, !budgetEnabled());
+    if (workers === 0)
+      await runInline(plan, pending, finishPoint, () => {
+        runsDone++;
+        progress();
+      });
+    else
+      await runPool(
+        plan,
+        pending,
+        workers,
+        finishPoint,
+        () => {
+          runsDone++;
+          progress();
+        },
+        !budgetEnabled(),
+      );
   }
   if (out !== null) writeSnapshot(out, plan, done);
   progress();
@@ -194,7 +229,12 @@ async function runPlan(plan: SweepPlan, out: string | null, workers: number, don
 
 type Finish = (index: number, rows: Row[]) => void;
 
-async function runInline(plan: SweepPlan, pending: SweepPlan["points"], finish: Finish, ran: () => void): Promise<void> {
+async function runInline(
+  plan: SweepPlan,
+  pending: SweepPlan["points"],
+  finish: Finish,
+  ran: () => void,
+): Promise<void> {
   for (const p of pending) {
     const seeds = plan.seeds.get(p.index)!;
     const rows: Row[] = [];
@@ -218,7 +258,14 @@ export const TASKS_PER_WORKER = 2;
  * is journalled the moment its last replicate ends. (Submitting every run at once, as pinsim
  * <= 0.1 did, let the pool interleave all points: most finished only near the very end.)
  */
-async function runPool(plan: SweepPlan, pending: SweepPlan["points"], workers: number, finish: Finish, ran: () => void, noBudget: boolean): Promise<void> {
+async function runPool(
+  plan: SweepPlan,
+  pending: SweepPlan["points"],
+  workers: number,
+  finish: Finish,
+  ran: () => void,
+  noBudget: boolean,
+): Promise<void> {
   const pool = new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
   const tasks = pending.flatMap((p) => plan.seeds.get(p.index)!.map((seed, r) => ({ p, r, seed })));
   const results = new Map<number, Metrics[]>();
@@ -247,7 +294,10 @@ async function runPool(plan: SweepPlan, pending: SweepPlan["points"], workers: n
                   if (n === 0) {
                     results.delete(p.index);
                     const seeds = plan.seeds.get(p.index)!;
-                    finish(p.index, got.map((mm, rr) => runRow(p.axes, rr, seeds[rr]!, mm)));
+                    finish(
+                      p.index,
+                      got.map((mm, rr) => runRow(p.axes, rr, seeds[rr]!, mm)),
+                    );
                   }
                 }
               } catch (e) {
@@ -282,7 +332,13 @@ async function runPool(plan: SweepPlan, pending: SweepPlan["points"], workers: n
 function workerError(e: unknown, key: string, replicate: number): unknown {
   const msg = e instanceof Error ? e.message : String(e);
   const code = (e as NodeJS.ErrnoException | null)?.code;
-  if (/^worker exited with code|Terminating worker thread/.test(msg) || code === "ERR_WORKER_OUT_OF_MEMORY" || code === "ERR_WORKER_INIT_FAILED")
-    return new WorkerDiedError(`a sweep worker died (${msg}) running point ${key} replicate ${replicate}; every finished point is on disk: rerun the same command to continue`);
+  if (
+    /^worker exited with code|Terminating worker thread/.test(msg) ||
+    code === "ERR_WORKER_OUT_OF_MEMORY" ||
+    code === "ERR_WORKER_INIT_FAILED"
+  )
+    return new WorkerDiedError(
+      `a sweep worker died (${msg}) running point ${key} replicate ${replicate}; every finished point is on disk: rerun the same command to continue`,
+    );
   return e;
 }

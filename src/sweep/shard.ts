@@ -62,21 +62,27 @@ export function shardFromEnv(env: NodeJS.ProcessEnv, shardCount?: number): Shard
     const count = shardCount ?? total;
     const offset = id - min;
     if (step < 1 || offset < 0 || offset % step !== 0 || offset / step >= count)
-      throw new ParamError("SLURM_ARRAY_TASK_ID", id,
-        `MIN + k × STEP with k in 0..${count - 1} (MIN ${min}, STEP ${step}, COUNT ${count}): use --array=A-B or A-B:STEP, not a list`);
+      throw new ParamError(
+        "SLURM_ARRAY_TASK_ID",
+        id,
+        `MIN + k × STEP with k in 0..${count - 1} (MIN ${min}, STEP ${step}, COUNT ${count}): use --array=A-B or A-B:STEP, not a list`,
+      );
     return { index: offset / step, count };
   }
   const k = envInt(env, "JOB_COMPLETION_INDEX");
   if (k !== undefined) {
     if (shardCount === undefined)
       throw new ParamError("shard-count", undefined, "the Job's completions, required with JOB_COMPLETION_INDEX");
-    if (k >= shardCount) throw new ParamError("JOB_COMPLETION_INDEX", k, `0..${shardCount - 1} (--shard-count ${shardCount})`);
+    if (k >= shardCount)
+      throw new ParamError("JOB_COMPLETION_INDEX", k, `0..${shardCount - 1} (--shard-count ${shardCount})`);
     return { index: k, count: shardCount };
   }
   // --shard-count alone would run the whole grid in every pod of the Job: refuse.
   if (shardCount !== undefined)
-    throw new InputError(`--shard-count ${shardCount} needs JOB_COMPLETION_INDEX (set by a Kubernetes Indexed Job, 0-based) ` +
-      `or a Slurm array's SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT, and none is set: to run one shard by hand, use --shard I/${shardCount}`);
+    throw new InputError(
+      `--shard-count ${shardCount} needs JOB_COMPLETION_INDEX (set by a Kubernetes Indexed Job, 0-based) ` +
+        `or a Slurm array's SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT, and none is set: to run one shard by hand, use --shard I/${shardCount}`,
+    );
   return null;
 }
 

@@ -62,7 +62,11 @@ function pointText(plan: SweepPlan, axes: Record<string, Cell>, rows: Row[]) {
     const sumCols = summaryColumns(plan.axes);
     // A CSV body is the rendering minus its header line (same columns, same quoting).
     const body = (cols: string[], r: Row[]) => renderCsv(cols, r).slice(renderCsv(cols, []).length);
-    t = { jsonl: renderJsonl(runCols, rows), csv: body(runCols, rows), summary: body(sumCols, [pointSummary(axes, rows)]) };
+    t = {
+      jsonl: renderJsonl(runCols, rows),
+      csv: body(runCols, rows),
+      summary: body(sumCols, [pointSummary(axes, rows)]),
+    };
     texts.set(rows, t);
   }
   return t;
@@ -113,10 +117,17 @@ export function checkRunsJsonl(dir: string, v: SnapshotCheck): Set<number> | nul
     if (v.badIndex.has(index)) continue;
     v.checkRows(jpath, index, rows);
     const j = v.done.get(index);
-    if (j && JSON.stringify(j) !== JSON.stringify(rows)) throw corrupted(jpath, `point ${v.byIndex.get(index)!.key} differs from its journal record`);
+    if (j && JSON.stringify(j) !== JSON.stringify(rows))
+      throw corrupted(jpath, `point ${v.byIndex.get(index)!.key} differs from its journal record`);
     v.done.set(index, rows);
   }
-  if (jtext !== renderJsonl(v.columns, [...groups.entries()].sort((a, b) => a[0] - b[0]).flatMap(([, rows]) => rows)))
+  if (
+    jtext !==
+    renderJsonl(
+      v.columns,
+      [...groups.entries()].sort((a, b) => a[0] - b[0]).flatMap(([, rows]) => rows),
+    )
+  )
     throw corrupted(jpath, "rows out of grid order or not in canonical form");
   return new Set(groups.keys());
 }
@@ -128,8 +139,13 @@ function jsonlPoints(jpath: string, jtext: string, v: SnapshotCheck): Map<number
   if (lines.pop() !== "") throw corrupted(jpath, "does not end with a newline");
   lines.forEach((line, i) => {
     let r: Row;
-    try { r = JSON.parse(line) as Row; } catch { throw corrupted(jpath, `line ${i + 1} is not valid JSON`); }
-    if (r === null || typeof r !== "object" || Array.isArray(r)) throw corrupted(jpath, `line ${i + 1} is not an object`);
+    try {
+      r = JSON.parse(line) as Row;
+    } catch {
+      throw corrupted(jpath, `line ${i + 1} is not valid JSON`);
+    }
+    if (r === null || typeof r !== "object" || Array.isArray(r))
+      throw corrupted(jpath, `line ${i + 1} is not an object`);
     const axes: Record<string, Cell> = {};
     for (const a of v.plan.axes) axes[a] = r[a] as Cell;
     const p = v.byKey.get(canonicalJson(axes));
@@ -146,13 +162,24 @@ function jsonlPoints(jpath: string, jtext: string, v: SnapshotCheck): Map<number
  * points it holds (`rowsOf`); every point it holds must have runs. Returns the points it
  * holds; absent: nothing to check (null).
  */
-export function checkSnapshotCsv(dir: string, name: string, cols: string[], v: SnapshotCheck, rowsOf: (only: Set<number>) => Row[]): Set<number> | null {
+export function checkSnapshotCsv(
+  dir: string,
+  name: string,
+  cols: string[],
+  v: SnapshotCheck,
+  rowsOf: (only: Set<number>) => Row[],
+): Set<number> | null {
   const path = join(dir, name);
   const text = readText(path);
   if (text === null) return null;
   let records: string[][];
-  try { records = parse(text, { relax_column_count: false }) as string[][]; } catch (e) { throw corrupted(path, `not valid CSV: ${(e as Error).message.split("\n")[0]}`); }
-  if (records.length === 0 || canonicalJson(records[0]) !== canonicalJson(cols)) throw corrupted(path, "unexpected header");
+  try {
+    records = parse(text, { relax_column_count: false }) as string[][];
+  } catch (e) {
+    throw corrupted(path, `not valid CSV: ${(e as Error).message.split("\n")[0]}`);
+  }
+  if (records.length === 0 || canonicalJson(records[0]) !== canonicalJson(cols))
+    throw corrupted(path, "unexpected header");
   const { plan } = v;
   const textKey = (cells: string[]) => JSON.stringify(plan.axes.map((_, i) => cells[i]));
   const byText = new Map(plan.points.map((p) => [JSON.stringify(plan.axes.map((a) => cellText(p.axes[a]))), p.index]));
@@ -161,9 +188,11 @@ export function checkSnapshotCsv(dir: string, name: string, cols: string[], v: S
     const index = byText.get(textKey(rec));
     if (index === undefined) throw corrupted(path, "a row is not a point of this sweep");
     if (v.badIndex.has(index)) continue;
-    if (!v.done.has(index)) throw corrupted(path, `point ${v.byIndex.get(index)!.key} has no runs in the journal or runs.jsonl`);
+    if (!v.done.has(index))
+      throw corrupted(path, `point ${v.byIndex.get(index)!.key} has no runs in the journal or runs.jsonl`);
     held.add(index);
   }
-  if (v.badIndex.size === 0 && text !== renderCsv(cols, rowsOf(held))) throw corrupted(path, "its rows do not match the runs");
+  if (v.badIndex.size === 0 && text !== renderCsv(cols, rowsOf(held)))
+    throw corrupted(path, "its rows do not match the runs");
   return held;
 }

@@ -8,14 +8,32 @@
  * (journal.ts), the four contract files written from it (snapshot.ts), reading and
  * checking a directory (validation.ts), and the lock that lets one writer in (lock.ts).
  */
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
 import { ResultsError } from "./errors.js";
 import type { Row } from "./types.js";
 
 /** File names inside a results directory. */
-export const FILES = { manifest: "manifest.json", runsCsv: "runs.csv", runsJsonl: "runs.jsonl", summary: "summary.csv", points: ".points", lock: ".pinsim.lock", lockOwner: ".pinsim.lock.owner" } as const;
+export const FILES = {
+  manifest: "manifest.json",
+  runsCsv: "runs.csv",
+  runsJsonl: "runs.jsonl",
+  summary: "summary.csv",
+  points: ".points",
+  lock: ".pinsim.lock",
+  lockOwner: ".pinsim.lock.owner",
+} as const;
 // Temp files: write-file-atomic's `NAME.<murmurhash>` beside each of our files, and the
 // `.NAME.tmp-PID` of pinsim <= 0.1 (a killed process leaves one behind).
 export const TEMP = /^(?:\..*\.tmp-\d+|(?:manifest\.json|runs\.csv|runs\.jsonl|summary\.csv|\d{6}\.json)\.\d+)$/;
@@ -38,20 +56,29 @@ export function errCode(e: unknown): string {
 export function writeAtomic(dir: string, name: string, text: string): void {
   const path = join(dir, name);
   // write-file-atomic follows a symlink to its target: never write through one.
-  if (lstatOrNull(path)?.isSymbolicLink()) throw new ResultsError(`${path}: a symbolic link, refused (results files are regular files)`);
+  if (lstatOrNull(path)?.isSymbolicLink())
+    throw new ResultsError(`${path}: a symbolic link, refused (results files are regular files)`);
   writeFileAtomic.sync(path, text, { fsync: true });
   fsyncDir(join(path, ".."));
 }
 
 /** lstat, or null when the path does not exist (or cannot be stat'ed). */
 export function lstatOrNull(path: string) {
-  try { return lstatSync(path); } catch { return null; }
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
 }
 
 /** fsync a directory so that the renames in it are durable. */
 function fsyncDir(dir: string): void {
   const fd = openSync(dir, "r");
-  try { fsyncSync(fd); } finally { closeSync(fd); }
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -79,7 +106,11 @@ export function isOwnName(name: string): boolean {
 export function removeStaleTemps(dir: string): void {
   for (const d of [dir, join(dir, FILES.points)]) {
     let names: string[] = [];
-    try { names = readdirSync(d); } catch { continue; }
+    try {
+      names = readdirSync(d);
+    } catch {
+      continue;
+    }
     for (const n of names) if (TEMP.test(n)) rmSync(join(d, n), { force: true });
   }
 }
@@ -102,11 +133,23 @@ export function corrupted(path: string, why: string): ResultsError {
 
 /** Whether a directory holds any results file of ours. */
 export function hasResults(dir: string): boolean {
-  return [FILES.manifest, FILES.runsCsv, FILES.runsJsonl, FILES.summary].some((f) => readText(join(dir, f)) !== null) ||
-    (() => { try { return readdirSync(join(dir, FILES.points)).some((n) => n.endsWith(".json")); } catch { return false; } })();
+  return (
+    [FILES.manifest, FILES.runsCsv, FILES.runsJsonl, FILES.summary].some((f) => readText(join(dir, f)) !== null) ||
+    (() => {
+      try {
+        return readdirSync(join(dir, FILES.points)).some((n) => n.endsWith(".json"));
+      } catch {
+        return false;
+      }
+    })()
+  );
 }
 
 /** Whether a path exists and is a directory. */
 export function isDirectory(path: string): boolean {
-  try { return statSync(path).isDirectory(); } catch { return false; }
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -73,27 +73,56 @@ export function readResultsDir(dir: string, expect?: SweepPlan): DirState | null
   const plan = manifestPlan(mpath, manifest, expect);
   const byIndex = new Map(plan.points.map((p) => [p.index, p]));
   const columns = runColumns(plan.axes);
-  const checkRows = (path: string, index: number, rows: Row[]) => checkPointRows(plan, byIndex, columns, path, index, rows);
+  const checkRows = (path: string, index: number, rows: Row[]) =>
+    checkPointRows(plan, byIndex, columns, path, index, rows);
   const { done, badRecords, badIndex } = readJournal(dir, byIndex, checkRows);
-  const v: SnapshotCheck = { plan, byIndex, byKey: new Map(plan.points.map((p) => [p.key, p])), columns, done, badIndex, checkRows };
+  const v: SnapshotCheck = {
+    plan,
+    byIndex,
+    byKey: new Map(plan.points.map((p) => [p.key, p])),
+    columns,
+    done,
+    badIndex,
+    checkRows,
+  };
   const held = new Map<string, ReadonlySet<number> | null>();
   held.set(FILES.runsJsonl, checkRunsJsonl(dir, v));
   const tablesOf = memoTables(plan, done);
-  held.set(FILES.runsCsv, checkSnapshotCsv(dir, FILES.runsCsv, columns, v, (only) => tablesOf(only).runs));
-  held.set(FILES.summary, checkSnapshotCsv(dir, FILES.summary, summaryColumns(plan.axes), v, (only) => tablesOf(only).summary));
+  held.set(
+    FILES.runsCsv,
+    checkSnapshotCsv(dir, FILES.runsCsv, columns, v, (only) => tablesOf(only).runs),
+  );
+  held.set(
+    FILES.summary,
+    checkSnapshotCsv(dir, FILES.summary, summaryColumns(plan.axes), v, (only) => tablesOf(only).summary),
+  );
   const manifestDone = pointsDone(mpath, manifest, plan, done, badIndex);
   checkManifestMatches(mpath, manifest, plan, manifestDone);
   const lagging = laggingSnapshots(dir, held, manifestDone);
-  return { manifest: recovered ? buildManifest(plan, manifestDone) : manifest, plan, done, manifestDone, badRecords, recovered, lagging };
+  return {
+    manifest: recovered ? buildManifest(plan, manifestDone) : manifest,
+    plan,
+    done,
+    manifestDone,
+    badRecords,
+    recovered,
+    lagging,
+  };
 }
 
 /** A snapshot file that misses points the manifest lists as done (absent: it holds none). */
-function laggingSnapshots(dir: string, held: ReadonlyMap<string, ReadonlySet<number> | null>, manifestDone: ReadonlySet<number>): string[] {
+function laggingSnapshots(
+  dir: string,
+  held: ReadonlyMap<string, ReadonlySet<number> | null>,
+  manifestDone: ReadonlySet<number>,
+): string[] {
   const out: string[] = [];
   for (const [name, set] of held) {
     const n = [...manifestDone].filter((i) => set?.has(i)).length;
     if (n < manifestDone.size)
-      out.push(`${join(dir, name)}: ${set === null ? "missing" : `holds ${n} of the ${manifestDone.size} points manifest.json lists as done`}`);
+      out.push(
+        `${join(dir, name)}: ${set === null ? "missing" : `holds ${n} of the ${manifestDone.size} points manifest.json lists as done`}`,
+      );
   }
   return out;
 }
@@ -104,23 +133,34 @@ function laggingSnapshots(dir: string, held: ReadonlyMap<string, ReadonlySet<num
  */
 function refuseForeign(dir: string): void {
   let names: string[];
-  try { names = readdirSync(dir); } catch { return; } // absent: created later
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  } // absent: created later
   const foreign = names.filter((n) => !isOwnName(n)).sort();
   if (foreign.length > 0) {
     const shown = foreign.slice(0, 3).join(", ") + (foreign.length > 3 ? `, … (${foreign.length} entries)` : "");
-    throw new ResultsError(`output directory ${dir} holds no pinsim results but other files (${shown}): give --out an empty or new directory`);
+    throw new ResultsError(
+      `output directory ${dir} holds no pinsim results but other files (${shown}): give --out an empty or new directory`,
+    );
   }
 }
 
 /** Results files are regular files: a symbolic link among them is refused. */
 function refuseSymlinks(dir: string): void {
   for (const f of [FILES.manifest, FILES.runsCsv, FILES.runsJsonl, FILES.summary, FILES.points]) {
-    if (lstatOrNull(join(dir, f))?.isSymbolicLink()) throw corrupted(join(dir, f), "a symbolic link (results files are regular files)");
+    if (lstatOrNull(join(dir, f))?.isSymbolicLink())
+      throw corrupted(join(dir, f), "a symbolic link (results files are regular files)");
   }
 }
 
 /** The manifest, parsed and shape-checked, or rebuilt from `expect` when missing beside results; null in an empty directory. */
-function readManifest(dir: string, mpath: string, expect?: SweepPlan): { manifest: Manifest; recovered: boolean } | null {
+function readManifest(
+  dir: string,
+  mpath: string,
+  expect?: SweepPlan,
+): { manifest: Manifest; recovered: boolean } | null {
   let mtext = readText(mpath);
   let recovered = false;
   if (mtext === null) {
@@ -128,25 +168,43 @@ function readManifest(dir: string, mpath: string, expect?: SweepPlan): { manifes
     // Results without a manifest (a kill before the first manifest of pinsim <= 0.1, or a
     // deleted manifest): rebuild it from the command's own config; the journal and the
     // snapshot files are then checked against that config like any others.
-    if (!expect) throw corrupted(mpath, "missing while results files exist (rerun the same pinsim sweep or merge command to rebuild it)");
+    if (!expect)
+      throw corrupted(
+        mpath,
+        "missing while results files exist (rerun the same pinsim sweep or merge command to rebuild it)",
+      );
     mtext = JSON.stringify(buildManifest(expect, new Set()));
     recovered = true;
   }
   let raw: unknown;
-  try { raw = JSON.parse(mtext); } catch (e) { throw corrupted(mpath, `not valid JSON: ${(e as Error).message}`); }
+  try {
+    raw = JSON.parse(mtext);
+  } catch (e) {
+    throw corrupted(mpath, `not valid JSON: ${(e as Error).message}`);
+  }
   const mp = MANIFEST.safeParse(raw);
-  if (!mp.success) throw corrupted(mpath, `not a pinsim manifest: ${mp.error.issues[0]?.path.join(".")} ${mp.error.issues[0]?.message}`);
+  if (!mp.success)
+    throw corrupted(
+      mpath,
+      `not a pinsim manifest: ${mp.error.issues[0]?.path.join(".")} ${mp.error.issues[0]?.message}`,
+    );
   return { manifest: raw as Manifest, recovered };
 }
 
 /** On a resume or merge: the directory must hold the command's sweep (config hash, shard, pinsim version). */
 function checkSameSweep(dir: string, manifest: Manifest, expect: SweepPlan): void {
   if (manifest.configHash !== expect.configHash)
-    throw new ResultsError(`output directory ${dir} holds sweep "${manifest.name}" with config hash ${manifest.configHash.slice(0, 12)}…, not this config (${expect.configHash.slice(0, 12)}…): use another --out or delete the directory`);
+    throw new ResultsError(
+      `output directory ${dir} holds sweep "${manifest.name}" with config hash ${manifest.configHash.slice(0, 12)}…, not this config (${expect.configHash.slice(0, 12)}…): use another --out or delete the directory`,
+    );
   if (canonicalJson(manifest.shard) !== canonicalJson(expect.shard))
-    throw new ResultsError(`output directory ${dir} holds shard ${showShard(manifest.shard)} of this sweep, not shard ${showShard(expect.shard)}: use another --out`);
+    throw new ResultsError(
+      `output directory ${dir} holds shard ${showShard(manifest.shard)} of this sweep, not shard ${showShard(expect.shard)}: use another --out`,
+    );
   if (manifest.pinsim !== `pinsim ${PACKAGE_VERSION}`)
-    throw new ResultsError(`output directory ${dir} was written by ${manifest.pinsim}, this is pinsim ${PACKAGE_VERSION}: use another --out or delete the directory`);
+    throw new ResultsError(
+      `output directory ${dir} was written by ${manifest.pinsim}, this is pinsim ${PACKAGE_VERSION}: use another --out or delete the directory`,
+    );
 }
 
 /** The sweep's plan (the command's, else the manifest config's), checked against the manifest's hash, grid, axes and metrics. */
@@ -160,21 +218,36 @@ function manifestPlan(mpath: string, manifest: Manifest, expect?: SweepPlan): Sw
   if (configHash(plan.config) !== manifest.configHash) throw corrupted(mpath, "configHash does not match its config");
   if (manifest.points.length !== plan.points.length || manifest.points.some((p, i) => p.key !== plan.points[i]!.key))
     throw corrupted(mpath, "its points are not the grid of its config");
-  if (canonicalJson(manifest.axes) !== canonicalJson(plan.axes) || canonicalJson(manifest.metrics) !== canonicalJson(METRIC_NAMES))
+  if (
+    canonicalJson(manifest.axes) !== canonicalJson(plan.axes) ||
+    canonicalJson(manifest.metrics) !== canonicalJson(METRIC_NAMES)
+  )
     throw corrupted(mpath, "axes or metrics differ from this pinsim's");
   return plan;
 }
 
 /** Check one point's rows against the plan: its axis values, replicates, seeds, metrics. */
-function checkPointRows(plan: SweepPlan, byIndex: ReadonlyMap<number, SweepPlan["points"][number]>, columns: string[], path: string, index: number, rows: Row[]): void {
+function checkPointRows(
+  plan: SweepPlan,
+  byIndex: ReadonlyMap<number, SweepPlan["points"][number]>,
+  columns: string[],
+  path: string,
+  index: number,
+  rows: Row[],
+): void {
   const p = byIndex.get(index)!;
   const seeds = plan.seeds.get(index)!;
-  if (rows.length !== seeds.length) throw corrupted(path, `point ${p.key} has ${rows.length} runs, expected ${seeds.length}`);
+  if (rows.length !== seeds.length)
+    throw corrupted(path, `point ${p.key} has ${rows.length} runs, expected ${seeds.length}`);
   rows.forEach((r, rep) => {
-    if (canonicalJson(Object.keys(r)) !== canonicalJson(columns)) throw corrupted(path, `a run of point ${p.key} has other columns`);
-    for (const a of plan.axes) if (r[a] !== p.axes[a]) throw corrupted(path, `a run of point ${p.key} has ${a} = ${JSON.stringify(r[a])}`);
-    if (r.replicate !== rep || r.seed !== seeds[rep]) throw corrupted(path, `point ${p.key} replicate ${rep}: wrong replicate or seed`);
-    for (const m of METRIC_NAMES) if (r[m] !== null && typeof r[m] !== "number") throw corrupted(path, `point ${p.key}: ${m} is not a number`);
+    if (canonicalJson(Object.keys(r)) !== canonicalJson(columns))
+      throw corrupted(path, `a run of point ${p.key} has other columns`);
+    for (const a of plan.axes)
+      if (r[a] !== p.axes[a]) throw corrupted(path, `a run of point ${p.key} has ${a} = ${JSON.stringify(r[a])}`);
+    if (r.replicate !== rep || r.seed !== seeds[rep])
+      throw corrupted(path, `point ${p.key} replicate ${rep}: wrong replicate or seed`);
+    for (const m of METRIC_NAMES)
+      if (r[m] !== null && typeof r[m] !== "number") throw corrupted(path, `point ${p.key}: ${m} is not a number`);
   });
 }
 
@@ -190,7 +263,13 @@ function memoTables(plan: SweepPlan, done: DoneRows): (only: Set<number>) => Ret
 }
 
 /** The points the manifest lists as done; each must have runs, unless its journal record was refused (then it reruns). */
-function pointsDone(mpath: string, manifest: Manifest, plan: SweepPlan, done: DoneRows, badIndex: ReadonlySet<number>): Set<number> {
+function pointsDone(
+  mpath: string,
+  manifest: Manifest,
+  plan: SweepPlan,
+  done: DoneRows,
+  badIndex: ReadonlySet<number>,
+): Set<number> {
   const manifestDone = new Set<number>();
   manifest.points.forEach((p, i) => {
     if (p.status !== "done") return;
@@ -204,9 +283,28 @@ function pointsDone(mpath: string, manifest: Manifest, plan: SweepPlan, done: Do
 
 /** Everything in the manifest but the provenance must be what this plan would write. */
 function checkManifestMatches(mpath: string, manifest: Manifest, plan: SweepPlan, manifestDone: Set<number>): void {
-  const expected = { ...buildManifest(plan, manifestDone), pinsim: manifest.pinsim, git: manifest.git, node: manifest.node, prng: manifest.prng };
-  const listed = { ...buildManifest(plan, new Set(manifest.points.flatMap((p, i) => (p.status === "done" ? [plan.points[i]!.index] : [])))), pinsim: manifest.pinsim, git: manifest.git, node: manifest.node, prng: manifest.prng };
-  if (JSON.stringify(manifest, null, 2) + "\n" !== JSON.stringify(expected, null, 2) + "\n" && canonicalJson(manifest) !== canonicalJson(expected) && canonicalJson(manifest) !== canonicalJson(listed))
+  const expected = {
+    ...buildManifest(plan, manifestDone),
+    pinsim: manifest.pinsim,
+    git: manifest.git,
+    node: manifest.node,
+    prng: manifest.prng,
+  };
+  const listed = {
+    ...buildManifest(
+      plan,
+      new Set(manifest.points.flatMap((p, i) => (p.status === "done" ? [plan.points[i]!.index] : []))),
+    ),
+    pinsim: manifest.pinsim,
+    git: manifest.git,
+    node: manifest.node,
+    prng: manifest.prng,
+  };
+  if (
+    JSON.stringify(manifest, null, 2) + "\n" !== JSON.stringify(expected, null, 2) + "\n" &&
+    canonicalJson(manifest) !== canonicalJson(expected) &&
+    canonicalJson(manifest) !== canonicalJson(listed)
+  )
     throw corrupted(mpath, "does not match its config and points");
 }
 

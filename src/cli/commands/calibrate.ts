@@ -5,7 +5,13 @@
 import type { Command } from "commander";
 import cliProgress from "cli-progress";
 import {
-  calibrate, CalibrateInputError, CalibrateInterrupted, CalibrateUnavailableError, comparisonText, parseParts, ProbeError,
+  calibrate,
+  CalibrateInputError,
+  CalibrateInterrupted,
+  CalibrateUnavailableError,
+  comparisonText,
+  parseParts,
+  ProbeError,
   type CalibrateProgress,
 } from "../../calibrate/index.js";
 import { writeFileSync } from "node:fs";
@@ -33,11 +39,18 @@ function progressReporter(): { update: (p: CalibrateProgress) => void; stop: () 
   const eta = (p: CalibrateProgress) => {
     const el = (performance.now() - t0) / 1000;
     // The expected durations are known up front (E + P for a clean-delay trial): use them, not the rate.
-    return Math.max(p.expectedSeconds * (1 - p.fraction), 0, p.fraction > 0 ? el / p.fraction - el : 0) * (p.fraction >= 1 ? 0 : 1);
+    return (
+      Math.max(p.expectedSeconds * (1 - p.fraction), 0, p.fraction > 0 ? el / p.fraction - el : 0) *
+      (p.fraction >= 1 ? 0 : 1)
+    );
   };
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
-      { format: "calibrate [{bar}] {percentage}% | {part}: {detail} | ETA {myeta}", stream: process.stderr, hideCursor: true },
+      {
+        format: "calibrate [{bar}] {percentage}% | {part}: {detail} | ETA {myeta}",
+        stream: process.stderr,
+        hideCursor: true,
+      },
       cliProgress.Presets.shades_classic,
     );
     let started = false;
@@ -45,9 +58,14 @@ function progressReporter(): { update: (p: CalibrateProgress) => void; stop: () 
       update: (p) => {
         const payload = { part: p.part, detail: p.detail, myeta: fmt(eta(p)) };
         const v = Math.round(p.fraction * 1000);
-        if (!started) { bar.start(1000, v, payload); started = true; } else bar.update(v, payload);
+        if (!started) {
+          bar.start(1000, v, payload);
+          started = true;
+        } else bar.update(v, payload);
       },
-      stop: () => { if (started) bar.stop(); },
+      stop: () => {
+        if (started) bar.stop();
+      },
     };
   }
   let last = -Infinity;
@@ -56,7 +74,9 @@ function progressReporter(): { update: (p: CalibrateProgress) => void; stop: () 
       const now = performance.now();
       if (now - last < 10000 && p.detail !== "done") return;
       last = now;
-      process.stderr.write(`calibrate: ${p.part}: ${p.detail}, ${Math.floor(p.fraction * 100)}% done, ${fmt((now - t0) / 1000)} elapsed, ETA ${fmt(eta(p))}\n`);
+      process.stderr.write(
+        `calibrate: ${p.part}: ${p.detail}, ${Math.floor(p.fraction * 100)}% done, ${fmt((now - t0) / 1000)} elapsed, ETA ${fmt(eta(p))}\n`,
+      );
     },
     stop: () => {},
   };
@@ -65,39 +85,59 @@ function progressReporter(): { update: (p: CalibrateProgress) => void; stop: () 
 export function registerCalibrate(program: Command, state: { code: number }): void {
   program
     .command("calibrate")
-    .description("measure the running kernel (root, Linux) and compare it with the model: clean delays, the pin detector's threshold, long-term pin refusals")
+    .description(
+      "measure the running kernel (root, Linux) and compare it with the model: clean delays, the pin detector's threshold, long-term pin refusals",
+    )
     .option("--quick", "a few trials per question (under 3 minutes at E = 30 s); what CI runs")
     .option("--only <parts>", "comma-separated parts: clean-delay, detector, longterm (default all)")
     .option("--out <dir>", "results folder", "data/results/calibrate")
     .option("--seed <n>", "seed of the model runs", nonNegativeInt, 1)
     .option("--strict", "exit 1 when any quantity differs between kernel and model")
     .option("--quiet", "no progress output")
-    .action(async (opts: { quick?: boolean; only?: string; out: string; seed: number; strict?: boolean; quiet?: boolean }) => {
-      let reporter: ReturnType<typeof progressReporter> | null = null;
-      try {
-        const only = opts.only !== undefined ? parseParts(opts.only) : null;
-        reporter = opts.quiet ? null : progressReporter();
-        const c = await calibrate({ out: opts.out, quick: !!opts.quick, only, seed: opts.seed, onProgress: reporter?.update });
-        reporter?.stop();
-        process.stdout.write(comparisonText(c));
-        process.stdout.write(`-> ${opts.out}/calibration.json (pinsim report ${opts.out}; pinsim plot ${opts.out})\n`);
-        state.code = opts.strict && c.comparison.some((r) => r.agree === false) ? 1 : 0;
-      } catch (e) {
-        reporter?.stop();
-        if (e instanceof CalibrateInputError || e instanceof CalibrateUnavailableError) throw new UsageError(e.message);
-        if (e instanceof ProbeError) {
-          process.stderr.write(`pinsim: ${e.message}\n`);
-          state.code = 1;
-          return;
+    .action(
+      async (opts: {
+        quick?: boolean;
+        only?: string;
+        out: string;
+        seed: number;
+        strict?: boolean;
+        quiet?: boolean;
+      }) => {
+        let reporter: ReturnType<typeof progressReporter> | null = null;
+        try {
+          const only = opts.only !== undefined ? parseParts(opts.only) : null;
+          reporter = opts.quiet ? null : progressReporter();
+          const c = await calibrate({
+            out: opts.out,
+            quick: !!opts.quick,
+            only,
+            seed: opts.seed,
+            onProgress: reporter?.update,
+          });
+          reporter?.stop();
+          process.stdout.write(comparisonText(c));
+          process.stdout.write(
+            `-> ${opts.out}/calibration.json (pinsim report ${opts.out}; pinsim plot ${opts.out})\n`,
+          );
+          state.code = opts.strict && c.comparison.some((r) => r.agree === false) ? 1 : 0;
+        } catch (e) {
+          reporter?.stop();
+          if (e instanceof CalibrateInputError || e instanceof CalibrateUnavailableError)
+            throw new UsageError(e.message);
+          if (e instanceof ProbeError) {
+            process.stderr.write(`pinsim: ${e.message}\n`);
+            state.code = 1;
+            return;
+          }
+          if (e instanceof CalibrateInterrupted) {
+            process.stderr.write(`pinsim: ${e.message}\n`);
+            state.code = e.signal === "SIGINT" ? 130 : 143;
+            return;
+          }
+          throw e;
         }
-        if (e instanceof CalibrateInterrupted) {
-          process.stderr.write(`pinsim: ${e.message}\n`);
-          state.code = e.signal === "SIGINT" ? 130 : 143;
-          return;
-        }
-        throw e;
-      }
-    });
+      },
+    );
 }
 
 /** Whether `pinsim plot` / `pinsim report` should hand this folder to the calibration views. */
@@ -125,7 +165,10 @@ export function plotCalibration(dir: string, opts: { figure?: string[]; formats:
   let figures: typeof CALIBRATION_FIGURES;
   try {
     figures = opts.figure?.length
-      ? opts.figure.flatMap((n) => n.split(",")).filter(Boolean).map((n) => getCalibrationFigure(n))
+      ? opts.figure
+          .flatMap((n) => n.split(","))
+          .filter(Boolean)
+          .map((n) => getCalibrationFigure(n))
       : CALIBRATION_FIGURES.filter((f) => f.missing(c) === null);
     for (const f of figures) {
       const why = f.missing(c);

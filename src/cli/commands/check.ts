@@ -11,7 +11,13 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import type { Command } from "commander";
 import {
-  formatVerdictTable, judge, loadScenario, loadScenarioDir, runJson, runScenario, verdictTable,
+  formatVerdictTable,
+  judge,
+  loadScenario,
+  loadScenarioDir,
+  runJson,
+  runScenario,
+  verdictTable,
   type Scenario,
 } from "../../checker/index.js";
 import { FAILURE_ID, INCIDENTS, type IncidentName } from "../../checker/verdict.js";
@@ -48,7 +54,11 @@ export function registerCheck(program: Command, state: { code: number }): void {
     .command("check")
     .description("explore every interleaving of the scenarios' actors and judge the verdicts")
     .argument("[scenario...]", "scenario files or names under data/scenarios/ (default: all of them)")
-    .option("--policy <id>", "only this policy (repeatable or comma-separated); default: the scenario's Policies", collect)
+    .option(
+      "--policy <id>",
+      "only this policy (repeatable or comma-separated); default: the scenario's Policies",
+      collect,
+    )
     .option("--variant <name>", "only this variant (repeatable or comma-separated)", collect)
     .option("--max-states <n>", "stop a search after N distinct states (verdicts then Unknown)", "1000000")
     .option("--json", "print {results: [...]} (or the table) as JSON")
@@ -63,11 +73,21 @@ export function registerCheck(program: Command, state: { code: number }): void {
     });
 }
 
-function parseOptions(opts: CheckOpts): { policies?: PolicyId[]; variants?: string[]; maxStates: number; reduce: boolean } {
+function parseOptions(opts: CheckOpts): {
+  policies?: PolicyId[];
+  variants?: string[];
+  maxStates: number;
+  reduce: boolean;
+} {
   const maxStates = parseIntegerFlag("--max-states", opts.maxStates ?? "1000000", 1);
   const bad = (opts.policy ?? []).find((p) => !(POLICY_IDS as readonly string[]).includes(p));
   if (bad !== undefined) throw new UsageError(`--policy: unknown policy '${bad}' (allowed: ${POLICY_IDS.join(", ")})`);
-  return { policies: opts.policy as PolicyId[] | undefined, variants: opts.variant, maxStates, reduce: opts.reduce !== false };
+  return {
+    policies: opts.policy as PolicyId[] | undefined,
+    variants: opts.variant,
+    maxStates,
+    reduce: opts.reduce !== false,
+  };
 }
 
 /** Scenario errors (ScenarioError, an InputError) reach the CLI's one catch (src/cli/index.ts): one line, exit 2. */
@@ -96,10 +116,21 @@ export function runCheck(files: string[], opts: CheckOpts): number {
     if (opts.json) {
       const rows = POLICY_IDS.map((p) => ({
         policy: p,
-        incidents: Object.fromEntries(INCIDENTS.map((k) => {
-          const c = table[p][k];
-          return [k, { id: FAILURE_ID[k], verdict: c.verdict, ...(c.witness ? { scenario: c.witness.scenario, variant: c.witness.variant, witness: c.witness.steps } : {}) }];
-        })),
+        incidents: Object.fromEntries(
+          INCIDENTS.map((k) => {
+            const c = table[p][k];
+            return [
+              k,
+              {
+                id: FAILURE_ID[k],
+                verdict: c.verdict,
+                ...(c.witness
+                  ? { scenario: c.witness.scenario, variant: c.witness.variant, witness: c.witness.steps }
+                  : {}),
+              },
+            ];
+          }),
+        ),
       }));
       process.stdout.write(JSON.stringify({ table: rows }, null, 2) + "\n");
     } else process.stdout.write(formatVerdictTable(table));
@@ -120,8 +151,13 @@ export function witnessChart(r: ScenarioRun, incident: IncidentName): WitnessCha
   const steps = r.result.witnesses[incident];
   if (!steps) return null;
   return {
-    scenario: r.scenario, policy: r.policy, variant: r.variant, incident,
-    actors: r.result.actors, steps, choices: r.result.choices[incident] ?? [],
+    scenario: r.scenario,
+    policy: r.policy,
+    variant: r.variant,
+    incident,
+    actors: r.result.actors,
+    steps,
+    choices: r.result.choices[incident] ?? [],
   };
 }
 
@@ -131,10 +167,15 @@ function witnessOptions(opts: CheckOpts): { incident: IncidentName; formats: str
   if (!(INCIDENTS as readonly string[]).includes(incident)) {
     throw new UsageError(`--witness: unknown incident '${incident}' (allowed: ${INCIDENTS.join(", ")})`);
   }
-  const formats = (opts.format ?? "txt").split(",").map((f) => f.trim()).filter(Boolean);
+  const formats = (opts.format ?? "txt")
+    .split(",")
+    .map((f) => f.trim())
+    .filter(Boolean);
   const bad = formats.find((f) => !(WITNESS_FORMATS as readonly string[]).includes(f));
   if (bad !== undefined || formats.length === 0) {
-    throw new UsageError(`--format: expected a comma-separated list of ${WITNESS_FORMATS.join(", ")}, got '${opts.format}'`);
+    throw new UsageError(
+      `--format: expected a comma-separated list of ${WITNESS_FORMATS.join(", ")}, got '${opts.format}'`,
+    );
   }
   const out = opts.out ?? "witnesses";
   ensureOutputDir(out);
@@ -142,12 +183,17 @@ function witnessOptions(opts: CheckOpts): { incident: IncidentName; formats: str
 }
 
 /** --witness: write each run's chart in each format; the text also goes to stdout. Exit 1 if no run reaches it. */
-function drawWitnesses(runs: ScenarioRun[], { incident, formats, out }: { incident: IncidentName; formats: string[]; out: string }): number {
+function drawWitnesses(
+  runs: ScenarioRun[],
+  { incident, formats, out }: { incident: IncidentName; formats: string[]; out: string },
+): number {
   let drawn = 0;
   for (const r of runs) {
     const chart = witnessChart(r, incident);
     if (!chart) {
-      process.stdout.write(`${r.scenario} ${r.policy}/${r.variant}: ${incident} is ${r.result.verdicts[incident]}, no witness\n`);
+      process.stdout.write(
+        `${r.scenario} ${r.policy}/${r.variant}: ${incident} is ${r.result.verdicts[incident]}, no witness\n`,
+      );
       continue;
     }
     drawn++;

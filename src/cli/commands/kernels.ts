@@ -11,7 +11,9 @@ import { UsageError } from "../errors.js";
 export function registerKernels(program: Command, _state: { code: number }): void {
   program
     .command("kernels")
-    .description("list the kernel version presets (policy per caller, reclaim guard, ext4, long-term refusal, io_uring, HZ)")
+    .description(
+      "list the kernel version presets (policy per caller, reclaim guard, ext4, long-term refusal, io_uring, HZ)",
+    )
     .option("--kernel <id>", `one preset in full (${KERNEL_IDS.join(", ")})`)
     .option("--json", "as JSON")
     .action((opts: { kernel?: string; json?: boolean }) => {
@@ -27,7 +29,9 @@ export function registerKernels(program: Command, _state: { code: number }): voi
       if (opts.kernel === undefined) {
         for (const id of ids) {
           const k = KERNELS[id];
-          process.stdout.write(`${id.padEnd(5)} ${k.released}  ${callerProfile("generic", id).policy.padEnd(16)} ${k.summary}; HZ ${k.hz}\n`);
+          process.stdout.write(
+            `${id.padEnd(5)} ${k.released}  ${callerProfile("generic", id).policy.padEnd(16)} ${k.summary}; HZ ${k.hz}\n`,
+          );
         }
         return;
       }

@@ -8,8 +8,16 @@ import { spawn, spawnSync } from "node:child_process";
 import { basename, relative } from "node:path";
 import type { Command } from "commander";
 import {
-  NOTEBOOKS_DIR, NotebookEnvironmentError, describeType, jupyterEnv,
-  listNotebooks, notebookParameters, parsePairs, readNotebook, resolveNotebook, runNotebook,
+  NOTEBOOKS_DIR,
+  NotebookEnvironmentError,
+  describeType,
+  jupyterEnv,
+  listNotebooks,
+  notebookParameters,
+  parsePairs,
+  readNotebook,
+  resolveNotebook,
+  runNotebook,
   type NotebookRunResult,
 } from "../../notebook/index.js";
 import { EXIT, UsageError } from "../errors.js";
@@ -19,8 +27,12 @@ const collect = (v: string, acc: string[]) => [...acc, v];
 function notebookPath(name: string): string {
   const path = resolveNotebook(name);
   if (!path) {
-    const known = listNotebooks().map((p) => basename(p, ".ipynb")).join(", ");
-    throw new UsageError(`no notebook ${JSON.stringify(name)} (known: ${known || "none"}; or give a path to a .ipynb file)`);
+    const known = listNotebooks()
+      .map((p) => basename(p, ".ipynb"))
+      .join(", ");
+    throw new UsageError(
+      `no notebook ${JSON.stringify(name)} (known: ${known || "none"}; or give a path to a .ipynb file)`,
+    );
   }
   return path;
 }
@@ -32,12 +44,16 @@ function shown(path: string): string {
 
 function positiveSeconds(v: string, name: string): number {
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`invalid ${name}: ${JSON.stringify(v)} (allowed: a positive number of seconds)`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`invalid ${name}: ${JSON.stringify(v)} (allowed: a positive number of seconds)`);
   return n;
 }
 
 /** Run one notebook; input and environment errors become the CLI's own. */
-async function runOne(path: string, opts: { p?: string[]; out?: string; timeout?: string; verbose?: boolean }): Promise<NotebookRunResult> {
+async function runOne(
+  path: string,
+  opts: { p?: string[]; out?: string; timeout?: string; verbose?: boolean },
+): Promise<NotebookRunResult> {
   // A NotebookInputError is an InputError: the CLI's one catch prints it (exit 2).
   return await runNotebook(path, {
     parameterText: parsePairs(opts.p ?? []),
@@ -48,7 +64,11 @@ async function runOne(path: string, opts: { p?: string[]; out?: string; timeout?
 }
 
 /** runOne, or null after a missing Jupyter or kernel (NotebookEnvironmentError) is reported and the exit code set. */
-async function runOrFail(path: string, opts: Parameters<typeof runOne>[1], state: { code: number }): Promise<NotebookRunResult | null> {
+async function runOrFail(
+  path: string,
+  opts: Parameters<typeof runOne>[1],
+  state: { code: number },
+): Promise<NotebookRunResult | null> {
   try {
     return await runOne(path, opts);
   } catch (e) {
@@ -73,15 +93,26 @@ function registerRun(nb: Command, state: { code: number }): void {
   nb.command("run")
     .description("execute a notebook headlessly (nbclient, tslab kernel) and save the executed copy")
     .argument("<notebook>", "a path, or a name in notebooks/ (01-tour, tour, 01)")
-    .option("-p, --param <key=value>", "override a declaration of the cell tagged `parameters` (repeatable)", collect, [])
+    .option(
+      "-p, --param <key=value>",
+      "override a declaration of the cell tagged `parameters` (repeatable)",
+      collect,
+      [],
+    )
     .option("--out <file>", "where to save the executed notebook (default notebooks/NAME.out.ipynb)")
     .option("--timeout <seconds>", "seconds one cell may run (default 600)")
     .option("--verbose", "pass the kernel's stderr through")
     .action(async (name: string, opts: { param: string[]; out?: string; timeout?: string; verbose?: boolean }) => {
       const path = notebookPath(name);
-      const r = await runOrFail(path, { p: opts.param, out: opts.out, timeout: opts.timeout, verbose: opts.verbose }, state);
+      const r = await runOrFail(
+        path,
+        { p: opts.param, out: opts.out, timeout: opts.timeout, verbose: opts.verbose },
+        state,
+      );
       if (!r) return;
-      const params = Object.entries(r.parameters).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ");
+      const params = Object.entries(r.parameters)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(" ");
       const svg = r.mimeTypes["image/svg+xml"] ?? 0;
       if (r.ok) {
         process.stdout.write(
@@ -89,7 +120,9 @@ function registerRun(nb: Command, state: { code: number }): void {
             ` (kernel start ${r.kernelStart?.toFixed(1) ?? "?"} s), ${svg} SVG figure${svg === 1 ? "" : "s"} → ${shown(r.out)}\n`,
         );
       } else {
-        process.stderr.write(`pinsim: ${shown(path)}${params ? ` (${params})` : ""} failed after ${r.seconds.toFixed(1)} s; ${r.saved ? `executed copy saved to ${shown(r.out)}` : "nothing saved"}\n${r.error}\n`);
+        process.stderr.write(
+          `pinsim: ${shown(path)}${params ? ` (${params})` : ""} failed after ${r.seconds.toFixed(1)} s; ${r.saved ? `executed copy saved to ${shown(r.out)}` : "nothing saved"}\n${r.error}\n`,
+        );
         state.code = EXIT.FAILED;
       }
     });
@@ -134,7 +167,9 @@ function registerParams(nb: Command): void {
       const path = notebookPath(name);
       const params = notebookParameters(readNotebook(path), basename(path));
       for (const p of params) {
-        process.stdout.write(`${p.name.padEnd(20)} ${p.literal.padEnd(24)} ${p.type ? describeType(p.type) : "(not settable: not a literal)"}\n`);
+        process.stdout.write(
+          `${p.name.padEnd(20)} ${p.literal.padEnd(24)} ${p.type ? describeType(p.type) : "(not settable: not a literal)"}\n`,
+        );
       }
     });
 }
@@ -161,7 +196,9 @@ function registerOpen(nb: Command, state: { code: number }): void {
       if (!opts.browser) args.push("--no-browser");
       if (opts.port) args.push(`--port=${opts.port}`);
       if (process.getuid?.() === 0) args.push("--allow-root");
-      process.stderr.write(`JUPYTER_PATH=${env.JUPYTER_PATH} jupyter ${args.join(" ")}\n(kernel: "TypeScript (tslab, pinsim)")\n`);
+      process.stderr.write(
+        `JUPYTER_PATH=${env.JUPYTER_PATH} jupyter ${args.join(" ")}\n(kernel: "TypeScript (tslab, pinsim)")\n`,
+      );
       // Async, so that a SIGTERM to pinsim reaches Jupyter too (Ctrl-C reaches both anyway).
       const child = spawn("jupyter", args, { env, stdio: "inherit" });
       const forward = (sig: NodeJS.Signals) => child.kill(sig);

@@ -5,7 +5,17 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { availableFigures, FIGURE_NAMES, FORMATS, getFigure, missingFor, renderFigure, report, type Figure, type Format } from "../../plot/index.js";
+import {
+  availableFigures,
+  FIGURE_NAMES,
+  FORMATS,
+  getFigure,
+  missingFor,
+  renderFigure,
+  report,
+  type Figure,
+  type Format,
+} from "../../plot/index.js";
 import { checkResults } from "../../plot/report.js";
 import { completeness } from "../../plot/table.js";
 import { loadResults } from "../../sweep/index.js";
@@ -25,17 +35,25 @@ function load(dir: string, partial: boolean): ResultsTable {
   const sh = t.manifest.shard;
   const c = completeness(t.manifest);
   if (sh && !partial)
-    throw new UsageError(`${dir} holds only shard ${sh.index + 1}/${sh.count} of sweep ${t.manifest.name}: merge the shards first (pinsim merge DIR…), or pass --partial to show this shard alone`);
+    throw new UsageError(
+      `${dir} holds only shard ${sh.index + 1}/${sh.count} of sweep ${t.manifest.name}: merge the shards first (pinsim merge DIR…), or pass --partial to show this shard alone`,
+    );
   if (c.partial && !partial)
-    throw new UsageError(`${dir} holds only ${c.done} of ${c.total} points of sweep ${t.manifest.name} (it did not finish): rerun the same pinsim sweep command to finish it, or pass --partial to show the finished points alone`);
+    throw new UsageError(
+      `${dir} holds only ${c.done} of ${c.total} points of sweep ${t.manifest.name} (it did not finish): rerun the same pinsim sweep command to finish it, or pass --partial to show the finished points alone`,
+    );
   checkResults(t);
   return t;
 }
 
 function parseFormats(s: string): Format[] {
-  const out = s.split(",").map((x) => x.trim()).filter(Boolean);
+  const out = s
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
   const bad = out.filter((f) => !(FORMATS as readonly string[]).includes(f));
-  if (bad.length || out.length === 0) throw new UsageError(`invalid --format: ${s} (allowed: ${FORMATS.join(", ")}, comma-separated)`);
+  if (bad.length || out.length === 0)
+    throw new UsageError(`invalid --format: ${s} (allowed: ${FORMATS.join(", ")}, comma-separated)`);
   return out as Format[];
 }
 
@@ -44,7 +62,10 @@ export function registerPlot(program: Command, _state: { code: number }): void {
     .command("plot")
     .description("render the figures of a results directory as SVG, PNG and text")
     .argument("<results-dir>", "a results directory written by pinsim sweep")
-    .option("--figure <names...>", `figures to render (default: every one the results have axes for): ${FIGURE_NAMES.join(", ")}`)
+    .option(
+      "--figure <names...>",
+      `figures to render (default: every one the results have axes for): ${FIGURE_NAMES.join(", ")}`,
+    )
     .option("--format <list>", "comma-separated formats", "svg,png,txt")
     .option("--out <dir>", "output directory (default RESULTS_DIR/figures)")
     .option("--partial", "accept a single shard or an unfinished sweep (captions say PARTIAL: N of M points)")
@@ -54,14 +75,20 @@ export function registerPlot(program: Command, _state: { code: number }): void {
       const table = load(dir, opts.partial === true);
       let figures: Figure[];
       if (opts.figure?.length) {
-        figures = opts.figure.flatMap((n) => n.split(",")).filter(Boolean).map((n) => getFigure(n));
+        figures = opts.figure
+          .flatMap((n) => n.split(","))
+          .filter(Boolean)
+          .map((n) => getFigure(n));
         for (const f of figures) {
           const why = missingFor(f.name, table, f.needs);
           if (why) throw new UsageError(why);
         }
       } else {
         figures = availableFigures(table);
-        if (figures.length === 0) throw new UsageError(`${dir}: the results have none of the axes a figure needs (axes: ${table.manifest.axes.join(", ") || "none"})`);
+        if (figures.length === 0)
+          throw new UsageError(
+            `${dir}: the results have none of the axes a figure needs (axes: ${table.manifest.axes.join(", ") || "none"})`,
+          );
       }
       const out = opts.out ?? join(dir, "figures");
       ensureOutputDir(out);

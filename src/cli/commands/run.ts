@@ -32,7 +32,14 @@ export function formatRun(r: RunResultWithTrace): string {
   lines.push(`policy ${r.params.policy}, seed ${r.params.seed}, ${r.events} events`);
   const p = Object.entries(r.params).filter(([k]) => k !== "policy" && k !== "seed");
   for (let i = 0; i < p.length; i += 3) {
-    lines.push("  " + p.slice(i, i + 3).map(([k, v]) => `${k}=${JSON.stringify(v)}`.padEnd(30)).join(" ").trimEnd());
+    lines.push(
+      "  " +
+        p
+          .slice(i, i + 3)
+          .map(([k, v]) => `${k}=${JSON.stringify(v)}`.padEnd(30))
+          .join(" ")
+          .trimEnd(),
+    );
   }
   lines.push("");
   const w = Math.max(...METRICS.map((m) => m.name.length));
@@ -46,9 +53,15 @@ export function formatRun(r: RunResultWithTrace): string {
     const v = q.value === null ? "-" : q.value.toPrecision(4);
     lines.push(`${name.padEnd(w)}  ${v.padStart(12)}  = ${q.numerator} / ${q.denominator}`);
   }
-  lines.push(r.crashedAt === null ? "ran to the end" : `crashed at ${r.crashedAt.toFixed(3)} s (ext4 BUG on a dirty page without buffers)`);
+  lines.push(
+    r.crashedAt === null
+      ? "ran to the end"
+      : `crashed at ${r.crashedAt.toFixed(3)} s (ext4 BUG on a dirty page without buffers)`,
+  );
   if (r.finalSync) {
-    const s = Object.entries(r.finalSync).map(([k, v]) => `${k} ${v}`).join(", ");
+    const s = Object.entries(r.finalSync)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ");
     lines.push(`final sync(2), counted apart: ${s || "nothing to write"}`);
   }
   if (r.cleanDelays) {
@@ -56,7 +69,10 @@ export function formatRun(r: RunResultWithTrace): string {
     // E and P as the delays below are shown (ms), without trailing zeros: P 5.143 s at --hz 7.
     const sec = (x: number) => String(Number(x.toFixed(3)));
     lines.push(`clean delays (E ${sec(c.expire)} s, P ${sec(c.period)} s, window [E, E + P)):`);
-    lines.push(cleanLine("dirtied in a clean inode", c.cleanInode), cleanLine("dirtied in a dirty inode", c.dirtyInode));
+    lines.push(
+      cleanLine("dirtied in a clean inode", c.cleanInode),
+      cleanLine("dirtied in a dirty inode", c.dirtyInode),
+    );
   }
   return lines.join("\n") + "\n";
 }

@@ -8,7 +8,16 @@ import type { Command } from "commander";
 import cliProgress from "cli-progress";
 import { ParamError } from "../../model/params.js";
 import { parseIntegerFlag } from "../../numbers.js";
-import { formatShard, mergeResults, readSweepConfig, shardFromEnv, parseShard, sweep, type Shard, type SweepProgress } from "../../sweep/index.js";
+import {
+  formatShard,
+  mergeResults,
+  readSweepConfig,
+  shardFromEnv,
+  parseShard,
+  sweep,
+  type Shard,
+  type SweepProgress,
+} from "../../sweep/index.js";
 
 /** A commander parser for an integer flag >= min: decimal only, one line naming the text (an InputError). */
 function positiveInt(name: string, min: number) {
@@ -28,17 +37,26 @@ const PROGRESS_MS = Number(process.env.PINSIM_PROGRESS_MS ?? 5000) || 0;
 function progressReporter(label: string): { update: (p: SweepProgress) => void; stop: () => void } {
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
-      { format: `${label} [{bar}] {percentage}% | {value}/{total} runs | {points} | ETA {eta_formatted}`, stream: process.stderr, etaBuffer: 200, hideCursor: true },
+      {
+        format: `${label} [{bar}] {percentage}% | {value}/{total} runs | {points} | ETA {eta_formatted}`,
+        stream: process.stderr,
+        etaBuffer: 200,
+        hideCursor: true,
+      },
       cliProgress.Presets.shades_classic,
     );
     let started = false;
     return {
       update: (p) => {
         const points = `${p.pointsDone}/${p.pointsTotal} points${p.pointsResumed ? ` (${p.pointsResumed} resumed)` : ""}`;
-        if (!started) { bar.start(p.runsTotal, p.runsDone, { points }); started = true; }
-        else bar.update(p.runsDone, { points });
+        if (!started) {
+          bar.start(p.runsTotal, p.runsDone, { points });
+          started = true;
+        } else bar.update(p.runsDone, { points });
       },
-      stop: () => { if (started) bar.stop(); },
+      stop: () => {
+        if (started) bar.stop();
+      },
     };
   }
   let last = -Infinity;
@@ -49,8 +67,10 @@ function progressReporter(label: string): { update: (p: SweepProgress) => void; 
       if (last === Infinity || (!final && now - last < PROGRESS_MS)) return;
       last = final ? Infinity : now;
       const pct = p.runsTotal ? Math.floor((100 * p.runsDone) / p.runsTotal) : 100;
-      process.stderr.write(`${label}: ${p.runsDone}/${p.runsTotal} runs (${pct}%), ${p.pointsDone}/${p.pointsTotal} points` +
-        `${p.pointsResumed ? `, ${p.pointsResumed} resumed` : ""}, ${formatMs(p.elapsedMs)} elapsed, ETA ${formatMs(p.etaMs)}\n`);
+      process.stderr.write(
+        `${label}: ${p.runsDone}/${p.runsTotal} runs (${pct}%), ${p.pointsDone}/${p.pointsTotal} points` +
+          `${p.pointsResumed ? `, ${p.pointsResumed} resumed` : ""}, ${formatMs(p.elapsedMs)} elapsed, ETA ${formatMs(p.etaMs)}\n`,
+      );
     },
     stop: () => {},
   };
@@ -60,48 +80,95 @@ export function registerSweep(program: Command, state: { code: number }): void {
   program
     .command("sweep")
     .description("run a sweep (a config file or a preset of data/sweeps/) into a results directory; rerun to resume")
-    .argument("<config>", "CONFIG.json, or a preset name: default, false-positives, double-writeback, lost-data, kernel-eras")
+    .argument(
+      "<config>",
+      "CONFIG.json, or a preset name: default, false-positives, double-writeback, lost-data, kernel-eras",
+    )
     .option("--out <dir>", "results directory (default data/results/<name>/, or data/results/<name>-shard-I-of-N/)")
-    .option("--workers <n>", "worker threads (default: the core count; 0 runs in the main thread)", positiveInt("--workers", 0))
+    .option(
+      "--workers <n>",
+      "worker threads (default: the core count; 0 runs in the main thread)",
+      positiveInt("--workers", 0),
+    )
     .option("--seeds <n>", "replicates per point (overrides the config's seeds)", positiveInt("--seeds", 1))
-    .option("--shard <i/n>", "run shard I of N, counted from 1 (1/3, 2/3, 3/3); default from SLURM_ARRAY_TASK_ID/MIN/STEP/COUNT or JOB_COMPLETION_INDEX")
-    .option("--shard-count <n>", "number of shards with Kubernetes JOB_COMPLETION_INDEX (the Job's completions)", positiveInt("--shard-count", 1))
+    .option(
+      "--shard <i/n>",
+      "run shard I of N, counted from 1 (1/3, 2/3, 3/3); default from SLURM_ARRAY_TASK_ID/MIN/STEP/COUNT or JOB_COMPLETION_INDEX",
+    )
+    .option(
+      "--shard-count <n>",
+      "number of shards with Kubernetes JOB_COMPLETION_INDEX (the Job's completions)",
+      positiveInt("--shard-count", 1),
+    )
     .option("--quiet", "no progress output")
     .option("--no-budget", "run even beyond the magnitude budgets (events per run, runs per sweep, workers per core)")
-    .action(async (arg: string, opts: { out?: string; workers?: number; seeds?: number; shard?: string; shardCount?: number; quiet?: boolean; budget: boolean }) => {
-      {
-        const config = readSweepConfig(arg);
-        const shard: Shard | null = opts.shard !== undefined ? parseShard(opts.shard) : shardFromEnv(process.env, opts.shardCount);
-        if (opts.shard !== undefined && opts.shardCount !== undefined && shard!.count !== opts.shardCount)
-          throw new ParamError("shard-count", opts.shardCount, `the N of --shard ${opts.shard}, or no --shard-count`);
-        const name = typeof config.name === "string" ? config.name : "";
-        if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name)) throw new ParamError("name", config.name, "1-100 letters, digits, '.', '_' or '-', starting with a letter or digit");
-        const out = opts.out ?? `data/results/${name}${shard ? `-shard-${shard.index + 1}-of-${shard.count}` : ""}`;
-        const workers = opts.workers ?? availableParallelism();
-        const label = `sweep ${name}${shard ? ` shard ${formatShard(shard)}` : ""}`;
-        const reporter = opts.quiet ? null : progressReporter(label);
-        const t0 = performance.now();
-        let table: Awaited<ReturnType<typeof sweep>>;
-        try {
-          table = await sweep(config, { out, workers, seeds: opts.seeds, shard, onProgress: reporter?.update, noBudget: !opts.budget });
-        } finally {
-          reporter?.stop();
+    .action(
+      async (
+        arg: string,
+        opts: {
+          out?: string;
+          workers?: number;
+          seeds?: number;
+          shard?: string;
+          shardCount?: number;
+          quiet?: boolean;
+          budget: boolean;
+        },
+      ) => {
+        {
+          const config = readSweepConfig(arg);
+          const shard: Shard | null =
+            opts.shard !== undefined ? parseShard(opts.shard) : shardFromEnv(process.env, opts.shardCount);
+          if (opts.shard !== undefined && opts.shardCount !== undefined && shard!.count !== opts.shardCount)
+            throw new ParamError("shard-count", opts.shardCount, `the N of --shard ${opts.shard}, or no --shard-count`);
+          const name = typeof config.name === "string" ? config.name : "";
+          if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name))
+            throw new ParamError(
+              "name",
+              config.name,
+              "1-100 letters, digits, '.', '_' or '-', starting with a letter or digit",
+            );
+          const out = opts.out ?? `data/results/${name}${shard ? `-shard-${shard.index + 1}-of-${shard.count}` : ""}`;
+          const workers = opts.workers ?? availableParallelism();
+          const label = `sweep ${name}${shard ? ` shard ${formatShard(shard)}` : ""}`;
+          const reporter = opts.quiet ? null : progressReporter(label);
+          const t0 = performance.now();
+          let table: Awaited<ReturnType<typeof sweep>>;
+          try {
+            table = await sweep(config, {
+              out,
+              workers,
+              seeds: opts.seeds,
+              shard,
+              onProgress: reporter?.update,
+              noBudget: !opts.budget,
+            });
+          } finally {
+            reporter?.stop();
+          }
+          const runs = table.runs.length;
+          process.stdout.write(
+            `${label}: ${table.summary.length} points, ${runs} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s with ${workers} worker${workers === 1 ? "" : "s"} -> ${out}/\n`,
+          );
+          state.code = 0;
         }
-        const runs = table.runs.length;
-        process.stdout.write(`${label}: ${table.summary.length} points, ${runs} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s with ${workers} worker${workers === 1 ? "" : "s"} -> ${out}/\n`);
-        state.code = 0;
-      }
-    });
+      },
+    );
 
   program
     .command("merge")
     .description("combine the shard directories of one sweep into one results directory")
     .argument("<dirs...>", "shard results directories")
-    .option("--out <dir>", "merged results directory (default: the sweep's name beside the first shard, e.g. data/results/lost-data)")
+    .option(
+      "--out <dir>",
+      "merged results directory (default: the sweep's name beside the first shard, e.g. data/results/lost-data)",
+    )
     .action((dirs: string[], opts: { out?: string }) => {
       {
         const table = mergeResults(dirs, opts.out);
-        process.stdout.write(`merged ${dirs.length} shard${dirs.length === 1 ? "" : "s"}: ${table.summary.length} points, ${table.runs.length} runs -> ${table.dir}/\n`);
+        process.stdout.write(
+          `merged ${dirs.length} shard${dirs.length === 1 ? "" : "s"}: ${table.summary.length} points, ${table.runs.length} runs -> ${table.dir}/\n`,
+        );
         state.code = 0;
       }
     });
