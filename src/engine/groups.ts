@@ -17,7 +17,7 @@ import { parseDistribution, sampler } from "../model/distributions.js";
 import { BACKING_PROFILES } from "../model/backings.js";
 import { callerProfile, type CallerId, type CallerProfile } from "../model/callers.js";
 import { kernelPresetValues, type PinnerGroup } from "../model/coverage-params.js";
-import type { Params } from "../model/params.js";
+import { flatPinnerGroup, type Params } from "../model/params.js";
 import type { Policy } from "../model/policy.js";
 import { callerPolicy, groupGup, type GroupGup } from "../policies/caller.js";
 import { getPolicy } from "../policies/index.js";
@@ -87,17 +87,7 @@ export class Groups {
   readonly holders: Int32Array;
 
   constructor(p: Params, basePolicy: Policy, units: number) {
-    const flat: PinnerGroup = {
-      caller: p.caller,
-      pinners: p.pinners,
-      pinDuration: p.pinDuration,
-      pinGap: p.pinGap,
-      pagesPerPin: p.pagesPerPin,
-      pinAccess: p.pinAccess,
-      gupPath: p.gupPath,
-      longTerm: p.longTerm,
-      dmaWriteRate: p.dmaWriteRate,
-    };
+    const flat = flatPinnerGroup(p);
     this.specs = p.pinnerGroups ?? [flat];
     this.n = this.specs.length;
     // Under a kernel preset each group runs its own caller's policy in that release, unless

@@ -286,6 +286,21 @@ function applySysctlAliases(raw: Record<string, unknown>): Record<string, unknow
   return raw;
 }
 
+/** The flat pinner parameters as one group: what a pinnerGroups entry leaves out, and the only group without them. */
+export function flatPinnerGroup(p: Params): PinnerGroup {
+  return {
+    caller: p.caller,
+    pinners: p.pinners,
+    pinDuration: p.pinDuration,
+    pinGap: p.pinGap,
+    pagesPerPin: p.pagesPerPin,
+    pinAccess: p.pinAccess,
+    gupPath: p.gupPath,
+    longTerm: p.longTerm,
+    dmaWriteRate: p.dmaWriteRate,
+  };
+}
+
 /** Each pinner group checked field by field, the flat parameters filling what a group leaves out. */
 function resolvePinnerGroups(p: Params): PinnerGroup[] {
   const fail = (field: string, value: unknown, allowed: string): never => {
@@ -303,17 +318,7 @@ function resolvePinnerGroups(p: Params): PinnerGroup[] {
       throw e;
     }
   };
-  const flat: PinnerGroup = {
-    caller: p.caller,
-    pinners: p.pinners,
-    pinDuration: p.pinDuration,
-    pinGap: p.pinGap,
-    pagesPerPin: p.pagesPerPin,
-    pinAccess: p.pinAccess,
-    gupPath: p.gupPath,
-    longTerm: p.longTerm,
-    dmaWriteRate: p.dmaWriteRate,
-  };
+  const flat = flatPinnerGroup(p);
   return resolveGroups(p.pinnerGroups as unknown as Record<string, unknown>[], flat, check, fail, p.pagesPerFile);
 }
 
