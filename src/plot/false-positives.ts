@@ -172,6 +172,8 @@ export const falsePositivesFigure: Figure & {
       yMin: 0,
       yMax: 1,
       format: (v) => `${Math.round(v * 100)} %`,
+      valueFormat: formatPercent,
+      valuesBelow: "the table below gives the first share count with false positives, and its rate",
       marks: thresholds.map((t) => ({ x: t.x, label: `predicted threshold ${t.label}` })),
       step: true,
     });

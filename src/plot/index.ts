@@ -30,7 +30,7 @@ export { pinnerGroupsPlot, pinnerGroupsText, groupBars, type PinnerGroupCounts }
 // Renderers.
 export { plotSvg, UnsupportedPlotOption, type FigureOptions } from "./svg.js";
 export { svgToPng, fontFiles, type PngOptions } from "./png.js";
-export { textChart, type TextChartOptions, type TextSeries } from "./text-chart.js";
+export { textChart, SERIES_LINES, SERIES_MARKERS, type TextChartOptions, type TextSeries } from "./text-chart.js";
 export { textTable, matrixTable, type TextColumn } from "./text-table.js";
 export { formatNumber, formatPercent, formatInterval, formatShare } from "./format.js";
 

@@ -1,9 +1,11 @@
 /**
  * Text charts for plain-text mail, drawn on a character grid so that no data point can
- * hide: every series has its own marker glyph at every swept x (lines between them are
- * the series' own faint glyph), a non-zero value is never drawn on the zero row, and
- * where two series land in one cell the cell shows `#` and a note under the chart says
- * which series coincide at which x. An x axis with ticks and labels, a legend and a
+ * hide and none is misread: every series has its own marker glyph at every swept x (lines
+ * between them are the series' own faint glyph, at the markers' height); a non-zero value
+ * is never drawn on the zero row, and one lifted off it is listed under the chart with its
+ * real value; where two series land in one cell the cell shows `#` and a note names the
+ * series and exactly the x values at which they share it; x values that fall in one column
+ * are named, with where their values are. An x axis with ticks and labels, a legend and a
  * title, all within 72 columns.
  */
 import { formatNumber } from "./format.js";
@@ -43,6 +45,13 @@ export interface TextChartOptions {
   format?: (v: number) => string;
   /** x label format (ticks and coincidence notes). Default formatNumber. */
   xFormat?: (v: number) => string;
+  /** Format of the real values the chart lists (points lifted off the min row). Default `format`. */
+  valueFormat?: (v: number) => string;
+  /**
+   * Where a reader finds the values of x positions that share a column (the chart cannot
+   * show a change between them). Default "the table below gives each value".
+   */
+  valuesBelow?: string;
   /** Hold each value until the next x (a threshold) instead of interpolating. Default false. */
   step?: boolean;
   /** Marked x positions (e.g. thresholds), drawn as `┴` on the axis with a note. */
@@ -83,7 +92,7 @@ export function textChart(o: TextChartOptions): string {
     );
   }
   const frame = chartFrame(o, cols, height);
-  const { grid, who } = drawSeries(o, frame);
+  const { grid, cells, lifted } = drawSeries(o, frame);
   lines.push(...rowLines(grid, frame, fmt));
   const { axis, labels, notes } = xAxis(o, frame, xfmt, width);
   lines.push(axis, labels);
@@ -97,11 +106,9 @@ export function textChart(o: TextChartOptions): string {
     );
   }
   lines.push(...packed(notes, width));
-  lines.push(...coincidences(o, who, xs, frame.colOf, frame.f, xfmt, width));
-  if (frame.lifted)
-    lines.push(
-      ...wrapText(`values above ${fmt(frame.min)} are drawn at least one row above the ${fmt(frame.min)} row`, width),
-    );
+  lines.push(...coincidences(o, cells, xfmt, width));
+  lines.push(...sharedColumns(o, frame, xfmt, width));
+  lines.push(...liftedNote(o, frame, lifted, fmt, o.valueFormat ?? fmt, xfmt, width));
   return lines.map((l) => l.trimEnd()).join("\n") + "\n";
 }
 
@@ -122,10 +129,8 @@ interface ChartFrame {
   x1: number;
   /** Plot column of a placed x. */
   colOf: (fx: number) => number;
-  /** Row of a value, 0 at the bottom; a marker (`lift`) above min never lands on the min row. */
-  rowOf: (v: number, lift?: boolean) => number;
-  /** Set once some marker was lifted off the min row (the chart then says so). */
-  lifted: boolean;
+  /** Row of a value, 0 at the bottom (clamped to the range, rounded to the nearest row). */
+  rowOf: (v: number) => number;
 }
 
 /** The scales of a chart of `o` in `cols` × `height` cells. */
@@ -138,7 +143,7 @@ function chartFrame(o: TextChartOptions, cols: number, height: number): ChartFra
   const min = o.yMin ?? Math.min(0, ...all);
   let max = o.yMax ?? Math.max(...all, min);
   if (max === min) max = min + 1;
-  const frame: ChartFrame = {
+  return {
     cols,
     height,
     min,
@@ -147,68 +152,88 @@ function chartFrame(o: TextChartOptions, cols: number, height: number): ChartFra
     x0,
     x1,
     colOf: (fx) => (x1 === x0 ? 0 : Math.round(((fx - x0) / (x1 - x0)) * (cols - 1))),
-    // Markers (`lift`): a value above min never lands on the min row. Joining lines are not lifted.
-    rowOf: (v, lift = true) => {
-      const c = Math.min(max, Math.max(min, v));
-      let r = Math.round(((c - min) / (max - min)) * (height - 1));
-      if (lift && r === 0 && c > min) {
-        r = 1; // a small non-zero value must not vanish into the axis row
-        frame.lifted = true;
-      }
-      return r;
-    },
-    lifted: false,
+    rowOf: (v) => Math.round(((Math.min(max, Math.max(min, v)) - min) / (max - min)) * (height - 1)),
   };
-  return frame;
 }
 
-/** The character grid (grid[r][c], r = 0 at the bottom) and, per cell, the series whose marker is there. */
-function drawSeries(o: TextChartOptions, fr: ChartFrame): { grid: string[][]; who: number[][][] } {
+/** One series' data point as drawn: series index, x index, its value and the row it is drawn on. */
+interface Marker {
+  series: number;
+  xi: number;
+  v: number;
+  row: number;
+}
+
+/** What {@link drawSeries} drew: the character grid (grid[r][c], r = 0 at the bottom), the markers in each cell, and the markers lifted off the min row. */
+interface Drawn {
+  grid: string[][];
+  cells: Marker[][][];
+  lifted: Marker[];
+}
+
+/**
+ * Each series' markers and the joins between them. A value above min that rounds to the
+ * min row is drawn one row up (lifted: a small non-zero value must not read as zero, and
+ * the chart lists it with its real value); the joins of a segment with a lifted end are
+ * lifted alike, so a series is drawn at one height, markers and joins.
+ */
+function drawSeries(o: TextChartOptions, fr: ChartFrame): Drawn {
   const xs = o.x;
-  const { f, colOf, rowOf } = fr;
+  const { f, colOf, rowOf, min } = fr;
+  const lift = (v: number, r: number) => (r === 0 && v > min ? 1 : r);
   const grid: string[][] = Array.from({ length: fr.height }, () => Array<string>(fr.cols).fill(" "));
-  const who: number[][][] = Array.from({ length: fr.height }, () =>
-    Array.from({ length: fr.cols }, () => [] as number[]),
+  const cells: Marker[][][] = Array.from({ length: fr.height }, () =>
+    Array.from({ length: fr.cols }, () => [] as Marker[]),
   );
-  o.series.forEach((s, i) => {
+  const isValue = (v: number | null | undefined): v is number => v !== null && v !== undefined && Number.isFinite(v);
+  const markers = o.series.map((s, i) =>
+    xs.map((_, j): Marker | null => {
+      const v = s.values[j];
+      return isValue(v) ? { series: i, xi: j, v, row: lift(v, rowOf(v)) } : null;
+    }),
+  );
+  markers.forEach((ms, i) => {
     const line = SERIES_LINES[i];
     for (let j = 0; j + 1 < xs.length; j++) {
-      const a = s.values[j],
-        b = s.values[j + 1];
-      if (a === null || b === null || a === undefined || b === undefined) continue; // a gap
+      const a = ms[j],
+        b = ms[j + 1];
+      if (!a || !b) continue; // a gap
+      const lifted = a.row !== rowOf(a.v) || b.row !== rowOf(b.v);
       const ca = colOf(f(xs[j])),
         cb = colOf(f(xs[j + 1]));
       for (let c = ca + 1; c < cb; c++) {
-        const t = (c - ca) / (cb - ca);
-        const r = rowOf(o.step ? a : a + (b - a) * t, false);
+        const v = o.step ? a.v : a.v + (b.v - a.v) * ((c - ca) / (cb - ca));
+        const r = lifted ? lift(v, rowOf(v)) : rowOf(v);
         if (grid[r][c] === " ") grid[r][c] = line;
       }
     }
   });
-  o.series.forEach((s, i) => {
-    s.values.forEach((v, j) => {
-      if (v === null || v === undefined || !Number.isFinite(v) || j >= xs.length) return;
-      const r = rowOf(v),
-        c = colOf(f(xs[j]));
-      if (!who[r][c].includes(i)) who[r][c].push(i);
-      grid[r][c] = who[r][c].length > 1 ? COINCIDE : SERIES_MARKERS[i];
-    });
-  });
-  return { grid, who };
+  const lifted: Marker[] = [];
+  for (const m of markers.flat()) {
+    if (!m) continue;
+    const c = colOf(f(xs[m.xi]));
+    const here = cells[m.row][c];
+    here.push(m);
+    if (m.row !== rowOf(m.v)) lifted.push(m);
+    grid[m.row][c] = new Set(here.map((h) => h.series)).size > 1 ? COINCIDE : SERIES_MARKERS[m.series];
+  }
+  return { grid, cells, lifted };
 }
 
 /** The grid's rows, top first, each behind its y label and the y axis. */
 function rowLines(grid: string[][], fr: ChartFrame, fmt: (v: number) => string): string[] {
-  const { min, max, height } = fr;
   const lines: string[] = [];
-  for (let r = height - 1; r >= 0; r--) {
-    const v = min + ((max - min) * r) / (height - 1);
-    const label = fmt(Math.abs(v) < (max - min) * 1e-9 ? 0 : v)
-      .padStart(LABEL_WIDTH)
-      .slice(-LABEL_WIDTH);
+  for (let r = fr.height - 1; r >= 0; r--) {
+    const label = fmt(rowValue(fr, r)).padStart(LABEL_WIDTH).slice(-LABEL_WIDTH);
     lines.push(`${label}${r === 0 ? "┼" : "┤"}${grid[r].join("")}`.trimEnd());
   }
   return lines;
+}
+
+/** The value a row is labelled with (0 exactly for the row at 0). */
+function rowValue(fr: ChartFrame, r: number): number {
+  const v = fr.min + ((fr.max - fr.min) * r) / (fr.height - 1);
+  return Math.abs(v) < (fr.max - fr.min) * 1e-9 ? 0 : v;
 }
 
 /** The x axis: ticks at the sweep's x values that fit without overlapping labels, the marks as `┴` with their notes. */
@@ -240,38 +265,107 @@ function xAxis(
   return { axis: axis.join("").trimEnd(), labels: labels.join("").trimEnd(), notes };
 }
 
-/** "# at 5, 10: foll-pin, keep-dirty": which series share a marker cell, at which x. */
-function coincidences(
-  o: TextChartOptions,
-  who: number[][][],
-  xs: number[],
-  colOf: (fx: number) => number,
-  f: (v: number) => number,
-  xfmt: (v: number) => string,
-  width: number,
-): string[] {
-  const bySet = new Map<string, { names: string[]; at: string[] }>();
-  for (const row of who) {
-    row.forEach((ids, c) => {
-      if (ids.length < 2) return;
-      const key = [...ids].sort((a, b) => a - b).join(",");
-      const xsHere = xs.filter((x) => colOf(f(x)) === c).map(xfmt);
-      const e = bySet.get(key) ?? {
-        names: [...ids].sort((a, b) => a - b).map((i) => o.series[i].name || `series ${i + 1}`),
-        at: [],
-      };
-      for (const x of xsHere) if (!e.at.includes(x)) e.at.push(x);
-      bySet.set(key, e);
-    });
+/** A series' legend name. */
+function seriesName(o: TextChartOptions, i: number): string {
+  return o.series[i].name || `series ${i + 1}`;
+}
+
+/** Prose wrapped at `width`, continuation lines indented by two. */
+function note(text: string, width: number): string[] {
+  return wrapText(text, width - 2).map((l, i) => (i ? `  ${l}` : l));
+}
+
+/**
+ * The notes on cells holding two or more series' markers (drawn `#`): "# at x = 5, 10:
+ * foll-pin, keep-dirty coincide" names exactly the x values at which those series' own
+ * markers share a cell; markers of different x values in one cell (their x values share a
+ * column) are named with their x each.
+ */
+function coincidences(o: TextChartOptions, cells: Marker[][][], xfmt: (v: number) => string, width: number): string[] {
+  const same = new Map<string, { series: number[]; xi: Set<number> }>();
+  const across: string[] = [];
+  for (const row of cells) {
+    for (const here of row) {
+      if (new Set(here.map((m) => m.series)).size < 2) continue;
+      let explained = false;
+      for (const xi of new Set(here.map((m) => m.xi))) {
+        const series = [...new Set(here.filter((m) => m.xi === xi).map((m) => m.series))].sort((a, b) => a - b);
+        if (series.length < 2) continue;
+        explained = true;
+        const key = series.join(",");
+        const e = same.get(key) ?? { series, xi: new Set<number>() };
+        e.xi.add(xi);
+        same.set(key, e);
+      }
+      if (!explained) {
+        const who = [...here]
+          .sort((a, b) => a.series - b.series || a.xi - b.xi)
+          .map((m) => `${seriesName(o, m.series)} at ${xfmt(o.x[m.xi])}`);
+        across.push(`${COINCIDE} in one cell: ${who.join(", ")} (x values in one column)`);
+      }
+    }
   }
   const out: string[] = [];
-  for (const { names, at } of bySet.values()) {
-    const where = at.length === xs.length ? "at every x" : `at x = ${at.join(", ")}`;
+  for (const { series, xi } of same.values()) {
+    const at = [...xi].sort((a, b) => a - b);
+    const where = at.length === o.x.length ? "at every x" : `at x = ${at.map((j) => xfmt(o.x[j])).join(", ")}`;
+    out.push(...note(`${COINCIDE} ${where}: ${series.map((i) => seriesName(o, i)).join(", ")} coincide`, width));
+  }
+  for (const a of across) out.push(...note(a, width));
+  return out;
+}
+
+/**
+ * The x values that fall in one column ("x = 1020 and 1021 share a column …"): the chart
+ * cannot show a change between them, and says where their values are.
+ */
+function sharedColumns(o: TextChartOptions, fr: ChartFrame, xfmt: (v: number) => string, width: number): string[] {
+  const byCol = new Map<number, number[]>();
+  for (const x of o.x) {
+    const c = fr.colOf(fr.f(x));
+    byCol.set(c, [...(byCol.get(c) ?? []), x]);
+  }
+  const out: string[] = [];
+  for (const group of byCol.values()) {
+    if (group.length < 2) continue;
+    const names = group.map(xfmt);
+    const list = names.length === 2 ? names.join(" and ") : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
     out.push(
-      ...wrapText(`${COINCIDE} ${where}: ${names.join(", ")} coincide`, width - 2).map((l, i) => (i ? `  ${l}` : l)),
+      ...note(
+        `x = ${list} share a column: the chart cannot show a change between them; ${o.valuesBelow ?? "the table below gives each value"}`,
+        width,
+      ),
     );
   }
   return out;
+}
+
+/** "↑ drawn on the 121 row, real values: legacy-put-page 0.25 at x = 5, 2.45 at 20": every lifted marker with its value. */
+function liftedNote(
+  o: TextChartOptions,
+  fr: ChartFrame,
+  lifted: Marker[],
+  fmt: (v: number) => string,
+  vfmt: (v: number) => string,
+  xfmt: (v: number) => string,
+  width: number,
+): string[] {
+  if (lifted.length === 0) return [];
+  const bySeries = new Map<number, Marker[]>();
+  for (const m of lifted) bySeries.set(m.series, [...(bySeries.get(m.series) ?? []), m]);
+  const parts = [...bySeries.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(
+      ([i, ms]) =>
+        `${seriesName(o, i)} ${ms
+          .sort((a, b) => a.xi - b.xi)
+          .map((m, k) => `${vfmt(m.v)} at ${k ? "" : "x = "}${xfmt(o.x[m.xi])}`)
+          .join(", ")}`,
+    );
+  return note(
+    `↑ above ${fmt(fr.min)} but drawn on the ${fmt(rowValue(fr, 1))} row (lifted off the ${fmt(fr.min)} row), real values: ${parts.join("; ")}`,
+    width,
+  );
 }
 
 /** Items joined by two spaces, wrapped at `width`. */
