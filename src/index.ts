@@ -62,15 +62,20 @@ export {
 export {
   KERNELS,
   KERNEL_IDS,
+  KERNEL_TABLE,
+  RELEASES,
   hasFeature,
   kernelPreset,
+  kernelTable,
   kernelVersion,
   FEATURES,
   type Feature,
   type FeatureName,
   type KernelId,
   type KernelPreset,
+  type KernelTable,
 } from "./model/kernels.js";
+export { kernelDetail, kernelLines, kernelsMarkdown, PRESET_COLUMNS, type PresetColumn } from "./model/kernel-table.js";
 export { BACKINGS, MAPPINGS, PIN_ACCESSES, type Backing, type Mapping, type PinAccess } from "./model/backings.js";
 export {
   CALLER_IDS,

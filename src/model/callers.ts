@@ -72,18 +72,6 @@ export interface CallerProfile {
   readonly cite: string;
 }
 
-/** The policy a plain FOLL_PIN caller runs in release k. */
-function pinPolicy(k: KernelId): PolicyId {
-  const p = kernelPreset(k);
-  return !p.follPinTracking
-    ? p.pinUserPages
-      ? "put-user-pages-dirty"
-      : "legacy-put-page"
-    : p.longtermRefusal
-      ? "longterm-refused"
-      : "foll-pin";
-}
-
 /**
  * What `caller` does in release `kernel`. Pure; throws RangeError for an unknown kernel.
  *
@@ -91,113 +79,111 @@ function pinPolicy(k: KernelId): PolicyId {
  */
 export function callerProfile(caller: CallerId, kernel: KernelId): CallerProfile {
   const k = kernelPreset(kernel).id;
-  const pin = hasFeature(k, "pinUserPages");
-  const base = { id: caller, kernel: k, exists: true };
-  switch (caller) {
-    case "generic":
-      return {
-        ...base,
-        reference: pin ? "FOLL_PIN" : "FOLL_GET",
-        write: "per-access",
-        longTerm: null,
-        dirtiesAtPin: false,
-        release: "dirty-if-clean",
-        deviceWrites: true,
-        hold: "as the pinDuration parameter says",
-        holdDefault: 60,
-        policy: pinPolicy(k),
-        cite: "docs/model.md#policies: legacy put_page up to 5.5, FOLL_PIN with unpin_user_pages_dirty_lock from 5.7, the 6.5 long-term refusal",
-      };
-    case "odirect": {
-      const p = hasFeature(k, "odirectPin");
-      return {
-        ...base,
-        reference: p ? "FOLL_PIN" : "FOLL_GET",
-        write: "per-access",
-        longTerm: false,
-        dirtiesAtPin: true,
-        release: "bio-redirty",
-        deviceWrites: true,
-        hold: "one block I/O: 10 µs–1 ms on NVMe, 5–20 ms on disks",
-        holdDefault: "lognormal:-8:1",
-        policy: p ? pinPolicy(k) : "dirty-at-gup",
-        cite: `fs/iomap/direct-io.c iomap_dio_bio_iter: 'if (dio->flags & IOMAP_DIO_DIRTY) bio_set_pages_dirty(bio)' before submission, iomap_dio_bio_end_io -> bio_check_pages_dirty (block/bio.c: redirties any page found clean, via set_page_dirty_lock in bio_dirty_fn) for reads; FOLL_GET through iov_iter_get_pages until ${FEATURES.odirectPin.cite}`,
-      };
-    }
-    case "rdma":
-      return {
-        ...base,
-        reference: pin ? "FOLL_PIN" : "FOLL_GET",
-        write: "per-access",
-        longTerm: true,
-        dirtiesAtPin: false,
-        release: "dirty-if-clean",
-        deviceWrites: true,
-        hold: "the memory region's life: registered at start, kept for hours to days",
-        holdDefault: "lognormal:9:1",
-        policy: pinPolicy(k),
-        cite: "drivers/infiniband/core/umem.c ib_umem_get: FOLL_LONGTERM (get_user_pages_longterm from 4.15) with FOLL_WRITE when the access flags allow local writes; __ib_umem_release: 'if (!PageDirty(page) && umem->writable && dirty) set_page_dirty_lock(page); put_page(page)' until 5.6, then unpin_user_page_range_dirty_lock(..., make_dirty && umem->writable)",
-      };
-    case "vfio":
-      return {
-        ...base,
-        reference: pin ? "FOLL_PIN" : "FOLL_GET",
-        write: "per-access",
-        longTerm: true,
-        dirtiesAtPin: false,
-        release: pin ? "dirty-if-clean" : "SetPageDirty",
-        deviceWrites: true,
-        hold: "the VM's life: days to months",
-        holdDefault: "lognormal:11:1",
-        policy: pin ? pinPolicy(k) : "legacy-put-page",
-        cite: "drivers/vfio/vfio_iommu_type1.c vaddr_get_pfn: FOLL_WRITE if IOMMU_WRITE, FOLL_LONGTERM; put_pfn: 'if (prot & IOMMU_WRITE) SetPageDirty(page); put_page(page)' until 19fed0dae94d (5.6), then unpin_user_pages_dirty_lock(&page, 1, prot & IOMMU_WRITE)",
-      };
-    case "io_uring": {
-      const exists = hasFeature(k, "ioUring");
-      return {
-        ...base,
-        exists,
-        reference: pin ? "FOLL_PIN" : "FOLL_GET",
-        write: "always",
-        longTerm: true,
-        dirtiesAtPin: false,
-        release: "none",
-        deviceWrites: true,
-        hold: "the ring's registered-buffer life: minutes to days",
-        holdDefault: "lognormal:8:1",
-        policy: pinPolicy(k),
-        cite: `IORING_REGISTER_BUFFERS pins with FOLL_WRITE|FOLL_LONGTERM (tools/testing/selftests/mm/gup_longterm.c: 'io_uring always pins pages writable'); io_buffer_unmap drops the pins without dirtying (put_page, then unpin_user_page); refusals: ${FEATURES.ioUring.cite}; ${FEATURES.ioUringShmem.cite}; 6.5: ${FEATURES.longtermRefusal.cite}`,
-      };
-    }
-    case "gpu-userptr": {
-      const p = hasFeature(k, "gpuUserptrPin");
-      return {
-        ...base,
-        reference: p ? "FOLL_PIN" : "FOLL_GET",
-        write: "per-access",
-        longTerm: false,
-        dirtiesAtPin: false,
-        release: hasFeature(k, "i915UserptrTrylock") ? "trylock-set_page_dirty" : "set_page_dirty",
-        deviceWrites: true,
-        hold: "until the object's pages are released or an MMU notifier invalidates them: seconds to hours",
-        holdDefault: "lognormal:5:1.5",
-        policy: p ? pinPolicy(k) : "legacy-put-page",
-        cite: `i915_gem_userptr_put_pages: 'if (obj->mm.dirty) set_page_dirty(page)' without the page lock, then put_page (the real-world trigger of bugzilla 203317, the ext4_set_page_dirty WARN); from 5.4 only if trylock_page succeeds, else the page is not dirtied (${FEATURES.i915UserptrTrylock.cite}); then put_page / unpin_user_page; not FOLL_LONGTERM (the driver listens to MMU notifiers); ${FEATURES.gpuUserptrPin.cite}`,
-      };
-    }
-    case "vmsplice":
-      return {
-        ...base,
-        reference: "FOLL_GET",
-        write: "never",
-        longTerm: false,
-        dirtiesAtPin: false,
-        release: "none",
-        deviceWrites: false,
-        hold: "until the reader drains the pipe: microseconds to forever",
-        holdDefault: "exp:1",
-        policy: "legacy-put-page",
-        cite: "fs/splice.c vmsplice_to_pipe -> iov_iter_get_pages: plain FOLL_GET references, one per page per pipe buffer, never FOLL_PIN (measured on 6.18: 51,200 references moved nr_foll_pin_acquired by 0; docs/model.md#the-pin-detector); they raise the refcount the detector reads without any pin",
-      };
-  }
+  return { id: caller, kernel: k, exists: true, ...PROFILES[caller](k) };
 }
+
+/** What a caller's profile states beyond its id and release (PROFILES). */
+type ProfileFields = Omit<CallerProfile, "id" | "kernel" | "exists"> & { exists?: boolean };
+
+/** The policy a plain FOLL_PIN caller runs in release k (KernelPreset.pinPolicy). */
+const pinPolicy = (k: KernelId): PolicyId => kernelPreset(k).pinPolicy;
+/** FOLL_PIN once pin_user_pages exists (5.6), else FOLL_GET. */
+const pinRef = (k: KernelId): CallerProfile["reference"] => (hasFeature(k, "pinUserPages") ? "FOLL_PIN" : "FOLL_GET");
+
+/** Each caller's profile in release k: its flags, release, hold time and sources. */
+const PROFILES: Record<CallerId, (k: KernelId) => ProfileFields> = {
+  generic: (k) => ({
+    reference: pinRef(k),
+    write: "per-access",
+    longTerm: null,
+    dirtiesAtPin: false,
+    release: "dirty-if-clean",
+    deviceWrites: true,
+    hold: "as the pinDuration parameter says",
+    holdDefault: 60,
+    policy: pinPolicy(k),
+    cite: "docs/model.md#policies: legacy put_page up to 5.5, FOLL_PIN with unpin_user_pages_dirty_lock from 5.7, the 6.5 long-term refusal",
+  }),
+  odirect: (k) => {
+    const p = hasFeature(k, "odirectPin");
+    return {
+      reference: p ? "FOLL_PIN" : "FOLL_GET",
+      write: "per-access",
+      longTerm: false,
+      dirtiesAtPin: true,
+      release: "bio-redirty",
+      deviceWrites: true,
+      hold: "one block I/O: 10 µs–1 ms on NVMe, 5–20 ms on disks",
+      holdDefault: "lognormal:-8:1",
+      policy: p ? pinPolicy(k) : "dirty-at-gup",
+      cite: `fs/iomap/direct-io.c iomap_dio_bio_iter: 'if (dio->flags & IOMAP_DIO_DIRTY) bio_set_pages_dirty(bio)' before submission, iomap_dio_bio_end_io -> bio_check_pages_dirty (block/bio.c: redirties any page found clean, via set_page_dirty_lock in bio_dirty_fn) for reads; FOLL_GET through iov_iter_get_pages until ${FEATURES.odirectPin.cite}`,
+    };
+  },
+  rdma: (k) => ({
+    reference: pinRef(k),
+    write: "per-access",
+    longTerm: true,
+    dirtiesAtPin: false,
+    release: "dirty-if-clean",
+    deviceWrites: true,
+    hold: "the memory region's life: registered at start, kept for hours to days",
+    holdDefault: "lognormal:9:1",
+    policy: pinPolicy(k),
+    cite: "drivers/infiniband/core/umem.c ib_umem_get: FOLL_LONGTERM (get_user_pages_longterm from 4.15) with FOLL_WRITE when the access flags allow local writes; __ib_umem_release: 'if (!PageDirty(page) && umem->writable && dirty) set_page_dirty_lock(page); put_page(page)' until 5.6, then unpin_user_page_range_dirty_lock(..., make_dirty && umem->writable)",
+  }),
+  vfio: (k) => ({
+    reference: pinRef(k),
+    write: "per-access",
+    longTerm: true,
+    dirtiesAtPin: false,
+    release: hasFeature(k, "pinUserPages") ? "dirty-if-clean" : "SetPageDirty",
+    deviceWrites: true,
+    hold: "the VM's life: days to months",
+    holdDefault: "lognormal:11:1",
+    policy: hasFeature(k, "pinUserPages") ? pinPolicy(k) : "legacy-put-page",
+    cite: "drivers/vfio/vfio_iommu_type1.c vaddr_get_pfn: FOLL_WRITE if IOMMU_WRITE, FOLL_LONGTERM; put_pfn: 'if (prot & IOMMU_WRITE) SetPageDirty(page); put_page(page)' until 19fed0dae94d (5.6), then unpin_user_pages_dirty_lock(&page, 1, prot & IOMMU_WRITE)",
+  }),
+  io_uring: (k) => {
+    const exists = hasFeature(k, "ioUring");
+    return {
+      exists,
+      reference: pinRef(k),
+      write: "always",
+      longTerm: true,
+      dirtiesAtPin: false,
+      release: "none",
+      deviceWrites: true,
+      hold: "the ring's registered-buffer life: minutes to days",
+      holdDefault: "lognormal:8:1",
+      policy: pinPolicy(k),
+      cite: `IORING_REGISTER_BUFFERS pins with FOLL_WRITE|FOLL_LONGTERM (tools/testing/selftests/mm/gup_longterm.c: 'io_uring always pins pages writable'); io_buffer_unmap drops the pins without dirtying (put_page, then unpin_user_page); refusals: ${FEATURES.ioUring.cite}; ${FEATURES.ioUringShmem.cite}; 6.5: ${FEATURES.longtermRefusal.cite}`,
+    };
+  },
+  "gpu-userptr": (k) => {
+    const p = hasFeature(k, "gpuUserptrPin");
+    return {
+      reference: p ? "FOLL_PIN" : "FOLL_GET",
+      write: "per-access",
+      longTerm: false,
+      dirtiesAtPin: false,
+      release: hasFeature(k, "i915UserptrTrylock") ? "trylock-set_page_dirty" : "set_page_dirty",
+      deviceWrites: true,
+      hold: "until the object's pages are released or an MMU notifier invalidates them: seconds to hours",
+      holdDefault: "lognormal:5:1.5",
+      policy: p ? pinPolicy(k) : "legacy-put-page",
+      cite: `i915_gem_userptr_put_pages: 'if (obj->mm.dirty) set_page_dirty(page)' without the page lock, then put_page (the real-world trigger of bugzilla 203317, the ext4_set_page_dirty WARN); from 5.4 only if trylock_page succeeds, else the page is not dirtied (${FEATURES.i915UserptrTrylock.cite}); then put_page / unpin_user_page; not FOLL_LONGTERM (the driver listens to MMU notifiers); ${FEATURES.gpuUserptrPin.cite}`,
+    };
+  },
+  vmsplice: () => ({
+    reference: "FOLL_GET",
+    write: "never",
+    longTerm: false,
+    dirtiesAtPin: false,
+    release: "none",
+    deviceWrites: false,
+    hold: "until the reader drains the pipe: microseconds to forever",
+    holdDefault: "exp:1",
+    policy: "legacy-put-page",
+    cite: "fs/splice.c vmsplice_to_pipe -> iov_iter_get_pages: plain FOLL_GET references, one per page per pipe buffer, never FOLL_PIN (measured on 6.18: 51,200 references moved nr_foll_pin_acquired by 0; docs/model.md#the-pin-detector); they raise the refcount the detector reads without any pin",
+  }),
+};

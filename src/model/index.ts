@@ -62,16 +62,21 @@ export {
   IO_URING_RULES,
   KERNELS,
   KERNEL_IDS,
+  KERNEL_TABLE,
+  RELEASES,
   atLeast,
   hasFeature,
   kernelPreset,
+  kernelTable,
   kernelVersion,
   type Feature,
   type FeatureName,
   type IoUringRule,
   type KernelId,
   type KernelPreset,
+  type KernelTable,
 } from "./kernels.js";
+export { PRESET_COLUMNS, kernelDetail, kernelLines, kernelsMarkdown, type PresetColumn } from "./kernel-table.js";
 export {
   BACKINGS,
   BACKING_PROFILES,

@@ -14,10 +14,28 @@
  * `git describe --contains <commit>` before it appears in a paper.
  */
 import type { FsBehavior } from "./params.js";
+import type { PolicyId } from "./policy-ids.js";
 
-/** The presets, oldest first (LTS releases and the current one). */
-/** The kernel releases with a preset (longterm releases and the latest), oldest first. */
-export const KERNEL_IDS = ["4.14", "4.19", "5.4", "5.10", "5.15", "6.1", "6.6", "6.12", "6.18"] as const;
+/**
+ * The releases with a preset (longterm releases and the latest), oldest first: the id and the
+ * month of the mainline release (YYYY-MM). One line here and the FEATURES entries are all a
+ * preset is made of.
+ */
+export const RELEASES = [
+  ["4.14", "2017-11"],
+  ["4.19", "2018-10"],
+  ["5.4", "2019-11"],
+  ["5.10", "2020-12"],
+  ["5.15", "2021-10"],
+  ["6.1", "2022-12"],
+  ["6.6", "2023-10"],
+  ["6.12", "2024-11"],
+  ["6.18", "2025-11"],
+] as const satisfies readonly (readonly [string, string])[];
+/** The ids of a RELEASES-shaped list, as a tuple of literals. */
+type IdsOf<T extends readonly (readonly [string, string])[]> = { readonly [I in keyof T]: T[I][0] };
+/** The kernel releases with a preset, oldest first (the first column of RELEASES). */
+export const KERNEL_IDS = RELEASES.map(([id]) => id) as unknown as IdsOf<typeof RELEASES>;
 /** One of {@link KERNEL_IDS}. */
 export type KernelId = (typeof KERNEL_IDS)[number];
 
@@ -32,106 +50,160 @@ export type KernelId = (typeof KERNEL_IDS)[number];
  * - `gup`: io_uring checks nothing itself and GUP's long-term rule decides (6.5 on).
  */
 export const IO_URING_RULES = ["absent", "file-except-hugetlb", "file-except-shmem-hugetlb", "gup"] as const;
+/** One of {@link IO_URING_RULES}. */
 export type IoUringRule = (typeof IO_URING_RULES)[number];
 
 /** A kernel behaviour the presets switch on at one release, with the source that says so. */
 export interface Feature {
   /** First mainline release that has it, [major, minor]. */
   readonly since: readonly [number, number];
+  /** What a release with it does, a few words (`pinsim kernels`, the README's kernel table). */
+  readonly on: string;
+  /** What a release without it does, a few words. */
+  readonly off: string;
   /** File and function, commit, and the public report or thread where there is one. */
   readonly cite: string;
 }
 
 /** A Feature entry (typed as Feature, so each entry's fields carry Feature's docs). */
-const feature = (since: readonly [number, number], cite: string): Feature => ({ since, cite });
+const feature = (since: readonly [number, number], on: string, off: string, cite: string): Feature => ({
+  since,
+  on,
+  off,
+  cite,
+});
 
 /**
  * Every release-dependent behaviour the presets use. Each preset's fields are derived from
- * this table and nothing else, so a citation sits beside the one place a fact is stated.
+ * this table and RELEASES and nothing else, so a citation sits beside the one place a fact is
+ * stated; `pinsim kernels` and the README's kernel table (scripts/kernel-table.mjs) list
+ * every entry, in this order, with its `on` or `off` words.
  */
 export const FEATURES = {
-  /** io_uring exists; IORING_REGISTER_BUFFERS pins with FOLL_WRITE|FOLL_LONGTERM and refuses file-backed VMAs except hugetlbfs. */
-  ioUring: feature(
-    [5, 1],
-    "fs/io_uring.c io_sqe_buffer_register (io_uring added in 5.1): 'don't support file backed memory': vma->vm_file && !is_file_hugepages() -> -EOPNOTSUPP; Jens Axboe in axboe/liburing#197: the check 'has been there since 5.1 when io_uring was introduced'",
-  ),
-  /** io_uring also registers shmem-backed buffers (tmpfs, memfd). */
-  ioUringShmem: feature(
-    [5, 14],
-    "io_sqe_buffer_register: 'if (vma_is_shmem(vma)) continue;' before the vm_file test; Pavel Begunkov in axboe/liburing#358 (request: 'Allow registering buffers backed by memfd'): 'memfd/shmem is queued for 5.14'",
-  ),
   /** pin_user_pages*() and FOLL_PIN exist; RDMA umem, VFIO type1 and io_uring are converted to them. */
   pinUserPages: feature(
     [5, 6],
+    "pin_user_pages (FOLL_PIN)",
+    "FOLL_GET only",
     "eddb1c228f79 'mm/gup: introduce pin_user_pages*() and FOLL_PIN' (5.6) with the caller conversions of the same series, e.g. 19fed0dae94d 'vfio, mm: pin_user_pages (FOLL_PIN) and put_user_page() conversion', 'fs/io_uring: set FOLL_PIN via pin_user_pages()', 'IB/umem: use get_user_pages_fast() to pin DMA pages' -> pin_user_pages_fast",
   ),
   /** FOLL_PIN adds GUP_PIN_COUNTING_BIAS (1024) to an order-0 page; large folios keep an exact pin count. */
   follPinTracking: feature(
     [5, 7],
+    "FOLL_PIN counted (bias 1024)",
+    "no pin count",
     "3faa52c03f44 'mm/gup: track FOLL_PIN pages' (GUP_PIN_COUNTING_BIAS, page_maybe_dma_pinned) and 47e29d32afba 'mm/gup: page->hpage_pinned_refcount: exact pin counts for huge pages' (compound pages of order > 1), both 5.7",
-  ),
-  /** Page-cache folios of order 1 exist (earlier, the page cache used order 0 or >= 2 only). */
-  pageCacheOrder1: feature(
-    [6, 8],
-    "'mm: support order-1 folios in the page cache' (Matthew Wilcox, ≈6.8); by then folio->_pincount sits in the first tail page on 64-bit, so order-1 folios have an exact pin count (include/linux/mm.h folio_has_pincount: 'if (IS_ENABLED(CONFIG_64BIT)) return folio_test_large(folio)')",
-  ),
-  /** ext4 warns and skips a dirty page without buffers in writeback instead of BUG()ing. */
-  ext4Warn: feature(
-    [5, 18],
-    "cc5095747edf 'ext4: don't BUG if someone dirty pages without asking ext4 first' (Theodore Ts'o, 5.18, CVE-2022-49171; backported to the 5.10.y and 5.15.y stable branches; syzbot report https://lore.kernel.org/r/Yg0m6IjcNmfaSokM@google.com)",
-  ),
-  /** Reclaim does not strip private data (buffers) from a folio the detector calls pinned. */
-  reclaimGuard: feature(
-    [6, 4],
-    "mm/vmscan.c shrink_folio_list: 'if (folio_maybe_dma_pinned(folio)) goto activate_locked' after unmap, 'mm: do not reclaim private data from pinned page' (Jan Kara, 15dc1b0447d9, merged for 6.4-rc1; also in 6.2.y stable)",
   ),
   /** A writable FOLL_PIN|FOLL_LONGTERM GUP of a shared mapping that needs dirty tracking fails with EFAULT. */
   longtermRefusal: feature(
     [6, 5],
+    "long-term write pins of shared fs mappings refused",
+    "no long-term refusal",
     "mm/gup.c check_vma_flags -> writable_file_mapping_allowed (8ac268436e6d 'mm/gup: disallow FOLL_LONGTERM GUP-nonfast writing to file-backed mappings') and gup_fast_folio_allowed, formerly folio_fast_pin_allowed (a6e79df92e4a '... GUP-fast writing to file-backed mappings'), Lorenzo Stoakes, 6.5; mm/mmap.c vma_needs_dirty_tracking; io_uring's own check removed in the same series ('io_uring: rsrc: delegate VMA file-backed check to GUP')",
   ),
-  /** O_DIRECT takes FOLL_PIN (not FOLL_GET) on user pages and releases them with unpin_user_page. */
-  odirectPin: feature(
-    [6, 3],
-    "block/bio.c bio_iov_iter_get_pages -> iov_iter_extract_pages, BIO_PAGE_PINNED, bio_release_page -> unpin_user_page (David Howells, 'block: Convert bio_iov_iter_get_pages to use iov_iter_extract_pages', ≈6.3)",
+  /** Reclaim does not strip private data (buffers) from a folio the detector calls pinned. */
+  reclaimGuard: feature(
+    [6, 4],
+    "reclaim guard",
+    "no reclaim guard",
+    "mm/vmscan.c shrink_folio_list: 'if (folio_maybe_dma_pinned(folio)) goto activate_locked' after unmap, 'mm: do not reclaim private data from pinned page' (Jan Kara, 15dc1b0447d9, merged for 6.4-rc1; also in 6.2.y stable)",
   ),
-  /** i915 userptr pins with pin_user_pages_fast (FOLL_PIN) instead of get_user_pages. */
-  gpuUserptrPin: feature(
-    [5, 13],
-    "drivers/gpu/drm/i915/gem/i915_gem_userptr.c rework onto mmu_interval_notifier and pin_user_pages_fast (Maarten Lankhorst, 'drm/i915: Fix userptr so we do not have to worry about obj->mm.lock', ≈5.13); earlier __get_user_pages_fast(..., !i915_gem_object_is_readonly(obj), ...)",
-  ),
-  /** i915 userptr's release dirties a page only if trylock_page succeeds (else it skips the dirtying). */
-  i915UserptrTrylock: feature(
-    [5, 4],
-    "2d691aeca4ae 'drm/i915/userptr: Try to acquire the page lock around set_page_dirty()' (Chris Wilson, drm-fixes for 5.4; stable 4.14.y, 4.19.y, 5.3.y): i915_gem_userptr_put_pages 'if (obj->mm.dirty && trylock_page(page)) { set_page_dirty(page); unlock_page(page); }', 'in exchange we risk missing some page dirtying'; before it a plain set_page_dirty without the lock (bugzilla 203317, the ext4_set_page_dirty WARN)",
-  ),
-  /** A long-term R/O pin in a private (COW) mapping unshares: it pins an anonymous copy, never the page-cache page. */
-  roLongtermUnshare: feature(
-    [6, 2],
-    "'mm/gup: reliable R/O long-term pinning in COW mappings' and 'mm: extend FAULT_FLAG_UNSHARE support to anything in a COW mapping' (David Hildenbrand, posted Nov 2022, ≈6.2); mm/internal.h gup_must_unshare",
+  /** ext4 warns and skips a dirty page without buffers in writeback instead of BUG()ing. */
+  ext4Warn: feature(
+    [5, 18],
+    "ext4 warns and drops",
+    "ext4 BUG()s on a bufferless dirty page",
+    "cc5095747edf 'ext4: don't BUG if someone dirty pages without asking ext4 first' (Theodore Ts'o, 5.18, CVE-2022-49171; backported to the 5.10.y and 5.15.y stable branches; syzbot report https://lore.kernel.org/r/Yg0m6IjcNmfaSokM@google.com)",
   ),
   /** ext4 has no ->writepage: reclaim's pageout() activates a dirty ext4 folio instead of writing it. */
   ext4NoWritepage: feature(
     [6, 2],
+    "reclaim leaves dirty ext4 folios to the flusher",
+    "reclaim writes dirty ext4 folios",
     "dae999602eeb 'ext4: stop providing .writepage hook' (Jan Kara, merged for 6.2): mm/vmscan.c pageout() returns PAGE_ACTIVATE when mapping->a_ops->writepage is NULL; the dirty folio is left to the flusher",
   ),
   /** No filesystem has ->writepage: reclaim writes only shmem and anonymous swap-cache folios. */
   noWritepage: feature(
     [6, 16],
+    "reclaim writes no file folio (shmem only)",
+    "reclaim writes other filesystems' dirty folios",
     "6b0dfabb3555 'fs: Remove aops->writepage' (Matthew Wilcox, 6.16): pageout() keeps a ->writepage-like path only for shmem (shmem_writeout) and swap; every other dirty file folio is activated",
   ),
+  /** io_uring exists; IORING_REGISTER_BUFFERS pins with FOLL_WRITE|FOLL_LONGTERM and refuses file-backed VMAs except hugetlbfs. */
+  ioUring: feature(
+    [5, 1],
+    "io_uring",
+    "no io_uring",
+    "fs/io_uring.c io_sqe_buffer_register (io_uring added in 5.1): 'don't support file backed memory': vma->vm_file && !is_file_hugepages() -> -EOPNOTSUPP; Jens Axboe in axboe/liburing#197: the check 'has been there since 5.1 when io_uring was introduced'",
+  ),
+  /** io_uring also registers shmem-backed buffers (tmpfs, memfd). */
+  ioUringShmem: feature(
+    [5, 14],
+    "tmpfs io_uring buffers",
+    "no tmpfs io_uring buffers",
+    "io_sqe_buffer_register: 'if (vma_is_shmem(vma)) continue;' before the vm_file test; Pavel Begunkov in axboe/liburing#358 (request: 'Allow registering buffers backed by memfd'): 'memfd/shmem is queued for 5.14'",
+  ),
+  /** O_DIRECT takes FOLL_PIN (not FOLL_GET) on user pages and releases them with unpin_user_page. */
+  odirectPin: feature(
+    [6, 3],
+    "O_DIRECT pins (FOLL_PIN)",
+    "O_DIRECT takes FOLL_GET",
+    "block/bio.c bio_iov_iter_get_pages -> iov_iter_extract_pages, BIO_PAGE_PINNED, bio_release_page -> unpin_user_page (David Howells, 'block: Convert bio_iov_iter_get_pages to use iov_iter_extract_pages', ≈6.3)",
+  ),
+  /** i915 userptr pins with pin_user_pages_fast (FOLL_PIN) instead of get_user_pages. */
+  gpuUserptrPin: feature(
+    [5, 13],
+    "i915 userptr pins (FOLL_PIN)",
+    "i915 userptr takes FOLL_GET",
+    "drivers/gpu/drm/i915/gem/i915_gem_userptr.c rework onto mmu_interval_notifier and pin_user_pages_fast (Maarten Lankhorst, 'drm/i915: Fix userptr so we do not have to worry about obj->mm.lock', ≈5.13); earlier __get_user_pages_fast(..., !i915_gem_object_is_readonly(obj), ...)",
+  ),
+  /** i915 userptr's release dirties a page only if trylock_page succeeds (else it skips the dirtying). */
+  i915UserptrTrylock: feature(
+    [5, 4],
+    "i915 userptr dirties only under trylock_page",
+    "i915 userptr dirties without the page lock",
+    "2d691aeca4ae 'drm/i915/userptr: Try to acquire the page lock around set_page_dirty()' (Chris Wilson, drm-fixes for 5.4; stable 4.14.y, 4.19.y, 5.3.y): i915_gem_userptr_put_pages 'if (obj->mm.dirty && trylock_page(page)) { set_page_dirty(page); unlock_page(page); }', 'in exchange we risk missing some page dirtying'; before it a plain set_page_dirty without the lock (bugzilla 203317, the ext4_set_page_dirty WARN)",
+  ),
+  /** A long-term R/O pin in a private (COW) mapping unshares: it pins an anonymous copy, never the page-cache page. */
+  roLongtermUnshare: feature(
+    [6, 2],
+    "R/O long-term pins of private mappings unshare",
+    "R/O long-term pins may hold the page-cache page",
+    "'mm/gup: reliable R/O long-term pinning in COW mappings' and 'mm: extend FAULT_FLAG_UNSHARE support to anything in a COW mapping' (David Hildenbrand, posted Nov 2022, ≈6.2); mm/internal.h gup_must_unshare",
+  ),
+  /** Page-cache folios of order 1 exist (earlier, the page cache used order 0 or >= 2 only). */
+  pageCacheOrder1: feature(
+    [6, 8],
+    "order-1 page-cache folios",
+    "no order-1 page-cache folios",
+    "'mm: support order-1 folios in the page cache' (Matthew Wilcox, ≈6.8); by then folio->_pincount sits in the first tail page on 64-bit, so order-1 folios have an exact pin count (include/linux/mm.h folio_has_pincount: 'if (IS_ENABLED(CONFIG_64BIT)) return folio_test_large(folio)')",
+  ),
   /** xfs caches file data in large folios. */
-  xfsLargeFolios: feature([5, 18], "6795801366da 'xfs: Support large folios' (Matthew Wilcox, 5.18)"),
+  xfsLargeFolios: feature(
+    [5, 18],
+    "xfs large folios",
+    "xfs order-0 folios",
+    "6795801366da 'xfs: Support large folios' (Matthew Wilcox, 5.18)",
+  ),
   /** ext4 caches regular-file data in large folios. */
-  ext4LargeFolios: feature([6, 16], "'ext4: enable large folio for regular file' (Zhang Yi, ≈6.16)"),
+  ext4LargeFolios: feature(
+    [6, 16],
+    "ext4 large folios",
+    "ext4 order-0 folios",
+    "'ext4: enable large folio for regular file' (Zhang Yi, ≈6.16)",
+  ),
   /** tmpfs files take any large-folio order, not only PMD-sized THP. */
   tmpfsMthp: feature(
     [6, 14],
+    "tmpfs folios of any order",
+    "tmpfs order 0 or PMD THP only",
     "'mm: shmem: add large folio support for tmpfs' (Baolin Wang, ≈6.14); PMD-sized THP with huge= since 5a6e75f8110c 'shmem: prepare huge= mount option and sysfs knob' (4.8)",
   ),
   /** btrfs inodes carry stable writes (until then btrfs_page_mkwrite waited for writeback by hand). */
   btrfsStableWritesFlag: feature(
     [6, 15],
+    "btrfs stable-writes flag",
+    "btrfs waits for writeback by hand",
     "btrfs 6.15 changelog (btrfs-progs docs, Kernel changes): 'enable stable writes on inodes, replacing manually waiting for writeback'; before, btrfs_page_mkwrite called folio_wait_writeback itself",
   ),
 } as const satisfies Record<string, Feature>;
@@ -142,15 +214,19 @@ export type FeatureName = keyof typeof FEATURES;
 export const HZ_CITE =
   "kernel/Kconfig.hz: 'default HZ_250' (unchanged in every preset's release); distributions override it, e.g. 1000";
 
-/** One preset: the facts the engine and the checker take from a kernel release. */
-export interface KernelPreset {
+/**
+ * One preset: the facts the engine and the checker take from a kernel release. `Id` and `F`
+ * are the release ids and feature names of the table it was built from (the real one by
+ * default; a test may build presets from a table with more).
+ */
+export interface KernelPreset<Id extends string = KernelId, F extends string = FeatureName> {
   /** The release, e.g. `6.1`. */
-  readonly id: KernelId;
+  readonly id: Id;
   /** [major, minor]. */
   readonly version: readonly [number, number];
   /** Mainline release month, YYYY-MM. */
   readonly released: string;
-  /** One line for `pinsim kernels`. */
+  /** One line for `pinsim kernels`: every feature's `on` or `off` words, in FEATURES order, joined by "; ". */
   readonly summary: string;
   /** pin_user_pages*() exists (FOLL_PIN callers); before it every caller takes FOLL_GET. */
   readonly pinUserPages: boolean;
@@ -172,32 +248,27 @@ export interface KernelPreset {
   readonly longtermRefusal: boolean;
   /** io_uring's own refusal of registered buffers. */
   readonly ioUring: IoUringRule;
+  /**
+   * The policy module whose hooks stand for a plain FOLL_PIN caller's GUP and release
+   * (the generic caller, RDMA, VFIO from 5.6, io_uring): `legacy-put-page` before
+   * pin_user_pages, `put-user-pages-dirty` before FOLL_PIN was counted, `foll-pin`, and
+   * `longterm-refused` from the 6.5 refusal on.
+   */
+  readonly pinPolicy: PolicyId;
   /** Default of `hz`. */
   readonly hz: number;
-  /** Which FEATURES this release has. */
-  readonly features: readonly FeatureName[];
+  /** Which features this release has, in the table's order. */
+  readonly features: readonly F[];
 }
 
-const RELEASED: Record<KernelId, string> = {
-  "4.14": "2017-11",
-  "4.19": "2018-10",
-  "5.4": "2019-11",
-  "5.10": "2020-12",
-  "5.15": "2021-10",
-  "6.1": "2022-12",
-  "6.6": "2023-10",
-  "6.12": "2024-11",
-  "6.18": "2025-11",
-};
-
-/** [major, minor] of a preset id. */
-export function kernelVersion(id: KernelId): readonly [number, number] {
+/** [major, minor] of a release id such as `6.1`. */
+export function kernelVersion(id: string): readonly [number, number] {
   const [a, b] = id.split(".").map(Number);
   return [a, b];
 }
 
 /** Whether release `id` is at least `v`. */
-export function atLeast(id: KernelId, v: readonly [number, number]): boolean {
+export function atLeast(id: string, v: readonly [number, number]): boolean {
   const [a, b] = kernelVersion(id);
   return a > v[0] || (a === v[0] && b >= v[1]);
 }
@@ -207,9 +278,41 @@ export function hasFeature(id: KernelId, f: FeatureName): boolean {
   return atLeast(id, FEATURES[f].since);
 }
 
-function build(id: KernelId): KernelPreset {
-  const has = (f: FeatureName) => hasFeature(id, f);
-  const features = (Object.keys(FEATURES) as FeatureName[]).filter(has);
+/**
+ * A kernel table: the presets, oldest first, and the features they were derived from. What
+ * `pinsim kernels` and the README's kernel table print (src/model/kernel-table.ts).
+ */
+export interface KernelTable<Id extends string = KernelId, F extends string = FeatureName> {
+  /** One preset per release, oldest first. */
+  readonly presets: readonly KernelPreset<Id, F>[];
+  /** The features by name, in the order they are listed. */
+  readonly features: Readonly<Record<F, Feature>>;
+}
+
+/**
+ * The presets of `releases` ([id, YYYY-MM], oldest first) under `features`, which must hold
+ * every FeatureName (the preset's fields read them) and may hold more. Pure.
+ *
+ * @example kernelTable(RELEASES, FEATURES).presets[0].id; // => "4.14"
+ */
+export function kernelTable<Id extends string, F extends string>(
+  releases: readonly (readonly [Id, string])[],
+  features: Readonly<Record<F | FeatureName, Feature>>,
+): KernelTable<Id, F | FeatureName> {
+  return {
+    presets: releases.map(([id, released]) => Object.freeze(build(id, released, features))),
+    features,
+  };
+}
+
+/** One preset: each field read from the release's features, the summary from every feature's words. */
+function build<Id extends string, F extends string>(
+  id: Id,
+  released: string,
+  features: Readonly<Record<F | FeatureName, Feature>>,
+): KernelPreset<Id, F | FeatureName> {
+  const has = (f: F | FeatureName) => atLeast(id, features[f].since);
+  const names = Object.keys(features) as (F | FeatureName)[];
   const ioUring: IoUringRule = !has("ioUring")
     ? "absent"
     : has("longtermRefusal")
@@ -217,49 +320,38 @@ function build(id: KernelId): KernelPreset {
       : has("ioUringShmem")
         ? "file-except-shmem-hugetlb"
         : "file-except-hugetlb";
-  const preset = {
+  const pinPolicy: PolicyId = !has("follPinTracking")
+    ? has("pinUserPages")
+      ? "put-user-pages-dirty"
+      : "legacy-put-page"
+    : has("longtermRefusal")
+      ? "longterm-refused"
+      : "foll-pin";
+  return {
     id,
     version: kernelVersion(id),
-    released: RELEASED[id],
+    released,
+    summary: names.map((f) => (has(f) ? features[f].on : features[f].off)).join("; "),
     pinUserPages: has("pinUserPages"),
     follPinTracking: has("follPinTracking"),
     pincountMinOrder: !has("follPinTracking") ? null : has("pageCacheOrder1") ? 1 : 2,
     pageCacheOrder1: has("pageCacheOrder1"),
     reclaimGuard: has("reclaimGuard"),
-    fsBehavior: (has("ext4Warn") ? "ext4-warn" : "ext4-bug") as FsBehavior,
+    fsBehavior: has("ext4Warn") ? "ext4-warn" : "ext4-bug",
     longtermRefusal: has("longtermRefusal"),
     ioUring,
+    pinPolicy,
     hz: 250,
-    features,
+    features: names.filter(has),
   };
-  return { ...preset, summary: summarize(preset) };
 }
 
-function summarize(k: Omit<KernelPreset, "summary">): string {
-  const parts = [
-    k.follPinTracking ? "FOLL_PIN counted (bias 1024)" : k.pinUserPages ? "FOLL_PIN without counting" : "FOLL_GET only",
-    k.longtermRefusal ? "long-term write pins of shared fs mappings refused" : "no long-term refusal",
-    k.reclaimGuard ? "reclaim guard" : "no reclaim guard",
-    k.fsBehavior === "ext4-bug" ? "ext4 BUG()s on a bufferless dirty page" : "ext4 warns and drops",
-    k.features.includes("noWritepage")
-      ? "reclaim writes no file page"
-      : k.features.includes("ext4NoWritepage")
-        ? "reclaim writes no ext4 page"
-        : "reclaim writes dirty file pages",
-    k.ioUring === "absent"
-      ? "no io_uring"
-      : k.ioUring === "gup"
-        ? "io_uring defers to GUP"
-        : k.ioUring === "file-except-hugetlb"
-          ? "io_uring refuses file buffers (hugetlbfs ok)"
-          : "io_uring refuses file buffers (tmpfs, hugetlbfs ok)",
-  ];
-  return parts.join("; ");
-}
+/** The real kernel table: RELEASES under FEATURES. */
+export const KERNEL_TABLE: KernelTable = kernelTable(RELEASES, FEATURES);
 
-/** Every preset, oldest first. */
+/** Every preset by id, oldest first. */
 export const KERNELS: Readonly<Record<KernelId, KernelPreset>> = Object.freeze(
-  Object.fromEntries(KERNEL_IDS.map((id) => [id, Object.freeze(build(id))])) as Record<KernelId, KernelPreset>,
+  Object.fromEntries(KERNEL_TABLE.presets.map((p) => [p.id, p])) as Record<KernelId, KernelPreset>,
 );
 
 /** The preset for `id`; throws RangeError naming the allowed ids for anything else. */
