@@ -205,6 +205,7 @@ export {
 } from "./plot/figures.js";
 export type { Figure, FigureOpts } from "./plot/figure.js";
 export { kernelErasFigure } from "./plot/kernel-eras.js";
+export { cleanDelayFigure, refusalFigure, thresholdFigure, type CalibrationFigure } from "./plot/calibration.js";
 export { lostDataFigure } from "./plot/lost-data.js";
 export { lostDataHeatmapFigure } from "./plot/lost-data-heatmap.js";
 export { doubleWritebacksFigure } from "./plot/double-writebacks.js";

@@ -217,7 +217,7 @@ function knobChoices(all: KnobChoices, k: Knobs): string[] {
  *
  * @param config the policy (an id, or a {@link Policy} value of your own), the page's initial
  *   state, the knobs and the actors, as a scenario file's `Page:`, variant and `Actor` lines give them
- * @param options `maxStates` (default 200000): past it the search stops and verdicts it could
+ * @param options `maxStates` (default 1000000): past it the search stops and verdicts it could
  *   not settle are `Unknown`; `reduce` (default true): partial-order reduction
  * @throws {Error} an unknown policy id (listing the known ones)
  * @throws {RangeError} more than MAX_ACTORS (8) actors

@@ -12,12 +12,20 @@ import { textTable } from "./text-table.js";
 import { PlotInputError } from "./table.js";
 import type { Format } from "./figures.js";
 
+/**
+ * A figure of a calibration folder (`pinsim plot` on a calibration, notebook 08): the same
+ * data as Observable Plot options (for SVG and PNG) or as a text table.
+ */
 export interface CalibrationFigure {
+  /** The `--figure` name, e.g. `calibration-clean-delay`; also the file name without extension. */
   name: string;
+  /** One line for `pinsim plot --list` and the figure's caption. */
   description: string;
   /** Why this calibration cannot show the figure (that part did not run), or null. */
   missing(c: Calibration): string | null;
+  /** The figure as Observable Plot options; call only when missing(c) is null (it reads the part's data unchecked). */
   plot(c: Calibration): FigureOptions;
+  /** The figure as plain text (a table, no colour), ending in a newline; same precondition as plot. */
   text(c: Calibration): string;
 }
 
@@ -62,6 +70,12 @@ function delayData(c: Calibration) {
   return { k, m, E, P, kernel, model };
 }
 
+/**
+ * Clean delays (s) of pages dirtied by a store into a clean inode: the kernel's samples and
+ * the model's, binned on E, with the window [E, E + P) the flusher's period P predicts
+ * (fs/fs-writeback.c wb_check_old_data_flush: inodes dirtied at least E = dirty_expire_interval
+ * ago, every P). Needs the clean-delay part.
+ */
 export const cleanDelayFigure: CalibrationFigure = {
   name: "calibration-clean-delay",
   description: "clean delays of pages dirtied in a clean inode, kernel and model, with the window [E, E+P)",
@@ -161,6 +175,12 @@ function wrapLine(l: string): string[] {
   return out;
 }
 
+/**
+ * Share of forks that copied an order-0 anonymous page against the plain references k it
+ * held, kernel and model: the step at the detector's threshold (mm/memory.c copy_present_pte
+ * -> folio_needs_cow_for_dma -> folio_maybe_dma_pinned: refcount >= GUP_PIN_COUNTING_BIAS,
+ * 1024). Needs the detector part.
+ */
 export const thresholdFigure: CalibrationFigure = {
   name: "calibration-threshold",
   description: "share of forks that copied an order-0 anon page against its plain references k, kernel and model",
@@ -252,6 +272,11 @@ export const thresholdFigure: CalibrationFigure = {
   },
 };
 
+/**
+ * io_uring's long-term registration per mapping kind, untouched and touched: the kernel's
+ * answer (pinned, or its errno) beside the model's preset (mm/gup.c check_vma_flags ->
+ * writable_file_mapping_allowed, 6.5). Needs the longterm part.
+ */
 export const refusalFigure: CalibrationFigure = {
   name: "calibration-refusal",
   description: "io_uring long-term pins per mapping kind: the kernel's answer and the model's preset",
@@ -311,9 +336,16 @@ export const refusalFigure: CalibrationFigure = {
   },
 };
 
+/** Every calibration figure, in the order `pinsim plot` writes them. */
 export const CALIBRATION_FIGURES: CalibrationFigure[] = [cleanDelayFigure, thresholdFigure, refusalFigure];
+/** Their names (`--figure` values). */
 export const CALIBRATION_FIGURE_NAMES = CALIBRATION_FIGURES.map((f) => f.name);
 
+/**
+ * The calibration figure called `name`.
+ *
+ * @throws {PlotInputError} `invalid --figure: NAME (a calibration has: …)` for any other name.
+ */
 export function getCalibrationFigure(name: string): CalibrationFigure {
   const f = CALIBRATION_FIGURES.find((x) => x.name === name);
   if (!f)

@@ -1,5 +1,5 @@
 /**
- * The "kernel eras" figure: the nine policies side by side on every incident and cost, as
+ * The "kernel eras" figure: every policy of the sweep side by side on every incident and cost, as
  * a table heatmap (rows: metrics, columns: policies in era order). Each row is shaded
  * against its own largest value, since counts, rates and seconds do not share a scale.
  */
@@ -60,7 +60,7 @@ function prepare(table: ResultsTable, o: FigureOpts) {
  */
 export const kernelErasFigure: Figure = {
   name: "kernel-eras",
-  description: "the nine policies side by side on every incident and cost (mean per run)",
+  description: "every policy of the sweep side by side on every incident and cost (mean per run)",
   needs: NEEDS,
   plot(table, o = {}) {
     const { tiles, policies, metrics, fixed } = prepare(table, o);
