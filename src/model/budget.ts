@@ -18,6 +18,7 @@
 import { availableParallelism } from "node:os";
 import { InputError } from "../errors.js";
 import { distributionMean, parseDistribution, type Distribution } from "./distributions.js";
+import type { PinnerGroup } from "./coverage-params.js";
 import type { Params } from "./params.js";
 
 /** The soft budgets (lifted by `--no-budget`). */
@@ -105,73 +106,117 @@ export function checkInputShape(value: unknown, where: string): void {
   }
 }
 
-/** One stream of a run's events: the parameter that drives it, its value, expected events, the formula. */
+/**
+ * One stream of a run's events: the parameter that drives it, its value, expected events,
+ * the formula. `field` is a path as the user writes it: `dmaWriteRate`, or
+ * `pinnerGroups[1].dmaWriteRate` for a pinner group's own.
+ */
 export interface EventStream {
-  field: keyof Params;
+  field: string;
   value: unknown;
   events: number;
   formula: string;
+  /** The events grow as `value` rises (a rate), or as it falls (a pin gap, a period). */
+  up: boolean;
+  /**
+   * Further fields the stream grows with (`up`: as the value rises; else as it falls: a
+   * pin cycle's hold and gap), in the order a refusal would rather name them (see blame).
+   */
+  alsoBy: StreamFactor[];
+}
+
+/** A field a stream's events grow with: `up`, as its value rises; else as it falls. */
+export interface StreamFactor {
+  field: string;
+  value: unknown;
+  up: boolean;
 }
 
 const fmt = (x: number): string =>
   Number.isFinite(x) ? Number(x.toPrecision(3)).toExponential().replace("e+", "e") : String(x);
 
+/** The pinner populations of resolved parameters: the groups, or the flat parameters as one. */
+function pinnerPopulations(p: Params): { prefix: string; g: PinnerGroup }[] {
+  if (p.pinnerGroups === null) return [{ prefix: "", g: flatGroup(p) }];
+  return p.pinnerGroups.map((g, i) => ({ prefix: `pinnerGroups[${i}].`, g }));
+}
+
+/** The flat pinner parameters as one group (params.ts flatPinnerGroup; not imported: params.ts imports this module). */
+function flatGroup(p: Params): PinnerGroup {
+  const { caller, pinners, pinDuration, pinGap, pagesPerPin, pinAccess, gupPath, longTerm, dmaWriteRate } = p;
+  return { caller, pinners, pinDuration, pinGap, pagesPerPin, pinAccess, gupPath, longTerm, dmaWriteRate };
+}
+
+/** The two streams of one pinner population: its pin cycles and the device writes into its pinned pages. */
+function pinnerStreams(p: Params, prefix: string, g: PinnerGroup): EventStream[] {
+  const T = p.duration;
+  const mean = (spec: Params["pinDuration"]): number => distributionMean(parseDistribution(spec));
+  const hold = mean(g.pinDuration),
+    gap = mean(g.pinGap);
+  // A pinner's cycle: hold + gap; a refused pin (longterm-refused with FOLL_LONGTERM)
+  // retries after the gap, or after the hold when the gap is 0 (simulate.ts retryAfterRefusal).
+  const refused = p.policy === "longterm-refused" && g.longTerm;
+  const cycle = refused ? (gap > 0 ? gap : hold) : hold + gap;
+  const cycles = g.pinners === 0 ? 0 : cycle > 0 ? (g.pinners * T) / cycle : Infinity;
+  // Device writes land only while pinned: at most dmaWriteRate per pinned page.
+  const heldShare = refused ? 0 : hold + gap > 0 && Number.isFinite(hold) ? hold / (hold + gap) : 1;
+  const dma = g.dmaWriteRate * g.pinners * g.pagesPerPin * heldShare * T;
+  const duration = { field: "duration", value: T, up: true };
+  const pinners = { field: `${prefix}pinners`, value: g.pinners, up: true };
+  return [
+    {
+      field: `${prefix}pinGap`,
+      value: g.pinGap,
+      events: 2 * cycles,
+      formula: `2 × pinners ${g.pinners} × duration ${T} s / (pin cycle ${fmt(cycle)} s)`,
+      up: false,
+      alsoBy: [{ field: `${prefix}pinDuration`, value: g.pinDuration, up: false }, duration, pinners],
+    },
+    {
+      field: `${prefix}dmaWriteRate`,
+      value: g.dmaWriteRate,
+      events: 3 * dma,
+      formula: `3 × dmaWriteRate ${g.dmaWriteRate} × ${g.pinners * g.pagesPerPin} pinned pages × duration ${T} s`,
+      up: true,
+      alsoBy: [duration, pinners, { field: `${prefix}pagesPerPin`, value: g.pagesPerPin, up: true }],
+    },
+  ];
+}
+
 /**
  * The expected events of a run, stream by stream (upper estimates from rates × pages ×
- * duration; a writeback starts and ends per dirtying at most, counted as 2 more).
+ * duration; a writeback starts and ends per dirtying at most, counted as 2 more). Each
+ * pinner group has its own two streams (pin cycles and device writes).
  */
 export function eventStreams(p: Params): EventStream[] {
   const pages = p.files * p.pagesPerFile;
   const T = p.duration;
-  const mean = (spec: Params["pinDuration"]): number => distributionMean(parseDistribution(spec));
-  const hold = mean(p.pinDuration),
-    gap = mean(p.pinGap);
-  // A pinner's cycle: hold + gap; a refused pin (longterm-refused with FOLL_LONGTERM)
-  // retries after the gap, or after the hold when the gap is 0 (simulate.ts retryAfterRefusal).
-  const refused = p.policy === "longterm-refused" && p.longTerm;
-  const cycle = refused ? (gap > 0 ? gap : hold) : hold + gap;
-  const cycles = p.pinners === 0 ? 0 : cycle > 0 ? (p.pinners * T) / cycle : Infinity;
-  // Device writes land only while pinned: at most dmaWriteRate per pinned page.
-  const heldShare = refused ? 0 : hold + gap > 0 && Number.isFinite(hold) ? hold / (hold + gap) : 1;
-  const dma = p.dmaWriteRate * p.pinners * p.pagesPerPin * heldShare * T;
-  const out: EventStream[] = [
-    {
-      field: "pinners",
-      value: p.pinners,
-      events: 2 * cycles,
-      formula: `2 × pinners ${p.pinners} × duration ${T} s / (pin cycle ${fmt(cycle)} s)`,
-    },
-    {
-      field: "dmaWriteRate",
-      value: p.dmaWriteRate,
-      events: 3 * dma,
-      formula: `3 × dmaWriteRate ${p.dmaWriteRate} × ${p.pinners * p.pagesPerPin} pinned pages × duration ${T} s`,
-    },
-    {
-      field: "cpuWriteRate",
-      value: p.cpuWriteRate,
-      events: 3 * p.cpuWriteRate * pages * T,
-      formula: `3 × cpuWriteRate ${p.cpuWriteRate} × ${pages} pages × duration ${T} s`,
-    },
-    {
-      field: "reclaimRate",
-      value: p.reclaimRate,
-      events: p.reclaimRate * pages * T,
-      formula: `reclaimRate ${p.reclaimRate} × ${pages} pages × duration ${T} s`,
-    },
-    {
-      field: "truncateRate",
-      value: p.truncateRate,
-      events: p.truncateRate * p.files * T,
-      formula: `truncateRate ${p.truncateRate} × ${p.files} files × duration ${T} s`,
-    },
-    {
-      field: "fsyncRate",
-      value: p.fsyncRate,
-      events: p.fsyncRate * p.files * T,
-      formula: `fsyncRate ${p.fsyncRate} × ${p.files} files × duration ${T} s`,
-    },
+  const duration = { field: "duration", value: T, up: true };
+  const sizes = (perPage: boolean): StreamFactor[] => [
+    duration,
+    { field: "files", value: p.files, up: true },
+    ...(perPage ? [{ field: "pagesPerFile", value: p.pagesPerFile, up: true }] : []),
   ];
+  const out: EventStream[] = pinnerPopulations(p).flatMap(({ prefix, g }) => pinnerStreams(p, prefix, g));
+  const rated = (
+    field: "cpuWriteRate" | "reclaimRate" | "truncateRate" | "fsyncRate",
+    factor: number,
+    units: number,
+    what: string,
+  ): EventStream => ({
+    field,
+    value: p[field],
+    events: factor * p[field] * units * T,
+    formula: `${factor === 1 ? "" : `${factor} × `}${field} ${p[field]} × ${units} ${what} × duration ${T} s`,
+    up: true,
+    alsoBy: sizes(what === "pages"),
+  });
+  out.push(
+    rated("cpuWriteRate", 3, pages, "pages"),
+    rated("reclaimRate", 1, pages, "pages"),
+    rated("truncateRate", 1, p.files, "files"),
+    rated("fsyncRate", 1, p.files, "files"),
+  );
   if (p.writebackInterval > 0) {
     // kupdatePeriod rounds W up to whole jiffies (and the timer wheel's granularity): at
     // least one jiffy at hz > 0, W itself at hz 0.
@@ -181,9 +226,48 @@ export function eventStreams(p: Params): EventStream[] {
       value: p.writebackInterval,
       events: T / period,
       formula: `duration ${T} s / kupdate period ${fmt(period)} s`,
+      up: false,
+      alsoBy: [duration],
     });
   }
   return out;
+}
+
+/** Who gave the parameters: the fields given and the defaults they replaced (see blame). */
+export interface GivenFields {
+  /** Fields as refusals name them: `duration`, `pinnerGroups[0].pinGap`. */
+  given: ReadonlySet<string>;
+  /** Each flat parameter's default (a pinner group's field defaults to the flat value). */
+  defaults: Readonly<Params>;
+}
+
+/** A number, or a distribution's mean; NaN for anything else. */
+function magnitude(v: unknown): number {
+  if (typeof v === "number") return v;
+  try {
+    return distributionMean(parseDistribution(v as string));
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * The field a refusal of stream `s` names: the first of its own field and its other
+ * factors that the user gave with a value that makes the stream bigger than its default
+ * would (`--duration 1e20` names duration, not the pinGap 10 it never typed;
+ * `--duration 10 --pinners 16777216` does not name the duration), else its own field.
+ */
+function blame(s: EventStream, p: Params, who: GivenFields | undefined): { field: string; value: unknown } {
+  if (who === undefined) return s;
+  const own: StreamFactor = { field: s.field, value: s.value, up: s.up };
+  const culprit = (f: StreamFactor): boolean => {
+    if (!who.given.has(f.field)) return false;
+    const name = f.field.replace(/^pinnerGroups\[\d+\]\./, "") as keyof Params;
+    const base = magnitude(f.field === name ? who.defaults[name] : p[name]);
+    const v = magnitude(f.value);
+    return f.up ? v > base : v < base;
+  };
+  return [own, ...s.alsoBy].find(culprit) ?? s;
 }
 
 /** Expected events of a run (sum of its streams). */
@@ -191,9 +275,15 @@ export function expectedEvents(p: Params): number {
   return eventStreams(p).reduce((a, s) => a + s.events, 0);
 }
 
-/** Estimated bytes of a run's state: ~40 bytes per page (page cache, writeback, DMA), ~36 per pin slot. */
+/**
+ * Estimated bytes of a run's state: ~40 bytes per page (page cache, writeback, DMA), ~32
+ * per pinner and 8 per pin slot (pinners × the largest pagesPerPin of any group).
+ */
 export function estimatedBytes(p: Params): number {
-  return p.files * p.pagesPerFile * 40 + p.pinners * 32 + p.pinners * p.pagesPerPin * 8;
+  const pops = pinnerPopulations(p);
+  const pinners = pops.reduce((a, { g }) => a + g.pinners, 0);
+  const ppp = Math.max(...pops.map(({ g }) => g.pagesPerPin));
+  return p.files * p.pagesPerFile * 40 + pinners * 32 + pinners * ppp * 8;
 }
 
 function histOrZipf(spec: unknown): Distribution | null {
@@ -207,9 +297,13 @@ function histOrZipf(spec: unknown): Distribution | null {
 
 /**
  * The hard limits and budgets of one run's resolved parameters.
+ * @param p resolved parameters (resolveParams)
+ * @param given the fields the user gave (`duration`, `pinnerGroups[0].dmaWriteRate`) and
+ *   the defaults, so that a refusal names one of them rather than a default (default:
+ *   name each stream's own field)
  * @throws InputError naming the parameter, its value and the limit.
  */
-export function checkRun(p: Params): void {
+export function checkRun(p: Params, given?: GivenFields): void {
   for (const name of ["writebackInterval", "dirtyExpire"] as const) {
     if (p[name] > HARD.period)
       throw new InputError(
@@ -218,15 +312,48 @@ export function checkRun(p: Params): void {
         `at most ${HARD.period} s (a period must stay finite in jiffies at any CONFIG_HZ)`,
       );
   }
-  const slots = p.pinners * p.pagesPerPin;
-  if (slots > HARD.pinnedSlots)
-    throw new InputError(
-      "pinners",
-      p.pinners,
-      `pinners × pagesPerPin at most ${HARD.pinnedSlots} (the engine's per-pin typed arrays); got ${p.pinners} × ${p.pagesPerPin} = ${slots}`,
-    );
-  for (const name of ["pinDuration", "pinGap", "shareCount", "transientRefs", "writebackLatency"] as const) {
-    const d = histOrZipf(p[name]);
+  checkSlots(p);
+  checkDistributionSizes(p);
+  const streams = eventStreams(p);
+  for (const s of streams) {
+    if (!(s.events <= HARD.streamEvents)) {
+      const b = blame(s, p, given);
+      throw new InputError(
+        b.field,
+        b.value,
+        `a time step that advances the clock: at most 2^40 expected events per stream, here ${s.formula} = ${fmt(s.events)}`,
+      );
+    }
+  }
+  if (!enabled) return;
+  checkEventBudget(p, streams, given);
+  checkMemoryBudget(p);
+}
+
+/** Pinners × pagesPerPin within the engine's per-pin typed arrays (HARD.pinnedSlots). */
+function checkSlots(p: Params): void {
+  const pops = pinnerPopulations(p);
+  const pinners = pops.reduce((a, { g }) => a + g.pinners, 0);
+  const ppp = Math.max(...pops.map(({ g }) => g.pagesPerPin));
+  const slots = pinners * ppp;
+  if (slots <= HARD.pinnedSlots) return;
+  const top = pops.reduce((a, b) => (b.g.pinners > a.g.pinners ? b : a));
+  throw new InputError(
+    `${top.prefix}pinners`,
+    top.g.pinners,
+    `pinners × pagesPerPin at most ${HARD.pinnedSlots} (the engine's per-pin typed arrays); got ${pinners} × ${ppp} = ${slots}`,
+  );
+}
+
+/** hist: entries (hard) and zipf: caps (budget) of every distribution, the groups' included. */
+function checkDistributionSizes(p: Params): void {
+  const specs: [string, unknown][] = (
+    ["pinDuration", "pinGap", "shareCount", "transientRefs", "writebackLatency"] as const
+  ).map((n) => [n, p[n]]);
+  for (const [i, g] of (p.pinnerGroups ?? []).entries())
+    specs.push([`pinnerGroups[${i}].pinDuration`, g.pinDuration], [`pinnerGroups[${i}].pinGap`, g.pinGap]);
+  for (const [name, spec] of specs) {
+    const d = histOrZipf(spec);
     if (d?.kind === "hist" && d.values.length > HARD.histEntries)
       throw new InputError(
         name,
@@ -236,48 +363,47 @@ export function checkRun(p: Params): void {
     if (d?.kind === "zipf" && enabled && d.cap > BUDGET.zipfCap)
       throw new InputError(
         name,
-        p[name],
+        spec,
         `zipf:S:CAP with CAP at most ${BUDGET.zipfCap} (its sampler holds 16 bytes per value), ${NO_BUDGET}`,
       );
   }
-  const streams = eventStreams(p);
-  for (const s of streams) {
-    if (!(s.events <= HARD.streamEvents)) {
-      throw new InputError(
-        s.field === "pinners" ? "pinGap" : s.field,
-        s.field === "pinners" ? p.pinGap : s.value,
-        `a time step that advances the clock: at most 2^40 expected events per stream, here ${s.formula} = ${fmt(s.events)}`,
-      );
-    }
-  }
-  if (!enabled) return;
+}
+
+/** BUDGET.eventsPerRun: the duration if it alone breaks it, else the biggest stream's field. */
+function checkEventBudget(p: Params, streams: EventStream[], given: GivenFields | undefined): void {
   const total = streams.reduce((a, s) => a + s.events, 0);
-  if (total > BUDGET.eventsPerRun) {
-    // Every stream scales with the duration: when the duration alone is what breaks the
-    // budget (the same parameters for 600 s would fit), name it.
-    const maxDuration = (BUDGET.eventsPerRun / total) * p.duration;
-    if (maxDuration >= 600)
-      throw new InputError(
-        "duration",
-        p.duration,
-        `at most ${fmt(maxDuration)} s with these rates and pages (a run of at most ${fmt(BUDGET.eventsPerRun)} expected events; here ${fmt(total)}), ${NO_BUDGET}`,
-      );
-    const top = streams.reduce((a, s) => (s.events > a.events ? s : a));
+  if (total <= BUDGET.eventsPerRun) return;
+  // Every stream scales with the duration: when the duration alone is what breaks the
+  // budget (the same parameters for 600 s would fit), name it.
+  const maxDuration = (BUDGET.eventsPerRun / total) * p.duration;
+  if (maxDuration >= 600)
     throw new InputError(
-      top.field,
-      top.value,
-      `a run of at most ${fmt(BUDGET.eventsPerRun)} expected events; here ${fmt(total)}, mostly ${top.formula}: lower it, the pages or the duration, ${NO_BUDGET}`,
+      "duration",
+      p.duration,
+      `at most ${fmt(maxDuration)} s with these rates and pages (a run of at most ${fmt(BUDGET.eventsPerRun)} expected events; here ${fmt(total)}), ${NO_BUDGET}`,
     );
-  }
+  const top = streams.reduce((a, s) => (s.events > a.events ? s : a));
+  const b = blame(top, p, given);
+  throw new InputError(
+    b.field,
+    b.value,
+    `a run of at most ${fmt(BUDGET.eventsPerRun)} expected events; here ${fmt(total)}, mostly ${top.formula}: lower it, the pages or the duration, ${NO_BUDGET}`,
+  );
+}
+
+/** BUDGET.bytesPerRun, naming files or the (largest group's) pinners. */
+function checkMemoryBudget(p: Params): void {
   const bytes = estimatedBytes(p);
-  if (bytes > BUDGET.bytesPerRun) {
-    const field = p.files * p.pagesPerFile * 40 >= p.pinners * (32 + 8 * p.pagesPerPin) ? "files" : "pinners";
-    throw new InputError(
-      field,
-      p[field],
-      `a run of at most ${BUDGET.bytesPerRun / 2 ** 20} MiB of state; files × pagesPerFile × 40 B + pinners × (32 + 8 × pagesPerPin) B = ${Math.round(bytes / 2 ** 20)} MiB here, ${NO_BUDGET}`,
-    );
-  }
+  if (bytes <= BUDGET.bytesPerRun) return;
+  const pages = p.files * p.pagesPerFile * 40;
+  const pops = pinnerPopulations(p);
+  const top = pops.reduce((a, b) => (b.g.pinners > a.g.pinners ? b : a));
+  const [field, value] = pages >= bytes - pages ? ["files", p.files] : [`${top.prefix}pinners`, top.g.pinners];
+  throw new InputError(
+    field,
+    value,
+    `a run of at most ${BUDGET.bytesPerRun / 2 ** 20} MiB of state; files × pagesPerFile × 40 B + pinners × (32 + 8 × pagesPerPin) B = ${Math.round(bytes / 2 ** 20)} MiB here, ${NO_BUDGET}`,
+  );
 }
 
 /**

@@ -323,6 +323,42 @@ function resolvePinnerGroups(p: Params): PinnerGroup[] {
 }
 
 /**
+ * The fields an input gives, as refusals name them: `duration`, and `pinnerGroups[0].pinGap`
+ * for each key of each pinner group (so that a budget refusal names what the user typed,
+ * not a default: src/model/budget.ts).
+ */
+function givenFields(raw: Record<string, unknown>): Set<string> {
+  const given = new Set(Object.keys(raw).filter((k) => raw[k] !== undefined));
+  const groups = raw.pinnerGroups;
+  if (Array.isArray(groups))
+    groups.forEach((g, i) => {
+      if (g !== null && typeof g === "object")
+        for (const [k, v] of Object.entries(g)) if (v !== undefined) given.add(`pinnerGroups[${i}].${k}`);
+    });
+  return given;
+}
+
+/**
+ * A pinner whose hold and gap are both always 0 would cycle forever at one instant: refused
+ * for the flat pinners and for every pinner group, naming the field the user gave.
+ */
+function checkPinCycles(p: Params, given: ReadonlySet<string>): void {
+  const pops =
+    p.pinnerGroups === null
+      ? [{ prefix: "", g: flatPinnerGroup(p) }]
+      : p.pinnerGroups.map((g, i) => ({ prefix: `pinnerGroups[${i}].`, g }));
+  const max = (spec: DistributionSpec) => distributionRange(parseDistribution(spec))[1];
+  for (const { prefix, g } of pops) {
+    if (g.pinners === 0 || max(g.pinDuration) !== 0 || max(g.pinGap) !== 0) continue;
+    const names = [`${prefix}pinGap`, `${prefix}pinDuration`, "pinGap", "pinDuration"];
+    const field = names.find((n) => given.has(n)) ?? names[0]!;
+    const value = field.endsWith("pinGap") ? g.pinGap : g.pinDuration;
+    const other = field.endsWith("pinGap") ? "pinDuration" : "pinGap";
+    throw new ParamError(field, value, `> 0 when ${other} is 0: a pinner would cycle forever at one instant`);
+  }
+}
+
+/**
  * Validate input and fill in defaults. Unknown keys, bad values and inconsistent
  * combinations throw ParamError. The result is a fresh plain object.
  */
@@ -376,12 +412,8 @@ export function resolveParams(input: ParamsInput | Record<string, unknown> = {})
     throw new ParamError("pagesPerPin", p.pagesPerPin, `an integer from 1 to pagesPerFile (${p.pagesPerFile})`);
   if (p.files * p.pagesPerFile > 1 << 26)
     throw new ParamError("files", p.files, `files × pagesPerFile at most 67108864 (got ${p.files * p.pagesPerFile})`);
-  if (
-    p.pinners > 0 &&
-    distributionRange(parseDistribution(p.pinDuration))[1] === 0 &&
-    distributionRange(parseDistribution(p.pinGap))[1] === 0
-  )
-    throw new ParamError("pinGap", p.pinGap, "> 0 when pinDuration is 0: a pinner would cycle forever at one instant");
+  const given = givenFields(raw);
+  checkPinCycles(p, given);
   // The resting refcount must fit before any GUP reference is taken: 1 (page cache) + 1
   // (buffers) + shares + transient <= 2^31 - 1 (mm/gup.c refuses beyond, include/linux/page_ref.h).
   const maxShares = distributionRange(parseDistribution(p.shareCount))[1];
@@ -400,7 +432,7 @@ export function resolveParams(input: ParamsInput | Record<string, unknown> = {})
       `at most ${room} so that the refcount (1 + buffers + shares + transient) fits in 2^31 - 1 with ${other}`,
     );
   }
-  checkRun(p); // magnitudes: src/model/budget.ts
+  checkRun(p, { given, defaults: DEFAULT_PARAMS }); // magnitudes: src/model/budget.ts
   return { ...p };
 }
 

@@ -73,9 +73,11 @@ export function expandGrid(config: SweepConfig): SweepPoint[] {
     } catch (e) {
       if (!(e instanceof InputError) || e.field === undefined) throw e;
       const f = e.field;
-      const where = Object.hasOwn(axes, f)
+      // `pinnerGroups[0].pinGap` is given by the axis or base key `pinnerGroups`.
+      const top = f.replace(/[[.].*$/, "");
+      const where = Object.hasOwn(axes, top)
         ? `axes.${f}`
-        : config.base && Object.hasOwn(config.base, f)
+        : config.base && Object.hasOwn(config.base, top)
           ? `base.${f}`
           : f;
       throw new ParamError(where, e.value, `${e.allowed}; at point ${canonicalJson(axes)}`);
