@@ -9,7 +9,7 @@ import { PageCache } from "../model/page-cache.js";
 import type { Policy } from "../model/policy.js";
 import { getPolicy } from "../policies/index.js";
 import type { PolicyId } from "../model/policy-ids.js";
-import { PAGE, makeActor, type StepContext } from "./actors.js";
+import { PAGE, makeActor, type StepContext } from "./actors/index.js";
 import { BACKING_PROFILES, pageCacheTracking, reclaimWritesFile } from "../model/backings.js";
 import { callerProfile } from "../model/callers.js";
 import { callerPolicy } from "../policies/caller.js";

@@ -49,7 +49,16 @@ export {
   type Verdict,
 } from "./verdict.js";
 // Actors: the kernel paths cut into steps
-export { CpuWriter, Flusher, GupUser, Reclaim, Truncate, makeActor, type Actor, type StepContext } from "./actors.js";
+export {
+  CpuWriter,
+  Flusher,
+  GupUser,
+  Reclaim,
+  Truncate,
+  makeActor,
+  type Actor,
+  type StepContext,
+} from "./actors/index.js";
 // Footprints for the partial-order reduction
 export { PAGE_VAR, futures } from "./footprint.js";
 // The search

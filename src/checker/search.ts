@@ -5,7 +5,7 @@
  * with an incident is its shortest witness.
  */
 import type { PageCache } from "../model/page-cache.js";
-import { BLOCKED, DONE, LABELS, type Actor, type StepContext } from "./actors.js";
+import { BLOCKED, DONE, LABELS, type Actor, type StepContext } from "./actors/index.js";
 import {
   PAGE_WORDS,
   StateSet,

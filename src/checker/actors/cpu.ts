@@ -1,0 +1,69 @@
+/**
+ * A CPU writing through the shared mapping: a write fault (fault.ts: filemap_fault,
+ * ->page_mkwrite) when the pte is not writable, then the store.
+ */
+import { EVERYTHING, PAGE_VAR, packFootprint } from "../footprint.js";
+import type { ActorDecl, ActorSpec, CpuActor } from "../scenario.js";
+import { DONE, PAGE, pteWritable, type StepContext } from "./actor.js";
+import { FAULT_STEP, SIGBUS, faultLock, faultLockFootprint, faultSteps, type FaultPc } from "./fault.js";
+import { defineLabel } from "./labels.js";
+import { Program, TableActor, type StepTable } from "./program.js";
+
+const CPU_STEP = { STORE: 1 } as const;
+type CpuPc = (typeof CPU_STEP)[keyof typeof CPU_STEP];
+// Registers: 0 pc, 1 stores left, 2 the pc a fault resumes.
+const RET_REG = 2;
+const CPU_LABEL = { SIGBUS: defineLabel("write fault: SIGBUS"), STORE: defineLabel("store") };
+
+/** One store: through a writable pte, or the write fault first (SIGBUS on a truncated page ends the writer). */
+function store(ctx: StepContext, r: Int32Array, o: number): number {
+  const c = ctx.cache;
+  if (!pteWritable(c)) {
+    const f = faultLock(c, r, o, RET_REG, CPU_STEP.STORE);
+    if (f !== SIGBUS) return f;
+    r[o] = DONE;
+    r[o + 1] = 0;
+    return CPU_LABEL.SIGBUS;
+  }
+  c.cpuStore(PAGE);
+  r[o + 1]--;
+  if (r[o + 1] === 0) r[o] = DONE;
+  return CPU_LABEL.STORE;
+}
+
+const STEPS: StepTable<CpuPc | FaultPc> = {
+  [CPU_STEP.STORE]: {
+    footprint: EVERYTHING,
+    now: (ctx) =>
+      pteWritable(ctx.cache) ? packFootprint(PAGE_VAR.PTE | PAGE_VAR.MAP, PAGE_VAR.MEM) : faultLockFootprint(ctx.cache),
+    next: [CPU_STEP.STORE, FAULT_STEP.MKWRITE, DONE],
+    run: store,
+  },
+  ...faultSteps(RET_REG, [CPU_STEP.STORE]),
+};
+
+const PROGRAM = new Program("cpu", STEPS);
+
+/** A CPU writer: `stores` stores through the shared mapping, faulting as needed. */
+export class CpuWriter extends TableActor {
+  /** Registers: pc, stores left, the pc a fault resumes. */
+  readonly size = 3;
+  /** The actor's name (`P3`). */
+  readonly name: string;
+  /** Lane header: `P3 CPU store`. */
+  readonly title: string;
+
+  /** @param decl the `Actor` line */
+  constructor(decl: ActorDecl) {
+    super(PROGRAM);
+    this.name = decl.name;
+    this.title = `${decl.name} CPU store`;
+  }
+
+  /** `stores` stores (none: done at once). */
+  init(r: Int32Array, o: number, _ctx: StepContext, spec: ActorSpec): void {
+    const stores = (spec as CpuActor).stores;
+    r[o] = stores > 0 ? CPU_STEP.STORE : DONE;
+    r[o + 1] = stores;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * truncate_inode_pages over the file (mm/truncate.c): lock_page, wait for writeback,
+ * truncate_inode_folio, unlock_page.
+ */
+import { EVERYTHING, PAGE_VAR, packFootprint } from "../footprint.js";
+import type { ActorDecl } from "../scenario.js";
+import { BLOCKED, DONE, PAGE, type StepContext } from "./actor.js";
+import { defineLabel } from "./labels.js";
+import { Program, TableActor, type StepTable } from "./program.js";
+
+const TRUNCATE_STEP = { LOCK: 1, TRUNCATE: 2, UNLOCK: 3 } as const;
+type TruncatePc = (typeof TRUNCATE_STEP)[keyof typeof TRUNCATE_STEP];
+// Registers: 0 pc.
+const TRUNCATE_LABEL = {
+  NO_PAGE: defineLabel("no page: i_size only"),
+  LOCK: defineLabel("lock_page"),
+  FREED: defineLabel("truncate_inode_folio: freed"),
+  HELD: defineLabel("truncate_inode_folio: held"),
+  UNLOCK: defineLabel("unlock_page"),
+};
+
+/** lock_page; without a page in the cache only i_size changes (the inode is clean). */
+function lock(ctx: StepContext, r: Int32Array, o: number): number {
+  const c = ctx.cache;
+  if (!c.resident[PAGE] || !c.attached[PAGE]) {
+    r[o] = DONE;
+    c.inodeDirty[0] = 0;
+    return TRUNCATE_LABEL.NO_PAGE;
+  }
+  if (!c.trylockPage(PAGE)) return BLOCKED;
+  r[o] = TRUNCATE_STEP.TRUNCATE;
+  return TRUNCATE_LABEL.LOCK;
+}
+
+/** folio_wait_writeback, then truncate_inode_folio: a page nobody else holds is freed, its lock with it. */
+function truncate(ctx: StepContext, r: Int32Array, o: number): number {
+  const c = ctx.cache;
+  if (c.writeback[PAGE]) return BLOCKED;
+  c.truncatePage(PAGE);
+  c.inodeDirty[0] = 0;
+  if (!c.resident[PAGE]) {
+    c.unlockPage(PAGE);
+    r[o] = DONE;
+    return TRUNCATE_LABEL.FREED;
+  }
+  r[o] = TRUNCATE_STEP.UNLOCK;
+  return TRUNCATE_LABEL.HELD;
+}
+
+const STEPS: StepTable<TruncatePc> = {
+  [TRUNCATE_STEP.LOCK]: {
+    footprint: packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK, PAGE_VAR.LOCK | PAGE_VAR.DIRTY),
+    next: [TRUNCATE_STEP.TRUNCATE, DONE],
+    run: lock,
+  },
+  [TRUNCATE_STEP.TRUNCATE]: { footprint: EVERYTHING, next: [TRUNCATE_STEP.UNLOCK, DONE], run: truncate },
+  [TRUNCATE_STEP.UNLOCK]: {
+    footprint: packFootprint(0, PAGE_VAR.LOCK),
+    next: [DONE],
+    run: (ctx, r, o) => {
+      ctx.cache.unlockPage(PAGE);
+      r[o] = DONE;
+      return TRUNCATE_LABEL.UNLOCK;
+    },
+  },
+};
+
+const PROGRAM = new Program("truncate", STEPS);
+
+/** truncate_inode_pages over the file. */
+export class Truncate extends TableActor {
+  /** Registers: pc. */
+  readonly size = 1;
+  /** The actor's name (`P2`). */
+  readonly name: string;
+  /** Lane header: `P2 truncate`. */
+  readonly title: string;
+
+  /** @param decl the `Actor` line */
+  constructor(decl: ActorDecl) {
+    super(PROGRAM);
+    this.name = decl.name;
+    this.title = `${decl.name} truncate`;
+  }
+
+  /** Starts at lock_page. */
+  init(r: Int32Array, o: number): void {
+    r[o] = TRUNCATE_STEP.LOCK;
+  }
+}
