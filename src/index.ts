@@ -125,9 +125,9 @@ export {
 } from "./model/metrics.js";
 
 // The interleaving checker (MODEL.md §7): scenarios, verdicts, witnesses.
+export { applyVariant } from "./checker/choices.js";
 export {
   ScenarioError,
-  applyVariant,
   expectedVerdicts,
   parseScenario,
   type ActorDecl,

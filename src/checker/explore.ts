@@ -13,22 +13,17 @@ import { PAGE, makeActor, type StepContext } from "./actors/index.js";
 import { BACKING_PROFILES, pageCacheTracking, reclaimWritesFile } from "../model/backings.js";
 import { callerProfile } from "../model/callers.js";
 import { callerPolicy } from "../policies/caller.js";
+import { expandChoices, expandKnobs, rootChoices, type Expansion } from "./choices.js";
 import {
   DEFAULT_COVERAGE,
-  MAX_ACTORS,
-  declOf,
-  expandActor,
-  expandKnobs,
-  pageName,
   type ActorDecl,
-  type Coverage,
   type ActorSpec,
-  type FlusherActor,
+  type Coverage,
   type GupActor,
   type KnobChoices,
   type Knobs,
   type PageSpec,
-} from "./scenario.js";
+} from "./spec.js";
 import { search, type Root, type SearchOutput, type WitnessStep } from "./search.js";
 import { INCIDENTS, type IncidentName, type Judgement } from "./verdict.js";
 import { pageState } from "./witness.js";
@@ -178,37 +173,6 @@ export function finalSync(c: PageCache): string {
   return `sync: ${did}; ${end}`;
 }
 
-/** Cartesian product, the first list varying slowest. */
-function product<T>(lists: readonly (readonly T[])[]): T[][] {
-  let out: T[][] = [[]];
-  for (const l of lists) out = out.flatMap((prefix) => l.map((x) => [...prefix, x]));
-  return out;
-}
-
-const isDecl = (a: ActorSpec | ActorDecl): a is ActorDecl => "options" in a;
-const isChoices = (k: Knobs | KnobChoices): k is KnobChoices => Array.isArray(k.fs);
-
-/** The alternatives a concrete actor took, for options the declaration lets vary. */
-function actorChoices(d: ActorDecl, spec: ActorSpec): string[] {
-  const out: string[] = [];
-  const fields = spec as unknown as Record<string, unknown>;
-  for (const [k, alts] of d.options) {
-    if (alts.length < 2) continue;
-    const v = k === "sync" ? (spec as FlusherActor).syncAll.map((x) => (x ? "all" : "none")).join(",") : fields[k];
-    out.push(`${d.name}.${k}=${typeof v === "boolean" ? (v ? "yes" : "no") : String(v)}`);
-  }
-  return out;
-}
-
-/** Knob alternatives taken, where the knobs vary. */
-function knobChoices(all: KnobChoices, k: Knobs): string[] {
-  const out: string[] = [];
-  if (all.guard.length > 1) out.push(`guard=${k.guard === null ? "default" : k.guard ? "on" : "off"}`);
-  if (all.fs.length > 1) out.push(`fs=${k.fs}`);
-  if (all.stable.length > 1) out.push(`stable=${k.stable ? "on" : "off"}`);
-  return out;
-}
-
 /**
  * Explore every interleaving of one configuration, over every alternative of its choices
  * (breadth-first over distinct states), judge each incident Never / Sometimes / Always over
@@ -251,27 +215,16 @@ export function checkConfig(config: CheckConfig, options: CheckOptions = {}): Ch
   return total.result(setup);
 }
 
-/** A configuration with its policy resolved and its lists normalised. */
-interface Setup {
+/** A configuration with its policy resolved and its choices expanded (choices.ts). */
+interface Setup extends Expansion {
   config: CheckConfig;
   policy: Policy;
-  pages: PageSpec[];
-  allKnobs: KnobChoices;
-  decls: ActorDecl[];
-  /** Every combination of the actors' alternatives, one spec per actor. */
-  expansions: ActorSpec[][];
 }
 
-/** Resolve the policy id and bring the page, the knobs and the actors to lists. Throws on an unknown policy or too many actors. */
+/** Resolve the policy id and expand the choices. Throws on an unknown policy or too many actors. */
 function resolveConfig(config: CheckConfig): Setup {
   const policy = typeof config.policy === "string" ? getPolicy(config.policy) : config.policy;
-  const pages = Array.isArray(config.page) ? (config.page as PageSpec[]) : [config.page as PageSpec];
-  const allKnobs: KnobChoices = isChoices(config.knobs)
-    ? config.knobs
-    : { guard: [config.knobs.guard], fs: [config.knobs.fs], stable: [config.knobs.stable] };
-  const decls = config.actors.map((a) => (isDecl(a) ? a : declOf(a)));
-  if (decls.length > MAX_ACTORS) throw new RangeError(`checkConfig: at most ${MAX_ACTORS} actors, got ${decls.length}`);
-  return { config, policy, pages, allKnobs, decls, expansions: product(decls.map(expandActor)) };
+  return { config, policy, ...expandChoices(config.page, config.knobs, config.actors) };
 }
 
 /** One search over one combination of the knobs: its roots are the pages times the actors' alternatives. */
@@ -296,11 +249,7 @@ function searchKnobs(setup: Setup, knobs: Knobs, maxStates: number, reduce: bool
   pages.forEach((p, k) => {
     for (const specs of setup.expansions) {
       roots.push({
-        choices: [
-          ...(pages.length > 1 ? [`Page=${pageName(p)}`] : []),
-          ...knobChoices(setup.allKnobs, knobs),
-          ...specs.flatMap((s, i) => actorChoices(decls[i], s)),
-        ],
+        choices: rootChoices(setup, p, knobs, specs),
         offSpec: departsFromSpec(policy, knobs, specs, coverage),
         prepare: (c, r) => {
           c.loadState(initial[k]);

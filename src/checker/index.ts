@@ -11,12 +11,7 @@ export {
   DIRECTIVES,
   MAX_ACTORS,
   ScenarioError,
-  applyVariant,
-  declOf,
-  expandActor,
-  expandKnobs,
   expectedVerdicts,
-  knobChoicesOf,
   pageName,
   parseAlternatives,
   parseScenario,
@@ -37,6 +32,17 @@ export {
   type TruncateActor,
   type Variant,
 } from "./scenario.js";
+// Choices: a variant applied, actors and knobs expanded into concrete configurations
+export {
+  applyVariant,
+  declOf,
+  expandActor,
+  expandChoices,
+  expandKnobs,
+  knobChoicesOf,
+  rootChoices,
+  type Expansion,
+} from "./choices.js";
 // Incidents judged and the verdicts
 export {
   FAILURE_ID,

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import type { PolicyId } from "../model/policy-ids.js";
 import { POLICY_IDS } from "../model/policy-ids.js";
 import { checkConfig, type CheckOptions, type CheckResult, type WitnessStep } from "./explore.js";
-import { applyVariant, expectedVerdicts, parseScenario, ScenarioError, type Scenario } from "./scenario.js";
+import { applyVariant } from "./choices.js";
+import { expectedVerdicts, parseScenario, ScenarioError, type Scenario } from "./scenario.js";
 import { FAILURE_ID, INCIDENTS, type IncidentName, type Judgement, type Verdict } from "./verdict.js";
 import { formatWitness, formatWitnessInline, TEXT_WIDTH, wrap } from "./witness.js";
 

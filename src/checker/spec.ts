@@ -1,0 +1,220 @@
+/**
+ * What a scenario says, as data (docs/model.md#the-interleaving-checker): the concrete
+ * actors one execution runs, the actor declarations with their alternatives, the initial
+ * page, the knobs, the coverage (kernel, mapping, backing, folio order), the variants and
+ * the expected verdicts. scenario.ts parses text into a Scenario; choices.ts expands its
+ * choices into concrete configurations; explore.ts searches them.
+ */
+import type { FsBehavior, GupPath } from "../model/params.js";
+import type { PolicyId } from "../model/policy-ids.js";
+import type { Backing, Mapping, PinAccess } from "../model/backings.js";
+import type { CallerId } from "../model/callers.js";
+import type { KernelId } from "../model/kernels.js";
+import type { IncidentName, Verdict } from "./verdict.js";
+
+/** Most actors a scenario may declare (the witness has a lane each). */
+export const MAX_ACTORS = 8;
+
+// ---- concrete actors: what one execution runs ------------------------------------------
+
+/** The GUP user: GUP for write on the page, `dma` device writes, release per policy. */
+export interface GupActor {
+  /** `gup`: a GUP user. */
+  kind: "gup";
+  /** The actor's name on its `Actor` line (`P0`), the lane header of witnesses. */
+  name: string;
+  /** `slow`, `fast` (pte recheck) or `fast-no-recheck`. Default `slow`. */
+  path: GupPath;
+  /** Device writes while pinned, 0..3. Default 1. */
+  dma: number;
+  /** FOLL_LONGTERM (refused by `longterm-refused`). Default true. */
+  longterm: boolean;
+  /** FOLL_WRITE (`write`) or a read-only pin (`read`: no write fault, no device writes). Default `write`. */
+  access: PinAccess;
+  /** Who pins (src/model/callers.ts): its flags, release and own refusals. Default `generic`. */
+  caller: CallerId;
+  /**
+   * Where the policy's afterGrab runs (dirty-at-gup's set_page_dirty): `inside` the pte
+   * lock, in follow_page_pte's step (default), or `after` it, as a step of its own.
+   */
+  hook: "inside" | "after";
+}
+
+/** The flusher: `passes` runs of write_cache_pages over the page. */
+export interface FlusherActor {
+  /** `flusher`: the flusher. */
+  kind: "flusher";
+  /** The actor's name on its `Actor` line (`P0`), the lane header of witnesses. */
+  name: string;
+  /** 1..3. Default 1. */
+  passes: number;
+  /** Per pass (length `passes`): WB_SYNC_ALL (fsync, sync) when true, WB_SYNC_NONE (kupdate, background) otherwise. Default false. */
+  syncAll: boolean[];
+}
+
+/** Memory pressure: one shrink_folio_list over the page (and its second pass after pageout). */
+export interface ReclaimActor {
+  /** `reclaim`: memory pressure. */
+  kind: "reclaim";
+  /** The actor's name on its `Actor` line (`P0`), the lane header of witnesses. */
+  name: string;
+}
+
+/** A CPU writer: `stores` stores through the shared mapping, faulting as needed. */
+export interface CpuActor {
+  /** `cpu`: a CPU writer. */
+  kind: "cpu";
+  /** The actor's name on its `Actor` line (`P0`), the lane header of witnesses. */
+  name: string;
+  /** 0..3. Default 1. */
+  stores: number;
+}
+
+/** truncate_inode_pages over the file. */
+export interface TruncateActor {
+  /** `truncate`: truncate. */
+  kind: "truncate";
+  /** The actor's name on its `Actor` line (`P0`), the lane header of witnesses. */
+  name: string;
+}
+
+/** The block layer's I/O completion as its own actor: end_page_writeback of a submitted bio. */
+export interface IoActor {
+  /** `io`: the I/O completion. */
+  kind: "io";
+  /** The actor's name on its `Actor` line (`P0`), the lane header of witnesses. */
+  name: string;
+}
+
+/** One concrete actor of an execution: every option has one value (a search root's alternative). */
+export type ActorSpec = GupActor | FlusherActor | ReclaimActor | CpuActor | TruncateActor | IoActor;
+/** The kinds of actor an `Actor` line may declare: `gup`, `flusher`, `reclaim`, `cpu`, `truncate`, `io`. */
+export type ActorKind = ActorSpec["kind"];
+
+/** An option's value as parsed: a keyword, an integer or yes/no. */
+export type OptionValue = string | number | boolean;
+
+/**
+ * An actor line as declared: its kind and, for every option of the kind (defaults
+ * filled in), the alternatives in the order written; one alternative is no choice.
+ */
+export interface ActorDecl {
+  /** The actor's kind. */
+  kind: ActorKind;
+  /** Its name (`P0`). */
+  name: string;
+  /** Every option of the kind, defaults filled in: option name → its alternatives, as written. */
+  options: Map<string, OptionValue[]>;
+}
+
+/** Initial state of the page. Default: resident, attached, clean, no buffers, mapped read-only. */
+export interface PageSpec {
+  /** PG_dirty with a store not yet on disk (mem 1, disk 0); implies buffers. */
+  dirty: boolean;
+  /** page_has_buffers. */
+  buffers: boolean;
+  /** A writable, dirty pte (after page_mkwrite); implies dirty and buffers. */
+  pteWritable: boolean;
+  /** The sharers' ptes are gone (after reclaim's unmap). */
+  unmapped: boolean;
+  /** page_mapcount while mapped. Default 1. */
+  shares: number;
+}
+
+/** Knobs of one checked configuration. */
+export interface Knobs {
+  /** Reclaim guard; null takes the policy's default. */
+  guard: boolean | null;
+  /** What ext4 does with a dirty page without buffers at writeback: `ext4-bug` (BUG, before v5.18) or `ext4-warn`. */
+  fs: FsBehavior;
+  /** SB_I_STABLE_WRITES: page_mkwrite waits for writeback. */
+  stable: boolean;
+}
+
+/** The knobs with their alternatives (`Guard: on | off`). */
+export interface KnobChoices {
+  /** Reclaim guard alternatives (`Guard: on | off`); null takes the policy's default. */
+  guard: (boolean | null)[];
+  /** fsBehavior alternatives (`Fs:`). */
+  fs: FsBehavior[];
+  /** Stable-writes alternatives (`Stable: on | off`). */
+  stable: boolean[];
+}
+
+/** A named set of overrides: `P0.path=fast`, `guard=off`, `fs=ext4-bug`, `stable=on`, `P0.dma=0..2`. */
+export interface Variant {
+  /** Its name on the `Variant` line (`base` for the scenario as written). */
+  name: string;
+  /** The overrides, in order: key (`P0.path`, `guard`, `kernel`) and value as written. */
+  set: [key: string, value: string][];
+}
+
+/** One `Result` line: expected verdicts for the policies and variants it names. */
+export interface Expectation {
+  /** The policy it is about; null: every policy of the scenario. */
+  policy: PolicyId | null;
+  /** The variant it is about; null: every variant. */
+  variant: string | null;
+  /** Expected verdict per incident named on the line (the others are not judged). */
+  verdicts: Partial<Record<IncidentName, Verdict>>;
+  /** Its line in the file, for the judge's messages. */
+  line: number;
+}
+
+/**
+ * What the page is and which kernel runs (`Kernel:`, `Mapping:`, `Backing:`, `Folio:`
+ * lines; `kernel=…`, `mapping=…`, `backing=…`, `folio=…` in variants). One value each.
+ */
+export interface Coverage {
+  /** Kernel preset; null: none (the policies and knobs as given). */
+  kernel: KernelId | null;
+  /** How the page is mapped: `shared` (MAP_SHARED) or `private` (MAP_PRIVATE). Default `shared`. */
+  mapping: Mapping;
+  /** What backs it: `ext4`, `xfs`, `btrfs`, `tmpfs` or `hugetlbfs` (src/model/backings.ts). Default `ext4`. */
+  backing: Backing;
+  /** Folio order of the page: > 0 gives the exact pin count of a large folio. */
+  folio: number;
+}
+
+/** The coverage of a scenario without `Kernel:`, `Mapping:`, `Backing:` or `Folio:` lines: none, shared, ext4, 0. */
+export const DEFAULT_COVERAGE: Readonly<Coverage> = Object.freeze({
+  kernel: null,
+  mapping: "shared",
+  backing: "ext4",
+  folio: 0,
+});
+
+/**
+ * A parsed scenario file (parseScenario): the litmus-like description of actors over one
+ * page, the policies and variants to check and the verdicts expected of them.
+ */
+export interface Scenario {
+  /** File it came from (as given), or `<inline>`. */
+  file: string;
+  /** Its name (the `Scenario:` line; in a `.scenario` file it must be the file's base name). */
+  name: string;
+  /** The `Purpose:` paragraph: what the scenario shows, in one paragraph. */
+  purpose: string;
+  /** The policies it is checked under (`Policies:`, `all` for every built-in one; without the line, the `Kernel:` preset's policy for the first GUP actor's caller). */
+  policies: PolicyId[];
+  /** The initial page's alternatives (one without a choice). */
+  pages: PageSpec[];
+  /** The knobs with their alternatives. */
+  knobs: KnobChoices;
+  /** The `Actor` lines, in order (at most MAX_ACTORS). */
+  actors: ActorDecl[];
+  /** Always starts with `base` (no overrides). */
+  variants: Variant[];
+  /** The `Result` lines. */
+  expectations: Expectation[];
+  /** Kernel, mapping, backing and folio order (default: none, shared, ext4, 0). */
+  coverage: Coverage;
+}
+
+/** A page spec as written on a `Page:` line: `clean`, or its flags. */
+export function pageName(p: PageSpec): string {
+  const f = [p.pteWritable ? "pte-writable" : p.dirty ? "dirty" : p.buffers ? "buffers" : "clean"];
+  if (p.unmapped) f.push("unmapped");
+  if (p.shares !== 1) f.push(`shares=${p.shares}`);
+  return f.join(" ");
+}
