@@ -71,3 +71,10 @@ export interface Actor {
 export function pteWritable(c: PageCache): boolean {
   return c.resident[PAGE] === 1 && c.mapped[PAGE] === 1 && c.pteWritable[PAGE] === 1;
 }
+
+/** lock_page as a step: BLOCKED while another task holds PG_locked, else take it and go to `next`. */
+export function lockPage(c: PageCache, r: Int32Array, o: number, next: number, label: number): number {
+  if (!c.trylockPage(PAGE)) return BLOCKED;
+  r[o] = next;
+  return label;
+}

@@ -48,16 +48,10 @@ const PROGRAM = new Program("cpu", STEPS);
 export class CpuWriter extends TableActor {
   /** Registers: pc, stores left, the pc a fault resumes. */
   readonly size = 3;
-  /** The actor's name (`P3`). */
-  readonly name: string;
-  /** Lane header: `P3 CPU store`. */
-  readonly title: string;
 
-  /** @param decl the `Actor` line */
+  /** @param decl the `Actor` line (the lane: `P3 CPU store`) */
   constructor(decl: ActorDecl) {
-    super(PROGRAM);
-    this.name = decl.name;
-    this.title = `${decl.name} CPU store`;
+    super(PROGRAM, decl.name, `${decl.name} CPU store`);
   }
 
   /** `stores` stores (none: done at once). */

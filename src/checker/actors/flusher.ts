@@ -9,36 +9,21 @@
  */
 import { PAGE_VAR, packFootprint } from "../footprint.js";
 import type { ActorDecl, ActorSpec, FlusherActor } from "../scenario.js";
-import { BLOCKED, DONE, PAGE, type StepContext } from "./actor.js";
+import { BLOCKED, DONE, PAGE, lockPage, type StepContext } from "./actor.js";
 import { defineLabel } from "./labels.js";
 import { Program, TableActor, type StepTable } from "./program.js";
 import {
   DECISION_REG,
-  WRITEBACK_FP,
-  bioBounceStep,
-  decideStep,
-  endStep,
-  mkclean,
-  setWriteback,
-  unlockSubmit,
-  unlockSubmitNext,
-  writepageStep,
+  WRITEBACK_STEP,
+  writeCachePageSteps,
   writesBack,
   type WritebackExit,
-  type WritebackPlan,
+  type WritebackPc,
 } from "./writeback.js";
 
-const FLUSH_STEP = {
-  LOCK: 1,
-  CHECK: 2,
-  MKCLEAN: 3,
-  DECIDE: 4,
-  WRITEPAGE: 5,
-  SET_WB: 6,
-  UNLOCK: 7,
-  BIO_BOUNCE: 8,
-  END: 9,
-} as const;
+/** The flusher's own steps; the writeback's follow at WRITEBACK_STEP. */
+const FLUSH_STEP = { LOCK: 1, CHECK: 2 } as const;
+/** A pc of the flusher's own steps. */
 type FlushPc = (typeof FLUSH_STEP)[keyof typeof FLUSH_STEP];
 // Registers: 0 pc, 1 passes left, 2 the policy's writeback decision (WritebackDecision bits,
 // DECISION_REG), 3 which passes are WB_SYNC_ALL (bit i: pass i), 4 passes in all.
@@ -50,11 +35,7 @@ const FLUSH_LABEL = {
   CLEAN: defineLabel("clean: unlock_page"),
   UNDER_WB: defineLabel("PG_writeback: unlock_page"),
   WRITE: defineLabel("PageDirty: write"),
-  MKCLEAN: defineLabel("page_mkclean"),
   SKIP: defineLabel("pinned: skip, unlock_page"),
-  SET_WB: defineLabel("set_page_writeback"),
-  SET_WB_BOUNCE: defineLabel("bounce, set_page_writeback"),
-  UNLOCK: defineLabel("unlock_page"),
 };
 
 /** The pass ends: the next one starts over at lock_page, or the flusher is done. */
@@ -69,6 +50,7 @@ function syncPass(r: Int32Array, o: number): boolean {
   return ((r[o + 3] >> (r[o + 4] - r[o + 1])) & 1) === 1;
 }
 
+/** Every way out of a pass ends it (after unlock_page where the page is still locked). */
 const PASS_ENDS: WritebackExit<FlushPc | typeof DONE> = {
   go: (_c, r, o) => endPass(r, o),
   next: [FLUSH_STEP.LOCK, DONE],
@@ -78,26 +60,11 @@ const UNLOCK_PASS_ENDS: WritebackExit<FlushPc | typeof DONE> = {
   next: PASS_ENDS.next,
 };
 
-/** write_cache_pages's use of the shared writeback steps: every way out ends the pass. */
-const PLAN: WritebackPlan<FlushPc | typeof DONE> = {
-  pc: FLUSH_STEP,
-  sync: syncPass,
-  skip: PASS_ENDS,
-  skipLabel: FLUSH_LABEL.SKIP,
-  drop: UNLOCK_PASS_ENDS,
-  done: PASS_ENDS,
-};
-
 /** lock_page on the page of the pass (none left: the pass ends). */
 function lock(ctx: StepContext, r: Int32Array, o: number): number {
-  const c = ctx.cache;
-  if (!c.resident[PAGE]) {
-    endPass(r, o);
-    return FLUSH_LABEL.NO_PAGE;
-  }
-  if (!c.trylockPage(PAGE)) return BLOCKED;
-  r[o] = FLUSH_STEP.CHECK;
-  return FLUSH_LABEL.LOCK;
+  if (ctx.cache.resident[PAGE]) return lockPage(ctx.cache, r, o, FLUSH_STEP.CHECK, FLUSH_LABEL.LOCK);
+  endPass(r, o);
+  return FLUSH_LABEL.NO_PAGE;
 }
 
 /**
@@ -112,13 +79,13 @@ function check(ctx: StepContext, r: Int32Array, o: number): number {
     return why;
   }
   if (c.writeback[PAGE]) return BLOCKED;
-  r[o] = FLUSH_STEP.MKCLEAN;
+  r[o] = WRITEBACK_STEP.MKCLEAN;
   return FLUSH_LABEL.WRITE;
 }
 
 const LOCK_FP = packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK, PAGE_VAR.LOCK);
 
-const STEPS: StepTable<FlushPc> = {
+const STEPS: StepTable<FlushPc | WritebackPc> = {
   [FLUSH_STEP.LOCK]: {
     footprint: LOCK_FP,
     now: (ctx) => (ctx.cache.resident[PAGE] ? LOCK_FP : packFootprint(PAGE_VAR.MAP, 0)),
@@ -127,32 +94,17 @@ const STEPS: StepTable<FlushPc> = {
   },
   [FLUSH_STEP.CHECK]: {
     footprint: packFootprint(PAGE_VAR.MAP | PAGE_VAR.DIRTY | PAGE_VAR.WB | PAGE_VAR.LOCK, PAGE_VAR.LOCK),
-    next: [FLUSH_STEP.MKCLEAN, ...PASS_ENDS.next],
+    next: [WRITEBACK_STEP.MKCLEAN, ...PASS_ENDS.next],
     run: check,
   },
-  [FLUSH_STEP.MKCLEAN]: {
-    footprint: WRITEBACK_FP.mkclean,
-    next: [FLUSH_STEP.DECIDE],
-    run: (ctx, r, o) => (mkclean(ctx.cache, r, o, PLAN), FLUSH_LABEL.MKCLEAN),
-  },
-  [FLUSH_STEP.DECIDE]: decideStep(PLAN),
-  [FLUSH_STEP.WRITEPAGE]: writepageStep(PLAN, FLUSH_STEP.SET_WB),
-  [FLUSH_STEP.SET_WB]: {
-    footprint: WRITEBACK_FP.setWb,
-    next: [FLUSH_STEP.UNLOCK],
-    run: (ctx, r, o) => {
-      const bounce = setWriteback(ctx.cache, r, o);
-      r[o] = FLUSH_STEP.UNLOCK;
-      return bounce ? FLUSH_LABEL.SET_WB_BOUNCE : FLUSH_LABEL.SET_WB;
-    },
-  },
-  [FLUSH_STEP.UNLOCK]: {
-    footprint: WRITEBACK_FP.unlockSubmit,
-    next: unlockSubmitNext(PLAN),
-    run: (ctx, r, o) => (unlockSubmit(ctx, r, o, PLAN), FLUSH_LABEL.UNLOCK),
-  },
-  [FLUSH_STEP.BIO_BOUNCE]: bioBounceStep(PLAN),
-  [FLUSH_STEP.END]: endStep(PLAN),
+  // write_cache_pages's use of the shared writeback steps: every way out ends the pass.
+  ...writeCachePageSteps({
+    sync: syncPass,
+    skip: PASS_ENDS,
+    skipLabel: FLUSH_LABEL.SKIP,
+    drop: UNLOCK_PASS_ENDS,
+    done: PASS_ENDS,
+  }),
 };
 
 const PROGRAM = new Program("flusher", STEPS);
@@ -161,17 +113,11 @@ const PROGRAM = new Program("flusher", STEPS);
 export class Flusher extends TableActor {
   /** Registers: pc, passes left, the policy's decision, the WB_SYNC_ALL passes (bit i: pass i), passes in all. */
   readonly size = 5;
-  /** The actor's name (`P1`). */
-  readonly name: string;
-  /** Lane header: `P1 WB_SYNC_NONE|ALL`. */
-  readonly title: string;
 
-  /** @param decl the `Actor` line (its `sync` alternatives name the title) */
+  /** @param decl the `Actor` line (its `sync` alternatives name the lane: `P1 WB_SYNC_NONE|ALL`) */
   constructor(decl: ActorDecl) {
-    super(PROGRAM);
-    this.name = decl.name;
     const modes = (decl.options.get("sync") ?? ["none"]).map((m) => String(m).toUpperCase());
-    this.title = `${decl.name} WB_SYNC_${modes.join("|")}`;
+    super(PROGRAM, decl.name, `${decl.name} WB_SYNC_${modes.join("|")}`);
   }
 
   /** The passes and their modes; on tmpfs and hugetlbfs there is nothing to write back. */

@@ -36,16 +36,10 @@ export class IoCompletion extends TableActor {
   readonly size = 2;
   /** A daemon: never done. */
   override readonly daemon = true;
-  /** The actor's name (`P4`). */
-  readonly name: string;
-  /** Lane header: `P4 I/O completion`. */
-  readonly title: string;
 
-  /** @param decl the `Actor` line */
+  /** @param decl the `Actor` line (the lane: `P3 I/O completion`) */
   constructor(decl: ActorDecl) {
-    super(PROGRAM);
-    this.name = decl.name;
-    this.title = `${decl.name} I/O completion`;
+    super(PROGRAM, decl.name, `${decl.name} I/O completion`);
   }
 
   /** Idle, no bio queued. */

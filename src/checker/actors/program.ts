@@ -101,22 +101,26 @@ export class Program {
  * count and `init`.
  */
 export abstract class TableActor implements Actor {
-  /** The actor's name on its `Actor` line (`P0`). */
-  abstract readonly name: string;
-  /** Lane header of the witness. */
-  abstract readonly title: string;
   /** Registers, the program counter first. */
   abstract readonly size: number;
   /** Never finishes (the I/O completion). */
-  readonly daemon?: boolean;
+  declare readonly daemon?: boolean;
   // NOTE: for performance, the program's arrays are held directly (one load each per call).
   private readonly fixed: Int32Array;
   private readonly now: (FootprintNow | null)[];
   private readonly run: StepRun[];
   private readonly fut: Int32Array;
 
-  /** @param program the actor's step table, ready for the search */
-  constructor(readonly program: Program) {
+  /**
+   * @param program the actor's step table, ready for the search
+   * @param name the actor's name on its `Actor` line (`P0`)
+   * @param title the lane header of witnesses (`P1 WB_SYNC_NONE`)
+   */
+  constructor(
+    readonly program: Program,
+    readonly name: string,
+    readonly title: string,
+  ) {
     this.fixed = program.fixed;
     this.now = program.now;
     this.run = program.run;

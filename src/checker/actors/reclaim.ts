@@ -14,31 +14,17 @@ import { defineLabel } from "./labels.js";
 import { Program, TableActor, type StepTable } from "./program.js";
 import {
   DECISION_REG,
-  WRITEBACK_FP,
-  bioBounceStep,
-  decideStep,
-  endStep,
+  WRITEBACK_STEP,
   mkclean,
-  setWriteback,
-  unlockSubmit,
-  unlockSubmitNext,
-  writepageStep,
+  pageoutSteps,
   writesBack,
+  type PageoutPc,
   type WritebackPlan,
 } from "./writeback.js";
 
-const RECLAIM_STEP = {
-  TRYLOCK: 1,
-  UNMAP: 2,
-  GUARD: 3,
-  CONTINUE: 4,
-  DECIDE: 5,
-  WRITEPAGE: 6,
-  SET_WB: 7,
-  BIO_BOUNCE: 8,
-  END: 9,
-  REMOVE: 10,
-} as const;
+/** Reclaim's own steps; pageout's writeback follows at WRITEBACK_STEP. */
+const RECLAIM_STEP = { TRYLOCK: 1, UNMAP: 2, GUARD: 3, CONTINUE: 4, REMOVE: 5 } as const;
+/** A pc of reclaim's own steps. */
 type ReclaimPc = (typeof RECLAIM_STEP)[keyof typeof RECLAIM_STEP];
 // Registers: 0 pc, 1 second pass (after pageout's I/O), 2 the policy's writeback decision (DECISION_REG).
 
@@ -58,7 +44,6 @@ const RECLAIM_LABEL = {
   RELEASE_BUSY: defineLabel("try_to_release_page: busy, activate"),
   RELEASE: defineLabel("try_to_release_page"),
   KEEP_LOCKED: defineLabel("pinned: keep_locked"),
-  SET_WB: defineLabel("set_page_writeback, unlock"),
   EVICTED: defineLabel("__remove_mapping: evicted"),
   HELD_REMOVE: defineLabel("__remove_mapping: held"),
 };
@@ -72,7 +57,6 @@ function stop(c: PageCache, r: Int32Array, o: number, unlock: boolean): void {
 
 /** pageout's use of the shared writeback steps: a skip keeps the page, a drop evicts it, the I/O leads to the next pass. */
 const PLAN: WritebackPlan<ReclaimPc | typeof DONE> = {
-  pc: RECLAIM_STEP,
   sync: () => false,
   skip: { go: (c, r, o) => stop(c, r, o, false), next: [DONE] },
   skipLabel: RECLAIM_LABEL.KEEP_LOCKED,
@@ -120,7 +104,7 @@ function continueAfterUnmap(ctx: StepContext, r: Int32Array, o: number): number 
       return RECLAIM_LABEL.NO_WRITEPAGE;
     }
     // pageout: clear_page_dirty_for_io starts with page_mkclean.
-    mkclean(c, r, o, PLAN);
+    mkclean(c, r, o);
     return RECLAIM_LABEL.MKCLEAN;
   }
   if (!c.tryToReleasePage(PAGE)) {
@@ -131,7 +115,7 @@ function continueAfterUnmap(ctx: StepContext, r: Int32Array, o: number): number 
   return RECLAIM_LABEL.RELEASE;
 }
 
-const STEPS: StepTable<ReclaimPc> = {
+const STEPS: StepTable<ReclaimPc | PageoutPc> = {
   [RECLAIM_STEP.TRYLOCK]: {
     footprint: packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK | PAGE_VAR.WB, PAGE_VAR.LOCK),
     next: [RECLAIM_STEP.UNMAP, DONE],
@@ -163,23 +147,10 @@ const STEPS: StepTable<ReclaimPc> = {
   },
   [RECLAIM_STEP.CONTINUE]: {
     footprint: packFootprint(PAGE_VAR.ALL, PAGE_VAR.PTE | PAGE_VAR.DIRTY | PAGE_VAR.BUF | PAGE_VAR.REF | PAGE_VAR.LOCK),
-    next: [RECLAIM_STEP.DECIDE, RECLAIM_STEP.REMOVE, DONE],
+    next: [WRITEBACK_STEP.DECIDE, RECLAIM_STEP.REMOVE, DONE],
     run: continueAfterUnmap,
   },
-  [RECLAIM_STEP.DECIDE]: decideStep(PLAN),
-  [RECLAIM_STEP.WRITEPAGE]: writepageStep(PLAN, RECLAIM_STEP.SET_WB),
-  [RECLAIM_STEP.SET_WB]: {
-    // ->writepage's set_page_writeback and unlock_page, then the bio, in one step.
-    footprint: WRITEBACK_FP.setWb | WRITEBACK_FP.unlockSubmit,
-    next: unlockSubmitNext(PLAN),
-    run: (ctx, r, o) => {
-      setWriteback(ctx.cache, r, o);
-      unlockSubmit(ctx, r, o, PLAN);
-      return RECLAIM_LABEL.SET_WB;
-    },
-  },
-  [RECLAIM_STEP.BIO_BOUNCE]: bioBounceStep(PLAN),
-  [RECLAIM_STEP.END]: endStep(PLAN),
+  ...pageoutSteps(PLAN),
   [RECLAIM_STEP.REMOVE]: {
     footprint: EVERYTHING,
     next: [DONE],
@@ -197,16 +168,10 @@ const PROGRAM = new Program("reclaim", STEPS);
 export class Reclaim extends TableActor {
   /** Registers: pc, second pass, the policy's decision. */
   readonly size = 3;
-  /** The actor's name (`P2`). */
-  readonly name: string;
-  /** Lane header: `P2 reclaim`. */
-  readonly title: string;
 
-  /** @param decl the `Actor` line */
+  /** @param decl the `Actor` line (the lane: `P2 reclaim`) */
   constructor(decl: ActorDecl) {
-    super(PROGRAM);
-    this.name = decl.name;
-    this.title = `${decl.name} reclaim`;
+    super(PROGRAM, decl.name, `${decl.name} reclaim`);
   }
 
   /** tmpfs, hugetlbfs: reclaim swaps and keeps the data; the model runs nothing. */

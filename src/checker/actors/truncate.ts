@@ -4,7 +4,7 @@
  */
 import { EVERYTHING, PAGE_VAR, packFootprint } from "../footprint.js";
 import type { ActorDecl } from "../scenario.js";
-import { BLOCKED, DONE, PAGE, type StepContext } from "./actor.js";
+import { BLOCKED, DONE, PAGE, lockPage, type StepContext } from "./actor.js";
 import { defineLabel } from "./labels.js";
 import { Program, TableActor, type StepTable } from "./program.js";
 
@@ -22,14 +22,10 @@ const TRUNCATE_LABEL = {
 /** lock_page; without a page in the cache only i_size changes (the inode is clean). */
 function lock(ctx: StepContext, r: Int32Array, o: number): number {
   const c = ctx.cache;
-  if (!c.resident[PAGE] || !c.attached[PAGE]) {
-    r[o] = DONE;
-    c.inodeDirty[0] = 0;
-    return TRUNCATE_LABEL.NO_PAGE;
-  }
-  if (!c.trylockPage(PAGE)) return BLOCKED;
-  r[o] = TRUNCATE_STEP.TRUNCATE;
-  return TRUNCATE_LABEL.LOCK;
+  if (c.resident[PAGE] && c.attached[PAGE]) return lockPage(c, r, o, TRUNCATE_STEP.TRUNCATE, TRUNCATE_LABEL.LOCK);
+  r[o] = DONE;
+  c.inodeDirty[0] = 0;
+  return TRUNCATE_LABEL.NO_PAGE;
 }
 
 /** folio_wait_writeback, then truncate_inode_folio: a page nobody else holds is freed, its lock with it. */
@@ -71,16 +67,10 @@ const PROGRAM = new Program("truncate", STEPS);
 export class Truncate extends TableActor {
   /** Registers: pc. */
   readonly size = 1;
-  /** The actor's name (`P2`). */
-  readonly name: string;
-  /** Lane header: `P2 truncate`. */
-  readonly title: string;
 
-  /** @param decl the `Actor` line */
+  /** @param decl the `Actor` line (the lane: `P3 truncate`) */
   constructor(decl: ActorDecl) {
-    super(PROGRAM);
-    this.name = decl.name;
-    this.title = `${decl.name} truncate`;
+    super(PROGRAM, decl.name, `${decl.name} truncate`);
   }
 
   /** Starts at lock_page. */

@@ -1,11 +1,12 @@
 /**
  * One page's writeback as steps shared by the flusher (write_cache_pages) and reclaim
- * (shrink_folio_list → pageout): clear_page_dirty_for_io in its two halves (page_mkclean,
- * then the policy's writebackDecision and TestClearPageDirty), ->writepage's check for
- * buffers, set_page_writeback, unlock_page and submit_bio (to the `io` actor when there
- * is one), the block layer's bounce, end_page_writeback. Written once here; each actor
- * says only where its own path goes when the page is not written, dropped, or submitted
- * (a WritebackPlan), so both run the same kernel steps with the same footprints.
+ * (shrink_folio_list → pageout), mm/page-writeback.c and mm/vmscan.c: clear_page_dirty_for_io
+ * in its two halves (page_mkclean, then the policy's writebackDecision and
+ * TestClearPageDirty), ->writepage's check for buffers, set_page_writeback, unlock_page
+ * and submit_bio (to the `io` actor when there is one), the block layer's bounce,
+ * end_page_writeback. Written once here, at the same pcs in both actors (WRITEBACK_STEP);
+ * each actor says only where its own path goes when the page is not written, dropped, or
+ * submitted (a WritebackPlan).
  */
 import { BACKING_PROFILES } from "../../model/backings.js";
 import type { PageCache } from "../../model/page-cache.js";
@@ -13,10 +14,31 @@ import { WritebackDecision } from "../../model/policy.js";
 import { PAGE_VAR, packFootprint } from "../footprint.js";
 import { PAGE, type StepContext } from "./actor.js";
 import { defineLabel } from "./labels.js";
-import type { Step } from "./program.js";
+import type { Step, StepRun, StepTable } from "./program.js";
 
 /** The register in which both writing actors keep the policy's WritebackDecision bits. */
 export const DECISION_REG = 2;
+
+/**
+ * Program counters of the shared steps, the same in every writing actor (after its own,
+ * as FAULT_STEP). MKCLEAN and UNLOCK are steps of write_cache_pages only: pageout runs
+ * page_mkclean within a step of its own, and its ->writepage unlocks with
+ * set_page_writeback.
+ */
+export const WRITEBACK_STEP = {
+  MKCLEAN: 10,
+  DECIDE: 11,
+  WRITEPAGE: 12,
+  SET_WB: 13,
+  UNLOCK: 14,
+  BIO_BOUNCE: 15,
+  END: 16,
+} as const;
+/** A pc of the shared writeback steps. */
+export type WritebackPc = (typeof WRITEBACK_STEP)[keyof typeof WRITEBACK_STEP];
+/** The pcs of the shared steps pageout has (no page_mkclean step, no unlock step). */
+export type PageoutPc = Exclude<WritebackPc, typeof WRITEBACK_STEP.MKCLEAN | typeof WRITEBACK_STEP.UNLOCK>;
+const PC = WRITEBACK_STEP;
 
 /** Footprints of the shared steps (PAGE_VAR bits, `reads | writes << 16`). */
 export const WRITEBACK_FP = {
@@ -37,11 +59,16 @@ export const WRITEBACK_FP = {
 } as const;
 
 const LABEL = {
+  MKCLEAN: defineLabel("page_mkclean"),
   CLEARED: defineLabel("TestClearPageDirty"),
   KEPT: defineLabel("pinned: keep PG_dirty"),
   DROP: defineLabel("->writepage: no buffers, drop"),
   WRITEPAGE: defineLabel("->writepage"),
   BUG: defineLabel("->writepage: no buffers, BUG"),
+  SET_WB: defineLabel("set_page_writeback"),
+  SET_WB_BOUNCE: defineLabel("bounce, set_page_writeback"),
+  UNLOCK: defineLabel("unlock_page"),
+  SET_WB_UNLOCK: defineLabel("set_page_writeback, unlock"),
   BIO_BOUNCE: defineLabel("submit_bio: bounce"),
   END: defineLabel("end_page_writeback"),
 };
@@ -54,10 +81,8 @@ export interface WritebackExit<Pc extends number> {
   readonly next: readonly Pc[];
 }
 
-/** A writing actor's use of the shared steps: their pcs in its program, and its exits. */
+/** A writing actor's use of the shared steps: where its own path goes from them. */
 export interface WritebackPlan<Pc extends number> {
-  /** The pcs of the shared steps in the actor's program. */
-  readonly pc: { readonly DECIDE: Pc; readonly WRITEPAGE: Pc; readonly BIO_BOUNCE: Pc; readonly END: Pc };
   /** This pass is WB_SYNC_ALL (the flusher's pass mode; reclaim's pageout is WB_SYNC_NONE). */
   readonly sync: (r: Int32Array, o: number) => boolean;
   /** The policy's decision writes nothing: after unlock_page. */
@@ -86,9 +111,9 @@ export function submit(ctx: StepContext, r: Int32Array): boolean {
 }
 
 /** clear_page_dirty_for_io's first half, page_mkclean, with the page locked; the decision is the next step. */
-export function mkclean<Pc extends number>(c: PageCache, r: Int32Array, o: number, plan: WritebackPlan<Pc>): void {
+export function mkclean(c: PageCache, r: Int32Array, o: number): void {
   c.pageMkclean(PAGE);
-  r[o] = plan.pc.DECIDE;
+  r[o] = PC.DECIDE;
 }
 
 /**
@@ -96,10 +121,10 @@ export function mkclean<Pc extends number>(c: PageCache, r: Int32Array, o: numbe
  * writebackDecision, then TestClearPageDirty if it lets the page clear. A decision not to
  * write unlocks the page and takes the plan's skip.
  */
-export function decideStep<Pc extends number>(plan: WritebackPlan<Pc>): Step<Pc> {
+function decide(plan: WritebackPlan<number>): Step {
   return {
     footprint: WRITEBACK_FP.decide,
-    next: [plan.pc.WRITEPAGE, ...plan.skip.next],
+    next: [PC.WRITEPAGE, ...plan.skip.next],
     run: (ctx, r, o) => {
       const c = ctx.cache;
       const d = c.testClearPageDirtyForIo(PAGE, plan.sync(r, o));
@@ -109,7 +134,7 @@ export function decideStep<Pc extends number>(plan: WritebackPlan<Pc>): Step<Pc>
         plan.skip.go(c, r, o);
         return plan.skipLabel;
       }
-      r[o] = plan.pc.WRITEPAGE;
+      r[o] = PC.WRITEPAGE;
       return d & WritebackDecision.CLEAR ? LABEL.CLEARED : LABEL.KEPT;
     },
   };
@@ -117,26 +142,27 @@ export function decideStep<Pc extends number>(plan: WritebackPlan<Pc>): Step<Pc>
 
 /**
  * ->writepage's check for buffers (ext4's "no buffers" path drops the page; before v5.18
- * it hit the BUG in page_buffers), then `setWb` next. xfs and tmpfs need no private data.
+ * it hit the BUG in page_buffers), then set_page_writeback next. xfs and tmpfs need no
+ * private data.
  */
-export function writepageStep<Pc extends number>(plan: WritebackPlan<Pc>, setWb: Pc): Step<Pc> {
+function writepage(plan: WritebackPlan<number>): Step {
   return {
     footprint: WRITEBACK_FP.writepage,
-    next: [setWb, ...plan.drop.next],
+    next: [PC.SET_WB, ...plan.drop.next],
     run: (ctx, r, o) => {
       const c = ctx.cache;
       if (!c.writepageHasBuffers(PAGE)) {
         plan.drop.go(c, r, o);
         return LABEL.DROP;
       }
-      r[o] = setWb;
+      r[o] = PC.SET_WB;
       return c.buffers[PAGE] || c.privateData === "none" ? LABEL.WRITEPAGE : LABEL.BUG;
     },
   };
 }
 
 /** set_page_writeback with the decision's bounce; returns whether it bounced. */
-export function setWriteback(c: PageCache, r: Int32Array, o: number): boolean {
+function setWriteback(c: PageCache, r: Int32Array, o: number): boolean {
   const bounce = (r[o + DECISION_REG] & WritebackDecision.BOUNCE) !== 0;
   c.setPageWriteback(PAGE, bounce);
   return bounce;
@@ -146,39 +172,32 @@ export function setWriteback(c: PageCache, r: Int32Array, o: number): boolean {
  * unlock_page, then the bio: bounced by the block layer first (BOUNCE_AT_BIO), queued for
  * the `io` actor (the plan's done), or completed by the actor's next step.
  */
-export function unlockSubmit<Pc extends number>(
-  ctx: StepContext,
-  r: Int32Array,
-  o: number,
-  plan: WritebackPlan<Pc>,
-): void {
+function unlockSubmit(ctx: StepContext, r: Int32Array, o: number, plan: WritebackPlan<number>): void {
   ctx.cache.unlockPage(PAGE);
-  if (r[o + DECISION_REG] & WritebackDecision.BOUNCE_AT_BIO) r[o] = plan.pc.BIO_BOUNCE;
-  else if (!submit(ctx, r)) r[o] = plan.pc.END;
+  if (r[o + DECISION_REG] & WritebackDecision.BOUNCE_AT_BIO) r[o] = PC.BIO_BOUNCE;
+  else if (!submit(ctx, r)) r[o] = PC.END;
   else plan.done.go(ctx.cache, r, o);
 }
 
 /** The pcs unlockSubmit may leave the actor at. */
-export function unlockSubmitNext<Pc extends number>(plan: WritebackPlan<Pc>): Pc[] {
-  return [plan.pc.BIO_BOUNCE, plan.pc.END, ...plan.done.next];
-}
+const submitted = (plan: WritebackPlan<number>): number[] => [PC.BIO_BOUNCE, PC.END, ...plan.done.next];
 
 /** The block layer's bounce copy at submit_bio, then the bio queued or completed next. */
-export function bioBounceStep<Pc extends number>(plan: WritebackPlan<Pc>): Step<Pc> {
+function bioBounce(plan: WritebackPlan<number>): Step {
   return {
     footprint: WRITEBACK_FP.bounce,
-    next: [plan.pc.END, ...plan.done.next],
+    next: [PC.END, ...plan.done.next],
     run: (ctx, r, o) => {
       ctx.cache.bounceAtBio(PAGE);
       if (submit(ctx, r)) plan.done.go(ctx.cache, r, o);
-      else r[o] = plan.pc.END;
+      else r[o] = PC.END;
       return LABEL.BIO_BOUNCE;
     },
   };
 }
 
 /** end_page_writeback by the submitter itself (no `io` actor), then the plan's done. */
-export function endStep<Pc extends number>(plan: WritebackPlan<Pc>): Step<Pc> {
+function end(plan: WritebackPlan<number>): Step {
   return {
     footprint: WRITEBACK_FP.end,
     next: plan.done.next,
@@ -188,4 +207,63 @@ export function endStep<Pc extends number>(plan: WritebackPlan<Pc>): Step<Pc> {
       return LABEL.END;
     },
   };
+}
+
+/** The steps both writing actors run: the decision, ->writepage, the bounce, end_page_writeback. */
+function commonSteps(plan: WritebackPlan<number>): Record<number, Step> {
+  return {
+    [PC.DECIDE]: decide(plan),
+    [PC.WRITEPAGE]: writepage(plan),
+    [PC.BIO_BOUNCE]: bioBounce(plan),
+    [PC.END]: end(plan),
+  };
+}
+
+/**
+ * The shared steps as write_cache_pages runs them (the flusher): page_mkclean, the
+ * decision, ->writepage, set_page_writeback, unlock_page and submit_bio as the next step,
+ * the bounce, end_page_writeback; entries of the actor's step table at WRITEBACK_STEP.
+ */
+export function writeCachePageSteps<Pc extends number>(
+  plan: WritebackPlan<Pc>,
+): StepTable<WritebackPc, Pc | WritebackPc> {
+  const p = plan as WritebackPlan<number>;
+  const steps: Record<number, Step> = {
+    ...commonSteps(p),
+    [PC.MKCLEAN]: {
+      footprint: WRITEBACK_FP.mkclean,
+      next: [PC.DECIDE],
+      run: (ctx, r, o) => (mkclean(ctx.cache, r, o), LABEL.MKCLEAN),
+    },
+    [PC.SET_WB]: {
+      footprint: WRITEBACK_FP.setWb,
+      next: [PC.UNLOCK],
+      run: (ctx, r, o) => {
+        const bounce = setWriteback(ctx.cache, r, o);
+        r[o] = PC.UNLOCK;
+        return bounce ? LABEL.SET_WB_BOUNCE : LABEL.SET_WB;
+      },
+    },
+    [PC.UNLOCK]: {
+      footprint: WRITEBACK_FP.unlockSubmit,
+      next: submitted(p),
+      run: (ctx, r, o) => (unlockSubmit(ctx, r, o, p), LABEL.UNLOCK),
+    },
+  };
+  return steps as StepTable<WritebackPc, Pc | WritebackPc>;
+}
+
+/**
+ * The shared steps as pageout runs them (reclaim), after its own step's page_mkclean:
+ * the decision, ->writepage, set_page_writeback with unlock_page and submit_bio in the
+ * same step (->writepage unlocks the page), the bounce, end_page_writeback.
+ */
+export function pageoutSteps<Pc extends number>(plan: WritebackPlan<Pc>): StepTable<PageoutPc, Pc | PageoutPc> {
+  const p = plan as WritebackPlan<number>;
+  const run: StepRun = (ctx, r, o) => (setWriteback(ctx.cache, r, o), unlockSubmit(ctx, r, o, p), LABEL.SET_WB_UNLOCK);
+  const steps: Record<number, Step> = {
+    ...commonSteps(p),
+    [PC.SET_WB]: { footprint: WRITEBACK_FP.setWb | WRITEBACK_FP.unlockSubmit, next: submitted(p), run },
+  };
+  return steps as StepTable<PageoutPc, Pc | PageoutPc>;
 }
