@@ -53,7 +53,7 @@ test("dirty-at-gup: pins shorter than E never see a clean page", () => {
   assert.equal(r.metrics.lostData, 0);
 });
 
-test("dirty-at-gup: pins longer than E + W lose data in every pin", () => {
+test("dirty-at-gup: pins longer than E + P lose data in every pin", () => {
   // Pin 36 s > E + P = 35.12 s: every page is cleaned mid-pin, with at least 0.88 s of
   // device writes (5/s) still to come: P(no write) <= exp(-4.4) ≈ 1.2 %. put_page leaves
   // the page clean with mem != disk, and nobody pins that file again, so nearly every pin
@@ -65,7 +65,7 @@ test("dirty-at-gup: pins longer than E + W lose data in every pin", () => {
   assert.ok(r.metrics.lostData! <= pins);
 });
 
-test("dirty-at-gup: between E and E + W the loss ramps with the flusher's phase", () => {
+test("dirty-at-gup: between E and E + P the loss ramps with the flusher's phase", () => {
   // Pin E + P/2: the page is cleaned mid-pin iff the tick lands in the first half of its
   // period after t + E: probability 1/2 (random phase). Then a write must follow within
   // the remaining P/2 - x: expected share of pins losing data
@@ -96,7 +96,7 @@ test("put-user-pages-dirty: double writebacks but no lost data without memory pr
   const r = simulate(noPressure("put-user-pages-dirty"));
   assert.equal(r.metrics.lostData, 0);
   assert.ok(r.metrics.doubleWritebacks! > 0);
-  assert.ok(r.metrics.writeToCleanPage! > 0); // 60 s pins outlive E + W: same F2 as legacy
+  assert.ok(r.metrics.writeToCleanPage! > 0); // 60 s pins outlive E + P: same F2 as legacy
   assert.equal(r.metrics.dirtyWithoutBuffers, 0);
   // dirty-at-gup on the same workload loses what was written after the clean.
   assert.ok(simulate(noPressure("dirty-at-gup")).metrics.lostData! > 0);

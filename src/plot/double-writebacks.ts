@@ -22,6 +22,7 @@ import {
   describeFixed,
   meanOf,
   num,
+  PlotInputError,
   provenance,
   requireNeeds,
   slice,
@@ -38,8 +39,21 @@ interface Point extends BandPoint {
   policy: string;
 }
 
+/** What double-writebacks puts on y: `per-pin` (per thousand pins, the default) or `per-run`. */
+export const DOUBLE_WRITEBACK_QUANTITIES = ["per-pin", "per-run"] as const;
+
+function quantity(y: string | undefined): (typeof DOUBLE_WRITEBACK_QUANTITIES)[number] {
+  if (y === undefined) return "per-pin";
+  if (!(DOUBLE_WRITEBACK_QUANTITIES as readonly string[]).includes(y))
+    throw new PlotInputError(
+      `invalid y for figure double-writebacks: ${y} (allowed: ${DOUBLE_WRITEBACK_QUANTITIES.join(", ")})`,
+    );
+  return y as (typeof DOUBLE_WRITEBACK_QUANTITIES)[number];
+}
+
 function prepare(table: ResultsTable, o: FigureOpts) {
   requireNeeds("double-writebacks", table, NEEDS);
+  const perPin = quantity(o.y) === "per-pin";
   const hasPolicy = table.manifest.axes.includes("policy");
   const { rows, fixed } = slice(table, hasPolicy ? ["writebackInterval", "policy"] : ["writebackInterval"], o.at);
   const points: Point[] = [];
@@ -49,12 +63,12 @@ function prepare(table: ResultsTable, o: FigureOpts) {
       pins = num(r.pinsTaken_mean),
       x = num(r.writebackInterval);
     if (d.v === null || x === null) continue;
-    if (!pins) {
+    if (!pins && perPin) {
       noPins.add(hasPolicy ? String(r.policy) : "");
       continue;
     }
     // Per thousand pins: the mean count scaled by the mean pins of the point (pins vary little across seeds).
-    const k = 1000 / pins;
+    const k = perPin ? 1000 / pins! : 1;
     points.push({
       x,
       y: d.v * k,
@@ -65,28 +79,31 @@ function prepare(table: ResultsTable, o: FigureOpts) {
   }
   points.sort((a, b) => a.x - b.x);
   const empty = [...noPins].filter((p) => !points.some((q) => q.policy === p));
-  return { points, policies: policyOrder([...points.map((p) => p.policy), ...empty]), noPins: empty, fixed };
+  return { points, policies: policyOrder([...points.map((p) => p.policy), ...empty]), noPins: empty, fixed, perPin };
 }
 
 /**
- * Double writebacks (a writeback that starts with mem == disk, MODEL.md §5) per thousand pins against the writeback interval W, one panel per policy, with 95 % t intervals.
+ * Double writebacks (a writeback that starts with mem == disk, MODEL.md §5) against the
+ * writeback interval W, one panel per policy, with 95 % t intervals: per thousand pins
+ * (`y: "per-pin"`, the default: the mean count scaled by the point's mean pins) or per run
+ * (`y: "per-run"`). Throws PlotInputError for another `y`.
  *
  * Needs a sweep with a numeric `writebackInterval` axis (and usually `policy`).
- * Render it with {@link renderFigure}(table, "double-writebacks", format).
+ * Render it with {@link renderFigure}(table, "double-writebacks", format, { y }).
  */
 export const doubleWritebacksFigure: Figure = {
   name: "double-writebacks",
   description: "double writebacks per thousand pins against writeback interval W, faceted by policy",
   needs: NEEDS,
+  quantities: DOUBLE_WRITEBACK_QUANTITIES,
   plot(table, o = {}) {
-    const { points, policies, noPins, fixed } = prepare(table, o);
+    const { points, policies, noPins, fixed, perPin } = prepare(table, o);
     const cols = facetColumns(policies.length);
     const f = facetWrap(points as unknown as Record<string, unknown>[], (d) => String(d.policy), policies, cols);
     const xs = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
     return {
-      title: "Double writebacks per thousand pins against the writeback interval",
-      subtitle:
-        "a writeback that starts with mem == disk (the page was written back twice in a row); band: 95 % t interval of the mean count, scaled by the mean pins",
+      title: `Double writebacks ${perPin ? "per thousand pins" : "per run"} against the writeback interval`,
+      subtitle: `a writeback that starts with mem == disk (the page was written back twice in a row); band: 95 % t interval of the mean count${perPin ? ", scaled by the mean pins" : ""}`,
       caption: [
         describeFixed(fixed) && `at ${describeFixed(fixed)}`,
         describeDropped(table, "writebackInterval"),
@@ -104,7 +121,7 @@ export const doubleWritebacksFigure: Figure = {
           points.flatMap((p) => [p.lo, p.y, p.hi]),
           "linear",
         ),
-        label: "↑ per 1000 pins",
+        label: perPin ? "↑ per 1000 pins" : "↑ per run",
         grid: true,
       },
       fx: { axis: null, padding: 0.08 },
@@ -131,11 +148,11 @@ export const doubleWritebacksFigure: Figure = {
     };
   },
   text(table, o = {}) {
-    const { points, policies, fixed } = prepare(table, o);
+    const { points, policies, fixed, perPin } = prepare(table, o);
     const xs = [...new Set(points.map((p) => p.x))].sort((a, b) => a - b);
     const val = (p: string, x: number) => points.find((q) => q.policy === p && q.x === x)?.y ?? null;
     const chart = textChart({
-      title: "Double writebacks per 1000 pins against the writeback interval W",
+      title: `Double writebacks ${perPin ? "per 1000 pins" : "per run (mean)"} against the writeback interval W`,
       yLabel: `every policy drawn (${policies.length})`,
       xLabel: "writeback interval W (s)",
       x: xs,

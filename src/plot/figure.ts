@@ -15,6 +15,11 @@ export interface FigureOpts {
   at?: Record<string, Cell>;
   /** Width in SVG pixels. */
   width?: number;
+  /**
+   * The quantity on y, for a figure that offers a choice ({@link Figure.quantities}, e.g.
+   * lost-data's `per-pin` and `per-run`). Default: the figure's first quantity.
+   */
+  y?: string;
 }
 
 /**
@@ -28,6 +33,8 @@ export interface Figure {
   description: string;
   /** Axes and columns the results must have. */
   needs: FigureNeeds;
+  /** The quantities `options.y` may name, the default first; absent when the figure has one. */
+  quantities?: readonly string[];
   /** Observable Plot options, with title, subtitle, caption (provenance) and colour legend. */
   plot(table: ResultsTable, options?: FigureOpts): FigureOptions;
   /** The same data as text for mail: a chart and/or an aligned table, at most 72 columns. */

@@ -46,7 +46,8 @@ export function availableFigures(table: ResultsTable): Figure[] {
 }
 
 /**
- * Render one figure: SVG and text as strings, PNG as bytes. A table that is not its whole
+ * Render one figure: SVG and text as strings, PNG as bytes. `options.y` must be one of the
+ * figure's quantities (PlotInputError otherwise). A table that is not its whole
  * sweep (one shard, or an unfinished sweep) says so in the title's first words and on the
  * text figure's first line (`PARTIAL: N of M points, …`), besides the caption's provenance.
  */
@@ -65,6 +66,12 @@ export function renderFigure(
   options: FigureOpts = {},
 ): string | Uint8Array {
   const f = getFigure(name);
+  if (options.y !== undefined && !f.quantities?.includes(options.y))
+    throw new PlotInputError(
+      f.quantities?.length
+        ? `invalid y for figure ${name}: ${options.y} (allowed: ${f.quantities.join(", ")})`
+        : `invalid y for figure ${name}: ${options.y} (the figure has one quantity)`,
+    );
   const partial = partialNote(table.manifest);
   if (format === "txt") return (partial ? `${partial}\n` : "") + f.text(table, options);
   const o = f.plot(table, options);

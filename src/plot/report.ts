@@ -131,13 +131,20 @@ function keyNumbersByPolicy(table: ResultsTable): string[] {
   out.push("");
   out.push(
     fitTable(
-      ["policy", "lost data/run", "runs losing data", "DMA into clean"],
+      ["policy", "unsaved/pin", "lost data/run", "runs losing data", "DMA into clean"],
       policies.map((p) => {
         const r = byPolicy(p);
-        const l = meanOf(r, "lostData"),
+        const u = rateOf(r, "releasesUnsaved"),
+          l = meanOf(r, "lostData"),
           a = anyOf(r, "lostData"),
           c = rateOf(r, "writeToCleanPage");
-        return [p, interval(l.v, l.lo, l.hi, formatNumber), pct(a.v, a.lo, a.hi), pct(c.v, c.lo, c.hi)];
+        return [
+          p,
+          pct(u.v, u.lo, u.hi),
+          interval(l.v, l.lo, l.hi, formatNumber),
+          pct(a.v, a.lo, a.hi),
+          pct(c.v, c.lo, c.hi),
+        ];
       }),
     ).trimEnd(),
   );
@@ -159,6 +166,7 @@ function keyNumbersByPolicy(table: ResultsTable): string[] {
       }),
     ).trimEnd(),
   );
+  out.push("unsaved/pin: share of page-pins whose release left data unsaved.");
   out.push("DMA into clean: share of DMA writes that landed in a clean page.");
   out.push("false positives: share of detector checks on an unpinned page.");
   out.push("");

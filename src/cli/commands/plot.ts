@@ -1,5 +1,6 @@
 /**
- * `pinsim plot RESULTS_DIR [--figure NAME…] [--format svg,png,txt] [--out DIR]` and
+ * `pinsim plot RESULTS_DIR [--figure NAME…] [--format svg,png,txt] [--out DIR] [--at KEY=VALUE…]
+ * [--y per-pin|per-run]` and
  * `pinsim report RESULTS_DIR`: figures and the mail-ready summary of a sweep's results.
  */
 import { writeFileSync } from "node:fs";
@@ -17,9 +18,9 @@ import {
   type Format,
 } from "../../plot/index.js";
 import { checkResults } from "../../plot/report.js";
-import { completeness } from "../../plot/table.js";
+import { completeness, num, sweptValues } from "../../plot/table.js";
 import { loadResults } from "../../sweep/index.js";
-import type { ResultsTable } from "../../sweep/types.js";
+import type { Cell, ResultsTable } from "../../sweep/types.js";
 import { UsageError } from "../errors.js";
 import { ensureOutputDir } from "../../out-dir.js";
 import { isCalibrationDir, plotCalibration, reportCalibration } from "./calibrate.js";
@@ -46,6 +47,51 @@ function load(dir: string, partial: boolean): ResultsTable {
   return t;
 }
 
+/**
+ * `--at key=value …` as the figures' `at`: each key one of the sweep's axes, each value one
+ * of that axis's values (matched as text or as a number: `5` is 5, `true` a flag), given once.
+ * @throws UsageError naming the bad key or value and the allowed ones
+ */
+export function parseAt(items: string[], table: ResultsTable): Record<string, Cell> {
+  const axes = table.manifest.axes;
+  const at: Record<string, Cell> = {};
+  for (const item of items) {
+    const m = /^([^=]+)=(.*)$/.exec(item);
+    if (!m)
+      throw new UsageError(
+        `invalid --at: ${JSON.stringify(item)} (expected key=value, key one of: ${axes.join(", ")})`,
+      );
+    const [, key, text] = m;
+    if (!axes.includes(key))
+      throw new UsageError(`invalid --at key: ${key} (allowed: ${axes.join(", ") || "none: the sweep has no axes"})`);
+    if (key in at) throw new UsageError(`invalid --at: ${key} given twice (${key}=${String(at[key])}, ${item})`);
+    const values = sweptValues(table, key);
+    const value = values.find((v) => String(v) === text || (num(v) !== null && num(v) === num(text)));
+    if (value === undefined)
+      throw new UsageError(`invalid --at ${key}=${text} (allowed: ${values.map((v) => String(v)).join(", ")})`);
+    at[key] = value;
+  }
+  return at;
+}
+
+/**
+ * `--y QUANTITY`: the figures that offer a choice of quantity (Figure.quantities) and take
+ * this one. Null without --y.
+ * @throws UsageError when none of `figures` offers `y` (naming each figure's allowed quantities)
+ */
+export function parseY(y: string | undefined, figures: Figure[]): Set<string> | null {
+  if (y === undefined) return null;
+  const offering = figures.filter((f) => f.quantities?.length);
+  const allowed = offering.map((f) => `${(f.quantities ?? []).join(", ")} for ${f.name}`).join("; ");
+  if (!offering.length)
+    throw new UsageError(
+      `invalid --y: ${y} (none of the figures ${figures.map((f) => f.name).join(", ")} offers a choice of quantity)`,
+    );
+  const taking = offering.filter((f) => f.quantities!.includes(y));
+  if (!taking.length) throw new UsageError(`invalid --y: ${y} (allowed: ${allowed})`);
+  return new Set(taking.map((f) => f.name));
+}
+
 function parseFormats(s: string): Format[] {
   const out = s
     .split(",")
@@ -55,6 +101,65 @@ function parseFormats(s: string): Format[] {
   if (bad.length || out.length === 0)
     throw new UsageError(`invalid --format: ${s} (allowed: ${FORMATS.join(", ")}, comma-separated)`);
   return out as Format[];
+}
+
+/** `pinsim plot`'s flags as commander gives them. */
+interface PlotFlags {
+  figure?: string[];
+  format: string;
+  out?: string;
+  partial?: boolean;
+  at: string[];
+  y?: string;
+}
+
+/** The figures `--figure` names (each checked against the results), else every one the results can draw. */
+function selectFigures(dir: string, table: ResultsTable, names: string[] | undefined): Figure[] {
+  if (names?.length) {
+    const figures = names
+      .flatMap((n) => n.split(","))
+      .filter(Boolean)
+      .map((n) => getFigure(n));
+    for (const f of figures) {
+      const why = missingFor(f.name, table, f.needs);
+      if (why) throw new UsageError(why);
+    }
+    return figures;
+  }
+  const figures = availableFigures(table);
+  if (figures.length === 0)
+    throw new UsageError(
+      `${dir}: the results have none of the axes a figure needs (axes: ${table.manifest.axes.join(", ") || "none"})`,
+    );
+  return figures;
+}
+
+/** `pinsim plot DIR …`: every flag checked before anything is written, then each figure in each format. */
+function plotAction(dir: string, opts: PlotFlags): void {
+  const formats = parseFormats(opts.format);
+  if (isCalibrationDir(dir)) {
+    if (opts.at.length || opts.y !== undefined)
+      throw new UsageError(`${dir} is a calibration folder: --at and --y apply to a sweep's results`);
+    plotCalibration(dir, { figure: opts.figure, formats, out: opts.out }); // pinsim calibrate's folder
+    return;
+  }
+  const table = load(dir, opts.partial === true);
+  const at = parseAt(opts.at, table);
+  const figures = selectFigures(dir, table, opts.figure);
+  const takesY = parseY(opts.y, figures);
+  const out = opts.out ?? join(dir, "figures");
+  ensureOutputDir(out);
+  for (const f of figures) {
+    const written: string[] = [];
+    const options = { at, ...(takesY?.has(f.name) ? { y: opts.y } : {}) };
+    for (const fmt of formats) {
+      const data = renderFigure(table, f.name, fmt, options);
+      const file = join(out, `${f.name}.${fmt}`);
+      writeFileSync(file, data);
+      written.push(file);
+    }
+    process.stdout.write(`${f.name}: ${written.join(", ")}\n`);
+  }
 }
 
 export function registerPlot(program: Command, _state: { code: number }): void {
@@ -69,40 +174,17 @@ export function registerPlot(program: Command, _state: { code: number }): void {
     .option("--format <list>", "comma-separated formats", "svg,png,txt")
     .option("--out <dir>", "output directory (default RESULTS_DIR/figures)")
     .option("--partial", "accept a single shard or an unfinished sweep (captions say PARTIAL: N of M points)")
-    .action((dir: string, opts: { figure?: string[]; format: string; out?: string; partial?: boolean }) => {
-      const formats = parseFormats(opts.format);
-      if (isCalibrationDir(dir)) return plotCalibration(dir, { figure: opts.figure, formats, out: opts.out }); // pinsim calibrate's folder
-      const table = load(dir, opts.partial === true);
-      let figures: Figure[];
-      if (opts.figure?.length) {
-        figures = opts.figure
-          .flatMap((n) => n.split(","))
-          .filter(Boolean)
-          .map((n) => getFigure(n));
-        for (const f of figures) {
-          const why = missingFor(f.name, table, f.needs);
-          if (why) throw new UsageError(why);
-        }
-      } else {
-        figures = availableFigures(table);
-        if (figures.length === 0)
-          throw new UsageError(
-            `${dir}: the results have none of the axes a figure needs (axes: ${table.manifest.axes.join(", ") || "none"})`,
-          );
-      }
-      const out = opts.out ?? join(dir, "figures");
-      ensureOutputDir(out);
-      for (const f of figures) {
-        const written: string[] = [];
-        for (const fmt of formats) {
-          const data = renderFigure(table, f.name, fmt);
-          const file = join(out, `${f.name}.${fmt}`);
-          writeFileSync(file, data);
-          written.push(file);
-        }
-        process.stdout.write(`${f.name}: ${written.join(", ")}\n`);
-      }
-    });
+    .option(
+      "--at <key=value>",
+      "hold an axis a figure does not show at one of its values, e.g. --at writebackInterval=30 (repeatable; default: the base parameter, else the axis's first value)",
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
+    .option(
+      "--y <quantity>",
+      "the quantity on y, for the figures that offer a choice: lost-data and double-writebacks per-pin (default) or per-run",
+    )
+    .action(plotAction);
 
   program
     .command("report")
