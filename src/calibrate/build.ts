@@ -12,6 +12,7 @@ import { CalibrateUnavailableError, ProbeError } from "./errors.js";
 
 /** The probes, one per question (calibrate/<name>.c). */
 export const PROBES = ["clean-delay", "detector", "longterm"] as const;
+/** One of PROBES: a probe's name, its source calibrate/NAME.c and its binary NAME. */
 export type ProbeName = (typeof PROBES)[number];
 
 /** calibrate/ at the package root (two levels above src/calibrate or dist/calibrate). */
@@ -19,13 +20,20 @@ export function probeSourceDir(): string {
   return fileURLToPath(new URL("../../calibrate/", import.meta.url));
 }
 
+/** The probes' sources as found (probeSources): their folder, one hash over all, one per file. */
 export interface ProbeSources {
+  /** The folder read (calibrate/ by default). */
   dir: string;
   /** sha256 of every calibrate/*.c and *.h, name and content, in name order. */
   hash: string;
+  /** sha256 hex of each file's content, by file name. */
   files: Record<string, string>;
 }
 
+/**
+ * Hash the probes' sources: every *.c and *.h in `dir` (default probeSourceDir()), in name
+ * order. Throws the fs error (ENOENT) when `dir` is missing.
+ */
 export function probeSources(dir = probeSourceDir()): ProbeSources {
   const names = readdirSync(dir)
     .filter((n) => n.endsWith(".c") || n.endsWith(".h"))
@@ -68,18 +76,25 @@ export function firstCompilerError(stderr: string, srcDir: string): string {
   return line.split(srcDir).join("calibrate/");
 }
 
+/** The compiled probes (buildProbes): where they are and what they were built from. */
 export interface BuiltProbes {
+  /** The cache folder holding the binaries. */
   binDir: string;
+  /** ProbeSources.hash of the sources compiled. */
   sourceHash: string;
+  /** ProbeSources.files: sha256 per source file. */
   sourceFiles: Record<string, string>;
+  /** The compiler's `--version` first line. */
   compiler: string;
+  /** Each probe's binary. */
   paths: Record<ProbeName, string>;
   /** Whether this call compiled them (false: found in the cache). */
   compiled: boolean;
 }
 
 /**
- * Compile every probe (cc -O2 -Wall) into `<cache>/calibrate/<hash12>/`, unless already
+ * Compile every probe (cc -O2 -Wall -std=gnu11) into `<cache>/calibrate/<hash16>/` (the
+ * first 16 hex digits of sha256 over the sources' hash and the compiler's version), unless already
  * there. Throws CalibrateUnavailableError without a compiler, ProbeError on a compile error.
  */
 export function buildProbes(opts: { cacheDir?: string; srcDir?: string; cc?: string } = {}): BuiltProbes {

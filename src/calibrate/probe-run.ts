@@ -32,7 +32,9 @@ function expectedSeconds(cfg: CalibrationConfig, part: Part, expire: number, per
 
 /** The probe running now (null between probes) and the signal that stopped the run, if any. */
 export interface Running {
+  /** The probe's child process while one runs, else null. */
   child: ChildProcess | null;
+  /** SIGINT or SIGTERM once one arrived (the run then stops), else null. */
   signal: NodeJS.Signals | null;
 }
 

@@ -21,13 +21,17 @@ export const MAPPING_KINDS = ["anon", "file-shared", "file-private", "memfd-shar
 /** One of MAPPING_KINDS: anonymous, a shared or private file mapping, a shared memfd (shmem), a read-only shared file mapping. */
 export type MappingKind = (typeof MAPPING_KINDS)[number];
 
+/** What GUP sees of a mapping kind: MAP_SHARED or private, PROT_WRITE or not, and what backs it. */
 export interface MappingShape {
+  /** MAP_SHARED (else MAP_PRIVATE, copy-on-write). */
   shared: boolean;
+  /** Mapped PROT_WRITE (only file-shared-ro is not). */
   writable: boolean;
   /** "anon", "shmem", or the filesystem type of the results folder. */
   backing: string;
 }
 
+/** The shape of mapping kind `kind` as longterm.c maps it, a file one on the results folder's filesystem `fsType`. */
 export function mappingShape(kind: MappingKind, fsType: string): MappingShape {
   switch (kind) {
     case "anon":

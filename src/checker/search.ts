@@ -35,6 +35,7 @@ export interface WitnessStep {
 
 /** A root of the search: how to set the cache and the registers, and the choices it stands for. */
 export interface Root {
+  /** Set the page cache `c` (its one page) and the actors' registers `r` (zeroed, one slot per register) to this root's start. */
   prepare(c: PageCache, r: Int32Array): void;
   /** `Page=buffers`, `P1.sync=all,none`: the alternatives this root took (empty without choice). */
   choices: string[];
@@ -87,11 +88,15 @@ function popcount(x: number): number {
   return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
+/** What search() explores: the actors over one page cache, the roots, the bound and the judge's hooks. */
 export interface SearchInput {
+  /** The page cache the actors step on (ctx.cache, one page) and the run's knobs. */
   ctx: StepContext;
+  /** The actors (sets of them are 32-bit masks: at most 32; a scenario has at most 8); each owns `size` registers. */
   actors: Actor[];
   /** Explore a persistent set of actors per state instead of all (same verdicts). Default false. */
   reduce?: boolean;
+  /** Where the search starts: one root per alternative of the scenario's choices. */
   roots: Root[];
   /** Stop adding states beyond this many. */
   maxStates: number;
@@ -101,10 +106,15 @@ export interface SearchInput {
   pageState(c: PageCache): string;
 }
 
+/** What one search found: its size, whether it was cut short, and the incidents with their shortest witnesses. */
 export interface SearchOutput {
+  /** Distinct states stored (at most maxStates). */
   states: number;
+  /** Terminal states reached: no actor can step and every non-daemon actor is done (each judged after the end-of-run sync). */
   terminals: number;
+  /** States where no actor could step but some non-daemon actor was not done. */
   deadlocks: number;
+  /** The search stopped at maxStates: verdicts that depend on the states not seen are Unknown. */
   boundHit: boolean;
   /** Terminal states with each incident, in INCIDENTS order. */
   hits: number[];

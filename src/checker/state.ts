@@ -181,6 +181,7 @@ export function encodeRegs(r: Int32Array, out: Int32Array, o: number): number {
   return bad;
 }
 
+/** Unpack r.length registers (0..255, four to a word, low byte first) from inp at word o: the inverse of encodeRegs. */
 export function decodeRegs(inp: Int32Array, o: number, r: Int32Array): void {
   for (let i = 0; i < r.length; i++) r[i] = (inp[o + (i >> 2)] >>> ((i & 3) << 3)) & 255;
 }
@@ -214,12 +215,18 @@ function hashWords(a: Int32Array, o: number, n: number): number {
  * insertion order. Open addressing with linear probing, load factor <= 1/2.
  */
 export class StateSet {
+  /** The states, `width` words each, in insertion order (grows by doubling; read data[i * width + k]). */
   data: Int32Array;
   private table: Int32Array; // state index + 1, 0 empty
   private hashes: Uint32Array;
   private cap: number;
+  /** States held. */
   count = 0;
 
+  /**
+   * @param width words per state
+   * @param initial states' room before the first growth (default 1024)
+   */
   constructor(
     readonly width: number,
     initial = 1024,

@@ -5,6 +5,7 @@ import type { PageCache } from "../model/page-cache.js";
 import type { CheckResult, WitnessStep } from "./explore.js";
 import { FAILURE_ID } from "./verdict.js";
 
+/** Columns of the checker's text (witnesses, verdict lines and the table's legend wrap to it). */
 export const TEXT_WIDTH = 72;
 
 /** Word-wrap `s` into lines of at most `w` characters (hard-cutting longer words). */

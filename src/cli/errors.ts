@@ -4,6 +4,7 @@
  */
 import { InputError } from "../errors.js";
 
+/** A bad flag or argument: the message is the one line the CLI prints (exit 2). */
 export class UsageError extends InputError {
   constructor(message: string) {
     super(message);

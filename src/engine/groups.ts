@@ -55,10 +55,15 @@ export interface GroupResult extends PinnerGroup {
 }
 
 export class Groups {
+  /** Number of groups (1 for the flat parameters). */
   readonly n: number;
+  /** Each group's spec, missing keys filled from the flat parameters (flatPinnerGroup). */
   readonly specs: PinnerGroup[];
+  /** Each group's caller in the run's release (callerProfile; the newest preset when the run names none). */
   readonly profiles: CallerProfile[];
+  /** Each group's policy: its caller's release laid over the base policy (callerPolicy). */
   readonly policies: Policy[];
+  /** What GUP did with each group's pins: the flags passed, the errno if refused, pinned on the page cache or an anonymous copy (groupGup). */
   readonly gup: GroupGup[];
   /** Per group: FOLL_PIN (1) or FOLL_GET (0). */
   readonly pin: Uint8Array;
@@ -72,7 +77,9 @@ export class Groups {
   readonly pinners: number;
   /** Largest pages per pin of any group (the pinner page table's stride). */
   readonly maxPpp: number;
+  /** Per group: draws a pin's hold time, seconds, from its pinDuration distribution given a uniform stream. */
   readonly pinDuration: ((u: Uniform) => number)[];
+  /** Per group: draws the gap between a pinner's pins, seconds, from its pinGap distribution. */
   readonly pinGap: ((u: Uniform) => number)[];
   /** Per folio: the group that last pinned it, -1 if none did. */
   readonly pageGroup: Int16Array;

@@ -37,7 +37,9 @@ export type BufferlessWriteback =
   /** tmpfs, hugetlbfs: no writeback at all. */
   | "none";
 
+/** What one backing does where the model cares: dirty tracking, writeback, private data, stable writes, checksums. */
 export interface BackingProfile {
+  /** The backing, one of BACKINGS. */
   readonly id: Backing;
   /** statfs f_type magic the gup_longterm selftest keys on. */
   readonly magic: string;
@@ -66,6 +68,7 @@ export interface BackingProfile {
   readonly cite: string;
 }
 
+/** Every backing's profile, each fact with its source (`cite`). */
 export const BACKING_PROFILES: Readonly<Record<Backing, BackingProfile>> = Object.freeze({
   ext4: {
     id: "ext4",

@@ -112,9 +112,13 @@ export function checkInputShape(value: unknown, where: string): void {
  * `pinnerGroups[1].dmaWriteRate` for a pinner group's own.
  */
 export interface EventStream {
+  /** The parameter whose value drives the stream, as a path (`dmaWriteRate`, `pinnerGroups[1].dmaWriteRate`). */
   field: string;
+  /** That parameter's value in this run. */
   value: unknown;
+  /** Expected events of the stream over the run (an upper estimate). */
   events: number;
+  /** How `events` was computed, as printed in a budget error (e.g. `duration / pinGap × pinners`). */
   formula: string;
   /** The events grow as `value` rises (a rate), or as it falls (a pin gap, a period). */
   up: boolean;

@@ -81,6 +81,7 @@ export interface CoverageParams {
   folioOrder: number;
 }
 
+/** The coverage parameters' defaults: no kernel preset, a shared ext4 mapping, write pins by the generic caller, the flat pinners, order-0 folios. */
 export const COVERAGE_DEFAULTS: Readonly<CoverageParams> = Object.freeze({
   kernel: null,
   mapping: "shared",

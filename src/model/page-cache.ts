@@ -58,16 +58,37 @@ export interface CleanDelaySamples {
   dirtyInode: number[];
 }
 
+/**
+ * The page cache of one run: every page's state (docs/model.md#state) in typed arrays
+ * indexed by page slot 0..pages-1 (a slot is a folio when the run's folio order is above 0),
+ * the inodes' dirty state, the run's counters, and the kernel operations on them. The engine
+ * (src/engine/) and the checker (src/checker/) both drive one, so the operations' semantics
+ * are shared by construction. Pages start absent; initPage() makes one resident and clean.
+ *
+ * Units: times are simulated seconds (`now`, `dirtySince`, `dirtiedWhen`, `crashedAt`);
+ * content versions (`mem`, `disk`, `io`) are unsigned 32-bit counters compared for equality.
+ * Page indices are not checked: the engine and the checker own them.
+ */
 export class PageCache {
+  /** Number of files (inodes), from the options. */
   readonly files: number;
+  /** Pages per file; page p belongs to file fileOf(p) = floor(p / pagesPerFile). */
   readonly pagesPerFile: number;
+  /** Page slots in all: files × pagesPerFile (the length of every per-page array). */
   readonly pages: number;
+  /** GUP_PIN_COUNTING_BIAS (include/linux/mm.h, 1024 since 5.7): what one FOLL_PIN adds to an order-0 page's refcount. */
   readonly bias: number;
   readonly fsBehavior: FsBehavior;
   readonly policy: Policy;
   /** What FOLL_PIN adds to the refcount: the bias, or 1 with an exact pin count (large folios). */
   readonly pinAdd: number;
+  /**
+   * Whether the detector reads an exact pin count (folio->_pincount of a large folio,
+   * include/linux/mm.h folio_maybe_dma_pinned; 47e29d32afba, 5.7) instead of the refcount
+   * against the bias. Default false.
+   */
   readonly exactPincount: boolean;
+  /** What the backing keeps at folio->private (PageCacheOptions.privateData): `ext4` buffer heads, `none`, or btrfs's `cow-fixup`. */
   readonly privateData: "ext4" | "none" | "cow-fixup";
   /** Current simulated time, seconds; the caller advances it. */
   now = 0;
@@ -86,35 +107,61 @@ export class PageCache {
   recordingCleanDelays: boolean;
 
   // Per page (docs/model.md#state).
-  readonly shares: Int32Array; // page_mapcount when mapped
-  readonly transient: Int32Array; // other references
-  readonly refcount: Int32Array; // page_ref_count
-  readonly pins: Int32Array; // FOLL_PIN references
-  readonly gets: Int32Array; // FOLL_GET references
-  readonly dirty: Uint8Array; // PG_dirty
-  readonly writeback: Uint8Array; // PG_writeback
-  readonly locked: Uint8Array; // PG_locked
-  readonly buffers: Uint8Array; // page_has_buffers
-  readonly pteWritable: Uint8Array; // a writable, dirty pte
-  readonly attached: Uint8Array; // page->mapping != NULL
-  readonly resident: Uint8Array; // in memory at all (0 after eviction, until read back)
-  readonly mapped: Uint8Array; // the sharers' ptes exist (0 after unmap, until next access)
-  readonly bounced: Uint8Array; // the I/O in flight is from a bounce copy
-  readonly mem: Uint32Array; // content version in memory
-  readonly disk: Uint32Array; // content version on disk
-  readonly io: Uint32Array; // content version captured by the I/O in flight
-  readonly notifierSeq: Uint32Array; // bumped by every MMU-notifier invalidation
-  readonly dirtySince: Float64Array; // when PG_dirty last went 0->1
-  readonly written: Uint8Array; // the disk version was put there by a completed writeback of this run
-  readonly cleanWrites: Uint32Array; // device writes that landed while the page was clean, cumulative
-  readonly dirtiedInCleanInode: Uint8Array; // traceClean: the inode was clean when PG_dirty last went 0->1
+  /** folio_mapcount while mapped: the user mappings (sharers) of the page, drawn once per run. */
+  readonly shares: Int32Array;
+  /** Other _refcount holders, neither mappings nor GUP (transientRefs); constant per page. */
+  readonly transient: Int32Array;
+  /** folio_ref_count (page->_refcount, include/linux/page_ref.h), kept incrementally; equals refcountFormula(p). */
+  readonly refcount: Int32Array;
+  /** FOLL_PIN references held (ground truth; each adds pinAdd to refcount, mm/gup.c try_grab_folio). */
+  readonly pins: Int32Array;
+  /** FOLL_GET references held (ground truth; each adds 1, get_user_pages). */
+  readonly gets: Int32Array;
+  /** PG_dirty (include/linux/page-flags.h), 0 or 1: the page cache must write the page back. */
+  readonly dirty: Uint8Array;
+  /** PG_writeback, 0 or 1: an I/O carrying the page is in flight (set_page_writeback .. end_page_writeback). */
+  readonly writeback: Uint8Array;
+  /** PG_locked, 0 or 1 (lock_page / trylock_page / unlock_page, mm/filemap.c). */
+  readonly locked: Uint8Array;
+  /** folio_buffers() / PG_private, 0 or 1: buffer heads attached (adds 1 to refcount; ext4's block_page_mkwrite attaches them). */
+  readonly buffers: Uint8Array;
+  /** 0 or 1: some mapping has a writable, dirty pte (set by a write fault, cleared by page_mkclean and by unmap). */
+  readonly pteWritable: Uint8Array;
+  /** folio->mapping != NULL, 0 or 1: 0 after truncate (truncate_inode_folio) or reclaim's __remove_mapping. */
+  readonly attached: Uint8Array;
+  /** 0 or 1: the page exists in memory (0 after eviction, or when the last reference to a truncated page goes). */
+  readonly resident: Uint8Array;
+  /** 0 or 1: the sharers' ptes exist (0 after reclaim's try_to_unmap, until the next access maps the page again). */
+  readonly mapped: Uint8Array;
+  /** 0 or 1: the I/O in flight carries a bounce copy, so device writes no longer reach it. */
+  readonly bounced: Uint8Array;
+  /** Content version in memory: bumped (mod 2^32) by every CPU store and device write. */
+  readonly mem: Uint32Array;
+  /** Content version on disk: set from `io` when a writeback completes. */
+  readonly disk: Uint32Array;
+  /** Content version the I/O in flight carries: `mem` when the writeback was submitted. */
+  readonly io: Uint32Array;
+  /** MMU-notifier invalidations of the page so far (the `mmu-notifier` policy's mmu_interval_read_retry). */
+  readonly notifierSeq: Uint32Array;
+  /** Seconds: when PG_dirty last went 0 -> 1. */
+  readonly dirtySince: Float64Array;
+  /** 0 or 1: the on-disk version was put there by a completed writeback of this run (double-writeback counting). */
+  readonly written: Uint8Array;
+  /** Device writes that landed while the page was clean, cumulative. */
+  readonly cleanWrites: Uint32Array;
+  /** With traceClean: 1 if the inode was clean when PG_dirty last went 0 -> 1 (length 0 without traceClean). */
+  readonly dirtiedInCleanInode: Uint8Array;
   // Per file (inode).
-  readonly inodeDirty: Uint8Array; // I_DIRTY_PAGES
-  readonly dirtiedWhen: Float64Array; // inode->dirtied_when
-  readonly dirtyPages: Int32Array; // attached pages with PG_dirty
+  /** I_DIRTY_PAGES in inode->i_state, 0 or 1, per file. */
+  readonly inodeDirty: Uint8Array;
+  /** inode->dirtied_when, seconds (set by __mark_inode_dirty on the clean -> dirty transition only), per file. */
+  readonly dirtiedWhen: Float64Array;
+  /** Attached pages with PG_dirty, per file (the mapping's PAGECACHE_TAG_DIRTY count). */
+  readonly dirtyPages: Int32Array;
   /** Attached pages with PG_dirty, all files. */
   totalDirty = 0;
 
+  /** Every page absent and clean, every inode clean, `now` 0; see PageCacheOptions for the defaults. */
   constructor(o: PageCacheOptions) {
     this.files = o.files;
     this.pagesPerFile = o.pagesPerFile;
@@ -165,6 +212,7 @@ export class PageCache {
     this.refcount[p] = 1 + shares + transient;
   }
 
+  /** The file (inode) page `p` belongs to: floor(p / pagesPerFile) (folio->mapping->host). */
   fileOf(p: number): number {
     return (p / this.pagesPerFile) | 0;
   }

@@ -177,9 +177,13 @@ export const DISTRIBUTION_PARAMS = [
 
 /** Bad input: names the field, the value and what is allowed (an InputError, src/errors.ts). */
 export class ParamError extends InputError {
+  /** The parameter, or a path into one (`pinnerGroups[0].pinners`). */
   declare readonly field: string;
+  /** The value given, as given. */
   declare readonly value: unknown;
+  /** What is allowed, in words (the text after `allowed:` in the message). */
   declare readonly allowed: string;
+  /** The message is `invalid FIELD: VALUE (allowed: ALLOWED)`, VALUE shown as JSON (InputError). */
   constructor(field: string, value: unknown, allowed: string) {
     super(field, value, allowed);
     this.name = "ParamError";

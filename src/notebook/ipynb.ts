@@ -4,28 +4,47 @@
 import { InputError } from "../errors.js";
 import { readFileSync } from "node:fs";
 
+/** One cell of an nbformat 4 notebook. */
 export interface NotebookCell {
+  /** What the cell holds: code for the kernel, markdown, or raw text. */
   cell_type: "code" | "markdown" | "raw";
+  /** The cell id (nbformat 4.5+); pinsim's notebooks name them NN-MM. */
   id?: string;
+  /** The cell's text, whole or as lines each ending in "\n" (cellSource joins them). */
   source: string | string[];
+  /** Cell metadata; `tags` holds `parameters` or `injected-parameters` on those cells. */
   metadata: { tags?: string[]; [key: string]: unknown };
+  /** A code cell's outputs, in order (absent on markdown and raw cells). */
   outputs?: NotebookOutput[];
+  /** A code cell's execution number, null before it ran. */
   execution_count?: number | null;
 }
 
+/** One output of a code cell. */
 export interface NotebookOutput {
+  /** Its kind: printed text, a display or the cell's value (a MIME bundle), or an error. */
   output_type: "stream" | "display_data" | "execute_result" | "error" | "update_display_data";
+  /** A stream's name: `stdout` or `stderr`. */
   name?: string;
+  /** A stream's text, whole or as lines. */
   text?: string | string[];
+  /** A display's MIME bundle: MIME type -> content (text, base64 for images, JSON). */
   data?: Record<string, unknown>;
+  /** An error's exception name. */
   ename?: string;
+  /** An error's message. */
   evalue?: string;
 }
 
+/** An nbformat 4 notebook, as read from and written to .ipynb JSON. */
 export interface Notebook {
+  /** Major format version: 4. */
   nbformat: number;
+  /** Minor format version (5 for cell ids). */
   nbformat_minor: number;
+  /** Notebook metadata (kernelspec, language_info, …), kept as read. */
   metadata: Record<string, unknown>;
+  /** The cells, in order. */
   cells: NotebookCell[];
 }
 

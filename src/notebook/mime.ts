@@ -8,6 +8,10 @@ import { inspect } from "node:util";
 import { METRICS, type RunResult } from "../model/metrics.js";
 import type { MimeBundle } from "./kernel.js";
 
+/**
+ * The method key (Symbol.for("Jupyter.display")) a value implements to render itself in a
+ * notebook: tslab and other JavaScript kernels call it for a MIME bundle.
+ */
 export const JUPYTER_DISPLAY: unique symbol = Symbol.for("Jupyter.display") as never;
 
 /** Anything with a MIME bundle. */
@@ -16,10 +20,12 @@ export interface Displayable {
   [JUPYTER_DISPLAY](): MimeBundle;
 }
 
+/** Whether `x` implements JUPYTER_DISPLAY (so show() can display it as is). */
 export function isDisplayable(x: unknown): x is Displayable {
   return typeof x === "object" && x !== null && typeof (x as Partial<Displayable>)[JUPYTER_DISPLAY] === "function";
 }
 
+/** `s` with &, <, > and " as HTML entities (for text inside HTML tables and attributes). */
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 }
@@ -74,6 +80,7 @@ export class SvgFigure implements Displayable {
   png(scale = 2): PngImage {
     return new PngImage(this.pngBytes(scale), this.title);
   }
+  /** The SVG text (so a figure can be written to a file or embedded as a string). */
   toString(): string {
     return this.svg;
   }
@@ -110,9 +117,12 @@ function formatCell(v: DataTableCell, digits: number): string {
 
 /** Rows of records as an HTML table with a plain-text fallback. */
 export class DataTable implements Displayable {
+  /** The columns shown, in order: options.columns, else the first row's keys. */
   readonly columns: string[];
   constructor(
+    /** The records, one per row; a missing key shows as `–`. */
     readonly rows: readonly Record<string, DataTableCell>[],
+    /** Columns, caption, decimals, row limit (DataTableOptions' defaults). */
     readonly options: DataTableOptions = {},
   ) {
     this.columns = options.columns ?? Object.keys(rows[0] ?? {});
@@ -123,6 +133,7 @@ export class DataTable implements Displayable {
     const cells = this.rows.slice(0, max).map((r) => this.columns.map((c) => formatCell(r[c], digits)));
     return { cells, more: Math.max(0, this.rows.length - max) };
   }
+  /** The table as HTML: numeric columns right-aligned, the caption, and a `… N more rows` line past maxRows. */
   html(): string {
     const { cells, more } = this.shown();
     const num = this.columns.map((c) =>
@@ -141,6 +152,7 @@ export class DataTable implements Displayable {
     const tail = more ? `<p>… ${more} more rows</p>` : "";
     return `<table>${caption}<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody></table>${tail}`;
   }
+  /** The table as plain text: columns padded and two spaces apart, a dashed rule under the header. */
   text(): string {
     const { cells, more } = this.shown();
     const w = this.columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
@@ -154,12 +166,15 @@ export class DataTable implements Displayable {
     if (more) out.push(`… ${more} more rows`);
     return out.join("\n");
   }
+  /** text(). */
   toString(): string {
     return this.text();
   }
+  /** What console.log and tslab print: text(). */
   [inspect.custom](): string {
     return this.text();
   }
+  /** text/html with a text/plain fallback. */
   [JUPYTER_DISPLAY](): MimeBundle {
     return { "text/html": this.html(), "text/plain": this.text() };
   }
@@ -181,7 +196,10 @@ const RUN_PARAMS = [
 
 /** A RunResult shown as its key parameters and every metric with its meaning. */
 export class RunView implements Displayable {
-  constructor(readonly result: RunResult) {}
+  constructor(
+    /** The run shown, as simulate() returned it. */
+    readonly result: RunResult,
+  ) {}
   /** One row per metric: name, value, group, meaning. */
   metricRows(): Record<string, DataTableCell>[] {
     return METRICS.map((m) => ({
@@ -191,6 +209,7 @@ export class RunView implements Displayable {
       meaning: m.description,
     }));
   }
+  /** One line: the key parameters as `name=JSON` and the run's event count. */
   summary(): string {
     const p = this.result.params as unknown as Record<string, unknown>;
     return RUN_PARAMS.map((k) => `${k}=${JSON.stringify(p[k])}`).join(", ") + `; ${this.result.events} events`;
@@ -203,12 +222,15 @@ export class RunView implements Displayable {
       maxRows: 100,
     });
   }
+  /** The version and PRNG line, then the metrics table as text. */
   toString(): string {
     return `${this.result.pinsim}, ${this.result.prng}\n${this.table().text()}`;
   }
+  /** What console.log and tslab print: toString(). */
   [inspect.custom](): string {
     return this.toString();
   }
+  /** text/html (the table under a small provenance line) with a text/plain fallback. */
   [JUPYTER_DISPLAY](): MimeBundle {
     return {
       "text/html": `<div><small>${escapeHtml(this.result.pinsim)}, ${escapeHtml(this.result.prng)}</small>${this.table().html()}</div>`,
@@ -219,7 +241,11 @@ export class RunView implements Displayable {
 
 /** Markdown (with a plain-text fallback). */
 export class Markdown implements Displayable {
-  constructor(readonly text: string) {}
+  constructor(
+    /** The markdown source, shown as is where markdown cannot be rendered. */
+    readonly text: string,
+  ) {}
+  /** text/markdown with the same text as text/plain. */
   [JUPYTER_DISPLAY](): MimeBundle {
     return { "text/markdown": this.text, "text/plain": this.text };
   }
@@ -228,9 +254,12 @@ export class Markdown implements Displayable {
 /** HTML (with a plain-text fallback). */
 export class Html implements Displayable {
   constructor(
+    /** The HTML fragment. */
     readonly html: string,
+    /** The text/plain fallback; default: the HTML with its tags stripped. */
     readonly plain = "",
   ) {}
+  /** text/html with the text/plain fallback. */
   [JUPYTER_DISPLAY](): MimeBundle {
     return { "text/html": this.html, "text/plain": this.plain || this.html.replace(/<[^>]*>/g, "") };
   }

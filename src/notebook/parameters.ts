@@ -26,7 +26,9 @@ import { ParamError, PARAM_NAMES, resolveParams, SYSCTL_ALIASES } from "../model
 import { AXIS_NAMES, parseSweepConfig } from "../sweep/config.js";
 import { cellSource, NotebookInputError, type Notebook, type NotebookCell } from "./ipynb.js";
 
+/** The tag of a notebook's parameters cell (papermill's convention): its declarations are the defaults. */
 export const PARAMETERS_TAG = "parameters";
+/** The tag of the cell a run inserts after the parameters cell with the overrides. */
 export const INJECTED_TAG = "injected-parameters";
 
 /** The type a parameter accepts. */
@@ -38,7 +40,9 @@ export type ParamType =
 
 /** One declaration of the parameters cell. */
 export interface NotebookParameter {
+  /** The variable's name (a run parameter's, a sweep config field's, or the notebook's own). */
   name: string;
+  /** How it is declared; an override is injected with the same keyword. */
   keyword: "let" | "const" | "var";
   /** The annotation as written, if any. */
   annotation: string | null;
@@ -46,6 +50,7 @@ export interface NotebookParameter {
   literal: string;
   /** The default's value, or undefined when it is an expression rather than a literal. */
   value: unknown;
+  /** The type an override must have: the annotation's, else the `as` type's, else the default value's; null when none says. */
   type: ParamType | null;
   /** The declaration as written (`let pinDuration = 60`), for error messages. */
   line: string;

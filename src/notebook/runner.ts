@@ -20,7 +20,9 @@ import { injectParameters } from "./parameters.js";
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 /** Directory holding the project's kernelspecs (kernels/tslab/kernel.json); goes on JUPYTER_PATH. */
 export const JUPYTER_DIR = join(PROJECT_ROOT, "jupyter");
+/** The project's notebooks (NN-name.ipynb). */
 export const NOTEBOOKS_DIR = join(PROJECT_ROOT, "notebooks");
+/** The Python runner (nbclient) that executes one notebook and writes NAME.out.ipynb. */
 export const RUNNER_SCRIPT = join(PROJECT_ROOT, "scripts", "run-notebook.py");
 
 /** Jupyter cannot run here (no Python with nbclient): says what to install. */
@@ -31,6 +33,7 @@ export class NotebookEnvironmentError extends Error {
   }
 }
 
+/** The options of runNotebook(); every one has a default. */
 export interface RunNotebookOptions {
   /** `-p key=value` text, converted to each parameter's type. */
   parameterText?: Record<string, string>;
@@ -50,7 +53,9 @@ export interface RunNotebookOptions {
   onStderr?: (text: string) => void;
 }
 
+/** What runNotebook() reports about one run. */
 export interface NotebookRunResult {
+  /** Every cell ran without an error. */
   ok: boolean;
   /** The executed notebook's path (written even when a cell failed). */
   out: string;
@@ -64,6 +69,7 @@ export interface NotebookRunResult {
   seconds: number;
   /** Seconds until the kernel answered, or null if it never did. */
   kernelStart: number | null;
+  /** Each executed code cell: its index in the notebook and its wall seconds. */
   cells: { index: number; seconds: number }[];
   /** Output MIME types of the executed notebook with counts. */
   mimeTypes: Record<string, number>;

@@ -24,6 +24,7 @@ import {
   type FigureNeeds,
 } from "./table.js";
 
+/** The false-positives figure's options: the common ones and what a line stands for. */
 export interface FalsePositivesOpts extends FigureOpts {
   /** One line per `bias` or per `policy`. Default: bias when it is a swept axis, else policy. */
   series?: "bias" | "policy";

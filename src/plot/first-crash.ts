@@ -16,6 +16,7 @@ import { PlotInputError } from "./table.js";
 
 /** One series (a policy, usually): the crash time of each run (null: survived) and the run length. */
 export interface CrashTimes {
+  /** The series' label (a policy id, or a point's key). */
   name: string;
   /** Seconds of the first BUG of each run, null where the run reached `duration`. */
   crashedAt: (number | null)[];

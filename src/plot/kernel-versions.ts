@@ -79,6 +79,12 @@ function crashNote(crashing: string[]): string {
     : "";
 }
 
+/**
+ * The "kernel versions" figure (the kernel-versions sweep): one panel per incident and cost,
+ * the kernel releases along x in release order, each point the mean per run with its 95 % t
+ * interval; releases whose ext4 BUG()s (fsBehavior ext4-bug, before cc5095747edf in 5.18)
+ * are named in the caption, since their runs stop at the first bufferless writeback.
+ */
 export const kernelVersionsFigure: Figure = {
   name: "kernel-versions",
   description:

@@ -17,11 +17,17 @@ import { PlotInputError } from "./table.js";
 
 /** The counts of one pinner group, as `result.groups[i]` carries them. */
 export interface PinnerGroupCounts {
+  /** The group's caller (CALLER_IDS). */
   caller: string;
+  /** Pages pinned by the group's GUP calls. */
   pinsTaken: number;
+  /** Page-pins whose release ran (the metric pinsCompleted). */
   pinsCompleted: number;
+  /** Releases that left mem != disk on a clean page with no I/O carrying it (the metric releasesUnsaved). */
   releasesUnsaved: number;
+  /** Pages whose lost data is charged to this group (its device write was the last to modify them). */
   lostData?: number | null;
+  /** Device writes of this group that landed in a clean page. */
   writeToCleanPage?: number | null;
   /** Page-pins during which a DMA write landed in a clean page (preferred over writeToCleanPage). */
   pinsWithWriteToCleanPage?: number | null;

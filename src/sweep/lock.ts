@@ -11,6 +11,7 @@ import { FILES, errCode, writeAtomic } from "./store.js";
 
 /** A held lock: release it at the end; `check` throws if it was lost meanwhile. */
 export interface DirLock {
+  /** Remove the lock (proper-lockfile; one already gone is ignored) and this process's owner file. */
   release(): void;
   /** Throws ResultsError if the lock was lost (its refresh failed or another process took it). */
   check(): void;

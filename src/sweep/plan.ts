@@ -13,15 +13,21 @@ import { canonicalJson, sha256Hex } from "./hash.js";
 import { inShard, type Shard } from "./shard.js";
 import type { Manifest, SweepConfig } from "./types.js";
 
+/** A sweep made concrete (makePlan): the validated config, its grid, this shard's points and every run's seed. */
 export interface SweepPlan {
+  /** The config as validated, defaults filled. */
   config: SweepConfig;
+  /** sha256 hex of its canonical JSON (configHash): what a rerun or a merge must match. */
   configHash: string;
+  /** The axis names, in the config's order (the grid's nesting, first outermost). */
   axes: string[];
   /** The whole grid. */
   grid: SweepPoint[];
   /** The points of this shard (the whole grid without one), in grid order. */
   points: SweepPoint[];
+  /** The shard this plan runs (`--shard i/n`), or null for the whole grid. */
   shard: Shard | null;
+  /** Per grid index of this shard's points: the run seeds, one per replicate (pointSeeds: sha256 of root seed, point key, replicate, as uint32). */
   seeds: Map<number, number[]>;
 }
 

@@ -34,8 +34,10 @@ export const FILES = {
   lock: ".pinsim.lock",
   lockOwner: ".pinsim.lock.owner",
 } as const;
-// Temp files: write-file-atomic's `NAME.<murmurhash>` beside each of our files, and the
-// `.NAME.tmp-PID` of pinsim <= 0.1 (a killed process leaves one behind).
+/**
+ * Temp files a killed writer can leave in a results directory: write-file-atomic's
+ * `NAME.<murmurhash>` beside each of our files, and the `.NAME.tmp-PID` of pinsim <= 0.1.
+ */
 export const TEMP = /^(?:\..*\.tmp-\d+|(?:manifest\.json|runs\.csv|runs\.jsonl|summary\.csv|\d{6}\.json)\.\d+)$/;
 
 /** Finished points: grid index -> run rows (replicate order). */

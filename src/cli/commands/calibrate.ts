@@ -82,6 +82,7 @@ function progressReporter(): { update: (p: CalibrateProgress) => void; stop: () 
   };
 }
 
+/** Register `pinsim calibrate` (measure this kernel, compare with the model); its exit code goes to `state.code` (1 on --strict disagreement or a probe failure, 130/143 on a signal). */
 export function registerCalibrate(program: Command, state: { code: number }): void {
   program
     .command("calibrate")

@@ -49,6 +49,7 @@ const WITNESS_FORMATS = ["svg", "png", "txt"] as const;
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(",").filter(Boolean)];
 
+/** Register `pinsim check` (the interleaving checker over the scenarios); its exit code goes to `state.code` (1 on a verdict mismatch). */
 export function registerCheck(program: Command, state: { code: number }): void {
   program
     .command("check")

@@ -8,6 +8,7 @@ import { registerNotebook } from "./notebook.js";
 import { registerPlot } from "./plot.js";
 import { registerCalibrate } from "./calibrate.js";
 
+/** Register the commands beyond run and policies: sweep and merge, check, notebook, plot and report, calibrate. */
 export function registerExtraCommands(_program: Command, _state: { code: number }): void {
   // check, sweep, merge, plot, report, notebook: added by their modules.
   registerSweep(_program, _state);

@@ -162,6 +162,7 @@ function plotAction(dir: string, opts: PlotFlags): void {
   }
 }
 
+/** Register `pinsim plot` and `pinsim report` (figures and the text summary of a results or calibration folder). */
 export function registerPlot(program: Command, _state: { code: number }): void {
   program
     .command("plot")

@@ -4,6 +4,7 @@
 import type { Command } from "commander";
 import { POLICIES } from "../../policies/index.js";
 
+/** Register `pinsim policies` (every built-in policy, a line each). */
 export function registerPolicies(program: Command, _state: { code: number }): void {
   program
     .command("policies")

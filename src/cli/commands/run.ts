@@ -9,6 +9,7 @@ import { METRICS } from "../../model/metrics.js";
 import { setBudget } from "../../model/budget.js";
 import { addParamFlags, paramsFromOptions } from "../params-flags.js";
 
+/** Register `pinsim run` (one simulation; a flag per parameter of the parameter table). */
 export function registerRun(program: Command, _state: { code: number }): void {
   const cmd = program
     .command("run")

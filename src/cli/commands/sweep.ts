@@ -76,6 +76,7 @@ function progressReporter(label: string): { update: (p: SweepProgress) => void; 
   };
 }
 
+/** Register `pinsim sweep` and `pinsim merge`; the exit code goes to `state.code`. */
 export function registerSweep(program: Command, state: { code: number }): void {
   program
     .command("sweep")
