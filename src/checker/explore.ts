@@ -9,7 +9,7 @@ import { PageCache } from "../model/page-cache.js";
 import type { Policy } from "../model/policy.js";
 import { getPolicy } from "../policies/index.js";
 import type { PolicyId } from "../model/policy-ids.js";
-import { PAGE, makeActor, type StepContext } from "./actors/index.js";
+import { PAGE, makeActor, type Actor, type StepContext } from "./actors/index.js";
 import { BACKING_PROFILES, pageCacheTracking, reclaimWritesFile } from "../model/backings.js";
 import { callerProfile } from "../model/callers.js";
 import { callerPolicy } from "../policies/caller.js";
@@ -54,6 +54,12 @@ export interface CheckOptions {
   maxStates?: number;
   /** Partial-order reduction (persistent sets): the same verdicts from fewer states. Default true. */
   reduce?: boolean;
+  /**
+   * @internal Wrap each actor before its search (default: none). A test's view of every
+   * step: the step tables' soundness check, test/checker-steps.test.ts. The wrapper must
+   * behave as the actor it wraps.
+   */
+  wrapActor?: (actor: Actor) => Actor;
 }
 
 /** What {@link checkConfig} found: verdicts over every interleaving, and a shortest witness of each incident that happens. */
@@ -210,7 +216,7 @@ export function checkConfig(config: CheckConfig, options: CheckOptions = {}): Ch
   // the pages and the actors' alternatives are its roots.
   for (const knobs of expandKnobs(setup.allKnobs)) {
     if (total.boundHit) break;
-    total.add(searchKnobs(setup, knobs, maxStates - total.states, options.reduce ?? true));
+    total.add(searchKnobs(setup, knobs, maxStates - total.states, options.reduce ?? true, options.wrapActor));
   }
   return total.result(setup);
 }
@@ -228,12 +234,18 @@ function resolveConfig(config: CheckConfig): Setup {
 }
 
 /** One search over one combination of the knobs: its roots are the pages times the actors' alternatives. */
-function searchKnobs(setup: Setup, knobs: Knobs, maxStates: number, reduce: boolean): SearchOutput {
+function searchKnobs(
+  setup: Setup,
+  knobs: Knobs,
+  maxStates: number,
+  reduce: boolean,
+  wrap: (a: Actor) => Actor = (a) => a,
+): SearchOutput {
   const { config, policy, pages, decls } = setup;
   const coverage = config.coverage ?? DEFAULT_COVERAGE;
   const initial = pages.map((p) => initialCache(policy, p, knobs, coverage).saveState());
   const cache = initialCache(policy, pages[0], knobs, coverage);
-  const actors = decls.map((d) => makeActor(d, policy));
+  const actors = decls.map((d) => wrap(makeActor(d, policy)));
   const io = decls.findIndex((d) => d.kind === "io");
   const ioQueue = io < 0 ? -1 : actors.slice(0, io).reduce((n, a) => n + a.size, 0) + 1;
   const ctx: StepContext = {

@@ -56,14 +56,24 @@ export {
 } from "./verdict.js";
 // Actors: the kernel paths cut into steps
 export {
+  BLOCKED,
   CpuWriter,
+  DONE,
   Flusher,
   GupUser,
+  IoCompletion,
+  PAGE,
+  Program,
   Reclaim,
+  TableActor,
   Truncate,
   makeActor,
   type Actor,
+  type FootprintNow,
+  type Step,
   type StepContext,
+  type StepRun,
+  type StepTable,
 } from "./actors/index.js";
 // Footprints for the partial-order reduction
 export { PAGE_VAR, futures } from "./footprint.js";

@@ -5,7 +5,7 @@
  */
 import type { Policy } from "../../model/policy.js";
 import type { ActorDecl } from "../scenario.js";
-import { GupUser } from "../actors.js";
+import { GupUser } from "./gup.js";
 import type { Actor } from "./actor.js";
 import { CpuWriter } from "./cpu.js";
 import { Flusher } from "./flusher.js";

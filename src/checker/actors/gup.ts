@@ -1,17 +1,18 @@
 /**
- * The GUP user, until it moves to src/checker/actors/gup.ts. The other actors, the shared
- * fault and writeback steps and makeActor live in src/checker/actors/.
+ * The GUP user (mm/gup.c), moved as it was from src/checker/actors.ts: its step(),
+ * footprint() and successor table are still written separately (a step table like the
+ * other actors' follows once the run environment and the release as data have landed).
  */
-import { METRIC } from "../model/metrics.js";
-import type { PageCache } from "../model/page-cache.js";
-import { deviceMirrorOf, type DeviceMirror, type Policy } from "../model/policy.js";
-import { EVERYTHING, PAGE_VAR, HOOK, packFootprint, futures } from "./footprint.js";
-import type { ActorDecl, ActorSpec, GupActor } from "./scenario.js";
-import { callerProfile } from "../model/callers.js";
-import { callerPolicy, groupGup, type GroupGup } from "../policies/caller.js";
-import { BLOCKED, DONE, PAGE, pteWritable, type Actor, type StepContext } from "./actors/actor.js";
-import { defineLabel, labelOf } from "./actors/labels.js";
-import { FAULT_STEP, SIGBUS, faultLock, faultLockFootprint, faultSteps, type FaultPc } from "./actors/fault.js";
+import { METRIC } from "../../model/metrics.js";
+import type { PageCache } from "../../model/page-cache.js";
+import { deviceMirrorOf, type DeviceMirror, type Policy } from "../../model/policy.js";
+import { EVERYTHING, PAGE_VAR, HOOK, packFootprint, futures } from "../footprint.js";
+import type { ActorDecl, ActorSpec, GupActor } from "../scenario.js";
+import { callerProfile } from "../../model/callers.js";
+import { callerPolicy, groupGup, type GroupGup } from "../../policies/caller.js";
+import { BLOCKED, DONE, PAGE, pteWritable, type Actor, type StepContext } from "./actor.js";
+import { defineLabel, labelOf } from "./labels.js";
+import { FAULT_STEP, SIGBUS, faultLock, faultLockFootprint, faultSteps, type FaultPc } from "./fault.js";
 
 /** GUP's fault steps (the pc a fault resumes is register 6). */
 const GUP_FAULT = faultSteps(6, [2, 7]);
