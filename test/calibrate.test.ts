@@ -354,16 +354,18 @@ test("HZ: CONFIG_HZ where the kernel says it, else the candidate whose period is
   assert.equal(chooseHz(null, null, 5).hz, 250);
 });
 
-test("finish: a results folder with every row carrying both sides; report and figures read it back", () => {
-  const out = join(TMP, "folder");
-  const raw = {
-    cleanDelay: parseCleanDelay(fixture("clean-delay.jsonl")),
-    detector: parseDetector(fixture("detector.jsonl")),
-    longterm: parseLongterm(fixture("longterm.jsonl")),
-  };
-  const sys = { "vm.dirty_expire_centisecs": 3000, "vm.dirty_writeback_centisecs": 500 };
-  const c = finish({
-    opts: { out },
+/** The three probes' fixture output, parsed. */
+const fixtureRaw = () => ({
+  cleanDelay: parseCleanDelay(fixture("clean-delay.jsonl")),
+  detector: parseDetector(fixture("detector.jsonl")),
+  longterm: parseLongterm(fixture("longterm.jsonl")),
+});
+const SYS = { "vm.dirty_expire_centisecs": 3000, "vm.dirty_writeback_centisecs": 500 };
+
+/** finish() on the fixtures into TMP/folder (the --quick settings, E = 30 s, W = 5 s). */
+function finishFixture(): ReturnType<typeof finish> {
+  return finish({
+    opts: { out: join(TMP, "folder") },
     env: ENV,
     fs: { type: "ext4", magic: "0xef53", mountPoint: "/", source: "/dev/vda", options: "rw,relatime" },
     cfg: {
@@ -375,14 +377,18 @@ test("finish: a results folder with every row carrying both sides; report and fi
       longterm: { settle: 2.5 },
     },
     probes: { sourceHash: "f".repeat(64), sourceFiles: {}, compiler: "cc 12" },
-    raw,
-    sysStart: sys,
-    sysEnd: sys,
+    raw: fixtureRaw(),
+    sysStart: SYS,
+    sysEnd: SYS,
     changed: [],
     E: 30,
     W: 5,
     startedAt: "2026-11-30T01:40:00.000Z",
   });
+}
+
+test("finish: a results folder with every row carrying both sides", () => {
+  const c = finishFixture();
   assert.ok(c.comparison.length >= 15, String(c.comparison.length));
   for (const r of c.comparison) {
     assert.ok(r.kernel.length > 0 && r.model.length > 0, r.quantity);
@@ -396,8 +402,12 @@ test("finish: a results folder with every row carrying both sides; report and fi
       .filter((r) => r.part === "longterm" && /REGISTER_BUFFERS/.test(r.quantity))
       .every((r) => r.agree === true),
   );
-  // A mismatch is shown, not hidden: flip one kernel verdict and the row says so.
-  const flipped = structuredClone(raw.longterm);
+});
+
+test("finish: a mismatch is shown, not hidden", () => {
+  const c = finishFixture();
+  // Flip one kernel verdict and the row says so.
+  const flipped = structuredClone(fixtureRaw().longterm);
   flipped.registers.forEach((r) => {
     if (r.mapping === "file-shared") {
       r.ret = 0;
@@ -413,8 +423,8 @@ test("finish: a results folder with every row carrying both sides; report and fi
     cfg: c.config,
     probes: { sourceHash: "f".repeat(64), sourceFiles: {}, compiler: "cc" },
     raw: { cleanDelay: null, detector: null, longterm: flipped },
-    sysStart: sys,
-    sysEnd: sys,
+    sysStart: SYS,
+    sysEnd: SYS,
     changed: [],
     E: 30,
     W: 5,
@@ -423,7 +433,11 @@ test("finish: a results folder with every row carrying both sides; report and fi
   const row = c2.comparison.find((r) => /over file-shared$/.test(r.quantity))!;
   assert.equal(row.agree, false);
   assert.match(comparisonText(c2), /\[DIFFER\] io_uring REGISTER_BUFFERS/);
+});
 
+test("finish: report and figures read the folder back", () => {
+  const out = join(TMP, "folder");
+  const c = finishFixture();
   assert.equal(resultsKind(out), "calibration");
   const back = loadCalibration(out);
   assert.deepEqual(back.comparison, c.comparison);

@@ -116,70 +116,99 @@ export function parseDistribution(spec: DistributionSpec): Distribution {
   // Anything that starts like a number and has no ':' is meant as one (5, 1e3, but also 0x10: refused).
   if (/^[-+0-9.]/.test(text) && !text.includes(":")) return { kind: "fixed", value: num(text, "value") };
   const [name, ...args] = text.split(":");
-  const want = (n: number, form: string) => {
-    if (args.length !== n) throw new DistributionError(`'${spec}' is malformed: expected ${form}`);
-  };
-  switch (name) {
-    case "fixed":
-      want(1, "fixed:VALUE");
-      return { kind: "fixed", value: num(args[0], "value") };
-    case "exp":
-    case "exponential": {
-      want(1, "exp:MEAN");
-      const mean = num(args[0], "exp mean");
-      if (mean <= 0) throw new DistributionError(`exp mean must be > 0, got ${mean}`);
-      return { kind: "exp", mean };
-    }
-    case "uniform": {
-      want(2, "uniform:MIN:MAX");
-      const min = num(args[0], "uniform min"),
-        max = num(args[1], "uniform max");
+  const form = Object.hasOwn(FORMS, name) ? FORMS[name] : undefined;
+  if (!form) throw new DistributionError(`unknown distribution '${name}' in '${spec}': expected ${DISTRIBUTION_FORMS}`);
+  if (args.length !== form.fields) throw new DistributionError(`'${spec}' is malformed: expected ${form.usage}`);
+  return form.parse(args, spec);
+}
+
+/** One form of a distribution string: its field count, its usage text, and its parser (fields checked). */
+interface Form {
+  /** Fields after the name, ':'-separated. */
+  readonly fields: number;
+  /** The form as an error message spells it, e.g. `uniform:MIN:MAX`. */
+  readonly usage: string;
+  /** The distribution from the fields; throws DistributionError on a field out of range. */
+  readonly parse: (args: string[], spec: string) => Distribution;
+}
+
+/** exp:MEAN, MEAN > 0. */
+const EXP: Form = {
+  fields: 1,
+  usage: "exp:MEAN",
+  parse: ([m]) => {
+    const mean = num(m, "exp mean");
+    if (mean <= 0) throw new DistributionError(`exp mean must be > 0, got ${mean}`);
+    return { kind: "exp", mean };
+  },
+};
+
+/** hist:V=W,V=W,…: weights >= 0, one of them positive. */
+function parseHist(field: string, spec: string): Distribution {
+  const values: number[] = [],
+    weights: number[] = [];
+  for (const part of field.split(",")) {
+    const [v, w, extra] = part.split("=");
+    if (w === undefined || extra !== undefined)
+      throw new DistributionError(`'${spec}' is malformed: expected hist:V=W,V=W,…`);
+    const weight = num(w, "hist weight");
+    if (weight < 0) throw new DistributionError(`hist weights must be >= 0, got ${weight}`);
+    values.push(num(v, "hist value"));
+    weights.push(weight);
+  }
+  if (!weights.some((w) => w > 0)) throw new DistributionError(`hist needs a positive weight`);
+  return { kind: "hist", values, weights };
+}
+
+/** Every named form (the file's header lists them), by name. */
+const FORMS: Readonly<Record<string, Form>> = {
+  fixed: { fields: 1, usage: "fixed:VALUE", parse: ([v]) => ({ kind: "fixed", value: num(v, "value") }) },
+  exp: EXP,
+  exponential: EXP,
+  uniform: {
+    fields: 2,
+    usage: "uniform:MIN:MAX",
+    parse: ([a, b]) => {
+      const min = num(a, "uniform min"),
+        max = num(b, "uniform max");
       if (!(min <= max)) throw new DistributionError(`uniform needs MIN <= MAX, got ${min} > ${max}`);
       return { kind: "uniform", min, max };
-    }
-    case "lognormal": {
-      want(2, "lognormal:MU:SIGMA");
-      const mu = num(args[0], "lognormal mu"),
-        sigma = num(args[1], "lognormal sigma");
+    },
+  },
+  lognormal: {
+    fields: 2,
+    usage: "lognormal:MU:SIGMA",
+    parse: ([a, b]) => {
+      const mu = num(a, "lognormal mu"),
+        sigma = num(b, "lognormal sigma");
       if (sigma < 0) throw new DistributionError(`lognormal sigma must be >= 0, got ${sigma}`);
       return { kind: "lognormal", mu, sigma };
-    }
-    case "pareto": {
-      want(2, "pareto:SCALE:SHAPE");
-      const scale = num(args[0], "pareto scale"),
-        shape = num(args[1], "pareto shape");
+    },
+  },
+  pareto: {
+    fields: 2,
+    usage: "pareto:SCALE:SHAPE",
+    parse: ([a, b]) => {
+      const scale = num(a, "pareto scale"),
+        shape = num(b, "pareto shape");
       if (scale <= 0 || shape <= 0) throw new DistributionError(`pareto needs SCALE > 0 and SHAPE > 0`);
       return { kind: "pareto", scale, shape };
-    }
-    case "zipf": {
-      want(2, "zipf:S:CAP");
-      const s = num(args[0], "zipf exponent"),
-        cap = num(args[1], "zipf cap");
+    },
+  },
+  zipf: {
+    fields: 2,
+    usage: "zipf:S:CAP",
+    parse: ([a, b]) => {
+      const s = num(a, "zipf exponent"),
+        cap = num(b, "zipf cap");
       if (s < 0) throw new DistributionError(`zipf exponent must be >= 0, got ${s}`);
       if (!Number.isInteger(cap) || cap < 1 || cap > 1 << 24)
-        throw new DistributionError(`zipf cap must be an integer in 1..16777216, got ${args[1]}`);
+        throw new DistributionError(`zipf cap must be an integer in 1..16777216, got ${b}`);
       return { kind: "zipf", s, cap };
-    }
-    case "hist": {
-      want(1, "hist:V=W,V=W,…");
-      const values: number[] = [],
-        weights: number[] = [];
-      for (const part of args[0].split(",")) {
-        const [v, w, extra] = part.split("=");
-        if (w === undefined || extra !== undefined)
-          throw new DistributionError(`'${spec}' is malformed: expected hist:V=W,V=W,…`);
-        const weight = num(w, "hist weight");
-        if (weight < 0) throw new DistributionError(`hist weights must be >= 0, got ${weight}`);
-        values.push(num(v, "hist value"));
-        weights.push(weight);
-      }
-      if (!weights.some((w) => w > 0)) throw new DistributionError(`hist needs a positive weight`);
-      return { kind: "hist", values, weights };
-    }
-    default:
-      throw new DistributionError(`unknown distribution '${name}' in '${spec}': expected ${DISTRIBUTION_FORMS}`);
-  }
-}
+    },
+  },
+  hist: { fields: 1, usage: "hist:V=W,V=W,…", parse: ([field], spec) => parseHist(field, spec) },
+};
 
 /** The canonical spelling of a distribution: a number when fixed. */
 export function formatDistribution(d: Distribution): DistributionSpec {

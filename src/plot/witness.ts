@@ -71,23 +71,7 @@ export function witnessPlot(w: WitnessChart, options: { width?: number } = {}): 
     marginRight = 170;
   // Point scale with padding 0.3: lane i at (i + 0.3) * step from the left of the frame.
   const spacing = (width - marginLeft - marginRight) / (lanes.length + 0.6);
-  let y = 0;
-  const rows = w.steps.map((s) => {
-    const lane = laneOf(s);
-    const room = (lanes.length - lanes.indexOf(lane)) * spacing - 14;
-    const lines = wrap(marked(s), Math.max(12, Math.floor(room / CHAR)));
-    y += lines.length + 1;
-    return {
-      n: s.n,
-      lane,
-      text: lines.join("\n"),
-      page: s.page ?? "",
-      y,
-      hit: s.incidents.includes(w.incident),
-      other: s.incidents.length > 0 && !s.incidents.includes(w.incident),
-    };
-  });
-  const colour = (d: { hit: boolean; other: boolean }): string => (d.hit ? RED : d.other ? ORANGE : BLUE);
+  const { rows, y } = witnessRows(w, lanes, spacing);
   return {
     title: `${w.incident} (${FAILURE_ID[w.incident]}) under ${w.policy}: ${w.steps.length} steps`,
     subtitle: subtitle(w),
@@ -106,58 +90,94 @@ export function witnessPlot(w: WitnessChart, options: { width?: number } = {}): 
       padding: 0.3,
     },
     y: { domain: [0, y + 0.5], reverse: true, axis: null },
-    marks: [
-      Plot.ruleX([...lanes, PAGE], { x: (d: string) => d, y1: 0, y2: y + 0.5, stroke: "#bbb", strokeDasharray: "3,3" }),
-      Plot.arrow(rows, {
-        x1: "lane",
-        x2: () => PAGE,
-        y1: "y",
-        y2: "y",
-        stroke: colour,
-        strokeWidth: 1.2,
-        headLength: 6,
-      }),
-      Plot.dot(rows, { x: "lane", y: "y", r: 3, fill: colour }),
-      Plot.text(
-        rows.filter((d) => !d.hit),
-        {
-          x: "lane",
-          y: "y",
-          text: "text",
-          textAnchor: "start",
-          lineAnchor: "bottom",
-          dx: 6,
-          dy: -3,
-          fontSize: 10,
-          fill: (d: { other: boolean }) => (d.other ? ORANGE : "black"),
-        },
-      ),
-      Plot.text(
-        rows.filter((d) => d.hit),
-        {
-          x: "lane",
-          y: "y",
-          text: "text",
-          textAnchor: "start",
-          lineAnchor: "bottom",
-          dx: 6,
-          dy: -3,
-          fontSize: 10,
-          fill: RED,
-          fontWeight: "bold",
-        },
-      ),
-      Plot.text(rows, { x: () => PAGE, y: "y", text: "page", textAnchor: "start", dx: 8, fontSize: 10, fill: "#333" }),
-      Plot.text(rows, {
-        x: () => lanes[0],
-        y: "y",
-        text: (d: { n: number }) => `${d.n}.`,
-        textAnchor: "end",
-        dx: -12,
-        fill: "#666",
-      }),
-    ],
+    marks: witnessMarks(rows, lanes, y),
   };
+}
+
+/** One step of the chart: its lane, its wrapped label, the page after it, its line, and whether it made the incident (or another) happen. */
+interface WitnessRow {
+  n: number;
+  lane: string;
+  text: string;
+  page: string;
+  y: number;
+  hit: boolean;
+  other: boolean;
+}
+
+/**
+ * The steps as chart rows, each label wrapped to reach no further than the page's lane
+ * (`spacing` px between lanes, CHAR px a character); `y` is the last row's line.
+ */
+function witnessRows(w: WitnessChart, lanes: string[], spacing: number): { rows: WitnessRow[]; y: number } {
+  let y = 0;
+  const rows = w.steps.map((s) => {
+    const lane = laneOf(s);
+    const room = (lanes.length - lanes.indexOf(lane)) * spacing - 14;
+    const lines = wrap(marked(s), Math.max(12, Math.floor(room / CHAR)));
+    y += lines.length + 1;
+    return {
+      n: s.n,
+      lane,
+      text: lines.join("\n"),
+      page: s.page ?? "",
+      y,
+      hit: s.incidents.includes(w.incident),
+      other: s.incidents.length > 0 && !s.incidents.includes(w.incident),
+    };
+  });
+  return { rows, y };
+}
+
+/** Red for the step that made the incident happen, orange for another incident, blue otherwise. */
+const colour = (d: { hit: boolean; other: boolean }): string => (d.hit ? RED : d.other ? ORANGE : BLUE);
+
+/** The step labels of `rows`, right of their dot; the incident's own step in bold red. */
+function labels(rows: WitnessRow[], hit: boolean) {
+  const common = {
+    x: "lane",
+    y: "y",
+    text: "text",
+    textAnchor: "start",
+    lineAnchor: "bottom",
+    dx: 6,
+    dy: -3,
+    fontSize: 10,
+  } as const;
+  return Plot.text(
+    rows.filter((d) => d.hit === hit),
+    hit
+      ? { ...common, fill: RED, fontWeight: "bold" }
+      : { ...common, fill: (d: { other: boolean }) => (d.other ? ORANGE : "black") },
+  );
+}
+
+/** The marks: dashed lifelines, an arrow from each step's lane to the page, its dot, label, page state and number. */
+function witnessMarks(rows: WitnessRow[], lanes: string[], y: number): Plot.Markish[] {
+  return [
+    Plot.ruleX([...lanes, PAGE], { x: (d: string) => d, y1: 0, y2: y + 0.5, stroke: "#bbb", strokeDasharray: "3,3" }),
+    Plot.arrow(rows, {
+      x1: "lane",
+      x2: () => PAGE,
+      y1: "y",
+      y2: "y",
+      stroke: colour,
+      strokeWidth: 1.2,
+      headLength: 6,
+    }),
+    Plot.dot(rows, { x: "lane", y: "y", r: 3, fill: colour }),
+    labels(rows, false),
+    labels(rows, true),
+    Plot.text(rows, { x: () => PAGE, y: "y", text: "page", textAnchor: "start", dx: 8, fontSize: 10, fill: "#333" }),
+    Plot.text(rows, {
+      x: () => lanes[0],
+      y: "y",
+      text: (d: { n: number }) => `${d.n}.`,
+      textAnchor: "end",
+      dx: -12,
+      fill: "#666",
+    }),
+  ];
 }
 
 /**

@@ -26,8 +26,42 @@ import type { ResultsTable } from "./types.js";
  * any write or rename is continued by rerunning it.
  */
 export function mergeResults(dirs: readonly string[], out?: string): ResultsTable {
+  const states = readShards(dirs);
+  const first = states[0]!;
+  checkComplementary(states);
+  const plan = makePlan(first.manifest.config, null);
+  const dest = out ?? join(dirname(first.dir), plan.config.name);
+  if (states.some((s) => resolve(s.dir) === resolve(dest)))
+    throw new ResultsError(`merge: --out ${dest} is one of the shards: give another --out`);
+  const done: DoneRows = new Map();
+  for (const s of states) for (const i of s.manifestDone) done.set(i, s.done.get(i)!);
+  ensureOutputDir(dest, { probe: false }); // "", a file, /proc/x: one line (the lock's owner file proves it writable)
+  readResultsDir(dest, plan); // refuses another sweep or a foreign directory in `dest` before anything is written
+  prepareDir(dest);
+  const lock = lockDir(dest, "merge");
+  try {
+    const existing = readResultsDir(dest, plan);
+    removeStaleTemps(dest);
+    writeManifest(dest, plan, existing?.done ?? new Map()); // the manifest first: a killed merge stays resumable
+    for (const p of plan.points) {
+      lock.check();
+      writePoint(dest, p.index, p.key, done.get(p.index)!);
+    }
+    writeSnapshot(dest, plan, done);
+  } finally {
+    lock.release();
+  }
+  const t = tables(plan, done);
+  return { dir: dest, manifest: buildManifest(plan, new Set(done.keys())), runs: t.runs, summary: t.summary };
+}
+
+/** One input of a merge: its directory and what readResultsDir found there. */
+type ShardState = { dir: string } & NonNullable<ReturnType<typeof readResultsDir>>;
+
+/** Each directory read as a finished-or-not shard; throws ResultsError for one missing, locked, foreign or cut short. */
+function readShards(dirs: readonly string[]): ShardState[] {
   if (dirs.length === 0) throw new ResultsError("merge: no input directories");
-  const states = dirs.map((d) => {
+  return dirs.map((d) => {
     if (!isDirectory(d)) throw new ResultsError(`merge: ${d}: no such results directory`);
     if (isLocked(d)) throw new ResultsError(`merge: ${d} is locked: its shard is still running (wait for it)`);
     const s = readResultsDir(d);
@@ -38,6 +72,13 @@ export function mergeResults(dirs: readonly string[], out?: string): ResultsTabl
       );
     return { dir: d, ...s };
   });
+}
+
+/**
+ * The shards are of one sweep (config hash, pinsim version), each finished, and together
+ * every shard of the same count exactly once; throws ResultsError naming the first that is not.
+ */
+function checkComplementary(states: ShardState[]): void {
   const first = states[0]!;
   for (const s of states) {
     if (s.manifest.configHash !== first.manifest.configHash)
@@ -71,29 +112,4 @@ export function mergeResults(dirs: readonly string[], out?: string): ResultsTabl
     throw new ResultsError(
       `merge: shard${absent.length > 1 ? "s" : ""} ${absent.map((i) => `${i + 1}/${count}`).join(", ")} missing`,
     );
-
-  const plan = makePlan(first.manifest.config, null);
-  const dest = out ?? join(dirname(first.dir), plan.config.name);
-  if (states.some((s) => resolve(s.dir) === resolve(dest)))
-    throw new ResultsError(`merge: --out ${dest} is one of the shards: give another --out`);
-  const done: DoneRows = new Map();
-  for (const s of states) for (const i of s.manifestDone) done.set(i, s.done.get(i)!);
-  ensureOutputDir(dest, { probe: false }); // "", a file, /proc/x: one line (the lock's owner file proves it writable)
-  readResultsDir(dest, plan); // refuses another sweep or a foreign directory in `dest` before anything is written
-  prepareDir(dest);
-  const lock = lockDir(dest, "merge");
-  try {
-    const existing = readResultsDir(dest, plan);
-    removeStaleTemps(dest);
-    writeManifest(dest, plan, existing?.done ?? new Map()); // the manifest first: a killed merge stays resumable
-    for (const p of plan.points) {
-      lock.check();
-      writePoint(dest, p.index, p.key, done.get(p.index)!);
-    }
-    writeSnapshot(dest, plan, done);
-  } finally {
-    lock.release();
-  }
-  const t = tables(plan, done);
-  return { dir: dest, manifest: buildManifest(plan, new Set(done.keys())), runs: t.runs, summary: t.summary };
 }

@@ -76,6 +76,67 @@ function progressReporter(label: string): { update: (p: SweepProgress) => void; 
   };
 }
 
+/** `pinsim sweep`'s flags as commander gives them. */
+interface SweepFlags {
+  out?: string;
+  workers?: number;
+  seeds?: number;
+  shard?: string;
+  shardCount?: number;
+  quiet?: boolean;
+  budget: boolean;
+}
+
+/** The shard to run: `--shard`, else the batch system's environment; `--shard-count` must agree with `--shard`'s N. */
+function shardOf(opts: SweepFlags): Shard | null {
+  const shard = opts.shard !== undefined ? parseShard(opts.shard) : shardFromEnv(process.env, opts.shardCount);
+  if (opts.shard !== undefined && opts.shardCount !== undefined && shard!.count !== opts.shardCount)
+    throw new ParamError("shard-count", opts.shardCount, `the N of --shard ${opts.shard}, or no --shard-count`);
+  return shard;
+}
+
+/** The config's name, checked as a results folder name: 1-100 of [A-Za-z0-9._-], starting with a letter or digit. */
+function sweepName(config: { name?: unknown }): string {
+  const name = typeof config.name === "string" ? config.name : "";
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name))
+    throw new ParamError(
+      "name",
+      config.name,
+      "1-100 letters, digits, '.', '_' or '-', starting with a letter or digit",
+    );
+  return name;
+}
+
+/** `pinsim sweep CONFIG`: run (or resume) the sweep with progress on stderr, then one line on stdout. */
+async function sweepAction(arg: string, opts: SweepFlags, state: { code: number }): Promise<void> {
+  const config = readSweepConfig(arg);
+  const shard = shardOf(opts);
+  const name = sweepName(config);
+  const out = opts.out ?? `data/results/${name}${shard ? `-shard-${shard.index + 1}-of-${shard.count}` : ""}`;
+  const workers = opts.workers ?? availableParallelism();
+  const label = `sweep ${name}${shard ? ` shard ${formatShard(shard)}` : ""}`;
+  const reporter = opts.quiet ? null : progressReporter(label);
+  const t0 = performance.now();
+  let table: Awaited<ReturnType<typeof sweep>>;
+  try {
+    table = await sweep(config, {
+      out,
+      workers,
+      seeds: opts.seeds,
+      shard,
+      onProgress: reporter?.update,
+      noBudget: !opts.budget,
+    });
+  } finally {
+    reporter?.stop();
+  }
+  const runs = table.runs.length;
+  process.stdout.write(
+    `${label}: ${table.summary.length} points, ${runs} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s with ${workers} worker${workers === 1 ? "" : "s"} -> ${out}/\n`,
+  );
+  state.code = 0;
+}
+
 /** Register `pinsim sweep` and `pinsim merge`; the exit code goes to `state.code`. */
 export function registerSweep(program: Command, state: { code: number }): void {
   program
@@ -103,58 +164,7 @@ export function registerSweep(program: Command, state: { code: number }): void {
     )
     .option("--quiet", "no progress output")
     .option("--no-budget", "run even beyond the magnitude budgets (events per run, runs per sweep, workers per core)")
-    .action(
-      async (
-        arg: string,
-        opts: {
-          out?: string;
-          workers?: number;
-          seeds?: number;
-          shard?: string;
-          shardCount?: number;
-          quiet?: boolean;
-          budget: boolean;
-        },
-      ) => {
-        {
-          const config = readSweepConfig(arg);
-          const shard: Shard | null =
-            opts.shard !== undefined ? parseShard(opts.shard) : shardFromEnv(process.env, opts.shardCount);
-          if (opts.shard !== undefined && opts.shardCount !== undefined && shard!.count !== opts.shardCount)
-            throw new ParamError("shard-count", opts.shardCount, `the N of --shard ${opts.shard}, or no --shard-count`);
-          const name = typeof config.name === "string" ? config.name : "";
-          if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name))
-            throw new ParamError(
-              "name",
-              config.name,
-              "1-100 letters, digits, '.', '_' or '-', starting with a letter or digit",
-            );
-          const out = opts.out ?? `data/results/${name}${shard ? `-shard-${shard.index + 1}-of-${shard.count}` : ""}`;
-          const workers = opts.workers ?? availableParallelism();
-          const label = `sweep ${name}${shard ? ` shard ${formatShard(shard)}` : ""}`;
-          const reporter = opts.quiet ? null : progressReporter(label);
-          const t0 = performance.now();
-          let table: Awaited<ReturnType<typeof sweep>>;
-          try {
-            table = await sweep(config, {
-              out,
-              workers,
-              seeds: opts.seeds,
-              shard,
-              onProgress: reporter?.update,
-              noBudget: !opts.budget,
-            });
-          } finally {
-            reporter?.stop();
-          }
-          const runs = table.runs.length;
-          process.stdout.write(
-            `${label}: ${table.summary.length} points, ${runs} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s with ${workers} worker${workers === 1 ? "" : "s"} -> ${out}/\n`,
-          );
-          state.code = 0;
-        }
-      },
-    );
+    .action((arg: string, opts: SweepFlags) => sweepAction(arg, opts, state));
 
   program
     .command("merge")
