@@ -21,6 +21,7 @@ export {
   type PageTimeline,
   type TraceOptions,
 } from "./page-timeline.js";
+export { endOfRun, pinCalls } from "./page-events.js";
 
 // Figures of one run or a few runs (not of a results table).
 export { cleanDelayPlot, cleanDelayText, type CleanDelaysLike, type CleanDelayStatsLike } from "./clean-delay.js";

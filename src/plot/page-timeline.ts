@@ -5,14 +5,15 @@
  */
 import * as Plot from "@observablehq/plot";
 import { DMA_WRITE_EVENT, simulate, type TraceRow } from "../engine/simulate.js";
+import { kupdatePeriod } from "../engine/flusher.js";
 import { METRIC } from "../model/metrics.js";
 import type { ParamsInput } from "../model/params.js";
 import type { Cell, ResultsTable, Row } from "../sweep/types.js";
 import { formatNumber } from "./format.js";
 import type { Figure, FigureOpts } from "./figure.js";
 import type { FigureOptions } from "./svg.js";
+import { endOfRun, eventTable, pinCallsLine, pinnedAt } from "./page-events.js";
 import { fitWidth, packed } from "./text-chart.js";
-import { textTable } from "./text-table.js";
 import { meanOf, num, PlotInputError, provenance, requireNeeds, type FigureNeeds } from "./table.js";
 
 /** A traced page and the moment worth looking at. */
@@ -29,13 +30,19 @@ export interface PageTimeline {
   window: [number, number];
   /** Where it comes from, for the caption. */
   provenance: string;
+  /**
+   * How the run ended: its last instant (seconds) and the ext4 BUG() that stopped it, if
+   * one did (RunResult.crashedAt). Absent in a timeline built by hand: the table then says
+   * nothing of the end.
+   */
+  end?: { t: number; crashedAt: number | null };
 }
 
 /** Which page of a run {@link tracePage} follows, and over what time. */
 export interface TraceOptions {
   /** Page to trace. Default: the first page a DMA write hits while it is clean (else the first pinned). */
   page?: number;
-  /** Time range to show. Default: that pin, from just before it to E + W after its release. */
+  /** Time range to show. Default: that pin, from just before it to E + P after its release (P: the flusher's period). */
   window?: [number, number];
   /** Provenance line for the caption. Default: the run's pinsim version, policy and seed. */
   provenance?: string;
@@ -105,20 +112,16 @@ export function tracePage(params: ParamsInput, options: TraceOptions = {}): Page
   // next event, seconds later); the trace has each write at its own instant: use that.
   focus = firstCleanWrite(trace) ?? focus;
   const duration = run.params.duration;
-  const E = run.params.dirtyExpire,
-    W = run.params.writebackInterval;
+  const EP = run.params.dirtyExpire + kupdatePeriod(run.params.writebackInterval, run.params.hz);
   return {
     params,
     page,
     trace,
     focus,
-    window: options.window ?? defaultWindow(trace, focus, E + W, duration),
+    window: options.window ?? defaultWindow(trace, focus, EP, duration),
     provenance: options.provenance ?? `${run.pinsim} · policy ${run.params.policy} · seed ${run.params.seed}`,
+    end: { t: run.crashedAt ?? duration, crashedAt: run.crashedAt },
   };
-}
-
-function pinnedAt(r: TraceRow): boolean {
-  return r.pins > 0 || r.gets > 0;
 }
 
 function firstCleanWrite(trace: TraceRow[]): number | null {
@@ -130,7 +133,7 @@ function firstCleanWrite(trace: TraceRow[]): number | null {
   return null;
 }
 
-/** The pin around the focus: from just before GUP to E + W after the release. */
+/** The pin around the focus: from just before GUP to E + P after the release. */
 function defaultWindow(trace: TraceRow[], focus: number | null, ew: number, duration: number): [number, number] {
   if (trace.length === 0) return [0, duration];
   const at = focus ?? trace.find(pinnedAt)?.t ?? trace[0].t;
@@ -215,8 +218,13 @@ export function pageTimelinePlot(tl: PageTimeline, options: { width?: number; ti
   const policy = String(tl.params.policy ?? "foll-pin");
   return {
     title: options.title ?? `One page's timeline: ${policy}, page ${tl.page}`,
-    subtitle:
+    subtitle: [
       "bars: page state; ticks: events. A DMA write into a clean page sets no dirty bit: unless the release dirties the page again, the flusher never writes that data",
+      pinCallsLine(tl),
+      endOfRun(tl)?.replace(/^e/, "E"),
+    ]
+      .filter(Boolean)
+      .join(". "),
     caption: `${tl.provenance} · page ${tl.page} · t ${formatNumber(tl.window[0])}–${formatNumber(tl.window[1])} s`,
     width: options.width ?? 760,
     height: 300,
@@ -271,16 +279,12 @@ export function pageTimelineText(tl: PageTimeline): string {
       72,
     ),
   );
-  const events = ticks.filter((k) => k.kind !== KINDS[1]).slice(0, 12);
-  if (events.length) {
-    lines.push("");
-    lines.push(
-      textTable(
-        ["t (s)", "event"],
-        events.map((k) => [k.t.toFixed(3), k.what]),
-      ).trimEnd(),
-    );
-  }
+  lines.push(
+    ...eventTable(
+      tl,
+      ticks.filter((k) => k.kind !== KINDS[1]),
+    ),
+  );
   lines.push(`${tl.provenance} · page ${tl.page}`);
   return fitWidth(lines.join("\n") + "\n");
 }
