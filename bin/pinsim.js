@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // The pinsim command line; the library is compiled to dist/ (npm run build).
-import { main } from "../dist/cli/index.js";
+import { stopOnSignals } from "../dist/cli/stop.js";
+
+// SIGINT and SIGTERM stop a command from the first instant, even while the rest of the
+// program loads: exit 130 / 143 (src/cli/stop.ts).
+stopOnSignals();
 
 // A reader that goes away early (`pinsim kernels | head`) is not an error: stop quietly,
 // as cat and grep do, instead of an unhandled EPIPE stack trace.
@@ -11,6 +15,5 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-main(process.argv).then((code) => {
-  process.exitCode = code;
-});
+const { main } = await import("../dist/cli/index.js");
+process.exitCode = await main(process.argv);

@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 
 try:
@@ -49,6 +50,22 @@ def error_text(cell):
 def describe(cell, index):
     first = next((l for l in cell.source.splitlines() if l.strip()), "")
     return "cell %d (%s)" % (index + 1, first[:60])
+
+
+def save(nb, path):
+    """Write the notebook whole or not at all: a temp file beside it, then rename(2) over it."""
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp",
+                               dir=os.path.dirname(os.path.abspath(path)))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            nbformat.write(nb, f)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def main():
@@ -122,7 +139,7 @@ def main():
     if a.output == "-":
         nbformat.write(nb, sys.stdout)
     else:
-        nbformat.write(nb, a.output)
+        save(nb, a.output)
 
     if failed is not None:
         c = nb.cells[failed]

@@ -66,6 +66,27 @@ export class WorkerDiedError extends Error {
   }
 }
 
+/**
+ * A long operation stopped on request (SIGINT, SIGTERM, an AbortSignal): what it finished
+ * is kept (a sweep's finished points), nothing is half-written. The CLI prints the one
+ * line and exits 128 + the signal's number (130 for SIGINT, 143 for SIGTERM).
+ */
+export class InterruptedError extends Error {
+  constructor(
+    /** The signal that asked for the stop (`SIGINT`, `SIGTERM`), or `abort` for a bare AbortSignal. */
+    readonly signal: string,
+    message = `interrupted by ${signal}`,
+  ) {
+    super(oneLine(message));
+    this.name = "InterruptedError";
+  }
+}
+
+/** The signal an AbortSignal's reason names (an InterruptedError's), else `abort`. */
+export function abortSignalName(signal: AbortSignal): string {
+  return signal.reason instanceof InterruptedError ? signal.reason.signal : "abort";
+}
+
 /** errno codes meaning "the machine refused" rather than "pinsim is wrong": one line, exit 2. */
 export const ENVIRONMENT_CODES = [
   "ENOSPC",

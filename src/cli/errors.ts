@@ -12,5 +12,8 @@ export class UsageError extends InputError {
   }
 }
 
-/** Exit codes: 0 ok, 1 a check failed (mismatch, failing notebook), 2 bad input. */
+/**
+ * Exit codes: 0 ok, 1 a check failed (mismatch, failing notebook), 2 bad input; after
+ * SIGINT 130 and after SIGTERM 143 (src/cli/stop.ts).
+ */
 export const EXIT = { OK: 0, FAILED: 1, BAD_INPUT: 2 } as const;

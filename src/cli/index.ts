@@ -4,7 +4,8 @@
  */
 import { Command, CommanderError } from "commander";
 import { ScenarioError } from "../checker/scenario.js";
-import { describeFatal, oneLine } from "../errors.js";
+import { describeFatal, InterruptedError, oneLine } from "../errors.js";
+import { interruptedExit, stopRequested } from "./stop.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { EXIT } from "./errors.js";
 import { registerRun } from "./commands/run.js";
@@ -33,20 +34,28 @@ export function buildProgram(state: { code: number }): Command {
  * Run the command line; returns the exit code. The ONE catch for bad input: an InputError
  * (src/errors.ts; ParamError, ResultsError, UsageError, PlotInputError, ... extend it), a
  * scenario error, ENOSPC/EACCES/EPERM/EMFILE and friends, a dead sweep worker: one line on
- * stderr (a multi-line message collapsed), exit 2. Anything else is a bug: rethrown.
+ * stderr (a multi-line message collapsed), exit 2. A SIGINT or SIGTERM (InterruptedError,
+ * src/cli/stop.ts): one line, exit 130 or 143. Anything else is a bug: rethrown.
  */
 export async function main(argv: string[]): Promise<number> {
   const state = { code: EXIT.OK as number };
   const program = buildProgram(state);
   try {
     await program.parseAsync(argv);
-    return state.code;
+    // A signal that came after the work was done still ends the command as interrupted.
+    const stopped = stopRequested();
+    return stopped !== null ? interruptedExit(stopped) : state.code;
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version exit 0; commander has already printed its one-line error.
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help")
         return EXIT.OK;
       return EXIT.BAD_INPUT;
+    }
+    if (e instanceof InterruptedError) {
+      // SIGINT or SIGTERM (src/cli/stop.ts): what finished is kept, the exit code says which.
+      process.stderr.write(`pinsim: ${e.message}\n`);
+      return interruptedExit(e.signal);
     }
     const line = e instanceof ScenarioError ? oneLine(e.message) : describeFatal(e);
     if (line !== null) {

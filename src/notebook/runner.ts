@@ -8,7 +8,18 @@
  * parameterised notebook on stdin, so the notebook file itself is never written.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -51,6 +62,12 @@ export interface RunNotebookOptions {
   python?: string;
   /** Called with the runner's stderr as it arrives (kernel noise included). */
   onStderr?: (text: string) => void;
+  /**
+   * Stop when this aborts (the CLI's SIGINT/SIGTERM): the runner gets SIGINT (nbclient shuts
+   * the kernel down and saves nothing), the temporary files go, and runNotebook rejects
+   * with the abort's reason; the output notebook is left as it was. Default: none.
+   */
+  signal?: AbortSignal;
 }
 
 /** What runNotebook() reports about one run. */
@@ -202,6 +219,14 @@ export function checkOutPath(out: string, field = "--out"): void {
   } catch {
     bad(`${existsSync(out) ? out : dir} is not writable`);
   }
+  // root passes access(2) on /proc and /sys, yet cannot create a file there: try one.
+  const probe = join(dir, `.pinsim-probe-${process.pid}-${Math.random().toString(36).slice(2, 10)}`);
+  try {
+    closeSync(openSync(probe, "wx"));
+  } catch (e) {
+    bad(`cannot create a file in ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  rmSync(probe, { force: true });
 }
 
 /**
@@ -211,6 +236,7 @@ export function checkOutPath(out: string, field = "--out"): void {
  * the executed copy is saved either way.
  */
 export async function runNotebook(path: string, options: RunNotebookOptions = {}): Promise<NotebookRunResult> {
+  options.signal?.throwIfAborted();
   const { notebook, values } = prepareNotebook(path, options);
   const out = resolve(options.out ?? defaultOutPath(path));
   checkOutPath(out, options.out === undefined ? "output path" : "--out");
@@ -237,6 +263,13 @@ export async function runNotebook(path: string, options: RunNotebookOptions = {}
   try {
     const { code, stderr } = await new Promise<{ code: number; stderr: string }>((done, fail) => {
       const child = spawn(python, args, { env: jupyterEnv(), stdio: ["pipe", "ignore", "pipe"] });
+      const signal = options.signal;
+      const onAbort = () => {
+        child.kill("SIGINT"); // KeyboardInterrupt: nbclient shuts its kernel down, nothing is saved
+        fail(signal!.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      child.on("close", () => signal?.removeEventListener("abort", onAbort));
       let err = "";
       child.stderr.setEncoding("utf8");
       child.stderr.on("data", (s: string) => {

@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Piscina } from "piscina";
 import { simulate } from "../engine/simulate.js";
-import { InputError, WorkerDiedError } from "../errors.js";
+import { abortSignalName, InputError, InterruptedError, WorkerDiedError } from "../errors.js";
 import { budgetEnabled, checkWorkers, setBudget } from "../model/budget.js";
 import type { Metrics } from "../model/metrics.js";
 import { ResultsError } from "./errors.js";
@@ -61,6 +61,14 @@ export interface SweepOptions {
   onWarning?: (line: string) => void;
   /** Skip the magnitude budgets (src/model/budget.ts): `--no-budget`. Default false. */
   noBudget?: boolean;
+  /**
+   * Stop when this aborts (the CLI's SIGINT/SIGTERM): the runs in flight are dropped (the
+   * pool's threads terminated), the points finished so far stay journalled and the snapshot
+   * is written from them, the lock is released, and sweep() rejects with an
+   * InterruptedError; rerunning the same sweep resumes. With `workers: 0` the stop comes
+   * between two runs. Default: none.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -202,24 +210,25 @@ async function runPlan(
     }
   };
 
-  if (pending.length > 0) {
-    if (workers === 0)
-      await runInline(plan, pending, finishPoint, () => {
-        runsDone++;
-        progress();
-      });
-    else
-      await runPool(
-        plan,
-        pending,
-        workers,
-        finishPoint,
-        () => {
-          runsDone++;
-          progress();
-        },
-        !budgetEnabled(),
-      );
+  const ran = (): void => {
+    runsDone++;
+    progress();
+  };
+  const signal = options.signal ?? null;
+  try {
+    if (pending.length > 0) {
+      if (workers === 0) await runInline(plan, pending, finishPoint, ran, signal);
+      else await runPool(plan, pending, workers, finishPoint, ran, !budgetEnabled(), signal);
+    }
+  } catch (e) {
+    if (!signal?.aborted) throw e;
+    // Stopped: the snapshot of every point finished, then one line saying how to go on.
+    if (out !== null) writeSnapshot(out, plan, done);
+    const kept =
+      out !== null
+        ? `${done.size} of ${plan.points.length} points finished are kept in ${out}/ (${done.size - (plan.points.length - pending.length)} this session): rerun the same command to resume`
+        : `${done.size} of ${plan.points.length} points finished`;
+    throw new InterruptedError(abortSignalName(signal), `interrupted by ${abortSignalName(signal)}: ${kept}`);
   }
   if (out !== null) writeSnapshot(out, plan, done);
   progress();
@@ -234,6 +243,7 @@ async function runInline(
   pending: SweepPlan["points"],
   finish: Finish,
   ran: () => void,
+  signal: AbortSignal | null,
 ): Promise<void> {
   for (const p of pending) {
     const seeds = plan.seeds.get(p.index)!;
@@ -243,6 +253,7 @@ async function runInline(
       ran();
       // Let timers and I/O (progress bars, signals) through between runs.
       await new Promise((res) => setImmediate(res));
+      signal?.throwIfAborted();
     }
     finish(p.index, rows);
   }
@@ -265,12 +276,14 @@ async function runPool(
   finish: Finish,
   ran: () => void,
   noBudget: boolean,
+  signal: AbortSignal | null,
 ): Promise<void> {
   const pool = new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
   const tasks = pending.flatMap((p) => plan.seeds.get(p.index)!.map((seed, r) => ({ p, r, seed })));
   const results = new Map<number, Metrics[]>();
   const left = new Map(pending.map((p) => [p.index, plan.seeds.get(p.index)!.length]));
   const window = Math.max(1, workers * TASKS_PER_WORKER);
+  let onAbort = (): void => {};
   try {
     await new Promise<void>((resolve, reject) => {
       let next = 0;
@@ -313,6 +326,13 @@ async function runPool(
           );
         }
       };
+      // A stop does not wait for the runs in flight: the pool's threads are terminated below.
+      onAbort = (): void => {
+        failed ??= signal!.reason;
+        reject(failed);
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
       const settle = (): void => {
         if (failed !== null) {
           if (inflight === 0) reject(failed);
@@ -324,6 +344,7 @@ async function runPool(
       settle();
     });
   } finally {
+    signal?.removeEventListener("abort", onAbort);
     await pool.destroy();
   }
 }

@@ -21,6 +21,7 @@ import {
   type NotebookRunResult,
 } from "../../notebook/index.js";
 import { EXIT, UsageError } from "../errors.js";
+import { leaveSignalsToCommand, stopOnSignals } from "../stop.js";
 
 const collect = (v: string, acc: string[]) => [...acc, v];
 
@@ -60,6 +61,7 @@ async function runOne(
     out: opts.out,
     timeout: opts.timeout ? positiveSeconds(opts.timeout, "--timeout") : undefined,
     onStderr: opts.verbose ? (s) => process.stderr.write(s) : undefined,
+    signal: stopOnSignals(), // SIGINT/SIGTERM: the runner stopped, exit 130/143 (src/cli/stop.ts)
   });
 }
 
@@ -199,7 +201,9 @@ function registerOpen(nb: Command, state: { code: number }): void {
       process.stderr.write(
         `JUPYTER_PATH=${env.JUPYTER_PATH} jupyter ${args.join(" ")}\n(kernel: "TypeScript (tslab, pinsim)")\n`,
       );
-      // Async, so that a SIGTERM to pinsim reaches Jupyter too (Ctrl-C reaches both anyway).
+      // Async, so that a SIGTERM to pinsim reaches Jupyter too (Ctrl-C reaches both anyway);
+      // Jupyter decides when to stop, pinsim exits when it does.
+      leaveSignalsToCommand();
       const child = spawn("jupyter", args, { env, stdio: "inherit" });
       const forward = (sig: NodeJS.Signals) => child.kill(sig);
       process.on("SIGTERM", forward);

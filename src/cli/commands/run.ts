@@ -2,11 +2,11 @@
  * `pinsim run --policy ID [--pin-duration 60] … [--config F.json] [--seed N] [--json]`
  */
 import type { Command } from "commander";
-import { simulate } from "../../engine/simulate.js";
 import type { CleanDelayStats } from "../../engine/clean-delays.js";
 import type { RunResultWithTrace } from "../../engine/simulate.js";
 import { METRICS } from "../../model/metrics.js";
-import { setBudget } from "../../model/budget.js";
+import { stopOnSignals } from "../stop.js";
+import { runTask } from "../task.js";
 import { addParamFlags, paramsFromOptions } from "../params-flags.js";
 
 /** Register `pinsim run` (one simulation; a flag per parameter of the parameter table). */
@@ -19,9 +19,18 @@ export function registerRun(program: Command, _state: { code: number }): void {
     .option("--trace-clean", "record clean delays (V1/V16): dirtying to first clean, by the inode's state")
     .option("--no-budget", "run even beyond the magnitude budgets (expected events, memory; src/model/budget.ts)");
   addParamFlags(cmd);
-  cmd.action((opts: Record<string, unknown>) => {
-    setBudget(opts.budget !== false);
-    const result = simulate(paramsFromOptions(opts), { traceClean: opts.traceClean === true });
+  cmd.action(async (opts: Record<string, unknown>) => {
+    // The run goes to a worker thread (src/cli/task.ts): SIGINT/SIGTERM stop it at once.
+    const signal = stopOnSignals();
+    const result = await runTask(
+      "simulate",
+      {
+        params: paramsFromOptions(opts),
+        options: { traceClean: opts.traceClean === true },
+        budget: opts.budget !== false,
+      },
+      signal,
+    );
     process.stdout.write(opts.json ? JSON.stringify(result, null, 2) + "\n" : formatRun(result));
   });
 }
