@@ -4,6 +4,11 @@
 import { InputError } from "../errors.js";
 import { readFileSync } from "node:fs";
 
+/** The tag of a notebook's parameters cell (papermill's convention): its declarations are the defaults. */
+export const PARAMETERS_TAG = "parameters";
+/** The tag of the cell a run inserts after the parameters cell with the overrides. */
+export const INJECTED_TAG = "injected-parameters";
+
 /** One cell of an nbformat 4 notebook. */
 export interface NotebookCell {
   /** What the cell holds: code for the kernel, markdown, or raw text. */
