@@ -2,42 +2,19 @@
  * What the checker judges: the incidents of docs/model.md#incidents-and-costs that are events (not costs or
  * maxima), with their failure-mode ids (F1…F10, same section), and the three litmus verdicts.
  */
-import { METRIC, type MetricName } from "../model/metrics.js";
+import { METRIC_TABLE } from "../model/metric-table.js";
+import { METRIC, METRICS } from "../model/metrics.js";
 
-/** Incidents the checker decides, in the order of their ids (docs/model.md#incidents-and-costs). */
-export const INCIDENTS = [
-  "dirtyWithoutBuffers",
-  "bufferlessWriteback",
-  "writeToCleanPage",
-  "lostData",
-  "truncatedWhilePinned",
-  "modifiedUnderWriteback",
-  "doubleWritebacks",
-  "doubleWritebacksStrict",
-  "falsePositives",
-  "falseNegatives",
-  "refusedPins",
-  "keptDirty",
-] as const satisfies readonly MetricName[];
+/** One of {@link INCIDENTS}: an incident metric of docs/model.md#incidents-and-costs the checker decides. */
+export type IncidentName = Extract<(typeof METRIC_TABLE)[number], { checked: true }>["name"];
 
-/** One of {@link INCIDENTS}: an incident metric of MODEL.md §5 the checker decides. */
-export type IncidentName = (typeof INCIDENTS)[number];
+/** Incidents the checker decides (the metrics table's `checked` rows), in the order of their ids (docs/model.md#incidents-and-costs). */
+export const INCIDENTS: readonly IncidentName[] = METRICS.filter((m) => m.checked).map((m) => m.name as IncidentName);
 
 /** Failure-mode id of each incident (docs/model.md#incidents-and-costs) (keptDirty stands for F10, starvation). */
-export const FAILURE_ID: Record<IncidentName, string> = {
-  dirtyWithoutBuffers: "F1",
-  bufferlessWriteback: "F1b",
-  writeToCleanPage: "F2",
-  lostData: "F3",
-  truncatedWhilePinned: "F3t",
-  modifiedUnderWriteback: "F4",
-  doubleWritebacks: "F5",
-  doubleWritebacksStrict: "F5s",
-  falsePositives: "F6",
-  falseNegatives: "F7",
-  refusedPins: "F9",
-  keptDirty: "F10",
-};
+export const FAILURE_ID = Object.fromEntries(
+  METRICS.filter((m) => m.checked).map((m) => [m.name, m.failure!]),
+) as Readonly<Record<IncidentName, string>>;
 
 /** Index into PageCache.counters of each incident, in INCIDENTS order. */
 export const INCIDENT_METRIC: readonly number[] = INCIDENTS.map((n) => METRIC[n]);

@@ -17,24 +17,13 @@ import { parseDistribution, sampler } from "../model/distributions.js";
 import { BACKING_PROFILES } from "../model/backings.js";
 import { callerProfile, type CallerId, type CallerProfile } from "../model/callers.js";
 import { kernelPresetValues, type PinnerGroup } from "../model/coverage-params.js";
+import { GROUP_METRICS, type GroupMetric } from "../model/metrics.js";
 import { flatPinnerGroup, type Params } from "../model/params.js";
 import type { Policy } from "../model/policy.js";
 import { callerPolicy, groupGup, type GroupGup } from "../policies/caller.js";
 import { getPolicy } from "../policies/index.js";
 
-/** Counts kept per group, in this order. */
-export const GROUP_METRICS = [
-  "pinsTaken",
-  "pinsCompleted",
-  "refusedPins",
-  "releasesUnsaved",
-  "writeToCleanPage",
-  "modifiedUnderWriteback",
-  "dmaWrites",
-  "lostData",
-] as const;
-/** One of GROUP_METRICS. */
-export type GroupMetric = (typeof GROUP_METRICS)[number];
+export { GROUP_METRICS, type GroupMetric } from "../model/metrics.js";
 /** Index of each group metric in GROUP_METRICS (the layout of Groups' counters). */
 export const GROUP_METRIC = Object.fromEntries(GROUP_METRICS.map((n, i) => [n, i])) as {
   readonly [K in GroupMetric]: number;

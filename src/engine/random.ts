@@ -38,3 +38,12 @@ export function makeStreams(seed: number, count: number): Uniform[] {
   }
   return out;
 }
+
+/**
+ * A gap of an exponential distribution (a Poisson process's next event) drawn from `u` by
+ * inversion: −ln(1 − u) / rate, in the unit of 1 / rate (seconds for a rate per second).
+ * `rate` > 0; one draw from `u`.
+ */
+export function exponentialGap(u: Uniform, rate: number): number {
+  return -Math.log(1 - u()) / rate;
+}

@@ -1,48 +1,20 @@
 /**
  * Incidents and costs (docs/model.md, "Incidents and costs"). Each run reports every one;
- * `null` where the policy makes it meaningless (no detector, no bounce, no device mapping,
- * no keep-dirty hook).
+ * `null` where the run makes it meaningless (no detector, no bounce, no device mapping, no
+ * keep-dirty hook, no writeback, a crash): the null rules are data in the metrics table
+ * (src/model/metric-table.ts), evaluated by metricIsNull. Names, order, units, rates and
+ * per-group counts come from that table too.
  */
+import { METRIC_TABLE, NULL_CONDITIONS, type MetricRow, type RunFacts } from "./metric-table.js";
 import type { Params } from "./params.js";
 
-/** Every metric's name, incidents first then costs: the order of counters, tables and CSV columns. */
-export const METRIC_NAMES = [
-  // incidents
-  "dirtyWithoutBuffers",
-  "bufferlessWriteback",
-  "writeToCleanPage",
-  "lostData",
-  "lostDataEvicted",
-  "lostDataFinal",
-  "truncatedWhilePinned",
-  "modifiedUnderWriteback",
-  "doubleWritebacks",
-  "doubleWritebacksStrict",
-  "detectorChecks",
-  "detectorChecksUnpinned",
-  "falsePositives",
-  "falseNegatives",
-  "refusedPins",
-  "keptDirty",
-  "finalDirtyPages",
-  "maxDirtyAgeWhilePinned",
-  // per pin
-  "pinsCompleted",
-  "pinsWithWriteToCleanPage",
-  "releasesUnsaved",
-  // costs
-  "writebacks",
-  "bounceCopies",
-  "deviceRefaults",
-  "pinsTaken",
-  "dmaWrites",
-  "buffersStripped",
-  "reclaimGuardSkips",
-  "evictions",
-] as const;
+export { NULL_CONDITIONS, type MetricRow, type NullCondition, type RunFacts } from "./metric-table.js";
+
+/** Every metric's name, in the metrics table's order: the order of counters, tables and CSV columns. */
+export const METRIC_NAMES: readonly MetricName[] = METRIC_TABLE.map((m) => m.name);
 
 /** One of METRIC_NAMES (a key of Metrics). */
-export type MetricName = (typeof METRIC_NAMES)[number];
+export type MetricName = (typeof METRIC_TABLE)[number]["name"];
 
 /**
  * Incidents and costs of one run, one field per metric. Counts are events or pages;
@@ -128,179 +100,37 @@ export interface Metrics {
 /** Index of each metric in a counters array (the engine counts into a Float64Array). */
 export const METRIC = Object.fromEntries(METRIC_NAMES.map((n, i) => [n, i])) as { readonly [K in MetricName]: number };
 
-/** How a metric is reported and what it is a proportion of. */
-export interface MetricInfo {
-  /** The metric. */
-  name: MetricName;
-  /** `incident`: something went wrong (the safety side); `cost`: work done (the price side). */
-  group: "incident" | "cost";
-  /** `count` of events or pages, or `seconds` (a maximum, not a count). */
-  unit: "count" | "seconds";
-  /** For a rate: the metric it is a proportion of (numerator <= denominator). */
-  per?: MetricName;
-  /** One line for tables and `--help`. */
-  description: string;
+/** How a metric is reported, what it is a proportion of, when it is null (a row of the metrics table). */
+export type MetricInfo = MetricRow<MetricName>;
+
+/** How each metric is reported, in METRIC_NAMES order (src/model/metric-table.ts; the long docs are on the Metrics fields). */
+export const METRICS: readonly MetricInfo[] = METRIC_TABLE;
+
+/** A metric kept per pinner group (GroupResult.counts). */
+export type GroupMetric = Extract<(typeof METRIC_TABLE)[number], { perGroup: number }>["name"];
+
+/** The metrics kept per pinner group, in the order of GroupResult.counts (their `perGroup`). */
+export const GROUP_METRICS: readonly GroupMetric[] = METRICS.filter((m) => m.perGroup !== undefined)
+  .sort((a, b) => a.perGroup! - b.perGroup!)
+  .map((m) => m.name as GroupMetric);
+
+/** Whether metric `m` is null in a run with these facts: any of its null conditions holds. */
+export function metricIsNull(m: MetricInfo, facts: RunFacts): boolean {
+  return m.nullWhen?.some((c) => NULL_CONDITIONS[c].holds(facts)) ?? false;
 }
 
-/** How each metric is reported, in METRIC_NAMES order (the long docs are on the Metrics fields). */
-export const METRICS: readonly MetricInfo[] = [
-  {
-    name: "dirtyWithoutBuffers",
-    group: "incident",
-    unit: "count",
-    description: "set_page_dirty turned PG_dirty 0→1 on an attached page without buffers (ext4_set_page_dirty WARN)",
-  },
-  {
-    name: "bufferlessWriteback",
-    group: "incident",
-    unit: "count",
-    description: "writeback met a dirty page without buffers (ext4_writepage BUG, or warn and drop)",
-  },
-  {
-    name: "writeToCleanPage",
-    group: "incident",
-    unit: "count",
-    per: "dmaWrites",
-    description: "a DMA write landed while !PageDirty (no page_mkwrite since the last clean)",
-  },
-  {
-    name: "lostData",
-    group: "incident",
-    unit: "count",
-    description: "pages whose memory never reached disk (evicted + after the final sync)",
-  },
-  { name: "lostDataEvicted", group: "incident", unit: "count", description: "pages evicted with mem != disk" },
-  {
-    name: "lostDataFinal",
-    group: "incident",
-    unit: "count",
-    description: "pages with mem != disk after the end-of-run sync",
-  },
-  {
-    name: "truncatedWhilePinned",
-    group: "incident",
-    unit: "count",
-    per: "dmaWrites",
-    description: "a DMA write landed in a truncated (detached) page: expected loss",
-  },
-  {
-    name: "modifiedUnderWriteback",
-    group: "incident",
-    unit: "count",
-    per: "dmaWrites",
-    description: "a DMA write landed while PG_writeback (stable pages, checksums, DIF/DIX)",
-  },
-  {
-    name: "doubleWritebacks",
-    group: "incident",
-    unit: "count",
-    per: "writebacks",
-    description: "a writeback started with mem == disk",
-  },
-  {
-    name: "doubleWritebacksStrict",
-    group: "incident",
-    unit: "count",
-    per: "writebacks",
-    description: "a writeback of a version an earlier writeback of this run put on disk",
-  },
-  { name: "detectorChecks", group: "incident", unit: "count", description: "consultations of folio_maybe_dma_pinned" },
-  {
-    name: "detectorChecksUnpinned",
-    group: "incident",
-    unit: "count",
-    description: "consultations about a page with no FOLL_PIN pin",
-  },
-  {
-    name: "falsePositives",
-    group: "incident",
-    unit: "count",
-    per: "detectorChecksUnpinned",
-    description: "the detector said pinned while pins == 0",
-  },
-  {
-    name: "falseNegatives",
-    group: "incident",
-    unit: "count",
-    per: "detectorChecks",
-    description: "the detector said not pinned while pins + gets > 0",
-  },
-  {
-    name: "refusedPins",
-    group: "incident",
-    unit: "count",
-    description:
-      "pages of refused pin calls: GUP's (refcount, FOLL_LONGTERM) or the caller's (io_uring: EOPNOTSUPP, ENOSYS)",
-  },
-  {
-    name: "keptDirty",
-    group: "incident",
-    unit: "count",
-    description: "writebacks that left a pinned page dirty (keep-dirty policies)",
-  },
-  {
-    name: "finalDirtyPages",
-    group: "incident",
-    unit: "count",
-    description: "pages still dirty after the end-of-run sync (kept, or tmpfs/hugetlbfs: never written back)",
-  },
-  {
-    name: "maxDirtyAgeWhilePinned",
-    group: "incident",
-    unit: "seconds",
-    description: "longest time since clean→dirty, sampled while GUP holds the page",
-  },
-  { name: "pinsCompleted", group: "cost", unit: "count", description: "page-pins whose release ran" },
-  {
-    name: "pinsWithWriteToCleanPage",
-    group: "incident",
-    unit: "count",
-    per: "pinsCompleted",
-    description: "page-pins during which a DMA write landed in a clean page",
-  },
-  {
-    name: "releasesUnsaved",
-    group: "incident",
-    unit: "count",
-    per: "pinsCompleted",
-    description: "releases leaving mem != disk on a clean page with no I/O carrying it",
-  },
-  { name: "writebacks", group: "cost", unit: "count", description: "page writebacks started (set_page_writeback)" },
-  {
-    name: "bounceCopies",
-    group: "cost",
-    unit: "count",
-    per: "writebacks",
-    description: "writebacks that wrote a bounce copy",
-  },
-  {
-    name: "deviceRefaults",
-    group: "cost",
-    unit: "count",
-    per: "dmaWrites",
-    description: "device faults through page_mkwrite after an MMU-notifier invalidation",
-  },
-  {
-    name: "pinsTaken",
-    group: "cost",
-    unit: "count",
-    description: "pages pinned by GUP (or registered with the device, mmu-notifier)",
-  },
-  { name: "dmaWrites", group: "cost", unit: "count", description: "device writes into pinned pages" },
-  {
-    name: "buffersStripped",
-    group: "cost",
-    unit: "count",
-    description: "buffer heads freed by reclaim on an attached page",
-  },
-  {
-    name: "reclaimGuardSkips",
-    group: "cost",
-    unit: "count",
-    description: "pages reclaim kept because the detector said pinned",
-  },
-  { name: "evictions", group: "cost", unit: "count", description: "pages evicted by __remove_mapping" },
-];
+/**
+ * A run's metrics from its counters (indexed by METRIC), each null where the metrics table's
+ * null rule says so for these facts (metricIsNull).
+ *
+ * @param counters one count per metric, in METRIC_NAMES order (PageCache.counters)
+ * @param facts what about the run decides the null rules
+ */
+export function metricsOf(counters: ArrayLike<number>, facts: RunFacts): Metrics {
+  const out = {} as Record<MetricName, number | null>;
+  METRICS.forEach((m, i) => (out[m.name] = metricIsNull(m, facts) ? null : counters[i]));
+  return out;
+}
 
 /** A proportion with its numerator and denominator, so a sweep can give a Wilson interval. */
 export interface Rate {

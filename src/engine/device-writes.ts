@@ -1,0 +1,153 @@
+/**
+ * Device writes into pinned pages (docs/model.md#workload-and-initial-state): per page, a
+ * Poisson process of rate dmaWriteRate per pinner holding the page for write, so
+ * dmaWriteRate × holders on a page held by several (the holders' rates summed when groups
+ * write at different rates).
+ *
+ * They are applied lazily: a page's state changes only at events that touch it, so the
+ * writes since the last such event all land in the same state; every entry point that
+ * touches a page first catches its writes up (`catchUp`). Same law as one event per write,
+ * without the queue traffic. A mirroring device (mmu-notifier) is the exception: its write
+ * may refault first, so its writes stay events of their own and only `charged` is used.
+ * NOTE: for performance; device writes are most of the events of a large system.
+ */
+import type { Uniform } from "../model/distributions.js";
+import { METRIC } from "../model/metrics.js";
+import type { PageCache } from "../model/page-cache.js";
+import type { DeviceMirror } from "../model/policy.js";
+import { DMA_WRITE_EVENT } from "./events.js";
+import { GROUP_METRIC, type Groups } from "./groups.js";
+import { exponentialGap } from "./random.js";
+import type { PageTrace } from "./trace.js";
+
+/** The device writes of a run, over typed arrays of one entry per folio. */
+export class DeviceWrites {
+  /** Writes are caught up lazily (some group writes, and no device mirrors the mapping). */
+  readonly lazy: boolean;
+  /** Groups write at different dmaWriteRates: per-page rates are summed (`rate`). */
+  private readonly mixedRates: boolean;
+  /** Per folio: pinners in their hold phase writing into it. */
+  private readonly holders: Int32Array;
+  /** Per folio: time of its next device write, seconds (Infinity: none). */
+  private readonly next: Float64Array;
+  /** Per folio (mixedRates only): the summed rate of its holders, writes per second. */
+  private readonly rate: Float64Array;
+
+  /**
+   * @param pc the page cache written into (its `now` is the time writes are caught up to)
+   * @param groups the pinner groups (rates, holders per group, attribution)
+   * @param mirror the policy's device mirror, or null when GUP takes a reference
+   * @param u the device-write stream (STREAM.dma): gaps, and the writer of a shared folio
+   * @param trace the page trace, whose pages get a row per write at its own time
+   */
+  constructor(
+    private readonly pc: PageCache,
+    private readonly groups: Groups,
+    mirror: DeviceMirror | null,
+    private readonly u: Uniform,
+    private readonly trace: PageTrace | undefined,
+  ) {
+    const g = groups;
+    const writers = g.specs.filter((s, i) => g.write[i] && s.dmaWriteRate > 0);
+    // A mirroring device's write may refault first: its writes stay events of their own.
+    this.lazy = mirror === null && writers.length > 0;
+    this.mixedRates = new Set(writers.map((s) => s.dmaWriteRate)).size > 1;
+    const pages = pc.pages;
+    this.holders = new Int32Array(this.lazy ? pages : 0);
+    this.rate = new Float64Array(this.mixedRates ? pages : 0);
+    this.next = new Float64Array(this.lazy ? pages : 0).fill(Infinity);
+  }
+
+  /** Apply the device writes page p has had since the page was last touched, up to now. */
+  catchUp(p: number): void {
+    if (!this.lazy) return;
+    let t = this.next[p];
+    const now = this.pc.now;
+    if (!(t < now)) return;
+    const u = this.u;
+    const rate = this.pageRate(p);
+    const traced = this.trace?.has(p) === true;
+    let n = 0;
+    while (t < now) {
+      if (traced) {
+        this.charged(p, 1);
+        this.trace!.row(p, t, DMA_WRITE_EVENT);
+      } else n++;
+      t += exponentialGap(u, rate);
+    }
+    this.next[p] = t;
+    if (n > 0) this.charged(p, n);
+  }
+
+  /** Catch up every page someone still writes into (the end of the run). */
+  catchUpAll(): void {
+    if (!this.lazy) return;
+    for (let p = 0; p < this.pc.pages; p++) if (this.holders[p] > 0) this.catchUp(p);
+  }
+
+  /** The device-write rate into page p: dmaWriteRate × holders, or the holders' rates summed when groups differ. */
+  private pageRate(p: number): number {
+    return this.mixedRates ? this.rate[p] : this.groups.specs[0].dmaWriteRate * this.holders[p];
+  }
+
+  /**
+   * `n` device writes into page p (pc.dmaWrite), with their incidents charged to the
+   * writing group: the one group holding the page, or, when several do, each write drawn
+   * in proportion to the groups' rates (holders × dmaWriteRate) from the device-write stream.
+   */
+  charged(p: number, n: number): void {
+    const c = this.pc.counters,
+      g = this.groups;
+    const clean = c[METRIC.writeToCleanPage],
+      under = c[METRIC.modifiedUnderWriteback];
+    this.pc.dmaWrite(p, n);
+    const isClean = c[METRIC.writeToCleanPage] > clean,
+      isUnder = c[METRIC.modifiedUnderWriteback] > under;
+    const charge = (gi: number, k: number) => {
+      g.add(gi, GROUP_METRIC.dmaWrites, k);
+      if (isClean) g.add(gi, GROUP_METRIC.writeToCleanPage, k);
+      if (isUnder) g.add(gi, GROUP_METRIC.modifiedUnderWriteback, k);
+      g.lastWriter[p] = gi;
+    };
+    const only = this.soleWriter(p);
+    if (only !== -2) {
+      charge(only >= 0 ? only : g.pageGroup[p], n);
+      return;
+    }
+    const u = this.u,
+      base = p * g.n,
+      total = this.pageRate(p);
+    for (let i = 0; i < n; i++) {
+      let x = u() * total,
+        gi = 0;
+      for (; gi < g.n - 1; gi++) {
+        x -= g.holders[base + gi] * g.specs[gi].dmaWriteRate;
+        if (x < 0) break;
+      }
+      charge(gi, 1);
+    }
+  }
+
+  /** The one group writing into page p (-1: none recorded, use the last pinner), or -2 when several are. */
+  private soleWriter(p: number): number {
+    const g = this.groups;
+    if (g.n === 1) return 0;
+    let found = -1;
+    for (let gi = 0, base = p * g.n; gi < g.n; gi++) {
+      if (g.holders[base + gi] === 0) continue;
+      if (found >= 0) return -2;
+      found = gi;
+    }
+    return found;
+  }
+
+  /** A pinner of group gi starts (+1) or stops (-1) writing into page p at `rate`; the next write is redrawn (memoryless). */
+  addHolder(p: number, delta: number, rate: number, gi: number): void {
+    this.catchUp(p);
+    const g = this.groups;
+    if (g.n > 1) g.holders[p * g.n + gi] += delta;
+    const h = (this.holders[p] += delta);
+    if (this.mixedRates) this.rate[p] = h > 0 ? this.rate[p] + delta * rate : 0;
+    this.next[p] = h > 0 ? this.pc.now + exponentialGap(this.u, this.pageRate(p)) : Infinity;
+  }
+}

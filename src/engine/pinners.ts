@@ -1,0 +1,362 @@
+/**
+ * The pinners (docs/model.md#workload-and-initial-state): closed loops of pin, hold and
+ * release, each pinner on its own random stream. A cycle picks a range of a uniformly
+ * chosen file, runs GUP over it page by page (faulting pages in, waiting for writeback
+ * under stable writes), holds the pages while its device writes into them, and releases
+ * them per its group's policy.
+ */
+import type { Uniform } from "../model/distributions.js";
+import { METRIC } from "../model/metrics.js";
+import type { PageCache } from "../model/page-cache.js";
+import type { DeviceMirror } from "../model/policy.js";
+import type { DeviceWrites } from "./device-writes.js";
+import { EVENT } from "./events.js";
+import { GROUP_METRIC, type Groups } from "./groups.js";
+import type { EventQueue } from "./queue.js";
+import { exponentialGap, PINNER_STREAM_BASE } from "./random.js";
+
+/** Pinner phases: waiting to start a pin, inside GUP (faulting pages in), holding the pin. */
+const PHASE = { START: 0, GUP: 1, HOLD: 2 } as const;
+/** Outcome of GUP on one page. */
+const GUP_OUTCOME = { OK: 0, SKIP: 1, WAIT: 2, REFUSED: 3 } as const;
+
+/** What the pinners share with the rest of the run. */
+export interface PinnerSetup {
+  /** The page cache (its `now` is the time of the event being handled). */
+  pc: PageCache;
+  /** The event queue; a pinner's event is at its top when the pinner is stepped. */
+  q: EventQueue;
+  /** The run's streams; pinner k draws from PINNER_STREAM_BASE + k. */
+  r: Uniform[];
+  groups: Groups;
+  dma: DeviceWrites;
+  /** The policy's device mirror (mmu-notifier), or null when GUP takes a reference. */
+  mirror: DeviceMirror | null;
+  /** A write fault on a page under writeback waits for it (folio_wait_stable). */
+  stable: boolean;
+  /** Per folio: when its writeback in flight ends, seconds (where a waiting pinner resumes). */
+  wbEnd: Float64Array;
+  /** Files, and 4 KiB pages per file (whatever the folio order). */
+  files: number;
+  realPagesPerFile: number;
+  /** log2 of 4 KiB pages per folio. */
+  folioOrder: number;
+}
+
+/** Every pinner's state, over typed arrays (one entry per pinner, or pagesPerPin per pinner). */
+export class Pinners {
+  private readonly pc: PageCache;
+  private readonly q: EventQueue;
+  private readonly r: Uniform[];
+  private readonly groups: Groups;
+  private readonly dma: DeviceWrites;
+  private readonly mirror: DeviceMirror | null;
+  private readonly stable: boolean;
+  private readonly wbEnd: Float64Array;
+  private readonly files: number;
+  private readonly realPagesPerFile: number;
+  private readonly order: number;
+  /** Folios per file. */
+  private readonly pagesPerFile: number;
+  /** Stride of the pinner page table: the largest pagesPerPin of any group. */
+  private readonly ppp: number;
+
+  private readonly pPhase: Uint8Array;
+  private readonly pEnd: Float64Array; // end of the hold
+  private readonly pHold: Float64Array; // this cycle's pin duration
+  private readonly pFirst: Int32Array; // first page of the range
+  private readonly pCursor: Int32Array; // next page GUP will take
+  private readonly pCount: Int32Array; // pages held
+  private readonly pPages: Int32Array; // pages held, ppp per pinner
+  private readonly pSeq: Uint32Array; // notifier sequence seen when the device mapped the page
+  private readonly pPending: Int32Array; // slot of a device write waiting for writeback, or -1
+  private readonly pCleanWrites: Uint32Array; // the page's cleanWrites when the pin was taken, ppp per pinner
+
+  constructor(s: PinnerSetup) {
+    this.pc = s.pc;
+    this.q = s.q;
+    this.r = s.r;
+    this.groups = s.groups;
+    this.dma = s.dma;
+    this.mirror = s.mirror;
+    this.stable = s.stable;
+    this.wbEnd = s.wbEnd;
+    this.files = s.files;
+    this.realPagesPerFile = s.realPagesPerFile;
+    this.order = s.folioOrder;
+    this.pagesPerFile = s.pc.pagesPerFile;
+    this.ppp = s.groups.maxPpp;
+    const n = s.groups.pinners;
+    this.pPhase = new Uint8Array(n);
+    this.pEnd = new Float64Array(n);
+    this.pHold = new Float64Array(n);
+    this.pFirst = new Int32Array(n);
+    this.pCursor = new Int32Array(n);
+    this.pCount = new Int32Array(n);
+    this.pPages = new Int32Array(n * this.ppp);
+    this.pSeq = new Uint32Array(n * this.ppp);
+    this.pPending = new Int32Array(n).fill(-1);
+    this.pCleanWrites = new Uint32Array(n * this.ppp);
+  }
+
+  /** Each pinner's first pin starts at a uniform offset within its first cycle. */
+  init(): void {
+    const g = this.groups;
+    for (let k = 0; k < g.pinners; k++) {
+      const uk = this.r[PINNER_STREAM_BASE + k];
+      const hold = g.pinDuration[g.of[k]](uk),
+        gap = g.pinGap[g.of[k]](uk);
+      this.pHold[k] = hold;
+      this.pPhase[k] = PHASE.START;
+      this.q.push(uk() * (hold + gap), EVENT.PINNER, k);
+    }
+  }
+
+  /** Pinner k's event (at the top of the queue): start a pin, go on with GUP, write, or release. */
+  step(k: number): void {
+    const phase = this.pPhase[k];
+    if (phase === PHASE.START) {
+      this.startPin(k);
+      return;
+    }
+    if (phase === PHASE.GUP) {
+      this.continueGup(k);
+      return;
+    }
+    if (this.pc.now >= this.pEnd[k]) {
+      this.releasePin(k);
+      return;
+    }
+    // Only a mirroring device (mmu-notifier) has per-write events: a write may refault.
+    const uk = this.r[PINNER_STREAM_BASE + k];
+    let slot = this.pPending[k];
+    if (slot < 0) slot = Math.floor(uk() * this.pCount[k]);
+    else this.pPending[k] = -1;
+    if (!this.deviceWrite(k, slot)) return; // waiting for writeback (rescheduled)
+    this.scheduleHold(k);
+  }
+
+  /** Begin a cycle: pick a range of a uniformly chosen file, then GUP it. */
+  private startPin(k: number): void {
+    const uk = this.r[PINNER_STREAM_BASE + k];
+    const g = this.groups,
+      gi = g.of[k],
+      ppp = g.ppp[gi];
+    const file = Math.floor(uk() * this.files);
+    // pFirst is a 4 KiB page index; unitOf maps it to its folio.
+    this.pFirst[k] = file * this.realPagesPerFile + Math.floor(uk() * (this.realPagesPerFile - ppp + 1));
+    if (g.gup[gi].refused !== null) {
+      // check_vma_flags (-EFAULT) or the caller's own check (io_uring: -EOPNOTSUPP) refuses
+      // before any page is touched; retry after pinGap.
+      this.pc.count(METRIC.refusedPins, ppp);
+      g.add(gi, GROUP_METRIC.refusedPins, ppp);
+      this.retryAfterRefusal(k);
+      return;
+    }
+    if (g.gup[gi].anonymous) {
+      // A private mapping: COW (or unshare) gives the pin an anonymous copy; no page-cache
+      // folio is held, so nothing here can race with writeback.
+      this.pc.count(METRIC.pinsTaken, ppp);
+      g.add(gi, GROUP_METRIC.pinsTaken, ppp);
+      this.pCount[k] = 0;
+      this.pPhase[k] = PHASE.HOLD;
+      this.pEnd[k] = this.pc.now + this.pHold[k];
+      this.q.replaceTop(this.pEnd[k], EVENT.PINNER, k);
+      return;
+    }
+    this.pPhase[k] = PHASE.GUP;
+    this.pCursor[k] = 0;
+    this.pCount[k] = 0;
+    this.continueGup(k);
+  }
+
+  /** __get_user_pages over the range, page by page; may wait for writeback (stable writes). */
+  private continueGup(k: number): void {
+    const base = k * this.ppp;
+    const g = this.groups,
+      gi = g.of[k],
+      ppp = g.ppp[gi],
+      pin = g.pin[gi] === 1;
+    while (this.pCursor[k] < ppp) {
+      const page = this.unitOf(this.pFirst[k] + this.pCursor[k]);
+      const r = this.gupPage(k, page, base + this.pCount[k]);
+      if (r === GUP_OUTCOME.WAIT) {
+        this.q.replaceTop(this.wbEnd[page], EVENT.PINNER, k);
+        return;
+      }
+      if (r === GUP_OUTCOME.REFUSED) {
+        // The call fails as a whole: drop what it took (unpin_user_pages, not dirtied).
+        for (let i = 0; i < this.pCount[k]; i++) this.pc.gupPutFolio(this.pPages[base + i], pin);
+        this.pc.count(METRIC.refusedPins, ppp);
+        g.add(gi, GROUP_METRIC.refusedPins, ppp);
+        this.pPhase[k] = PHASE.START;
+        this.retryAfterRefusal(k);
+        return;
+      }
+      if (r === GUP_OUTCOME.OK) {
+        this.pCleanWrites[base + this.pCount[k]] = this.pc.cleanWrites[page];
+        this.pPages[base + this.pCount[k]++] = page;
+      }
+      this.pCursor[k]++;
+    }
+    this.pc.count(METRIC.pinsTaken, this.pCount[k]);
+    g.add(gi, GROUP_METRIC.pinsTaken, this.pCount[k]);
+    this.pPhase[k] = PHASE.HOLD;
+    this.pEnd[k] = this.pc.now + this.pHold[k];
+    if (this.dma.lazy && g.write[gi]) {
+      const rate = g.specs[gi].dmaWriteRate;
+      for (let i = 0; i < this.pCount[k]; i++) this.dma.addHolder(this.pPages[base + i], 1, rate, gi);
+    }
+    this.scheduleHold(k);
+  }
+
+  /** The folio holding 4 KiB page `page` (file-relative offsets shift by folioOrder). */
+  private unitOf(page: number): number {
+    if (this.order === 0) return page;
+    const f = Math.floor(page / this.realPagesPerFile);
+    return f * this.pagesPerFile + ((page - f * this.realPagesPerFile) >> this.order);
+  }
+
+  /**
+   * A refused pin is retried after pinGap. With a zero gap the retry would spin at one
+   * instant, so it waits the would-be pin's duration instead; if that is zero too the
+   * pinner gives up (the application would spin forever in the kernel as well).
+   */
+  private retryAfterRefusal(k: number): void {
+    const uk = this.r[PINNER_STREAM_BASE + k];
+    const gi = this.groups.of[k];
+    const gap = this.groups.pinGap[gi](uk);
+    const wait = gap > 0 ? gap : this.pHold[k];
+    this.pHold[k] = this.groups.pinDuration[gi](uk);
+    if (wait > 0) this.q.replaceTop(this.pc.now + wait, EVENT.PINNER, k);
+    else this.q.pop();
+  }
+
+  /** Next device write, or the release if that comes first. */
+  private scheduleHold(k: number): void {
+    const rate = this.groups.specs[this.groups.of[k]].dmaWriteRate * this.pCount[k];
+    let t = this.pEnd[k];
+    if (rate > 0 && this.mirror !== null) {
+      const next = this.pc.now + exponentialGap(this.r[PINNER_STREAM_BASE + k], rate);
+      if (next < t) t = next;
+    }
+    this.q.replaceTop(t, EVENT.PINNER, k);
+  }
+
+  /**
+   * GUP for write on one page (mm/gup.c). Slow path: fault in a writable pte
+   * (page_mkwrite), take the reference under the pte lock, FOLL_TOUCH. GUP-fast: needs a
+   * writable pte, takes the reference, rechecks the pte (at one instant the recheck cannot
+   * fail; the checker explores the window); without a writable pte it falls back to slow.
+   */
+  private gupPage(k: number, page: number, slot: number): number {
+    const pc = this.pc;
+    this.dma.catchUp(page);
+    if (!pc.resident[page]) pc.readPage(page);
+    if (!pc.attached[page]) return GUP_OUTCOME.SKIP; // truncated and still held elsewhere: beyond EOF
+    pc.mapPage(page);
+    const g = this.groups,
+      gi = g.of[k];
+    // A read pin (no FOLL_WRITE) needs no writable pte: no write fault, no FOLL_TOUCH dirtying.
+    const write = g.gup[gi].flags.write;
+    const fast = g.specs[gi].gupPath !== "slow" && pc.pteWritable[page] === 1;
+    if (write && !fast && !pc.pteWritable[page]) {
+      if (this.stable && pc.writeback[page]) return GUP_OUTCOME.WAIT; // folio_wait_stable
+      pc.pageMkwrite(page);
+    }
+    if (this.mirror !== null) {
+      // No reference: the device mirrors the mapping; it is told when it goes.
+      this.pSeq[slot] = this.mirror.mirror(pc, page);
+      return GUP_OUTCOME.OK;
+    }
+    if (!pc.tryGrabFolio(page, g.pin[gi] === 1)) return GUP_OUTCOME.REFUSED;
+    g.pageGroup[page] = gi;
+    // FOLL_TOUCH: mark dirty if neither pte nor page is (follow_page_pte).
+    if (write && !fast && !pc.pteWritable[page] && !pc.dirty[page]) pc.setPageDirty(page);
+    g.policies[gi].afterGrab(pc, page);
+    return GUP_OUTCOME.OK;
+  }
+
+  /** One device write into the pinner's slot (a mirroring device's). Returns false if it had to wait. */
+  private deviceWrite(k: number, slot: number): boolean {
+    const pc = this.pc;
+    const idx = k * this.ppp + slot;
+    const page = this.pPages[idx];
+    if (this.mirror?.invalidated(pc, page, this.pSeq[idx])) {
+      // The device's mapping was invalidated: it refaults like a CPU store.
+      if (!pc.resident[page]) pc.readPage(page);
+      if (!pc.attached[page]) return true;
+      pc.mapPage(page);
+      if (!pc.pteWritable[page]) {
+        if (this.stable && pc.writeback[page]) {
+          this.pPending[k] = slot;
+          this.q.replaceTop(this.wbEnd[page], EVENT.PINNER, k);
+          return false;
+        }
+        pc.pageMkwrite(page);
+      }
+      this.pSeq[idx] = this.mirror.refault(pc, page);
+    }
+    this.groups.pageGroup[page] = this.groups.of[k];
+    this.dma.charged(page, 1);
+    return true;
+  }
+
+  /** Release per policy (set_page_dirty_lock, the !PageDirty check, nothing), then drop the reference. */
+  private releasePin(k: number): void {
+    this.releasePages(k);
+    this.pPhase[k] = PHASE.START;
+    const uk = this.r[PINNER_STREAM_BASE + k];
+    const gi = this.groups.of[k];
+    const gap = this.groups.pinGap[gi](uk);
+    this.pHold[k] = this.groups.pinDuration[gi](uk);
+    this.q.replaceTop(this.pc.now + gap, EVENT.PINNER, k);
+  }
+
+  /** The end of the run: every pinner inside GUP or holding a pin releases what it holds. */
+  releaseAll(): void {
+    for (let k = 0; k < this.groups.pinners; k++) {
+      if (this.pPhase[k] !== PHASE.START) this.releasePages(k);
+    }
+  }
+
+  /** Drop every page pinner k holds (an anonymous COW copy is counted, nothing else to put). */
+  private releasePages(k: number): void {
+    const g = this.groups,
+      gi = g.of[k];
+    if (g.gup[gi].anonymous && this.pPhase[k] === PHASE.HOLD) {
+      const n = g.ppp[gi];
+      this.pc.count(METRIC.pinsCompleted, n);
+      g.add(gi, GROUP_METRIC.pinsCompleted, n);
+    }
+    // A mirroring device holds no reference: mmu_interval_notifier_remove leaves the pages be.
+    if (this.mirror === null) this.putPages(k);
+    this.pCount[k] = 0;
+    this.pPending[k] = -1;
+  }
+
+  /** The release of every page pinner k holds (PageCache.releaseGupPage), charged to its group. */
+  private putPages(k: number): void {
+    const base = k * this.ppp;
+    const g = this.groups,
+      gi = g.of[k];
+    const holding = this.pPhase[k] === PHASE.HOLD;
+    const lazy = this.dma.lazy;
+    const pin = g.pin[gi] === 1,
+      policy = g.policies[gi],
+      writer = lazy && g.write[gi] === 1;
+    const c = this.pc.counters;
+    const done = c[METRIC.pinsCompleted],
+      unsaved = c[METRIC.releasesUnsaved];
+    for (let i = 0; i < this.pCount[k]; i++) {
+      const page = this.pPages[base + i];
+      if (lazy) {
+        if (holding && writer) this.dma.addHolder(page, -1, g.specs[gi].dmaWriteRate, gi);
+        else this.dma.catchUp(page);
+      }
+      this.pc.releaseGupPage(page, pin, this.pCleanWrites[base + i], policy);
+    }
+    g.add(gi, GROUP_METRIC.pinsCompleted, c[METRIC.pinsCompleted] - done);
+    g.add(gi, GROUP_METRIC.releasesUnsaved, c[METRIC.releasesUnsaved] - unsaved);
+  }
+}

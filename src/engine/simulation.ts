@@ -1,0 +1,470 @@
+/**
+ * The event-driven simulation (docs/model.md, "Operations" and "Workload"): pinners, DMA,
+ * CPU stores, the kupdate flusher, background writeback, fsync, reclaim and truncate over
+ * a PageCache, with the policy's hooks at the points where kernel eras differ. Kernel
+ * logic lives in the PageCache; this file schedules it. Its rooms: the pinners
+ * (pinners.ts), the device writes (device-writes.ts), the page trace (trace.ts) and the
+ * end-of-run sync (end-of-run.ts); which metrics are null is the metrics table's
+ * (src/model/metrics.ts).
+ */
+import { BACKING_PROFILES, pageCacheTracking, reclaimWritesFile } from "../model/backings.js";
+import { kernelRecord } from "../model/coverage-params.js";
+import { parseDistribution, sampler, type Uniform } from "../model/distributions.js";
+import { METRIC, metricsOf, runRates, type FinalSyncCounts, type RunFacts } from "../model/metrics.js";
+import { PageCache, WRITE } from "../model/page-cache.js";
+import type { Params } from "../model/params.js";
+import { deviceMirrorOf, WritebackDecision, type DeviceMirror, type Policy } from "../model/policy.js";
+import { PACKAGE_VERSION } from "../version.js";
+import { cleanDelayStats } from "./clean-delays.js";
+import { DeviceWrites } from "./device-writes.js";
+import { countEndState, endOfRunSync } from "./end-of-run.js";
+import { END_OF_RUN_EVENT, EVENT, EVENT_NAMES } from "./events.js";
+import { kupdatePeriod } from "./flusher.js";
+import { GROUP_METRIC, Groups } from "./groups.js";
+import { Pinners } from "./pinners.js";
+import { EventQueue } from "./queue.js";
+import { exponentialGap, makeStreams, PINNER_STREAM_BASE, PRNG_NAME, STREAM } from "./random.js";
+import type { RunResultWithTrace, SimulateOptions } from "./simulate.js";
+import { PageTrace } from "./trace.js";
+
+/** What waits for a page's end_page_writeback. */
+const WAITER = { SYNC: 1, RECLAIM: 2 } as const;
+
+/** One run: build it from resolved parameters and a policy, `run()` it, read its `result()`. */
+export class Simulation {
+  readonly pc: PageCache;
+  private readonly q = new EventQueue(1024);
+  private readonly r: Uniform[];
+  private now = 0;
+  private events = 0;
+
+  /**
+   * The policy's device mirror (mmu-notifier), or null when GUP takes a reference.
+   * NOTE: for performance, read once here rather than through the policy per event.
+   */
+  private readonly mirror: DeviceMirror | null;
+  private readonly guard: boolean;
+  /** Reclaim's pageout() writes a dirty file page (reclaimWritesFile: false for ext4 from v6.2, any fs from v6.16). */
+  private readonly reclaimWrites: boolean;
+  /** Folios per file (the PageCache's unit: a "page" below is a folio of 2^folioOrder pages). */
+  private readonly pagesPerFile: number;
+  /** Folios in all. */
+  private readonly pages: number;
+  /** Pages in all (4 KiB pages, whatever the folio order). */
+  private readonly realPages: number;
+  readonly groups: Groups;
+  /** SB_I_STABLE_WRITES or a backing that waits for writeback in page_mkwrite (btrfs). */
+  private readonly stable: boolean;
+  /** The backing writes pages back at all (not tmpfs, not hugetlbfs). */
+  private readonly writesBack: boolean;
+  private readonly wbEnd: Float64Array;
+  private readonly waiters: Uint8Array;
+  private readonly period: number;
+  private phase = 0;
+  private tick = 0;
+  private finalSync: FinalSyncCounts = {};
+  private bgStuck = false;
+
+  private readonly latency: (u: Uniform) => number;
+  /** A fixed latency keeps end_page_writeback times in order: they go on the FIFO lane. */
+  private readonly fixedLatency: boolean;
+
+  private readonly pinners: Pinners;
+  private readonly dma: DeviceWrites;
+  private readonly trace?: PageTrace;
+
+  constructor(
+    readonly params: Params,
+    readonly policy: Policy,
+    readonly options: SimulateOptions,
+  ) {
+    const p = params;
+    const backing = BACKING_PROFILES[p.backing];
+    this.pc = new PageCache({
+      files: p.files,
+      pagesPerFile: p.pagesPerFile >> p.folioOrder,
+      bias: p.bias,
+      fsBehavior: p.fsBehavior,
+      policy,
+      traceClean: options.traceClean,
+      ...pageCacheTracking(p.kernel, p.backing, p.folioOrder),
+    });
+    this.realPages = p.files * p.pagesPerFile;
+    this.mirror = deviceMirrorOf(policy);
+    this.guard = p.reclaimGuard === true;
+    this.reclaimWrites = reclaimWritesFile(p.kernel, p.backing);
+    this.stable = p.stableWrites || backing.stableWrites;
+    this.writesBack = backing.writesBack;
+    this.pagesPerFile = this.pc.pagesPerFile;
+    this.pages = this.pc.pages;
+    this.groups = new Groups(p, policy, this.pages);
+    const g = this.groups;
+    this.r = makeStreams(p.seed, PINNER_STREAM_BASE + g.pinners);
+    this.wbEnd = new Float64Array(this.pages);
+    this.waiters = new Uint8Array(this.pages);
+    this.period = this.writesBack ? kupdatePeriod(p.writebackInterval, p.hz) : 0;
+    this.latency = sampler(parseDistribution(p.writebackLatency));
+    this.fixedLatency = typeof p.writebackLatency === "number";
+    if (options.tracePages?.length) this.trace = new PageTrace(this.pc, options.tracePages);
+    this.dma = new DeviceWrites(this.pc, g, this.mirror, this.r[STREAM.dma], this.trace);
+    this.pinners = new Pinners({
+      pc: this.pc,
+      q: this.q,
+      r: this.r,
+      groups: g,
+      dma: this.dma,
+      mirror: this.mirror,
+      stable: this.stable,
+      wbEnd: this.wbEnd,
+      files: p.files,
+      realPagesPerFile: p.pagesPerFile,
+      folioOrder: p.folioOrder,
+    });
+  }
+
+  /**
+   * The event loop: every event before the run's end, in (time, sequence) order, then the
+   * end-of-run sync. Stops early at a crash (ext4-bug's BUG()), without the sync.
+   * NOTE: for performance: the loop and `dispatch` are the hot path (tens of millions of
+   * events on the large benchmark); the handlers they call are kept monomorphic.
+   */
+  run(): void {
+    this.init();
+    const q = this.q;
+    const end = this.params.duration;
+    const onEvent = this.options.onEvent;
+    const bg = this.params.dirtyBackgroundPages;
+    for (let t = q.peek(); t < end; t = q.peek()) {
+      this.now = this.pc.now = t;
+      this.events++;
+      const kind = q.topKind();
+      this.dispatch(kind, q.topArg());
+      if (bg > 0) this.wbCheckBackgroundFlush(bg);
+      if (onEvent) onEvent(this.pc, t);
+      if (this.trace) this.trace.record(this.now, EVENT_NAMES[kind]);
+      if (this.pc.crashedAt >= 0) return; // ext4-bug: BUG() stops the kernel here
+    }
+    this.finish();
+    if (onEvent) onEvent(this.pc, this.now);
+    if (this.trace) this.trace.record(this.now, END_OF_RUN_EVENT);
+  }
+
+  /** Handle the event at the top of the queue; each branch pops it or replaces it. */
+  private dispatch(kind: number, arg: number): void {
+    const q = this.q;
+    switch (kind) {
+      case EVENT.PINNER:
+        this.pinners.step(arg);
+        return;
+      case EVENT.CPU_STORE: {
+        const u = this.r[STREAM.cpu];
+        this.cpuStore(Math.floor(u() * this.pages));
+        q.replaceTop(this.now + exponentialGap(u, this.params.cpuWriteRate * this.realPages), EVENT.CPU_STORE, 0);
+        return;
+      }
+      case EVENT.CPU_STORE_PAGE:
+        q.pop();
+        this.cpuStore(arg);
+        return;
+      case EVENT.RECLAIM: {
+        const u = this.r[STREAM.reclaim];
+        this.shrinkFolioList(Math.floor(u() * this.pages));
+        q.replaceTop(this.now + exponentialGap(u, this.params.reclaimRate * this.pages), EVENT.RECLAIM, 0);
+        return;
+      }
+      case EVENT.TRUNCATE: {
+        const u = this.r[STREAM.truncate];
+        this.truncateFile(Math.floor(u() * this.params.files));
+        q.replaceTop(this.now + exponentialGap(u, this.params.truncateRate * this.params.files), EVENT.TRUNCATE, 0);
+        return;
+      }
+      case EVENT.FSYNC: {
+        const u = this.r[STREAM.fsync];
+        this.writebackSingleInode(Math.floor(u() * this.params.files), true);
+        q.replaceTop(this.now + exponentialGap(u, this.params.fsyncRate * this.params.files), EVENT.FSYNC, 0);
+        return;
+      }
+      case EVENT.KUPDATE:
+        this.wbCheckOldDataFlush();
+        this.tick++;
+        q.replaceTop(this.phase + this.tick * this.period, EVENT.KUPDATE, 0);
+        return;
+      case EVENT.WB_END:
+        q.pop();
+        this.endWriteback(arg);
+        return;
+      case EVENT.BIO_BOUNCE:
+        q.pop();
+        this.bioBounce(arg);
+        return;
+    }
+  }
+
+  // ---- set-up -------------------------------------------------------------------------
+
+  /** Every page's sharers and transient references, then the first event of every actor. */
+  private init(): void {
+    const p = this.params,
+      pc = this.pc,
+      u = this.r[STREAM.init];
+    const shares = parseDistribution(p.shareCount),
+      transient = parseDistribution(p.transientRefs);
+    const drawShares = sampler(shares),
+      drawTransient = sampler(transient);
+    for (let i = 0; i < this.pages; i++) {
+      const s = shares.kind === "fixed" ? shares.value : Math.round(drawShares(u));
+      const t = transient.kind === "fixed" ? transient.value : Math.round(drawTransient(u));
+      pc.initPage(i, s, t);
+    }
+    if (this.period > 0) {
+      this.phase = this.r[STREAM.flusher]() * this.period;
+      this.q.push(this.phase, EVENT.KUPDATE, 0);
+    }
+    const first = (stream: number, rate: number, kind: number) =>
+      this.q.push(exponentialGap(this.r[stream], rate), kind, 0);
+    if (p.cpuWriteRate > 0) first(STREAM.cpu, p.cpuWriteRate * this.realPages, EVENT.CPU_STORE);
+    // tmpfs and hugetlbfs: no writeback, and reclaim (swap) keeps the data: neither is run.
+    if (p.reclaimRate > 0 && this.writesBack) first(STREAM.reclaim, p.reclaimRate * this.pages, EVENT.RECLAIM);
+    if (p.truncateRate > 0) first(STREAM.truncate, p.truncateRate * p.files, EVENT.TRUNCATE);
+    if (p.fsyncRate > 0 && this.writesBack) first(STREAM.fsync, p.fsyncRate * p.files, EVENT.FSYNC);
+    this.pinners.init();
+  }
+
+  // ---- CPU, reclaim, truncate -------------------------------------------------------------
+
+  /** A CPU store through a mapping: fault (page_mkwrite) without a writable pte, then mem++. */
+  private cpuStore(page: number): void {
+    const pc = this.pc;
+    this.dma.catchUp(page);
+    if (!pc.resident[page]) pc.readPage(page);
+    if (!pc.attached[page]) return; // beyond EOF after truncate: SIGBUS, not modelled further
+    pc.mapPage(page);
+    if (!pc.pteWritable[page]) {
+      if (this.stable && pc.writeback[page]) {
+        this.q.push(this.wbEnd[page], EVENT.CPU_STORE_PAGE, page);
+        return;
+      }
+      pc.pageMkwrite(page);
+    }
+    pc.cpuStore(page);
+    this.groups.lastWriter[page] = -1;
+  }
+
+  /**
+   * shrink_folio_list (mm/vmscan.c) for one page: skip if locked or under writeback;
+   * try_to_unmap; the reclaim guard (folio_maybe_dma_pinned → activate_locked, v6.4); if
+   * dirty, pageout — but only a page nobody else holds (is_page_cache_freeable, else
+   * PAGE_KEEP) and only where the filesystem still has ->writepage (else PAGE_ACTIVATE:
+   * ext4 from v6.2, dae999602eeb; every filesystem from v6.16, 6b0dfabb3555) — and continue
+   * after the I/O; a clean page goes on to try_to_release_page
+   * (frees the buffers, whoever holds the page) and __remove_mapping.
+   */
+  private shrinkFolioList(page: number): void {
+    const pc = this.pc;
+    this.dma.catchUp(page);
+    if (!pc.resident[page] || !pc.attached[page] || pc.locked[page] || pc.writeback[page]) return;
+    pc.tryToUnmap(page);
+    if (this.guard && pc.reclaimGuardKeeps(page)) return;
+    if (pc.dirty[page]) {
+      if (!pc.isPageCacheFreeable(page)) return; // pageout: PAGE_KEEP
+      if (!this.reclaimWrites) return; // pageout: no ->writepage, PAGE_ACTIVATE (left to the flusher)
+      if (this.pageout(page) === WRITE.STARTED) {
+        this.waiters[page] |= WAITER.RECLAIM;
+        return;
+      }
+      if (pc.dirty[page]) return; // kept dirty by the policy: keep_locked
+    }
+    if (pc.tryToReleasePage(page)) this.evict(page);
+  }
+
+  /** __remove_mapping, with lost data charged to the group that last pinned the page. */
+  private evict(page: number): void {
+    const c = this.pc.counters,
+      lost = c[METRIC.lostData];
+    this.pc.removeMapping(page);
+    this.groups.add(this.groups.lastWriter[page], GROUP_METRIC.lostData, c[METRIC.lostData] - lost);
+  }
+
+  /** pageout (mm/vmscan.c): clear_page_dirty_for_io and ->writepage, as write_cache_pages does for one page. */
+  private pageout(page: number): number {
+    return this.writePage(page, false);
+  }
+
+  /** The next reclaim pass over a page whose pageout I/O has completed. */
+  private continueReclaim(page: number): void {
+    const pc = this.pc;
+    this.dma.catchUp(page);
+    if (!pc.resident[page] || !pc.attached[page] || pc.locked[page] || pc.writeback[page]) return;
+    pc.tryToUnmap(page);
+    if (this.guard && pc.reclaimGuardKeeps(page)) return;
+    if (pc.dirty[page]) return; // redirtied during the I/O
+    if (pc.tryToReleasePage(page)) this.evict(page);
+  }
+
+  /** truncate_inode_pages over a whole file; pages held by GUP stay, detached. */
+  private truncateFile(f: number): void {
+    const pc = this.pc;
+    const start = f * this.pagesPerFile;
+    for (let p = start; p < start + this.pagesPerFile; p++) {
+      this.dma.catchUp(p);
+      pc.truncatePage(p);
+      this.waiters[p] = 0;
+    }
+    pc.inodeDirty[f] = 0;
+  }
+
+  // ---- writeback ------------------------------------------------------------------------
+
+  /**
+   * One page through write_cache_pages; schedules end_page_writeback after the latency.
+   * A block-layer bounce (BOUNCE_AT_BIO) copies the page bounceDelay after
+   * set_page_writeback, and the I/O starts from that copy.
+   */
+  private writePage(page: number, sync: boolean): number {
+    this.dma.catchUp(page);
+    const r = this.pc.writeCachePage(page, sync);
+    if (r === WRITE.STARTED) {
+      let t = this.now;
+      if (this.pc.lastDecision & WritebackDecision.BOUNCE_AT_BIO) {
+        t += this.params.bounceDelay;
+        this.q.push(t, EVENT.BIO_BOUNCE, page);
+      }
+      t += this.latency(this.r[STREAM.writeback]);
+      this.wbEnd[page] = t;
+      if (this.fixedLatency && !(this.pc.lastDecision & WritebackDecision.BOUNCE_AT_BIO))
+        this.q.pushFifo(t, EVENT.WB_END, page);
+      else this.q.push(t, EVENT.WB_END, page);
+    } else if (r === WRITE.WAIT) {
+      this.waiters[page] |= WAITER.SYNC;
+    }
+    return r;
+  }
+
+  /**
+   * writeback_single_inode: every dirty page of the file, then requeue_inode: clean if
+   * no dirty page is left, otherwise requeued with dirtied_when = now.
+   */
+  private writebackSingleInode(f: number, sync: boolean): void {
+    const pc = this.pc;
+    const start = f * this.pagesPerFile;
+    let left = pc.dirtyPages[f];
+    for (let p = start; left > 0 && p < start + this.pagesPerFile; p++) {
+      if (!pc.dirty[p]) continue;
+      left--;
+      this.writePage(p, sync);
+    }
+    this.requeueInode(f);
+  }
+
+  /** requeue_inode (fs/fs-writeback.c): clean if no dirty page is left, else dirtied_when = now. */
+  private requeueInode(f: number): void {
+    const pc = this.pc;
+    if (pc.dirtyPages[f] === 0) pc.inodeDirty[f] = 0;
+    else {
+      pc.inodeDirty[f] = 1;
+      pc.dirtiedWhen[f] = this.now;
+    }
+  }
+
+  /** wb_check_old_data_flush (fs/fs-writeback.c, kupdate): write every inode dirtied at least E seconds ago. */
+  private wbCheckOldDataFlush(): void {
+    const pc = this.pc;
+    const expiredBefore = this.now - this.params.dirtyExpire;
+    for (let f = 0; f < this.params.files; f++) {
+      if (pc.inodeDirty[f] && pc.dirtiedWhen[f] <= expiredBefore) this.writebackSingleInode(f, false);
+    }
+    this.bgStuck = false;
+  }
+
+  /** wb_check_background_flush (fs/fs-writeback.c): while over the threshold, write the oldest inodes regardless of age. */
+  private wbCheckBackgroundFlush(threshold: number): void {
+    const pc = this.pc;
+    if (pc.totalDirty <= threshold) {
+      this.bgStuck = false;
+      return;
+    }
+    if (this.bgStuck) return;
+    const order: number[] = [];
+    for (let f = 0; f < this.params.files; f++) if (pc.inodeDirty[f] && pc.dirtyPages[f] > 0) order.push(f);
+    order.sort((a, b) => pc.dirtiedWhen[a] - pc.dirtiedWhen[b] || a - b);
+    for (const f of order) {
+      if (pc.totalDirty <= threshold) return;
+      this.writebackSingleInode(f, false);
+    }
+    // Pages the policy keeps dirty can hold the count above the threshold: wait for the next tick.
+    if (pc.totalDirty > threshold) this.bgStuck = true;
+  }
+
+  /** The block layer's bounce copy at bio submission: device writes until now reach the I/O. */
+  private bioBounce(page: number): void {
+    if (!this.pc.writeback[page] || this.pc.bounced[page]) return; // superseded (page freed and read back)
+    this.dma.catchUp(page); // writes inside the window landed under writeback, unbounced
+    this.pc.bounceAtBio(page);
+  }
+
+  /** end_page_writeback, then whoever waited for it: an fsync writes the page again, reclaim goes on. */
+  private endWriteback(page: number): void {
+    const pc = this.pc;
+    if (!pc.writeback[page] || this.wbEnd[page] !== this.now) return; // superseded (page freed and read back)
+    this.dma.catchUp(page); // writes before the end landed under writeback
+    pc.endPageWriteback(page);
+    const w = this.waiters[page];
+    if (w === 0) return;
+    this.waiters[page] = 0;
+    if (w & WAITER.SYNC) {
+      // The fsync that waited on this page now writes it (WB_SYNC_ALL).
+      this.writePage(page, true);
+      this.requeueInode(pc.fileOf(page));
+    }
+    if (w & WAITER.RECLAIM) this.continueReclaim(page);
+  }
+
+  // ---- end of run and result ----------------------------------------------------------
+
+  /** End of run (end-of-run.ts): release every pin, let the I/O in flight complete, one sync(2), the end state. */
+  private finish(): void {
+    this.now = this.pc.now = this.params.duration;
+    this.dma.catchUpAll();
+    this.pinners.releaseAll();
+    this.finalSync = endOfRunSync(this.pc, this.writesBack, (f) => this.requeueInode(f));
+    countEndState(this.pc, this.groups, this.writesBack);
+  }
+
+  /** What about this run decides which metrics are null (the metrics table's null rules). */
+  private facts(): RunFacts {
+    return {
+      detector: this.policy.writebackConsultsDetector || this.guard,
+      guard: this.guard,
+      keepsDirty: this.policy.keepsDirty,
+      bounces: this.policy.bounces,
+      mirror: this.mirror !== null,
+      writesBack: this.writesBack,
+      privateData: this.pc.privateData !== "none",
+      crashed: this.pc.crashedAt >= 0,
+    };
+  }
+
+  /** The run's result: plain JSON data (RunResultWithTrace). */
+  result(): RunResultWithTrace {
+    const metrics = metricsOf(this.pc.counters, this.facts());
+    const crashed = this.pc.crashedAt >= 0;
+    const out: RunResultWithTrace = {
+      pinsim: `pinsim ${PACKAGE_VERSION}`,
+      prng: PRNG_NAME,
+      params: this.params,
+      events: this.events,
+      metrics,
+      rates: runRates(metrics),
+      crashedAt: crashed ? this.pc.crashedAt : null,
+      finalSync: crashed ? null : this.finalSync,
+      groups: this.groups.results(),
+      kernel: kernelRecord(this.params),
+      checksumFailures: BACKING_PROFILES[this.params.backing].dataChecksums ? metrics.modifiedUnderWriteback : null,
+    };
+    if (this.pc.cleanDelays)
+      out.cleanDelays = cleanDelayStats(this.pc.cleanDelays, this.params.dirtyExpire, this.period);
+    // Device writes are traced at their own times when caught up: order rows by time (stable).
+    if (this.trace) out.trace = this.trace.rows();
+    return out;
+  }
+}
