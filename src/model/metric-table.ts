@@ -329,6 +329,8 @@ export const METRIC_TABLE = [
     perGroup: 3,
     nullWhen: ["noWriteback"],
     failure: "F3",
+    label: "unsaved/pin",
+    rateDoc: "share of page-pins whose release left data unsaved",
     description: "releases leaving mem != disk on a clean page with no I/O carrying it",
     countedWhen:
       "right after a release, the page is attached, `mem != disk`, not dirty, and no I/O in flight carries `mem` (`!writeback || io != mem`): the pin's data is lost unless something redirties the page",

@@ -3,6 +3,7 @@
  * the question, the parameters, a text chart, the key numbers with intervals, how to rerun.
  */
 import { normalize } from "node:path";
+import { METRICS, type MetricInfo, type MetricName } from "../model/metrics.js";
 import { PACKAGE_VERSION } from "../version.js";
 import type { ResultsTable, Row } from "../sweep/types.js";
 import type { Figure } from "./figure.js";
@@ -116,6 +117,11 @@ function chartLines(table: ResultsTable, chart?: string): string[] {
   return fig ? [withoutProvenance(fig.text(table), provenance(table.manifest)), ""] : [];
 }
 
+/** A metric's row of the metrics table (its report label and rate note). */
+function info(name: MetricName): MetricInfo {
+  return METRICS.find((m) => m.name === name)!;
+}
+
 /** Key numbers per policy: data lost and what it costs, with intervals. */
 function keyNumbersByPolicy(table: ResultsTable): string[] {
   const out: string[] = [];
@@ -131,7 +137,13 @@ function keyNumbersByPolicy(table: ResultsTable): string[] {
   out.push("");
   out.push(
     fitTable(
-      ["policy", "unsaved/pin", "lost data/run", "runs losing data", "DMA into clean"],
+      [
+        "policy",
+        info("releasesUnsaved").label!,
+        `${info("lostData").label}/run`,
+        "runs losing data",
+        info("writeToCleanPage").label!,
+      ],
       policies.map((p) => {
         const r = byPolicy(p);
         const u = rateOf(r, "releasesUnsaved"),
@@ -151,7 +163,12 @@ function keyNumbersByPolicy(table: ResultsTable): string[] {
   out.push("");
   out.push(
     fitTable(
-      ["policy", "writebacks/run", "double wb/run", "false positives"],
+      [
+        "policy",
+        `${info("writebacks").label}/run`,
+        `${info("doubleWritebacks").label}/run`,
+        info("falsePositives").label!,
+      ],
       policies.map((p) => {
         const r = byPolicy(p);
         const w = meanOf(r, "writebacks"),
@@ -166,9 +183,8 @@ function keyNumbersByPolicy(table: ResultsTable): string[] {
       }),
     ).trimEnd(),
   );
-  out.push("unsaved/pin: share of page-pins whose release left data unsaved.");
-  out.push("DMA into clean: share of DMA writes that landed in a clean page.");
-  out.push("false positives: share of detector checks on an unpinned page.");
+  for (const m of [info("releasesUnsaved"), info("writeToCleanPage"), info("falsePositives")])
+    out.push(`${m.label}: ${m.rateDoc}.`);
   out.push("");
   return out;
 }
