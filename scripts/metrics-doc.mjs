@@ -23,7 +23,7 @@ const code = (names) => names.map((n) => `\`${n}\``).join(", ");
 
 /** The three generated blocks, by marker name: `incidents`, `costs`, `null`. */
 export function metricBlocks(metrics, conditions) {
-  const row = (cells) => `| ${cells.map(cell).join(" | ")} |`.replace(/\|  \|/g, "| |");
+  const row = (cells) => `| ${cells.map(cell).join(" | ")} |`.replace(/\| {2}\|/g, "| |");
   const incidents = ["| metric | id | counted when (model function) | kernel symptom |", "|---|---|---|---|"];
   const costs = ["| metric | counted when |", "|---|---|"];
   for (const m of metrics) {

@@ -2,7 +2,7 @@
  * What the checker judges: the incidents of docs/model.md#incidents-and-costs that are events (not costs or
  * maxima), with their failure-mode ids (F1…F10, same section), and the three litmus verdicts.
  */
-import { METRIC_TABLE } from "../model/metric-table.js";
+import type { METRIC_TABLE } from "../model/metric-table.js";
 import { METRIC, METRICS } from "../model/metrics.js";
 
 /** One of {@link INCIDENTS}: an incident metric of docs/model.md#incidents-and-costs the checker decides. */
