@@ -45,7 +45,7 @@ function bytesPerPage(pages) {
   });
   let bytes = 0;
   for (const v of Object.values(pc)) if (ArrayBuffer.isView(v) && v.length === pages) bytes += v.byteLength;
-  // simulate.ts adds wbEnd (Float64), waiters (Uint8), dmaHolders (Int32), nextDma (Float64) per page.
+  // The engine adds wbEnd (Float64), waiters (Uint8) (simulation.ts), holders (Int32), next (Float64) (device-writes.ts) per page.
   return bytes / pages + 8 + 1 + 4 + 8;
 }
 

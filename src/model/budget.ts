@@ -158,7 +158,7 @@ function pinnerStreams(p: Params, prefix: string, g: PinnerGroup): EventStream[]
   const hold = mean(g.pinDuration),
     gap = mean(g.pinGap);
   // A pinner's cycle: hold + gap; a refused pin (longterm-refused with FOLL_LONGTERM)
-  // retries after the gap, or after the hold when the gap is 0 (simulate.ts retryAfterRefusal).
+  // retries after the gap, or after the hold when the gap is 0 (engine/pinners.ts retryAfterRefusal).
   const refused = p.policy === "longterm-refused" && g.longTerm;
   const cycle = refused ? (gap > 0 ? gap : hold) : hold + gap;
   const cycles = g.pinners === 0 ? 0 : cycle > 0 ? (g.pinners * T) / cycle : Infinity;
