@@ -2,11 +2,11 @@
  * What the checker judges: the incidents of docs/model.md#incidents-and-costs that are events (not costs or
  * maxima), with their failure-mode ids (F1…F10, same section), and the three litmus verdicts.
  */
-import type { METRIC_TABLE } from "../model/metric-table.js";
+import type { METRIC_TABLE, MetricRow } from "../model/metric-table.js";
 import { METRIC, METRICS } from "../model/metrics.js";
 
 /** One of {@link INCIDENTS}: an incident metric of docs/model.md#incidents-and-costs the checker decides. */
-export type IncidentName = Extract<(typeof METRIC_TABLE)[number], { checked: true }>["name"];
+export type IncidentName = Extract<(typeof METRIC_TABLE)[number], Pick<Required<MetricRow>, "checked">>["name"];
 
 /** Incidents the checker decides (the metrics table's `checked` rows), in the order of their ids (docs/model.md#incidents-and-costs). */
 export const INCIDENTS: readonly IncidentName[] = METRICS.filter((m) => m.checked).map((m) => m.name as IncidentName);

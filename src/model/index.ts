@@ -58,6 +58,7 @@ export {
   type MetricRow,
   type Metrics,
   type NullCondition,
+  type NullRule,
   type RunFacts,
   type Rate,
   type Rates,

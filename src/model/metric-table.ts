@@ -26,8 +26,28 @@ export interface RunFacts {
   crashed: boolean;
 }
 
-/** The conditions under which a metric is null: when it holds, and how the docs say it. */
-export const NULL_CONDITIONS = {
+/** A condition under which a metric is null (a key of {@link NULL_CONDITIONS}). */
+export type NullCondition =
+  | "noDetector"
+  | "noGuard"
+  | "notKeepDirty"
+  | "notBouncing"
+  | "noMirror"
+  | "mirror"
+  | "noWriteback"
+  | "noPrivateData"
+  | "crashed";
+
+/** One null condition: when it holds, and how the docs say it. */
+export interface NullRule {
+  /** Whether the condition holds for a run with these facts. */
+  holds: (f: RunFacts) => boolean;
+  /** Markdown for docs/model.md's table of null rules (scripts/metrics-doc.mjs). */
+  text: string;
+}
+
+/** The conditions under which a metric is null: when each holds, and how the docs say it. */
+export const NULL_CONDITIONS: Readonly<Record<NullCondition, NullRule>> = {
   noDetector: {
     holds: (f: RunFacts) => !f.detector,
     text: "nothing consults the detector (no detector-consulting writeback hook, and the reclaim guard off)",
@@ -58,10 +78,7 @@ export const NULL_CONDITIONS = {
     holds: (f: RunFacts) => f.crashed,
     text: "the run crashed (`ext4-bug`): there was no end-of-run sync",
   },
-} as const;
-
-/** One of {@link NULL_CONDITIONS}. */
-export type NullCondition = keyof typeof NULL_CONDITIONS;
+};
 
 /**
  * One row of the metrics table. `N` is the type of metric names: `string` while the table

@@ -8,7 +8,7 @@
 import { METRIC_TABLE, NULL_CONDITIONS, type MetricRow, type RunFacts } from "./metric-table.js";
 import type { Params } from "./params.js";
 
-export { NULL_CONDITIONS, type MetricRow, type NullCondition, type RunFacts } from "./metric-table.js";
+export { NULL_CONDITIONS, type MetricRow, type NullCondition, type NullRule, type RunFacts } from "./metric-table.js";
 
 /** Every metric's name, in the metrics table's order: the order of counters, tables and CSV columns. */
 export const METRIC_NAMES: readonly MetricName[] = METRIC_TABLE.map((m) => m.name);
@@ -107,7 +107,7 @@ export type MetricInfo = MetricRow<MetricName>;
 export const METRICS: readonly MetricInfo[] = METRIC_TABLE;
 
 /** A metric kept per pinner group (GroupResult.counts). */
-export type GroupMetric = Extract<(typeof METRIC_TABLE)[number], { perGroup: number }>["name"];
+export type GroupMetric = Extract<(typeof METRIC_TABLE)[number], Pick<Required<MetricRow>, "perGroup">>["name"];
 
 /** The metrics kept per pinner group, in the order of GroupResult.counts (their `perGroup`). */
 export const GROUP_METRICS: readonly GroupMetric[] = METRICS.filter((m) => m.perGroup !== undefined)
