@@ -28,7 +28,9 @@ export interface PinnerSetup {
   q: EventQueue;
   /** The run's streams; pinner k draws from PINNER_STREAM_BASE + k. */
   r: Uniform[];
+  /** The pinner groups: each pinner's group, its GUP outcome, policy and shape. */
   groups: Groups;
+  /** The device writes into the pages the pinners hold. */
   dma: DeviceWrites;
   /** The policy's device mirror (mmu-notifier), or null when GUP takes a reference. */
   mirror: DeviceMirror | null;
@@ -36,8 +38,9 @@ export interface PinnerSetup {
   stable: boolean;
   /** Per folio: when its writeback in flight ends, seconds (where a waiting pinner resumes). */
   wbEnd: Float64Array;
-  /** Files, and 4 KiB pages per file (whatever the folio order). */
+  /** Files. */
   files: number;
+  /** 4 KiB pages per file (whatever the folio order). */
   realPagesPerFile: number;
   /** log2 of 4 KiB pages per folio. */
   folioOrder: number;
