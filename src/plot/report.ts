@@ -124,69 +124,71 @@ function info(name: MetricName): MetricInfo {
 
 /** Key numbers per policy: data lost and what it costs, with intervals. */
 function keyNumbersByPolicy(table: ResultsTable): string[] {
-  const out: string[] = [];
   const { rows, fixed } = slice(table, ["policy"]);
   const policies = policyOrder(rows.map((r) => r.policy));
   const byPolicy = (p: string) => rows.find((r) => String(r.policy) === p) as Row;
   const at = describeFixed(fixed);
-  out.push(
-    ...wrapText(
-      `Key numbers${at ? ` at ${at}` : ""} (mean per run [95 % t interval]; shares and rates [95 % Wilson]):`,
-    ),
+  const out = wrapText(
+    `Key numbers${at ? ` at ${at}` : ""} (mean per run [95 % t interval]; shares and rates [95 % Wilson]):`,
   );
-  out.push("");
-  out.push(
-    fitTable(
-      [
-        "policy",
-        info("releasesUnsaved").label!,
-        `${info("lostData").label}/run`,
-        "runs losing data",
-        info("writeToCleanPage").label!,
-      ],
-      policies.map((p) => {
-        const r = byPolicy(p);
-        const u = rateOf(r, "releasesUnsaved"),
-          l = meanOf(r, "lostData"),
-          a = anyOf(r, "lostData"),
-          c = rateOf(r, "writeToCleanPage");
-        return [
-          p,
-          pct(u.v, u.lo, u.hi),
-          interval(l.v, l.lo, l.hi, formatNumber),
-          pct(a.v, a.lo, a.hi),
-          pct(c.v, c.lo, c.hi),
-        ];
-      }),
-    ).trimEnd(),
-  );
-  out.push("");
-  out.push(
-    fitTable(
-      [
-        "policy",
-        `${info("writebacks").label}/run`,
-        `${info("doubleWritebacks").label}/run`,
-        info("falsePositives").label!,
-      ],
-      policies.map((p) => {
-        const r = byPolicy(p);
-        const w = meanOf(r, "writebacks"),
-          d = meanOf(r, "doubleWritebacks"),
-          f = rateOf(r, "falsePositives");
-        return [
-          p,
-          interval(w.v, w.lo, w.hi, formatNumber),
-          interval(d.v, d.lo, d.hi, formatNumber),
-          pct(f.v, f.lo, f.hi),
-        ];
-      }),
-    ).trimEnd(),
-  );
+  out.push("", lossTable(policies, byPolicy), "", costTable(policies, byPolicy));
   for (const m of [info("releasesUnsaved"), info("writeToCleanPage"), info("falsePositives")])
     out.push(`${m.label}: ${m.rateDoc}.`);
   out.push("");
   return out;
+}
+
+/** What each policy loses: unsaved releases per pin, lost data per run, runs losing data, DMA into clean pages. */
+function lossTable(policies: string[], byPolicy: (p: string) => Row): string {
+  const head = [
+    "policy",
+    info("releasesUnsaved").label!,
+    `${info("lostData").label}/run`,
+    "runs losing data",
+    info("writeToCleanPage").label!,
+  ];
+  return fitTable(
+    head,
+    policies.map((p) => {
+      const r = byPolicy(p);
+      const u = rateOf(r, "releasesUnsaved"),
+        l = meanOf(r, "lostData"),
+        a = anyOf(r, "lostData"),
+        c = rateOf(r, "writeToCleanPage");
+      return [
+        p,
+        pct(u.v, u.lo, u.hi),
+        interval(l.v, l.lo, l.hi, formatNumber),
+        pct(a.v, a.lo, a.hi),
+        pct(c.v, c.lo, c.hi),
+      ];
+    }),
+  ).trimEnd();
+}
+
+/** What each policy costs: writebacks and double writebacks per run, the detector's false positives. */
+function costTable(policies: string[], byPolicy: (p: string) => Row): string {
+  const head = [
+    "policy",
+    `${info("writebacks").label}/run`,
+    `${info("doubleWritebacks").label}/run`,
+    info("falsePositives").label!,
+  ];
+  return fitTable(
+    head,
+    policies.map((p) => {
+      const r = byPolicy(p);
+      const w = meanOf(r, "writebacks"),
+        d = meanOf(r, "doubleWritebacks"),
+        f = rateOf(r, "falsePositives");
+      return [
+        p,
+        interval(w.v, w.lo, w.hi, formatNumber),
+        interval(d.v, d.lo, d.hi, formatNumber),
+        pct(f.v, f.lo, f.hi),
+      ];
+    }),
+  ).trimEnd();
 }
 
 /** No policy axis: one line per point (e.g. per kernel release), labelled by its axes. */
