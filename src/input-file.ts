@@ -4,7 +4,8 @@
  * FIFO is refused before a byte is read (it would grow without end); a directory, a
  * missing or unreadable file is one line. Every refusal is an InputError (exit 2).
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, type Stats } from "node:fs";
+import { visit, type JSONPath } from "jsonc-parser";
 import { InputError, oneLine } from "./errors.js";
 import { checkInputShape, HARD } from "./model/budget.js";
 
@@ -34,7 +35,7 @@ export function readRegularFile(path: string, what: string, maxBytes: number = H
   }
 }
 
-/** A JSON file's value, its nesting and sizes checked. @throws InputError (one line). */
+/** A JSON file's value, its nesting and sizes checked, no key given twice. @throws InputError (one line). */
 export function readJsonFile(path: string, what: string): unknown {
   const text = readRegularFile(path, what);
   let value: unknown;
@@ -44,5 +45,112 @@ export function readJsonFile(path: string, what: string): unknown {
     throw new InputError(`${what} ${path}: not valid JSON (${oneLine((e as Error).message)})`);
   }
   checkInputShape(value, `${what} ${path}`);
+  const dup = duplicateKey(text);
+  if (dup) throw new InputError(`${what} ${path}:${dup.line}:${dup.column}: ${dup.message}`);
   return value;
+}
+
+/** A key given twice in one object of a JSON text: where, and the line to print. */
+export interface DuplicateKey {
+  /** The key. */
+  key: string;
+  /** The path of the object holding it (`axes`, `pinnerGroups[1]`), "" at the top. */
+  path: string;
+  /** 1-based line and column of the second occurrence. */
+  line: number;
+  column: number;
+  /** `key "pinDuration" given twice in axes (JSON.parse would keep the last)`. */
+  message: string;
+}
+
+function pathText(path: JSONPath): string {
+  return path.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? k : `.${k}`)).join("");
+}
+
+/**
+ * The first key given twice in one object of a JSON text, or null. JSON.parse keeps the
+ * last silently (`{"seeds": 3, "seeds": 30}` is 30 seeds); RFC 8259 §4 says names SHOULD be
+ * unique. Found with jsonc-parser's visitor (Microsoft's JSON scanner), comments off; the
+ * text is assumed valid JSON (JSON.parse has said so). `root` names the text's value in
+ * the message (`pinnerGroups` for a flag's list).
+ */
+export function duplicateKey(text: string, root = ""): DuplicateKey | null {
+  const open: Set<string>[] = [];
+  let found: DuplicateKey | null = null;
+  visit(
+    text,
+    {
+      onObjectBegin: () => {
+        open.push(new Set());
+      },
+      onObjectEnd: () => {
+        open.pop();
+      },
+      onObjectProperty: (key, _offset, _length, line, character, pathSupplier) => {
+        const keys = open[open.length - 1]!;
+        if (found === null && keys.has(key)) {
+          const path = root + pathText(pathSupplier());
+          found = {
+            key,
+            path,
+            line: line + 1,
+            column: character + 1,
+            message: `key ${JSON.stringify(key)} given twice in ${path === "" ? "the top-level object" : path} (allowed: each key once; JSON.parse would silently keep the last)`,
+          };
+        }
+        keys.add(key);
+      },
+    },
+    { disallowComments: true, allowTrailingComma: false },
+  );
+  return found;
+}
+
+/** What a non-regular file is, for messages: `a FIFO`, `a character device`, … */
+export function fileKind(st: Stats): string {
+  if (st.isFile()) return "a regular file";
+  if (st.isDirectory()) return "a directory";
+  if (st.isCharacterDevice()) return "a character device";
+  if (st.isBlockDevice()) return "a block device";
+  if (st.isFIFO()) return "a FIFO";
+  if (st.isSocket()) return "a socket";
+  return "not a regular file";
+}
+
+/** A path that should be a regular file is something else (a FIFO, a device, a directory). */
+export class NotRegularFileError extends InputError {
+  constructor(
+    /** The path as given. */
+    readonly path: string,
+    /** What it is instead: `a FIFO`, `a character device`, `a directory`, … */
+    readonly kind: string,
+  ) {
+    super(`${path}: ${kind}, not a regular file`);
+    this.name = "NotRegularFileError";
+  }
+}
+
+/**
+ * The whole text of a regular file, or null when it does not exist (ENOENT, or ENOTDIR for
+ * a path through a file). Results files, journal records, notebooks: no size cap, but a
+ * FIFO, a device (a link to /dev/zero) or a directory is refused at once, before a byte is
+ * read; readFileSync would block on the FIFO, or read /dev/zero until memory ran out.
+ * @throws NotRegularFileError; other errno errors as thrown by open(2) and read(2).
+ */
+export function readRegularText(path: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK); // a FIFO's open returns at once
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return null;
+    throw e;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new NotRegularFileError(path, fileKind(st));
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
+  }
 }

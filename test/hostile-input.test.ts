@@ -520,3 +520,43 @@ test("the report's Rerun recipe names --out when the results are not in data/res
   assert.equal(r.code, 0, r.stderr);
   assert.ok(r.stdout.includes(`  node bin/pinsim.js sweep tiny --out ${tiny()}\n`), r.stdout);
 });
+
+// ---------------------------------------------------------------------------------------
+// simulate's options object (issue 24): generated, beside the params fuzz above. A user's
+// own policy with a field or hook missing or of the wrong kind, onEvent: 5, unknown keys:
+// the options are checked before the run (src/engine/options.ts), so every case either
+// runs or is one InputError line, never a TypeError from inside the engine.
+
+test("generated simulate options: run, or one line of InputError before the run", async () => {
+  const { getPolicy } = await import("../src/policies/index.js");
+  const bases = [getPolicy("foll-pin"), getPolicy("mmu-notifier"), getPolicy("legacy-put-page")];
+  const junk = fc.constantFrom<unknown>(undefined, null, 5, "x", true, [], {}, () => 1, NaN);
+  const policyField = fc.constantFrom(...Object.keys(bases[0]!), "deviceMirror", "releaseTrylocks", "constructor");
+  const policy = fc
+    .tuple(fc.constantFrom(0, 1, 2), fc.array(fc.tuple(policyField, junk), { maxLength: 2 }))
+    .map(([b, edits]) => {
+      const p: Record<string, unknown> = { ...bases[b]! };
+      for (const [k, v] of edits)
+        Object.defineProperty(p, k, { value: v, enumerable: true, writable: true, configurable: true });
+      return p;
+    });
+  const optionKey = fc.constantFrom("onEvent", "tracePages", "traceClean", "policy", ...HOSTILE_KEYS);
+  const options = fc.oneof(
+    junk,
+    fc
+      .array(fc.tuple(optionKey, fc.oneof(junk, policy, fc.constant([0, 1, -1, 1e9]))), { maxLength: 4 })
+      .map((pairs) => {
+        const o: Record<string, unknown> = {};
+        for (const [k, v] of pairs)
+          Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+        return o;
+      }),
+  );
+  const tiny = { duration: 20, files: 1, pagesPerFile: 4, pinners: 1, pinDuration: 5, pinGap: 1 };
+  fc.assert(
+    fc.property(options, (o) => {
+      judge(() => simulate(tiny, o as never));
+    }),
+    { numRuns: 400, seed: 24 },
+  );
+});

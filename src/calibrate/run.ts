@@ -4,7 +4,7 @@
  * the end, on error and on SIGINT/SIGTERM), derives the statistics, runs the model on the
  * same parameters and writes the results folder.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { kupdatePeriod } from "../engine/flusher.js";
 import { ensureOutputDir } from "../out-dir.js";
@@ -145,7 +145,30 @@ function checkCleanDelayCanRun(E: number, W: number, quick: boolean): void {
 
 /** The results folder: ours or new, never a sweep's; created. */
 function prepareOut(out: string): void {
-  if (resultsKind(out) === "sweep")
+  const kind = resultsKind(out);
+  if (kind === "sweep")
     throw new CalibrateInputError(`output directory ${out} holds a sweep's results: use another --out`);
+  // As a sweep would: a folder of other files (notes, a checkout) is refused, changing nothing.
+  if (kind === null) refuseForeignFolder(out);
   ensureOutputDir(out); // no recursive mkdir: it loops forever on /proc in Node 20
+}
+
+/** What a calibration folder holds besides its manifest: calibration.json, raw/, figures/, a scratch folder. */
+const OWN_NAMES = /^(?:manifest\.json|calibration\.json|raw|figures|\.calibrate-scratch-\d+)$/;
+
+/** A folder without a calibration's manifest must be new, empty, or hold only a calibration's own names. */
+function refuseForeignFolder(out: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(out);
+  } catch {
+    return; // absent (created next) or not a folder (ensureOutputDir says so)
+  }
+  const foreign = names.filter((n) => !OWN_NAMES.test(n)).sort();
+  if (foreign.length > 0) {
+    const shown = foreign.slice(0, 3).join(", ") + (foreign.length > 3 ? `, … (${foreign.length} entries)` : "");
+    throw new CalibrateInputError(
+      `output directory ${out} holds no calibration but other files (${shown}): give --out an empty or new directory`,
+    );
+  }
 }

@@ -4,7 +4,8 @@
  * `calibration.json` (every raw sample, the machine, the derived statistics, the model's
  * side and the comparison table). Files are replaced by write-to-temp + rename.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { NotRegularFileError, readRegularText } from "../input-file.js";
 import { join } from "node:path";
 import { z } from "zod";
 import { PACKAGE_VERSION } from "../version.js";
@@ -228,12 +229,14 @@ export function writeCalibration(dir: string, c: Calibration, manifest: Calibrat
 
 /** The manifest's `kind`: "calibration", or "sweep" for a sweep's manifest (no kind), or null without a manifest. */
 export function resultsKind(dir: string): "calibration" | "sweep" | null {
-  let text: string;
+  let text: string | null;
   try {
-    text = readFileSync(join(dir, CALIBRATION_FILES.manifest), "utf8");
-  } catch {
-    return null;
+    text = readRegularText(join(dir, CALIBRATION_FILES.manifest));
+  } catch (e) {
+    // A FIFO or a link to /dev/zero is never read: the sweep loader refuses it in its words.
+    return e instanceof NotRegularFileError ? "sweep" : null;
   }
+  if (text === null) return null;
   try {
     const m = JSON.parse(text) as { kind?: unknown };
     return m && m.kind === "calibration" ? "calibration" : "sweep";
@@ -283,14 +286,16 @@ const CALIBRATION = z
  */
 export function loadCalibration(dir: string): Calibration {
   const path = join(dir, CALIBRATION_FILES.calibration);
-  let text: string;
+  let text: string | null;
   try {
-    text = readFileSync(path, "utf8");
+    text = readRegularText(path);
   } catch (e) {
+    if (e instanceof NotRegularFileError) throw new CalibrateInputError(e.message);
     throw new CalibrateInputError(
       `${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); run pinsim calibrate --out ${dir}`,
     );
   }
+  if (text === null) throw new CalibrateInputError(`${path}: cannot read (ENOENT); run pinsim calibrate --out ${dir}`);
   let raw: unknown;
   try {
     raw = JSON.parse(text);

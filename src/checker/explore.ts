@@ -7,6 +7,7 @@
 import { METRIC } from "../model/metrics.js";
 import { PageCache } from "../model/page-cache.js";
 import type { Policy } from "../model/policy.js";
+import { checkPolicy } from "../model/policy-check.js";
 import { getPolicy } from "../policies/index.js";
 import type { PolicyId } from "../model/policy-ids.js";
 import { PAGE, makeActor, type Actor, type StepContext } from "./actors/index.js";
@@ -229,6 +230,8 @@ interface Setup extends Expansion {
 
 /** Resolve the policy id and expand the choices. Throws on an unknown policy or too many actors. */
 function resolveConfig(config: CheckConfig): Setup {
+  // A user's own policy object: every hook checked before the search (src/model/policy-check.ts).
+  if (typeof config.policy !== "string") checkPolicy(config.policy, "policy");
   const policy = typeof config.policy === "string" ? getPolicy(config.policy) : config.policy;
   return { config, policy, ...expandChoices(config.page, config.knobs, config.actors) };
 }

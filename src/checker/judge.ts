@@ -3,7 +3,9 @@
  * variant a scenario names, compare each verdict with its `Result` lines, and report
  * mismatches. Also the verdict table of every policy over the whole scenario set.
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
+import { InputError } from "../errors.js";
+import { readRegularFile } from "../input-file.js";
 import { join } from "node:path";
 import type { PolicyId } from "../model/policy-ids.js";
 import { POLICY_IDS } from "../model/policy-ids.js";
@@ -13,13 +15,19 @@ import { expectedVerdicts, parseScenario, ScenarioError, type Scenario } from ".
 import { FAILURE_ID, INCIDENTS, type IncidentName, type Judgement, type Verdict } from "./verdict.js";
 import { formatWitness, formatWitnessInline, TEXT_WIDTH, wrap } from "./witness.js";
 
-/** Read and parse one scenario file. @throws ScenarioError (file:line: what was expected). */
+/**
+ * Read and parse one scenario file: a regular file of at most HARD.configBytes (`/dev/zero`
+ * or a FIFO is refused before a byte is read; they used to never return).
+ * @throws ScenarioError (file:line: what was expected).
+ */
 export function loadScenario(path: string): Scenario {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readRegularFile(path, "scenario");
   } catch (e) {
-    throw new ScenarioError(path, 0, `a readable scenario file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    if (!(e instanceof InputError)) throw e;
+    const why = e.allowed !== undefined ? e.allowed : (/\(([A-Z]+)\)$/.exec(e.message)?.[1] ?? e.message);
+    throw new ScenarioError(path, 0, `a readable scenario file (${why})`);
   }
   return parseScenario(text, path);
 }

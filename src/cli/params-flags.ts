@@ -2,7 +2,7 @@
  * One kebab-case flag per parameter of docs/model.md#parameters, and config files. Flags override the
  * config file; the values are validated once, by resolveParams.
  */
-import { readJsonFile } from "../input-file.js";
+import { duplicateKey, readJsonFile } from "../input-file.js";
 import { parseDecimal } from "../numbers.js";
 import type { Command } from "commander";
 import {
@@ -24,11 +24,16 @@ export function flagValue(name: ParamName, text: string): unknown {
   if ((DISTRIBUTION_PARAMS as readonly string[]).includes(name)) return parseDecimal(text) ?? text;
   if (name === "pinnerGroups") {
     // A JSON list of group objects: --pinner-groups '[{"caller":"odirect","pinners":4}]'.
+    let value: unknown;
     try {
-      return JSON.parse(text);
+      value = JSON.parse(text);
     } catch {
       return text;
     }
+    // `[{"pinners": 1, "pinners": 4}]`: refused, not the last one taken (src/input-file.ts).
+    const dup = duplicateKey(text, "pinnerGroups");
+    if (dup) throw new UsageError(`--pinner-groups: ${dup.message}`);
+    return value;
   }
   if (name === "kernel" && text === "null") return null;
   if (name === "reclaimGuard") {

@@ -2,6 +2,7 @@
  * `simulate(params) → RunResult`: one run of the event-driven engine (src/engine/simulation.ts)
  * with its parameters resolved and its policy looked up.
  */
+import { checkSimulateOptions } from "./options.js";
 import type { CleanDelays } from "./clean-delays.js";
 import type { RunResult } from "../model/metrics.js";
 import type { PageCache } from "../model/page-cache.js";
@@ -61,7 +62,9 @@ export interface RunResultWithTrace extends RunResult {
  * @param options traces to record, an event callback, or a policy value of your own
  * @throws {ParamError} a parameter out of range or of the wrong type, naming the field, the
  *   value and what is allowed (also traceClean without a flusher)
- * @throws {InputError} a policy whose `reference` and `deviceMirror` disagree
+ * @throws {InputError} bad options (checkSimulateOptions, src/engine/options.ts: an unknown
+ *   key, `onEvent` not a function, a policy missing a hook), or a policy whose `reference`
+ *   and `deviceMirror` disagree
  *
  * @example
  * ```ts
@@ -80,6 +83,7 @@ export function simulate(
   input: ParamsInput | Record<string, unknown> = {},
   options: SimulateOptions = {},
 ): RunResultWithTrace {
+  checkSimulateOptions(options); // before anything runs: a policy missing a hook is one line
   let params: Params, policy: Policy;
   if (options.policy) {
     policy = options.policy;

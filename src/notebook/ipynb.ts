@@ -2,7 +2,7 @@
  * The parts of the Jupyter notebook format (nbformat 4) that pinsim reads and writes.
  */
 import { InputError } from "../errors.js";
-import { readFileSync } from "node:fs";
+import { NotRegularFileError, readRegularText } from "../input-file.js";
 
 /** The tag of a notebook's parameters cell (papermill's convention): its declarations are the defaults. */
 export const PARAMETERS_TAG = "parameters";
@@ -83,12 +83,14 @@ export function parseNotebook(text: string, where = "notebook"): Notebook {
 
 /** Read a .ipynb file; throws NotebookInputError when it cannot be read or is not a notebook. */
 export function readNotebook(path: string): Notebook {
-  let text: string;
+  let text: string | null;
   try {
-    text = readFileSync(path, "utf8");
+    text = readRegularText(path); // a FIFO named x.ipynb is refused, not waited on
   } catch (e) {
+    if (e instanceof NotRegularFileError) throw new NotebookInputError(e.message);
     throw new NotebookInputError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  if (text === null) throw new NotebookInputError(`${path}: cannot read (ENOENT)`);
   return parseNotebook(text, path);
 }
 

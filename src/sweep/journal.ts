@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { oneLine } from "../errors.js";
 import { sha256Hex } from "./hash.js";
+import { ResultsError } from "./errors.js";
 import { FILES, TEMP, corrupted, lstatOrNull, writeAtomic, type DoneRows } from "./store.js";
 import type { Row } from "./types.js";
 
@@ -73,6 +74,12 @@ export function readJournal(dir: string, keys: ReadonlyMap<number, { key: string
     const path = join(pdir, n);
     const m = /^(\d{6})\.json$/.exec(n);
     if (!m) throw corrupted(path, "unexpected file in the journal");
+    // A record named after no point of this sweep (or shard) would never be rerun nor
+    // overwritten: refused, not kept and warned about on every resume.
+    if (!keys.has(Number(m[1])))
+      throw new ResultsError(
+        `${path}: a journal record of no point of this sweep (grid index ${Number(m[1])}; this sweep's points are ${describeIndices(keys)}): remove it; results left untouched`,
+      );
     const record = readRecord(path, Number(m[1]), keys, checkRows);
     if (typeof record === "string") {
       journal.badRecords.push(`${path}: bad journal record (${record}); its point will be rerun`);
@@ -80,6 +87,14 @@ export function readJournal(dir: string, keys: ReadonlyMap<number, { key: string
     } else journal.done.set(record.index, record.rows);
   }
   return journal;
+}
+
+/** A set of grid indices in words: `0..8`, or `3, 7, 11` (a shard's), cut after a few. */
+function describeIndices(keys: ReadonlyMap<number, unknown>): string {
+  const all = [...keys.keys()].sort((a, b) => a - b);
+  if (all.length === 0) return "none";
+  if (all[all.length - 1]! - all[0]! === all.length - 1) return `${all[0]}..${all[all.length - 1]}`;
+  return all.length > 5 ? `${all.slice(0, 5).join(", ")}, … (${all.length} in all)` : all.join(", ");
 }
 
 /** One journal record's point and rows, or why it is refused. */

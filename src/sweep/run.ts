@@ -149,6 +149,7 @@ async function sweepLocked(
         for (const line of state.badRecords) warn(line);
         for (const line of state.lagging)
           warn(`${line} (a sweep killed mid-snapshot, or a truncated copy): rewritten from the journal`);
+        rejournal(out, plan, state.unjournalled, done, warn);
       }
       removeStaleTemps(out);
       writeSnapshot(out, plan, done);
@@ -157,6 +158,30 @@ async function sweepLocked(
   } finally {
     lock?.release();
   }
+}
+
+/**
+ * Points whose journal records are gone (deleted by hand) but whose runs runs.jsonl holds,
+ * checked: said in one line, and journalled again so that the journal is whole.
+ */
+function rejournal(
+  out: string,
+  plan: SweepPlan,
+  indices: number[],
+  done: DoneRows,
+  warn: (line: string) => void,
+): void {
+  if (indices.length === 0) return;
+  const keys = new Map(plan.points.map((p) => [p.index, p.key]));
+  const shown =
+    indices
+      .slice(0, 3)
+      .map((i) => keys.get(i))
+      .join(", ") + (indices.length > 3 ? ", …" : "");
+  warn(
+    `${out}/.points: no journal record for ${indices.length} finished point${indices.length === 1 ? "" : "s"} (${shown}; deleted?): taken from runs.jsonl, whose rows check out, and journalled again`,
+  );
+  for (const i of indices) writePoint(out, i, keys.get(i)!, done.get(i)!);
 }
 
 async function runPlan(

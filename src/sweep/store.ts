@@ -8,19 +8,10 @@
  * (journal.ts), the four contract files written from it (snapshot.ts), reading and
  * checking a directory (validation.ts), and the lock that lets one writer in (lock.ts).
  */
-import {
-  closeSync,
-  fsyncSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from "node:fs";
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import writeFileAtomic from "write-file-atomic";
+import { NotRegularFileError, readRegularText } from "../input-file.js";
 import { ResultsError } from "./errors.js";
 import type { Row } from "./types.js";
 
@@ -120,10 +111,14 @@ export function removeStaleTemps(dir: string): void {
 /** A file's text, or null when it does not exist. Throws ResultsError on any other read error. */
 export function readText(path: string): string | null {
   try {
-    return readFileSync(path, "utf8");
-  } catch (e) {
     // ENOTDIR: a path through a file is no results directory; prepareDir reports it.
-    if ((e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "ENOTDIR") return null;
+    return readRegularText(path);
+  } catch (e) {
+    // A FIFO or a link to /dev/zero named manifest.json: refused at once, never read.
+    if (e instanceof NotRegularFileError)
+      throw new ResultsError(
+        `${path}: ${e.kind}, not a regular file (results files are regular files); results left untouched: restore or delete it`,
+      );
     throw new ResultsError(`${path}: cannot read (${errCode(e)})`);
   }
 }

@@ -45,6 +45,11 @@ export interface DirState {
   manifestDone: Set<number>;
   /** Journal records refused (bad checksum, torn, not of this sweep): one line each. Their points rerun. */
   badRecords: string[];
+  /**
+   * Finished points found in runs.jsonl with no journal record (records deleted, or the
+   * journal of pinsim <= 0.1): a resume says so and journals them again.
+   */
+  unjournalled: number[];
   /** True when the manifest was missing and rebuilt from the expected plan and the journal. */
   recovered: boolean;
   /**
@@ -76,6 +81,7 @@ export function readResultsDir(dir: string, expect?: SweepPlan): DirState | null
   const checkRows = (path: string, index: number, rows: Row[]) =>
     checkPointRows(plan, byIndex, columns, path, index, rows);
   const { done, badRecords, badIndex } = readJournal(dir, byIndex, checkRows);
+  const journalled = new Set(done.keys());
   const v: SnapshotCheck = {
     plan,
     byIndex,
@@ -100,6 +106,7 @@ export function readResultsDir(dir: string, expect?: SweepPlan): DirState | null
   checkManifestMatches(mpath, manifest, plan, manifestDone);
   const lagging = laggingSnapshots(dir, held, manifestDone);
   return {
+    unjournalled: [...done.keys()].filter((i) => !journalled.has(i)).sort((a, b) => a - b),
     manifest: recovered ? buildManifest(plan, manifestDone) : manifest,
     plan,
     done,
