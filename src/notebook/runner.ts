@@ -261,25 +261,7 @@ export async function runNotebook(path: string, options: RunNotebookOptions = {}
   const t0 = performance.now();
   const wall0 = Date.now();
   try {
-    const { code, stderr } = await new Promise<{ code: number; stderr: string }>((done, fail) => {
-      const child = spawn(python, args, { env: jupyterEnv(), stdio: ["pipe", "ignore", "pipe"] });
-      const signal = options.signal;
-      const onAbort = () => {
-        child.kill("SIGINT"); // KeyboardInterrupt: nbclient shuts its kernel down, nothing is saved
-        fail(signal!.reason);
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      child.on("close", () => signal?.removeEventListener("abort", onAbort));
-      let err = "";
-      child.stderr.setEncoding("utf8");
-      child.stderr.on("data", (s: string) => {
-        err += s;
-        options.onStderr?.(s);
-      });
-      child.on("error", fail);
-      child.on("close", (c, signal) => done({ code: c ?? (signal ? 128 : 1), stderr: err }));
-      child.stdin.end(JSON.stringify(notebook));
-    });
+    const { code, stderr } = await spawnRunner(python, args, notebook, options);
     const seconds = (performance.now() - t0) / 1000;
     if (code === 3) throw new NotebookEnvironmentError(`cannot run notebooks: ${stderr.trim()}; ${SETUP_HINT}`);
     const rep = existsSync(report)
@@ -309,4 +291,36 @@ export async function runNotebook(path: string, options: RunNotebookOptions = {}
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * Run scripts/run-notebook.py on `notebook` (sent on stdin) and resolve with its exit code
+ * and stderr (passed to onStderr as it comes). An abort of `options.signal` sends the runner
+ * SIGINT (nbclient shuts its kernel down, nothing is saved) and rejects with the signal's reason.
+ */
+function spawnRunner(
+  python: string,
+  args: string[],
+  notebook: Notebook,
+  options: RunNotebookOptions,
+): Promise<{ code: number; stderr: string }> {
+  return new Promise<{ code: number; stderr: string }>((done, fail) => {
+    const child = spawn(python, args, { env: jupyterEnv(), stdio: ["pipe", "ignore", "pipe"] });
+    const signal = options.signal;
+    const onAbort = () => {
+      child.kill("SIGINT"); // KeyboardInterrupt: nbclient shuts its kernel down, nothing is saved
+      fail(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    child.on("close", () => signal?.removeEventListener("abort", onAbort));
+    let err = "";
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (s: string) => {
+      err += s;
+      options.onStderr?.(s);
+    });
+    child.on("error", fail);
+    child.on("close", (c, signal) => done({ code: c ?? (signal ? 128 : 1), stderr: err }));
+    child.stdin.end(JSON.stringify(notebook));
+  });
 }

@@ -35,7 +35,12 @@ export interface PageTimeline {
    * one did (RunResult.crashedAt). Absent in a timeline built by hand: the table then says
    * nothing of the end.
    */
-  end?: { t: number; crashedAt: number | null };
+  end?: {
+    /** The run's last instant, seconds (its duration, or the BUG's time). */
+    t: number;
+    /** Seconds of the ext4 BUG() that stopped the run, null when it ran to its end. */
+    crashedAt: number | null;
+  };
 }
 
 /** Which page of a run {@link tracePage} follows, and over what time. */
