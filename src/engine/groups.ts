@@ -43,6 +43,12 @@ export interface GroupResult extends PinnerGroup {
   counts: Record<GroupMetric, number>;
 }
 
+/**
+ * The run's pinner populations (pinnerGroups, or the flat parameters as one group): per
+ * group its spec, caller profile, policy, GUP outcome, shape and hold-time samplers; per
+ * pinner its group; per folio which group pinned it and which wrote it last; and the
+ * per-group counters (GROUP_METRICS) the result reports as `result.groups`.
+ */
 export class Groups {
   /** Number of groups (1 for the flat parameters). */
   readonly n: number;

@@ -117,6 +117,7 @@ export function typeFromNode(n: TS.TypeNode): ParamType | null {
   }
 }
 
+/** The type a default value gives its parameter: number, string, boolean, null, object, or an array of them (a union when the elements differ; an empty array takes numbers, strings or booleans); null for anything else. */
 export function typeOfValue(v: unknown): ParamType | null {
   if (v === null) return { kind: "null" };
   if (typeof v === "number") return { kind: "number" };

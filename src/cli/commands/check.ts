@@ -9,6 +9,7 @@
  * SIGTERM stop it at once, exit 130 and 143, no witness file half-written.
  */
 import type { Command } from "commander";
+import { POLICY_IDS } from "../../model/policy-ids.js";
 import writeFileAtomic from "write-file-atomic";
 import { runTask } from "../task.js";
 import { stopOnSignals } from "../stop.js";
@@ -32,7 +33,7 @@ export function registerCheck(program: Command, state: { code: number }): void {
     .option("--variant <name>", "only this variant (repeatable or comma-separated)", collect)
     .option("--max-states <n>", "stop a search after N distinct states (verdicts then Unknown)", "1000000")
     .option("--json", "print {results: [...]} (or the table) as JSON")
-    .option("--table", "the verdict table of all nine policies over the scenarios")
+    .option("--table", `the verdict table of all ${POLICY_IDS.length} built-in policies over the scenarios`)
     .option("--verbose", "print every run's verdicts and shortest witnesses, not only those of mismatches")
     .option("--no-reduce", "explore every interleaving (no partial-order reduction): same verdicts, more states")
     .option("--witness <incident>", "draw the shortest witness of this incident for each run that reaches it")
