@@ -40,8 +40,7 @@ function bytesPerPage(pages) {
     files: 1,
     pagesPerFile: pages,
     bias: 1024,
-    fsBehavior: "ext4-warn",
-    policy: getPolicy("foll-pin"),
+    env: runEnv({ policy: getPolicy("foll-pin") }),
   });
   let bytes = 0;
   for (const v of Object.values(pc)) if (ArrayBuffer.isView(v) && v.length === pages) bytes += v.byteLength;

@@ -58,6 +58,21 @@ export class InputError extends Error {
   }
 }
 
+/** A bad parameter: names the field, the value and what is allowed (an InputError; re-exported by src/model/params.ts). */
+export class ParamError extends InputError {
+  /** The parameter, or a path into one (`pinnerGroups[0].pinners`). */
+  declare readonly field: string;
+  /** The value given, as given. */
+  declare readonly value: unknown;
+  /** What is allowed, in words (the text after `allowed:` in the message). */
+  declare readonly allowed: string;
+  /** The message is `invalid FIELD: VALUE (allowed: ALLOWED)`, VALUE shown as JSON (InputError). */
+  constructor(field: string, value: unknown, allowed: string) {
+    super(field, value, allowed);
+    this.name = "ParamError";
+  }
+}
+
 /** A worker thread of a sweep died (killed, out of memory, crashed): one line, exit 2. */
 export class WorkerDiedError extends Error {
   constructor(message: string) {

@@ -92,8 +92,39 @@ export type { KernelPresetValues, KernelRecord, PinnerGroup } from "./model/cove
 // A policy of your own is a value of the same shape, passed to simulate(params, { policy })
 // and checkConfig({ policy, … }); the building blocks the built-in ones share are here too.
 export { POLICIES, POLICY_IDS, getPolicy, type PolicyId } from "./policies/index.js";
-export { FOLL_PIN_BASE, dirtyIfClean, keepDirtyPolicy, noRelease, setPageDirtyLock } from "./policies/index.js";
-export { WritebackDecision, type DeviceMirror, type Policy, type ReferenceKind } from "./model/policy.js";
+export { FOLL_PIN_BASE, definePolicy, keepDirtyPolicy, noRelease, type PolicyWithId } from "./policies/index.js";
+export {
+  CALLER_RELEASES,
+  DIRTY_IF_CLEAN,
+  NO_DIRTYING,
+  RELEASE_DIRTYING,
+  RELEASE_LOCKS,
+  SET_PAGE_DIRTY_LOCK,
+  SET_PAGE_DIRTY_UNLOCKED,
+  TRYLOCK_SET_PAGE_DIRTY,
+  type Release,
+  type ReleaseDirtying,
+  type ReleaseLock,
+} from "./model/release.js";
+export {
+  NEWEST_KERNEL,
+  pinDecision,
+  policyFollowsPreset,
+  runEnv,
+  type EnvInput,
+  type PinDecision,
+  type PinnerShape,
+  type RunEnv,
+} from "./model/env.js";
+export type { GroupGup } from "./policies/caller.js";
+export {
+  WritebackDecision,
+  deviceMirrorOf,
+  type DeviceMirror,
+  type Policy,
+  type ReferenceKind,
+} from "./model/policy.js";
+export { checkPolicy } from "./model/policy-check.js";
 
 // One run of the event-driven engine: simulate(params) → RunResult.
 export {

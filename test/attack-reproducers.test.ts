@@ -57,10 +57,10 @@ test("simulate's options: a policy missing a hook, onEvent: 5, a typo: one line 
     [{ traceClean: "yes" }, /^invalid options\.traceClean: "yes"/],
     [{ tracePages: 3 }, /^invalid options\.tracePages: 3 \(allowed: a list of page numbers/],
     [{ polcy: follPin }, /^invalid options key: "polcy" \(allowed: onEvent, tracePages, traceClean, policy\)$/],
-    // A notebook user's own policy without its release hook: named, not a TypeError mid-run.
+    // A notebook user's own policy without its release: named, not a TypeError mid-run.
     [
-      { policy: { ...follPin, id: "mine", beforeRelease: undefined } },
-      /^invalid options\.policy\.beforeRelease: undefined \(allowed: a function \(pc, p\) => void: at release/,
+      { policy: { ...follPin, id: "mine", release: undefined } },
+      /^invalid options\.policy\.release: undefined \(allowed: \{ lock: "none" \| "lock" \| "trylock", dirty:/,
     ],
     [{ policy: { ...follPin, reference: "FOLL_LONG" } }, /^invalid options\.policy\.reference: "FOLL_LONG"/],
   ];

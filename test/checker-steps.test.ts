@@ -25,6 +25,8 @@ import {
   Program,
   TableActor,
   initialCache,
+  checkerEnv,
+  DEFAULT_COVERAGE,
   loadScenarioDir,
   parseScenario,
   runScenario,
@@ -251,7 +253,8 @@ test("every step of every actor stays within its declared footprint and successo
 
 test("the snapshot covers every field of the page's state", () => {
   // A field added to PageCache must be mapped to its PAGE_VAR here (or be one state.ts leaves out).
-  const c = initialCache(getPolicy("foll-pin"), CLEAN, { guard: null, fs: "ext4-warn", stable: false });
+  const knobs = { guard: null, fs: "ext4-warn", stable: false } as const;
+  const c = initialCache(checkerEnv(getPolicy("foll-pin"), knobs, DEFAULT_COVERAGE), CLEAN);
   const fields = Object.entries(c)
     .filter(([, v]) => ArrayBuffer.isView(v) || typeof v === "number")
     .map(([k]) => k);

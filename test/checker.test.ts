@@ -59,7 +59,7 @@ test("every scenario under data/scenarios judges clean, without deadlock or boun
 });
 
 test("a planted bug (release that never redirties, i.e. no !PageDirty check) loses data; foll-pin does not", () => {
-  const planted: Policy = { ...follPin, beforeRelease: () => {} };
+  const planted: Policy = { ...follPin, release: { ...follPin.release, dirty: "never" } };
   const s = scenario("GUP-slow+WB+unpin-check");
   const { pages, actors, knobs } = applyVariant(s, s.variants[0]);
   const buggy = checkConfig({ policy: planted, page: pages, knobs, actors });
@@ -79,7 +79,7 @@ test("the same bug planted in the release is found with reclaim too (the flusher
   const s = scenario("GUP-slow+WB+reclaim+release");
   const { pages, actors, knobs } = applyVariant(s, s.variants[0]);
   const r = checkConfig({
-    policy: { ...follPin, reclaimGuardDefault: false, beforeRelease: () => {} },
+    policy: { ...follPin, reclaimGuardDefault: false, release: { ...follPin.release, dirty: "never" } },
     page: pages,
     knobs,
     actors,

@@ -531,7 +531,7 @@ test("generated simulate options: run, or one line of InputError before the run"
   const { getPolicy } = await import("../src/policies/index.js");
   const bases = [getPolicy("foll-pin"), getPolicy("mmu-notifier"), getPolicy("legacy-put-page")];
   const junk = fc.constantFrom<unknown>(undefined, null, 5, "x", true, [], {}, () => 1, NaN);
-  const policyField = fc.constantFrom(...Object.keys(bases[0]!), "deviceMirror", "releaseTrylocks", "constructor");
+  const policyField = fc.constantFrom(...Object.keys(bases[0]!), "deviceMirror", "release", "constructor");
   const policy = fc
     .tuple(fc.constantFrom(0, 1, 2), fc.array(fc.tuple(policyField, junk), { maxLength: 2 }))
     .map(([b, edits]) => {

@@ -4,16 +4,16 @@
 // neither touched: a policy is one value.
 //
 // `myFollPin` re-states FOLL_PIN with unpin_user_pages_dirty_lock's release
-// (mm/gup.c, v5.6 on: `if (!PageDirty(page)) set_page_dirty_lock(page)`) written from
-// scratch, so the engine and the checker must give exactly what they give for the
-// built-in foll-pin (same seed, same events). `forgetful` drops the release's dirtying
+// (mm/gup.c, v5.6 on: `if (!PageDirty(page)) set_page_dirty_lock(page)`, declared as
+// { lock: "lock", dirty: "if-clean" }) written from scratch, so the engine and the checker
+// must give exactly what they give for the built-in foll-pin (same seed, same events). `forgetful` drops the release's dirtying
 // (a driver that never calls set_page_dirty): a DMA write into a page cleaned mid-pin is
 // then never written back, which both the engine and the checker must report.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { checkConfig, simulate, WritebackDecision, type CheckConfig, type Policy } from "../src/index.js";
 
-const calls = { afterGrab: 0, beforeRelease: 0, writebackDecision: 0, releaseTakesPageLock: 0 };
+const calls = { afterGrab: 0, writebackDecision: 0 };
 
 const myFollPin: Policy = {
   id: "my-foll-pin",
@@ -28,14 +28,7 @@ const myFollPin: Policy = {
   afterGrab: () => {
     calls.afterGrab++;
   },
-  releaseTakesPageLock: (pc, p) => {
-    calls.releaseTakesPageLock++;
-    return !pc.dirty[p];
-  },
-  beforeRelease: (pc, p) => {
-    calls.beforeRelease++;
-    if (!pc.dirty[p]) pc.setPageDirty(p);
-  },
+  release: { lock: "lock", dirty: "if-clean" },
   writebackDecision: () => {
     calls.writebackDecision++;
     return WritebackDecision.CLEAR | WritebackDecision.WRITE;
@@ -46,8 +39,7 @@ const forgetful: Policy = {
   ...myFollPin,
   id: "forgetful",
   summary: "FOLL_PIN; release: unpin only, never dirties",
-  releaseTakesPageLock: () => false,
-  beforeRelease: () => {},
+  release: { lock: "none", dirty: "never" },
 };
 
 // 64 pages, two pinners holding pages for 60 s against the default flusher, ten minutes.
@@ -58,9 +50,9 @@ test("engine: an outside policy runs through simulate(params, { policy }) and ma
   const builtIn = simulate({ ...small, policy: "foll-pin" });
   const mine = simulate(small, { policy: myFollPin });
   assert.deepEqual(mine.metrics, builtIn.metrics);
-  // Its hooks were the ones called: one afterGrab per page pinned, one beforeRelease per release.
+  // Its hooks were the ones called: one afterGrab per page pinned, writebackDecision per page written.
   assert.equal(calls.afterGrab, builtIn.metrics.pinsTaken);
-  assert.ok(calls.beforeRelease > 0 && calls.writebackDecision > 0);
+  assert.ok(calls.writebackDecision > 0);
   // Without the release's dirtying, data is lost (foll-pin loses none on this seed).
   assert.equal(builtIn.metrics.lostData, 0);
   assert.ok((simulate(small, { policy: forgetful }).metrics.lostData ?? 0) > 0);
@@ -83,28 +75,24 @@ test("checker: an outside policy runs through checkConfig({ policy }) with the b
   const mine = checkConfig({ ...race, policy: myFollPin });
   assert.deepEqual(mine.verdicts, builtIn.verdicts);
   assert.equal(mine.states, builtIn.states);
-  assert.ok(calls.beforeRelease > 0 && calls.releaseTakesPageLock > 0, "the checker called the outside policy's hooks");
+  assert.ok(calls.afterGrab > 0 && calls.writebackDecision > 0, "the checker called the outside policy's hooks");
   // The seed's release check loses nothing (kernel-notes §6); forgetting it loses the write.
   assert.equal(builtIn.verdicts.lostData, "Never");
   assert.equal(checkConfig({ ...race, policy: forgetful }).verdicts.lostData, "Sometimes");
 });
 
 // i915 userptr's release (0d4bbe3d40, i915_gem_userptr_put_pages): `if (trylock_page)
-// { set_page_dirty; unlock_page }`, nothing when the lock is busy (notebook 07). Its
-// releaseTakesPageLock is false, so the checker runs the release as one step and the hook
-// sees PG_locked as the other actors left it: held by the flusher between lock_page and
-// unlock_page, the trylock fails and the device's write is lost. The engine never leaves
-// PG_locked set between events, so there the trylock always succeeds.
+// { set_page_dirty; unlock_page }`, nothing when the lock is busy (notebook 07), declared as
+// { lock: "trylock", dirty: "always" }. A trylock never waits, so the checker runs the
+// release as one step and it sees PG_locked as the other actors left it: held by the
+// flusher between lock_page and unlock_page, the trylock fails and the device's write is
+// lost. The engine never leaves PG_locked set between events, so there the trylock always
+// succeeds.
 const trylockRelease: Policy = {
   ...myFollPin,
   id: "trylock-release",
   summary: "FOLL_PIN; release: if (trylock_page) set_page_dirty, else nothing",
-  releaseTakesPageLock: () => false,
-  beforeRelease: (pc, p) => {
-    if (!pc.trylockPage(p)) return;
-    pc.setPageDirty(p);
-    pc.unlockPage(p);
-  },
+  release: { lock: "trylock", dirty: "always" },
 };
 
 test("a trylock release: the checker lets the hook meet a held page lock, the engine never does", () => {

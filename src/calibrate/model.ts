@@ -9,6 +9,7 @@ import { simulate } from "../engine/simulate.js";
 import { kupdatePeriod } from "../engine/flusher.js";
 import { PageCache } from "../model/page-cache.js";
 import { getPolicy } from "../policies/index.js";
+import { runEnv } from "../model/env.js";
 import { BACKINGS, type Backing } from "../model/backings.js";
 import { gupDecide } from "../model/gup-rules.js";
 import { KERNEL_IDS, kernelVersion, type KernelId } from "../model/kernels.js";
@@ -99,7 +100,7 @@ export function modelCleanDelays(o: {
 
 /** One page of a fresh PageCache, for asking the model about a single page. */
 function onePage(bias: number): PageCache {
-  return new PageCache({ files: 1, pagesPerFile: 1, bias, fsBehavior: "ext4-warn", policy: getPolicy("foll-pin") });
+  return new PageCache({ files: 1, pagesPerFile: 1, bias, env: runEnv({ policy: getPolicy("foll-pin") }) });
 }
 
 /**

@@ -11,16 +11,16 @@ import { checkPolicy } from "../model/policy-check.js";
 import { getPolicy } from "../policies/index.js";
 import type { PolicyId } from "../model/policy-ids.js";
 import { PAGE, makeActor, type Actor, type StepContext } from "./actors/index.js";
-import { BACKING_PROFILES, pageCacheTracking, reclaimWritesFile } from "../model/backings.js";
-import { callerProfile } from "../model/callers.js";
-import { callerPolicy } from "../policies/caller.js";
+import { gupShape } from "./actors/gup.js";
+import type { CallerId } from "../model/callers.js";
+import { pinDecision, policyFollowsPreset, presetPolicyId, runEnv, type RunEnv } from "../model/env.js";
+import { InputError } from "../errors.js";
 import { expandChoices, expandKnobs, rootChoices, type Expansion } from "./choices.js";
 import {
   DEFAULT_COVERAGE,
   type ActorDecl,
   type ActorSpec,
   type Coverage,
-  type GupActor,
   type KnobChoices,
   type Knobs,
   type PageSpec,
@@ -37,8 +37,12 @@ export type { WitnessStep } from "./search.js";
  * several alternatives for an option: a choice the search explores.
  */
 export interface CheckConfig {
-  /** A policy id, or a Policy object (tests plant bugs this way). */
-  policy: PolicyId | Policy;
+  /**
+   * A policy id, or a Policy object (tests plant bugs this way). Absent, with a kernel in
+   * `coverage`: each GUP actor runs the policy its caller has in that release (as a
+   * scenario without a `Policies:` line, and the engine under a preset without a policy).
+   */
+  policy?: PolicyId | Policy;
   /** The page's initial state, or a list of alternatives (a choice). */
   page: PageSpec | readonly PageSpec[];
   /** Reclaim guard, ext4 behaviour, stable writes (or their alternatives). */
@@ -100,44 +104,40 @@ export interface CheckResult {
 
 /**
  * Whether a concrete configuration departs from the policy as specified: the reclaim
- * guard switched from the policy's default, GUP-fast without the pte recheck (a path no
- * kernel has), or a GUP caller whose own release replaces the policy's (callerPolicy:
- * i915 userptr's trylock, io_uring's plain unpin, O_DIRECT's bio redirtying, a read pin).
+ * guard set (by a knob or a kernel preset) otherwise than the policy's default, GUP-fast
+ * without the pte recheck (a path no kernel has), or a GUP caller whose own release code
+ * runs instead of the policy's (pinDecision's `departs`: i915 userptr's trylock, io_uring's
+ * plain unpin, O_DIRECT's bio redirtying, a read pin).
  */
-export function departsFromSpec(
-  policy: Policy,
-  knobs: Knobs,
-  actors: readonly ActorSpec[],
-  coverage: Coverage = DEFAULT_COVERAGE,
-): boolean {
+export function departsFromSpec(env: RunEnv, actors: readonly ActorSpec[]): boolean {
   return (
-    (knobs.guard !== null && knobs.guard !== policy.reclaimGuardDefault) ||
-    actors.some((a) => a.kind === "gup" && (a.path === "fast-no-recheck" || callerReplacesRelease(policy, a, coverage)))
+    (env.guardGiven && env.guard !== env.policy.reclaimGuardDefault) ||
+    actors.some((a) => a.kind === "gup" && (a.path === "fast-no-recheck" || pinDecision(env, gupShape(a)).departs))
   );
 }
 
-/** The GUP actor's caller releases otherwise than the policy does (a different beforeRelease). */
-function callerReplacesRelease(policy: Policy, a: GupActor, coverage: Coverage): boolean {
-  if ((a.caller ?? "generic") === "generic" && (a.access ?? "write") === "write") return false;
-  const profile = callerProfile(a.caller ?? "generic", coverage.kernel ?? "6.18");
-  return callerPolicy(policy, profile, a.access ?? "write").beforeRelease !== policy.beforeRelease;
-}
-
-/** A fresh one-page, one-file cache in the scenario's initial state, incident counters zero. */
-export function initialCache(
-  policy: Policy,
-  page: PageSpec,
-  knobs: Knobs,
-  coverage: Coverage = DEFAULT_COVERAGE,
-): PageCache {
-  const c = new PageCache({
-    files: 1,
-    pagesPerFile: 1,
-    bias: 1024,
+/**
+ * The environment of one search: the checker's knobs and coverage through the engine's
+ * function (runEnv), so a scenario's `Kernel:` line, a `kernel=` variant and `pinsim run
+ * --kernel` take the same values from the preset.
+ */
+export function checkerEnv(policy: Policy, knobs: Knobs, coverage: Coverage, policyPerCaller = false): RunEnv {
+  return runEnv({
+    kernel: coverage.kernel,
+    backing: coverage.backing,
+    mapping: coverage.mapping,
+    folioOrder: coverage.folio,
+    stableWrites: knobs.stable,
+    reclaimGuard: knobs.guard,
     fsBehavior: knobs.fs,
     policy,
-    ...pageCacheTracking(coverage.kernel, coverage.backing, coverage.folio),
+    policyPerCaller,
   });
+}
+
+/** A fresh one-page, one-file cache of `env` in the scenario's initial state, incident counters zero. */
+export function initialCache(env: RunEnv, page: PageSpec): PageCache {
+  const c = new PageCache({ files: 1, pagesPerFile: 1, bias: 1024, env });
   c.initPage(PAGE, page.shares, 0);
   if (page.pteWritable) {
     // A CPU store after a write fault: writable dirty pte, PG_dirty, buffers.
@@ -226,14 +226,32 @@ export function checkConfig(config: CheckConfig, options: CheckOptions = {}): Ch
 interface Setup extends Expansion {
   config: CheckConfig;
   policy: Policy;
+  /** No policy was given (or the kernel's own): each GUP actor runs its caller's policy in the kernel's release. */
+  policyPerCaller: boolean;
 }
 
-/** Resolve the policy id and expand the choices. Throws on an unknown policy or too many actors. */
+/**
+ * Resolve the policy (an id, a value, or the kernel's for the first GUP actor's caller) and
+ * expand the choices. Throws on an unknown policy, a missing policy without a kernel, or too
+ * many actors.
+ */
 function resolveConfig(config: CheckConfig): Setup {
+  const coverage = config.coverage ?? DEFAULT_COVERAGE;
   // A user's own policy object: every hook checked before the search (src/model/policy-check.ts).
-  if (typeof config.policy !== "string") checkPolicy(config.policy, "policy");
-  const policy = typeof config.policy === "string" ? getPolicy(config.policy) : config.policy;
-  return { config, policy, ...expandChoices(config.page, config.knobs, config.actors) };
+  if (config.policy !== undefined && typeof config.policy !== "string") checkPolicy(config.policy, "policy");
+  const expansion = expandChoices(config.page, config.knobs, config.actors);
+  const gup = expansion.decls.find((d) => d.kind === "gup");
+  const caller = (gup?.options.get("caller")?.[0] ?? "generic") as CallerId;
+  if (config.policy === undefined && coverage.kernel === null)
+    throw new InputError(
+      "policy",
+      undefined,
+      "a policy id or a Policy value (or a kernel in coverage, whose policy each caller takes)",
+    );
+  const policyPerCaller = policyFollowsPreset(coverage.kernel, caller, config.policy);
+  const given = config.policy ?? presetPolicyId(coverage.kernel!, caller);
+  const policy = typeof given === "string" ? getPolicy(given) : given;
+  return { config, policy, policyPerCaller, ...expansion };
 }
 
 /** One search over one combination of the knobs: its roots are the pages times the actors' alternatives. */
@@ -245,27 +263,19 @@ function searchKnobs(
   wrap: (a: Actor) => Actor = (a) => a,
 ): SearchOutput {
   const { config, policy, pages, decls } = setup;
-  const coverage = config.coverage ?? DEFAULT_COVERAGE;
-  const initial = pages.map((p) => initialCache(policy, p, knobs, coverage).saveState());
-  const cache = initialCache(policy, pages[0], knobs, coverage);
+  const env = checkerEnv(policy, knobs, config.coverage ?? DEFAULT_COVERAGE, setup.policyPerCaller);
+  const initial = pages.map((p) => initialCache(env, p).saveState());
+  const cache = initialCache(env, pages[0]);
   const actors = decls.map((d) => wrap(makeActor(d, policy)));
   const io = decls.findIndex((d) => d.kind === "io");
   const ioQueue = io < 0 ? -1 : actors.slice(0, io).reduce((n, a) => n + a.size, 0) + 1;
-  const ctx: StepContext = {
-    cache,
-    policy,
-    guard: knobs.guard ?? policy.reclaimGuardDefault,
-    reclaimWrites: reclaimWritesFile(coverage.kernel, coverage.backing),
-    stable: knobs.stable || BACKING_PROFILES[coverage.backing].stableWrites,
-    coverage,
-    ioQueue,
-  };
+  const ctx: StepContext = { cache, policy, env, ioQueue };
   const roots: Root[] = [];
   pages.forEach((p, k) => {
     for (const specs of setup.expansions) {
       roots.push({
         choices: rootChoices(setup, p, knobs, specs),
-        offSpec: departsFromSpec(policy, knobs, specs, coverage),
+        offSpec: departsFromSpec(env, specs),
         prepare: (c, r) => {
           c.loadState(initial[k]);
           let o = 0;

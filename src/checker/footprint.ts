@@ -36,7 +36,7 @@ export const packFootprint = (reads: number, writes: number): number => reads | 
 /** Reads and writes everything. */
 export const EVERYTHING = packFootprint(PAGE_VAR.ALL, PAGE_VAR.ALL);
 
-/** A policy hook (afterGrab, beforeRelease, writebackDecision) may read anything and dirty the page. */
+/** A policy hook (afterGrab, writebackDecision; the release's set_page_dirty) may read anything and dirty the page. */
 export const HOOK = packFootprint(PAGE_VAR.ALL, PAGE_VAR.DIRTY);
 
 /**

@@ -8,6 +8,8 @@
 // Scenarios: the litmus-like file format and its parser
 export {
   ACTOR_KINDS,
+  DEFAULT_COVERAGE,
+  type Coverage,
   DIRECTIVES,
   MAX_ACTORS,
   ScenarioError,
@@ -80,6 +82,7 @@ export { PAGE_VAR, futures } from "./footprint.js";
 // The search
 export {
   checkConfig,
+  checkerEnv,
   departsFromSpec,
   finalSync,
   initialCache,

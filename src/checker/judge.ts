@@ -82,10 +82,15 @@ export function runScenario(s: Scenario, options: RunOptions = {}): ScenarioRun[
   const policies = options.policies ?? s.policies;
   const variants = s.variants.filter((v) => !options.variants || options.variants.includes(v.name));
   const runs: ScenarioRun[] = [];
-  for (const policy of policies) {
+  // Without a Policies: line (and no --policy), each variant takes its own kernel's policy:
+  // checkConfig without a policy runs runEnv's policyPerCaller.
+  const fromKernel = s.policiesFromKernel === true && options.policies === undefined;
+  for (const given of policies) {
     for (const v of variants) {
       const { pages, actors, knobs, coverage } = applyVariant(s, v);
-      const result = checkConfig({ policy, page: pages, knobs, actors, coverage }, options);
+      const config = { page: pages, knobs, actors, coverage };
+      const result = checkConfig(fromKernel ? config : { ...config, policy: given }, options);
+      const policy = result.policy as PolicyId;
       const expected = expectedVerdicts(s, policy, v.name);
       const mismatches = (Object.keys(expected) as IncidentName[])
         .filter((k) => result.verdicts[k] !== expected[k])

@@ -18,8 +18,10 @@
 import { basename } from "node:path";
 import { InputError } from "../errors.js";
 import { POLICY_IDS, type PolicyId } from "../model/policy-ids.js";
-import { callerProfile, type CallerId } from "../model/callers.js";
-import { KERNELS } from "../model/kernels.js";
+import { resolveFolioOrder } from "../model/backings.js";
+import { applyVariant } from "./choices.js";
+import type { CallerId } from "../model/callers.js";
+import { presetPolicyId } from "../model/env.js";
 import { INCIDENTS, VERDICTS, type IncidentName, type Verdict } from "./verdict.js";
 import {
   ACTOR_KINDS,
@@ -70,16 +72,12 @@ export class ScenarioError extends InputError {
 }
 
 /**
- * `Kernel: 6.6`: the preset's reclaim guard and ext4 behaviour become the knobs (a later
- * `Guard:`/`Fs:` line overrides them), and without a `Policies:` line the scenario checks
- * the policy the first GUP actor's caller runs in that release.
+ * `Kernel: 6.6`: the preset whose reclaim guard, ext4 behaviour and caller policies the
+ * scenario takes where no `Guard:`, `Fs:` or `Policies:` line says otherwise (runEnv,
+ * src/model/env.ts, applies them per variant, so a `kernel=` variant does the same).
  */
 function parseKernel(l: Line): void {
   setCoverage(l.s.coverage, "kernel", l.value);
-  const k = l.s.coverage.kernel;
-  if (k === null) return;
-  l.s.knobs.guard = [KERNELS[k].reclaimGuard];
-  l.s.knobs.fs = [KERNELS[k].fsBehavior];
 }
 
 /** The kernel's policy for the first GUP actor's caller, when no Policies line named any. */
@@ -87,7 +85,7 @@ function kernelPolicies(s: Scenario): PolicyId[] {
   if (s.coverage.kernel === null) return [];
   const gup = s.actors.find((a) => a.kind === "gup");
   const caller = (gup?.options.get("caller")?.[0] ?? "generic") as CallerId;
-  return [callerProfile(caller, s.coverage.kernel).policy as PolicyId];
+  return [presetPolicyId(s.coverage.kernel, caller) as PolicyId];
 }
 
 // ---- the directive parsers -------------------------------------------------------------
@@ -197,7 +195,7 @@ function parseActor(l: Line): void {
 function parseVariant(l: Line): void {
   if (!/^[A-Za-z0-9_-]+$/.test(l.arg)) throw new Bad(`'Variant NAME: key=value …', got '${l.arg}'`);
   if (l.variants.has(l.arg)) throw new Bad(`a new variant name, '${l.arg}' is taken`);
-  const v: Variant = { name: l.arg, set: [] };
+  const v: Variant = { name: l.arg, set: [], line: l.n };
   for (const o of tokens(l.value)) {
     const eq = o.indexOf("=");
     if (eq < 1) throw new Bad(`key=value, got '${o}'`);
@@ -258,7 +256,17 @@ export const DIRECTIVES: ReadonlyMap<string, DirectiveDef> = new Map<string, Dir
   ["Kernel", { once: true, arg: false, parse: parseKernel }],
   ["Mapping", { once: true, arg: false, parse: (l) => setCoverage(l.s.coverage, "mapping", l.value) }],
   ["Backing", { once: true, arg: false, parse: (l) => setCoverage(l.s.coverage, "backing", l.value) }],
-  ["Folio", { once: true, arg: false, parse: (l) => setCoverage(l.s.coverage, "folio", l.value) }],
+  [
+    "Folio",
+    {
+      once: true,
+      arg: false,
+      parse: (l) => {
+        setCoverage(l.s.coverage, "folio", l.value);
+        l.s.folioLine = l.n;
+      },
+    },
+  ],
   ["Actor", { once: false, arg: true, parse: parseActor }],
   ["Variant", { once: false, arg: true, parse: parseVariant }],
   ["Result", { once: false, arg: true, parse: parseResult }],
@@ -286,13 +294,34 @@ function parseLine(raw: string, l: Omit<Line, "arg" | "value">, seen: Set<string
 /** The checks after the last line. @throws ScenarioError */
 function finish(s: Scenario, file: string, end: number): Scenario {
   if (!s.name) throw new ScenarioError(file, end, "a 'Scenario: NAME' line");
-  if (s.policies.length === 0) s.policies = kernelPolicies(s);
+  if (s.policies.length === 0) {
+    s.policies = kernelPolicies(s);
+    s.policiesFromKernel = s.policies.length > 0;
+  }
   if (s.policies.length === 0)
     throw new ScenarioError(file, end, "a 'Policies:' line (or a 'Kernel:' line to take its policy)");
   if (s.actors.length === 0) throw new ScenarioError(file, end, "at least one 'Actor NAME: kind' line");
   if (s.actors.filter((a) => a.kind === "io").length > 1)
     throw new ScenarioError(file, end, "at most one 'io' actor (one page: one bio in flight)");
+  checkFolioOrders(s, file, end);
   return s;
+}
+
+/**
+ * Every variant's folio order through the engine's own check (resolveFolioOrder): refused
+ * where `folioOrder` would be, with the same message, at the variant's or the Folio: line.
+ * @throws ScenarioError
+ */
+function checkFolioOrders(s: Scenario, file: string, end: number): void {
+  for (const v of s.variants) {
+    const { coverage } = applyVariant(s, v);
+    try {
+      resolveFolioOrder(coverage.backing, coverage.kernel, coverage.folio);
+    } catch (e) {
+      if (e instanceof InputError) throw new ScenarioError(file, v.line || s.folioLine || end, e.message);
+      throw e;
+    }
+  }
 }
 
 /**
@@ -319,7 +348,7 @@ export function parseScenario(text: string, file = "<inline>"): Scenario {
     purpose: "",
     policies: [],
     pages: [{ dirty: false, buffers: false, pteWritable: false, unmapped: false, shares: 1 }],
-    knobs: { guard: [null], fs: ["ext4-warn"], stable: [false] },
+    knobs: { guard: [null], fs: [null], stable: [false] },
     actors: [],
     variants: [{ name: "base", set: [] }],
     expectations: [],
@@ -355,7 +384,7 @@ export function expectedVerdicts(
   policy: PolicyId,
   variant: string,
 ): Partial<Record<IncidentName, Verdict>> {
-  if (!s.policies.includes(policy)) return {};
+  if (!s.policies.includes(policy) && !s.policiesFromKernel) return {};
   const rank = (e: Expectation): number => (e.policy ? 2 : 0) + (e.variant ? 1 : 0);
   const apply = s.expectations
     .filter((e) => (e.policy === null || e.policy === policy) && (e.variant === null || e.variant === variant))

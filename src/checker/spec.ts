@@ -123,10 +123,13 @@ export interface PageSpec {
 
 /** Knobs of one checked configuration. */
 export interface Knobs {
-  /** Reclaim guard; null takes the policy's default. */
+  /** Reclaim guard; null takes the kernel preset's, or the policy's default without one. */
   guard: boolean | null;
-  /** What ext4 does with a dirty page without buffers at writeback: `ext4-bug` (BUG, before v5.18) or `ext4-warn`. */
-  fs: FsBehavior;
+  /**
+   * What ext4 does with a dirty page without buffers at writeback: `ext4-bug` (BUG, before
+   * v5.18) or `ext4-warn`; null takes the kernel preset's, or `ext4-warn` without one.
+   */
+  fs: FsBehavior | null;
   /** SB_I_STABLE_WRITES: page_mkwrite waits for writeback. */
   stable: boolean;
 }
@@ -135,8 +138,8 @@ export interface Knobs {
 export interface KnobChoices {
   /** Reclaim guard alternatives (`Guard: on | off`); null takes the policy's default. */
   guard: (boolean | null)[];
-  /** fsBehavior alternatives (`Fs:`). */
-  fs: FsBehavior[];
+  /** fsBehavior alternatives (`Fs:`); null takes the preset's (or `ext4-warn`). */
+  fs: (FsBehavior | null)[];
   /** Stable-writes alternatives (`Stable: on | off`). */
   stable: boolean[];
 }
@@ -147,6 +150,8 @@ export interface Variant {
   name: string;
   /** The overrides, in order: key (`P0.path`, `guard`, `kernel`) and value as written. */
   set: [key: string, value: string][];
+  /** Its line in the file (absent for `base`). */
+  line?: number;
 }
 
 /** One `Result` line: expected verdicts for the policies and variants it names. */
@@ -172,16 +177,19 @@ export interface Coverage {
   mapping: Mapping;
   /** What backs it: `ext4`, `xfs`, `btrfs`, `tmpfs` or `hugetlbfs` (src/model/backings.ts). Default `ext4`. */
   backing: Backing;
-  /** Folio order of the page: > 0 gives the exact pin count of a large folio. */
-  folio: number;
+  /**
+   * Folio order of the page: > 0 gives the exact pin count of a large folio; null: the
+   * backing's smallest on that release (hugetlbfs 9, else 0), as the engine's folioOrder.
+   */
+  folio: number | null;
 }
 
-/** The coverage of a scenario without `Kernel:`, `Mapping:`, `Backing:` or `Folio:` lines: none, shared, ext4, 0. */
+/** The coverage of a scenario without `Kernel:`, `Mapping:`, `Backing:` or `Folio:` lines: none, shared, ext4, the backing's default order. */
 export const DEFAULT_COVERAGE: Readonly<Coverage> = Object.freeze({
   kernel: null,
   mapping: "shared",
   backing: "ext4",
-  folio: 0,
+  folio: null,
 });
 
 /**
@@ -197,6 +205,11 @@ export interface Scenario {
   purpose: string;
   /** The policies it is checked under (`Policies:`, `all` for every built-in one; without the line, the `Kernel:` preset's policy for the first GUP actor's caller). */
   policies: PolicyId[];
+  /**
+   * No `Policies:` line: each variant runs the policies its own kernel preset gives its GUP
+   * actors' callers (so a `kernel=` variant takes that release's policy, as a `Kernel:` line would).
+   */
+  policiesFromKernel?: boolean;
   /** The initial page's alternatives (one without a choice). */
   pages: PageSpec[];
   /** The knobs with their alternatives. */
@@ -207,8 +220,10 @@ export interface Scenario {
   variants: Variant[];
   /** The `Result` lines. */
   expectations: Expectation[];
-  /** Kernel, mapping, backing and folio order (default: none, shared, ext4, 0). */
+  /** Kernel, mapping, backing and folio order (default: none, shared, ext4, the backing's order). */
   coverage: Coverage;
+  /** The line of the `Folio:` directive, if any (where a folio order error points). */
+  folioLine?: number;
 }
 
 /** A page spec as written on a `Page:` line: `clean`, or its flags. */

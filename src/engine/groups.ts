@@ -14,14 +14,13 @@
  */
 import type { Uniform } from "../model/distributions.js";
 import { parseDistribution, sampler } from "../model/distributions.js";
-import { BACKING_PROFILES } from "../model/backings.js";
-import { callerProfile, type CallerId, type CallerProfile } from "../model/callers.js";
-import { kernelPresetValues, type PinnerGroup } from "../model/coverage-params.js";
+import type { CallerId, CallerProfile } from "../model/callers.js";
+import type { PinnerGroup } from "../model/coverage-params.js";
+import { pinDecision, type RunEnv } from "../model/env.js";
 import { GROUP_METRICS, type GroupMetric } from "../model/metrics.js";
 import { flatPinnerGroup, type Params } from "../model/params.js";
 import type { Policy } from "../model/policy.js";
-import { callerPolicy, groupGup, type GroupGup } from "../policies/caller.js";
-import { getPolicy } from "../policies/index.js";
+import type { GroupGup } from "../policies/caller.js";
 
 export { GROUP_METRICS, type GroupMetric } from "../model/metrics.js";
 /** Index of each group metric in GROUP_METRICS (the layout of Groups' counters). */
@@ -88,33 +87,24 @@ export class Groups {
    */
   readonly holders: Int32Array;
 
-  constructor(p: Params, basePolicy: Policy, units: number) {
+  /**
+   * @param p resolved parameters (the flat ones make one group when pinnerGroups is null)
+   * @param env the run's environment: each group's caller → policy → GUP decision is
+   *   pinDecision's (src/model/env.ts), the checker's GUP actors' too
+   * @param units folios in the page cache
+   */
+  constructor(p: Params, env: RunEnv, units: number) {
     const flat = flatPinnerGroup(p);
     this.specs = p.pinnerGroups ?? [flat];
     this.n = this.specs.length;
-    // Under a kernel preset each group runs its own caller's policy in that release, unless
-    // the policy was given explicitly (it differs from the preset's for the flat caller).
-    const explicit = p.kernel === null || p.policy !== kernelPresetValues(p.kernel, p.caller).policy;
-    const kernelOfCaller = p.kernel ?? "6.18";
-    this.profiles = this.specs.map((g) => callerProfile(g.caller as CallerId, kernelOfCaller));
-    this.policies = this.specs.map((g, i) => {
-      const base = explicit || p.kernel === null ? basePolicy : getPolicy(this.profiles[i].policy);
-      return callerPolicy(base, this.profiles[i], g.pinAccess);
-    });
-    this.gup = this.specs.map((g, i) =>
-      groupGup({
-        kernel: p.kernel,
-        mapping: p.mapping,
-        backing: p.backing,
-        access: g.pinAccess,
-        path: g.gupPath,
-        longTerm: g.longTerm,
-        caller: this.profiles[i],
-        policy: this.policies[i],
-      }),
+    const decisions = this.specs.map((g) =>
+      pinDecision(env, { caller: g.caller as CallerId, access: g.pinAccess, path: g.gupPath, longTerm: g.longTerm }),
     );
+    this.profiles = decisions.map((d) => d.profile);
+    this.policies = decisions.map((d) => d.policy);
+    this.gup = decisions.map((d) => d.gup);
     this.pin = Uint8Array.from(this.policies, (q) => (q.reference === "FOLL_PIN" ? 1 : 0));
-    this.write = Uint8Array.from(this.gup, (g, i) => (g.flags.write && this.profiles[i].deviceWrites ? 1 : 0));
+    this.write = Uint8Array.from(decisions, (d) => (d.deviceWrites ? 1 : 0));
     this.ppp = Int32Array.from(this.specs, (g) => g.pagesPerPin);
     this.maxPpp = Math.max(1, ...this.ppp);
     this.pinners = this.specs.reduce((s, g) => s + g.pinners, 0);
@@ -129,7 +119,6 @@ export class Groups {
     this.lastWriter = new Int16Array(units).fill(-1);
     this.counts = new Float64Array(this.n * GROUP_METRICS.length);
     this.holders = new Int32Array(this.n > 1 ? units * this.n : 0);
-    void BACKING_PROFILES;
   }
 
   /** Add `d` to group g's metric m (GROUP_METRIC index). */

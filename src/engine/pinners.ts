@@ -44,6 +44,8 @@ export interface PinnerSetup {
   realPagesPerFile: number;
   /** log2 of 4 KiB pages per folio. */
   folioOrder: number;
+  /** Per group: whether its release's trylock_page misses now (Release.trylockMissShare), or undefined: never. */
+  trylockMiss: ((() => boolean) | undefined)[];
 }
 
 /** Every pinner's state, over typed arrays (one entry per pinner, or pagesPerPin per pinner). */
@@ -58,6 +60,7 @@ export class Pinners {
   private readonly wbEnd: Float64Array;
   private readonly files: number;
   private readonly realPagesPerFile: number;
+  private readonly trylockMiss: ((() => boolean) | undefined)[];
   private readonly order: number;
   /** Folios per file. */
   private readonly pagesPerFile: number;
@@ -86,6 +89,7 @@ export class Pinners {
     this.wbEnd = s.wbEnd;
     this.files = s.files;
     this.realPagesPerFile = s.realPagesPerFile;
+    this.trylockMiss = s.trylockMiss;
     this.order = s.folioOrder;
     this.pagesPerFile = s.pc.pagesPerFile;
     this.ppp = s.groups.maxPpp;
@@ -357,7 +361,7 @@ export class Pinners {
         if (holding && writer) this.dma.addHolder(page, -1, g.specs[gi].dmaWriteRate, gi);
         else this.dma.catchUp(page);
       }
-      this.pc.releaseGupPage(page, pin, this.pCleanWrites[base + i], policy);
+      this.pc.releaseGupPage(page, pin, this.pCleanWrites[base + i], policy, this.trylockMiss[gi]);
     }
     g.add(gi, GROUP_METRIC.pinsCompleted, c[METRIC.pinsCompleted] - done);
     g.add(gi, GROUP_METRIC.releasesUnsaved, c[METRIC.releasesUnsaved] - unsaved);

@@ -8,6 +8,7 @@ import type { RunResult } from "../model/metrics.js";
 import type { PageCache } from "../model/page-cache.js";
 import { ParamError, resolveParams, type Params, type ParamsInput } from "../model/params.js";
 import type { Policy } from "../model/policy.js";
+import { policyFollowsPreset, runEnv, type RunEnv } from "../model/env.js";
 import { getPolicy } from "../policies/index.js";
 import type { GroupResult } from "./groups.js";
 import type { KernelRecord } from "../model/coverage-params.js";
@@ -86,6 +87,8 @@ export function simulate(
   checkSimulateOptions(options); // before anything runs: a policy missing a hook is one line
   let params: Params, policy: Policy;
   if (options.policy) {
+    // A policy value of the user's own: checked before the run, never swapped for a
+    // built-in one of the same id, and run by every group (policyFollowsPreset is false).
     policy = options.policy;
     const rest: Record<string, unknown> = { ...input };
     delete rest.policy;
@@ -95,10 +98,24 @@ export function simulate(
     policy = getPolicy(params.policy);
   }
   if (options.traceClean) checkTraceClean(params);
-  if (params.reclaimGuard === null) params.reclaimGuard = policy.reclaimGuardDefault;
-  const sim = new Simulation(params, policy, options);
+  const env = engineEnv(params, policy, options.policy !== undefined);
+  params.reclaimGuard = env.guard;
+  const sim = new Simulation(params, env, options);
   sim.run();
   return sim.result();
+}
+
+/**
+ * The run's environment from resolved parameters (runEnv, src/model/env.ts): the one
+ * function the checker's configurations go through too. Under a kernel preset each group
+ * runs its own caller's policy in that release unless a policy was given: a policy value
+ * (`ownPolicy`), or an id other than the flat caller's preset one (policyFollowsPreset).
+ */
+export function engineEnv(p: Params, policy: Policy, ownPolicy = false): RunEnv {
+  const policyPerCaller = policyFollowsPreset(p.kernel, p.caller, ownPolicy ? policy : p.policy);
+  // Params carry every EnvInput field under its own name (kernel, backing, mapping,
+  // folioOrder, stableWrites, reclaimGuard, fsBehavior).
+  return runEnv({ ...p, policy, policyPerCaller });
 }
 
 /** Clean delays mean something only if kupdate can clean a page within the run. */

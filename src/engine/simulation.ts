@@ -7,13 +7,13 @@
  * end-of-run sync (end-of-run.ts); which metrics are null is the metrics table's
  * (src/model/metrics.ts).
  */
-import { BACKING_PROFILES, pageCacheTracking, reclaimWritesFile } from "../model/backings.js";
 import { kernelRecord } from "../model/coverage-params.js";
 import { parseDistribution, sampler, type Uniform } from "../model/distributions.js";
 import { METRIC, metricsOf, runRates, type FinalSyncCounts, type RunFacts } from "../model/metrics.js";
 import { PageCache, WRITE } from "../model/page-cache.js";
 import type { Params } from "../model/params.js";
-import { deviceMirrorOf, WritebackDecision, type DeviceMirror, type Policy } from "../model/policy.js";
+import { WritebackDecision, type DeviceMirror, type Policy } from "../model/policy.js";
+import type { RunEnv } from "../model/env.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { cleanDelayStats } from "./clean-delays.js";
 import { DeviceWrites } from "./device-writes.js";
@@ -33,6 +33,8 @@ const WAITER = { SYNC: 1, RECLAIM: 2 } as const;
 /** One run: build it from resolved parameters and a policy, `run()` it, read its `result()`. */
 export class Simulation {
   readonly pc: PageCache;
+  /** The base policy (env.policy). */
+  readonly policy: Policy;
   private readonly q = new EventQueue(1024);
   private readonly r: Uniform[];
   private now = 0;
@@ -75,31 +77,35 @@ export class Simulation {
 
   constructor(
     readonly params: Params,
-    readonly policy: Policy,
+    readonly env: RunEnv,
     readonly options: SimulateOptions,
   ) {
     const p = params;
-    const backing = BACKING_PROFILES[p.backing];
+    this.policy = env.policy;
     this.pc = new PageCache({
       files: p.files,
-      pagesPerFile: p.pagesPerFile >> p.folioOrder,
+      pagesPerFile: p.pagesPerFile >> env.folioOrder,
       bias: p.bias,
-      fsBehavior: p.fsBehavior,
-      policy,
+      env,
       traceClean: options.traceClean,
-      ...pageCacheTracking(p.kernel, p.backing, p.folioOrder),
     });
     this.realPages = p.files * p.pagesPerFile;
-    this.mirror = deviceMirrorOf(policy);
-    this.guard = p.reclaimGuard === true;
-    this.reclaimWrites = reclaimWritesFile(p.kernel, p.backing);
-    this.stable = p.stableWrites || backing.stableWrites;
-    this.writesBack = backing.writesBack;
+    this.mirror = env.mirror;
+    this.guard = env.guard;
+    this.reclaimWrites = env.reclaimWrites;
+    this.stable = env.stable;
+    this.writesBack = env.writesBack;
     this.pagesPerFile = this.pc.pagesPerFile;
     this.pages = this.pc.pages;
-    this.groups = new Groups(p, policy, this.pages);
+    this.groups = new Groups(p, env, this.pages);
     const g = this.groups;
-    this.r = makeStreams(p.seed, PINNER_STREAM_BASE + g.pinners);
+    // A trylock release priced with misses (Release.trylockMissShare) draws from one more
+    // stream, after the pinners' (every other stream keeps its draws).
+    const missShares = g.policies.map((q) => (q.release.lock === "trylock" ? (q.release.trylockMissShare ?? 0) : 0));
+    const missing = missShares.some((m) => m > 0);
+    this.r = makeStreams(p.seed, PINNER_STREAM_BASE + g.pinners + (missing ? 1 : 0));
+    const missStream = this.r[PINNER_STREAM_BASE + g.pinners];
+    const trylockMiss = missShares.map((m) => (m > 0 ? () => missStream() < m : undefined));
     this.wbEnd = new Float64Array(this.pages);
     this.waiters = new Uint8Array(this.pages);
     this.period = this.writesBack ? kupdatePeriod(p.writebackInterval, p.hz) : 0;
@@ -118,7 +124,8 @@ export class Simulation {
       wbEnd: this.wbEnd,
       files: p.files,
       realPagesPerFile: p.pagesPerFile,
-      folioOrder: p.folioOrder,
+      folioOrder: env.folioOrder,
+      trylockMiss,
     });
   }
 
@@ -459,7 +466,7 @@ export class Simulation {
       finalSync: crashed ? null : this.finalSync,
       groups: this.groups.results(),
       kernel: kernelRecord(this.params),
-      checksumFailures: BACKING_PROFILES[this.params.backing].dataChecksums ? metrics.modifiedUnderWriteback : null,
+      checksumFailures: this.env.dataChecksums ? metrics.modifiedUnderWriteback : null,
     };
     if (this.pc.cleanDelays)
       out.cleanDelays = cleanDelayStats(this.pc.cleanDelays, this.params.dirtyExpire, this.period);

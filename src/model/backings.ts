@@ -9,7 +9,8 @@
  * fixup worker, data checksums), mm/shmem.c and fs/hugetlbfs/inode.c (no writeback),
  * mm/mmap.c vma_needs_dirty_tracking. docs/model.md has the longer story.
  */
-import { hasFeature, KERNELS, type KernelId } from "./kernels.js";
+import { ParamError } from "../errors.js";
+import { hasFeature, KERNELS, NEWEST_KERNEL, type KernelId } from "./kernels.js";
 
 /** The file systems and memory backings modelled (docs/model-coverage.md). */
 export const BACKINGS = ["ext4", "xfs", "btrfs", "tmpfs", "hugetlbfs"] as const;
@@ -145,7 +146,7 @@ export const MAX_FOLIO_ORDER = 9;
  * build options), ascending. Throws nothing; validation messages quote `folioOrdersText`.
  */
 export function folioOrders(backing: Backing, kernel: KernelId | null): number[] {
-  const k = kernel ?? "6.18";
+  const k = kernel ?? NEWEST_KERNEL;
   const all = (from: number) => Array.from({ length: MAX_FOLIO_ORDER - from + 1 }, (_, i) => from + i);
   // Order-1 page-cache folios exist only since 6.8 ('mm: support order-1 folios in the page cache').
   const large = () => [0, ...all(hasFeature(k, "pageCacheOrder1") ? 1 : 2)];
@@ -161,6 +162,20 @@ export function folioOrders(backing: Backing, kernel: KernelId | null): number[]
     case "btrfs":
       return [0]; // large data folios (≈6.17) need CONFIG_BTRFS_EXPERIMENTAL
   }
+}
+
+/**
+ * The folio order a run uses: the one given if the page cache of `backing` can hold it on
+ * `kernel`, or the smallest it can when none is given (hugetlbfs: 9).
+ *
+ * @throws {ParamError} `invalid folioOrder: N (allowed: ORDERS for BACKING on KERNEL)`, the
+ *   one message the engine's parameters and the checker's `Folio:` line both give.
+ */
+export function resolveFolioOrder(backing: Backing, kernel: KernelId | null, given?: number | null): number {
+  const orders = folioOrders(backing, kernel);
+  if (given === undefined || given === null) return orders[0];
+  if (!orders.includes(given)) throw new ParamError("folioOrder", given, folioOrdersText(backing, kernel));
+  return given;
 }
 
 /** The allowed orders as an error message prints them: "0, 2..9" or "9". */

@@ -20,6 +20,9 @@ import { InputError } from "../errors.js";
 import { distributionMean, parseDistribution, type Distribution } from "./distributions.js";
 import type { PinnerGroup } from "./coverage-params.js";
 import type { Params } from "./params.js";
+import { pinDecision, policyFollowsPreset, runEnv } from "./env.js";
+import { POLICY_IDS } from "./policy-ids.js";
+import { getPolicy } from "../policies/index.js";
 
 /** The soft budgets (lifted by `--no-budget`). */
 export const BUDGET = {
@@ -157,9 +160,10 @@ function pinnerStreams(p: Params, prefix: string, g: PinnerGroup): EventStream[]
   const mean = (spec: Params["pinDuration"]): number => distributionMean(parseDistribution(spec));
   const hold = mean(g.pinDuration),
     gap = mean(g.pinGap);
-  // A pinner's cycle: hold + gap; a refused pin (longterm-refused with FOLL_LONGTERM)
-  // retries after the gap, or after the hold when the gap is 0 (engine/pinners.ts retryAfterRefusal).
-  const refused = p.policy === "longterm-refused" && g.longTerm;
+  // A pinner's cycle: hold + gap; a refused pin (GUP's answer for the group, asked of the
+  // policy and the preset) retries after the gap, or after the hold when the gap is 0
+  // (engine/pinners.ts retryAfterRefusal).
+  const refused = refusedEveryTime(p, g);
   const cycle = refused ? (gap > 0 ? gap : hold) : hold + gap;
   const cycles = g.pinners === 0 ? 0 : cycle > 0 ? (g.pinners * T) / cycle : Infinity;
   // Device writes land only while pinned: at most dmaWriteRate per pinned page.
@@ -185,6 +189,26 @@ function pinnerStreams(p: Params, prefix: string, g: PinnerGroup): EventStream[]
       alsoBy: [duration, pinners, { field: `${prefix}pagesPerPin`, value: g.pagesPerPin, up: true }],
     },
   ];
+}
+
+/**
+ * Whether every GUP call of pinner group `g` is refused (pinDecision in the run's
+ * environment: the policy's refuseGup, GUP's long-term rule, a caller's own refusal). A
+ * policy id that is not built in (a user's own value, run with simulate's `policy` option)
+ * is taken as never refusing: the estimate then counts its device writes too, an upper bound.
+ */
+function refusedEveryTime(p: Params, g: PinnerGroup): boolean {
+  if (!(POLICY_IDS as readonly string[]).includes(p.policy) || g.pinners === 0) return false;
+  const env = runEnv({
+    kernel: p.kernel,
+    backing: p.backing,
+    mapping: p.mapping,
+    folioOrder: p.folioOrder,
+    policy: getPolicy(p.policy),
+    policyPerCaller: policyFollowsPreset(p.kernel, p.caller, p.policy),
+  });
+  const shape = { caller: g.caller, access: g.pinAccess, path: g.gupPath, longTerm: g.longTerm };
+  return pinDecision(env, shape).gup.refused !== null;
 }
 
 /**

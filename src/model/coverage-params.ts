@@ -12,8 +12,6 @@ import {
   MAPPINGS,
   MAX_FOLIO_ORDER,
   PIN_ACCESSES,
-  folioOrders,
-  folioOrdersText,
   type Backing,
   type Mapping,
   type PinAccess,
@@ -196,8 +194,6 @@ export function resolveGroups(
 
 /** Cross-field checks of the coverage parameters. */
 export function checkCoverage(p: CoverageParams & { pagesPerFile: number; pagesPerPin: number }, fail: Fail): void {
-  const orders = folioOrders(p.backing, p.kernel);
-  if (!orders.includes(p.folioOrder)) fail("folioOrder", p.folioOrder, folioOrdersText(p.backing, p.kernel));
   const n = 1 << p.folioOrder;
   if (p.pagesPerFile % n !== 0)
     fail("pagesPerFile", p.pagesPerFile, `a multiple of 2^folioOrder = ${n} (whole folios per file)`);

@@ -38,7 +38,42 @@ export {
 // Page and inode state, kernel operations (docs/model.md#state, #operations)
 export { PageCache, WRITE, type CleanDelaySamples, type PageCacheOptions } from "./page-cache.js";
 // What a policy decides (docs/model.md#policies)
-export { WritebackDecision, type Policy, type ReferenceKind } from "./policy.js";
+export {
+  WritebackDecision,
+  deviceMirrorOf,
+  type DeviceMirror,
+  type Policy,
+  type ReferenceKind,
+} from "./policy.js";
+export { checkPolicy } from "./policy-check.js";
+// The release as data (src/model/release.ts) and the run's environment (src/model/env.ts)
+export {
+  CALLER_RELEASES,
+  DIRTY_IF_CLEAN,
+  NO_DIRTYING,
+  RELEASE_DIRTYING,
+  RELEASE_LOCKS,
+  SET_PAGE_DIRTY_LOCK,
+  SET_PAGE_DIRTY_UNLOCKED,
+  TRYLOCK_SET_PAGE_DIRTY,
+  releaseAtOnce,
+  releaseDirtyLocked,
+  releaseWaitsForLock,
+  type Release,
+  type ReleaseDirtying,
+  type ReleaseLock,
+} from "./release.js";
+export {
+  DEFAULT_FS_BEHAVIOR,
+  NEWEST_KERNEL,
+  pinDecision,
+  presetPolicyId,
+  runEnv,
+  type EnvInput,
+  type PinDecision,
+  type PinnerShape,
+  type RunEnv,
+} from "./env.js";
 export { POLICY_IDS, type PolicyId } from "./policy-ids.js";
 // Incidents and costs (docs/model.md#incidents-and-costs)
 export {

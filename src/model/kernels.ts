@@ -38,6 +38,8 @@ type IdsOf<T extends readonly (readonly [string, string])[]> = { readonly [I in 
 export const KERNEL_IDS = RELEASES.map(([id]) => id) as unknown as IdsOf<typeof RELEASES>;
 /** One of {@link KERNEL_IDS}. */
 export type KernelId = (typeof KERNEL_IDS)[number];
+/** The newest preset: the release a caller's profile and the folio orders describe when a run names none. */
+export const NEWEST_KERNEL: KernelId = KERNEL_IDS[KERNEL_IDS.length - 1];
 
 /**
  * What io_uring's IORING_REGISTER_BUFFERS refuses on its own, before GUP itself refused

@@ -9,6 +9,8 @@
 import { METRIC } from "./metrics.js";
 import { REFCOUNT_MAX, type FsBehavior } from "./params.js";
 import { WritebackDecision, type Policy } from "./policy.js";
+import type { RunEnv } from "./env.js";
+import { releaseAtOnce } from "./release.js";
 
 /** Result of one page's pass through write_cache_pages. */
 export const WRITE = {
@@ -28,26 +30,14 @@ export interface PageCacheOptions {
   pagesPerFile: number;
   /** GUP_PIN_COUNTING_BIAS (1024 in the kernel). */
   bias: number;
-  /** What ext4 does with a dirty page without buffers at writeback. */
-  fsBehavior: FsBehavior;
-  /** The pin and release policy whose hooks the shared paths call. */
-  policy: Policy;
+  /**
+   * The run's environment (src/model/env.ts runEnv): the policy whose hooks the shared paths
+   * call, ext4's BUG or warn, exact pin counts on large folios, the backing's private data,
+   * and the rest the engine and the checker read from `pc.env`.
+   */
+  env: RunEnv;
   /** Record clean delays (V1/V16): from a page's clean→dirty transition to its first clean. Default false. */
   traceClean?: boolean;
-  /**
-   * Large folios with an exact pin count (folio->_pincount, include/linux/mm.h
-   * folio_maybe_dma_pinned): FOLL_PIN adds 1 per page to the refcount and the detector
-   * reads the pin count, never the refcount. Each "page" of this cache is then a folio.
-   * Default false (order-0 pages: the bias).
-   */
-  exactPincount?: boolean;
-  /**
-   * What the backing keeps in folio->private and what writeback does without it
-   * (src/model/backings.ts): `ext4` buffer heads (fsBehavior decides), `none` (xfs/iomap on
-   * an order-0 folio: nothing to attach, writeback needs nothing), `cow-fixup` (btrfs: the
-   * fixup worker re-attaches and writes). Default `ext4`.
-   */
-  privateData?: "ext4" | "none" | "cow-fixup";
 }
 
 /** Clean delays recorded with `traceClean`, seconds, by the inode's state when the page was dirtied. */
@@ -78,7 +68,11 @@ export class PageCache {
   readonly pages: number;
   /** GUP_PIN_COUNTING_BIAS (include/linux/mm.h, 1024 since 5.7): what one FOLL_PIN adds to an order-0 page's refcount. */
   readonly bias: number;
+  /** The run's environment it was built for (runEnv); the engine and the checker read it. */
+  readonly env: RunEnv;
+  /** env.fsBehavior: what ext4 does with a dirty page without buffers at writeback. */
   readonly fsBehavior: FsBehavior;
+  /** env.policy: the base policy whose hooks the shared paths call. */
   readonly policy: Policy;
   /** What FOLL_PIN adds to the refcount: the bias, or 1 with an exact pin count (large folios). */
   readonly pinAdd: number;
@@ -167,11 +161,12 @@ export class PageCache {
     this.pagesPerFile = o.pagesPerFile;
     this.pages = o.files * o.pagesPerFile;
     this.bias = o.bias;
-    this.fsBehavior = o.fsBehavior;
-    this.policy = o.policy;
-    this.exactPincount = o.exactPincount ?? false;
+    this.env = o.env;
+    this.fsBehavior = o.env.fsBehavior;
+    this.policy = o.env.policy;
+    this.exactPincount = o.env.exactPincount;
     this.pinAdd = this.exactPincount ? 1 : o.bias;
-    this.privateData = o.privateData ?? "ext4";
+    this.privateData = o.env.privateData;
     const n = this.pages;
     this.shares = new Int32Array(n);
     this.transient = new Int32Array(n);
@@ -460,15 +455,22 @@ export class PageCache {
   }
 
   /**
-   * A GUP user's release of one page: the policy's dirtying (set_page_dirty_lock, the
-   * seed's `if (!PageDirty)` check, nothing…), then gup_put_folio. Counts pinsCompleted,
+   * A GUP user's release of one page: the policy's declared release as one step
+   * (releaseAtOnce: set_page_dirty_lock, the seed's `if (!PageDirty)` check, a trylock that
+   * `miss()` may fail, nothing…), then gup_put_folio. Counts pinsCompleted,
    * pinsWithWriteToCleanPage (`cleanWritesAtGrab` is `cleanWrites[p]` when the pin was
    * taken) and releasesUnsaved: the page is attached, mem != disk, not dirty, and no I/O
    * in flight carries mem — this pin's data is lost unless something redirties the page.
    */
-  releaseGupPage(p: number, pin: boolean, cleanWritesAtGrab: number, policy: Policy = this.policy): void {
+  releaseGupPage(
+    p: number,
+    pin: boolean,
+    cleanWritesAtGrab: number,
+    policy: Policy = this.policy,
+    miss?: () => boolean,
+  ): void {
     this.noteDirtyAge(p);
-    policy.beforeRelease(this, p);
+    releaseAtOnce(policy.release, this, p, miss);
     this.counters[METRIC.pinsCompleted]++;
     if (this.cleanWrites[p] !== cleanWritesAtGrab) this.counters[METRIC.pinsWithWriteToCleanPage]++;
     if (this.unsaved(p)) this.counters[METRIC.releasesUnsaved]++;

@@ -3,8 +3,8 @@
  * validated. Every error names the field, the value and what is allowed, in one line.
  */
 import { z } from "zod";
-import { InputError } from "../errors.js";
-import { folioOrders } from "./backings.js";
+import { ParamError } from "../errors.js";
+import { resolveFolioOrder } from "./backings.js";
 import { checkInputShape, checkRun } from "./budget.js";
 import { POLICY_IDS } from "./policy-ids.js";
 import {
@@ -175,20 +175,7 @@ export const DISTRIBUTION_PARAMS = [
   "writebackLatency",
 ] as const;
 
-/** Bad input: names the field, the value and what is allowed (an InputError, src/errors.ts). */
-export class ParamError extends InputError {
-  /** The parameter, or a path into one (`pinnerGroups[0].pinners`). */
-  declare readonly field: string;
-  /** The value given, as given. */
-  declare readonly value: unknown;
-  /** What is allowed, in words (the text after `allowed:` in the message). */
-  declare readonly allowed: string;
-  /** The message is `invalid FIELD: VALUE (allowed: ALLOWED)`, VALUE shown as JSON (InputError). */
-  constructor(field: string, value: unknown, allowed: string) {
-    super(field, value, allowed);
-    this.name = "ParamError";
-  }
-}
+export { ParamError } from "../errors.js";
 
 const nonNegative = z.number().finite().min(0);
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
@@ -399,11 +386,8 @@ export function resolveParams(input: ParamsInput | Record<string, unknown> = {})
   // A backing whose folios are never order 0 (hugetlbfs: 2 MiB, order 9) takes its smallest
   // folio order when folioOrder is not given, and a pagesPerFile left at its default grows to
   // whole folios (64 → 512 for order 9); values given explicitly are checked as given
-  // (checkCoverage).
-  if (raw.folioOrder === undefined) {
-    const orders = folioOrders(p.backing, p.kernel);
-    if (!orders.includes(p.folioOrder)) p.folioOrder = orders[0];
-  }
+  // (resolveFolioOrder, the check the checker's Folio: line meets too).
+  p.folioOrder = resolveFolioOrder(p.backing, p.kernel, raw.folioOrder === undefined ? null : p.folioOrder);
   if (raw.pagesPerFile === undefined && Number.isInteger(p.folioOrder)) {
     const folio = 2 ** p.folioOrder;
     p.pagesPerFile = Math.ceil(p.pagesPerFile / folio) * folio;

@@ -7,6 +7,17 @@
  */
 import { InputError } from "../errors.js";
 import { deviceMirrorOf, type Policy } from "./policy.js";
+import { RELEASE_DIRTYING, RELEASE_LOCKS, checkRelease } from "./release.js";
+
+/** A release value as checkRelease takes it. */
+function isRelease(v: unknown): boolean {
+  try {
+    checkRelease(v, "policy");
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** A field's test and what is allowed, as a refusal prints it. */
 export type Check = [test: (v: unknown) => boolean, allowed: string];
@@ -37,11 +48,12 @@ const POLICY_FIELDS: Record<string, Check> = {
   writebackConsultsDetector: bool("whether writeback consults folio_maybe_dma_pinned"),
   bounces: bool("whether it can bounce"),
   keepsDirty: bool("whether it keeps pinned pages dirty"),
-  releaseTrylocks: optional(bool("whether the release tries the page lock")),
   refuseGup: fn("(longTerm) => boolean", "check_vma_flags' refusal"),
   afterGrab: fn("(pc, p) => void", "after GUP took its reference (follow_page_pte)"),
-  releaseTakesPageLock: fn("(pc, p) => boolean", "whether the release takes PG_locked now"),
-  beforeRelease: fn("(pc, p) => void", "at release, before the reference is dropped"),
+  release: [
+    (v) => isRelease(v),
+    `{ lock: ${RELEASE_LOCKS.map((x) => `"${x}"`).join(" | ")}, dirty: ${RELEASE_DIRTYING.map((x) => `"${x}"`).join(" | ")}, trylockMissShare?: 0..1 } (src/model/release.ts)`,
+  ],
   writebackDecision: fn("(pc, p, sync) => number", "write_cache_pages' decision on a pinned page"),
 };
 

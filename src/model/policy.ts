@@ -6,6 +6,7 @@
  */
 import { InputError } from "../errors.js";
 import type { PageCache } from "./page-cache.js";
+import type { Release } from "./release.js";
 
 /** Bits of a writeback decision, taken after page_mkclean in clear_page_dirty_for_io. */
 export const WritebackDecision = {
@@ -56,7 +57,7 @@ export interface DeviceMirror {
   refault(pc: PageCache, p: number): number;
 }
 
-/** A pin and release policy: declared properties plus the hooks the engine and checker call. */
+/** A pin and release policy: declared properties (the release among them) plus the hooks the engine and checker call. */
 export interface Policy {
   /** Short kebab-case id (a built-in one of POLICY_IDS, or any name for a user's own policy). */
   readonly id: string;
@@ -85,19 +86,12 @@ export interface Policy {
   /** After GUP took its reference on page p (follow_page_pte, under the pte lock). */
   afterGrab(pc: PageCache, p: number): void;
   /**
-   * Whether the release would take PG_locked on page p now (set_page_dirty_lock always
-   * does; `if (!PageDirty) set_page_dirty_lock` only on a clean page). The checker blocks
-   * the release while another actor holds the lock.
+   * The release, declared (src/model/release.ts): which page lock it takes (`none`, `lock`,
+   * `trylock`) and when it dirties the page (`always`, `if-clean`, `never`); the reference is
+   * dropped as `reference` says (put_page, unpin_user_page). The engine and the checker's
+   * release steps both read it; a caller's own release replaces it (callerPolicy).
    */
-  releaseTakesPageLock(pc: PageCache, p: number): boolean;
-  /**
-   * The release tries the page lock and gives up at once when another task holds it
-   * (trylock_page, i915 userptr from 5.4): the checker labels a busy attempt as a skipped
-   * dirtying. Default false.
-   */
-  readonly releaseTrylocks?: boolean;
-  /** At release, before the reference is dropped: whether and how the page is dirtied. */
-  beforeRelease(pc: PageCache, p: number): void;
+  readonly release: Release;
   /**
    * In write_cache_pages, after page_mkclean, on a locked dirty page not under writeback:
    * a combination of WritebackDecision bits. `sync` is WB_SYNC_ALL.

@@ -1,12 +1,12 @@
-import { WritebackDecision, type Policy } from "../model/policy.js";
-import { FOLL_PIN_BASE } from "./common.js";
+import { WritebackDecision } from "../model/policy.js";
+import { definePolicy, FOLL_PIN_BASE } from "./common.js";
 
 /**
  * The 2018 idea: clean pinned pages as usual but bounce them in the block layer at bio
  * submission, after unlock_page. Dave Chinner: DMA can still land while the page is
  * being bounced, so the window shrinks but does not close.
  */
-export const blockBounce: Policy = {
+export const blockBounce = definePolicy({
   ...FOLL_PIN_BASE,
   id: "block-bounce",
   era: "2018 idea",
@@ -17,4 +17,4 @@ export const blockBounce: Policy = {
     pc.folioMaybeDmaPinned(p)
       ? WritebackDecision.CLEAR | WritebackDecision.WRITE | WritebackDecision.BOUNCE_AT_BIO
       : WritebackDecision.CLEAR | WritebackDecision.WRITE,
-};
+});

@@ -8,7 +8,7 @@ import type { CallerProfile } from "../model/callers.js";
 import { gupDecide, type GupAnswer } from "../model/gup-rules.js";
 import type { KernelId } from "../model/kernels.js";
 import { deviceMirrorOf, type Policy } from "../model/policy.js";
-import { dirtyIfClean, setPageDirtyLock, setPageDirtyUnlocked, trylockSetPageDirty } from "./common.js";
+import { CALLER_RELEASES, NO_DIRTYING, sameRelease, type Release } from "../model/release.js";
 
 const nothing = (): void => {};
 
@@ -28,41 +28,48 @@ const nothing = (): void => {};
  * A base policy without a reference (mmu-notifier) is kept as it is: the device mirrors.
  */
 export function callerPolicy(base: Policy, caller: CallerProfile, access: PinAccess): Policy {
-  if (deviceMirrorOf(base)) return base;
-  const write = caller.write === "always" || (caller.write === "per-access" && access === "write");
-  if (caller.id === "generic" && write) return base;
-  const reference = caller.reference === "FOLL_GET" && caller.id === "vmsplice" ? "FOLL_GET" : base.reference;
-  let afterGrab = base.afterGrab;
-  let beforeRelease = base.beforeRelease;
-  let releaseTakesPageLock = base.releaseTakesPageLock;
-  let releaseTrylocks = base.releaseTrylocks ?? false;
-  if (!write || caller.release === "none") {
-    afterGrab = write ? base.afterGrab : nothing;
-    beforeRelease = nothing;
-    releaseTakesPageLock = () => false;
-  } else if (caller.release === "bio-redirty") {
-    afterGrab = (pc, p) => {
-      setPageDirtyLock(pc, p); // bio_set_pages_dirty before the I/O
-      base.afterGrab(pc, p);
-    };
-    beforeRelease = dirtyIfClean; // bio_check_pages_dirty after it
-    releaseTakesPageLock = (pc, p) => !pc.dirty[p];
-  } else if (caller.release === "set_page_dirty" || caller.release === "trylock-set_page_dirty") {
-    // i915_gem_userptr_put_pages: never waits for the page lock (it may run under
-    // try_to_unmap, which holds it): unlocked before 5.4, a trylock from then on.
-    beforeRelease = caller.release === "set_page_dirty" ? setPageDirtyUnlocked : trylockSetPageDirty;
-    releaseTakesPageLock = () => false;
-    releaseTrylocks = caller.release === "trylock-set_page_dirty";
-  }
-  if (reference === base.reference && afterGrab === base.afterGrab && beforeRelease === base.beforeRelease) return base;
+  const o = callerOverlay(base, caller, access);
+  if (!o.changes) return base;
   return {
     ...base,
-    reference,
-    afterGrab,
-    beforeRelease,
-    releaseTakesPageLock,
-    releaseTrylocks,
-    summary: `${base.summary} (as ${caller.id}${write ? "" : ", read-only"})`,
+    reference: o.reference,
+    afterGrab: !o.write ? nothing : caller.dirtiesAtPin ? bioSetPagesDirty(base) : base.afterGrab,
+    release: o.release,
+    summary: `${base.summary} (as ${caller.id}${o.write ? "" : ", read-only"})`,
+  };
+}
+
+/**
+ * What `caller` changes in `base` (callerPolicy): the reference, the release, and whether
+ * its GUP dirties otherwise (a read pin does not; O_DIRECT dirties at submission).
+ * `changes` is false when the result is `base` itself; `ownRelease` says the caller's own
+ * release code runs instead of the policy's (a read pin, or a ReleaseKind with an entry in
+ * CALLER_RELEASES: io_uring, vmsplice, O_DIRECT, i915 userptr), even where it does what the
+ * policy's would: the checker counts that as off the policy's spec. A mirroring policy
+ * (mmu-notifier) is never changed.
+ */
+export function callerOverlay(
+  base: Policy,
+  caller: CallerProfile,
+  access: PinAccess,
+): { changes: boolean; ownRelease: boolean; write: boolean; reference: Policy["reference"]; release: Release } {
+  const write = caller.write === "always" || (caller.write === "per-access" && access === "write");
+  if (deviceMirrorOf(base))
+    return { changes: false, ownRelease: false, write, reference: base.reference, release: base.release };
+  const reference = caller.reference === "FOLL_GET" && caller.id === "vmsplice" ? "FOLL_GET" : base.reference;
+  // The caller's own release as data (CALLER_RELEASES), or the era's; a read pin never dirties.
+  const own = write ? CALLER_RELEASES[caller.release] : NO_DIRTYING;
+  const release = own ?? base.release;
+  const ownGrab = !write || caller.dirtiesAtPin;
+  const changes = reference !== base.reference || ownGrab || !sameRelease(release, base.release);
+  return { changes, ownRelease: own !== null, write, reference, release };
+}
+
+/** O_DIRECT's bio_set_pages_dirty before the I/O (block/bio.c), then the base policy's own hook. */
+function bioSetPagesDirty(base: Policy): Policy["afterGrab"] {
+  return (pc, p) => {
+    pc.setPageDirty(p); // set_page_dirty_lock: the engine never holds PG_locked between events
+    base.afterGrab(pc, p);
   };
 }
 

@@ -1,39 +1,24 @@
 /**
- * Building blocks the policies share: the release variants and the plain writeback
- * decision. Each policy file composes them and says which era it stands for.
+ * Building blocks the policies share: the defaults, the release that dirties nothing and
+ * the plain writeback decision (the release values themselves
+ * are in src/model/release.ts). Each policy file composes them and says which era it stands for.
  */
 import { METRIC } from "../model/metrics.js";
 import { WritebackDecision, type Policy } from "../model/policy.js";
-import type { PageCache } from "../model/page-cache.js";
-
-/** set_page_dirty_lock (mm/page-writeback.c): lock_page, set_page_dirty, unlock_page. */
-export function setPageDirtyLock(pc: PageCache, p: number): void {
-  pc.setPageDirty(p);
-}
+import { DIRTY_IF_CLEAN, NO_DIRTYING } from "../model/release.js";
 
 /**
- * i915 userptr's release from 5.4 (i915_gem_userptr_put_pages, 2d691aeca4ae):
- * `if (trylock_page) { set_page_dirty; unlock_page }`; a page whose lock another task holds
- * is not dirtied at all ("we risk missing some page dirtying"). Declared with
- * `releaseTakesPageLock: false` and `releaseTrylocks: true` (it never waits).
+ * A policy value with its id kept as a literal type, so the registry (src/policies/index.ts)
+ * derives POLICY_IDS and the PolicyId type from its list alone. Returns `p` itself.
  */
-export function trylockSetPageDirty(pc: PageCache, p: number): void {
-  if (!pc.trylockPage(p)) return;
-  pc.setPageDirty(p);
-  pc.unlockPage(p);
+export function definePolicy<const Id extends string>(p: Policy & PolicyWithId<Id>): Policy & PolicyWithId<Id> {
+  return p;
 }
 
-/** set_page_dirty without the page lock (i915 userptr before 5.4): never waits, always dirties. */
-export function setPageDirtyUnlocked(pc: PageCache, p: number): void {
-  pc.setPageDirty(p);
-}
-
-/**
- * The seed patch's release (put_user_pages_dirty_lock, v5.2), kept by
- * unpin_user_pages_dirty_lock (mm/gup.c, v5.6 on): `if (!PageDirty(page)) set_page_dirty_lock(page)`.
- */
-export function dirtyIfClean(pc: PageCache, p: number): void {
-  if (!pc.dirty[p]) setPageDirtyLock(pc, p);
+/** A policy's id as a literal type (definePolicy, keepDirtyPolicy). */
+export interface PolicyWithId<Id extends string> {
+  /** The policy's id, kept as its literal (e.g. "foll-pin"), so PolicyId is a union of them. */
+  readonly id: Id;
 }
 
 /** A page is cleaned as any page: TestClearPageDirty, then the I/O. */
@@ -61,20 +46,16 @@ export const FOLL_PIN_BASE = {
   refuseGup: () => false,
   /** Nothing after the grab (FOLL_TOUCH is GUP's own). */
   afterGrab: () => {},
-  /** `if (!PageDirty)`: only a clean page's release takes PG_locked. */
-  releaseTakesPageLock: (pc: PageCache, p: number) => !pc.dirty[p],
-  /** dirtyIfClean: set_page_dirty_lock on a clean page. */
-  beforeRelease: dirtyIfClean,
+  /** `if (!PageDirty) set_page_dirty_lock`: only a clean page is locked and dirtied. */
+  release: DIRTY_IF_CLEAN,
   /** cleanAndWrite: TestClearPageDirty, then the I/O. */
   writebackDecision: cleanAndWrite,
 } as const satisfies Omit<Policy, "id" | "era" | "summary">;
 
 /** A release that dirties nothing takes no lock (spread it over FOLL_PIN_BASE). */
 export const noRelease = {
-  /** The release never takes PG_locked. */
-  releaseTakesPageLock: () => false,
-  /** Nothing is dirtied: the reference is just dropped. */
-  beforeRelease: () => {},
+  /** Nothing is dirtied and no page lock is taken: the reference is just dropped. */
+  release: NO_DIRTYING,
 } as const;
 
 /**
@@ -83,7 +64,16 @@ export const noRelease = {
  * pinned is never cleaned. WB_SYNC_NONE skips it; WB_SYNC_ALL writes it and leaves it
  * dirty, from the page itself or (`bounce`) from a copy taken under the page lock.
  */
-export function keepDirtyPolicy(o: { id: string; era: string; summary: string; bounce: boolean }): Policy {
+export function keepDirtyPolicy<const Id extends string>(o: {
+  /** The policy's id. */
+  id: Id;
+  /** Kernel era or proposal. */
+  era: string;
+  /** One line for `pinsim policies`. */
+  summary: string;
+  /** WB_SYNC_ALL writes a bounce copy of a pinned page (keep-dirty-bounce). */
+  bounce: boolean;
+}): Policy & PolicyWithId<Id> {
   const syncWrite = o.bounce ? WritebackDecision.WRITE | WritebackDecision.BOUNCE : WritebackDecision.WRITE;
   return {
     ...FOLL_PIN_BASE,

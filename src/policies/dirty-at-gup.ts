@@ -1,12 +1,11 @@
-import type { Policy } from "../model/policy.js";
-import { FOLL_PIN_BASE, noRelease } from "./common.js";
+import { definePolicy, FOLL_PIN_BASE, noRelease } from "./common.js";
 
 /**
  * Andrea Arcangeli's proposal in the seed thread: dirty the page when GUP takes it
  * (set_page_dirty under the pte lock, no page lock needed) and only put_page at release.
  * Correct only while the page stays dirty for the whole pin.
  */
-export const dirtyAtGup: Policy = {
+export const dirtyAtGup = definePolicy({
   ...FOLL_PIN_BASE,
   id: "dirty-at-gup",
   era: "Andrea's proposal (2019)",
@@ -17,4 +16,4 @@ export const dirtyAtGup: Policy = {
     pc.setPageDirty(p);
   },
   ...noRelease,
-};
+});

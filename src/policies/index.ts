@@ -1,10 +1,10 @@
 /**
- * The built-in policies (docs/model.md, "Policies"), one module each, and a registry by
- * id. Their ids are POLICY_IDS in src/model/policy-ids.ts, so the model validates
- * parameters without importing this folder; the check below keeps the two in step.
+ * The built-in policies (docs/model.md, "Policies"), one module each, and the registry:
+ * POLICIES is the one list, and POLICY_IDS and the PolicyId type are derived from it, so a
+ * new policy is its module plus one line here (src/model/policy-ids.ts re-exports the ids
+ * for the model's parameter checks).
  */
 import type { Policy } from "../model/policy.js";
-import { POLICY_IDS, type PolicyId } from "../model/policy-ids.js";
 import { legacyPutPage } from "./legacy-put-page.js";
 import { putUserPagesDirty } from "./put-user-pages-dirty.js";
 import { dirtyAtGup } from "./dirty-at-gup.js";
@@ -15,11 +15,10 @@ import { keepDirtyBounce } from "./keep-dirty-bounce.js";
 import { blockBounce } from "./block-bounce.js";
 import { mmuNotifier } from "./mmu-notifier.js";
 
-export { POLICY_IDS, type PolicyId } from "../model/policy-ids.js";
-export { FOLL_PIN_BASE, dirtyIfClean, keepDirtyPolicy, noRelease, setPageDirtyLock } from "./common.js";
+export { definePolicy, FOLL_PIN_BASE, keepDirtyPolicy, noRelease, type PolicyWithId } from "./common.js";
 
-/** Every built-in policy, in the order of POLICY_IDS. */
-export const POLICIES: readonly Policy[] = [
+/** Every built-in policy, in the order of docs/model.md "Policies" (roughly, kernel eras). */
+export const POLICIES = [
   legacyPutPage,
   putUserPagesDirty,
   dirtyAtGup,
@@ -29,16 +28,20 @@ export const POLICIES: readonly Policy[] = [
   keepDirtyBounce,
   blockBounce,
   mmuNotifier,
-];
+] as const satisfies readonly Policy[];
 
-const BY_ID = new Map(POLICIES.map((p) => [p.id, p]));
-if (BY_ID.size !== POLICY_IDS.length || POLICY_IDS.some((id) => !BY_ID.has(id))) {
-  throw new Error("policy registry and POLICY_IDS disagree");
-}
+/** The id of a built-in policy, one of POLICY_IDS. */
+export type PolicyId = (typeof POLICIES)[number]["id"];
+
+/** Ids of the built-in policies, in the order of POLICIES. */
+export const POLICY_IDS = POLICIES.map((p) => p.id) as unknown as readonly [PolicyId, ...PolicyId[]];
+
+const BY_ID = new Map<string, Policy>(POLICIES.map((p) => [p.id, p]));
+if (BY_ID.size !== POLICIES.length) throw new Error("two built-in policies share an id");
 
 /** The built-in policy with this id; throws listing the known ids. */
 export function getPolicy(id: string): Policy {
-  const p = BY_ID.get(id as PolicyId);
+  const p = BY_ID.get(id);
   if (!p) throw new Error(`unknown policy '${id}' (allowed: ${POLICY_IDS.join(", ")})`);
   return p;
 }

@@ -1,6 +1,5 @@
 import { METRIC } from "../model/metrics.js";
-import type { Policy } from "../model/policy.js";
-import { FOLL_PIN_BASE, noRelease } from "./common.js";
+import { definePolicy, FOLL_PIN_BASE, noRelease } from "./common.js";
 
 /**
  * No pin at all (pin_user_pages.rst "Case 3"): the device mirrors the mapping and drops
@@ -8,7 +7,7 @@ import { FOLL_PIN_BASE, noRelease } from "./common.js";
  * through page_mkwrite like a CPU store. GUP takes no reference, so the release dirties
  * and puts nothing (mmu_interval_notifier_remove).
  */
-export const mmuNotifier: Policy = {
+export const mmuNotifier = definePolicy({
   ...FOLL_PIN_BASE,
   id: "mmu-notifier",
   era: "no pin at all",
@@ -25,4 +24,4 @@ export const mmuNotifier: Policy = {
       return pc.mmuIntervalReadBegin(p);
     },
   },
-};
+});

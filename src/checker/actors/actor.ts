@@ -7,7 +7,8 @@
  */
 import type { PageCache } from "../../model/page-cache.js";
 import type { Policy } from "../../model/policy.js";
-import type { ActorSpec, Coverage } from "../scenario.js";
+import type { ActorSpec } from "../scenario.js";
+import type { RunEnv } from "../../model/env.js";
 
 /** The one page every actor works on. */
 export const PAGE = 0;
@@ -20,19 +21,15 @@ export const BLOCKED = -1;
 export interface StepContext {
   /** The one-page cache the actors share (decoded from the state being expanded). */
   cache: PageCache;
-  /** The policy checked (a GUP actor's caller may lay its own release over it). */
+  /** The policy checked (a GUP actor's caller may lay its own release over it): env.policy. */
   policy: Policy;
-  /** The reclaim guard (mm/vmscan.c, v6.4) is on. */
-  guard: boolean;
   /**
-   * Reclaim's pageout() writes a dirty file page (reclaimWritesFile, src/model/backings.ts):
-   * false for ext4 from v6.2 and every filesystem from v6.16, where it returns PAGE_ACTIVATE.
+   * The search's environment (runEnv, src/model/env.ts, the engine's too): the reclaim guard,
+   * whether reclaim's pageout() writes a dirty file page (false for ext4 from v6.2 and every
+   * filesystem from v6.16, where it returns PAGE_ACTIVATE), stable writes (page_mkwrite waits
+   * for PG_writeback, folio_wait_stable), whether the backing writes back at all.
    */
-  reclaimWrites: boolean;
-  /** SB_I_STABLE_WRITES: page_mkwrite waits for PG_writeback (folio_wait_stable). */
-  stable: boolean;
-  /** Kernel, mapping, backing, folio order (scenario.ts Coverage); absent: none, shared, ext4, 0. */
-  coverage?: Coverage;
+  env: RunEnv;
   /**
    * Register index of the `io` actor's queue, or -1 without one. With it, the flusher and
    * reclaim submit the bio and move on; the `io` actor completes it (end_page_writeback).

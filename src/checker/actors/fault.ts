@@ -62,7 +62,7 @@ function mkwrite(ctx: StepContext, r: Int32Array, o: number): number {
     r[o] = FAULT_STEP.UNLOCK;
     return FAULT_LABEL.HAD_PTE;
   }
-  if (!ctx.stable) {
+  if (!ctx.env.stable) {
     c.pageMkwrite(PAGE);
     r[o] = FAULT_STEP.UNLOCK;
     return FAULT_LABEL.MKWRITE;

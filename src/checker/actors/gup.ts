@@ -8,8 +8,9 @@ import type { PageCache } from "../../model/page-cache.js";
 import { deviceMirrorOf, type DeviceMirror, type Policy } from "../../model/policy.js";
 import { EVERYTHING, PAGE_VAR, HOOK, packFootprint, futures } from "../footprint.js";
 import type { ActorDecl, ActorSpec, GupActor } from "../scenario.js";
-import { callerProfile } from "../../model/callers.js";
-import { callerPolicy, groupGup, type GroupGup } from "../../policies/caller.js";
+import { pinDecision, type PinnerShape } from "../../model/env.js";
+import { releaseAtOnce, releaseDirtyLocked, releaseWaitsForLock, RELEASE_DID } from "../../model/release.js";
+import type { GroupGup } from "../../policies/caller.js";
 import { BLOCKED, DONE, PAGE, pteWritable, type Actor, type StepContext } from "./actor.js";
 import { defineLabel, labelOf } from "./labels.js";
 import { FAULT_STEP, SIGBUS, faultLock, faultLockFootprint, faultSteps, type FaultPc } from "./fault.js";
@@ -31,6 +32,11 @@ function faultStep(ctx: StepContext, r: Int32Array, o: number): number {
 }
 
 // ---- GUP user -------------------------------------------------------------------------
+
+/** A GUP actor's caller, access, path and FOLL_LONGTERM, as pinDecision takes them. */
+export function gupShape(a: GupActor): PinnerShape {
+  return { caller: a.caller ?? "generic", access: a.access ?? "write", path: a.path, longTerm: a.longterm };
+}
 
 /** One root's GUP decision: the caller's policy over the base one and what GUP meets. */
 interface Decision {
@@ -163,38 +169,19 @@ export class GupUser implements Actor {
    * (src/policies/caller.ts: callerPolicy, groupGup), decided once per combination.
    */
   private decide(ctx: StepContext, s: GupActor): number {
-    const cov = ctx.coverage;
-    const caller = s.caller ?? "generic",
-      access = s.access ?? "write";
-    const key = [ctx.policy.id, caller, access, s.path, s.longterm, cov?.kernel, cov?.mapping, cov?.backing].join("|");
+    const shape = gupShape(s);
+    const key = [shape.caller, shape.access, shape.path, shape.longTerm].join("|");
     let k = this.decisionIndex.get(key);
     if (k === undefined) {
-      const profile = callerProfile(caller, cov?.kernel ?? "6.18");
-      const policy = callerPolicy(ctx.policy, profile, access);
-      const gup = groupGup({
-        kernel: cov?.kernel ?? null,
-        mapping: cov?.mapping ?? "shared",
-        backing: cov?.backing ?? "ext4",
-        access,
-        path: s.path,
-        longTerm: s.longterm,
-        caller: profile,
-        policy,
-      });
+      const d = pinDecision(ctx.env, shape);
+      const gup = d.gup;
       const refuse =
         gup.refused === null
           ? -1
           : gup.refused === "EFAULT"
             ? GUP_LABEL.REFUSE
             : labelOf(`${gup.answer.refusedBy}: -${gup.refused}`);
-      k =
-        this.decisions.push({
-          policy,
-          gup,
-          write: gup.flags.write,
-          dma: gup.flags.write && profile.deviceWrites,
-          refuse,
-        }) - 1;
+      k = this.decisions.push({ policy: d.policy, gup, write: d.write, dma: d.deviceWrites, refuse }) - 1;
       this.decisionIndex.set(key, k);
     }
     return k;
@@ -319,7 +306,7 @@ export class GupUser implements Actor {
         return GUP_LABEL.LOCK;
       case GUP_STEP.REL_DIRTY: {
         const was = c.dirty[PAGE];
-        policy.beforeRelease(c, PAGE);
+        releaseDirtyLocked(policy.release, c, PAGE);
         r[o] = GUP_STEP.REL_UNLOCK;
         return !was && c.dirty[PAGE] ? GUP_LABEL.SET_DIRTY : GUP_LABEL.ALREADY_DIRTY;
       }
@@ -446,14 +433,13 @@ export class GupUser implements Actor {
       r[o + 3] = 0;
       return GUP_LABEL.NOTIFIER_REMOVE;
     }
-    const policy = this.decisions[r[o + 7]].policy;
-    if (policy.releaseTakesPageLock(c, PAGE)) {
+    const release = this.decisions[r[o + 7]].policy.release;
+    if (releaseWaitsForLock(release, c, PAGE)) {
       r[o] = GUP_STEP.REL_LOCK;
       return c.dirty[PAGE] ? GUP_LABEL.REL_LOCK_ALWAYS : GUP_LABEL.REL_LOCK_NEXT;
     }
     const dirty = c.dirty[PAGE];
-    const busy = policy.releaseTrylocks === true && c.locked[PAGE] !== 0;
-    policy.beforeRelease(c, PAGE);
+    const busy = releaseAtOnce(release, c, PAGE) === RELEASE_DID.BUSY;
     this.put(c, r, o, pin);
     if (busy) return pin ? GUP_LABEL.TRYLOCK_BUSY_UNPIN : GUP_LABEL.TRYLOCK_BUSY_PUT;
     if (!dirty && c.dirty[PAGE]) return pin ? GUP_LABEL.DIRTIED_UNPIN : GUP_LABEL.DIRTIED_PUT;

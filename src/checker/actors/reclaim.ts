@@ -98,7 +98,7 @@ function continueAfterUnmap(ctx: StepContext, r: Int32Array, o: number): number 
       stop(c, r, o, true);
       return RECLAIM_LABEL.HELD;
     }
-    if (!ctx.reclaimWrites) {
+    if (!ctx.env.reclaimWrites) {
       // No ->writepage (ext4 from v6.2, every filesystem from v6.16): PAGE_ACTIVATE, the page stays dirty.
       stop(c, r, o, true);
       return RECLAIM_LABEL.NO_WRITEPAGE;
@@ -129,7 +129,7 @@ const STEPS: StepTable<ReclaimPc | PageoutPc> = {
     next: [RECLAIM_STEP.GUARD, RECLAIM_STEP.CONTINUE],
     run: (ctx, r, o) => {
       ctx.cache.tryToUnmap(PAGE);
-      r[o] = ctx.guard ? RECLAIM_STEP.GUARD : RECLAIM_STEP.CONTINUE;
+      r[o] = ctx.env.guard ? RECLAIM_STEP.GUARD : RECLAIM_STEP.CONTINUE;
       return RECLAIM_LABEL.UNMAP;
     },
   },

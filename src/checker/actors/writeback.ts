@@ -8,7 +8,6 @@
  * each actor says only where its own path goes when the page is not written, dropped, or
  * submitted (a WritebackPlan).
  */
-import { BACKING_PROFILES } from "../../model/backings.js";
 import type { PageCache } from "../../model/page-cache.js";
 import { WritebackDecision } from "../../model/policy.js";
 import { PAGE_VAR, packFootprint } from "../footprint.js";
@@ -97,7 +96,7 @@ export interface WritebackPlan<Pc extends number> {
 
 /** The backing writes back at all (tmpfs and hugetlbfs do not: their writing actors run nothing). */
 export function writesBack(ctx: StepContext): boolean {
-  return !ctx.coverage || BACKING_PROFILES[ctx.coverage.backing].writesBack;
+  return ctx.env.writesBack;
 }
 
 /**
