@@ -93,19 +93,8 @@ export type { KernelPresetValues, KernelRecord, PinnerGroup } from "./model/cove
 // and checkConfig({ policy, … }); the building blocks the built-in ones share are here too.
 export { POLICIES, POLICY_IDS, getPolicy, type PolicyId } from "./policies/index.js";
 export { FOLL_PIN_BASE, definePolicy, keepDirtyPolicy, noRelease, type PolicyWithId } from "./policies/index.js";
-export {
-  CALLER_RELEASES,
-  DIRTY_IF_CLEAN,
-  NO_DIRTYING,
-  RELEASE_DIRTYING,
-  RELEASE_LOCKS,
-  SET_PAGE_DIRTY_LOCK,
-  SET_PAGE_DIRTY_UNLOCKED,
-  TRYLOCK_SET_PAGE_DIRTY,
-  type Release,
-  type ReleaseDirtying,
-  type ReleaseLock,
-} from "./model/release.js";
+// The release as data (src/model/release.ts): its values, checks and the steps that run it.
+export * from "./model/release.js";
 export {
   NEWEST_KERNEL,
   pinDecision,
@@ -117,13 +106,7 @@ export {
   type RunEnv,
 } from "./model/env.js";
 export type { GroupGup } from "./policies/caller.js";
-export {
-  WritebackDecision,
-  deviceMirrorOf,
-  type DeviceMirror,
-  type Policy,
-  type ReferenceKind,
-} from "./model/policy.js";
+export * from "./model/policy.js";
 export { checkPolicy } from "./model/policy-check.js";
 
 // One run of the event-driven engine: simulate(params) → RunResult.

@@ -125,7 +125,14 @@ export function releaseDirtyLocked(r: Release, pc: PageCache, p: number): void {
 }
 
 /** What {@link releaseAtOnce} did to the page. */
-export const RELEASE_DID = { NOTHING: 0, DIRTIED: 1, BUSY: 2 } as const;
+export const RELEASE_DID = {
+  /** Nothing to dirty: `never`, or `if-clean` on a dirty page. */
+  NOTHING: 0,
+  /** set_page_dirty ran. */
+  DIRTIED: 1,
+  /** trylock_page failed (PG_locked held, or a priced miss): the dirtying was skipped. */
+  BUSY: 2,
+} as const;
 
 /**
  * The release's dirtying as one step: everything but waiting for the page lock (the engine,
