@@ -16,7 +16,8 @@ import { pinDecision, policyFollowsPreset, presetPolicyId } from "../src/model/e
 import { resolveParams } from "../src/model/params.js";
 import { NO_DIRTYING } from "../src/model/release.js";
 import { checkerEnv } from "../src/checker/explore.js";
-import { applyVariant, parseScenario } from "../src/checker/scenario.js";
+import { parseScenario } from "../src/checker/scenario.js";
+import { applyVariant } from "../src/checker/choices.js";
 import { runScenario } from "../src/checker/judge.js";
 import type { Coverage, Knobs } from "../src/checker/scenario.js";
 
