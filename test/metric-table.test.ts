@@ -87,7 +87,7 @@ test("a rate's denominator is a count of the table, and a seconds metric is neve
 test("metricIsNull: each condition alone nulls exactly the metrics that name it", () => {
   // Facts under which no condition holds: a detector, the guard, keep-dirty, bouncing, a
   // backing that writes back, private data, no crash; `mirror` and `noMirror` are
-  // opposites, so one of them always holds.
+  // opposites, so one of them always holds, and so are `crashed` and `notCrashed`.
   const none: RunFacts = {
     detector: true,
     guard: true,
@@ -108,10 +108,12 @@ test("metricIsNull: each condition alone nulls exactly the metrics that name it"
     noWriteback: { writesBack: false },
     noPrivateData: { privateData: false },
     crashed: { crashed: true },
+    notCrashed: {},
   };
   for (const [c, flip] of Object.entries(flips)) {
     const facts = { ...none, ...flip };
-    const expected = METRICS.filter((m) => m.nullWhen?.some((x) => x === c || (x === "noMirror" && !facts.mirror)))
+    const opposite = (x: string) => (x === "noMirror" && !facts.mirror) || (x === "notCrashed" && !facts.crashed);
+    const expected = METRICS.filter((m) => m.nullWhen?.some((x) => x === c || opposite(x)))
       .map((m) => m.name)
       .sort();
     const counters = new Float64Array(METRICS.length).fill(1);
@@ -124,8 +126,10 @@ test("the engine's nulls: tmpfs, xfs order 0, a crash, mmu-notifier", () => {
   const small = { duration: 600, files: 4, pagesPerFile: 16, pinners: 2, pinDuration: 60, seed: 1 };
   // foll-pin consults no detector and the guard is off by default (v6.4's guard is a
   // kernel preset's), it neither keeps dirty nor bounces, and GUP takes a reference.
+  // crashedAt is null in every run that reaches its end (its null is an absence).
   const base: MetricName[] = [
     "bounceCopies",
+    "crashedAt",
     "detectorChecks",
     "detectorChecksUnpinned",
     "deviceRefaults",
@@ -174,7 +178,11 @@ test("the engine's nulls: tmpfs, xfs order 0, a crash, mmu-notifier", () => {
     fsyncRate: 0.002,
   });
   assert.ok(crash.crashedAt !== null);
-  assert.deepEqual(nulls(crash.metrics as never), [...base, "finalDirtyPages", "lostDataFinal"].sort());
+  assert.equal(crash.metrics.crashedAt, crash.crashedAt);
+  assert.deepEqual(
+    nulls(crash.metrics as never),
+    [...base.filter((m) => m !== "crashedAt"), "finalDirtyPages", "lostDataFinal"].sort(),
+  );
   // mmu-notifier holds no reference: refaults count, the pinned dirty age does not.
   const mn = simulate({ ...small, policy: "mmu-notifier", reclaimGuard: false });
   assert.deepEqual(

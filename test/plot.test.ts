@@ -622,6 +622,9 @@ test("kernel-versions at the real sweep's magnitudes: 55k and 57k drawn under a 
   // upper interval ends ≈ 57,961, doubleWritebacks ≈ 17,600. The first power of ten at least
   // 1.5 × 57,961 = 86,942 is 100,000: the domain is [0, 1e5] with a tick at every decade.
   const big = structuredClone(kv);
+  // The releases of the real sweep's magnitudes: 4.14, whose first run stops at 152 s, has a
+  // t interval as wide as its mean and would scale far past them.
+  big.summary = big.summary.filter((r) => r.kernel !== "4.14");
   for (const r of big.summary)
     for (const k of ["writebacks", "pinsTaken", "doubleWritebacks"] as const) {
       const scale = { writebacks: 55000, pinsTaken: 57500, doubleWritebacks: 17600 }[k] / Number(r[`${k}_mean`] || 1);

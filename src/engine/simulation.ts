@@ -455,6 +455,9 @@ export class Simulation {
   result(): RunResultWithTrace {
     const metrics = metricsOf(this.pc.counters, this.facts());
     const crashed = this.pc.crashedAt >= 0;
+    // The crash's instant is PageCache.crashedAt, not a counter (a BUG() in the end-of-run
+    // sync would be undone with the sync's counts): the metric is null unless it crashed.
+    if (crashed) metrics.crashedAt = this.pc.crashedAt;
     const out: RunResultWithTrace = {
       pinsim: `pinsim ${PACKAGE_VERSION}`,
       prng: PRNG_NAME,

@@ -36,7 +36,8 @@ export type NullCondition =
   | "mirror"
   | "noWriteback"
   | "noPrivateData"
-  | "crashed";
+  | "crashed"
+  | "notCrashed";
 
 /** One null condition: when it holds, and how the docs say it. */
 export interface NullRule {
@@ -78,6 +79,10 @@ export const NULL_CONDITIONS: Readonly<Record<NullCondition, NullRule>> = {
     holds: (f: RunFacts) => f.crashed,
     text: "the run crashed (`ext4-bug`): there was no end-of-run sync",
   },
+  notCrashed: {
+    holds: (f: RunFacts) => !f.crashed,
+    text: "the run reached its end: no BUG() to time (the one null that is an absence, not a meaningless metric: a summary's `_any` counts such runs as runs without a crash)",
+  },
 };
 
 /**
@@ -97,6 +102,13 @@ export interface MetricRow<N extends string = string> {
   perGroup?: number;
   /** The metric is null when any of these holds (none: never null). */
   nullWhen?: readonly NullCondition[];
+  /**
+   * `absent`: a null means the event did not happen (crashedAt of a run that reached its
+   * end), not that the metric is meaningless: a sweep's summary counts such a run in the
+   * share of runs with the incident (`_any`, as a run without it). Default: a null run is
+   * left out of the summary.
+   */
+  nullIs?: "absent";
   /** Its failure mode (docs/model.md#incidents-and-costs): F1…F10, as the checker names it. */
   failure?: string;
   /** The checker decides it (src/checker/verdict.ts INCIDENTS, in table order). */
@@ -318,6 +330,17 @@ export const METRIC_TABLE = [
     failure: "F10",
     description: "longest time since clean→dirty, sampled while GUP holds the page",
     countedWhen: "seconds; see below",
+  },
+  {
+    name: "crashedAt",
+    group: "incident",
+    unit: "seconds",
+    nullWhen: ["notCrashed"],
+    nullIs: "absent",
+    description: "when ext4's BUG() on a bufferless dirty page stopped the run (ext4-bug); null if it ran to the end",
+    countedWhen:
+      "seconds: the instant `PageCache.writepageHasBuffers` hits ext4's BUG() on a dirty page without buffers under `fsBehavior: \"ext4-bug\"` (ext4_writepages before cc5095747edf, v5.18; `result.crashedAt`); in a sweep's summary `crashedAt_mean` is over the runs that crashed and `crashedAt_any` the share of runs that did",
+    symptom: "an oops: the run stops there; every count stops at the crash, and `lostDataFinal`, `finalDirtyPages` are null (no end-of-run sync)",
   },
   {
     name: "pinsCompleted",

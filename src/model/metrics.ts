@@ -73,6 +73,13 @@ export interface Metrics {
    * a page dirtied long before its pin.
    */
   maxDirtyAgeWhilePinned: number | null;
+  /**
+   * Seconds: when ext4's BUG() on a dirty page without buffers stopped the run
+   * (fsBehavior `ext4-bug`, ext4_writepages before cc5095747edf, v5.18); null when the run
+   * reached its end. The same as RunResult.crashedAt, as a metric so that sweeps record it:
+   * its summary's mean is over the runs that crashed, its `_any` the share of runs that did.
+   */
+  crashedAt: number | null;
   /** Page-pins whose release ran (the denominator of the per-pin rates). */
   pinsCompleted: number | null;
   /** Page-pins during which at least one device write landed in a clean page. */

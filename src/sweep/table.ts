@@ -44,9 +44,11 @@ export function summaryRow(axes: Record<string, Cell>, runs: readonly Row[]): Ro
     row[`${m.name}_lo`] = ci.lo;
     row[`${m.name}_hi`] = ci.hi;
     if (m.group === "incident") {
+      // A null that means "did not happen" (crashedAt) counts as a run without the incident.
+      const n = m.nullIs === "absent" ? runs.length : values.length;
       const hits = values.filter((v) => v > 0).length;
-      const [lo, hi] = values.length > 0 ? wilsonInterval(hits, values.length) : [null, null];
-      row[`${m.name}_any`] = values.length > 0 ? hits / values.length : null;
+      const [lo, hi] = n > 0 ? wilsonInterval(hits, n) : [null, null];
+      row[`${m.name}_any`] = n > 0 ? hits / n : null;
       row[`${m.name}_any_lo`] = lo;
       row[`${m.name}_any_hi`] = hi;
     }
