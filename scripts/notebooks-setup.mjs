@@ -80,7 +80,9 @@ if (needApt.length) {
   const isDebian = existsSync("/etc/debian_version") && has("apt-get");
   const root0 = process.getuid?.() === 0;
   const sudo = !root0 && has("sudo") && run("sudo", ["-n", "true"]).status === 0;
-  const line = `apt-get update && apt-get install -y --no-install-recommends ${needApt.join(" ")}`;
+  // Wait for the dpkg lock (unattended-upgrades on a fresh machine holds it) rather than fail at once.
+  const wait = "-o DPkg::Lock::Timeout=600";
+  const line = `apt-get ${wait} update && apt-get ${wait} install -y --no-install-recommends ${needApt.join(" ")}`;
   if (isDebian && (root0 || sudo) && !dryRun) {
     console.log(`  installing: ${needApt.join(" ")}`);
     const pre = sudo ? "sudo -n " : "";
@@ -88,7 +90,7 @@ if (needApt.length) {
       "sh",
       [
         "-c",
-        `${pre}apt-get update -q && ${pre}env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${needApt.join(" ")}`,
+        `${pre}apt-get ${wait} update -q && ${pre}env DEBIAN_FRONTEND=noninteractive apt-get ${wait} install -y -q --no-install-recommends ${needApt.join(" ")}`,
       ],
       { stdio: "inherit" },
     );

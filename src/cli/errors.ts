@@ -13,7 +13,8 @@ export class UsageError extends InputError {
 }
 
 /**
- * Exit codes: 0 ok, 1 a check failed (mismatch, failing notebook), 2 bad input; after
+ * Exit codes: 0 ok, 1 a check failed (mismatch, failing notebook), 2 bad input, 3 a sweep
+ * incomplete (points failed: listed in its manifest.json, retried by a rerun); after
  * SIGINT 130 and after SIGTERM 143 (src/cli/stop.ts).
  */
-export const EXIT = { OK: 0, FAILED: 1, BAD_INPUT: 2 } as const;
+export const EXIT = { OK: 0, FAILED: 1, BAD_INPUT: 2, INCOMPLETE: 3 } as const;

@@ -3,6 +3,7 @@
  * error when it is missing, cell coercion, slicing away the axes a figure does not show,
  * and the provenance line every artifact carries.
  */
+import { failedText } from "../sweep/failed.js";
 import { InputError } from "../errors.js";
 import { DEFAULT_PARAMS } from "../model/params.js";
 import { expandAxis } from "../sweep/grid.js";
@@ -175,7 +176,8 @@ export function partialNote(m: Manifest): string {
   const c = completeness(m);
   if (!c.partial) return "";
   const why = m.shard ? `shard ${m.shard.index + 1}/${m.shard.count} only` : "the sweep did not finish";
-  return `PARTIAL: ${c.done} of ${c.total} points, ${why}`;
+  // Points whose runs kept failing are named, with their errors (manifest.json `failed`).
+  return `PARTIAL: ${c.done} of ${c.total} points, ${why}${m.failed?.length ? `; ${failedText(m.failed)}` : ""}`;
 }
 
 /**

@@ -3,6 +3,7 @@
  */
 import { PACKAGE_VERSION } from "../version.js";
 import { ResultsError } from "./errors.js";
+import { failedText } from "./failed.js";
 import { buildManifest } from "./plan.js";
 import { tables } from "./snapshot.js";
 import { isDirectory } from "./store.js";
@@ -32,7 +33,10 @@ export function loadResults(dir: string): ResultsTable {
     throw new ResultsError(
       `${dir}: written by ${state.manifest.pinsim}, this is pinsim ${PACKAGE_VERSION}: rerun the sweep`,
     );
-  if (state.manifestDone.size === 0) throw new ResultsError(`${dir}: no finished points yet`);
+  if (state.manifestDone.size === 0)
+    throw new ResultsError(
+      `${dir}: no finished points yet${state.manifest.failed ? ` (${failedText(state.manifest.failed)})` : ""}`,
+    );
   // A snapshot file that misses finished points (a summary.csv cut at a row boundary, or a
   // sweep killed between renames) is refused, not read around; nothing is changed.
   if (state.lagging.length > 0)
@@ -40,7 +44,7 @@ export function loadResults(dir: string): ResultsTable {
       `${state.lagging[0]}: truncated, or its sweep was killed mid-snapshot; results left untouched: rerun the same pinsim sweep command to rewrite it`,
     );
   const t = tables(state.plan, state.done, state.manifestDone);
-  const manifest = buildManifest(state.plan, state.manifestDone);
+  const manifest = buildManifest(state.plan, state.manifestDone, state.manifest.failed ?? []);
   // Keep the provenance as recorded, not as this process would write it.
   Object.assign(manifest, {
     pinsim: state.manifest.pinsim,

@@ -11,7 +11,7 @@ import { checkSweep } from "../model/budget.js";
 import { expandAxis, expandGrid, pointSeeds, type SweepPoint } from "./grid.js";
 import { canonicalJson, sha256Hex } from "./hash.js";
 import { inShard, type Shard } from "./shard.js";
-import type { Manifest, SweepConfig } from "./types.js";
+import type { FailedPoint, Manifest, SweepConfig } from "./types.js";
 
 /** A sweep made concrete (makePlan): the validated config, its grid, this shard's points and every run's seed. */
 export interface SweepPlan {
@@ -74,8 +74,8 @@ export function packageGitCommit(): string | null {
 }
 
 /** The manifest of a plan with the given points done. No times or worker counts: it is part of the results. */
-export function buildManifest(plan: SweepPlan, done: ReadonlySet<number>): Manifest {
-  return {
+export function buildManifest(plan: SweepPlan, done: ReadonlySet<number>, failed: FailedPoint[] = []): Manifest {
+  const m: Manifest = {
     name: plan.config.name,
     config: plan.config,
     configHash: plan.configHash,
@@ -89,4 +89,10 @@ export function buildManifest(plan: SweepPlan, done: ReadonlySet<number>): Manif
     shard: plan.shard ? { ...plan.shard } : null,
     points: plan.points.map((p) => ({ key: p.key, axes: p.axes, status: done.has(p.index) ? "done" : "pending" })),
   };
+  // Only when some point failed: a complete sweep's manifest is as it always was.
+  if (failed.length > 0) {
+    const order = new Map(plan.points.map((p, i) => [p.key, i]));
+    m.failed = [...failed].sort((a, b) => order.get(a.key)! - order.get(b.key)!);
+  }
+  return m;
 }

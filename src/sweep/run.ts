@@ -5,11 +5,8 @@
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { Piscina } from "piscina";
-import { simulate } from "../engine/simulate.js";
-import { abortSignalName, InputError, InterruptedError, WorkerDiedError } from "../errors.js";
+import { abortSignalName, InputError, InterruptedError } from "../errors.js";
 import { budgetEnabled, checkWorkers, setBudget } from "../model/budget.js";
-import type { Metrics } from "../model/metrics.js";
 import { ResultsError } from "./errors.js";
 import { buildManifest, makePlan, type SweepPlan } from "./plan.js";
 import type { Shard } from "./shard.js";
@@ -19,8 +16,11 @@ import { lockDir, type DirLock } from "./lock.js";
 import { tables, writeSnapshot } from "./snapshot.js";
 import { prepareDir, removeStaleTemps, type DoneRows } from "./store.js";
 import { readResultsDir } from "./validation.js";
-import { runRow } from "./table.js";
-import type { ResultsTable, Row, SweepConfig } from "./types.js";
+import { runInline, runPool, type FailurePolicy } from "./pool.js";
+import { sessionHooks } from "./session.js";
+import type { FailedPoint, ResultsTable, SweepConfig } from "./types.js";
+
+export { TASKS_PER_WORKER } from "./pool.js";
 
 /** Where a running sweep stands (passed to onProgress after every finished run). */
 /** What `onProgress` receives after each finished run. */
@@ -69,6 +69,18 @@ export interface SweepOptions {
    * between two runs. Default: none.
    */
   signal?: AbortSignal;
+  /**
+   * Retries of a run that throws, whose worker dies or that exceeds `runTimeoutMs`, before
+   * its point is recorded as failed (manifest.json `failed`, with its error; not journalled,
+   * so the next run of the sweep retries it) and the sweep goes on. Default 0.
+   */
+  retries?: number;
+  /** Failed points after which no new run starts (the sweep ends incomplete). Default Infinity. */
+  maxFailedPoints?: number;
+  /** Wall milliseconds one run may take on the pool (its worker is terminated; not with `workers: 0`). Default null: no limit. */
+  runTimeoutMs?: number | null;
+  /** Called for each point recorded as failed (the CLI prints a line). Default: none. */
+  onFailedPoint?: (f: FailedPoint) => void;
 }
 
 /**
@@ -193,198 +205,45 @@ async function runPlan(
   options: SweepOptions,
 ): Promise<ResultsTable> {
   const pending = plan.points.filter((p) => !done.has(p.index));
-  const runsTotal = plan.points.reduce((a, p) => a + plan.seeds.get(p.index)!.length, 0);
-  const resumedRuns = runsTotal - pending.reduce((a, p) => a + plan.seeds.get(p.index)!.length, 0);
-  const start = performance.now();
-  let runsDone = resumedRuns;
-  let lastSnapshot = start;
-  let snapshotCost = 0;
-  const progress = (): void => {
-    if (!options.onProgress) return;
-    const elapsedMs = performance.now() - start;
-    const fresh = runsDone - resumedRuns;
-    options.onProgress({
-      name: plan.config.name,
-      runsDone,
-      runsTotal,
-      pointsDone: done.size,
-      pointsTotal: plan.points.length,
-      pointsResumed: plan.points.length - pending.length,
-      elapsedMs,
-      etaMs: fresh > 0 ? (elapsedMs / fresh) * (runsTotal - runsDone) : runsTotal === runsDone ? 0 : null,
-    });
-  };
-  progress();
-
-  const keyOf = new Map(plan.points.map((p) => [p.index, p.key]));
-  const finishPoint = (index: number, rows: Row[]): void => {
-    if (out !== null) {
-      lock?.check();
-      // Journalled the moment its last replicate ends, before the progress line counts it.
-      writePoint(out, index, keyOf.get(index)!, rows);
-    }
-    done.set(index, rows);
-    progress();
-    if (out === null) return;
-    const now = performance.now();
-    // At most once a second, and never more than ~10 % of the time on big sweeps.
-    if (now - lastSnapshot >= Math.max(options.snapshotIntervalMs ?? 1000, 10 * snapshotCost)) {
-      writeSnapshot(out, plan, done);
-      lastSnapshot = performance.now();
-      snapshotCost = lastSnapshot - now;
-    }
-  };
-
-  const ran = (): void => {
-    runsDone++;
-    progress();
-  };
+  const { hooks, progress, failed } = sessionHooks(plan, pending, { out, done, lock, options });
   const signal = options.signal ?? null;
+  const policy = failurePolicy(options);
   try {
     if (pending.length > 0) {
-      if (workers === 0) await runInline(plan, pending, finishPoint, ran, signal);
-      else await runPool(plan, pending, workers, finishPoint, ran, !budgetEnabled(), signal);
+      if (workers === 0) await runInline(plan, pending, hooks, policy, signal);
+      else
+        await runPool(plan, pending, hooks, policy, {
+          filename: workerFile(),
+          workers,
+          noBudget: !budgetEnabled(),
+          signal,
+        });
     }
   } catch (e) {
     if (!signal?.aborted) throw e;
     // Stopped: the snapshot of every point finished, then one line saying how to go on.
-    if (out !== null) writeSnapshot(out, plan, done);
+    if (out !== null) writeSnapshot(out, plan, done, failed);
     const kept =
       out !== null
         ? `${done.size} of ${plan.points.length} points finished are kept in ${out}/ (${done.size - (plan.points.length - pending.length)} this session): rerun the same command to resume`
         : `${done.size} of ${plan.points.length} points finished`;
     throw new InterruptedError(abortSignalName(signal), `interrupted by ${abortSignalName(signal)}: ${kept}`);
   }
-  if (out !== null) writeSnapshot(out, plan, done);
+  if (out !== null) writeSnapshot(out, plan, done, failed);
   progress();
   const t = tables(plan, done);
-  return { dir: out, manifest: buildManifest(plan, new Set(done.keys())), runs: t.runs, summary: t.summary };
+  return { dir: out, manifest: buildManifest(plan, new Set(done.keys()), failed), runs: t.runs, summary: t.summary };
 }
 
-type Finish = (index: number, rows: Row[]) => void;
-
-async function runInline(
-  plan: SweepPlan,
-  pending: SweepPlan["points"],
-  finish: Finish,
-  ran: () => void,
-  signal: AbortSignal | null,
-): Promise<void> {
-  for (const p of pending) {
-    const seeds = plan.seeds.get(p.index)!;
-    const rows: Row[] = [];
-    for (let r = 0; r < seeds.length; r++) {
-      rows.push(runRow(p.axes, r, seeds[r]!, simulate({ ...p.params, seed: seeds[r]! }).metrics));
-      ran();
-      // Let timers and I/O (progress bars, signals) through between runs.
-      await new Promise((res) => setImmediate(res));
-      signal?.throwIfAborted();
-    }
-    finish(p.index, rows);
-  }
-}
-
-/** Runs in flight per worker: one running, one queued so that a worker never waits on the main thread. */
-export const TASKS_PER_WORKER = 2;
-
-/**
- * Point-major scheduling with the pool kept full: runs are handed to piscina in grid order
- * (a point's replicates together), never more than TASKS_PER_WORKER × workers at a time, so
- * at any moment only the few points at the head of the queue are in flight and every point
- * is journalled the moment its last replicate ends. (Submitting every run at once, as pinsim
- * <= 0.1 did, let the pool interleave all points: most finished only near the very end.)
- */
-async function runPool(
-  plan: SweepPlan,
-  pending: SweepPlan["points"],
-  workers: number,
-  finish: Finish,
-  ran: () => void,
-  noBudget: boolean,
-  signal: AbortSignal | null,
-): Promise<void> {
-  const pool = new Piscina({ filename: workerFile(), minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
-  const tasks = pending.flatMap((p) => plan.seeds.get(p.index)!.map((seed, r) => ({ p, r, seed })));
-  const results = new Map<number, Metrics[]>();
-  const left = new Map(pending.map((p) => [p.index, plan.seeds.get(p.index)!.length]));
-  const window = Math.max(1, workers * TASKS_PER_WORKER);
-  let onAbort = (): void => {};
-  try {
-    await new Promise<void>((resolve, reject) => {
-      let next = 0;
-      let inflight = 0;
-      let failed: unknown = null;
-      const pump = (): void => {
-        while (failed === null && inflight < window && next < tasks.length) {
-          const { p, r, seed } = tasks[next++]!;
-          inflight++;
-          pool.run({ params: { ...p.params, seed }, noBudget }).then(
-            (m: Metrics) => {
-              inflight--;
-              try {
-                if (failed === null) {
-                  let got = results.get(p.index);
-                  if (!got) results.set(p.index, (got = []));
-                  got[r] = m;
-                  ran();
-                  const n = left.get(p.index)! - 1;
-                  left.set(p.index, n);
-                  if (n === 0) {
-                    results.delete(p.index);
-                    const seeds = plan.seeds.get(p.index)!;
-                    finish(
-                      p.index,
-                      got.map((mm, rr) => runRow(p.axes, rr, seeds[rr]!, mm)),
-                    );
-                  }
-                }
-              } catch (e) {
-                failed ??= e;
-              }
-              settle();
-            },
-            (e: unknown) => {
-              inflight--;
-              failed ??= workerError(e, p.key, r);
-              settle();
-            },
-          );
-        }
-      };
-      // A stop does not wait for the runs in flight: the pool's threads are terminated below.
-      onAbort = (): void => {
-        failed ??= signal!.reason;
-        reject(failed);
-      };
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener("abort", onAbort, { once: true });
-      const settle = (): void => {
-        if (failed !== null) {
-          if (inflight === 0) reject(failed);
-          return;
-        }
-        pump();
-        if (inflight === 0 && next >= tasks.length) resolve();
-      };
-      settle();
-    });
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-    await pool.destroy();
-  }
-}
-
-/** A worker that died (exit, out of memory, terminated) is one line; a bug in a run keeps its stack. */
-function workerError(e: unknown, key: string, replicate: number): unknown {
-  const msg = e instanceof Error ? e.message : String(e);
-  const code = (e as NodeJS.ErrnoException | null)?.code;
-  if (
-    /^worker exited with code|Terminating worker thread/.test(msg) ||
-    code === "ERR_WORKER_OUT_OF_MEMORY" ||
-    code === "ERR_WORKER_INIT_FAILED"
-  )
-    return new WorkerDiedError(
-      `a sweep worker died (${msg}) running point ${key} replicate ${replicate}; every finished point is on disk: rerun the same command to continue`,
-    );
-  return e;
+/** The options' retries, failed-point limit and run timeout, checked. @throws InputError. */
+function failurePolicy(o: SweepOptions): FailurePolicy {
+  const retries = o.retries ?? 0;
+  const maxFailedPoints = o.maxFailedPoints ?? Infinity;
+  const runTimeoutMs = o.runTimeoutMs ?? null;
+  if (!Number.isInteger(retries) || retries < 0) throw new InputError("retries", retries, "an integer >= 0");
+  if (!(maxFailedPoints === Infinity || (Number.isInteger(maxFailedPoints) && maxFailedPoints >= 0)))
+    throw new InputError("maxFailedPoints", maxFailedPoints, "an integer >= 0, or Infinity");
+  if (runTimeoutMs !== null && !(Number.isFinite(runTimeoutMs) && runTimeoutMs > 0))
+    throw new InputError("runTimeoutMs", runTimeoutMs, "a positive number of milliseconds, or null");
+  return { retries, maxFailedPoints, runTimeoutMs };
 }

@@ -12,15 +12,15 @@ import type { RowCheck } from "./journal.js";
 import { buildManifest, type SweepPlan } from "./plan.js";
 import { FILES, corrupted, readText, writeAtomic, type DoneRows } from "./store.js";
 import { cellText, renderCsv, renderJsonl, runColumns, summaryColumns, summaryRow } from "./table.js";
-import type { Cell, Row } from "./types.js";
+import type { Cell, FailedPoint, Row } from "./types.js";
 
 /** The manifest alone, listing the given points as done (every one of them is in the journal). */
-export function writeManifest(dir: string, plan: SweepPlan, done: DoneRows): void {
-  writeAtomic(dir, FILES.manifest, JSON.stringify(buildManifest(plan, new Set(done.keys())), null, 2) + "\n");
+export function writeManifest(dir: string, plan: SweepPlan, done: DoneRows, failed: FailedPoint[] = []): void {
+  writeAtomic(dir, FILES.manifest, JSON.stringify(buildManifest(plan, new Set(done.keys()), failed), null, 2) + "\n");
 }
 
 /** The four contract files for the finished points, in grid order; the manifest first. */
-export function writeSnapshot(dir: string, plan: SweepPlan, done: DoneRows): void {
+export function writeSnapshot(dir: string, plan: SweepPlan, done: DoneRows, failed: FailedPoint[] = []): void {
   const runCols = runColumns(plan.axes);
   const sumCols = summaryColumns(plan.axes);
   let jsonl = "";
@@ -37,7 +37,7 @@ export function writeSnapshot(dir: string, plan: SweepPlan, done: DoneRows): voi
   // The manifest first: the journal already holds every point it lists as done, so it is
   // consistent with any mix of old and new snapshot files, and a directory never holds a
   // results file without a manifest (a kill right after the first rename stays resumable).
-  writeAtomic(dir, FILES.manifest, JSON.stringify(buildManifest(plan, new Set(done.keys())), null, 2) + "\n");
+  writeAtomic(dir, FILES.manifest, JSON.stringify(buildManifest(plan, new Set(done.keys()), failed), null, 2) + "\n");
   writeAtomic(dir, FILES.runsJsonl, jsonl);
   writeAtomic(dir, FILES.runsCsv, csv);
   writeAtomic(dir, FILES.summary, summary);

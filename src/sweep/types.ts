@@ -59,6 +59,18 @@ export interface PointStatus {
   status: "pending" | "done";
 }
 
+/** A point whose run kept failing (thrown, its worker died, over the run timeout): not journalled, retried by the next run. */
+export interface FailedPoint {
+  /** The point's key (its axis values, canonical JSON). */
+  key: string;
+  /** The replicate whose run failed last. */
+  replicate: number;
+  /** Attempts of that run (1 + the retries). */
+  attempts: number;
+  /** The last attempt's error, one line. */
+  error: string;
+}
+
 /** `manifest.json` of a results directory: what was run, by which version, and how far it got. */
 export interface Manifest {
   /** The sweep's name (SweepConfig.name). */
@@ -90,6 +102,11 @@ export interface Manifest {
   } | null;
   /** Every point of the shard, in grid order. */
   points: PointStatus[];
+  /**
+   * Points the last session recorded as failed (their status stays `pending`), in grid
+   * order; absent when none failed. `pinsim sweep` then exits 3; a rerun retries them.
+   */
+  failed?: FailedPoint[];
 }
 
 /** What loadResults(dir) returns and sweep(config) resolves to. */

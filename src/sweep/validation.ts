@@ -32,6 +32,14 @@ const MANIFEST = z.object({
   metrics: z.array(z.string()),
   shard: z.object({ index: z.number().int(), count: z.number().int() }).nullable(),
   points: z.array(z.object({ key: z.string(), axes: z.record(z.string(), CELL), status: z.enum(["pending", "done"]) })),
+  failed: z
+    .array(
+      z
+        .object({ key: z.string(), replicate: z.number().int(), attempts: z.number().int(), error: z.string() })
+        .strict(),
+    )
+    .min(1)
+    .optional(),
 });
 /** A results directory as read and checked by readResultsDir. */
 export interface DirState {
@@ -290,8 +298,14 @@ function pointsDone(
 
 /** Everything in the manifest but the provenance must be what this plan would write. */
 function checkManifestMatches(mpath: string, manifest: Manifest, plan: SweepPlan, manifestDone: Set<number>): void {
+  // Failed points (issue 24) are points of this grid, not done.
+  const keys = new Set(plan.points.map((p) => p.key));
+  for (const f of manifest.failed ?? [])
+    if (!keys.has(f.key) || manifest.points.some((p) => p.key === f.key && p.status === "done"))
+      throw corrupted(mpath, `failed point ${f.key} is no pending point of its grid`);
+  const failed = manifest.failed ?? [];
   const expected = {
-    ...buildManifest(plan, manifestDone),
+    ...buildManifest(plan, manifestDone, failed),
     pinsim: manifest.pinsim,
     git: manifest.git,
     node: manifest.node,
@@ -301,6 +315,7 @@ function checkManifestMatches(mpath: string, manifest: Manifest, plan: SweepPlan
     ...buildManifest(
       plan,
       new Set(manifest.points.flatMap((p, i) => (p.status === "done" ? [plan.points[i]!.index] : []))),
+      failed,
     ),
     pinsim: manifest.pinsim,
     git: manifest.git,

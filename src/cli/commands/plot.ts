@@ -3,6 +3,7 @@
  * [--y per-pin|per-run]` and
  * `pinsim report RESULTS_DIR`: figures and the mail-ready summary of a sweep's results.
  */
+import { failedText } from "../../sweep/failed.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
@@ -41,7 +42,7 @@ function load(dir: string, partial: boolean): ResultsTable {
     );
   if (c.partial && !partial)
     throw new UsageError(
-      `${dir} holds only ${c.done} of ${c.total} points of sweep ${t.manifest.name} (it did not finish): rerun the same pinsim sweep command to finish it, or pass --partial to show the finished points alone`,
+      `${dir} holds only ${c.done} of ${c.total} points of sweep ${t.manifest.name} (${t.manifest.failed?.length ? failedText(t.manifest.failed) : "it did not finish"}): rerun the same pinsim sweep command to finish it, or pass --partial to show the finished points alone`,
     );
   checkResults(t);
   return t;

@@ -1,5 +1,6 @@
 /**
- * `pinsim sweep CONFIG.json|PRESET [--out DIR] [--workers N] [--seeds N] [--shard I/N] [--no-budget]`
+ * `pinsim sweep CONFIG.json|PRESET [--out DIR] [--workers N] [--seeds N] [--shard I/N] [--no-budget]
+ *  [--retries N] [--max-failed-points N] [--run-timeout S]`: exit 0 complete, 3 when points failed
  * `pinsim merge DIR… [--out DIR]`
  * Bad input reaches the CLI's one catch (src/cli/index.ts): one line, exit 2.
  */
@@ -7,13 +8,15 @@ import { availableParallelism } from "node:os";
 import type { Command } from "commander";
 import cliProgress from "cli-progress";
 import { ParamError } from "../../model/params.js";
-import { parseIntegerFlag } from "../../numbers.js";
+import { parseIntegerFlag, parsePositiveFlag } from "../../numbers.js";
+import { EXIT } from "../errors.js";
 import {
   formatShard,
   mergeResults,
   readSweepConfig,
   shardFromEnv,
   parseShard,
+  presetNames,
   sweep,
   type Shard,
   type SweepProgress,
@@ -86,6 +89,9 @@ interface SweepFlags {
   shardCount?: number;
   quiet?: boolean;
   budget: boolean;
+  retries?: number;
+  maxFailedPoints?: number;
+  runTimeout?: string;
 }
 
 /** The shard to run: `--shard`, else the batch system's environment; `--shard-count` must agree with `--shard`'s N. */
@@ -125,16 +131,50 @@ async function sweepAction(arg: string, opts: SweepFlags, state: { code: number 
     resumed ??= p.runsDone; // the first report counts only the runs found on disk
     reporter?.update(p);
   };
+  const failures = failureFlags(opts);
   let table: Awaited<ReturnType<typeof sweep>>;
   try {
-    table = await sweep(config, { out, workers, seeds: opts.seeds, shard, onProgress, noBudget: !opts.budget, signal });
+    table = await sweep(config, {
+      out,
+      workers,
+      seeds: opts.seeds,
+      shard,
+      onProgress,
+      noBudget: !opts.budget,
+      signal,
+      ...failures,
+      onFailedPoint: (f) =>
+        process.stderr.write(
+          `pinsim: point ${f.key} failed (replicate ${f.replicate}, ${f.attempts} attempt${f.attempts === 1 ? "" : "s"}): ${f.error}\n`,
+        ),
+    });
   } finally {
     reporter?.stop();
   }
+  const failed = table.manifest.failed ?? [];
   process.stdout.write(
     `${label}: ${table.summary.length} points, ${ranLine(table.runs.length, resumed ?? 0, performance.now() - t0, out)} with ${workers} worker${workers === 1 ? "" : "s"} -> ${out}/\n`,
   );
-  state.code = 0;
+  if (failed.length > 0) {
+    // Exit 3: incomplete. The failed points are in manifest.json; a rerun retries them.
+    const left = table.manifest.points.filter((p) => p.status !== "done").length;
+    process.stderr.write(
+      `pinsim: sweep incomplete: ${failed.length} point${failed.length === 1 ? "" : "s"} failed${left > failed.length ? ` and ${left - failed.length} not run (more than --max-failed-points ${failures.maxFailedPoints} failed)` : ""}, listed in ${out}/manifest.json; rerun the same command to retry ${left === 1 ? "it" : "them"}\n`,
+    );
+    state.code = EXIT.INCOMPLETE;
+  } else state.code = 0;
+}
+
+/** --retries, --max-failed-points and --run-timeout as sweep() options. */
+function failureFlags(opts: SweepFlags): { retries: number; maxFailedPoints: number; runTimeoutMs: number | null } {
+  return {
+    retries: opts.retries ?? 0,
+    maxFailedPoints: opts.maxFailedPoints ?? Infinity,
+    runTimeoutMs:
+      opts.runTimeout === undefined
+        ? null
+        : 1000 * parsePositiveFlag("--run-timeout", opts.runTimeout, "a positive number of seconds"),
+  };
 }
 
 /** `36 runs in 10.9 s`, or for a resumed sweep `36 runs (12 run now in 3.5 s, 24 resumed from DIR/)`. */
@@ -150,10 +190,7 @@ export function registerSweep(program: Command, state: { code: number }): void {
   program
     .command("sweep")
     .description("run a sweep (a config file or a preset of data/sweeps/) into a results directory; rerun to resume")
-    .argument(
-      "<config>",
-      "CONFIG.json, or a preset name: default, false-positives, double-writeback, lost-data, kernel-eras",
-    )
+    .argument("<config>", `CONFIG.json, or a preset name: ${presetNames().join(", ")}`)
     .option("--out <dir>", "results directory (default data/results/<name>/, or data/results/<name>-shard-I-of-N/)")
     .option(
       "--workers <n>",
@@ -172,6 +209,17 @@ export function registerSweep(program: Command, state: { code: number }): void {
     )
     .option("--quiet", "no progress output")
     .option("--no-budget", "run even beyond the magnitude budgets (events per run, runs per sweep, workers per core)")
+    .option(
+      "--retries <n>",
+      "retry a run that throws, loses its worker or exceeds --run-timeout N times before its point fails (default 0)",
+      positiveInt("--retries", 0),
+    )
+    .option(
+      "--max-failed-points <n>",
+      "start no new run once more than N points failed (default: no limit)",
+      positiveInt("--max-failed-points", 0),
+    )
+    .option("--run-timeout <seconds>", "wall seconds one run may take on the pool before it fails (default: no limit)")
     .action((arg: string, opts: SweepFlags) => sweepAction(arg, opts, state));
 
   program
