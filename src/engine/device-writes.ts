@@ -13,7 +13,7 @@
  */
 import type { Uniform } from "../model/distributions.js";
 import { METRIC } from "../model/metrics.js";
-import type { PageCache } from "../model/page-cache.js";
+import { countArray, type CountArray, type PageCache } from "../model/page-cache.js";
 import type { DeviceMirror } from "../model/policy.js";
 import { DMA_WRITE_EVENT } from "./events.js";
 import { GROUP_METRIC, type Groups } from "./groups.js";
@@ -27,7 +27,7 @@ export class DeviceWrites {
   /** Groups write at different dmaWriteRates: per-page rates are summed (`rate`). */
   private readonly mixedRates: boolean;
   /** Per folio: pinners in their hold phase writing into it. */
-  private readonly holders: Int32Array;
+  private readonly holders: CountArray;
   /** Per folio: time of its next device write, seconds (Infinity: none). */
   private readonly next: Float64Array;
   /** Per folio (mixedRates only): the summed rate of its holders, writes per second. */
@@ -53,7 +53,7 @@ export class DeviceWrites {
     this.lazy = mirror === null && writers.length > 0;
     this.mixedRates = new Set(writers.map((s) => s.dmaWriteRate)).size > 1;
     const pages = pc.pages;
-    this.holders = new Int32Array(this.lazy ? pages : 0);
+    this.holders = countArray(groups.holds, this.lazy ? pages : 0);
     this.rate = new Float64Array(this.mixedRates ? pages : 0);
     this.next = new Float64Array(this.lazy ? pages : 0).fill(Infinity);
   }

@@ -18,6 +18,7 @@ import type { CallerId, CallerProfile } from "../model/callers.js";
 import type { PinnerGroup } from "../model/coverage-params.js";
 import { pinDecision, type RunEnv } from "../model/env.js";
 import { GROUP_METRICS, type GroupMetric } from "../model/metrics.js";
+import { countArray, type CountArray } from "../model/page-cache.js";
 import { flatPinnerGroup, type Params } from "../model/params.js";
 import type { Policy } from "../model/policy.js";
 import type { GroupGup } from "../policies/caller.js";
@@ -75,17 +76,26 @@ export class Groups {
   readonly pinDuration: ((u: Uniform) => number)[];
   /** Per group: draws the gap between a pinner's pins, seconds, from its pinGap distribution. */
   readonly pinGap: ((u: Uniform) => number)[];
-  /** Per folio: the group that last pinned it, -1 if none did. */
-  readonly pageGroup: Int16Array;
-  /** Per folio: the group whose device write last modified it, -1 for none or a CPU store. */
-  readonly lastWriter: Int16Array;
+  /**
+   * Per folio: the group that last pinned it, -1 if none did (n > 1 only: with one group
+   * a device write is always that group's, and this has length 0). Int8 up to 127 groups.
+   */
+  readonly pageGroup: Int8Array | Int16Array;
+  /** Per folio: the group whose device write last modified it, -1 for none or a CPU store. Int8 up to 127 groups. */
+  readonly lastWriter: Int8Array | Int16Array;
+  /**
+   * Most GUP references one folio can hold at once: each pinner holds one range at a time,
+   * and a range of pagesPerPin 4 KiB pages meets one folio of 2^folioOrder pages at most
+   * min(pagesPerPin, 2^folioOrder) times (the bound that sizes the per-folio counts).
+   */
+  readonly holds: number;
   /** Per-group counts, GROUP_METRICS.length per group. */
   readonly counts: Float64Array;
   /**
    * Per folio and group (n > 1 only): the group's writing holders, so a device write into
    * a folio two groups hold is charged to one of them in proportion to their rates.
    */
-  readonly holders: Int32Array;
+  readonly holders: CountArray;
 
   /**
    * @param p resolved parameters (the flat ones make one group when pinnerGroups is null)
@@ -115,10 +125,12 @@ export class Groups {
     });
     this.pinDuration = this.specs.map((g) => sampler(parseDistribution(g.pinDuration)));
     this.pinGap = this.specs.map((g) => sampler(parseDistribution(g.pinGap)));
-    this.pageGroup = new Int16Array(units).fill(-1);
-    this.lastWriter = new Int16Array(units).fill(-1);
+    this.holds = this.specs.reduce((s, g) => s + g.pinners * Math.min(g.pagesPerPin, 2 ** env.folioOrder), 0);
+    const groupArray = (n: number) => (this.n <= 127 ? new Int8Array(n) : new Int16Array(n)).fill(-1);
+    this.pageGroup = groupArray(this.n > 1 ? units : 0);
+    this.lastWriter = groupArray(units);
     this.counts = new Float64Array(this.n * GROUP_METRICS.length);
-    this.holders = new Int32Array(this.n > 1 ? units * this.n : 0);
+    this.holders = countArray(this.holds, this.n > 1 ? units * this.n : 0);
   }
 
   /** Add `d` to group g's metric m (GROUP_METRIC index). */

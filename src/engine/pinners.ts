@@ -277,7 +277,7 @@ export class Pinners {
       return GUP_OUTCOME.OK;
     }
     if (!pc.tryGrabFolio(page, g.pin[gi] === 1)) return GUP_OUTCOME.REFUSED;
-    g.pageGroup[page] = gi;
+    if (g.n > 1) g.pageGroup[page] = gi;
     // FOLL_TOUCH: mark dirty if neither pte nor page is (follow_page_pte).
     if (write && !fast && !pc.pteWritable[page] && !pc.dirty[page]) pc.setPageDirty(page);
     g.policies[gi].afterGrab(pc, page);
@@ -304,7 +304,7 @@ export class Pinners {
       }
       this.pSeq[idx] = this.mirror.refault(pc, page);
     }
-    this.groups.pageGroup[page] = this.groups.of[k];
+    if (this.groups.n > 1) this.groups.pageGroup[page] = this.groups.of[k];
     this.dma.charged(page, 1);
     return true;
   }

@@ -8,7 +8,7 @@
  * (src/model/metrics.ts).
  */
 import { kernelRecord } from "../model/coverage-params.js";
-import { parseDistribution, sampler, type Uniform } from "../model/distributions.js";
+import { distributionRange, parseDistribution, sampler, type Uniform } from "../model/distributions.js";
 import { METRIC, metricsOf, runRates, type FinalSyncCounts, type RunFacts } from "../model/metrics.js";
 import { PageCache, WRITE } from "../model/page-cache.js";
 import type { Params } from "../model/params.js";
@@ -82,12 +82,20 @@ export class Simulation {
   ) {
     const p = params;
     this.policy = env.policy;
+    this.groups = new Groups(p, env, p.files * (p.pagesPerFile >> env.folioOrder));
+    const g = this.groups;
     this.pc = new PageCache({
       files: p.files,
       pagesPerFile: p.pagesPerFile >> env.folioOrder,
       bias: p.bias,
       env,
       traceClean: options.traceClean,
+      sizes: {
+        shares: Math.ceil(distributionRange(parseDistribution(p.shareCount))[1]),
+        transient: Math.ceil(distributionRange(parseDistribution(p.transientRefs))[1]),
+        holds: g.holds,
+        notifier: env.mirror !== null,
+      },
     });
     this.realPages = p.files * p.pagesPerFile;
     this.mirror = env.mirror;
@@ -97,8 +105,6 @@ export class Simulation {
     this.writesBack = env.writesBack;
     this.pagesPerFile = this.pc.pagesPerFile;
     this.pages = this.pc.pages;
-    this.groups = new Groups(p, env, this.pages);
-    const g = this.groups;
     // A trylock release priced with misses (Release.trylockMissShare) draws from one more
     // stream, after the pinners' (every other stream keeps its draws).
     const missShares = g.policies.map((q) => (q.release.lock === "trylock" ? (q.release.trylockMissShare ?? 0) : 0));

@@ -36,7 +36,15 @@ export {
   type Uniform,
 } from "./distributions.js";
 // Page and inode state, kernel operations (docs/model.md#state, #operations)
-export { PageCache, WRITE, type CleanDelaySamples, type PageCacheOptions } from "./page-cache.js";
+export {
+  PageCache,
+  WRITE,
+  countArray,
+  type CleanDelaySamples,
+  type CountArray,
+  type PageCacheOptions,
+  type PageCacheSizes,
+} from "./page-cache.js";
 // What a policy decides (docs/model.md#policies)
 export {
   WritebackDecision,

@@ -38,6 +38,34 @@ export interface PageCacheOptions {
   env: RunEnv;
   /** Record clean delays (V1/V16): from a page's clean→dirty transition to its first clean. Default false. */
   traceClean?: boolean;
+  /**
+   * The engine's lean layout (README, "Per-page state"): the largest values the per-page
+   * counts can reach in this run, so each count gets the narrowest array that holds them
+   * losslessly, and whether notifierSeq is read at all. Without it every count is an
+   * Int32Array and notifierSeq is kept (the checker's layout, which its states hash).
+   */
+  sizes?: PageCacheSizes;
+}
+
+/** Bounds of one run's per-page counts (PageCacheOptions.sizes). */
+export interface PageCacheSizes {
+  /** Largest shareCount a page can draw. */
+  shares: number;
+  /** Largest transientRefs a page can draw. */
+  transient: number;
+  /** Most GUP references (pins + gets) one page can hold at once. */
+  holds: number;
+  /** Whether a device mirror reads notifierSeq (mmu_interval_read_begin); else it has length 0. */
+  notifier: boolean;
+}
+
+/** A per-page count: Int32, or narrower when the run's bounds allow (countArray). */
+export type CountArray = Int32Array | Uint16Array | Uint8Array;
+
+/** The narrowest array of `n` counts in 0..max (Uint8, Uint16, else Int32). */
+export function countArray(max: number, n: number): CountArray {
+  if (max <= 0xff) return new Uint8Array(n);
+  return max <= 0xffff ? new Uint16Array(n) : new Int32Array(n);
 }
 
 /** Clean delays recorded with `traceClean`, seconds, by the inode's state when the page was dirtied. */
@@ -102,15 +130,15 @@ export class PageCache {
 
   // Per page (docs/model.md#state).
   /** folio_mapcount while mapped: the user mappings (sharers) of the page, drawn once per run. */
-  readonly shares: Int32Array;
+  readonly shares: CountArray;
   /** Other _refcount holders, neither mappings nor GUP (transientRefs); constant per page. */
-  readonly transient: Int32Array;
+  readonly transient: CountArray;
   /** folio_ref_count (page->_refcount, include/linux/page_ref.h), kept incrementally; equals refcountFormula(p). */
   readonly refcount: Int32Array;
   /** FOLL_PIN references held (ground truth; each adds pinAdd to refcount, mm/gup.c try_grab_folio). */
-  readonly pins: Int32Array;
+  readonly pins: CountArray;
   /** FOLL_GET references held (ground truth; each adds 1, get_user_pages). */
-  readonly gets: Int32Array;
+  readonly gets: CountArray;
   /** PG_dirty (include/linux/page-flags.h), 0 or 1: the page cache must write the page back. */
   readonly dirty: Uint8Array;
   /** PG_writeback, 0 or 1: an I/O carrying the page is in flight (set_page_writeback .. end_page_writeback). */
@@ -135,7 +163,7 @@ export class PageCache {
   readonly disk: Uint32Array;
   /** Content version the I/O in flight carries: `mem` when the writeback was submitted. */
   readonly io: Uint32Array;
-  /** MMU-notifier invalidations of the page so far (the `mmu-notifier` policy's mmu_interval_read_retry). */
+  /** MMU-notifier invalidations of the page so far (the `mmu-notifier` policy's mmu_interval_read_retry); length 0 in the lean layout without a mirror. */
   readonly notifierSeq: Uint32Array;
   /** Seconds: when PG_dirty last went 0 -> 1. */
   readonly dirtySince: Float64Array;
@@ -168,11 +196,12 @@ export class PageCache {
     this.pinAdd = this.exactPincount ? 1 : o.bias;
     this.privateData = o.env.privateData;
     const n = this.pages;
-    this.shares = new Int32Array(n);
-    this.transient = new Int32Array(n);
+    const z = o.sizes;
+    this.shares = z ? countArray(z.shares, n) : new Int32Array(n);
+    this.transient = z ? countArray(z.transient, n) : new Int32Array(n);
     this.refcount = new Int32Array(n);
-    this.pins = new Int32Array(n);
-    this.gets = new Int32Array(n);
+    this.pins = z ? countArray(z.holds, n) : new Int32Array(n);
+    this.gets = z ? countArray(z.holds, n) : new Int32Array(n);
     this.dirty = new Uint8Array(n);
     this.writeback = new Uint8Array(n);
     this.locked = new Uint8Array(n);
@@ -185,7 +214,7 @@ export class PageCache {
     this.mem = new Uint32Array(n);
     this.disk = new Uint32Array(n);
     this.io = new Uint32Array(n);
-    this.notifierSeq = new Uint32Array(n);
+    this.notifierSeq = new Uint32Array(!z || z.notifier ? n : 0);
     this.dirtySince = new Float64Array(n);
     this.written = new Uint8Array(n);
     this.cleanWrites = new Uint32Array(n);
@@ -387,7 +416,7 @@ export class PageCache {
 
   /** Invalidate device mappings (mmu_notifier_invalidate_range_start). */
   notifyInvalidate(p: number): void {
-    this.notifierSeq[p] = (this.notifierSeq[p] + 1) >>> 0;
+    if (this.notifierSeq.length !== 0) this.notifierSeq[p] = (this.notifierSeq[p] + 1) >>> 0;
   }
 
   /**
@@ -704,7 +733,7 @@ export class PageCache {
     this.counters.set(s.subarray(o, o + this.counters.length));
   }
 
-  private stateArrays(): (Int32Array | Uint8Array | Uint32Array | Float64Array)[] {
+  private stateArrays(): (CountArray | Uint32Array | Float64Array)[] {
     return [
       this.shares,
       this.transient,
