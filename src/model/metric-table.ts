@@ -340,7 +340,8 @@ export const METRIC_TABLE = [
     description: "when ext4's BUG() on a bufferless dirty page stopped the run (ext4-bug); null if it ran to the end",
     countedWhen:
       "seconds: the instant `PageCache.writepageHasBuffers` hits ext4's BUG() on a dirty page without buffers under `fsBehavior: \"ext4-bug\"` (ext4_writepages before cc5095747edf, v5.18; `result.crashedAt`); in a sweep's summary `crashedAt_mean` is over the runs that crashed and `crashedAt_any` the share of runs that did",
-    symptom: "an oops: the run stops there; every count stops at the crash, and `lostDataFinal`, `finalDirtyPages` are null (no end-of-run sync)",
+    symptom:
+      "an oops: the run stops there; every count stops at the crash, and `lostDataFinal`, `finalDirtyPages` are null (no end-of-run sync)",
   },
   {
     name: "pinsCompleted",

@@ -5,7 +5,10 @@
 import { normalize } from "node:path";
 import { METRICS, type MetricInfo, type MetricName } from "../model/metrics.js";
 import { PACKAGE_VERSION } from "../version.js";
-import type { ResultsTable, Row } from "../sweep/types.js";
+import type { ResultsTable, Row, SweepConfig } from "../sweep/types.js";
+import { parseSweepConfig } from "../sweep/config.js";
+import { configHash } from "../sweep/plan.js";
+import { readSweepConfig } from "../sweep/presets.js";
 import type { Figure } from "./figure.js";
 import { FIGURES } from "./figures.js";
 import { formatNumber } from "./format.js";
@@ -218,6 +221,26 @@ function lostDataWords(r: Row): string {
   return crashed > 0 ? `${lost}; ${bug} (counted up to it)` : lost;
 }
 
+/**
+ * The flags that make the preset `m.name` into the config the results were run with: ""
+ * when it is the preset as shipped, ` --seeds N` when only the seeds were overridden on
+ * the command line (issue 24: the recipe dropped `--seeds 20`, so run verbatim it was
+ * refused on the same folder and made a 10-seed sweep in a fresh checkout). A config that
+ * is no preset's: ` # …` saying the config is the manifest's (no flag can rebuild it).
+ */
+export function recipeConfigFlags(m: ResultsTable["manifest"]): string {
+  let preset: SweepConfig;
+  try {
+    preset = parseSweepConfig(readSweepConfig(m.name));
+  } catch {
+    return "";
+  }
+  if (configHash(preset) === m.configHash) return "";
+  const seeds = (m.config as { seeds?: unknown }).seeds;
+  if (typeof seeds === "number" && configHash({ ...preset, seeds }) === m.configHash) return ` --seeds ${seeds}`;
+  return "";
+}
+
 /** How to make the same results again, and where the figures are. */
 function rerunLines(table: ResultsTable, dir: string): string[] {
   const m = table.manifest;
@@ -225,7 +248,9 @@ function rerunLines(table: ResultsTable, dir: string): string[] {
   const shard = m.shard ? `${m.shard.index + 1}/${m.shard.count}` : null;
   const defaultDir = `data/results/${m.name}${m.shard ? `-shard-${m.shard.index + 1}-of-${m.shard.count}` : ""}`;
   const flags =
-    (shard ? ` --shard ${shard}` : "") + (normalize(dir).replace(/\/+$/, "") === defaultDir ? "" : ` --out ${dir}`);
+    recipeConfigFlags(m) +
+    (shard ? ` --shard ${shard}` : "") +
+    (normalize(dir).replace(/\/+$/, "") === defaultDir ? "" : ` --out ${dir}`);
   return [
     `Rerun (config ${String(m.configHash)
       .replace(/^sha256:/, "")

@@ -1,0 +1,63 @@
+/**
+ * The report's Rerun recipe reproduces the run (issue 24): it dropped command-line overrides
+ * (`--seeds 20`), so run verbatim it was refused on the same folder and made a 10-seed
+ * sweep in a fresh checkout. Here: `sweep smoke --seeds 2` in one fresh clone of HEAD, its
+ * report's recipe run verbatim in another, and the two summary.csv files byte-identical.
+ * Each clone gets this checkout's node_modules (a link) and dist/ (a copy, what `npm ci &&
+ * npm run build`, the recipe's first line, would make from the same sources).
+ */
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, test } from "node:test";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const TMP = mkdtempSync(join(tmpdir(), "pinsim-recipe-"));
+after(() => rmSync(TMP, { recursive: true, force: true }));
+
+/** A fresh clone of HEAD with node_modules linked and dist/ copied. */
+function clone(name: string): string {
+  const dir = join(TMP, name);
+  const head = spawnSync("git", ["rev-parse", "HEAD"], { cwd: ROOT, encoding: "utf8" }).stdout.trim();
+  for (const args of [
+    ["clone", "--quiet", "--no-checkout", ROOT, dir],
+    ["-C", dir, "checkout", "--quiet", head],
+  ]) {
+    const r = spawnSync("git", args, { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+  }
+  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+  cpSync(join(ROOT, "dist"), join(dir, "dist"), { recursive: true });
+  return dir;
+}
+
+function sh(cwd: string, line: string) {
+  const r = spawnSync("sh", ["-c", line], { cwd, encoding: "utf8", timeout: 300_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test("the Rerun recipe, run verbatim in a fresh clone, gives a byte-identical summary", { timeout: 600_000 }, () => {
+  const a = clone("a");
+  const first = sh(a, "node bin/pinsim.js sweep smoke --seeds 2 --workers 2 --quiet");
+  assert.equal(first.code, 0, first.stderr);
+  const report = sh(a, "node bin/pinsim.js report data/results/smoke");
+  assert.equal(report.code, 0, report.stderr);
+  const lines = report.stdout.split("\n");
+  const at = lines.findIndex((l) => l.startsWith("Rerun (config "));
+  assert.ok(at >= 0, report.stdout);
+  const sweepLine = lines.slice(at + 1).find((l) => l.trim().startsWith("node bin/pinsim.js sweep "))!;
+  assert.match(sweepLine, /sweep smoke --seeds 2$/, "the --seeds override is part of the recipe");
+  // The recipe verbatim (after its `npm ci && npm run build`, done by clone()), in a fresh clone.
+  const b = clone("b");
+  const again = sh(b, sweepLine.trim());
+  assert.equal(again.code, 0, again.stderr);
+  const summary = (dir: string) => readFileSync(join(dir, "data/results/smoke/summary.csv"), "utf8");
+  assert.equal(summary(b), summary(a));
+  // And on the same folder it is a resume, not a refusal of another config.
+  const same = sh(a, `${sweepLine.trim()} --quiet`);
+  assert.equal(same.code, 0, same.stderr);
+  assert.match(same.stdout, /18 runs \(0 run now in .* s, 18 resumed from /);
+});
