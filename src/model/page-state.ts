@@ -1,0 +1,309 @@
+/**
+ * Page and inode state (docs/model.md, "State") in typed arrays: the fields of the page
+ * cache, its construction and the checker's save and restore. The kernel operations on it
+ * are PageCache's (src/model/page-cache.ts), which extends this class.
+ */
+import { METRIC } from "./metrics.js";
+import type { FsBehavior } from "./params.js";
+import type { Policy } from "./policy.js";
+import type { RunEnv } from "./env.js";
+
+/** Shape and behaviour of a PageCache. */
+export interface PageCacheOptions {
+  /** Number of files (inodes). */
+  files: number;
+  /** Pages per file; page p belongs to file floor(p / pagesPerFile). */
+  pagesPerFile: number;
+  /** GUP_PIN_COUNTING_BIAS (1024 in the kernel). */
+  bias: number;
+  /**
+   * The run's environment (src/model/env.ts runEnv): the policy whose hooks the shared paths
+   * call, ext4's BUG or warn, exact pin counts on large folios, the backing's private data,
+   * and the rest the engine and the checker read from `pc.env`.
+   */
+  env: RunEnv;
+  /** Record clean delays (V1/V16): from a page's clean→dirty transition to its first clean. Default false. */
+  traceClean?: boolean;
+  /**
+   * The engine's lean layout (README, "Per-page state"): the largest values the per-page
+   * counts can reach in this run, so each count gets the narrowest array that holds them
+   * losslessly, and whether notifierSeq is read at all. Without it every count is an
+   * Int32Array and notifierSeq is kept (the checker's layout, which its states hash).
+   */
+  sizes?: PageCacheSizes;
+}
+
+/** Bounds of one run's per-page counts (PageCacheOptions.sizes). */
+export interface PageCacheSizes {
+  /** Largest shareCount a page can draw. */
+  shares: number;
+  /** Largest transientRefs a page can draw. */
+  transient: number;
+  /** Most GUP references (pins + gets) one page can hold at once. */
+  holds: number;
+  /** Whether a device mirror reads notifierSeq (mmu_interval_read_begin); else it has length 0. */
+  notifier: boolean;
+}
+
+/** A per-page count: Int32, or narrower when the run's bounds allow (countArray). */
+export type CountArray = Int32Array | Uint16Array | Uint8Array;
+
+/** The narrowest array of `n` counts in 0..max (Uint8, Uint16, else Int32). */
+export function countArray(max: number, n: number): CountArray {
+  if (max <= 0xff) return new Uint8Array(n);
+  return max <= 0xffff ? new Uint16Array(n) : new Int32Array(n);
+}
+
+/** Clean delays recorded with `traceClean`, seconds, by the inode's state when the page was dirtied. */
+export interface CleanDelaySamples {
+  /** The inode was clean: its dirtied_when is the page's dirtying time. */
+  cleanInode: number[];
+  /** The inode was already dirty: the page inherits the older dirtied_when. */
+  dirtyInode: number[];
+}
+
+/**
+ * The state of one run's page cache: every page's state (docs/model.md#state) in typed arrays
+ * indexed by page slot 0..pages-1 (a slot is a folio when the run's folio order is above 0),
+ * the inodes' dirty state, the run's counters, and the kernel operations on them. The engine
+ * (src/engine/) and the checker (src/checker/) both drive one, so the operations' semantics
+ * are shared by construction. Pages start absent; initPage() makes one resident and clean.
+ *
+ * Units: times are simulated seconds (`now`, `dirtySince`, `dirtiedWhen`, `crashedAt`);
+ * content versions (`mem`, `disk`, `io`) are unsigned 32-bit counters compared for equality.
+ * Page indices are not checked: the engine and the checker own them.
+ */
+export class PageState {
+  /** Number of files (inodes), from the options. */
+  readonly files: number;
+  /** Pages per file; page p belongs to file fileOf(p) = floor(p / pagesPerFile). */
+  readonly pagesPerFile: number;
+  /** Page slots in all: files × pagesPerFile (the length of every per-page array). */
+  readonly pages: number;
+  /** GUP_PIN_COUNTING_BIAS (include/linux/mm.h, 1024 since 5.7): what one FOLL_PIN adds to an order-0 page's refcount. */
+  readonly bias: number;
+  /** The run's environment it was built for (runEnv); the engine and the checker read it. */
+  readonly env: RunEnv;
+  /** env.fsBehavior: what ext4 does with a dirty page without buffers at writeback. */
+  readonly fsBehavior: FsBehavior;
+  /** env.policy: the base policy whose hooks the shared paths call. */
+  readonly policy: Policy;
+  /** What FOLL_PIN adds to the refcount: the bias, or 1 with an exact pin count (large folios). */
+  readonly pinAdd: number;
+  /**
+   * Whether the detector reads an exact pin count (folio->_pincount of a large folio,
+   * include/linux/mm.h folio_maybe_dma_pinned; 47e29d32afba, 5.7) instead of the refcount
+   * against the bias. Default false.
+   */
+  readonly exactPincount: boolean;
+  /** What the backing keeps at folio->private (PageCacheOptions.privateData): `ext4` buffer heads, `none`, or btrfs's `cow-fixup`. */
+  readonly privateData: "ext4" | "none" | "cow-fixup";
+  /** Current simulated time, seconds; the caller advances it. */
+  now = 0;
+  /** Incident and cost counters, indexed by METRIC. */
+  readonly counters = new Float64Array(Object.keys(METRIC).length);
+  /**
+   * Seconds: when ext4 BUG()ed on a bufferless dirty page (fsBehavior `ext4-bug`), or -1.
+   * The engine stops the run there; the checker records the incident.
+   */
+  crashedAt = -1;
+  /** Bits of the last writeCachePage's writeback decision (the engine schedules a BOUNCE_AT_BIO copy from it). */
+  lastDecision = 0;
+  /** Clean delays, when traceClean is on (else null). */
+  readonly cleanDelays: CleanDelaySamples | null;
+  /** Whether cleans are recorded now (the engine stops at its end-of-run sync, which would censor the tail). */
+  recordingCleanDelays: boolean;
+
+  // Per page (docs/model.md#state).
+  /** folio_mapcount while mapped: the user mappings (sharers) of the page, drawn once per run. */
+  readonly shares: CountArray;
+  /** Other _refcount holders, neither mappings nor GUP (transientRefs); constant per page. */
+  readonly transient: CountArray;
+  /** folio_ref_count (page->_refcount, include/linux/page_ref.h), kept incrementally; equals refcountFormula(p). */
+  readonly refcount: Int32Array;
+  /** FOLL_PIN references held (ground truth; each adds pinAdd to refcount, mm/gup.c try_grab_folio). */
+  readonly pins: CountArray;
+  /** FOLL_GET references held (ground truth; each adds 1, get_user_pages). */
+  readonly gets: CountArray;
+  /** PG_dirty (include/linux/page-flags.h), 0 or 1: the page cache must write the page back. */
+  readonly dirty: Uint8Array;
+  /** PG_writeback, 0 or 1: an I/O carrying the page is in flight (set_page_writeback .. end_page_writeback). */
+  readonly writeback: Uint8Array;
+  /** PG_locked, 0 or 1 (lock_page / trylock_page / unlock_page, mm/filemap.c). */
+  readonly locked: Uint8Array;
+  /** folio_buffers() / PG_private, 0 or 1: buffer heads attached (adds 1 to refcount; ext4's block_page_mkwrite attaches them). */
+  readonly buffers: Uint8Array;
+  /** 0 or 1: some mapping has a writable, dirty pte (set by a write fault, cleared by page_mkclean and by unmap). */
+  readonly pteWritable: Uint8Array;
+  /** folio->mapping != NULL, 0 or 1: 0 after truncate (truncate_inode_folio) or reclaim's __remove_mapping. */
+  readonly attached: Uint8Array;
+  /** 0 or 1: the page exists in memory (0 after eviction, or when the last reference to a truncated page goes). */
+  readonly resident: Uint8Array;
+  /** 0 or 1: the sharers' ptes exist (0 after reclaim's try_to_unmap, until the next access maps the page again). */
+  readonly mapped: Uint8Array;
+  /** 0 or 1: the I/O in flight carries a bounce copy, so device writes no longer reach it. */
+  readonly bounced: Uint8Array;
+  /** Content version in memory: bumped (mod 2^32) by every CPU store and device write. */
+  readonly mem: Uint32Array;
+  /** Content version on disk: set from `io` when a writeback completes. */
+  readonly disk: Uint32Array;
+  /** Content version the I/O in flight carries: `mem` when the writeback was submitted. */
+  readonly io: Uint32Array;
+  /** MMU-notifier invalidations of the page so far (the `mmu-notifier` policy's mmu_interval_read_retry); length 0 in the lean layout without a mirror. */
+  readonly notifierSeq: Uint32Array;
+  /** Seconds: when PG_dirty last went 0 -> 1. */
+  readonly dirtySince: Float64Array;
+  /** 0 or 1: the on-disk version was put there by a completed writeback of this run (double-writeback counting). */
+  readonly written: Uint8Array;
+  /** Device writes that landed while the page was clean, cumulative. */
+  readonly cleanWrites: Uint32Array;
+  /** With traceClean: 1 if the inode was clean when PG_dirty last went 0 -> 1 (length 0 without traceClean). */
+  readonly dirtiedInCleanInode: Uint8Array;
+  // Per file (inode).
+  /** I_DIRTY_PAGES in inode->i_state, 0 or 1, per file. */
+  readonly inodeDirty: Uint8Array;
+  /** inode->dirtied_when, seconds (set by __mark_inode_dirty on the clean -> dirty transition only), per file. */
+  readonly dirtiedWhen: Float64Array;
+  /** Attached pages with PG_dirty, per file (the mapping's PAGECACHE_TAG_DIRTY count). */
+  readonly dirtyPages: Int32Array;
+  /** Attached pages with PG_dirty, all files. */
+  totalDirty = 0;
+
+  /** Every page absent and clean, every inode clean, `now` 0; see PageCacheOptions for the defaults. */
+  constructor(o: PageCacheOptions) {
+    this.files = o.files;
+    this.pagesPerFile = o.pagesPerFile;
+    this.pages = o.files * o.pagesPerFile;
+    this.bias = o.bias;
+    this.env = o.env;
+    this.fsBehavior = o.env.fsBehavior;
+    this.policy = o.env.policy;
+    this.exactPincount = o.env.exactPincount;
+    this.pinAdd = this.exactPincount ? 1 : o.bias;
+    this.privateData = o.env.privateData;
+    const n = this.pages;
+    const z = o.sizes;
+    this.shares = z ? countArray(z.shares, n) : new Int32Array(n);
+    this.transient = z ? countArray(z.transient, n) : new Int32Array(n);
+    this.refcount = new Int32Array(n);
+    this.pins = z ? countArray(z.holds, n) : new Int32Array(n);
+    this.gets = z ? countArray(z.holds, n) : new Int32Array(n);
+    this.dirty = new Uint8Array(n);
+    this.writeback = new Uint8Array(n);
+    this.locked = new Uint8Array(n);
+    this.buffers = new Uint8Array(n);
+    this.pteWritable = new Uint8Array(n);
+    this.attached = new Uint8Array(n);
+    this.resident = new Uint8Array(n);
+    this.mapped = new Uint8Array(n);
+    this.bounced = new Uint8Array(n);
+    this.mem = new Uint32Array(n);
+    this.disk = new Uint32Array(n);
+    this.io = new Uint32Array(n);
+    this.notifierSeq = new Uint32Array(!z || z.notifier ? n : 0);
+    this.dirtySince = new Float64Array(n);
+    this.written = new Uint8Array(n);
+    this.cleanWrites = new Uint32Array(n);
+    this.cleanDelays = o.traceClean ? { cleanInode: [], dirtyInode: [] } : null;
+    this.recordingCleanDelays = this.cleanDelays !== null;
+    this.dirtiedInCleanInode = new Uint8Array(o.traceClean ? n : 0);
+    this.inodeDirty = new Uint8Array(o.files);
+    this.dirtiedWhen = new Float64Array(o.files);
+    this.dirtyPages = new Int32Array(o.files);
+  }
+
+  /** Initial state (docs/model.md#workload-and-initial-state): resident, attached, clean, no buffers, mapped read-only. */
+  initPage(p: number, shares: number, transient: number): void {
+    this.shares[p] = shares;
+    this.transient[p] = transient;
+    this.resident[p] = 1;
+    this.attached[p] = 1;
+    this.mapped[p] = 1;
+    this.refcount[p] = 1 + shares + transient;
+  }
+
+  /** The file (inode) page `p` belongs to: floor(p / pagesPerFile) (folio->mapping->host). */
+  fileOf(p: number): number {
+    return (p / this.pagesPerFile) | 0;
+  }
+
+  /** The refcount as docs/model.md#state defines it, from the ground truth (for checks, not the hot path). */
+  refcountFormula(p: number): number {
+    if (!this.resident[p]) return 0;
+    return (
+      (this.attached[p] ? 1 : 0) +
+      this.buffers[p] +
+      (this.mapped[p] ? this.shares[p] : 0) +
+      this.gets[p] +
+      this.pinAdd * this.pins[p] +
+      this.transient[p]
+    );
+  }
+
+  /** Add `by` to the counter of a metric (an index of METRIC). */
+  count(metric: number, by = 1): void {
+    this.counters[metric] += by;
+  }
+
+  /**
+   * Every field of the state in a fixed order (per-page arrays, per-file arrays, now,
+   * totalDirty, crashedAt, then the counters last), for the checker to save and restore states.
+   */
+  saveState(): Float64Array {
+    const parts = this.stateArrays();
+    let n = 3 + this.counters.length;
+    for (const a of parts) n += a.length;
+    const out = new Float64Array(n);
+    let o = 0;
+    for (const a of parts) {
+      out.set(a, o);
+      o += a.length;
+    }
+    out[o++] = this.now;
+    out[o++] = this.totalDirty;
+    out[o++] = this.crashedAt;
+    out.set(this.counters, o);
+    return out;
+  }
+
+  /** Restore a state taken by saveState on a cache of the same shape. */
+  loadState(s: Float64Array): void {
+    let o = 0;
+    for (const a of this.stateArrays()) {
+      for (let i = 0; i < a.length; i++) a[i] = s[o++];
+    }
+    this.now = s[o++];
+    this.totalDirty = s[o++];
+    this.crashedAt = s[o++];
+    this.counters.set(s.subarray(o, o + this.counters.length));
+  }
+
+  private stateArrays(): (CountArray | Uint32Array | Float64Array)[] {
+    return [
+      this.shares,
+      this.transient,
+      this.refcount,
+      this.pins,
+      this.gets,
+      this.dirty,
+      this.writeback,
+      this.locked,
+      this.buffers,
+      this.pteWritable,
+      this.attached,
+      this.resident,
+      this.mapped,
+      this.bounced,
+      this.mem,
+      this.disk,
+      this.io,
+      this.notifierSeq,
+      this.dirtySince,
+      this.written,
+      this.cleanWrites,
+      this.inodeDirty,
+      this.dirtiedWhen,
+      this.dirtyPages,
+    ];
+  }
+}
