@@ -13,7 +13,8 @@
  *   machine's memory with anonymous pages (no swap in the guest) until kswapd must free
  *   file pages; the child holds them HOLD_S seconds, then exits.
  * Before and after: nr_vmscan_write, nr_vmscan_immediate_reclaim, pgsteal_kswapd,
- * pgsteal_direct, pgscan_kswapd, pgscan_direct, nr_dirty.
+ * pgsteal_direct, pgscan_kswapd, pgscan_direct, nr_dirty; in memcg mode also the cgroup's
+ * memory.stat pgscan and pgsteal (mm/vmscan.c counts cgroup reclaim there only).
  *
  * Usage: reclaim DIR MODE MIB LIMIT_MIB HOLD_S
  * Output: start, reclaim (the deltas), end. Scratch DIR/rc-*.dat and the cgroup, removed.
@@ -54,6 +55,18 @@ static void enter_memcg(long limit_mib) {
   snprintf(f, sizeof f, "%s/cgroup.procs", cg);
   snprintf(v, sizeof v, "%d", (int)getpid());
   put(f, v);
+}
+
+/* One key of the cgroup's memory.stat, or -1 (memcg reclaim counts there, not in /proc/vmstat's pgscan/pgsteal). */
+static long long memcg_stat(const char *name) {
+  char f[320], k[128];
+  long long v, out = -1;
+  snprintf(f, sizeof f, "%s/memory.stat", cg);
+  FILE *fp = fopen(f, "r");
+  while (fp && fscanf(fp, "%127s %lld", k, &v) == 2)
+    if (strcmp(k, name) == 0) { out = v; break; }
+  if (fp) fclose(fp);
+  return out;
 }
 
 /* Leave the cgroup (back to the root) so it can be removed. */
@@ -123,11 +136,17 @@ int main(int argc, char **argv) {
   if (memcg) enter_memcg(limit);
   write_dirty(dir, mib);
   long long dirty_peak = vmstat("nr_dirty");
-  if (memcg) leave_memcg();
-  else anon_pressure(hold);
+  long long cg_scan = -1, cg_steal = -1;
+  if (memcg) {
+    cg_scan = memcg_stat("pgscan");
+    cg_steal = memcg_stat("pgsteal");
+    leave_memcg();
+  } else
+    anon_pressure(hold);
   sleep_s(1.5); /* vmstat's per-CPU deltas fold about once a second (vmstat_update) */
   for (int i = 0; i < NC; i++) after[i] = vmstat(COUNTERS[i]);
-  printf("{\"type\":\"reclaim\",\"mode\":\"%s\",\"dirtyAfterWrite\":%lld", mode, dirty_peak);
+  printf("{\"type\":\"reclaim\",\"mode\":\"%s\",\"dirtyAfterWrite\":%lld,\"memcgPgscan\":%lld,\"memcgPgsteal\":%lld", mode,
+         dirty_peak, cg_scan, cg_steal);
   for (int i = 0; i < NC; i++) printf(",\"%s\":[%lld,%lld]", COUNTERS[i], before[i], after[i]);
   emit("}");
   emit("{\"type\":\"end\",\"probe\":\"reclaim\",\"interrupted\":%s}", stop_requested ? "true" : "false");

@@ -5,14 +5,16 @@
  */
 import { wilsonInterval } from "../stats/wilson-interval.js";
 import { meanConfidenceInterval } from "../stats/mean-confidence-interval.js";
-import type { Part } from "./environment.js";
+import type { LabPart, Part } from "./environment.js";
 import { ksDistanceUniform, type CleanDelayKernel, type DetectorKernel, type LongtermKernel } from "./stats.js";
 import type { CleanDelayModel, ModelRegistration } from "./model.js";
 
 /** One row of the comparison table: a quantity, the kernel's value beside the model's, and the verdict. */
 export interface ComparisonRow {
   /** The part (probe) the row belongs to. */
-  part: Part;
+  part: Part | LabPart;
+  /** The filesystem the row was measured on, where a lab guest measured several (absent on the host). */
+  fs?: string;
   /** What is compared, in words, with its unit and the window or condition. */
   quantity: string;
   /** The kernel's value as measured. */
@@ -174,7 +176,13 @@ function dirtyInodeRows(k: CleanDelayKernel, m: CleanDelayModel): ComparisonRow[
  */
 export function detectorRows(
   k: DetectorKernel,
-  model: { lru: number | null; batch: number | null; noPinnedFlag: boolean; ioUringPin: boolean },
+  model: {
+    lru: number | null;
+    batch: number | null;
+    noPinnedFlag: boolean;
+    ioUringPin: boolean;
+    noThresholdWhy?: string | null;
+  },
 ): ComparisonRow[] {
   const step = (s: DetectorKernel["lru"], m: number | null, label: string): ComparisonRow => ({
     part: "detector",
@@ -186,10 +194,18 @@ export function detectorRows(
           ? "not measured: no trial in this state"
           : `not bracketed (${s.monotone ? "monotone" : "not monotone"}): ${s.perK.map((e) => `${e.k}:${e.copied}/${e.trials}`).join(" ")}`,
     kernelInterval: s.lo !== null && s.hi !== null ? `(${s.lo - 1}, ${s.hi}]` : null,
-    model: m === null ? "none up to 4 x bias" : `k = ${m} (refcount + fork's own ref >= bias 1024)`,
+    model:
+      m === null
+        ? (model.noThresholdWhy ?? "none up to 4 x bias")
+        : `k = ${m} (refcount + fork's own ref >= bias 1024)`,
     modelInterval: null,
-    agree: s.perK.length === 0 ? null : s.threshold !== null && s.threshold === m,
-    rule: "equal thresholds",
+    agree:
+      s.perK.length === 0
+        ? null
+        : m === null
+          ? s.perK.every((e) => e.copied === 0)
+          : s.threshold !== null && s.threshold === m,
+    rule: "equal thresholds (no copy at any k when the model has none)",
   });
   const rows = [
     step(k.lru, model.lru, "page on the LRU (lru_add batch drained)"),
@@ -245,7 +261,7 @@ export function longtermRows(
   k: LongtermKernel,
   model: ModelRegistration[],
   preset: string,
-  odirectModel: { pinned: boolean; dirty: boolean; buffers: boolean },
+  odirectModel: { pinned: boolean; dirty: boolean; buffers: boolean; follPin?: boolean },
 ): ComparisonRow[] {
   const rows: ComparisonRow[] = [];
   for (const m of model) {
@@ -295,10 +311,19 @@ export function longtermRows(
       quantity: `... pins counted: /proc/vmstat nr_foll_pin_acquired delta over ${k.pins.preads} reads`,
       kernel: `+${k.pins.acquiredDelta} acquired, +${k.pins.releasedDelta} released`,
       kernelInterval: null,
-      model: `+${k.pins.preads} (one FOLL_PIN per read, released at completion)`,
+      model:
+        odirectModel.follPin === false
+          ? "+0 (FOLL_GET before 6.3: block/bio.c bio_iov_iter_get_pages takes plain references)"
+          : `+${k.pins.preads} (one FOLL_PIN per read, released at completion)`,
       modelInterval: null,
-      agree: k.pins.acquiredDelta >= k.pins.preads && k.pins.releasedDelta >= k.pins.preads,
-      rule: "delta >= reads (other processes' pins can only add)",
+      agree:
+        odirectModel.follPin === false
+          ? k.pins.acquiredDelta < k.pins.preads
+          : k.pins.acquiredDelta >= k.pins.preads && k.pins.releasedDelta >= k.pins.preads,
+      rule:
+        odirectModel.follPin === false
+          ? "delta < reads (FOLL_GET reads add no pin; other processes' pins can only add)"
+          : "delta >= reads (other processes' pins can only add)",
     });
   }
   return rows;

@@ -13,6 +13,10 @@ import { gunzipSync } from "node:zlib";
 export const PARTS = ["clean-delay", "detector", "longterm"] as const;
 /** One question `pinsim calibrate` asks the kernel, each answered by the probe of that name (calibrate/<part>.c). */
 export type Part = (typeof PARTS)[number];
+/** The lab's own questions, asked only inside a guest (`pinsim calibrate --kernel SPEC` other than host). */
+export const LAB_PARTS = ["reclaim-writes", "reclaim-guard", "race"] as const;
+/** One of LAB_PARTS. */
+export type LabPart = (typeof LAB_PARTS)[number];
 
 /** Sysctls read at the start and at the end (and never written). */
 export const SYSCTLS = [

@@ -19,6 +19,8 @@ import {
 } from "./model.js";
 import { presetOf } from "./refusal.js";
 import type { CalibrateOptions } from "./run.js";
+import { hasFeature } from "../model/kernels.js";
+import { BACKINGS, type Backing } from "../model/backings.js";
 import { cleanDelayKernel, detectorKernel, longtermKernel } from "./stats.js";
 import {
   CALIBRATION_FORMAT,
@@ -108,8 +110,12 @@ export function finish(x: FinishInput): Calibration {
   return c;
 }
 
-/** The model's side of each part the kernel side has, and the comparison rows, in part order. */
-function modelSide(
+/**
+ * The model's side of each part the kernel side has (null parts skipped), and the
+ * comparison rows, in part order. The longterm part's model uses `x.fs.type` and
+ * `x.env.kernelRelease` (the preset of that release); clean delay uses E, W and `hz`.
+ */
+export function modelSide(
   x: FinishInput,
   kernel: Calibration["kernel"],
   hz: number,
@@ -128,33 +134,39 @@ function modelSide(
     });
     rows.push(...cleanDelayRows(ck, model.cleanDelay));
   }
+  const preset = presetFor(x.env.kernelRelease);
+  // Before 6.3 the probe's O_DIRECT read takes FOLL_GET, so it sets no MMF_HAS_PINNED (mm/gup.c: FOLL_PIN only).
+  const odirectPins = preset === null || hasFeature(preset.id, "odirectPin");
   if (dk) {
     model.detector = {
-      lru: modelThreshold(0),
-      batch: modelThreshold(1),
+      lru: odirectPins ? modelThreshold(0) : null,
+      batch: odirectPins ? modelThreshold(1) : null,
       noPinnedFlag: modelForkCopies({ k: dk.noPinnedFlag.k, batch: 0, hasPinned: false }),
       ioUringPin: modelForkCopies({ k: 0, batch: 0, pins: 1, hasPinned: true }),
       bias: 1024,
+      noThresholdWhy: odirectPins
+        ? null
+        : `never: preset ${preset?.id}'s O_DIRECT read takes FOLL_GET (FOLL_PIN from 6.3, block/bio.c), so the probe's process has no MMF_HAS_PINNED`,
     };
     rows.push(...detectorRows(dk, model.detector));
   }
   if (lk) {
-    const p = presetFor(x.env.kernelRelease);
-    const preset = p ? `${p.id}${p.exact ? "" : " (nearest)"}` : (presetOf(x.env.kernelRelease) ?? x.env.kernelRelease);
+    const p = preset;
+    const presetText = p ? `${p.id}${p.exact ? "" : " (nearest)"}` : (presetOf(x.env.kernelRelease) ?? x.env.kernelRelease);
     const regs = modelRegistrations(x.fs.type, x.env.kernelRelease);
     model.longterm = {
-      preset,
+      preset: presetText,
       source: [...new Set(regs.map((r) => r.source))].join("; "),
       registrations: regs,
-      odirect: modelOdirect(),
+      odirect: modelOdirect(1024, preset?.id ?? null, (BACKINGS as readonly string[]).includes(x.fs.type) ? (x.fs.type as Backing) : "ext4"),
     };
-    rows.push(...longtermRows(lk, regs, preset, model.longterm.odirect));
+    rows.push(...longtermRows(lk, regs, presetText, model.longterm.odirect));
   }
   return { model, rows };
 }
 
 /** manifest.json of the calibration folder: the sweep manifest's fields, `kind: "calibration"`, the agreement counts. */
-function calibrationManifest(x: FinishInput, rows: ComparisonRow[]): CalibrationManifest {
+export function calibrationManifest(x: FinishInput, rows: ComparisonRow[]): CalibrationManifest {
   const cfg = x.cfg;
   const configText = JSON.stringify(cfg);
   return {

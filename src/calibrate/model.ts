@@ -10,9 +10,9 @@ import { kupdatePeriod } from "../engine/flusher.js";
 import { PageCache } from "../model/page-cache.js";
 import { getPolicy } from "../policies/index.js";
 import { runEnv } from "../model/env.js";
-import { BACKINGS, type Backing } from "../model/backings.js";
+import { BACKING_PROFILES, BACKINGS, type Backing } from "../model/backings.js";
 import { gupDecide } from "../model/gup-rules.js";
-import { KERNEL_IDS, kernelVersion, type KernelId } from "../model/kernels.js";
+import { hasFeature, KERNEL_IDS, kernelVersion, type KernelId } from "../model/kernels.js";
 import { expectedRegistration, MAPPING_KINDS, releaseOf, type MappingKind } from "./refusal.js";
 
 import type { CleanDelayStats } from "../engine/clean-delays.js";
@@ -134,14 +134,26 @@ export function modelThreshold(batch: 0 | 1, bias = 1024): number | null {
 /**
  * O_DIRECT read into a clean page of a shared file mapping, in the model: slow GUP with
  * FOLL_WRITE faults the page in through page_mkwrite (buffers attached, set_page_dirty),
- * then takes a FOLL_PIN (docs/model.md#gup-for-write-pin).
+ * then takes a FOLL_PIN (docs/model.md#gup-for-write-pin) on a release whose preset has
+ * FEATURES.odirectPin (6.3: block/bio.c bio_iov_iter_get_pages -> iov_iter_extract_pages);
+ * before it, a plain FOLL_GET reference (`follPin` false: nr_foll_pin_acquired does not
+ * move, and the process gets no MMF_HAS_PINNED, which mm/gup.c sets for FOLL_PIN only).
+ * `kernel` null: a current kernel. `backing` (default ext4) decides the private data that
+ * page_mkwrite leaves (BackingProfile.privateData: ext4's buffer heads, btrfs's extent marker,
+ * none for xfs, whose iomap_folio_state does not set PG_private on a single-block folio).
  */
-export function modelOdirect(bias = 1024): { pinned: boolean; dirty: boolean; buffers: boolean } {
+export function modelOdirect(
+  bias = 1024,
+  kernel: KernelId | null = null,
+  backing: Backing = "ext4",
+): { pinned: boolean; dirty: boolean; buffers: boolean; follPin: boolean } {
+  const follPin = kernel === null || hasFeature(kernel, "odirectPin");
   const pc = onePage(bias);
   pc.initPage(0, 1, 0);
   pc.pageMkwrite(0);
-  const pinned = pc.tryGrabFolio(0, true);
-  return { pinned, dirty: pc.dirty[0] === 1, buffers: pc.buffers[0] === 1 };
+  const pinned = pc.tryGrabFolio(0, follPin);
+  const buffers = backing === "ext4" ? pc.buffers[0] === 1 : BACKING_PROFILES[backing].privateData !== null;
+  return { pinned, dirty: pc.dirty[0] === 1, buffers, follPin };
 }
 
 /** The model's verdict on io_uring's buffer registration over one mapping kind. */

@@ -43,6 +43,16 @@ export function calibrationHeader(c: Calibration): string[] {
       "  ",
     ),
   ];
+  const lab = c.lab;
+  if (lab)
+    lines.push(
+      ...wrap(
+        `guest: --kernel ${lab.spec} (${lab.source}), ${lab.accelNote}; compared with preset ${lab.preset ? `${lab.preset.id} (${lab.preset.exact ? "the release's own" : "the newest preset not after it"})` : "none"}; filesystems ${lab.mounted.map((m) => m.fs).join(", ") || "none"}; guest ${lab.timings.guest.toFixed(0)} s wall, booted in ${lab.timings.guestBoot?.toFixed(1) ?? "?"} s`,
+        "",
+        "  ",
+      ),
+      ...lab.notMeasured.flatMap((n) => wrap(`not measured here: ${n.what}: ${n.why}`, "", "  ")),
+    );
   return lines;
 }
 

@@ -28,8 +28,8 @@ export { CalibrateInterrupted } from "./probe-run.js";
 
 /** What `onProgress` receives, about twice a second and once per probe record. */
 export interface CalibrateProgress {
-  /** The part running now. */
-  part: Part;
+  /** The part running now ("guest" while a lab guest runs its steps). */
+  part: Part | "guest";
   /** Overall progress in [0, 1], weighted by each part's expected duration. */
   fraction: number;
   /** Expected total seconds of the whole run (for an ETA). */

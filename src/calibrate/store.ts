@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { z } from "zod";
 import { PACKAGE_VERSION } from "../version.js";
 import type { ComparisonRow } from "./compare.js";
-import type { Environment, FilesystemInfo, Part } from "./environment.js";
+import type { LabInfo } from "./lab/assemble.js";
+import { LAB_PARTS, PARTS, type Environment, type FilesystemInfo, type LabPart, type Part } from "./environment.js";
 import { CalibrateInputError } from "./errors.js";
 import type { CleanDelayModel, ModelRegistration } from "./model.js";
 import type { CleanDelayRaw, DetectorRaw, LongtermRaw } from "./parse.js";
@@ -25,8 +26,8 @@ export const CALIBRATION_FILES = { manifest: "manifest.json", calibration: "cali
 export interface CalibrationConfig {
   /** `"quick"` (`--quick`: a few trials per question) or `"full"` (the default). */
   mode: "quick" | "full";
-  /** The parts run, in PARTS order. */
-  parts: Part[];
+  /** The parts run, in PARTS order (then LAB_PARTS, in a lab guest). */
+  parts: (Part | LabPart)[];
   /** Seed of the model runs. */
   seed: number;
   /** Settings of calibrate/clean-delay.c. */
@@ -142,6 +143,8 @@ export interface Calibration {
       ioUringPin: boolean;
       /** GUP_PIN_COUNTING_BIAS used (1024, include/linux/mm.h). */
       bias: number;
+      /** Why `lru` and `batch` are null on this release (no MMF_HAS_PINNED from the probe's O_DIRECT read), or null/absent. */
+      noThresholdWhy?: string | null;
     } | null;
     /** The refusal matrix and the O_DIRECT read the model predicts. */
     longterm: {
@@ -159,11 +162,15 @@ export interface Calibration {
         dirty: boolean;
         /** Whether it has buffers afterwards (page_mkwrite attaches them). */
         buffers: boolean;
+        /** Whether the read takes a FOLL_PIN (6.3 on) rather than a FOLL_GET reference; absent in folders written before the lab. */
+        follPin?: boolean;
       };
     } | null;
   };
   /** The comparison table, one row per quantity, in part order (compare.ts). */
   comparison: ComparisonRow[];
+  /** Only for `--kernel` other than host: the guest, its image and every filesystem's records (lab/assemble.ts). */
+  lab?: LabInfo;
 }
 
 /**
@@ -246,7 +253,8 @@ export function resultsKind(dir: string): "calibration" | "sweep" | null {
 }
 
 const ROW = z.object({
-  part: z.enum(["clean-delay", "detector", "longterm"]),
+  part: z.enum([...PARTS, ...LAB_PARTS]),
+  fs: z.string().optional(),
   quantity: z.string(),
   kernel: z.string(),
   kernelInterval: z.string().nullable(),

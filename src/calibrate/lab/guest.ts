@@ -45,6 +45,8 @@ export interface GuestPlan {
   disks: GuestDisk[];
   /** Probe steps in order. */
   steps: GuestStep[];
+  /** Sysctls (`vm/dirty_expire_centisecs` style) set once the disks are mounted, before the boot record. */
+  sysctls?: Record<string, string>;
 }
 
 /** Single-quote `s` for sh. */
@@ -100,6 +102,9 @@ function mountLines(disks: GuestDisk[]): string[] {
     .filter((d) => d.mount !== null)
     .flatMap((d) => [
       `mkdir -p ${d.mount}`,
+      // A fresh disk has no writeout history, so its share of the background threshold is 0 and one dirty page
+      // puts it over (mm/page-writeback.c wb_over_bg_thresh, wb_calc_thresh): give each disk a floor (min_ratio).
+      `echo 10 > /sys/block/${d.device.replace("/dev/", "")}/bdi/min_ratio 2>/dev/null`,
       `if mount -t ${d.fs} -o noatime ${d.device} ${d.mount} 2>/tmp/mount.err; then emit "{\\"lab\\":\\"mounted\\",\\"fs\\":\\"${d.fs}\\",\\"options\\":\\"$(grep " ${d.mount} " /proc/mounts | cut -d' ' -f4)\\"}";`,
       `else emit "{\\"lab\\":\\"mount-failed\\",\\"fs\\":\\"${d.fs}\\",\\"message\\":\\"$(head -1 /tmp/mount.err | tr -d '"\\\\')\\"}"; fi`,
     ]);
@@ -152,6 +157,7 @@ export function initScript(plan: GuestPlan): string {
     PRELUDE.trimEnd(),
     ...moduleLines(plan.modules),
     ...portLines(),
+    ...Object.entries(plan.sysctls ?? {}).map(([k, v]) => `echo ${v} > /proc/sys/${k}`),
     ...bootLines(),
     ...mountLines(plan.disks),
     ...stepLines(plan.steps),

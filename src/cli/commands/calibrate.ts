@@ -15,7 +15,9 @@ import {
   type CalibrateProgress,
 } from "../../calibrate/index.js";
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { calibrateLab, parseLabParts } from "../../calibrate/lab/run.js";
+import { parseKernelSpec } from "../../calibrate/lab/spec.js";
 import { loadCalibration, resultsKind, type Calibration } from "../../calibrate/index.js";
 import { CALIBRATION_FIGURES, getCalibrationFigure, renderCalibrationFigure } from "../../plot/calibration.js";
 import { PlotInputError } from "../../plot/table.js";
@@ -82,6 +84,13 @@ function progressReporter(): { update: (p: CalibrateProgress) => void; stop: () 
   };
 }
 
+/** The results folder when --out is not given: data/results/calibrate, or calibrate-<spec> for a guest. */
+function defaultOut(kernel: string): string {
+  if (kernel === "host") return "data/results/calibrate";
+  const name = kernel.startsWith("debian:") ? kernel.replace(":", "-") : basename(kernel);
+  return `data/results/calibrate-${name.replace(/[^A-Za-z0-9._-]/g, "_")}`;
+}
+
 /** Register `pinsim calibrate` (measure this kernel, compare with the model); its exit code goes to `state.code` (1 on --strict disagreement or a probe failure, 130/143 on a signal). */
 export function registerCalibrate(program: Command, state: { code: number }): void {
   program
@@ -90,8 +99,17 @@ export function registerCalibrate(program: Command, state: { code: number }): vo
       "measure the running kernel (root, Linux) and compare it with the model: clean delays, the pin detector's threshold, long-term pin refusals",
     )
     .option("--quick", "a few trials per question (under 3 minutes at E = 30 s); what CI runs")
-    .option("--only <parts>", "comma-separated parts: clean-delay, detector, longterm (default all)")
-    .option("--out <dir>", "results folder", "data/results/calibrate")
+    .option(
+      "--only <parts>",
+      "comma-separated parts: clean-delay, detector, longterm; with --kernel also reclaim-writes (default all)",
+    )
+    .option(
+      "--kernel <spec>",
+      "host (default: the running kernel), debian:6.1, debian:6.12 (fetched once with apt-get download), or a path to a bzImage: booted under QEMU",
+      "host",
+    )
+    .option("--modules <dir>", "with --kernel PATH: the image's lib/modules/RELEASE tree")
+    .option("--out <dir>", "results folder (default data/results/calibrate, with --kernel data/results/calibrate-<spec>)")
     .option("--seed <n>", "seed of the model runs", nonNegativeInt, 1)
     .option("--strict", "exit 1 when any quantity differs between kernel and model")
     .option("--quiet", "no progress output")
@@ -99,27 +117,38 @@ export function registerCalibrate(program: Command, state: { code: number }): vo
       async (opts: {
         quick?: boolean;
         only?: string;
-        out: string;
+        kernel: string;
+        modules?: string;
+        out?: string;
         seed: number;
         strict?: boolean;
         quiet?: boolean;
       }) => {
         let reporter: ReturnType<typeof progressReporter> | null = null;
         try {
-          const only = opts.only !== undefined ? parseParts(opts.only) : null;
+          const spec = parseKernelSpec(opts.kernel, opts.modules ?? null);
+          const out = opts.out ?? defaultOut(opts.kernel);
           reporter = opts.quiet ? null : progressReporter();
-          const c = await calibrate({
-            out: opts.out,
-            quick: !!opts.quick,
-            only,
-            seed: opts.seed,
-            onProgress: reporter?.update,
-          });
+          const c =
+            spec.kind === "host"
+              ? await calibrate({
+                  out,
+                  quick: !!opts.quick,
+                  only: opts.only !== undefined ? parseParts(opts.only) : null,
+                  seed: opts.seed,
+                  onProgress: reporter?.update,
+                })
+              : await calibrateLab({
+                  spec,
+                  out,
+                  quick: !!opts.quick,
+                  only: opts.only !== undefined ? parseLabParts(opts.only) : null,
+                  seed: opts.seed,
+                  onProgress: reporter?.update,
+                });
           reporter?.stop();
           process.stdout.write(comparisonText(c));
-          process.stdout.write(
-            `-> ${opts.out}/calibration.json (pinsim report ${opts.out}; pinsim plot ${opts.out})\n`,
-          );
+          process.stdout.write(`-> ${out}/calibration.json (pinsim report ${out}; pinsim plot ${out})\n`);
           state.code = opts.strict && c.comparison.some((r) => r.agree === false) ? 1 : 0;
         } catch (e) {
           reporter?.stop();

@@ -1,0 +1,232 @@
+/**
+ * The lab's driver: `pinsim calibrate --kernel SPEC` for SPEC other than host. Fetches or
+ * reads the image, builds the static probes, the initramfs and one disk per filesystem in
+ * a scratch folder under the results folder (removed at the end, on error and on a signal),
+ * boots the guest, parses what it reported and writes a calibration folder.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { ensureOutputDir } from "../../out-dir.js";
+import { cacheRoot } from "../build.js";
+import { LAB_PARTS, PARTS, type LabPart, type Part } from "../environment.js";
+import { CalibrateInputError, CalibrateUnavailableError } from "../errors.js";
+import { calibrationConfig, type CalibrateProgress } from "../run.js";
+import { resultsKind, writeCalibration, type Calibration } from "../store.js";
+import { assembleLab, type NotMeasured } from "./assemble.js";
+import { cpioNewc } from "./cpio.js";
+import { initramfsEntries, initScript } from "./guest.js";
+import { buildStaticProbes, findBusybox, LAB_PROBES, makeDisk } from "./host.js";
+import { indexModules, planModules, readModule } from "./modules.js";
+import { parseGuestOutput } from "./output.js";
+import { GUEST_WRITEBACK, LAB_FILESYSTEMS, LAB_MODULES, labConfig, labPlan } from "./plan.js";
+import { findQemu, runGuest } from "./qemu.js";
+import { fetchDebianKernel, pathKernel, type KernelImage, type KernelSpec } from "./spec.js";
+
+/** A guest that panicked, timed out or stopped before its probes finished: one line, exit 2. */
+export class LabBootError extends CalibrateInputError {
+  constructor(message: string) {
+    super(message);
+    this.name = "LabBootError";
+  }
+}
+
+/** The options of calibrateLab. */
+export interface LabOptions {
+  /** The kernel to boot (not host). */
+  spec: Exclude<KernelSpec, { kind: "host" }>;
+  /** Results folder. */
+  out: string;
+  /** A few trials per question. Default false. */
+  quick?: boolean;
+  /** Parts to run (PARTS and LAB_PARTS). Default all that the lab has probes for. */
+  only?: (Part | LabPart)[] | null;
+  /** Seed of the model runs. Default 1. */
+  seed?: number;
+  /** Cache folder (images, static probes). Default cacheRoot(). */
+  cacheDir?: string;
+  /** Progress callback, about once a second. */
+  onProgress?: (p: CalibrateProgress) => void;
+  /** Seconds before the guest is killed. Default 330 with --quick, else 1800. */
+  timeout?: number;
+}
+
+/** Parts the lab runs by default (the ones with a probe). */
+export const LAB_DEFAULT_PARTS: (Part | LabPart)[] = [...PARTS, "reclaim-writes"];
+
+/** Parse `--only` for the lab: PARTS and the lab's parts with a probe. */
+export function parseLabParts(text: string): (Part | LabPart)[] {
+  const names = text.split(",").map((s) => s.trim()).filter(Boolean);
+  const allowed = LAB_DEFAULT_PARTS;
+  const bad = names.filter((n) => !(allowed as string[]).includes(n));
+  if (bad.length || names.length === 0)
+    throw new CalibrateInputError(`invalid --only: ${text} (allowed with --kernel: ${allowed.join(", ")}, comma-separated)`);
+  return [...PARTS, ...LAB_PARTS].filter((p) => names.includes(p));
+}
+
+function image(spec: LabOptions["spec"], cacheDir: string): KernelImage {
+  return spec.kind === "debian" ? fetchDebianKernel(spec.series, cacheDir) : pathKernel(spec);
+}
+
+/** Modules to load and filesystems the image can mount; what it cannot goes to `notes`. */
+function moduleSet(img: KernelImage, notes: NotMeasured[]): { files: Record<string, Buffer>; order: string[]; fss: string[] } {
+  if (!img.modulesDir) return { files: {}, order: [], fss: [...LAB_FILESYSTEMS] }; // everything built in, or mount says not
+  const index = indexModules(img.modulesDir);
+  const base = planModules([...LAB_MODULES.base], index);
+  if (base.missing.length)
+    throw new CalibrateUnavailableError(
+      `cannot run ${img.spec}: its modules lack ${base.missing.join(", ")} (the guest's disks and results port need them; --modules names a lib/modules/RELEASE tree)`,
+    );
+  const load = [...base.load];
+  const fss: string[] = [];
+  for (const fs of LAB_FILESYSTEMS) {
+    const p = planModules([...LAB_MODULES[fs]].filter((m) => m !== "crc32c_generic" || index.modules.has(m)), index);
+    if (p.missing.length) notes.push({ what: fs, why: `module ${p.missing.join(", ")} not in the image` });
+    else {
+      fss.push(fs);
+      for (const e of p.load) if (!load.some((l) => l.name === e.name)) load.push(e);
+    }
+  }
+  const files: Record<string, Buffer> = {};
+  const order = load.map((e) => {
+    const name = `${e.name}.ko`;
+    files[name] = readModule(join(index.dir, e.path));
+    return name;
+  });
+  return { files, order, fss };
+}
+
+/** Scratch folder removal on exit and signals; returns the cleanup. */
+function scratchGuard(dir: string): () => void {
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const onSig = (sig: NodeJS.Signals) => {
+    remove();
+    process.kill(process.pid, sig);
+  };
+  process.on("exit", remove);
+  process.once("SIGINT", onSig);
+  process.once("SIGTERM", onSig);
+  return () => {
+    remove();
+    process.off("exit", remove);
+    process.off("SIGINT", onSig);
+    process.off("SIGTERM", onSig);
+  };
+}
+
+/** The last step the guest began, for progress. */
+function currentStep(resultsPath: string): string {
+  try {
+    const t = readFileSync(resultsPath, "utf8");
+    const m = [...t.matchAll(/\{"lab":"(begin|group)","(?:id|group)":"([^"]+)"/g)].pop();
+    return m ? m[2] : "booting";
+  } catch {
+    return "booting";
+  }
+}
+
+/** The results folder: ours or new, never a sweep's; created. */
+function prepareOut(out: string): void {
+  if (resultsKind(out) === "sweep")
+    throw new CalibrateInputError(`output directory ${out} holds a sweep's results: use another --out`);
+  ensureOutputDir(out);
+}
+
+/** Everything the guest needs, written under `scratch`: disks (one per filesystem it can mount) and the initramfs. */
+function buildGuest(img: KernelImage, o: LabOptions, scratch: string, notes: NotMeasured[]) {
+  const quick = o.quick ?? false;
+  const parts = o.only?.length ? o.only : LAB_DEFAULT_PARTS;
+  const mods = moduleSet(img, notes);
+  const fss = mods.fss.filter((fs) => {
+    const why = makeDisk(join(scratch, `${fs}.img`), fs, 512);
+    if (why) notes.push({ what: fs, why });
+    return why === null;
+  });
+  if (fss.length === 0) throw new CalibrateUnavailableError(`cannot run ${img.spec}: no filesystem disk could be made (${notes.map((n) => n.why).join("; ")})`);
+  const cfg = calibrationConfig(quick, parts.filter((p): p is Part => (PARTS as readonly string[]).includes(p)), o.seed ?? 1, 30);
+  cfg.parts = parts;
+  const lab = labConfig(quick);
+  const plan = { ...labPlan({ parts, filesystems: fss, modules: mods.order, cfg, lab }), sysctls: GUEST_WRITEBACK };
+  const probes = buildStaticProbes(o.cacheDir ?? cacheRoot());
+  const probeFiles = Object.fromEntries(LAB_PROBES.map((p) => [p, readFileSync(join(probes.binDir, p))]));
+  const cpio = cpioNewc(initramfsEntries({ busybox: findBusybox(), probes: probeFiles, modules: mods.files, init: initScript(plan) }));
+  writeFileSync(join(scratch, "initrd.gz"), gzipSync(cpio, { level: 1 }));
+  return { cfg, lab, plan, probes, fss };
+}
+
+/** The one line for a guest that did not finish: how it ended, the last console line, the log. */
+function bootFailure(img: KernelImage, end: string, seconds: number, last: string, log: string, reached: boolean): string {
+  const how = end === "panic" ? "panicked" : end === "timeout" ? `was killed after ${Math.round(seconds)} s` : "stopped";
+  const where = reached ? "before its probes finished" : "before reaching the probes";
+  return `guest ${img.spec} (${img.release}) ${how} ${where}: last console line: ${JSON.stringify(last.slice(0, 160))}; full log: ${log}`;
+}
+
+/**
+ * Boot `o.spec` under QEMU, run the probes in it and write the calibration folder to
+ * `o.out`. Throws CalibrateInputError (bad SPEC, not a kernel image, a sweep folder),
+ * CalibrateUnavailableError (no qemu, busybox, compiler, apt; an image without virtio),
+ * LabBootError (panic, timeout, no probe output), ProbeError (a record that does not parse).
+ */
+export async function calibrateLab(o: LabOptions): Promise<Calibration> {
+  const t0 = performance.now();
+  const startedAt = new Date().toISOString();
+  const cacheDir = o.cacheDir ?? cacheRoot();
+  findQemu();
+  findBusybox();
+  prepareOut(o.out);
+  const img = image(o.spec, cacheDir);
+  const tFetch = (performance.now() - t0) / 1000;
+  const scratch = join(o.out, `.lab-scratch-${process.pid}`);
+  mkdirSync(scratch, { recursive: true });
+  const cleanup = scratchGuard(scratch);
+  try {
+    const notes: NotMeasured[] = [];
+    const g = buildGuest(img, o, scratch, notes);
+    const tBuild = (performance.now() - t0) / 1000 - tFetch;
+    const rawDir = join(o.out, "raw");
+    mkdirSync(rawDir, { recursive: true });
+    const log = join(rawDir, "console.log");
+    const results = join(scratch, "results.jsonl");
+    const expected = 60 + 90 * (o.quick ? 1 : 6);
+    const timeout = o.timeout ?? (o.quick ? 330 : 1800);
+    const result = await runGuest({
+      kernel: img.vmlinuz,
+      initrd: join(scratch, "initrd.gz"),
+      disks: g.fss.map((fs) => join(scratch, `${fs}.img`)),
+      consoleLog: log,
+      results,
+      memory: g.lab.guest.memory,
+      cpus: g.lab.guest.cpus,
+      timeout,
+      onTick: (_b, s) =>
+        o.onProgress?.({ part: "guest", fraction: Math.min(0.99, s / expected), expectedSeconds: expected, detail: `${currentStep(results)} (${result0(s)})` }),
+    });
+    const text = readFileSync(results, "utf8");
+    writeFileSync(join(rawDir, "guest.jsonl"), text);
+    const guest = parseGuestOutput(text);
+    if (result.end !== "exited" || !guest.done || !guest.boot)
+      throw new LabBootError(bootFailure(img, result.end, result.seconds, result.lastLine, log, guest.boot !== null));
+    for (const m of guest.mountFailed) notes.push({ what: m.fs, why: `mount failed: ${m.message}` });
+    const mounted = g.fss.filter((fs) => guest.mounted.some((m) => m.fs === fs));
+    const { calibration, manifest } = assembleLab({
+      out: o.out,
+      image: img,
+      guest: { ...guest, boot: guest.boot },
+      result,
+      cfg: g.cfg,
+      lab: g.lab,
+      probes: g.probes,
+      filesystems: mounted,
+      notMeasured: notes,
+      timings: { fetch: tFetch, build: tBuild, guest: result.seconds, guestBoot: guest.boot.uptime },
+      startedAt,
+    });
+    for (const s of guest.sections) writeFileSync(join(rawDir, `${s.id.replace(/:/g, "-")}.jsonl`), s.text);
+    writeCalibration(o.out, calibration, manifest);
+    return calibration;
+  } finally {
+    cleanup();
+  }
+}
+
+const result0 = (s: number) => `${Math.round(s)} s in the guest`;
