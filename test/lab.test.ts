@@ -91,9 +91,13 @@ test("modules.dep parse and walk: dependencies first, each once, dashes and unde
     ].join("\n"),
   );
   assert.equal(moduleName("kernel/drivers/md/dm-delay.ko.xz"), "dm_delay");
-  const plan = resolveModules(["ext4", "dm-delay", "virtio_blk"], { modules: idx, builtin: new Set(["virtio_blk"]) }, () => {
-    throw new Error("modules.dep has every entry's deps");
-  });
+  const plan = resolveModules(
+    ["ext4", "dm-delay", "virtio_blk"],
+    { modules: idx, builtin: new Set(["virtio_blk"]) },
+    () => {
+      throw new Error("modules.dep has every entry's deps");
+    },
+  );
   assert.deepEqual(
     plan.load.map((e) => e.name),
     ["jbd2", "mbcache", "crc16", "ext4", "dm_mod", "dm_delay"],
@@ -106,7 +110,12 @@ test("module walk without modules.dep: reads depends= lazily; a missing dependen
   const mods = new Map<string, ModuleEntry>(
     ["xfs", "btrfs", "libcrc32c", "xor"].map((n) => [n, { name: n, path: `k/${n}.ko`, deps: null }]),
   );
-  const deps: Record<string, string[]> = { xfs: ["libcrc32c"], btrfs: ["xor", "raid6_pq", "libcrc32c"], libcrc32c: [], xor: [] };
+  const deps: Record<string, string[]> = {
+    xfs: ["libcrc32c"],
+    btrfs: ["xor", "raid6_pq", "libcrc32c"],
+    libcrc32c: [],
+    xor: [],
+  };
   const read: string[] = [];
   const plan = resolveModules(["xfs", "btrfs"], { modules: mods, builtin: parseBuiltin("") }, (e) => {
     read.push(e.name);
@@ -170,7 +179,8 @@ test("recorded guest output (6.1 under TCG): boot record, mounts, one section pe
 });
 
 test("guest output cut short: the open section has rc null and done is false", () => {
-  const text = '{"lab":"boot","release":"6.12.1"}\n{"lab":"begin","id":"longterm:ext4","uptime":3}\n{"type":"start"}\n#stderr oops\n';
+  const text =
+    '{"lab":"boot","release":"6.12.1"}\n{"lab":"begin","id":"longterm:ext4","uptime":3}\n{"type":"start"}\n#stderr oops\n';
   const g = parseGuestOutput(text);
   assert.equal(g.done, false);
   assert.equal(g.sections[0].rc, null);
@@ -194,14 +204,23 @@ test("reclaim record: deltas, and the row against reclaimWritesFile(preset, back
 test("--kernel: host, debian series, a path; bad values are one line naming what is allowed", () => {
   assert.deepEqual(parseKernelSpec("host"), { kind: "host" });
   assert.deepEqual(parseKernelSpec("debian:6.12"), { kind: "debian", series: "6.12" });
-  assert.throws(() => parseKernelSpec("debian:5.10"), (e: Error) => e instanceof CalibrateInputError && /allowed: host, debian:6\.1, debian:6\.12/.test(e.message));
+  assert.throws(
+    () => parseKernelSpec("debian:5.10"),
+    (e: Error) => e instanceof CalibrateInputError && /allowed: host, debian:6\.1, debian:6\.12/.test(e.message),
+  );
   assert.throws(() => parseKernelSpec("/no/such/bzImage"), /names no known package or file/);
   assert.throws(() => parseKernelSpec("host", "/tmp"), /--modules: only with --kernel PATH/);
   assert.equal(
-    newestPackage(["linux-image-6.1.0-9-amd64", "linux-image-6.1.0-57-amd64", "linux-image-6.1.0-57-cloud-amd64"], "6.1"),
+    newestPackage(
+      ["linux-image-6.1.0-9-amd64", "linux-image-6.1.0-57-amd64", "linux-image-6.1.0-57-cloud-amd64"],
+      "6.1",
+    ),
     "linux-image-6.1.0-57-amd64",
   );
-  assert.equal(newestPackage(["linux-image-6.12.9+deb12-amd64", "linux-image-6.12.118+deb12-amd64"], "6.12"), "linux-image-6.12.118+deb12-amd64");
+  assert.equal(
+    newestPackage(["linux-image-6.12.9+deb12-amd64", "linux-image-6.12.118+deb12-amd64"], "6.12"),
+    "linux-image-6.12.118+deb12-amd64",
+  );
 });
 
 test("bzImage header: HdrS at 0x202, the version string through the pointer at 0x20E", () => {
@@ -214,11 +233,17 @@ test("bzImage header: HdrS at 0x202, the version string through the pointer at 0
   const dir = mkdtempSync(join(tmpdir(), "pinsim-lab-"));
   writeFileSync(join(dir, "notakernel"), "plain text");
   assert.equal(parseKernelSpec(join(dir, "notakernel")).kind, "path"); // exists: the header decides
-  assert.throws(() => imageRelease(join(dir, "notakernel")), (e: Error) => e instanceof CalibrateInputError && /is not a kernel image/.test(e.message));
+  assert.throws(
+    () => imageRelease(join(dir, "notakernel")),
+    (e: Error) => e instanceof CalibrateInputError && /is not a kernel image/.test(e.message),
+  );
 });
 
 test("qemu: arguments per disk and the results port; panic lines", () => {
-  const a = qemuArgs({ kernel: "k", initrd: "i", disks: ["a.img", "b.img"], consoleLog: "c", results: "r", timeout: 1 }, "tcg");
+  const a = qemuArgs(
+    { kernel: "k", initrd: "i", disks: ["a.img", "b.img"], consoleLog: "c", results: "r", timeout: 1 },
+    "tcg",
+  );
   assert.deepEqual(a.slice(0, 2), ["-accel", "tcg"]);
   assert.equal(a.filter((x) => x.startsWith("virtio-blk-pci")).length, 2);
   assert.ok(a.includes("virtserialport,chardev=res,name=pinsim"));

@@ -168,6 +168,35 @@ function dirtyInodeRows(k: CleanDelayKernel, m: CleanDelayModel): ComparisonRow[
   ];
 }
 
+/** One threshold row of the detector: the kernel's step in k beside the model's threshold (null: the model's fork never copies, for `why`). */
+function thresholdRow(
+  s: DetectorKernel["lru"],
+  m: number | null,
+  label: string,
+  why: string | null | undefined,
+): ComparisonRow {
+  return {
+    part: "detector",
+    quantity: `fork copies an order-0 anon page from k plain refs: ${label}`,
+    kernel:
+      s.threshold !== null
+        ? `k = ${s.threshold}`
+        : s.perK.length === 0
+          ? "not measured: no trial in this state"
+          : `not bracketed (${s.monotone ? "monotone" : "not monotone"}): ${s.perK.map((e) => `${e.k}:${e.copied}/${e.trials}`).join(" ")}`,
+    kernelInterval: s.lo !== null && s.hi !== null ? `(${s.lo - 1}, ${s.hi}]` : null,
+    model: m === null ? (why ?? "none up to 4 x bias") : `k = ${m} (refcount + fork's own ref >= bias 1024)`,
+    modelInterval: null,
+    agree:
+      s.perK.length === 0
+        ? null
+        : m === null
+          ? s.perK.every((e) => e.copied === 0)
+          : s.threshold !== null && s.threshold === m,
+    rule: "equal thresholds (no copy at any k when the model has none)",
+  };
+}
+
 /**
  * The detector rows: the step of fork's copy decision in k plain references with the page on
  * the LRU and in the per-CPU lru_add batch, fork without MMF_HAS_PINNED, a PMD THP, and one
@@ -184,32 +213,9 @@ export function detectorRows(
     noThresholdWhy?: string | null;
   },
 ): ComparisonRow[] {
-  const step = (s: DetectorKernel["lru"], m: number | null, label: string): ComparisonRow => ({
-    part: "detector",
-    quantity: `fork copies an order-0 anon page from k plain refs: ${label}`,
-    kernel:
-      s.threshold !== null
-        ? `k = ${s.threshold}`
-        : s.perK.length === 0
-          ? "not measured: no trial in this state"
-          : `not bracketed (${s.monotone ? "monotone" : "not monotone"}): ${s.perK.map((e) => `${e.k}:${e.copied}/${e.trials}`).join(" ")}`,
-    kernelInterval: s.lo !== null && s.hi !== null ? `(${s.lo - 1}, ${s.hi}]` : null,
-    model:
-      m === null
-        ? (model.noThresholdWhy ?? "none up to 4 x bias")
-        : `k = ${m} (refcount + fork's own ref >= bias 1024)`,
-    modelInterval: null,
-    agree:
-      s.perK.length === 0
-        ? null
-        : m === null
-          ? s.perK.every((e) => e.copied === 0)
-          : s.threshold !== null && s.threshold === m,
-    rule: "equal thresholds (no copy at any k when the model has none)",
-  });
   const rows = [
-    step(k.lru, model.lru, "page on the LRU (lru_add batch drained)"),
-    step(k.batch, model.batch, "page in the per-CPU lru_add batch (+1 ref)"),
+    thresholdRow(k.lru, model.lru, "page on the LRU (lru_add batch drained)", model.noThresholdWhy),
+    thresholdRow(k.batch, model.batch, "page in the per-CPU lru_add batch (+1 ref)", model.noThresholdWhy),
   ];
   rows.push({
     part: "detector",

@@ -152,13 +152,19 @@ export function modelSide(
   }
   if (lk) {
     const p = preset;
-    const presetText = p ? `${p.id}${p.exact ? "" : " (nearest)"}` : (presetOf(x.env.kernelRelease) ?? x.env.kernelRelease);
+    const presetText = p
+      ? `${p.id}${p.exact ? "" : " (nearest)"}`
+      : (presetOf(x.env.kernelRelease) ?? x.env.kernelRelease);
     const regs = modelRegistrations(x.fs.type, x.env.kernelRelease);
     model.longterm = {
       preset: presetText,
       source: [...new Set(regs.map((r) => r.source))].join("; "),
       registrations: regs,
-      odirect: modelOdirect(1024, preset?.id ?? null, (BACKINGS as readonly string[]).includes(x.fs.type) ? (x.fs.type as Backing) : "ext4"),
+      odirect: modelOdirect(
+        1024,
+        preset?.id ?? null,
+        (BACKINGS as readonly string[]).includes(x.fs.type) ? (x.fs.type as Backing) : "ext4",
+      ),
     };
     rows.push(...longtermRows(lk, regs, presetText, model.longterm.odirect));
   }

@@ -48,7 +48,10 @@ export interface LabInfo {
   /** What was not measured, and why. */
   notMeasured: NotMeasured[];
   /** Per filesystem: the clean-delay and longterm sides, as `raw`/`kernel`/`model` are for the first. */
-  filesystems: Record<string, { raw: Partial<Calibration["raw"]>; kernel: Partial<Calibration["kernel"]>; model: Partial<Calibration["model"]> }>;
+  filesystems: Record<
+    string,
+    { raw: Partial<Calibration["raw"]>; kernel: Partial<Calibration["kernel"]>; model: Partial<Calibration["model"]> }
+  >;
   /** Per filesystem: the reclaim runs' deltas by mode. */
   reclaim: Record<string, { memcg: ReclaimKernel | null; kswapd: ReclaimKernel | null }>;
   /** Seconds: fetching and unpacking the image, building probes/initramfs/disks, the guest's wall time, the guest's uptime at its boot record. */
@@ -103,7 +106,13 @@ export function guestEnvironment(boot: GuestBoot, image: KernelImage): Environme
 
 function guestFs(fs: string, i: number, options: string | undefined): FilesystemInfo {
   const magic = { ext4: "0xef53", xfs: "0x58465342", btrfs: "0x9123683e" }[fs] ?? "?";
-  return { type: fs, magic, mountPoint: `/mnt/${fs}`, source: `/dev/vd${String.fromCharCode(97 + i)}`, options: options ?? null };
+  return {
+    type: fs,
+    magic,
+    mountPoint: `/mnt/${fs}`,
+    source: `/dev/vd${String.fromCharCode(97 + i)}`,
+    options: options ?? null,
+  };
 }
 
 /** A step's probe text if it ran to exit 0, else null (and why in `missing`). */
@@ -111,12 +120,17 @@ function okText(g: GuestOutput, id: string, missing: NotMeasured[]): string | nu
   const s = sectionOf(g, id);
   if (!s) return null;
   if (s.rc === 0) return s.text;
-  missing.push({ what: id, why: `probe exited ${s.rc ?? "before its end"}: ${s.stderr[0] ?? s.text.split("\n").find((l) => l.includes('"error"')) ?? "no message"}` });
+  missing.push({
+    what: id,
+    why: `probe exited ${s.rc ?? "before its end"}: ${s.stderr[0] ?? s.text.split("\n").find((l) => l.includes('"error"')) ?? "no message"}`,
+  });
   return null;
 }
 
-const tag = (fs: string | null) => (r: ComparisonRow): ComparisonRow =>
-  fs === null ? r : { ...r, fs, quantity: `${fs}: ${r.quantity}` };
+const tag =
+  (fs: string | null) =>
+  (r: ComparisonRow): ComparisonRow =>
+    fs === null ? r : { ...r, fs, quantity: `${fs}: ${r.quantity}` };
 
 /** Every filesystem's clean-delay/longterm sides and rows, the detector on the first. */
 function perFilesystem(a: LabAssembly, env: Environment, E: number, W: number, notes: NotMeasured[]) {
@@ -148,7 +162,14 @@ function perFilesystem(a: LabAssembly, env: Environment, E: number, W: number, n
   return { rows, filesystems, first, hz: hz ?? chooseHz(env.hz.value, null, W) };
 }
 
-function finishInput(a: LabAssembly, env: Environment, fs: FilesystemInfo, raw: Calibration["raw"], E: number, W: number): FinishInput {
+function finishInput(
+  a: LabAssembly,
+  env: Environment,
+  fs: FilesystemInfo,
+  raw: Calibration["raw"],
+  E: number,
+  W: number,
+): FinishInput {
   const sys = { "vm.dirty_expire_centisecs": E * 100, "vm.dirty_writeback_centisecs": W * 100 };
   return {
     opts: { out: a.out },
@@ -186,6 +207,46 @@ function reclaimRows(a: LabAssembly, notes: NotMeasured[]): { rows: ComparisonRo
   return { rows, reclaim };
 }
 
+/** A row for something the image could not run at all (a filesystem whose module it lacks). */
+function notMeasuredRow(n: NotMeasured): ComparisonRow {
+  return {
+    part: "longterm",
+    fs: n.what,
+    quantity: `${n.what}: every part`,
+    kernel: `not measured here: ${n.why}`,
+    kernelInterval: null,
+    model: "-",
+    modelInterval: null,
+    agree: null,
+    rule: "the image could not run this part",
+  };
+}
+
+/** The `lab` record of calibration.json. */
+function labInfo(
+  a: LabAssembly,
+  notes: NotMeasured[],
+  per: { filesystems: LabInfo["filesystems"] },
+  reclaim: LabInfo["reclaim"],
+): LabInfo {
+  const p = presetFor(a.guest.boot.release);
+  return {
+    spec: a.image.spec,
+    source: a.image.source,
+    release: a.guest.boot.release,
+    accel: a.result.accel,
+    accelNote: a.result.accelNote,
+    preset: p ? { id: p.id, exact: p.exact } : null,
+    config: a.lab,
+    mounted: a.guest.mounted,
+    notMeasured: notes,
+    filesystems: per.filesystems,
+    reclaim,
+    timings: a.timings,
+    consoleLog: "raw/console.log",
+  };
+}
+
 /** The calibration (and its manifest) of one lab run. Pure; the caller writes it. */
 export function assembleLab(a: LabAssembly): { calibration: Calibration; manifest: CalibrationManifest } {
   const boot = a.guest.boot;
@@ -195,51 +256,37 @@ export function assembleLab(a: LabAssembly): { calibration: Calibration; manifes
   const notes = [...a.notMeasured];
   const per = perFilesystem(a, env, E, W, notes);
   const rec = reclaimRows(a, notes);
-  const missingRows = a.notMeasured.map(
-    (n): ComparisonRow => ({
-      part: "longterm",
-      fs: n.what,
-      quantity: `${n.what}: every part`,
-      kernel: `not measured here: ${n.why}`,
-      kernelInterval: null,
-      model: "-",
-      modelInterval: null,
-      agree: null,
-      rule: "the image could not run this part",
-    }),
-  );
+  const missingRows = a.notMeasured.map(notMeasuredRow);
   const rows = [...per.rows, ...rec.rows, ...missingRows];
-  const first = per.first ?? { raw: { cleanDelay: null, detector: null, longterm: null }, kernel: { cleanDelay: null, detector: null, longterm: null }, model: { cleanDelay: null, detector: null, longterm: null } };
+  const first = per.first ?? {
+    raw: { cleanDelay: null, detector: null, longterm: null },
+    kernel: { cleanDelay: null, detector: null, longterm: null },
+    model: { cleanDelay: null, detector: null, longterm: null },
+  };
   const fs0 = guestFs(a.filesystems[0] ?? "none", 0, a.guest.mounted[0]?.options);
-  const p = presetFor(boot.release);
   const calibration: Calibration = {
     format: CALIBRATION_FORMAT,
     pinsim: `pinsim ${PACKAGE_VERSION}`,
     config: a.cfg,
     startedAt: a.startedAt,
     finishedAt: new Date().toISOString(),
-    machine: { ...env, filesystem: fs0, hzUsed: per.hz.hz, hzSource: env.hz.value !== null ? `CONFIG_HZ from ${env.hz.source}` : per.hz.source },
-    sysctls: { start: { "vm.dirty_expire_centisecs": E * 100, "vm.dirty_writeback_centisecs": W * 100 }, end: { "vm.dirty_expire_centisecs": E * 100, "vm.dirty_writeback_centisecs": W * 100 }, changed: [] },
+    machine: {
+      ...env,
+      filesystem: fs0,
+      hzUsed: per.hz.hz,
+      hzSource: env.hz.value !== null ? `CONFIG_HZ from ${env.hz.source}` : per.hz.source,
+    },
+    sysctls: {
+      start: { "vm.dirty_expire_centisecs": E * 100, "vm.dirty_writeback_centisecs": W * 100 },
+      end: { "vm.dirty_expire_centisecs": E * 100, "vm.dirty_writeback_centisecs": W * 100 },
+      changed: [],
+    },
     expire: E,
     writebackInterval: W,
     probes: { sourceHash: a.probes.sourceHash, files: a.probes.sourceFiles, compiler: a.probes.compiler },
     ...first,
     comparison: rows,
-    lab: {
-      spec: a.image.spec,
-      source: a.image.source,
-      release: boot.release,
-      accel: a.result.accel,
-      accelNote: a.result.accelNote,
-      preset: p ? { id: p.id, exact: p.exact } : null,
-      config: a.lab,
-      mounted: a.guest.mounted,
-      notMeasured: notes,
-      filesystems: per.filesystems,
-      reclaim: rec.reclaim,
-      timings: a.timings,
-      consoleLog: "raw/console.log",
-    },
+    lab: labInfo(a, notes, per, rec.reclaim),
   };
   const x = finishInput(a, env, fs0, first.raw, E, W);
   return { calibration, manifest: { ...calibrationManifest(x, rows), name: `calibrate-${boot.release}` } };

@@ -9,7 +9,7 @@
  * `{"lab":"begin","id":…}`, the probe's own lines, `#stderr …` lines, `{"lab":"end","id":…,"rc":N}`,
  * and `{"lab":"done"}` last.
  */
-import { type CpioEntry } from "./cpio.js";
+import type { CpioEntry } from "./cpio.js";
 
 /** A filesystem disk of the guest: its type, the device it appears as and where it is mounted. */
 export interface GuestDisk {
@@ -139,7 +139,8 @@ function stepLines(steps: GuestStep[]): string[] {
     let j = i + 1;
     while (g !== undefined && j < steps.length && steps[j].group === g) j++;
     const batch = steps.slice(i, j).map((s, k) => ({ s, n: i + k }));
-    if (batch.length === 1) out.push(...runLines(batch[0].s, batch[0].n, false), ...reportLines(batch[0].s, batch[0].n));
+    if (batch.length === 1)
+      out.push(...runLines(batch[0].s, batch[0].n, false), ...reportLines(batch[0].s, batch[0].n));
     else {
       out.push(`emit "{\\"lab\\":\\"group\\",\\"group\\":\\"${g}\\",\\"steps\\":${batch.length},\\"uptime\\":$(up)}"`);
       for (const b of batch) out.push(...runLines(b.s, b.n, true));

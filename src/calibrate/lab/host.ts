@@ -87,7 +87,11 @@ export function findBusybox(candidates = ["/bin/busybox", "/usr/bin/busybox"]): 
 
 /** mkfs command and package per filesystem the lab formats. */
 export const MKFS: Record<string, { cmd: string; args: string[]; pkg: string }> = {
-  ext4: { cmd: "mke2fs", args: ["-q", "-F", "-t", "ext4", "-E", "lazy_itable_init=0,lazy_journal_init=0"], pkg: "e2fsprogs" },
+  ext4: {
+    cmd: "mke2fs",
+    args: ["-q", "-F", "-t", "ext4", "-E", "lazy_itable_init=0,lazy_journal_init=0"],
+    pkg: "e2fsprogs",
+  },
   xfs: { cmd: "mkfs.xfs", args: ["-q", "-f"], pkg: "xfsprogs" },
   btrfs: { cmd: "mkfs.btrfs", args: ["-q", "-f"], pkg: "btrfs-progs" },
 };

@@ -31,7 +31,11 @@ export interface LabConfig {
 
 /** The lab's settings for --quick and the full run (the same: each probe takes seconds). */
 export function labConfig(_quick: boolean): LabConfig {
-  return { reclaimMemcg: { mib: 96, limitMib: 32 }, reclaimKswapd: { mib: 300, hold: 2 }, guest: { memory: 1024, cpus: 2 } };
+  return {
+    reclaimMemcg: { mib: 96, limitMib: 32 },
+    reclaimKswapd: { mib: 300, hold: 2 },
+    guest: { memory: 1024, cpus: 2 },
+  };
 }
 
 /** The kernel's writeback defaults (mm/page-writeback.c dirty_expire_interval 30 s, dirty_writeback_interval 5 s), set in the guest so E and W are known. */
@@ -54,7 +58,11 @@ function partSteps(part: Part | LabPart, fss: string[], cfg: CalibrationConfig, 
       part,
       fs,
       // The seventh argument: wait E + W + 5 s so the flusher writes the journalled inode first (clean-delay.c).
-      argv: ["clean-delay", `/mnt/${fs}`, ...[c.trials, c.stagger, c.second, c.pollMs, Math.ceil(E + 2 * W + 30), E + W + 5].map(String)],
+      argv: [
+        "clean-delay",
+        `/mnt/${fs}`,
+        ...[c.trials, c.stagger, c.second, c.pollMs, Math.ceil(E + 2 * W + 30), E + W + 5].map(String),
+      ],
       group: "clean-delay",
     }));
   if (part === "detector")
@@ -65,7 +73,12 @@ function partSteps(part: Part | LabPart, fss: string[], cfg: CalibrationConfig, 
       argv: ["detector", `/mnt/${fs}`, ...[d.klo, d.khi, d.reps, d.nopinK, d.thpK].map(String)],
     }));
   if (part === "longterm")
-    return fss.map((fs) => ({ id: `longterm:${fs}`, part, fs, argv: ["longterm", `/mnt/${fs}`, String(cfg.longterm.settle)] }));
+    return fss.map((fs) => ({
+      id: `longterm:${fs}`,
+      part,
+      fs,
+      argv: ["longterm", `/mnt/${fs}`, String(cfg.longterm.settle)],
+    }));
   if (part === "reclaim-writes")
     return fss.flatMap((fs): GuestStep[] => [
       {

@@ -98,7 +98,10 @@ function fileSize(p: string): number {
 }
 
 /** One qemu run with `accel`; resolves when qemu exits (by itself, or killed by the watchdog). */
-function boot(r: GuestRun, accel: "kvm" | "tcg"): Promise<Omit<GuestResult, "accelNote"> & { code: number | null; early: string | null }> {
+function boot(
+  r: GuestRun,
+  accel: "kvm" | "tcg",
+): Promise<Omit<GuestResult, "accelNote"> & { code: number | null; early: string | null }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const log = createWriteStream(r.consoleLog, { flags: accel === "tcg" ? "a" : "w" });
@@ -143,7 +146,7 @@ function boot(r: GuestRun, accel: "kvm" | "tcg"): Promise<Omit<GuestResult, "acc
       log.end();
       if (partial.trim()) last = partial.trim();
       const seconds = (performance.now() - t0) / 1000;
-      const early = code !== 0 && seconds < 10 && !last.startsWith("[") ? err.trim().split("\n").pop() ?? "" : null;
+      const early = code !== 0 && seconds < 10 && !last.startsWith("[") ? (err.trim().split("\n").pop() ?? "") : null;
       resolve({ accel, end, lastLine: last, seconds, code, early });
     });
   });

@@ -56,11 +56,16 @@ export const LAB_DEFAULT_PARTS: (Part | LabPart)[] = [...PARTS, "reclaim-writes"
 
 /** Parse `--only` for the lab: PARTS and the lab's parts with a probe. */
 export function parseLabParts(text: string): (Part | LabPart)[] {
-  const names = text.split(",").map((s) => s.trim()).filter(Boolean);
+  const names = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const allowed = LAB_DEFAULT_PARTS;
   const bad = names.filter((n) => !(allowed as string[]).includes(n));
   if (bad.length || names.length === 0)
-    throw new CalibrateInputError(`invalid --only: ${text} (allowed with --kernel: ${allowed.join(", ")}, comma-separated)`);
+    throw new CalibrateInputError(
+      `invalid --only: ${text} (allowed with --kernel: ${allowed.join(", ")}, comma-separated)`,
+    );
   return [...PARTS, ...LAB_PARTS].filter((p) => names.includes(p));
 }
 
@@ -69,7 +74,10 @@ function image(spec: LabOptions["spec"], cacheDir: string): KernelImage {
 }
 
 /** Modules to load and filesystems the image can mount; what it cannot goes to `notes`. */
-function moduleSet(img: KernelImage, notes: NotMeasured[]): { files: Record<string, Buffer>; order: string[]; fss: string[] } {
+function moduleSet(
+  img: KernelImage,
+  notes: NotMeasured[],
+): { files: Record<string, Buffer>; order: string[]; fss: string[] } {
   if (!img.modulesDir) return { files: {}, order: [], fss: [...LAB_FILESYSTEMS] }; // everything built in, or mount says not
   const index = indexModules(img.modulesDir);
   const base = planModules([...LAB_MODULES.base], index);
@@ -80,7 +88,10 @@ function moduleSet(img: KernelImage, notes: NotMeasured[]): { files: Record<stri
   const load = [...base.load];
   const fss: string[] = [];
   for (const fs of LAB_FILESYSTEMS) {
-    const p = planModules([...LAB_MODULES[fs]].filter((m) => m !== "crc32c_generic" || index.modules.has(m)), index);
+    const p = planModules(
+      [...LAB_MODULES[fs]].filter((m) => m !== "crc32c_generic" || index.modules.has(m)),
+      index,
+    );
     if (p.missing.length) notes.push({ what: fs, why: `module ${p.missing.join(", ")} not in the image` });
     else {
       fss.push(fs);
@@ -142,21 +153,39 @@ function buildGuest(img: KernelImage, o: LabOptions, scratch: string, notes: Not
     if (why) notes.push({ what: fs, why });
     return why === null;
   });
-  if (fss.length === 0) throw new CalibrateUnavailableError(`cannot run ${img.spec}: no filesystem disk could be made (${notes.map((n) => n.why).join("; ")})`);
-  const cfg = calibrationConfig(quick, parts.filter((p): p is Part => (PARTS as readonly string[]).includes(p)), o.seed ?? 1, 30);
+  if (fss.length === 0)
+    throw new CalibrateUnavailableError(
+      `cannot run ${img.spec}: no filesystem disk could be made (${notes.map((n) => n.why).join("; ")})`,
+    );
+  const cfg = calibrationConfig(
+    quick,
+    parts.filter((p): p is Part => (PARTS as readonly string[]).includes(p)),
+    o.seed ?? 1,
+    30,
+  );
   cfg.parts = parts;
   const lab = labConfig(quick);
   const plan = { ...labPlan({ parts, filesystems: fss, modules: mods.order, cfg, lab }), sysctls: GUEST_WRITEBACK };
   const probes = buildStaticProbes(o.cacheDir ?? cacheRoot());
   const probeFiles = Object.fromEntries(LAB_PROBES.map((p) => [p, readFileSync(join(probes.binDir, p))]));
-  const cpio = cpioNewc(initramfsEntries({ busybox: findBusybox(), probes: probeFiles, modules: mods.files, init: initScript(plan) }));
+  const cpio = cpioNewc(
+    initramfsEntries({ busybox: findBusybox(), probes: probeFiles, modules: mods.files, init: initScript(plan) }),
+  );
   writeFileSync(join(scratch, "initrd.gz"), gzipSync(cpio, { level: 1 }));
   return { cfg, lab, plan, probes, fss };
 }
 
 /** The one line for a guest that did not finish: how it ended, the last console line, the log. */
-function bootFailure(img: KernelImage, end: string, seconds: number, last: string, log: string, reached: boolean): string {
-  const how = end === "panic" ? "panicked" : end === "timeout" ? `was killed after ${Math.round(seconds)} s` : "stopped";
+function bootFailure(
+  img: KernelImage,
+  end: string,
+  seconds: number,
+  last: string,
+  log: string,
+  reached: boolean,
+): string {
+  const how =
+    end === "panic" ? "panicked" : end === "timeout" ? `was killed after ${Math.round(seconds)} s` : "stopped";
   const where = reached ? "before its probes finished" : "before reaching the probes";
   return `guest ${img.spec} (${img.release}) ${how} ${where}: last console line: ${JSON.stringify(last.slice(0, 160))}; full log: ${log}`;
 }
@@ -199,7 +228,12 @@ export async function calibrateLab(o: LabOptions): Promise<Calibration> {
       cpus: g.lab.guest.cpus,
       timeout,
       onTick: (_b, s) =>
-        o.onProgress?.({ part: "guest", fraction: Math.min(0.99, s / expected), expectedSeconds: expected, detail: `${currentStep(results)} (${result0(s)})` }),
+        o.onProgress?.({
+          part: "guest",
+          fraction: Math.min(0.99, s / expected),
+          expectedSeconds: expected,
+          detail: `${currentStep(results)} (${result0(s)})`,
+        }),
     });
     const text = readFileSync(results, "utf8");
     writeFileSync(join(rawDir, "guest.jsonl"), text);

@@ -50,7 +50,8 @@ export function parseKernelSpec(spec: string, modules: string | null = null): Ke
     .map((s) => `debian:${s}`)
     .join(", ")}, or a path to a bzImage`;
   if (spec === "host" || spec.startsWith("debian:")) {
-    if (modules !== null) throw new CalibrateInputError(`invalid --modules: only with --kernel PATH (got --kernel ${spec})`);
+    if (modules !== null)
+      throw new CalibrateInputError(`invalid --modules: only with --kernel PATH (got --kernel ${spec})`);
     if (spec === "host") return { kind: "host" };
     const series = spec.slice("debian:".length);
     if (!(series in DEBIAN_SERIES)) throw new CalibrateInputError(`invalid --kernel: ${spec} (allowed: ${allowed})`);
@@ -59,7 +60,9 @@ export function parseKernelSpec(spec: string, modules: string | null = null): Ke
   if (!existsSync(spec) || !statSync(spec).isFile())
     throw new CalibrateInputError(`invalid --kernel: ${spec} names no known package or file (allowed: ${allowed})`);
   if (modules !== null && (!existsSync(modules) || !statSync(modules).isDirectory()))
-    throw new CalibrateInputError(`invalid --modules: ${modules} is not a folder (allowed: a lib/modules/RELEASE tree)`);
+    throw new CalibrateInputError(
+      `invalid --modules: ${modules} is not a folder (allowed: a lib/modules/RELEASE tree)`,
+    );
   return { kind: "path", path: resolve(spec), modules: modules === null ? null : resolve(modules) };
 }
 
@@ -103,7 +106,10 @@ export function newestPackage(names: string[], series: DebianSeries): string | n
 
 function run(cmd: string, args: string[], cwd?: string): string {
   const r = spawnSync(cmd, args, { cwd, encoding: "utf8", timeout: 600_000 });
-  if (r.error) throw new CalibrateUnavailableError(`cannot fetch the kernel: ${cmd} did not run (${r.error.message}); install apt and dpkg`);
+  if (r.error)
+    throw new CalibrateUnavailableError(
+      `cannot fetch the kernel: ${cmd} did not run (${r.error.message}); install apt and dpkg`,
+    );
   if (r.status !== 0)
     throw new CalibrateUnavailableError(
       `cannot fetch the kernel: ${cmd} ${args.join(" ")} failed: ${(r.stderr || r.stdout).trim().split("\n").pop()}`,

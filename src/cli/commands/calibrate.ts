@@ -18,6 +18,7 @@ import { writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { calibrateLab, parseLabParts } from "../../calibrate/lab/run.js";
 import { parseKernelSpec } from "../../calibrate/lab/spec.js";
+import { matrixText } from "../../calibrate/lab/matrix.js";
 import { loadCalibration, resultsKind, type Calibration } from "../../calibrate/index.js";
 import { CALIBRATION_FIGURES, getCalibrationFigure, renderCalibrationFigure } from "../../plot/calibration.js";
 import { PlotInputError } from "../../plot/table.js";
@@ -109,65 +110,14 @@ export function registerCalibrate(program: Command, state: { code: number }): vo
       "host",
     )
     .option("--modules <dir>", "with --kernel PATH: the image's lib/modules/RELEASE tree")
-    .option("--out <dir>", "results folder (default data/results/calibrate, with --kernel data/results/calibrate-<spec>)")
+    .option(
+      "--out <dir>",
+      "results folder (default data/results/calibrate, with --kernel data/results/calibrate-<spec>)",
+    )
     .option("--seed <n>", "seed of the model runs", nonNegativeInt, 1)
     .option("--strict", "exit 1 when any quantity differs between kernel and model")
     .option("--quiet", "no progress output")
-    .action(
-      async (opts: {
-        quick?: boolean;
-        only?: string;
-        kernel: string;
-        modules?: string;
-        out?: string;
-        seed: number;
-        strict?: boolean;
-        quiet?: boolean;
-      }) => {
-        let reporter: ReturnType<typeof progressReporter> | null = null;
-        try {
-          const spec = parseKernelSpec(opts.kernel, opts.modules ?? null);
-          const out = opts.out ?? defaultOut(opts.kernel);
-          reporter = opts.quiet ? null : progressReporter();
-          const c =
-            spec.kind === "host"
-              ? await calibrate({
-                  out,
-                  quick: !!opts.quick,
-                  only: opts.only !== undefined ? parseParts(opts.only) : null,
-                  seed: opts.seed,
-                  onProgress: reporter?.update,
-                })
-              : await calibrateLab({
-                  spec,
-                  out,
-                  quick: !!opts.quick,
-                  only: opts.only !== undefined ? parseLabParts(opts.only) : null,
-                  seed: opts.seed,
-                  onProgress: reporter?.update,
-                });
-          reporter?.stop();
-          process.stdout.write(comparisonText(c));
-          process.stdout.write(`-> ${out}/calibration.json (pinsim report ${out}; pinsim plot ${out})\n`);
-          state.code = opts.strict && c.comparison.some((r) => r.agree === false) ? 1 : 0;
-        } catch (e) {
-          reporter?.stop();
-          if (e instanceof CalibrateInputError || e instanceof CalibrateUnavailableError)
-            throw new UsageError(e.message);
-          if (e instanceof ProbeError) {
-            process.stderr.write(`pinsim: ${e.message}\n`);
-            state.code = 1;
-            return;
-          }
-          if (e instanceof CalibrateInterrupted) {
-            process.stderr.write(`pinsim: ${e.message}\n`);
-            state.code = e.signal === "SIGINT" ? 130 : 143;
-            return;
-          }
-          throw e;
-        }
-      },
-    );
+    .action((opts: CalibrateFlags) => runCalibrate(opts, state));
 }
 
 /** Whether `pinsim plot` / `pinsim report` should hand this folder to the calibration views. */
@@ -187,6 +137,14 @@ function loadOrUsage(dir: string): Calibration {
 /** `pinsim report DIR` on a calibration folder: the comparison table as text. */
 export function reportCalibration(dir: string): void {
   process.stdout.write(comparisonText(loadOrUsage(dir)));
+}
+
+/** `pinsim report DIR DIR…` on calibration folders (one per kernel): the matrix quantity x kernel as text. */
+export function reportCalibrationMatrix(dirs: string[]): void {
+  for (const d of dirs)
+    if (!isCalibrationDir(d))
+      throw new UsageError(`${d}: not a calibration folder (several folders: each from pinsim calibrate)`);
+  process.stdout.write(matrixText(dirs.map(loadOrUsage)));
 }
 
 /** `pinsim plot DIR` on a calibration folder: every figure its parts allow (or those named). */
@@ -218,5 +176,62 @@ export function plotCalibration(dir: string, opts: { figure?: string[]; formats:
       return file;
     });
     process.stdout.write(`${f.name}: ${written.join(", ")}\n`);
+  }
+}
+
+/** The flags of `pinsim calibrate`. */
+type CalibrateFlags = {
+  quick?: boolean;
+  only?: string;
+  kernel: string;
+  modules?: string;
+  out?: string;
+  seed: number;
+  strict?: boolean;
+  quiet?: boolean;
+};
+
+/** `pinsim calibrate`'s action: the host or a lab guest, the table printed, the exit code in `state`. */
+async function runCalibrate(opts: CalibrateFlags, state: { code: number }): Promise<void> {
+  let reporter: ReturnType<typeof progressReporter> | null = null;
+  try {
+    const spec = parseKernelSpec(opts.kernel, opts.modules ?? null);
+    const out = opts.out ?? defaultOut(opts.kernel);
+    reporter = opts.quiet ? null : progressReporter();
+    const c =
+      spec.kind === "host"
+        ? await calibrate({
+            out,
+            quick: !!opts.quick,
+            only: opts.only !== undefined ? parseParts(opts.only) : null,
+            seed: opts.seed,
+            onProgress: reporter?.update,
+          })
+        : await calibrateLab({
+            spec,
+            out,
+            quick: !!opts.quick,
+            only: opts.only !== undefined ? parseLabParts(opts.only) : null,
+            seed: opts.seed,
+            onProgress: reporter?.update,
+          });
+    reporter?.stop();
+    process.stdout.write(comparisonText(c));
+    process.stdout.write(`-> ${out}/calibration.json (pinsim report ${out}; pinsim plot ${out})\n`);
+    state.code = opts.strict && c.comparison.some((r) => r.agree === false) ? 1 : 0;
+  } catch (e) {
+    reporter?.stop();
+    if (e instanceof CalibrateInputError || e instanceof CalibrateUnavailableError) throw new UsageError(e.message);
+    if (e instanceof ProbeError) {
+      process.stderr.write(`pinsim: ${e.message}\n`);
+      state.code = 1;
+      return;
+    }
+    if (e instanceof CalibrateInterrupted) {
+      process.stderr.write(`pinsim: ${e.message}\n`);
+      state.code = e.signal === "SIGINT" ? 130 : 143;
+      return;
+    }
+    throw e;
   }
 }

@@ -24,7 +24,7 @@ import { loadResults } from "../../sweep/index.js";
 import type { Cell, ResultsTable } from "../../sweep/types.js";
 import { UsageError } from "../errors.js";
 import { ensureOutputDir } from "../../out-dir.js";
-import { isCalibrationDir, plotCalibration, reportCalibration } from "./calibrate.js";
+import { isCalibrationDir, plotCalibration, reportCalibration, reportCalibrationMatrix } from "./calibrate.js";
 
 /**
  * loadResults + the plot's own checks (ResultsError, PlotInputError: InputErrors, exit 2).
@@ -192,8 +192,10 @@ export function registerPlot(program: Command, _state: { code: number }): void {
     .command("report")
     .description("print a plain-text summary of a results directory, ready to paste into a mail")
     .argument("<results-dir>", "a results directory written by pinsim sweep")
+    .argument("[more-dirs...]", "more calibration folders (one per kernel): the matrix quantity x kernel")
     .option("--partial", "accept a single shard or an unfinished sweep (the report says PARTIAL: N of M points)")
-    .action((dir: string, opts: { partial?: boolean }) => {
+    .action((dir: string, more: string[], opts: { partial?: boolean }) => {
+      if (more.length) return reportCalibrationMatrix([dir, ...more]); // pinsim calibrate --kernel …, one folder per kernel
       if (isCalibrationDir(dir)) return reportCalibration(dir); // pinsim calibrate's folder
       const table = load(dir, opts.partial === true);
       process.stdout.write(report(table));
