@@ -215,7 +215,13 @@ test("the model's detector: threshold 1022 on the LRU, 1021 with the batch's ref
   assert.equal(modelThreshold(0, 512), 510);
   assert.equal(modelForkCopies({ k: 1100, batch: 0, hasPinned: false }), false); // no MMF_HAS_PINNED
   assert.equal(modelForkCopies({ k: 0, batch: 0, pins: 1, hasPinned: true }), true); // 1 + 1024 + 1
-  assert.deepEqual(modelOdirect(), { pinned: true, dirty: true, buffers: true });
+  assert.deepEqual(modelOdirect(), { pinned: true, dirty: true, buffers: true, follPin: true });
+  // Before 6.3 (FEATURES.odirectPin: block/bio.c took FOLL_GET) the read pins nothing; xfs
+  // attaches no private data (BACKING_PROFILES.xfs.privateData null), btrfs its extent marker.
+  assert.equal(modelOdirect(1024, "6.1").follPin, false);
+  assert.equal(modelOdirect(1024, "6.6").follPin, true);
+  assert.equal(modelOdirect(1024, "6.12", "xfs").buffers, false);
+  assert.equal(modelOdirect(1024, "6.12", "btrfs").buffers, true);
 });
 
 test("long-term pins on ext4 6.18: anon, private and memfd pinned; shared and read-only shared refused", () => {
