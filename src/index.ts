@@ -281,6 +281,12 @@ export {
 } from "./calibrate/store.js";
 export type { ComparisonRow } from "./calibrate/compare.js";
 export { calibrationHeader, comparisonText } from "./calibrate/report.js";
+// The lab (`pinsim calibrate --kernel SPEC`): another kernel booted under QEMU, its record in calibration.json.
+export { calibrateLab, LabBootError, type LabOptions } from "./calibrate/lab/run.js";
+export type { LabFilesystem, LabInfo, NotMeasured } from "./calibrate/lab/assemble.js";
+export type { LabConfig } from "./calibrate/lab/plan.js";
+export type { ReclaimKernel } from "./calibrate/lab/reclaim.js";
+export { DEBIAN_SERIES, type DebianSeries, type KernelSpec } from "./calibrate/lab/spec.js";
 // The shapes inside calibration.json (what loadCalibration returns), part by part.
 export { PARTS, type Environment, type FilesystemInfo, type HzInfo, type Part } from "./calibrate/environment.js";
 export type {

@@ -101,3 +101,8 @@ export {
   type CalibrationManifest,
 } from "./store.js";
 export { calibrationHeader, comparisonText } from "./report.js";
+// The lab: other kernels booted under QEMU (`--kernel SPEC`)
+export { calibrateLab, LabBootError, parseLabParts, type LabOptions } from "./lab/run.js";
+export { parseKernelSpec, type KernelImage, type KernelSpec } from "./lab/spec.js";
+export type { LabInfo, NotMeasured } from "./lab/assemble.js";
+export { matrixText } from "./lab/matrix.js";

@@ -27,6 +27,16 @@ export interface NotMeasured {
   why: string;
 }
 
+/** One filesystem's clean-delay and longterm sides (and the detector's, on the first). */
+export interface LabFilesystem {
+  /** The probes' records on this filesystem. */
+  raw: Partial<Calibration["raw"]>;
+  /** Their statistics. */
+  kernel: Partial<Calibration["kernel"]>;
+  /** The model's side on this filesystem's backing. */
+  model: Partial<Calibration["model"]>;
+}
+
 /** calibration.json's `lab` record: how the guest was made and run, and what each filesystem gave. */
 export interface LabInfo {
   /** `--kernel` as given. */
@@ -40,22 +50,46 @@ export interface LabInfo {
   /** The accelerator's reason in words. */
   accelNote: string;
   /** The preset compared with: the newest not after the release, and whether it is the release's own. */
-  preset: { id: string; exact: boolean } | null;
+  preset: {
+    /** The preset's id, e.g. "6.12". */
+    id: string;
+    /** Whether it is the release's own major.minor (else the newest preset before it). */
+    exact: boolean;
+  } | null;
   /** The lab's probe settings. */
   config: LabConfig;
   /** Filesystems formatted and mounted in the guest, in disk order, with mount options. */
-  mounted: { fs: string; options: string }[];
+  mounted: {
+    /** Filesystem type. */
+    fs: string;
+    /** Its options in the guest's /proc/mounts. */
+    options: string;
+  }[];
   /** What was not measured, and why. */
   notMeasured: NotMeasured[];
   /** Per filesystem: the clean-delay and longterm sides, as `raw`/`kernel`/`model` are for the first. */
-  filesystems: Record<
-    string,
-    { raw: Partial<Calibration["raw"]>; kernel: Partial<Calibration["kernel"]>; model: Partial<Calibration["model"]> }
-  >;
+  filesystems: Record<string, LabFilesystem>;
   /** Per filesystem: the reclaim runs' deltas by mode. */
-  reclaim: Record<string, { memcg: ReclaimKernel | null; kswapd: ReclaimKernel | null }>;
+  reclaim: Record<
+    string,
+    {
+      /** Under a memory cgroup's limit, or null if not run. */
+      memcg: ReclaimKernel | null;
+      /** Under machine-wide pressure, or null if not run. */
+      kswapd: ReclaimKernel | null;
+    }
+  >;
   /** Seconds: fetching and unpacking the image, building probes/initramfs/disks, the guest's wall time, the guest's uptime at its boot record. */
-  timings: { fetch: number; build: number; guest: number; guestBoot: number | null };
+  timings: {
+    /** Fetching and unpacking the image (0.x s when cached). */
+    fetch: number;
+    /** Modules, disks, probes and the initramfs. */
+    build: number;
+    /** The guest's wall time, boot to power-off. */
+    guest: number;
+    /** The guest's uptime when its boot record was written, or null. */
+    guestBoot: number | null;
+  };
   /** The console log, relative to the folder. */
   consoleLog: string;
 }

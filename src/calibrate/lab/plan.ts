@@ -22,11 +22,26 @@ export const LAB_MODULES = {
 /** Settings of the lab's own probes (calibrate/reclaim.c). */
 export interface LabConfig {
   /** calibrate/reclaim.c in `memcg` mode: MiB written, the cgroup's memory.max in MiB. */
-  reclaimMemcg: { mib: number; limitMib: number };
+  reclaimMemcg: {
+    /** MiB written. */
+    mib: number;
+    /** The cgroup's memory.max, MiB. */
+    limitMib: number;
+  };
   /** calibrate/reclaim.c in `kswapd` mode: MiB of dirty data, seconds the anonymous filler holds memory. */
-  reclaimKswapd: { mib: number; hold: number };
+  reclaimKswapd: {
+    /** MiB of dirty data. */
+    mib: number;
+    /** Seconds the anonymous filler holds its memory. */
+    hold: number;
+  };
   /** Guest memory (MiB) and vCPUs. */
-  guest: { memory: number; cpus: number };
+  guest: {
+    /** Guest memory, MiB. */
+    memory: number;
+    /** vCPUs. */
+    cpus: number;
+  };
 }
 
 /** The lab's settings for --quick and the full run (the same: each probe takes seconds). */

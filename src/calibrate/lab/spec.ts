@@ -12,7 +12,9 @@ import { CalibrateInputError, CalibrateUnavailableError } from "../errors.js";
 
 /** The Debian series `--kernel debian:X` accepts, with the package names they match. */
 export const DEBIAN_SERIES = {
+  /** Debian 12's own kernel: linux-image-6.1.0-ABI-amd64. */
   "6.1": /^linux-image-6\.1\.0-(\d+)-amd64$/,
+  /** Debian 12's 6.12 backport: linux-image-6.12.PATCH+deb12-amd64. */
   "6.12": /^linux-image-6\.12\.(\d+)\+deb12-amd64$/,
 } as const;
 /** A key of DEBIAN_SERIES. */
@@ -20,9 +22,24 @@ export type DebianSeries = keyof typeof DEBIAN_SERIES;
 
 /** A parsed `--kernel` value. */
 export type KernelSpec =
-  | { kind: "host" }
-  | { kind: "debian"; series: DebianSeries }
-  | { kind: "path"; path: string; modules: string | null };
+  | {
+      /** The running kernel: no guest. */
+      kind: "host";
+    }
+  | {
+      /** A Debian image fetched with apt. */
+      kind: "debian";
+      /** Which series (DEBIAN_SERIES). */
+      series: DebianSeries;
+    }
+  | {
+      /** A bzImage on disk. */
+      kind: "path";
+      /** Absolute path of the image. */
+      path: string;
+      /** Absolute path of its lib/modules/RELEASE tree, or null (drivers built in). */
+      modules: string | null;
+    };
 
 /** What the lab boots: the image, its modules tree and its release. */
 export interface KernelImage {
