@@ -122,8 +122,7 @@ class Audit {
 
   /** The wrapper of an actor for checkConfig's wrapActor: the same actor, each step checked. */
   wrap = (a: Actor): Actor => {
-    // The GUP user has no step table yet (src/checker/actors/gup.ts): it runs unchecked.
-    if (!(a instanceof TableActor)) return a;
+    assert.ok(a instanceof TableActor, `${a.title}: every actor runs from a step table`);
     this.programs.set(a.program.name, a.program);
     return new Checked(a, this);
   };
@@ -209,8 +208,8 @@ function audit(scenarios: Scenario[], wrap?: (audit: Audit) => (a: Actor) => Act
 
 /**
  * What no file of data/scenarios runs: the `io` actor (the flusher's and reclaim's bios
- * completed by it), and reclaim writing a dirty page no pin holds, under block-bounce
- * too (its bounce at submit_bio).
+ * completed by it), reclaim writing a dirty page no pin holds, under block-bounce too
+ * (its bounce at submit_bio), and the policy's afterGrab as a step of its own (`hook=after`).
  */
 const EXTRA = [
   [
@@ -221,6 +220,12 @@ const EXTRA = [
     "Actor P1: flusher passes=2 sync=none|all",
     "Actor P2: reclaim",
     "Actor P3: io",
+  ],
+  [
+    "Scenario: hook-after",
+    "Policies: dirty-at-gup foll-pin",
+    "Actor P0: gup path=slow|fast dma=1 hook=after",
+    "Actor P1: flusher",
   ],
   [
     "Scenario: io-reclaim",
@@ -243,7 +248,7 @@ test("every step of every actor stays within its declared footprint and successo
   const au = audit([...loadScenarioDir(SCENARIOS), ...EXTRA]);
   assert.deepEqual(au.faults, []);
   // Every actor kind ran, and every step of its table ran at least once: the property is not vacuous.
-  assert.deepEqual([...au.ran.keys()].sort(), ["cpu", "flusher", "io", "reclaim", "truncate"]);
+  assert.deepEqual([...au.ran.keys()].sort(), ["cpu", "flusher", "gup", "io", "reclaim", "truncate"]);
   const notRun: string[] = [];
   for (const [name, p] of au.programs)
     for (const pc of p.steps.keys()) if (!au.ran.get(name)?.has(pc)) notRun.push(`${name} pc ${pc}`);

@@ -11,7 +11,7 @@ import { checkPolicy } from "../model/policy-check.js";
 import { getPolicy } from "../policies/index.js";
 import type { PolicyId } from "../model/policy-ids.js";
 import { PAGE, makeActor, type Actor, type StepContext } from "./actors/index.js";
-import { gupShape } from "./actors/gup.js";
+import { gupShape } from "./actors/gup-decision.js";
 import type { CallerId } from "../model/callers.js";
 import { pinDecision, policyFollowsPreset, presetPolicyId, runEnv, type RunEnv } from "../model/env.js";
 import { InputError } from "../errors.js";
