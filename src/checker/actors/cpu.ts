@@ -5,7 +5,7 @@
 import { EVERYTHING, PAGE_VAR, packFootprint } from "../footprint.js";
 import type { ActorDecl, ActorSpec, CpuActor } from "../scenario.js";
 import { DONE, PAGE, pteWritable, type StepContext } from "./actor.js";
-import { FAULT_STEP, SIGBUS, faultLock, faultLockFootprint, faultSteps, type FaultPc } from "./fault.js";
+import { FAULT_STEP, faultLockFootprint, faultSteps, writeFault, type FaultPc } from "./fault.js";
 import { defineLabel } from "./labels.js";
 import { Program, TableActor, type StepTable } from "./program.js";
 
@@ -15,16 +15,13 @@ type CpuPc = (typeof CPU_STEP)[keyof typeof CPU_STEP];
 const RET_REG = 2;
 const CPU_LABEL = { SIGBUS: defineLabel("write fault: SIGBUS"), STORE: defineLabel("store") };
 
-/** One store: through a writable pte, or the write fault first (SIGBUS on a truncated page ends the writer). */
+/** SIGBUS on a truncated page ends the writer. */
+const sigbus = (r: Int32Array, o: number): number => ((r[o] = DONE), (r[o + 1] = 0), CPU_LABEL.SIGBUS);
+
+/** One store: through a writable pte, or the write fault first. */
 function store(ctx: StepContext, r: Int32Array, o: number): number {
   const c = ctx.cache;
-  if (!pteWritable(c)) {
-    const f = faultLock(c, r, o, RET_REG, CPU_STEP.STORE);
-    if (f !== SIGBUS) return f;
-    r[o] = DONE;
-    r[o + 1] = 0;
-    return CPU_LABEL.SIGBUS;
-  }
+  if (!pteWritable(c)) return writeFault(c, r, o, RET_REG, CPU_STEP.STORE, sigbus);
   c.cpuStore(PAGE);
   r[o + 1]--;
   if (r[o + 1] === 0) r[o] = DONE;

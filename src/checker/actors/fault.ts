@@ -46,6 +46,23 @@ export function faultLock(c: PageCache, r: Int32Array, o: number, retReg: number
   return read ? FAULT_LABEL.READ : FAULT_LABEL.LOCK;
 }
 
+/**
+ * A write fault from a faulting actor's own step: faultLock, or on a truncated page the
+ * actor's SIGBUS (`sigbus` sets its registers and returns its label; a module-level
+ * function, so nothing is allocated per step).
+ */
+export function writeFault(
+  c: PageCache,
+  r: Int32Array,
+  o: number,
+  retReg: number,
+  ret: number,
+  sigbus: (r: Int32Array, o: number) => number,
+): number {
+  const f = faultLock(c, r, o, retReg, ret);
+  return f === SIGBUS ? sigbus(r, o) : f;
+}
+
 /** Footprint of faultLock in the current state: a page read back from disk touches everything. */
 export function faultLockFootprint(c: PageCache): number {
   return c.resident[PAGE] ? packFootprint(PAGE_VAR.LOCK | PAGE_VAR.MAP, PAGE_VAR.LOCK) : EVERYTHING;

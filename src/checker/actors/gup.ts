@@ -12,7 +12,7 @@ import { deviceMirrorOf, type Policy } from "../../model/policy.js";
 import { EVERYTHING, HOOK, PAGE_VAR, packFootprint } from "../footprint.js";
 import type { ActorDecl, ActorSpec, GupActor } from "../scenario.js";
 import { DONE, PAGE, pteWritable, type StepContext } from "./actor.js";
-import { FAULT_STEP, SIGBUS, faultLock, faultLockFootprint, faultSteps, type FaultPc } from "./fault.js";
+import { FAULT_STEP, faultLockFootprint, faultSteps, writeFault, type FaultPc } from "./fault.js";
 import { DECISION, GupDecisions, decisionOf, pins, type GupCore } from "./gup-decision.js";
 import { REL_STEP, releaseSteps, type ReleasePc } from "./gup-release.js";
 import { defineLabel } from "./labels.js";
@@ -65,6 +65,17 @@ function afterGup(r: Int32Array, o: number): number {
   return r[o + 1] > 0 ? GUP_STEP.DMA : REL_STEP.CHECK;
 }
 
+/** One device write done (or lost to SIGBUS): the release once none is left. */
+function oneWriteDone(r: Int32Array, o: number): void {
+  r[o + 1]--;
+  if (r[o + 1] === 0) r[o] = REL_STEP.CHECK;
+}
+
+/** faultin_page's SIGBUS on a truncated page: GUP fails. */
+const gupSigbus = (r: Int32Array, o: number): number => ((r[o] = DONE), GUP_LABEL.SIGBUS);
+/** The device's refault meets SIGBUS: that write is lost. */
+const deviceSigbus = (r: Int32Array, o: number): number => (oneWriteDone(r, o), GUP_LABEL.DEV_SIGBUS);
+
 /** try_grab_folio refused the reference (the refcount would overflow): GUP fails. */
 function refused(c: PageCache, r: Int32Array, o: number, label: number): number {
   c.count(METRIC.refusedPins);
@@ -109,12 +120,7 @@ function follow(g: GupCore, ctx: StepContext, r: Int32Array, o: number): number 
     d = decisionOf(g, r, o),
     pin = pins(d);
   if (!d.write && g.mirror === null) return followRead(c, r, o, pin);
-  if (!pteWritable(c)) {
-    const f = faultLock(c, r, o, RET_REG, GUP_STEP.FOLLOW);
-    if (f !== SIGBUS) return f;
-    r[o] = DONE;
-    return GUP_LABEL.SIGBUS;
-  }
+  if (!pteWritable(c)) return writeFault(c, r, o, RET_REG, GUP_STEP.FOLLOW, gupSigbus);
   if (g.mirror !== null) {
     // hmm_range_fault: the device mirrors the pte, remembering the notifier sequence.
     r[o + 3] = g.mirror.mirror(c, PAGE);
@@ -164,15 +170,10 @@ function dma(g: GupCore, ctx: StepContext, r: Int32Array, o: number): number {
       r[o + 3] = g.mirror.refault(c, PAGE);
       return GUP_LABEL.DEV_REMIRROR;
     }
-    const f = faultLock(c, r, o, RET_REG, GUP_STEP.DMA);
-    if (f !== SIGBUS) return f;
-    r[o + 1]--;
-    if (r[o + 1] === 0) r[o] = REL_STEP.CHECK;
-    return GUP_LABEL.DEV_SIGBUS;
+    return writeFault(c, r, o, RET_REG, GUP_STEP.DMA, deviceSigbus);
   }
   c.dmaWrite(PAGE);
-  r[o + 1]--;
-  if (r[o + 1] === 0) r[o] = REL_STEP.CHECK;
+  oneWriteDone(r, o);
   return GUP_LABEL.DMA;
 }
 
