@@ -193,9 +193,9 @@ class Search {
     this.succLabel = new Int32Array(nA);
   }
 
-  /** Encode the cache and `r` into buf, with the incidents of `mask`. */
-  private pack(mask: number): void {
-    if (encodePage(this.cache, mask, this.buf, 0) | encodeRegs(this.r, this.buf, PAGE_WORDS)) {
+  /** Encode the cache and `r` into out[o..) (default buf), with the incidents of `mask`. */
+  private pack(mask: number, out = this.buf, o = 0): void {
+    if (encodePage(this.cache, mask, out, o) | encodeRegs(this.r, out, o + PAGE_WORDS)) {
       throw new Error("checker: a state field exceeds its encoding (src/checker/state.ts)");
     }
   }
@@ -248,7 +248,7 @@ class Search {
    * NOTE: for performance, the fields are read into locals; this is the checker's inner loop.
    */
   private stepAll(o: number, stateMask: number): number {
-    const { ctx, actors, cache, offsets, set, buf, regs, r, W, succ } = this;
+    const { ctx, actors, cache, offsets, set, regs, r, W, succ } = this;
     decodePage(cache, set.data, o, false);
     cache.counters.fill(0);
     decodeRegs(set.data, o + PAGE_WORDS, regs);
@@ -270,10 +270,9 @@ class Search {
       if (label === BLOCKED) continue; // nothing changed
       enabled |= 1 << a;
       dirty = true;
-      this.pack(stateMask | incidentMask(cache.counters));
+      this.pack(stateMask | incidentMask(cache.counters), succ, a * W);
       cache.counters.fill(0);
-      buf[W - 1] = set.data[o + W - 1];
-      for (let k = 0; k < W; k++) succ[a * W + k] = buf[k];
+      succ[a * W + W - 1] = set.data[o + W - 1];
       this.succLabel[a] = label;
     }
     this.live = live;
