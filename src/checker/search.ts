@@ -17,7 +17,7 @@ import {
   maskOf,
   regWords,
 } from "./state.js";
-import { INCIDENTS, incidentMask, maskNames, type IncidentName } from "./verdict.js";
+import { INCIDENTS, incidentMask, maskNames, takeIncidentMask, type IncidentName } from "./verdict.js";
 
 /** One numbered step of a witness. */
 export interface WitnessStep {
@@ -250,8 +250,10 @@ class Search {
   private stepAll(o: number, stateMask: number): number {
     const { ctx, actors, cache, offsets, set, regs, r, W, succ } = this;
     decodePage(cache, set.data, o, false);
-    cache.counters.fill(0);
+    takeIncidentMask(cache.counters);
     decodeRegs(set.data, o + PAGE_WORDS, regs);
+    const nR = regs.length;
+    for (let k = 0; k < nR; k++) r[k] = regs[k];
     let enabled = 0,
       live = 0,
       waiting = false,
@@ -260,18 +262,20 @@ class Search {
       if (regs[offsets[a]] === DONE) continue;
       live |= 1 << a;
       if (!actors[a].daemon) waiting = true;
-      if (dirty) decodePage(cache, set.data, o, false), (dirty = false);
+      if (dirty) {
+        // the last step changed the cache and r: back to the state being expanded
+        decodePage(cache, set.data, o, false), (dirty = false);
+        for (let k = 0; k < nR; k++) r[k] = regs[k];
+      }
       if (this.reduce) {
         this.now[a] = actors[a].footprint(ctx, regs, offsets[a]);
         this.fut[a] = actors[a].future(regs, offsets[a]);
       }
-      r.set(regs);
       const label = actors[a].step(ctx, r, offsets[a]);
       if (label === BLOCKED) continue; // nothing changed
       enabled |= 1 << a;
       dirty = true;
-      this.pack(stateMask | incidentMask(cache.counters), succ, a * W);
-      cache.counters.fill(0);
+      this.pack(stateMask | takeIncidentMask(cache.counters), succ, a * W);
       succ[a * W + W - 1] = set.data[o + W - 1];
       this.succLabel[a] = label;
     }
