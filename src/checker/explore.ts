@@ -25,7 +25,7 @@ import {
   type Knobs,
   type PageSpec,
 } from "./spec.js";
-import { search, type Root, type SearchOutput, type WitnessStep } from "./search.js";
+import { search, type BitstateFacts, type Root, type SearchOutput, type WitnessStep } from "./search.js";
 import { INCIDENTS, type IncidentName, type Judgement } from "./verdict.js";
 import { pageState } from "./witness.js";
 
@@ -59,6 +59,12 @@ export interface CheckOptions {
   maxStates?: number;
   /** Partial-order reduction (persistent sets): the same verdicts from fewer states. Default true. */
   reduce?: boolean;
+  /**
+   * Bitstate mode (SPIN's -DBITSTATE, src/checker/bitstate.ts): a Bloom filter of 2^bitstate
+   * bits (10..34) as the visited set; a Never then reads `Never (bitstate, probability of a
+   * missed state P)`. Default: the exact state store.
+   */
+  bitstate?: number;
   /**
    * @internal Wrap each actor before its search (default: none). A test's view of every
    * step: the step tables' soundness check, test/checker-steps.test.ts. The wrapper must
@@ -100,6 +106,8 @@ export interface CheckResult {
   inSpec: Partial<Record<IncidentName, WitnessStep[]>>;
   /** Bytes of the largest state store (the search's own memory). */
   bytes: number;
+  /** In bitstate mode: the filter, and the largest probability of a missed state over the searches. */
+  bitstate?: BitstateFacts;
 }
 
 /**
@@ -217,7 +225,7 @@ export function checkConfig(config: CheckConfig, options: CheckOptions = {}): Ch
   // the pages and the actors' alternatives are its roots.
   for (const knobs of expandKnobs(setup.allKnobs)) {
     if (total.boundHit) break;
-    total.add(searchKnobs(setup, knobs, maxStates - total.states, options.reduce ?? true, options.wrapActor));
+    total.add(searchKnobs(setup, knobs, { ...options, maxStates: maxStates - total.states }));
   }
   return total.result(setup);
 }
@@ -255,13 +263,10 @@ function resolveConfig(config: CheckConfig): Setup {
 }
 
 /** One search over one combination of the knobs: its roots are the pages times the actors' alternatives. */
-function searchKnobs(
-  setup: Setup,
-  knobs: Knobs,
-  maxStates: number,
-  reduce: boolean,
-  wrap: (a: Actor) => Actor = (a) => a,
-): SearchOutput {
+function searchKnobs(setup: Setup, knobs: Knobs, options: CheckOptions & { maxStates: number }): SearchOutput {
+  const { maxStates, bitstate } = options;
+  const reduce = options.reduce ?? true,
+    wrap = options.wrapActor ?? ((a: Actor) => a);
   const { config, policy, pages, decls } = setup;
   const env = checkerEnv(policy, knobs, config.coverage ?? DEFAULT_COVERAGE, setup.policyPerCaller);
   const initial = pages.map((p) => initialCache(env, p).saveState());
@@ -284,7 +289,7 @@ function searchKnobs(
       });
     }
   });
-  return search({ ctx, actors, roots, maxStates, reduce, finish: finalSync, pageState });
+  return search({ ctx, actors, roots, maxStates, reduce, bitstate, finish: finalSync, pageState });
 }
 
 /** A witness and the root choices it took. */
@@ -297,6 +302,7 @@ class Totals {
   deadlocks = 0;
   boundHit = false;
   bytes = 0;
+  bitstate?: BitstateFacts;
   readonly hits = INCIDENTS.map(() => 0);
   readonly best = new Map<IncidentName, Found>();
   readonly bestInSpec = new Map<IncidentName, Found>();
@@ -306,6 +312,8 @@ class Totals {
     (this.states += out.states), (this.terminals += out.terminals), (this.deadlocks += out.deadlocks);
     this.bytes = Math.max(this.bytes, out.bytes);
     this.boundHit ||= out.boundHit;
+    if (out.bitstate && !(this.bitstate && this.bitstate.missProbability >= out.bitstate.missProbability))
+      this.bitstate = out.bitstate;
     out.hits.forEach((n, k) => (this.hits[k] += n));
     for (const [k, w] of out.witnesses) keepShorter(this.best, k, w);
     for (const [k, w] of out.inSpec) keepShorter(this.bestInSpec, k, w);
@@ -321,7 +329,7 @@ class Totals {
     INCIDENTS.forEach((name, k) => {
       const n = hits[k];
       if (boundHit) verdicts[name] = n > 0 && n < terminals ? "Sometimes" : "Unknown (bound hit)";
-      else verdicts[name] = n === 0 ? "Never" : n === terminals ? "Always" : "Sometimes";
+      else verdicts[name] = n === 0 ? this.never() : n === terminals ? "Always" : "Sometimes";
       const w = this.best.get(name);
       if (w) (witnesses[name] = w.steps), (choices[name] = w.choices);
       const wi = this.bestInSpec.get(name);
@@ -339,7 +347,14 @@ class Totals {
       choices,
       inSpec,
       bytes: this.bytes,
+      ...(this.bitstate ? { bitstate: this.bitstate } : {}),
     };
+  }
+
+  /** "Never", or in bitstate mode "Never (bitstate, probability of a missed state P)", P to 2 significant digits. */
+  private never(): Judgement {
+    if (!this.bitstate) return "Never";
+    return `Never (bitstate, probability of a missed state ${this.bitstate.missProbability.toPrecision(2)})`;
   }
 }
 

@@ -12,7 +12,7 @@ import { POLICY_IDS } from "../model/policy-ids.js";
 import { checkConfig, type CheckOptions, type CheckResult, type WitnessStep } from "./explore.js";
 import { applyVariant } from "./choices.js";
 import { expectedVerdicts, parseScenario, ScenarioError, type Scenario } from "./scenario.js";
-import { FAILURE_ID, INCIDENTS, type IncidentName, type Judgement, type Verdict } from "./verdict.js";
+import { FAILURE_ID, INCIDENTS, verdictMatches, type IncidentName, type Judgement, type Verdict } from "./verdict.js";
 import { formatWitness, formatWitnessInline, TEXT_WIDTH, wrap } from "./witness.js";
 
 /**
@@ -93,7 +93,7 @@ export function runScenario(s: Scenario, options: RunOptions = {}): ScenarioRun[
       const policy = result.policy as PolicyId;
       const expected = expectedVerdicts(s, policy, v.name);
       const mismatches = (Object.keys(expected) as IncidentName[])
-        .filter((k) => result.verdicts[k] !== expected[k])
+        .filter((k) => !verdictMatches(result.verdicts[k], expected[k]!))
         .map((k) => ({ incident: k, expected: expected[k]!, got: result.verdicts[k] }));
       const offSpec = INCIDENTS.some((k) => result.witnesses[k] && !result.inSpec[k]);
       runs.push({ scenario: s.name, policy, variant: v.name, result, expected, mismatches, offSpec });
@@ -120,6 +120,8 @@ export function runJson(r: ScenarioRun): {
   expected: Partial<Record<IncidentName, Verdict>>;
   /** Every expected verdict was found. */
   ok: boolean;
+  /** In bitstate mode only: the filter's bits, bits per state and the probability of a missed state. */
+  bitstate?: CheckResult["bitstate"];
 } {
   return {
     scenario: r.scenario,
@@ -130,6 +132,7 @@ export function runJson(r: ScenarioRun): {
     witnesses: r.result.witnesses,
     expected: r.expected,
     ok: r.mismatches.length === 0,
+    ...(r.result.bitstate ? { bitstate: r.result.bitstate } : {}),
   };
 }
 

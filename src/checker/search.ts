@@ -17,6 +17,7 @@ import {
   maskOf,
   regWords,
 } from "./state.js";
+import { BITSTATE_HASHES, BitStateSet } from "./bitstate.js";
 import { INCIDENTS, incidentMask, maskNames, takeIncidentMask, type IncidentName } from "./verdict.js";
 
 /** One numbered step of a witness. */
@@ -100,6 +101,8 @@ export interface SearchInput {
   roots: Root[];
   /** Stop adding states beyond this many. */
   maxStates: number;
+  /** Bitstate mode (bitstate.ts): the visited set is a Bloom filter of 2^bitstate bits. Default: the exact StateSet. */
+  bitstate?: number;
   /** The end-of-run sync on a terminal state; returns its witness text. */
   finish(c: PageCache): string;
   /** One line on the page's state, for witnesses. */
@@ -124,6 +127,18 @@ export interface SearchOutput {
   inSpec: Map<IncidentName, { steps: WitnessStep[]; choices: string[] }>;
   /** Bytes of the state store at the end. */
   bytes: number;
+  /** In bitstate mode: the filter's bits, the bits per state and the probability of a missed state at the end. */
+  bitstate?: BitstateFacts;
+}
+
+/** What a bitstate search says of its filter. */
+export interface BitstateFacts {
+  /** Bits of the filter (2^log2). */
+  bits: number;
+  /** Bits each state sets (k). */
+  hashes: number;
+  /** bitstateMissProbability(states, bits, hashes): (1 − e^(−kn/m))^k. */
+  missProbability: number;
 }
 
 /** Explore every interleaving from the roots. */
@@ -148,7 +163,7 @@ class Search {
   private readonly offsets: number[] = [];
   /** Words per state: page words, register words, then the root's tag (1: off the policy's spec). */
   private readonly W: number;
-  private readonly set: StateSet;
+  private readonly set: StateSet | BitStateSet;
   /** The packed state being built. */
   private readonly buf: Int32Array;
   /** The registers of the state being expanded, and the copy an actor's step changes. */
@@ -181,7 +196,7 @@ class Search {
     let nRegs = 0;
     for (const a of this.actors) this.offsets.push(nRegs), (nRegs += a.size);
     this.W = PAGE_WORDS + regWords(nRegs) + 1;
-    this.set = new StateSet(this.W);
+    this.set = input.bitstate === undefined ? new StateSet(this.W) : new BitStateSet(this.W, input.bitstate);
     this.buf = new Int32Array(this.W);
     this.regs = new Int32Array(nRegs);
     this.r = new Int32Array(nRegs);
@@ -360,6 +375,9 @@ class Search {
       witnesses,
       inSpec,
       bytes: this.set.bytes + this.parent.byteLength * 2,
+      ...(this.set instanceof BitStateSet
+        ? { bitstate: { bits: this.set.size, hashes: BITSTATE_HASHES, missProbability: this.set.missProbability } }
+        : {}),
     };
   }
 }

@@ -194,9 +194,9 @@ export function regAt(inp: Int32Array, o: number, i: number): number {
   return (inp[o + (i >> 2)] >>> ((i & 3) << 3)) & 255;
 }
 
-/** Mix `n` words into a 32-bit hash (murmur3's finaliser per word). */
-function hashWords(a: Int32Array, o: number, n: number): number {
-  let h = 0x9e3779b9 | 0;
+/** Mix `n` words of a[o..) into a 32-bit hash (murmur3's mixing per word and its finaliser), from `seed`. */
+export function hashWords(a: Int32Array, o: number, n: number, seed = 0x9e3779b9): number {
+  let h = seed | 0;
   for (let i = 0; i < n; i++) {
     let k = Math.imul(a[o + i], 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);

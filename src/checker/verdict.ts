@@ -25,7 +25,15 @@ export const VERDICTS = ["Never", "Sometimes", "Always"] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
 /** What the checker reports: a verdict, or Unknown when the state bound cut the search short. */
-export type Judgement = Verdict | "Unknown (bound hit)";
+export type Judgement = Verdict | "Unknown (bound hit)" | BitstateNever;
+
+/** A Never found in bitstate mode (explore.ts): never a plain Never, it carries the probability of a missed state. */
+export type BitstateNever = `Never (bitstate, probability of a missed state ${string})`;
+
+/** Whether `got` answers `expected`: the same verdict, or a bitstate Never for a Never. */
+export function verdictMatches(got: Judgement, expected: Verdict): boolean {
+  return got === expected || (expected === "Never" && got.startsWith("Never (bitstate"));
+}
 
 /** Bit mask of the incidents whose counters are non-zero. */
 export function incidentMask(counters: Float64Array): number {

@@ -38,6 +38,8 @@ export interface CheckOpts {
   verbose?: boolean;
   /** false with --no-reduce. */
   reduce?: boolean;
+  /** --bitstate LOG2BITS: a Bloom filter of 2^LOG2BITS bits as the visited set. */
+  bitstate?: string;
   witness?: string;
   format?: string;
   out?: string;
@@ -63,6 +65,7 @@ function parseOptions(opts: CheckOpts): {
   variants?: string[];
   maxStates: number;
   reduce: boolean;
+  bitstate?: number;
 } {
   const maxStates = parseIntegerFlag("--max-states", opts.maxStates ?? "1000000", 1);
   const bad = (opts.policy ?? []).find((p) => !(POLICY_IDS as readonly string[]).includes(p));
@@ -72,6 +75,7 @@ function parseOptions(opts: CheckOpts): {
     variants: opts.variant,
     maxStates,
     reduce: opts.reduce !== false,
+    ...(opts.bitstate !== undefined ? { bitstate: parseIntegerFlag("--bitstate", opts.bitstate, 10, 34) } : {}),
   };
 }
 

@@ -36,6 +36,10 @@ export function registerCheck(program: Command, state: { code: number }): void {
     .option("--table", `the verdict table of all ${POLICY_IDS.length} built-in policies over the scenarios`)
     .option("--verbose", "print every run's verdicts and shortest witnesses, not only those of mismatches")
     .option("--no-reduce", "explore every interleaving (no partial-order reduction): same verdicts, more states")
+    .option(
+      "--bitstate <log2bits>",
+      "bitstate mode (SPIN's -DBITSTATE): a Bloom filter of 2^N bits (10..34) as the visited set; Never then carries the probability of a missed state",
+    )
     .option("--witness <incident>", "draw the shortest witness of this incident for each run that reaches it")
     .option("--format <list>", "with --witness: comma-separated svg, png, txt", "txt")
     .option("--out <dir>", "with --witness: where the files go", "witnesses")
