@@ -55,6 +55,8 @@ export {
   type IncidentName,
   type Judgement,
   type Verdict,
+  type BitstateNever,
+  verdictMatches,
 } from "./verdict.js";
 // Actors: the kernel paths cut into steps
 export {
@@ -91,9 +93,10 @@ export {
   type CheckResult,
   type WitnessStep,
 } from "./explore.js";
-export { persistentSet, search, type Root, type SearchInput, type SearchOutput } from "./search.js";
+export { persistentSet, search, type BitstateFacts, type Root, type SearchInput, type SearchOutput } from "./search.js";
 // The packed state encoding
 export { StateSet } from "./state.js";
+export { BitStateSet, bitstateMissProbability, BITSTATE_HASHES } from "./bitstate.js";
 // Witnesses as text
 export { PAGE_LEGEND, formatWitness, formatWitnessInline, pageState, wrap } from "./witness.js";
 // Judging scenario files, and the verdict table
