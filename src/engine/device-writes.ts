@@ -28,11 +28,8 @@ export class DeviceWrites {
   private readonly mixedRates: boolean;
   /** Per folio: pinners in their hold phase writing into it. */
   private readonly holders: CountArray;
-  /**
-   * Per held folio (holders > 0): time of its next device write, seconds. Only held folios
-   * have one, so it is kept for them alone (a few per pin), not for every folio.
-   */
-  private readonly next = new Map<number, number>();
+  /** Per folio: time of its next device write, seconds (Infinity: none). */
+  private readonly next: Float64Array;
   /** Per folio (mixedRates only): the summed rate of its holders, writes per second. */
   private readonly rate: Float64Array;
 
@@ -58,12 +55,13 @@ export class DeviceWrites {
     const pages = pc.pages;
     this.holders = countArray(groups.holds, this.lazy ? pages : 0);
     this.rate = new Float64Array(this.mixedRates ? pages : 0);
+    this.next = new Float64Array(this.lazy ? pages : 0).fill(Infinity);
   }
 
   /** Apply the device writes page p has had since the page was last touched, up to now. */
   catchUp(p: number): void {
-    if (!this.lazy || this.holders[p] === 0) return;
-    let t = this.next.get(p)!;
+    if (!this.lazy) return;
+    let t = this.next[p];
     const now = this.pc.now;
     if (!(t < now)) return;
     const u = this.u;
@@ -77,7 +75,7 @@ export class DeviceWrites {
       } else n++;
       t += exponentialGap(u, rate);
     }
-    this.next.set(p, t);
+    this.next[p] = t;
     if (n > 0) this.charged(p, n);
   }
 
@@ -150,7 +148,6 @@ export class DeviceWrites {
     if (g.n > 1) g.holders[p * g.n + gi] += delta;
     const h = (this.holders[p] += delta);
     if (this.mixedRates) this.rate[p] = h > 0 ? this.rate[p] + delta * rate : 0;
-    if (h > 0) this.next.set(p, this.pc.now + exponentialGap(this.u, this.pageRate(p)));
-    else this.next.delete(p);
+    this.next[p] = h > 0 ? this.pc.now + exponentialGap(this.u, this.pageRate(p)) : Infinity;
   }
 }
