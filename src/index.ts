@@ -169,7 +169,15 @@ export {
   type TruncateActor,
   type Variant,
 } from "./checker/scenario.js";
-export { FAILURE_ID, INCIDENTS, VERDICTS, type IncidentName, type Judgement, type Verdict } from "./checker/verdict.js";
+export {
+  FAILURE_ID,
+  INCIDENTS,
+  VERDICTS,
+  type BitstateNever,
+  type IncidentName,
+  type Judgement,
+  type Verdict,
+} from "./checker/verdict.js";
 export {
   checkConfig,
   type CheckConfig,
@@ -177,6 +185,7 @@ export {
   type CheckResult,
   type WitnessStep,
 } from "./checker/explore.js";
+export type { BitstateFacts } from "./checker/search.js";
 export { formatWitness, formatWitnessInline } from "./checker/witness.js";
 export { witnessPlot, witnessText, type WitnessChart } from "./plot/witness.js";
 export {
@@ -202,7 +211,7 @@ export { ResultsError } from "./sweep/errors.js";
 export { parseSweepConfig, AXIS_NAMES } from "./sweep/config.js";
 export { readSweepConfig, presetNames, PRESETS_DIR } from "./sweep/presets.js";
 export { parseShard, shardFromEnv, type Shard } from "./sweep/shard.js";
-export type { Cell, Manifest, PointStatus, ResultsTable, Row, SweepConfig } from "./sweep/types.js";
+export type { Cell, FailedPoint, Manifest, PointStatus, ResultsTable, Row, SweepConfig } from "./sweep/types.js";
 
 // Statistics for sweep summaries (one function per file, checked against R).
 export { meanConfidenceInterval } from "./stats/mean-confidence-interval.js";
