@@ -90,6 +90,39 @@ test("the command line: exit 2 and one line on stderr for a malformed scenario",
   assert.match(lines[0], /GUP-slow\+bad\.scenario:3: expected/);
 });
 
+test("the options of issue 21: each bad value is one line naming file, line and what is allowed, exit 2", {
+  skip: !existsSync(join(ROOT, "dist/cli/commands/check.js")),
+}, () => {
+  const head = "Scenario: X\nPolicies: foll-pin\n";
+  // [the actor line (line 3), what the message must say]; the allowed values are the option tables'.
+  const cases: [string, RegExp][] = [
+    ["Actor P0: gup notifier=maybe", /X\.scenario:3: expected one of yes, no, got 'maybe'$/],
+    ["Actor P0: gup busy=1", /X\.scenario:3: expected one of yes, no, got '1'$/],
+    ["Actor P0: gup end=exit", /X\.scenario:3: expected one of release, munmap, got 'exit'$/],
+    [
+      "Actor P0: gup release=lock",
+      /X\.scenario:3: expected one of default, set_page_dirty_lock, set_page_dirty, trylock-set_page_dirty, dirty-if-clean, SetPageDirty, bio-redirty, none, got 'lock'$/,
+    ],
+    ["Actor P0: invalidate mode=drop", /X\.scenario:3: expected one of mapping, pages2, got 'drop'$/],
+    ["Actor P0: invalidate range=1", /X\.scenario:3: expected an option of invalidate \(mode\), got 'range'$/],
+    ["Actor P0: munmap len=1", /X\.scenario:3: expected an option of munmap \(none\), got 'len'$/],
+    // Two userptr objects over the one page: refused at the end of the file.
+    [
+      "Actor P0: gup notifier=yes\nActor P1: gup notifier=yes",
+      /X\.scenario:5: expected at most one 'gup' actor with notifier=yes/,
+    ],
+  ];
+  for (const [actor, message] of cases) {
+    const file = join(dir, "X.scenario");
+    writeFileSync(file, head + actor + "\n");
+    const r = spawnSync(process.execPath, [join(ROOT, "bin/pinsim.js"), "check", file], { encoding: "utf8" });
+    assert.equal(r.status, 2, actor);
+    const lines = r.stderr.trim().split("\n");
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(lines[0], message);
+  }
+});
+
 test("--witness INCIDENT --format svg,png,txt writes the chart of each run that reaches it", () => {
   const out = join(dir, "witnesses");
   const { code, out: text } = capture(() =>

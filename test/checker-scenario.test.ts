@@ -123,14 +123,20 @@ test("keys naming Object.prototype members are plain unknown keys", () => {
     refuses(
       head + `Actor P0: gup ${k}=1\n`,
       3,
-      new RegExp(`an option of gup \\(path, dma, longterm, access, caller, hook\\), got '${k}'`),
+      new RegExp(
+        `an option of gup \\(path, dma, longterm, access, caller, hook, notifier, release, end, busy\\), got '${k}'`,
+      ),
     );
     refuses(head + `Actor P0: gup\nVariant v: ${k}=1\n`, 4, /guard, fs, stable or <actor>\.<option>/);
     refuses(head + `Actor P0: gup\nVariant v: P0.${k}=1\n`, 4, /an option of gup/);
     refuses(head + `Actor P0: gup\nResult ${k}: lostData Never\n`, 4, /a policy id or a variant declared above/);
     refuses(head + `Actor P0: gup\nResult: ${k} Never\n`, 4, /one of dirtyWithoutBuffers/);
   }
-  refuses(head + "Actor P0: constructor\n", 3, /one of gup, flusher, reclaim, cpu, truncate, io, got 'constructor'/);
+  refuses(
+    head + "Actor P0: constructor\n",
+    3,
+    /one of gup, flusher, reclaim, cpu, truncate, munmap, invalidate, io, got 'constructor'/,
+  );
   refuses(head + "constructor: x\n", 3, /a directive \(Scenario,.*got 'constructor'/);
   refuses(head + "Actor P0: gup\nActor constructor: cpu\nActor constructor: cpu\n", 5, /'constructor' is taken/);
 });

@@ -66,6 +66,10 @@ const FIELD_VAR: Record<string, number> = {
   buffers: PAGE_VAR.BUF,
   attached: PAGE_VAR.MAP,
   resident: PAGE_VAR.MAP,
+  // btrfs's delalloc range: made by the write fault, turned into an ordered extent by writeback.
+  delalloc: PAGE_VAR.DIRTY,
+  notifierPins: PAGE_VAR.NOTIFY,
+  notifying: PAGE_VAR.NOTIFY,
 };
 /** Fields state.ts leaves out of a state (times, counters, shape, engine-only traces): no step's footprint covers them. */
 const NOT_STATE = new Set([
@@ -235,20 +239,40 @@ const EXTRA = [
     "Actor P1: cpu",
     "Actor P2: io",
   ],
+  [
+    // The MMU notifier of an invalidation that holds no page lock (munmap), and of
+    // invalidate_inode_pages2's unmap, with a GUP user whose release the notifier runs.
+    "Scenario: notifier-paths",
+    "Kernel: 4.19",
+    "Page: clean | pte-writable",
+    "Actor P0: gup dma=0..1 caller=gpu-userptr notifier=yes busy=no|yes",
+    "Actor P1: munmap",
+    "Actor P2: invalidate mode=pages2|mapping",
+  ],
 ].map((lines) => parseScenario(lines.join("\n")));
 
 /**
  * Steps no execution reaches, and why: reclaim's submit_bio bounce (block-bounce bounces
  * at the bio only a page folio_maybe_dma_pinned finds pinned, and pageout writes no page
- * another holds: is_page_cache_freeable).
+ * another holds: is_page_cache_freeable), and the GUP user's hang (NOTIFIER_STEP.HUNG: a
+ * notifier release asleep on the page lock its own invalidating path holds only ever blocks).
  */
-const UNREACHED = ["reclaim pc 15"];
+const UNREACHED = ["gup pc 14", "reclaim pc 15"];
 
 test("every step of every actor stays within its declared footprint and successors, over data/scenarios and more", () => {
   const au = audit([...loadScenarioDir(SCENARIOS), ...EXTRA]);
   assert.deepEqual(au.faults, []);
   // Every actor kind ran, and every step of its table ran at least once: the property is not vacuous.
-  assert.deepEqual([...au.ran.keys()].sort(), ["cpu", "flusher", "gup", "io", "reclaim", "truncate"]);
+  assert.deepEqual([...au.ran.keys()].sort(), [
+    "cpu",
+    "flusher",
+    "gup",
+    "invalidate",
+    "io",
+    "munmap",
+    "reclaim",
+    "truncate",
+  ]);
   const notRun: string[] = [];
   for (const [name, p] of au.programs)
     for (const pc of p.steps.keys()) if (!au.ran.get(name)?.has(pc)) notRun.push(`${name} pc ${pc}`);

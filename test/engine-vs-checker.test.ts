@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { simulate } from "../src/engine/index.js";
 import { loadScenarioDir, verdictTable, INCIDENTS } from "../src/checker/index.js";
 import { POLICY_IDS } from "../src/model/policy-ids.js";
+import { getPolicy } from "../src/policies/index.js";
 
 const SCENARIOS = new URL("../data/scenarios", import.meta.url).pathname;
 
@@ -32,24 +33,56 @@ const busy = {
   writebackLatency: 0.05,
 } as const;
 
+/**
+ * The paths of issue 21 on top of the busy workload: invalidate_mapping_pages over files
+ * (the checker's `invalidate` actor), releases run from an MMU notifier whose path holds a
+ * page lock (its `notifier=yes` GUP user: a locking release hangs there, the run stops),
+ * on 5.10 (the invalidation checks only page_mapped) with ext4's warning, on btrfs (the COW
+ * fixup), and on the newest kernel. Each run keeps the policy's own reclaim-guard default,
+ * as the checker's Never cells assume.
+ */
+const paths = (policy: (typeof POLICY_IDS)[number]) => {
+  const guard = getPolicy(policy).reclaimGuardDefault;
+  const extra = { invalidateRate: 0.01, notifierRate: 0.002, reclaimGuard: guard, policy } as const;
+  return [
+    { ...busy, ...extra, kernel: "5.10", fsBehavior: "ext4-warn" },
+    { ...busy, ...extra, backing: "btrfs", longTerm: false },
+    { ...busy, ...extra },
+  ] as const;
+};
+
 test("incidents the checker proves unreachable never happen in the time simulation", () => {
   const table = verdictTable(loadScenarioDir(SCENARIOS));
   let compared = 0;
   for (const policy of POLICY_IDS) {
-    for (const seed of [1, 2, 3]) {
-      const r = simulate({ ...busy, policy, seed, longTerm: seed !== 2 });
+    const runs = [1, 2, 3].map((seed) => simulate({ ...busy, policy, seed, longTerm: seed !== 2 }));
+    for (const p of paths(policy)) runs.push(simulate(p as never));
+    for (const [seed, r] of runs.entries()) {
       for (const incident of INCIDENTS) {
         if (table[policy][incident].verdict !== "Never") continue;
         const v = r.metrics[incident];
         compared++;
         assert.ok(
           v === null || v === 0,
-          `${policy}: the checker says ${incident} Never, the engine counted ${v} (seed ${seed})`,
+          `${policy}: the checker says ${incident} Never, the engine counted ${v} (run ${seed})`,
         );
       }
     }
   }
   assert.ok(compared > 50, `compared ${compared}`);
+});
+
+test("the paths of issue 21 happen in the time simulation where the checker finds them", () => {
+  // A locking release run from the notifier of a path that holds the page lock hangs it
+  // (aa56a292ce62): the run stops there.
+  const hung = simulate({ ...busy, policy: "legacy-put-page", notifierRate: 0.01, seed: 1 });
+  assert.ok((hung.metrics.pageLockDeadlocks ?? 0) > 0 && hung.crashedAt !== null);
+  // i915 userptr on 4.19 releases with set_page_dirty unlocked: ext4's lock warning.
+  const i915 = simulate({ ...busy, kernel: "4.19", caller: "gpu-userptr", fsBehavior: "ext4-warn", seed: 1 });
+  assert.ok((i915.metrics.dirtyWithoutLock ?? 0) > 0);
+  // btrfs: a release that redirties after completed writeback takes the COW fixup, reclaim off.
+  const btrfs = simulate({ ...busy, kernel: "6.6", backing: "btrfs", longTerm: false, reclaimRate: 0, seed: 1 });
+  assert.ok((btrfs.metrics.cowFixups ?? 0) > 0, `cowFixups ${btrfs.metrics.cowFixups}`);
 });
 
 test("and the engine reaches, under the same workload, most of what the checker says is reachable", () => {

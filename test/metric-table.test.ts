@@ -47,9 +47,13 @@ test("per-group counts: the table's perGroup positions are 0..n-1, in the layout
 });
 
 test("the checker's incidents and their ids are the table's checked rows, as verdict.ts listed them", () => {
+  // Issue 21 added ext4's page-lock warning (F1u), btrfs's COW fixup (F1c) and the page-lock
+  // deadlock of a release run from an MMU notifier (F11).
   assert.deepEqual(INCIDENTS, [
     "dirtyWithoutBuffers",
     "bufferlessWriteback",
+    "dirtyWithoutLock",
+    "cowFixups",
     "writeToCleanPage",
     "lostData",
     "truncatedWhilePinned",
@@ -60,10 +64,13 @@ test("the checker's incidents and their ids are the table's checked rows, as ver
     "falseNegatives",
     "refusedPins",
     "keptDirty",
+    "pageLockDeadlocks",
   ]);
   assert.deepEqual(Object.values(FAILURE_ID), [
     "F1",
     "F1b",
+    "F1u",
+    "F1c",
     "F2",
     "F3",
     "F3t",
@@ -74,6 +81,7 @@ test("the checker's incidents and their ids are the table's checked rows, as ver
     "F7",
     "F9",
     "F10",
+    "F11",
   ]);
 });
 
@@ -97,6 +105,8 @@ test("metricIsNull: each condition alone nulls exactly the metrics that name it"
     writesBack: true,
     privateData: true,
     crashed: false,
+    lockWarning: true,
+    cowFixup: true,
   };
   const flips: Record<keyof typeof NULL_CONDITIONS, Partial<RunFacts>> = {
     noDetector: { detector: false },
@@ -107,6 +117,8 @@ test("metricIsNull: each condition alone nulls exactly the metrics that name it"
     mirror: { mirror: true },
     noWriteback: { writesBack: false },
     noPrivateData: { privateData: false },
+    noLockWarning: { lockWarning: false },
+    noCowFixup: { cowFixup: false },
     crashed: { crashed: true },
     notCrashed: {},
   };
@@ -125,10 +137,12 @@ test("metricIsNull: each condition alone nulls exactly the metrics that name it"
 test("the engine's nulls: tmpfs, xfs order 0, a crash, mmu-notifier", () => {
   const small = { duration: 600, files: 4, pagesPerFile: 16, pinners: 2, pinDuration: 60, seed: 1 };
   // foll-pin consults no detector and the guard is off by default (v6.4's guard is a
-  // kernel preset's), it neither keeps dirty nor bounces, and GUP takes a reference.
-  // crashedAt is null in every run that reaches its end (its null is an absence).
+  // kernel preset's), it neither keeps dirty nor bounces, and GUP takes a reference; ext4
+  // has no COW fixup (btrfs's). crashedAt is null in every run that reaches its end (its
+  // null is an absence).
   const base: MetricName[] = [
     "bounceCopies",
+    "cowFixups",
     "crashedAt",
     "detectorChecks",
     "detectorChecksUnpinned",
@@ -145,6 +159,7 @@ test("the engine's nulls: tmpfs, xfs order 0, a crash, mmu-notifier", () => {
   const writeback: MetricName[] = [
     "dirtyWithoutBuffers",
     "bufferlessWriteback",
+    "dirtyWithoutLock",
     "writeToCleanPage",
     "lostData",
     "lostDataEvicted",
@@ -162,7 +177,7 @@ test("the engine's nulls: tmpfs, xfs order 0, a crash, mmu-notifier", () => {
   const xfs = simulate({ ...small, policy: "foll-pin", reclaimGuard: false, backing: "xfs" });
   assert.deepEqual(
     nulls(xfs.metrics as never),
-    [...base, "dirtyWithoutBuffers", "bufferlessWriteback", "buffersStripped"].sort(),
+    [...base, "dirtyWithoutBuffers", "bufferlessWriteback", "buffersStripped", "dirtyWithoutLock"].sort(),
   );
   // Linux 5.4 (ext4-bug: writepage BUG()s on a bufferless dirty page before v5.18) stops the
   // run at the first one; there is no end-of-run sync, so the end-state measures are null.

@@ -28,6 +28,7 @@ import {
 import { search, type BitstateFacts, type Root, type SearchOutput, type WitnessStep } from "./search.js";
 import { INCIDENTS, type IncidentName, type Judgement } from "./verdict.js";
 import { pageState } from "./witness.js";
+import { markDelalloc, writepageBugs } from "../model/page-paths.js";
 
 export type { WitnessStep } from "./search.js";
 
@@ -88,11 +89,15 @@ export interface CheckResult {
   states: number;
   /** Distinct terminal states (every actor done), each judged after the final sync. */
   terminals: number;
-  /** States where no actor could move but some had not finished (a modelling error if non-zero). */
+  /**
+   * States where no actor could move but some had not finished: a task sleeps forever (a
+   * release run from an MMU notifier that locks the page its path holds, aa56a292ce62).
+   * They are judged with the terminal states, without the end-of-run sync.
+   */
   deadlocks: number;
   /** The search stopped at maxStates. */
   boundHit: boolean;
-  /** Never / Sometimes / Always (over the terminal states) per incident, or Unknown when the bound was hit first. */
+  /** Never / Sometimes / Always (over the end states: terminal and deadlocked) per incident, or Unknown when the bound was hit first. */
   verdicts: Record<IncidentName, Judgement>;
   /** Shortest witness of each incident that happens in some execution. */
   witnesses: Partial<Record<IncidentName, WitnessStep[]>>;
@@ -156,6 +161,7 @@ export function initialCache(env: RunEnv, page: PageSpec): PageCache {
     c.attachBuffers(PAGE);
     c.cpuStore(PAGE);
     c.setPageDirty(PAGE);
+    markDelalloc(c, PAGE);
   } else if (page.buffers) c.attachBuffers(PAGE);
   if (page.unmapped) c.tryToUnmap(PAGE);
   c.counters.fill(0);
@@ -172,7 +178,13 @@ export function initialCache(env: RunEnv, page: PageSpec): PageCache {
  */
 export function finalSync(c: PageCache): string {
   let did = "clean";
-  if (c.resident[PAGE] && c.attached[PAGE] && c.dirty[PAGE]) {
+  if (c.resident[PAGE] && c.attached[PAGE] && c.dirty[PAGE] && writepageBugs(c, PAGE)) {
+    // ext4 before cc5095747edf (v5.18): page_buffers() BUG()s in mpage_prepare_extent_to_map
+    // before anything is written; the kernel stops, the page's data never reaches disk.
+    if (c.writeback[PAGE]) c.endPageWriteback(PAGE);
+    c.count(METRIC.bufferlessWriteback);
+    did = "BUG() in ->writepage (no buffers), nothing written";
+  } else if (c.resident[PAGE] && c.attached[PAGE] && c.dirty[PAGE]) {
     const wrote = c.syncPage(PAGE);
     did = wrote
       ? `wrote v${c.disk[PAGE]}${c.dirty[PAGE] ? ", kept dirty" : ""}`
@@ -186,6 +198,15 @@ export function finalSync(c: PageCache): string {
     end += ": lost";
   }
   return `sync: ${did}; ${end}`;
+}
+
+/**
+ * The end of a deadlocked execution: some task sleeps forever (on PG_locked), so no sync
+ * runs (it would sleep on the same lock) and nothing is judged lost. Returns its witness text.
+ */
+export function hang(c: PageCache): string {
+  const why = c.locked[PAGE] ? "PG_locked is never released" : "a task sleeps forever";
+  return `hung: ${why}; no sync; mem v${c.mem[PAGE]}, disk v${c.disk[PAGE]}`;
 }
 
 /**
@@ -289,7 +310,10 @@ function searchKnobs(setup: Setup, knobs: Knobs, options: CheckOptions & { maxSt
       });
     }
   });
-  return search({ ctx, actors, roots, maxStates, reduce, bitstate, finish: finalSync, pageState });
+  // btrfs: the footprints do not declare the COW fixup's private-data and Ordered-flag
+  // writes (->writepage, end_page_writeback), so its searches run without the reduction.
+  const reduceHere = reduce && env.privateData !== "cow-fixup";
+  return search({ ctx, actors, roots, maxStates, reduce: reduceHere, bitstate, finish: finalSync, hang, pageState });
 }
 
 /** A witness and the root choices it took. */
@@ -321,15 +345,16 @@ class Totals {
 
   /** Each incident judged Never / Sometimes / Always over every terminal state (Unknown past the bound), with its witnesses. */
   result(setup: Setup): CheckResult {
-    const { hits, terminals, boundHit } = this;
+    const { hits, boundHit } = this;
+    const ends = this.terminals + this.deadlocks;
     const verdicts = {} as Record<IncidentName, Judgement>;
     const witnesses: Partial<Record<IncidentName, WitnessStep[]>> = {};
     const choices: Partial<Record<IncidentName, string[]>> = {};
     const inSpec: Partial<Record<IncidentName, WitnessStep[]>> = {};
     INCIDENTS.forEach((name, k) => {
       const n = hits[k];
-      if (boundHit) verdicts[name] = n > 0 && n < terminals ? "Sometimes" : "Unknown (bound hit)";
-      else verdicts[name] = n === 0 ? this.never() : n === terminals ? "Always" : "Sometimes";
+      if (boundHit) verdicts[name] = n > 0 && n < ends ? "Sometimes" : "Unknown (bound hit)";
+      else verdicts[name] = n === 0 ? this.never() : n === ends ? "Always" : "Sometimes";
       const w = this.best.get(name);
       if (w) (witnesses[name] = w.steps), (choices[name] = w.choices);
       const wi = this.bestInSpec.get(name);
@@ -339,7 +364,7 @@ class Totals {
       policy: setup.policy.id,
       actors: setup.decls.map((d) => ({ name: d.name, title: makeActor(d, setup.policy).title })),
       states: this.states,
-      terminals,
+      terminals: this.terminals,
       deadlocks: this.deadlocks,
       boundHit,
       verdicts,

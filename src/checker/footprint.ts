@@ -26,8 +26,10 @@ export const PAGE_VAR = {
   MAP: 256,
   /** A submitted bio waiting for its completion (the `io` actor's queue). */
   IOQ: 512,
+  /** The MMU-notifier handshake: GUP references released from the notifier, an invalidation waiting for them. */
+  NOTIFY: 1024,
   /** Every variable. */
-  ALL: 1023,
+  ALL: 2047,
 } as const;
 
 /** A footprint: `reads` and `writes` bit sets packed in one number. */

@@ -254,9 +254,12 @@ export function formatVerdictTable(table: VerdictTable, witnesses = true): strin
   const w = Math.max(...POLICY_IDS.map((p) => p.length));
   const out: string[] = [];
   const mark = { reached: "x", variant: "v", Never: "-", "Unknown (bound hit)": "?" } as const;
-  out.push(`${"policy".padEnd(w)} ${ids.map((i) => i.padStart(4)).join("")}`);
+  // One space and the id's own width per column, so the fifteen fit in TEXT_WIDTH.
+  out.push(`${"policy".padEnd(w)}${ids.map((i) => ` ${i}`).join("")}`);
   for (const p of POLICY_IDS) {
-    out.push(`${p.padEnd(w)} ${INCIDENTS.map((k) => mark[table[p][k].verdict].padStart(4)).join("")}`);
+    out.push(
+      `${p.padEnd(w)}${INCIDENTS.map((k, j) => ` ${mark[table[p][k].verdict].padStart(ids[j].length)}`).join("")}`,
+    );
   }
   out.push("");
   wrap(

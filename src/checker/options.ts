@@ -6,7 +6,7 @@
  */
 import { FS_BEHAVIORS, GUP_PATHS, type FsBehavior, type GupPath } from "../model/params.js";
 import { BACKINGS, MAPPINGS, MAX_FOLIO_ORDER, PIN_ACCESSES, type PinAccess } from "../model/backings.js";
-import { CALLER_IDS, type CallerId } from "../model/callers.js";
+import { CALLER_IDS, RELEASE_KINDS, type CallerId, type ReleaseKind } from "../model/callers.js";
 import { KERNEL_IDS } from "../model/kernels.js";
 import type { ActorDecl, ActorKind, ActorSpec, Coverage, KnobChoices, Knobs, OptionValue } from "./spec.js";
 
@@ -85,6 +85,10 @@ export const ACTOR_KINDS: ReadonlyMap<ActorKind, KindDef> = new Map<ActorKind, K
         ["access", keyword(PIN_ACCESSES, "write")],
         ["caller", keyword(CALLER_IDS, "generic")],
         ["hook", keyword(["inside", "after"] as const, "inside")],
+        ["notifier", flag("yes", "no", false)],
+        ["release", keyword(["default", ...RELEASE_KINDS], "default")],
+        ["end", keyword(["release", "munmap"] as const, "release")],
+        ["busy", flag("yes", "no", false)],
       ]),
       build: (name, v) => ({
         kind: "gup",
@@ -95,6 +99,10 @@ export const ACTOR_KINDS: ReadonlyMap<ActorKind, KindDef> = new Map<ActorKind, K
         access: v("access") as PinAccess,
         caller: v("caller") as CallerId,
         hook: v("hook") as "inside" | "after",
+        notifier: v("notifier") as boolean,
+        release: v("release") as ReleaseKind | "default",
+        end: v("end") as "release" | "munmap",
+        busy: v("busy") as boolean,
       }),
     },
   ],
@@ -122,6 +130,14 @@ export const ACTOR_KINDS: ReadonlyMap<ActorKind, KindDef> = new Map<ActorKind, K
     },
   ],
   ["truncate", { options: new Map(), build: (name) => ({ kind: "truncate", name }) }],
+  ["munmap", { options: new Map(), build: (name) => ({ kind: "munmap", name }) }],
+  [
+    "invalidate",
+    {
+      options: new Map([["mode", keyword(["mapping", "pages2"] as const, "mapping")]]),
+      build: (name, v) => ({ kind: "invalidate", name, mode: v("mode") as "mapping" | "pages2" }),
+    },
+  ],
   ["io", { options: new Map(), build: (name) => ({ kind: "io", name }) }],
 ]);
 

@@ -303,6 +303,8 @@ function finish(s: Scenario, file: string, end: number): Scenario {
   if (s.actors.length === 0) throw new ScenarioError(file, end, "at least one 'Actor NAME: kind' line");
   if (s.actors.filter((a) => a.kind === "io").length > 1)
     throw new ScenarioError(file, end, "at most one 'io' actor (one page: one bio in flight)");
+  if (s.actors.filter((a) => a.kind === "gup" && (a.options.get("notifier") ?? []).includes(true)).length > 1)
+    throw new ScenarioError(file, end, "at most one 'gup' actor with notifier=yes (one userptr object over the page)");
   checkFolioOrders(s, file, end);
   return s;
 }

@@ -1,8 +1,9 @@
 /**
  * The search of docs/model.md#the-interleaving-checker over packed states: breadth-first from one or more roots
  * (the alternatives of a scenario's choices), states deduplicated in a StateSet. Every
- * terminal state runs the end-of-run sync and is judged; the first terminal state found
- * with an incident is its shortest witness.
+ * terminal state runs the end-of-run sync and is judged; a deadlocked state (a task sleeps
+ * forever, e.g. on a page lock its own path holds) is judged as it stands, without the
+ * sync; the first end state found with an incident is its shortest witness.
  */
 import type { PageCache } from "../model/page-cache.js";
 import { BLOCKED, DONE, LABELS, type Actor, type StepContext } from "./actors/index.js";
@@ -105,6 +106,12 @@ export interface SearchInput {
   bitstate?: number;
   /** The end-of-run sync on a terminal state; returns its witness text. */
   finish(c: PageCache): string;
+  /**
+   * A deadlocked state (no actor can move, some are not done: a task sleeps on a lock that
+   * is never released) ends its execution without the sync, which would sleep on the same
+   * lock; returns the witness text of that end. Its incidents are judged like a terminal's.
+   */
+  hang(c: PageCache): string;
   /** One line on the page's state, for witnesses. */
   pageState(c: PageCache): string;
 }
@@ -119,7 +126,7 @@ export interface SearchOutput {
   deadlocks: number;
   /** The search stopped at maxStates: verdicts that depend on the states not seen are Unknown. */
   boundHit: boolean;
-  /** Terminal states with each incident, in INCIDENTS order. */
+  /** End states (terminal or deadlocked) with each incident, in INCIDENTS order. */
   hits: number[];
   /** Shortest witness of each incident reached, and the choices of its root. */
   witnesses: Map<IncidentName, { steps: WitnessStep[]; choices: string[] }>;
@@ -151,8 +158,8 @@ export function search(input: SearchInput): SearchOutput {
 
 /** A witness: the steps from a root to a terminal state, and that root's choices. */
 type Found = { steps: WitnessStep[]; choices: string[] };
-/** The first terminal state with an incident: its index, the sync's text and the final incidents. */
-type Hit = { state: number; sync: string; mask: number };
+/** The first end state with an incident: its index, the sync's text, the final incidents, and whether it hung. */
+type Hit = { state: number; sync: string; mask: number; hung: boolean };
 
 /** One search's state store, its path records and its tallies. */
 class Search {
@@ -254,7 +261,8 @@ class Search {
     this.addSuccessors(i, explore);
     if (enabled || this.boundHit) return;
     if (this.waiting) this.deadlocks++;
-    else this.judgeTerminal(i, o, stateMask);
+    else this.terminals++;
+    this.judgeEnd(i, o, stateMask, this.waiting);
   }
 
   /**
@@ -313,22 +321,24 @@ class Search {
     }
   }
 
-  /** Every actor finished: run the end-of-run sync on the cache (decoded at state i) and count its incidents. */
-  private judgeTerminal(i: number, o: number, stateMask: number): void {
-    this.terminals++;
-    const sync = this.input.finish(this.cache);
+  /**
+   * An end state: every actor finished (run the end-of-run sync on the cache, decoded at
+   * state i) or some sleep forever (`hung`: no sync); count its incidents.
+   */
+  private judgeEnd(i: number, o: number, stateMask: number, hung: boolean): void {
+    const sync = hung ? this.input.hang(this.cache) : this.input.finish(this.cache);
     const mask = stateMask | incidentMask(this.cache.counters);
     const inSpec = this.set.data[o + this.W - 1] === 0;
     for (let k = 0; k < INCIDENTS.length; k++) {
       if (!(mask & (1 << k))) continue;
       this.hits[k]++;
-      if (!this.firstHit.has(k)) this.firstHit.set(k, { state: i, sync, mask });
-      if (inSpec && !this.firstInSpec.has(k)) this.firstInSpec.set(k, { state: i, sync, mask });
+      if (!this.firstHit.has(k)) this.firstHit.set(k, { state: i, sync, mask, hung });
+      if (inSpec && !this.firstInSpec.has(k)) this.firstInSpec.set(k, { state: i, sync, mask, hung });
     }
   }
 
   /** The steps from a root to `state`, then the sync. */
-  private witness(state: number, sync: string, finalMask: number): Found {
+  private witness(state: number, sync: string, finalMask: number, hung: boolean): Found {
     const { cache, set, W, parent, via, input } = this;
     const path: number[] = [];
     let s = state;
@@ -345,7 +355,8 @@ class Search {
       };
     });
     decodePage(cache, set.data, state * W);
-    input.finish(cache);
+    if (hung) input.hang(cache);
+    else input.finish(cache);
     steps.push({
       n: steps.length + 1,
       actor: "sync",
@@ -363,8 +374,8 @@ class Search {
     INCIDENTS.forEach((name, k) => {
       const w = this.firstHit.get(k),
         wi = this.firstInSpec.get(k);
-      if (w) witnesses.set(name, this.witness(w.state, w.sync, w.mask));
-      if (wi) inSpec.set(name, wi === w ? witnesses.get(name)! : this.witness(wi.state, wi.sync, wi.mask));
+      if (w) witnesses.set(name, this.witness(w.state, w.sync, w.mask, w.hung));
+      if (wi) inSpec.set(name, wi === w ? witnesses.get(name)! : this.witness(wi.state, wi.sync, wi.mask, wi.hung));
     });
     return {
       states: this.set.count,

@@ -8,7 +8,7 @@
 import type { FsBehavior, GupPath } from "../model/params.js";
 import type { PolicyId } from "../model/policy-ids.js";
 import type { Backing, Mapping, PinAccess } from "../model/backings.js";
-import type { CallerId } from "../model/callers.js";
+import type { CallerId, ReleaseKind } from "../model/callers.js";
 import type { KernelId } from "../model/kernels.js";
 import type { IncidentName, Verdict } from "./verdict.js";
 
@@ -38,6 +38,32 @@ export interface GupActor {
    * lock, in follow_page_pte's step (default), or `after` it, as a step of its own.
    */
   hook: "inside" | "after";
+  /**
+   * The release runs from the MMU notifier when an invalidation of the page comes first
+   * (`notifier=yes`: i915 userptr before the 5.13 mmu_interval_notifier rework puts the
+   * object's pages in invalidate_range_start), inside the invalidating path and holding what
+   * it holds. Default false: only the actor's own release.
+   */
+  notifier: boolean;
+  /**
+   * The release the caller's code runs (a ReleaseKind of src/model/callers.ts), instead of the
+   * one its profile gives in the release: `set_page_dirty_lock` is aa56a292ce62's i915
+   * release (5.3-rc, reverted by 505a8ec7e11a). Default `default`: the profile's.
+   */
+  release: ReleaseKind | "default";
+  /**
+   * How the pin ends: `release` (default), or `munmap`: the user unmaps the range after the
+   * release (unmap_vmas → zap_pte_range); with `notifier=yes` the release itself runs from
+   * that munmap's invalidate_range_start, holding no page lock (Xorg's trace in bugzilla 203317).
+   */
+  end: "release" | "munmap";
+  /**
+   * With `notifier=yes`: while device writes are still to come, the GPU uses the object and
+   * its pages are pinned, so the notifier's __i915_gem_object_put_pages fails (-EBUSY) and the
+   * invalidation goes on without the release (`yes`); or the notifier always releases (`no`,
+   * default). How a userptr page can be cleaned by writeback and still be held.
+   */
+  busy: boolean;
 }
 
 /** The flusher: `passes` runs of write_cache_pages over the page. */
@@ -78,6 +104,29 @@ export interface TruncateActor {
   name: string;
 }
 
+/** munmap of the mapping: invalidate_range_start (no page lock), then zap_pte_range. */
+export interface MunmapActor {
+  /** `munmap`: the range is unmapped. */
+  kind: "munmap";
+  /** The actor's name on its `Actor` line (`P0`), the lane header of witnesses. */
+  name: string;
+}
+
+/** An invalidation of the page cache over the page (mm/truncate.c). */
+export interface InvalidateActor {
+  /** `invalidate`: the page cache is invalidated over the page's range. */
+  kind: "invalidate";
+  /** The actor's name on its `Actor` line (`P0`), the lane header of witnesses. */
+  name: string;
+  /**
+   * `mapping`: invalidate_mapping_pages (drop_caches, fadvise DONTNEED, ext4's O_DIRECT
+   * fallback), which keeps a dirty, mapped (before v5.18) or referenced (from v5.18) page;
+   * `pages2`: invalidate_inode_pages2_range (the O_DIRECT write path), which unmaps the page
+   * and removes it unless it is dirty. Default `mapping`.
+   */
+  mode: "mapping" | "pages2";
+}
+
 /** The block layer's I/O completion as its own actor: end_page_writeback of a submitted bio. */
 export interface IoActor {
   /** `io`: the I/O completion. */
@@ -87,8 +136,16 @@ export interface IoActor {
 }
 
 /** One concrete actor of an execution: every option has one value (a search root's alternative). */
-export type ActorSpec = GupActor | FlusherActor | ReclaimActor | CpuActor | TruncateActor | IoActor;
-/** The kinds of actor an `Actor` line may declare: `gup`, `flusher`, `reclaim`, `cpu`, `truncate`, `io`. */
+export type ActorSpec =
+  | GupActor
+  | FlusherActor
+  | ReclaimActor
+  | CpuActor
+  | TruncateActor
+  | MunmapActor
+  | InvalidateActor
+  | IoActor;
+/** The kinds of actor an `Actor` line may declare: `gup`, `flusher`, `reclaim`, `cpu`, `truncate`, `munmap`, `invalidate`, `io`. */
 export type ActorKind = ActorSpec["kind"];
 
 /** An option's value as parsed: a keyword, an integer or yes/no. */

@@ -37,6 +37,9 @@ const ENCODED = [
   "dirtyPages",
   "totalDirty",
   "written",
+  "notifierPins",
+  "notifying",
+  "delalloc",
 ];
 /**
  * Fields the encoding leaves out: times (the checker's clock stays at 0, so they stay 0);
@@ -105,13 +108,16 @@ export function encodePage(c: PageCache, mask: number, out: Int32Array, o: numbe
   const mem = c.mem[0],
     disk = c.disk[0],
     io = c.io[0],
-    seq = c.notifierSeq[0];
+    seq = c.notifierSeq[0],
+    np = c.notifierPins[0],
+    ny = c.notifying[0];
   const rc = c.refcount[0],
     sh = c.shares[0];
   // Word 0: flags 0-9, dirtyPages 10-11, totalDirty 12-13, pins 14-16, gets 17-19,
   // transient 20-22, written 23, notifierSeq 24-31.
   out[o] = flags | (dp << 10) | (td << 12) | (pins << 14) | (gets << 17) | (tr << 20) | (seq << 24);
-  out[o + 1] = mem | (disk << 8) | (io << 16);
+  // Word 1: mem 0-7, disk 8-15, io 16-23, notifying 24-25, notifierPins 26-27, delalloc 28.
+  out[o + 1] = mem | (disk << 8) | (io << 16) | (ny << 24) | (np << 26) | (c.delalloc[0] << 28);
   out[o + 2] = rc | (sh << 16);
   out[o + 3] = mask;
   return (
@@ -119,6 +125,7 @@ export function encodePage(c: PageCache, mask: number, out: Int32Array, o: numbe
     ((pins | gets) >>> 3) |
     (tr >>> 3) |
     ((mem | disk | io | seq) >>> 8) |
+    ((np | ny) >>> 2) |
     (rc >>> 16) |
     (sh >>> 14) |
     (rc < 0 ? 1 : 0)
@@ -155,6 +162,9 @@ export function decodePage(c: PageCache, inp: Int32Array, o: number, counters = 
   c.mem[0] = w1 & 255;
   c.disk[0] = (w1 >>> 8) & 255;
   c.io[0] = (w1 >>> 16) & 255;
+  c.notifying[0] = (w1 >>> 24) & 3;
+  c.notifierPins[0] = (w1 >>> 26) & 3;
+  c.delalloc[0] = (w1 >>> 28) & 1;
   c.refcount[0] = w2 & 0xffff;
   c.shares[0] = w2 >>> 16;
   if (!counters) return;

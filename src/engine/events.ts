@@ -14,6 +14,7 @@ export const EVENT = {
   WB_END: 6,
   CPU_STORE_PAGE: 7, // a store that waited for writeback (stable writes)
   BIO_BOUNCE: 8, // the block layer's bounce copy at bio submission (block-bounce)
+  INVALIDATE: 9, // invalidate_mapping_pages over a file
 } as const;
 
 /** The name of each event kind (EVENT), as trace rows carry it. */
@@ -27,6 +28,7 @@ export const EVENT_NAMES = [
   "writeback-end",
   "cpu-store",
   "bio-bounce",
+  "invalidate",
 ] as const;
 
 /** Trace rows of device writes carry this event name (they are applied lazily, at their own times). */

@@ -8,6 +8,7 @@
 import type { Uniform } from "../model/distributions.js";
 import { METRIC } from "../model/metrics.js";
 import type { PageCache } from "../model/page-cache.js";
+import { NOTIFIER_DID, notifierRelease } from "../model/page-paths.js";
 import type { DeviceMirror } from "../model/policy.js";
 import type { DeviceWrites } from "./device-writes.js";
 import { EVENT } from "./events.js";
@@ -46,6 +47,8 @@ export interface PinnerSetup {
   folioOrder: number;
   /** Per group: whether its release's trylock_page misses now (Release.trylockMissShare), or undefined: never. */
   trylockMiss: ((() => boolean) | undefined)[];
+  /** Invalidations per held pin per second whose MMU notifier runs the release (Params.notifierRate). */
+  notifierRate: number;
 }
 
 /** Every pinner's state, over typed arrays (one entry per pinner, or pagesPerPin per pinner). */
@@ -77,6 +80,8 @@ export class Pinners {
   private readonly pSeq: Uint32Array; // notifier sequence seen when the device mapped the page
   private readonly pPending: Int32Array; // slot of a device write waiting for writeback, or -1
   private readonly pCleanWrites: Uint32Array; // the page's cleanWrites when the pin was taken, ppp per pinner
+  private readonly pNotify: Float64Array; // when an invalidation's notifier runs the release (Infinity: none)
+  private readonly notifierRate: number;
 
   constructor(s: PinnerSetup) {
     this.pc = s.pc;
@@ -104,6 +109,8 @@ export class Pinners {
     this.pSeq = new Uint32Array(n * this.ppp);
     this.pPending = new Int32Array(n).fill(-1);
     this.pCleanWrites = new Uint32Array(n * this.ppp);
+    this.pNotify = new Float64Array(n).fill(Infinity);
+    this.notifierRate = s.notifierRate;
   }
 
   /** Each pinner's first pin starts at a uniform offset within its first cycle. */
@@ -132,6 +139,10 @@ export class Pinners {
     }
     if (this.pc.now >= this.pEnd[k]) {
       this.releasePin(k);
+      return;
+    }
+    if (this.pc.now >= this.pNotify[k]) {
+      this.notifierInvalidation(k);
       return;
     }
     // Only a mirroring device (mmu-notifier) has per-write events: a write may refault.
@@ -210,6 +221,11 @@ export class Pinners {
     g.add(gi, GROUP_METRIC.pinsTaken, this.pCount[k]);
     this.pPhase[k] = PHASE.HOLD;
     this.pEnd[k] = this.pc.now + this.pHold[k];
+    // An invalidation of the range that runs the release from the MMU notifier (held pages, a reference).
+    this.pNotify[k] =
+      this.notifierRate > 0 && this.mirror === null && this.pCount[k] > 0
+        ? this.pc.now + exponentialGap(this.r[PINNER_STREAM_BASE + k], this.notifierRate)
+        : Infinity;
     if (this.dma.lazy && g.write[gi]) {
       const rate = g.specs[gi].dmaWriteRate;
       for (let i = 0; i < this.pCount[k]; i++) this.dma.addHolder(this.pPages[base + i], 1, rate, gi);
@@ -242,7 +258,7 @@ export class Pinners {
   /** Next device write, or the release if that comes first. */
   private scheduleHold(k: number): void {
     const rate = this.groups.specs[this.groups.of[k]].dmaWriteRate * this.pCount[k];
-    let t = this.pEnd[k];
+    let t = Math.min(this.pEnd[k], this.pNotify[k]);
     if (rate > 0 && this.mirror !== null) {
       const next = this.pc.now + exponentialGap(this.r[PINNER_STREAM_BASE + k], rate);
       if (next < t) t = next;
@@ -309,8 +325,39 @@ export class Pinners {
     return true;
   }
 
+  /**
+   * An invalidation of pinner k's range runs its release from the MMU notifier
+   * (invalidate_range_start → i915's put_pages, before 5.13), inside the invalidating path:
+   * an rmap walk (try_to_unmap, page_mkclean) that holds the page lock of one mapped page of
+   * the range, drawn uniformly (none mapped: a path holding no page lock, munmap). Every page
+   * goes through notifierRelease (src/model/page-paths.ts); one whose release must lock the page the path
+   * holds hangs the path (pageLockDeadlocks): the kernel stops there (crashedAt), as after
+   * ext4's BUG. Otherwise the pin is over and the pinner's next cycle follows its gap.
+   */
+  private notifierInvalidation(k: number): void {
+    const base = k * this.ppp,
+      g = this.groups,
+      gi = g.of[k];
+    const uk = this.r[PINNER_STREAM_BASE + k];
+    const mapped: number[] = [];
+    for (let i = 0; i < this.pCount[k]; i++) {
+      const page = this.pPages[base + i];
+      if (this.pc.resident[page] && this.pc.attached[page] && this.pc.mapped[page] && this.pc.shares[page] > 0)
+        mapped.push(i);
+    }
+    const locked = mapped.length > 0 ? mapped[Math.floor(uk() * mapped.length)] : -1;
+    this.releasePages(k, locked);
+    this.pNotify[k] = Infinity;
+    if (this.pc.crashedAt >= 0) return;
+    this.pPhase[k] = PHASE.START;
+    const gap = g.pinGap[gi](uk);
+    this.pHold[k] = g.pinDuration[gi](uk);
+    this.q.replaceTop(this.pc.now + gap, EVENT.PINNER, k);
+  }
+
   /** Release per policy (set_page_dirty_lock, the !PageDirty check, nothing), then drop the reference. */
   private releasePin(k: number): void {
+    this.pNotify[k] = Infinity;
     this.releasePages(k);
     this.pPhase[k] = PHASE.START;
     const uk = this.r[PINNER_STREAM_BASE + k];
@@ -327,8 +374,12 @@ export class Pinners {
     }
   }
 
-  /** Drop every page pinner k holds (an anonymous COW copy is counted, nothing else to put). */
-  private releasePages(k: number): void {
+  /**
+   * Drop every page pinner k holds (an anonymous COW copy is counted, nothing else to put);
+   * `notifierLocked` >= 0: the release runs from the MMU notifier, its path holding the page
+   * lock of the pin's page at that slot (-1: none).
+   */
+  private releasePages(k: number, notifierLocked?: number): void {
     const g = this.groups,
       gi = g.of[k];
     if (g.gup[gi].anonymous && this.pPhase[k] === PHASE.HOLD) {
@@ -337,13 +388,16 @@ export class Pinners {
       g.add(gi, GROUP_METRIC.pinsCompleted, n);
     }
     // A mirroring device holds no reference: mmu_interval_notifier_remove leaves the pages be.
-    if (this.mirror === null) this.putPages(k);
+    if (this.mirror === null) this.putPages(k, notifierLocked);
     this.pCount[k] = 0;
     this.pPending[k] = -1;
   }
 
-  /** The release of every page pinner k holds (PageCache.releaseGupPage), charged to its group. */
-  private putPages(k: number): void {
+  /**
+   * The release of every page pinner k holds (PageCache.releaseGupPage, or notifierRelease
+   * when the MMU notifier runs it, `notifierLocked` as releasePages), charged to its group.
+   */
+  private putPages(k: number, notifierLocked?: number): void {
     const base = k * this.ppp;
     const g = this.groups,
       gi = g.of[k];
@@ -361,7 +415,16 @@ export class Pinners {
         if (holding && writer) this.dma.addHolder(page, -1, g.specs[gi].dmaWriteRate, gi);
         else this.dma.catchUp(page);
       }
-      this.pc.releaseGupPage(page, pin, this.pCleanWrites[base + i], policy, this.trylockMiss[gi]);
+      if (notifierLocked === undefined)
+        this.pc.releaseGupPage(page, pin, this.pCleanWrites[base + i], policy, this.trylockMiss[gi]);
+      else if (
+        notifierRelease(this.pc, page, pin, this.pCleanWrites[base + i], policy, i === notifierLocked) ===
+        NOTIFIER_DID.DEADLOCK
+      ) {
+        // The invalidating task sleeps on the page lock it holds: the kernel is stuck here.
+        this.pc.crashedAt = this.pc.now;
+        break;
+      }
     }
     g.add(gi, GROUP_METRIC.pinsCompleted, c[METRIC.pinsCompleted] - done);
     g.add(gi, GROUP_METRIC.releasesUnsaved, c[METRIC.releasesUnsaved] - unsaved);

@@ -26,6 +26,7 @@ import { EventQueue } from "./queue.js";
 import { exponentialGap, makeStreams, PINNER_STREAM_BASE, PRNG_NAME, STREAM } from "./random.js";
 import type { RunResultWithTrace, SimulateOptions } from "./simulate.js";
 import { PageTrace } from "./trace.js";
+import { invalidateMappingPages } from "../model/page-paths.js";
 
 /** What waits for a page's end_page_writeback. */
 const WAITER = { SYNC: 1, RECLAIM: 2 } as const;
@@ -73,6 +74,7 @@ export class Simulation {
 
   private readonly pinners: Pinners;
   private readonly dma: DeviceWrites;
+  private readonly invalidateStream: number; // index in `r`: the stream after the trylock misses'
   private readonly trace?: PageTrace;
 
   constructor(
@@ -106,11 +108,12 @@ export class Simulation {
     this.pagesPerFile = this.pc.pagesPerFile;
     this.pages = this.pc.pages;
     // A trylock release priced with misses (Release.trylockMissShare) draws from one more
-    // stream, after the pinners' (every other stream keeps its draws).
+    // stream after the pinners', invalidations from the next (the others keep their draws).
     const missShares = g.policies.map((q) => (q.release.lock === "trylock" ? (q.release.trylockMissShare ?? 0) : 0));
     const missing = missShares.some((m) => m > 0);
-    this.r = makeStreams(p.seed, PINNER_STREAM_BASE + g.pinners + (missing ? 1 : 0));
+    this.r = makeStreams(p.seed, PINNER_STREAM_BASE + g.pinners + (missing || p.invalidateRate > 0 ? 2 : 0));
     const missStream = this.r[PINNER_STREAM_BASE + g.pinners];
+    this.invalidateStream = PINNER_STREAM_BASE + g.pinners + 1;
     const trylockMiss = missShares.map((m) => (m > 0 ? () => missStream() < m : undefined));
     this.wbEnd = new Float64Array(this.pages);
     this.waiters = new Uint8Array(this.pages);
@@ -132,6 +135,7 @@ export class Simulation {
       realPagesPerFile: p.pagesPerFile,
       folioOrder: env.folioOrder,
       trylockMiss,
+      notifierRate: p.notifierRate,
     });
   }
 
@@ -210,6 +214,12 @@ export class Simulation {
         q.pop();
         this.bioBounce(arg);
         return;
+      case EVENT.INVALIDATE: {
+        const u = this.r[this.invalidateStream];
+        invalidateMappingPages(this.pc, Math.floor(u() * this.params.files), (pg) => this.dma.catchUp(pg));
+        q.replaceTop(this.now + exponentialGap(u, this.params.invalidateRate * this.params.files), EVENT.INVALIDATE, 0);
+        return;
+      }
     }
   }
 
@@ -240,6 +250,8 @@ export class Simulation {
     if (p.reclaimRate > 0 && this.writesBack) first(STREAM.reclaim, p.reclaimRate * this.pages, EVENT.RECLAIM);
     if (p.truncateRate > 0) first(STREAM.truncate, p.truncateRate * p.files, EVENT.TRUNCATE);
     if (p.fsyncRate > 0 && this.writesBack) first(STREAM.fsync, p.fsyncRate * p.files, EVENT.FSYNC);
+    if (p.invalidateRate > 0 && this.writesBack)
+      first(this.invalidateStream, p.invalidateRate * p.files, EVENT.INVALIDATE);
     this.pinners.init();
   }
 
@@ -454,6 +466,8 @@ export class Simulation {
       writesBack: this.writesBack,
       privateData: this.pc.privateData !== "none",
       crashed: this.pc.crashedAt >= 0,
+      lockWarning: this.env.lockWarning,
+      cowFixup: this.pc.privateData === "cow-fixup",
     };
   }
 

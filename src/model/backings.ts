@@ -61,6 +61,11 @@ export interface BackingProfile {
   readonly privateReleasedByReclaim: boolean;
   /** What writeback does with a dirty folio that lacks the private data. */
   readonly bufferlessWriteback: BufferlessWriteback;
+  /**
+   * ->dirty_folio warns when it is called on a clean folio without PG_locked, or on one
+   * without private data (ext4_set_page_dirty / ext4_dirty_folio; FEATURES.ext4DirtyWarn).
+   */
+  readonly dirtyWarnings: boolean;
   /** page_mkwrite waits for writeback to finish (SB_I_STABLE_WRITES or by hand). */
   readonly stableWrites: boolean;
   /** Data checksums computed at bio submission: a DMA write during writeback leaves a checksum that does not match the data on disk. */
@@ -80,6 +85,7 @@ export const BACKING_PROFILES: Readonly<Record<Backing, BackingProfile>> = Objec
     privateAtWriteFault: true,
     privateReleasedByReclaim: true,
     bufferlessWriteback: "ext4",
+    dirtyWarnings: true,
     stableWrites: false,
     dataChecksums: false,
     cite: "fs/ext4/inode.c ext4_page_mkwrite -> block_page_mkwrite attaches buffer heads; try_to_free_buffers releases them (ext4_release_folio); ext4_writepage BUG()s on a dirty page without buffers until cc5095747edf (5.18), then warns and clears the dirty bit",
@@ -93,6 +99,7 @@ export const BACKING_PROFILES: Readonly<Record<Backing, BackingProfile>> = Objec
     privateAtWriteFault: false,
     privateReleasedByReclaim: false,
     bufferlessWriteback: "write",
+    dirtyWarnings: false,
     stableWrites: false,
     dataChecksums: false,
     cite: "fs/iomap/buffered-io.c: folio->private is an iomap_folio_state (struct iomap_page before 6.4), allocated only when a folio holds more than one block (ifs_alloc / iomap_page_create: 'if (!ifs && nr_blocks > 1)'), so an order-0 folio with 4 KiB blocks has none; iomap_release_folio frees it from a clean folio; iomap_writepage_map writes a dirty folio without one (8e1bcef8e18d 'iomap: Permit pages without an iop to enter writeback', 5.10). xfs moved from buffer heads to iomap for buffered I/O in 4.19–5.0 (Christoph Hellwig's series); the presets treat xfs as iomap throughout",
@@ -106,9 +113,10 @@ export const BACKING_PROFILES: Readonly<Record<Backing, BackingProfile>> = Objec
     privateAtWriteFault: true,
     privateReleasedByReclaim: true,
     bufferlessWriteback: "cow-fixup",
+    dirtyWarnings: false,
     stableWrites: true,
     dataChecksums: true,
-    cite: "fs/btrfs: btrfs_page_mkwrite and prepare_pages call set_folio_extent_mapped; __btrfs_release_folio -> clear_folio_extent_mapped on release; a dirty folio without it ('marked dirty without notifying the fs') goes to the COW fixup worker (btrfs_writepage_cow_fixup), which redirties it for a later pass; 'btrfs: reject out-of-band dirty folios during writeback' (Qu Wenruo, 6.14) returns -EUCLEAN instead, only with CONFIG_BTRFS_EXPERIMENTAL; btrfs_page_mkwrite waited for writeback by hand (stable pages) and 6.15 sets stable writes on inodes; data checksums are computed at submission (btrfs_csum_one_bio), so data changed under writeback fails its checksum on read (6.15 falls back to buffered I/O for O_DIRECT on checksummed files for this reason)",
+    cite: "fs/btrfs: btrfs_page_mkwrite and prepare_pages call set_folio_extent_mapped; __btrfs_release_folio -> clear_folio_extent_mapped on release; a dirty folio without it ('marked dirty without notifying the fs') goes to the COW fixup worker (btrfs_writepage_cow_fixup), which redirties it for a later pass; 'btrfs: reject out-of-band dirty folios during writeback' (7ca3e84980ef, Qu Wenruo, 6.15) returns -EUCLEAN instead, only with CONFIG_BTRFS_EXPERIMENTAL; the test is the folio's Ordered flag, set when writeback makes an ordered extent of a delalloc range and cleared when its I/O completes; btrfs_page_mkwrite waited for writeback by hand (stable pages) and 6.15 sets stable writes on inodes; data checksums are computed at submission (btrfs_csum_one_bio), so data changed under writeback fails its checksum on read (6.15 falls back to buffered I/O for O_DIRECT on checksummed files for this reason)",
   },
   tmpfs: {
     id: "tmpfs",
@@ -119,6 +127,7 @@ export const BACKING_PROFILES: Readonly<Record<Backing, BackingProfile>> = Objec
     privateAtWriteFault: false,
     privateReleasedByReclaim: false,
     bufferlessWriteback: "none",
+    dirtyWarnings: false,
     stableWrites: false,
     dataChecksums: false,
     cite: "mm/shmem.c: no page_mkwrite and a noop backing_dev_info (mapping_can_writeback is false), so vma_needs_dirty_tracking() is false; pages leave memory only by swap, never through the flusher",
@@ -132,6 +141,7 @@ export const BACKING_PROFILES: Readonly<Record<Backing, BackingProfile>> = Objec
     privateAtWriteFault: false,
     privateReleasedByReclaim: false,
     bufferlessWriteback: "none",
+    dirtyWarnings: false,
     stableWrites: false,
     dataChecksums: false,
     cite: "fs/hugetlbfs/inode.c: no writeback, no page_mkwrite; folios are the huge page size (2 MiB = order 9 on x86-64 with 4 KiB pages) and are never reclaimed",

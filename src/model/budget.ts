@@ -170,23 +170,26 @@ function pinnerStreams(p: Params, prefix: string, g: PinnerGroup): EventStream[]
   const heldShare = refused ? 0 : hold + gap > 0 && Number.isFinite(hold) ? hold / (hold + gap) : 1;
   const dma = g.dmaWriteRate * g.pinners * g.pagesPerPin * heldShare * T;
   const duration = { field: "duration", value: T, up: true };
-  const pinners = { field: `${prefix}pinners`, value: g.pinners, up: true };
+  // A group's value equal to the flat one is (or may be) inherited from it: name the flat field.
+  const name = (k: "pinners" | "pinGap" | "pinDuration" | "dmaWriteRate" | "pagesPerPin"): string =>
+    prefix !== "" && g[k] === p[k] ? k : `${prefix}${k}`;
+  const pinners = { field: name("pinners"), value: g.pinners, up: true };
   return [
     {
-      field: `${prefix}pinGap`,
+      field: name("pinGap"),
       value: g.pinGap,
       events: 2 * cycles,
       formula: `2 × pinners ${g.pinners} × duration ${T} s / (pin cycle ${fmt(cycle)} s)`,
       up: false,
-      alsoBy: [{ field: `${prefix}pinDuration`, value: g.pinDuration, up: false }, duration, pinners],
+      alsoBy: [{ field: name("pinDuration"), value: g.pinDuration, up: false }, duration, pinners],
     },
     {
-      field: `${prefix}dmaWriteRate`,
+      field: name("dmaWriteRate"),
       value: g.dmaWriteRate,
       events: 3 * dma,
       formula: `3 × dmaWriteRate ${g.dmaWriteRate} × ${g.pinners * g.pagesPerPin} pinned pages × duration ${T} s`,
       up: true,
-      alsoBy: [duration, pinners, { field: `${prefix}pagesPerPin`, value: g.pagesPerPin, up: true }],
+      alsoBy: [duration, pinners, { field: name("pagesPerPin"), value: g.pagesPerPin, up: true }],
     },
   ];
 }
@@ -227,7 +230,7 @@ export function eventStreams(p: Params): EventStream[] {
   ];
   const out: EventStream[] = pinnerPopulations(p).flatMap(({ prefix, g }) => pinnerStreams(p, prefix, g));
   const rated = (
-    field: "cpuWriteRate" | "reclaimRate" | "truncateRate" | "fsyncRate",
+    field: "cpuWriteRate" | "reclaimRate" | "truncateRate" | "fsyncRate" | "invalidateRate",
     factor: number,
     units: number,
     what: string,
@@ -244,6 +247,7 @@ export function eventStreams(p: Params): EventStream[] {
     rated("reclaimRate", 1, pages, "pages"),
     rated("truncateRate", 1, p.files, "files"),
     rated("fsyncRate", 1, p.files, "files"),
+    rated("invalidateRate", 1, p.files, "files"),
   );
   if (p.writebackInterval > 0) {
     // kupdatePeriod rounds W up to whole jiffies (and the timer wheel's granularity): at

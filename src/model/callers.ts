@@ -19,6 +19,17 @@ export const CALLER_IDS = ["generic", "odirect", "rdma", "vfio", "io_uring", "gp
 /** One of {@link CALLER_IDS}. */
 export type CallerId = (typeof CALLER_IDS)[number];
 
+/** Every ReleaseKind, in the order its docs list them (the checker's `release=` option). */
+export const RELEASE_KINDS = [
+  "set_page_dirty_lock",
+  "set_page_dirty",
+  "trylock-set_page_dirty",
+  "dirty-if-clean",
+  "SetPageDirty",
+  "bio-redirty",
+  "none",
+] as const satisfies readonly ReleaseKind[];
+
 /** How a caller's release dirties the pages before dropping its reference. */
 export type ReleaseKind =
   /** set_page_dirty_lock on every page, then put_page (legacy callers). */

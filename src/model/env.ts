@@ -23,8 +23,8 @@ import {
   type Mapping,
   type PinAccess,
 } from "./backings.js";
-import { callerProfile, type CallerId, type CallerProfile } from "./callers.js";
-import { KERNELS, NEWEST_KERNEL, type KernelId } from "./kernels.js";
+import { callerProfile, type CallerId, type CallerProfile, type ReleaseKind } from "./callers.js";
+import { hasFeature, KERNELS, NEWEST_KERNEL, type KernelId } from "./kernels.js";
 
 export { NEWEST_KERNEL } from "./kernels.js";
 import type { FsBehavior } from "./params.js";
@@ -97,6 +97,18 @@ export interface RunEnv {
   readonly privateData: "ext4" | "none" | "cow-fixup";
   /** The backing checksums data (btrfs): a write under writeback fails its checksum. */
   readonly dataChecksums: boolean;
+  /**
+   * The filesystem warns when set_page_dirty finds a clean page without PG_locked (ext4 from
+   * 6dcc693bc57f, v4.10: FEATURES.ext4DirtyWarn, BackingProfile.dirtyWarnings): the
+   * dirtyWithoutLock incident is counted, else it is null.
+   */
+  readonly lockWarning: boolean;
+  /**
+   * invalidate_mapping_pages refuses a folio with references beyond the page cache's and its
+   * private data's (e41c81d0d30e, v5.18: FEATURES.invalidateRefcount); before it, only a
+   * mapped page was refused, so a pinned page's buffers were freed.
+   */
+  readonly invalidateChecksRefs: boolean;
 }
 
 /** The policy module caller `caller` runs in release `kernel` (callerProfile's `policy`). */
@@ -160,6 +172,8 @@ export function runEnv(input: EnvInput): RunEnv {
     fsBehavior: input.fsBehavior ?? preset?.fsBehavior ?? DEFAULT_FS_BEHAVIOR,
     ...pageCacheTracking(kernel, backing, folioOrder),
     dataChecksums: profile.dataChecksums,
+    lockWarning: profile.dirtyWarnings && hasFeature(kernel ?? NEWEST_KERNEL, "ext4DirtyWarn"),
+    invalidateChecksRefs: hasFeature(kernel ?? NEWEST_KERNEL, "invalidateRefcount"),
   };
 }
 
@@ -191,6 +205,12 @@ export interface PinnerShape {
   path: "slow" | "fast" | "fast-no-recheck";
   /** FOLL_LONGTERM asked for. */
   longTerm: boolean;
+  /**
+   * The release the caller's code runs, instead of the one its profile gives in this release
+   * (a checker GUP actor's `release=`: e.g. aa56a292ce62's set_page_dirty_lock in i915
+   * userptr, which no preset has). Absent: the profile's.
+   */
+  release?: ReleaseKind;
 }
 
 /**
@@ -201,7 +221,8 @@ export interface PinnerShape {
  * actors both call this.
  */
 export function pinDecision(env: RunEnv, s: PinnerShape): PinDecision {
-  const profile = callerProfile(s.caller, env.kernelOfCaller);
+  const own = callerProfile(s.caller, env.kernelOfCaller);
+  const profile = s.release === undefined ? own : { ...own, release: s.release };
   const base = env.policyPerCaller ? getPolicy(profile.policy) : env.policy;
   const policy = callerPolicy(base, profile, s.access);
   const gup = groupGup({

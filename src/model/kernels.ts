@@ -157,14 +157,14 @@ export const FEATURES = {
     [5, 13],
     "i915 userptr pins (FOLL_PIN)",
     "i915 userptr takes FOLL_GET",
-    "drivers/gpu/drm/i915/gem/i915_gem_userptr.c rework onto mmu_interval_notifier and pin_user_pages_fast (Maarten Lankhorst, 'drm/i915: Fix userptr so we do not have to worry about obj->mm.lock', ≈5.13); earlier __get_user_pages_fast(..., !i915_gem_object_is_readonly(obj), ...)",
+    "drivers/gpu/drm/i915/gem/i915_gem_userptr.c rework onto mmu_interval_notifier and pin_user_pages_fast (Maarten Lankhorst, 'drm/i915: Fix userptr so we do not have to worry about obj->mm.lock', ≈5.13); earlier __get_user_pages_fast(..., !i915_gem_object_is_readonly(obj), ...), and the MMU notifier put the object's pages from invalidate_range_start (userptr_mn_invalidate_range_start -> __i915_gem_object_put_pages -> i915_gem_userptr_put_pages: the call traces of bugzilla 203317, from unmap_vmas on munmap and from page_mkclean_one under clear_page_dirty_for_io); after it the notifier only bumps the interval's sequence and waits for the GPU",
   ),
   /** i915 userptr's release dirties a page only if trylock_page succeeds (else it skips the dirtying). */
   i915UserptrTrylock: feature(
     [5, 4],
     "i915 userptr dirties only under trylock_page",
     "i915 userptr dirties without the page lock",
-    "2d691aeca4ae 'drm/i915/userptr: Try to acquire the page lock around set_page_dirty()' (Chris Wilson, drm-fixes for 5.4; stable 4.14.y, 4.19.y, 5.3.y): i915_gem_userptr_put_pages 'if (obj->mm.dirty && trylock_page(page)) { set_page_dirty(page); unlock_page(page); }', 'in exchange we risk missing some page dirtying'; before it a plain set_page_dirty without the lock (bugzilla 203317, the ext4_set_page_dirty WARN)",
+    "2d691aeca4ae 'drm/i915/userptr: Try to acquire the page lock around set_page_dirty()' (Chris Wilson, drm-fixes for 5.4; stable 4.14.y, 4.19.y, 5.3.y): i915_gem_userptr_put_pages 'if (obj->mm.dirty && trylock_page(page)) { set_page_dirty(page); unlock_page(page); }', 'in exchange we risk missing some page dirtying'; before it a plain set_page_dirty without the lock (bugzilla 203317, the ext4_set_page_dirty WARN), except during 5.3-rc: aa56a292ce62 'drm/i915/userptr: Acquire the page lock around set_page_dirty()' (drm-intel cb6d7c7dc7ff) took set_page_dirty_lock and deadlocked when the release ran from the MMU notifier of try_to_unmap (Linus Torvalds: 'You can't take the page lock in invalidate_range(), since it's called from try_to_unmap(), which is called with the page lock already held', <CAHk-=wjKv_Zw2zGHduyrQH_VQzxXYzwKdwwzzpsdnsdx=EK30Q@mail.gmail.com>; freedesktop bug 111601), reverted by 505a8ec7e11a before 5.3",
   ),
   /** A long-term R/O pin in a private (COW) mapping unshares: it pins an anonymous copy, never the page-cache page. */
   roLongtermUnshare: feature(
@@ -207,6 +207,27 @@ export const FEATURES = {
     "btrfs stable-writes flag",
     "btrfs waits for writeback by hand",
     "btrfs 6.15 changelog (btrfs-progs docs, Kernel changes): 'enable stable writes on inodes, replacing manually waiting for writeback'; before, btrfs_page_mkwrite called folio_wait_writeback itself",
+  ),
+  /** ext4's ->set_page_dirty warns on a clean page dirtied without PG_locked, and on a page without buffers. */
+  ext4DirtyWarn: feature(
+    [4, 10],
+    "ext4 warns on set_page_dirty of a clean unlocked page or a page without buffers",
+    "ext4 does not check set_page_dirty",
+    "fs/ext4/inode.c ext4_set_page_dirty (ext4_dirty_folio after the 5.18 folio conversion): 'WARN_ON_ONCE(!PageLocked(page) && !PageDirty(page))', then 'WARN_ON_ONCE(!page_has_buffers(page))', added by 6dcc693bc57f 'ext4: warn when page is dirtied without buffers' (Jan Kara, 4.10); the traces of bugzilla 203317 (5.2) stop at the first one (fs/ext4/inode.c:3925); xfs (iomap_dirty_folio, filemap_dirty_folio) and btrfs (filemap_dirty_folio) check neither",
+  ),
+  /** invalidate_mapping_pages refuses a folio that holds references beyond the page cache's, its private data's and its own. */
+  invalidateRefcount: feature(
+    [5, 18],
+    "invalidate_mapping_pages leaves a referenced (pinned) folio alone",
+    "invalidate_mapping_pages frees a pinned page's buffers (it checks only page_mapped)",
+    "mm/truncate.c invalidate_inode_page: 'if (page_mapped(page)) return 0' replaced by 'if (folio_ref_count(folio) > folio_nr_pages(folio) + 1) return 0' in e41c81d0d30e 'mm/truncate: Replace page_mapped() call in invalidate_inode_page()' (Matthew Wilcox, folio pull for 5.18), later mapping_evict_folio (folio_nr_pages + folio_has_private + 1: the release that added folio_has_private not confirmed); before it try_to_release_page freed the buffers of a clean pinned page that no pte mapped and __remove_mapping then failed (held): Jan Kara's analysis of the 5.10/5.15 ext4_set_page_dirty WARN, <20240129160939.jgrhzrh5l2paezvp@quack3> (stable thread 'mm/truncate: fix WARNING in ext4_set_page_dirty()', January 2024); the 5.10/5.15 backport was posted as an RFC (<20240125130947.600632-1-r.smirnov@omp.ru>) and not applied in that thread, so the presets' 5.10 and 5.15 have no fix",
+  ),
+  /** btrfs returns -EUCLEAN for a dirty folio without the Ordered flag, on CONFIG_BTRFS_EXPERIMENTAL builds. */
+  btrfsRejectOutOfBand: feature(
+    [6, 15],
+    "btrfs rejects out-of-band dirty folios (-EUCLEAN) on experimental builds",
+    "btrfs sends out-of-band dirty folios to the COW fixup worker",
+    "fs/btrfs/inode.c btrfs_writepage_cow_fixup: 'if (folio_test_ordered(folio)) return 0;' then, with CONFIG_BTRFS_EXPERIMENTAL, 'marked dirty without notifying the fs' and -EUCLEAN (7ca3e84980ef 'btrfs: reject out-of-band dirty folios during writeback', Qu Wenruo, 6.15; AUTOSEL for 6.13.y and 6.14.y); default builds still queue the fixup worker (btrfs_writepage_fixup_worker), which reserves space, sets delalloc and redirties the folio; the Ordered flag is set when writeback's delalloc makes the ordered extent (folio_set_ordered in extent_clear_unlock_delalloc) and cleared when its I/O completes (btrfs_finish_ordered_io)",
   ),
 } as const satisfies Record<string, Feature>;
 /** A kernel feature whose first release is known (a key of FEATURES). */

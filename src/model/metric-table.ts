@@ -22,8 +22,12 @@ export interface RunFacts {
   writesBack: boolean;
   /** Folios carry private data (buffer heads, btrfs's extent marker); not xfs's order-0 iomap folios. */
   privateData: boolean;
-  /** The run stopped at a BUG (ext4-bug) before its end-of-run sync. */
+  /** The run stopped before its end-of-run sync: ext4's BUG (ext4-bug), or a task hung on a page lock it holds. */
   crashed: boolean;
+  /** The filesystem warns when a clean page is dirtied without PG_locked (ext4: RunEnv.lockWarning). */
+  lockWarning: boolean;
+  /** The backing sends a dirty folio without the Ordered flag to the COW fixup worker (btrfs). */
+  cowFixup: boolean;
 }
 
 /** A condition under which a metric is null (a key of {@link NULL_CONDITIONS}). */
@@ -36,6 +40,8 @@ export type NullCondition =
   | "mirror"
   | "noWriteback"
   | "noPrivateData"
+  | "noLockWarning"
+  | "noCowFixup"
   | "crashed"
   | "notCrashed";
 
@@ -74,6 +80,14 @@ export const NULL_CONDITIONS: Readonly<Record<NullCondition, NullRule>> = {
   noPrivateData: {
     holds: (f: RunFacts) => !f.privateData,
     text: "the folios carry no private data to lose or to need (xfs's iomap folios of order 0)",
+  },
+  noLockWarning: {
+    holds: (f: RunFacts) => !f.lockWarning,
+    text: "the filesystem does not check the page lock when a page is dirtied (every backing but ext4)",
+  },
+  noCowFixup: {
+    holds: (f: RunFacts) => !f.cowFixup,
+    text: "the backing has no COW fixup (every backing but btrfs)",
   },
   crashed: {
     holds: (f: RunFacts) => f.crashed,
@@ -148,6 +162,32 @@ export const METRIC_TABLE = [
     description: "writeback met a dirty page without buffers (ext4_writepage BUG, or warn and drop)",
     countedWhen: "`writepageHasBuffers` finds a dirty page without buffers",
     symptom: "BUG before v5.18 (`crashedAt` under `ext4-bug`); warn, clear `PG_dirty`, skip after",
+  },
+  {
+    name: "dirtyWithoutLock",
+    group: "incident",
+    unit: "count",
+    nullWhen: ["noWriteback", "noLockWarning"],
+    failure: "F1u",
+    checked: true,
+    description: "set_page_dirty turned a clean ext4 page dirty without PG_locked (ext4_set_page_dirty's first WARN)",
+    countedWhen:
+      "`setPageDirty` turns `PG_dirty` 0→1 on an attached page while `PG_locked` is clear (whoever would hold it), on a filesystem that checks it",
+    symptom:
+      "ext4 `WARN_ON_ONCE(!folio_test_locked(folio) && !folio_test_dirty(folio))` in `ext4_dirty_folio` (`ext4_set_page_dirty` before 5.18; 6dcc693bc57f, v4.10): the traces of bugzilla 203317",
+  },
+  {
+    name: "cowFixups",
+    group: "incident",
+    unit: "count",
+    nullWhen: ["noWriteback", "noCowFixup"],
+    failure: "F1c",
+    checked: true,
+    description: "btrfs writeback met a dirty folio without the Ordered flag (btrfs_writepage_cow_fixup)",
+    countedWhen:
+      "`writepageHasBuffers` on btrfs finds a dirty folio that writeback did not turn into an ordered extent (no delalloc since its last writeback completed)",
+    symptom:
+      "the COW fixup worker reserves space and redirties the folio; -EUCLEAN and 'marked dirty without notifying the fs' on CONFIG_BTRFS_EXPERIMENTAL builds from 7ca3e84980ef (v6.15)",
   },
   {
     name: "writeToCleanPage",
@@ -313,6 +353,18 @@ export const METRIC_TABLE = [
     symptom: "writeback starvation",
   },
   {
+    name: "pageLockDeadlocks",
+    group: "incident",
+    unit: "count",
+    failure: "F11",
+    checked: true,
+    description: "a release run from an MMU notifier took lock_page on the page the invalidating path holds",
+    countedWhen:
+      "`notifierRelease` runs a release that must `lock_page` while the invalidating path (try_to_unmap, page_mkclean, an invalidation) holds `PG_locked`",
+    symptom:
+      "the task sleeps on its own page lock forever (i915 userptr with aa56a292ce62, reverted by 505a8ec7e11a: the kcompactd freeze); the time simulation stops there (`crashedAt`)",
+  },
+  {
     name: "finalDirtyPages",
     group: "incident",
     unit: "count",
@@ -337,9 +389,10 @@ export const METRIC_TABLE = [
     unit: "seconds",
     nullWhen: ["notCrashed"],
     nullIs: "absent",
-    description: "when ext4's BUG() on a bufferless dirty page stopped the run (ext4-bug); null if it ran to the end",
+    description:
+      "when ext4's BUG() on a bufferless dirty page (ext4-bug), or a task hung on its own page lock, stopped the run; null if it ran to the end",
     countedWhen:
-      "seconds: the instant `PageCache.writepageHasBuffers` hits ext4's BUG() on a dirty page without buffers under `fsBehavior: \"ext4-bug\"` (ext4_writepages before cc5095747edf, v5.18; `result.crashedAt`); in a sweep's summary `crashedAt_mean` is over the runs that crashed and `crashedAt_any` the share of runs that did",
+      "seconds: the instant `PageCache.writepageHasBuffers` hits ext4's BUG() on a dirty page without buffers under `fsBehavior: \"ext4-bug\"` (ext4_writepages before cc5095747edf, v5.18; `result.crashedAt`), or a release run from an MMU notifier sleeps on the page lock its invalidating path holds (`pageLockDeadlocks`); in a sweep's summary `crashedAt_mean` is over the runs that crashed and `crashedAt_any` the share of runs that did",
     symptom:
       "an oops: the run stops there; every count stops at the crash, and `lostDataFinal`, `finalDirtyPages` are null (no end-of-run sync)",
   },
@@ -425,8 +478,9 @@ export const METRIC_TABLE = [
     group: "cost",
     unit: "count",
     nullWhen: ["noWriteback", "noPrivateData"],
-    description: "buffer heads freed by reclaim on an attached page",
-    countedWhen: "reclaim's `tryToReleasePage` frees the buffers of an attached page",
+    description: "buffer heads freed by reclaim or an invalidation on an attached page",
+    countedWhen:
+      "`tryToReleasePage` (reclaim, invalidate_mapping_pages, invalidate_inode_pages2) frees the buffers of an attached page",
   },
   {
     name: "reclaimGuardSkips",

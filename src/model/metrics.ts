@@ -25,6 +25,20 @@ export interface Metrics {
   dirtyWithoutBuffers: number | null;
   /** Writeback met a dirty page without buffers (ext4_writepage BUG before cc5095747edf, v5.18; warn and drop after). */
   bufferlessWriteback: number | null;
+  /**
+   * set_page_dirty turned PG_dirty 0→1 on an attached ext4 page while PG_locked was clear:
+   * ext4_set_page_dirty's first warning, WARN_ON_ONCE(!PageLocked && !PageDirty)
+   * (6dcc693bc57f, v4.10), where the traces of bugzilla 203317 stop. Null on filesystems
+   * that do not check it (xfs, btrfs, tmpfs, hugetlbfs).
+   */
+  dirtyWithoutLock: number | null;
+  /**
+   * btrfs writeback met a dirty folio without the Ordered flag (no ordered extent: it was
+   * dirtied without the filesystem's knowledge) and sent it to the COW fixup worker
+   * (btrfs_writepage_cow_fixup; -EUCLEAN on CONFIG_BTRFS_EXPERIMENTAL builds from
+   * 7ca3e84980ef, v6.15). Null on other backings.
+   */
+  cowFixups: number | null;
   /** Device writes that landed while !PageDirty: no page_mkwrite since the last clean (Dave Chinner's question). */
   writeToCleanPage: number | null;
   /** Pages whose memory never reached disk: lostDataEvicted + lostDataFinal. */
@@ -60,6 +74,13 @@ export interface Metrics {
   /** Writebacks that left a pinned page dirty (keep-dirty policies). */
   keptDirty: number | null;
   /**
+   * A release run from an MMU notifier (invalidate_range_start: GPU userptr before 5.13)
+   * took lock_page on a page the invalidating path (try_to_unmap, page_mkclean,
+   * invalidation) already holds: the task sleeps on its own lock forever (aa56a292ce62,
+   * reverted by 505a8ec7e11a). The time simulation stops there (`crashedAt`).
+   */
+  pageLockDeadlocks: number | null;
+  /**
    * Attached pages still dirty after the end-of-run sync(2): a keep-dirty policy kept them,
    * or the backing never writes back (tmpfs, hugetlbfs: the folios stay dirty in the page
    * cache and sync(2) writes nothing for them), where every page still dirty counts.
@@ -75,8 +96,9 @@ export interface Metrics {
   maxDirtyAgeWhilePinned: number | null;
   /**
    * Seconds: when ext4's BUG() on a dirty page without buffers stopped the run
-   * (fsBehavior `ext4-bug`, ext4_writepages before cc5095747edf, v5.18); null when the run
-   * reached its end. The same as RunResult.crashedAt, as a metric so that sweeps record it:
+   * (fsBehavior `ext4-bug`, ext4_writepages before cc5095747edf, v5.18), or a release run
+   * from an MMU notifier hung on the page lock its path holds (pageLockDeadlocks); null when
+   * the run reached its end. The same as RunResult.crashedAt, as a metric so that sweeps record it:
    * its summary's mean is over the runs that crashed, its `_any` the share of runs that did.
    */
   crashedAt: number | null;
@@ -96,7 +118,7 @@ export interface Metrics {
   pinsTaken: number | null;
   /** Device writes into pinned pages. */
   dmaWrites: number | null;
-  /** Buffer heads freed by reclaim's try_to_release_page on an attached page. */
+  /** Buffer heads freed by try_to_release_page (reclaim, or an invalidation) on an attached page. */
   buffersStripped: number | null;
   /** Pages reclaim kept because folio_maybe_dma_pinned said yes (mm/vmscan.c, v6.4). */
   reclaimGuardSkips: number | null;

@@ -9,6 +9,7 @@ import { REFCOUNT_MAX } from "./params.js";
 import { WritebackDecision, type Policy } from "./policy.js";
 import { releaseAtOnce } from "./release.js";
 import { PageState } from "./page-state.js";
+import { btrfsWritepage, markDelalloc } from "./page-paths.js";
 
 export {
   countArray,
@@ -41,13 +42,16 @@ export class PageCache extends PageState {
   /**
    * set_page_dirty / folio_mark_dirty (mm/page-writeback.c; block_dirty_folio on a
    * buffer-head filesystem). A no-op on a detached page (__folio_mark_dirty's "race with
-   * truncate" check). Counts dirtyWithoutBuffers where ext4_set_page_dirty would WARN
-   * (bugzilla 203317). Returns whether PG_dirty went 0 -> 1.
+   * truncate" check). ext4_set_page_dirty's WARN_ON_ONCE(!PageLocked && !PageDirty) and its
+   * no-buffers WARN (6dcc693bc57f, v4.10): dirtyWithoutLock (env.lockWarning) and
+   * dirtyWithoutBuffers. `locked`: PG_locked as the WARN reads it (the engine, holding no lock
+   * between events, passes true where the kernel path holds it). Whether PG_dirty went 0 -> 1.
    */
-  setPageDirty(p: number): boolean {
+  setPageDirty(p: number, locked: boolean = this.locked[p] === 1): boolean {
     if (!this.attached[p] || this.dirty[p]) return false;
     this.dirty[p] = 1;
     this.dirtySince[p] = this.now;
+    if (!locked && this.env.lockWarning) this.counters[METRIC.dirtyWithoutLock]++;
     if (!this.buffers[p] && this.privateData !== "none") this.counters[METRIC.dirtyWithoutBuffers]++;
     const f = this.fileOf(p);
     this.dirtyPages[f]++;
@@ -87,7 +91,7 @@ export class PageCache extends PageState {
   }
 
   /** Free the buffer heads unconditionally (block_invalidate_folio from truncate). */
-  private invalidateBuffers(p: number): void {
+  invalidateBuffers(p: number): void {
     if (this.buffers[p]) {
       this.buffers[p] = 0;
       this.refcount[p]--;
@@ -164,7 +168,8 @@ export class PageCache extends PageState {
    */
   pageMkwrite(p: number): void {
     this.attachBuffers(p);
-    this.setPageDirty(p);
+    markDelalloc(this, p);
+    this.setPageDirty(p, true);
     this.pteWritable[p] = 1;
   }
 
@@ -198,7 +203,7 @@ export class PageCache extends PageState {
     this.notifyInvalidate(p);
     if (this.pteWritable[p]) {
       this.pteWritable[p] = 0;
-      this.setPageDirty(p);
+      this.setPageDirty(p, true); // folio_mkclean's callers hold the folio lock
     }
   }
 
@@ -284,13 +289,14 @@ export class PageCache extends PageState {
   }
 
   /** The page leaves memory; the slot reads back from disk on its next access. */
-  private freePage(p: number): void {
+  freePage(p: number): void {
     this.resident[p] = 0;
     this.attached[p] = 1;
     this.mapped[p] = 0;
     this.pteWritable[p] = 0;
     this.buffers[p] = 0;
     this.dirty[p] = 0;
+    this.delalloc[p] = 0;
     this.refcount[p] = 0;
   }
 
@@ -331,6 +337,7 @@ export class PageCache extends PageState {
     if (this.attached[p]) {
       this.testClearPageDirty(p);
       this.invalidateBuffers(p);
+      this.delalloc[p] = 0;
       this.attached[p] = 0;
       this.refcount[p]--;
     }
@@ -433,14 +440,9 @@ export class PageCache extends PageState {
    * whether the I/O may start.
    */
   writepageHasBuffers(p: number): boolean {
+    if (this.privateData === "cow-fixup") return btrfsWritepage(this, p);
     if (this.buffers[p] || this.privateData === "none") return true;
     this.counters[METRIC.bufferlessWriteback]++;
-    if (this.privateData === "cow-fixup") {
-      // btrfs_writepage_cow_fixup: the fixup worker reserves space, re-attaches the private
-      // marker and redirties; the model writes it in this pass (the data reaches disk).
-      this.attachBuffers(p);
-      return true;
-    }
     if (this.fsBehavior === "ext4-warn") {
       this.testClearPageDirty(p);
       return false;

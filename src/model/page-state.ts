@@ -151,6 +151,30 @@ export class PageState {
   readonly io: Uint32Array;
   /** MMU-notifier invalidations of the page so far (the `mmu-notifier` policy's mmu_interval_read_retry); length 0 in the lean layout without a mirror. */
   readonly notifierSeq: Uint32Array;
+  /**
+   * GUP references whose holder releases them from the MMU notifier (invalidate_range_start:
+   * i915 userptr before the 5.13 mmu_interval_notifier rework puts the object's pages there),
+   * 0..3. An invalidation of the page runs those releases inside its own path (page-paths.ts
+   * notifierRelease). Checker only (length 0 in the engine's lean layout).
+   */
+  readonly notifierPins: Uint8Array;
+  /**
+   * Checker only: an invalidation of the page waits in invalidate_range_start for the
+   * notifier releases: 0 none, 1 from a path that holds no page lock (munmap's unmap_vmas),
+   * 2 from one that holds PG_locked (try_to_unmap, page_mkclean, truncate, invalidation).
+   */
+  readonly notifying: Uint8Array;
+  /**
+   * btrfs: the page was dirtied through the filesystem (page_mkwrite, write_begin:
+   * btrfs_set_extent_delalloc) since its last writeback made an ordered extent, 0 or 1.
+   * btrfs's Ordered flag (folio_test_ordered) follows from it: writepage_delalloc sets it when
+   * writeback turns the delalloc range into an ordered extent, and the I/O's completion
+   * clears it (btrfs_finish_ordered_io); since writeback never starts on a page whose I/O is
+   * in flight (write_cache_pages skips or waits), the flag is clear when a writepage starts
+   * and set by it exactly when this bit is (page-paths.ts btrfsWritepage). Length 0 on
+   * other backings in the lean layout.
+   */
+  readonly delalloc: Uint8Array;
   /** Seconds: when PG_dirty last went 0 -> 1. */
   readonly dirtySince: Float64Array;
   /** 0 or 1: the on-disk version was put there by a completed writeback of this run (double-writeback counting). */
@@ -201,6 +225,11 @@ export class PageState {
     this.disk = new Uint32Array(n);
     this.io = new Uint32Array(n);
     this.notifierSeq = new Uint32Array(!z || z.notifier ? n : 0);
+    // The notifier handshake is the checker's (the engine runs a notifier release at one
+    // instant); btrfs's delalloc bit only where the backing has it.
+    this.notifierPins = new Uint8Array(z ? 0 : n);
+    this.notifying = new Uint8Array(z ? 0 : n);
+    this.delalloc = new Uint8Array(!z || o.env.privateData === "cow-fixup" ? n : 0);
     this.dirtySince = new Float64Array(n);
     this.written = new Uint8Array(n);
     this.cleanWrites = new Uint32Array(n);
@@ -298,6 +327,9 @@ export class PageState {
       this.disk,
       this.io,
       this.notifierSeq,
+      this.notifierPins,
+      this.notifying,
+      this.delalloc,
       this.dirtySince,
       this.written,
       this.cleanWrites,

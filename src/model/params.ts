@@ -103,6 +103,18 @@ export interface Params extends CoverageParams {
   reclaimGuard: boolean | null;
   /** Truncates per file per second. Default 0. */
   truncateRate: number;
+  /**
+   * invalidate_mapping_pages over a file (drop_caches, fadvise POSIX_FADV_DONTNEED), per file
+   * per second. Default 0.
+   */
+  invalidateRate: number;
+  /**
+   * Invalidations of a held pin's range whose MMU notifier runs the pinner's release
+   * (invalidate_range_start: i915 userptr before 5.13), per pin per second, from a path that
+   * holds the page lock of one of its mapped pages (try_to_unmap, page_mkclean), or none when
+   * none is mapped. Default 0.
+   */
+  notifierRate: number;
   /** SB_I_STABLE_WRITES: page_mkwrite waits for writeback. Default false. */
   stableWrites: boolean;
   /** What writeback does with a dirty page without buffers. Default `ext4-warn`. */
@@ -152,6 +164,8 @@ export const DEFAULT_PARAMS: Readonly<Params> = Object.freeze({
   reclaimRate: 0,
   reclaimGuard: null,
   truncateRate: 0,
+  invalidateRate: 0,
+  notifierRate: 0,
   stableWrites: false,
   fsBehavior: "ext4-warn",
   bounceDelay: 50e-6,
@@ -228,6 +242,8 @@ const FIELDS: { [K in ParamName]: [z.ZodType, string] } = {
   reclaimRate: [nonNegative, "a non-negative rate per second"],
   reclaimGuard: [z.boolean().nullable(), "true, false or null (policy default)"],
   truncateRate: [nonNegative, "a non-negative rate per second"],
+  invalidateRate: [nonNegative, "a non-negative rate per second"],
+  notifierRate: [nonNegative, "a non-negative rate per second"],
   stableWrites: [z.boolean(), "true or false"],
   fsBehavior: [z.enum(FS_BEHAVIORS), FS_BEHAVIORS.join(", ")],
   bounceDelay: [z.number().finite().min(0).max(3600), "non-negative seconds, at most 3600"],

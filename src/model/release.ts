@@ -121,7 +121,7 @@ export function releaseWaitsForLock(r: Release, pc: PageCache, p: number): boole
 
 /** The dirtying under the page lock the release took (set_page_dirty between lock_page and unlock_page). */
 export function releaseDirtyLocked(r: Release, pc: PageCache, p: number): void {
-  if (r.dirty === "always" || (r.dirty === "if-clean" && !pc.dirty[p])) pc.setPageDirty(p);
+  if (r.dirty === "always" || (r.dirty === "if-clean" && !pc.dirty[p])) pc.setPageDirty(p, true);
 }
 
 /** What {@link releaseAtOnce} did to the page. */
@@ -149,6 +149,8 @@ export function releaseAtOnce(r: Release, pc: PageCache, p: number, miss?: () =>
     pc.unlockPage(p);
     return RELEASE_DID.DIRTIED;
   }
-  pc.setPageDirty(p);
+  // set_page_dirty_lock holds PG_locked (the engine's instant); a `none` release dirties
+  // with whatever PG_locked says (ext4's lock warning reads the flag, not the holder).
+  pc.setPageDirty(p, r.lock === "lock" || pc.locked[p] === 1);
   return RELEASE_DID.DIRTIED;
 }

@@ -68,7 +68,7 @@ export function callerOverlay(
 /** O_DIRECT's bio_set_pages_dirty before the I/O (block/bio.c), then the base policy's own hook. */
 function bioSetPagesDirty(base: Policy): Policy["afterGrab"] {
   return (pc, p) => {
-    pc.setPageDirty(p); // set_page_dirty_lock: the engine never holds PG_locked between events
+    pc.setPageDirty(p, true); // set_page_dirty_lock: the engine never holds PG_locked between events
     base.afterGrab(pc, p);
   };
 }

@@ -44,7 +44,7 @@ export class GupDecisions {
    */
   decide(ctx: StepContext, s: GupActor): number {
     const shape = gupShape(s);
-    const key = [shape.caller, shape.access, shape.path, shape.longTerm].join("|");
+    const key = [shape.caller, shape.access, shape.path, shape.longTerm, shape.release ?? ""].join("|");
     let k = this.index.get(key);
     if (k === undefined) {
       const d = pinDecision(ctx.env, shape);
@@ -62,9 +62,16 @@ export class GupDecisions {
   }
 }
 
-/** A GUP actor's caller, access, path and FOLL_LONGTERM, as pinDecision takes them. */
+/** A GUP actor's caller, access, path, FOLL_LONGTERM and `release=` override, as pinDecision takes them. */
 export function gupShape(a: GupActor): PinnerShape {
-  return { caller: a.caller ?? "generic", access: a.access ?? "write", path: a.path, longTerm: a.longterm };
+  const shape: PinnerShape = {
+    caller: a.caller ?? "generic",
+    access: a.access ?? "write",
+    path: a.path,
+    longTerm: a.longterm,
+  };
+  if (a.release !== undefined && a.release !== "default") shape.release = a.release;
+  return shape;
 }
 
 /** What every step of one GUP actor reads besides the registers: the device mirror and the roots' decisions. */

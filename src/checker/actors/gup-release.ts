@@ -4,14 +4,27 @@
  * unlock_page, put/unpin, reading the policy's release as data (Policy.release,
  * src/model/release.ts); a release that takes no page lock puts at once. Under a device
  * mirror (mmu-notifier) the release drops the mirror. Steps of the GUP user's table at
- * REL_STEP.
+ * REL_STEP. The labels say what the release's kernel code ran, not what the page happened
+ * to be (issue 21): the legacy set_page_dirty_lock locks whether or not the page is dirty
+ * (it has no PageDirty shortcut); a trylock that got the lock dirtied under it
+ * (2d691aeca4ae, i915 from 5.4); a `none` release ran set_page_dirty without it (i915
+ * before 5.4); an if-clean release found the page dirty (`PageDirty:`); a no-dirtying one
+ * only put. With `notifier=yes` and `end=munmap` the release runs from munmap's notifier
+ * (gup-notifier.ts), and `end=munmap` zaps the ptes after it (NOTIFIER_STEP.MUNMAP_ZAP).
  */
 import { METRIC } from "../../model/metrics.js";
 import type { PageCache } from "../../model/page-cache.js";
-import { RELEASE_DID, releaseAtOnce, releaseDirtyLocked, releaseWaitsForLock } from "../../model/release.js";
+import {
+  RELEASE_DID,
+  releaseAtOnce,
+  releaseDirtyLocked,
+  releaseWaitsForLock,
+  type Release,
+} from "../../model/release.js";
 import { EVERYTHING, HOOK, PAGE_VAR, packFootprint } from "../footprint.js";
 import { DONE, PAGE, lockPage, type StepContext } from "./actor.js";
 import { decisionOf, pins, type GupCore } from "./gup-decision.js";
+import { NOTIFIER, NOTIFIER_STEP, munmapReleaseStep, unregisterNotifier, type NotifierPc } from "./gup-notifier.js";
 import { defineLabel } from "./labels.js";
 import type { StepTable } from "./program.js";
 
@@ -23,7 +36,6 @@ export type ReleasePc = (typeof REL_STEP)[keyof typeof REL_STEP];
 const REL_LABEL = {
   NOTIFIER_REMOVE: defineLabel("mmu_interval_notifier_remove"),
   LOCK_NEXT: defineLabel("set_page_dirty_lock"),
-  LOCK_ALWAYS: defineLabel("set_page_dirty_lock (already dirty)"),
   LOCK: defineLabel("lock_page"),
   SET_DIRTY: defineLabel("set_page_dirty"),
   ALREADY_DIRTY: defineLabel("set_page_dirty: already dirty"),
@@ -36,15 +48,29 @@ const REL_LABEL = {
   DIRTIED_UNPIN: defineLabel("set_page_dirty (no page lock); unpin_user_page"),
   TRYLOCK_BUSY_PUT: defineLabel("trylock_page: busy, not dirtied; put_page"),
   TRYLOCK_BUSY_UNPIN: defineLabel("trylock_page: busy, not dirtied; unpin_user_page"),
+  TRYLOCK_PUT: defineLabel("trylock_page, set_page_dirty, unlock_page; put_page"),
+  TRYLOCK_UNPIN: defineLabel("trylock_page, set_page_dirty, unlock_page; unpin_user_page"),
 };
 
-/** gup_put_folio, with the release's counts (pinsCompleted, releasesUnsaved); the actor is done. */
+/** The label of a release run at once (releaseAtOnce did `did`). */
+function releaseLabel(release: Release, did: number, pin: boolean): number {
+  const L = REL_LABEL;
+  if (did === RELEASE_DID.BUSY) return pin ? L.TRYLOCK_BUSY_UNPIN : L.TRYLOCK_BUSY_PUT;
+  if (did === RELEASE_DID.DIRTIED) {
+    if (release.lock === "trylock") return pin ? L.TRYLOCK_UNPIN : L.TRYLOCK_PUT;
+    return pin ? L.DIRTIED_UNPIN : L.DIRTIED_PUT;
+  }
+  if (release.dirty === "if-clean") return pin ? L.UNPIN_DIRTY : L.PUT_DIRTY;
+  return pin ? L.UNPIN : L.PUT;
+}
+
+/** gup_put_folio, with the release's counts (pinsCompleted, releasesUnsaved); the actor is done, or `end=munmap` unmaps next. */
 function put(c: PageCache, r: Int32Array, o: number, pin: boolean): void {
   c.count(METRIC.pinsCompleted);
   if (c.unsaved(PAGE)) c.count(METRIC.releasesUnsaved);
   c.gupPutFolio(PAGE, pin);
   r[o + 2] = 0;
-  r[o] = DONE;
+  r[o] = r[o + 8] & NOTIFIER.MUNMAP ? NOTIFIER_STEP.MUNMAP_ZAP : DONE;
 }
 
 /**
@@ -63,24 +89,26 @@ function releaseCheck(g: GupCore, ctx: StepContext, r: Int32Array, o: number): n
   const d = decisionOf(g, r, o),
     release = d.policy.release,
     pin = pins(d);
+  if ((r[o + 8] & (NOTIFIER.MUNMAP | NOTIFIER.REGISTERED)) === (NOTIFIER.MUNMAP | NOTIFIER.REGISTERED))
+    return munmapReleaseStep(c, r, o, d.policy, NOTIFIER_STEP.MUNMAP_ZAP);
+  unregisterNotifier(c, r, o);
   if (releaseWaitsForLock(release, c, PAGE)) {
+    // set_page_dirty_lock: the legacy release locks whether or not the page is dirty; the
+    // if-clean one gets here only on a clean page.
     r[o] = REL_STEP.LOCK;
-    return c.dirty[PAGE] ? REL_LABEL.LOCK_ALWAYS : REL_LABEL.LOCK_NEXT;
+    return REL_LABEL.LOCK_NEXT;
   }
-  const dirty = c.dirty[PAGE];
-  const busy = releaseAtOnce(release, c, PAGE) === RELEASE_DID.BUSY;
+  const did = releaseAtOnce(release, c, PAGE);
   put(c, r, o, pin);
-  if (busy) return pin ? REL_LABEL.TRYLOCK_BUSY_UNPIN : REL_LABEL.TRYLOCK_BUSY_PUT;
-  if (!dirty && c.dirty[PAGE]) return pin ? REL_LABEL.DIRTIED_UNPIN : REL_LABEL.DIRTIED_PUT;
-  return dirty ? (pin ? REL_LABEL.UNPIN_DIRTY : REL_LABEL.PUT_DIRTY) : pin ? REL_LABEL.UNPIN : REL_LABEL.PUT;
+  return releaseLabel(release, did, pin);
 }
 
 /** The release's steps for the GUP user's table. */
-export function releaseSteps(g: GupCore): StepTable<ReleasePc> {
+export function releaseSteps(g: GupCore): StepTable<ReleasePc, ReleasePc | NotifierPc | typeof DONE> {
   return {
     [REL_STEP.CHECK]: {
       footprint: g.mirror !== null ? 0 : EVERYTHING,
-      next: [REL_STEP.LOCK, DONE],
+      next: [REL_STEP.LOCK, NOTIFIER_STEP.MUNMAP_ZAP, DONE],
       run: (ctx, r, o) => releaseCheck(g, ctx, r, o),
     },
     [REL_STEP.LOCK]: {
@@ -110,7 +138,7 @@ export function releaseSteps(g: GupCore): StepTable<ReleasePc> {
     },
     [REL_STEP.PUT]: {
       footprint: EVERYTHING,
-      next: [DONE],
+      next: [NOTIFIER_STEP.MUNMAP_ZAP, DONE],
       run: (ctx, r, o) => {
         const pin = pins(decisionOf(g, r, o));
         put(ctx.cache, r, o, pin);

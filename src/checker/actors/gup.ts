@@ -4,7 +4,8 @@
  * afterGrab runs under the pte lock, or (`hook=after`) as its own step after it. Under a
  * policy with a device mirror (Policy.deviceMirror, mmu-notifier) it takes no reference:
  * the device mirrors the pte and refaults after an invalidation. What GUP meets for each
- * root is decided once (gup-decision.ts).
+ * root is decided once (gup-decision.ts). With `notifier=yes` its reference is registered
+ * with an MMU notifier whose release an invalidating path may run (gup-notifier.ts).
  */
 import { METRIC } from "../../model/metrics.js";
 import type { PageCache } from "../../model/page-cache.js";
@@ -15,6 +16,7 @@ import { DONE, PAGE, pteWritable, type StepContext } from "./actor.js";
 import { FAULT_STEP, faultLockFootprint, faultSteps, writeFault, type FaultPc } from "./fault.js";
 import { DECISION, GupDecisions, decisionOf, pins, type GupCore } from "./gup-decision.js";
 import { REL_STEP, releaseSteps, type ReleasePc } from "./gup-release.js";
+import { NOTIFIER, notifiable, notifierSteps, registerNotifier, registering, type NotifierPc } from "./gup-notifier.js";
 import { defineLabel } from "./labels.js";
 import { Program, TableActor, type StepTable } from "./program.js";
 
@@ -34,7 +36,8 @@ type GupPc = (typeof GUP_STEP)[keyof typeof GUP_STEP];
 // Registers: 0 pc, 1 DMA writes left, 2 holds a reference, 3 notifier sequence the device
 // mirrored, 4 path (0 slow, 1 fast, 2 fast-no-recheck), 5 the policy's afterGrab runs
 // after the pte lock (1) or inside it (0), 6 the pc a fault resumes, 7 the index of the
-// root's GUP decision (DECISION: caller, access, path, longterm).
+// root's GUP decision (DECISION: caller, access, path, longterm, release), 8 the MMU-notifier
+// release (NOTIFIER bits: the options, and registered while the reference is held).
 const RET_REG = 6;
 const GUP_PATH_CODE = { slow: 0, fast: 1, "fast-no-recheck": 2 } as const;
 const GUP_LABEL = {
@@ -85,6 +88,7 @@ function refused(c: PageCache, r: Int32Array, o: number, label: number): number 
 
 /** The reference is held: the policy's hook now (inside the pte lock) or as the next step. */
 function grabbed(g: GupCore, ctx: StepContext, r: Int32Array, o: number, label: number): number {
+  registerNotifier(ctx.cache, r, o);
   if (r[o + 5] === 1) {
     r[o] = GUP_STEP.AFTER_GRAB;
     return label === GUP_LABEL.GRAB ? GUP_LABEL.GRAB_ONLY : label;
@@ -204,8 +208,28 @@ function endingSteps(g: GupCore): StepTable<typeof GUP_STEP.REFUSE | typeof GUP_
   };
 }
 
-/** The GUP user's step table: GUP's paths, the device writes, the release, the fault. */
-function gupSteps(g: GupCore): StepTable<GupPc | ReleasePc | FaultPc> {
+/**
+ * The GUP user's step table: GUP's paths, the device writes, the release, the fault, the
+ * notifier side; with `notifies`, the steps that may hold a registered reference give way
+ * to the notifier's release (notifiable).
+ */
+function gupSteps(g: GupCore, notifies: boolean): StepTable<GupPc | ReleasePc | FaultPc | NotifierPc> {
+  const table = ownSteps(g);
+  if (!notifies) return table;
+  const policyOf = (r: Int32Array, o: number) => decisionOf(g, r, o).policy;
+  return {
+    ...table,
+    [GUP_STEP.FOLLOW]: registering(table[GUP_STEP.FOLLOW]),
+    [GUP_STEP.FAST_GRAB]: registering(table[GUP_STEP.FAST_GRAB]),
+    [GUP_STEP.FAST_RECHECK]: registering(table[GUP_STEP.FAST_RECHECK]),
+    [GUP_STEP.AFTER_GRAB]: notifiable(GUP_STEP.AFTER_GRAB, table[GUP_STEP.AFTER_GRAB], policyOf),
+    [GUP_STEP.DMA]: notifiable(GUP_STEP.DMA, table[GUP_STEP.DMA], policyOf),
+    [REL_STEP.CHECK]: notifiable(REL_STEP.CHECK, table[REL_STEP.CHECK], policyOf),
+  };
+}
+
+/** The GUP user's own step table (gupSteps). */
+function ownSteps(g: GupCore): StepTable<GupPc | ReleasePc | FaultPc | NotifierPc> {
   const after = [GUP_STEP.DMA, REL_STEP.CHECK, GUP_STEP.AFTER_GRAB, DONE] as const;
   const grab = packFootprint(PAGE_VAR.ALL, PAGE_VAR.REF | PAGE_VAR.DIRTY);
   return {
@@ -263,14 +287,15 @@ function gupSteps(g: GupCore): StepTable<GupPc | ReleasePc | FaultPc> {
       run: (ctx, r, o) => dma(g, ctx, r, o),
     },
     ...releaseSteps(g),
+    ...notifierSteps(),
     ...faultSteps(RET_REG, [GUP_STEP.FOLLOW, GUP_STEP.DMA]),
   };
 }
 
 /** The GUP user: GUP on the page, `dma` device writes, the release per policy (one step table). */
 export class GupUser extends TableActor {
-  /** Registers: pc, DMA writes left, holds a reference, the mirror's notifier sequence, path, hook after, fault's pc, decision. */
-  readonly size = 8;
+  /** Registers: pc, DMA writes left, holds a reference, the mirror's notifier sequence, path, hook after, fault's pc, decision, NOTIFIER bits. */
+  readonly size = 9;
   private readonly core: GupCore;
 
   /**
@@ -279,8 +304,10 @@ export class GupUser extends TableActor {
    */
   constructor(decl: ActorDecl, policy: Policy) {
     const core: GupCore = { mirror: deviceMirrorOf(policy), decisions: new GupDecisions() };
+    // A device mirror takes no reference: nothing for a notifier to release.
+    const notifies = core.mirror === null && (decl.options.get("notifier") ?? []).includes(true);
     super(
-      new Program("gup", gupSteps(core)),
+      new Program("gup", gupSteps(core, notifies)),
       decl.name,
       `${decl.name} gup ${(decl.options.get("path") ?? ["slow"]).join("|")}`,
     );
@@ -305,5 +332,10 @@ export class GupUser extends TableActor {
     r[o + 4] = GUP_PATH_CODE[s.path];
     r[o + 5] = s.hook === "after" ? 1 : 0;
     r[o + DECISION] = k;
+    const m = this.core.mirror === null;
+    r[o + 8] =
+      (m && s.notifier === true ? NOTIFIER.OPTION : 0) |
+      (m && s.end === "munmap" ? NOTIFIER.MUNMAP : 0) |
+      (m && s.busy === true ? NOTIFIER.BUSY : 0);
   }
 }

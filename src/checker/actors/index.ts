@@ -9,14 +9,16 @@ import { GupUser } from "./gup.js";
 import type { Actor } from "./actor.js";
 import { CpuWriter } from "./cpu.js";
 import { Flusher } from "./flusher.js";
+import { Invalidate } from "./invalidate.js";
 import { IoCompletion } from "./io.js";
+import { Munmap } from "./munmap.js";
 import { Reclaim } from "./reclaim.js";
 import { Truncate } from "./truncate.js";
 
 export { BLOCKED, DONE, PAGE, type Actor, type StepContext } from "./actor.js";
 export { LABELS } from "./labels.js";
 export { Program, TableActor, type FootprintNow, type Step, type StepRun, type StepTable } from "./program.js";
-export { CpuWriter, Flusher, GupUser, IoCompletion, Reclaim, Truncate };
+export { CpuWriter, Flusher, GupUser, Invalidate, IoCompletion, Munmap, Reclaim, Truncate };
 
 /** The actor for a scenario's actor declaration (its alternatives are set per search root by init). */
 export function makeActor(decl: ActorDecl, policy: Policy): Actor {
@@ -31,6 +33,10 @@ export function makeActor(decl: ActorDecl, policy: Policy): Actor {
       return new CpuWriter(decl);
     case "truncate":
       return new Truncate(decl);
+    case "munmap":
+      return new Munmap(decl);
+    case "invalidate":
+      return new Invalidate(decl);
     case "io":
       return new IoCompletion(decl);
   }

@@ -11,6 +11,7 @@ import { EVERYTHING, PAGE_VAR, packFootprint } from "../footprint.js";
 import type { ActorDecl } from "../scenario.js";
 import { DONE, PAGE, type StepContext } from "./actor.js";
 import { defineLabel } from "./labels.js";
+import { withNotifier } from "./notifier.js";
 import { Program, TableActor, type StepTable } from "./program.js";
 import {
   DECISION_REG,
@@ -23,7 +24,7 @@ import {
 } from "./writeback.js";
 
 /** Reclaim's own steps; pageout's writeback follows at WRITEBACK_STEP. */
-const RECLAIM_STEP = { TRYLOCK: 1, UNMAP: 2, GUARD: 3, CONTINUE: 4, REMOVE: 5 } as const;
+const RECLAIM_STEP = { TRYLOCK: 1, UNMAP: 2, GUARD: 3, CONTINUE: 4, REMOVE: 5, UNMAP_NOTIFIED: 6 } as const;
 /** A pc of reclaim's own steps. */
 type ReclaimPc = (typeof RECLAIM_STEP)[keyof typeof RECLAIM_STEP];
 // Registers: 0 pc, 1 second pass (after pageout's I/O), 2 the policy's writeback decision (DECISION_REG).
@@ -115,13 +116,12 @@ function continueAfterUnmap(ctx: StepContext, r: Int32Array, o: number): number 
   return RECLAIM_LABEL.RELEASE;
 }
 
-const STEPS: StepTable<ReclaimPc | PageoutPc> = {
-  [RECLAIM_STEP.TRYLOCK]: {
-    footprint: packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK | PAGE_VAR.WB, PAGE_VAR.LOCK),
-    next: [RECLAIM_STEP.UNMAP, DONE],
-    run: trylock,
-  },
-  [RECLAIM_STEP.UNMAP]: {
+/**
+ * try_to_unmap with the page locked (try_to_unmap_one: the MMU notifiers of each mapping
+ * run first, withNotifier), then the guard or the rest of the pass.
+ */
+const UNMAP = withNotifier<ReclaimPc>(
+  {
     footprint: packFootprint(
       PAGE_VAR.PTE | PAGE_VAR.DIRTY | PAGE_VAR.REF | PAGE_VAR.MAP | PAGE_VAR.BUF,
       PAGE_VAR.PTE | PAGE_VAR.DIRTY | PAGE_VAR.REF,
@@ -133,6 +133,18 @@ const STEPS: StepTable<ReclaimPc | PageoutPc> = {
       return RECLAIM_LABEL.UNMAP;
     },
   },
+  RECLAIM_STEP.UNMAP_NOTIFIED,
+  true,
+);
+
+const STEPS: StepTable<ReclaimPc | PageoutPc> = {
+  [RECLAIM_STEP.TRYLOCK]: {
+    footprint: packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK | PAGE_VAR.WB, PAGE_VAR.LOCK),
+    next: [RECLAIM_STEP.UNMAP, DONE],
+    run: trylock,
+  },
+  [RECLAIM_STEP.UNMAP]: UNMAP.fire,
+  [RECLAIM_STEP.UNMAP_NOTIFIED]: UNMAP.wait,
   [RECLAIM_STEP.GUARD]: {
     footprint: packFootprint(PAGE_VAR.REF, PAGE_VAR.LOCK),
     next: [RECLAIM_STEP.CONTINUE, DONE],

@@ -13,6 +13,7 @@ import { WritebackDecision } from "../../model/policy.js";
 import { PAGE_VAR, packFootprint } from "../footprint.js";
 import { PAGE, type StepContext } from "./actor.js";
 import { defineLabel } from "./labels.js";
+import { withNotifier } from "./notifier.js";
 import type { Step, StepRun, StepTable } from "./program.js";
 
 /** The register in which both writing actors keep the policy's WritebackDecision bits. */
@@ -32,11 +33,16 @@ export const WRITEBACK_STEP = {
   UNLOCK: 14,
   BIO_BOUNCE: 15,
   END: 16,
+  /** page_mkclean resumed after the MMU notifiers its rmap walk ran (withNotifier). */
+  MKCLEAN_NOTIFIED: 17,
 } as const;
 /** A pc of the shared writeback steps. */
 export type WritebackPc = (typeof WRITEBACK_STEP)[keyof typeof WRITEBACK_STEP];
 /** The pcs of the shared steps pageout has (no page_mkclean step, no unlock step). */
-export type PageoutPc = Exclude<WritebackPc, typeof WRITEBACK_STEP.MKCLEAN | typeof WRITEBACK_STEP.UNLOCK>;
+export type PageoutPc = Exclude<
+  WritebackPc,
+  typeof WRITEBACK_STEP.MKCLEAN | typeof WRITEBACK_STEP.UNLOCK | typeof WRITEBACK_STEP.MKCLEAN_NOTIFIED
+>;
 const PC = WRITEBACK_STEP;
 
 /** Footprints of the shared steps (PAGE_VAR bits, `reads | writes << 16`). */
@@ -227,13 +233,21 @@ export function writeCachePageSteps<Pc extends number>(
   plan: WritebackPlan<Pc>,
 ): StepTable<WritebackPc, Pc | WritebackPc> {
   const p = plan as WritebackPlan<number>;
-  const steps: Record<number, Step> = {
-    ...commonSteps(p),
-    [PC.MKCLEAN]: {
+  // folio_mkclean's rmap walk runs the MMU notifiers of each mapping first (page_mkclean_one),
+  // with the page locked.
+  const mk = withNotifier<number>(
+    {
       footprint: WRITEBACK_FP.mkclean,
       next: [PC.DECIDE],
       run: (ctx, r, o) => (mkclean(ctx.cache, r, o), LABEL.MKCLEAN),
     },
+    PC.MKCLEAN_NOTIFIED,
+    true,
+  );
+  const steps: Record<number, Step> = {
+    ...commonSteps(p),
+    [PC.MKCLEAN]: mk.fire,
+    [PC.MKCLEAN_NOTIFIED]: mk.wait,
     [PC.SET_WB]: {
       footprint: WRITEBACK_FP.setWb,
       next: [PC.UNLOCK],
