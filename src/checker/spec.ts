@@ -44,26 +44,26 @@ export interface GupActor {
    * object's pages in invalidate_range_start), inside the invalidating path and holding what
    * it holds. Default false: only the actor's own release.
    */
-  notifier: boolean;
+  notifier?: boolean;
   /**
    * The release the caller's code runs (a ReleaseKind of src/model/callers.ts), instead of the
    * one its profile gives in the release: `set_page_dirty_lock` is aa56a292ce62's i915
    * release (5.3-rc, reverted by 505a8ec7e11a). Default `default`: the profile's.
    */
-  release: ReleaseKind | "default";
+  release?: ReleaseKind | "default";
   /**
    * How the pin ends: `release` (default), or `munmap`: the user unmaps the range after the
    * release (unmap_vmas → zap_pte_range); with `notifier=yes` the release itself runs from
    * that munmap's invalidate_range_start, holding no page lock (Xorg's trace in bugzilla 203317).
    */
-  end: "release" | "munmap";
+  end?: "release" | "munmap";
   /**
    * With `notifier=yes`: while device writes are still to come, the GPU uses the object and
    * its pages are pinned, so the notifier's __i915_gem_object_put_pages fails (-EBUSY) and the
    * invalidation goes on without the release (`yes`); or the notifier always releases (`no`,
    * default). How a userptr page can be cleaned by writeback and still be held.
    */
-  busy: boolean;
+  busy?: boolean;
 }
 
 /** The flusher: `passes` runs of write_cache_pages over the page. */
