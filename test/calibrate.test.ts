@@ -83,10 +83,15 @@ test("the flusher's period from the lattice of clean instants: 5.114 s, bounds c
   );
   // Least squares on indices 0, 1, 2 is (t2 - t0) / 2 = (1728.904079 - 1718.676056) / 2.
   close(k.period.period!, 5.1140115);
-  // Bounds: (lastDirty_last - first_first) / 2 = (1728.868048 - 1718.676056) / 2 and
-  // (first_last - lastDirty_first) / 2 = (1728.904079 - 1718.636069) / 2.
-  close(k.period.lo!, 5.095996);
-  close(k.period.hi!, 5.134005);
+  // Bounds: a pass's first sampled page is cleaned at most the tolerance after the pass
+  // began: 3 x the median poll bracket (0.039987, 0.060764, 0.036031 s) = 0.119961 s. The
+  // widest pair decides: (lastDirty_last - tol - first_first) / 2 =
+  // (1728.868048 - 0.119961 - 1718.676056) / 2 and (first_last - lastDirty_first + tol) / 2 =
+  // (1728.904079 - 1718.636069 + 0.119961) / 2.
+  close(k.period.tolerance, 0.119961);
+  close(k.period.lo!, 5.0360155);
+  close(k.period.hi!, 5.1939855);
+  assert.equal(k.period.offLattice, 0);
   // The model: 1250 jiffies at HZ 250 land on the next 64-jiffy boundary, 1280 = 5.12 s.
   assert.equal(kupdatePeriod(5, 250), 5.12);
   assert.ok(Math.abs(k.period.period! - kupdatePeriod(5, 250)) <= 0.05);

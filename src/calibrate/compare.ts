@@ -6,7 +6,13 @@
 import { wilsonInterval } from "../stats/wilson-interval.js";
 import { meanConfidenceInterval } from "../stats/mean-confidence-interval.js";
 import type { LabPart, Part } from "./environment.js";
-import { ksDistanceUniform, type CleanDelayKernel, type DetectorKernel, type LongtermKernel } from "./stats.js";
+import {
+  ksDistanceUniform,
+  type CleanDelayKernel,
+  type DetectorKernel,
+  type LongtermKernel,
+  type WindowFraction,
+} from "./stats.js";
 import type { CleanDelayModel, ModelRegistration } from "./model.js";
 
 /** One row of the comparison table: a quantity, the kernel's value beside the model's, and the verdict. */
@@ -29,6 +35,68 @@ export interface ComparisonRow {
   agree: boolean | null;
   /** How agreement is judged, or why it is not. */
   rule: string;
+  /** Samples behind the kernel's side (delays, passes on the lattice); absent for a row decided by one exact observation. */
+  samples?: number;
+  /** What `samples` counts, for the verdict ("passes"); default "samples". */
+  sampleUnit?: string;
+  /**
+   * false when the rule could not have refuted the model with these samples (the kernel's
+   * interval is wider than RESOLUTION asks): an agreement is then "not refuted by n
+   * samples". Absent: the rule has the power it needs (an exact observation, or enough samples).
+   */
+  power?: boolean;
+  /**
+   * A difference and the machine: what about it was loaded (late flusher passes, the load
+   * average above the CPUs), and whether that explains the difference (`explains`: without
+   * the delays of the late passes the row agrees). Absent or null for an agreement, or a
+   * difference on an idle machine.
+   */
+  machine?: {
+    /** What was loaded: the passes off the lattice with their offsets, the load average above the CPUs. */
+    why: string;
+    /** Whether that explains the difference: without the late passes' delays the row agrees. */
+    explains: boolean;
+  } | null;
+}
+
+/**
+ * What a row's kernel interval must resolve for an agreement to mean something (its power):
+ * a share to 0.1 (90 % told from 100 %), a mean delay to a quarter of P, the KS critical
+ * value to 0.25 (the distance of a window shifted by a quarter of P), the period to twice
+ * PERIOD_TOLERANCE. Below that, a row that agrees is "not refuted by n samples".
+ */
+export const RESOLUTION = { share: 0.1, meanOfPeriod: 0.25, ks: 0.25 } as const;
+
+/** The machine as the comparison needs it: its load averages before and after the probes, and its CPUs. */
+export interface MachineLoad {
+  /** 1, 5 and 15 minute load averages when the run started (os.loadavg()); null where unknown. */
+  loadAverage: readonly number[] | null;
+  /** The same after the probes; absent or null where unknown. */
+  loadAverageEnd?: readonly number[] | null;
+  /** Online CPUs (0: unknown). */
+  cpus: number;
+}
+
+/** A row's verdict in words: agree, "not refuted by n samples", DIFFER, "DIFFER (the machine's: …)", n/a. */
+export function rowVerdict(r: ComparisonRow): string {
+  if (r.agree === true)
+    return r.power === false ? `not refuted by ${r.samples ?? "few"} ${r.sampleUnit ?? "samples"}` : "agree";
+  if (r.agree === false)
+    return r.machine ? (r.machine.explains ? "DIFFER (the machine's)" : "DIFFER (under load)") : "DIFFER";
+  return "n/a";
+}
+
+/** The verdict counts of a comparison: agree (with power), not refuted (agree without power), differ, not measured. */
+export function verdictCounts(rows: readonly ComparisonRow[]): {
+  agree: number;
+  notRefuted: number;
+  differ: number;
+  notMeasured: number;
+} {
+  const agree = rows.filter((r) => r.agree === true && r.power !== false).length;
+  const notRefuted = rows.filter((r) => r.agree === true && r.power === false).length;
+  const differ = rows.filter((r) => r.agree === false).length;
+  return { agree, notRefuted, differ, notMeasured: rows.length - agree - notRefuted - differ };
 }
 
 const f2 = (x: number | null | undefined) =>
@@ -51,12 +119,50 @@ export const PERIOD_TOLERANCE = 0.05;
  * go in one pass (kupdate-style writeback writes the expired inode whole: fs/fs-writeback.c
  * writeback_sb_inodes).
  */
-export function cleanDelayRows(k: CleanDelayKernel, m: CleanDelayModel): ComparisonRow[] {
+export function cleanDelayRows(k: CleanDelayKernel, m: CleanDelayModel, load?: MachineLoad): ComparisonRow[] {
   const none = m.unavailable ? `unavailable: ${m.unavailable}` : "no samples";
   const rows = [windowRow(k, m, none), meanDelayRow(k, m, none), periodRow(k, m), ksRow(k, m, none)];
   // Dirty inode: the inherited dirtied_when shifts the window by -d.
   if (k.dirtyInode.count > 0 || k.second > 0) rows.push(...dirtyInodeRows(k, m));
-  return rows;
+  const busy = machineNote(k, load);
+  // A difference with late passes, or on a loaded machine, says so; it is the machine's
+  // where the row agrees without the late passes' delays (explainedByLatePasses).
+  return rows.map((r) => {
+    const explains = r.machine?.explains === true;
+    const { machine: _, ...rest } = r;
+    return r.agree === false && busy ? { ...rest, machine: { why: busy, explains } } : rest;
+  });
+}
+
+/**
+ * A window row's difference is the machine's when every delay out of the window was cleaned
+ * in a pass off the lattice (a late pass): over the on-lattice passes alone all are in it.
+ */
+function explainedByLatePasses(all: WindowFraction, onLattice: WindowFraction): boolean {
+  return all.inWindow < all.count && onLattice.count > 0 && onLattice.inWindow === onLattice.count;
+}
+
+/**
+ * Why this machine may be behind a difference: the flusher passes that ran late (off the
+ * lattice), and the load average above the CPUs; null when neither.
+ */
+export function machineNote(k: CleanDelayKernel, load?: MachineLoad): string | null {
+  const late = k.period.passes.filter((p) => !p.onLattice);
+  const parts: string[] = [];
+  if (late.length)
+    parts.push(
+      `${late.length} flusher pass${late.length === 1 ? "" : "es"} off the lattice (${late.map((p) => `${p.offset >= 0 ? "+" : ""}${p.offset.toFixed(2)} s`).join(", ")})`,
+    );
+  // The 1-minute load average, before or after the probes, whichever is higher.
+  const la = Math.max(load?.loadAverage?.[0] ?? -1, load?.loadAverageEnd?.[0] ?? -1);
+  if (load && load.cpus > 0 && la > load.cpus)
+    parts.push(`load average ${la.toFixed(2)} on ${load.cpus} CPU${load.cpus === 1 ? "" : "s"}`);
+  return parts.length ? parts.join("; ") : null;
+}
+
+/** Whether a 95 % interval [lo, hi] is narrow enough (width <= `width`) for the rule to refute. */
+function resolves(lo: number | null | undefined, hi: number | null | undefined, width: number): boolean {
+  return lo !== null && lo !== undefined && hi !== null && hi !== undefined && hi - lo <= width;
 }
 
 /** Clean inode: share of delays in [E, E + P), kernel and model, by Wilson intervals. */
@@ -77,6 +183,9 @@ function windowRow(k: CleanDelayKernel, m: CleanDelayModel, none: string): Compa
     modelInterval: mw ? iv(mw[0], mw[1]) : null,
     agree: kw.count === 0 ? null : overlap(kw.lo === null ? null : [kw.lo, kw.hi as number], mw),
     rule: "95 % Wilson intervals overlap; the kernel's clean instant lies between its last dirty and first clean poll",
+    samples: kw.count,
+    power: resolves(kw.lo, kw.hi, RESOLUTION.share),
+    machine: explainedByLatePasses(kw, k.cleanInode.windowOnLattice) ? { why: "", explains: true } : null,
   };
 }
 
@@ -99,21 +208,38 @@ function meanDelayRow(k: CleanDelayKernel, m: CleanDelayModel, none: string): Co
           k.cleanInode.meanLo !== null &&
           overlap([k.cleanInode.meanLo, k.cleanInode.meanHi as number], [mm.lo, mm.hi as number]),
     rule: "95 % t intervals overlap",
+    samples: k.cleanInode.count,
+    power: resolves(k.cleanInode.meanLo, k.cleanInode.meanHi, 2 * RESOLUTION.meanOfPeriod * m.period),
   };
 }
 
-/** The flusher's period: measured from the passes against the model's kupdatePeriod(W, HZ). */
+/**
+ * The flusher's period: measured on the lattice most passes share, late passes left out
+ * (period.ts estimatePeriod), against the model's kupdatePeriod(W, HZ). It agrees within
+ * PERIOD_TOLERANCE; it has power when its bounds are no wider than twice that.
+ */
 function periodRow(k: CleanDelayKernel, m: CleanDelayModel): ComparisonRow {
-  const kp = k.period.period;
+  const e = k.period;
+  const kp = e.period;
+  const on = e.passes.length - e.offLattice;
+  const left = e.offLattice
+    ? ` (${on} of ${e.passes.length} passes on one lattice; ${e.offLattice} left out: ${e.passes
+        .filter((p) => !p.onLattice)
+        .map((p) => `pass ${p.index} ${p.offset >= 0 ? "+" : ""}${p.offset.toFixed(2)} s`)
+        .join(", ")})`
+    : "";
   return {
     part: "clean-delay",
-    quantity: `flusher period P (s), from ${k.period.passes.length} passes; model kupdatePeriod(W, HZ)`,
-    kernel: kp === null ? `not measured: ${k.period.passes.length} pass(es) seen, 2 needed` : f3(kp),
-    kernelInterval: iv(k.period.lo, k.period.hi, f3),
+    quantity: `flusher period P (s), from ${e.passes.length} passes; model kupdatePeriod(W, HZ)`,
+    kernel: kp === null ? `not measured: ${on} pass(es) on one lattice, 2 needed${left}` : `${f3(kp)}${left}`,
+    kernelInterval: iv(e.lo, e.hi, f3),
     model: f3(m.period),
     modelInterval: null,
     agree: kp === null ? null : Math.abs(kp - m.period) <= PERIOD_TOLERANCE,
-    rule: `|P_kernel - P_model| <= ${PERIOD_TOLERANCE} s`,
+    rule: `|P_kernel - P_model| <= ${PERIOD_TOLERANCE} s; passes more than ${f3(e.tolerance)} s off the lattice left out`,
+    samples: on,
+    sampleUnit: on === 1 ? "pass" : "passes",
+    power: resolves(e.lo, e.hi, 2 * PERIOD_TOLERANCE),
   };
 }
 
@@ -135,6 +261,8 @@ function ksRow(k: CleanDelayKernel, m: CleanDelayModel, none: string): Compariso
         ? null
         : ksM !== null && k.cleanInode.ks < crit(k.cleanInode.count) && ksM < crit(mc!.count),
     rule: "both below the 5 % critical value 1.358/sqrt(n) of the one-sample KS test",
+    samples: k.cleanInode.count,
+    power: k.cleanInode.count > 0 && crit(k.cleanInode.count) <= RESOLUTION.ks,
   };
 }
 
@@ -154,6 +282,9 @@ function dirtyInodeRows(k: CleanDelayKernel, m: CleanDelayModel): ComparisonRow[
       modelInterval: null,
       agree: dw.count === 0 ? null : dw.inWindow === dw.count,
       rule: "every kernel delay in the window",
+      samples: dw.count,
+      power: resolves(dw.lo, dw.hi, RESOLUTION.share),
+      machine: explainedByLatePasses(dw, k.dirtyInode.windowOnLattice) ? { why: "", explains: true } : null,
     },
     {
       part: "clean-delay",
@@ -164,6 +295,8 @@ function dirtyInodeRows(k: CleanDelayKernel, m: CleanDelayModel): ComparisonRow[
       modelInterval: null,
       agree: k.samePass.of === 0 ? null : k.samePass.count === k.samePass.of,
       rule: "every trial in one pass",
+      samples: k.samePass.of,
+      power: k.samePass.of > 0 && resolves(...wilsonInterval(k.samePass.count, k.samePass.of), RESOLUTION.share),
     },
   ];
 }

@@ -5,7 +5,7 @@
  * Reads only; it changes no sysctl, drops no caches and mounts nothing.
  */
 import { existsSync, readFileSync, statfsSync } from "node:fs";
-import { release, version, machine, platform } from "node:os";
+import { loadavg, release, version, machine, platform } from "node:os";
 import { resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
 
@@ -90,6 +90,11 @@ export interface Environment {
   thp: string | null;
   /** Online CPUs counted in /proc/cpuinfo (0 where it cannot be read). */
   cpus: number;
+  /**
+   * The 1, 5 and 15 minute load averages when the machine was read (/proc/loadavg through
+   * os.loadavg()); null off Linux. Above the CPUs, the flusher's worker can run late.
+   */
+  loadAverage?: number[] | null;
 }
 
 function readOr(path: string): string | null {
@@ -166,7 +171,12 @@ export function readFilesystem(dir: string): FilesystemInfo {
   return info;
 }
 
-/** The machine now: uname, uid, which /proc files exist, io_uring_disabled, CONFIG_HZ, THP mode. Reads only; never throws. */
+/** The 1, 5 and 15 minute load averages now (os.loadavg(), from /proc/loadavg), rounded to 0.01; null off Linux. */
+export function readLoadAverage(): number[] | null {
+  return platform() === "linux" ? loadavg().map((x) => Math.round(x * 100) / 100) : null;
+}
+
+/** The machine now: uname, uid, which /proc files exist, io_uring_disabled, CONFIG_HZ, THP mode, load average. Reads only; never throws. */
 export function readEnvironment(): Environment {
   const kernelRelease = release();
   const linux = platform() === "linux";
@@ -183,6 +193,7 @@ export function readEnvironment(): Environment {
     ioUringDisabled: dis === null ? null : Number(dis.trim()),
     hz: linux ? readHz(kernelRelease) : { value: null, source: null },
     thp: thpText ? (/\[(\w+)\]/.exec(thpText)?.[1] ?? null) : null,
+    loadAverage: readLoadAverage(),
     cpus: (() => {
       try {
         return readFileSync("/proc/cpuinfo", "utf8")

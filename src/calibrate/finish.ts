@@ -7,7 +7,7 @@ import { kupdatePeriod } from "../engine/flusher.js";
 import { packageGitCommit } from "../sweep/plan.js";
 import { PACKAGE_VERSION } from "../version.js";
 import type { BuiltProbes } from "./build.js";
-import { cleanDelayRows, detectorRows, longtermRows, type ComparisonRow } from "./compare.js";
+import { cleanDelayRows, detectorRows, longtermRows, verdictCounts, type ComparisonRow } from "./compare.js";
 import type { Environment, readFilesystem } from "./environment.js";
 import {
   modelCleanDelays,
@@ -56,6 +56,8 @@ export interface FinishInput {
   W: number;
   /** ISO 8601 time the probes started. */
   startedAt: string;
+  /** The load averages after the probes (readLoadAverage); absent or null where unknown. */
+  loadAverageEnd?: number[] | null;
 }
 
 /** HZ the model uses: CONFIG_HZ where the kernel says it, else the candidate nearest the measured period. */
@@ -96,6 +98,8 @@ export function finish(x: FinishInput): Calibration {
       filesystem: x.fs,
       hzUsed: hz.hz,
       hzSource: x.env.hz.value !== null ? `CONFIG_HZ from ${x.env.hz.source}` : hz.source,
+      loadAverage: x.env.loadAverage ?? null,
+      loadAverageEnd: x.loadAverageEnd ?? null,
     },
     sysctls: { start: x.sysStart, end: x.sysEnd, changed: x.changed },
     expire: E,
@@ -132,7 +136,13 @@ export function modelSide(
       quick: cfg.mode === "quick",
       seed: cfg.seed,
     });
-    rows.push(...cleanDelayRows(ck, model.cleanDelay));
+    rows.push(
+      ...cleanDelayRows(ck, model.cleanDelay, {
+        loadAverage: x.env.loadAverage ?? null,
+        loadAverageEnd: x.loadAverageEnd ?? null,
+        cpus: x.env.cpus,
+      }),
+    );
   }
   const preset = presetFor(x.env.kernelRelease);
   // Before 6.3 the probe's O_DIRECT read takes FOLL_GET, so it sets no MMF_HAS_PINNED (mm/gup.c: FOLL_PIN only).
@@ -191,11 +201,12 @@ export function calibrationManifest(x: FinishInput, rows: ComparisonRow[]): Cali
     points: [],
     kernelRelease: x.env.kernelRelease,
     probesSourceHash: x.probes.sourceHash,
-    agree: {
+    agree: (({ agree, notRefuted, differ, notMeasured }) => ({
       rows: rows.length,
-      agree: rows.filter((r) => r.agree === true).length,
-      disagree: rows.filter((r) => r.agree === false).length,
-      notMeasured: rows.filter((r) => r.agree === null).length,
-    },
+      agree,
+      notRefuted,
+      disagree: differ,
+      notMeasured,
+    }))(verdictCounts(rows)),
   };
 }

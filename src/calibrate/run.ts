@@ -14,6 +14,7 @@ import {
   PARTS,
   readEnvironment,
   readFilesystem,
+  readLoadAverage,
   readSysctls,
   type Environment,
   type Part,
@@ -128,7 +129,8 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
   for (const [name, text] of Object.entries(texts)) writeFileSync(join(opts.out, "raw", `${name}.jsonl`), text);
   const sysEnd = readSysctls();
   const changed = Object.keys(sysStart).filter((k) => sysStart[k] !== sysEnd[k]);
-  return finish({ opts, env, fs, cfg, probes, raw, sysStart, sysEnd, changed, E, W, startedAt });
+  const loadAverageEnd = readLoadAverage();
+  return finish({ opts, env, fs, cfg, probes, raw, sysStart, sysEnd, changed, E, W, startedAt, loadAverageEnd });
 }
 
 /** The clean-delay part needs periodic writeback, and under --quick a trial short enough. */

@@ -6,6 +6,9 @@
 import { meanConfidenceInterval } from "../stats/mean-confidence-interval.js";
 import { wilsonInterval } from "../stats/wilson-interval.js";
 import type { CleanDelayRaw, CleanSample, DetectorRaw, ForkTrial, LongtermRaw } from "./parse.js";
+import { estimatePeriod, type PeriodEstimate } from "./period.js";
+
+export { estimatePeriod, latticeBounds, type Pass, type PeriodEstimate } from "./period.js";
 
 /** One page's clean delay, seconds from its store: the clean instant lies in (lo, hi]. */
 export interface DelaySample {
@@ -23,6 +26,8 @@ export interface DelaySample {
   at: number;
   /** CLOCK_MONOTONIC instant of the last dirty poll: the page was cleaned in (atLo, at]. */
   atLo: number;
+  /** false when the page was cleaned in a flusher pass off the lattice (late: estimatePeriod); absent until the period is estimated. */
+  onLattice?: boolean;
 }
 
 /** Each `clean` record of clean-delay.c as a DelaySample (timeouts are left out). */
@@ -92,75 +97,6 @@ export function ksDistanceUniform(values: readonly number[], a: number, b: numbe
   return d;
 }
 
-/** A flusher pass seen in the samples: the earliest page cleaned in it. */
-export interface Pass {
-  /** First poll that saw that page clean. */
-  at: number;
-  /** Last poll that saw that same page dirty: the pass began in (atLo, at]. */
-  atLo: number;
-  /** Pages cleaned in this pass. */
-  pages: number;
-  /** Pass index from the first pass (n in t = t_0 + n P). */
-  index: number;
-}
-
-/** The flusher's period as measured (estimatePeriod). */
-export interface PeriodEstimate {
-  /** The passes seen, in time order. */
-  passes: Pass[];
-  /** Least-squares slope of pass instants on pass index, seconds; null with < 2 passes. */
-  period: number | null;
-  /** Guaranteed lower bound from the first and last pass brackets, (atLo_last - at_first) / Δindex; null with < 2 passes. */
-  lo: number | null;
-  /** Guaranteed upper bound, (at_last - atLo_first) / Δindex; null with < 2 passes. */
-  hi: number | null;
-  /** Gaps between consecutive passes, seconds (each about a multiple of P). */
-  gaps: number[];
-}
-
-/**
- * The flusher's period from the clean instants of every page: instants closer than `join`
- * seconds are one pass; pass indices come from the gaps (each rounded to a multiple of the
- * running estimate, starting from W, safe while W and P differ by less than half a period
- * per gap); P is the least-squares slope, with guaranteed bounds from the poll brackets.
- */
-export function estimatePeriod(
-  samples: readonly Pick<DelaySample, "at" | "atLo">[],
-  writebackInterval: number,
-  join = 0.5,
-): PeriodEstimate {
-  const sorted = [...samples].sort((x, y) => x.at - y.at);
-  const passes: Pass[] = [];
-  for (const s of sorted) {
-    const last = passes[passes.length - 1];
-    if (last && s.at - last.at <= join) last.pages++;
-    else passes.push({ at: s.at, atLo: s.atLo, pages: 1, index: 0 });
-  }
-  const gaps: number[] = [];
-  let p = writebackInterval;
-  for (let i = 1; i < passes.length; i++) {
-    const gap = passes[i].at - passes[i - 1].at;
-    gaps.push(gap);
-    const m = Math.max(1, Math.round(gap / p));
-    passes[i].index = passes[i - 1].index + m;
-    p = (passes[i].at - passes[0].at) / passes[i].index;
-  }
-  if (passes.length < 2) return { passes, period: null, lo: null, hi: null, gaps };
-  const n = passes.length;
-  const mx = passes.reduce((a, q) => a + q.index, 0) / n;
-  const my = passes.reduce((a, q) => a + q.at, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  for (const q of passes) {
-    sxy += (q.index - mx) * (q.at - my);
-    sxx += (q.index - mx) ** 2;
-  }
-  const f = passes[0];
-  const l = passes[n - 1];
-  const dn = l.index - f.index;
-  return { passes, period: sxy / sxx, lo: (l.atLo - f.at) / dn, hi: (l.at - f.atLo) / dn, gaps };
-}
-
 /** Clean delays of one kind of page (clean or dirty inode), seconds; null fields without delays. */
 export interface DelaySummary {
   /** Delays (pages seen clean). */
@@ -177,6 +113,8 @@ export interface DelaySummary {
   meanHi: number | null;
   /** The share of delays in the window. */
   window: WindowFraction;
+  /** The same share over the delays cleaned in passes on the lattice (late passes left out). */
+  windowOnLattice: WindowFraction;
   /** KS distance to U[E - offset, E - offset + P). */
   ks: number | null;
   /** Delays, seconds, in trial order. */
@@ -196,6 +134,11 @@ export function summarizeDelays(samples: readonly DelaySample[], expire: number,
     meanLo: ci?.lo ?? null,
     meanHi: ci?.hi ?? null,
     window: windowFraction(samples, expire, period),
+    windowOnLattice: windowFraction(
+      samples.filter((s) => s.onLattice !== false),
+      expire,
+      period,
+    ),
     ks: ksDistanceUniform(d, expire - off, expire - off + period),
     samples: d,
   };
@@ -236,10 +179,22 @@ export interface CleanDelayKernel {
   migrated: number;
 }
 
+/**
+ * Mark each sample with whether its pass is on the lattice: its pass is the last one that
+ * began at or before it, within `join` s (estimatePeriod's grouping).
+ */
+function markSamples(samples: DelaySample[], e: PeriodEstimate, join = 0.5): void {
+  for (const s of samples) {
+    const pass = e.passes.filter((p) => p.at <= s.at && s.at - p.at <= join).at(-1);
+    s.onLattice = pass ? pass.onLattice : true;
+  }
+}
+
 /** Everything the clean-delay comparison needs, from the probe's output and E, W. */
 export function cleanDelayKernel(raw: CleanDelayRaw, expire: number, writebackInterval: number): CleanDelayKernel {
   const all = delaySamples(raw);
   const period = estimatePeriod(all, writebackInterval);
+  markSamples(all, period);
   const windowPeriod = period.period ?? writebackInterval;
   const clean = all.filter((s) => s.inode === "clean");
   const dirty = all.filter((s) => s.inode === "dirty");

@@ -86,6 +86,8 @@ export interface Calibration {
     hzUsed: number;
     /** Where `hzUsed` came from: CONFIG_HZ and its file, or inferred from the measured period (chooseHz). */
     hzSource: string;
+    /** The 1, 5 and 15 minute load averages after the probes; null where unknown (absent in older files). */
+    loadAverageEnd?: number[] | null;
   };
   /** The writeback sysctls (SYSCTLS; keys with a dot, `vm.dirty_expire_centisecs`), null where absent. */
   sysctls: {
@@ -212,8 +214,10 @@ export interface CalibrationManifest {
   agree: {
     /** All rows. */
     rows: number;
-    /** Rows with `agree: true`. */
+    /** Rows with `agree: true` whose rule had the power to refute (ComparisonRow.power). */
     agree: number;
+    /** Rows with `agree: true` but no power at their sample size: "not refuted by n samples" (absent before pinsim 0.1.0's issue 24). */
+    notRefuted?: number;
     /** Rows with `agree: false`. */
     disagree: number;
     /** Rows with `agree: null` (the kernel side not measured here). */
@@ -262,6 +266,10 @@ const ROW = z.object({
   modelInterval: z.string().nullable(),
   agree: z.boolean().nullable(),
   rule: z.string(),
+  samples: z.number().optional(),
+  power: z.boolean().optional(),
+  sampleUnit: z.string().optional(),
+  machine: z.object({ why: z.string(), explains: z.boolean() }).nullable().optional(),
 });
 const CALIBRATION = z
   .object({

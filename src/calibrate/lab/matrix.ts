@@ -4,7 +4,7 @@
  * differing cells with both sides. Text, at most 72 columns: what `pinsim report DIR DIR…`
  * prints and what the README shows.
  */
-import type { ComparisonRow } from "../compare.js";
+import { verdictCounts, type ComparisonRow } from "../compare.js";
 import type { Calibration } from "../store.js";
 
 /** One quantity across kernels: its label and each kernel's row (null: that kernel has no such row). */
@@ -66,7 +66,7 @@ export function columnTitles(cals: Calibration[]): string[] {
 }
 
 const mark = (r: ComparisonRow | null) =>
-  r === null ? "-" : r.agree === true ? "ok" : r.agree === false ? "DIF" : "n/a";
+  r === null ? "-" : r.agree === true ? (r.power === false ? "nr" : "ok") : r.agree === false ? "DIF" : "n/a";
 
 /** The matrix as text (<= 72 columns): header, one line per quantity, a key, then every differing cell with both sides. */
 export function matrixText(cals: Calibration[]): string {
@@ -81,14 +81,13 @@ export function matrixText(cals: Calibration[]): string {
     out.push(
       `${pad(rowLabel(l.cells.find((c) => c !== null)!, labelW - 1), labelW)}${l.cells.map((c) => mark(c).padStart(colW)).join("")}`,
     );
-  out.push("", "ok agree, DIF differ, n/a not measured here, - no such row");
+  out.push("", "ok agree, nr not refuted by its few samples, DIF differ, n/a not", "measured here, - no such row");
   cals.forEach((c, i) => {
     const n = c.comparison.length;
-    const a = c.comparison.filter((r) => r.agree === true).length;
-    const d = c.comparison.filter((r) => r.agree === false).length;
+    const { agree: a, notRefuted: nr, differ: d } = verdictCounts(c.comparison);
     const preset = c.lab?.preset ? `preset ${c.lab.preset.id}` : "preset as on the host";
     out.push(
-      `${titles[i]}: ${c.machine.kernelRelease} (${c.lab ? c.lab.accel.toUpperCase() : "host"}, ${preset}): ${a}/${n} agree, ${d} differ`.slice(
+      `${titles[i]}: ${c.machine.kernelRelease} (${c.lab ? c.lab.accel.toUpperCase() : "host"}, ${preset}): ${a}/${n} agree${nr ? `, ${nr} not refuted` : ""}, ${d} differ`.slice(
         0,
         72,
       ),
