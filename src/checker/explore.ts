@@ -25,7 +25,15 @@ import {
   type Knobs,
   type PageSpec,
 } from "./spec.js";
-import { search, type BitstateFacts, type Root, type SearchOutput, type WitnessStep } from "./search.js";
+import {
+  search,
+  type BitstateFacts,
+  type Root,
+  type SearchInput,
+  type SearchOutput,
+  type WitnessStep,
+} from "./search.js";
+import { MAX_WORKERS, searchParallel } from "./parallel.js";
 import { INCIDENTS, type IncidentName, type Judgement } from "./verdict.js";
 import { pageState } from "./witness.js";
 import { markDelalloc, writepageBugs } from "../model/page-paths.js";
@@ -66,6 +74,15 @@ export interface CheckOptions {
    * missed state P)`. Default: the exact state store.
    */
   bitstate?: number;
+  /**
+   * Worker threads of the search (1..64; default 1: the calling thread alone). With more,
+   * the state store is partitioned by hash over that many workers, exchanging each
+   * breadth-first level's successors (parallel.ts): the same verdicts, witnesses and state
+   * counts as with one. A configuration the workers cannot rebuild (a Policy value rather
+   * than an id, or `wrapActor`) is searched in the calling thread.
+   * @throws InputError a count outside 1..64
+   */
+  workers?: number;
   /**
    * @internal Wrap each actor before its search (default: none). A test's view of every
    * step: the step tables' soundness check, test/checker-steps.test.ts. The wrapper must
@@ -244,10 +261,20 @@ export function checkConfig(config: CheckConfig, options: CheckOptions = {}): Ch
   const total = new Totals();
   // One search per combination of the knobs (they never change during an execution);
   // the pages and the actors' alternatives are its roots.
-  for (const knobs of expandKnobs(setup.allKnobs)) {
-    if (total.boundHit) break;
-    total.add(searchKnobs(setup, knobs, { ...options, maxStates: maxStates - total.states }));
-  }
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS)
+    throw new InputError("workers", workers, `an integer in 1..${MAX_WORKERS}`);
+  if (workers > 1 && options.bitstate !== undefined)
+    throw new InputError("workers", workers, "1 with bitstate (a bitstate search runs in one thread)");
+  expandKnobs(setup.allKnobs).forEach((knobs, k) => {
+    if (total.boundHit) return;
+    const o = { ...options, maxStates: maxStates - total.states };
+    const input = searchInput(setup, knobs, o);
+    // The workers rebuild the search from the configuration: an id, not a Policy value.
+    const portable = typeof config.policy !== "object" && options.wrapActor === undefined;
+    const spec = { config, knobs: k, maxStates: o.maxStates, reduce: options.reduce, bitstate: options.bitstate };
+    total.add(workers > 1 && portable ? searchParallel(input, spec, workers) : search(input));
+  });
   return total.result(setup);
 }
 
@@ -283,8 +310,26 @@ function resolveConfig(config: CheckConfig): Setup {
   return { config, policy, policyPerCaller, ...expansion };
 }
 
+/**
+ * What a worker of the parallel search is given to rebuild one search (parallel-worker.ts):
+ * the configuration (its policy an id), the index of the knobs' combination, the options.
+ */
+export interface SearchSpec {
+  config: CheckConfig;
+  knobs: number;
+  maxStates: number;
+  reduce?: boolean;
+  bitstate?: number;
+}
+
+/** The search input of `spec`, as the calling thread built it (checkConfig). */
+export function specInput(spec: SearchSpec): SearchInput {
+  const setup = resolveConfig(spec.config);
+  return searchInput(setup, expandKnobs(setup.allKnobs)[spec.knobs], spec);
+}
+
 /** One search over one combination of the knobs: its roots are the pages times the actors' alternatives. */
-function searchKnobs(setup: Setup, knobs: Knobs, options: CheckOptions & { maxStates: number }): SearchOutput {
+function searchInput(setup: Setup, knobs: Knobs, options: CheckOptions & { maxStates: number }): SearchInput {
   const { maxStates, bitstate } = options;
   const reduce = options.reduce ?? true,
     wrap = options.wrapActor ?? ((a: Actor) => a);
@@ -313,7 +358,7 @@ function searchKnobs(setup: Setup, knobs: Knobs, options: CheckOptions & { maxSt
   // btrfs: the footprints do not declare the COW fixup's private-data and Ordered-flag
   // writes (->writepage, end_page_writeback), so its searches run without the reduction.
   const reduceHere = reduce && env.privateData !== "cow-fixup";
-  return search({ ctx, actors, roots, maxStates, reduce: reduceHere, bitstate, finish: finalSync, hang, pageState });
+  return { ctx, actors, roots, maxStates, reduce: reduceHere, bitstate, finish: finalSync, hang, pageState };
 }
 
 /** A witness and the root choices it took. */

@@ -6,20 +6,13 @@
  * sync; the first end state found with an incident is its shortest witness.
  */
 import type { PageCache } from "../model/page-cache.js";
-import { BLOCKED, DONE, LABELS, type Actor, type StepContext } from "./actors/index.js";
-import {
-  PAGE_WORDS,
-  StateSet,
-  checkCodecCovers,
-  decodePage,
-  decodeRegs,
-  encodePage,
-  encodeRegs,
-  maskOf,
-  regWords,
-} from "./state.js";
+import type { Actor, StepContext } from "./actors/index.js";
+import { StateSet, maskOf } from "./state.js";
 import { BITSTATE_HASHES, BitStateSet } from "./bitstate.js";
-import { INCIDENTS, incidentMask, maskNames, takeIncidentMask, type IncidentName } from "./verdict.js";
+import { INCIDENTS, type IncidentName } from "./verdict.js";
+import { Stepper, type Found, type PathState } from "./stepper.js";
+
+export { persistentSet } from "./stepper.js";
 
 /** One numbered step of a witness. */
 export interface WitnessStep {
@@ -47,47 +40,6 @@ export interface Root {
    * policy is specified are exact.
    */
   offSpec?: boolean;
-}
-
-/**
- * A persistent set (Godefroid 1996, ch. 4; a conditional stubborn set): start from one
- * enabled actor; an enabled member pulls in every actor any of whose remaining steps
- * conflicts with its next step (one writes what the other reads or writes); a blocked
- * member pulls in every actor that may still write what its next step reads (who could
- * unblock it). Exploring only the enabled members preserves every terminal and deadlocked
- * state, so every verdict. Returns the bit set of actors, the smallest over the seeds.
- */
-export function persistentSet(enabled: number, live: number, now: Int32Array, fut: Int32Array): number {
-  let best = enabled,
-    bestSize = 33;
-  for (let seed = 0; seed < now.length; seed++) {
-    if (!(enabled & (1 << seed))) continue;
-    let set = 1 << seed,
-      todo = set;
-    while (todo) {
-      const p = 31 - Math.clz32(todo);
-      todo &= ~(1 << p);
-      const r = now[p] & 0xffff,
-        w = now[p] >>> 16,
-        on = (enabled >> p) & 1;
-      for (let q = 0; q < now.length; q++) {
-        if (set & (1 << q) || !(live & (1 << q))) continue;
-        const fr = fut[q] & 0xffff,
-          fw = fut[q] >>> 16;
-        if (on ? (w & (fr | fw)) | (r & fw) : r & fw) (set |= 1 << q), (todo |= 1 << q);
-      }
-    }
-    const size = popcount(set & enabled);
-    if (size < bestSize) (best = set & enabled), (bestSize = size);
-    if (size === 1) break;
-  }
-  return best;
-}
-
-function popcount(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
 /** What search() explores: the actors over one page cache, the roots, the bound and the judge's hooks. */
@@ -156,38 +108,15 @@ export function search(input: SearchInput): SearchOutput {
   return run.output();
 }
 
-/** A witness: the steps from a root to a terminal state, and that root's choices. */
-type Found = { steps: WitnessStep[]; choices: string[] };
 /** The first end state with an incident: its index, the sync's text, the final incidents, and whether it hung. */
 type Hit = { state: number; sync: string; mask: number; hung: boolean };
 
 /** One search's state store, its path records and its tallies. */
-class Search {
-  private readonly ctx: StepContext;
-  private readonly actors: Actor[];
-  private readonly cache: PageCache;
-  /** Each actor's first register. */
-  private readonly offsets: number[] = [];
-  /** Words per state: page words, register words, then the root's tag (1: off the policy's spec). */
-  private readonly W: number;
+class Search extends Stepper {
   private readonly set: StateSet | BitStateSet;
-  /** The packed state being built. */
-  private readonly buf: Int32Array;
-  /** The registers of the state being expanded, and the copy an actor's step changes. */
-  private readonly regs: Int32Array;
-  private readonly r: Int32Array;
   /** Each state's predecessor (-1 for a root) and the step that led to it (`actor << 16 | label`, or the root's index). */
   private parent = new Int32Array(1024);
   private via = new Int32Array(1024);
-  private readonly reduce: boolean;
-  /** Per actor, for the expansion of one state: next step's footprint, remaining steps' footprint, successor and label. */
-  private readonly now: Int32Array;
-  private readonly fut: Int32Array;
-  private readonly succ: Int32Array;
-  private readonly succLabel: Int32Array;
-  /** After stepAll: actors not finished, and whether one of them is not a daemon. */
-  private live = 0;
-  private waiting = false;
   private boundHit = false;
   private terminals = 0;
   private deadlocks = 0;
@@ -195,31 +124,9 @@ class Search {
   private readonly firstHit = new Map<number, Hit>();
   private readonly firstInSpec = new Map<number, Hit>();
 
-  constructor(private readonly input: SearchInput) {
-    this.ctx = input.ctx;
-    this.actors = input.actors;
-    this.cache = input.ctx.cache;
-    checkCodecCovers(this.cache);
-    let nRegs = 0;
-    for (const a of this.actors) this.offsets.push(nRegs), (nRegs += a.size);
-    this.W = PAGE_WORDS + regWords(nRegs) + 1;
+  constructor(input: SearchInput) {
+    super(input);
     this.set = input.bitstate === undefined ? new StateSet(this.W) : new BitStateSet(this.W, input.bitstate);
-    this.buf = new Int32Array(this.W);
-    this.regs = new Int32Array(nRegs);
-    this.r = new Int32Array(nRegs);
-    const nA = this.actors.length;
-    this.reduce = input.reduce === true && nA > 1;
-    this.now = new Int32Array(nA);
-    this.fut = new Int32Array(nA);
-    this.succ = new Int32Array(nA * this.W);
-    this.succLabel = new Int32Array(nA);
-  }
-
-  /** Encode the cache and `r` into out[o..) (default buf), with the incidents of `mask`. */
-  private pack(mask: number, out = this.buf, o = 0): void {
-    if (encodePage(this.cache, mask, out, o) | encodeRegs(this.r, out, o + PAGE_WORDS)) {
-      throw new Error("checker: a state field exceeds its encoding (src/checker/state.ts)");
-    }
   }
 
   /** Record a new state's origin, growing the path arrays as needed. */
@@ -236,12 +143,8 @@ class Search {
 
   /** The roots' states, tagged with whether they depart from the policy's spec. */
   addRoots(): void {
-    this.input.roots.forEach((root, k) => {
-      this.r.fill(0);
-      root.prepare(this.cache, this.r);
-      this.pack(incidentMask(this.cache.counters));
-      this.buf[this.W - 1] = root.offSpec ? 1 : 0;
-      const idx = this.set.add(this.buf);
+    this.input.roots.forEach((_, k) => {
+      const idx = this.set.add(this.packRoot(k));
       if (idx >= 0) this.record(idx, -1, k);
     });
   }
@@ -254,57 +157,14 @@ class Search {
   /** Expand state i: step every actor, keep the successors of a persistent set, or judge an end state. */
   private expand(i: number): void {
     const o = i * this.W;
-    const stateMask = maskOf(this.set.data, o);
-    const enabled = this.stepAll(o, stateMask);
-    const explore =
-      this.reduce && (enabled & (enabled - 1)) !== 0 ? persistentSet(enabled, this.live, this.now, this.fut) : enabled;
-    this.addSuccessors(i, explore);
+    const data = this.set.data;
+    const stateMask = maskOf(data, o);
+    const enabled = this.stepAll(data, o, stateMask);
+    this.addSuccessors(i, this.chosen(enabled));
     if (enabled || this.boundHit) return;
     if (this.waiting) this.deadlocks++;
     else this.terminals++;
     this.judgeEnd(i, o, stateMask, this.waiting);
-  }
-
-  /**
-   * Run each live actor's next step from the state at word `o`, keeping each successor in
-   * `succ` (and, with the reduction, each footprint). Returns the bit set of actors that moved.
-   * NOTE: for performance, the fields are read into locals; this is the checker's inner loop.
-   */
-  private stepAll(o: number, stateMask: number): number {
-    const { ctx, actors, cache, offsets, set, regs, r, W, succ } = this;
-    decodePage(cache, set.data, o, false);
-    takeIncidentMask(cache.counters);
-    decodeRegs(set.data, o + PAGE_WORDS, regs);
-    const nR = regs.length;
-    for (let k = 0; k < nR; k++) r[k] = regs[k];
-    let enabled = 0,
-      live = 0,
-      waiting = false,
-      dirty = false;
-    for (let a = 0; a < actors.length; a++) {
-      if (regs[offsets[a]] === DONE) continue;
-      live |= 1 << a;
-      if (!actors[a].daemon) waiting = true;
-      if (dirty) {
-        // the last step changed the cache and r: back to the state being expanded
-        decodePage(cache, set.data, o, false), (dirty = false);
-        for (let k = 0; k < nR; k++) r[k] = regs[k];
-      }
-      if (this.reduce) {
-        this.now[a] = actors[a].footprint(ctx, regs, offsets[a]);
-        this.fut[a] = actors[a].future(regs, offsets[a]);
-      }
-      const label = actors[a].step(ctx, r, offsets[a]);
-      if (label === BLOCKED) continue; // nothing changed
-      enabled |= 1 << a;
-      dirty = true;
-      this.pack(stateMask | takeIncidentMask(cache.counters), succ, a * W);
-      succ[a * W + W - 1] = set.data[o + W - 1];
-      this.succLabel[a] = label;
-    }
-    this.live = live;
-    this.waiting = waiting;
-    return enabled;
   }
 
   /** Add the successors of the actors in `explore` to the store; past maxStates, note a new one as the bound hit. */
@@ -326,8 +186,7 @@ class Search {
    * state i) or some sleep forever (`hung`: no sync); count its incidents.
    */
   private judgeEnd(i: number, o: number, stateMask: number, hung: boolean): void {
-    const sync = hung ? this.input.hang(this.cache) : this.input.finish(this.cache);
-    const mask = stateMask | incidentMask(this.cache.counters);
+    const { sync, mask } = this.endOf(stateMask, hung);
     const inSpec = this.set.data[o + this.W - 1] === 0;
     for (let k = 0; k < INCIDENTS.length; k++) {
       if (!(mask & (1 << k))) continue;
@@ -338,33 +197,11 @@ class Search {
   }
 
   /** The steps from a root to `state`, then the sync. */
-  private witness(state: number, sync: string, finalMask: number, hung: boolean): Found {
-    const { cache, set, W, parent, via, input } = this;
-    const path: number[] = [];
-    let s = state;
-    for (; parent[s] >= 0; s = parent[s]) path.push(s);
-    path.reverse();
-    const steps: WitnessStep[] = path.map((p, j) => {
-      decodePage(cache, set.data, p * W);
-      return {
-        n: j + 1,
-        actor: this.actors[via[p] >> 16].name,
-        step: LABELS[via[p] & 0xffff],
-        incidents: maskNames(maskOf(set.data, p * W) & ~maskOf(set.data, parent[p] * W)),
-        page: input.pageState(cache),
-      };
-    });
-    decodePage(cache, set.data, state * W);
-    if (hung) input.hang(cache);
-    else input.finish(cache);
-    steps.push({
-      n: steps.length + 1,
-      actor: "sync",
-      step: sync,
-      incidents: maskNames(finalMask & ~maskOf(set.data, state * W)),
-      page: input.pageState(cache),
-    });
-    return { steps, choices: input.roots[via[s]].choices };
+  private witness(h: Hit): Found {
+    const { set, W, parent, via } = this;
+    const path: PathState[] = [];
+    for (let s = h.state; s >= 0; s = parent[s]) path.push({ data: set.data, o: s * W, via: via[s] });
+    return this.witnessOf(path.reverse(), h.sync, h.mask, h.hung);
   }
 
   /** The tallies and the shortest witness of each incident, overall and as the policy is specified. */
@@ -374,8 +211,8 @@ class Search {
     INCIDENTS.forEach((name, k) => {
       const w = this.firstHit.get(k),
         wi = this.firstInSpec.get(k);
-      if (w) witnesses.set(name, this.witness(w.state, w.sync, w.mask, w.hung));
-      if (wi) inSpec.set(name, wi === w ? witnesses.get(name)! : this.witness(wi.state, wi.sync, wi.mask, wi.hung));
+      if (w) witnesses.set(name, this.witness(w));
+      if (wi) inSpec.set(name, wi === w ? witnesses.get(name)! : this.witness(wi));
     });
     return {
       states: this.set.count,

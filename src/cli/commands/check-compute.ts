@@ -23,6 +23,8 @@ import { plotSvg, svgToPng, witnessPlot, witnessText, type WitnessChart } from "
 import { POLICY_IDS, type PolicyId } from "../../model/policy-ids.js";
 import { EXIT, UsageError } from "../errors.js";
 import { parseIntegerFlag } from "../../numbers.js";
+import { InputError } from "../../errors.js";
+import { MAX_WORKERS } from "../../checker/parallel.js";
 import { ensureOutputDir } from "../../out-dir.js";
 
 /** data/scenarios/ of the package (dist/cli/commands/ → the package root). */
@@ -40,6 +42,8 @@ export interface CheckOpts {
   reduce?: boolean;
   /** --bitstate LOG2BITS: a Bloom filter of 2^LOG2BITS bits as the visited set. */
   bitstate?: string;
+  /** --workers N: worker threads of each search (default 1). */
+  workers?: string;
   witness?: string;
   format?: string;
   out?: string;
@@ -66,6 +70,7 @@ function parseOptions(opts: CheckOpts): {
   maxStates: number;
   reduce: boolean;
   bitstate?: number;
+  workers: number;
 } {
   const maxStates = parseIntegerFlag("--max-states", opts.maxStates ?? "1000000", 1);
   const bad = (opts.policy ?? []).find((p) => !(POLICY_IDS as readonly string[]).includes(p));
@@ -76,7 +81,16 @@ function parseOptions(opts: CheckOpts): {
     maxStates,
     reduce: opts.reduce !== false,
     ...(opts.bitstate !== undefined ? { bitstate: parseIntegerFlag("--bitstate", opts.bitstate, 10, 34) } : {}),
+    workers: parseWorkers(opts),
   };
+}
+
+/** --workers: 1..MAX_WORKERS, and 1 with --bitstate (a bitstate search runs in one thread). @throws InputError */
+function parseWorkers(opts: CheckOpts): number {
+  const n = parseIntegerFlag("--workers", opts.workers ?? "1", 1, MAX_WORKERS);
+  if (n > 1 && opts.bitstate !== undefined)
+    throw new InputError("--workers", opts.workers, "1 with --bitstate (a bitstate search runs in one thread)");
+  return n;
 }
 
 /** Scenario errors (ScenarioError, an InputError) reach the CLI's one catch (src/cli/index.ts): one line, exit 2. */
@@ -100,7 +114,7 @@ export function computeCheck({ files, opts }: CheckInput): CheckOutput {
       throw new UsageError(`--variant: no scenario has a variant '${missing}' (known: ${known.join(", ")})`);
     }
   }
-  if (opts.table) return { stdout: tableText(scenarios, o.maxStates, opts.json === true), files: [], code: EXIT.OK };
+  if (opts.table) return { stdout: tableText(scenarios, o, opts.json === true), files: [], code: EXIT.OK };
   // --witness's options (and its --out) are checked before the search, not after it.
   const w = opts.witness !== undefined ? witnessOptions(opts) : null;
   const runs = scenarios.flatMap((s) => runScenario(s, o));
@@ -111,8 +125,8 @@ export function computeCheck({ files, opts }: CheckInput): CheckOutput {
 }
 
 /** `--table`: the verdict table of every policy, as text or JSON. */
-function tableText(scenarios: Scenario[], maxStates: number, json: boolean): string {
-  const table = verdictTable(scenarios, { maxStates });
+function tableText(scenarios: Scenario[], o: { maxStates: number; workers: number }, json: boolean): string {
+  const table = verdictTable(scenarios, { maxStates: o.maxStates, workers: o.workers });
   if (!json) return formatVerdictTable(table);
   const rows = POLICY_IDS.map((p) => ({
     policy: p,

@@ -1,6 +1,6 @@
 /**
  * `pinsim check [SCENARIO…] [--policy ID] [--variant NAME] [--json] [--max-states N] [--table]
- *  [--no-reduce] [--witness INCIDENT --format svg,png,txt --out DIR]`
+ *  [--no-reduce] [--bitstate N] [--workers N] [--witness INCIDENT --format svg,png,txt --out DIR]`
  *
  * With no scenario, judges every file of data/scenarios/ as tools/memory-model's judge
  * script does: each verdict against the file's `Result` lines, exit 1 on any mismatch.
@@ -39,6 +39,11 @@ export function registerCheck(program: Command, state: { code: number }): void {
     .option(
       "--bitstate <log2bits>",
       "bitstate mode (SPIN's -DBITSTATE): a Bloom filter of 2^N bits (10..34) as the visited set; Never then carries the probability of a missed state",
+    )
+    .option(
+      "--workers <n>",
+      "worker threads of each search (1..64): the state store partitioned by hash; same verdicts, witnesses and state counts as with 1",
+      "1",
     )
     .option("--witness <incident>", "draw the shortest witness of this incident for each run that reaches it")
     .option("--format <list>", "with --witness: comma-separated svg, png, txt", "txt")

@@ -1,0 +1,222 @@
+/**
+ * What the one-thread search (search.ts) and each worker of the parallel search
+ * (parallel-worker.ts) share: the expansion of one packed state (every live actor's next
+ * step, the persistent set of the partial-order reduction), the judgement of an end
+ * state, and a witness's steps from the packed states of its path.
+ */
+import type { PageCache } from "../model/page-cache.js";
+import { BLOCKED, DONE, LABELS, type Actor, type StepContext } from "./actors/index.js";
+import {
+  PAGE_WORDS,
+  checkCodecCovers,
+  decodePage,
+  decodeRegs,
+  encodePage,
+  encodeRegs,
+  maskOf,
+  regWords,
+} from "./state.js";
+import { incidentMask, maskNames, takeIncidentMask } from "./verdict.js";
+import type { SearchInput, WitnessStep } from "./search.js";
+
+/**
+ * A persistent set (Godefroid 1996, ch. 4; a conditional stubborn set): start from one
+ * enabled actor; an enabled member pulls in every actor any of whose remaining steps
+ * conflicts with its next step (one writes what the other reads or writes); a blocked
+ * member pulls in every actor that may still write what its next step reads (who could
+ * unblock it). Exploring only the enabled members preserves every terminal and deadlocked
+ * state, so every verdict. Returns the bit set of actors, the smallest over the seeds.
+ */
+export function persistentSet(enabled: number, live: number, now: Int32Array, fut: Int32Array): number {
+  let best = enabled,
+    bestSize = 33;
+  for (let seed = 0; seed < now.length; seed++) {
+    if (!(enabled & (1 << seed))) continue;
+    let set = 1 << seed,
+      todo = set;
+    while (todo) {
+      const p = 31 - Math.clz32(todo);
+      todo &= ~(1 << p);
+      const r = now[p] & 0xffff,
+        w = now[p] >>> 16,
+        on = (enabled >> p) & 1;
+      for (let q = 0; q < now.length; q++) {
+        if (set & (1 << q) || !(live & (1 << q))) continue;
+        const fr = fut[q] & 0xffff,
+          fw = fut[q] >>> 16;
+        if (on ? (w & (fr | fw)) | (r & fw) : r & fw) (set |= 1 << q), (todo |= 1 << q);
+      }
+    }
+    const size = popcount(set & enabled);
+    if (size < bestSize) (best = set & enabled), (bestSize = size);
+    if (size === 1) break;
+  }
+  return best;
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+/** A witness: the steps from a root to an end state, and that root's choices. */
+export type Found = { steps: WitnessStep[]; choices: string[] };
+
+/** One packed state of a witness's path: its words (`W` from `o`) and the step that led to it (`actor << 16 | label`; a root's index for the root). */
+export type PathState = { data: Int32Array; o: number; via: number };
+
+/**
+ * The expansion of packed states over one page cache: words per state `W` (page words,
+ * register words, the root's tag), the successor of each actor that moved, and the
+ * reduction's footprints.
+ */
+export class Stepper {
+  protected readonly ctx: StepContext;
+  protected readonly actors: Actor[];
+  protected readonly cache: PageCache;
+  /** Each actor's first register. */
+  protected readonly offsets: number[] = [];
+  /** Words per state: page words, register words, then the root's tag (1: off the policy's spec). */
+  readonly W: number;
+  /** The packed state being built. */
+  protected readonly buf: Int32Array;
+  /** The registers of the state being expanded, and the copy an actor's step changes. */
+  protected readonly regs: Int32Array;
+  protected readonly r: Int32Array;
+  protected readonly reduce: boolean;
+  /** Per actor, for the expansion of one state: next step's footprint, remaining steps' footprint, successor and label. */
+  protected readonly now: Int32Array;
+  protected readonly fut: Int32Array;
+  readonly succ: Int32Array;
+  readonly succLabel: Int32Array;
+  /** After stepAll: actors not finished, and whether one of them is not a daemon. */
+  protected live = 0;
+  protected waiting = false;
+
+  constructor(protected readonly input: SearchInput) {
+    this.ctx = input.ctx;
+    this.actors = input.actors;
+    this.cache = input.ctx.cache;
+    checkCodecCovers(this.cache);
+    let nRegs = 0;
+    for (const a of this.actors) this.offsets.push(nRegs), (nRegs += a.size);
+    this.W = PAGE_WORDS + regWords(nRegs) + 1;
+    this.buf = new Int32Array(this.W);
+    this.regs = new Int32Array(nRegs);
+    this.r = new Int32Array(nRegs);
+    const nA = this.actors.length;
+    this.reduce = input.reduce === true && nA > 1;
+    this.now = new Int32Array(nA);
+    this.fut = new Int32Array(nA);
+    this.succ = new Int32Array(nA * this.W);
+    this.succLabel = new Int32Array(nA);
+  }
+
+  /** Encode the cache and `r` into out[o..) (default buf), with the incidents of `mask`. */
+  protected pack(mask: number, out = this.buf, o = 0): void {
+    if (encodePage(this.cache, mask, out, o) | encodeRegs(this.r, out, o + PAGE_WORDS)) {
+      throw new Error("checker: a state field exceeds its encoding (src/checker/state.ts)");
+    }
+  }
+
+  /** Root k's packed state in `buf` (its tag word set): the cache and registers as the root prepares them. */
+  packRoot(k: number): Int32Array {
+    const root = this.input.roots[k];
+    this.r.fill(0);
+    root.prepare(this.cache, this.r);
+    this.pack(incidentMask(this.cache.counters));
+    this.buf[this.W - 1] = root.offSpec ? 1 : 0;
+    return this.buf;
+  }
+
+  /**
+   * Run each live actor's next step from the state at data[o..), keeping each successor in
+   * `succ` (and, with the reduction, each footprint). Returns the bit set of actors that moved.
+   * NOTE: for performance, the fields are read into locals; this is the checker's inner loop.
+   */
+  protected stepAll(data: Int32Array, o: number, stateMask: number): number {
+    const { ctx, actors, cache, offsets, regs, r, W, succ } = this;
+    decodePage(cache, data, o, false);
+    takeIncidentMask(cache.counters);
+    decodeRegs(data, o + PAGE_WORDS, regs);
+    const nR = regs.length;
+    for (let k = 0; k < nR; k++) r[k] = regs[k];
+    let enabled = 0,
+      live = 0,
+      waiting = false,
+      dirty = false;
+    for (let a = 0; a < actors.length; a++) {
+      if (regs[offsets[a]] === DONE) continue;
+      live |= 1 << a;
+      if (!actors[a].daemon) waiting = true;
+      if (dirty) {
+        // the last step changed the cache and r: back to the state being expanded
+        decodePage(cache, data, o, false), (dirty = false);
+        for (let k = 0; k < nR; k++) r[k] = regs[k];
+      }
+      if (this.reduce) {
+        this.now[a] = actors[a].footprint(ctx, regs, offsets[a]);
+        this.fut[a] = actors[a].future(regs, offsets[a]);
+      }
+      const label = actors[a].step(ctx, r, offsets[a]);
+      if (label === BLOCKED) continue; // nothing changed
+      enabled |= 1 << a;
+      dirty = true;
+      this.pack(stateMask | takeIncidentMask(cache.counters), succ, a * W);
+      succ[a * W + W - 1] = data[o + W - 1];
+      this.succLabel[a] = label;
+    }
+    this.live = live;
+    this.waiting = waiting;
+    return enabled;
+  }
+
+  /** The actors whose successors are kept: a persistent set with the reduction, else every one that moved. */
+  protected chosen(enabled: number): number {
+    return this.reduce && (enabled & (enabled - 1)) !== 0
+      ? persistentSet(enabled, this.live, this.now, this.fut)
+      : enabled;
+  }
+
+  /**
+   * Judge an end state whose cache is decoded (stepAll left it so: no actor moved): the
+   * end-of-run sync, or the hang's text when `hung`; returns that text and the final mask.
+   */
+  protected endOf(stateMask: number, hung: boolean): { sync: string; mask: number } {
+    const sync = hung ? this.input.hang(this.cache) : this.input.finish(this.cache);
+    return { sync, mask: stateMask | incidentMask(this.cache.counters) };
+  }
+
+  /**
+   * The witness of a path: `path[0]` the root, then each state a step reached, the last the
+   * end state; `sync` the text its end gave, `finalMask` its incidents after the end.
+   */
+  witnessOf(path: PathState[], sync: string, finalMask: number, hung: boolean): Found {
+    const { cache, input } = this;
+    const steps: WitnessStep[] = [];
+    for (let j = 1; j < path.length; j++) {
+      const p = path[j];
+      decodePage(cache, p.data, p.o);
+      steps.push({
+        n: j,
+        actor: this.actors[p.via >> 16].name,
+        step: LABELS[p.via & 0xffff],
+        incidents: maskNames(maskOf(p.data, p.o) & ~maskOf(path[j - 1].data, path[j - 1].o)),
+        page: input.pageState(cache),
+      });
+    }
+    const end = path[path.length - 1];
+    decodePage(cache, end.data, end.o);
+    if (hung) input.hang(cache);
+    else input.finish(cache);
+    steps.push({
+      n: steps.length + 1,
+      actor: "sync",
+      step: sync,
+      incidents: maskNames(finalMask & ~maskOf(end.data, end.o)),
+      page: input.pageState(cache),
+    });
+    return { steps, choices: input.roots[path[0].via].choices };
+  }
+}

@@ -1,0 +1,154 @@
+// The parallel search (--workers N, src/checker/parallel.ts): with 2 and 3 workers, the
+// one-thread search's state counts, tallies, verdicts and shortest witnesses, byte for
+// byte, also when the bound cuts a level; the key merge that orders each level; the
+// command line's --workers (same JSON bytes; a bad value is one line, exit 2).
+// The workers run dist/checker/parallel-worker.js: these tests need `npm run build`.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { applyVariant, checkConfig, loadScenario, parseScenario, runScenario } from "../src/checker/index.js";
+import type { CheckResult } from "../src/checker/index.js";
+import { mergeKeys } from "../src/checker/parallel.js";
+import { InputError } from "../src/errors.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const built = { skip: !existsSync(join(ROOT, "dist/checker/parallel-worker.js")) && "needs npm run build" };
+const dir = join(ROOT, "data/scenarios");
+
+/** Everything a search answers but its memory (the workers' stores add up differently). */
+const facts = ({ bytes: _bytes, ...rest }: CheckResult) => rest;
+
+// Scenarios chosen for what they exercise: choices and an off-spec guard (reclaim+release,
+// 3 policies x 3 variants), a deadlock (i915 notifier), kernel presets with a policy per
+// caller, the btrfs COW fixup (searched without the reduction), and many roots (any-page).
+const SCENARIOS = [
+  "GUP-slow+WB+reclaim+release",
+  "K4.19+i915-userptr+notifier+reclaim",
+  "K5.10+odirect+WB+invalidate",
+  "K6.6+btrfs+WB+cow-fixup",
+  "GUP+WB+CPU+any-page",
+];
+
+test("2 and 3 workers: the one-thread search's states, tallies, verdicts and witnesses", built, () => {
+  for (const name of SCENARIOS) {
+    const s = loadScenario(join(dir, `${name}.scenario`));
+    const one = runScenario(s).map((r) => ({ ...r, result: facts(r.result) }));
+    assert.ok(
+      one.some((r) => Object.keys(r.result.witnesses).length > 0),
+      `${name} has witnesses`,
+    );
+    for (const workers of [2, 3]) {
+      const many = runScenario(s, { workers }).map((r) => ({ ...r, result: facts(r.result) }));
+      assert.deepEqual(many, one, `${name} with ${workers} workers`);
+    }
+  }
+});
+
+test(
+  "a deadlocking scenario keeps its deadlock count with 2 workers (judged like the one-thread search)",
+  built,
+  () => {
+    const s = loadScenario(join(dir, "K4.19+i915-userptr+notifier+reclaim.scenario"));
+    const one = runScenario(s).reduce((n, r) => n + r.result.deadlocks, 0);
+    const two = runScenario(s, { workers: 2 }).reduce((n, r) => n + r.result.deadlocks, 0);
+    assert.ok(one > 0, "the scenario deadlocks (PG_locked never released)");
+    assert.equal(two, one);
+  },
+);
+
+// Five actors, no reduction: ~4·10^4 states over some 40 levels, so the bounds below cut
+// inside levels (the one-thread search stops at the first state it cannot add).
+const five = parseScenario(
+  [
+    "Scenario: five",
+    "Policies: legacy-put-page",
+    "Actor P0: gup path=slow dma=1",
+    "Actor P1: flusher passes=2 sync=none",
+    "Actor P2: io",
+    "Actor P3: cpu stores=1",
+    "Actor P4: reclaim",
+  ].join("\n"),
+);
+const fiveCfg = applyVariant(five, five.variants[0]);
+const fiveConfig = {
+  policy: "legacy-put-page" as const,
+  page: fiveCfg.pages,
+  knobs: fiveCfg.knobs,
+  actors: fiveCfg.actors,
+};
+
+test("the bound cuts a level where the one-thread search stops: same counts, tallies and witnesses", built, () => {
+  const full = checkConfig(fiveConfig, { reduce: false });
+  assert.equal(full.boundHit, false);
+  assert.ok(full.states > 20_000, `${full.states} states`);
+  // 1: the root alone; 37: inside an early level; the rest: inside later levels, and the
+  // exact size (no state refused, no bound hit).
+  for (const maxStates of [1, 37, 5_003, Math.floor(full.states / 2) + 1, full.states - 1, full.states]) {
+    const one = checkConfig(fiveConfig, { reduce: false, maxStates });
+    const two = checkConfig(fiveConfig, { reduce: false, maxStates, workers: 2 });
+    assert.equal(one.states, Math.min(maxStates, full.states));
+    assert.equal(one.boundHit, maxStates < full.states);
+    assert.deepEqual(facts(two), facts(one), `maxStates ${maxStates}`);
+  }
+});
+
+test("with the reduction too: 2 workers give the same result as 1", built, () => {
+  const one = checkConfig(fiveConfig);
+  const two = checkConfig(fiveConfig, { workers: 2 });
+  assert.ok(one.states < checkConfig(fiveConfig, { reduce: false }).states, "the reduction prunes");
+  assert.deepEqual(facts(two), facts(one));
+});
+
+test("mergeKeys: each worker's ascending keys ranked in the merged order; the cut at the first refused", () => {
+  // keys = parent rank * 32 + actor; worker 0 has parents 0 and 2, worker 1 parent 1.
+  const k0 = Float64Array.of(0 * 32 + 1, 2 * 32 + 0, 2 * 32 + 3),
+    k1 = Float64Array.of(1 * 32 + 0, 1 * 32 + 2);
+  const { ranks, total, cut } = mergeKeys([k0, k1], 3);
+  // merged: 1 (w0), 32 (w1), 34 (w1), 64 (w0), 67 (w0)
+  assert.deepEqual([...ranks[0]], [0, 3, 4]);
+  assert.deepEqual([...ranks[1]], [1, 2]);
+  assert.equal(total, 5);
+  // room 3: the state of rank 3 (key 64) is the first refused; its first predecessor has rank 2
+  assert.equal(cut, 2);
+  assert.equal(mergeKeys([k0, k1], 5).cut, -1);
+});
+
+test("checkConfig refuses a worker count outside 1..64, and workers with bitstate", () => {
+  for (const workers of [0, 65, 1.5, Number.NaN])
+    assert.throws(() => checkConfig(fiveConfig, { workers }), InputError, `workers ${workers}`);
+  assert.throws(() => checkConfig(fiveConfig, { workers: 2, bitstate: 20 }), /1 with bitstate/);
+});
+
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, [join(ROOT, "bin/pinsim.js"), "check", ...args], { encoding: "utf8" });
+
+test("pinsim check --json --verbose: the same bytes with --workers 1 and --workers 2", built, () => {
+  const args = ["GUP-slow+WB+reclaim+release", "K4.19+i915-userptr+notifier+reclaim", "--json", "--verbose"];
+  const one = cli(...args, "--workers", "1"),
+    two = cli(...args, "--workers", "2");
+  assert.equal(one.status, 0, one.stderr);
+  assert.ok(one.stdout.length > 1000);
+  assert.equal(two.stdout, one.stdout);
+  assert.equal(two.status, 0);
+});
+
+test(
+  "pinsim check --workers: a bad value is one line naming the flag, the value and what is allowed, exit 2",
+  built,
+  () => {
+    for (const [args, allowed] of [
+      [["--workers", "0"], /invalid --workers: "0" \(allowed: a decimal integer in 1\.\.64\)$/],
+      [["--workers", "two"], /invalid --workers: "two" \(allowed: a decimal integer in 1\.\.64\)$/],
+      [["--workers", "2", "--bitstate", "20"], /invalid --workers: "2" \(allowed: 1 with --bitstate/],
+    ] as const) {
+      const r = cli("GUP-slow+WB+reclaim+release", ...args);
+      assert.equal(r.status, 2, args.join(" "));
+      const lines = r.stderr.trim().split("\n");
+      assert.equal(lines.length, 1);
+      assert.match(lines[0], allowed);
+    }
+  },
+);
