@@ -16,6 +16,7 @@ import type { StaticProbes } from "./host.js";
 import { sectionOf, type GuestBoot, type GuestOutput } from "./output.js";
 import type { LabConfig } from "./plan.js";
 import type { GuestResult } from "./qemu.js";
+import { guardRows, parseGuard, parseRace, raceRows, type GuardRecord, type RaceRecord } from "./pinned.js";
 import { parseReclaim, reclaimKernel, reclaimRow, type ReclaimKernel } from "./reclaim.js";
 import { configHz, type KernelImage } from "./spec.js";
 
@@ -77,6 +78,16 @@ export interface LabInfo {
       memcg: ReclaimKernel | null;
       /** Under machine-wide pressure, or null if not run. */
       kswapd: ReclaimKernel | null;
+    }
+  >;
+  /** Per filesystem: calibrate/pinned.c's guard and race records (null: not run or failed). */
+  pinned: Record<
+    string,
+    {
+      /** Probe 3, the reclaim guard. */
+      guard: GuardRecord | null;
+      /** Probe 4, the race. */
+      race: RaceRecord | null;
     }
   >;
   /** Seconds: fetching and unpacking the image, building probes/initramfs/disks, the guest's wall time, the guest's uptime at its boot record. */
@@ -241,6 +252,31 @@ function reclaimRows(a: LabAssembly, notes: NotMeasured[]): { rows: ComparisonRo
   return { rows, reclaim };
 }
 
+/** The guard's and the race's rows of every filesystem (probes 3 and 4). */
+function pinnedRows(
+  a: LabAssembly,
+  notes: NotMeasured[],
+  hz: number,
+): { rows: ComparisonRow[]; pinned: LabInfo["pinned"] } {
+  const rows: ComparisonRow[] = [];
+  const pinned: LabInfo["pinned"] = {};
+  const preset = presetFor(a.guest.boot.release)?.id ?? null;
+  for (const fs of a.filesystems) {
+    const one = <T>(part: "reclaim-guard" | "race", parse: (t: string) => T): [T | null, string] => {
+      const absent = a.notMeasured.find((n) => n.what === part);
+      if (absent) return [null, absent.why];
+      const t = okText(a.guest, `${part}:${fs}`, notes);
+      return t ? [parse(t), ""] : [null, notes.find((n) => n.what === `${part}:${fs}`)?.why ?? "the probe did not run"];
+    };
+    const guard = a.cfg.parts.includes("reclaim-guard") ? one("reclaim-guard", parseGuard) : null;
+    const race = a.cfg.parts.includes("race") ? one("race", parseRace) : null;
+    if (guard) rows.push(...guardRows(fs, guard[0], preset, guard[1]));
+    if (race) rows.push(...raceRows(fs, race[0], preset, { hz, lab: a.lab, seed: a.cfg.seed }, race[1]));
+    pinned[fs] = { guard: guard?.[0] ?? null, race: race?.[0] ?? null };
+  }
+  return { rows, pinned };
+}
+
 /** A row for something the image could not run at all (a filesystem whose module it lacks). */
 function notMeasuredRow(n: NotMeasured): ComparisonRow {
   return {
@@ -262,6 +298,7 @@ function labInfo(
   notes: NotMeasured[],
   per: { filesystems: LabInfo["filesystems"] },
   reclaim: LabInfo["reclaim"],
+  pinned: LabInfo["pinned"],
 ): LabInfo {
   const p = presetFor(a.guest.boot.release);
   return {
@@ -276,6 +313,7 @@ function labInfo(
     notMeasured: notes,
     filesystems: per.filesystems,
     reclaim,
+    pinned,
     timings: a.timings,
     consoleLog: "raw/console.log",
   };
@@ -290,8 +328,10 @@ export function assembleLab(a: LabAssembly): { calibration: Calibration; manifes
   const notes = [...a.notMeasured];
   const per = perFilesystem(a, env, E, W, notes);
   const rec = reclaimRows(a, notes);
-  const missingRows = a.notMeasured.map(notMeasuredRow);
-  const rows = [...per.rows, ...rec.rows, ...missingRows];
+  const pin = pinnedRows(a, notes, per.hz.hz);
+  // The parts without dm-delay have their own rows (not measured here, per filesystem).
+  const missingRows = a.notMeasured.filter((n) => n.what !== "reclaim-guard" && n.what !== "race").map(notMeasuredRow);
+  const rows = [...per.rows, ...rec.rows, ...pin.rows, ...missingRows];
   const first = per.first ?? {
     raw: { cleanDelay: null, detector: null, longterm: null },
     kernel: { cleanDelay: null, detector: null, longterm: null },
@@ -320,7 +360,7 @@ export function assembleLab(a: LabAssembly): { calibration: Calibration; manifes
     probes: { sourceHash: a.probes.sourceHash, files: a.probes.sourceFiles, compiler: a.probes.compiler },
     ...first,
     comparison: rows,
-    lab: labInfo(a, notes, per, rec.reclaim),
+    lab: labInfo(a, notes, per, rec.reclaim, pin.pinned),
   };
   const x = finishInput(a, env, fs0, first.raw, E, W);
   return { calibration, manifest: { ...calibrationManifest(x, rows), name: `calibrate-${boot.release}` } };

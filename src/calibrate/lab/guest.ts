@@ -107,6 +107,9 @@ function mountLines(disks: GuestDisk[]): string[] {
       `echo 10 > /sys/block/${d.device.replace("/dev/", "")}/bdi/min_ratio 2>/dev/null`,
       `if mount -t ${d.fs} -o noatime ${d.device} ${d.mount} 2>/tmp/mount.err; then emit "{\\"lab\\":\\"mounted\\",\\"fs\\":\\"${d.fs}\\",\\"options\\":\\"$(grep " ${d.mount} " /proc/mounts | cut -d' ' -f4)\\"}";`,
       `else emit "{\\"lab\\":\\"mount-failed\\",\\"fs\\":\\"${d.fs}\\",\\"message\\":\\"$(head -1 /tmp/mount.err | tr -d '"\\\\')\\"}"; fi`,
+      // btrfs writes back through a bdi of its own (fs/btrfs/super.c btrfs_fill_super -> super_setup_bdi), not the
+      // disk's: the same floor goes on it (/sys/fs/btrfs/UUID/bdi).
+      ...(d.fs === "btrfs" ? ["for b in /sys/fs/btrfs/*/bdi; do echo 10 > $b/min_ratio; done 2>/dev/null"] : []),
     ]);
 }
 

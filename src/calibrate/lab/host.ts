@@ -11,7 +11,7 @@ import { cacheRoot, compilerVersion, firstCompilerError, probeSources } from "..
 import { CalibrateUnavailableError, ProbeError } from "../errors.js";
 
 /** The probes a guest runs (calibrate/<name>.c), the host's three and the lab's own. */
-export const LAB_PROBES = ["clean-delay", "detector", "longterm", "reclaim"] as const;
+export const LAB_PROBES = ["clean-delay", "detector", "longterm", "reclaim", "pinned"] as const;
 /** One of LAB_PROBES. */
 export type LabProbe = (typeof LAB_PROBES)[number];
 
@@ -43,7 +43,7 @@ export function buildStaticProbes(cacheDir = cacheRoot(), cc = process.env.CC ||
     const out = join(binDir, p);
     if (existsSync(out)) continue;
     const tmp = `${out}.tmp-${process.pid}`;
-    const r = spawnSync(cc, ["-O2", "-Wall", "-std=gnu11", "-static", "-o", tmp, join(src.dir, `${p}.c`)], {
+    const r = spawnSync(cc, ["-O2", "-Wall", "-std=gnu11", "-static", "-pthread", "-o", tmp, join(src.dir, `${p}.c`)], {
       encoding: "utf8",
       timeout: 120000,
     });
@@ -96,14 +96,21 @@ export const MKFS: Record<string, { cmd: string; args: string[]; pkg: string }> 
   btrfs: { cmd: "mkfs.btrfs", args: ["-q", "-f"], pkg: "btrfs-progs" },
 };
 
+/** The byte a raw disk (the dm-delay device's backing) is filled with: what the O_DIRECT read brings (calibrate/pinned.c). */
+export const RAW_DISK_BYTE = 0xa5;
+
 /**
- * A sparse image of `mib` MiB at `path`, formatted as `fs` ("raw": left empty). Returns
+ * An image of `mib` MiB at `path`, formatted as `fs` ("raw": every byte RAW_DISK_BYTE, so
+ * a read from it is told apart from the files' own bytes). Returns
  * null on success, else why not ("mkfs.xfs not found (install xfsprogs)").
  */
 export function makeDisk(path: string, fs: string, mib: number): string | null {
+  if (fs === "raw") {
+    writeFileSync(path, Buffer.alloc(mib * 1024 * 1024, RAW_DISK_BYTE));
+    return null;
+  }
   writeFileSync(path, "");
   truncateSync(path, mib * 1024 * 1024);
-  if (fs === "raw") return null;
   const m = MKFS[fs];
   if (!m) return `no mkfs known for ${fs}`;
   const r = spawnSync(m.cmd, [...m.args, path], { encoding: "utf8", timeout: 120000 });

@@ -36,7 +36,7 @@ export function rowLabel(r: ComparisonRow, width = 40): string {
   const over = /over (\S+)$/.exec(q)?.[1];
   const head = q
     .replace(/\s*\([^)]*\)/g, "")
-    .split(/ = | from |;|, periodic|: share of delays in| in \[/)[0]
+    .split(/ = | from |;|, periodic|: share of delays in| in \[|, a clean page|, a shared page/)[0]
     .replace(/^\.\.\. /, "")
     .replace(/Kolmogorov-Smirnov/, "KS")
     .replace(/reclaim writes dirty file pages under/, "reclaim writes, under")

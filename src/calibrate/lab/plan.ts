@@ -17,7 +17,12 @@ export const LAB_MODULES = {
   ext4: ["crc32c_generic", "ext4"],
   xfs: ["xfs"],
   btrfs: ["crc32c_generic", "btrfs"],
+  // The reclaim guard and the race hold their O_DIRECT read in a dm-delay device (drivers/md/dm-delay.c).
+  dm: ["dm_mod", "dm_delay"],
 } as const;
+
+/** The parts that need the dm-delay device (and the raw disk under it). */
+export const DM_PARTS = ["reclaim-guard", "race"] as const;
 
 /** Settings of the lab's own probes (calibrate/reclaim.c). */
 export interface LabConfig {
@@ -35,6 +40,24 @@ export interface LabConfig {
     /** Seconds the anonymous filler holds its memory. */
     hold: number;
   };
+  /** calibrate/pinned.c in `guard` mode: the read's delay (ms), and the cgroup's reclaim asked for (memory.reclaim). */
+  guard: {
+    /** dm-delay's read delay, ms. */
+    delayMs: number;
+    /** MiB asked of memory.reclaim per round (more than the cgroup holds, so reclaim scans all of it). */
+    reclaimMib: number;
+    /** Rounds of memory.reclaim while the read is in flight. */
+    rounds: number;
+  };
+  /** calibrate/pinned.c in `race` mode: the read's delay (ms) and the step's E and W (s). */
+  race: {
+    /** dm-delay's read delay, ms. */
+    delayMs: number;
+    /** vm.dirty_expire_centisecs / 100 during the step, s. */
+    expire: number;
+    /** vm.dirty_writeback_centisecs / 100 during the step, s. */
+    interval: number;
+  };
   /** Guest memory (MiB) and vCPUs. */
   guest: {
     /** Guest memory, MiB. */
@@ -49,6 +72,10 @@ export function labConfig(_quick: boolean): LabConfig {
   return {
     reclaimMemcg: { mib: 96, limitMib: 32 },
     reclaimKswapd: { mib: 300, hold: 2 },
+    // The read is held while the probe syncs the page, unmaps it and asks for reclaim (about 2 s under TCG).
+    guard: { delayMs: 5000, reclaimMib: 64, rounds: 4 },
+    // D > E + P + 1 s, so the flusher's first pass (E..E+P after the store) falls inside the pin.
+    race: { delayMs: 5000, expire: 2, interval: 1 },
     guest: { memory: 1024, cpus: 2 },
   };
 }
@@ -56,9 +83,50 @@ export function labConfig(_quick: boolean): LabConfig {
 /** The kernel's writeback defaults (mm/page-writeback.c dirty_expire_interval 30 s, dirty_writeback_interval 5 s), set in the guest so E and W are known. */
 export const GUEST_WRITEBACK = { "vm/dirty_expire_centisecs": "3000", "vm/dirty_writeback_centisecs": "500" };
 
-/** The disks for the filesystems the guest can mount, /dev/vda onwards. */
-export function labDisks(filesystems: string[]): GuestDisk[] {
-  return filesystems.map((fs, i) => ({ fs, device: `/dev/vd${String.fromCharCode(97 + i)}`, mount: `/mnt/${fs}` }));
+/** The disks for the filesystems the guest can mount, /dev/vda onwards, then the raw disk under dm-delay if asked. */
+export function labDisks(filesystems: string[], raw = false): GuestDisk[] {
+  const dev = (i: number) => `/dev/vd${String.fromCharCode(97 + i)}`;
+  const disks: GuestDisk[] = filesystems.map((fs, i) => ({ fs, device: dev(i), mount: `/mnt/${fs}` }));
+  if (raw) disks.push({ fs: "raw", device: dev(filesystems.length), mount: null });
+  return disks;
+}
+
+/** The steps of the parts held by dm-delay: one guard and one race per filesystem (calibrate/pinned.c). */
+function pinnedSteps(part: "reclaim-guard" | "race", fss: string[], lab: LabConfig): GuestStep[] {
+  const raw = labDisks(fss, true)[fss.length].device;
+  if (part === "reclaim-guard")
+    return fss.map((fs) => ({
+      id: `reclaim-guard:${fs}`,
+      part,
+      fs,
+      argv: [
+        "pinned",
+        `/mnt/${fs}`,
+        "guard",
+        raw,
+        ...[lab.guard.delayMs, lab.guard.reclaimMib, lab.guard.rounds].map(String),
+      ],
+    }));
+  const r = lab.race;
+  return fss.map((fs, i) => ({
+    id: `race:${fs}`,
+    part,
+    fs,
+    argv: [
+      "pinned",
+      `/mnt/${fs}`,
+      "race",
+      raw,
+      String(r.delayMs),
+      labDisks(fss)[i].device.replace("/dev/", ""),
+      String(r.expire),
+      String(r.interval),
+    ],
+    sysctls: {
+      "vm/dirty_expire_centisecs": String(r.expire * 100),
+      "vm/dirty_writeback_centisecs": String(r.interval * 100),
+    },
+  }));
 }
 
 /** The steps of one part over the filesystems (detector: once, on the first). */
@@ -94,6 +162,7 @@ function partSteps(part: Part | LabPart, fss: string[], cfg: CalibrationConfig, 
       fs,
       argv: ["longterm", `/mnt/${fs}`, String(cfg.longterm.settle)],
     }));
+  if (part === "reclaim-guard" || part === "race") return pinnedSteps(part, fss, lab);
   if (part === "reclaim-writes")
     return fss.flatMap((fs): GuestStep[] => [
       {
@@ -121,7 +190,11 @@ export function labPlan(o: {
   modules: string[];
   cfg: CalibrationConfig;
   lab: LabConfig;
+  /** Whether the image can make the dm-delay device; without it the guard and the race are left out. Default true. */
+  dm?: boolean;
 }): GuestPlan {
-  const steps = o.parts.flatMap((p) => partSteps(p, o.filesystems, o.cfg, o.lab));
-  return { modules: o.modules, disks: labDisks(o.filesystems), steps };
+  const dm = (o.dm ?? true) && o.parts.some((p) => (DM_PARTS as readonly string[]).includes(p));
+  const parts = dm ? o.parts : o.parts.filter((p) => !(DM_PARTS as readonly string[]).includes(p));
+  const steps = parts.flatMap((p) => partSteps(p, o.filesystems, o.cfg, o.lab));
+  return { modules: o.modules, disks: labDisks(o.filesystems, dm), steps };
 }

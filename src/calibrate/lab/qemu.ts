@@ -74,7 +74,7 @@ export function qemuArgs(r: GuestRun, accel: "kvm" | "tcg"): string[] {
   args.push("-display", "none", "-monitor", "none", "-serial", "stdio", "-net", "none");
   args.push("-kernel", r.kernel, "-initrd", r.initrd);
   // no_timer_check: a slow (TCG, loaded) host can miss the IO-APIC timer test, which panics 6.12 at boot.
-  args.push("-append", "console=ttyS0 panic=-1 loglevel=4 quiet no_timer_check");
+  args.push("-append", "console=ttyS0 panic=-1 quiet loglevel=5 no_timer_check");
   r.disks.forEach((d, i) => {
     args.push("-drive", `file=${d},format=raw,if=none,id=d${i},cache=unsafe`);
     args.push("-device", `virtio-blk-pci,drive=d${i}`);

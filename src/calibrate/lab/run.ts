@@ -19,7 +19,7 @@ import { initramfsEntries, initScript } from "./guest.js";
 import { buildStaticProbes, findBusybox, LAB_PROBES, makeDisk } from "./host.js";
 import { indexModules, planModules, readModule } from "./modules.js";
 import { parseGuestOutput } from "./output.js";
-import { GUEST_WRITEBACK, LAB_FILESYSTEMS, LAB_MODULES, labConfig, labPlan } from "./plan.js";
+import { DM_PARTS, GUEST_WRITEBACK, LAB_FILESYSTEMS, LAB_MODULES, labConfig, labPlan } from "./plan.js";
 import { findQemu, runGuest } from "./qemu.js";
 import { fetchDebianKernel, pathKernel, type KernelImage, type KernelSpec } from "./spec.js";
 
@@ -52,7 +52,7 @@ export interface LabOptions {
 }
 
 /** Parts the lab runs by default (the ones with a probe). */
-export const LAB_DEFAULT_PARTS: (Part | LabPart)[] = [...PARTS, "reclaim-writes"];
+export const LAB_DEFAULT_PARTS: (Part | LabPart)[] = [...PARTS, ...LAB_PARTS];
 
 /** Parse `--only` for the lab: PARTS and the lab's parts with a probe. */
 export function parseLabParts(text: string): (Part | LabPart)[] {
@@ -77,8 +77,8 @@ function image(spec: LabOptions["spec"], cacheDir: string): KernelImage {
 function moduleSet(
   img: KernelImage,
   notes: NotMeasured[],
-): { files: Record<string, Buffer>; order: string[]; fss: string[] } {
-  if (!img.modulesDir) return { files: {}, order: [], fss: [...LAB_FILESYSTEMS] }; // everything built in, or mount says not
+): { files: Record<string, Buffer>; order: string[]; fss: string[]; dm: boolean } {
+  if (!img.modulesDir) return { files: {}, order: [], fss: [...LAB_FILESYSTEMS], dm: true }; // everything built in, or the probe says not
   const index = indexModules(img.modulesDir);
   const base = planModules([...LAB_MODULES.base], index);
   if (base.missing.length)
@@ -98,13 +98,18 @@ function moduleSet(
       for (const e of p.load) if (!load.some((l) => l.name === e.name)) load.push(e);
     }
   }
+  const dmPlan = planModules([...LAB_MODULES.dm], index);
+  const dm = dmPlan.missing.length === 0;
+  if (!dm)
+    for (const what of DM_PARTS) notes.push({ what, why: `module ${dmPlan.missing.join(", ")} not in the image` });
+  else for (const e of dmPlan.load) if (!load.some((l) => l.name === e.name)) load.push(e);
   const files: Record<string, Buffer> = {};
   const order = load.map((e) => {
     const name = `${e.name}.ko`;
     files[name] = readModule(join(index.dir, e.path));
     return name;
   });
-  return { files, order, fss };
+  return { files, order, fss, dm };
 }
 
 /** Scratch folder removal on exit and signals; returns the cleanup. */
@@ -165,14 +170,20 @@ function buildGuest(img: KernelImage, o: LabOptions, scratch: string, notes: Not
   );
   cfg.parts = parts;
   const lab = labConfig(quick);
-  const plan = { ...labPlan({ parts, filesystems: fss, modules: mods.order, cfg, lab }), sysctls: GUEST_WRITEBACK };
+  const plan = {
+    ...labPlan({ parts, filesystems: fss, modules: mods.order, cfg, lab, dm: mods.dm }),
+    sysctls: GUEST_WRITEBACK,
+  };
+  // The disk under dm-delay: RAW_DISK_BYTE throughout, what the delayed O_DIRECT read brings.
+  const disks = plan.disks.map((d) => join(scratch, d.fs === "raw" ? "raw.img" : `${d.fs}.img`));
+  if (plan.disks.some((d) => d.fs === "raw")) makeDisk(join(scratch, "raw.img"), "raw", 4);
   const probes = buildStaticProbes(o.cacheDir ?? cacheRoot());
   const probeFiles = Object.fromEntries(LAB_PROBES.map((p) => [p, readFileSync(join(probes.binDir, p))]));
   const cpio = cpioNewc(
     initramfsEntries({ busybox: findBusybox(), probes: probeFiles, modules: mods.files, init: initScript(plan) }),
   );
   writeFileSync(join(scratch, "initrd.gz"), gzipSync(cpio, { level: 1 }));
-  return { cfg, lab, plan, probes, fss };
+  return { cfg, lab, plan, probes, fss, disks };
 }
 
 /** The one line for a guest that did not finish: how it ended, the last console line, the log. */
@@ -216,12 +227,12 @@ export async function calibrateLab(o: LabOptions): Promise<Calibration> {
     mkdirSync(rawDir, { recursive: true });
     const log = join(rawDir, "console.log");
     const results = join(scratch, "results.jsonl");
-    const expected = 60 + 90 * (o.quick ? 1 : 6);
+    const expected = 130 + 90 * (o.quick ? 1 : 6); // boot, reclaim, guard and race (about 130 s under TCG) and the timed parts
     const timeout = o.timeout ?? (o.quick ? 330 : 1800);
     const result = await runGuest({
       kernel: img.vmlinuz,
       initrd: join(scratch, "initrd.gz"),
-      disks: g.fss.map((fs) => join(scratch, `${fs}.img`)),
+      disks: g.disks,
       consoleLog: log,
       results,
       memory: g.lab.guest.memory,

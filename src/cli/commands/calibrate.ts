@@ -21,6 +21,7 @@ import { parseKernelSpec } from "../../calibrate/lab/spec.js";
 import { matrixText } from "../../calibrate/lab/matrix.js";
 import { loadCalibration, resultsKind, type Calibration } from "../../calibrate/index.js";
 import { CALIBRATION_FIGURES, getCalibrationFigure, renderCalibrationFigure } from "../../plot/calibration.js";
+import { CALIBRATION_MATRIX_FIGURE, renderCalibrationMatrix } from "../../plot/calibration-matrix.js";
 import { PlotInputError } from "../../plot/table.js";
 import type { Format } from "../../plot/figures.js";
 import { UsageError } from "../errors.js";
@@ -145,6 +146,22 @@ export function reportCalibrationMatrix(dirs: string[]): void {
     if (!isCalibrationDir(d))
       throw new UsageError(`${d}: not a calibration folder (several folders: each from pinsim calibrate)`);
   process.stdout.write(matrixText(dirs.map(loadOrUsage)));
+}
+
+/** `pinsim plot DIR DIR…` on calibration folders (one per kernel): the matrix figure, in `--out` (default the first folder's figures/). */
+export function plotCalibrationMatrix(dirs: string[], opts: { formats: Format[]; out?: string }): void {
+  for (const d of dirs)
+    if (!isCalibrationDir(d))
+      throw new UsageError(`${d}: not a calibration folder (several folders: each from pinsim calibrate)`);
+  const cals = dirs.map(loadOrUsage);
+  const out = opts.out ?? join(dirs[0], "figures");
+  ensureOutputDir(out);
+  const written = opts.formats.map((fmt) => {
+    const file = join(out, `${CALIBRATION_MATRIX_FIGURE}.${fmt}`);
+    writeFileSync(file, renderCalibrationMatrix(cals, fmt));
+    return file;
+  });
+  process.stdout.write(`${CALIBRATION_MATRIX_FIGURE}: ${written.join(", ")}\n`);
 }
 
 /** `pinsim plot DIR` on a calibration folder: every figure its parts allow (or those named). */

@@ -24,7 +24,13 @@ import { loadResults } from "../../sweep/index.js";
 import type { Cell, ResultsTable } from "../../sweep/types.js";
 import { UsageError } from "../errors.js";
 import { ensureOutputDir } from "../../out-dir.js";
-import { isCalibrationDir, plotCalibration, reportCalibration, reportCalibrationMatrix } from "./calibrate.js";
+import {
+  isCalibrationDir,
+  plotCalibration,
+  plotCalibrationMatrix,
+  reportCalibration,
+  reportCalibrationMatrix,
+} from "./calibrate.js";
 
 /**
  * loadResults + the plot's own checks (ResultsError, PlotInputError: InputErrors, exit 2).
@@ -136,8 +142,16 @@ function selectFigures(dir: string, table: ResultsTable, names: string[] | undef
 }
 
 /** `pinsim plot DIR …`: every flag checked before anything is written, then each figure in each format. */
-function plotAction(dir: string, opts: PlotFlags): void {
+function plotAction(dir: string, more: string[], opts: PlotFlags): void {
   const formats = parseFormats(opts.format);
+  if (more.length) {
+    if (opts.at.length || opts.y !== undefined || opts.figure?.length)
+      throw new UsageError(
+        "several calibration folders make one figure (the matrix): --figure, --at and --y do not apply",
+      );
+    plotCalibrationMatrix([dir, ...more], { formats, out: opts.out }); // pinsim calibrate --kernel …, one folder per kernel
+    return;
+  }
   if (isCalibrationDir(dir)) {
     if (opts.at.length || opts.y !== undefined)
       throw new UsageError(`${dir} is a calibration folder: --at and --y apply to a sweep's results`);
@@ -169,6 +183,7 @@ export function registerPlot(program: Command, _state: { code: number }): void {
     .command("plot")
     .description("render the figures of a results directory as SVG, PNG and text")
     .argument("<results-dir>", "a results directory written by pinsim sweep")
+    .argument("[more-dirs...]", "more calibration folders (one per kernel): the matrix figure quantity x kernel")
     .option(
       "--figure <names...>",
       `figures to render (default: every one the results have axes for): ${FIGURE_NAMES.join(", ")}`,
