@@ -17,6 +17,7 @@ import { countArray, type CountArray, type PageCache } from "../model/page-cache
 import type { DeviceMirror } from "../model/policy.js";
 import { DMA_WRITE_EVENT } from "./events.js";
 import { GROUP_METRIC, type Groups } from "./groups.js";
+import { PageTimes } from "../model/page-times.js";
 import { exponentialGap } from "./random.js";
 import type { PageTrace } from "./trace.js";
 
@@ -28,8 +29,8 @@ export class DeviceWrites {
   private readonly mixedRates: boolean;
   /** Per folio: pinners in their hold phase writing into it. */
   private readonly holders: CountArray;
-  /** Per folio: time of its next device write, seconds (Infinity: none). */
-  private readonly next: Float64Array;
+  /** Per held folio (holders > 0): time of its next device write, seconds; no entry for the others. */
+  private readonly next: PageTimes;
   /** Per folio (mixedRates only): the summed rate of its holders, writes per second. */
   private readonly rate: Float64Array;
 
@@ -55,13 +56,20 @@ export class DeviceWrites {
     const pages = pc.pages;
     this.holders = countArray(groups.holds, this.lazy ? pages : 0);
     this.rate = new Float64Array(this.mixedRates ? pages : 0);
-    this.next = new Float64Array(this.lazy ? pages : 0).fill(Infinity);
+    // Folios held at once: at most one range of pagesPerPin per pinner (and every folio).
+    const held = Math.min(
+      pages,
+      g.specs.reduce((s, x) => s + x.pinners * x.pagesPerPin, 0),
+    );
+    this.next = new PageTimes(this.lazy ? 2 * held : 16);
   }
 
   /** Apply the device writes page p has had since the page was last touched, up to now. */
   catchUp(p: number): void {
-    if (!this.lazy) return;
-    let t = this.next[p];
+    if (!this.lazy || this.holders[p] === 0) return;
+    const next = this.next,
+      e = next.indexOf(p);
+    let t = next.at(e);
     const now = this.pc.now;
     if (!(t < now)) return;
     const u = this.u;
@@ -75,7 +83,7 @@ export class DeviceWrites {
       } else n++;
       t += exponentialGap(u, rate);
     }
-    this.next[p] = t;
+    next.setAt(e, t);
     if (n > 0) this.charged(p, n);
   }
 
@@ -103,15 +111,9 @@ export class DeviceWrites {
     this.pc.dmaWrite(p, n);
     const isClean = c[METRIC.writeToCleanPage] > clean,
       isUnder = c[METRIC.modifiedUnderWriteback] > under;
-    const charge = (gi: number, k: number) => {
-      g.add(gi, GROUP_METRIC.dmaWrites, k);
-      if (isClean) g.add(gi, GROUP_METRIC.writeToCleanPage, k);
-      if (isUnder) g.add(gi, GROUP_METRIC.modifiedUnderWriteback, k);
-      g.lastWriter[p] = gi;
-    };
     const only = this.soleWriter(p);
     if (only !== -2) {
-      charge(only >= 0 ? only : g.pageGroup[p], n);
+      this.charge(p, only >= 0 ? only : g.pageGroup[p], n, isClean, isUnder);
       return;
     }
     const u = this.u,
@@ -124,8 +126,17 @@ export class DeviceWrites {
         x -= g.holders[base + gi] * g.specs[gi].dmaWriteRate;
         if (x < 0) break;
       }
-      charge(gi, 1);
+      this.charge(p, gi, 1, isClean, isUnder);
     }
+  }
+
+  /** `k` writes into page p charged to group gi (NOTE: for performance, a method, not a closure per call). */
+  private charge(p: number, gi: number, k: number, isClean: boolean, isUnder: boolean): void {
+    const g = this.groups;
+    g.add(gi, GROUP_METRIC.dmaWrites, k);
+    if (isClean) g.add(gi, GROUP_METRIC.writeToCleanPage, k);
+    if (isUnder) g.add(gi, GROUP_METRIC.modifiedUnderWriteback, k);
+    g.lastWriter[p] = gi;
   }
 
   /** The one group writing into page p (-1: none recorded, use the last pinner), or -2 when several are. */
@@ -148,6 +159,7 @@ export class DeviceWrites {
     if (g.n > 1) g.holders[p * g.n + gi] += delta;
     const h = (this.holders[p] += delta);
     if (this.mixedRates) this.rate[p] = h > 0 ? this.rate[p] + delta * rate : 0;
-    this.next[p] = h > 0 ? this.pc.now + exponentialGap(this.u, this.pageRate(p)) : Infinity;
+    if (h > 0) this.next.set(p, this.pc.now + exponentialGap(this.u, this.pageRate(p)));
+    else this.next.delete(p);
   }
 }

@@ -13,6 +13,7 @@ import type { DeviceMirror } from "../model/policy.js";
 import type { DeviceWrites } from "./device-writes.js";
 import { EVENT } from "./events.js";
 import { GROUP_METRIC, type Groups } from "./groups.js";
+import type { WritebackEnds } from "./writeback-ends.js";
 import type { EventQueue } from "./queue.js";
 import { exponentialGap, PINNER_STREAM_BASE } from "./random.js";
 
@@ -37,8 +38,8 @@ export interface PinnerSetup {
   mirror: DeviceMirror | null;
   /** A write fault on a page under writeback waits for it (folio_wait_stable). */
   stable: boolean;
-  /** Per folio: when its writeback in flight ends, seconds (where a waiting pinner resumes). */
-  wbEnd: Float64Array;
+  /** When a folio's I/O in flight ends, seconds (where a waiting pinner resumes; kept under stable writes). */
+  wbEnds: WritebackEnds;
   /** Files. */
   files: number;
   /** 4 KiB pages per file (whatever the folio order). */
@@ -60,7 +61,7 @@ export class Pinners {
   private readonly dma: DeviceWrites;
   private readonly mirror: DeviceMirror | null;
   private readonly stable: boolean;
-  private readonly wbEnd: Float64Array;
+  private readonly wbEnds: WritebackEnds;
   private readonly files: number;
   private readonly realPagesPerFile: number;
   private readonly trylockMiss: ((() => boolean) | undefined)[];
@@ -91,7 +92,7 @@ export class Pinners {
     this.dma = s.dma;
     this.mirror = s.mirror;
     this.stable = s.stable;
-    this.wbEnd = s.wbEnd;
+    this.wbEnds = s.wbEnds;
     this.files = s.files;
     this.realPagesPerFile = s.realPagesPerFile;
     this.trylockMiss = s.trylockMiss;
@@ -199,7 +200,7 @@ export class Pinners {
       const page = this.unitOf(this.pFirst[k] + this.pCursor[k]);
       const r = this.gupPage(k, page, base + this.pCount[k]);
       if (r === GUP_OUTCOME.WAIT) {
-        this.q.replaceTop(this.wbEnd[page], EVENT.PINNER, k);
+        this.q.replaceTop(this.wbEnds.endOf(page), EVENT.PINNER, k);
         return;
       }
       if (r === GUP_OUTCOME.REFUSED) {
@@ -313,7 +314,7 @@ export class Pinners {
       if (!pc.pteWritable[page]) {
         if (this.stable && pc.writeback[page]) {
           this.pPending[k] = slot;
-          this.q.replaceTop(this.wbEnd[page], EVENT.PINNER, k);
+          this.q.replaceTop(this.wbEnds.endOf(page), EVENT.PINNER, k);
           return false;
         }
         pc.pageMkwrite(page);

@@ -9,7 +9,7 @@
  */
 import { kernelRecord } from "../model/coverage-params.js";
 import { distributionRange, parseDistribution, sampler, type Uniform } from "../model/distributions.js";
-import { METRIC, metricsOf, runRates, type FinalSyncCounts, type RunFacts } from "../model/metrics.js";
+import { METRIC, metricsOf, runRates, type FinalSyncCounts } from "../model/metrics.js";
 import { PageCache, WRITE } from "../model/page-cache.js";
 import type { Params } from "../model/params.js";
 import { WritebackDecision, type DeviceMirror, type Policy } from "../model/policy.js";
@@ -17,7 +17,8 @@ import type { RunEnv } from "../model/env.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { cleanDelayStats } from "./clean-delays.js";
 import { DeviceWrites } from "./device-writes.js";
-import { countEndState, endOfRunSync } from "./end-of-run.js";
+import { dirtyWords, nextDirty } from "./dirty-scan.js";
+import { countEndState, endOfRunSync, runFacts } from "./end-of-run.js";
 import { END_OF_RUN_EVENT, EVENT, EVENT_NAMES } from "./events.js";
 import { kupdatePeriod } from "./flusher.js";
 import { GROUP_METRIC, Groups } from "./groups.js";
@@ -26,6 +27,7 @@ import { EventQueue } from "./queue.js";
 import { exponentialGap, makeStreams, PINNER_STREAM_BASE, PRNG_NAME, STREAM } from "./random.js";
 import type { RunResultWithTrace, SimulateOptions } from "./simulate.js";
 import { PageTrace } from "./trace.js";
+import { WritebackEnds } from "./writeback-ends.js";
 import { invalidateMappingPages } from "../model/page-paths.js";
 
 /** What waits for a page's end_page_writeback. */
@@ -60,8 +62,11 @@ export class Simulation {
   private readonly stable: boolean;
   /** The backing writes pages back at all (not tmpfs, not hugetlbfs). */
   private readonly writesBack: boolean;
-  private readonly wbEnd: Float64Array;
+  /** Which end_page_writeback event is the latest I/O's; when it ends (stable writes). */
+  private readonly wbEnds: WritebackEnds;
   private readonly waiters: Uint8Array;
+  /** pc.dirty as words (dirty-scan.ts). */
+  private readonly dirtyWords: Uint32Array | null;
   private readonly period: number;
   private phase = 0;
   private tick = 0;
@@ -115,8 +120,9 @@ export class Simulation {
     const missStream = this.r[PINNER_STREAM_BASE + g.pinners];
     this.invalidateStream = PINNER_STREAM_BASE + g.pinners + 1;
     const trylockMiss = missShares.map((m) => (m > 0 ? () => missStream() < m : undefined));
-    this.wbEnd = new Float64Array(this.pages);
     this.waiters = new Uint8Array(this.pages);
+    this.wbEnds = new WritebackEnds(this.pages, this.stable);
+    this.dirtyWords = dirtyWords(this.pc.dirty, this.pagesPerFile);
     this.period = this.writesBack ? kupdatePeriod(p.writebackInterval, p.hz) : 0;
     this.latency = sampler(parseDistribution(p.writebackLatency));
     this.fixedLatency = typeof p.writebackLatency === "number";
@@ -130,7 +136,7 @@ export class Simulation {
       dma: this.dma,
       mirror: this.mirror,
       stable: this.stable,
-      wbEnd: this.wbEnd,
+      wbEnds: this.wbEnds,
       files: p.files,
       realPagesPerFile: p.pagesPerFile,
       folioOrder: env.folioOrder,
@@ -266,7 +272,7 @@ export class Simulation {
     pc.mapPage(page);
     if (!pc.pteWritable[page]) {
       if (this.stable && pc.writeback[page]) {
-        this.q.push(this.wbEnd[page], EVENT.CPU_STORE_PAGE, page);
+        this.q.push(this.wbEnds.endOf(page), EVENT.CPU_STORE_PAGE, page);
         return;
       }
       pc.pageMkwrite(page);
@@ -355,7 +361,7 @@ export class Simulation {
         this.q.push(t, EVENT.BIO_BOUNCE, page);
       }
       t += this.latency(this.r[STREAM.writeback]);
-      this.wbEnd[page] = t;
+      this.wbEnds.started(page, t);
       if (this.fixedLatency && !(this.pc.lastDecision & WritebackDecision.BOUNCE_AT_BIO))
         this.q.pushFifo(t, EVENT.WB_END, page);
       else this.q.push(t, EVENT.WB_END, page);
@@ -370,13 +376,13 @@ export class Simulation {
    * no dirty page is left, otherwise requeued with dirtied_when = now.
    */
   private writebackSingleInode(f: number, sync: boolean): void {
-    const pc = this.pc;
-    const start = f * this.pagesPerFile;
+    const pc = this.pc,
+      end = (f + 1) * this.pagesPerFile;
     let left = pc.dirtyPages[f];
-    for (let p = start; left > 0 && p < start + this.pagesPerFile; p++) {
-      if (!pc.dirty[p]) continue;
+    for (let p = nextDirty(pc.dirty, this.dirtyWords, end - this.pagesPerFile, end); left > 0 && p < end; ) {
       left--;
       this.writePage(p, sync);
+      p = nextDirty(pc.dirty, this.dirtyWords, p + 1, end);
     }
     this.requeueInode(f);
   }
@@ -430,7 +436,8 @@ export class Simulation {
   /** end_page_writeback, then whoever waited for it: an fsync writes the page again, reclaim goes on. */
   private endWriteback(page: number): void {
     const pc = this.pc;
-    if (!pc.writeback[page] || this.wbEnd[page] !== this.now) return; // superseded (page freed and read back)
+    const latest = this.wbEnds.ended(page, this.now);
+    if (!pc.writeback[page] || !latest) return; // superseded (page freed and read back)
     this.dma.catchUp(page); // writes before the end landed under writeback
     pc.endPageWriteback(page);
     const w = this.waiters[page];
@@ -455,25 +462,9 @@ export class Simulation {
     countEndState(this.pc, this.groups, this.writesBack);
   }
 
-  /** What about this run decides which metrics are null (the metrics table's null rules). */
-  private facts(): RunFacts {
-    return {
-      detector: this.policy.writebackConsultsDetector || this.guard,
-      guard: this.guard,
-      keepsDirty: this.policy.keepsDirty,
-      bounces: this.policy.bounces,
-      mirror: this.mirror !== null,
-      writesBack: this.writesBack,
-      privateData: this.pc.privateData !== "none",
-      crashed: this.pc.crashedAt >= 0,
-      lockWarning: this.env.lockWarning,
-      cowFixup: this.pc.privateData === "cow-fixup",
-    };
-  }
-
   /** The run's result: plain JSON data (RunResultWithTrace). */
   result(): RunResultWithTrace {
-    const metrics = metricsOf(this.pc.counters, this.facts());
+    const metrics = metricsOf(this.pc.counters, runFacts(this.env, this.pc));
     const crashed = this.pc.crashedAt >= 0;
     // The crash's instant is PageCache.crashedAt, not a counter (a BUG() in the end-of-run
     // sync would be undone with the sync's counts): the metric is null unless it crashed.

@@ -18,6 +18,9 @@
 import { availableParallelism } from "node:os";
 import { InputError } from "../errors.js";
 import { distributionMean, parseDistribution, type Distribution } from "./distributions.js";
+import { estimatedBytes, folioBytes, pinnerPopulations } from "./state-bytes.js";
+
+export { estimatedBytes, folioBytes } from "./state-bytes.js";
 import type { PinnerGroup } from "./coverage-params.js";
 import type { Params } from "./params.js";
 import { pinDecision, policyFollowsPreset, runEnv } from "./env.js";
@@ -141,18 +144,6 @@ export interface StreamFactor {
 
 const fmt = (x: number): string =>
   Number.isFinite(x) ? Number(x.toPrecision(3)).toExponential().replace("e+", "e") : String(x);
-
-/** The pinner populations of resolved parameters: the groups, or the flat parameters as one. */
-function pinnerPopulations(p: Params): { prefix: string; g: PinnerGroup }[] {
-  if (p.pinnerGroups === null) return [{ prefix: "", g: flatGroup(p) }];
-  return p.pinnerGroups.map((g, i) => ({ prefix: `pinnerGroups[${i}].`, g }));
-}
-
-/** The flat pinner parameters as one group (params.ts flatPinnerGroup; not imported: params.ts imports this module). */
-function flatGroup(p: Params): PinnerGroup {
-  const { caller, pinners, pinDuration, pinGap, pagesPerPin, pinAccess, gupPath, longTerm, dmaWriteRate } = p;
-  return { caller, pinners, pinDuration, pinGap, pagesPerPin, pinAccess, gupPath, longTerm, dmaWriteRate };
-}
 
 /** The two streams of one pinner population: its pin cycles and the device writes into its pinned pages. */
 function pinnerStreams(p: Params, prefix: string, g: PinnerGroup): EventStream[] {
@@ -307,17 +298,6 @@ export function expectedEvents(p: Params): number {
   return eventStreams(p).reduce((a, s) => a + s.events, 0);
 }
 
-/**
- * Estimated bytes of a run's state: ~40 bytes per page (page cache, writeback, DMA), ~32
- * per pinner and 8 per pin slot (pinners × the largest pagesPerPin of any group).
- */
-export function estimatedBytes(p: Params): number {
-  const pops = pinnerPopulations(p);
-  const pinners = pops.reduce((a, { g }) => a + g.pinners, 0);
-  const ppp = Math.max(...pops.map(({ g }) => g.pagesPerPin));
-  return p.files * p.pagesPerFile * 40 + pinners * 32 + pinners * ppp * 8;
-}
-
 function histOrZipf(spec: unknown): Distribution | null {
   try {
     const d = parseDistribution(spec as string | number);
@@ -427,14 +407,14 @@ function checkEventBudget(p: Params, streams: EventStream[], given: GivenFields 
 function checkMemoryBudget(p: Params): void {
   const bytes = estimatedBytes(p);
   if (bytes <= BUDGET.bytesPerRun) return;
-  const pages = p.files * p.pagesPerFile * 40;
+  const pages = p.files * Math.max(1, p.pagesPerFile >> p.folioOrder) * folioBytes(p);
   const pops = pinnerPopulations(p);
   const top = pops.reduce((a, b) => (b.g.pinners > a.g.pinners ? b : a));
   const [field, value] = pages >= bytes - pages ? ["files", p.files] : [`${top.prefix}pinners`, top.g.pinners];
   throw new InputError(
     field,
     value,
-    `a run of at most ${BUDGET.bytesPerRun / 2 ** 20} MiB of state; files × pagesPerFile × 40 B + pinners × (32 + 8 × pagesPerPin) B = ${Math.round(bytes / 2 ** 20)} MiB here, ${NO_BUDGET}`,
+    `a run of at most ${BUDGET.bytesPerRun / 2 ** 20} MiB of state; folios × ${folioBytes(p)} B + pinners × (300 + 44 × pagesPerPin) B = ${Math.round(bytes / 2 ** 20)} MiB here, ${NO_BUDGET}`,
   );
 }
 

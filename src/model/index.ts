@@ -165,5 +165,6 @@ export {
   eventStreams,
   expectedEvents,
   estimatedBytes,
+  folioBytes,
   type EventStream,
 } from "./budget.js";

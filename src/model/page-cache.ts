@@ -50,7 +50,7 @@ export class PageCache extends PageState {
   setPageDirty(p: number, locked: boolean = this.locked[p] === 1): boolean {
     if (!this.attached[p] || this.dirty[p]) return false;
     this.dirty[p] = 1;
-    this.dirtySince[p] = this.now;
+    this.setDirtySince(p);
     if (!locked && this.env.lockWarning) this.counters[METRIC.dirtyWithoutLock]++;
     if (!this.buffers[p] && this.privateData !== "none") this.counters[METRIC.dirtyWithoutBuffers]++;
     const f = this.fileOf(p);
@@ -65,6 +65,7 @@ export class PageCache extends PageState {
   testClearPageDirty(p: number): boolean {
     if (!this.dirty[p]) return false;
     this.dirty[p] = 0;
+    if (this.dirtyTimes !== null) this.dirtyTimes.delete(p);
     if (this.attached[p]) {
       this.dirtyPages[this.fileOf(p)]--;
       this.totalDirty--;
@@ -78,7 +79,7 @@ export class PageCache extends PageState {
    */
   noteDirtyAge(p: number): void {
     if (this.pins[p] + this.gets[p] === 0 || !this.dirty[p]) return;
-    const age = this.now - this.dirtySince[p];
+    const age = this.now - this.dirtySinceOf(p);
     if (age > this.counters[METRIC.maxDirtyAgeWhilePinned]) this.counters[METRIC.maxDirtyAgeWhilePinned] = age;
   }
 
@@ -150,7 +151,7 @@ export class PageCache extends PageState {
   readPage(p: number): void {
     this.resident[p] = 1;
     this.attached[p] = 1;
-    this.dirty[p] = 0;
+    this.dirty[p] = 0; // a page not in memory is clean (freePage): no dirtying time to drop
     this.writeback[p] = 0;
     this.bounced[p] = 0;
     this.buffers[p] = 0;
@@ -282,12 +283,6 @@ export class PageCache extends PageState {
     this.gupPutFolio(p, pin);
   }
 
-  /** Memory differs from disk and nothing will write it: attached, clean, no I/O carrying mem. */
-  unsaved(p: number): boolean {
-    if (!this.resident[p] || !this.attached[p] || this.dirty[p] || this.mem[p] === this.disk[p]) return false;
-    return !(this.writeback[p] && this.io[p] === this.mem[p]);
-  }
-
   /** The page leaves memory; the slot reads back from disk on its next access. */
   freePage(p: number): void {
     this.resident[p] = 0;
@@ -295,6 +290,7 @@ export class PageCache extends PageState {
     this.mapped[p] = 0;
     this.pteWritable[p] = 0;
     this.buffers[p] = 0;
+    if (this.dirtyTimes !== null && this.dirty[p]) this.dirtyTimes.delete(p);
     this.dirty[p] = 0;
     this.delalloc[p] = 0;
     this.refcount[p] = 0;
@@ -391,8 +387,9 @@ export class PageCache extends PageState {
    */
   testClearPageDirtyForIo(p: number, sync: boolean): number {
     const decision = this.policy.writebackDecision(this, p, sync);
+    const since = this.recordingCleanDelays ? this.dirtySinceOf(p) : 0; // before the clear drops it
     if (decision & WritebackDecision.CLEAR && this.testClearPageDirty(p) && this.recordingCleanDelays) {
-      const delay = this.now - this.dirtySince[p];
+      const delay = this.now - since;
       (this.dirtiedInCleanInode[p] ? this.cleanDelays!.cleanInode : this.cleanDelays!.dirtyInode).push(delay);
     }
     return decision;

@@ -4,6 +4,7 @@
  * are PageCache's (src/model/page-cache.ts), which extends this class.
  */
 import { METRIC } from "./metrics.js";
+import { PageTimes } from "./page-times.js";
 import type { FsBehavior } from "./params.js";
 import type { Policy } from "./policy.js";
 import type { RunEnv } from "./env.js";
@@ -175,8 +176,10 @@ export class PageState {
    * other backings in the lean layout.
    */
   readonly delalloc: Uint8Array;
-  /** Seconds: when PG_dirty last went 0 -> 1. */
+  /** Seconds: when PG_dirty last went 0 -> 1 (read it with dirtySinceOf); length 0 in the lean layout, which keeps `dirtyTimes`. */
   readonly dirtySince: Float64Array;
+  /** The lean layout's dirtySince: the dirty folios' times only (null in the checker's layout). */
+  readonly dirtyTimes: PageTimes | null;
   /** 0 or 1: the on-disk version was put there by a completed writeback of this run (double-writeback counting). */
   readonly written: Uint8Array;
   /** Device writes that landed while the page was clean, cumulative. */
@@ -230,7 +233,8 @@ export class PageState {
     this.notifierPins = new Uint8Array(z ? 0 : n);
     this.notifying = new Uint8Array(z ? 0 : n);
     this.delalloc = new Uint8Array(!z || o.env.privateData === "cow-fixup" ? n : 0);
-    this.dirtySince = new Float64Array(n);
+    this.dirtySince = new Float64Array(z ? 0 : n);
+    this.dirtyTimes = z ? new PageTimes() : null;
     this.written = new Uint8Array(n);
     this.cleanWrites = new Uint32Array(n);
     this.cleanDelays = o.traceClean ? { cleanInode: [], dirtyInode: [] } : null;
@@ -249,6 +253,23 @@ export class PageState {
     this.attached[p] = 1;
     this.mapped[p] = 1;
     this.refcount[p] = 1 + shares + transient;
+  }
+
+  /** Seconds: when PG_dirty of page `p` last went 0 -> 1 (meaningful while it is dirty; NaN when clean in the lean layout). */
+  dirtySinceOf(p: number): number {
+    return this.dirtyTimes !== null ? this.dirtyTimes.get(p) : this.dirtySince[p];
+  }
+
+  /** Record that PG_dirty of page `p` went 0 -> 1 now. */
+  protected setDirtySince(p: number): void {
+    if (this.dirtyTimes !== null) this.dirtyTimes.set(p, this.now);
+    else this.dirtySince[p] = this.now;
+  }
+
+  /** Memory differs from disk and nothing will write it: attached, clean, no I/O carrying mem. */
+  unsaved(p: number): boolean {
+    if (!this.resident[p] || !this.attached[p] || this.dirty[p] || this.mem[p] === this.disk[p]) return false;
+    return !(this.writeback[p] && this.io[p] === this.mem[p]);
   }
 
   /** The file (inode) page `p` belongs to: floor(p / pagesPerFile) (folio->mapping->host). */

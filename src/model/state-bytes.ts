@@ -1,0 +1,87 @@
+/**
+ * The bytes of a run's state in the engine (README, "Per-page state"), for the memory
+ * budget (budget.ts) and `npm run bench`.
+ */
+import type { PinnerGroup } from "./coverage-params.js";
+import { distributionRange, parseDistribution } from "./distributions.js";
+import { policyFollowsPreset, runEnv } from "./env.js";
+import type { Params } from "./params.js";
+import { POLICY_IDS } from "./policy-ids.js";
+import { getPolicy } from "../policies/index.js";
+
+/** The pinner populations of resolved parameters: the groups, or the flat parameters as one. */
+export function pinnerPopulations(p: Params): { prefix: string; g: PinnerGroup }[] {
+  if (p.pinnerGroups === null) return [{ prefix: "", g: flatGroup(p) }];
+  return p.pinnerGroups.map((g, i) => ({ prefix: `pinnerGroups[${i}].`, g }));
+}
+
+/** The flat pinner parameters as one group (params.ts flatPinnerGroup; not imported: params.ts imports this module). */
+function flatGroup(p: Params): PinnerGroup {
+  const { caller, pinners, pinDuration, pinGap, pagesPerPin, pinAccess, gupPath, longTerm, dmaWriteRate } = p;
+  return { caller, pinners, pinDuration, pinGap, pagesPerPin, pinAccess, gupPath, longTerm, dmaWriteRate };
+}
+
+/** Bytes of one count of the lean layout's narrowest array for 0..max (page-state.ts countArray). */
+const countBytes = (max: number): number => (max <= 0xff ? 1 : max <= 0xffff ? 2 : 4);
+
+/**
+ * Bytes of the engine's per-folio typed arrays for these parameters (README, "Per-page
+ * state"; `npm run bench` prints the arrays one by one): the page cache's counts sized by
+ * the run's bounds, 10 flag bytes, the three content versions and cleanWrites (12 + 4),
+ * notifierSeq under a device mirror, btrfs's delalloc; the writeback's waiters and I/O
+ * count; the pinner groups' last writer (and first pinner, holders per group with several
+ * groups); the device writes' holders and, when groups write at different rates, their
+ * summed rate. 41 on the large system (one group, shareCount 1, no mirror).
+ */
+export function folioBytes(p: Params): number {
+  const pops = pinnerPopulations(p);
+  const env = (POLICY_IDS as readonly string[]).includes(p.policy)
+    ? runEnv({
+        kernel: p.kernel,
+        backing: p.backing,
+        mapping: p.mapping,
+        folioOrder: p.folioOrder,
+        policy: getPolicy(p.policy),
+        policyPerCaller: policyFollowsPreset(p.kernel, p.caller, p.policy),
+      })
+    : null;
+  const order = env?.folioOrder ?? p.folioOrder;
+  const holds = countBytes(pops.reduce((a, { g }) => a + g.pinners * Math.min(g.pagesPerPin, 2 ** order), 0));
+  const range = (spec: Params["shareCount"]): number =>
+    countBytes(Math.ceil(distributionRange(parseDistribution(spec))[1]));
+  const n = pops.length;
+  const group = n <= 127 ? 1 : 2;
+  const writers = pops.filter(({ g }) => g.dmaWriteRate > 0);
+  const mirror = env === null || env.mirror !== null;
+  const cache =
+    range(p.shareCount) +
+    range(p.transientRefs) +
+    4 +
+    2 * holds +
+    10 +
+    12 +
+    4 +
+    (mirror ? 4 : 0) +
+    (env?.privateData === "cow-fixup" ? 1 : 0);
+  const engine = 1 + 1;
+  const groups = group + (n > 1 ? group + n * holds : 0);
+  const dma =
+    (!mirror && writers.length > 0 ? holds : 0) + (new Set(writers.map(({ g }) => g.dmaWriteRate)).size > 1 ? 8 : 0);
+  return cache + engine + groups + dma;
+}
+
+/**
+ * Estimated bytes of a run's state: folioBytes per folio, 13 per inode (I_DIRTY_PAGES,
+ * dirtied_when, the dirty count), ~300 per pinner (its fields, its random stream, its
+ * queue entry: 340 measured with 4 pin slots) and 44 per pin slot (pinners × the largest
+ * pagesPerPin of any group: the page, notifier sequence and cleanWrites at the grab, 12;
+ * the held folio's next device write in a hash table kept at most half full, 32). The tables of dirty folios and of superseded I/O grow with the
+ * run (32 bytes an entry at most half full): not counted.
+ */
+export function estimatedBytes(p: Params): number {
+  const pops = pinnerPopulations(p);
+  const pinners = pops.reduce((a, { g }) => a + g.pinners, 0);
+  const ppp = Math.max(...pops.map(({ g }) => g.pagesPerPin));
+  const folios = p.files * Math.max(1, p.pagesPerFile >> p.folioOrder);
+  return folios * folioBytes(p) + p.files * 13 + pinners * 300 + pinners * ppp * 44;
+}
