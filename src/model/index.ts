@@ -168,3 +168,4 @@ export {
   folioBytes,
   type EventStream,
 } from "./budget.js";
+export { PageTimes } from "./page-times.js";

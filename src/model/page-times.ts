@@ -19,7 +19,7 @@ const GOLDEN = -1640531535;
  * const t = new PageTimes();
  * t.set(7, 1.5);
  * t.get(7); // => 1.5
- * t.get(8); // => NaN (no entry)
+ * Number.isNaN(t.get(8)); // => true (no entry)
  * t.delete(7);
  * t.size; // => 0
  */
