@@ -297,6 +297,7 @@ export { calibrateLab, LabBootError, type LabOptions } from "./calibrate/lab/run
 export type { LabFilesystem, LabInfo, NotMeasured } from "./calibrate/lab/assemble.js";
 export type { LabConfig } from "./calibrate/lab/plan.js";
 export type { ReclaimKernel } from "./calibrate/lab/reclaim.js";
+export type { GuardRecord, RaceRecord } from "./calibrate/lab/pinned.js";
 export { DEBIAN_SERIES, type DebianSeries, type KernelSpec } from "./calibrate/lab/spec.js";
 // The shapes inside calibration.json (what loadCalibration returns), part by part.
 export { PARTS, type Environment, type FilesystemInfo, type HzInfo, type Part } from "./calibrate/environment.js";
