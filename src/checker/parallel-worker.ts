@@ -6,7 +6,7 @@
  * shared counter is bumped and the waiting thread woken.
  */
 import { workerData, type MessagePort } from "node:worker_threads";
-import { StateSet, maskOf } from "./state.js";
+import { StateSet, hashWords, maskOf } from "./state.js";
 import { Stepper } from "./stepper.js";
 import { specInput, type SearchSpec } from "./explore.js";
 import { INCIDENTS } from "./verdict.js";
@@ -61,7 +61,7 @@ class Partition extends Stepper {
   private level = -1;
   /** States added by the last insert: from nStart. */
   private nStart = 0;
-  /** The expanded level's end states (rank, mask, hung), in rank order. */
+  /** The expanded level's end states (rank, mask, hung, 0), in rank order. */
   private readonly ends = new Records();
   /** Successor records to each owner (shared memory, kept from level to level). */
   private readonly outs: Records[];
@@ -112,7 +112,7 @@ class Partition extends Stepper {
       const b = bufs[src],
         p = at[src];
       at[src] += R;
-      const idx = set.add(b, p);
+      const idx = set.addHashed(b, p, b[p + W + 3]);
       if (idx < 0) continue;
       this.room(idx);
       this.pw[idx] = src;
@@ -139,7 +139,7 @@ class Partition extends Stepper {
     const e = this.ends.a,
       len = this.ends.len,
       r0 = this.r0;
-    for (let p = 0; p < len && e[p] < cutoff; p += 3) {
+    for (let p = 0; p < len && e[p] < cutoff; p += 4) {
       if (e[p + 2]) r0.deadlocks++;
       else r0.terminals++;
       for (let k = 0; k < INCIDENTS.length; k++) if (e[p + 1] & (1 << k)) r0.hits[k]++;
@@ -178,7 +178,8 @@ class Partition extends Stepper {
       const explore = this.chosen(enabled);
       for (let a = 0; a < nA; a++) {
         if (!(explore & (1 << a))) continue;
-        out[ownerOf(succ, a * W, W, n)].push(succ, a * W, W, j, rank, (a << 16) | succLabel[a]);
+        const h = hashWords(succ, a * W, W) | 0;
+        out[ownerOf(h, n)].push(succ, a * W, W, j, rank, (a << 16) | succLabel[a], h);
       }
       if (!enabled) this.judgeEnd(j, rank, stateMask, data[o + W - 1] === 0);
     }
@@ -189,7 +190,7 @@ class Partition extends Stepper {
   private judgeEnd(j: number, rank: number, stateMask: number, inSpec: boolean): void {
     const hung = this.waiting;
     const { sync, mask } = this.endOf(stateMask, hung);
-    this.ends.push(this.succ, 0, 0, rank, mask, hung ? 1 : 0);
+    this.ends.push(this.succ, 0, 0, rank, mask, hung ? 1 : 0, 0);
     for (let k = 0; k < INCIDENTS.length; k++) {
       if (!(mask & (1 << k))) continue;
       const hit = { level: this.level, rank, local: j, sync, mask, hung };

@@ -2,9 +2,10 @@
  * The parallel search (`--workers N`): the one-thread search of search.ts split over N
  * worker threads, with the same states, verdicts and shortest witnesses whatever N.
  *
- * Each state belongs to one worker, chosen by a hash of its packed words (a hash seed of
- * its own, so a worker's states still spread over its whole table); a worker keeps its
- * states and their path records. The search goes breadth-first, one level at a time: each
+ * Each state belongs to one worker, chosen by the top bits of the hash its store takes
+ * (the table takes the low bits, so a worker's states still spread over its whole table);
+ * the hash travels with the successor, computed once. A worker keeps its states and their
+ * path records. The search goes breadth-first, one level at a time: each
  * worker expands its part of the level and sends every successor to its owner; each owner
  * adds what it received in the one-thread search's order; this thread merges the new
  * states' keys into the level's order (ranks) and hands them back. The one-thread search
@@ -30,6 +31,7 @@ import { InputError } from "../errors.js";
 import type { SearchInput, SearchOutput } from "./search.js";
 import type { SearchSpec } from "./explore.js";
 import { Stepper, type Found, type PathState } from "./stepper.js";
+import { hashWords } from "./state.js";
 import { INCIDENTS, type IncidentName } from "./verdict.js";
 import { labelOf } from "./actors/labels.js";
 import type { Answer, FirstHit, Report, Request } from "./parallel-worker.js";
@@ -37,11 +39,8 @@ import type { Answer, FirstHit, Report, Request } from "./parallel-worker.js";
 /** The most workers `--workers` takes. */
 export const MAX_WORKERS = 64;
 
-/** The seed of the hash that gives a state's owner (the state stores hash from 0x9e3779b9). */
-export const OWNER_SEED = 0x3c6ef372;
-
-/** Words after a state's own in a successor record: its parent (the sender's index), the parent's rank, the step. */
-export const RECORD_EXTRA = 3;
+/** Words after a state's own in a successor record: its parent (the sender's index), the parent's rank, the step, the state's hash. */
+export const RECORD_EXTRA = 4;
 
 /** How long the workers may take to start and build their first search, in milliseconds. */
 const START_MS = 120_000;
@@ -80,11 +79,11 @@ class Pool {
       Atomics.wait(this.ctl, 0, v, Math.min(left, 2 ** 31 - 1));
     }
     this.answered = target;
-    return this.ports.map((p) => {
-      const a = receiveMessageOnPort(p)!.message as Answer;
-      if ("error" in a) throw new Error(`checker: in a worker of the parallel search: ${a.error}`);
-      return a;
-    });
+    // every answer read before any is thrown, so that none is left for the next call
+    const answers = this.ports.map((p) => receiveMessageOnPort(p)!.message as Answer);
+    const failed = answers.find((a) => "error" in a);
+    if (failed) throw new Error(`checker: in a worker of the parallel search: ${(failed as { error: string }).error}`);
+    return answers;
   }
 }
 
@@ -121,6 +120,13 @@ export function searchParallel(input: SearchInput, spec: SearchSpec, workers: nu
       p.workers.map((_, id) => ({ op: "init", spec, n: workers, id })),
       START_MS,
     );
+  } catch (e) {
+    // workers that did not start (or answer) are not asked again: the next search starts new ones
+    for (const w of p.workers) void w.terminate();
+    pool = null;
+    throw e;
+  }
+  try {
     c.run();
     return c.output();
   } finally {
@@ -142,10 +148,10 @@ export class Records {
   private alloc(n: number): Int32Array {
     return this.shared ? new Int32Array(new SharedArrayBuffer(n * 4)) : new Int32Array(n);
   }
-  /** Append `n` words of `src` from `o`, then three words. */
-  push(src: Int32Array, o: number, n: number, x: number, y: number, z: number): void {
-    if (this.len + n + 3 > this.a.length) {
-      const b = this.alloc(Math.max(this.a.length * 2, this.len + n + 3));
+  /** Append `n` words of `src` from `o`, then four words. */
+  push(src: Int32Array, o: number, n: number, x: number, y: number, z: number, h: number): void {
+    if (this.len + n + 4 > this.a.length) {
+      const b = this.alloc(Math.max(this.a.length * 2, this.len + n + 4));
       b.set(this.a.subarray(0, this.len));
       this.a = b;
     }
@@ -154,7 +160,8 @@ export class Records {
     a[this.len + n] = x;
     a[this.len + n + 1] = y;
     a[this.len + n + 2] = z;
-    this.len += n + 3;
+    a[this.len + n + 3] = h;
+    this.len += n + 4;
   }
   /** The records so far (a view). */
   view(): Int32Array {
@@ -183,8 +190,9 @@ class Coordinator {
       W = stepper.W;
     const roots = Array.from({ length: n }, () => new Records());
     this.input.roots.forEach((_, k) => {
-      const buf = stepper.packRoot(k);
-      roots[ownerOf(buf, 0, W, n)].push(buf, 0, W, -1, k, k);
+      const buf = stepper.packRoot(k),
+        h = hashWords(buf, 0, W) | 0;
+      roots[ownerOf(h, n)].push(buf, 0, W, -1, k, k, h);
     });
     let next = this.level(
       roots.map((r) => [r.view()]),
@@ -275,26 +283,13 @@ function firstOf(hits: (FirstHit | null)[]): (FirstHit & { worker: number }) | n
   return best;
 }
 
-/** The owner of the state at buf[o..o+W) among n workers. */
-export function ownerOf(buf: Int32Array, o: number, W: number, n: number): number {
-  if (n === 1) return 0;
-  return hashOwner(buf, o, W) % n;
-}
-
-/** murmur3's mixing as state.ts hashWords, from OWNER_SEED (inlined: it runs once per successor). */
-function hashOwner(a: Int32Array, o: number, n: number): number {
-  let h = OWNER_SEED | 0;
-  for (let i = 0; i < n; i++) {
-    let k = Math.imul(a[o + i], 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (((h << 13) | (h >>> 19)) * 5 + 0xe6546b64) | 0;
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+/**
+ * The owner among n workers of a state whose hash (state.ts hashWords, as the store takes
+ * it) is h: from its top bits, so that a worker's states still spread over its whole table,
+ * which takes the low bits.
+ */
+export function ownerOf(h: number, n: number): number {
+  return Math.floor(((h >>> 0) * n) / 2 ** 32);
 }
 
 /**

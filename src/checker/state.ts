@@ -259,8 +259,12 @@ export class StateSet {
    * new state and -(index + 1) for one already there.
    */
   add(buf: Int32Array, off = 0): number {
+    return this.addHashed(buf, off, hashWords(buf, off, this.width) | 0);
+  }
+
+  /** add() of a state whose hashWords(buf, off, width) | 0 is `h` already (the parallel search carries it). */
+  addHashed(buf: Int32Array, off: number, h: number): number {
     const W = this.width;
-    const h = hashWords(buf, off, W) | 0;
     const t = this.table,
       d = this.data;
     const smask = (t.length >> 1) - 1;
@@ -269,7 +273,7 @@ export class StateSet {
       if (e === 0) {
         if (this.count === this.cap) {
           this.grow();
-          return this.add(buf, off);
+          return this.addHashed(buf, off, h);
         }
         const i = this.count++;
         const o = i * W;
