@@ -17,7 +17,6 @@ import type { RunEnv } from "../model/env.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { cleanDelayStats } from "./clean-delays.js";
 import { DeviceWrites } from "./device-writes.js";
-import { dirtyWords, nextDirty } from "./dirty-scan.js";
 import { countEndState, endOfRunSync, runFacts } from "./end-of-run.js";
 import { END_OF_RUN_EVENT, EVENT, EVENT_NAMES } from "./events.js";
 import { kupdatePeriod } from "./flusher.js";
@@ -65,8 +64,6 @@ export class Simulation {
   /** Which end_page_writeback event is the latest I/O's; when it ends (stable writes). */
   private readonly wbEnds: WritebackEnds;
   private readonly waiters: Uint8Array;
-  /** pc.dirty as words (dirty-scan.ts). */
-  private readonly dirtyWords: Uint32Array | null;
   private readonly period: number;
   private phase = 0;
   private tick = 0;
@@ -122,7 +119,6 @@ export class Simulation {
     const trylockMiss = missShares.map((m) => (m > 0 ? () => missStream() < m : undefined));
     this.waiters = new Uint8Array(this.pages);
     this.wbEnds = new WritebackEnds(this.pages, this.stable);
-    this.dirtyWords = dirtyWords(this.pc.dirty, this.pagesPerFile);
     this.period = this.writesBack ? kupdatePeriod(p.writebackInterval, p.hz) : 0;
     this.latency = sampler(parseDistribution(p.writebackLatency));
     this.fixedLatency = typeof p.writebackLatency === "number";
@@ -376,13 +372,13 @@ export class Simulation {
    * no dirty page is left, otherwise requeued with dirtied_when = now.
    */
   private writebackSingleInode(f: number, sync: boolean): void {
-    const pc = this.pc,
-      end = (f + 1) * this.pagesPerFile;
+    const pc = this.pc;
+    const start = f * this.pagesPerFile;
     let left = pc.dirtyPages[f];
-    for (let p = nextDirty(pc.dirty, this.dirtyWords, end - this.pagesPerFile, end); left > 0 && p < end; ) {
+    for (let p = start; left > 0 && p < start + this.pagesPerFile; p++) {
+      if (!pc.dirty[p]) continue;
       left--;
       this.writePage(p, sync);
-      p = nextDirty(pc.dirty, this.dirtyWords, p + 1, end);
     }
     this.requeueInode(f);
   }
