@@ -17,22 +17,32 @@ import { countArray, type CountArray, type PageCache } from "../model/page-cache
 import type { DeviceMirror } from "../model/policy.js";
 import { DMA_WRITE_EVENT } from "./events.js";
 import { GROUP_METRIC, type Groups } from "./groups.js";
-import { PageTimes } from "../model/page-times.js";
 import { exponentialGap } from "./random.js";
 import type { PageTrace } from "./trace.js";
 
-/** The device writes of a run, over typed arrays of one entry per folio. */
+/**
+ * The device writes of a run: per folio only the slot of its holders (0: nobody writes into
+ * it), per slot (a held folio) the holders, the next write and the summed rate. Slots come
+ * from a free list; there are at most Σ pinners × pagesPerPin held folios at once.
+ * NOTE: for performance: the per-slot arrays are small and dense (cache-resident), and a
+ * folio nobody holds costs one read of `slotOf`.
+ */
 export class DeviceWrites {
   /** Writes are caught up lazily (some group writes, and no device mirrors the mapping). */
   readonly lazy: boolean;
   /** Groups write at different dmaWriteRates: per-page rates are summed (`rate`). */
   private readonly mixedRates: boolean;
-  /** Per folio: pinners in their hold phase writing into it. */
+  /** Per folio: its slot while someone holds it for writing, else 0. */
+  private readonly slotOf: CountArray;
+  /** Per slot: pinners in their hold phase writing into the folio. */
   private readonly holders: CountArray;
-  /** Per held folio (holders > 0): time of its next device write, seconds; no entry for the others. */
-  private readonly next: PageTimes;
-  /** Per folio (mixedRates only): the summed rate of its holders, writes per second. */
+  /** Per slot: time of the folio's next device write, seconds. */
+  private readonly next: Float64Array;
+  /** Per slot (mixedRates only): the summed rate of its holders, writes per second. */
   private readonly rate: Float64Array;
+  /** Free slots (a stack of `freeTop` entries). */
+  private readonly free: Int32Array;
+  private freeTop: number;
 
   /**
    * @param pc the page cache written into (its `now` is the time writes are caught up to)
@@ -54,26 +64,31 @@ export class DeviceWrites {
     this.lazy = mirror === null && writers.length > 0;
     this.mixedRates = new Set(writers.map((s) => s.dmaWriteRate)).size > 1;
     const pages = pc.pages;
-    this.holders = countArray(groups.holds, this.lazy ? pages : 0);
-    this.rate = new Float64Array(this.mixedRates ? pages : 0);
     // Folios held at once: at most one range of pagesPerPin per pinner (and every folio).
-    const held = Math.min(
-      pages,
-      g.specs.reduce((s, x) => s + x.pinners * x.pagesPerPin, 0),
-    );
-    this.next = new PageTimes(this.lazy ? 2 * held : 16);
+    const held = this.lazy
+      ? Math.min(
+          pages,
+          g.specs.reduce((s, x) => s + x.pinners * x.pagesPerPin, 0),
+        )
+      : 0;
+    this.slotOf = countArray(held, this.lazy ? pages : 0);
+    this.holders = countArray(groups.holds, held + 1);
+    this.next = new Float64Array(held + 1);
+    this.rate = new Float64Array(this.mixedRates ? held + 1 : 0);
+    this.free = Int32Array.from({ length: held + 1 }, (_, i) => held - i); // the last entry (0) is never taken
+    this.freeTop = held;
   }
 
   /** Apply the device writes page p has had since the page was last touched, up to now. */
   catchUp(p: number): void {
-    if (!this.lazy || this.holders[p] === 0) return;
-    const next = this.next,
-      e = next.indexOf(p);
-    let t = next.at(e);
+    if (!this.lazy) return;
+    const slot = this.slotOf[p];
+    if (slot === 0) return;
+    let t = this.next[slot];
     const now = this.pc.now;
     if (!(t < now)) return;
     const u = this.u;
-    const rate = this.pageRate(p);
+    const rate = this.slotRate(slot);
     const traced = this.trace?.has(p) === true;
     let n = 0;
     while (t < now) {
@@ -83,19 +98,19 @@ export class DeviceWrites {
       } else n++;
       t += exponentialGap(u, rate);
     }
-    next.setAt(e, t);
+    this.next[slot] = t;
     if (n > 0) this.charged(p, n);
   }
 
   /** Catch up every page someone still writes into (the end of the run). */
   catchUpAll(): void {
     if (!this.lazy) return;
-    for (let p = 0; p < this.pc.pages; p++) if (this.holders[p] > 0) this.catchUp(p);
+    for (let p = 0; p < this.pc.pages; p++) if (this.slotOf[p] !== 0) this.catchUp(p);
   }
 
-  /** The device-write rate into page p: dmaWriteRate × holders, or the holders' rates summed when groups differ. */
-  private pageRate(p: number): number {
-    return this.mixedRates ? this.rate[p] : this.groups.specs[0].dmaWriteRate * this.holders[p];
+  /** The device-write rate into the folio at `slot`: dmaWriteRate × holders, or the holders' rates summed when groups differ. */
+  private slotRate(slot: number): number {
+    return this.mixedRates ? this.rate[slot] : this.groups.specs[0].dmaWriteRate * this.holders[slot];
   }
 
   /**
@@ -118,7 +133,7 @@ export class DeviceWrites {
     }
     const u = this.u,
       base = p * g.n,
-      total = this.pageRate(p);
+      total = this.slotRate(this.slotOf[p]);
     for (let i = 0; i < n; i++) {
       let x = u() * total,
         gi = 0;
@@ -157,9 +172,18 @@ export class DeviceWrites {
     this.catchUp(p);
     const g = this.groups;
     if (g.n > 1) g.holders[p * g.n + gi] += delta;
-    const h = (this.holders[p] += delta);
-    if (this.mixedRates) this.rate[p] = h > 0 ? this.rate[p] + delta * rate : 0;
-    if (h > 0) this.next.set(p, this.pc.now + exponentialGap(this.u, this.pageRate(p)));
-    else this.next.delete(p);
+    let slot = this.slotOf[p];
+    if (slot === 0) {
+      slot = this.slotOf[p] = this.free[--this.freeTop];
+      this.holders[slot] = 0;
+      if (this.mixedRates) this.rate[slot] = 0;
+    }
+    const h = (this.holders[slot] += delta);
+    if (this.mixedRates) this.rate[slot] = h > 0 ? this.rate[slot] + delta * rate : 0;
+    if (h > 0) this.next[slot] = this.pc.now + exponentialGap(this.u, this.slotRate(slot));
+    else {
+      this.slotOf[p] = 0;
+      this.free[this.freeTop++] = slot;
+    }
   }
 }

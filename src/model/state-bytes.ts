@@ -30,8 +30,7 @@ const countBytes = (max: number): number => (max <= 0xff ? 1 : max <= 0xffff ? 2
  * the run's bounds, 10 flag bytes, the three content versions and cleanWrites (12 + 4),
  * notifierSeq under a device mirror, btrfs's delalloc; the writeback's waiters and I/O
  * count; the pinner groups' last writer (and first pinner, holders per group with several
- * groups); the device writes' holders and, when groups write at different rates, their
- * summed rate. 41 on the large system (one group, shareCount 1, no mirror).
+ * groups); the device writes' slot (its holders, next write and rate are per held folio). 41 on the large system (one group, shareCount 1, no mirror).
  */
 export function folioBytes(p: Params): number {
   const pops = pinnerPopulations(p);
@@ -65,8 +64,12 @@ export function folioBytes(p: Params): number {
     (env?.privateData === "cow-fixup" ? 1 : 0);
   const engine = 1 + 1;
   const groups = group + (n > 1 ? group + n * holds : 0);
-  const dma =
-    (!mirror && writers.length > 0 ? holds : 0) + (new Set(writers.map(({ g }) => g.dmaWriteRate)).size > 1 ? 8 : 0);
+  const folios = p.files * Math.max(1, p.pagesPerFile >> order);
+  const held = Math.min(
+    folios,
+    pops.reduce((a, { g }) => a + g.pinners * g.pagesPerPin, 0),
+  );
+  const dma = !mirror && writers.length > 0 ? countBytes(held) : 0;
   return cache + engine + groups + dma;
 }
 
