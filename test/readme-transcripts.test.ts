@@ -1,19 +1,20 @@
-// The README's `$ pinsim …` transcripts run as tests, as SimPy runs its example programs:
-// every fenced block of README.md holding lines that start with `$ pinsim ` is split into
+// The README's and the guides' `$ pinsim …` transcripts run as tests, as SimPy runs its example
+// programs: every fenced block of README.md and docs/*.md holding lines that start with `$ pinsim ` is split into
 // commands and their shown output; each command runs (node bin/pinsim.js, from the project
 // root, on the built dist/) and its stdout and stderr, together, must read as shown.
 //
-// What may differ: versions (`pinsim 1.2.3`, `v20.1.0`) and timings (`12.3 s`, `45 ms`)
-// are normalised on both sides; an ellipsis `…` in the README stands for any text on that
-// line (an elided list of allowed values, say), and a line of only `…` for any number of
-// lines. A transcript with no output lines asserts
+// What may differ (scripts/transcript-match.mjs): versions and timings are normalised on both
+// sides; an ellipsis `…` stands for any text on that line (an elided list of allowed values,
+// say), and a line of only `…` for any number of lines. A transcript with no output lines asserts
 // that the command prints nothing. A `# exit N` line after the output asserts the exit code
 // (default: whatever it is; bad input is 2 by the project's rule).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+// The matching rules, shared with scripts/doc-blocks.mjs.
+import { linesMatch, outputLines } from "../scripts/transcript-match.mjs";
 
 const ROOT = join(import.meta.dirname, "..");
 const BIN = join(ROOT, "bin", "pinsim.js");
@@ -60,52 +61,33 @@ function transcripts(markdown: string): Transcript[] {
   return out;
 }
 
-/** Versions and timings: equal on both sides whatever the run. */
-function normalise(text: string): string {
-  return text
-    .replace(/\bpinsim \d+\.\d+\.\d+\S*/g, "pinsim X.Y.Z")
-    .replace(/\bv\d+\.\d+\.\d+\b/g, "vX.Y.Z")
-    .replace(/\b\d+(?:\.\d+)? ?(s|ms|seconds)\b/g, "T $1");
-}
+/** README.md and the guides under docs/ (the text moved there in issue 24). */
+const DOCS = [
+  "README.md",
+  ...readdirSync(join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
+const found = DOCS.flatMap((file) => transcripts(readFileSync(join(ROOT, file), "utf8")).map((t) => ({ ...t, file })));
 
-/** The README's expected line as a pattern: literal text, `…` matching anything. */
-function linePattern(expected: string): RegExp {
-  const parts = normalise(expected)
-    .split("…")
-    .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  return new RegExp(`^${parts.join(".*")}$`);
-}
-
-/** Whether actual lines read as the expected ones; an expected line that is only `…` stands for any number of lines. */
-function linesMatch(act: string[], exp: string[]): boolean {
-  if (exp.length === 0) return act.length === 0;
-  if (exp[0]!.trim() === "…") {
-    for (let skip = 0; skip <= act.length; skip++) if (linesMatch(act.slice(skip), exp.slice(1))) return true;
-    return false;
-  }
-  return act.length > 0 && linePattern(exp[0]!).test(act[0]!) && linesMatch(act.slice(1), exp.slice(1));
-}
-
-const found = transcripts(readFileSync(join(ROOT, "README.md"), "utf8"));
-
-test("the README has transcripts to run", () => {
-  // The error-message transcript of "Running one simulation" at least.
-  assert.ok(found.length >= 1, "no `$ pinsim` transcript found in README.md");
+test("the README and the guides have transcripts to run", () => {
+  // The error-message transcript of "Running one simulation" at least, and the checker's.
+  assert.ok(found.length >= 2, "no `$ pinsim` transcript found in README.md and docs/*.md");
 });
 
 for (const t of found) {
-  test(`README.md:${t.line}: $ pinsim ${t.args.join(" ")}`, { timeout: 120_000 }, () => {
+  test(`${t.file}:${t.line}: $ pinsim ${t.args.join(" ")}`, { timeout: 120_000 }, () => {
     const r = spawnSync(process.execPath, [BIN, ...t.args], {
       cwd: ROOT,
       encoding: "utf8",
       env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
       timeout: 110_000,
     });
-    const actual = normalise(`${r.stdout}${r.stderr}`).replace(/\n$/, "").split("\n");
+    const act = outputLines(`${r.stdout}${r.stderr}`);
     const expected = t.output.join("\n").replace(/\n+$/, "");
     const exp = expected === "" ? [] : expected.split("\n");
-    const act = actual.length === 1 && actual[0] === "" ? [] : actual;
-    assert.ok(linesMatch(act, exp), `output differs from README.md:${t.line}:\n${act.join("\n")}`);
+    assert.ok(linesMatch(act, exp), `output differs from ${t.file}:${t.line}:\n${act.join("\n")}`);
     if (t.exit !== null) assert.equal(r.status, t.exit, "exit code");
   });
 }
