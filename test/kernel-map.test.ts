@@ -1,4 +1,4 @@
-// scripts/kernel-map.mjs, which generates the README's table of where each kernel
+// scripts/kernel-map.mjs, which generates docs/architecture.md's table of where each kernel
 // function's model lives: a declaration counts when its name is the kernel name in
 // camelCase AND its doc comment names the kernel function; a name alone, or a doc naming
 // another function, does not.

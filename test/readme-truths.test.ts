@@ -11,12 +11,15 @@ import { test } from "node:test";
 import { BIN } from "./helpers/cli.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const README = readFileSync(join(ROOT, "README.md"), "utf8");
+// The README and the guides it maps (issue 24 moved most of its text under docs/).
+const README = ["README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)]
+  .map((f) => readFileSync(join(ROOT, f), "utf8"))
+  .join("\n");
 const PACKAGE = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
 
-/** The README's shell-block lines (``` sh), comments kept. */
+/** The shell-block lines (``` sh, bash, console) of the README and the guides, comments kept. */
 function shellLines(): string[] {
-  return [...README.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.split("\n"));
+  return [...README.matchAll(/```(?:sh|bash|console)\n([\s\S]*?)```/g)].flatMap((m) => m[1]!.split("\n"));
 }
 
 test("npm run notebook follows notebooks:setup -- --interactive (setup alone installs no front end: notebook open exits 1)", () => {

@@ -207,7 +207,7 @@ export interface TableCell {
   };
 }
 
-/** The verdict table (README): for every policy, every incident's cell over the scenario set. */
+/** The verdict table (docs/checker.md): for every policy, every incident's cell over the scenario set. */
 export type VerdictTable = Record<PolicyId, Record<IncidentName, TableCell>>;
 
 /** Run every scenario and variant under every policy and fold the verdicts per policy. */

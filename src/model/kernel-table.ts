@@ -1,6 +1,6 @@
 /**
  * The kernel table as text: the lines of `pinsim kernels`, one preset in full, and the
- * README's kernel table (scripts/kernel-table.mjs). Every function takes the table as a
+ * kernel tables of docs/simulation.md and docs/model.md (scripts/kernel-table.mjs). Every function takes the table as a
  * parameter (the real one by default) and iterates its presets and its features, so a new
  * preset or a new FEATURES entry shows up in all of them with no edit here.
  */
@@ -86,7 +86,7 @@ export function kernelDetail(
 const row = (cells: readonly string[]): string => `| ${cells.join(" | ")} |`;
 
 /**
- * The README's kernel table (markdown): the presets with PRESET_COLUMNS, then every feature
+ * The kernel tables of docs/simulation.md and docs/model.md (markdown): the presets with PRESET_COLUMNS, then every feature
  * against every preset (✓ where the release has it) with its `on` and `off` words, then each
  * feature's source.
  */

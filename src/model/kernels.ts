@@ -59,7 +59,7 @@ export type IoUringRule = (typeof IO_URING_RULES)[number];
 export interface Feature {
   /** First mainline release that has it, [major, minor]. */
   readonly since: readonly [number, number];
-  /** What a release with it does, a few words (`pinsim kernels`, the README's kernel table). */
+  /** What a release with it does, a few words (`pinsim kernels`, the kernel tables of docs/simulation.md and docs/model.md). */
   readonly on: string;
   /** What a release without it does, a few words. */
   readonly off: string;
@@ -78,7 +78,7 @@ const feature = (since: readonly [number, number], on: string, off: string, cite
 /**
  * Every release-dependent behaviour the presets use. Each preset's fields are derived from
  * this table and RELEASES and nothing else, so a citation sits beside the one place a fact is
- * stated; `pinsim kernels` and the README's kernel table (scripts/kernel-table.mjs) list
+ * stated; `pinsim kernels` and the kernel tables of docs/simulation.md and docs/model.md (scripts/kernel-table.mjs) list
  * every entry, in this order, with its `on` or `off` words.
  */
 export const FEATURES = {
@@ -303,7 +303,7 @@ export function hasFeature(id: KernelId, f: FeatureName): boolean {
 
 /**
  * A kernel table: the presets, oldest first, and the features they were derived from. What
- * `pinsim kernels` and the README's kernel table print (src/model/kernel-table.ts).
+ * `pinsim kernels` and the kernel tables of docs/simulation.md and docs/model.md print (src/model/kernel-table.ts).
  */
 export interface KernelTable<Id extends string = KernelId, F extends string = FeatureName> {
   /** One preset per release, oldest first. */

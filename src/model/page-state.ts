@@ -26,7 +26,7 @@ export interface PageCacheOptions {
   /** Record clean delays (V1/V16): from a page's clean→dirty transition to its first clean. Default false. */
   traceClean?: boolean;
   /**
-   * The engine's lean layout (README, "Per-page state"): the largest values the per-page
+   * The engine's lean layout (docs/architecture.md, "Per-page state"): the largest values the per-page
    * counts can reach in this run, so each count gets the narrowest array that holds them
    * losslessly, and whether notifierSeq is read at all. Without it every count is an
    * Int32Array and notifierSeq is kept (the checker's layout, which its states hash).

@@ -2,7 +2,7 @@
  * The matrix of several calibration folders (one per kernel): one line per quantity, one
  * column per kernel, each cell the verdict (agree, DIFFER, not measured, absent), then the
  * differing cells with both sides. Text, at most 72 columns: what `pinsim report DIR DIR…`
- * prints and what the README shows.
+ * prints and what docs/calibrate.md shows.
  */
 import { verdictCounts, type ComparisonRow } from "../compare.js";
 import type { Calibration } from "../store.js";
