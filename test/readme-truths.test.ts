@@ -74,3 +74,10 @@ test("the README says how to use the package outside the checkout and what the i
   assert.match(README, /npm pack/);
   assert.match(README, /install scripts[^.]*`zeromq`[^.]*`esbuild`/);
 });
+
+test("docs/sweeps.md's copy of sweep.sbatch is the file (the block is skipped by the shell-block runner as a file's content)", () => {
+  const doc = readFileSync(join(ROOT, "docs", "sweeps.md"), "utf8");
+  const copy = /<!-- ci: skip: the content of sweep\.sbatch[^>]*-->\n```sh\n([\s\S]*?)```/.exec(doc);
+  assert.ok(copy, "docs/sweeps.md has no skipped block marked as the content of sweep.sbatch");
+  assert.equal(copy[1], readFileSync(join(ROOT, "sweep.sbatch"), "utf8"));
+});
