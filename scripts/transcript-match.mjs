@@ -32,8 +32,8 @@ export function linesMatch(act, exp) {
   return act.length > 0 && linePattern(exp[0]).test(act[0]) && linesMatch(act.slice(1), exp.slice(1));
 }
 
-/** A command's combined output as lines to compare: normalised, no trailing newline, [] for none. */
+/** A command's combined output as lines to compare: normalised, no trailing newlines (a blank last line is not shown in a document), [] for none. */
 export function outputLines(text) {
-  const lines = normalise(text).replace(/\n$/, "").split("\n");
+  const lines = normalise(text).replace(/\n+$/, "").split("\n");
   return lines.length === 1 && lines[0] === "" ? [] : lines;
 }
