@@ -135,6 +135,27 @@ test("pinsim check --json --verbose: the same bytes with --workers 1 and --worke
   assert.equal(two.status, 0);
 });
 
+// A label made from data (labels.ts labelOf: "munmap: invalidate_range_start: notifier: …")
+// is numbered as each thread meets it, so after one search the threads number the labels of
+// the next differently; a step's label must be read in the numbering of the thread that made
+// it (the parent's owner). Found by a tester: with the munmap scenario's two policies, or
+// with a second scenario after it, 2 and 3 workers named steps wrongly ("undefined", or a
+// notifier's "(PG_locked held by the path)" for "(no page lock)") on 58ec185; b6d5364 hid it
+// by how its workers start, and parallel.ts witness() now reads each label from the thread
+// that made it. The one-thread output is the authority: every step label equal, byte for byte.
+test("several searches in one process: the witnesses' step labels equal the one-thread search's", built, () => {
+  for (const [args, n] of [
+    [["K4.19+i915-userptr+WB+munmap", "--policy", "legacy-put-page,foll-pin"], "2"],
+    [["K4.19+i915-userptr+WB+munmap", "K5.10+io_uring+file-refused"], "3"],
+  ] as const) {
+    const one = cli(...args, "--verbose", "--workers", "1"),
+      many = cli(...args, "--verbose", "--workers", n);
+    assert.match(one.stdout, /munmap: invalidate_range_start/);
+    assert.doesNotMatch(many.stdout, /undefined/);
+    assert.equal(many.stdout, one.stdout, args.join(" "));
+  }
+});
+
 test(
   "pinsim check --workers: a bad value is one line naming the flag, the value and what is allowed, exit 2",
   built,

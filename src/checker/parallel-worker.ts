@@ -21,7 +21,8 @@ export type Request =
   /** The ranks of the states just added (those kept), the cut of the level before; then expand the next level. */
   | { op: "commit"; ranks: Int32Array; cutoff: number; expand: boolean }
   | { op: "report" }
-  | { op: "get"; local: number }
+  /** State `local`'s words and path record, and the text of label index `label` here (-1: none). */
+  | { op: "get"; local: number; label: number }
   | { op: "none" }
   | { op: "end" };
 
@@ -204,17 +205,18 @@ class Partition extends Stepper {
     return { ...this.r0, bytes: this.set.bytes + this.pl.byteLength * 2 + this.pw.byteLength };
   }
 
-  /** State `local`'s words and path record. */
-  get(local: number): Answer {
+  /**
+   * State `local`'s words and path record, and the text of label `label` as this thread
+   * numbers it (the label of a step out of this state, made when this thread expanded it).
+   */
+  get(local: number, label: number): Answer {
     const W = this.W;
-    const parentLocal = this.pl[local];
     return {
       words: this.set.data.slice(local * W, local * W + W),
       parentWorker: this.pw[local],
-      parentLocal,
+      parentLocal: this.pl[local],
       via: this.pv[local],
-      // a label's index depends on the order a thread met it (labelOf): its text is what counts
-      label: parentLocal < 0 ? "" : LABELS[this.pv[local] & 0xffff],
+      label: label < 0 ? "" : LABELS[label],
     };
   }
 }
@@ -240,7 +242,7 @@ function answer(m: Request): [Answer, ArrayBuffer[]] {
     case "report":
       return [part!.report(), []];
     case "get":
-      return [part!.get(m.local), []];
+      return [part!.get(m.local, m.label), []];
     case "end":
       part = null;
       return [{ ok: true }, []];

@@ -255,20 +255,24 @@ class Coordinator {
     };
   }
 
-  /** The path of a first hit, fetched from the states' owners back to its root. */
+  /**
+   * The path of a first hit, fetched from the states' owners back to its root. A step's label
+   * index is in the numbering of the thread that expanded its parent (labels made from data
+   * are numbered as each thread meets them, labels.ts labelOf), that is the parent's owner:
+   * so each request for a parent also asks it for the text of the child's label.
+   */
   private witness(h: FirstHit & { worker: number }): Found {
     const path: PathState[] = [];
-    for (let w = h.worker, i = h.local; ; ) {
-      const requests: Request[] = this.pool.workers.map((_, x) => (x === w ? { op: "get", local: i } : { op: "none" }));
+    for (let w = h.worker, i = h.local, childVia = -1; ; ) {
+      const label = childVia < 0 ? -1 : childVia & 0xffff;
+      const requests: Request[] = this.pool.workers.map((_, x) =>
+        x === w ? { op: "get", local: i, label } : { op: "none" },
+      );
       const got = this.pool.call(requests)[w] as Extract<Answer, { words: Int32Array }>;
-      // the step's label as this thread numbers it (labels are numbered as each thread meets them)
-      path.push({
-        data: got.words,
-        o: 0,
-        via: got.parentLocal < 0 ? got.via : (got.via & ~0xffff) | labelOf(got.label),
-      });
+      if (childVia >= 0) path[path.length - 1].via = (childVia & ~0xffff) | labelOf(got.label);
+      path.push({ data: got.words, o: 0, via: got.via });
       if (got.parentLocal < 0) break;
-      (w = got.parentWorker), (i = got.parentLocal);
+      (childVia = got.via), (w = got.parentWorker), (i = got.parentLocal);
     }
     return this.stepper.witnessOf(path.reverse(), h.sync, h.mask, h.hung);
   }
