@@ -123,8 +123,14 @@ function freshClone(dir, guide) {
     rmSync(join(dir, f), { force: true });
   if (guide) {
     // Where the Quick start leaves a user: installed and built (hard links: fast, and npm ci
-    // in the clone unlinks them without touching this checkout's).
-    spawnSync("cp", ["-al", join(ROOT, "node_modules", "."), join(dir, "node_modules")], { stdio: "inherit" });
+    // in the clone unlinks them without touching this checkout's; a plain copy where the
+    // temporary directory is on another file system).
+    const modules = [join(ROOT, "node_modules", "."), join(dir, "node_modules")];
+    if (spawnSync("cp", ["-al", ...modules], { stdio: "ignore" }).status !== 0) {
+      rmSync(modules[1], { recursive: true, force: true });
+      const copy = spawnSync("cp", ["-a", ...modules], { stdio: "inherit" });
+      if (copy.status !== 0) throw new Error(`cannot copy node_modules into ${dir}`);
+    }
     cpSync(join(ROOT, "dist"), join(dir, "dist"), { recursive: true });
   }
 }
