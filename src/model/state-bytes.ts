@@ -1,5 +1,5 @@
 /**
- * The bytes of a run's state in the engine (README, "Per-page state"), for the memory
+ * The bytes of a run's state in the engine (docs/architecture.md, "Per-page state"), for the memory
  * budget (budget.ts) and `npm run bench`.
  */
 import type { PinnerGroup } from "./coverage-params.js";
