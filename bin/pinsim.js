@@ -6,14 +6,8 @@ import { stopOnSignals } from "../dist/cli/stop.js";
 // program loads: exit 130 / 143 (src/cli/stop.ts).
 stopOnSignals();
 
-// A reader that goes away early (`pinsim kernels | head`) is not an error: stop quietly,
-// as cat and grep do, instead of an unhandled EPIPE stack trace.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on("error", (e) => {
-    if (e.code === "EPIPE") process.exit(0);
-    throw e;
-  });
-}
-
-const { main } = await import("../dist/cli/index.js");
+// A failed write to stdout/stderr ends with one line, never a stack trace; a reader that goes
+// away early (`pinsim kernels | head`) stops quietly, as cat and grep do (src/cli/index.ts).
+const { guardStdio, main } = await import("../dist/cli/index.js");
+guardStdio();
 process.exitCode = await main(process.argv);

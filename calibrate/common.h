@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,8 +34,16 @@ static volatile sig_atomic_t stop_requested;
 
 static inline void on_stop(int sig) { (void)sig; stop_requested = 1; }
 
-/* SIGINT/SIGTERM set a flag; the probe's loop then cleans up its scratch files and exits. */
+/*
+ * SIGINT/SIGTERM set a flag; the probe's loop then cleans up its scratch files and exits.
+ * And the probe dies with its parent: a `kill -9` of pinsim sends it SIGKILL
+ * (prctl(2) PR_SET_PDEATHSIG) instead of leaving it re-parented to init, still running;
+ * the next run removes the scratch folder it leaves. A parent gone before the prctl took
+ * effect shows as a changed getppid(): exit at once.
+ */
 static inline void install_stop_handlers(void) {
+  pid_t parent = getppid();
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(3);
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_stop;

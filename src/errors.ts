@@ -115,6 +115,19 @@ export const ENVIRONMENT_CODES = [
   "ENOMEM",
 ] as const;
 
+/** The words for an errno code of ENVIRONMENT_CODES, as the one-line messages say them. */
+export const ERRNO_TEXT: Record<string, string> = {
+  ENOSPC: "no space left on device",
+  EDQUOT: "disk quota exceeded",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "read-only file system",
+  EMFILE: "too many open files",
+  ENFILE: "too many open files in the system",
+  EIO: "I/O error",
+  ENOMEM: "out of memory",
+};
+
 /**
  * The one line the CLI prints for an error that is bad input or a refusing environment,
  * or null for a bug (which keeps its stack trace).
@@ -126,19 +139,8 @@ export function describeFatal(e: unknown): string | null {
   if (typeof code === "string" && (ENVIRONMENT_CODES as readonly string[]).includes(code)) {
     const err = e as NodeJS.ErrnoException;
     const what = err.path ? `${err.syscall ?? "access"} ${err.path}` : (err.syscall ?? "I/O");
-    const why: Record<string, string> = {
-      ENOSPC: "no space left on device",
-      EDQUOT: "disk quota exceeded",
-      EACCES: "permission denied",
-      EPERM: "operation not permitted",
-      EROFS: "read-only file system",
-      EMFILE: "too many open files",
-      ENFILE: "too many open files in the system",
-      EIO: "I/O error",
-      ENOMEM: "out of memory",
-    };
     return oneLine(
-      `${what}: ${code} (${why[code] ?? code}); files already written are intact: fix it and rerun the same command`,
+      `${what}: ${code} (${ERRNO_TEXT[code] ?? code}); files already written are intact: fix it and rerun the same command`,
     );
   }
   return null;

@@ -4,10 +4,11 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureOutputDir } from "../out-dir.js";
 import { CalibrateUnavailableError, ProbeError } from "./errors.js";
 
 /** The probes, one per question (calibrate/<name>.c). */
@@ -54,6 +55,18 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "pinsim");
 }
 
+/**
+ * Create `<root>/<sub...>` in the cache folder `root` (cacheRoot()) and return it. Never a
+ * recursive mkdir (it loops forever on /proc in Node 20): ensureOutputDir, level by level.
+ * @throws InputError `invalid cache directory: "ROOT" (allowed: ...; WHY)` for a root that is a
+ * file or device (`/etc/passwd`, `/dev/null`) or cannot be created (`/proc/x`): exit 2.
+ */
+export function ensureCacheDir(root: string, ...sub: string[]): string {
+  const field = "cache directory ($PINSIM_CACHE_DIR, else $XDG_CACHE_HOME/pinsim, else ~/.cache/pinsim)";
+  ensureOutputDir(root, { field, probe: false });
+  return ensureOutputDir(join(root, ...sub), { field });
+}
+
 /** `cc --version`'s first line, or null without a compiler. */
 export function compilerVersion(cc = process.env.CC || "cc"): string | null {
   try {
@@ -95,7 +108,8 @@ export interface BuiltProbes {
 /**
  * Compile every probe (cc -O2 -Wall -std=gnu11) into `<cache>/calibrate/<hash16>/` (the
  * first 16 hex digits of sha256 over the sources' hash and the compiler's version), unless already
- * there. Throws CalibrateUnavailableError without a compiler, ProbeError on a compile error.
+ * there. Throws CalibrateUnavailableError without a compiler, ProbeError on a compile error,
+ * InputError for a cache folder that cannot be created (ensureCacheDir).
  */
 export function buildProbes(opts: { cacheDir?: string; srcDir?: string; cc?: string } = {}): BuiltProbes {
   const cc = opts.cc ?? (process.env.CC || "cc");
@@ -106,11 +120,12 @@ export function buildProbes(opts: { cacheDir?: string; srcDir?: string; cc?: str
       `no C compiler: '${cc}' not found (install gcc or set CC); the probes are built at run time`,
     );
   const key = createHash("sha256").update(src.hash).update(compiler).digest("hex").slice(0, 16);
-  const binDir = join(opts.cacheDir ?? cacheRoot(), "calibrate", key);
+  const root = opts.cacheDir ?? cacheRoot();
+  const binDir = join(root, "calibrate", key);
   const paths = Object.fromEntries(PROBES.map((p) => [p, join(binDir, p)])) as Record<ProbeName, string>;
   const have = PROBES.every((p) => existsSync(paths[p]));
   if (!have) {
-    mkdirSync(binDir, { recursive: true });
+    ensureCacheDir(root, "calibrate", key);
     for (const p of PROBES) {
       const tmp = `${paths[p]}.tmp-${process.pid}`;
       const r = spawnSync(cc, ["-O2", "-Wall", "-std=gnu11", "-o", tmp, join(src.dir, `${p}.c`)], {

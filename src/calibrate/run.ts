@@ -4,11 +4,11 @@
  * the end, on error and on SIGINT/SIGTERM), derives the statistics, runs the model on the
  * same parameters and writes the results folder.
  */
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { kupdatePeriod } from "../engine/flusher.js";
 import { ensureOutputDir } from "../out-dir.js";
-import { buildProbes, type BuiltProbes } from "./build.js";
+import { buildProbes, PROBES, type BuiltProbes } from "./build.js";
 import {
   missingRequirements,
   PARTS,
@@ -83,6 +83,9 @@ export function parseParts(text: string): Part[] {
   const bad = names.filter((n) => !(PARTS as readonly string[]).includes(n));
   if (bad.length || names.length === 0)
     throw new CalibrateInputError(`invalid --only: ${text} (allowed: ${PARTS.join(", ")}, comma-separated)`);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice)
+    throw new CalibrateInputError(`invalid --only: ${text} names ${twice} twice (allowed: each part once, comma-separated)`);
   return PARTS.filter((p) => names.includes(p));
 }
 
@@ -117,15 +120,18 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
   const E = (sysStart["vm.dirty_expire_centisecs"] ?? 3000) / 100;
   const W = (sysStart["vm.dirty_writeback_centisecs"] ?? 500) / 100;
   if (parts.includes("clean-delay")) checkCleanDelayCanRun(E, W, quick);
+  // The probes (and the cache folder) first: a bad cache folder refuses before --out is made.
+  const probes: BuiltProbes = buildProbes({ cacheDir: opts.cacheDir });
   prepareOut(opts.out);
   const fs = readFilesystem(opts.out);
-  const probes: BuiltProbes = buildProbes({ cacheDir: opts.cacheDir });
   const cfg = calibrationConfig(quick, parts, seed, E);
   const progress = progressOf(cfg, parts, E, kupdatePeriod(W, env.hz.value ?? 250), opts.onProgress);
   const startedAt = new Date().toISOString();
   const { raw, texts } = await runParts(opts.out, parts, cfg, probes, E, W, progress);
   // The probes' output as printed, beside calibration.json (what the unit tests' fixtures are).
+  // A rerun into the same folder: an earlier run's raw file of a part not run now goes.
   mkdirSync(join(opts.out, "raw"), { recursive: true });
+  for (const p of PROBES) if (!(p in texts)) rmSync(join(opts.out, "raw", `${p}.jsonl`), { force: true });
   for (const [name, text] of Object.entries(texts)) writeFileSync(join(opts.out, "raw", `${name}.jsonl`), text);
   const sysEnd = readSysctls();
   const changed = Object.keys(sysStart).filter((k) => sysStart[k] !== sysEnd[k]);
@@ -153,10 +159,33 @@ function prepareOut(out: string): void {
   // As a sweep would: a folder of other files (notes, a checkout) is refused, changing nothing.
   if (kind === null) refuseForeignFolder(out);
   ensureOutputDir(out); // no recursive mkdir: it loops forever on /proc in Node 20
+  removeDeadScratch(out);
+}
+
+/**
+ * Remove the scratch folders (`.calibrate-scratch-PID`, `.lab-scratch-PID`) in `out` whose
+ * process no longer exists: what a `kill -9` of an earlier run left. A live PID's folder
+ * stays (another run, or a reused PID: then it goes on a later run).
+ */
+export function removeDeadScratch(out: string): void {
+  for (const n of readdirSync(out)) {
+    const m = /^\.(?:calibrate|lab)-scratch-(\d+)$/.exec(n);
+    if (m && !processExists(Number(m[1]))) rmSync(join(out, n), { recursive: true, force: true });
+  }
+}
+
+/** Whether a process `pid` exists: kill(pid, 0) succeeds, or fails with EPERM (another user's). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /** What a calibration folder holds besides its manifest: calibration.json, raw/, figures/, a scratch folder. */
-const OWN_NAMES = /^(?:manifest\.json|calibration\.json|raw|figures|\.calibrate-scratch-\d+)$/;
+const OWN_NAMES = /^(?:manifest\.json|calibration\.json|raw|figures|\.(?:calibrate|lab)-scratch-\d+)$/;
 
 /** A folder without a calibration's manifest must be new, empty, or hold only a calibration's own names. */
 function refuseForeignFolder(out: string): void {

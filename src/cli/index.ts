@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { ScenarioError } from "../checker/scenario.js";
-import { describeFatal, InterruptedError, oneLine } from "../errors.js";
+import { describeFatal, ERRNO_TEXT, InterruptedError, oneLine } from "../errors.js";
 import { interruptedExit, stopRequested } from "./stop.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { EXIT } from "./errors.js";
@@ -14,6 +14,28 @@ import { registerExtraCommands } from "./commands/extra.js";
 import { registerKernels } from "./commands/kernels.js";
 
 export { UsageError, EXIT } from "./errors.js";
+
+/**
+ * Make a failed write to stdout or stderr end the command with one line, never an uncaught
+ * stack trace, for every command at once (bin/pinsim.js calls it before main). EPIPE (the
+ * reader went away early, `pinsim kernels | head -1`) stops quietly with exit 0, as cat and
+ * grep do; any other error (ENOSPC of `> /dev/full`, EIO) prints `pinsim: cannot write
+ * stdout: ENOSPC (no space left on device)` and exits 2 (EXIT.BAD_INPUT: the environment
+ * refused a write). Process `exit` handlers still run (scratch folders, QEMU, locks).
+ */
+export function guardStdio(): void {
+  for (const [name, stream] of [
+    ["stdout", process.stdout],
+    ["stderr", process.stderr],
+  ] as const) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(EXIT.OK);
+      const code = e.code ?? e.message;
+      if (name === "stdout") process.stderr.write(`pinsim: cannot write stdout: ${code} (${ERRNO_TEXT[code] ?? e.message})\n`);
+      process.exit(EXIT.BAD_INPUT);
+    });
+  }
+}
 
 /** Build the program; every command's action resolves to an exit code stored in `state`. */
 export function buildProgram(state: { code: number }): Command {

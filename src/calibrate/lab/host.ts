@@ -5,9 +5,9 @@
  */
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cacheRoot, compilerVersion, firstCompilerError, probeSources } from "../build.js";
+import { cacheRoot, compilerVersion, ensureCacheDir, firstCompilerError, probeSources } from "../build.js";
 import { CalibrateUnavailableError, ProbeError } from "../errors.js";
 
 /** The probes a guest runs (calibrate/<name>.c), the host's three and the lab's own. */
@@ -38,7 +38,7 @@ export function buildStaticProbes(cacheDir = cacheRoot(), cc = process.env.CC ||
   if (!compiler) throw new CalibrateUnavailableError(`no C compiler: '${cc}' not found (install gcc libc6-dev)`);
   const key = createHash("sha256").update(src.hash).update(compiler).update("static").digest("hex").slice(0, 16);
   const binDir = join(cacheDir, "lab", "probes", key);
-  mkdirSync(binDir, { recursive: true });
+  ensureCacheDir(cacheDir, "lab", "probes", key);
   for (const p of LAB_PROBES) {
     const out = join(binDir, p);
     if (existsSync(out)) continue;

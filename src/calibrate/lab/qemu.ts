@@ -110,6 +110,9 @@ function boot(
     let partial = "";
     let err = "";
     let end: GuestResult["end"] = "exited";
+    // QEMU never outlives pinsim: an exit (a signal's, an error's) kills it first.
+    const onExit = () => child.kill("SIGKILL");
+    process.on("exit", onExit);
     const kill = (why: GuestResult["end"]) => {
       end = why;
       child.kill("SIGKILL");
@@ -139,10 +142,12 @@ function boot(
     }, 1000);
     child.on("error", (e) => {
       clearInterval(timer);
+      process.off("exit", onExit);
       reject(new CalibrateUnavailableError(`cannot boot a kernel: qemu did not start (${e.message})`));
     });
     child.on("close", (code) => {
       clearInterval(timer);
+      process.off("exit", onExit);
       log.end();
       if (partial.trim()) last = partial.trim();
       const seconds = (performance.now() - t0) / 1000;

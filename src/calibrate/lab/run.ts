@@ -4,14 +4,15 @@
  * a scratch folder under the results folder (removed at the end, on error and on a signal),
  * boots the guest, parses what it reported and writes a calibration folder.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { ensureOutputDir } from "../../out-dir.js";
 import { cacheRoot } from "../build.js";
 import { LAB_PARTS, PARTS, type LabPart, type Part } from "../environment.js";
 import { CalibrateInputError, CalibrateUnavailableError } from "../errors.js";
-import { calibrationConfig, type CalibrateProgress } from "../run.js";
+import { CalibrateInterrupted } from "../probe-run.js";
+import { calibrationConfig, removeDeadScratch, type CalibrateProgress } from "../run.js";
 import { resultsKind, writeCalibration, type Calibration } from "../store.js";
 import { assembleLab, type NotMeasured } from "./assemble.js";
 import { cpioNewc } from "./cpio.js";
@@ -66,6 +67,9 @@ export function parseLabParts(text: string): (Part | LabPart)[] {
     throw new CalibrateInputError(
       `invalid --only: ${text} (allowed with --kernel: ${allowed.join(", ")}, comma-separated)`,
     );
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice)
+    throw new CalibrateInputError(`invalid --only: ${text} names ${twice} twice (allowed: each part once, comma-separated)`);
   return [...PARTS, ...LAB_PARTS].filter((p) => names.includes(p));
 }
 
@@ -112,12 +116,17 @@ function moduleSet(
   return { files, order, fss, dm };
 }
 
-/** Scratch folder removal on exit and signals; returns the cleanup. */
+/**
+ * Scratch folder removal on exit and signals; returns the cleanup. A signal ends the
+ * process as host mode does: the scratch folder removed, CalibrateInterrupted's one line,
+ * exit 130 or 143 (QEMU is killed by its own `exit` handler, qemu.ts).
+ */
 function scratchGuard(dir: string): () => void {
   const remove = () => rmSync(dir, { recursive: true, force: true });
   const onSig = (sig: NodeJS.Signals) => {
     remove();
-    process.kill(process.pid, sig);
+    process.stderr.write(`pinsim: ${new CalibrateInterrupted(sig).message}\n`);
+    process.exit(sig === "SIGINT" ? 130 : 143);
   };
   process.on("exit", remove);
   process.once("SIGINT", onSig);
@@ -141,18 +150,23 @@ function currentStep(resultsPath: string): string {
   }
 }
 
-/** The results folder: ours or new, never a sweep's; created. */
-function prepareOut(out: string): void {
+/** The results folder: ours or new, never a sweep's (created later, by ensureOutputDir). */
+function refuseSweep(out: string): void {
   if (resultsKind(out) === "sweep")
     throw new CalibrateInputError(`output directory ${out} holds a sweep's results: use another --out`);
-  ensureOutputDir(out);
+}
+
+/** What is checked before anything is created: the image's modules and the static probes. */
+interface Prepared {
+  mods: ReturnType<typeof moduleSet>;
+  probes: ReturnType<typeof buildStaticProbes>;
 }
 
 /** Everything the guest needs, written under `scratch`: disks (one per filesystem it can mount) and the initramfs. */
-function buildGuest(img: KernelImage, o: LabOptions, scratch: string, notes: NotMeasured[]) {
+function buildGuest(img: KernelImage, o: LabOptions, scratch: string, notes: NotMeasured[], pre: Prepared) {
   const quick = o.quick ?? false;
   const parts = o.only?.length ? o.only : LAB_DEFAULT_PARTS;
-  const mods = moduleSet(img, notes);
+  const { mods, probes } = pre;
   const fss = mods.fss.filter((fs) => {
     const why = makeDisk(join(scratch, `${fs}.img`), fs, 512);
     if (why) notes.push({ what: fs, why });
@@ -177,7 +191,6 @@ function buildGuest(img: KernelImage, o: LabOptions, scratch: string, notes: Not
   // The disk under dm-delay: RAW_DISK_BYTE throughout, what the delayed O_DIRECT read brings.
   const disks = plan.disks.map((d) => join(scratch, d.fs === "raw" ? "raw.img" : `${d.fs}.img`));
   if (plan.disks.some((d) => d.fs === "raw")) makeDisk(join(scratch, "raw.img"), "raw", 4);
-  const probes = buildStaticProbes(o.cacheDir ?? cacheRoot());
   const probeFiles = Object.fromEntries(LAB_PROBES.map((p) => [p, readFileSync(join(probes.binDir, p))]));
   const cpio = cpioNewc(
     initramfsEntries({ busybox: findBusybox(), probes: probeFiles, modules: mods.files, init: initScript(plan) }),
@@ -213,18 +226,23 @@ export async function calibrateLab(o: LabOptions): Promise<Calibration> {
   const cacheDir = o.cacheDir ?? cacheRoot();
   findQemu();
   findBusybox();
-  prepareOut(o.out);
+  refuseSweep(o.out);
+  // Validate first, create after: the image, its modules and the probes, then the folder.
   const img = image(o.spec, cacheDir);
   const tFetch = (performance.now() - t0) / 1000;
+  const notes: NotMeasured[] = [];
+  const pre: Prepared = { mods: moduleSet(img, notes), probes: buildStaticProbes(cacheDir) };
+  ensureOutputDir(o.out);
+  removeDeadScratch(o.out);
   const scratch = join(o.out, `.lab-scratch-${process.pid}`);
   mkdirSync(scratch, { recursive: true });
   const cleanup = scratchGuard(scratch);
   try {
-    const notes: NotMeasured[] = [];
-    const g = buildGuest(img, o, scratch, notes);
+    const g = buildGuest(img, o, scratch, notes, pre);
     const tBuild = (performance.now() - t0) / 1000 - tFetch;
     const rawDir = join(o.out, "raw");
-    mkdirSync(rawDir, { recursive: true });
+    // The console log goes to raw/ once the guest has ended: an interrupted run leaves no raw/.
+    const scratchLog = join(scratch, "console.log");
     const log = join(rawDir, "console.log");
     const results = join(scratch, "results.jsonl");
     const expected = 130 + 90 * (o.quick ? 1 : 6); // boot, reclaim, guard and race (about 130 s under TCG) and the timed parts
@@ -233,7 +251,7 @@ export async function calibrateLab(o: LabOptions): Promise<Calibration> {
       kernel: img.vmlinuz,
       initrd: join(scratch, "initrd.gz"),
       disks: g.disks,
-      consoleLog: log,
+      consoleLog: scratchLog,
       results,
       memory: g.lab.guest.memory,
       cpus: g.lab.guest.cpus,
@@ -246,6 +264,8 @@ export async function calibrateLab(o: LabOptions): Promise<Calibration> {
           detail: `${currentStep(results)} (${result0(s)})`,
         }),
     });
+    mkdirSync(rawDir, { recursive: true });
+    copyFileSync(scratchLog, log);
     const text = readFileSync(results, "utf8");
     writeFileSync(join(rawDir, "guest.jsonl"), text);
     const guest = parseGuestOutput(text);

@@ -8,6 +8,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { ensureCacheDir } from "../build.js";
 import { CalibrateInputError, CalibrateUnavailableError } from "../errors.js";
 
 /** The Debian series `--kernel debian:X` accepts, with the package names they match. */
@@ -74,8 +75,11 @@ export function parseKernelSpec(spec: string, modules: string | null = null): Ke
     if (!(series in DEBIAN_SERIES)) throw new CalibrateInputError(`invalid --kernel: ${spec} (allowed: ${allowed})`);
     return { kind: "debian", series: series as DebianSeries };
   }
-  if (!existsSync(spec) || !statSync(spec).isFile())
-    throw new CalibrateInputError(`invalid --kernel: ${spec} names no known package or file (allowed: ${allowed})`);
+  const st = statSync(spec, { throwIfNoEntry: false });
+  if (!st || !st.isFile()) {
+    const why = !st ? "names no known package or file" : st.isDirectory() ? "is a directory" : "is not a regular file";
+    throw new CalibrateInputError(`invalid --kernel: ${JSON.stringify(spec)} ${why} (allowed: ${allowed})`);
+  }
   if (modules !== null && (!existsSync(modules) || !statSync(modules).isDirectory()))
     throw new CalibrateInputError(
       `invalid --modules: ${modules} is not a folder (allowed: a lib/modules/RELEASE tree)`,
@@ -160,8 +164,7 @@ function unpacked(dir: string, spec: string, source: string): KernelImage | null
  */
 export function fetchDebianKernel(series: DebianSeries, cacheDir: string): KernelImage {
   const spec = `debian:${series}`;
-  const base = join(cacheDir, "lab", "debian");
-  mkdirSync(base, { recursive: true });
+  const base = ensureCacheDir(cacheDir, "lab", "debian");
   const names = run("apt-cache", ["search", "--names-only", `^linux-image-${series.replace(".", "\\.")}`])
     .split("\n")
     .map((l) => l.split(" - ")[0]);
