@@ -85,7 +85,9 @@ export function parseParts(text: string): Part[] {
     throw new CalibrateInputError(`invalid --only: ${text} (allowed: ${PARTS.join(", ")}, comma-separated)`);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice)
-    throw new CalibrateInputError(`invalid --only: ${text} names ${twice} twice (allowed: each part once, comma-separated)`);
+    throw new CalibrateInputError(
+      `invalid --only: ${text} names ${twice} twice (allowed: each part once, comma-separated)`,
+    );
   return PARTS.filter((p) => names.includes(p));
 }
 

@@ -31,7 +31,8 @@ export function guardStdio(): void {
     stream.on("error", (e: NodeJS.ErrnoException) => {
       if (e.code === "EPIPE") process.exit(EXIT.OK);
       const code = e.code ?? e.message;
-      if (name === "stdout") process.stderr.write(`pinsim: cannot write stdout: ${code} (${ERRNO_TEXT[code] ?? e.message})\n`);
+      if (name === "stdout")
+        process.stderr.write(`pinsim: cannot write stdout: ${code} (${ERRNO_TEXT[code] ?? e.message})\n`);
       process.exit(EXIT.BAD_INPUT);
     });
   }

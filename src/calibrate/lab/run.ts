@@ -69,7 +69,9 @@ export function parseLabParts(text: string): (Part | LabPart)[] {
     );
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice)
-    throw new CalibrateInputError(`invalid --only: ${text} names ${twice} twice (allowed: each part once, comma-separated)`);
+    throw new CalibrateInputError(
+      `invalid --only: ${text} names ${twice} twice (allowed: each part once, comma-separated)`,
+    );
   return [...PARTS, ...LAB_PARTS].filter((p) => names.includes(p));
 }
 
