@@ -217,6 +217,27 @@ function bootFailure(
 }
 
 /**
+ * Everything that can refuse, before anything is created (README: "exits 2, before
+ * creating anything"): qemu, busybox, a sweep folder, the image, its modules, the static
+ * probes; then the results folder, cleared of dead runs' scratch folders.
+ */
+function validateThenCreate(
+  o: LabOptions,
+  cacheDir: string,
+): { img: KernelImage; notes: NotMeasured[]; pre: Prepared; fetched: number } {
+  findQemu();
+  findBusybox();
+  refuseSweep(o.out);
+  const img = image(o.spec, cacheDir);
+  const fetched = performance.now();
+  const notes: NotMeasured[] = [];
+  const pre: Prepared = { mods: moduleSet(img, notes), probes: buildStaticProbes(cacheDir) };
+  ensureOutputDir(o.out);
+  removeDeadScratch(o.out);
+  return { img, notes, pre, fetched };
+}
+
+/**
  * Boot `o.spec` under QEMU, run the probes in it and write the calibration folder to
  * `o.out`. Throws CalibrateInputError (bad SPEC, not a kernel image, a sweep folder),
  * CalibrateUnavailableError (no qemu, busybox, compiler, apt; an image without virtio),
@@ -226,16 +247,8 @@ export async function calibrateLab(o: LabOptions): Promise<Calibration> {
   const t0 = performance.now();
   const startedAt = new Date().toISOString();
   const cacheDir = o.cacheDir ?? cacheRoot();
-  findQemu();
-  findBusybox();
-  refuseSweep(o.out);
-  // Validate first, create after: the image, its modules and the probes, then the folder.
-  const img = image(o.spec, cacheDir);
-  const tFetch = (performance.now() - t0) / 1000;
-  const notes: NotMeasured[] = [];
-  const pre: Prepared = { mods: moduleSet(img, notes), probes: buildStaticProbes(cacheDir) };
-  ensureOutputDir(o.out);
-  removeDeadScratch(o.out);
+  const { img, notes, pre, fetched } = validateThenCreate(o, cacheDir);
+  const tFetch = (fetched - t0) / 1000;
   const scratch = join(o.out, `.lab-scratch-${process.pid}`);
   mkdirSync(scratch, { recursive: true });
   const cleanup = scratchGuard(scratch);

@@ -76,7 +76,7 @@ export function parseKernelSpec(spec: string, modules: string | null = null): Ke
     return { kind: "debian", series: series as DebianSeries };
   }
   const st = statSync(spec, { throwIfNoEntry: false });
-  if (!st || !st.isFile()) {
+  if (!st?.isFile()) {
     const why = !st ? "names no known package or file" : st.isDirectory() ? "is a directory" : "is not a regular file";
     throw new CalibrateInputError(`invalid --kernel: ${JSON.stringify(spec)} ${why} (allowed: ${allowed})`);
   }
