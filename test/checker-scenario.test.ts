@@ -124,7 +124,7 @@ test("keys naming Object.prototype members are plain unknown keys", () => {
       head + `Actor P0: gup ${k}=1\n`,
       3,
       new RegExp(
-        `an option of gup \\(path, dma, longterm, access, caller, hook, notifier, release, end, busy\\), got '${k}'`,
+        `an option of gup \\(path, dma, longterm, access, caller, hook, notifier, release, end, busy, force, dest\\), got '${k}'`,
       ),
     );
     refuses(head + `Actor P0: gup\nVariant v: ${k}=1\n`, 4, /guard, fs, stable or <actor>\.<option>/);
@@ -135,7 +135,7 @@ test("keys naming Object.prototype members are plain unknown keys", () => {
   refuses(
     head + "Actor P0: constructor\n",
     3,
-    /one of gup, flusher, reclaim, cpu, truncate, munmap, invalidate, io, got 'constructor'/,
+    /one of gup, flusher, reclaim, cpu, truncate, munmap, invalidate, io, fork, madvise, got 'constructor'/,
   );
   refuses(head + "constructor: x\n", 3, /a directive \(Scenario,.*got 'constructor'/);
   refuses(head + "Actor P0: gup\nActor constructor: cpu\nActor constructor: cpu\n", 5, /'constructor' is taken/);

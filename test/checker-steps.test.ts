@@ -70,6 +70,13 @@ const FIELD_VAR: Record<string, number> = {
   delalloc: PAGE_VAR.DIRTY,
   notifierPins: PAGE_VAR.NOTIFY,
   notifying: PAGE_VAR.NOTIFY,
+  // anonymous memory and fork (issue 22)
+  swapCache: PAGE_VAR.ANON,
+  anonExclusive: PAGE_VAR.ANON,
+  ownerMoved: PAGE_VAR.ANON,
+  cowCopy: PAGE_VAR.ANON,
+  mmHasPinned: PAGE_VAR.ANON,
+  dioSources: PAGE_VAR.DIO,
 };
 /** Fields state.ts leaves out of a state (times, counters, shape, engine-only traces): no step's footprint covers them. */
 const NOT_STATE = new Set([
@@ -266,9 +273,11 @@ test("every step of every actor stays within its declared footprint and successo
   assert.deepEqual([...au.ran.keys()].sort(), [
     "cpu",
     "flusher",
+    "fork",
     "gup",
     "invalidate",
     "io",
+    "madvise",
     "munmap",
     "reclaim",
     "truncate",

@@ -49,7 +49,7 @@ test("pinsim run: bad coverage input is one line naming the field and the allowe
       ["--caller", "nvme"],
       `pinsim: invalid caller: "nvme" (allowed: generic, odirect, rdma, vfio, io_uring, gpu-userptr, vmsplice)`,
     ],
-    [["--backing", "zfs"], `pinsim: invalid backing: "zfs" (allowed: ext4, xfs, btrfs, tmpfs, hugetlbfs)`],
+    [["--backing", "zfs"], `pinsim: invalid backing: "zfs" (allowed: ext4, xfs, btrfs, tmpfs, hugetlbfs, anon)`],
     // hugetlbfs folios are 2 MiB: order 9 with 4 KiB pages, nothing else.
     [
       ["--backing", "hugetlbfs", "--folio-order", "4"],

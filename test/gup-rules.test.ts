@@ -27,7 +27,9 @@ const BEFORE_6_5 = KERNEL_IDS.filter((k) => !atLeast(k, [6, 5]));
  * The selftest runs each case with memfd (tmpfs), tmpfile and a local tmpfile (ext4, xfs or
  * btrfs: fs_is_unknown is false for exactly these) and memfd hugetlb, GUP and GUP-fast alike.
  */
-const fsSupportsWritableLongtermPinning = (b: Backing) => b === "tmpfs" || b === "hugetlbfs";
+// Anonymous memory (issue 22) has no vm_file and needs no dirty tracking: the selftest's
+// anonymous cases always pin (a MAP_SHARED anonymous mapping is shmem, its memfd case).
+const fsSupportsWritableLongtermPinning = (b: Backing) => b === "tmpfs" || b === "hugetlbfs" || b === "anon";
 const selftestShouldWork = (shared: boolean, rw: boolean, b: Backing) =>
   !shared || !rw || fsSupportsWritableLongtermPinning(b);
 const selftestIoUringShouldWork = (shared: boolean, b: Backing) => !shared || fsSupportsWritableLongtermPinning(b);
@@ -56,8 +58,8 @@ test("gup_longterm selftest table: every preset from 6.6, mapping × backing × 
       rows++;
     }
   }
-  // 3 presets × 2 mappings × 5 backings × 2 accesses × 2 paths × 2 long-term = 240 rows.
-  assert.equal(rows, 240);
+  // 3 presets × 2 mappings × 6 backings × 2 accesses × 2 paths × 2 long-term = 288 rows.
+  assert.equal(rows, 288);
 });
 
 test("gup_longterm selftest table: the io_uring fixed-buffer case, every preset from 6.6", () => {
@@ -83,9 +85,11 @@ test("before 6.5: GUP pins every long-term write of every backing (no writable_f
     for (const q of questions(kernel)) {
       const a = gupDecide(q);
       assert.equal(a.pinned, true, `${JSON.stringify(q)}: ${a.why}`);
-      // A write pin of a private mapping breaks COW and holds the anonymous copy.
-      if (q.mapping === "private" && q.access === "write") assert.equal(a.target, "anon-copy");
-      if (q.mapping === "shared") assert.equal(a.target, "page-cache");
+      // A write pin of a private mapping breaks COW and holds the anonymous copy; anonymous
+      // memory (issue 22) holds the process's own page, whatever the mapping says.
+      if (q.backing === "anon") assert.equal(a.target, "anon-page");
+      else if (q.mapping === "private" && q.access === "write") assert.equal(a.target, "anon-copy");
+      else if (q.mapping === "shared") assert.equal(a.target, "page-cache");
     }
 });
 
@@ -106,11 +110,12 @@ test("before 6.5: io_uring's own refusals, release by release", () => {
         // 5.4, 5.10: 'vma->vm_file && !is_file_hugepages(vma->vm_file)' -> EOPNOTSUPP, shared or
         //   private alike (both have a vm_file): only hugetlbfs passes.
         // 5.15, 6.1: vma_is_shmem() passes too (5.14): tmpfs and hugetlbfs pass.
+        // Anonymous memory (issue 22) has no vm_file: io_uring took it from 5.1.
         const [expectPinned, expectErrno] = !atLeast(kernel, [5, 1])
           ? [false, "ENOSYS"]
           : !atLeast(kernel, [5, 14])
-            ? [backing === "hugetlbfs", "EOPNOTSUPP"]
-            : [backing === "hugetlbfs" || backing === "tmpfs", "EOPNOTSUPP"];
+            ? [backing === "hugetlbfs" || backing === "anon", "EOPNOTSUPP"]
+            : [backing === "hugetlbfs" || backing === "tmpfs" || backing === "anon", "EOPNOTSUPP"];
         assert.equal(a.pinned, expectPinned, `${kernel} ${mapping} ${backing}: ${a.why}`);
         assert.equal(a.errno, expectPinned ? null : expectErrno, `${kernel} ${mapping} ${backing}`);
       }

@@ -65,6 +65,10 @@ test("the checker's incidents and their ids are the table's checked rows, as ver
     "refusedPins",
     "keptDirty",
     "pageLockDeadlocks",
+    // issue 22: anonymous memory, fork, O_DIRECT writes
+    "wrongProcessWrites",
+    "forkNeedlessCopies",
+    "dioSourceModified",
   ]);
   assert.deepEqual(Object.values(FAILURE_ID), [
     "F1",
@@ -82,6 +86,9 @@ test("the checker's incidents and their ids are the table's checked rows, as ver
     "F9",
     "F10",
     "F11",
+    "F12",
+    "F13",
+    "F14",
   ]);
 });
 
@@ -107,6 +114,8 @@ test("metricIsNull: each condition alone nulls exactly the metrics that name it"
     crashed: false,
     lockWarning: true,
     cowFixup: true,
+    anonymous: true,
+    dioWrites: true,
   };
   const flips: Record<keyof typeof NULL_CONDITIONS, Partial<RunFacts>> = {
     noDetector: { detector: false },
@@ -121,6 +130,8 @@ test("metricIsNull: each condition alone nulls exactly the metrics that name it"
     noCowFixup: { cowFixup: false },
     crashed: { crashed: true },
     notCrashed: {},
+    notAnonymous: { anonymous: false },
+    noDioWrite: { dioWrites: false },
   };
   for (const [c, flip] of Object.entries(flips)) {
     const facts = { ...none, ...flip };
@@ -133,6 +144,19 @@ test("metricIsNull: each condition alone nulls exactly the metrics that name it"
     assert.equal(METRICS.filter((m) => metricIsNull(m, facts)).length, expected.length);
   }
 });
+
+/**
+ * Null on a file backing with no O_DIRECT write group: no fork, no COW of a pinned anonymous
+ * page, no swap (notAnonymous), no write bio's source (noDioWrite).
+ */
+const FILE_BACKED_NULLS: MetricName[] = [
+  "forkCopies",
+  "forkNeedlessCopies",
+  "forks",
+  "swapOuts",
+  "wrongProcessWrites",
+  "dioSourceModified",
+];
 
 test("the engine's nulls: tmpfs, xfs order 0, a crash, mmu-notifier", () => {
   const small = { duration: 600, files: 4, pagesPerFile: 16, pinners: 2, pinDuration: 60, seed: 1 };
@@ -151,7 +175,8 @@ test("the engine's nulls: tmpfs, xfs order 0, a crash, mmu-notifier", () => {
     "falsePositives",
     "keptDirty",
     "reclaimGuardSkips",
-  ];
+    ...FILE_BACKED_NULLS,
+  ].sort() as MetricName[];
   const fp = simulate({ ...small, policy: "foll-pin", reclaimGuard: false });
   assert.deepEqual(nulls(fp.metrics as never), base);
   // tmpfs writes nothing back (mapping_can_writeback is false): every writeback metric is null.

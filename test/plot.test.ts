@@ -44,8 +44,9 @@ const here = new URL(".", import.meta.url).pathname;
 const grid = loadResults(join(here, "fixtures/plot/grid"));
 const fp = loadResults(join(here, "fixtures/plot/fp"));
 const kv = loadResults(join(here, "fixtures/plot/kv"));
+const fork = loadResults(join(here, "fixtures/plot/fork"));
 // Goldens must not depend on where the checkout lives.
-for (const t of [grid, fp, kv]) t.dir = `test/fixtures/plot/${t.manifest.name.replace("fixture-", "")}`;
+for (const t of [grid, fp, kv, fork]) t.dir = `test/fixtures/plot/${t.manifest.name.replace("fixture-", "")}`;
 
 /** Plot's output with numbers rounded and ids re-indexed, so float noise does not fail a test. */
 function normalise(svg: string): string {
@@ -88,6 +89,7 @@ const cases: [string, ResultsTable][] = [
   ["page-timeline", grid],
   ["false-positives", fp],
   ["kernel-versions", kv],
+  ["fork-copies", fork],
 ];
 
 test("every figure is covered by a golden case", () => {

@@ -14,6 +14,8 @@ import {
   type WindowFraction,
 } from "./stats.js";
 import type { CleanDelayModel, ModelRegistration } from "./model.js";
+import { anonRules } from "../model/anon.js";
+import { KERNEL_IDS, NEWEST_KERNEL, type KernelId } from "../model/kernels.js";
 
 /** One row of the comparison table: a quantity, the kernel's value beside the model's, and the verdict. */
 export interface ComparisonRow {
@@ -307,7 +309,11 @@ function thresholdRow(
   m: number | null,
   label: string,
   why: string | null | undefined,
+  preset: string,
 ): ComparisonRow {
+  const ownRef = (KERNEL_IDS as readonly string[]).includes(preset)
+    ? anonRules(preset as KernelId).forkOwnReference === 1
+    : true;
   return {
     part: "detector",
     quantity: `fork copies an order-0 anon page from k plain refs: ${label}`,
@@ -318,7 +324,10 @@ function thresholdRow(
           ? "not measured: no trial in this state"
           : `not bracketed (${s.monotone ? "monotone" : "not monotone"}): ${s.perK.map((e) => `${e.k}:${e.copied}/${e.trials}`).join(" ")}`,
     kernelInterval: s.lo !== null && s.hi !== null ? `(${s.lo - 1}, ${s.hi}]` : null,
-    model: m === null ? (why ?? "none up to 4 x bias") : `k = ${m} (refcount + fork's own ref >= bias 1024)`,
+    model:
+      m === null
+        ? (why ?? `none up to 4 x bias (the model's fork on ${preset})`)
+        : `k = ${m} (the model's fork on ${preset}: copy_present_pte, refcount${ownRef ? " + fork's own ref" : ""} >= bias 1024)`,
     modelInterval: null,
     agree:
       s.perK.length === 0
@@ -339,17 +348,21 @@ function thresholdRow(
 export function detectorRows(
   k: DetectorKernel,
   model: {
+    preset?: string;
     lru: number | null;
     batch: number | null;
     noPinnedFlag: boolean;
     ioUringPin: boolean;
+    thp?: boolean;
     noThresholdWhy?: string | null;
   },
 ): ComparisonRow[] {
+  const preset = model.preset ?? NEWEST_KERNEL;
   const rows = [
-    thresholdRow(k.lru, model.lru, "page on the LRU (lru_add batch drained)", model.noThresholdWhy),
-    thresholdRow(k.batch, model.batch, "page in the per-CPU lru_add batch (+1 ref)", model.noThresholdWhy),
+    thresholdRow(k.lru, model.lru, "page on the LRU (lru_add batch drained)", model.noThresholdWhy, preset),
+    thresholdRow(k.batch, model.batch, "page in the per-CPU lru_add batch (+1 ref)", model.noThresholdWhy, preset),
   ];
+  const thp = model.thp ?? false;
   rows.push({
     part: "detector",
     quantity: `fork copies without MMF_HAS_PINNED (k = ${k.noPinnedFlag.k})`,
@@ -365,10 +378,9 @@ export function detectorRows(
     quantity: `fork copies a PMD THP (k = ${"k" in k.thp ? k.thp.k : "?"} plain refs, no pin)`,
     kernel: "skipped" in k.thp ? `not measured: ${k.thp.skipped}` : k.thp.copied ? "copied" : "not copied",
     kernelInterval: null,
-    model:
-      "not copied (large folio: exact _pincount = 0; include/linux/mm.h folio_maybe_dma_pinned; the engine models order-0 pages only)",
+    model: `${thp ? "copied" : "not copied"} (the model's fork of an order-9 anon folio on ${preset}: exact _pincount, include/linux/mm.h folio_maybe_dma_pinned)`,
     modelInterval: null,
-    agree: "skipped" in k.thp ? null : !k.thp.copied,
+    agree: "skipped" in k.thp ? null : k.thp.copied === thp,
     rule: "same decision",
   });
   rows.push({

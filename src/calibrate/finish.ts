@@ -19,7 +19,7 @@ import {
 } from "./model.js";
 import { presetOf } from "./refusal.js";
 import type { CalibrateOptions } from "./run.js";
-import { hasFeature } from "../model/kernels.js";
+import { hasFeature, NEWEST_KERNEL } from "../model/kernels.js";
 import { BACKINGS, type Backing } from "../model/backings.js";
 import { cleanDelayKernel, detectorKernel, longtermKernel } from "./stats.js";
 import {
@@ -148,11 +148,15 @@ export function modelSide(
   // Before 6.3 the probe's O_DIRECT read takes FOLL_GET, so it sets no MMF_HAS_PINNED (mm/gup.c: FOLL_PIN only).
   const odirectPins = preset === null || hasFeature(preset.id, "odirectPin");
   if (dk) {
+    // The model's fork (src/model/anon.ts copyPresentPte) on the preset of the measured release.
+    const kernel = preset?.id ?? NEWEST_KERNEL;
     model.detector = {
-      lru: odirectPins ? modelThreshold(0) : null,
-      batch: odirectPins ? modelThreshold(1) : null,
-      noPinnedFlag: modelForkCopies({ k: dk.noPinnedFlag.k, batch: 0, hasPinned: false }),
-      ioUringPin: modelForkCopies({ k: 0, batch: 0, pins: 1, hasPinned: true }),
+      preset: kernel,
+      lru: odirectPins ? modelThreshold(0, 1024, kernel) : null,
+      batch: odirectPins ? modelThreshold(1, 1024, kernel) : null,
+      noPinnedFlag: modelForkCopies({ k: dk.noPinnedFlag.k, batch: 0, hasPinned: false, kernel }),
+      ioUringPin: modelForkCopies({ k: 0, batch: 0, pins: 1, hasPinned: true, kernel }),
+      thp: modelForkCopies({ k: "k" in dk.thp ? dk.thp.k : 8192, batch: 0, hasPinned: true, kernel, folioOrder: 9 }),
       bias: 1024,
       noThresholdWhy: odirectPins
         ? null

@@ -12,7 +12,8 @@ import { getPolicy } from "../policies/index.js";
 import { runEnv } from "../model/env.js";
 import { BACKING_PROFILES, BACKINGS, type Backing } from "../model/backings.js";
 import { gupDecide } from "../model/gup-rules.js";
-import { hasFeature, KERNEL_IDS, kernelVersion, type KernelId } from "../model/kernels.js";
+import { hasFeature, KERNEL_IDS, NEWEST_KERNEL, kernelVersion, type KernelId } from "../model/kernels.js";
+import { FORK, copyPresentPte, initAnonPage, mmSetHasPinned } from "../model/anon.js";
 import { expectedRegistration, MAPPING_KINDS, releaseOf, type MappingKind } from "./refusal.js";
 
 import type { CleanDelayStats } from "../engine/clean-delays.js";
@@ -104,12 +105,13 @@ function onePage(bias: number): PageCache {
 }
 
 /**
- * fork()'s decision for an order-0 anonymous page in the model: copy iff the process has
- * pinned (MMF_HAS_PINNED) and the detector, counting fork's own reference to the child,
- * says pinned (mm/memory.c copy_present_pte -> folio_needs_cow_for_dma).
- * The page holds 1 reference for its owner (the model's page-cache reference stands for
- * the parent's PTE), `k` plain references (FOLL_GET), `batch` for the per-CPU lru_add
- * batch (a transient reference), and `pins` FOLL_PIN pins.
+ * fork()'s decision for one anonymous page in the model: the model's own fork
+ * (src/model/anon.ts copyPresentPte, the engine's and the checker's) on a page of backing
+ * `anon` under release `kernel` (default the newest preset, 6.18), as the probe sets it up:
+ * mapped by the parent alone (exclusive), `k` plain references (vmsplice: FOLL_GET),
+ * `batch` one more for the per-CPU lru_add batch, `pins` FOLL_PIN pins, MMF_HAS_PINNED as
+ * `hasPinned` says; `folioOrder` 9 for a PMD THP (its pin count is exact). Whether the
+ * child got a copy (mm/memory.c copy_present_pte -> folio_needs_cow_for_dma).
  */
 export function modelForkCopies(o: {
   k: number;
@@ -117,17 +119,29 @@ export function modelForkCopies(o: {
   pins?: number;
   hasPinned: boolean;
   bias?: number;
+  kernel?: KernelId;
+  folioOrder?: number;
 }): boolean {
-  const pc = onePage(o.bias ?? 1024);
-  pc.initPage(0, 0, o.batch);
+  const env = runEnv({
+    policy: getPolicy("foll-pin"),
+    kernel: o.kernel ?? NEWEST_KERNEL,
+    backing: "anon",
+    folioOrder: o.folioOrder ?? 0,
+  });
+  const pc = new PageCache({ files: 1, pagesPerFile: 1, bias: o.bias ?? 1024, env });
+  initAnonPage(pc, 0, 1, o.batch);
   for (let i = 0; i < o.k; i++) pc.tryGrabFolio(0, false);
   for (let i = 0; i < (o.pins ?? 0); i++) pc.tryGrabFolio(0, true);
-  return o.hasPinned && pc.folioMaybeDmaPinned(0);
+  if (o.hasPinned) mmSetHasPinned(pc, 0);
+  return copyPresentPte(pc, 0) === FORK.COPIED;
 }
 
-/** The smallest k at which the model's fork copies (MMF_HAS_PINNED set), searched up to 4 * bias. */
-export function modelThreshold(batch: 0 | 1, bias = 1024): number | null {
-  for (let k = 0; k <= 4 * bias; k++) if (modelForkCopies({ k, batch, hasPinned: true, bias })) return k;
+/**
+ * The smallest k of plain references at which the model's fork copies an order-0 page
+ * (MMF_HAS_PINNED set) on release `kernel` (default 6.18), searched up to 4 * bias.
+ */
+export function modelThreshold(batch: 0 | 1, bias = 1024, kernel: KernelId = NEWEST_KERNEL): number | null {
+  for (let k = 0; k <= 4 * bias; k++) if (modelForkCopies({ k, batch, hasPinned: true, bias, kernel })) return k;
   return null;
 }
 

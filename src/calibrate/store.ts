@@ -133,8 +133,10 @@ export interface Calibration {
   model: {
     /** Clean delays of a simulate() run on this kernel's E, W and HZ. */
     cleanDelay: CleanDelayModel | null;
-    /** The model's fork decisions (PageCache.folioMaybeDmaPinned, as mm/memory.c's fork asks folio_maybe_dma_pinned). */
+    /** The model's fork decisions (src/model/anon.ts copyPresentPte on the measured release's preset). */
     detector: {
+      /** The kernel preset whose fork rule ran (the measured release's, or the newest when it has none). */
+      preset: string;
       /** Smallest k of plain references at which fork copies, the page on the LRU; null if none up to 4 × bias. */
       lru: number | null;
       /** The same with the page in the per-CPU lru_add batch (one reference more). */
@@ -143,6 +145,8 @@ export interface Calibration {
       noPinnedFlag: boolean;
       /** Whether fork copies a page with one FOLL_PIN and no other reference. */
       ioUringPin: boolean;
+      /** Whether fork copies a PMD THP (order 9) held by the THP trial's plain references and no pin. */
+      thp: boolean;
       /** GUP_PIN_COUNTING_BIAS used (1024, include/linux/mm.h). */
       bias: number;
       /** Why `lru` and `batch` are null on this release (no MMF_HAS_PINNED from the probe's O_DIRECT read), or null/absent. */

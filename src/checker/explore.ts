@@ -15,6 +15,7 @@ import { gupShape } from "./actors/gup-decision.js";
 import type { CallerId } from "../model/callers.js";
 import { pinDecision, policyFollowsPreset, presetPolicyId, runEnv, type RunEnv } from "../model/env.js";
 import { InputError } from "../errors.js";
+import { addToSwap, initAnonPage, mmSetHasPinned, swapWritepage } from "../model/anon.js";
 import { expandChoices, expandKnobs, rootChoices, type Expansion } from "./choices.js";
 import {
   DEFAULT_COVERAGE,
@@ -162,13 +163,15 @@ export function checkerEnv(policy: Policy, knobs: Knobs, coverage: Coverage, pol
     fsBehavior: knobs.fs,
     policy,
     policyPerCaller,
+    without: coverage.without ?? [],
   });
 }
 
 /** A fresh one-page, one-file cache of `env` in the scenario's initial state, incident counters zero. */
 export function initialCache(env: RunEnv, page: PageSpec): PageCache {
   const c = new PageCache({ files: 1, pagesPerFile: 1, bias: 1024, env });
-  c.initPage(PAGE, page.shares, 0);
+  if (env.anonymous) return initialAnonCache(c, page);
+  c.initPage(PAGE, page.shares, pageRefs(page));
   if (page.pteWritable) {
     // A CPU store after a write fault: writable dirty pte, PG_dirty, buffers.
     c.pageMkwrite(PAGE);
@@ -185,6 +188,28 @@ export function initialCache(env: RunEnv, page: PageSpec): PageCache {
   return c;
 }
 
+/** The page's references besides its mappings: `refs`, and the lru_add batch's one (`batch`). */
+const pageRefs = (page: PageSpec): number => (page.refs ?? 0) + (page.batch ? 1 : 0);
+
+/**
+ * The initial anonymous page (src/model/anon.ts initAnonPage): mapped by `shares`
+ * processes, the owner first (exclusive and writable when alone), `refs` plain references;
+ * `unmapped`: reclaim put it in the swap cache and unmapped it (written to swap, still
+ * resident); `haspinned`: MMF_HAS_PINNED is set on the owner's mm.
+ */
+function initialAnonCache(c: PageCache, page: PageSpec): PageCache {
+  initAnonPage(c, PAGE, page.shares, pageRefs(page));
+  if (page.hasPinned) mmSetHasPinned(c, PAGE);
+  if (page.unmapped) {
+    addToSwap(c, PAGE);
+    c.tryToUnmap(PAGE);
+    swapWritepage(c, PAGE);
+    c.endPageWriteback(PAGE);
+  }
+  c.counters.fill(0);
+  return c;
+}
+
 /**
  * End of an execution: let the I/O in flight complete, then one sync(2) — a tagged
  * WB_SYNC_ALL pass writing the page at most once (PageCache.syncPage, the engine's own
@@ -194,6 +219,11 @@ export function initialCache(env: RunEnv, page: PageSpec): PageCache {
  * found here is Jan Kara's step 4). Returns what it did, for the witness.
  */
 export function finalSync(c: PageCache): string {
+  // Anonymous memory has no file to sync: what is in memory is the data.
+  if (c.env.anonymous) {
+    if (c.writeback[PAGE]) c.endPageWriteback(PAGE);
+    return `end: anonymous memory, nothing to sync; mem v${c.mem[PAGE]}`;
+  }
   let did = "clean";
   if (c.resident[PAGE] && c.attached[PAGE] && c.dirty[PAGE] && writepageBugs(c, PAGE)) {
     // ext4 before cc5095747edf (v5.18): page_buffers() BUG()s in mpage_prepare_extent_to_map

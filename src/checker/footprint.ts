@@ -28,8 +28,12 @@ export const PAGE_VAR = {
   IOQ: 512,
   /** The MMU-notifier handshake: GUP references released from the notifier, an invalidation waiting for them. */
   NOTIFY: 1024,
+  /** Anonymous memory and fork: the swap cache, PG_anon_exclusive, the owner's move, the private COW copy, MMF_HAS_PINNED. */
+  ANON: 2048,
+  /** O_DIRECT writes in flight reading the page (their source). */
+  DIO: 4096,
   /** Every variable. */
-  ALL: 2047,
+  ALL: 8191,
 } as const;
 
 /** A footprint: `reads` and `writes` bit sets packed in one number. */

@@ -244,8 +244,23 @@ function foldCell(cell: TableCell, k: IncidentName, scenario: string, run: Scena
   }
 }
 
+/** The incidents' indexes in groups whose matrix lines, `w` wide for the policy, fit TEXT_WIDTH. */
+function matrixColumns(ids: readonly string[], w: number): number[][] {
+  const groups: number[][] = [[]];
+  let width = w;
+  ids.forEach((id, j) => {
+    if (width + id.length + 1 > TEXT_WIDTH && groups[groups.length - 1].length) {
+      groups.push([]);
+      width = w;
+    }
+    groups[groups.length - 1].push(j);
+    width += id.length + 1;
+  });
+  return groups;
+}
+
 /**
- * The table as text: a matrix of policies × failure modes (`x` reached, `v` only in a
+ * The table as text: a matrix of policies × failure modes (two when they do not fit TEXT_WIDTH; `x` reached, `v` only in a
  * variant off the policy's spec, `-` never, `?` unknown), then each policy's shortest
  * witness for each incident it reaches.
  */
@@ -254,14 +269,16 @@ export function formatVerdictTable(table: VerdictTable, witnesses = true): strin
   const w = Math.max(...POLICY_IDS.map((p) => p.length));
   const out: string[] = [];
   const mark = { reached: "x", variant: "v", Never: "-", "Unknown (bound hit)": "?" } as const;
-  // One space and the id's own width per column, so the fifteen fit in TEXT_WIDTH.
-  out.push(`${"policy".padEnd(w)}${ids.map((i) => ` ${i}`).join("")}`);
-  for (const p of POLICY_IDS) {
-    out.push(
-      `${p.padEnd(w)}${INCIDENTS.map((k, j) => ` ${mark[table[p][k].verdict].padStart(ids[j].length)}`).join("")}`,
-    );
+  // One space and the id's own width per column; the incidents that do not fit TEXT_WIDTH
+  // go on in a second matrix below the first (matrixColumns).
+  for (const cols of matrixColumns(ids, w)) {
+    out.push(`${"policy".padEnd(w)}${cols.map((j) => ` ${ids[j]}`).join("")}`);
+    for (const p of POLICY_IDS) {
+      const marks = cols.map((j) => ` ${mark[table[p][INCIDENTS[j]].verdict].padStart(ids[j].length)}`);
+      out.push(`${p.padEnd(w)}${marks.join("")}`);
+    }
+    out.push("");
   }
-  out.push("");
   wrap(
     "x reached in some scenario; v only in a variant off the policy's spec (reclaim guard " +
       "switched from its default, GUP-fast without the pte recheck, or a caller's own release); - never; ? unknown (bound hit).",

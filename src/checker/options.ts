@@ -5,9 +5,10 @@
  * through Maps, so keys such as `constructor` or `__proto__` are plain unknown keys.
  */
 import { FS_BEHAVIORS, GUP_PATHS, type FsBehavior, type GupPath } from "../model/params.js";
-import { BACKINGS, MAPPINGS, MAX_FOLIO_ORDER, PIN_ACCESSES, type PinAccess } from "../model/backings.js";
+import { BACKINGS, MAPPINGS, MAX_FOLIO_ORDER, PIN_ACCESSES, type Backing, type PinAccess } from "../model/backings.js";
 import { CALLER_IDS, RELEASE_KINDS, type CallerId, type ReleaseKind } from "../model/callers.js";
 import { KERNEL_IDS } from "../model/kernels.js";
+import { ANON_FEATURES } from "../model/anon.js";
 import type { ActorDecl, ActorKind, ActorSpec, Coverage, KnobChoices, Knobs, OptionValue } from "./spec.js";
 
 /** A value the parser refuses; the message says what was expected. */
@@ -70,6 +71,9 @@ export interface KindDef {
   build(name: string, value: (option: string) => OptionValue | OptionValue[]): ActorSpec;
 }
 
+/** The filesystems an O_DIRECT write may go to (the gup actor's `dest`). */
+const FILE_BACKINGS = ["ext4", "xfs", "btrfs"] as const satisfies readonly Backing[];
+
 /**
  * The actor kinds and their options. The coverage work adds options here (one entry
  * each); `build` reads them back by name.
@@ -89,6 +93,8 @@ export const ACTOR_KINDS: ReadonlyMap<ActorKind, KindDef> = new Map<ActorKind, K
         ["release", keyword(["default", ...RELEASE_KINDS], "default")],
         ["end", keyword(["release", "munmap"] as const, "release")],
         ["busy", flag("yes", "no", false)],
+        ["force", flag("yes", "no", false)],
+        ["dest", keyword(FILE_BACKINGS, "ext4")],
       ]),
       build: (name, v) => ({
         kind: "gup",
@@ -103,6 +109,8 @@ export const ACTOR_KINDS: ReadonlyMap<ActorKind, KindDef> = new Map<ActorKind, K
         release: v("release") as ReleaseKind | "default",
         end: v("end") as "release" | "munmap",
         busy: v("busy") as boolean,
+        force: v("force") as boolean,
+        dest: v("dest") as Backing,
       }),
     },
   ],
@@ -139,6 +147,20 @@ export const ACTOR_KINDS: ReadonlyMap<ActorKind, KindDef> = new Map<ActorKind, K
     },
   ],
   ["io", { options: new Map(), build: (name) => ({ kind: "io", name }) }],
+  [
+    "fork",
+    {
+      options: new Map([["child", keyword(["exit", "write", "stay"] as const, "exit")]]),
+      build: (name, v) => ({ kind: "fork", name, child: v("child") as "exit" | "write" | "stay" }),
+    },
+  ],
+  [
+    "madvise",
+    {
+      options: new Map([["times", integer(1, 3, 1)]]),
+      build: (name, v) => ({ kind: "madvise", name, times: v("times") as number }),
+    },
+  ],
 ]);
 
 /** The global knobs (`Guard:`, `Fs:`, `Stable:` lines, `guard=…` in variants). */
@@ -220,8 +242,8 @@ export function setKnob(k: KnobChoices, key: string, raw: string): void {
   else k.stable = alts as boolean[];
 }
 
-/** The coverage keys of a variant (kernel, mapping, backing, folio order: one value each, no choice). */
-export const COVERAGE_KEYS = new Set(["kernel", "mapping", "backing", "folio"]);
+/** The coverage keys of a variant (kernel, mapping, backing, folio order, without: one value each, no choice). */
+export const COVERAGE_KEYS = new Set(["kernel", "mapping", "backing", "folio", "without"]);
 
 /** Set one coverage field from its text. @throws Bad */
 export function setCoverage(c: Coverage, key: string, raw: string): void {
@@ -230,5 +252,7 @@ export function setCoverage(c: Coverage, key: string, raw: string): void {
   if (key === "kernel") c.kernel = v === "none" ? null : oneOf(v, KERNEL_IDS);
   else if (key === "mapping") c.mapping = oneOf(v, MAPPINGS);
   else if (key === "backing") c.backing = oneOf(v, BACKINGS);
+  else if (key === "without")
+    c.without = v === "none" ? [] : [...new Set(v.split(",").map((f) => oneOf(f.trim(), ANON_FEATURES)))];
   else c.folio = count(v.startsWith("order=") ? v.slice(6) : v, 0, MAX_FOLIO_ORDER);
 }

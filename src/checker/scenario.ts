@@ -138,11 +138,14 @@ function parsePolicies(l: Line): void {
 }
 
 const SHARES: OptionDef = integer(0, 16383, 1);
+/** Plain references a page may hold besides its mappings: up to 2046 (with the batch's one, the state encoding's 2047; past the fork detector's 1024). */
+const REFS: OptionDef = integer(0, 2046, 0);
 
 /** One alternative of a `Page:` line: its flags; a range of shares gives one page each. */
 function parsePageAlternative(words: string[]): PageSpec[] {
   const p: PageSpec = { dirty: false, buffers: false, pteWritable: false, unmapped: false, shares: 1 };
   let shares: OptionValue[] = [1];
+  let refs: OptionValue[] = [0];
   for (const w of words) {
     if (w === "clean") continue;
     else if (w === "dirty") p.dirty = p.buffers = true;
@@ -150,10 +153,18 @@ function parsePageAlternative(words: string[]): PageSpec[] {
     else if (w === "pte-writable") p.pteWritable = p.dirty = p.buffers = true;
     else if (w === "unmapped") p.unmapped = true;
     else if (w.startsWith("shares=")) shares = parseAlternatives(SHARES, w.slice(7), "shares");
-    else throw new Bad(`page flags (clean, dirty, buffers, pte-writable, unmapped, shares=N), got '${w}'`);
+    else if (w.startsWith("refs=")) refs = parseAlternatives(REFS, w.slice(5), "refs");
+    else if (w === "haspinned") p.hasPinned = true;
+    else if (w === "batch") p.batch = true;
+    else
+      throw new Bad(
+        `page flags (clean, dirty, buffers, pte-writable, unmapped, shares=N, refs=N, batch, haspinned), got '${w}'`,
+      );
   }
   if (p.pteWritable && p.unmapped) throw new Bad("a writable pte on a mapped page: not both pte-writable and unmapped");
-  return shares.map((n) => ({ ...p, shares: n as number }));
+  return shares.flatMap((n) =>
+    refs.map((k) => ({ ...p, shares: n as number, ...((k as number) > 0 ? { refs: k as number } : {}) })),
+  );
 }
 
 function parsePage(l: Line): void {
@@ -256,6 +267,7 @@ export const DIRECTIVES: ReadonlyMap<string, DirectiveDef> = new Map<string, Dir
   ["Kernel", { once: true, arg: false, parse: parseKernel }],
   ["Mapping", { once: true, arg: false, parse: (l) => setCoverage(l.s.coverage, "mapping", l.value) }],
   ["Backing", { once: true, arg: false, parse: (l) => setCoverage(l.s.coverage, "backing", l.value) }],
+  ["Without", { once: true, arg: false, parse: (l) => setCoverage(l.s.coverage, "without", l.value) }],
   [
     "Folio",
     {
@@ -306,7 +318,24 @@ function finish(s: Scenario, file: string, end: number): Scenario {
   if (s.actors.filter((a) => a.kind === "gup" && (a.options.get("notifier") ?? []).includes(true)).length > 1)
     throw new ScenarioError(file, end, "at most one 'gup' actor with notifier=yes (one userptr object over the page)");
   checkFolioOrders(s, file, end);
+  checkAnonPages(s, file, end);
   return s;
+}
+
+/**
+ * An anonymous page has no buffers and its dirty bit is in the pte: on backing `anon` a
+ * `Page:` alternative may only say clean, unmapped, shares=, refs= and haspinned.
+ * @throws ScenarioError
+ */
+function checkAnonPages(s: Scenario, file: string, end: number): void {
+  if (!s.variants.some((v) => applyVariant(s, v).coverage.backing === "anon")) return;
+  const bad = s.pages.find((p) => p.dirty || p.buffers || p.pteWritable || p.shares < 1);
+  if (bad)
+    throw new ScenarioError(
+      file,
+      end,
+      `page flags of an anonymous page (clean, unmapped, shares=N with N >= 1 (the owner), refs=N, batch, haspinned; backing anon has no buffers and keeps its dirty bit in the pte), got '${pageName(bad)}'`,
+    );
 }
 
 /**

@@ -10,6 +10,7 @@ import type { PolicyId } from "../model/policy-ids.js";
 import type { Backing, Mapping, PinAccess } from "../model/backings.js";
 import type { CallerId, ReleaseKind } from "../model/callers.js";
 import type { KernelId } from "../model/kernels.js";
+import type { AnonFeature } from "../model/anon.js";
 import type { IncidentName, Verdict } from "./verdict.js";
 
 /** Most actors a scenario may declare (the witness has a lane each). */
@@ -64,6 +65,18 @@ export interface GupActor {
    * default). How a userptr page can be cleaned by writeback and still be held.
    */
   busy?: boolean;
+  /**
+   * FOLL_FORCE: the write goes through a read-only mapping (ptrace, /proc/pid/mem). Refused
+   * on a shared mapping; on a private one it breaks COW, and before 4.9 (without follCow)
+   * a MADV_DONTNEED in the window lets it land in the page-cache page (Dirty COW). Default false.
+   */
+  force?: boolean;
+  /**
+   * The filesystem an O_DIRECT write (caller `odirect`, access `read`: the page is the
+   * bio's source) writes to; where it falls back to buffered I/O (btrfs from 6.15) no pin is
+   * taken. Default `ext4`.
+   */
+  dest?: Backing;
 }
 
 /** The flusher: `passes` runs of write_cache_pages over the page. */
@@ -135,6 +148,32 @@ export interface IoActor {
   name: string;
 }
 
+/**
+ * fork() of the owner's mm (copy_page_range -> copy_present_pte), then what the child does
+ * with the page it shares: exits, writes it (its own COW fault), or keeps it to the end.
+ */
+export interface ForkActor {
+  /** `fork`: a fork of the process that maps (and pins) the page. */
+  kind: "fork";
+  /** The actor's name on its `Actor` line (`P0`), the lane header of witnesses. */
+  name: string;
+  /** `exit` (default), `write` or `stay`. */
+  child: "exit" | "write" | "stay";
+}
+
+/**
+ * madvise(MADV_DONTNEED) over the page: zaps the private mapping's anonymous COW copy (a
+ * file mapping), or the owner's pte of an anonymous page; `times` of them.
+ */
+export interface MadviseActor {
+  /** `madvise`: MADV_DONTNEED. */
+  kind: "madvise";
+  /** The actor's name on its `Actor` line (`P0`), the lane header of witnesses. */
+  name: string;
+  /** 1..3. Default 1. */
+  times: number;
+}
+
 /** One concrete actor of an execution: every option has one value (a search root's alternative). */
 export type ActorSpec =
   | GupActor
@@ -144,8 +183,10 @@ export type ActorSpec =
   | TruncateActor
   | MunmapActor
   | InvalidateActor
-  | IoActor;
-/** The kinds of actor an `Actor` line may declare: `gup`, `flusher`, `reclaim`, `cpu`, `truncate`, `munmap`, `invalidate`, `io`. */
+  | IoActor
+  | ForkActor
+  | MadviseActor;
+/** The kinds of actor an `Actor` line may declare: `gup`, `flusher`, `reclaim`, `cpu`, `truncate`, `munmap`, `invalidate`, `io`, `fork`, `madvise`. */
 export type ActorKind = ActorSpec["kind"];
 
 /** An option's value as parsed: a keyword, an integer or yes/no. */
@@ -176,6 +217,12 @@ export interface PageSpec {
   unmapped: boolean;
   /** page_mapcount while mapped. Default 1. */
   shares: number;
+  /** Plain references held besides the mappings (a pipe's vmsplice buffers, the per-CPU LRU batch): `refs=N`. Default 0. */
+  refs?: number;
+  /** MMF_HAS_PINNED already set on the mm by an earlier FOLL_PIN elsewhere (`haspinned`; anonymous memory). Default false. */
+  hasPinned?: boolean;
+  /** The page still sits in the per-CPU lru_add batch, which holds one more reference (`batch`; calibration V5). Default false. */
+  batch?: boolean;
 }
 
 /** Knobs of one checked configuration. */
@@ -239,6 +286,11 @@ export interface Coverage {
    * backing's smallest on that release (hugetlbfs 9, else 0), as the engine's folioOrder.
    */
   folio: number | null;
+  /**
+   * Features of the anonymous-memory rules taken out of the release (`Without:`; anon.ts
+   * ANON_FEATURES): the release as it was before those fixes on these paths. Default none.
+   */
+  without?: readonly AnonFeature[];
 }
 
 /** The coverage of a scenario without `Kernel:`, `Mapping:`, `Backing:` or `Folio:` lines: none, shared, ext4, the backing's default order. */
@@ -288,5 +340,8 @@ export function pageName(p: PageSpec): string {
   const f = [p.pteWritable ? "pte-writable" : p.dirty ? "dirty" : p.buffers ? "buffers" : "clean"];
   if (p.unmapped) f.push("unmapped");
   if (p.shares !== 1) f.push(`shares=${p.shares}`);
+  if (p.refs) f.push(`refs=${p.refs}`);
+  if (p.batch) f.push("batch");
+  if (p.hasPinned) f.push("haspinned");
   return f.join(" ");
 }

@@ -12,6 +12,9 @@ import { INCIDENT_METRIC } from "./verdict.js";
 
 /** Words of page state (the incident mask included). */
 export const PAGE_WORDS = 4;
+/** The incident mask's bits in word 3 (the rest of the word holds page state). */
+const MASK_BITS = 0x3fffff;
+if (INCIDENT_METRIC.length > 22) throw new Error("checker: more than 22 incidents do not fit the state's mask word");
 
 /** PageCache fields the encoding carries (per-page and per-file arrays, and scalars). */
 const ENCODED = [
@@ -40,6 +43,12 @@ const ENCODED = [
   "notifierPins",
   "notifying",
   "delalloc",
+  "swapCache",
+  "anonExclusive",
+  "ownerMoved",
+  "cowCopy",
+  "dioSources",
+  "mmHasPinned",
 ];
 /**
  * Fields the encoding leaves out: times (the checker's clock stays at 0, so they stay 0);
@@ -113,21 +122,37 @@ export function encodePage(c: PageCache, mask: number, out: Int32Array, o: numbe
     ny = c.notifying[0];
   const rc = c.refcount[0],
     sh = c.shares[0];
+  const dio = c.dioSources[0];
   // Word 0: flags 0-9, dirtyPages 10-11, totalDirty 12-13, pins 14-16, gets 17-19,
-  // transient 20-22, written 23, notifierSeq 24-31.
-  out[o] = flags | (dp << 10) | (td << 12) | (pins << 14) | (gets << 17) | (tr << 20) | (seq << 24);
-  // Word 1: mem 0-7, disk 8-15, io 16-23, notifying 24-25, notifierPins 26-27, delalloc 28.
-  out[o + 1] = mem | (disk << 8) | (io << 16) | (ny << 24) | (np << 26) | (c.delalloc[0] << 28);
-  out[o + 2] = rc | (sh << 16);
-  out[o + 3] = mask;
+  // transient's bits 0-2 at 20-22, written 23, notifierSeq 24-31.
+  out[o] = flags | (dp << 10) | (td << 12) | (pins << 14) | (gets << 17) | ((tr & 7) << 20) | (seq << 24);
+  // Word 1: mem 0-7, disk 8-15, io 16-23, notifying 24-25, notifierPins 26-27, delalloc 28,
+  // then anonymous memory's swapCache 29, anonExclusive 30, ownerMoved 31.
+  out[o + 1] =
+    mem |
+    (disk << 8) |
+    (io << 16) |
+    (ny << 24) |
+    (np << 26) |
+    (c.delalloc[0] << 28) |
+    (c.swapCache[0] << 29) |
+    (c.anonExclusive[0] << 30) |
+    (c.ownerMoved[0] << 31);
+  // Word 2: refcount 0-15, shares 16-29, cowCopy 30, mmHasPinned 31.
+  out[o + 2] = rc | (sh << 16) | (c.cowCopy[0] << 30) | (c.mmHasPinned[0] << 31);
+  // Word 3: the incident mask 0-21, dioSources 22-23, transient's bits 3-10 at 24-31 (a page
+  // held by up to 2047 plain references: the fork detector's threshold).
+  out[o + 3] = mask | (dio << 22) | ((tr >>> 3) << 24);
   return (
     ((dp | td) >>> 2) |
     ((pins | gets) >>> 3) |
-    (tr >>> 3) |
+    (tr >>> 11) |
+    (mask >>> 22) |
     ((mem | disk | io | seq) >>> 8) |
     ((np | ny) >>> 2) |
     (rc >>> 16) |
     (sh >>> 14) |
+    (dio >>> 2) |
     (rc < 0 ? 1 : 0)
   );
 }
@@ -141,7 +166,8 @@ export function decodePage(c: PageCache, inp: Int32Array, o: number, counters = 
   const w0 = inp[o],
     w1 = inp[o + 1],
     w2 = inp[o + 2],
-    mask = inp[o + 3];
+    w3 = inp[o + 3],
+    mask = w3 & MASK_BITS;
   c.dirty[0] = w0 & 1;
   c.writeback[0] = (w0 >>> 1) & 1;
   c.locked[0] = (w0 >>> 2) & 1;
@@ -156,7 +182,7 @@ export function decodePage(c: PageCache, inp: Int32Array, o: number, counters = 
   c.totalDirty = (w0 >>> 12) & 3;
   c.pins[0] = (w0 >>> 14) & 7;
   c.gets[0] = (w0 >>> 17) & 7;
-  c.transient[0] = (w0 >>> 20) & 7;
+  c.transient[0] = ((w0 >>> 20) & 7) | (((w3 >>> 24) & 255) << 3);
   c.written[0] = (w0 >>> 23) & 1;
   c.notifierSeq[0] = (w0 >>> 24) & 255;
   c.mem[0] = w1 & 255;
@@ -165,8 +191,14 @@ export function decodePage(c: PageCache, inp: Int32Array, o: number, counters = 
   c.notifying[0] = (w1 >>> 24) & 3;
   c.notifierPins[0] = (w1 >>> 26) & 3;
   c.delalloc[0] = (w1 >>> 28) & 1;
+  c.swapCache[0] = (w1 >>> 29) & 1;
+  c.anonExclusive[0] = (w1 >>> 30) & 1;
+  c.ownerMoved[0] = (w1 >>> 31) & 1;
+  c.cowCopy[0] = (w2 >>> 30) & 1;
+  c.mmHasPinned[0] = (w2 >>> 31) & 1;
+  c.dioSources[0] = (w3 >>> 22) & 3;
   c.refcount[0] = w2 & 0xffff;
-  c.shares[0] = w2 >>> 16;
+  c.shares[0] = (w2 >>> 16) & 0x3fff;
   if (!counters) return;
   c.counters.fill(0);
   for (let k = 0; k < INCIDENT_METRIC.length; k++) if (mask & (1 << k)) c.counters[INCIDENT_METRIC[k]] = 1;
@@ -174,7 +206,7 @@ export function decodePage(c: PageCache, inp: Int32Array, o: number, counters = 
 
 /** The incident mask of out[o..) as encoded. */
 export function maskOf(inp: Int32Array, o: number): number {
-  return inp[o + 3];
+  return inp[o + 3] & MASK_BITS;
 }
 
 /** Registers: 8 bits each, 4 to a word. Returns non-zero if one does not fit. */

@@ -6,8 +6,7 @@
  * lostDataFinal (pages whose memory differs from disk afterwards, also added to lostData)
  * and finalDirtyPages (pages still dirty afterwards).
  */
-import { METRIC, METRICS, type FinalSyncCounts, type RunFacts } from "../model/metrics.js";
-import type { RunEnv } from "../model/env.js";
+import { METRIC, METRICS, type FinalSyncCounts } from "../model/metrics.js";
 import type { PageCache } from "../model/page-cache.js";
 import { GROUP_METRIC, type Groups } from "./groups.js";
 
@@ -64,20 +63,4 @@ export function countEndState(pc: PageCache, groups: Groups, writesBack: boolean
   pc.count(METRIC.lostDataFinal, lost);
   pc.count(METRIC.lostData, lost);
   pc.count(METRIC.finalDirtyPages, dirty);
-}
-
-/** What about a run decides which metrics are null (the metrics table's null rules). */
-export function runFacts(env: RunEnv, pc: PageCache): RunFacts {
-  return {
-    detector: env.policy.writebackConsultsDetector || env.guard,
-    guard: env.guard,
-    keepsDirty: env.policy.keepsDirty,
-    bounces: env.policy.bounces,
-    mirror: env.mirror !== null,
-    writesBack: env.writesBack,
-    privateData: pc.privateData !== "none",
-    crashed: pc.crashedAt >= 0,
-    lockWarning: env.lockWarning,
-    cowFixup: pc.privateData === "cow-fixup",
-  };
 }

@@ -3,6 +3,9 @@
  * give them.
  */
 
+/** The events of anonymous memory (src/engine/anon.ts): a fork, and its child's exit childLifetime later. */
+const ANON_EVENT = { FORK: 10, CHILD_EXIT: 11 } as const;
+
 /** Event kinds on the queue. */
 export const EVENT = {
   PINNER: 0,
@@ -15,6 +18,7 @@ export const EVENT = {
   CPU_STORE_PAGE: 7, // a store that waited for writeback (stable writes)
   BIO_BOUNCE: 8, // the block layer's bounce copy at bio submission (block-bounce)
   INVALIDATE: 9, // invalidate_mapping_pages over a file
+  ...ANON_EVENT,
 } as const;
 
 /** The name of each event kind (EVENT), as trace rows carry it. */
@@ -29,6 +33,8 @@ export const EVENT_NAMES = [
   "cpu-store",
   "bio-bounce",
   "invalidate",
+  "fork",
+  "child-exit",
 ] as const;
 
 /** Trace rows of device writes carry this event name (they are applied lazily, at their own times). */

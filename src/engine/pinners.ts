@@ -16,6 +16,7 @@ import { GROUP_METRIC, type Groups } from "./groups.js";
 import type { WritebackEnds } from "./writeback-ends.js";
 import type { EventQueue } from "./queue.js";
 import { exponentialGap, PINNER_STREAM_BASE } from "./random.js";
+import { ANON_GUP, type AnonMemory } from "./anon.js";
 
 /** Pinner phases: waiting to start a pin, inside GUP (faulting pages in), holding the pin. */
 const PHASE = { START: 0, GUP: 1, HOLD: 2 } as const;
@@ -50,6 +51,10 @@ export interface PinnerSetup {
   trylockMiss: ((() => boolean) | undefined)[];
   /** Invalidations per held pin per second whose MMU notifier runs the release (Params.notifierRate). */
   notifierRate: number;
+  /** Anonymous memory (backing anon): GUP's faults go through it. Absent for a file backing. */
+  anon?: AnonMemory;
+  /** O_DIRECT writes fall back to buffered I/O on their destination (dioDest btrfs from 6.15): they pin nothing. */
+  dioBuffered: boolean;
 }
 
 /** Every pinner's state, over typed arrays (one entry per pinner, or pagesPerPin per pinner). */
@@ -65,6 +70,9 @@ export class Pinners {
   private readonly files: number;
   private readonly realPagesPerFile: number;
   private readonly trylockMiss: ((() => boolean) | undefined)[];
+  private readonly anon?: AnonMemory;
+  /** Per group: an O_DIRECT write (caller odirect, no FOLL_WRITE): 1 its pages are bio sources while held, 2 it goes buffered. */
+  private readonly dioWrite: Uint8Array;
   private readonly order: number;
   /** Folios per file. */
   private readonly pagesPerFile: number;
@@ -96,6 +104,10 @@ export class Pinners {
     this.files = s.files;
     this.realPagesPerFile = s.realPagesPerFile;
     this.trylockMiss = s.trylockMiss;
+    this.anon = s.anon;
+    this.dioWrite = Uint8Array.from(s.groups.profiles, (p, i) =>
+      p.id === "odirect" && !s.groups.gup[i].flags.write ? (s.dioBuffered ? 2 : 1) : 0,
+    );
     this.order = s.folioOrder;
     this.pagesPerFile = s.pc.pagesPerFile;
     this.ppp = s.groups.maxPpp;
@@ -172,11 +184,13 @@ export class Pinners {
       this.retryAfterRefusal(k);
       return;
     }
-    if (g.gup[gi].anonymous) {
+    const buffered = this.dioWrite[gi] === 2;
+    if (g.gup[gi].anonymous || buffered) {
       // A private mapping: COW (or unshare) gives the pin an anonymous copy; no page-cache
-      // folio is held, so nothing here can race with writeback.
-      this.pc.count(METRIC.pinsTaken, ppp);
-      g.add(gi, GROUP_METRIC.pinsTaken, ppp);
+      // folio is held, so nothing here can race with writeback. A buffered O_DIRECT write
+      // (btrfs from 6.15) copies the data into the page cache and pins nothing.
+      if (!buffered) this.pc.count(METRIC.pinsTaken, ppp);
+      if (!buffered) g.add(gi, GROUP_METRIC.pinsTaken, ppp);
       this.pCount[k] = 0;
       this.pPhase[k] = PHASE.HOLD;
       this.pEnd[k] = this.pc.now + this.pHold[k];
@@ -276,6 +290,7 @@ export class Pinners {
   private gupPage(k: number, page: number, slot: number): number {
     const pc = this.pc;
     this.dma.catchUp(page);
+    if (this.anon) return this.gupAnonPage(k, page);
     if (!pc.resident[page]) pc.readPage(page);
     if (!pc.attached[page]) return GUP_OUTCOME.SKIP; // truncated and still held elsewhere: beyond EOF
     pc.mapPage(page);
@@ -298,6 +313,26 @@ export class Pinners {
     // FOLL_TOUCH: mark dirty if neither pte nor page is (follow_page_pte).
     if (write && !fast && !pc.pteWritable[page] && !pc.dirty[page]) pc.setPageDirty(page);
     g.policies[gi].afterGrab(pc, page);
+    if (this.dioWrite[gi] === 1 && pc.dioSources[page] < 255) pc.dioSources[page]++;
+    return GUP_OUTCOME.OK;
+  }
+
+  /**
+   * GUP on an anonymous page: the faults (AnonMemory.gup), then the reference under the pte
+   * lock and the policy's hook; an O_DIRECT write's page becomes a bio source. A pin that
+   * lands on the owner's new page (not followed) is skipped.
+   */
+  private gupAnonPage(k: number, page: number): number {
+    const pc = this.pc;
+    const g = this.groups,
+      gi = g.of[k],
+      pin = g.pin[gi] === 1;
+    if (this.anon!.gup(page, g.gup[gi].flags.write, pin) === ANON_GUP.ELSEWHERE) return GUP_OUTCOME.SKIP;
+    if (this.mirror !== null) return GUP_OUTCOME.OK;
+    if (!pc.tryGrabFolio(page, pin)) return GUP_OUTCOME.REFUSED;
+    g.pageGroup[page] = gi;
+    g.policies[gi].afterGrab(pc, page);
+    if (this.dioWrite[gi] === 1 && pc.dioSources[page] < 255) pc.dioSources[page]++;
     return GUP_OUTCOME.OK;
   }
 
@@ -416,6 +451,7 @@ export class Pinners {
         if (holding && writer) this.dma.addHolder(page, -1, g.specs[gi].dmaWriteRate, gi);
         else this.dma.catchUp(page);
       }
+      if (this.dioWrite[gi] === 1 && this.pc.dioSources[page] > 0) this.pc.dioSources[page]--;
       if (notifierLocked === undefined)
         this.pc.releaseGupPage(page, pin, this.pCleanWrites[base + i], policy, this.trylockMiss[gi]);
       else if (
@@ -426,6 +462,7 @@ export class Pinners {
         this.pc.crashedAt = this.pc.now;
         break;
       }
+      this.anon?.released(page);
     }
     g.add(gi, GROUP_METRIC.pinsCompleted, c[METRIC.pinsCompleted] - done);
     g.add(gi, GROUP_METRIC.releasesUnsaved, c[METRIC.releasesUnsaved] - unsaved);

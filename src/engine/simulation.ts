@@ -17,7 +17,7 @@ import type { RunEnv } from "../model/env.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { cleanDelayStats } from "./clean-delays.js";
 import { DeviceWrites } from "./device-writes.js";
-import { countEndState, endOfRunSync, runFacts } from "./end-of-run.js";
+import { countEndState, endOfRunSync } from "./end-of-run.js";
 import { END_OF_RUN_EVENT, EVENT, EVENT_NAMES } from "./events.js";
 import { kupdatePeriod } from "./flusher.js";
 import { GROUP_METRIC, Groups } from "./groups.js";
@@ -27,7 +27,9 @@ import { exponentialGap, makeStreams, PINNER_STREAM_BASE, PRNG_NAME, STREAM } fr
 import type { RunResultWithTrace, SimulateOptions } from "./simulate.js";
 import { PageTrace } from "./trace.js";
 import { WritebackEnds } from "./writeback-ends.js";
+import { runFacts } from "./run-facts.js";
 import { invalidateMappingPages } from "../model/page-paths.js";
+import { anonMemoryFor, anonSharesBound, type AnonMemory } from "./anon.js";
 
 /** What waits for a page's end_page_writeback. */
 const WAITER = { SYNC: 1, RECLAIM: 2 } as const;
@@ -77,6 +79,7 @@ export class Simulation {
   private readonly pinners: Pinners;
   private readonly dma: DeviceWrites;
   private readonly invalidateStream: number; // index in `r`: the stream after the trylock misses'
+  private readonly anon?: AnonMemory; // backing anon: anonymous memory and fork (anon.ts)
   private readonly trace?: PageTrace;
 
   constructor(
@@ -95,7 +98,7 @@ export class Simulation {
       env,
       traceClean: options.traceClean,
       sizes: {
-        shares: Math.ceil(distributionRange(parseDistribution(p.shareCount))[1]),
+        shares: anonSharesBound(env, p) ?? Math.ceil(distributionRange(parseDistribution(p.shareCount))[1]),
         transient: Math.ceil(distributionRange(parseDistribution(p.transientRefs))[1]),
         holds: g.holds,
         notifier: env.mirror !== null,
@@ -124,6 +127,7 @@ export class Simulation {
     this.fixedLatency = typeof p.writebackLatency === "number";
     if (options.tracePages?.length) this.trace = new PageTrace(this.pc, options.tracePages);
     this.dma = new DeviceWrites(this.pc, g, this.mirror, this.r[STREAM.dma], this.trace);
+    this.anon = anonMemoryFor(env, p, this.pc, this.q, this.dma, this.r);
     this.pinners = new Pinners({
       pc: this.pc,
       q: this.q,
@@ -138,6 +142,8 @@ export class Simulation {
       folioOrder: env.folioOrder,
       trylockMiss,
       notifierRate: p.notifierRate,
+      anon: this.anon,
+      dioBuffered: env.anon.dioBufferedFallback.includes(p.dioDest),
     });
   }
 
@@ -222,6 +228,9 @@ export class Simulation {
         q.replaceTop(this.now + exponentialGap(u, this.params.invalidateRate * this.params.files), EVENT.INVALIDATE, 0);
         return;
       }
+      case EVENT.FORK:
+      case EVENT.CHILD_EXIT:
+        this.anon!.event(kind, arg);
     }
   }
 
@@ -239,7 +248,7 @@ export class Simulation {
     for (let i = 0; i < this.pages; i++) {
       const s = shares.kind === "fixed" ? shares.value : Math.round(drawShares(u));
       const t = transient.kind === "fixed" ? transient.value : Math.round(drawTransient(u));
-      pc.initPage(i, s, t);
+      (this.anon ?? pc).initPage(i, s, t);
     }
     if (this.period > 0) {
       this.phase = this.r[STREAM.flusher]() * this.period;
@@ -248,13 +257,15 @@ export class Simulation {
     const first = (stream: number, rate: number, kind: number) =>
       this.q.push(exponentialGap(this.r[stream], rate), kind, 0);
     if (p.cpuWriteRate > 0) first(STREAM.cpu, p.cpuWriteRate * this.realPages, EVENT.CPU_STORE);
-    // tmpfs and hugetlbfs: no writeback, and reclaim (swap) keeps the data: neither is run.
-    if (p.reclaimRate > 0 && this.writesBack) first(STREAM.reclaim, p.reclaimRate * this.pages, EVENT.RECLAIM);
-    if (p.truncateRate > 0) first(STREAM.truncate, p.truncateRate * p.files, EVENT.TRUNCATE);
+    // tmpfs, hugetlbfs: no writeback, reclaim (swap) keeps the data. anon: swap-out, no truncate.
+    if (p.reclaimRate > 0 && (this.writesBack || this.anon))
+      first(STREAM.reclaim, p.reclaimRate * this.pages, EVENT.RECLAIM);
+    if (p.truncateRate > 0 && !this.anon) first(STREAM.truncate, p.truncateRate * p.files, EVENT.TRUNCATE);
     if (p.fsyncRate > 0 && this.writesBack) first(STREAM.fsync, p.fsyncRate * p.files, EVENT.FSYNC);
     if (p.invalidateRate > 0 && this.writesBack)
       first(this.invalidateStream, p.invalidateRate * p.files, EVENT.INVALIDATE);
     this.pinners.init();
+    this.anon?.start();
   }
 
   // ---- CPU, reclaim, truncate -------------------------------------------------------------
@@ -262,6 +273,7 @@ export class Simulation {
   /** A CPU store through a mapping: fault (page_mkwrite) without a writable pte, then mem++. */
   private cpuStore(page: number): void {
     const pc = this.pc;
+    if (this.anon) return void this.anon.cpuStore(page, this.groups.lastWriter);
     this.dma.catchUp(page);
     if (!pc.resident[page]) pc.readPage(page);
     if (!pc.attached[page]) return; // beyond EOF after truncate: SIGBUS, not modelled further
@@ -288,6 +300,7 @@ export class Simulation {
    */
   private shrinkFolioList(page: number): void {
     const pc = this.pc;
+    if (this.anon) return void this.anon.reclaim(page);
     this.dma.catchUp(page);
     if (!pc.resident[page] || !pc.attached[page] || pc.locked[page] || pc.writeback[page]) return;
     pc.tryToUnmap(page);
@@ -460,7 +473,7 @@ export class Simulation {
 
   /** The run's result: plain JSON data (RunResultWithTrace). */
   result(): RunResultWithTrace {
-    const metrics = metricsOf(this.pc.counters, runFacts(this.env, this.pc));
+    const metrics = metricsOf(this.pc.counters, runFacts(this.env, this.pc, this.groups));
     const crashed = this.pc.crashedAt >= 0;
     // The crash's instant is PageCache.crashedAt, not a counter (a BUG() in the end-of-run
     // sync would be undone with the sync's counts): the metric is null unless it crashed.

@@ -12,8 +12,12 @@
 import { ParamError } from "../errors.js";
 import { hasFeature, KERNELS, NEWEST_KERNEL, type KernelId } from "./kernels.js";
 
-/** The file systems and memory backings modelled (docs/model-coverage.md). */
-export const BACKINGS = ["ext4", "xfs", "btrfs", "tmpfs", "hugetlbfs"] as const;
+/**
+ * The file systems and memory backings modelled (docs/model-coverage.md). `anon` is private
+ * anonymous memory (MAP_PRIVATE|MAP_ANONYMOUS): no file, the mapping is private whatever the
+ * `mapping` parameter says (a shared anonymous mapping is shmem: backing `tmpfs`).
+ */
+export const BACKINGS = ["ext4", "xfs", "btrfs", "tmpfs", "hugetlbfs", "anon"] as const;
 /** One of {@link BACKINGS}. */
 export type Backing = (typeof BACKINGS)[number];
 
@@ -70,6 +74,13 @@ export interface BackingProfile {
   readonly stableWrites: boolean;
   /** Data checksums computed at bio submission: a DMA write during writeback leaves a checksum that does not match the data on disk. */
   readonly dataChecksums: boolean;
+  /**
+   * Private anonymous memory: no file and no page cache; reclaim moves it to swap
+   * (add_to_swap, pageout -> swap_writepage) and a fault reads it back (do_swap_page); fork
+   * shares it copy-on-write (copy_present_pte) and a write fault breaks the sharing
+   * (do_wp_page). src/model/anon.ts holds these paths.
+   */
+  readonly anonymous: boolean;
   /** Where each fact comes from. */
   readonly cite: string;
 }
@@ -88,6 +99,7 @@ export const BACKING_PROFILES: Readonly<Record<Backing, BackingProfile>> = Objec
     dirtyWarnings: true,
     stableWrites: false,
     dataChecksums: false,
+    anonymous: false,
     cite: "fs/ext4/inode.c ext4_page_mkwrite -> block_page_mkwrite attaches buffer heads; try_to_free_buffers releases them (ext4_release_folio); ext4_writepage BUG()s on a dirty page without buffers until cc5095747edf (5.18), then warns and clears the dirty bit",
   },
   xfs: {
@@ -102,6 +114,7 @@ export const BACKING_PROFILES: Readonly<Record<Backing, BackingProfile>> = Objec
     dirtyWarnings: false,
     stableWrites: false,
     dataChecksums: false,
+    anonymous: false,
     cite: "fs/iomap/buffered-io.c: folio->private is an iomap_folio_state (struct iomap_page before 6.4), allocated only when a folio holds more than one block (ifs_alloc / iomap_page_create: 'if (!ifs && nr_blocks > 1)'), so an order-0 folio with 4 KiB blocks has none; iomap_release_folio frees it from a clean folio; iomap_writepage_map writes a dirty folio without one (8e1bcef8e18d 'iomap: Permit pages without an iop to enter writeback', 5.10). xfs moved from buffer heads to iomap for buffered I/O in 4.19–5.0 (Christoph Hellwig's series); the presets treat xfs as iomap throughout",
   },
   btrfs: {
@@ -116,6 +129,7 @@ export const BACKING_PROFILES: Readonly<Record<Backing, BackingProfile>> = Objec
     dirtyWarnings: false,
     stableWrites: true,
     dataChecksums: true,
+    anonymous: false,
     cite: "fs/btrfs: btrfs_page_mkwrite and prepare_pages call set_folio_extent_mapped; __btrfs_release_folio -> clear_folio_extent_mapped on release; a dirty folio without it ('marked dirty without notifying the fs') goes to the COW fixup worker (btrfs_writepage_cow_fixup), which redirties it for a later pass; 'btrfs: reject out-of-band dirty folios during writeback' (7ca3e84980ef, Qu Wenruo, 6.15) returns -EUCLEAN instead, only with CONFIG_BTRFS_EXPERIMENTAL; the test is the folio's Ordered flag, set when writeback makes an ordered extent of a delalloc range and cleared when its I/O completes; btrfs_page_mkwrite waited for writeback by hand (stable pages) and 6.15 sets stable writes on inodes; data checksums are computed at submission (btrfs_csum_one_bio), so data changed under writeback fails its checksum on read (6.15 falls back to buffered I/O for O_DIRECT on checksummed files for this reason)",
   },
   tmpfs: {
@@ -130,6 +144,7 @@ export const BACKING_PROFILES: Readonly<Record<Backing, BackingProfile>> = Objec
     dirtyWarnings: false,
     stableWrites: false,
     dataChecksums: false,
+    anonymous: false,
     cite: "mm/shmem.c: no page_mkwrite and a noop backing_dev_info (mapping_can_writeback is false), so vma_needs_dirty_tracking() is false; pages leave memory only by swap, never through the flusher",
   },
   hugetlbfs: {
@@ -144,7 +159,23 @@ export const BACKING_PROFILES: Readonly<Record<Backing, BackingProfile>> = Objec
     dirtyWarnings: false,
     stableWrites: false,
     dataChecksums: false,
+    anonymous: false,
     cite: "fs/hugetlbfs/inode.c: no writeback, no page_mkwrite; folios are the huge page size (2 MiB = order 9 on x86-64 with 4 KiB pages) and are never reclaimed",
+  },
+  anon: {
+    id: "anon",
+    magic: "(none: MAP_PRIVATE|MAP_ANONYMOUS, no filesystem)",
+    needsDirtyTracking: false,
+    writesBack: false,
+    privateData: null,
+    privateAtWriteFault: false,
+    privateReleasedByReclaim: false,
+    bufferlessWriteback: "none",
+    dirtyWarnings: false,
+    stableWrites: false,
+    dataChecksums: false,
+    anonymous: true,
+    cite: "mm/memory.c do_anonymous_page (a new exclusive page, writable pte), do_wp_page (COW), do_swap_page (swap-in through the swap cache), copy_present_pte (fork); mm/vmscan.c shrink_folio_list: add_to_swap puts the folio in the swap cache (one reference, folio_mark_dirty), try_to_unmap replaces the ptes by swap entries, pageout -> swap_writepage writes it, __remove_mapping frees it only when nothing but the swap cache holds it; the flusher never sees it (no inode); vma_needs_dirty_tracking is false (no vm_file), so no long-term refusal; gup_longterm's anonymous cases always pin",
   },
 });
 
@@ -171,6 +202,8 @@ export function folioOrders(backing: Backing, kernel: KernelId | null): number[]
       return hasFeature(k, "ext4LargeFolios") ? large() : [0];
     case "btrfs":
       return [0]; // large data folios (≈6.17) need CONFIG_BTRFS_EXPERIMENTAL
+    case "anon":
+      return [0, MAX_FOLIO_ORDER]; // order 0, or a PMD-mapped THP (madvise); mTHP (6.8) is not modelled
   }
 }
 

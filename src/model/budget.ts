@@ -283,14 +283,21 @@ function magnitude(v: unknown): number {
 function blame(s: EventStream, p: Params, who: GivenFields | undefined): { field: string; value: unknown } {
   if (who === undefined) return s;
   const own: StreamFactor = { field: s.field, value: s.value, up: s.up };
-  const culprit = (f: StreamFactor): boolean => {
-    if (!who.given.has(f.field)) return false;
+  // A pinner group's field the group left out takes the flat parameter's value: that flat
+  // field, if the user gave it, is the one to name.
+  const source = (f: StreamFactor): StreamFactor | null => {
+    if (who.given.has(f.field)) return f;
+    const name = f.field.replace(/^pinnerGroups\[\d+\]\./, "");
+    return name !== f.field && who.given.has(name) ? { ...f, field: name } : null;
+  };
+  const culprit = (f: StreamFactor | null): f is StreamFactor => {
+    if (f === null) return false;
     const name = f.field.replace(/^pinnerGroups\[\d+\]\./, "") as keyof Params;
     const base = magnitude(f.field === name ? who.defaults[name] : p[name]);
     const v = magnitude(f.value);
     return f.up ? v > base : v < base;
   };
-  return [own, ...s.alsoBy].find(culprit) ?? s;
+  return [own, ...s.alsoBy].map(source).find(culprit) ?? s;
 }
 
 /** Expected events of a run (sum of its streams). */

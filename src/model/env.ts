@@ -23,6 +23,7 @@ import {
   type Mapping,
   type PinAccess,
 } from "./backings.js";
+import { anonRules, type AnonFeature, type AnonRules } from "./anon.js";
 import { callerProfile, type CallerId, type CallerProfile, type ReleaseKind } from "./callers.js";
 import { hasFeature, KERNELS, NEWEST_KERNEL, type KernelId } from "./kernels.js";
 
@@ -59,6 +60,11 @@ export interface EnvInput {
    * `policy`), as a kernel preset does when no policy was given. Needs a kernel. Default false.
    */
   policyPerCaller?: boolean;
+  /**
+   * Features of anonRules to leave out of the release (src/model/anon.ts ANON_FEATURES): the
+   * release as it was before those fixes on the anonymous-memory paths. Default none.
+   */
+  without?: readonly AnonFeature[];
 }
 
 /** The environment of one run (engine) or one search (checker): one plain value. */
@@ -109,6 +115,13 @@ export interface RunEnv {
    * mapped page was refused, so a pinned page's buffers were freed.
    */
   readonly invalidateChecksRefs: boolean;
+  /** The backing is private anonymous memory (`anon`): swap, COW at fork and write fault (src/model/anon.ts). */
+  readonly anonymous: boolean;
+  /**
+   * The release's rules for anonymous memory, fork, FOLL_FORCE and O_DIRECT writes
+   * (anonRules of kernelOfCaller: the preset, or the newest release without one).
+   */
+  readonly anon: AnonRules;
 }
 
 /** The policy module caller `caller` runs in release `kernel` (callerProfile's `policy`). */
@@ -159,7 +172,8 @@ export function runEnv(input: EnvInput): RunEnv {
     kernel,
     kernelOfCaller: kernel ?? NEWEST_KERNEL,
     backing,
-    mapping: input.mapping ?? "shared",
+    // Anonymous memory is MAP_PRIVATE|MAP_ANONYMOUS whatever `mapping` says (MAP_SHARED anonymous is shmem: tmpfs).
+    mapping: profile.anonymous ? "private" : (input.mapping ?? "shared"),
     folioOrder,
     policy,
     policyPerCaller: input.policyPerCaller ?? false,
@@ -174,6 +188,8 @@ export function runEnv(input: EnvInput): RunEnv {
     dataChecksums: profile.dataChecksums,
     lockWarning: profile.dirtyWarnings && hasFeature(kernel ?? NEWEST_KERNEL, "ext4DirtyWarn"),
     invalidateChecksRefs: hasFeature(kernel ?? NEWEST_KERNEL, "invalidateRefcount"),
+    anonymous: profile.anonymous,
+    anon: anonRules(kernel ?? NEWEST_KERNEL, input.without ?? []),
   };
 }
 
@@ -211,6 +227,8 @@ export interface PinnerShape {
    * userptr, which no preset has). Absent: the profile's.
    */
   release?: ReleaseKind;
+  /** FOLL_FORCE: a write through a read-only mapping (gupDecide's `force`). Default false. */
+  force?: boolean;
 }
 
 /**
@@ -234,6 +252,7 @@ export function pinDecision(env: RunEnv, s: PinnerShape): PinDecision {
     longTerm: s.longTerm,
     caller: profile,
     policy,
+    force: s.force ?? false,
   });
   return {
     profile,

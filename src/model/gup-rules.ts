@@ -42,6 +42,12 @@ export interface GupQuestion {
   longTerm: boolean;
   /** Who calls GUP; default `generic` (flags exactly as asked, FOLL_PIN where the release has it). */
   caller?: CallerId;
+  /**
+   * FOLL_FORCE: a write through a read-only mapping (ptrace, /proc/pid/mem). A shared
+   * mapping refuses it; a private one breaks COW (the copy, or Dirty COW's page-cache page
+   * before 4.9: the checker's race). Default false.
+   */
+  force?: boolean;
 }
 
 /** What GUP does with it. */
@@ -61,13 +67,23 @@ export interface GupAnswer {
     /** FOLL_LONGTERM. */
     longTerm: boolean;
   };
-  /** What is held: the page-cache folio, or an anonymous copy made by COW or unshare (nothing when refused). */
-  target: "page-cache" | "anon-copy" | null;
+  /**
+   * What is held: the page-cache folio, an anonymous copy made by COW or unshare, or (backing
+   * `anon`) the process's own anonymous page (nothing when refused).
+   */
+  target: "page-cache" | "anon-copy" | "anon-page" | null;
   /** GUP-fast declined the folio (gup_fast_folio_allowed) and the slow path decided. */
   fastFallback: boolean;
   /** One line: the rule that decided, with its source. */
   why: string;
 }
+
+/** Why FOLL_FORCE through a read-only shared mapping is refused (gupDecide). */
+const FORCE_SHARED =
+  "FOLL_FORCE never writes through a read-only shared mapping (cda540ace6a1 'mm: get_user_pages(write,force) refuse to COW in shared areas', Hugh Dickins, 3.15)";
+/** Why an anonymous page is pinned (gupDecide). */
+const ANON_PAGE =
+  "an anonymous page has no file: no refusal applies (vma_needs_dirty_tracking is false); GUP holds the process's own page, after a COW break where a fork shares it";
 
 /**
  * Decide whether a GUP call pins or is refused, for every kernel preset, mapping, backing,
@@ -101,6 +117,9 @@ export function gupDecide(q: GupQuestion): GupAnswer {
   if (!caller.exists)
     return refuse("ENOSYS", "io_uring_setup", `io_uring does not exist before 5.1 (${FEATURES.ioUring.cite})`);
 
+  // FOLL_FORCE on a read-only shared mapping: check_vma_flags' '!is_cow_mapping(vm_flags)'.
+  if (q.force && flags.write && shared && !backing.anonymous) return refuse("EFAULT", "check_vma_flags", FORCE_SHARED);
+
   // GUP itself, 6.5 on: check_vma_flags -> writable_file_mapping_allowed (slow path);
   // gup_fast_folio_allowed makes GUP-fast fall back to the slow path for the same folios.
   const longtermPinWrite = flags.reference === "FOLL_PIN" && flags.longTerm && flags.write;
@@ -117,7 +136,8 @@ export function gupDecide(q: GupQuestion): GupAnswer {
   // shared or private, except hugetlbfs, and shmem from 5.14.
   if (caller.id === "io_uring" && !hasFeature(kernel, "longtermRefusal")) {
     const shmemOk = hasFeature(kernel, "ioUringShmem");
-    const allowed = q.backing === "hugetlbfs" || (q.backing === "tmpfs" && shmemOk);
+    // Anonymous memory has no vm_file: io_uring always took it.
+    const allowed = q.backing === "hugetlbfs" || (q.backing === "tmpfs" && shmemOk) || backing.anonymous;
     if (!allowed)
       return refuse(
         "EOPNOTSUPP",
@@ -127,10 +147,22 @@ export function gupDecide(q: GupQuestion): GupAnswer {
   }
 
   // Pinned. What is held?
+  const { target, why } = held(q, kernel, flags, longtermPinWrite);
+  return { pinned: true, errno: null, refusedBy: null, flags, target, fastFallback: false, why };
+}
+
+/** What a GUP call that pins holds, and the rule that says so (gupDecide's last step). */
+function held(
+  q: GupQuestion,
+  kernel: KernelId,
+  flags: GupAnswer["flags"],
+  longtermPinWrite: boolean,
+): { target: NonNullable<GupAnswer["target"]>; why: string } {
+  const backing = BACKING_PROFILES[q.backing];
+  if (backing.anonymous) return { target: "anon-page", why: ANON_PAGE };
   const cow =
-    !shared &&
+    q.mapping !== "shared" &&
     (flags.write || (flags.longTerm && flags.reference === "FOLL_PIN" && hasFeature(kernel, "roLongtermUnshare")));
-  const target = cow ? "anon-copy" : "page-cache";
   const why = cow
     ? flags.write
       ? `a write pin of a private mapping breaks COW first and pins the anonymous copy (FAULT_FLAG_WRITE on a MAP_PRIVATE vma)`
@@ -142,7 +174,7 @@ export function gupDecide(q: GupQuestion): GupAnswer {
         : !backing.needsDirtyTracking
           ? `${q.backing} needs no dirty tracking (vma_needs_dirty_tracking is false), so long-term write pins are allowed`
           : `before 6.5 GUP refuses no long-term write pin of a file mapping (check_vma_flags tests only VM_IO|VM_PFNMAP and permissions)`;
-  return { pinned: true, errno: null, refusedBy: null, flags, target, fastFallback: false, why };
+  return { target: cow ? "anon-copy" : "page-cache", why };
 }
 
 /**

@@ -229,6 +229,48 @@ export const FEATURES = {
     "btrfs sends out-of-band dirty folios to the COW fixup worker",
     "fs/btrfs/inode.c btrfs_writepage_cow_fixup: 'if (folio_test_ordered(folio)) return 0;' then, with CONFIG_BTRFS_EXPERIMENTAL, 'marked dirty without notifying the fs' and -EUCLEAN (7ca3e84980ef 'btrfs: reject out-of-band dirty folios during writeback', Qu Wenruo, 6.15; AUTOSEL for 6.13.y and 6.14.y); default builds still queue the fixup worker (btrfs_writepage_fixup_worker), which reserves space, sets delalloc and redirties the folio; the Ordered flag is set when writeback's delalloc makes the ordered extent (folio_set_ordered in extent_clear_unlock_delalloc) and cleared when its I/O completes (btrfs_finish_ordered_io)",
   ),
+  /** A FOLL_FORCE write through a read-only private mapping follows only the COW'd pte (FOLL_COW): the Dirty COW race is closed. */
+  follCow: feature(
+    [4, 9],
+    "FOLL_FORCE writes follow only the COW copy (FOLL_COW)",
+    "FOLL_FORCE drops FOLL_WRITE after the COW fault (Dirty COW)",
+    "19be0eaffa3a 'mm: remove gup_flags FOLL_WRITE games from __get_user_pages()' (Linus Torvalds, 2016-10-13, before 4.9-rc1; stable 4.8.3, 4.4.26; CVE-2016-5195): before it, after faultin_page resolved the COW of a write to a !VM_WRITE vma, __get_user_pages cleared FOLL_WRITE ('if ((ret & VM_FAULT_WRITE) && !(vma->vm_flags & VM_WRITE)) *flags &= ~FOLL_WRITE') and looked the page up again as a read, so a MADV_DONTNEED in between let the read fault map the page-cache page and GUP return it; after it, FOLL_COW and can_follow_write_pte ('pte_write(pte) || ((flags & FOLL_FORCE) && (flags & FOLL_COW) && pte_dirty(pte))') make the lookup fault again; 5535be309971 'mm/gup: fix FOLL_FORCE COW security issue and remove FOLL_COW' (David Hildenbrand, 6.0, 5.19.y) replaced FOLL_COW with a PageAnonExclusive test, with the same outcome for a private file mapping",
+  ),
+  /** fork() copies an anonymous page folio_maybe_dma_pinned calls pinned, in an mm that has pinned (early COW). */
+  forkCopiesPinned: feature(
+    [5, 9],
+    "fork copies maybe-pinned anon pages (MMF_HAS_PINNED)",
+    "fork shares pinned anon pages COW",
+    "Peter Xu's series in 5.9-rc7 (Linus Torvalds, 'Linux 5.9-rc7', <CAHk-=wj1SJmva5pQxT-XZkMREOa+iJuy0K8-zua0K=vF-Jz7zw@mail.gmail.com>): 008cfe4418b3 'mm: Introduce mm_struct.has_pinned' (commit message from Jason Gunthorpe; set by every FOLL_PIN GUP, never cleared; packed into MMF_HAS_PINNED by a458b76a4171, 5.14), 70e806e4e645 'mm: Do early cow for pinned pages during fork() for ptes' (mm/memory.c copy_present_page: 'if (likely(!atomic_read(&src_mm->has_pinned))) return 1; if (likely(!page_maybe_dma_pinned(page))) return 1;' then the child gets a copy; 'That might give false positives for pinning, but it will work correctly'), 4eae4efa2c29 for hugetlb; page_needs_cow_for_dma from 5.13, folio_needs_cow_for_dma from 6.5; libibverbs needed MADV_DONTFORK before (rdma-core's copy-on-fork attribute, Gal Pressman)",
+  ),
+  /** A write fault on a read-only anonymous pte reuses the page only if page_count == 1 (a GUP reference forces a copy). */
+  cowReuseRefcount: feature(
+    [5, 9],
+    "COW reuse only at page_count 1",
+    "COW reuse when page_mapcount is 1",
+    "09854ba94c6a 'mm: do_wp_page() simplification' (Linus Torvalds, 5.9-rc1): do_wp_page reuses an anonymous page only if 'page_count(page) == 1' (before, reuse_swap_page decided from the mapcount and swap count, so a GUP reference did not prevent reuse); the reason early COW at fork (70e806e4e645) went into the same release",
+  ),
+  /** Reclaim does not add an anonymous page folio_maybe_dma_pinned calls pinned to the swap cache. */
+  swapSkipsPinned: feature(
+    [5, 11],
+    "reclaim keeps maybe-pinned anon pages out of swap",
+    "reclaim swaps pinned anon pages out",
+    "feb889fb40fa 'mm: don't put pinned pages into the swap cache' (Linus Torvalds, 2021-01-16, 5.11-rc4): mm/vmscan.c shrink_page_list 'if (!PageSwapCache(page)) { ... if (page_maybe_dma_pinned(page)) goto keep_locked;' before add_to_swap",
+  ),
+  /** PG_anon_exclusive: fork copies only exclusive maybe-pinned pages, counting its own reference; try_to_unmap keeps them mapped. */
+  anonExclusive: feature(
+    [5, 19],
+    "PG_anon_exclusive (reliable anon pins)",
+    "no PG_anon_exclusive",
+    "David Hildenbrand's 'mm: COW fixes part 2: reliable GUP pins of anonymous pages' (5.19): 6c287605fd56 'mm: remember exclusively mapped anonymous pages with PG_anon_exclusive' (try_to_unmap_one: 'if (anon_exclusive && page_try_share_anon_rmap(subpage))' restores the pte and fails for a maybe-pinned page; do_wp_page reuses an exclusive page), fb3d824d1a46 'mm/rmap: split page_dup_rmap() into page_dup_file_rmap() and page_try_dup_anon_rmap()' (copy_present_pte: 'get_page(page); if (unlikely(page_try_dup_anon_rmap(page, false, src_vma))) { put_page(page); return copy_present_page(...)', so the detector sees fork's own reference; only a PageAnonExclusive page is copied); 6.18 copy_present_ptes takes folio_ref_add(folio, nr) before the test, as calibration V5 measured",
+  ),
+  /** btrfs turns an O_DIRECT write to a file with data checksums into a buffered write. */
+  btrfsDioFallback: feature(
+    [6, 15],
+    "btrfs O_DIRECT writes to checksummed files go buffered",
+    "btrfs O_DIRECT writes DMA from the user's pages",
+    "968f19c5b1b7 'btrfs: always fallback to buffered write if the inode requires checksum' (Qu Wenruo, btrfs pull for 6.15, <cover.1742834133.git.dsterba@suse.com>: 'this avoids a problem with checksum mismatch errors, observed e.g. on virtual images when writes to pages under writeback cause the checksum mismatch reports'); fstests generic/761; reports: QubesOS/qubes-issues#9488, canonical/lxd#7843",
+  ),
 } as const satisfies Record<string, Feature>;
 /** A kernel feature whose first release is known (a key of FEATURES). */
 export type FeatureName = keyof typeof FEATURES;

@@ -124,6 +124,26 @@ export interface Metrics {
   reclaimGuardSkips: number | null;
   /** Pages evicted by __remove_mapping. */
   evictions: number | null;
+  /**
+   * Device writes into an anonymous page the pinning process no longer maps: its own write
+   * fault moved it to a COW copy (do_wp_page after a fork shared the page, or after swap), so
+   * the device's data reaches the child, or nobody (the GUP-after-fork corruption).
+   */
+  wrongProcessWrites: number | null;
+  /** Pages fork copied (copy_present_page) although nothing pinned them: the detector's false positive at fork. */
+  forkNeedlessCopies: number | null;
+  /**
+   * CPU stores and device writes into the source page of an O_DIRECT write between
+   * submit_bio and the bio's completion: the data on disk is neither the old buffer nor the
+   * new one (btrfs fails its data checksum, other filesystems store a torn write).
+   */
+  dioSourceModified: number | null;
+  /** fork() calls that copied an mm's page tables (copy_page_range). */
+  forks: number | null;
+  /** Pages fork copied for the child at once because the detector called them pinned (copy_present_page). */
+  forkCopies: number | null;
+  /** Anonymous pages written to swap (pageout -> swap_writepage). */
+  swapOuts: number | null;
 }
 
 /** Index of each metric in a counters array (the engine counts into a Float64Array). */

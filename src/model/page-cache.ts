@@ -222,11 +222,11 @@ export class PageCache extends PageState {
    * conversion, v5.7 on), as its consumers see it: the refcount read includes the
    * consumer's own reference (writeback's folio batch, reclaim's isolation), so one more
    * than the resting refcount; `(unsigned)refcount >= bias` for order-0 pages. Counts
-   * detectorChecks, detectorChecksUnpinned, falsePositives and falseNegatives.
+   * detectorChecks, detectorChecksUnpinned, falsePositives and falseNegatives. `own`: fork's is AnonRules.forkOwnReference.
    */
-  folioMaybeDmaPinned(p: number): boolean {
+  folioMaybeDmaPinned(p: number, own = 1): boolean {
     // A large folio's exact count (atomic_read(&folio->_pincount) > 0): never a false positive.
-    const seen = this.exactPincount ? this.pins[p] > 0 : (this.refcount[p] + 1) >>> 0 >= this.bias;
+    const seen = this.exactPincount ? this.pins[p] > 0 : (this.refcount[p] + own) >>> 0 >= this.bias;
     this.counters[METRIC.detectorChecks]++;
     if (this.pins[p] === 0) {
       this.counters[METRIC.detectorChecksUnpinned]++;
@@ -474,24 +474,23 @@ export class PageCache extends PageState {
    * A device write into page p: mem++, no pte bit, no PG_dirty, no filesystem hook.
    * Counts the incidents of where it lands. (An MMU-notifier device that refaulted through
    * page_mkwrite lands in a dirty page, but without stable writes it can still land under
-   * an I/O started before its refault: that counts, as in the checker.) `n` writes at once
-   * when the page's state is the same for all of them.
+   * an I/O started before its refault: that counts, as in the checker.) Also countWrite's.
+   * `n` writes at once when the page's state is the same for all of them.
    */
   dmaWrite(p: number, n = 1): void {
-    this.counters[METRIC.dmaWrites] += n;
+    this.countWrite(p, n, true); // and mem += n
     if (!this.attached[p]) this.counters[METRIC.truncatedWhilePinned] += n;
     else {
-      if (!this.dirty[p]) {
+      if (!this.dirty[p] && this.hasCopy(p)) {
         this.counters[METRIC.writeToCleanPage] += n;
         this.cleanWrites[p] = (this.cleanWrites[p] + n) >>> 0;
       }
       if (this.writeback[p] && !this.bounced[p]) this.counters[METRIC.modifiedUnderWriteback] += n;
     }
-    this.mem[p] = (this.mem[p] + n) >>> 0;
   }
 
-  /** A CPU store through a writable pte (the caller faulted first if needed). */
+  /** A CPU store through a writable pte (the caller faulted first): mem++, and countWrite's incidents. */
   cpuStore(p: number): void {
-    this.mem[p] = (this.mem[p] + 1) >>> 0;
+    this.countWrite(p, 1, false);
   }
 }

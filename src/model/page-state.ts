@@ -184,6 +184,27 @@ export class PageState {
   readonly written: Uint8Array;
   /** Device writes that landed while the page was clean, cumulative. */
   readonly cleanWrites: Uint32Array;
+  /**
+   * Anonymous pages only (env.anonymous; src/model/anon.ts): PG_swapcache, 0 or 1. The swap
+   * cache is anonymous memory's address_space and holds one reference, as the page cache
+   * does for a file page; `attached` stays 1 (folio->mapping is the anon_vma). Length 0 in
+   * the lean layout of a file backing, as are anonExclusive, ownerMoved and cowCopy.
+   */
+  readonly swapCache: Uint8Array;
+  /** Anonymous pages only: PG_anon_exclusive (6c287605fd56, v5.19), 0 or 1: one process maps the page and may write it without a copy. */
+  readonly anonExclusive: Uint8Array;
+  /**
+   * Anonymous pages only, 0 or 1: the process that pinned the page now maps another page (a
+   * COW copy made by its own write fault): device writes into this page no longer reach it.
+   */
+  readonly ownerMoved: Uint8Array;
+  /**
+   * Private file mappings only (the checker's FOLL_FORCE), 0 or 1: the private pte maps an
+   * anonymous COW copy of the page; MADV_DONTNEED drops it. The file page itself is untouched.
+   */
+  readonly cowCopy: Uint8Array;
+  /** O_DIRECT writes in flight whose bio reads this page (its source buffer): the checker's 0..3, the engine's up to 255. */
+  readonly dioSources: Uint8Array;
   /** With traceClean: 1 if the inode was clean when PG_dirty last went 0 -> 1 (length 0 without traceClean). */
   readonly dirtiedInCleanInode: Uint8Array;
   // Per file (inode).
@@ -193,6 +214,11 @@ export class PageState {
   readonly dirtiedWhen: Float64Array;
   /** Attached pages with PG_dirty, per file (the mapping's PAGECACHE_TAG_DIRTY count). */
   readonly dirtyPages: Int32Array;
+  /**
+   * Anonymous memory only, per file (one file stands for one process's anonymous mapping):
+   * MMF_HAS_PINNED, 0 or 1: a FOLL_PIN GUP ran in this mm (set, never cleared; 008cfe4418b3, v5.9).
+   */
+  readonly mmHasPinned: Uint8Array;
   /** Attached pages with PG_dirty, all files. */
   totalDirty = 0;
 
@@ -237,12 +263,20 @@ export class PageState {
     this.dirtyTimes = z ? new PageTimes() : null;
     this.written = new Uint8Array(n);
     this.cleanWrites = new Uint32Array(n);
+    // The anonymous-memory state only where it can change (the checker keeps it always).
+    const anon = !z || o.env.anonymous ? n : 0;
+    this.swapCache = new Uint8Array(anon);
+    this.anonExclusive = new Uint8Array(anon);
+    this.ownerMoved = new Uint8Array(anon);
+    this.cowCopy = new Uint8Array(z ? 0 : n);
+    this.dioSources = new Uint8Array(n);
     this.cleanDelays = o.traceClean ? { cleanInode: [], dirtyInode: [] } : null;
     this.recordingCleanDelays = this.cleanDelays !== null;
     this.dirtiedInCleanInode = new Uint8Array(o.traceClean ? n : 0);
     this.inodeDirty = new Uint8Array(o.files);
     this.dirtiedWhen = new Float64Array(o.files);
     this.dirtyPages = new Int32Array(o.files);
+    this.mmHasPinned = new Uint8Array(!z || o.env.anonymous ? o.files : 0);
   }
 
   /** Initial state (docs/model.md#workload-and-initial-state): resident, attached, clean, no buffers, mapped read-only. */
@@ -277,17 +311,39 @@ export class PageState {
     return (p / this.pagesPerFile) | 0;
   }
 
-  /** The refcount as docs/model.md#state defines it, from the ground truth (for checks, not the hot path). */
+  /**
+   * The refcount as docs/model.md#state defines it, from the ground truth (for checks, not
+   * the hot path). The cache's own reference is the page cache's, or for an anonymous page
+   * the swap cache's when it is in it.
+   */
   refcountFormula(p: number): number {
     if (!this.resident[p]) return 0;
     return (
-      (this.attached[p] ? 1 : 0) +
+      (this.attached[p] ? (this.env.anonymous ? this.swapCache[p] : 1) : 0) +
       this.buffers[p] +
       (this.mapped[p] ? this.shares[p] : 0) +
       this.gets[p] +
       this.pinAdd * this.pins[p] +
       this.transient[p]
     );
+  }
+
+  /**
+   * `n` writes into page p (`device`: DMA writes, counted in dmaWrites; else CPU stores):
+   * mem += n, and the incidents of those that land where no one expects them: a device write
+   * into an anonymous page its owner moved away from (wrongProcessWrites), any write into an
+   * O_DIRECT write's source in flight (dioSourceModified).
+   */
+  protected countWrite(p: number, n: number, device: boolean): void {
+    this.mem[p] = (this.mem[p] + n) >>> 0;
+    if (device) this.counters[METRIC.dmaWrites] += n;
+    if (device && this.env.anonymous && this.ownerMoved[p]) this.counters[METRIC.wrongProcessWrites] += n;
+    if (this.dioSources[p]) this.counters[METRIC.dioSourceModified] += n;
+  }
+
+  /** Page p has a copy elsewhere (a file, or swap): "clean" means something. An anonymous page outside the swap cache has none. */
+  protected hasCopy(p: number): boolean {
+    return !this.env.anonymous || this.swapCache[p] === 1;
   }
 
   /** Add `by` to the counter of a metric (an index of METRIC). */
@@ -354,9 +410,15 @@ export class PageState {
       this.dirtySince,
       this.written,
       this.cleanWrites,
+      this.swapCache,
+      this.anonExclusive,
+      this.ownerMoved,
+      this.cowCopy,
+      this.dioSources,
       this.inodeDirty,
       this.dirtiedWhen,
       this.dirtyPages,
+      this.mmHasPinned,
     ];
   }
 }

@@ -125,6 +125,19 @@ export interface Params extends CoverageParams {
    * the window is modifiedUnderWriteback. Default 50e-6.
    */
   bounceDelay: number;
+  /**
+   * fork() calls per file per second (backing `anon`: a file is one process's anonymous
+   * mapping; copy_present_pte's rule per release, src/model/anon.ts). Default 0.
+   */
+  forkRate: number;
+  /** Seconds a forked child keeps sharing the pages before it exits (distribution). Default 1. */
+  childLifetime: DistributionSpec;
+  /**
+   * The filesystem O_DIRECT writes go to (a pinner group of caller `odirect` with pinAccess
+   * `read`: its pages are the bios' sources); btrfs from 6.15 writes them buffered and pins
+   * nothing. Default `ext4`.
+   */
+  dioDest: "ext4" | "xfs" | "btrfs";
 }
 
 /** The name of one parameter (a key of Params). */
@@ -169,6 +182,9 @@ export const DEFAULT_PARAMS: Readonly<Params> = Object.freeze({
   stableWrites: false,
   fsBehavior: "ext4-warn",
   bounceDelay: 50e-6,
+  forkRate: 0,
+  childLifetime: 1,
+  dioDest: "ext4",
   ...COVERAGE_DEFAULTS,
 } satisfies Params);
 
@@ -187,6 +203,7 @@ export const DISTRIBUTION_PARAMS = [
   "shareCount",
   "transientRefs",
   "writebackLatency",
+  "childLifetime",
 ] as const;
 
 export { ParamError } from "../errors.js";
@@ -247,6 +264,9 @@ const FIELDS: { [K in ParamName]: [z.ZodType, string] } = {
   stableWrites: [z.boolean(), "true or false"],
   fsBehavior: [z.enum(FS_BEHAVIORS), FS_BEHAVIORS.join(", ")],
   bounceDelay: [z.number().finite().min(0).max(3600), "non-negative seconds, at most 3600"],
+  forkRate: [nonNegative, "a non-negative rate per second"],
+  childLifetime: [z.union([z.number(), z.string()]), `non-negative seconds: ${DISTRIBUTION_FORMS}`],
+  dioDest: [z.enum(["ext4", "xfs", "btrfs"]), "ext4, xfs, btrfs"],
   ...COVERAGE_FIELDS,
 };
 

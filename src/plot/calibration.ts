@@ -212,7 +212,7 @@ export const thresholdFigure: CalibrationFigure = {
     const lines = [...step(m.lru, "model, page on the LRU"), ...step(m.batch, "model, page in the lru_add batch")];
     return {
       title: "From how many plain references does fork() copy a page (folio_maybe_dma_pinned)?",
-      subtitle: `Order-0 anonymous page, MMF_HAS_PINNED set; model: refcount + fork's own reference >= bias ${m.bias}`,
+      subtitle: `Order-0 anonymous page, MMF_HAS_PINNED set; model: its fork (copy_present_pte${m.preset ? ` on ${m.preset}` : ""}), bias ${m.bias}`,
       caption: caption(c),
       width: 640,
       height: 260,

@@ -5,6 +5,7 @@
 import type { ResultsTable } from "../sweep/types.js";
 import { doubleWritebacksFigure } from "./double-writebacks.js";
 import { falsePositivesFigure } from "./false-positives.js";
+import { forkCopiesFigure } from "./fork-copies.js";
 import type { Figure, FigureOpts } from "./figure.js";
 import { kernelErasFigure } from "./kernel-eras.js";
 import { kernelVersionsFigure } from "./kernel-versions.js";
@@ -22,6 +23,7 @@ export const FIGURES: readonly Figure[] = [
   lostDataHeatmapFigure,
   doubleWritebacksFigure,
   falsePositivesFigure,
+  forkCopiesFigure,
   pageTimelineFigure,
   kernelVersionsFigure,
 ];

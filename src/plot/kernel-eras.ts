@@ -33,7 +33,13 @@ function prepare(table: ResultsTable, o: FigureOpts) {
   requireNeeds("kernel-eras", table, NEEDS);
   const { rows, fixed } = slice(table, ["policy"], o.at);
   const policies = policyOrder(rows.map((r) => r.policy));
-  const metrics = METRICS.filter((m) => `${m.name}_mean` in (rows[0] ?? {}));
+  // A metric of a workload no run of the table has (null at every point because no run is
+  // on anonymous memory or writes with O_DIRECT) is left out rather than drawn as a row of
+  // dashes; a metric null for a policy's or a run's own reason keeps its row.
+  const otherWorkload = (m: (typeof METRICS)[number]) =>
+    (m.nullWhen ?? []).some((c) => c === "notAnonymous" || c === "noDioWrite") &&
+    rows.every((r) => meanOf(r, m.name).v === null);
+  const metrics = METRICS.filter((m) => `${m.name}_mean` in (rows[0] ?? {}) && !otherWorkload(m));
   const tiles: Tile[] = [];
   for (const m of metrics) {
     const vals = policies.map((p) => meanOf(rows.find((r) => String(r.policy) === p)!, m.name).v);

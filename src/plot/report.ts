@@ -113,7 +113,9 @@ function parameterLines(table: ResultsTable, dir: string): string[] {
  * results can draw, in order of what mail threads ask. Its provenance line is said above.
  */
 function chartLines(table: ResultsTable, chart?: string): string[] {
-  const order = chart ? [chart] : ["lost-data", "false-positives", "double-writebacks", "kernel-versions"];
+  const order = chart
+    ? [chart]
+    : ["lost-data", "fork-copies", "false-positives", "double-writebacks", "kernel-versions"];
   const fig = order
     .map((n) => FIGURES.find((f) => f.name === n))
     .find((f): f is Figure => !!f && !missingFor(f.name, table, f.needs));

@@ -100,6 +100,8 @@ export function groupGup(o: {
   longTerm: boolean;
   caller: CallerProfile;
   policy: Policy;
+  /** FOLL_FORCE (gupDecide's `force`). Default false. */
+  force?: boolean;
 }): GroupGup {
   const answer = gupDecide({
     kernel: o.kernel ?? o.caller.kernel,
@@ -109,6 +111,7 @@ export function groupGup(o: {
     path: o.path === "slow" ? "slow" : "fast",
     longTerm: o.longTerm,
     caller: o.caller.id,
+    force: o.force ?? false,
   });
   const f = answer.flags;
   const gupRule =
@@ -118,6 +121,8 @@ export function groupGup(o: {
     o.mapping === "shared" &&
     BACKING_PROFILES[o.backing].needsDirtyTracking;
   const own = o.kernel !== null && !answer.pinned && answer.refusedBy !== "check_vma_flags";
-  const refused = own ? answer.errno : gupRule ? "EFAULT" : null;
+  // FOLL_FORCE through a read-only shared mapping: check_vma_flags refuses it under every policy.
+  const forced = (o.force ?? false) && f.write && o.mapping === "shared" && !BACKING_PROFILES[o.backing].anonymous;
+  const refused = forced ? "EFAULT" : own ? answer.errno : gupRule ? "EFAULT" : null;
   return { refused, anonymous: answer.target === "anon-copy", flags: f, answer };
 }

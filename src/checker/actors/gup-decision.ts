@@ -10,6 +10,7 @@ import type { GroupGup } from "../../policies/caller.js";
 import type { GupActor } from "../scenario.js";
 import type { StepContext } from "./actor.js";
 import { defineLabel, labelOf } from "./labels.js";
+import { extraDecision, type ExtraDecision } from "./gup-anon.js";
 
 /** Register of a GUP actor holding the index of its root's decision (GupDecisions.list). */
 export const DECISION = 7;
@@ -29,6 +30,8 @@ export interface Decision {
   dma: boolean;
   /** The refusal's label, or -1. */
   refuse: number;
+  /** The O_DIRECT-write and FOLL_FORCE paths (gup-anon.ts). */
+  extra: ExtraDecision;
 }
 
 /** The GUP decisions of one actor's search roots, each decided once; register DECISION indexes them. */
@@ -44,7 +47,15 @@ export class GupDecisions {
    */
   decide(ctx: StepContext, s: GupActor): number {
     const shape = gupShape(s);
-    const key = [shape.caller, shape.access, shape.path, shape.longTerm, shape.release ?? ""].join("|");
+    const key = [
+      shape.caller,
+      shape.access,
+      shape.path,
+      shape.longTerm,
+      shape.release ?? "",
+      shape.force,
+      s.dest ?? "ext4",
+    ].join("|");
     let k = this.index.get(key);
     if (k === undefined) {
       const d = pinDecision(ctx.env, shape);
@@ -55,20 +66,22 @@ export class GupDecisions {
           : gup.refused === "EFAULT"
             ? EFAULT_LABEL
             : labelOf(`${gup.answer.refusedBy}: -${gup.refused}`);
-      k = this.list.push({ policy: d.policy, gup, write: d.write, dma: d.deviceWrites, refuse }) - 1;
+      const extra = extraDecision(ctx, shape, s, d.write, gup.anonymous);
+      k = this.list.push({ policy: d.policy, gup, write: d.write, dma: d.deviceWrites, refuse, extra }) - 1;
       this.index.set(key, k);
     }
     return k;
   }
 }
 
-/** A GUP actor's caller, access, path, FOLL_LONGTERM and `release=` override, as pinDecision takes them. */
+/** A GUP actor's caller, access, path, FOLL_LONGTERM, FOLL_FORCE and `release=` override, as pinDecision takes them. */
 export function gupShape(a: GupActor): PinnerShape {
   const shape: PinnerShape = {
     caller: a.caller ?? "generic",
     access: a.access ?? "write",
     path: a.path,
     longTerm: a.longterm,
+    force: a.force ?? false,
   };
   if (a.release !== undefined && a.release !== "default") shape.release = a.release;
   return shape;

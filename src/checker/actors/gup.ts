@@ -19,6 +19,8 @@ import { REL_STEP, releaseSteps, type ReleasePc } from "./gup-release.js";
 import { NOTIFIER, notifiable, notifierSteps, registerNotifier, registering, type NotifierPc } from "./gup-notifier.js";
 import { defineLabel } from "./labels.js";
 import { Program, TableActor, type StepTable } from "./program.js";
+import { mmSetHasPinned } from "../../model/anon.js";
+import { GUP_EXTRA_STEP, anonFollow, extraSteps, type ExtraPc } from "./gup-anon.js";
 
 /** The GUP user's own steps before the release (REL_STEP) and the fault's (FAULT_STEP). */
 const GUP_STEP = {
@@ -56,6 +58,7 @@ const GUP_LABEL = {
   FAST_GRAB: defineLabel("try_grab_folio_fast"),
   RECHECK_UNDO: defineLabel("recheck pte: changed, undo"),
   RECHECK_SAME: defineLabel("recheck pte: same"),
+  DIRTY_COW: defineLabel("follow_page_pte (FOLL_WRITE dropped): the page-cache page"),
   HOOK_DIRTIED: defineLabel("set_page_dirty (after pte unlock)"),
   HOOK_NOTHING: defineLabel("afterGrab: nothing"),
   DEV_SIGBUS: defineLabel("device fault: SIGBUS"),
@@ -63,8 +66,9 @@ const GUP_LABEL = {
   DMA: defineLabel("DMA write"),
 };
 
-/** Once the pin is taken: the device writes, or the release. */
-function afterGup(r: Int32Array, o: number): number {
+/** Once the pin is taken: an O_DIRECT write's bio, the device writes, or the release. */
+function afterGup(g: GupCore, r: Int32Array, o: number): number {
+  if (decisionOf(g, r, o).extra.dioWrite) return GUP_EXTRA_STEP.DIO_SUBMIT;
   return r[o + 1] > 0 ? GUP_STEP.DMA : REL_STEP.CHECK;
 }
 
@@ -95,12 +99,12 @@ function grabbed(g: GupCore, ctx: StepContext, r: Int32Array, o: number, label: 
   }
   decisionOf(g, r, o).policy.afterGrab(ctx.cache, PAGE);
   ctx.cache.count(METRIC.pinsTaken);
-  r[o] = afterGup(r, o);
+  r[o] = afterGup(g, r, o);
   return label;
 }
 
 /** A read pin needs a present pte, not a writable one: no write fault, no FOLL_TOUCH dirtying. */
-function followRead(c: PageCache, r: Int32Array, o: number, pin: boolean): number {
+function followRead(g: GupCore, c: PageCache, r: Int32Array, o: number, pin: boolean): number {
   if (!c.resident[PAGE]) c.readPage(PAGE);
   if (!c.attached[PAGE]) {
     r[o] = DONE;
@@ -110,7 +114,7 @@ function followRead(c: PageCache, r: Int32Array, o: number, pin: boolean): numbe
   if (!c.tryGrabFolio(PAGE, pin)) return refused(c, r, o, GUP_LABEL.REFUSED);
   c.count(METRIC.pinsTaken);
   r[o + 2] = 1;
-  r[o] = afterGup(r, o);
+  r[o] = afterGup(g, r, o);
   return GUP_LABEL.READ_GRAB;
 }
 
@@ -123,13 +127,18 @@ function follow(g: GupCore, ctx: StepContext, r: Int32Array, o: number): number 
   const c = ctx.cache,
     d = decisionOf(g, r, o),
     pin = pins(d);
-  if (!d.write && g.mirror === null) return followRead(c, r, o, pin);
+  if (ctx.env.anonymous && g.mirror === null) {
+    // Anonymous memory: MMF_HAS_PINNED, the owner's fault, or the owner's new page (gup-anon.ts).
+    const f = anonFollow(ctx, r, o, d.write, pin);
+    if (f >= 0) return f;
+  }
+  if (!d.write && g.mirror === null) return followRead(g, c, r, o, pin);
   if (!pteWritable(c)) return writeFault(c, r, o, RET_REG, GUP_STEP.FOLLOW, gupSigbus);
   if (g.mirror !== null) {
     // hmm_range_fault: the device mirrors the pte, remembering the notifier sequence.
     r[o + 3] = g.mirror.mirror(c, PAGE);
     c.count(METRIC.pinsTaken);
-    r[o] = afterGup(r, o);
+    r[o] = afterGup(g, r, o);
     return GUP_LABEL.MIRROR;
   }
   if (!c.tryGrabFolio(PAGE, pin)) return refused(c, r, o, GUP_LABEL.REFUSED);
@@ -141,7 +150,7 @@ function follow(g: GupCore, ctx: StepContext, r: Int32Array, o: number): number 
 /** Footprint of follow in the current state. */
 function followFootprint(g: GupCore, ctx: StepContext, r: Int32Array, o: number): number {
   const c = ctx.cache;
-  if (!decisionOf(g, r, o).write && g.mirror === null) return EVERYTHING;
+  if (ctx.env.anonymous || (!decisionOf(g, r, o).write && g.mirror === null)) return EVERYTHING;
   return !pteWritable(c)
     ? faultLockFootprint(c)
     : g.mirror !== null
@@ -164,6 +173,25 @@ function fastGrab(g: GupCore, ctx: StepContext, r: Int32Array, o: number): numbe
   if (r[o + 4] === GUP_PATH_CODE["fast-no-recheck"]) return grabbed(g, ctx, r, o, GUP_LABEL.FAST_NO_RECHECK);
   r[o] = GUP_STEP.FAST_RECHECK;
   return GUP_LABEL.FAST_GRAB;
+}
+
+/** gup_fast_pte_range's lockless read: a writable pte goes on to the grab, else the slow path (so does an owner that moved). */
+function fastRead(g: GupCore, ctx: StepContext, r: Int32Array, o: number): number {
+  const c = ctx.cache;
+  if (ctx.env.anonymous && pins(decisionOf(g, r, o))) mmSetHasPinned(c, PAGE);
+  if (pteWritable(c) && !(ctx.env.anonymous && c.ownerMoved[PAGE])) {
+    r[o] = GUP_STEP.FAST_GRAB;
+    return GUP_LABEL.FAST_W;
+  }
+  r[o] = GUP_STEP.FOLLOW;
+  return GUP_LABEL.FAST_RO;
+}
+
+/** Dirty COW: FOLL_WRITE was dropped, the read lookup returns the page-cache page, which GUP grabs for the write. */
+function dirtyCowGrab(g: GupCore, ctx: StepContext, r: Int32Array, o: number): number {
+  if (!ctx.cache.tryGrabFolio(PAGE, pins(decisionOf(g, r, o)))) return refused(ctx.cache, r, o, GUP_LABEL.REFUSED);
+  r[o + 2] = 1;
+  return grabbed(g, ctx, r, o, GUP_LABEL.DIRTY_COW);
 }
 
 /** One device write; under mmu-notifier an invalidated mirror refaults first. */
@@ -213,7 +241,7 @@ function endingSteps(g: GupCore): StepTable<typeof GUP_STEP.REFUSE | typeof GUP_
  * notifier side; with `notifies`, the steps that may hold a registered reference give way
  * to the notifier's release (notifiable).
  */
-function gupSteps(g: GupCore, notifies: boolean): StepTable<GupPc | ReleasePc | FaultPc | NotifierPc> {
+function gupSteps(g: GupCore, notifies: boolean): StepTable<GupPc | ReleasePc | FaultPc | NotifierPc | ExtraPc> {
   const table = ownSteps(g);
   if (!notifies) return table;
   const policyOf = (r: Int32Array, o: number) => decisionOf(g, r, o).policy;
@@ -229,8 +257,8 @@ function gupSteps(g: GupCore, notifies: boolean): StepTable<GupPc | ReleasePc | 
 }
 
 /** The GUP user's own step table (gupSteps). */
-function ownSteps(g: GupCore): StepTable<GupPc | ReleasePc | FaultPc | NotifierPc> {
-  const after = [GUP_STEP.DMA, REL_STEP.CHECK, GUP_STEP.AFTER_GRAB, DONE] as const;
+function ownSteps(g: GupCore): StepTable<GupPc | ReleasePc | FaultPc | NotifierPc | ExtraPc> {
+  const after = [GUP_STEP.DMA, REL_STEP.CHECK, GUP_STEP.AFTER_GRAB, GUP_EXTRA_STEP.DIO_SUBMIT, DONE] as const;
   const grab = packFootprint(PAGE_VAR.ALL, PAGE_VAR.REF | PAGE_VAR.DIRTY);
   return {
     ...endingSteps(g),
@@ -241,13 +269,15 @@ function ownSteps(g: GupCore): StepTable<GupPc | ReleasePc | FaultPc | NotifierP
       run: (ctx, r, o) => follow(g, ctx, r, o),
     },
     [GUP_STEP.FAST_READ]: {
-      footprint: packFootprint(PAGE_VAR.PTE | PAGE_VAR.MAP, 0),
+      // Anonymous memory: MMF_HAS_PINNED is set first (mm_set_has_pinned_flag).
+      footprint: packFootprint(PAGE_VAR.PTE | PAGE_VAR.MAP | PAGE_VAR.ANON, PAGE_VAR.ANON),
+      now: (ctx) =>
+        ctx.env.anonymous
+          ? packFootprint(PAGE_VAR.PTE | PAGE_VAR.MAP | PAGE_VAR.ANON, PAGE_VAR.ANON)
+          : packFootprint(PAGE_VAR.PTE | PAGE_VAR.MAP, 0),
       next: [GUP_STEP.FOLLOW, GUP_STEP.FAST_GRAB],
       // gup_fast_pte_range: ptep_get_lockless; a read-only pte falls back to the slow path.
-      run: (ctx, r, o) =>
-        pteWritable(ctx.cache)
-          ? ((r[o] = GUP_STEP.FAST_GRAB), GUP_LABEL.FAST_W)
-          : ((r[o] = GUP_STEP.FOLLOW), GUP_LABEL.FAST_RO),
+      run: (ctx, r, o) => fastRead(g, ctx, r, o),
     },
     [GUP_STEP.FAST_GRAB]: {
       footprint: grab,
@@ -275,19 +305,23 @@ function ownSteps(g: GupCore): StepTable<GupPc | ReleasePc | FaultPc | NotifierP
           was = c.dirty[PAGE];
         decisionOf(g, r, o).policy.afterGrab(c, PAGE);
         c.count(METRIC.pinsTaken);
-        r[o] = afterGup(r, o);
+        r[o] = afterGup(g, r, o);
         return !was && c.dirty[PAGE] ? GUP_LABEL.HOOK_DIRTIED : GUP_LABEL.HOOK_NOTHING;
       },
     },
     [GUP_STEP.DMA]: {
+      // The write's incidents read the owner's move and the O_DIRECT sources (ANON, DIO).
       footprint:
-        g.mirror !== null ? EVERYTHING : packFootprint(PAGE_VAR.MAP | PAGE_VAR.DIRTY | PAGE_VAR.WB, PAGE_VAR.MEM),
+        g.mirror !== null
+          ? EVERYTHING
+          : packFootprint(PAGE_VAR.MAP | PAGE_VAR.DIRTY | PAGE_VAR.WB | PAGE_VAR.ANON | PAGE_VAR.DIO, PAGE_VAR.MEM),
       ...(g.mirror !== null && { now: (ctx, r, o) => mirrorDmaFootprint(g, ctx, r, o) }),
       next: [GUP_STEP.DMA, REL_STEP.CHECK, FAULT_STEP.MKWRITE],
       run: (ctx, r, o) => dma(g, ctx, r, o),
     },
     ...releaseSteps(g),
     ...notifierSteps(),
+    ...extraSteps(after, REL_STEP.CHECK, (ctx, r, o) => dirtyCowGrab(g, ctx, r, o)),
     ...faultSteps(RET_REG, [GUP_STEP.FOLLOW, GUP_STEP.DMA]),
   };
 }
@@ -323,11 +357,13 @@ export class GupUser extends TableActor {
     r[o] =
       d.gup.refused !== null
         ? GUP_STEP.REFUSE
-        : d.gup.anonymous
-          ? GUP_STEP.ANON
-          : this.core.mirror !== null || !d.write || s.path === "slow"
-            ? GUP_STEP.FOLLOW
-            : GUP_STEP.FAST_READ;
+        : d.extra.first >= 0
+          ? d.extra.first
+          : d.gup.anonymous
+            ? GUP_STEP.ANON
+            : this.core.mirror !== null || !d.write || s.path === "slow"
+              ? GUP_STEP.FOLLOW
+              : GUP_STEP.FAST_READ;
     r[o + 1] = d.dma ? s.dma : 0;
     r[o + 4] = GUP_PATH_CODE[s.path];
     r[o + 5] = s.hook === "after" ? 1 : 0;

@@ -10,6 +10,8 @@ import type { Actor } from "./actor.js";
 import { CpuWriter } from "./cpu.js";
 import { Flusher } from "./flusher.js";
 import { Invalidate } from "./invalidate.js";
+import { Fork } from "./fork.js";
+import { Madvise } from "./madvise.js";
 import { IoCompletion } from "./io.js";
 import { Munmap } from "./munmap.js";
 import { Reclaim } from "./reclaim.js";
@@ -18,7 +20,7 @@ import { Truncate } from "./truncate.js";
 export { BLOCKED, DONE, PAGE, type Actor, type StepContext } from "./actor.js";
 export { LABELS } from "./labels.js";
 export { Program, TableActor, type FootprintNow, type Step, type StepRun, type StepTable } from "./program.js";
-export { CpuWriter, Flusher, GupUser, Invalidate, IoCompletion, Munmap, Reclaim, Truncate };
+export { CpuWriter, Flusher, Fork, GupUser, Invalidate, IoCompletion, Madvise, Munmap, Reclaim, Truncate };
 
 /** The actor for a scenario's actor declaration (its alternatives are set per search root by init). */
 export function makeActor(decl: ActorDecl, policy: Policy): Actor {
@@ -39,5 +41,9 @@ export function makeActor(decl: ActorDecl, policy: Policy): Actor {
       return new Invalidate(decl);
     case "io":
       return new IoCompletion(decl);
+    case "fork":
+      return new Fork(decl);
+    case "madvise":
+      return new Madvise(decl);
   }
 }

@@ -13,6 +13,7 @@ import { DONE, PAGE, type StepContext } from "./actor.js";
 import { defineLabel } from "./labels.js";
 import { withNotifier } from "./notifier.js";
 import { Program, TableActor, type StepTable } from "./program.js";
+import { SWAP_STEP, SWAP_STEPS, type SwapPc } from "./swap.js";
 import {
   DECISION_REG,
   WRITEBACK_STEP,
@@ -137,7 +138,8 @@ const UNMAP = withNotifier<ReclaimPc>(
   true,
 );
 
-const STEPS: StepTable<ReclaimPc | PageoutPc> = {
+const STEPS: StepTable<ReclaimPc | PageoutPc | SwapPc> = {
+  ...SWAP_STEPS,
   [RECLAIM_STEP.TRYLOCK]: {
     footprint: packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK | PAGE_VAR.WB, PAGE_VAR.LOCK),
     next: [RECLAIM_STEP.UNMAP, DONE],
@@ -186,8 +188,9 @@ export class Reclaim extends TableActor {
     super(PROGRAM, decl.name, `${decl.name} reclaim`);
   }
 
-  /** tmpfs, hugetlbfs: reclaim swaps and keeps the data; the model runs nothing. */
+  /** Anonymous memory: the swap-out steps (swap.ts). tmpfs, hugetlbfs: reclaim swaps and keeps the data; the model runs nothing. */
   init(r: Int32Array, o: number, ctx: StepContext): void {
-    r[o] = writesBack(ctx) ? RECLAIM_STEP.TRYLOCK : DONE;
+    r[o] = ctx.env.anonymous ? SWAP_STEP.TRYLOCK : writesBack(ctx) ? RECLAIM_STEP.TRYLOCK : DONE;
+    r[o + 1] = 0;
   }
 }

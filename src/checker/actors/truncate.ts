@@ -73,8 +73,8 @@ export class Truncate extends TableActor {
     super(PROGRAM, decl.name, `${decl.name} truncate`);
   }
 
-  /** Starts at lock_page. */
-  init(r: Int32Array, o: number): void {
-    r[o] = TRUNCATE_STEP.LOCK;
+  /** Starts at lock_page; anonymous memory has no file to truncate (done at once). */
+  init(r: Int32Array, o: number, ctx: StepContext): void {
+    r[o] = ctx.env.anonymous ? DONE : TRUNCATE_STEP.LOCK;
   }
 }

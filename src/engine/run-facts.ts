@@ -1,0 +1,33 @@
+/**
+ * What about an engine run decides which of its metrics are null: the RunFacts the metrics
+ * table's null rules read (src/model/null-rules.ts), from the run's environment, its page
+ * cache and its pinner groups.
+ */
+import type { RunEnv } from "../model/env.js";
+import type { RunFacts } from "../model/metrics.js";
+import type { PageCache } from "../model/page-cache.js";
+import type { Groups } from "./groups.js";
+
+/**
+ * The run's facts at its end (`crashed` is whether it stopped early).
+ * @param env the run's environment (policy, guard, mirror, writesBack, lockWarning, anonymous)
+ * @param pc its page cache (private data, crashedAt)
+ * @param groups its pinner groups (an O_DIRECT write group: caller odirect without FOLL_WRITE)
+ */
+export function runFacts(env: RunEnv, pc: PageCache, groups: Groups): RunFacts {
+  return {
+    // fork (copy_present_pte) and the swap path consult the detector on anonymous memory.
+    detector: env.policy.writebackConsultsDetector || env.guard || env.anonymous,
+    guard: env.guard,
+    keepsDirty: env.policy.keepsDirty,
+    bounces: env.policy.bounces,
+    mirror: env.mirror !== null,
+    writesBack: env.writesBack,
+    privateData: pc.privateData !== "none",
+    crashed: pc.crashedAt >= 0,
+    lockWarning: env.lockWarning,
+    cowFixup: pc.privateData === "cow-fixup",
+    anonymous: env.anonymous,
+    dioWrites: groups.profiles.some((p, i) => p.id === "odirect" && !groups.gup[i].flags.write),
+  };
+}

@@ -1,0 +1,347 @@
+/**
+ * Private anonymous memory (backing `anon`) and fork, as operations on a PageCache shared by
+ * the engine and the checker: the release's rules ({@link anonRules}, read once into
+ * RunEnv.anon), fork's copy_present_pte, the COW write fault (do_wp_page), the swap-in fault
+ * (do_swap_page) and reclaim's swap-out (add_to_swap, try_to_unmap, swap_writepage).
+ *
+ * One slot is one virtual page of one process (the owner; a file of the PageCache stands for
+ * one process's anonymous mapping). `shares` is the page's mapcount: the owner plus the
+ * children that still share it copy-on-write. When the owner's write fault copies, the owner
+ * maps a new page the model does not follow; the slot keeps the old one, with `ownerMoved`
+ * set, as long as anything holds it: a device still writing into it writes into a page its
+ * process no longer sees (wrongProcessWrites).
+ *
+ * Sources: mm/memory.c (copy_present_pte, copy_present_page, do_wp_page,
+ * wp_can_reuse_anon_folio, do_swap_page), mm/swapfile.c (reuse_swap_page before 5.19),
+ * mm/vmscan.c (shrink_folio_list), mm/rmap.c (try_to_unmap_one), include/linux/mm.h
+ * (folio_needs_cow_for_dma), mm/gup.c (mm_set_has_pinned_flag); the releases are
+ * FEATURES.forkCopiesPinned, cowReuseRefcount, swapSkipsPinned, anonExclusive, follCow and
+ * btrfsDioFallback in kernels.ts.
+ */
+import type { Backing } from "./backings.js";
+import { METRIC } from "./metrics.js";
+import { FEATURES, hasFeature, type FeatureName, type KernelId } from "./kernels.js";
+import type { PageCache } from "./page-cache.js";
+
+/** When do_wp_page reuses an anonymous page instead of copying it. */
+export type CowReuse =
+  /** Before 5.9: reuse_swap_page, from the mapcount (and swap count): one mapper reuses, whatever else holds the page. */
+  | "mapcount"
+  /** 5.9 to 5.18 (09854ba94c6a): only page_count == 1; a GUP reference, the swap cache or the LRU batch forces a copy. */
+  | "refcount"
+  /** 5.19 on (PG_anon_exclusive): an exclusive page is reused; another only if nothing but its pte (and the swap cache) holds it. */
+  | "exclusive";
+
+/** What one release does with anonymous memory, fork, FOLL_FORCE and O_DIRECT writes. */
+export interface AnonRules {
+  /** fork copies a maybe-pinned page of an mm with MMF_HAS_PINNED (FEATURES.forkCopiesPinned, 5.9). */
+  readonly forkCopiesPinned: boolean;
+  /**
+   * The reference fork holds when it asks folio_maybe_dma_pinned: 1 from 5.19 (get_page
+   * before page_try_dup_anon_rmap; 6.18's folio_ref_add, as calibration V5 measured), 0
+   * from 5.9 to 5.18 (copy_present_page asks before get_page).
+   */
+  readonly forkOwnReference: 0 | 1;
+  /** PG_anon_exclusive (FEATURES.anonExclusive, 5.19): fork asks only about exclusive pages; try_to_unmap keeps a maybe-pinned exclusive page mapped. */
+  readonly exclusive: boolean;
+  /** do_wp_page's reuse rule. */
+  readonly cowReuse: CowReuse;
+  /** Reclaim does not put a maybe-pinned anonymous page in the swap cache (FEATURES.swapSkipsPinned, 5.11). */
+  readonly swapSkipsPinned: boolean;
+  /** A FOLL_FORCE write follows only the COW copy (FEATURES.follCow, 4.9); before, MADV_DONTNEED in the window lets GUP return the page-cache page. */
+  readonly follCow: boolean;
+  /** Destination filesystems whose O_DIRECT writes to checksummed files go buffered (FEATURES.btrfsDioFallback: btrfs from 6.15). */
+  readonly dioBufferedFallback: readonly Backing[];
+}
+
+/** The FEATURES the anonymous-memory rules read: the ones a run may take away (EnvInput.without). */
+export const ANON_FEATURES = [
+  "follCow",
+  "forkCopiesPinned",
+  "cowReuseRefcount",
+  "swapSkipsPinned",
+  "anonExclusive",
+  "btrfsDioFallback",
+] as const satisfies readonly FeatureName[];
+/** One of {@link ANON_FEATURES}. */
+export type AnonFeature = (typeof ANON_FEATURES)[number];
+
+/**
+ * The rules of release `kernel` (the engine and the checker read them from RunEnv.anon),
+ * without the features in `without`: a release before those fixes on these paths, e.g.
+ * 4.14 without follCow for Dirty COW's 4.4 (the presets start at 4.14).
+ */
+export function anonRules(kernel: KernelId, without: readonly AnonFeature[] = []): AnonRules {
+  const has = (f: AnonFeature) => hasFeature(kernel, f) && !without.includes(f);
+  const exclusive = has("anonExclusive");
+  return Object.freeze({
+    forkCopiesPinned: has("forkCopiesPinned"),
+    forkOwnReference: exclusive ? 1 : 0,
+    exclusive,
+    cowReuse: exclusive ? "exclusive" : has("cowReuseRefcount") ? "refcount" : "mapcount",
+    swapSkipsPinned: has("swapSkipsPinned"),
+    follCow: has("follCow"),
+    dioBufferedFallback: Object.freeze(has("btrfsDioFallback") ? (["btrfs"] as Backing[]) : []),
+  });
+}
+
+/** The sources of the rules, for the docs and `pinsim kernels`. */
+export const ANON_RULE_SOURCES = [
+  FEATURES.forkCopiesPinned,
+  FEATURES.cowReuseRefcount,
+  FEATURES.swapSkipsPinned,
+  FEATURES.anonExclusive,
+  FEATURES.follCow,
+  FEATURES.btrfsDioFallback,
+] as const;
+
+/**
+ * A resident anonymous page mapped by `shares` processes (the owner first), not in the swap
+ * cache: exclusive with a writable pte when the owner alone maps it (do_anonymous_page), a
+ * read-only COW page otherwise. `transient` other references (a pipe's, the LRU batch's).
+ * There is no page-cache reference: refcount = shares + transient.
+ */
+export function initAnonPage(pc: PageCache, p: number, shares: number, transient: number): void {
+  pc.initPage(p, shares, transient);
+  pc.refcount[p] = shares + transient;
+  pc.swapCache[p] = 0;
+  const alone = shares === 1 ? 1 : 0;
+  pc.anonExclusive[p] = alone;
+  pc.pteWritable[p] = alone;
+  pc.ownerMoved[p] = 0;
+}
+
+/** mm_set_has_pinned_flag (mm/gup.c): a FOLL_PIN GUP sets MMF_HAS_PINNED on the mm before it takes any page. */
+export function mmSetHasPinned(pc: PageCache, p: number): void {
+  pc.mmHasPinned[pc.fileOf(p)] = 1;
+}
+
+/** What fork did with one page. */
+export const FORK = {
+  /** Nothing to copy: not present (a swap entry is duplicated; not modelled), or the owner maps another page. */
+  NONE: 0,
+  /** The child shares the page copy-on-write: mapcount + 1, both ptes write-protected. */
+  SHARED: 1,
+  /** The child got its own copy at once (copy_present_page): the owner keeps the page writable. */
+  COPIED: 2,
+} as const;
+
+/**
+ * copy_present_pte for one present anonymous page of the forking mm (mm/memory.c), by the
+ * release's rule: before 5.9 always shared; from 5.9 copied if the mm has MMF_HAS_PINNED and
+ * folio_maybe_dma_pinned says yes (fork holds no reference yet until 5.18; one from 5.19,
+ * where only a PG_anon_exclusive page is asked about at all). Counts forkCopies and
+ * forkNeedlessCopies (copied, no FOLL_PIN held). Returns a FORK value.
+ */
+export function copyPresentPte(pc: PageCache, p: number): number {
+  if (!pc.resident[p] || !pc.mapped[p] || pc.ownerMoved[p] || pc.shares[p] === 0) return FORK.NONE;
+  const r = pc.env.anon;
+  let pinned = false;
+  if (r.forkCopiesPinned && pc.mmHasPinned[pc.fileOf(p)] && (!r.exclusive || pc.anonExclusive[p]))
+    pinned = pc.folioMaybeDmaPinned(p, r.forkOwnReference);
+  if (pinned) {
+    pc.counters[METRIC.forkCopies]++;
+    if (pc.pins[p] === 0) pc.counters[METRIC.forkNeedlessCopies]++;
+    return FORK.COPIED;
+  }
+  pc.shares[p]++;
+  pc.refcount[p]++;
+  pc.anonExclusive[p] = 0;
+  pc.pteWritable[p] = 0;
+  return FORK.SHARED;
+}
+
+/**
+ * copy_page_range over slots [from, to) of one mm: one fork (counted), copyPresentPte per
+ * page; the slots the child now shares are pushed to `shared` (for its exit).
+ */
+export function copyPageRange(pc: PageCache, from: number, to: number, shared?: number[]): void {
+  pc.counters[METRIC.forks]++;
+  for (let p = from; p < to; p++) if (copyPresentPte(pc, p) === FORK.SHARED) shared?.push(p);
+}
+
+/** A child stops mapping the page: it exited (exit_mmap) or its own write fault copied it away. */
+export function childUnmap(pc: PageCache, p: number): void {
+  if (pc.shares[p] === 0) return;
+  pc.shares[p]--;
+  if (pc.mapped[p]) pc.refcount[p]--;
+}
+
+/**
+ * Whether do_wp_page reuses the page for a writer, by the release's rule (CowReuse): the
+ * mapcount before 5.9, page_count == 1 from 5.9, PG_anon_exclusive or a lone reference
+ * (besides the swap cache's) from 5.19.
+ */
+export function wpCanReuse(pc: PageCache, p: number): boolean {
+  switch (pc.env.anon.cowReuse) {
+    case "mapcount":
+      return pc.shares[p] === 1;
+    case "refcount":
+      return pc.refcount[p] === 1;
+    case "exclusive":
+      return pc.anonExclusive[p] === 1 || (pc.shares[p] === 1 && pc.refcount[p] - pc.swapCache[p] === 1);
+  }
+}
+
+/** What a write fault did. */
+export const WP = {
+  /** The page was reused: the writer's pte is writable now. */
+  REUSED: 0,
+  /** The writer got a copy and left this page. */
+  COPIED: 1,
+} as const;
+
+/**
+ * do_wp_page for a write to a present, write-protected anonymous pte of the owner (`owner`
+ * true) or of a child. Reuse: the pte becomes writable, the page exclusive (5.19 on), a swap
+ * cache copy is dropped (reuse_swap_page, folio_free_swap). Copy: the writer's pte maps a
+ * new page; this one loses a mapping, and if the writer is the owner, `ownerMoved` is set.
+ * Returns a WP value.
+ */
+export function doWpPage(pc: PageCache, p: number, owner: boolean): number {
+  if (wpCanReuse(pc, p)) {
+    if (pc.swapCache[p] && !pc.writeback[p]) deleteFromSwapCache(pc, p);
+    if (owner) pc.pteWritable[p] = 1;
+    if (pc.env.anon.exclusive) pc.anonExclusive[p] = 1;
+    return WP.REUSED;
+  }
+  if (owner) {
+    pc.ownerMoved[p] = 1;
+    pc.pteWritable[p] = 0;
+    pc.anonExclusive[p] = 0;
+  }
+  childUnmap(pc, p);
+  return WP.COPIED;
+}
+
+/** Drop the page from the swap cache (delete_from_swap_cache): its swap copy is stale from now on. */
+function deleteFromSwapCache(pc: PageCache, p: number): void {
+  pc.swapCache[p] = 0;
+  pc.refcount[p]--;
+}
+
+/**
+ * do_swap_page for the owner: a page not mapped (reclaim unmapped it) comes back: read from
+ * swap into the swap cache if it left memory, then mapped. A write fault reuses it where the
+ * release lets it (reuse_swap_page from the mapcount before 5.19; a remembered
+ * PG_anon_exclusive, SWP_EXCLUSIVE, from 5.19) and otherwise continues in do_wp_page.
+ * Returns a WP value for a write, REUSED for a read (mapped read-only).
+ */
+export function doSwapPage(pc: PageCache, p: number, write: boolean): number {
+  if (!pc.resident[p]) {
+    pc.readPage(p); // swapin_readahead: the page is in the swap cache, content as in the slot
+    pc.swapCache[p] = 1;
+  }
+  pc.mapPage(p);
+  if (!write) return WP.REUSED;
+  const reuse = pc.env.anon.exclusive ? pc.anonExclusive[p] === 1 : pc.shares[p] === 1;
+  if (reuse) {
+    if (pc.swapCache[p] && !pc.writeback[p] && pc.refcount[p] - pc.swapCache[p] === pc.shares[p])
+      deleteFromSwapCache(pc, p);
+    pc.pteWritable[p] = 1;
+    if (pc.env.anon.exclusive) pc.anonExclusive[p] = 1;
+    return WP.REUSED;
+  }
+  return doWpPage(pc, p, true);
+}
+
+/**
+ * The owner's fault for an access to its anonymous page, in one step under the pte lock:
+ * do_swap_page if the page is not mapped, do_wp_page for a write to a write-protected pte;
+ * nothing for a read of a mapped page. Returns a WP value.
+ */
+export function anonFault(pc: PageCache, p: number, write: boolean): number {
+  if (!pc.resident[p] || !pc.mapped[p]) return doSwapPage(pc, p, write);
+  if (write && !pc.pteWritable[p]) return doWpPage(pc, p, true);
+  return WP.REUSED;
+}
+
+/**
+ * The owner's pte maps this page writable now (resident, mapped, writable, not moved away):
+ * a store or a FOLL_WRITE lookup needs no fault.
+ */
+export function anonWritable(pc: PageCache, p: number): boolean {
+  return pc.resident[p] === 1 && pc.mapped[p] === 1 && pc.pteWritable[p] === 1 && pc.ownerMoved[p] === 0;
+}
+
+/** What shrink_folio_list's anonymous steps decided. */
+export const SWAP = {
+  /** Go on to the next step. */
+  GO: 0,
+  /** keep_locked: the page stays (a maybe-pinned page kept out of swap, 5.11 on). */
+  KEEP: 1,
+  /** activate_locked: try_to_unmap failed (a maybe-pinned exclusive page, 5.19 on). */
+  ACTIVATE: 2,
+} as const;
+
+/**
+ * add_to_swap, when the page is not in the swap cache yet: from 5.11 a page the detector
+ * calls pinned is kept instead (feb889fb40fa). Otherwise the swap cache takes its reference
+ * and the page is dirtied (folio_mark_dirty in add_to_swap). Returns a SWAP value.
+ */
+export function addToSwap(pc: PageCache, p: number): number {
+  if (pc.swapCache[p]) return SWAP.GO;
+  if (pc.env.anon.swapSkipsPinned && pc.folioMaybeDmaPinned(p)) return SWAP.KEEP;
+  pc.swapCache[p] = 1;
+  pc.refcount[p]++;
+  pc.setPageDirty(p);
+  return SWAP.GO;
+}
+
+/**
+ * try_to_unmap of an anonymous page (mm/rmap.c try_to_unmap_one): every pte becomes a swap
+ * entry and a dirty pte moves into PG_dirty. From 5.19 a PG_anon_exclusive page the detector
+ * calls pinned keeps its pte (page_try_share_anon_rmap fails): ACTIVATE. Returns a SWAP value.
+ */
+export function tryToUnmapAnon(pc: PageCache, p: number): number {
+  if (!pc.mapped[p]) return SWAP.GO;
+  if (pc.env.anon.exclusive && pc.anonExclusive[p] && pc.folioMaybeDmaPinned(p)) return SWAP.ACTIVATE;
+  pc.tryToUnmap(p);
+  return SWAP.GO;
+}
+
+/**
+ * pageout -> swap_writepage (mm/page_io.c): PG_dirty cleared, PG_writeback set, the I/O
+ * carries the content now. The caller completes it (endPageWriteback puts it in the slot).
+ * Counts swapOuts.
+ */
+export function swapWritepage(pc: PageCache, p: number): void {
+  pc.testClearPageDirty(p);
+  pc.writeback[p] = 1;
+  pc.bounced[p] = 0;
+  pc.io[p] = pc.mem[p];
+  pc.counters[METRIC.swapOuts]++;
+}
+
+/**
+ * One pass of shrink_folio_list over an anonymous page at one instant (the engine's; the
+ * checker cuts it into steps): add_to_swap, try_to_unmap, pageout to swap when dirty and
+ * nothing else holds the page (is_page_cache_freeable; the I/O completes at once), then
+ * __remove_mapping frees a clean page nothing but the swap cache holds. Returns whether the
+ * page left memory.
+ */
+export function shrinkAnonPage(pc: PageCache, p: number): boolean {
+  if (!pc.resident[p] || pc.locked[p] || pc.writeback[p] || pc.ownerMoved[p]) return false;
+  if (addToSwap(pc, p) !== SWAP.GO || tryToUnmapAnon(pc, p) !== SWAP.GO) return false;
+  if (pc.dirty[p]) {
+    if (!pc.isPageCacheFreeable(p)) return false;
+    swapWritepage(pc, p);
+    pc.endPageWriteback(p);
+  }
+  if (!pc.removeMapping(p)) return false;
+  pc.swapCache[p] = 0;
+  return true;
+}
+
+/**
+ * FAULT_FLAG_UNSHARE for a read-only FOLL_PIN of a possibly shared anonymous page (5.19 on,
+ * gup_must_unshare): the owner keeps the page if it may (wpCanReuse), else gets an
+ * exclusive copy and leaves this one. The pte's write permission does not change. Returns a
+ * WP value.
+ */
+export function anonUnshare(pc: PageCache, p: number): number {
+  const writable = pc.pteWritable[p];
+  const did = doWpPage(pc, p, true);
+  if (did === WP.REUSED) pc.pteWritable[p] = writable;
+  return did;
+}

@@ -1,0 +1,221 @@
+// Anonymous memory, fork, FOLL_FORCE and O_DIRECT writes (issue 22): the release rules
+// (src/model/anon.ts anonRules) follow FEATURES; fork's copy decision per release, counted
+// exactly as the kernel's copy_present_pte counts; the engine's fork threshold equals the one
+// `pinsim calibrate` measured on 6.18 (test/fixtures/calibrate/detector-full.jsonl), drained
+// and undrained; bad input for each new option is one line, exit 2.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { simulate } from "../src/engine/index.js";
+import { detectorKernel, parseDetector } from "../src/calibrate/index.js";
+import {
+  FORK,
+  WP,
+  anonRules,
+  copyPresentPte,
+  doWpPage,
+  initAnonPage,
+  mmSetHasPinned,
+  shrinkAnonPage,
+} from "../src/model/anon.js";
+import { runEnv } from "../src/model/env.js";
+import { KERNEL_IDS, type KernelId } from "../src/model/kernels.js";
+import { PageCache } from "../src/model/page-cache.js";
+import { getPolicy } from "../src/policies/index.js";
+import { parseScenario } from "../src/checker/index.js";
+import { pinsim } from "./helpers/cli.js";
+
+const FIX = new URL("./fixtures/calibrate/", import.meta.url).pathname;
+
+/** One anonymous page of release `kernel`: the owner alone maps it, `refs` plain references, MMF_HAS_PINNED set. */
+function anonPage(kernel: KernelId, o: { shares?: number; refs?: number; pins?: number; hasPinned?: boolean } = {}) {
+  const env = runEnv({ policy: getPolicy("foll-pin"), kernel, backing: "anon" });
+  const pc = new PageCache({ files: 1, pagesPerFile: 1, bias: 1024, env });
+  initAnonPage(pc, 0, o.shares ?? 1, o.refs ?? 0);
+  for (let i = 0; i < (o.pins ?? 0); i++) pc.tryGrabFolio(0, true);
+  if (o.hasPinned ?? true) mmSetHasPinned(pc, 0);
+  return pc;
+}
+
+test("the rules per release follow the FEATURES entries they read", () => {
+  // 19be0eaffa3a (4.9): every preset has FOLL_COW. 70e806e4e645 / 09854ba94c6a (5.9): fork
+  // copies and COW needs page_count 1 from 5.10 on. feb889fb40fa (5.11): 5.15 on.
+  // PG_anon_exclusive (5.19): 6.1 on. btrfs's buffered fallback (6.15): 6.18.
+  const row = (k: KernelId) => {
+    const r = anonRules(k);
+    return [r.follCow, r.forkCopiesPinned, r.cowReuse, r.swapSkipsPinned, r.forkOwnReference, r.dioBufferedFallback];
+  };
+  assert.deepEqual(KERNEL_IDS.map(row), [
+    [true, false, "mapcount", false, 0, []],
+    [true, false, "mapcount", false, 0, []],
+    [true, false, "mapcount", false, 0, []],
+    [true, true, "refcount", false, 0, []],
+    [true, true, "refcount", true, 0, []],
+    [true, true, "exclusive", true, 1, []],
+    [true, true, "exclusive", true, 1, []],
+    [true, true, "exclusive", true, 1, []],
+    [true, true, "exclusive", true, 1, ["btrfs"]],
+  ]);
+  // `without` takes a fix away: 4.14 as 4.4 was on the FOLL_FORCE path.
+  assert.equal(anonRules("4.14", ["follCow"]).follCow, false);
+  assert.equal(anonRules("6.18", ["anonExclusive"]).cowReuse, "refcount");
+});
+
+test("fork copies a maybe-pinned page from 5.9, counting its own reference from 5.19", () => {
+  const copies = (k: KernelId, o: Parameters<typeof anonPage>[1]) => copyPresentPte(anonPage(k, o), 0) === FORK.COPIED;
+  // A real pin: 1 (pte) + 1024 >= 1024 on every release with the fix, none before.
+  assert.deepEqual(
+    KERNEL_IDS.map((k) => copies(k, { pins: 1 })),
+    [false, false, false, true, true, true, true, true, true],
+  );
+  // Plain references only: 5.10/5.15 ask before get_page (1 + k >= 1024: k >= 1023), 6.x
+  // after folio_get (1 + k + 1 >= 1024: k >= 1022).
+  assert.equal(copies("5.15", { refs: 1022 }), false);
+  assert.equal(copies("5.15", { refs: 1023 }), true);
+  assert.equal(copies("6.6", { refs: 1021 }), false);
+  assert.equal(copies("6.6", { refs: 1022 }), true);
+  // Without MMF_HAS_PINNED fork never asks (folio_needs_cow_for_dma).
+  assert.equal(copies("6.18", { refs: 1100, hasPinned: false }), false);
+  // A page other processes share (mapcount 1024): before 5.19 the mapcount reaches the bias
+  // and the page is copied needlessly; from 5.19 only a PG_anon_exclusive page is asked about.
+  const shared = (k: KernelId) => {
+    const pc = anonPage(k, { shares: 1024 });
+    return [copyPresentPte(pc, 0), pc.counters[pc.counters.length - 1] >= 0] as const;
+  };
+  assert.equal(shared("5.15")[0], FORK.COPIED);
+  assert.equal(shared("6.1")[0], FORK.SHARED);
+});
+
+test("a shared page's first write after fork: the mapcount before 5.9, page_count from 5.9, exclusivity from 5.19", () => {
+  // A FOLL_GET reference (O_DIRECT before 6.3, vmsplice) on an anonymous page, then fork
+  // shares it and the child exits: one mapping left, refcount 1 + 1.
+  const afterFork = (k: KernelId) => {
+    const pc = anonPage(k, { hasPinned: false });
+    pc.tryGrabFolio(0, false);
+    assert.equal(copyPresentPte(pc, 0), FORK.SHARED);
+    pc.shares[0]--, pc.refcount[0]--; // the child's exit (childUnmap)
+    return doWpPage(pc, 0, true);
+  };
+  // reuse_swap_page (mapcount 1): reused, the reference stays the owner's page.
+  assert.equal(afterFork("5.4"), WP.REUSED);
+  // page_count 2 (09854ba94c6a): the owner copies and leaves the referenced page.
+  assert.equal(afterFork("5.10"), WP.COPIED);
+  // Not exclusive any more, and refcount 2: copies too (the FOLL_GET O_DIRECT-vs-fork bug until 6.3).
+  assert.equal(afterFork("6.1"), WP.COPIED);
+});
+
+test("swap-out: a maybe-pinned page stays out of swap from 5.11; a clean unpinned one leaves memory", () => {
+  const pinned = (k: KernelId) => {
+    const pc = anonPage(k, { pins: 1 });
+    shrinkAnonPage(pc, 0);
+    return [pc.swapCache[0], pc.mapped[0]];
+  };
+  // 5.10: in the swap cache and unmapped (kept: the pin fails is_page_cache_freeable).
+  assert.deepEqual(pinned("5.10"), [1, 0]);
+  // 5.15: feb889fb40fa keeps it out of the swap cache, still mapped.
+  assert.deepEqual(pinned("5.15"), [0, 1]);
+  const free = anonPage("6.18", { hasPinned: false });
+  assert.equal(shrinkAnonPage(free, 0), true);
+  assert.equal(free.resident[0], 0);
+});
+
+/**
+ * The engine's fork threshold: the smallest k of plain references at which a run's forks
+ * copy pages nothing pins (forkNeedlessCopies > 0), on an mm with MMF_HAS_PINNED (one pinner
+ * holds one other page). `batch` adds the lru_add batch's reference, as transientRefs.
+ */
+function engineThreshold(kernel: KernelId, batch: 0 | 1, ks: number[]): number | null {
+  for (const k of ks) {
+    const r = simulate({
+      kernel,
+      backing: "anon",
+      files: 1,
+      pagesPerFile: 8,
+      transientRefs: k + batch,
+      pinners: 1,
+      pagesPerPin: 1,
+      // Re-pinned without a gap: the mm has MMF_HAS_PINNED from the first second on.
+      pinDuration: 1,
+      pinGap: 0,
+      dmaWriteRate: 0,
+      cpuWriteRate: 0,
+      forkRate: 1,
+      // The child exits at once: before 5.19 a live child's mapping would count towards the
+      // bias too (the mapcount is in the refcount), which is another test's.
+      childLifetime: 0,
+      duration: 30,
+      seed: 1,
+    });
+    if ((r.metrics.forkNeedlessCopies ?? 0) > 0) return k;
+  }
+  return null;
+}
+
+test("the engine's fork threshold on 6.18 is what pinsim calibrate measured there, drained and undrained", () => {
+  // V5 on 6.18 (calibration notes): copied from k = 1022 on the LRU, 1021 in the batch.
+  const d = detectorKernel(parseDetector(readFileSync(join(FIX, "detector-full.jsonl"), "utf8")));
+  assert.equal(d.lru.threshold, 1022);
+  assert.equal(d.batch.threshold, 1021);
+  const ks = Array.from({ length: 13 }, (_, i) => 1016 + i);
+  assert.equal(engineThreshold("6.18", 0, ks), d.lru.threshold);
+  assert.equal(engineThreshold("6.18", 1, ks), d.batch.threshold);
+  // And on 5.15, whose fork asks before taking its reference: one more.
+  assert.equal(engineThreshold("5.15", 0, ks), 1023);
+});
+
+test("engine: a fork shares a FOLL_GET-pinned page before 5.9 and the device writes to the wrong process", () => {
+  const run = (kernel: KernelId, caller: "generic" | "odirect") =>
+    simulate({
+      kernel,
+      backing: "anon",
+      caller,
+      files: 4,
+      pagesPerFile: 8,
+      pinners: 4,
+      pagesPerPin: 2,
+      pinDuration: 20,
+      pinGap: 2,
+      dmaWriteRate: 2,
+      cpuWriteRate: 0.2,
+      forkRate: 0.2,
+      childLifetime: "exp:5",
+      duration: 300,
+      seed: 3,
+    }).metrics;
+  // 5.4: no fork copy (forkCopiesPinned is 5.9): the owner's COW copy leaves the pin behind.
+  assert.ok((run("5.4", "generic").wrongProcessWrites ?? 0) > 0);
+  // 6.6, FOLL_PIN and MMF_HAS_PINNED: fork copies every pinned page.
+  const fixed = run("6.6", "generic");
+  assert.equal(fixed.wrongProcessWrites, 0);
+  assert.ok((fixed.forkCopies ?? 0) > 0);
+  // O_DIRECT took FOLL_GET until 6.3: the fix does not see its references on 6.1.
+  assert.ok((run("6.1", "odirect").wrongProcessWrites ?? 0) > 0);
+});
+
+test("bad input for the new options: one line naming the field, value and what is allowed, exit 2", () => {
+  const cases: [string[], RegExp][] = [
+    [["--fork-rate", "-1"], /^pinsim: invalid forkRate: -1 \(allowed: a non-negative rate per second\)$/],
+    [["--child-lifetime", "soon"], /^pinsim: invalid childLifetime: "soon" \(allowed: non-negative seconds: /],
+    [["--dio-dest", "zfs"], /^pinsim: invalid dioDest: "zfs" \(allowed: ext4, xfs, btrfs\)$/],
+    [["--backing", "anonymous"], /^pinsim: invalid backing: "anonymous" \(allowed: .*anon\)$/],
+  ];
+  for (const [args, re] of cases) {
+    const r = pinsim("run", ...args, "--duration", "1");
+    assert.equal(r.code, 2, args.join(" "));
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    assert.match(r.stderr.trim(), re);
+  }
+  // The checker's new options and lines, each refused at its line.
+  const head = "Scenario: bad\nKernel: 6.6\nBacking: anon\n";
+  const refused: [string, RegExp][] = [
+    ["Actor P0: gup force=maybe\n", /:4: expected one of yes, no, got 'maybe'/],
+    ["Actor P0: gup dest=zfs\n", /:4: expected one of ext4, xfs, btrfs, got 'zfs'/],
+    ["Actor P0: fork child=vanish\n", /:4: expected one of exit, write, stay, got 'vanish'/],
+    ["Actor P0: madvise times=9\n", /:4: expected an integer in 1\.\.3, got '9'/],
+    ["Without: follCOW\nActor P0: fork\n", /:4: expected one of follCow, forkCopiesPinned, .*got 'follCOW'/],
+    ["Page: refs=5000\nActor P0: fork\n", /:4: expected an integer in 0\.\.2046, got '5000'/],
+    ["Page: dirty\nActor P0: fork\n", /expected page flags of an anonymous page .*got 'dirty'/],
+  ];
+  for (const [lines, re] of refused) assert.throws(() => parseScenario(head + lines), re, lines);
+});
