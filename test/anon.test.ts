@@ -216,6 +216,12 @@ test("bad input for the new options: one line naming the field, value and what i
     ["Without: follCOW\nActor P0: fork\n", /:4: expected one of follCow, forkCopiesPinned, .*got 'follCOW'/],
     ["Page: refs=5000\nActor P0: fork\n", /:4: expected an integer in 0\.\.2046, got '5000'/],
     ["Page: dirty\nActor P0: fork\n", /expected page flags of an anonymous page .*got 'dirty'/],
+    // issue 21's notifier paths are file-page paths only
+    [
+      "Actor P0: gup notifier=yes\nActor P1: reclaim\n",
+      /expected an actor the model runs on file pages only .*got 'P0'/,
+    ],
+    ["Actor P0: fork\nActor P1: munmap\n", /expected an actor the model runs on file pages only .*got 'P1'/],
   ];
   for (const [lines, re] of refused) assert.throws(() => parseScenario(head + lines), re, lines);
 });

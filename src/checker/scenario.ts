@@ -336,6 +336,20 @@ function checkAnonPages(s: Scenario, file: string, end: number): void {
       end,
       `page flags of an anonymous page (clean, unmapped, shares=N with N >= 1 (the owner), refs=N, batch, haspinned; backing anon has no buffers and keeps its dirty bit in the pte), got '${pageName(bad)}'`,
     );
+  // The MMU-notifier paths (issue 21) are modelled on file pages only: munmap's zap and a
+  // release from the notifier have no anonymous counterpart in the model.
+  const notifierPath = s.actors.find(
+    (a) =>
+      a.kind === "munmap" ||
+      (a.kind === "gup" &&
+        ((a.options.get("notifier") ?? []).includes(true) || (a.options.get("end") ?? []).includes("munmap"))),
+  );
+  if (notifierPath)
+    throw new ScenarioError(
+      file,
+      end,
+      `an actor the model runs on file pages only (munmap, gup notifier=yes or end=munmap; backing anon has none of them), got '${notifierPath.name}'`,
+    );
 }
 
 /**
