@@ -8,7 +8,13 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { simulate } from "../src/engine/index.js";
-import { detectorKernel, parseDetector } from "../src/calibrate/index.js";
+import {
+  detectorKernel,
+  detectorRows,
+  modelForkCopies,
+  modelThreshold,
+  parseDetector,
+} from "../src/calibrate/index.js";
 import {
   FORK,
   WP,
@@ -162,6 +168,38 @@ test("the engine's fork threshold on 6.18 is what pinsim calibrate measured ther
   assert.equal(engineThreshold("6.18", 1, ks), d.batch.threshold);
   // And on 5.15, whose fork asks before taking its reference: one more.
   assert.equal(engineThreshold("5.15", 0, ks), 1023);
+});
+
+test("the calibration table's fork rows run the model's fork of the measured release, not a formula", () => {
+  const d = detectorKernel(parseDetector(readFileSync(join(FIX, "detector-full.jsonl"), "utf8")));
+  const rows = (kernel: KernelId) =>
+    detectorRows(d, {
+      preset: kernel,
+      lru: modelThreshold(0, 1024, kernel),
+      batch: modelThreshold(1, 1024, kernel),
+      noPinnedFlag: modelForkCopies({ k: d.noPinnedFlag.k, batch: 0, hasPinned: false, kernel }),
+      ioUringPin: modelForkCopies({ k: 0, batch: 0, pins: 1, hasPinned: true, kernel }),
+      thp: modelForkCopies({ k: "k" in d.thp ? d.thp.k : 8192, batch: 0, hasPinned: true, kernel, folioOrder: 9 }),
+    }).filter((r) => r.quantity.startsWith("fork copies an order-0"));
+  // 6.18 counts fork's own reference (fb3d824d1a46, 5.19): 1 + k + 1 >= 1024 at k = 1022
+  // drained, one fewer in the lru_add batch: the measured 1022 and 1021.
+  const r618 = rows("6.18");
+  assert.deepEqual(
+    r618.map((r) => [r.model, r.agree]),
+    [
+      ["k = 1022 (the model's fork on 6.18: copy_present_pte, refcount + fork's own ref >= bias 1024)", true],
+      ["k = 1021 (the model's fork on 6.18: copy_present_pte, refcount + fork's own ref >= bias 1024)", true],
+    ],
+  );
+  // 5.15's fork asks before its own reference (copy_present_page, 5.9 to 5.18): 1 + k >= 1024
+  // at k = 1023 and 1022, which the 6.18 measurement refutes: the rows follow the model's rule.
+  assert.deepEqual(
+    rows("5.15").map((r) => [r.model.slice(0, 8), r.agree]),
+    [
+      ["k = 1023", false],
+      ["k = 1022", false],
+    ],
+  );
 });
 
 test("engine: a fork shares a FOLL_GET-pinned page before 5.9 and the device writes to the wrong process", () => {
