@@ -105,6 +105,7 @@ export {
   type PinnerShape,
   type RunEnv,
 } from "./model/env.js";
+export { ANON_FEATURES, anonRules, type AnonFeature, type AnonRules, type CowReuse } from "./model/anon.js";
 export type { GroupGup } from "./policies/caller.js";
 export * from "./model/policy.js";
 export { checkPolicy } from "./model/policy-check.js";
@@ -158,11 +159,13 @@ export {
   type CpuActor,
   type Expectation,
   type FlusherActor,
+  type ForkActor,
   type GupActor,
   type InvalidateActor,
   type IoActor,
   type KnobChoices,
   type Knobs,
+  type MadviseActor,
   type MunmapActor,
   type OptionValue,
   type PageSpec,

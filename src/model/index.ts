@@ -82,6 +82,8 @@ export {
   type PinnerShape,
   type RunEnv,
 } from "./env.js";
+// Anonymous memory, fork, FOLL_FORCE and O_DIRECT writes per release (docs/model.md)
+export { ANON_FEATURES, anonRules, type AnonFeature, type AnonRules, type CowReuse } from "./anon.js";
 export { POLICY_IDS, type PolicyId } from "./policy-ids.js";
 // Incidents and costs (docs/model.md#incidents-and-costs)
 export {
