@@ -112,8 +112,9 @@ test("and the engine reaches, under the same workload, most of what the checker 
  * Anonymous memory (issue 22), release by release: the checker's verdict on a small
  * scenario and the engine's count under a busy run of the same shape agree both ways (Never
  * is zero; Sometimes or Always is counted) for the three new incidents: the GUP-after-fork
- * writes (fork, the owner's store, a pin with device writes), fork's needless copies (plain
- * references around the bias), and stores into an O_DIRECT write's source.
+ * writes (fork, the owner's store, a pin with device writes; and the swap path: reclaim, the
+ * owner's store), fork's needless copies (plain references around the bias), and stores into
+ * an O_DIRECT write's source.
  */
 
 /** The checker's verdict on `incident` of an inline scenario (its base variant). */
@@ -180,6 +181,15 @@ test("anonymous memory: the checker's Never is the engine's zero and its Sometim
       const r = simulate({ ...anonBusy, kernel, caller: "odirect", pinAccess: "read", dioDest: dest, cpuWriteRate: 1 });
       agree(`${kernel} O_DIRECT write to ${dest}`, v, r.metrics.dioSourceModified);
     }
+    // Reclaim's swap path under a pin and the owner's stores (swap-out, do_swap_page, do_wp_page):
+    // with no third party's read fault the owner swaps its page back in writable and keeps it.
+    const swap = checkerSays(
+      [...head, "Page: clean | unmapped", "Actor P0: gup dma=2", "Actor P1: reclaim", "Actor P2: cpu"],
+      "wrongProcessWrites",
+    );
+    const r = simulate({ ...anonBusy, kernel, forkRate: 0, reclaimRate: 2 });
+    assert.ok((r.metrics.swapOuts ?? 0) > 0, `${kernel}: the engine's reclaim swapped pages out`);
+    agree(`${kernel} swap`, swap, r.metrics.wrongProcessWrites);
   }
-  assert.equal(compared, ANON_KERNELS.length * 5);
+  assert.equal(compared, ANON_KERNELS.length * 6);
 });

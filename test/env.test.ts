@@ -57,6 +57,11 @@ test("engine and checker build the same environment on every kernel × backing �
           const policies: (string | undefined)[] = [...POLICY_IDS, ...(kernel ? [undefined] : [])];
           for (const id of policies) {
             const input = { kernel, backing, mapping, caller, ...(id ? { policy: id } : {}) };
+            // Anonymous memory is MAP_PRIVATE: a shared mapping asked for it is refused.
+            if (backing === "anon" && mapping === "shared") {
+              assert.throws(() => engineEnvOf(input), /invalid mapping: "shared"/);
+              continue;
+            }
             const engine = engineEnvOf(input);
             // The checker as a scenario gives it: Kernel/Backing/Mapping lines, the policy (or
             // none), its first GUP actor's caller.
@@ -72,8 +77,9 @@ test("engine and checker build the same environment on every kernel × backing �
       }
     }
   }
-  // (1 + 9 kernels) × 6 backings × 2 mappings × 7 callers × 9 policies, plus 9 × 6 × 2 × 7 preset ones.
-  assert.equal(compared, 10 * 6 * 2 * 7 * 9 + 9 * 6 * 2 * 7);
+  // (1 + 9 kernels) × 11 backing × mapping pairs (6 × 2 less anon shared) × 7 callers × 9
+  // policies, plus 9 × 11 × 7 preset ones.
+  assert.equal(compared, 10 * 11 * 7 * 9 + 9 * 11 * 7);
 });
 
 test("a user's policy value whose id is a built-in one is run as given, never swapped for the built-in", () => {

@@ -265,7 +265,17 @@ export const DIRECTIVES: ReadonlyMap<string, DirectiveDef> = new Map<string, Dir
   ["Fs", { once: true, arg: false, parse: knobDirective("fs") }],
   ["Stable", { once: true, arg: false, parse: knobDirective("stable") }],
   ["Kernel", { once: true, arg: false, parse: parseKernel }],
-  ["Mapping", { once: true, arg: false, parse: (l) => setCoverage(l.s.coverage, "mapping", l.value) }],
+  [
+    "Mapping",
+    {
+      once: true,
+      arg: false,
+      parse: (l) => {
+        setCoverage(l.s.coverage, "mapping", l.value);
+        l.s.mappingLine = l.n;
+      },
+    },
+  ],
   ["Backing", { once: true, arg: false, parse: (l) => setCoverage(l.s.coverage, "backing", l.value) }],
   ["Without", { once: true, arg: false, parse: (l) => setCoverage(l.s.coverage, "without", l.value) }],
   [
@@ -329,6 +339,18 @@ function finish(s: Scenario, file: string, end: number): Scenario {
  */
 function checkAnonPages(s: Scenario, file: string, end: number): void {
   if (!s.variants.some((v) => applyVariant(s, v).coverage.backing === "anon")) return;
+  // Backing anon is MAP_PRIVATE|MAP_ANONYMOUS; a shared mapping given for it is refused, not
+  // silently made private (MAP_SHARED anonymous memory is shmem: backing tmpfs).
+  for (const v of s.variants) {
+    const given = v.set.some(([k]) => k === "mapping") ? v.line : s.mappingLine;
+    const { coverage } = applyVariant(s, v);
+    if (given !== undefined && coverage.backing === "anon" && coverage.mapping === "shared")
+      throw new ScenarioError(
+        file,
+        given,
+        "mapping private with backing anon (MAP_SHARED anonymous memory is shmem: backing tmpfs), got 'shared'",
+      );
+  }
   const bad = s.pages.find((p) => p.dirty || p.buffers || p.pteWritable || p.shares < 1);
   if (bad)
     throw new ScenarioError(

@@ -279,7 +279,7 @@ export interface Coverage {
   kernel: KernelId | null;
   /** How the page is mapped: `shared` (MAP_SHARED) or `private` (MAP_PRIVATE). Default `shared`. */
   mapping: Mapping;
-  /** What backs it: `ext4`, `xfs`, `btrfs`, `tmpfs` or `hugetlbfs` (src/model/backings.ts). Default `ext4`. */
+  /** What backs it: `ext4`, `xfs`, `btrfs`, `tmpfs`, `hugetlbfs` or `anon` (private anonymous memory; src/model/backings.ts). Default `ext4`. */
   backing: Backing;
   /**
    * Folio order of the page: > 0 gives the exact pin count of a large folio; null: the
@@ -333,6 +333,8 @@ export interface Scenario {
   coverage: Coverage;
   /** The line of the `Folio:` directive, if any (where a folio order error points). */
   folioLine?: number;
+  /** The line of the `Mapping:` directive, if any (where a shared mapping on backing `anon` is refused). */
+  mappingLine?: number;
 }
 
 /** A page spec as written on a `Page:` line: `clean`, or its flags. */

@@ -246,6 +246,17 @@ export function doSwapPage(pc: PageCache, p: number, write: boolean): number {
 }
 
 /**
+ * Whether the owner's fault must wait for PG_locked first: do_swap_page takes the lock of a
+ * page it finds in the swap cache (mm/memory.c do_swap_page, folio_lock_or_retry; lock_page
+ * before the folio conversion), so while reclaim holds it between trylock_page and
+ * __remove_mapping the swap-in sleeps. A page that left memory comes back as a new,
+ * unlocked one. (The engine's reclaim runs in one instant and never leaves a page locked.)
+ */
+export function swapInWaits(pc: PageCache, p: number): boolean {
+  return pc.resident[p] === 1 && pc.mapped[p] === 0 && pc.locked[p] === 1;
+}
+
+/**
  * The owner's fault for an access to its anonymous page, in one step under the pte lock:
  * do_swap_page if the page is not mapped, do_wp_page for a write to a write-protected pte;
  * nothing for a read of a mapped page. Returns a WP value.

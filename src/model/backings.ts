@@ -14,8 +14,9 @@ import { hasFeature, KERNELS, NEWEST_KERNEL, type KernelId } from "./kernels.js"
 
 /**
  * The file systems and memory backings modelled (docs/model-coverage.md). `anon` is private
- * anonymous memory (MAP_PRIVATE|MAP_ANONYMOUS): no file, the mapping is private whatever the
- * `mapping` parameter says (a shared anonymous mapping is shmem: backing `tmpfs`).
+ * anonymous memory (MAP_PRIVATE|MAP_ANONYMOUS): no file, the mapping is private (resolveParams
+ * and the checker refuse `mapping` `shared` given with it: a shared anonymous mapping is
+ * shmem, backing `tmpfs`).
  */
 export const BACKINGS = ["ext4", "xfs", "btrfs", "tmpfs", "hugetlbfs", "anon"] as const;
 /** One of {@link BACKINGS}. */

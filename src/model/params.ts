@@ -428,6 +428,14 @@ export function resolveParams(input: ParamsInput | Record<string, unknown> = {})
     const folio = 2 ** p.folioOrder;
     p.pagesPerFile = Math.ceil(p.pagesPerFile / folio) * folio;
   }
+  // Backing anon is MAP_PRIVATE|MAP_ANONYMOUS (src/model/env.ts); a shared mapping asked for
+  // it is refused rather than made private (MAP_SHARED anonymous memory is shmem: tmpfs).
+  if (p.backing === "anon" && raw.mapping === "shared")
+    throw new ParamError(
+      "mapping",
+      "shared",
+      "private with backing anon (MAP_SHARED anonymous memory is shmem: backing tmpfs)",
+    );
   if (p.pinnerGroups !== null) p.pinnerGroups = resolvePinnerGroups(p);
   checkCoverage(p, (field, value, allowed) => {
     throw new ParamError(field, value, allowed);

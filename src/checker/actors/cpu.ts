@@ -6,10 +6,10 @@
  */
 import { EVERYTHING, PAGE_VAR, packFootprint } from "../footprint.js";
 import type { ActorDecl, ActorSpec, CpuActor } from "../scenario.js";
-import { DONE, PAGE, pteWritable, type StepContext } from "./actor.js";
+import { BLOCKED, DONE, PAGE, pteWritable, type StepContext } from "./actor.js";
 import { FAULT_STEP, faultLockFootprint, faultSteps, writeFault, type FaultPc } from "./fault.js";
 import { defineLabel } from "./labels.js";
-import { WP, anonFault, anonWritable } from "../../model/anon.js";
+import { WP, anonFault, anonWritable, swapInWaits } from "../../model/anon.js";
 import { Program, TableActor, type StepTable } from "./program.js";
 
 const CPU_STEP = { STORE: 1 } as const;
@@ -29,6 +29,7 @@ const CPU_LABEL = {
 function anonStore(ctx: StepContext, r: Int32Array, o: number): number {
   const c = ctx.cache;
   if (!c.ownerMoved[PAGE] && !anonWritable(c, PAGE)) {
+    if (swapInWaits(c, PAGE)) return BLOCKED;
     const swapIn = !c.resident[PAGE] || !c.mapped[PAGE];
     return anonFault(c, PAGE, true) === WP.COPIED
       ? CPU_LABEL.WP_COPY

@@ -7,8 +7,8 @@
  */
 import { METRIC } from "../../model/metrics.js";
 import type { PageCache } from "../../model/page-cache.js";
-import { WP, anonFault, anonUnshare, anonWritable, mmSetHasPinned } from "../../model/anon.js";
-import { DONE, PAGE, type StepContext } from "./actor.js";
+import { WP, anonFault, anonUnshare, anonWritable, mmSetHasPinned, swapInWaits } from "../../model/anon.js";
+import { BLOCKED, DONE, PAGE, type StepContext } from "./actor.js";
 import { EVERYTHING, PAGE_VAR, packFootprint } from "../footprint.js";
 import type { PinnerShape } from "../../model/env.js";
 import type { GupActor } from "../spec.js";
@@ -45,11 +45,13 @@ const LABEL = {
  * Before follow_page_pte on anonymous memory: MMF_HAS_PINNED for a FOLL_PIN call; the owner's
  * fault when its pte does not allow the access (do_swap_page, do_wp_page; unshare for a
  * read-only pin of a shared page from 5.19). Returns a label when it used the step (the GUP
- * user retries follow_page_pte, or is done when the owner's page moved), or -1 to go on to
- * the grab of page 0.
+ * user retries follow_page_pte, or is done when the owner's page moved), BLOCKED (nothing
+ * changed) while do_swap_page waits for the lock reclaim holds (swapInWaits), or ANON_GO_ON
+ * to go on to the grab of page 0.
  */
 export function anonFollow(ctx: StepContext, r: Int32Array, o: number, write: boolean, pin: boolean): number {
   const c = ctx.cache;
+  if (!c.ownerMoved[PAGE] && swapInWaits(c, PAGE)) return BLOCKED;
   if (pin) mmSetHasPinned(c, PAGE);
   if (c.ownerMoved[PAGE]) {
     // The owner maps another page now: GUP pins that one, which the model does not follow.
@@ -64,8 +66,11 @@ export function anonFollow(ctx: StepContext, r: Int32Array, o: number, write: bo
   if (write && !anonWritable(c, PAGE)) return anonFault(c, PAGE, true) === WP.COPIED ? LABEL.WP_COPY : LABEL.WP_REUSE;
   if (!write && pin && ctx.env.anon.exclusive && !c.anonExclusive[PAGE])
     return anonUnshare(c, PAGE) === WP.COPIED ? LABEL.UNSHARE_COPY : LABEL.UNSHARE_REUSE;
-  return -1;
+  return ANON_GO_ON;
 }
+
+/** anonFollow's answer when the GUP user goes on to follow_page_pte's grab (not a label, not BLOCKED). */
+export const ANON_GO_ON = -2;
 
 /** submit_bio of an O_DIRECT write: the page is a source of the bio in flight (PageCache.dioSources). */
 export function dioSubmit(c: PageCache, r: Int32Array, o: number): number {

@@ -20,7 +20,7 @@ import { NOTIFIER, notifiable, notifierSteps, registerNotifier, registering, typ
 import { defineLabel } from "./labels.js";
 import { Program, TableActor, type StepTable } from "./program.js";
 import { mmSetHasPinned } from "../../model/anon.js";
-import { GUP_EXTRA_STEP, anonFollow, extraSteps, type ExtraPc } from "./gup-anon.js";
+import { ANON_GO_ON, GUP_EXTRA_STEP, anonFollow, extraSteps, type ExtraPc } from "./gup-anon.js";
 
 /** The GUP user's own steps before the release (REL_STEP) and the fault's (FAULT_STEP). */
 const GUP_STEP = {
@@ -130,7 +130,7 @@ function follow(g: GupCore, ctx: StepContext, r: Int32Array, o: number): number 
   if (ctx.env.anonymous && g.mirror === null) {
     // Anonymous memory: MMF_HAS_PINNED, the owner's fault, or the owner's new page (gup-anon.ts).
     const f = anonFollow(ctx, r, o, d.write, pin);
-    if (f >= 0) return f;
+    if (f !== ANON_GO_ON) return f;
   }
   if (!d.write && g.mirror === null) return followRead(g, c, r, o, pin);
   if (!pteWritable(c)) return writeFault(c, r, o, RET_REG, GUP_STEP.FOLLOW, gupSigbus);
