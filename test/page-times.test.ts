@@ -90,6 +90,10 @@ test("folioBytes is the bytes of every per-folio typed array the engine allocate
       ],
     },
     { files: 16, pagesPerFile: 512, pinners: 70000, pagesPerPin: 1, folioOrder: 0 },
+    // Issue 22: anonymous memory with forks (the generation per slot is AnonMemory's), an
+    // O_DIRECT write's sources.
+    { files: 16, pagesPerFile: 64, backing: "anon", forkRate: 0.1 },
+    { files: 16, pagesPerFile: 64, backing: "anon", caller: "odirect", pinAccess: "read" },
   ];
   for (const c of cases) {
     const p = resolveParams(c);
@@ -103,6 +107,7 @@ test("folioBytes is the bytes of every per-folio typed array the engine allocate
       (sim as never as { wbEnds: object }).wbEnds,
       sim.groups,
       (sim as never as { dma: object }).dma,
+      (sim as never as { anon?: object }).anon ?? {},
     ];
     for (const o of owners)
       for (const v of Object.values(o))

@@ -8,7 +8,7 @@
  * (src/model/metrics.ts).
  */
 import { kernelRecord } from "../model/coverage-params.js";
-import { distributionRange, parseDistribution, sampler, type Uniform } from "../model/distributions.js";
+import { parseDistribution, sampler, type Uniform } from "../model/distributions.js";
 import { METRIC, metricsOf, runRates, type FinalSyncCounts } from "../model/metrics.js";
 import { PageCache, WRITE } from "../model/page-cache.js";
 import type { Params } from "../model/params.js";
@@ -27,9 +27,9 @@ import { exponentialGap, makeStreams, PINNER_STREAM_BASE, PRNG_NAME, STREAM } fr
 import type { RunResultWithTrace, SimulateOptions } from "./simulate.js";
 import { PageTrace } from "./trace.js";
 import { WritebackEnds } from "./writeback-ends.js";
-import { runFacts } from "./run-facts.js";
+import { runFacts, runSizes } from "./run-facts.js";
 import { invalidateMappingPages } from "../model/page-paths.js";
-import { anonMemoryFor, anonSharesBound, type AnonMemory } from "./anon.js";
+import { anonMemoryFor, type AnonMemory } from "./anon.js";
 
 /** What waits for a page's end_page_writeback. */
 const WAITER = { SYNC: 1, RECLAIM: 2 } as const;
@@ -97,12 +97,7 @@ export class Simulation {
       bias: p.bias,
       env,
       traceClean: options.traceClean,
-      sizes: {
-        shares: anonSharesBound(env, p) ?? Math.ceil(distributionRange(parseDistribution(p.shareCount))[1]),
-        transient: Math.ceil(distributionRange(parseDistribution(p.transientRefs))[1]),
-        holds: g.holds,
-        notifier: env.mirror !== null,
-      },
+      sizes: runSizes(env, p, g),
     });
     this.realPages = p.files * p.pagesPerFile;
     this.mirror = env.mirror;

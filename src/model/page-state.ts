@@ -44,6 +44,11 @@ export interface PageCacheSizes {
   holds: number;
   /** Whether a device mirror reads notifierSeq (mmu_interval_read_begin); else it has length 0. */
   notifier: boolean;
+  /**
+   * Whether a pinner group is an O_DIRECT write (caller odirect without FOLL_WRITE: its pages
+   * are a bio's source, PageState.dioSources); else dioSources has length 0. Default false.
+   */
+  dioSources?: boolean;
 }
 
 /** A per-page count: Int32, or narrower when the run's bounds allow (countArray). */
@@ -269,7 +274,7 @@ export class PageState {
     this.anonExclusive = new Uint8Array(anon);
     this.ownerMoved = new Uint8Array(anon);
     this.cowCopy = new Uint8Array(z ? 0 : n);
-    this.dioSources = new Uint8Array(n);
+    this.dioSources = new Uint8Array(!z || z.dioSources ? n : 0);
     this.cleanDelays = o.traceClean ? { cleanInode: [], dirtyInode: [] } : null;
     this.recordingCleanDelays = this.cleanDelays !== null;
     this.dirtiedInCleanInode = new Uint8Array(o.traceClean ? n : 0);

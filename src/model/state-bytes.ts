@@ -4,7 +4,8 @@
  */
 import type { PinnerGroup } from "./coverage-params.js";
 import { distributionRange, parseDistribution } from "./distributions.js";
-import { policyFollowsPreset, runEnv } from "./env.js";
+import { pinDecision, policyFollowsPreset, runEnv } from "./env.js";
+import type { CallerId } from "./callers.js";
 import type { Params } from "./params.js";
 import { POLICY_IDS } from "./policy-ids.js";
 import { getPolicy } from "../policies/index.js";
@@ -30,7 +31,11 @@ const countBytes = (max: number): number => (max <= 0xff ? 1 : max <= 0xffff ? 2
  * the run's bounds, 10 flag bytes, the three content versions and cleanWrites (12 + 4),
  * notifierSeq under a device mirror, btrfs's delalloc; the writeback's waiters and I/O
  * count; the pinner groups' last writer (and first pinner, holders per group with several
- * groups); the device writes' slot (its holders, next write and rate are per held folio). 41 on the large system (one group, shareCount 1, no mirror).
+ * groups); the device writes' slot (its holders, next write and rate are per held folio);
+ * on backing `anon` the swap cache, PG_anon_exclusive and the owner's move (3) and the
+ * slot's generation (4, engine/anon.ts), with forks the unbounded share count (4:
+ * anonSharesBound); an O_DIRECT write group's dioSources (1). 41 on the large system (one
+ * group, shareCount 1, no mirror).
  */
 export function folioBytes(p: Params): number {
   const pops = pinnerPopulations(p);
@@ -50,10 +55,18 @@ export function folioBytes(p: Params): number {
     countBytes(Math.ceil(distributionRange(parseDistribution(spec))[1]));
   const n = pops.length;
   const group = n <= 127 ? 1 : 2;
-  const writers = pops.filter(({ g }) => g.dmaWriteRate > 0);
+  // Each group's GUP decision as the engine's Groups takes it: a read pin or a caller that
+  // never writes (vmsplice) has no device writes; an O_DIRECT write has no FOLL_WRITE.
+  const decide = (g: PinnerGroup) =>
+    env === null
+      ? null
+      : pinDecision(env, { caller: g.caller as CallerId, access: g.pinAccess, path: g.gupPath, longTerm: g.longTerm });
+  const writers = pops.filter(({ g }) => g.dmaWriteRate > 0 && (decide(g)?.deviceWrites ?? true));
   const mirror = env === null || env.mirror !== null;
+  const anon = p.backing === "anon";
+  const dio = pops.some(({ g }) => g.caller === "odirect" && !(decide(g)?.gup.flags.write ?? g.pinAccess === "write"));
   const cache =
-    range(p.shareCount) +
+    (anon && p.forkRate > 0 ? 4 : range(p.shareCount)) +
     range(p.transientRefs) +
     4 +
     2 * holds +
@@ -61,8 +74,10 @@ export function folioBytes(p: Params): number {
     12 +
     4 +
     (mirror ? 4 : 0) +
-    (env?.privateData === "cow-fixup" ? 1 : 0);
-  const engine = 1 + 1;
+    (env?.privateData === "cow-fixup" ? 1 : 0) +
+    (anon ? 3 : 0) +
+    (dio ? 1 : 0);
+  const engine = 1 + 1 + (anon ? 4 : 0);
   const groups = group + (n > 1 ? group + n * holds : 0);
   const folios = p.files * Math.max(1, p.pagesPerFile >> order);
   const held = Math.min(
