@@ -1,7 +1,8 @@
 /**
  * The one parser for numbers a user types: command-line flags (`--seed`, `--workers`,
  * `--max-states`, a parameter flag such as `--pin-duration 60`) and the fields of a
- * distribution string (`exp:MEAN`, `hist:V=W,…`). Decimal only, spelled as a JSON number:
+ * distribution string (`exp:MEAN`, `hist:V=W,…`). An integer flag (parseIntegerFlag) takes
+ * decimal digits alone; any other number is decimal, spelled as a JSON number:
  * an optional minus, digits without a leading zero, an optional fraction and exponent
  * (`60`, `-7`, `0.25`, `1e3`, `2.5E-3`); surrounding whitespace is ignored. Hex (`0x10`),
  * binary (`0b101`), octal (`0o7`), `Infinity`, `1_000`, `.5`, `5.` and an empty or blank
@@ -21,9 +22,14 @@ export function parseDecimal(text: string): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
+/** What an integer flag takes: decimal digits only (`8`, `02`; not `1e3`, `+2`, `0x2`, ` 2`). */
+const DIGITS = /^[0-9]+$/;
+
 /**
- * An integer flag in `min..max` (a decimal text such as `8` or `1e3`).
- * @throws InputError `invalid FLAG: "TEXT" (allowed: an integer in MIN..MAX)`.
+ * An integer flag in `min..max` (`min` >= 0), spelled in decimal digits alone: no sign,
+ * exponent, fraction, hex or whitespace, so that a text the message calls "a decimal
+ * integer" is the only kind taken.
+ * @throws InputError `invalid FLAG: "TEXT" (allowed: a decimal integer in MIN..MAX)`.
  */
 export function parseIntegerFlag(
   flag: string,
@@ -31,12 +37,9 @@ export function parseIntegerFlag(
   min: number,
   max: number = Number.MAX_SAFE_INTEGER,
 ): number {
-  const n = parseDecimal(text);
-  if (n === null || !Number.isInteger(n) || n < min || n > max) {
-    const allowed =
-      max === Number.MAX_SAFE_INTEGER ? `a decimal integer >= ${min}` : `a decimal integer in ${min}..${max}`;
-    throw new InputError(flag, text, allowed);
-  }
+  const n = DIGITS.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw new InputError(flag, text, `a decimal integer in ${min}..${max}`);
   return n;
 }
 

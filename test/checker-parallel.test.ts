@@ -7,6 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { applyVariant, checkConfig, loadScenario, parseScenario, runScenario } from "../src/checker/index.js";
@@ -122,6 +123,33 @@ test("checkConfig refuses a worker count outside 1..64, and workers with bitstat
   assert.throws(() => checkConfig(fiveConfig, { workers: 2, bitstate: 20 }), /1 with bitstate/);
 });
 
+// A tester's reproducers: maxStates 0, -5 and 1.5 ran and answered "Unknown (bound hit)",
+// NaN with 2 workers answered `states: NaN`, and bitstate NaN threw a RangeError "2^NaN bits".
+// Each is refused before any search, naming the option (maxStates: an integer >= 1, at most
+// 2^53 - 1 so that the state count stays exact; bitstate: 10..34 as the CLI's --bitstate).
+test("checkConfig and runScenario refuse a maxStates or bitstate that is not an integer in range", () => {
+  const s = loadScenario(join(dir, "GUP-slow+WB+reclaim+release.scenario"));
+  for (const maxStates of [0, -5, 1.5, Number.NaN, 2 ** 53])
+    for (const workers of [1, 2])
+      assert.throws(
+        () => runScenario(s, { maxStates, workers }),
+        (e: unknown) =>
+          e instanceof InputError &&
+          e.message === `invalid maxStates: ${maxStates} (allowed: an integer in 1..9007199254740991)`,
+        `maxStates ${maxStates}, workers ${workers}`,
+      );
+  for (const bitstate of [Number.NaN, 9, 35, 20.5])
+    assert.throws(
+      () => checkConfig(fiveConfig, { bitstate }),
+      (e: unknown) =>
+        e instanceof InputError && e.message === `invalid bitstate: ${bitstate} (allowed: an integer in 10..34)`,
+      `bitstate ${bitstate}`,
+    );
+  // The ends of the ranges still search.
+  assert.equal(checkConfig(fiveConfig, { maxStates: 1 }).boundHit, true);
+  assert.equal(checkConfig(fiveConfig, { bitstate: 10 }).boundHit, false);
+});
+
 const cli = (...args: string[]) =>
   spawnSync(process.execPath, [join(ROOT, "bin/pinsim.js"), "check", ...args], { encoding: "utf8" });
 
@@ -148,8 +176,9 @@ test("several searches in one process: the witnesses' step labels equal the one-
     [["K4.19+i915-userptr+WB+munmap", "--policy", "legacy-put-page,foll-pin"], "2"],
     [["K4.19+i915-userptr+WB+munmap", "K5.10+io_uring+file-refused"], "3"],
   ] as const) {
+    // --no-budget: 3 workers may be more than the cores of the machine that runs the tests.
     const one = cli(...args, "--verbose", "--workers", "1"),
-      many = cli(...args, "--verbose", "--workers", n);
+      many = cli(...args, "--verbose", "--workers", n, "--no-budget");
     assert.match(one.stdout, /munmap: invalidate_range_start/);
     assert.doesNotMatch(many.stdout, /undefined/);
     assert.equal(many.stdout, one.stdout, args.join(" "));
@@ -164,6 +193,21 @@ test(
       [["--workers", "0"], /invalid --workers: "0" \(allowed: a decimal integer in 1\.\.64\)$/],
       [["--workers", "two"], /invalid --workers: "two" \(allowed: a decimal integer in 1\.\.64\)$/],
       [["--workers", "2", "--bitstate", "20"], /invalid --workers: "2" \(allowed: 1 with --bitstate/],
+      // Decimal digits only, as the message says (a tester's reproducers were accepted: 1e0, " 2").
+      [["--workers", "1e0"], /invalid --workers: "1e0" \(allowed: a decimal integer in 1\.\.64\)$/],
+      [["--workers", " 2"], /invalid --workers: " 2" \(allowed: a decimal integer in 1\.\.64\)$/],
+      // More workers than cores, as sweep's rule (src/model/budget.ts checkWorkers): 64 on a
+      // machine of fewer cores took 30.9 s and 1.3 GB for 112 states, refused now.
+      ...(availableParallelism() < 64
+        ? ([
+            [
+              ["--workers", "64"],
+              new RegExp(
+                `invalid --workers: 64 \\(allowed: 1\\.\\.${availableParallelism()} \\(the cores of this machine\\), or pass --no-budget\\)$`,
+              ),
+            ],
+          ] as const)
+        : []),
     ] as const) {
       const r = cli("GUP-slow+WB+reclaim+release", ...args);
       assert.equal(r.status, 2, args.join(" "));

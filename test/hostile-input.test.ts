@@ -19,6 +19,7 @@ import { simulate } from "../src/engine/simulate.js";
 import { BUDGET, expectedEvents } from "../src/model/budget.js";
 import { PARAM_NAMES, resolveParams } from "../src/model/params.js";
 import { makePlan } from "../src/sweep/index.js";
+import { parseIntegerFlag } from "../src/numbers.js";
 
 const BIN = fileURLToPath(new URL("../bin/pinsim.js", import.meta.url));
 const TMP = mkdtempSync(join(tmpdir(), "pinsim-hostile-"));
@@ -390,17 +391,40 @@ test("numbers on the command line are decimal only, and errors echo the text typ
   const out = join(TMP, "never");
   refused(
     ["sweep", "smoke", "--seeds", "0x10", "--out", out],
-    /invalid --seeds: "0x10" \(allowed: a decimal integer >= 1\)/,
+    /invalid --seeds: "0x10" \(allowed: a decimal integer in 1\.\.9007199254740991\)/,
   );
   refused(
     ["sweep", "smoke", "--workers", "", "--out", out],
-    /invalid --workers: "" \(allowed: a decimal integer >= 0\)/,
+    /invalid --workers: "" \(allowed: a decimal integer in 0\.\.9007199254740991\)/,
   );
   refused(["sweep", "smoke", "--workers", " ", "--out", out], /invalid --workers: " "/);
   refused(["sweep", "smoke", "--shard-count", "0x3", "--out", out], /invalid --shard-count: "0x3"/);
-  refused(["check", "--max-states", "0x10"], /invalid --max-states: "0x10" \(allowed: a decimal integer >= 1\)/);
+  refused(
+    ["check", "--max-states", "0x10"],
+    /invalid --max-states: "0x10" \(allowed: a decimal integer in 1\.\.9007199254740991\)/,
+  );
   refused(["calibrate", "--seed", "0x10"], /invalid --seed: "0x10" \(allowed: a decimal integer in 0\.\.4294967295\)/);
-  // Decimal spellings still work: an exponent, a fraction.
+  // An integer flag takes decimal digits alone, as its message says (a tester's reproducers
+  // 1e0, " 2", 1e3, 1e1 were accepted while 02 was not). 2^53 + 1 = 9007199254740993 reads as
+  // 2^53 in a double: refused, the upper bound (2^53 - 1, the largest exact integer) stated.
+  refused(["check", "--workers", "1e0"], /invalid --workers: "1e0" \(allowed: a decimal integer in 1\.\.64\)/);
+  refused(["check", "--max-states", "1e3"], /invalid --max-states: "1e3"/);
+  refused(["check", "--bitstate", "1e1"], /invalid --bitstate: "1e1" \(allowed: a decimal integer in 10\.\.34\)/);
+  refused(["check", "--workers", "+1"], /invalid --workers: "\+1"/);
+  refused(
+    ["check", "--max-states", "9007199254740993"],
+    /invalid --max-states: "9007199254740993" \(allowed: a decimal integer in 1\.\.9007199254740991\)/,
+  );
+  refused(["sweep", "smoke", "--workers", "1e0", "--out", out], /invalid --workers: "1e0"/);
+  for (const [text, n] of [
+    ["02", 2],
+    ["0", 0],
+    ["9007199254740991", 2 ** 53 - 1],
+  ] as const)
+    assert.equal(parseIntegerFlag("--n", text, 0), n, text);
+  for (const text of ["1e0", " 2", "2 ", "+2", "-0", "0x2", "2.0", "", "9".repeat(400)])
+    assert.throws(() => parseIntegerFlag("--n", text, 0), InputError, JSON.stringify(text));
+  // Decimal spellings still work in a parameter flag: an exponent, a fraction.
   const ok = cli([...run, "--seed", "1e3", "--pin-duration", "exp:2.5", "--json"]);
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(JSON.parse(ok.stdout).params.seed, 1000);

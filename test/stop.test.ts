@@ -25,6 +25,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { TEMP } from "../src/sweep/store.js";
 import { BIN } from "./helpers/cli.js";
+import { reportInterrupt } from "../src/cli/stop.js";
 
 const TMP = mkdtempSync(join(tmpdir(), "pinsim-stop-"));
 after(() => rmSync(TMP, { recursive: true, force: true }));
@@ -100,7 +101,25 @@ function assertStopped(r: Stopped, sig: "SIGINT" | "SIGTERM", what: string): voi
   assert.equal(r.code, EXIT[sig], `${what}: exit ${r.code}: ${r.stderr}`);
   assert.ok(r.ms < KILL_MS, `${what}: ${r.ms} ms`);
   assert.match(r.stderr, new RegExp(`^pinsim: interrupted by ${sig}`, "m"), what);
+  // Once: the CLI's catch and stop.ts's grace timer both came to print it (a tester saw it twice).
+  assert.equal(r.stderr.match(/^pinsim: interrupted by/gm)?.length, 1, `${what}: ${r.stderr}`);
 }
+
+// A command whose threads outlive the grace period after it answered the abort (check
+// --workers 64 on 2 cores, a tester's reproducer) printed "pinsim: interrupted by SIGINT"
+// from the CLI's catch and again from the grace timer: one line per process now.
+test("the interruption's line is printed once per process", () => {
+  const write = process.stderr.write.bind(process.stderr);
+  const lines: string[] = [];
+  process.stderr.write = ((t: string) => (lines.push(t), true)) as typeof process.stderr.write;
+  try {
+    reportInterrupt("interrupted by SIGINT: 3 points kept");
+    reportInterrupt("interrupted by SIGINT");
+  } finally {
+    process.stderr.write = write;
+  }
+  assert.deepEqual(lines, ["pinsim: interrupted by SIGINT: 3 points kept\n"]);
+});
 
 // 256 files × 64 pages for 10^6 s: ~3.5e7 events, minutes of one core.
 const LONG_RUN = ["run", "--duration", "1000000", "--files", "256"];

@@ -65,7 +65,10 @@ export interface CheckConfig {
 
 /** Options of {@link checkConfig}. */
 export interface CheckOptions {
-  /** Stop after this many distinct states in all; verdicts that depend on the rest become Unknown. Default 1000000. */
+  /**
+   * Stop after this many distinct states in all (an integer >= 1); verdicts that depend on
+   * the rest become Unknown. Default 1000000. @throws InputError a value that is not
+   */
   maxStates?: number;
   /** Partial-order reduction (persistent sets): the same verdicts from fewer states. Default true. */
   reduce?: boolean;
@@ -268,7 +271,8 @@ export function hang(c: PageCache): string {
  *   not settle are `Unknown`; `reduce` (default true): partial-order reduction
  * @throws {Error} an unknown policy id (listing the known ones)
  * @throws {RangeError} more than MAX_ACTORS (8) actors
- * @throws {InputError} a policy whose `reference` and `deviceMirror` disagree
+ * @throws {InputError} a policy whose `reference` and `deviceMirror` disagree; `workers`,
+ *   `maxStates` or `bitstate` not an integer in its range (1..64, >= 1, 10..34)
  * @example
  * ```ts
  * import { checkConfig } from "pinsim";
@@ -291,11 +295,7 @@ export function checkConfig(config: CheckConfig, options: CheckOptions = {}): Ch
   const total = new Totals();
   // One search per combination of the knobs (they never change during an execution);
   // the pages and the actors' alternatives are its roots.
-  const workers = options.workers ?? 1;
-  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS)
-    throw new InputError("workers", workers, `an integer in 1..${MAX_WORKERS}`);
-  if (workers > 1 && options.bitstate !== undefined)
-    throw new InputError("workers", workers, "1 with bitstate (a bitstate search runs in one thread)");
+  const workers = checkSearchOptions(options, maxStates);
   expandKnobs(setup.allKnobs).forEach((knobs, k) => {
     if (total.boundHit) return;
     const o = { ...options, maxStates: maxStates - total.states };
@@ -306,6 +306,25 @@ export function checkConfig(config: CheckConfig, options: CheckOptions = {}): Ch
     total.add(workers > 1 && portable ? searchParallel(input, spec, workers) : search(input));
   });
   return total.result(setup);
+}
+
+/**
+ * The search options' numbers checked before any search (the library's callers bypass the
+ * CLI's flag parsers); returns the worker count.
+ * @throws InputError naming `workers`, `maxStates` or `bitstate`, its value and what is allowed
+ */
+function checkSearchOptions(options: CheckOptions, maxStates: number): number {
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS)
+    throw new InputError("workers", workers, `an integer in 1..${MAX_WORKERS}`);
+  if (workers > 1 && options.bitstate !== undefined)
+    throw new InputError("workers", workers, "1 with bitstate (a bitstate search runs in one thread)");
+  if (!Number.isSafeInteger(maxStates) || maxStates < 1)
+    throw new InputError("maxStates", maxStates, `an integer in 1..${Number.MAX_SAFE_INTEGER}`);
+  const b = options.bitstate;
+  if (b !== undefined && (!Number.isInteger(b) || b < 10 || b > 34))
+    throw new InputError("bitstate", b, "an integer in 10..34");
+  return workers;
 }
 
 /** A configuration with its policy resolved and its choices expanded (choices.ts). */

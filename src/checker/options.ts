@@ -177,6 +177,15 @@ const KNOBS = new Map<keyof Knobs, OptionDef>([
   ["stable", flag("on", "off", false)],
 ]);
 
+/** `def.parse(v)`, a refusal naming the option: `P0.dma: an integer in 0..3, got '9'`. @throws Bad */
+function parseNamed<T>(parse: (v: string) => T, v: string, what: string): T {
+  try {
+    return parse(v);
+  } catch (e) {
+    throw e instanceof Bad ? new Bad(`${what}: ${e.message}`) : e;
+  }
+}
+
 /**
  * The alternatives of one written value: `a`, `a|b|c`, or `LOW..HIGH` (numeric options),
  * in the order written, duplicates dropped. @throws Bad
@@ -198,7 +207,7 @@ export function parseAlternatives(def: OptionDef, raw: string, what: string): Op
         throw new Bad(
           `${def.bounds ? "a range LOW..HIGH of integers" : `one of the values of ${what}, no range`} (${def.allowed}), got '${part}'`,
         );
-      push(def.parse(part));
+      push(parseNamed(def.parse, part, what));
       continue;
     }
     if (!def.bounds || def.choice === false)
@@ -206,7 +215,7 @@ export function parseAlternatives(def: OptionDef, raw: string, what: string): Op
     const lo = Number(range[1]),
       hi = Number(range[2]);
     if (lo > hi) throw new Bad(`a range LOW..HIGH for ${what} with LOW <= HIGH, got '${part}'`);
-    def.parse(range[1]), def.parse(range[2]); // both ends within the option's bounds
+    parseNamed(def.parse, range[1], what), parseNamed(def.parse, range[2], what); // both ends within the option's bounds
     for (let n = lo; n <= hi; n++) push(n);
   }
   return out;
@@ -249,10 +258,11 @@ export const COVERAGE_KEYS = new Set(["kernel", "mapping", "backing", "folio", "
 export function setCoverage(c: Coverage, key: string, raw: string): void {
   const v = raw.trim();
   if (v.includes("|")) throw new Bad(`one value for ${key} (no choice), got '${v}'`);
-  if (key === "kernel") c.kernel = v === "none" ? null : oneOf(v, KERNEL_IDS);
-  else if (key === "mapping") c.mapping = oneOf(v, MAPPINGS);
-  else if (key === "backing") c.backing = oneOf(v, BACKINGS);
+  const named = <T>(parse: (v: string) => T): T => parseNamed(parse, v, key);
+  if (key === "kernel") c.kernel = v === "none" ? null : named((x) => oneOf(x, KERNEL_IDS));
+  else if (key === "mapping") c.mapping = named((x) => oneOf(x, MAPPINGS));
+  else if (key === "backing") c.backing = named((x) => oneOf(x, BACKINGS));
   else if (key === "without")
-    c.without = v === "none" ? [] : [...new Set(v.split(",").map((f) => oneOf(f.trim(), ANON_FEATURES)))];
-  else c.folio = count(v.startsWith("order=") ? v.slice(6) : v, 0, MAX_FOLIO_ORDER);
+    c.without = v === "none" ? [] : named((x) => [...new Set(x.split(",").map((f) => oneOf(f.trim(), ANON_FEATURES)))]);
+  else c.folio = named((x) => count(x.startsWith("order=") ? x.slice(6) : x, 0, MAX_FOLIO_ORDER));
 }

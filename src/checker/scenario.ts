@@ -246,7 +246,17 @@ function parseResult(l: Line): void {
       throw new Bad(`'incident Verdict' pairs separated by commas, got '${item}'`);
     if (verdict.includes("|"))
       throw new Bad(`one verdict per incident (${VERDICTS.join(", ")}; no choice), got '${verdict}'`);
-    verdicts[oneOf(inc, INCIDENTS)] = oneOf(verdict, VERDICTS);
+    const incident = oneOf(inc, INCIDENTS);
+    // Two verdicts of one incident for one policy/variant (on a line, or on two Result lines of
+    // the same qualifier) contradict each other or repeat: refused, not the last one kept.
+    const earlier = l.s.expectations.find(
+      (e) => e.policy === policy && e.variant === variant && incident in e.verdicts,
+    );
+    if (incident in verdicts || earlier)
+      throw new Bad(
+        `each incident once per Result qualifier, got '${incident}'${earlier ? ` (also on line ${earlier.line})` : ""}`,
+      );
+    verdicts[incident] = oneOf(verdict, VERDICTS);
   }
   if (Object.keys(verdicts).length === 0) throw new Bad("'incident Verdict' pairs separated by commas");
   l.s.expectations.push({ policy, variant, verdicts, line: l.n });

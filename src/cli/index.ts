@@ -5,7 +5,7 @@
 import { Command, CommanderError } from "commander";
 import { ScenarioError } from "../checker/scenario.js";
 import { describeFatal, ERRNO_TEXT, InterruptedError, oneLine } from "../errors.js";
-import { interruptedExit, stopRequested } from "./stop.js";
+import { interruptedExit, reportInterrupt, stopRequested } from "./stop.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { EXIT } from "./errors.js";
 import { registerRun } from "./commands/run.js";
@@ -77,7 +77,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof InterruptedError) {
       // SIGINT or SIGTERM (src/cli/stop.ts): what finished is kept, the exit code says which.
-      process.stderr.write(`pinsim: ${e.message}\n`);
+      reportInterrupt(e.message);
       return interruptedExit(e.signal);
     }
     const line = e instanceof ScenarioError ? oneLine(e.message) : describeFatal(e);

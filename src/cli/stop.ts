@@ -52,9 +52,22 @@ function onSignal(signal: StopSignal): void {
   received = signal;
   controller.abort(new InterruptedError(signal));
   setTimeout(() => {
-    process.stderr.write(`pinsim: interrupted by ${signal}\n`);
+    reportInterrupt(`interrupted by ${signal}`);
     process.exit(SIGNAL_EXIT[signal]);
   }, GRACE_MS).unref();
+}
+
+let reported = false;
+
+/**
+ * Print the interruption's line (`pinsim: MESSAGE`) on stderr, once per process: the CLI's
+ * catch and the grace timer above may both come to it (a command that answered the abort
+ * but whose threads take longer than GRACE_MS to end).
+ */
+export function reportInterrupt(message: string): void {
+  if (reported) return;
+  reported = true;
+  process.stderr.write(`pinsim: ${message}\n`);
 }
 
 /**

@@ -450,10 +450,14 @@ export function checkSweep(points: number, seeds: number, events: number): void 
 
 /**
  * Worker threads at most the core count (more only slows every run down and multiplies
- * memory). @throws InputError.
+ * memory): a sweep's (`workers`, 0 = the main thread) and `check --workers` (from 1; `enabled`
+ * from its own --no-budget, since it parses in its task thread). @throws InputError.
  */
-export function checkWorkers(workers: number): void {
+export function checkWorkers(
+  workers: number,
+  { field = "workers", min = 0, enabled: on = enabled }: { field?: string; min?: number; enabled?: boolean } = {},
+): void {
   const cores = availableParallelism();
-  if (enabled && workers > cores)
-    throw new InputError("workers", workers, `0..${cores} (the cores of this machine), ${NO_BUDGET}`);
+  if (on && workers > cores)
+    throw new InputError(field, workers, `${min}..${cores} (the cores of this machine), ${NO_BUDGET}`);
 }

@@ -25,6 +25,7 @@ import { EXIT, UsageError } from "../errors.js";
 import { parseIntegerFlag } from "../../numbers.js";
 import { InputError } from "../../errors.js";
 import { MAX_WORKERS } from "../../checker/parallel.js";
+import { checkWorkers } from "../../model/budget.js";
 import { ensureOutputDir } from "../../out-dir.js";
 
 /** data/scenarios/ of the package (dist/cli/commands/ → the package root). */
@@ -44,6 +45,8 @@ export interface CheckOpts {
   bitstate?: string;
   /** --workers N: worker threads of each search (default 1). */
   workers?: string;
+  /** false with --no-budget: --workers may exceed the core count. */
+  budget?: boolean;
   witness?: string;
   format?: string;
   out?: string;
@@ -74,10 +77,11 @@ function parseOptions(opts: CheckOpts): {
 } {
   const maxStates = parseIntegerFlag("--max-states", opts.maxStates ?? "1000000", 1);
   const bad = (opts.policy ?? []).find((p) => !(POLICY_IDS as readonly string[]).includes(p));
-  if (bad !== undefined) throw new UsageError(`--policy: unknown policy '${bad}' (allowed: ${POLICY_IDS.join(", ")})`);
+  if (bad !== undefined) throw new InputError("--policy", bad, POLICY_IDS.join(", "));
   return {
-    policies: opts.policy as PolicyId[] | undefined,
-    variants: opts.variant,
+    // A name given twice is searched once.
+    policies: opts.policy && ([...new Set(opts.policy)] as PolicyId[]),
+    variants: opts.variant && [...new Set(opts.variant)],
     maxStates,
     reduce: opts.reduce !== false,
     ...(opts.bitstate !== undefined ? { bitstate: parseIntegerFlag("--bitstate", opts.bitstate, 10, 34) } : {}),
@@ -85,11 +89,15 @@ function parseOptions(opts: CheckOpts): {
   };
 }
 
-/** --workers: 1..MAX_WORKERS, and 1 with --bitstate (a bitstate search runs in one thread). @throws InputError */
+/**
+ * --workers: 1..MAX_WORKERS, at most the core count unless --no-budget (as `sweep`'s, src/model/budget.ts
+ * checkWorkers), and 1 with --bitstate (a bitstate search runs in one thread). @throws InputError
+ */
 function parseWorkers(opts: CheckOpts): number {
   const n = parseIntegerFlag("--workers", opts.workers ?? "1", 1, MAX_WORKERS);
   if (n > 1 && opts.bitstate !== undefined)
     throw new InputError("--workers", opts.workers, "1 with --bitstate (a bitstate search runs in one thread)");
+  checkWorkers(n, { field: "--workers", min: 1, enabled: opts.budget !== false });
   return n;
 }
 

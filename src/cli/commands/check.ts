@@ -1,6 +1,6 @@
 /**
  * `pinsim check [SCENARIO…] [--policy ID] [--variant NAME] [--json] [--max-states N] [--table]
- *  [--no-reduce] [--bitstate N] [--workers N] [--witness INCIDENT --format svg,png,txt --out DIR]`
+ *  [--no-reduce] [--bitstate N] [--workers N] [--no-budget] [--witness INCIDENT --format svg,png,txt --out DIR]`
  *
  * With no scenario, judges every file of data/scenarios/ as tools/memory-model's judge
  * script does: each verdict against the file's `Result` lines, exit 1 on any mismatch.
@@ -17,7 +17,8 @@ import { computeCheck, type CheckOpts, type CheckOutput } from "./check-compute.
 
 export { SCENARIO_DIR, witnessChart, type CheckOpts } from "./check-compute.js";
 
-const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(",").filter(Boolean)];
+// An empty name (`--policy ''`, `--policy ,`) is kept, to be refused as unknown: never an empty list that judges nothing.
+const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(",")];
 
 /** Register `pinsim check` (the interleaving checker over the scenarios); its exit code goes to `state.code` (1 on a verdict mismatch). */
 export function registerCheck(program: Command, state: { code: number }): void {
@@ -42,9 +43,10 @@ export function registerCheck(program: Command, state: { code: number }): void {
     )
     .option(
       "--workers <n>",
-      "worker threads of each search (1..64): the state store partitioned by hash; same verdicts, witnesses and state counts as with 1",
+      "worker threads of each search (1..64, at most the core count unless --no-budget): the state store partitioned by hash; same verdicts, witnesses and state counts as with 1",
       "1",
     )
+    .option("--no-budget", "allow more --workers than this machine's cores")
     .option("--witness <incident>", "draw the shortest witness of this incident for each run that reaches it")
     .option("--format <list>", "with --witness: comma-separated svg, png, txt", "txt")
     .option("--out <dir>", "with --witness: where the files go", "witnesses")
