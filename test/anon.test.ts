@@ -252,12 +252,12 @@ test("bad input for the new options: one line naming the field, value and what i
   // The checker's new options and lines, each refused at its line.
   const head = "Scenario: bad\nKernel: 6.6\nBacking: anon\n";
   const refused: [string, RegExp][] = [
-    ["Actor P0: gup force=maybe\n", /:4: expected one of yes, no, got 'maybe'/],
-    ["Actor P0: gup dest=zfs\n", /:4: expected one of ext4, xfs, btrfs, got 'zfs'/],
-    ["Actor P0: fork child=vanish\n", /:4: expected one of exit, write, stay, got 'vanish'/],
-    ["Actor P0: madvise times=9\n", /:4: expected an integer in 1\.\.3, got '9'/],
-    ["Without: follCOW\nActor P0: fork\n", /:4: expected one of follCow, forkCopiesPinned, .*got 'follCOW'/],
-    ["Page: refs=5000\nActor P0: fork\n", /:4: expected an integer in 0\.\.2046, got '5000'/],
+    ["Actor P0: gup force=maybe\n", /:4: expected P0\.force: one of yes, no, got 'maybe'/],
+    ["Actor P0: gup dest=zfs\n", /:4: expected P0\.dest: one of ext4, xfs, btrfs, got 'zfs'/],
+    ["Actor P0: fork child=vanish\n", /:4: expected P0\.child: one of exit, write, stay, got 'vanish'/],
+    ["Actor P0: madvise times=9\n", /:4: expected P0\.times: an integer in 1\.\.3, got '9'/],
+    ["Without: follCOW\nActor P0: fork\n", /:4: expected without: one of follCow, forkCopiesPinned, .*got 'follCOW'/],
+    ["Page: refs=5000\nActor P0: fork\n", /:4: expected refs: an integer in 0\.\.2046, got '5000'/],
     ["Page: dirty\nActor P0: fork\n", /expected page flags of an anonymous page .*got 'dirty'/],
     // issue 21's notifier paths are file-page paths only
     [
