@@ -215,3 +215,54 @@ test("--no-reduce: the same verdicts from at least as many states", () => {
     assert.ok(r.states <= b[i].states);
   });
 });
+
+test("flags the command would ignore are refused: --table with --policy/--variant/--witness/--verbose, --format/--out without --witness", {
+  skip: !existsSync(join(ROOT, "dist/cli/commands/check.js")),
+}, () => {
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [join(ROOT, "bin/pinsim.js"), "check", ...args], { encoding: "utf8" });
+  for (const [args, message] of [
+    // --table judges all policies over all variants: a narrowing flag would be silently dropped.
+    [["--table", "--policy", "foll-pin"], /^pinsim: --policy: not with --table /],
+    [["--table", "--variant", "base"], /^pinsim: --variant: not with --table /],
+    [["--table", "--witness", "lostData"], /^pinsim: --witness: not with --table /],
+    [["--table", "--verbose"], /^pinsim: --verbose: not with --table /],
+    // --format and --out shape only --witness's files.
+    [["GUP-slow+WB", "--format", "svg"], /^pinsim: --format: only with --witness /],
+    [["GUP-slow+WB", "--out", join(dir, "w")], /^pinsim: --out: only with --witness /],
+  ] as const) {
+    const r = cli(...args);
+    assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.equal(r.stdout, "");
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    assert.match(r.stderr, message);
+  }
+  assert.equal(existsSync(join(dir, "w")), false, "--out without --witness created its folder");
+});
+
+test("a check of more than BUDGET.searchesPerCheck searches is refused before searching; --variant narrows it", {
+  skip: !existsSync(join(ROOT, "dist/cli/commands/check.js")),
+}, () => {
+  // 10,000 Variant lines and the scenario's own base variant: 10,001 searches with one
+  // policy, one over the budget of 10,000 (src/model/budget.ts BUDGET.searchesPerCheck).
+  const many = join(dir, "many-variants.scenario");
+  const lines = ["Scenario: many-variants", "Policies: foll-pin", "Actor P0: gup path=slow dma=1", "Actor P1: flusher"];
+  for (let i = 0; i < 10_000; i++) lines.push(`Variant v${i}: P0.dma=1`);
+  writeFileSync(many, lines.join("\n") + "\n");
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [join(ROOT, "bin/pinsim.js"), "check", many, ...args], { encoding: "utf8" });
+  const refused = cli();
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.equal(refused.stdout, "");
+  assert.match(
+    refused.stderr.trim(),
+    /^pinsim: invalid scenarios: "10001 searches \(policies × variants\)" \(allowed: at most 10000 searches per check; .*--no-budget\)$/,
+  );
+  // The verdict table multiplies by the 9 built-in policies: 9 × 10,001.
+  assert.match(cli("--table").stderr, /"90009 searches/);
+  const narrowed = cli("--variant", "v7");
+  assert.equal(narrowed.status, 0, narrowed.stderr);
+  // One search (the scenario has no Result line, so nothing to judge).
+  assert.match(narrowed.stdout, /many-variants foll-pin\/v7 \(\d+ states\)/);
+  assert.match(narrowed.stdout, /^0 judged, 0 ok, 0 mismatched, 1 without expectation$/m);
+});

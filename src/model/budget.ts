@@ -39,6 +39,11 @@ export const BUDGET = {
   eventsPerSweep: 2e9,
   /** zipf:S:CAP's CAP: the sampler holds 16 bytes per value. */
   zipfCap: 1_000_000,
+  /**
+   * Searches (policy × variant) of one `pinsim check`: the shipped scenarios make 155, and
+   * the verdict table 9 × their variants; each search may take up to --max-states states.
+   */
+  searchesPerCheck: 10_000,
 } as const;
 
 /**
@@ -445,6 +450,20 @@ export function checkSweep(points: number, seeds: number, events: number): void 
       "axes",
       `${points} points × ${seeds} seeds`,
       `a sweep of at most ${fmt(BUDGET.eventsPerSweep)} expected events, here ${fmt(events)}; fewer points, seeds or a shorter duration, ${NO_BUDGET}`,
+    );
+}
+
+/**
+ * The budget of one `pinsim check`: at most BUDGET.searchesPerCheck searches (every
+ * policy × variant of every scenario the command would run). `enabled` is the command's own
+ * --no-budget (it parses in its task thread). @throws InputError naming the scenarios.
+ */
+export function checkSearches(searches: number, { enabled: on = enabled }: { enabled?: boolean } = {}): void {
+  if (on && searches > BUDGET.searchesPerCheck)
+    throw new InputError(
+      "scenarios",
+      `${searches} searches (policies × variants)`,
+      `at most ${BUDGET.searchesPerCheck} searches per check; fewer Variant lines, --policy or --variant to narrow it, ${NO_BUDGET}`,
     );
 }
 

@@ -25,7 +25,7 @@ import { EXIT, UsageError } from "../errors.js";
 import { parseIntegerFlag } from "../../numbers.js";
 import { InputError } from "../../errors.js";
 import { MAX_WORKERS } from "../../checker/parallel.js";
-import { checkWorkers } from "../../model/budget.js";
+import { checkSearches, checkWorkers } from "../../model/budget.js";
 import { ensureOutputDir } from "../../out-dir.js";
 
 /** data/scenarios/ of the package (dist/cli/commands/ → the package root). */
@@ -45,7 +45,7 @@ export interface CheckOpts {
   bitstate?: string;
   /** --workers N: worker threads of each search (default 1). */
   workers?: string;
-  /** false with --no-budget: --workers may exceed the core count. */
+  /** false with --no-budget: --workers may exceed the core count, a check more than BUDGET.searchesPerCheck searches. */
   budget?: boolean;
   witness?: string;
   format?: string;
@@ -113,6 +113,7 @@ function loadAll(files: string[]): Scenario[] {
 
 /** The command's work, nothing printed or written. @throws UsageError (an InputError) on bad input. */
 export function computeCheck({ files, opts }: CheckInput): CheckOutput {
+  refuseIgnoredFlags(opts);
   const o = parseOptions(opts);
   const scenarios = loadAll(files);
   if (o.variants) {
@@ -122,6 +123,9 @@ export function computeCheck({ files, opts }: CheckInput): CheckOutput {
       throw new UsageError(`--variant: no scenario has a variant '${missing}' (known: ${known.join(", ")})`);
     }
   }
+  checkSearches(searchCount(scenarios, opts.table ? POLICY_IDS.length : undefined, o), {
+    enabled: opts.budget !== false,
+  });
   if (opts.table) return { stdout: tableText(scenarios, o, opts.json === true), files: [], code: EXIT.OK };
   // --witness's options (and its --out) are checked before the search, not after it.
   const w = opts.witness !== undefined ? witnessOptions(opts) : null;
@@ -130,6 +134,37 @@ export function computeCheck({ files, opts }: CheckInput): CheckOutput {
   const { text, ok } = judge(runs, opts.verbose === true);
   const stdout = opts.json ? JSON.stringify({ results: runs.map(runJson) }, null, 2) + "\n" : text;
   return { stdout, files: [], code: ok ? EXIT.OK : EXIT.FAILED };
+}
+
+/**
+ * A flag the command would not use is refused, never silently dropped: --table judges
+ * every policy and variant, and --format and --out only shape --witness's files.
+ * @throws UsageError (one line, exit 2).
+ */
+function refuseIgnoredFlags(opts: CheckOpts): void {
+  if (opts.table) {
+    const given = (["policy", "variant", "witness", "verbose"] as const).find((k) => opts[k] !== undefined);
+    if (given !== undefined)
+      throw new UsageError(`--${given}: not with --table (the table judges every policy over every variant)`);
+  }
+  if (opts.witness === undefined) {
+    const given = (["format", "out"] as const).find((k) => opts[k] !== undefined);
+    if (given !== undefined) throw new UsageError(`--${given}: only with --witness (it shapes the witness files)`);
+  }
+}
+
+/** Searches the command would run: each scenario's policies (or `policies` of them, the table's) × its variants. */
+function searchCount(
+  scenarios: Scenario[],
+  policies: number | undefined,
+  o: { policies?: PolicyId[]; variants?: string[] },
+): number {
+  let n = 0;
+  for (const s of scenarios) {
+    const variants = s.variants.filter((v) => !o.variants || o.variants.includes(v.name)).length;
+    n += (policies ?? (o.policies ?? s.policies).length) * variants;
+  }
+  return n;
 }
 
 /** `--table`: the verdict table of every policy, as text or JSON. */

@@ -10,6 +10,7 @@
  */
 import type { Command } from "commander";
 import { POLICY_IDS } from "../../model/policy-ids.js";
+import { BUDGET } from "../../model/budget.js";
 import writeFileAtomic from "write-file-atomic";
 import { runTask } from "../task.js";
 import { stopOnSignals } from "../stop.js";
@@ -46,10 +47,13 @@ export function registerCheck(program: Command, state: { code: number }): void {
       "worker threads of each search (1..64, at most the core count unless --no-budget): the state store partitioned by hash; same verdicts, witnesses and state counts as with 1",
       "1",
     )
-    .option("--no-budget", "allow more --workers than this machine's cores")
+    .option(
+      "--no-budget",
+      `lift the soft budgets: more --workers than this machine's cores, more than ${BUDGET.searchesPerCheck} searches`,
+    )
     .option("--witness <incident>", "draw the shortest witness of this incident for each run that reaches it")
-    .option("--format <list>", "with --witness: comma-separated svg, png, txt", "txt")
-    .option("--out <dir>", "with --witness: where the files go", "witnesses")
+    .option("--format <list>", "with --witness: comma-separated svg, png, txt (default: txt)")
+    .option("--out <dir>", "with --witness: where the files go (default: witnesses)")
     .action(async (files: string[], opts: CheckOpts) => {
       const signal = stopOnSignals();
       state.code = writeCheckOutput(await runTask("check", { files, opts: { ...opts } }, signal));
