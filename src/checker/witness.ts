@@ -5,26 +5,8 @@ import type { PageCache } from "../model/page-cache.js";
 import type { CheckResult, WitnessStep } from "./explore.js";
 import { FAILURE_ID } from "./verdict.js";
 
-/** Columns of the checker's text (witnesses, verdict lines and the table's legend wrap to it). */
-export const TEXT_WIDTH = 72;
-
-/** Word-wrap `s` into lines of at most `w` characters (hard-cutting longer words). */
-export function wrap(s: string, w: number): string[] {
-  const out: string[] = [];
-  let line = "";
-  for (let word of s.split(" ")) {
-    while (word.length > w) {
-      if (line) out.push(line), (line = "");
-      out.push(word.slice(0, w));
-      word = word.slice(w);
-    }
-    if (!line) line = word;
-    else if (line.length + 1 + word.length <= w) line += " " + word;
-    else out.push(line), (line = word);
-  }
-  if (line || out.length === 0) out.push(line);
-  return out;
-}
+export { TEXT_WIDTH, wrap } from "../text.js";
+import { TEXT_WIDTH, wrap } from "../text.js";
 
 /**
  * The page in one short field, as a witness shows it beside each step: six flag

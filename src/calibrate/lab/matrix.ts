@@ -6,6 +6,17 @@
  */
 import { verdictCounts, type ComparisonRow } from "../compare.js";
 import type { Calibration } from "../store.js";
+import { TEXT_WIDTH, wrap } from "../../text.js";
+
+/**
+ * `text` after `lead` (spaces kept) wrapped to TEXT_WIDTH columns at spaces, the lines
+ * after the first indented by `indent` spaces: the whole text kept, never cut.
+ */
+function hanging(lead: string, text: string, indent: number): string[] {
+  const [first, ...rest] = wrap(text, TEXT_WIDTH - lead.length);
+  if (rest.length === 0) return [lead + first];
+  return [lead + first, ...wrap(rest.join(" "), TEXT_WIDTH - indent).map((l) => " ".repeat(indent) + l)];
+}
 
 /** One quantity across kernels: its label and each kernel's row (null: that kernel has no such row). */
 export interface MatrixLine {
@@ -87,9 +98,10 @@ export function matrixText(cals: Calibration[]): string {
     const { agree: a, notRefuted: nr, differ: d } = verdictCounts(c.comparison);
     const preset = c.lab?.preset ? `preset ${c.lab.preset.id}` : "preset as on the host";
     out.push(
-      `${titles[i]}: ${c.machine.kernelRelease} (${c.lab ? c.lab.accel.toUpperCase() : "host"}, ${preset}): ${a}/${n} agree${nr ? `, ${nr} not refuted` : ""}, ${d} differ`.slice(
-        0,
-        72,
+      ...hanging(
+        "",
+        `${titles[i]}: ${c.machine.kernelRelease} (${c.lab ? c.lab.accel.toUpperCase() : "host"}, ${preset}): ${a}/${n} agree${nr ? `, ${nr} not refuted` : ""}, ${d} differ`,
+        2,
       ),
     );
   });
@@ -98,8 +110,9 @@ export function matrixText(cals: Calibration[]): string {
   );
   if (diffs.length) out.push("", "Differences (kernel | model):");
   for (const x of diffs) {
-    out.push(`${titles[x.i]} ${x.label}`.slice(0, 72));
-    out.push(`  kernel: ${x.c!.kernel}`.slice(0, 72), `  model:  ${x.c!.model}`.slice(0, 72));
+    // The label is the matrix's (already short); each side is wrapped whole, never cut.
+    out.push(`${titles[x.i]} ${x.label}`);
+    out.push(...hanging("  kernel: ", x.c!.kernel, 10), ...hanging("  model:  ", x.c!.model, 10));
   }
   return `${out.join("\n")}\n`;
 }
