@@ -65,7 +65,6 @@ export class PageCache extends PageState {
   testClearPageDirty(p: number): boolean {
     if (!this.dirty[p]) return false;
     this.dirty[p] = 0;
-    if (this.dirtyTimes !== null) this.dirtyTimes.delete(p);
     if (this.attached[p]) {
       this.dirtyPages[this.fileOf(p)]--;
       this.totalDirty--;
@@ -290,7 +289,6 @@ export class PageCache extends PageState {
     this.mapped[p] = 0;
     this.pteWritable[p] = 0;
     this.buffers[p] = 0;
-    if (this.dirtyTimes !== null && this.dirty[p]) this.dirtyTimes.delete(p);
     this.dirty[p] = 0;
     this.delalloc[p] = 0;
     this.refcount[p] = 0;

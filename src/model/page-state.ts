@@ -4,7 +4,6 @@
  * are PageCache's (src/model/page-cache.ts), which extends this class.
  */
 import { METRIC } from "./metrics.js";
-import { PageTimes } from "./page-times.js";
 import type { FsBehavior } from "./params.js";
 import type { Policy } from "./policy.js";
 import type { RunEnv } from "./env.js";
@@ -181,10 +180,13 @@ export class PageState {
    * other backings in the lean layout.
    */
   readonly delalloc: Uint8Array;
-  /** Seconds: when PG_dirty last went 0 -> 1 (read it with dirtySinceOf); length 0 in the lean layout, which keeps `dirtyTimes`. */
+  /**
+   * Seconds: when PG_dirty last went 0 -> 1 (meaningful while the page is dirty). A Float64
+   * per folio in both layouts: writeback reads it for every page it writes, in file order,
+   * where a per-folio array keeps neighbours side by side (a hash table of the dirty folios
+   * only, tried in issue 23, cost about a fifth more wall time on the large system).
+   */
   readonly dirtySince: Float64Array;
-  /** The lean layout's dirtySince: the dirty folios' times only (null in the checker's layout). */
-  readonly dirtyTimes: PageTimes | null;
   /** 0 or 1: the on-disk version was put there by a completed writeback of this run (double-writeback counting). */
   readonly written: Uint8Array;
   /** Device writes that landed while the page was clean, cumulative. */
@@ -264,8 +266,7 @@ export class PageState {
     this.notifierPins = new Uint8Array(z ? 0 : n);
     this.notifying = new Uint8Array(z ? 0 : n);
     this.delalloc = new Uint8Array(!z || o.env.privateData === "cow-fixup" ? n : 0);
-    this.dirtySince = new Float64Array(z ? 0 : n);
-    this.dirtyTimes = z ? new PageTimes() : null;
+    this.dirtySince = new Float64Array(n);
     this.written = new Uint8Array(n);
     this.cleanWrites = new Uint32Array(n);
     // The anonymous-memory state only where it can change (the checker keeps it always).
@@ -294,15 +295,14 @@ export class PageState {
     this.refcount[p] = 1 + shares + transient;
   }
 
-  /** Seconds: when PG_dirty of page `p` last went 0 -> 1 (meaningful while it is dirty; NaN when clean in the lean layout). */
+  /** Seconds: when PG_dirty of page `p` last went 0 -> 1 (meaningful while it is dirty). */
   dirtySinceOf(p: number): number {
-    return this.dirtyTimes !== null ? this.dirtyTimes.get(p) : this.dirtySince[p];
+    return this.dirtySince[p];
   }
 
   /** Record that PG_dirty of page `p` went 0 -> 1 now. */
   protected setDirtySince(p: number): void {
-    if (this.dirtyTimes !== null) this.dirtyTimes.set(p, this.now);
-    else this.dirtySince[p] = this.now;
+    this.dirtySince[p] = this.now;
   }
 
   /** Memory differs from disk and nothing will write it: attached, clean, no I/O carrying mem. */
