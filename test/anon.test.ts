@@ -115,7 +115,7 @@ test("swap-out: a maybe-pinned page stays out of swap from 5.11; a clean unpinne
   const pinned = (k: KernelId) => {
     const pc = anonPage(k, { pins: 1 });
     shrinkAnonPage(pc, 0);
-    return [pc.swapCache[0], pc.mapped[0]];
+    return [pc.swapCache[0], pc.mapped(0)];
   };
   // 5.10: in the swap cache and unmapped (kept: the pin fails is_page_cache_freeable).
   assert.deepEqual(pinned("5.10"), [1, 0]);
@@ -123,7 +123,7 @@ test("swap-out: a maybe-pinned page stays out of swap from 5.11; a clean unpinne
   assert.deepEqual(pinned("5.15"), [0, 1]);
   const free = anonPage("6.18", { hasPinned: false });
   assert.equal(shrinkAnonPage(free, 0), true);
-  assert.equal(free.resident[0], 0);
+  assert.equal(free.resident(0), 0);
 });
 
 /**

@@ -36,7 +36,7 @@ import {
   type Step,
   type StepContext,
 } from "../src/checker/index.js";
-import type { PageCache } from "../src/model/page-cache.js";
+import { PG, type PageCache } from "../src/model/page-cache.js";
 import { getPolicy } from "../src/policies/index.js";
 
 const SCENARIOS = fileURLToPath(new URL("../data/scenarios", import.meta.url));
@@ -97,10 +97,11 @@ const NOT_STATE = new Set([
 const FIELDS = Object.keys(FIELD_VAR);
 const VAR_NAME = Object.fromEntries(Object.entries(PAGE_VAR).map(([k, v]) => [v, k]));
 
-/** Page 0's value of each field of FIELDS. */
+/** Page 0's value of each field of FIELDS (a page flag from its PG bit). */
 function snapshot(c: PageCache): number[] {
   const rec = c as unknown as Record<string, ArrayLike<number> | number>;
   return FIELDS.map((f) => {
+    if (f in PG) return c.flags[0] & (1 << PG[f as keyof typeof PG]) ? 1 : 0;
     const v = rec[f];
     return typeof v === "number" ? v : v[0];
   });
@@ -297,7 +298,12 @@ test("the snapshot covers every field of the page's state", () => {
     .filter(([, v]) => ArrayBuffer.isView(v) || typeof v === "number")
     .map(([k]) => k);
   assert.deepEqual(
-    fields.filter((k) => !(k in FIELD_VAR) && !NOT_STATE.has(k)),
+    fields.filter((k) => !(k in FIELD_VAR) && !NOT_STATE.has(k) && k !== "flags"),
+    [],
+  );
+  // The flags word: each PG flag is a field of its own here.
+  assert.deepEqual(
+    Object.keys(PG).filter((k) => !(k in FIELD_VAR)),
     [],
   );
 });

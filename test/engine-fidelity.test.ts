@@ -85,9 +85,9 @@ test("reclaim never evicts a dirty page, nor a page someone holds (property over
             const remove = pc.removeMapping.bind(pc);
             pc.removeMapping = (page: number) => {
               const state = {
-                dirty: pc.dirty[page],
-                mapped: pc.mapped[page],
-                buffers: pc.buffers[page],
+                dirty: pc.dirty(page),
+                mapped: pc.mapped(page),
+                buffers: pc.buffers(page),
                 held: pc.pins[page] + pc.gets[page],
                 transient: pc.transient[page],
               };

@@ -46,21 +46,21 @@ function violation(pc: PageCache): string | null {
     if (pc.refcount[p] !== pc.refcountFormula(p))
       return `${where}: refcount ${pc.refcount[p]} != formula ${pc.refcountFormula(p)}`;
     if (pc.pins[p] < 0 || pc.gets[p] < 0) return `${where}: negative pins/gets`;
-    if (!pc.resident[p]) continue;
-    if (pc.writeback[p]) {
+    if (!pc.resident(p)) continue;
+    if (pc.writeback(p)) {
       // Under writeback the I/O holds a captured version: disk <= io <= mem.
       if (!(pc.disk[p] <= pc.io[p] && pc.io[p] <= pc.mem[p]))
         return `${where}: writeback without io captured (disk ${pc.disk[p]} io ${pc.io[p]} mem ${pc.mem[p]})`;
     } else if (pc.io[p] !== pc.disk[p]) return `${where}: io ${pc.io[p]} left behind without writeback`;
     if (pc.disk[p] > pc.mem[p]) return `${where}: disk ahead of memory`;
-    if (pc.pteWritable[p] && !pc.dirty[p] && pc.attached[p]) return `${where}: writable pte on a clean page`;
-    if (pc.locked[p]) return `${where}: page left locked between events`;
+    if (pc.pteWritable(p) && !pc.dirty(p) && pc.attached(p)) return `${where}: writable pte on a clean page`;
+    if (pc.locked(p)) return `${where}: page left locked between events`;
   }
   let dirty = 0;
   for (let f = 0; f < pc.files; f++) {
     let n = 0;
     for (let p = f * pc.pagesPerFile; p < (f + 1) * pc.pagesPerFile; p++)
-      if (pc.dirty[p] && pc.attached[p] && pc.resident[p]) n++;
+      if (pc.dirty(p) && pc.attached(p) && pc.resident(p)) n++;
     if (n !== pc.dirtyPages[f]) return `file ${f}: dirtyPages ${pc.dirtyPages[f]} but ${n} dirty pages`;
     if (n > 0 && !pc.inodeDirty[f]) return `file ${f}: dirty pages in a clean inode`;
     dirty += n;

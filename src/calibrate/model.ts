@@ -166,8 +166,8 @@ export function modelOdirect(
   pc.initPage(0, 1, 0);
   pc.pageMkwrite(0);
   const pinned = pc.tryGrabFolio(0, follPin);
-  const buffers = backing === "ext4" ? pc.buffers[0] === 1 : BACKING_PROFILES[backing].privateData !== null;
-  return { pinned, dirty: pc.dirty[0] === 1, buffers, follPin };
+  const buffers = backing === "ext4" ? pc.buffers(0) === 1 : BACKING_PROFILES[backing].privateData !== null;
+  return { pinned, dirty: pc.dirty(0) === 1, buffers, follPin };
 }
 
 /** The model's verdict on io_uring's buffer registration over one mapping kind. */

@@ -224,26 +224,26 @@ function initialAnonCache(c: PageCache, page: PageSpec): PageCache {
 export function finalSync(c: PageCache): string {
   // Anonymous memory has no file to sync: what is in memory is the data.
   if (c.env.anonymous) {
-    if (c.writeback[PAGE]) c.endPageWriteback(PAGE);
+    if (c.writeback(PAGE)) c.endPageWriteback(PAGE);
     return `end: anonymous memory, nothing to sync; mem v${c.mem[PAGE]}`;
   }
   let did = "clean";
-  if (c.resident[PAGE] && c.attached[PAGE] && c.dirty[PAGE] && writepageBugs(c, PAGE)) {
+  if (c.resident(PAGE) && c.attached(PAGE) && c.dirty(PAGE) && writepageBugs(c, PAGE)) {
     // ext4 before cc5095747edf (v5.18): page_buffers() BUG()s in mpage_prepare_extent_to_map
     // before anything is written; the kernel stops, the page's data never reaches disk.
-    if (c.writeback[PAGE]) c.endPageWriteback(PAGE);
+    if (c.writeback(PAGE)) c.endPageWriteback(PAGE);
     c.count(METRIC.bufferlessWriteback);
     did = "BUG() in ->writepage (no buffers), nothing written";
-  } else if (c.resident[PAGE] && c.attached[PAGE] && c.dirty[PAGE]) {
+  } else if (c.resident(PAGE) && c.attached(PAGE) && c.dirty(PAGE)) {
     const wrote = c.syncPage(PAGE);
     did = wrote
-      ? `wrote v${c.disk[PAGE]}${c.dirty[PAGE] ? ", kept dirty" : ""}`
-      : c.dirty[PAGE]
+      ? `wrote v${c.disk[PAGE]}${c.dirty(PAGE) ? ", kept dirty" : ""}`
+      : c.dirty(PAGE)
         ? "skipped"
         : "dropped (no buffers)";
-  } else if (c.writeback[PAGE]) c.endPageWriteback(PAGE);
+  } else if (c.writeback(PAGE)) c.endPageWriteback(PAGE);
   let end = `mem v${c.mem[PAGE]}, disk v${c.disk[PAGE]}`;
-  if (c.resident[PAGE] && c.attached[PAGE] && c.mem[PAGE] !== c.disk[PAGE]) {
+  if (c.resident(PAGE) && c.attached(PAGE) && c.mem[PAGE] !== c.disk[PAGE]) {
     c.count(METRIC.lostData);
     end += ": lost";
   }
@@ -255,7 +255,7 @@ export function finalSync(c: PageCache): string {
  * runs (it would sleep on the same lock) and nothing is judged lost. Returns its witness text.
  */
 export function hang(c: PageCache): string {
-  const why = c.locked[PAGE] ? "PG_locked is never released" : "a task sleeps forever";
+  const why = c.locked(PAGE) ? "PG_locked is never released" : "a task sleeps forever";
   return `hung: ${why}; no sync; mem v${c.mem[PAGE]}, disk v${c.disk[PAGE]}`;
 }
 

@@ -9,6 +9,7 @@
  */
 import type { PageCache } from "../model/page-cache.js";
 import { INCIDENT_METRIC } from "./verdict.js";
+import { PG } from "../model/page-state.js";
 
 /** Words of page state (the incident mask included). */
 export const PAGE_WORDS = 4;
@@ -23,15 +24,7 @@ const ENCODED = [
   "refcount",
   "pins",
   "gets",
-  "dirty",
-  "writeback",
-  "locked",
-  "buffers",
-  "pteWritable",
-  "attached",
-  "resident",
-  "mapped",
-  "bounced",
+  "flags",
   "mem",
   "disk",
   "io",
@@ -39,7 +32,6 @@ const ENCODED = [
   "inodeDirty",
   "dirtyPages",
   "totalDirty",
-  "written",
   "notifierPins",
   "notifying",
   "delalloc",
@@ -97,18 +89,9 @@ export function checkCodecCovers(c: PageCache): void {
  * the model).
  */
 export function encodePage(c: PageCache, mask: number, out: Int32Array, o: number): number {
-  const flags =
-    c.dirty[0] |
-    (c.writeback[0] << 1) |
-    (c.locked[0] << 2) |
-    (c.buffers[0] << 3) |
-    (c.pteWritable[0] << 4) |
-    (c.attached[0] << 5) |
-    (c.resident[0] << 6) |
-    (c.mapped[0] << 7) |
-    (c.bounced[0] << 8) |
-    (c.inodeDirty[0] << 9) |
-    (c.written[0] << 23);
+  // The page flags keep their PG positions: dirty … bounced at bits 0-8, written (PG bit 9) at 23.
+  const pg = c.flags[0];
+  const flags = (pg & 0x1ff) | (c.inodeDirty[0] << 9) | (((pg >>> PG.written) & 1) << 23);
   const dp = c.dirtyPages[0],
     td = c.totalDirty,
     pins = c.pins[0],
@@ -168,22 +151,13 @@ export function decodePage(c: PageCache, inp: Int32Array, o: number, counters = 
     w2 = inp[o + 2],
     w3 = inp[o + 3],
     mask = w3 & MASK_BITS;
-  c.dirty[0] = w0 & 1;
-  c.writeback[0] = (w0 >>> 1) & 1;
-  c.locked[0] = (w0 >>> 2) & 1;
-  c.buffers[0] = (w0 >>> 3) & 1;
-  c.pteWritable[0] = (w0 >>> 4) & 1;
-  c.attached[0] = (w0 >>> 5) & 1;
-  c.resident[0] = (w0 >>> 6) & 1;
-  c.mapped[0] = (w0 >>> 7) & 1;
-  c.bounced[0] = (w0 >>> 8) & 1;
+  c.flags[0] = (w0 & 0x1ff) | (((w0 >>> 23) & 1) << PG.written);
   c.inodeDirty[0] = (w0 >>> 9) & 1;
   c.dirtyPages[0] = (w0 >>> 10) & 3;
   c.totalDirty = (w0 >>> 12) & 3;
   c.pins[0] = (w0 >>> 14) & 7;
   c.gets[0] = (w0 >>> 17) & 7;
   c.transient[0] = ((w0 >>> 20) & 7) | (((w3 >>> 24) & 255) << 3);
-  c.written[0] = (w0 >>> 23) & 1;
   c.notifierSeq[0] = (w0 >>> 24) & 255;
   c.mem[0] = w1 & 255;
   c.disk[0] = (w1 >>> 8) & 255;

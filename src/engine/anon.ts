@@ -33,6 +33,7 @@ import { EVENT } from "./events.js";
 import type { EventQueue } from "./queue.js";
 import { exponentialGap, makeStreams, STREAM } from "./random.js";
 import type { RunEnv } from "../model/env.js";
+import { PG } from "../model/page-state.js";
 
 /** Outcome of the anonymous part of GUP on one page (Pinners.gupPage). */
 export const ANON_GUP = {
@@ -136,7 +137,7 @@ export class AnonMemory {
     if (pin) mmSetHasPinned(pc, p);
     if (pc.ownerMoved[p]) return ANON_GUP.ELSEWHERE;
     let did: number = WP.REUSED;
-    if (!pc.resident[p] || !pc.mapped[p] || (write && !anonWritable(pc, p))) did = anonFault(pc, p, write);
+    if (!pc.resident(p) || !pc.mapped(p) || (write && !anonWritable(pc, p))) did = anonFault(pc, p, write);
     else if (!write && pin && pc.env.anon.exclusive && !pc.anonExclusive[p]) did = anonUnshare(pc, p);
     if (did === WP.COPIED && !this.renewIfFree(p)) return ANON_GUP.ELSEWHERE;
     return ANON_GUP.GRAB;
@@ -193,7 +194,7 @@ export class AnonMemory {
     if (pc.pins[p] + pc.gets[p] > 0) return false;
     this.generation[p]++;
     pc.testClearPageDirty(p);
-    pc.writeback[p] = 0;
+    pc.setFlag(p, PG.writeback, 0);
     initAnonPage(pc, p, 1, pc.transient[p]);
     return true;
   }

@@ -21,11 +21,11 @@ import { GROUP_METRIC, type Groups } from "./groups.js";
  * @param requeueInode the engine's requeue_inode for file f (clean if no dirty page is left)
  */
 export function endOfRunSync(pc: PageCache, writesBack: boolean, requeueInode: (f: number) => void): FinalSyncCounts {
-  for (let p = 0; p < pc.pages; p++) if (pc.writeback[p]) pc.endPageWriteback(p);
+  for (let p = 0; p < pc.pages; p++) if (pc.writeback(p)) pc.endPageWriteback(p);
   const before = Float64Array.from(pc.counters);
   pc.recordingCleanDelays = false; // the sync's cleans are the run's end, not the flusher's delays
   // tmpfs, hugetlbfs: sync(2) writes nothing, and memory is the file's only copy.
-  if (writesBack) for (let p = 0; p < pc.pages; p++) if (pc.dirty[p]) pc.syncPage(p);
+  if (writesBack) for (let p = 0; p < pc.pages; p++) if (pc.dirty(p)) pc.syncPage(p);
   for (let f = 0; f < pc.files; f++) requeueInode(f);
   const sync: FinalSyncCounts = {};
   METRICS.forEach((m, i) => {
@@ -50,10 +50,10 @@ export function countEndState(pc: PageCache, groups: Groups, writesBack: boolean
   let lost = 0,
     dirty = 0;
   for (let p = 0; p < pc.pages; p++) {
-    if (!pc.resident[p] || !pc.attached[p]) continue;
+    if (!pc.resident(p) || !pc.attached(p)) continue;
     // tmpfs, hugetlbfs: a dirty folio stays dirty in the page cache (sync(2) skips it), and
     // counts here; memory is the only copy, so nothing is lost (lostDataFinal is null).
-    if (pc.dirty[p]) dirty++;
+    if (pc.dirty(p)) dirty++;
     if (!writesBack) continue;
     if (pc.mem[p] !== pc.disk[p]) {
       lost++;

@@ -291,16 +291,16 @@ export class Pinners {
     const pc = this.pc;
     this.dma.catchUp(page);
     if (this.anon) return this.gupAnonPage(k, page);
-    if (!pc.resident[page]) pc.readPage(page);
-    if (!pc.attached[page]) return GUP_OUTCOME.SKIP; // truncated and still held elsewhere: beyond EOF
+    if (!pc.resident(page)) pc.readPage(page);
+    if (!pc.attached(page)) return GUP_OUTCOME.SKIP; // truncated and still held elsewhere: beyond EOF
     pc.mapPage(page);
     const g = this.groups,
       gi = g.of[k];
     // A read pin (no FOLL_WRITE) needs no writable pte: no write fault, no FOLL_TOUCH dirtying.
     const write = g.gup[gi].flags.write;
-    const fast = g.specs[gi].gupPath !== "slow" && pc.pteWritable[page] === 1;
-    if (write && !fast && !pc.pteWritable[page]) {
-      if (this.stable && pc.writeback[page]) return GUP_OUTCOME.WAIT; // folio_wait_stable
+    const fast = g.specs[gi].gupPath !== "slow" && pc.pteWritable(page) === 1;
+    if (write && !fast && !pc.pteWritable(page)) {
+      if (this.stable && pc.writeback(page)) return GUP_OUTCOME.WAIT; // folio_wait_stable
       pc.pageMkwrite(page);
     }
     if (this.mirror !== null) {
@@ -311,7 +311,7 @@ export class Pinners {
     if (!pc.tryGrabFolio(page, g.pin[gi] === 1)) return GUP_OUTCOME.REFUSED;
     if (g.n > 1) g.pageGroup[page] = gi;
     // FOLL_TOUCH: mark dirty if neither pte nor page is (follow_page_pte).
-    if (write && !fast && !pc.pteWritable[page] && !pc.dirty[page]) pc.setPageDirty(page);
+    if (write && !fast && !pc.pteWritable(page) && !pc.dirty(page)) pc.setPageDirty(page);
     g.policies[gi].afterGrab(pc, page);
     if (this.dioWrite[gi] === 1 && pc.dioSources[page] < 255) pc.dioSources[page]++;
     return GUP_OUTCOME.OK;
@@ -343,11 +343,11 @@ export class Pinners {
     const page = this.pPages[idx];
     if (this.mirror?.invalidated(pc, page, this.pSeq[idx])) {
       // The device's mapping was invalidated: it refaults like a CPU store.
-      if (!pc.resident[page]) pc.readPage(page);
-      if (!pc.attached[page]) return true;
+      if (!pc.resident(page)) pc.readPage(page);
+      if (!pc.attached(page)) return true;
       pc.mapPage(page);
-      if (!pc.pteWritable[page]) {
-        if (this.stable && pc.writeback[page]) {
+      if (!pc.pteWritable(page)) {
+        if (this.stable && pc.writeback(page)) {
           this.pPending[k] = slot;
           this.q.replaceTop(this.wbEnds.endOf(page), EVENT.PINNER, k);
           return false;
@@ -378,7 +378,7 @@ export class Pinners {
     const mapped: number[] = [];
     for (let i = 0; i < this.pCount[k]; i++) {
       const page = this.pPages[base + i];
-      if (this.pc.resident[page] && this.pc.attached[page] && this.pc.mapped[page] && this.pc.shares[page] > 0)
+      if (this.pc.resident(page) && this.pc.attached(page) && this.pc.mapped(page) && this.pc.shares[page] > 0)
         mapped.push(i);
     }
     const locked = mapped.length > 0 ? mapped[Math.floor(uk() * mapped.length)] : -1;

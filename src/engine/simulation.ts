@@ -270,11 +270,11 @@ export class Simulation {
     const pc = this.pc;
     if (this.anon) return void this.anon.cpuStore(page, this.groups.lastWriter);
     this.dma.catchUp(page);
-    if (!pc.resident[page]) pc.readPage(page);
-    if (!pc.attached[page]) return; // beyond EOF after truncate: SIGBUS, not modelled further
+    if (!pc.resident(page)) pc.readPage(page);
+    if (!pc.attached(page)) return; // beyond EOF after truncate: SIGBUS, not modelled further
     pc.mapPage(page);
-    if (!pc.pteWritable[page]) {
-      if (this.stable && pc.writeback[page]) {
+    if (!pc.pteWritable(page)) {
+      if (this.stable && pc.writeback(page)) {
         this.q.push(this.wbEnds.endOf(page), EVENT.CPU_STORE_PAGE, page);
         return;
       }
@@ -297,17 +297,17 @@ export class Simulation {
     const pc = this.pc;
     if (this.anon) return void this.anon.reclaim(page);
     this.dma.catchUp(page);
-    if (!pc.resident[page] || !pc.attached[page] || pc.locked[page] || pc.writeback[page]) return;
+    if (!pc.resident(page) || !pc.attached(page) || pc.locked(page) || pc.writeback(page)) return;
     pc.tryToUnmap(page);
     if (this.guard && pc.reclaimGuardKeeps(page)) return;
-    if (pc.dirty[page]) {
+    if (pc.dirty(page)) {
       if (!pc.isPageCacheFreeable(page)) return; // pageout: PAGE_KEEP
       if (!this.reclaimWrites) return; // pageout: no ->writepage, PAGE_ACTIVATE (left to the flusher)
       if (this.pageout(page) === WRITE.STARTED) {
         this.waiters[page] |= WAITER.RECLAIM;
         return;
       }
-      if (pc.dirty[page]) return; // kept dirty by the policy: keep_locked
+      if (pc.dirty(page)) return; // kept dirty by the policy: keep_locked
     }
     if (pc.tryToReleasePage(page)) this.evict(page);
   }
@@ -329,10 +329,10 @@ export class Simulation {
   private continueReclaim(page: number): void {
     const pc = this.pc;
     this.dma.catchUp(page);
-    if (!pc.resident[page] || !pc.attached[page] || pc.locked[page] || pc.writeback[page]) return;
+    if (!pc.resident(page) || !pc.attached(page) || pc.locked(page) || pc.writeback(page)) return;
     pc.tryToUnmap(page);
     if (this.guard && pc.reclaimGuardKeeps(page)) return;
-    if (pc.dirty[page]) return; // redirtied during the I/O
+    if (pc.dirty(page)) return; // redirtied during the I/O
     if (pc.tryToReleasePage(page)) this.evict(page);
   }
 
@@ -384,7 +384,7 @@ export class Simulation {
     const start = f * this.pagesPerFile;
     let left = pc.dirtyPages[f];
     for (let p = start; left > 0 && p < start + this.pagesPerFile; p++) {
-      if (!pc.dirty[p]) continue;
+      if (!pc.dirty(p)) continue;
       left--;
       this.writePage(p, sync);
     }
@@ -432,7 +432,7 @@ export class Simulation {
 
   /** The block layer's bounce copy at bio submission: device writes until now reach the I/O. */
   private bioBounce(page: number): void {
-    if (!this.pc.writeback[page] || this.pc.bounced[page]) return; // superseded (page freed and read back)
+    if (!this.pc.writeback(page) || this.pc.bounced(page)) return; // superseded (page freed and read back)
     this.dma.catchUp(page); // writes inside the window landed under writeback, unbounced
     this.pc.bounceAtBio(page);
   }
@@ -441,7 +441,7 @@ export class Simulation {
   private endWriteback(page: number): void {
     const pc = this.pc;
     const latest = this.wbEnds.ended(page, this.now);
-    if (!pc.writeback[page] || !latest) return; // superseded (page freed and read back)
+    if (!pc.writeback(page) || !latest) return; // superseded (page freed and read back)
     this.dma.catchUp(page); // writes before the end landed under writeback
     pc.endPageWriteback(page);
     const w = this.waiters[page];

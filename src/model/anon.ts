@@ -22,6 +22,7 @@ import type { Backing } from "./backings.js";
 import { METRIC } from "./metrics.js";
 import { FEATURES, hasFeature, type FeatureName, type KernelId } from "./kernels.js";
 import type { PageCache } from "./page-cache.js";
+import { PG } from "./page-state.js";
 
 /** When do_wp_page reuses an anonymous page instead of copying it. */
 export type CowReuse =
@@ -107,7 +108,7 @@ export function initAnonPage(pc: PageCache, p: number, shares: number, transient
   pc.swapCache[p] = 0;
   const alone = shares === 1 ? 1 : 0;
   pc.anonExclusive[p] = alone;
-  pc.pteWritable[p] = alone;
+  pc.setFlag(p, PG.pteWritable, alone);
   pc.ownerMoved[p] = 0;
 }
 
@@ -134,7 +135,7 @@ export const FORK = {
  * forkNeedlessCopies (copied, no FOLL_PIN held). Returns a FORK value.
  */
 export function copyPresentPte(pc: PageCache, p: number): number {
-  if (!pc.resident[p] || !pc.mapped[p] || pc.ownerMoved[p] || pc.shares[p] === 0) return FORK.NONE;
+  if (!pc.resident(p) || !pc.mapped(p) || pc.ownerMoved[p] || pc.shares[p] === 0) return FORK.NONE;
   const r = pc.env.anon;
   let pinned = false;
   if (r.forkCopiesPinned && pc.mmHasPinned[pc.fileOf(p)] && (!r.exclusive || pc.anonExclusive[p]))
@@ -147,7 +148,7 @@ export function copyPresentPte(pc: PageCache, p: number): number {
   pc.shares[p]++;
   pc.refcount[p]++;
   pc.anonExclusive[p] = 0;
-  pc.pteWritable[p] = 0;
+  pc.setFlag(p, PG.pteWritable, 0);
   return FORK.SHARED;
 }
 
@@ -164,7 +165,7 @@ export function copyPageRange(pc: PageCache, from: number, to: number, shared?: 
 export function childUnmap(pc: PageCache, p: number): void {
   if (pc.shares[p] === 0) return;
   pc.shares[p]--;
-  if (pc.mapped[p]) pc.refcount[p]--;
+  if (pc.mapped(p)) pc.refcount[p]--;
 }
 
 /**
@@ -200,14 +201,14 @@ export const WP = {
  */
 export function doWpPage(pc: PageCache, p: number, owner: boolean): number {
   if (wpCanReuse(pc, p)) {
-    if (pc.swapCache[p] && !pc.writeback[p]) deleteFromSwapCache(pc, p);
-    if (owner) pc.pteWritable[p] = 1;
+    if (pc.swapCache[p] && !pc.writeback(p)) deleteFromSwapCache(pc, p);
+    if (owner) pc.setFlag(p, PG.pteWritable, 1);
     if (pc.env.anon.exclusive) pc.anonExclusive[p] = 1;
     return WP.REUSED;
   }
   if (owner) {
     pc.ownerMoved[p] = 1;
-    pc.pteWritable[p] = 0;
+    pc.setFlag(p, PG.pteWritable, 0);
     pc.anonExclusive[p] = 0;
   }
   childUnmap(pc, p);
@@ -228,7 +229,7 @@ function deleteFromSwapCache(pc: PageCache, p: number): void {
  * Returns a WP value for a write, REUSED for a read (mapped read-only).
  */
 export function doSwapPage(pc: PageCache, p: number, write: boolean): number {
-  if (!pc.resident[p]) {
+  if (!pc.resident(p)) {
     pc.readPage(p); // swapin_readahead: the page is in the swap cache, content as in the slot
     pc.swapCache[p] = 1;
   }
@@ -236,9 +237,9 @@ export function doSwapPage(pc: PageCache, p: number, write: boolean): number {
   if (!write) return WP.REUSED;
   const reuse = pc.env.anon.exclusive ? pc.anonExclusive[p] === 1 : pc.shares[p] === 1;
   if (reuse) {
-    if (pc.swapCache[p] && !pc.writeback[p] && pc.refcount[p] - pc.swapCache[p] === pc.shares[p])
+    if (pc.swapCache[p] && !pc.writeback(p) && pc.refcount[p] - pc.swapCache[p] === pc.shares[p])
       deleteFromSwapCache(pc, p);
-    pc.pteWritable[p] = 1;
+    pc.setFlag(p, PG.pteWritable, 1);
     if (pc.env.anon.exclusive) pc.anonExclusive[p] = 1;
     return WP.REUSED;
   }
@@ -253,7 +254,7 @@ export function doSwapPage(pc: PageCache, p: number, write: boolean): number {
  * unlocked one. (The engine's reclaim runs in one instant and never leaves a page locked.)
  */
 export function swapInWaits(pc: PageCache, p: number): boolean {
-  return pc.resident[p] === 1 && pc.mapped[p] === 0 && pc.locked[p] === 1;
+  return pc.resident(p) === 1 && pc.mapped(p) === 0 && pc.locked(p) === 1;
 }
 
 /**
@@ -262,8 +263,8 @@ export function swapInWaits(pc: PageCache, p: number): boolean {
  * nothing for a read of a mapped page. Returns a WP value.
  */
 export function anonFault(pc: PageCache, p: number, write: boolean): number {
-  if (!pc.resident[p] || !pc.mapped[p]) return doSwapPage(pc, p, write);
-  if (write && !pc.pteWritable[p]) return doWpPage(pc, p, true);
+  if (!pc.resident(p) || !pc.mapped(p)) return doSwapPage(pc, p, write);
+  if (write && !pc.pteWritable(p)) return doWpPage(pc, p, true);
   return WP.REUSED;
 }
 
@@ -272,7 +273,7 @@ export function anonFault(pc: PageCache, p: number, write: boolean): number {
  * a store or a FOLL_WRITE lookup needs no fault.
  */
 export function anonWritable(pc: PageCache, p: number): boolean {
-  return pc.resident[p] === 1 && pc.mapped[p] === 1 && pc.pteWritable[p] === 1 && pc.ownerMoved[p] === 0;
+  return pc.resident(p) === 1 && pc.mapped(p) === 1 && pc.pteWritable(p) === 1 && pc.ownerMoved[p] === 0;
 }
 
 /** What shrink_folio_list's anonymous steps decided. */
@@ -305,7 +306,7 @@ export function addToSwap(pc: PageCache, p: number): number {
  * calls pinned keeps its pte (page_try_share_anon_rmap fails): ACTIVATE. Returns a SWAP value.
  */
 export function tryToUnmapAnon(pc: PageCache, p: number): number {
-  if (!pc.mapped[p]) return SWAP.GO;
+  if (!pc.mapped(p)) return SWAP.GO;
   if (pc.env.anon.exclusive && pc.anonExclusive[p] && pc.folioMaybeDmaPinned(p)) return SWAP.ACTIVATE;
   pc.tryToUnmap(p);
   return SWAP.GO;
@@ -318,8 +319,8 @@ export function tryToUnmapAnon(pc: PageCache, p: number): number {
  */
 export function swapWritepage(pc: PageCache, p: number): void {
   pc.testClearPageDirty(p);
-  pc.writeback[p] = 1;
-  pc.bounced[p] = 0;
+  pc.setFlag(p, PG.writeback, 1);
+  pc.setFlag(p, PG.bounced, 0);
   pc.io[p] = pc.mem[p];
   pc.counters[METRIC.swapOuts]++;
 }
@@ -332,9 +333,9 @@ export function swapWritepage(pc: PageCache, p: number): void {
  * page left memory.
  */
 export function shrinkAnonPage(pc: PageCache, p: number): boolean {
-  if (!pc.resident[p] || pc.locked[p] || pc.writeback[p] || pc.ownerMoved[p]) return false;
+  if (!pc.resident(p) || pc.locked(p) || pc.writeback(p) || pc.ownerMoved[p]) return false;
   if (addToSwap(pc, p) !== SWAP.GO || tryToUnmapAnon(pc, p) !== SWAP.GO) return false;
-  if (pc.dirty[p]) {
+  if (pc.dirty(p)) {
     if (!pc.isPageCacheFreeable(p)) return false;
     swapWritepage(pc, p);
     pc.endPageWriteback(p);
@@ -351,8 +352,8 @@ export function shrinkAnonPage(pc: PageCache, p: number): boolean {
  * WP value.
  */
 export function anonUnshare(pc: PageCache, p: number): number {
-  const writable = pc.pteWritable[p];
+  const writable = pc.pteWritable(p);
   const did = doWpPage(pc, p, true);
-  if (did === WP.REUSED) pc.pteWritable[p] = writable;
+  if (did === WP.REUSED) pc.setFlag(p, PG.pteWritable, writable);
   return did;
 }

@@ -38,6 +38,7 @@ export {
 // Page and inode state, kernel operations (docs/model.md#state, #operations)
 export {
   PageCache,
+  PG,
   WRITE,
   countArray,
   type CleanDelaySamples,

@@ -8,11 +8,12 @@ import { METRIC } from "./metrics.js";
 import { REFCOUNT_MAX } from "./params.js";
 import { WritebackDecision, type Policy } from "./policy.js";
 import { releaseAtOnce } from "./release.js";
-import { PageState } from "./page-state.js";
+import { PageState, PG } from "./page-state.js";
 import { btrfsWritepage, markDelalloc } from "./page-paths.js";
 
 export {
   countArray,
+  PG,
   type CleanDelaySamples,
   type CountArray,
   type PageCacheOptions,
@@ -47,12 +48,12 @@ export class PageCache extends PageState {
    * dirtyWithoutBuffers. `locked`: PG_locked as the WARN reads it (the engine, holding no lock
    * between events, passes true where the kernel path holds it). Whether PG_dirty went 0 -> 1.
    */
-  setPageDirty(p: number, locked: boolean = this.locked[p] === 1): boolean {
-    if (!this.attached[p] || this.dirty[p]) return false;
-    this.dirty[p] = 1;
+  setPageDirty(p: number, locked: boolean = this.locked(p) === 1): boolean {
+    if (!this.attached(p) || this.dirty(p)) return false;
+    this.setFlag(p, PG.dirty, 1);
     this.setDirtySince(p);
     if (!locked && this.env.lockWarning) this.counters[METRIC.dirtyWithoutLock]++;
-    if (!this.buffers[p] && this.privateData !== "none") this.counters[METRIC.dirtyWithoutBuffers]++;
+    if (!this.buffers(p) && this.privateData !== "none") this.counters[METRIC.dirtyWithoutBuffers]++;
     const f = this.fileOf(p);
     this.dirtyPages[f]++;
     this.totalDirty++;
@@ -63,9 +64,9 @@ export class PageCache extends PageState {
 
   /** TestClearPageDirty (folio_test_clear_dirty). Returns whether the page was dirty. */
   testClearPageDirty(p: number): boolean {
-    if (!this.dirty[p]) return false;
-    this.dirty[p] = 0;
-    if (this.attached[p]) {
+    if (!this.dirty(p)) return false;
+    this.setFlag(p, PG.dirty, 0);
+    if (this.attached(p)) {
       this.dirtyPages[this.fileOf(p)]--;
       this.totalDirty--;
     }
@@ -77,23 +78,23 @@ export class PageCache extends PageState {
    * GUP reference is held. Called wherever the held page is looked at: writeback, release.
    */
   noteDirtyAge(p: number): void {
-    if (this.pins[p] + this.gets[p] === 0 || !this.dirty[p]) return;
+    if (this.pins[p] + this.gets[p] === 0 || !this.dirty(p)) return;
     const age = this.now - this.dirtySinceOf(p);
     if (age > this.counters[METRIC.maxDirtyAgeWhilePinned]) this.counters[METRIC.maxDirtyAgeWhilePinned] = age;
   }
 
   /** Attach buffer heads (create_empty_buffers from ->page_mkwrite / ->write_begin); they hold a reference. */
   attachBuffers(p: number): void {
-    if (!this.buffers[p] && this.privateData !== "none") {
-      this.buffers[p] = 1;
+    if (!this.buffers(p) && this.privateData !== "none") {
+      this.setFlag(p, PG.buffers, 1);
       this.refcount[p]++;
     }
   }
 
   /** Free the buffer heads unconditionally (block_invalidate_folio from truncate). */
   invalidateBuffers(p: number): void {
-    if (this.buffers[p]) {
-      this.buffers[p] = 0;
+    if (this.buffers(p)) {
+      this.setFlag(p, PG.buffers, 0);
       this.refcount[p]--;
     }
   }
@@ -106,10 +107,10 @@ export class PageCache extends PageState {
    * (Jan Kara, 2018). Counts buffersStripped. Returns whether the page has no buffers now.
    */
   tryToReleasePage(p: number): boolean {
-    if (!this.buffers[p]) return true;
-    if (this.writeback[p] || this.dirty[p]) return false;
+    if (!this.buffers(p)) return true;
+    if (this.writeback(p) || this.dirty(p)) return false;
     this.invalidateBuffers(p);
-    if (this.attached[p]) this.counters[METRIC.buffersStripped]++;
+    if (this.attached(p)) this.counters[METRIC.buffersStripped]++;
     return true;
   }
 
@@ -121,7 +122,7 @@ export class PageCache extends PageState {
    * A dirty page that fails it is PAGE_KEEP: reclaim never writes a page someone holds.
    */
   isPageCacheFreeable(p: number): boolean {
-    return this.refcount[p] - this.buffers[p] === 1;
+    return this.refcount[p] - this.buffers(p) === 1;
   }
 
   /**
@@ -137,8 +138,8 @@ export class PageCache extends PageState {
 
   /** The sharers' mappings come back on the next access (a fault maps the page again). */
   mapPage(p: number): void {
-    if (!this.mapped[p]) {
-      this.mapped[p] = 1;
+    if (!this.mapped(p)) {
+      this.setFlag(p, PG.mapped, 1);
       this.refcount[p] += this.shares[p];
     }
   }
@@ -148,14 +149,14 @@ export class PageCache extends PageState {
    * attached, without buffers, unmapped until the access maps it; content as on disk.
    */
   readPage(p: number): void {
-    this.resident[p] = 1;
-    this.attached[p] = 1;
-    this.dirty[p] = 0; // a page not in memory is clean (freePage): no dirtying time to drop
-    this.writeback[p] = 0;
-    this.bounced[p] = 0;
-    this.buffers[p] = 0;
-    this.pteWritable[p] = 0;
-    this.mapped[p] = 0;
+    this.setFlag(p, PG.resident, 1);
+    this.setFlag(p, PG.attached, 1);
+    this.setFlag(p, PG.dirty, 0); // a page not in memory is clean (freePage): no dirtying time to drop
+    this.setFlag(p, PG.writeback, 0);
+    this.setFlag(p, PG.bounced, 0);
+    this.setFlag(p, PG.buffers, 0);
+    this.setFlag(p, PG.pteWritable, 0);
+    this.setFlag(p, PG.mapped, 0);
     this.mem[p] = this.disk[p];
     this.io[p] = this.disk[p];
     this.refcount[p] = 1 + this.transient[p];
@@ -170,7 +171,7 @@ export class PageCache extends PageState {
     this.attachBuffers(p);
     markDelalloc(this, p);
     this.setPageDirty(p, true);
-    this.pteWritable[p] = 1;
+    this.setFlag(p, PG.pteWritable, 1);
   }
 
   /**
@@ -187,7 +188,7 @@ export class PageCache extends PageState {
    * first, so it counts as invalidated. Reads only.
    */
   mmuIntervalReadRetry(p: number, seq: number): boolean {
-    return !this.resident[p] || this.notifierSeq[p] !== seq;
+    return !this.resident(p) || this.notifierSeq[p] !== seq;
   }
 
   /** Invalidate device mappings (mmu_notifier_invalidate_range_start). */
@@ -201,8 +202,8 @@ export class PageCache extends PageState {
    */
   pageMkclean(p: number): void {
     this.notifyInvalidate(p);
-    if (this.pteWritable[p]) {
-      this.pteWritable[p] = 0;
+    if (this.pteWritable(p)) {
+      this.setFlag(p, PG.pteWritable, 0);
       this.setPageDirty(p, true); // folio_mkclean's callers hold the folio lock
     }
   }
@@ -210,8 +211,8 @@ export class PageCache extends PageState {
   /** try_to_unmap (mm/rmap.c): drop the sharers' mappings; a dirty pte is moved into PG_dirty first. */
   tryToUnmap(p: number): void {
     this.pageMkclean(p);
-    if (this.mapped[p]) {
-      this.mapped[p] = 0;
+    if (this.mapped(p)) {
+      this.setFlag(p, PG.mapped, 0);
       this.refcount[p] -= this.shares[p];
     }
   }
@@ -256,7 +257,7 @@ export class PageCache extends PageState {
     this.refcount[p] -= pin ? this.pinAdd : 1;
     if (pin) this.pins[p]--;
     else this.gets[p]--;
-    if (!this.attached[p] && this.pins[p] + this.gets[p] === 0) this.freePage(p);
+    if (!this.attached(p) && this.pins[p] + this.gets[p] === 0) this.freePage(p);
   }
 
   /**
@@ -284,12 +285,12 @@ export class PageCache extends PageState {
 
   /** The page leaves memory; the slot reads back from disk on its next access. */
   freePage(p: number): void {
-    this.resident[p] = 0;
-    this.attached[p] = 1;
-    this.mapped[p] = 0;
-    this.pteWritable[p] = 0;
-    this.buffers[p] = 0;
-    this.dirty[p] = 0;
+    this.setFlag(p, PG.resident, 0);
+    this.setFlag(p, PG.attached, 1);
+    this.setFlag(p, PG.mapped, 0);
+    this.setFlag(p, PG.pteWritable, 0);
+    this.setFlag(p, PG.buffers, 0);
+    this.setFlag(p, PG.dirty, 0);
     this.delalloc[p] = 0;
     this.refcount[p] = 0;
   }
@@ -301,7 +302,7 @@ export class PageCache extends PageState {
    * differs from disk is lostDataEvicted. Returns whether it was evicted.
    */
   removeMapping(p: number): boolean {
-    if (this.refcount[p] !== 1 || this.dirty[p]) return false;
+    if (this.refcount[p] !== 1 || this.dirty(p)) return false;
     this.counters[METRIC.evictions]++;
     if (this.mem[p] !== this.disk[p]) {
       this.counters[METRIC.lostDataEvicted]++;
@@ -320,23 +321,23 @@ export class PageCache extends PageState {
    * slot's disk content is what memory held.
    */
   truncatePage(p: number): void {
-    if (!this.resident[p]) return;
-    if (this.writeback[p]) this.endPageWriteback(p);
+    if (!this.resident(p)) return;
+    if (this.writeback(p)) this.endPageWriteback(p);
     this.notifyInvalidate(p);
-    this.pteWritable[p] = 0;
-    if (this.mapped[p]) {
-      this.mapped[p] = 0;
+    this.setFlag(p, PG.pteWritable, 0);
+    if (this.mapped(p)) {
+      this.setFlag(p, PG.mapped, 0);
       this.refcount[p] -= this.shares[p];
     }
-    if (this.attached[p]) {
+    if (this.attached(p)) {
       this.testClearPageDirty(p);
       this.invalidateBuffers(p);
       this.delalloc[p] = 0;
-      this.attached[p] = 0;
+      this.setFlag(p, PG.attached, 0);
       this.refcount[p]--;
     }
     this.disk[p] = this.io[p] = this.mem[p];
-    this.written[p] = 0;
+    this.setFlag(p, PG.written, 0);
     if (this.pins[p] + this.gets[p] === 0) this.freePage(p);
   }
 
@@ -347,23 +348,23 @@ export class PageCache extends PageState {
    * an earlier completed writeback of this run).
    */
   setPageWriteback(p: number, bounce: boolean): void {
-    this.writeback[p] = 1;
-    this.bounced[p] = bounce ? 1 : 0;
+    this.setFlag(p, PG.writeback, 1);
+    this.setFlag(p, PG.bounced, bounce ? 1 : 0);
     this.io[p] = this.mem[p];
     this.counters[METRIC.writebacks]++;
     if (this.mem[p] === this.disk[p]) {
       this.counters[METRIC.doubleWritebacks]++;
-      if (this.written[p]) this.counters[METRIC.doubleWritebacksStrict]++;
+      if (this.written(p)) this.counters[METRIC.doubleWritebacksStrict]++;
     }
     if (bounce) this.counters[METRIC.bounceCopies]++;
   }
 
   /** end_page_writeback / folio_end_writeback: the captured version is on disk. */
   endPageWriteback(p: number): void {
-    this.writeback[p] = 0;
-    this.bounced[p] = 0;
+    this.setFlag(p, PG.writeback, 0);
+    this.setFlag(p, PG.bounced, 0);
     this.disk[p] = this.io[p];
-    this.written[p] = 1;
+    this.setFlag(p, PG.written, 1);
   }
 
   /**
@@ -402,8 +403,8 @@ export class PageCache extends PageState {
    */
   writeCachePage(p: number, sync: boolean): number {
     this.lastDecision = 0;
-    if (!this.resident[p] || !this.attached[p] || !this.dirty[p]) return WRITE.SKIPPED;
-    if (this.writeback[p]) return sync ? WRITE.WAIT : WRITE.SKIPPED;
+    if (!this.resident(p) || !this.attached(p) || !this.dirty(p)) return WRITE.SKIPPED;
+    if (this.writeback(p)) return sync ? WRITE.WAIT : WRITE.SKIPPED;
     this.noteDirtyAge(p);
     const decision = (this.lastDecision = this.clearPageDirtyForIo(p, sync));
     if (!(decision & WritebackDecision.WRITE)) return WRITE.SKIPPED;
@@ -420,7 +421,7 @@ export class PageCache extends PageState {
    * dirty. Returns whether an I/O was started.
    */
   syncPage(p: number): boolean {
-    if (this.writeback[p]) this.endPageWriteback(p);
+    if (this.writeback(p)) this.endPageWriteback(p);
     if (this.writeCachePage(p, true) !== WRITE.STARTED) return false;
     if (this.lastDecision & WritebackDecision.BOUNCE_AT_BIO) this.bounceAtBio(p);
     this.endPageWriteback(p);
@@ -436,7 +437,7 @@ export class PageCache extends PageState {
    */
   writepageHasBuffers(p: number): boolean {
     if (this.privateData === "cow-fixup") return btrfsWritepage(this, p);
-    if (this.buffers[p] || this.privateData === "none") return true;
+    if (this.buffers(p) || this.privateData === "none") return true;
     this.counters[METRIC.bufferlessWriteback]++;
     if (this.fsBehavior === "ext4-warn") {
       this.testClearPageDirty(p);
@@ -451,21 +452,21 @@ export class PageCache extends PageState {
    * unlock_page: the I/O in flight now carries the content at this moment.
    */
   bounceAtBio(p: number): void {
-    this.bounced[p] = 1;
+    this.setFlag(p, PG.bounced, 1);
     this.io[p] = this.mem[p];
     this.counters[METRIC.bounceCopies]++;
   }
 
   /** trylock_page: take PG_locked if free. The engine never holds it across an instant; the checker does. */
   trylockPage(p: number): boolean {
-    if (this.locked[p]) return false;
-    this.locked[p] = 1;
+    if (this.locked(p)) return false;
+    this.setFlag(p, PG.locked, 1);
     return true;
   }
 
   /** unlock_page. */
   unlockPage(p: number): void {
-    this.locked[p] = 0;
+    this.setFlag(p, PG.locked, 0);
   }
 
   /**
@@ -477,13 +478,13 @@ export class PageCache extends PageState {
    */
   dmaWrite(p: number, n = 1): void {
     this.countWrite(p, n, true); // and mem += n
-    if (!this.attached[p]) this.counters[METRIC.truncatedWhilePinned] += n;
+    if (!this.attached(p)) this.counters[METRIC.truncatedWhilePinned] += n;
     else {
-      if (!this.dirty[p] && this.hasCopy(p)) {
+      if (!this.dirty(p) && this.hasCopy(p)) {
         this.counters[METRIC.writeToCleanPage] += n;
         this.cleanWrites[p] = (this.cleanWrites[p] + n) >>> 0;
       }
-      if (this.writeback[p] && !this.bounced[p]) this.counters[METRIC.modifiedUnderWriteback] += n;
+      if (this.writeback(p) && !this.bounced(p)) this.counters[METRIC.modifiedUnderWriteback] += n;
     }
   }
 

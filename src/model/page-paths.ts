@@ -9,6 +9,7 @@
 import { METRIC } from "./metrics.js";
 import type { Policy } from "./policy.js";
 import type { PageCache } from "./page-cache.js";
+import { PG } from "./page-state.js";
 
 /** What notifierRelease did. */
 export const NOTIFIER_DID = {
@@ -42,14 +43,14 @@ export function notifierRelease(
   holdsLock: boolean,
 ): number {
   const r = policy.release;
-  if (holdsLock && r.lock === "lock" && !(r.dirty === "if-clean" && pc.dirty[p])) {
+  if (holdsLock && r.lock === "lock" && !(r.dirty === "if-clean" && pc.dirty(p))) {
     pc.counters[METRIC.pageLockDeadlocks]++;
     return NOTIFIER_DID.DEADLOCK;
   }
-  const set = holdsLock && !pc.locked[p];
-  if (set) pc.locked[p] = 1;
+  const set = holdsLock && !pc.locked(p);
+  if (set) pc.setFlag(p, PG.locked, 1);
   pc.releaseGupPage(p, pin, cleanWritesAtGrab, policy);
-  if (set) pc.locked[p] = 0;
+  if (set) pc.setFlag(p, PG.locked, 0);
   if (pc.notifierPins[p] > 0) pc.notifierPins[p]--;
   // The invalidation goes on once every notifier release of the page has returned.
   if (pc.notifierPins[p] === 0) pc.notifying[p] = 0;
@@ -63,12 +64,12 @@ export function notifierRelease(
  */
 export function zapPteRange(pc: PageCache, p: number): void {
   pc.notifyInvalidate(p);
-  if (pc.pteWritable[p]) {
-    pc.pteWritable[p] = 0;
+  if (pc.pteWritable(p)) {
+    pc.setFlag(p, PG.pteWritable, 0);
     pc.setPageDirty(p);
   }
-  if (pc.mapped[p]) {
-    pc.mapped[p] = 0;
+  if (pc.mapped(p)) {
+    pc.setFlag(p, PG.mapped, 0);
     pc.refcount[p] -= pc.shares[p];
   }
 }
@@ -82,9 +83,9 @@ export function zapPteRange(pc: PageCache, p: number): void {
  * transient one (is_page_cache_freeable's test). Reads only.
  */
 export function invalidateRefuses(pc: PageCache, p: number): boolean {
-  if (pc.dirty[p] || pc.writeback[p]) return true;
+  if (pc.dirty(p) || pc.writeback(p)) return true;
   if (pc.env.invalidateChecksRefs) return !pc.isPageCacheFreeable(p);
-  return pc.mapped[p] === 1 && pc.shares[p] > 0;
+  return pc.mapped(p) === 1 && pc.shares[p] > 0;
 }
 
 /**
@@ -95,7 +96,7 @@ export function invalidateRefuses(pc: PageCache, p: number): boolean {
  * checker cuts it into its steps. Returns whether the page was evicted.
  */
 export function invalidateInodePage(pc: PageCache, p: number): boolean {
-  if (!pc.resident[p] || !pc.attached[p] || pc.locked[p] || invalidateRefuses(pc, p)) return false;
+  if (!pc.resident(p) || !pc.attached(p) || pc.locked(p) || invalidateRefuses(pc, p)) return false;
   if (!pc.tryToReleasePage(p)) return false;
   return pc.removeMapping(p);
 }
@@ -124,7 +125,7 @@ export function invalidateMappingPages(pc: PageCache, f: number, before: (p: num
  * Returns whether it was removed.
  */
 export function deleteFromPageCache(pc: PageCache, p: number): boolean {
-  if (pc.dirty[p] || !pc.attached[p]) return false;
+  if (pc.dirty(p) || !pc.attached(p)) return false;
   if (pc.mem[p] !== pc.disk[p]) {
     pc.counters[METRIC.lostDataEvicted]++;
     pc.counters[METRIC.lostData]++;
@@ -132,7 +133,7 @@ export function deleteFromPageCache(pc: PageCache, p: number): boolean {
   pc.counters[METRIC.evictions]++;
   pc.invalidateBuffers(p);
   pc.delalloc[p] = 0;
-  pc.attached[p] = 0;
+  pc.setFlag(p, PG.attached, 0);
   pc.refcount[p]--;
   if (pc.pins[p] + pc.gets[p] === 0) {
     pc.mem[p] = pc.disk[p];
@@ -164,7 +165,7 @@ export function markDelalloc(pc: PageCache, p: number): void {
  * which the model does not run. Returns true (the I/O may start).
  */
 export function btrfsWritepage(pc: PageCache, p: number): boolean {
-  if (!pc.buffers[p]) {
+  if (!pc.buffers(p)) {
     pc.counters[METRIC.bufferlessWriteback]++;
     pc.attachBuffers(p);
   }
@@ -179,5 +180,5 @@ export function btrfsWritepage(pc: PageCache, p: number): boolean {
  * `fsBehavior: ext4-bug`): a dirty page without buffers. Reads only.
  */
 export function writepageBugs(pc: PageCache, p: number): boolean {
-  return pc.privateData === "ext4" && pc.fsBehavior === "ext4-bug" && pc.dirty[p] === 1 && !pc.buffers[p];
+  return pc.privateData === "ext4" && pc.fsBehavior === "ext4-bug" && pc.dirty(p) === 1 && !pc.buffers(p);
 }

@@ -59,6 +59,34 @@ export function countArray(max: number, n: number): CountArray {
   return max <= 0xffff ? new Uint16Array(n) : new Int32Array(n);
 }
 
+/**
+ * The page flags' bit positions in PageState.flags (include/linux/page-flags.h and the
+ * page's other yes/no state), each read through its getter (`pc.dirty(p)`, 0 or 1) and
+ * written with `pc.setFlag(p, PG.dirty, 1)`.
+ */
+export const PG = {
+  /** PG_dirty: the page cache must write the page back. */
+  dirty: 0,
+  /** PG_writeback: an I/O carrying the page is in flight (set_page_writeback .. end_page_writeback). */
+  writeback: 1,
+  /** PG_locked (lock_page / trylock_page / unlock_page, mm/filemap.c). */
+  locked: 2,
+  /** folio_buffers() / PG_private: buffer heads attached (they add 1 to refcount; ext4's block_page_mkwrite attaches them). */
+  buffers: 3,
+  /** Some mapping has a writable, dirty pte (set by a write fault, cleared by page_mkclean and by unmap). */
+  pteWritable: 4,
+  /** folio->mapping != NULL: cleared by truncate (truncate_inode_folio) and reclaim's __remove_mapping. */
+  attached: 5,
+  /** The page exists in memory (cleared by eviction, or when the last reference to a truncated page goes). */
+  resident: 6,
+  /** The sharers' ptes exist (cleared by reclaim's try_to_unmap, until the next access maps the page again). */
+  mapped: 7,
+  /** The I/O in flight carries a bounce copy, so device writes no longer reach it. */
+  bounced: 8,
+  /** The on-disk version was put there by a completed writeback of this run (double-writeback counting). */
+  written: 9,
+} as const;
+
 /** Clean delays recorded with `traceClean`, seconds, by the inode's state when the page was dirtied. */
 export interface CleanDelaySamples {
   /** The inode was clean: its dirtied_when is the page's dirtying time. */
@@ -130,24 +158,12 @@ export class PageState {
   readonly pins: CountArray;
   /** FOLL_GET references held (ground truth; each adds 1, get_user_pages). */
   readonly gets: CountArray;
-  /** PG_dirty (include/linux/page-flags.h), 0 or 1: the page cache must write the page back. */
-  readonly dirty: Uint8Array;
-  /** PG_writeback, 0 or 1: an I/O carrying the page is in flight (set_page_writeback .. end_page_writeback). */
-  readonly writeback: Uint8Array;
-  /** PG_locked, 0 or 1 (lock_page / trylock_page / unlock_page, mm/filemap.c). */
-  readonly locked: Uint8Array;
-  /** folio_buffers() / PG_private, 0 or 1: buffer heads attached (adds 1 to refcount; ext4's block_page_mkwrite attaches them). */
-  readonly buffers: Uint8Array;
-  /** 0 or 1: some mapping has a writable, dirty pte (set by a write fault, cleared by page_mkclean and by unmap). */
-  readonly pteWritable: Uint8Array;
-  /** folio->mapping != NULL, 0 or 1: 0 after truncate (truncate_inode_folio) or reclaim's __remove_mapping. */
-  readonly attached: Uint8Array;
-  /** 0 or 1: the page exists in memory (0 after eviction, or when the last reference to a truncated page goes). */
-  readonly resident: Uint8Array;
-  /** 0 or 1: the sharers' ptes exist (0 after reclaim's try_to_unmap, until the next access maps the page again). */
-  readonly mapped: Uint8Array;
-  /** 0 or 1: the I/O in flight carries a bounce copy, so device writes no longer reach it. */
-  readonly bounced: Uint8Array;
+  /**
+   * The page flags, one 16-bit word per page: bit PG.x holds flag x (read with the getters
+   * below, write with setFlag). NOTE: for performance: one word instead of ten byte arrays,
+   * so a page's flags share one cache line (the large system's pages are chosen at random).
+   */
+  readonly flags: Uint16Array;
   /** Content version in memory: bumped (mod 2^32) by every CPU store and device write. */
   readonly mem: Uint32Array;
   /** Content version on disk: set from `io` when a writeback completes. */
@@ -187,8 +203,6 @@ export class PageState {
    * only, tried in issue 23, cost about a fifth more wall time on the large system).
    */
   readonly dirtySince: Float64Array;
-  /** 0 or 1: the on-disk version was put there by a completed writeback of this run (double-writeback counting). */
-  readonly written: Uint8Array;
   /** Device writes that landed while the page was clean, cumulative. */
   readonly cleanWrites: Uint32Array;
   /**
@@ -248,15 +262,7 @@ export class PageState {
     this.refcount = new Int32Array(n);
     this.pins = z ? countArray(z.holds, n) : new Int32Array(n);
     this.gets = z ? countArray(z.holds, n) : new Int32Array(n);
-    this.dirty = new Uint8Array(n);
-    this.writeback = new Uint8Array(n);
-    this.locked = new Uint8Array(n);
-    this.buffers = new Uint8Array(n);
-    this.pteWritable = new Uint8Array(n);
-    this.attached = new Uint8Array(n);
-    this.resident = new Uint8Array(n);
-    this.mapped = new Uint8Array(n);
-    this.bounced = new Uint8Array(n);
+    this.flags = new Uint16Array(n);
     this.mem = new Uint32Array(n);
     this.disk = new Uint32Array(n);
     this.io = new Uint32Array(n);
@@ -267,7 +273,6 @@ export class PageState {
     this.notifying = new Uint8Array(z ? 0 : n);
     this.delalloc = new Uint8Array(!z || o.env.privateData === "cow-fixup" ? n : 0);
     this.dirtySince = new Float64Array(n);
-    this.written = new Uint8Array(n);
     this.cleanWrites = new Uint32Array(n);
     // The anonymous-memory state only where it can change (the checker keeps it always).
     const anon = !z || o.env.anonymous ? n : 0;
@@ -285,13 +290,60 @@ export class PageState {
     this.mmHasPinned = new Uint8Array(!z || o.env.anonymous ? o.files : 0);
   }
 
+  // The page flags (PG), 0 or 1 each.
+  /** PG_dirty of page p (PG.dirty). */
+  dirty(p: number): number {
+    return this.flags[p] & 1;
+  }
+  /** PG_writeback of page p (PG.writeback). */
+  writeback(p: number): number {
+    return (this.flags[p] >>> PG.writeback) & 1;
+  }
+  /** PG_locked of page p (PG.locked). */
+  locked(p: number): number {
+    return (this.flags[p] >>> PG.locked) & 1;
+  }
+  /** Buffer heads attached to page p (PG.buffers). */
+  buffers(p: number): number {
+    return (this.flags[p] >>> PG.buffers) & 1;
+  }
+  /** A writable, dirty pte maps page p (PG.pteWritable). */
+  pteWritable(p: number): number {
+    return (this.flags[p] >>> PG.pteWritable) & 1;
+  }
+  /** Page p is in its mapping (PG.attached). */
+  attached(p: number): number {
+    return (this.flags[p] >>> PG.attached) & 1;
+  }
+  /** Page p is in memory (PG.resident). */
+  resident(p: number): number {
+    return (this.flags[p] >>> PG.resident) & 1;
+  }
+  /** The sharers' ptes of page p exist (PG.mapped). */
+  mapped(p: number): number {
+    return (this.flags[p] >>> PG.mapped) & 1;
+  }
+  /** The I/O in flight of page p carries a bounce copy (PG.bounced). */
+  bounced(p: number): number {
+    return (this.flags[p] >>> PG.bounced) & 1;
+  }
+  /** Page p's disk version came from a writeback of this run (PG.written). */
+  written(p: number): number {
+    return (this.flags[p] >>> PG.written) & 1;
+  }
+  /** Set flag `bit` (a PG position) of page p to `v` (truthy: 1). */
+  setFlag(p: number, bit: number, v: number): void {
+    const m = 1 << bit;
+    this.flags[p] = v ? this.flags[p] | m : this.flags[p] & ~m;
+  }
+
   /** Initial state (docs/model.md#workload-and-initial-state): resident, attached, clean, no buffers, mapped read-only. */
   initPage(p: number, shares: number, transient: number): void {
     this.shares[p] = shares;
     this.transient[p] = transient;
-    this.resident[p] = 1;
-    this.attached[p] = 1;
-    this.mapped[p] = 1;
+    this.setFlag(p, PG.resident, 1);
+    this.setFlag(p, PG.attached, 1);
+    this.setFlag(p, PG.mapped, 1);
     this.refcount[p] = 1 + shares + transient;
   }
 
@@ -307,8 +359,8 @@ export class PageState {
 
   /** Memory differs from disk and nothing will write it: attached, clean, no I/O carrying mem. */
   unsaved(p: number): boolean {
-    if (!this.resident[p] || !this.attached[p] || this.dirty[p] || this.mem[p] === this.disk[p]) return false;
-    return !(this.writeback[p] && this.io[p] === this.mem[p]);
+    if (!this.resident(p) || !this.attached(p) || this.dirty(p) || this.mem[p] === this.disk[p]) return false;
+    return !(this.writeback(p) && this.io[p] === this.mem[p]);
   }
 
   /** The file (inode) page `p` belongs to: floor(p / pagesPerFile) (folio->mapping->host). */
@@ -322,11 +374,11 @@ export class PageState {
    * the swap cache's when it is in it.
    */
   refcountFormula(p: number): number {
-    if (!this.resident[p]) return 0;
+    if (!this.resident(p)) return 0;
     return (
-      (this.attached[p] ? (this.env.anonymous ? this.swapCache[p] : 1) : 0) +
-      this.buffers[p] +
-      (this.mapped[p] ? this.shares[p] : 0) +
+      (this.attached(p) ? (this.env.anonymous ? this.swapCache[p] : 1) : 0) +
+      this.buffers(p) +
+      (this.mapped(p) ? this.shares[p] : 0) +
       this.gets[p] +
       this.pinAdd * this.pins[p] +
       this.transient[p]
@@ -396,15 +448,7 @@ export class PageState {
       this.refcount,
       this.pins,
       this.gets,
-      this.dirty,
-      this.writeback,
-      this.locked,
-      this.buffers,
-      this.pteWritable,
-      this.attached,
-      this.resident,
-      this.mapped,
-      this.bounced,
+      this.flags,
       this.mem,
       this.disk,
       this.io,
@@ -413,7 +457,6 @@ export class PageState {
       this.notifying,
       this.delalloc,
       this.dirtySince,
-      this.written,
       this.cleanWrites,
       this.swapCache,
       this.anonExclusive,

@@ -116,12 +116,12 @@ export function checkRelease(r: unknown, owner: string): Release {
  * another actor holds the lock, then runs {@link releaseDirtyLocked}.
  */
 export function releaseWaitsForLock(r: Release, pc: PageCache, p: number): boolean {
-  return r.lock === "lock" && !(r.dirty === "if-clean" && pc.dirty[p]);
+  return r.lock === "lock" && !(r.dirty === "if-clean" && pc.dirty(p));
 }
 
 /** The dirtying under the page lock the release took (set_page_dirty between lock_page and unlock_page). */
 export function releaseDirtyLocked(r: Release, pc: PageCache, p: number): void {
-  if (r.dirty === "always" || (r.dirty === "if-clean" && !pc.dirty[p])) pc.setPageDirty(p, true);
+  if (r.dirty === "always" || (r.dirty === "if-clean" && !pc.dirty(p))) pc.setPageDirty(p, true);
 }
 
 /** What {@link releaseAtOnce} did to the page. */
@@ -142,7 +142,7 @@ export const RELEASE_DID = {
  * Returns one of RELEASE_DID.
  */
 export function releaseAtOnce(r: Release, pc: PageCache, p: number, miss?: () => boolean): number {
-  if (r.dirty === "never" || (r.dirty === "if-clean" && pc.dirty[p])) return RELEASE_DID.NOTHING;
+  if (r.dirty === "never" || (r.dirty === "if-clean" && pc.dirty(p))) return RELEASE_DID.NOTHING;
   if (r.lock === "trylock") {
     if (miss?.() || !pc.trylockPage(p)) return RELEASE_DID.BUSY;
     pc.setPageDirty(p);
@@ -151,6 +151,6 @@ export function releaseAtOnce(r: Release, pc: PageCache, p: number, miss?: () =>
   }
   // set_page_dirty_lock holds PG_locked (the engine's instant); a `none` release dirties
   // with whatever PG_locked says (ext4's lock warning reads the flag, not the holder).
-  pc.setPageDirty(p, r.lock === "lock" || pc.locked[p] === 1);
+  pc.setPageDirty(p, r.lock === "lock" || pc.locked(p) === 1);
   return RELEASE_DID.DIRTIED;
 }

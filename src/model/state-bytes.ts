@@ -28,14 +28,13 @@ const countBytes = (max: number): number => (max <= 0xff ? 1 : max <= 0xffff ? 2
 /**
  * Bytes of the engine's per-folio typed arrays for these parameters (README, "Per-page
  * state"; `npm run bench` prints the arrays one by one): the page cache's counts sized by
- * the run's bounds, 10 flag bytes, the three content versions and cleanWrites (12 + 4),
- * dirtySince (a Float64),
- * notifierSeq under a device mirror, btrfs's delalloc; the writeback's waiters and I/O
+ * the run's bounds, the flags word (ten PG bits in a Uint16), the three content versions
+ * and cleanWrites (12 + 4), dirtySince (a Float64), notifierSeq under a device mirror, btrfs's delalloc; the writeback's waiters and I/O
  * count; the pinner groups' last writer (and first pinner, holders per group with several
  * groups); the device writes' slot (its holders, next write and rate are per held folio);
  * on backing `anon` the swap cache, PG_anon_exclusive and the owner's move (3) and the
  * slot's generation (4, engine/anon.ts), with forks the unbounded share count (4:
- * anonSharesBound); an O_DIRECT write group's dioSources (1). 49 on the large system (one
+ * anonSharesBound); an O_DIRECT write group's dioSources (1). 41 on the large system (one
  * group, shareCount 1, no mirror).
  */
 export function folioBytes(p: Params): number {
@@ -71,7 +70,7 @@ export function folioBytes(p: Params): number {
     range(p.transientRefs) +
     4 +
     2 * holds +
-    10 +
+    2 +
     12 +
     4 +
     8 +

@@ -87,8 +87,8 @@ export function tracePage(params: ParamsInput, options: TraceOptions = {}): Page
           // The page just written: held (or device-mapped), clean, and now newer than disk.
           for (let p = 0; p < pc.pages; p++) {
             if (
-              !pc.dirty[p] &&
-              pc.attached[p] &&
+              !pc.dirty(p) &&
+              pc.attached(p) &&
               pc.mem[p] !== pc.disk[p] &&
               (pc.pins[p] > 0 || pc.gets[p] > 0 || pc.policy.reference === "none")
             ) {

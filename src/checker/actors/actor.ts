@@ -66,7 +66,7 @@ export interface Actor {
 
 /** The pte GUP-fast and the CPU see: present and writable. */
 export function pteWritable(c: PageCache): boolean {
-  return c.resident[PAGE] === 1 && c.mapped[PAGE] === 1 && c.pteWritable[PAGE] === 1;
+  return c.resident(PAGE) === 1 && c.mapped(PAGE) === 1 && c.pteWritable(PAGE) === 1;
 }
 
 /** lock_page as a step: BLOCKED while another task holds PG_locked, else take it and go to `next`. */

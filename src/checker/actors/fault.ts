@@ -36,10 +36,10 @@ const FAULT_LABEL = {
  * `retReg`). Returns a label, BLOCKED, or SIGBUS.
  */
 export function faultLock(c: PageCache, r: Int32Array, o: number, retReg: number, ret: number): number {
-  if (c.resident[PAGE] && c.locked[PAGE]) return BLOCKED;
-  const read = !c.resident[PAGE];
+  if (c.resident(PAGE) && c.locked(PAGE)) return BLOCKED;
+  const read = !c.resident(PAGE);
   if (read) c.readPage(PAGE);
-  if (!c.attached[PAGE]) return SIGBUS;
+  if (!c.attached(PAGE)) return SIGBUS;
   c.trylockPage(PAGE);
   r[o + retReg] = ret;
   r[o] = FAULT_STEP.MKWRITE;
@@ -65,7 +65,7 @@ export function writeFault(
 
 /** Footprint of faultLock in the current state: a page read back from disk touches everything. */
 export function faultLockFootprint(c: PageCache): number {
-  return c.resident[PAGE] ? packFootprint(PAGE_VAR.LOCK | PAGE_VAR.MAP, PAGE_VAR.LOCK) : EVERYTHING;
+  return c.resident(PAGE) ? packFootprint(PAGE_VAR.LOCK | PAGE_VAR.MAP, PAGE_VAR.LOCK) : EVERYTHING;
 }
 
 /**
@@ -75,7 +75,7 @@ export function faultLockFootprint(c: PageCache): number {
 function mkwrite(ctx: StepContext, r: Int32Array, o: number): number {
   const c = ctx.cache;
   c.mapPage(PAGE);
-  if (c.pteWritable[PAGE]) {
+  if (c.pteWritable(PAGE)) {
     r[o] = FAULT_STEP.UNLOCK;
     return FAULT_LABEL.HAD_PTE;
   }
@@ -92,7 +92,7 @@ function mkwrite(ctx: StepContext, r: Int32Array, o: number): number {
 
 /** folio_wait_stable, then finish_mkwrite_fault: the pte writable once PG_writeback is clear. */
 function waitStable(ctx: StepContext, r: Int32Array, o: number): number {
-  if (ctx.cache.writeback[PAGE]) return BLOCKED;
+  if (ctx.cache.writeback(PAGE)) return BLOCKED;
   ctx.cache.pageMkwrite(PAGE);
   r[o] = FAULT_STEP.UNLOCK;
   return FAULT_LABEL.WAIT;

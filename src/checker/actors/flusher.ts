@@ -62,7 +62,7 @@ const UNLOCK_PASS_ENDS: WritebackExit<FlushPc | typeof DONE> = {
 
 /** lock_page on the page of the pass (none left: the pass ends). */
 function lock(ctx: StepContext, r: Int32Array, o: number): number {
-  if (ctx.cache.resident[PAGE]) return lockPage(ctx.cache, r, o, FLUSH_STEP.CHECK, FLUSH_LABEL.LOCK);
+  if (ctx.cache.resident(PAGE)) return lockPage(ctx.cache, r, o, FLUSH_STEP.CHECK, FLUSH_LABEL.LOCK);
   endPass(r, o);
   return FLUSH_LABEL.NO_PAGE;
 }
@@ -73,12 +73,12 @@ function lock(ctx: StepContext, r: Int32Array, o: number): number {
  */
 function check(ctx: StepContext, r: Int32Array, o: number): number {
   const c = ctx.cache;
-  if (!c.attached[PAGE] || !c.dirty[PAGE] || (c.writeback[PAGE] && !syncPass(r, o))) {
-    const why = !c.attached[PAGE] ? FLUSH_LABEL.TRUNCATED : !c.dirty[PAGE] ? FLUSH_LABEL.CLEAN : FLUSH_LABEL.UNDER_WB;
+  if (!c.attached(PAGE) || !c.dirty(PAGE) || (c.writeback(PAGE) && !syncPass(r, o))) {
+    const why = !c.attached(PAGE) ? FLUSH_LABEL.TRUNCATED : !c.dirty(PAGE) ? FLUSH_LABEL.CLEAN : FLUSH_LABEL.UNDER_WB;
     UNLOCK_PASS_ENDS.go(c, r, o);
     return why;
   }
-  if (c.writeback[PAGE]) return BLOCKED;
+  if (c.writeback(PAGE)) return BLOCKED;
   r[o] = WRITEBACK_STEP.MKCLEAN;
   return FLUSH_LABEL.WRITE;
 }
@@ -88,7 +88,7 @@ const LOCK_FP = packFootprint(PAGE_VAR.MAP | PAGE_VAR.LOCK, PAGE_VAR.LOCK);
 const STEPS: StepTable<FlushPc | WritebackPc> = {
   [FLUSH_STEP.LOCK]: {
     footprint: LOCK_FP,
-    now: (ctx) => (ctx.cache.resident[PAGE] ? LOCK_FP : packFootprint(PAGE_VAR.MAP, 0)),
+    now: (ctx) => (ctx.cache.resident(PAGE) ? LOCK_FP : packFootprint(PAGE_VAR.MAP, 0)),
     next: [FLUSH_STEP.CHECK, ...PASS_ENDS.next],
     run: lock,
   },

@@ -59,7 +59,7 @@ export function anonFollow(ctx: StepContext, r: Int32Array, o: number, write: bo
     r[o] = DONE;
     return LABEL.MOVED;
   }
-  if (!c.resident[PAGE] || !c.mapped[PAGE]) {
+  if (!c.resident(PAGE) || !c.mapped(PAGE)) {
     anonFault(c, PAGE, write);
     return LABEL.SWAP_IN;
   }
@@ -101,9 +101,9 @@ export function dioBuffered(r: Int32Array, o: number): number {
  * read-only (the vma has no VM_WRITE). Next: follow_page_pte again.
  */
 export function forceFault(c: PageCache, r: Int32Array, o: number): number {
-  const read = !c.resident[PAGE];
+  const read = !c.resident(PAGE);
   if (read) c.readPage(PAGE);
-  if (!c.attached[PAGE]) {
+  if (!c.attached(PAGE)) {
     r[o] = DONE;
     return LABEL.SIGBUS;
   }
@@ -130,8 +130,8 @@ export function forceFollow(ctx: StepContext, r: Int32Array, o: number): number 
     r[o] = GUP_EXTRA_STEP.FORCE_FAULT;
     return LABEL.REFAULT;
   }
-  if (!c.resident[PAGE]) c.readPage(PAGE);
-  if (!c.attached[PAGE]) {
+  if (!c.resident(PAGE)) c.readPage(PAGE);
+  if (!c.attached(PAGE)) {
     r[o] = DONE;
     return LABEL.SIGBUS;
   }

@@ -94,8 +94,8 @@ export function notifierReleaseStep(c: PageCache, r: Int32Array, o: number, poli
     return LABEL.BUSY;
   }
   const release = policy.release;
-  if (!holdsLock && releaseWaitsForLock(release, c, PAGE) && c.locked[PAGE]) return BLOCKED;
-  const dirty = c.dirty[PAGE] === 1;
+  if (!holdsLock && releaseWaitsForLock(release, c, PAGE) && c.locked(PAGE)) return BLOCKED;
+  const dirty = c.dirty(PAGE) === 1;
   const pin = policy.reference === "FOLL_PIN";
   if (notifierRelease(c, PAGE, pin, c.cleanWrites[PAGE], policy, holdsLock) === NOTIFIER_DID.DEADLOCK) {
     r[o] = hungPc;
@@ -113,8 +113,8 @@ export function notifierReleaseStep(c: PageCache, r: Int32Array, o: number, poli
  * holding no page lock (bugzilla 203317's first trace: Xorg's munmap); then `zapPc`.
  */
 export function munmapReleaseStep(c: PageCache, r: Int32Array, o: number, policy: Policy, zapPc: number): number {
-  if (releaseWaitsForLock(policy.release, c, PAGE) && c.locked[PAGE]) return BLOCKED;
-  const dirty = c.dirty[PAGE] === 1;
+  if (releaseWaitsForLock(policy.release, c, PAGE) && c.locked(PAGE)) return BLOCKED;
+  const dirty = c.dirty(PAGE) === 1;
   const pin = policy.reference === "FOLL_PIN";
   notifierRelease(c, PAGE, pin, c.cleanWrites[PAGE], policy, false);
   r[o + 8] = NOTIFIER.MUNMAP;

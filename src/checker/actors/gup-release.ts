@@ -121,10 +121,10 @@ export function releaseSteps(g: GupCore): StepTable<ReleasePc, ReleasePc | Notif
       next: [REL_STEP.UNLOCK],
       run: (ctx, r, o) => {
         const c = ctx.cache,
-          was = c.dirty[PAGE];
+          was = c.dirty(PAGE);
         releaseDirtyLocked(decisionOf(g, r, o).policy.release, c, PAGE);
         r[o] = REL_STEP.UNLOCK;
-        return !was && c.dirty[PAGE] ? REL_LABEL.SET_DIRTY : REL_LABEL.ALREADY_DIRTY;
+        return !was && c.dirty(PAGE) ? REL_LABEL.SET_DIRTY : REL_LABEL.ALREADY_DIRTY;
       },
     },
     [REL_STEP.UNLOCK]: {

@@ -105,8 +105,8 @@ function grabbed(g: GupCore, ctx: StepContext, r: Int32Array, o: number, label: 
 
 /** A read pin needs a present pte, not a writable one: no write fault, no FOLL_TOUCH dirtying. */
 function followRead(g: GupCore, c: PageCache, r: Int32Array, o: number, pin: boolean): number {
-  if (!c.resident[PAGE]) c.readPage(PAGE);
-  if (!c.attached[PAGE]) {
+  if (!c.resident(PAGE)) c.readPage(PAGE);
+  if (!c.attached(PAGE)) {
     r[o] = DONE;
     return GUP_LABEL.SIGBUS;
   }
@@ -142,7 +142,7 @@ function follow(g: GupCore, ctx: StepContext, r: Int32Array, o: number): number 
     return GUP_LABEL.MIRROR;
   }
   if (!c.tryGrabFolio(PAGE, pin)) return refused(c, r, o, GUP_LABEL.REFUSED);
-  if (!c.pteWritable[PAGE] && !c.dirty[PAGE]) c.setPageDirty(PAGE);
+  if (!c.pteWritable(PAGE) && !c.dirty(PAGE)) c.setPageDirty(PAGE);
   r[o + 2] = 1;
   return grabbed(g, ctx, r, o, GUP_LABEL.GRAB);
 }
@@ -164,7 +164,7 @@ function followFootprint(g: GupCore, ctx: StepContext, r: Int32Array, o: number)
  */
 function fastGrab(g: GupCore, ctx: StepContext, r: Int32Array, o: number): number {
   const c = ctx.cache;
-  if (!c.resident[PAGE]) {
+  if (!c.resident(PAGE)) {
     r[o] = GUP_STEP.FOLLOW;
     return GUP_LABEL.FAST_FREED;
   }
@@ -302,11 +302,11 @@ function ownSteps(g: GupCore): StepTable<GupPc | ReleasePc | FaultPc | NotifierP
       run: (ctx, r, o) => {
         // The policy's afterGrab once the pte lock is dropped (dirty-at-gup's variant).
         const c = ctx.cache,
-          was = c.dirty[PAGE];
+          was = c.dirty(PAGE);
         decisionOf(g, r, o).policy.afterGrab(c, PAGE);
         c.count(METRIC.pinsTaken);
         r[o] = afterGup(g, r, o);
-        return !was && c.dirty[PAGE] ? GUP_LABEL.HOOK_DIRTIED : GUP_LABEL.HOOK_NOTHING;
+        return !was && c.dirty(PAGE) ? GUP_LABEL.HOOK_DIRTIED : GUP_LABEL.HOOK_NOTHING;
       },
     },
     [GUP_STEP.DMA]: {

@@ -62,14 +62,14 @@ function done(ctx: StepContext, r: Int32Array, o: number, unlock: boolean, label
 }
 
 /** The page is in the cache (resident and attached), else the invalidation meets nothing. */
-const present = (ctx: StepContext): boolean => ctx.cache.resident[PAGE] === 1 && ctx.cache.attached[PAGE] === 1;
+const present = (ctx: StepContext): boolean => ctx.cache.resident(PAGE) === 1 && ctx.cache.attached(PAGE) === 1;
 
 /** invalidate_inode_page's checks, then try_to_release_page (mode=mapping, page locked). */
 function evictCheck(ctx: StepContext, r: Int32Array, o: number): number {
   const c = ctx.cache;
   if (invalidateRefuses(c, PAGE)) {
     const why =
-      c.dirty[PAGE] || c.writeback[PAGE]
+      c.dirty(PAGE) || c.writeback(PAGE)
         ? INVALIDATE_LABEL.KEPT_DIRTY
         : ctx.env.invalidateChecksRefs
           ? INVALIDATE_LABEL.KEPT_HELD
@@ -91,9 +91,9 @@ const UNMAP = withNotifier<InvalidatePc | typeof DONE>(
     next: [INVALIDATE_STEP.RELEASE2],
     run: (ctx, r, o) => {
       const c = ctx.cache;
-      if (c.writeback[PAGE]) return BLOCKED;
+      if (c.writeback(PAGE)) return BLOCKED;
       r[o] = INVALIDATE_STEP.RELEASE2;
-      if (!(c.mapped[PAGE] && c.shares[PAGE] > 0)) return INVALIDATE_LABEL.NOT_MAPPED;
+      if (!(c.mapped(PAGE) && c.shares[PAGE] > 0)) return INVALIDATE_LABEL.NOT_MAPPED;
       zapPteRange(c, PAGE);
       return INVALIDATE_LABEL.UNMAP;
     },

@@ -20,7 +20,7 @@ const STEPS: StepTable<IoPc> = {
     footprint: packFootprint(PAGE_VAR.IOQ | PAGE_VAR.WB, PAGE_VAR.IOQ | PAGE_VAR.WB | PAGE_VAR.DISK),
     next: [IO_STEP.IDLE],
     run: (ctx, r, o) => {
-      if (r[o + 1] === 0 || !ctx.cache.writeback[PAGE]) return BLOCKED;
+      if (r[o + 1] === 0 || !ctx.cache.writeback(PAGE)) return BLOCKED;
       ctx.cache.endPageWriteback(PAGE);
       r[o + 1] = 0;
       return IO_LABEL.END;

@@ -11,6 +11,7 @@ import type { ActorDecl, ActorSpec, MadviseActor } from "../scenario.js";
 import { DONE, PAGE, type StepContext } from "./actor.js";
 import { defineLabel } from "./labels.js";
 import { Program, TableActor, type StepTable } from "./program.js";
+import { PG } from "../../model/page-state.js";
 
 const MADVISE_STEP = { ZAP: 1 } as const;
 type MadvisePc = (typeof MADVISE_STEP)[keyof typeof MADVISE_STEP];
@@ -30,10 +31,10 @@ function zap(ctx: StepContext, r: Int32Array, o: number): number {
     c.cowCopy[PAGE] = 0;
     return MADVISE_LABEL.ZAP_COPY;
   }
-  if (ctx.env.anonymous && c.resident[PAGE] && c.mapped[PAGE] && !c.ownerMoved[PAGE] && c.shares[PAGE] > 0) {
+  if (ctx.env.anonymous && c.resident(PAGE) && c.mapped(PAGE) && !c.ownerMoved[PAGE] && c.shares[PAGE] > 0) {
     childUnmap(c, PAGE); // the owner's mapping goes: one mapping less
     c.ownerMoved[PAGE] = 1;
-    c.pteWritable[PAGE] = 0;
+    c.setFlag(PAGE, PG.pteWritable, 0);
     c.anonExclusive[PAGE] = 0;
     return MADVISE_LABEL.ZAP_ANON;
   }

@@ -32,7 +32,7 @@ const ZAP = withNotifier<MunmapPc | typeof DONE>(
     run: (ctx, r, o) => {
       const c = ctx.cache;
       r[o] = DONE;
-      if (!c.resident[PAGE]) return MUNMAP_LABEL.GONE;
+      if (!c.resident(PAGE)) return MUNMAP_LABEL.GONE;
       zapPteRange(c, PAGE);
       return MUNMAP_LABEL.ZAP;
     },

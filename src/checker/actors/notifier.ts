@@ -33,7 +33,7 @@ const NOTIFIER_LABEL = { START: defineLabel("invalidate_range_start") };
 export function invalidateRangeStart(c: PageCache, holdsLock: boolean, rmap: boolean): boolean {
   // An rmap walk (try_to_unmap, folio_mkclean) reaches the userptr's vma only through a pte
   // that maps the page; munmap invalidates the range whatever is mapped.
-  if (c.notifierPins[PAGE] === 0 || (rmap && !(c.resident[PAGE] && c.mapped[PAGE]))) return false;
+  if (c.notifierPins[PAGE] === 0 || (rmap && !(c.resident(PAGE) && c.mapped(PAGE)))) return false;
   c.notifying[PAGE] = holdsLock ? 2 : 1;
   return true;
 }

@@ -74,13 +74,13 @@ const PLAN: WritebackPlan<ReclaimPc | typeof DONE> = {
 /** shrink_folio_list takes the page: off the LRU, busy or under writeback it stops; else trylock_page. */
 function trylock(ctx: StepContext, r: Int32Array, o: number): number {
   const c = ctx.cache;
-  if (!c.resident[PAGE] || !c.attached[PAGE]) {
+  if (!c.resident(PAGE) || !c.attached(PAGE)) {
     stop(c, r, o, false);
     return RECLAIM_LABEL.NOT_LRU;
   }
-  if (c.locked[PAGE] || c.writeback[PAGE]) {
+  if (c.locked(PAGE) || c.writeback(PAGE)) {
     stop(c, r, o, false);
-    return c.locked[PAGE] ? RECLAIM_LABEL.BUSY : RECLAIM_LABEL.UNDER_WB;
+    return c.locked(PAGE) ? RECLAIM_LABEL.BUSY : RECLAIM_LABEL.UNDER_WB;
   }
   c.trylockPage(PAGE);
   r[o] = RECLAIM_STEP.UNMAP;
@@ -90,7 +90,7 @@ function trylock(ctx: StepContext, r: Int32Array, o: number): number {
 /** After try_to_unmap (and the guard): pageout a dirty freeable page, or free a clean one's buffers. */
 function continueAfterUnmap(ctx: StepContext, r: Int32Array, o: number): number {
   const c = ctx.cache;
-  if (c.dirty[PAGE]) {
+  if (c.dirty(PAGE)) {
     if (r[o + 1] === 1) {
       stop(c, r, o, true);
       return RECLAIM_LABEL.REDIRTIED;

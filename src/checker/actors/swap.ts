@@ -48,12 +48,12 @@ function stop(c: PageCache, r: Int32Array, o: number, unlock: boolean): void {
 /** shrink_folio_list takes the page: off the LRU (left memory, or the owner moved), busy or under writeback it stops. */
 function trylock(ctx: StepContext, r: Int32Array, o: number): number {
   const c = ctx.cache;
-  if (!c.resident[PAGE] || c.ownerMoved[PAGE]) {
+  if (!c.resident(PAGE) || c.ownerMoved[PAGE]) {
     stop(c, r, o, false);
     return SWAP_LABEL.NOT_LRU;
   }
-  if (c.locked[PAGE] || c.writeback[PAGE]) {
-    const busy = c.locked[PAGE] === 1;
+  if (c.locked(PAGE) || c.writeback(PAGE)) {
+    const busy = c.locked(PAGE) === 1;
     stop(c, r, o, false);
     return busy ? SWAP_LABEL.BUSY : SWAP_LABEL.UNDER_WB;
   }
@@ -65,7 +65,7 @@ function trylock(ctx: StepContext, r: Int32Array, o: number): number {
 /** pageout: a dirty page nobody else holds goes to swap; a clean one to __remove_mapping. */
 function pageout(ctx: StepContext, r: Int32Array, o: number): number {
   const c = ctx.cache;
-  if (!c.dirty[PAGE]) {
+  if (!c.dirty(PAGE)) {
     r[o] = SWAP_STEP.REMOVE;
     return SWAP_LABEL.IN_CACHE;
   }

@@ -22,7 +22,7 @@ const TRUNCATE_LABEL = {
 /** lock_page; without a page in the cache only i_size changes (the inode is clean). */
 function lock(ctx: StepContext, r: Int32Array, o: number): number {
   const c = ctx.cache;
-  if (c.resident[PAGE] && c.attached[PAGE]) return lockPage(c, r, o, TRUNCATE_STEP.TRUNCATE, TRUNCATE_LABEL.LOCK);
+  if (c.resident(PAGE) && c.attached(PAGE)) return lockPage(c, r, o, TRUNCATE_STEP.TRUNCATE, TRUNCATE_LABEL.LOCK);
   r[o] = DONE;
   c.inodeDirty[0] = 0;
   return TRUNCATE_LABEL.NO_PAGE;
@@ -31,10 +31,10 @@ function lock(ctx: StepContext, r: Int32Array, o: number): number {
 /** folio_wait_writeback, then truncate_inode_folio: a page nobody else holds is freed, its lock with it. */
 function truncate(ctx: StepContext, r: Int32Array, o: number): number {
   const c = ctx.cache;
-  if (c.writeback[PAGE]) return BLOCKED;
+  if (c.writeback(PAGE)) return BLOCKED;
   c.truncatePage(PAGE);
   c.inodeDirty[0] = 0;
-  if (!c.resident[PAGE]) {
+  if (!c.resident(PAGE)) {
     c.unlockPage(PAGE);
     r[o] = DONE;
     return TRUNCATE_LABEL.FREED;

@@ -161,7 +161,7 @@ function writepage(plan: WritebackPlan<number>): Step {
         return LABEL.DROP;
       }
       r[o] = PC.SET_WB;
-      return c.buffers[PAGE] || c.privateData === "none" ? LABEL.WRITEPAGE : LABEL.BUG;
+      return c.buffers(PAGE) || c.privateData === "none" ? LABEL.WRITEPAGE : LABEL.BUG;
     },
   };
 }
