@@ -9,7 +9,8 @@
 // 3. a 10^8-state search in bitstate mode (bench/eight-actors-1e8.scenario): whether it
 //    finished, its states, rate and probability of a missed state.
 // Figures are printed, never asserted. PINSIM_BENCH_ROUNDS (default 2) rounds each;
-// PINSIM_BITSTATE=0 skips part 3 (minutes, some GiB).
+// PINSIM_BITSTATE=0 skips part 3 (minutes, some GiB); PINSIM_BENCH_PARTS=2 (a list such as
+// 1,3) runs only those parts.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, symlinkSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -89,6 +90,12 @@ async function runChild([root, scenario, bitstate, maxStates, reduce, workers]) 
     b0 = busiestThread();
   const r = checkConfig({ policy: sc.policies[0], page: cfg.pages, knobs: cfg.knobs, actors: cfg.actors }, opts);
   const c = process.cpuUsage(c0);
+  if (process.env.PINSIM_PAR_PROFILE)
+    for (const t of readdirSync("/proc/self/task")) {
+      const st = readFileSync(`/proc/self/task/${t}/stat`, "utf8");
+      const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
+      process.stderr.write(`${st.slice(st.indexOf("("), st.lastIndexOf(")") + 1)} ${(Number(f[11]) + Number(f[12])) / 100}\n`);
+    }
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const never = Object.values(r.verdicts).find((v) => v.startsWith("Never"));
   const { bytes: _bytes, ...facts } = r;
@@ -173,11 +180,11 @@ function bitstate() {
 }
 
 function main() {
-  buildRef();
+  const parts = (process.env.PINSIM_BENCH_PARTS ?? "1,2,3").split(",");
   console.log(`load average ${load()} (2 cores shared: CPU seconds, not wall, are compared)`);
-  againstRef();
-  workers();
-  if (process.env.PINSIM_BITSTATE !== "0") bitstate();
+  if (parts.includes("1")) buildRef(), againstRef();
+  if (parts.includes("2")) workers();
+  if (parts.includes("3") && process.env.PINSIM_BITSTATE !== "0") bitstate();
   console.log(`load average ${load()}`);
 }
 

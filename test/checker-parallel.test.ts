@@ -1,6 +1,6 @@
 // The parallel search (--workers N, src/checker/parallel.ts): with 2 and 3 workers, the
 // one-thread search's state counts, tallies, verdicts and shortest witnesses, byte for
-// byte, also when the bound cuts a level; the key merge that orders each level; the
+// byte, also when the bound cuts a level; the merged order of the keys that orders each level; the
 // command line's --workers (same JSON bytes; a bad value is one line, exit 2).
 // The workers run dist/checker/parallel-worker.js: these tests need `npm run build`.
 import { test } from "node:test";
@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { applyVariant, checkConfig, loadScenario, parseScenario, runScenario } from "../src/checker/index.js";
 import type { CheckResult } from "../src/checker/index.js";
-import { mergeKeys } from "../src/checker/parallel.js";
+import { rankAt } from "../src/checker/parallel.js";
 import { InputError } from "../src/errors.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -103,18 +103,20 @@ test("with the reduction too: 2 workers give the same result as 1", built, () =>
   assert.deepEqual(facts(two), facts(one));
 });
 
-test("mergeKeys: each worker's ascending keys ranked in the merged order; the cut at the first refused", () => {
-  // keys = parent rank * 32 + actor; worker 0 has parents 0 and 2, worker 1 parent 1.
+test("rankAt: the key of each rank over the threads' ascending keys merged; the bound's cut from it", () => {
+  // keys = parent rank * 32 + actor; thread 0 has parents 0 and 2, thread 1 parent 1.
   const k0 = Float64Array.of(0 * 32 + 1, 2 * 32 + 0, 2 * 32 + 3),
     k1 = Float64Array.of(1 * 32 + 0, 1 * 32 + 2);
-  const { ranks, total, cut } = mergeKeys([k0, k1], 3);
-  // merged: 1 (w0), 32 (w1), 34 (w1), 64 (w0), 67 (w0)
-  assert.deepEqual([...ranks[0]], [0, 3, 4]);
-  assert.deepEqual([...ranks[1]], [1, 2]);
-  assert.equal(total, 5);
-  // room 3: the state of rank 3 (key 64) is the first refused; its first predecessor has rank 2
-  assert.equal(cut, 2);
-  assert.equal(mergeKeys([k0, k1], 5).cut, -1);
+  // merged: 1 (t0), 32 (t1), 34 (t1), 64 (t0), 67 (t0)
+  assert.deepEqual(
+    [0, 1, 2, 3, 4].map((r) => rankAt([k0, k1], r)),
+    [1, 32, 34, 64, 67],
+  );
+  // past the end (5 keys) and before the start: none
+  assert.equal(rankAt([k0, k1], 5), null);
+  assert.equal(rankAt([k0, k1], -1), null);
+  // room 3: the state of rank 3 (key 64) is the first refused; its first predecessor has rank 64 / 32 = 2
+  assert.equal(Math.floor(rankAt([k0, k1], 3)! / 32), 2);
 });
 
 test("checkConfig refuses a worker count outside 1..64, and workers with bitstate", () => {
