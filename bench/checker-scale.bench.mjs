@@ -90,12 +90,6 @@ async function runChild([root, scenario, bitstate, maxStates, reduce, workers]) 
     b0 = busiestThread();
   const r = checkConfig({ policy: sc.policies[0], page: cfg.pages, knobs: cfg.knobs, actors: cfg.actors }, opts);
   const c = process.cpuUsage(c0);
-  if (process.env.PINSIM_PAR_PROFILE)
-    for (const t of readdirSync("/proc/self/task")) {
-      const st = readFileSync(`/proc/self/task/${t}/stat`, "utf8");
-      const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
-      process.stderr.write(`${st.slice(st.indexOf("("), st.lastIndexOf(")") + 1)} ${(Number(f[11]) + Number(f[12])) / 100}\n`);
-    }
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const never = Object.values(r.verdicts).find((v) => v.startsWith("Never"));
   const { bytes: _bytes, ...facts } = r;

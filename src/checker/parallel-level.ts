@@ -438,7 +438,8 @@ export function rankAt(keys: Float64Array[], r: number): number | null {
   for (let k = 0; ; k++) {
     let best = -1,
       bk = Infinity;
-    for (let w = 0; w < keys.length; w++) if (at[w] < keys[w].length && keys[w][at[w]] < bk) (bk = keys[w][at[w]]), (best = w);
+    for (let w = 0; w < keys.length; w++)
+      if (at[w] < keys[w].length && keys[w][at[w]] < bk) (bk = keys[w][at[w]]), (best = w);
     if (best < 0) return null;
     if (k === r) return bk;
     at[best]++;

@@ -37,7 +37,7 @@ import type { SearchSpec } from "./explore.js";
 import type { Found, PathState } from "./stepper.js";
 import { INCIDENTS, type IncidentName } from "./verdict.js";
 import { labelOf } from "./actors/labels.js";
-import { Aborted, Partition, makeShared, type FirstHit, type Got, type Report } from "./parallel-level.js";
+import { Partition, makeShared, type FirstHit, type Got, type Report } from "./parallel-level.js";
 import type { Answer, Request } from "./parallel-worker.js";
 
 export { ownerOf, rankAt } from "./parallel-level.js";
