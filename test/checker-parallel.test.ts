@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { applyVariant, checkConfig, loadScenario, parseScenario, runScenario } from "../src/checker/index.js";
 import type { CheckResult } from "../src/checker/index.js";
 import { rankAt } from "../src/checker/parallel.js";
+import { makeShared } from "../src/checker/parallel-level.js";
 import { InputError } from "../src/errors.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -117,6 +118,21 @@ test("rankAt: the key of each rank over the threads' ascending keys merged; the 
   assert.equal(rankAt([k0, k1], -1), null);
   // room 3: the state of rank 3 (key 64) is the first refused; its first predecessor has rank 64 / 32 = 2
   assert.equal(Math.floor(rankAt([k0, k1], 3)! / 32), 2);
+});
+
+// Each growable buffer reserves its most in address space at once: with 64 threads the
+// 2·64² + 2·64 = 8,320 buffers of 4 GiB each (35 TiB) exhausted it and V8 aborted the
+// process (check --workers 64 --no-budget). The budget is 2 TiB over all of them.
+test("the shared buffers of 2 and 64 threads reserve at most 4 GiB each and 2 TiB together", () => {
+  for (const n of [2, 64]) {
+    const sh = makeShared(n);
+    const all = [...sh.recs, ...sh.keys].map((b) => (b as SharedArrayBuffer & { maxByteLength: number }).maxByteLength);
+    assert.equal(all.length, 2 * n * n + 2 * n);
+    assert.ok(Math.max(...all) <= 2 ** 32, `n ${n}`);
+    assert.ok(all.reduce((s, x) => s + x, 0) <= 2 ** 41, `n ${n}`);
+  }
+  // two threads keep the full 4 GiB a buffer (2 TiB / 12 buffers is more)
+  assert.equal((makeShared(2).recs[0] as SharedArrayBuffer & { maxByteLength: number }).maxByteLength, 2 ** 32);
 });
 
 test("checkConfig refuses a worker count outside 1..64, and workers with bitstate", () => {

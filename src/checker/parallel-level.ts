@@ -24,11 +24,16 @@ import { LABELS } from "./actors/index.js";
 /** Words after a state's own in a successor record: its parent (the sender's index), the parent's key / 32, the step, the state's hash, the parent's key % 32. */
 export const RECORD_EXTRA = 5;
 
-/** Most bytes of one growable shared buffer (the engine's limit for a growable SharedArrayBuffer). */
+/**
+ * Most bytes of one growable shared buffer (4 GiB, the engine's limit for a growable
+ * SharedArrayBuffer), and of all of a search's together: each reserves its most in address
+ * space up front, and 64 threads' 8,320 buffers of 4 GiB exhausted it (V8 aborted).
+ */
 const MAX_BYTES = 2 ** 32;
+const ALL_BYTES = 2 ** 41;
 
 /** A growable SharedArrayBuffer (ES2024; Node 20 has it, this project's TypeScript lib does not). */
-type Growable = SharedArrayBuffer & { grow(bytes: number): void };
+type Growable = SharedArrayBuffer & { grow(bytes: number): void; readonly maxByteLength: number };
 const GrowableBuffer = SharedArrayBuffer as unknown as new (bytes: number, o: { maxByteLength: number }) => Growable;
 
 /**
@@ -47,7 +52,8 @@ export type Shared = {
 
 /** The shared memory of a search over n threads. */
 export function makeShared(n: number): Shared {
-  const grow = (bytes: number) => new GrowableBuffer(bytes, { maxByteLength: MAX_BYTES });
+  const each = Math.min(MAX_BYTES, Math.floor(ALL_BYTES / (2 * n * n + 2 * n) / 2 ** 16) * 2 ** 16);
+  const grow = (bytes: number) => new GrowableBuffer(bytes, { maxByteLength: each });
   return {
     n,
     sync: new SharedArrayBuffer(12),
@@ -90,12 +96,16 @@ class Grown<T extends Int32Array | Float64Array> {
   ) {
     this.a = make(sab, sab.byteLength / unit);
   }
-  /** Room for `more` elements after len. @throws Error past MAX_BYTES */
+  /** Room for `more` elements after len. @throws Error past the buffer's most bytes */
   room(more: number): void {
-    const need = (this.len + more) * this.unit;
+    const need = (this.len + more) * this.unit,
+      max = (this.sab as Growable).maxByteLength;
     if (need <= this.sab.byteLength) return;
-    if (need > MAX_BYTES) throw new Error("checker: a level of the parallel search outgrew 4 GiB between two threads");
-    (this.sab as Growable).grow(Math.min(MAX_BYTES, Math.max(need, this.sab.byteLength * 2)));
+    if (need > max)
+      throw new Error(
+        `checker: a level of the parallel search outgrew ${max} bytes between two threads (parallel-level.ts)`,
+      );
+    (this.sab as Growable).grow(Math.min(max, Math.max(need, this.sab.byteLength * 2)));
     this.a = this.make(this.sab, this.sab.byteLength / this.unit);
   }
 }

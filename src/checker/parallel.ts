@@ -37,7 +37,7 @@ import type { SearchSpec } from "./explore.js";
 import type { Found, PathState } from "./stepper.js";
 import { INCIDENTS, type IncidentName } from "./verdict.js";
 import { labelOf } from "./actors/labels.js";
-import { Partition, makeShared, type FirstHit, type Got, type Report } from "./parallel-level.js";
+import { Partition, makeShared, type FirstHit, type Got, type Report, type Shared } from "./parallel-level.js";
 import type { Answer, Request } from "./parallel-worker.js";
 
 export { ownerOf, rankAt } from "./parallel-level.js";
@@ -54,6 +54,8 @@ class Pool {
   readonly ports: MessagePort[] = [];
   /** ctl[0]: answers posted so far. */
   readonly ctl = new Int32Array(new SharedArrayBuffer(4));
+  /** The threads' shared memory, kept from search to search (its buffers only grow; each reserves address space). */
+  readonly shared: Shared;
   private answered = 0;
 
   /** n - 1 worker threads: the calling thread is thread 0. */
@@ -61,6 +63,7 @@ class Pool {
     const file = new URL("../../dist/checker/parallel-worker.js", import.meta.url);
     if (!existsSync(fileURLToPath(file)))
       throw new InputError("dist/checker/parallel-worker.js not found: run npm run build");
+    this.shared = makeShared(n);
     for (let id = 1; id < n; id++) {
       const { port1, port2 } = new MessageChannel();
       const w = new Worker(file, { workerData: { port: port2, ctl: this.ctl.buffer, id }, transferList: [port2] });
@@ -120,7 +123,10 @@ function poolOf(n: number): Pool {
  */
 export function searchParallel(input: SearchInput, spec: SearchSpec, workers: number): SearchOutput {
   const p = poolOf(workers);
-  const shared = makeShared(workers);
+  const shared = p.shared;
+  // no thread is in the level loop now: the barrier starts afresh (a failed search may have left arrivals)
+  const sync = new Int32Array(shared.sync);
+  Atomics.store(sync, 0, 0), Atomics.store(sync, 2, 0);
   try {
     p.call(
       p.workers.map((_, w) => ({ op: "init", spec, shared, id: w + 1 })),
