@@ -7,7 +7,7 @@
  */
 import type { PageCache } from "../model/page-cache.js";
 import type { Actor, StepContext } from "./actors/index.js";
-import { StateSet, maskOf } from "./state.js";
+import { StateSet, hashWords, maskOf } from "./state.js";
 import { BITSTATE_HASHES, BitStateSet } from "./bitstate.js";
 import { INCIDENTS, type IncidentName } from "./verdict.js";
 import { Stepper, type Found, type PathState } from "./stepper.js";
@@ -111,6 +111,9 @@ export function search(input: SearchInput): SearchOutput {
 /** The first end state with an incident: its index, the sync's text, the final incidents, and whether it hung. */
 type Hit = { state: number; sync: string; mask: number; hung: boolean };
 
+/** States expanded before their successors are added (explore). */
+const BATCH = 64;
+
 /** One search's state store, its path records and its tallies. */
 class Search extends Stepper {
   private readonly set: StateSet | BitStateSet;
@@ -123,10 +126,21 @@ class Search extends Stepper {
   private readonly hits = INCIDENTS.map(() => 0);
   private readonly firstHit = new Map<number, Hit>();
   private readonly firstInSpec = new Map<number, Hit>();
+  /** A batch's successors (BATCH states, each actor at most once): words, and the kept ones' hashes and steps; per state, the kept actors. */
+  private readonly bw: Int32Array;
+  private readonly bh: Int32Array;
+  private readonly bv: Int32Array;
+  private readonly bn = new Int32Array(BATCH);
+  /** Per state of a batch: 1 for an end state where a task sleeps forever. */
+  private readonly hung = new Uint8Array(BATCH);
 
   constructor(input: SearchInput) {
     super(input);
     this.set = input.bitstate === undefined ? new StateSet(this.W) : new BitStateSet(this.W, input.bitstate);
+    const room = BATCH * this.actors.length;
+    this.bw = new Int32Array(room * this.W);
+    this.bh = new Int32Array(room);
+    this.bv = new Int32Array(room);
   }
 
   /** Record a new state's origin, growing the path arrays as needed. */
@@ -149,36 +163,87 @@ class Search extends Stepper {
     });
   }
 
-  /** Breadth-first over the state store: each state in the order it was added, until the bound. */
+  /**
+   * Breadth-first over the state store: each state in the order it was added, until the
+   * bound. The states are expanded BATCH at a time (all of them already stored), their
+   * kept successors hashed, the store's slots for those hashes touched, and only then
+   * added in order: the same order, so the same states, counts and witnesses, as one
+   * state at a time, but the probes' cache misses overlap instead of following each other.
+   */
   explore(): void {
-    for (let i = 0; i < this.set.count && !this.boundHit; i++) this.expand(i);
+    for (let i = 0; i < this.set.count && !this.boundHit; ) {
+      const end = Math.min(this.set.count, i + BATCH);
+      const n = this.stepBatch(i, end);
+      if (this.set instanceof StateSet) this.set.prefetch(this.bh, n);
+      this.addBatch(i, end);
+      i = end;
+    }
   }
 
-  /** Expand state i: step every actor, keep the successors of a persistent set, or judge an end state. */
-  private expand(i: number): void {
-    const o = i * this.W;
-    const data = this.set.data;
-    const stateMask = maskOf(data, o);
-    const enabled = this.stepAll(data, o, stateMask);
-    this.addSuccessors(i, this.chosen(enabled));
-    if (enabled || this.boundHit) return;
-    if (this.waiting) this.deadlocks++;
-    else this.terminals++;
-    this.judgeEnd(i, o, stateMask, this.waiting);
+  /**
+   * Expand states [i, end): state j's successor by actor a in bw at ((j - i) * nA + a) * W,
+   * the kept ones' hashes and steps in bh and bv in order, bn[j - i] the kept actors' bit
+   * set (0: an end state, hung[j - i] 1 if deadlocked). Returns how many are kept.
+   * NOTE: for performance, the buffers are preallocated fields.
+   */
+  private stepBatch(i: number, end: number): number {
+    const { W, bw, bh, bv, succLabel } = this;
+    const nA = this.actors.length;
+    let n = 0;
+    for (let j = i; j < end; j++) {
+      const data = this.set.data,
+        o = j * W,
+        base = (j - i) * nA * W;
+      const enabled = this.stepAll(data, o, maskOf(data, o), bw, base);
+      const explore = this.chosen(enabled);
+      this.bn[j - i] = explore;
+      this.hung[j - i] = enabled === 0 && this.waiting ? 1 : 0;
+      for (let a = 0; a < nA; a++) {
+        if (!(explore & (1 << a))) continue;
+        bh[n] = hashWords(bw, base + a * W, W) | 0;
+        bv[n++] = (a << 16) | succLabel[a];
+      }
+    }
+    return n;
   }
 
-  /** Add the successors of the actors in `explore` to the store; past maxStates, note a new one as the bound hit. */
-  private addSuccessors(i: number, explore: number): void {
-    const W = this.W;
-    for (let a = 0; a < this.actors.length && !this.boundHit; a++) {
-      if (!(explore & (1 << a))) continue;
-      if (this.set.count >= this.input.maxStates) {
-        if (this.set.find(this.succ, a * W) < 0) this.boundHit = true;
+  /**
+   * Add the successors stepBatch left, state by state in order, and judge its end states;
+   * past maxStates, a new successor is noted as the bound hit and the batch stops there.
+   */
+  private addBatch(i: number, end: number): void {
+    const { W, set, bw, bh, bv } = this;
+    const nA = this.actors.length,
+      max = this.input.maxStates;
+    for (let j = i, p = 0; j < end && !this.boundHit; j++) {
+      const explore = this.bn[j - i];
+      if (explore === 0) {
+        this.endState(j, this.hung[j - i] === 1);
         continue;
       }
-      const idx = this.set.add(this.succ, a * W);
-      if (idx >= 0) this.record(idx, i, (a << 16) | this.succLabel[a]);
+      for (let a = 0; a < nA && !this.boundHit; a++) {
+        if (!(explore & (1 << a))) continue;
+        const at = ((j - i) * nA + a) * W;
+        if (set.count >= max) {
+          if (set.find(bw, at) < 0) this.boundHit = true;
+        } else {
+          const idx = set instanceof StateSet ? set.addHashed(bw, at, bh[p]) : set.add(bw, at);
+          if (idx >= 0) this.record(idx, j, bv[p]);
+        }
+        p++;
+      }
     }
+  }
+
+  /** End state j (no actor could move): its cache decoded again, counted and judged. */
+  private endState(j: number, hung: boolean): void {
+    const o = j * this.W;
+    const stateMask = maskOf(this.set.data, o);
+    this.decodeAt(this.set.data, o);
+    this.waiting = hung;
+    if (hung) this.deadlocks++;
+    else this.terminals++;
+    this.judgeEnd(j, o, stateMask, hung);
   }
 
   /**

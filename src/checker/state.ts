@@ -146,36 +146,55 @@ export function encodePage(c: PageCache, mask: number, out: Int32Array, o: numbe
  * the state's mask into each successor's.
  */
 export function decodePage(c: PageCache, inp: Int32Array, o: number, counters = true): void {
-  const w0 = inp[o],
-    w1 = inp[o + 1],
-    w2 = inp[o + 2],
-    w3 = inp[o + 3],
-    mask = w3 & MASK_BITS;
-  c.flags[0] = (w0 & 0x1ff) | (((w0 >>> 23) & 1) << PG.written);
-  c.inodeDirty[0] = (w0 >>> 9) & 1;
-  c.dirtyPages[0] = (w0 >>> 10) & 3;
-  c.totalDirty = (w0 >>> 12) & 3;
-  c.pins[0] = (w0 >>> 14) & 7;
-  c.gets[0] = (w0 >>> 17) & 7;
-  c.transient[0] = ((w0 >>> 20) & 7) | (((w3 >>> 24) & 255) << 3);
-  c.notifierSeq[0] = (w0 >>> 24) & 255;
-  c.mem[0] = w1 & 255;
-  c.disk[0] = (w1 >>> 8) & 255;
-  c.io[0] = (w1 >>> 16) & 255;
-  c.notifying[0] = (w1 >>> 24) & 3;
-  c.notifierPins[0] = (w1 >>> 26) & 3;
-  c.delalloc[0] = (w1 >>> 28) & 1;
-  c.swapCache[0] = (w1 >>> 29) & 1;
-  c.anonExclusive[0] = (w1 >>> 30) & 1;
-  c.ownerMoved[0] = (w1 >>> 31) & 1;
-  c.cowCopy[0] = (w2 >>> 30) & 1;
-  c.mmHasPinned[0] = (w2 >>> 31) & 1;
-  c.dioSources[0] = (w3 >>> 22) & 3;
-  c.refcount[0] = w2 & 0xffff;
-  c.shares[0] = (w2 >>> 16) & 0x3fff;
+  decodePageWords(c, inp, o, ALL_PAGE_WORDS);
   if (!counters) return;
+  const mask = inp[o + 3] & MASK_BITS;
   c.counters.fill(0);
   for (let k = 0; k < INCIDENT_METRIC.length; k++) if (mask & (1 << k)) c.counters[INCIDENT_METRIC[k]] = 1;
+}
+
+/** decodePageWords' `words` for the whole page. */
+export const ALL_PAGE_WORDS = (1 << PAGE_WORDS) - 1;
+
+/**
+ * Restore the fields held by the page words in the bit set `words` (bit k: word k) from
+ * in[o..), not the counters: after a step whose successor differs from the state in those
+ * words only, the cache is the state's again (the search's hot loop).
+ */
+export function decodePageWords(c: PageCache, inp: Int32Array, o: number, words: number): void {
+  const w0 = inp[o],
+    w3 = inp[o + 3];
+  if (words & 1) {
+    c.flags[0] = (w0 & 0x1ff) | (((w0 >>> 23) & 1) << PG.written);
+    c.inodeDirty[0] = (w0 >>> 9) & 1;
+    c.dirtyPages[0] = (w0 >>> 10) & 3;
+    c.totalDirty = (w0 >>> 12) & 3;
+    c.pins[0] = (w0 >>> 14) & 7;
+    c.gets[0] = (w0 >>> 17) & 7;
+    c.notifierSeq[0] = (w0 >>> 24) & 255;
+  }
+  if (words & 2) {
+    const w1 = inp[o + 1];
+    c.mem[0] = w1 & 255;
+    c.disk[0] = (w1 >>> 8) & 255;
+    c.io[0] = (w1 >>> 16) & 255;
+    c.notifying[0] = (w1 >>> 24) & 3;
+    c.notifierPins[0] = (w1 >>> 26) & 3;
+    c.delalloc[0] = (w1 >>> 28) & 1;
+    c.swapCache[0] = (w1 >>> 29) & 1;
+    c.anonExclusive[0] = (w1 >>> 30) & 1;
+    c.ownerMoved[0] = (w1 >>> 31) & 1;
+  }
+  if (words & 4) {
+    const w2 = inp[o + 2];
+    c.cowCopy[0] = (w2 >>> 30) & 1;
+    c.mmHasPinned[0] = (w2 >>> 31) & 1;
+    c.refcount[0] = w2 & 0xffff;
+    c.shares[0] = (w2 >>> 16) & 0x3fff;
+  }
+  if (words & 8) c.dioSources[0] = (w3 >>> 22) & 3;
+  // transient is split between words 0 and 3
+  if (words & 9) c.transient[0] = ((w0 >>> 20) & 7) | (((w3 >>> 24) & 255) << 3);
 }
 
 /** The incident mask of out[o..) as encoded. */
@@ -295,6 +314,30 @@ export class StateSet {
       if (k === W) return -e;
     }
   }
+
+  /**
+   * Touch the first slot of each of hs[0..n) and, where its hash agrees, the state it
+   * holds, so that the adds that follow find them in cache: a run of independent loads
+   * the CPU overlaps, where each add alone would wait for its own misses in turn.
+   * NOTE: for performance only; it changes nothing (the loads are folded into `sink`).
+   */
+  prefetch(hs: Int32Array, n: number): void {
+    const t = this.table,
+      d = this.data,
+      W = this.width;
+    const smask = (t.length >> 1) - 1;
+    let x = 0;
+    for (let k = 0; k < n; k++) x ^= t[(hs[k] & smask) << 1];
+    for (let k = 0; k < n; k++) {
+      const s = (hs[k] & smask) << 1,
+        e = t[s];
+      if (e !== 0 && t[s + 1] === hs[k]) x ^= d[(e - 1) * W] ^ d[e * W - 1];
+    }
+    this.sink = x;
+  }
+
+  /** prefetch's loads, kept so they are not optimised away. */
+  sink = 0;
 
   /** The index of the state in buf[off..off+width), or -1. */
   find(buf: Int32Array, off = 0): number {

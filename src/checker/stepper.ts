@@ -10,6 +10,7 @@ import {
   PAGE_WORDS,
   checkCodecCovers,
   decodePage,
+  decodePageWords,
   decodeRegs,
   encodePage,
   encodeRegs,
@@ -28,24 +29,33 @@ import type { SearchInput, WitnessStep } from "./search.js";
  * state, so every verdict. Returns the bit set of actors, the smallest over the seeds.
  */
 export function persistentSet(enabled: number, live: number, now: Int32Array, fut: Int32Array): number {
+  const n = now.length;
+  // pull[p]: the live actors that p, as a member, pulls in (the relation does not depend on the seed)
+  for (let p = 0; p < n; p++) {
+    if (!(live & (1 << p))) continue;
+    const r = now[p] & 0xffff,
+      w = now[p] >>> 16,
+      on = (enabled >> p) & 1;
+    let m = 0;
+    for (let q = 0; q < n; q++) {
+      if (q === p || !(live & (1 << q))) continue;
+      const fr = fut[q] & 0xffff,
+        fw = fut[q] >>> 16;
+      if (on ? (w & (fr | fw)) | (r & fw) : r & fw) m |= 1 << q;
+    }
+    PULL[p] = m;
+  }
   let best = enabled,
     bestSize = 33;
-  for (let seed = 0; seed < now.length; seed++) {
+  for (let seed = 0; seed < n; seed++) {
     if (!(enabled & (1 << seed))) continue;
     let set = 1 << seed,
       todo = set;
     while (todo) {
       const p = 31 - Math.clz32(todo);
       todo &= ~(1 << p);
-      const r = now[p] & 0xffff,
-        w = now[p] >>> 16,
-        on = (enabled >> p) & 1;
-      for (let q = 0; q < now.length; q++) {
-        if (set & (1 << q) || !(live & (1 << q))) continue;
-        const fr = fut[q] & 0xffff,
-          fw = fut[q] >>> 16;
-        if (on ? (w & (fr | fw)) | (r & fw) : r & fw) (set |= 1 << q), (todo |= 1 << q);
-      }
+      const add = PULL[p] & ~set;
+      (set |= add), (todo |= add);
     }
     const size = popcount(set & enabled);
     if (size < bestSize) (best = set & enabled), (bestSize = size);
@@ -53,6 +63,9 @@ export function persistentSet(enabled: number, live: number, now: Int32Array, fu
   }
   return best;
 }
+
+/** persistentSet's scratch: per actor, the actors it pulls in. */
+const PULL = new Int32Array(32);
 
 function popcount(x: number): number {
   x -= (x >>> 1) & 0x55555555;
@@ -131,12 +144,13 @@ export class Stepper {
   }
 
   /**
-   * Run each live actor's next step from the state at data[o..), keeping each successor in
-   * `succ` (and, with the reduction, each footprint). Returns the bit set of actors that moved.
+   * Run each live actor's next step from the state at data[o..), keeping actor a's successor
+   * at out[base + a * W..) (default: in `succ`) and, with the reduction, each footprint.
+   * Returns the bit set of actors that moved.
    * NOTE: for performance, the fields are read into locals; this is the checker's inner loop.
    */
-  protected stepAll(data: Int32Array, o: number, stateMask: number): number {
-    const { ctx, actors, cache, offsets, regs, r, W, succ } = this;
+  protected stepAll(data: Int32Array, o: number, stateMask: number, out = this.succ, base = 0): number {
+    const { ctx, actors, cache, offsets, regs, r, W } = this;
     decodePage(cache, data, o, false);
     takeIncidentMask(cache.counters);
     decodeRegs(data, o + PAGE_WORDS, regs);
@@ -145,16 +159,13 @@ export class Stepper {
     let enabled = 0,
       live = 0,
       waiting = false,
-      dirty = false;
+      last = -1;
     for (let a = 0; a < actors.length; a++) {
       if (regs[offsets[a]] === DONE) continue;
       live |= 1 << a;
       if (!actors[a].daemon) waiting = true;
-      if (dirty) {
-        // the last step changed the cache and r: back to the state being expanded
-        decodePage(cache, data, o, false), (dirty = false);
-        for (let k = 0; k < nR; k++) r[k] = regs[k];
-      }
+      // the last step changed the cache and r: back to the state being expanded
+      if (last >= 0) this.restore(data, o, out, last), (last = -1);
       if (this.reduce) {
         this.now[a] = actors[a].footprint(ctx, regs, offsets[a]);
         this.fut[a] = actors[a].future(regs, offsets[a]);
@@ -162,14 +173,39 @@ export class Stepper {
       const label = actors[a].step(ctx, r, offsets[a]);
       if (label === BLOCKED) continue; // nothing changed
       enabled |= 1 << a;
-      dirty = true;
-      this.pack(stateMask | takeIncidentMask(cache.counters), succ, a * W);
-      succ[a * W + W - 1] = data[o + W - 1];
+      last = base + a * W;
+      this.pack(stateMask | takeIncidentMask(cache.counters), out, last);
+      out[last + W - 1] = data[o + W - 1];
       this.succLabel[a] = label;
     }
+    if (last >= 0) this.restore(data, o, out, last);
     this.live = live;
     this.waiting = waiting;
     return enabled;
+  }
+
+  /**
+   * Back to the state at data[o..) from its successor at succ[b..) (`succ` stepAll's `out`): the fields of only the
+   * page words that differ decoded again, the registers of only the words that differ
+   * copied back (the encoding is exact, so an equal word holds equal fields).
+   * NOTE: for performance, instead of decoding the whole state after every step.
+   */
+  private restore(data: Int32Array, o: number, succ: Int32Array, b: number): void {
+    const { r, regs } = this;
+    let ch = 0;
+    for (let k = 0; k < PAGE_WORDS; k++) if (succ[b + k] !== data[o + k]) ch |= 1 << k;
+    if (ch) decodePageWords(this.cache, data, o, ch);
+    const nR = regs.length;
+    for (let w = 0, k = 0; k < nR; w++, k += 4) {
+      if (succ[b + PAGE_WORDS + w] === data[o + PAGE_WORDS + w]) continue;
+      for (let q = k; q < k + 4 && q < nR; q++) r[q] = regs[q];
+    }
+  }
+
+  /** Decode the state at data[o..) into the cache, its incident counters zeroed (as stepAll leaves an end state's). */
+  protected decodeAt(data: Int32Array, o: number): void {
+    decodePage(this.cache, data, o, false);
+    takeIncidentMask(this.cache.counters);
   }
 
   /** The actors whose successors are kept: a persistent set with the reduction, else every one that moved. */

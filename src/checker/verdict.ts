@@ -18,6 +18,8 @@ export const FAILURE_ID = Object.fromEntries(
 
 /** Index into PageCache.counters of each incident, in INCIDENTS order. */
 export const INCIDENT_METRIC: readonly number[] = INCIDENTS.map((n) => METRIC[n]);
+/** INCIDENT_METRIC as a typed array, for the search's inner loop. */
+const INCIDENT_METRICS = Int32Array.from(INCIDENT_METRIC);
 
 /** tools/memory-model's verdicts: in no, some, or every terminal execution. */
 export const VERDICTS = ["Never", "Sometimes", "Always"] as const;
@@ -49,9 +51,11 @@ export function incidentMask(counters: Float64Array): number {
  */
 export function takeIncidentMask(counters: Float64Array): number {
   let mask = 0;
-  for (let i = 0; i < INCIDENT_METRIC.length; i++) {
-    const m = INCIDENT_METRIC[i];
-    if (counters[m] > 0) mask |= 1 << i;
+  for (let i = 0; i < INCIDENT_METRICS.length; i++) {
+    const m = INCIDENT_METRICS[i],
+      v = counters[m];
+    if (v === 0) continue; // NOTE: for performance: no store for the (usual) zero
+    if (v > 0) mask |= 1 << i;
     counters[m] = 0;
   }
   return mask;
