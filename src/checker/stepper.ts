@@ -5,7 +5,7 @@
  * state, and a witness's steps from the packed states of its path.
  */
 import type { PageCache } from "../model/page-cache.js";
-import { BLOCKED, DONE, LABELS, type Actor, type StepContext } from "./actors/index.js";
+import { BLOCKED, DONE, LABELS, Program, TableActor, type Actor, type StepContext } from "./actors/index.js";
 import {
   PAGE_WORDS,
   checkCodecCovers,
@@ -64,6 +64,12 @@ export function persistentSet(enabled: number, live: number, now: Int32Array, fu
   return best;
 }
 
+/** A TableActor whose views are TableActor's own (none overridden): stepAll may read its Program directly. */
+function isPlainTable(a: Actor): a is TableActor {
+  const t = TableActor.prototype;
+  return a instanceof TableActor && a.step === t.step && a.footprint === t.footprint && a.future === t.future;
+}
+
 /** persistentSet's scratch: per actor, the actors it pulls in. */
 const PULL = new Int32Array(32);
 
@@ -89,7 +95,11 @@ export class Stepper {
   protected readonly actors: Actor[];
   protected readonly cache: PageCache;
   /** Each actor's first register. */
-  protected readonly offsets: number[] = [];
+  protected readonly offsets: Int32Array;
+  /** Each TableActor's Program (its views are read from it in stepAll), null for another Actor. */
+  private readonly tables: (Program | null)[];
+  /** The daemon actors' bit set. */
+  private readonly daemons: number;
   /** Words per state: page words, register words, then the root's tag (1: off the policy's spec). */
   readonly W: number;
   /** The packed state being built. */
@@ -113,7 +123,10 @@ export class Stepper {
     this.cache = input.ctx.cache;
     checkCodecCovers(this.cache);
     let nRegs = 0;
-    for (const a of this.actors) this.offsets.push(nRegs), (nRegs += a.size);
+    this.offsets = new Int32Array(this.actors.length);
+    this.actors.forEach((a, k) => ((this.offsets[k] = nRegs), (nRegs += a.size)));
+    this.tables = this.actors.map((a) => (isPlainTable(a) ? a.program : null));
+    this.daemons = this.actors.reduce((m, a, k) => (a.daemon ? m | (1 << k) : m), 0);
     this.W = PAGE_WORDS + regWords(nRegs) + 1;
     this.buf = new Int32Array(this.W);
     this.regs = new Int32Array(nRegs);
@@ -160,17 +173,32 @@ export class Stepper {
       live = 0,
       waiting = false,
       last = -1;
+    const { tables, reduce, daemons } = this;
     for (let a = 0; a < actors.length; a++) {
-      if (regs[offsets[a]] === DONE) continue;
+      const ra = offsets[a],
+        pc = regs[ra];
+      if (pc === DONE) continue;
       live |= 1 << a;
-      if (!actors[a].daemon) waiting = true;
+      if (!(daemons & (1 << a))) waiting = true;
       // the last step changed the cache and r: back to the state being expanded
       if (last >= 0) this.restore(data, o, out, last), (last = -1);
-      if (this.reduce) {
-        this.now[a] = actors[a].footprint(ctx, regs, offsets[a]);
-        this.fut[a] = actors[a].future(regs, offsets[a]);
+      const t = tables[a];
+      let label: number;
+      if (t !== null) {
+        // a TableActor's views read from its Program directly (TableActor.footprint, future, step)
+        if (reduce) {
+          const f = t.fixed[pc];
+          this.now[a] = f >= 0 ? f : t.now[pc]!(ctx, regs, ra);
+          this.fut[a] = t.future[pc];
+        }
+        label = t.run[pc](ctx, r, ra);
+      } else {
+        if (reduce) {
+          this.now[a] = actors[a].footprint(ctx, regs, ra);
+          this.fut[a] = actors[a].future(regs, ra);
+        }
+        label = actors[a].step(ctx, r, ra);
       }
-      const label = actors[a].step(ctx, r, offsets[a]);
       if (label === BLOCKED) continue; // nothing changed
       enabled |= 1 << a;
       last = base + a * W;
