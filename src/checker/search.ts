@@ -146,8 +146,10 @@ class Search extends Stepper {
   /** Record a new state's origin, growing the path arrays as needed. */
   private record(idx: number, from: number, how: number): void {
     if (idx >= this.parent.length) {
-      const p = new Int32Array(this.parent.length * 2),
-        v = new Int32Array(this.parent.length * 2);
+      // as StateSet's data: twice while small, then four times (pages mapped when written)
+      const n = this.parent.length * (this.parent.length < 1 << 16 ? 2 : 4);
+      const p = new Int32Array(n),
+        v = new Int32Array(n);
       p.set(this.parent), v.set(this.via);
       (this.parent = p), (this.via = v);
     }
@@ -287,7 +289,7 @@ class Search extends Stepper {
       hits: this.hits,
       witnesses,
       inSpec,
-      bytes: this.set.bytes + this.parent.byteLength * 2,
+      bytes: this.set.bytes + this.set.count * 8,
       ...(this.set instanceof BitStateSet
         ? { bitstate: { bits: this.set.size, hashes: BITSTATE_HASHES, missProbability: this.set.missProbability } }
         : {}),

@@ -245,19 +245,24 @@ export function hashWords(a: Int32Array, o: number, n: number, seed = 0x9e3779b9
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** The table's largest load factor before it grows (linear probing; a slot holds the hash, so a longer probe costs no state compare). */
+const MAX_LOAD = 0.75;
+
 /**
  * A growable set of fixed-width states: state i is data[i*W .. (i+1)*W), numbered in
- * insertion order. Open addressing with linear probing, load factor <= 1/2. Each slot is
+ * insertion order. Open addressing with linear probing, load factor <= MAX_LOAD. Each slot is
  * two words, the state's index + 1 (0: empty) and its hash, side by side: a probe reads
  * one cache line and touches a state's words only when the hashes agree (the profile of
  * a 1 M-state search: the separate hash array was a third of the probe's cache misses).
  */
 export class StateSet {
-  /** The states, `width` words each, in insertion order (grows by doubling; read data[i * width + k]). */
+  /** The states, `width` words each, in insertion order (read data[i * width + k]; room for `cap` states, see growData). */
   data: Int32Array;
   /** Slot s: table[2s] = index + 1 (0 empty), table[2s + 1] = the hash. */
   private table: Int32Array;
+  /** States data has room for, and the count at which the table grows (its slots times MAX_LOAD). */
   private cap: number;
+  private limit: number;
   /** States held. */
   count = 0;
 
@@ -272,11 +277,12 @@ export class StateSet {
     this.cap = initial;
     this.data = new Int32Array(initial * width);
     this.table = new Int32Array(initial * 4);
+    this.limit = Math.floor(initial * 2 * MAX_LOAD);
   }
 
-  /** Bytes held by the arrays (for the benchmark's memory figure). */
+  /** Bytes held by the states and the table (for the benchmark's memory figure; data's room beyond them is not touched). */
   get bytes(): number {
-    return this.data.byteLength + this.table.byteLength;
+    return this.count * this.width * 4 + this.table.byteLength;
   }
 
   /**
@@ -296,8 +302,9 @@ export class StateSet {
     for (let slot = h & smask; ; slot = (slot + 1) & smask) {
       const e = t[slot << 1];
       if (e === 0) {
-        if (this.count === this.cap) {
-          this.grow();
+        if (this.count >= this.limit || this.count === this.cap) {
+          if (this.count === this.cap) this.growData();
+          if (this.count >= this.limit) this.growTable();
           return this.addHashed(buf, off, h);
         }
         const i = this.count++;
@@ -357,14 +364,22 @@ export class StateSet {
     }
   }
 
-  /** Double the room: the states copied, every slot placed again from its stored hash. */
-  private grow(): void {
-    this.cap *= 2;
+  /**
+   * More room for states: twice as much while small, then four times (a fresh array's pages
+   * are only mapped when first written, so the room ahead costs address space, not memory,
+   * and the copies of a large search are fewer).
+   */
+  private growData(): void {
+    this.cap *= this.cap < 1 << 16 ? 2 : 4;
     const data = new Int32Array(this.cap * this.width);
-    data.set(this.data);
+    data.set(this.data.subarray(0, this.count * this.width));
     this.data = data;
+  }
+
+  /** Twice the slots: every slot placed again from its stored hash. */
+  private growTable(): void {
     const old = this.table;
-    const t = new Int32Array(this.cap * 4);
+    const t = new Int32Array(old.length * 2);
     const smask = (t.length >> 1) - 1;
     for (let s = 0; s < old.length; s += 2) {
       if (old[s] === 0) continue;
@@ -374,5 +389,6 @@ export class StateSet {
       t[(slot << 1) + 1] = old[s + 1];
     }
     this.table = t;
+    this.limit = Math.floor((t.length >> 1) * MAX_LOAD);
   }
 }
