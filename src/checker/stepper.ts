@@ -5,7 +5,7 @@
  * state, and a witness's steps from the packed states of its path.
  */
 import type { PageCache } from "../model/page-cache.js";
-import { BLOCKED, DONE, LABELS, Program, TableActor, type Actor, type StepContext } from "./actors/index.js";
+import { BLOCKED, DONE, LABELS, type Program, TableActor, type Actor, type StepContext } from "./actors/index.js";
 import {
   PAGE_WORDS,
   checkCodecCovers,
