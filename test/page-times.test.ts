@@ -52,7 +52,7 @@ test("WritebackEnds: an end event is the latest I/O's exactly when a per-page en
   const step = fc.record({ page: fc.nat(3), latency: fc.constantFrom(0, 1, 2, 5), startOrFire: fc.boolean() });
   fc.assert(
     fc.property(fc.array(step, { maxLength: 200 }), fc.boolean(), (steps, keep) => {
-      const w = new WritebackEnds(4, keep);
+      const w = new WritebackEnds(new Uint16Array(4), keep);
       const wbEnd = new Float64Array(4).fill(Number.NaN);
       const queue: { t: number; p: number }[] = [];
       let now = 0;

@@ -13,19 +13,22 @@
  */
 import type { Uniform } from "../model/distributions.js";
 import { METRIC } from "../model/metrics.js";
-import { countArray, type CountArray, type PageCache } from "../model/page-cache.js";
+import { countArray, ENGINE_BIT, type CountArray, type PageCache } from "../model/page-cache.js";
 import type { DeviceMirror } from "../model/policy.js";
 import { DMA_WRITE_EVENT } from "./events.js";
 import { GROUP_METRIC, type Groups } from "./groups.js";
 import { exponentialGap } from "./random.js";
 import type { PageTrace } from "./trace.js";
 
+/** The folio has a slot: ENGINE_BIT.dmaSlot of pc.flags. */
+const SLOT = 1 << ENGINE_BIT.dmaSlot;
+
 /**
  * The device writes of a run: per folio only the slot of its holders (0: nobody writes into
  * it), per slot (a held folio) the holders, the next write and the summed rate. Slots come
  * from a free list; there are at most Σ pinners × pagesPerPin held folios at once.
  * NOTE: for performance: the per-slot arrays are small and dense (cache-resident), and a
- * folio nobody holds costs one read of `slotOf`.
+ * folio nobody holds costs no read of `slotOf` (its flags word has ENGINE_BIT.dmaSlot).
  */
 export class DeviceWrites {
   /** Writes are caught up lazily (some group writes, and no device mirrors the mapping). */
@@ -81,9 +84,10 @@ export class DeviceWrites {
 
   /** Apply the device writes page p has had since the page was last touched, up to now. */
   catchUp(p: number): void {
-    if (!this.lazy) return;
+    // NOTE: for performance: the flags word (read by whatever touches the folio) says
+    // whether it has a slot, so a folio nobody writes into costs no read of slotOf.
+    if (!this.lazy || (this.pc.flags[p] & SLOT) === 0) return;
     const slot = this.slotOf[p];
-    if (slot === 0) return;
     let t = this.next[slot];
     const now = this.pc.now;
     if (!(t < now)) return;
@@ -175,6 +179,7 @@ export class DeviceWrites {
     let slot = this.slotOf[p];
     if (slot === 0) {
       slot = this.slotOf[p] = this.free[--this.freeTop];
+      this.pc.flags[p] |= SLOT;
       this.holders[slot] = 0;
       if (this.mixedRates) this.rate[slot] = 0;
     }
@@ -183,6 +188,7 @@ export class DeviceWrites {
     if (h > 0) this.next[slot] = this.pc.now + exponentialGap(this.u, this.slotRate(slot));
     else {
       this.slotOf[p] = 0;
+      this.pc.flags[p] &= ~SLOT;
       this.free[this.freeTop++] = slot;
     }
   }

@@ -10,7 +10,7 @@
 import { kernelRecord } from "../model/coverage-params.js";
 import { parseDistribution, sampler, type Uniform } from "../model/distributions.js";
 import { METRIC, metricsOf, runRates, type FinalSyncCounts } from "../model/metrics.js";
-import { PageCache, WRITE } from "../model/page-cache.js";
+import { ENGINE_BIT, PageCache, WRITE } from "../model/page-cache.js";
 import type { Params } from "../model/params.js";
 import { WritebackDecision, type DeviceMirror, type Policy } from "../model/policy.js";
 import type { RunEnv } from "../model/env.js";
@@ -31,8 +31,9 @@ import { runFacts, runSizes } from "./run-facts.js";
 import { invalidateMappingPages } from "../model/page-paths.js";
 import { anonMemoryFor, type AnonMemory } from "./anon.js";
 
-/** What waits for a page's end_page_writeback. */
-const WAITER = { SYNC: 1, RECLAIM: 2 } as const;
+/** What waits for a page's end_page_writeback: bits of ENGINE_BIT.waiters in pc.flags. */
+const WAITER = { SYNC: 1 << ENGINE_BIT.waiters, RECLAIM: 2 << ENGINE_BIT.waiters } as const;
+const WAITERS = WAITER.SYNC | WAITER.RECLAIM;
 
 /** One run: build it from resolved parameters and a policy, `run()` it, read its `result()`. */
 export class Simulation {
@@ -65,7 +66,6 @@ export class Simulation {
   private readonly writesBack: boolean;
   /** Which end_page_writeback event is the latest I/O's; when it ends (stable writes). */
   private readonly wbEnds: WritebackEnds;
-  private readonly waiters: Uint8Array;
   private readonly period: number;
   private phase = 0;
   private tick = 0;
@@ -115,8 +115,7 @@ export class Simulation {
     const missStream = this.r[PINNER_STREAM_BASE + g.pinners];
     this.invalidateStream = PINNER_STREAM_BASE + g.pinners + 1;
     const trylockMiss = missShares.map((m) => (m > 0 ? () => missStream() < m : undefined));
-    this.waiters = new Uint8Array(this.pages);
-    this.wbEnds = new WritebackEnds(this.pages, this.stable);
+    this.wbEnds = new WritebackEnds(this.pc.flags, this.stable);
     this.period = this.writesBack ? kupdatePeriod(p.writebackInterval, p.hz) : 0;
     this.latency = sampler(parseDistribution(p.writebackLatency));
     this.fixedLatency = typeof p.writebackLatency === "number";
@@ -304,7 +303,7 @@ export class Simulation {
       if (!pc.isPageCacheFreeable(page)) return; // pageout: PAGE_KEEP
       if (!this.reclaimWrites) return; // pageout: no ->writepage, PAGE_ACTIVATE (left to the flusher)
       if (this.pageout(page) === WRITE.STARTED) {
-        this.waiters[page] |= WAITER.RECLAIM;
+        pc.flags[page] |= WAITER.RECLAIM;
         return;
       }
       if (pc.dirty(page)) return; // kept dirty by the policy: keep_locked
@@ -343,7 +342,7 @@ export class Simulation {
     for (let p = start; p < start + this.pagesPerFile; p++) {
       this.dma.catchUp(p);
       pc.truncatePage(p);
-      this.waiters[p] = 0;
+      pc.flags[p] &= ~WAITERS;
     }
     pc.inodeDirty[f] = 0;
   }
@@ -370,7 +369,7 @@ export class Simulation {
         this.q.pushFifo(t, EVENT.WB_END, page);
       else this.q.push(t, EVENT.WB_END, page);
     } else if (r === WRITE.WAIT) {
-      this.waiters[page] |= WAITER.SYNC;
+      this.pc.flags[page] |= WAITER.SYNC;
     }
     return r;
   }
@@ -444,9 +443,9 @@ export class Simulation {
     if (!pc.writeback(page) || !latest) return; // superseded (page freed and read back)
     this.dma.catchUp(page); // writes before the end landed under writeback
     pc.endPageWriteback(page);
-    const w = this.waiters[page];
+    const w = pc.flags[page] & WAITERS;
     if (w === 0) return;
-    this.waiters[page] = 0;
+    pc.flags[page] &= ~WAITERS;
     if (w & WAITER.SYNC) {
       // The fsync that waited on this page now writes it (WB_SYNC_ALL).
       this.writePage(page, true);

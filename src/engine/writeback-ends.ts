@@ -4,42 +4,49 @@
  * where it is needed (several events in flight: the page was freed and written again
  * before the older I/O's event fired; or a stable-writes backing, whose waiters resume
  * at it).
- * NOTE: for performance: one byte per folio read and written once per I/O; the tables
+ * NOTE: for performance: two bits of the folio's flags word (ENGINE_BIT.flight, on the
+ * cache line writeback reads anyway), read and written once per I/O; the tables
  * (PageTimes) hold the few pages with a superseded I/O in flight.
  */
+import { ENGINE_BIT } from "../model/page-state.js";
 import { PageTimes } from "../model/page-times.js";
+
+/** ENGINE_BIT.flight's two bits, and one event in flight. */
+const FLIGHT = 3 << ENGINE_BIT.flight,
+  ONE = 1 << ENGINE_BIT.flight,
+  SEVERAL = 2 << ENGINE_BIT.flight;
 
 /** End times of the I/O in flight, per folio (Simulation's writeback). */
 export class WritebackEnds {
-  /** Per folio: 0 no end event in flight, 1 one (the latest I/O's), 2 several (counted in `pending`). */
-  private readonly flight: Uint8Array;
+  /** Per folio, bits ENGINE_BIT.flight: 0 no end event in flight, 1 one (the latest I/O's), 2 several (counted in `pending`). */
+  private readonly flags: Uint16Array;
   /** The latest I/O's end, seconds: for folios with several events in flight, or every folio in flight when `keep`. */
   private readonly latest = new PageTimes();
   /** Events in flight, for folios with several. */
   private readonly pending = new PageTimes(16);
 
   /**
-   * @param folios folios of the page cache
+   * @param flags the page cache's flags words (PageState.flags), one per folio
    * @param keep keep every latest end (endOf), as a stable-writes backing reads it
    */
   constructor(
-    folios: number,
+    flags: Uint16Array,
     private readonly keep: boolean,
   ) {
-    this.flight = new Uint8Array(folios);
+    this.flags = flags;
   }
 
   /** An I/O of folio p started that ends at `end` (seconds); its end event is scheduled at `end`. */
   started(p: number, end: number): void {
-    const f = this.flight[p];
+    const f = this.flags[p] & FLIGHT;
     if (f === 0) {
-      this.flight[p] = 1;
+      this.flags[p] |= ONE;
       if (this.keep) this.latest.set(p, end);
       return;
     }
     this.latest.set(p, end);
-    if (f === 1) {
-      this.flight[p] = 2;
+    if (f === ONE) {
+      this.flags[p] = (this.flags[p] & ~FLIGHT) | SEVERAL;
       this.pending.set(p, 2);
     } else this.pending.set(p, this.pending.get(p) + 1);
   }
@@ -49,17 +56,17 @@ export class WritebackEnds {
    * (else the event is a superseded I/O's). Call it for every end event, once.
    */
   ended(p: number, t: number): boolean {
-    const f = this.flight[p];
-    if (f === 1) {
+    const f = this.flags[p] & FLIGHT;
+    if (f === ONE) {
       // The one event in flight is the latest I/O's: it ends now.
-      this.flight[p] = 0;
+      this.flags[p] &= ~FLIGHT;
       if (this.keep) this.latest.delete(p);
       return true;
     }
     const end = this.latest.get(p);
     const left = this.pending.get(p) - 1;
     if (left === 0) {
-      this.flight[p] = 0;
+      this.flags[p] &= ~FLIGHT;
       this.latest.delete(p);
       this.pending.delete(p);
     } else this.pending.set(p, left);

@@ -13,6 +13,7 @@ import { btrfsWritepage, markDelalloc } from "./page-paths.js";
 
 export {
   countArray,
+  ENGINE_BIT,
   PG,
   type CleanDelaySamples,
   type CountArray,

@@ -87,6 +87,21 @@ export const PG = {
   written: 9,
 } as const;
 
+/**
+ * Bits 10-15 of PageState.flags: per-folio state of the engine (src/engine/) that it reads
+ * on the same paths as the page flags, kept in their word so that one cache line serves
+ * both (NOTE: for performance). Model operations change PG bits one at a time (setFlag)
+ * and leave these alone; the checker never sets them.
+ */
+export const ENGINE_BIT = {
+  /** DeviceWrites: the folio has a slot, someone holds it for writing (its slotOf is not 0). */
+  dmaSlot: 10,
+  /** Simulation's waiters, 2 bits at 11-12: who waits for the folio's end_page_writeback (sync 1, reclaim 2). */
+  waiters: 11,
+  /** WritebackEnds, 2 bits at 13-14: end events in flight: 0 none, 1 one (the latest I/O's), 2 several. */
+  flight: 13,
+} as const;
+
 /** Clean delays recorded with `traceClean`, seconds, by the inode's state when the page was dirtied. */
 export interface CleanDelaySamples {
   /** The inode was clean: its dirtied_when is the page's dirtying time. */

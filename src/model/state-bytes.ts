@@ -28,13 +28,14 @@ const countBytes = (max: number): number => (max <= 0xff ? 1 : max <= 0xffff ? 2
 /**
  * Bytes of the engine's per-folio typed arrays for these parameters (README, "Per-page
  * state"; `npm run bench` prints the arrays one by one): the page cache's counts sized by
- * the run's bounds, the flags word (ten PG bits in a Uint16), the three content versions
- * and cleanWrites (12 + 4), dirtySince (a Float64), notifierSeq under a device mirror, btrfs's delalloc; the writeback's waiters and I/O
- * count; the pinner groups' last writer (and first pinner, holders per group with several
- * groups); the device writes' slot (its holders, next write and rate are per held folio);
- * on backing `anon` the swap cache, PG_anon_exclusive and the owner's move (3) and the
- * slot's generation (4, engine/anon.ts), with forks the unbounded share count (4:
- * anonSharesBound); an O_DIRECT write group's dioSources (1). 41 on the large system (one
+ * the run's bounds, the flags word (ten PG bits and the engine's waiters, I/O count and
+ * slot bit, ENGINE_BIT, in a Uint16), the three content versions and cleanWrites (12 + 4),
+ * dirtySince (a Float64), notifierSeq under a device mirror, btrfs's delalloc; the pinner
+ * groups' last writer (and first pinner, holders per group with several groups); the
+ * device writes' slot (its holders, next write and rate are per held folio); on backing
+ * `anon` the swap cache, PG_anon_exclusive and the owner's move (3) and the slot's
+ * generation (4, engine/anon.ts), with forks the unbounded share count (4:
+ * anonSharesBound); an O_DIRECT write group's dioSources (1). 39 on the large system (one
  * group, shareCount 1, no mirror).
  */
 export function folioBytes(p: Params): number {
@@ -78,7 +79,7 @@ export function folioBytes(p: Params): number {
     (env?.privateData === "cow-fixup" ? 1 : 0) +
     (anon ? 3 : 0) +
     (dio ? 1 : 0);
-  const engine = 1 + 1 + (anon ? 4 : 0);
+  const engine = anon ? 4 : 0;
   const groups = group + (n > 1 ? group + n * holds : 0);
   const folios = p.files * Math.max(1, p.pagesPerFile >> order);
   const held = Math.min(
