@@ -100,7 +100,7 @@ test("a shared page's first write after fork: the mapcount before 5.9, page_coun
     const pc = anonPage(k, { hasPinned: false });
     pc.tryGrabFolio(0, false);
     assert.equal(copyPresentPte(pc, 0), FORK.SHARED);
-    pc.shares[0]--, pc.refcount[0]--; // the child's exit (childUnmap)
+    pc.shares[0]--, pc.setRefcount(0, pc.refcount(0) - 1); // the child's exit (childUnmap)
     return doWpPage(pc, 0, true);
   };
   // reuse_swap_page (mapcount 1): reused, the reference stays the owner's page.

@@ -43,16 +43,16 @@ const smallParams = fc.record({
 function violation(pc: PageCache): string | null {
   for (let p = 0; p < pc.pages; p++) {
     const where = `page ${p} at t=${pc.now}`;
-    if (pc.refcount[p] !== pc.refcountFormula(p))
-      return `${where}: refcount ${pc.refcount[p]} != formula ${pc.refcountFormula(p)}`;
+    if (pc.refcount(p) !== pc.refcountFormula(p))
+      return `${where}: refcount ${pc.refcount(p)} != formula ${pc.refcountFormula(p)}`;
     if (pc.pins[p] < 0 || pc.gets[p] < 0) return `${where}: negative pins/gets`;
     if (!pc.resident(p)) continue;
     if (pc.writeback(p)) {
       // Under writeback the I/O holds a captured version: disk <= io <= mem.
-      if (!(pc.disk[p] <= pc.io[p] && pc.io[p] <= pc.mem[p]))
-        return `${where}: writeback without io captured (disk ${pc.disk[p]} io ${pc.io[p]} mem ${pc.mem[p]})`;
-    } else if (pc.io[p] !== pc.disk[p]) return `${where}: io ${pc.io[p]} left behind without writeback`;
-    if (pc.disk[p] > pc.mem[p]) return `${where}: disk ahead of memory`;
+      if (!(pc.disk(p) <= pc.io(p) && pc.io(p) <= pc.mem(p)))
+        return `${where}: writeback without io captured (disk ${pc.disk(p)} io ${pc.io(p)} mem ${pc.mem(p)})`;
+    } else if (pc.io(p) !== pc.disk(p)) return `${where}: io ${pc.io(p)} left behind without writeback`;
+    if (pc.disk(p) > pc.mem(p)) return `${where}: disk ahead of memory`;
     if (pc.pteWritable(p) && !pc.dirty(p) && pc.attached(p)) return `${where}: writable pte on a clean page`;
     if (pc.locked(p)) return `${where}: page left locked between events`;
   }

@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { PageTimes } from "../src/model/page-times.js";
 import { WritebackEnds } from "../src/engine/writeback-ends.js";
+import { PAGE_STRIDE } from "../src/model/page-record.js";
 import { Simulation } from "../src/engine/simulation.js";
 import { engineEnv } from "../src/engine/simulate.js";
 import { resolveParams, type ParamsInput } from "../src/model/params.js";
@@ -52,7 +53,7 @@ test("WritebackEnds: an end event is the latest I/O's exactly when a per-page en
   const step = fc.record({ page: fc.nat(3), latency: fc.constantFrom(0, 1, 2, 5), startOrFire: fc.boolean() });
   fc.assert(
     fc.property(fc.array(step, { maxLength: 200 }), fc.boolean(), (steps, keep) => {
-      const w = new WritebackEnds(new Uint16Array(4), keep);
+      const w = new WritebackEnds(new Uint32Array(4 * PAGE_STRIDE), keep);
       const wbEnd = new Float64Array(4).fill(Number.NaN);
       const queue: { t: number; p: number }[] = [];
       let now = 0;

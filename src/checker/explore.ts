@@ -225,7 +225,7 @@ export function finalSync(c: PageCache): string {
   // Anonymous memory has no file to sync: what is in memory is the data.
   if (c.env.anonymous) {
     if (c.writeback(PAGE)) c.endPageWriteback(PAGE);
-    return `end: anonymous memory, nothing to sync; mem v${c.mem[PAGE]}`;
+    return `end: anonymous memory, nothing to sync; mem v${c.mem(PAGE)}`;
   }
   let did = "clean";
   if (c.resident(PAGE) && c.attached(PAGE) && c.dirty(PAGE) && writepageBugs(c, PAGE)) {
@@ -237,13 +237,13 @@ export function finalSync(c: PageCache): string {
   } else if (c.resident(PAGE) && c.attached(PAGE) && c.dirty(PAGE)) {
     const wrote = c.syncPage(PAGE);
     did = wrote
-      ? `wrote v${c.disk[PAGE]}${c.dirty(PAGE) ? ", kept dirty" : ""}`
+      ? `wrote v${c.disk(PAGE)}${c.dirty(PAGE) ? ", kept dirty" : ""}`
       : c.dirty(PAGE)
         ? "skipped"
         : "dropped (no buffers)";
   } else if (c.writeback(PAGE)) c.endPageWriteback(PAGE);
-  let end = `mem v${c.mem[PAGE]}, disk v${c.disk[PAGE]}`;
-  if (c.resident(PAGE) && c.attached(PAGE) && c.mem[PAGE] !== c.disk[PAGE]) {
+  let end = `mem v${c.mem(PAGE)}, disk v${c.disk(PAGE)}`;
+  if (c.resident(PAGE) && c.attached(PAGE) && c.mem(PAGE) !== c.disk(PAGE)) {
     c.count(METRIC.lostData);
     end += ": lost";
   }
@@ -256,7 +256,7 @@ export function finalSync(c: PageCache): string {
  */
 export function hang(c: PageCache): string {
   const why = c.locked(PAGE) ? "PG_locked is never released" : "a task sleeps forever";
-  return `hung: ${why}; no sync; mem v${c.mem[PAGE]}, disk v${c.disk[PAGE]}`;
+  return `hung: ${why}; no sync; mem v${c.mem(PAGE)}, disk v${c.disk(PAGE)}`;
 }
 
 /**

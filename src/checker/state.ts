@@ -9,7 +9,7 @@
  */
 import type { PageCache } from "../model/page-cache.js";
 import { INCIDENT_METRIC } from "./verdict.js";
-import { PG } from "../model/page-state.js";
+import { PG } from "../model/page-record.js";
 
 /** Words of page state (the incident mask included). */
 export const PAGE_WORDS = 4;
@@ -19,15 +19,13 @@ if (INCIDENT_METRIC.length > 22) throw new Error("checker: more than 22 incident
 
 /** PageCache fields the encoding carries (per-page and per-file arrays, and scalars). */
 const ENCODED = [
+  // The page record (PageRecord.page): its flags word, refcount, mem, disk and io are
+  // encoded; its cleanWrites and dirtySince are left out (below).
+  "page",
   "shares",
   "transient",
-  "refcount",
   "pins",
   "gets",
-  "flags",
-  "mem",
-  "disk",
-  "io",
   "notifierSeq",
   "inodeDirty",
   "dirtyPages",
@@ -50,7 +48,9 @@ const ENCODED = [
  * engine's). The shape fields are constants.
  */
 const LEFT_OUT = [
-  "dirtySince",
+  // Views of the page record (refcount as Int32, dirtySince as Float64).
+  "pageRefs",
+  "pageTimes",
   "dirtiedWhen",
   "now",
   "counters",
@@ -58,7 +58,6 @@ const LEFT_OUT = [
   "pagesPerFile",
   "pages",
   "bias",
-  "cleanWrites",
   // crashedAt only stops the engine's run; lastDecision lives within one writeCachePage;
   // dirtiedInCleanInode is empty unless the engine traces clean delays.
   "crashedAt",
@@ -90,20 +89,20 @@ export function checkCodecCovers(c: PageCache): void {
  */
 export function encodePage(c: PageCache, mask: number, out: Int32Array, o: number): number {
   // The page flags keep their PG positions: dirty … bounced at bits 0-8, written (PG bit 9) at 23.
-  const pg = c.flags[0];
+  const pg = c.page[0];
   const flags = (pg & 0x1ff) | (c.inodeDirty[0] << 9) | (((pg >>> PG.written) & 1) << 23);
   const dp = c.dirtyPages[0],
     td = c.totalDirty,
     pins = c.pins[0],
     gets = c.gets[0],
     tr = c.transient[0];
-  const mem = c.mem[0],
-    disk = c.disk[0],
-    io = c.io[0],
+  const mem = c.mem(0),
+    disk = c.disk(0),
+    io = c.io(0),
     seq = c.notifierSeq[0],
     np = c.notifierPins[0],
     ny = c.notifying[0];
-  const rc = c.refcount[0],
+  const rc = c.refcount(0),
     sh = c.shares[0];
   const dio = c.dioSources[0];
   // Word 0: flags 0-9, dirtyPages 10-11, totalDirty 12-13, pins 14-16, gets 17-19,
@@ -165,7 +164,7 @@ export function decodePageWords(c: PageCache, inp: Int32Array, o: number, words:
   const w0 = inp[o],
     w3 = inp[o + 3];
   if (words & 1) {
-    c.flags[0] = (w0 & 0x1ff) | (((w0 >>> 23) & 1) << PG.written);
+    c.page[0] = (w0 & 0x1ff) | (((w0 >>> 23) & 1) << PG.written);
     c.inodeDirty[0] = (w0 >>> 9) & 1;
     c.dirtyPages[0] = (w0 >>> 10) & 3;
     c.totalDirty = (w0 >>> 12) & 3;
@@ -175,9 +174,9 @@ export function decodePageWords(c: PageCache, inp: Int32Array, o: number, words:
   }
   if (words & 2) {
     const w1 = inp[o + 1];
-    c.mem[0] = w1 & 255;
-    c.disk[0] = (w1 >>> 8) & 255;
-    c.io[0] = (w1 >>> 16) & 255;
+    c.setMem(0, w1 & 255);
+    c.setDisk(0, (w1 >>> 8) & 255);
+    c.setIo(0, (w1 >>> 16) & 255);
     c.notifying[0] = (w1 >>> 24) & 3;
     c.notifierPins[0] = (w1 >>> 26) & 3;
     c.delalloc[0] = (w1 >>> 28) & 1;
@@ -189,7 +188,7 @@ export function decodePageWords(c: PageCache, inp: Int32Array, o: number, words:
     const w2 = inp[o + 2];
     c.cowCopy[0] = (w2 >>> 30) & 1;
     c.mmHasPinned[0] = (w2 >>> 31) & 1;
-    c.refcount[0] = w2 & 0xffff;
+    c.setRefcount(0, w2 & 0xffff);
     c.shares[0] = (w2 >>> 16) & 0x3fff;
   }
   if (words & 8) c.dioSources[0] = (w3 >>> 22) & 3;

@@ -17,7 +17,7 @@ import { TEXT_WIDTH, wrap } from "../text.js";
  */
 export function pageState(c: PageCache): string {
   const p = 0;
-  if (!c.resident(p)) return `evicted d${c.disk[p]}`;
+  if (!c.resident(p)) return `evicted d${c.disk(p)}`;
   const f = (on: number, ch: string): string => (on ? ch : "-");
   const flags =
     f(c.dirty(p), "D") +
@@ -27,7 +27,7 @@ export function pageState(c: PageCache): string {
     f(c.pteWritable(p), "w") +
     f(c.mapped(p), "M");
   const refs = (c.pins[p] ? ` pin${c.pins[p]}` : "") + (c.gets[p] ? ` get${c.gets[p]}` : "");
-  return `${c.attached(p) ? "" : "trunc "}${flags}${refs} m${c.mem[p]}/d${c.disk[p]}`;
+  return `${c.attached(p) ? "" : "trunc "}${flags}${refs} m${c.mem(p)}/d${c.disk(p)}`;
 }
 
 /** The legend of pageState, wrapped for text output. */

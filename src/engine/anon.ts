@@ -33,7 +33,7 @@ import { EVENT } from "./events.js";
 import type { EventQueue } from "./queue.js";
 import { exponentialGap, makeStreams, STREAM } from "./random.js";
 import type { RunEnv } from "../model/env.js";
-import { PG } from "../model/page-state.js";
+import { PG } from "../model/page-record.js";
 
 /** Outcome of the anonymous part of GUP on one page (Pinners.gupPage). */
 export const ANON_GUP = {

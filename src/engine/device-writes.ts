@@ -13,14 +13,14 @@
  */
 import type { Uniform } from "../model/distributions.js";
 import { METRIC } from "../model/metrics.js";
-import { countArray, ENGINE_BIT, type CountArray, type PageCache } from "../model/page-cache.js";
+import { countArray, ENGINE_BIT, PAGE_STRIDE, type CountArray, type PageCache } from "../model/page-cache.js";
 import type { DeviceMirror } from "../model/policy.js";
 import { DMA_WRITE_EVENT } from "./events.js";
 import { GROUP_METRIC, type Groups } from "./groups.js";
 import { exponentialGap } from "./random.js";
 import type { PageTrace } from "./trace.js";
 
-/** The folio has a slot: ENGINE_BIT.dmaSlot of pc.flags. */
+/** The folio has a slot: ENGINE_BIT.dmaSlot of its flags word. */
 const SLOT = 1 << ENGINE_BIT.dmaSlot;
 
 /**
@@ -86,7 +86,7 @@ export class DeviceWrites {
   catchUp(p: number): void {
     // NOTE: for performance: the flags word (read by whatever touches the folio) says
     // whether it has a slot, so a folio nobody writes into costs no read of slotOf.
-    if (!this.lazy || (this.pc.flags[p] & SLOT) === 0) return;
+    if (!this.lazy || (this.pc.page[PAGE_STRIDE * p] & SLOT) === 0) return;
     const slot = this.slotOf[p];
     let t = this.next[slot];
     const now = this.pc.now;
@@ -179,7 +179,7 @@ export class DeviceWrites {
     let slot = this.slotOf[p];
     if (slot === 0) {
       slot = this.slotOf[p] = this.free[--this.freeTop];
-      this.pc.flags[p] |= SLOT;
+      this.pc.page[PAGE_STRIDE * p] |= SLOT;
       this.holders[slot] = 0;
       if (this.mixedRates) this.rate[slot] = 0;
     }
@@ -188,7 +188,7 @@ export class DeviceWrites {
     if (h > 0) this.next[slot] = this.pc.now + exponentialGap(this.u, this.slotRate(slot));
     else {
       this.slotOf[p] = 0;
-      this.pc.flags[p] &= ~SLOT;
+      this.pc.page[PAGE_STRIDE * p] &= ~SLOT;
       this.free[this.freeTop++] = slot;
     }
   }

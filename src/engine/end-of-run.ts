@@ -55,7 +55,7 @@ export function countEndState(pc: PageCache, groups: Groups, writesBack: boolean
     // counts here; memory is the only copy, so nothing is lost (lostDataFinal is null).
     if (pc.dirty(p)) dirty++;
     if (!writesBack) continue;
-    if (pc.mem[p] !== pc.disk[p]) {
+    if (pc.mem(p) !== pc.disk(p)) {
       lost++;
       groups.add(groups.lastWriter[p], GROUP_METRIC.lostData);
     }

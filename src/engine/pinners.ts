@@ -227,7 +227,7 @@ export class Pinners {
         return;
       }
       if (r === GUP_OUTCOME.OK) {
-        this.pCleanWrites[base + this.pCount[k]] = this.pc.cleanWrites[page];
+        this.pCleanWrites[base + this.pCount[k]] = this.pc.cleanWrites(page);
         this.pPages[base + this.pCount[k]++] = page;
       }
       this.pCursor[k]++;

@@ -10,7 +10,7 @@
 import { kernelRecord } from "../model/coverage-params.js";
 import { parseDistribution, sampler, type Uniform } from "../model/distributions.js";
 import { METRIC, metricsOf, runRates, type FinalSyncCounts } from "../model/metrics.js";
-import { ENGINE_BIT, PageCache, WRITE } from "../model/page-cache.js";
+import { ENGINE_BIT, PAGE_STRIDE, PageCache, WRITE } from "../model/page-cache.js";
 import type { Params } from "../model/params.js";
 import { WritebackDecision, type DeviceMirror, type Policy } from "../model/policy.js";
 import type { RunEnv } from "../model/env.js";
@@ -115,7 +115,7 @@ export class Simulation {
     const missStream = this.r[PINNER_STREAM_BASE + g.pinners];
     this.invalidateStream = PINNER_STREAM_BASE + g.pinners + 1;
     const trylockMiss = missShares.map((m) => (m > 0 ? () => missStream() < m : undefined));
-    this.wbEnds = new WritebackEnds(this.pc.flags, this.stable);
+    this.wbEnds = new WritebackEnds(this.pc.page, this.stable);
     this.period = this.writesBack ? kupdatePeriod(p.writebackInterval, p.hz) : 0;
     this.latency = sampler(parseDistribution(p.writebackLatency));
     this.fixedLatency = typeof p.writebackLatency === "number";
@@ -303,7 +303,7 @@ export class Simulation {
       if (!pc.isPageCacheFreeable(page)) return; // pageout: PAGE_KEEP
       if (!this.reclaimWrites) return; // pageout: no ->writepage, PAGE_ACTIVATE (left to the flusher)
       if (this.pageout(page) === WRITE.STARTED) {
-        pc.flags[page] |= WAITER.RECLAIM;
+        pc.page[PAGE_STRIDE * page] |= WAITER.RECLAIM;
         return;
       }
       if (pc.dirty(page)) return; // kept dirty by the policy: keep_locked
@@ -342,7 +342,7 @@ export class Simulation {
     for (let p = start; p < start + this.pagesPerFile; p++) {
       this.dma.catchUp(p);
       pc.truncatePage(p);
-      pc.flags[p] &= ~WAITERS;
+      pc.page[PAGE_STRIDE * p] &= ~WAITERS;
     }
     pc.inodeDirty[f] = 0;
   }
@@ -369,7 +369,7 @@ export class Simulation {
         this.q.pushFifo(t, EVENT.WB_END, page);
       else this.q.push(t, EVENT.WB_END, page);
     } else if (r === WRITE.WAIT) {
-      this.pc.flags[page] |= WAITER.SYNC;
+      this.pc.page[PAGE_STRIDE * page] |= WAITER.SYNC;
     }
     return r;
   }
@@ -443,9 +443,9 @@ export class Simulation {
     if (!pc.writeback(page) || !latest) return; // superseded (page freed and read back)
     this.dma.catchUp(page); // writes before the end landed under writeback
     pc.endPageWriteback(page);
-    const w = pc.flags[page] & WAITERS;
+    const w = pc.page[PAGE_STRIDE * page] & WAITERS;
     if (w === 0) return;
-    pc.flags[page] &= ~WAITERS;
+    pc.page[PAGE_STRIDE * page] &= ~WAITERS;
     if (w & WAITER.SYNC) {
       // The fsync that waited on this page now writes it (WB_SYNC_ALL).
       this.writePage(page, true);

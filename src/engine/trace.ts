@@ -86,9 +86,9 @@ export class PageTrace {
       pteWritable: pc.pteWritable(p),
       attached: pc.attached(p),
       resident: pc.resident(p),
-      mem: pc.mem[p],
-      disk: pc.disk[p],
-      refcount: pc.refcount[p],
+      mem: pc.mem(p),
+      disk: pc.disk(p),
+      refcount: pc.refcount(p),
     };
     const key = JSON.stringify({ ...row, t: 0, event: "" });
     if (key !== this.last[i]) {

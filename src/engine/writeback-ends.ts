@@ -8,7 +8,7 @@
  * cache line writeback reads anyway), read and written once per I/O; the tables
  * (PageTimes) hold the few pages with a superseded I/O in flight.
  */
-import { ENGINE_BIT } from "../model/page-state.js";
+import { ENGINE_BIT, PAGE_STRIDE } from "../model/page-record.js";
 import { PageTimes } from "../model/page-times.js";
 
 /** ENGINE_BIT.flight's two bits, and one event in flight. */
@@ -18,35 +18,35 @@ const FLIGHT = 3 << ENGINE_BIT.flight,
 
 /** End times of the I/O in flight, per folio (Simulation's writeback). */
 export class WritebackEnds {
-  /** Per folio, bits ENGINE_BIT.flight: 0 no end event in flight, 1 one (the latest I/O's), 2 several (counted in `pending`). */
-  private readonly flags: Uint16Array;
+  /** The page records (PageRecord.page): per folio, bits ENGINE_BIT.flight of its flags word: 0 no end event in flight, 1 one (the latest I/O's), 2 several (counted in `pending`). */
+  private readonly page: Uint32Array;
   /** The latest I/O's end, seconds: for folios with several events in flight, or every folio in flight when `keep`. */
   private readonly latest = new PageTimes();
   /** Events in flight, for folios with several. */
   private readonly pending = new PageTimes(16);
 
   /**
-   * @param flags the page cache's flags words (PageState.flags), one per folio
+   * @param page the page cache's records (PageRecord.page), whose flags words keep the count
    * @param keep keep every latest end (endOf), as a stable-writes backing reads it
    */
   constructor(
-    flags: Uint16Array,
+    page: Uint32Array,
     private readonly keep: boolean,
   ) {
-    this.flags = flags;
+    this.page = page;
   }
 
   /** An I/O of folio p started that ends at `end` (seconds); its end event is scheduled at `end`. */
   started(p: number, end: number): void {
-    const f = this.flags[p] & FLIGHT;
+    const f = this.page[PAGE_STRIDE * p] & FLIGHT;
     if (f === 0) {
-      this.flags[p] |= ONE;
+      this.page[PAGE_STRIDE * p] |= ONE;
       if (this.keep) this.latest.set(p, end);
       return;
     }
     this.latest.set(p, end);
     if (f === ONE) {
-      this.flags[p] = (this.flags[p] & ~FLIGHT) | SEVERAL;
+      this.page[PAGE_STRIDE * p] = (this.page[PAGE_STRIDE * p] & ~FLIGHT) | SEVERAL;
       this.pending.set(p, 2);
     } else this.pending.set(p, this.pending.get(p) + 1);
   }
@@ -56,17 +56,17 @@ export class WritebackEnds {
    * (else the event is a superseded I/O's). Call it for every end event, once.
    */
   ended(p: number, t: number): boolean {
-    const f = this.flags[p] & FLIGHT;
+    const f = this.page[PAGE_STRIDE * p] & FLIGHT;
     if (f === ONE) {
       // The one event in flight is the latest I/O's: it ends now.
-      this.flags[p] &= ~FLIGHT;
+      this.page[PAGE_STRIDE * p] &= ~FLIGHT;
       if (this.keep) this.latest.delete(p);
       return true;
     }
     const end = this.latest.get(p);
     const left = this.pending.get(p) - 1;
     if (left === 0) {
-      this.flags[p] &= ~FLIGHT;
+      this.page[PAGE_STRIDE * p] &= ~FLIGHT;
       this.latest.delete(p);
       this.pending.delete(p);
     } else this.pending.set(p, left);

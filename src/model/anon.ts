@@ -22,7 +22,7 @@ import type { Backing } from "./backings.js";
 import { METRIC } from "./metrics.js";
 import { FEATURES, hasFeature, type FeatureName, type KernelId } from "./kernels.js";
 import type { PageCache } from "./page-cache.js";
-import { PG } from "./page-state.js";
+import { PG } from "./page-record.js";
 
 /** When do_wp_page reuses an anonymous page instead of copying it. */
 export type CowReuse =
@@ -104,7 +104,7 @@ export const ANON_RULE_SOURCES = [
  */
 export function initAnonPage(pc: PageCache, p: number, shares: number, transient: number): void {
   pc.initPage(p, shares, transient);
-  pc.refcount[p] = shares + transient;
+  pc.setRefcount(p, shares + transient);
   pc.swapCache[p] = 0;
   const alone = shares === 1 ? 1 : 0;
   pc.anonExclusive[p] = alone;
@@ -146,7 +146,7 @@ export function copyPresentPte(pc: PageCache, p: number): number {
     return FORK.COPIED;
   }
   pc.shares[p]++;
-  pc.refcount[p]++;
+  pc.setRefcount(p, pc.refcount(p) + 1);
   pc.anonExclusive[p] = 0;
   pc.setFlag(p, PG.pteWritable, 0);
   return FORK.SHARED;
@@ -165,7 +165,7 @@ export function copyPageRange(pc: PageCache, from: number, to: number, shared?: 
 export function childUnmap(pc: PageCache, p: number): void {
   if (pc.shares[p] === 0) return;
   pc.shares[p]--;
-  if (pc.mapped(p)) pc.refcount[p]--;
+  if (pc.mapped(p)) pc.setRefcount(p, pc.refcount(p) - 1);
 }
 
 /**
@@ -178,9 +178,9 @@ export function wpCanReuse(pc: PageCache, p: number): boolean {
     case "mapcount":
       return pc.shares[p] === 1;
     case "refcount":
-      return pc.refcount[p] === 1;
+      return pc.refcount(p) === 1;
     case "exclusive":
-      return pc.anonExclusive[p] === 1 || (pc.shares[p] === 1 && pc.refcount[p] - pc.swapCache[p] === 1);
+      return pc.anonExclusive[p] === 1 || (pc.shares[p] === 1 && pc.refcount(p) - pc.swapCache[p] === 1);
   }
 }
 
@@ -218,7 +218,7 @@ export function doWpPage(pc: PageCache, p: number, owner: boolean): number {
 /** Drop the page from the swap cache (delete_from_swap_cache): its swap copy is stale from now on. */
 function deleteFromSwapCache(pc: PageCache, p: number): void {
   pc.swapCache[p] = 0;
-  pc.refcount[p]--;
+  pc.setRefcount(p, pc.refcount(p) - 1);
 }
 
 /**
@@ -237,7 +237,7 @@ export function doSwapPage(pc: PageCache, p: number, write: boolean): number {
   if (!write) return WP.REUSED;
   const reuse = pc.env.anon.exclusive ? pc.anonExclusive[p] === 1 : pc.shares[p] === 1;
   if (reuse) {
-    if (pc.swapCache[p] && !pc.writeback(p) && pc.refcount[p] - pc.swapCache[p] === pc.shares[p])
+    if (pc.swapCache[p] && !pc.writeback(p) && pc.refcount(p) - pc.swapCache[p] === pc.shares[p])
       deleteFromSwapCache(pc, p);
     pc.setFlag(p, PG.pteWritable, 1);
     if (pc.env.anon.exclusive) pc.anonExclusive[p] = 1;
@@ -295,7 +295,7 @@ export function addToSwap(pc: PageCache, p: number): number {
   if (pc.swapCache[p]) return SWAP.GO;
   if (pc.env.anon.swapSkipsPinned && pc.folioMaybeDmaPinned(p)) return SWAP.KEEP;
   pc.swapCache[p] = 1;
-  pc.refcount[p]++;
+  pc.setRefcount(p, pc.refcount(p) + 1);
   pc.setPageDirty(p);
   return SWAP.GO;
 }
@@ -321,7 +321,7 @@ export function swapWritepage(pc: PageCache, p: number): void {
   pc.testClearPageDirty(p);
   pc.setFlag(p, PG.writeback, 1);
   pc.setFlag(p, PG.bounced, 0);
-  pc.io[p] = pc.mem[p];
+  pc.setIo(p, pc.mem(p));
   pc.counters[METRIC.swapOuts]++;
 }
 

@@ -8,13 +8,13 @@ import { METRIC } from "./metrics.js";
 import { REFCOUNT_MAX } from "./params.js";
 import { WritebackDecision, type Policy } from "./policy.js";
 import { releaseAtOnce } from "./release.js";
-import { PageState, PG } from "./page-state.js";
+import { PageState } from "./page-state.js";
+import { PG } from "./page-record.js";
 import { btrfsWritepage, markDelalloc } from "./page-paths.js";
 
+export { ENGINE_BIT, PAGE_STRIDE, PG } from "./page-record.js";
 export {
   countArray,
-  ENGINE_BIT,
-  PG,
   type CleanDelaySamples,
   type CountArray,
   type PageCacheOptions,
@@ -47,12 +47,14 @@ export class PageCache extends PageState {
    * truncate" check). ext4_set_page_dirty's WARN_ON_ONCE(!PageLocked && !PageDirty) and its
    * no-buffers WARN (6dcc693bc57f, v4.10): dirtyWithoutLock (env.lockWarning) and
    * dirtyWithoutBuffers. `locked`: PG_locked as the WARN reads it (the engine, holding no lock
-   * between events, passes true where the kernel path holds it). Whether PG_dirty went 0 -> 1.
+   * between events, passes true where the kernel path holds it; default: the page's PG_locked).
+   * Whether PG_dirty went 0 -> 1.
    */
-  setPageDirty(p: number, locked: boolean = this.locked(p) === 1): boolean {
+  setPageDirty(p: number, locked?: boolean): boolean {
     if (!this.attached(p) || this.dirty(p)) return false;
+    if (locked === undefined) locked = this.locked(p) === 1;
     this.setFlag(p, PG.dirty, 1);
-    this.setDirtySince(p);
+    this.setDirtySinceOf(p, this.now);
     if (!locked && this.env.lockWarning) this.counters[METRIC.dirtyWithoutLock]++;
     if (!this.buffers(p) && this.privateData !== "none") this.counters[METRIC.dirtyWithoutBuffers]++;
     const f = this.fileOf(p);
@@ -88,7 +90,7 @@ export class PageCache extends PageState {
   attachBuffers(p: number): void {
     if (!this.buffers(p) && this.privateData !== "none") {
       this.setFlag(p, PG.buffers, 1);
-      this.refcount[p]++;
+      this.setRefcount(p, this.refcount(p) + 1);
     }
   }
 
@@ -96,7 +98,7 @@ export class PageCache extends PageState {
   invalidateBuffers(p: number): void {
     if (this.buffers(p)) {
       this.setFlag(p, PG.buffers, 0);
-      this.refcount[p]--;
+      this.setRefcount(p, this.refcount(p) - 1);
     }
   }
 
@@ -123,7 +125,7 @@ export class PageCache extends PageState {
    * A dirty page that fails it is PAGE_KEEP: reclaim never writes a page someone holds.
    */
   isPageCacheFreeable(p: number): boolean {
-    return this.refcount[p] - this.buffers(p) === 1;
+    return this.refcount(p) - this.buffers(p) === 1;
   }
 
   /**
@@ -141,7 +143,7 @@ export class PageCache extends PageState {
   mapPage(p: number): void {
     if (!this.mapped(p)) {
       this.setFlag(p, PG.mapped, 1);
-      this.refcount[p] += this.shares[p];
+      this.setRefcount(p, this.refcount(p) + this.shares[p]);
     }
   }
 
@@ -158,9 +160,9 @@ export class PageCache extends PageState {
     this.setFlag(p, PG.buffers, 0);
     this.setFlag(p, PG.pteWritable, 0);
     this.setFlag(p, PG.mapped, 0);
-    this.mem[p] = this.disk[p];
-    this.io[p] = this.disk[p];
-    this.refcount[p] = 1 + this.transient[p];
+    this.setMem(p, this.disk(p));
+    this.setIo(p, this.disk(p));
+    this.setRefcount(p, 1 + this.transient[p]);
   }
 
   /**
@@ -214,7 +216,7 @@ export class PageCache extends PageState {
     this.pageMkclean(p);
     if (this.mapped(p)) {
       this.setFlag(p, PG.mapped, 0);
-      this.refcount[p] -= this.shares[p];
+      this.setRefcount(p, this.refcount(p) - this.shares[p]);
     }
   }
 
@@ -227,7 +229,7 @@ export class PageCache extends PageState {
    */
   folioMaybeDmaPinned(p: number, own = 1): boolean {
     // A large folio's exact count (atomic_read(&folio->_pincount) > 0): never a false positive.
-    const seen = this.exactPincount ? this.pins[p] > 0 : (this.refcount[p] + own) >>> 0 >= this.bias;
+    const seen = this.exactPincount ? this.pins[p] > 0 : (this.refcount(p) + own) >>> 0 >= this.bias;
     this.counters[METRIC.detectorChecks]++;
     if (this.pins[p] === 0) {
       this.counters[METRIC.detectorChecksUnpinned]++;
@@ -243,8 +245,8 @@ export class PageCache extends PageState {
    */
   tryGrabFolio(p: number, pin: boolean): boolean {
     const add = pin ? this.pinAdd : 1;
-    if (this.refcount[p] + add > REFCOUNT_MAX) return false;
-    this.refcount[p] += add;
+    if (this.refcount(p) + add > REFCOUNT_MAX) return false;
+    this.setRefcount(p, this.refcount(p) + add);
     if (pin) this.pins[p]++;
     else this.gets[p]++;
     return true;
@@ -255,7 +257,7 @@ export class PageCache extends PageState {
    * detached page with no GUP reference left is freed.
    */
   gupPutFolio(p: number, pin: boolean): void {
-    this.refcount[p] -= pin ? this.pinAdd : 1;
+    this.setRefcount(p, this.refcount(p) - (pin ? this.pinAdd : 1));
     if (pin) this.pins[p]--;
     else this.gets[p]--;
     if (!this.attached(p) && this.pins[p] + this.gets[p] === 0) this.freePage(p);
@@ -279,7 +281,7 @@ export class PageCache extends PageState {
     this.noteDirtyAge(p);
     releaseAtOnce(policy.release, this, p, miss);
     this.counters[METRIC.pinsCompleted]++;
-    if (this.cleanWrites[p] !== cleanWritesAtGrab) this.counters[METRIC.pinsWithWriteToCleanPage]++;
+    if (this.cleanWrites(p) !== cleanWritesAtGrab) this.counters[METRIC.pinsWithWriteToCleanPage]++;
     if (this.unsaved(p)) this.counters[METRIC.releasesUnsaved]++;
     this.gupPutFolio(p, pin);
   }
@@ -293,7 +295,7 @@ export class PageCache extends PageState {
     this.setFlag(p, PG.buffers, 0);
     this.setFlag(p, PG.dirty, 0);
     this.delalloc[p] = 0;
-    this.refcount[p] = 0;
+    this.setRefcount(p, 0);
   }
 
   /**
@@ -303,13 +305,13 @@ export class PageCache extends PageState {
    * differs from disk is lostDataEvicted. Returns whether it was evicted.
    */
   removeMapping(p: number): boolean {
-    if (this.refcount[p] !== 1 || this.dirty(p)) return false;
+    if (this.refcount(p) !== 1 || this.dirty(p)) return false;
     this.counters[METRIC.evictions]++;
-    if (this.mem[p] !== this.disk[p]) {
+    if (this.mem(p) !== this.disk(p)) {
       this.counters[METRIC.lostDataEvicted]++;
       this.counters[METRIC.lostData]++;
     }
-    this.mem[p] = this.disk[p];
+    this.setMem(p, this.disk(p));
     this.freePage(p);
     return true;
   }
@@ -328,16 +330,17 @@ export class PageCache extends PageState {
     this.setFlag(p, PG.pteWritable, 0);
     if (this.mapped(p)) {
       this.setFlag(p, PG.mapped, 0);
-      this.refcount[p] -= this.shares[p];
+      this.setRefcount(p, this.refcount(p) - this.shares[p]);
     }
     if (this.attached(p)) {
       this.testClearPageDirty(p);
       this.invalidateBuffers(p);
       this.delalloc[p] = 0;
       this.setFlag(p, PG.attached, 0);
-      this.refcount[p]--;
+      this.setRefcount(p, this.refcount(p) - 1);
     }
-    this.disk[p] = this.io[p] = this.mem[p];
+    this.setDisk(p, this.mem(p));
+    this.setIo(p, this.mem(p));
     this.setFlag(p, PG.written, 0);
     if (this.pins[p] + this.gets[p] === 0) this.freePage(p);
   }
@@ -351,9 +354,9 @@ export class PageCache extends PageState {
   setPageWriteback(p: number, bounce: boolean): void {
     this.setFlag(p, PG.writeback, 1);
     this.setFlag(p, PG.bounced, bounce ? 1 : 0);
-    this.io[p] = this.mem[p];
+    this.setIo(p, this.mem(p));
     this.counters[METRIC.writebacks]++;
-    if (this.mem[p] === this.disk[p]) {
+    if (this.mem(p) === this.disk(p)) {
       this.counters[METRIC.doubleWritebacks]++;
       if (this.written(p)) this.counters[METRIC.doubleWritebacksStrict]++;
     }
@@ -364,7 +367,7 @@ export class PageCache extends PageState {
   endPageWriteback(p: number): void {
     this.setFlag(p, PG.writeback, 0);
     this.setFlag(p, PG.bounced, 0);
-    this.disk[p] = this.io[p];
+    this.setDisk(p, this.io(p));
     this.setFlag(p, PG.written, 1);
   }
 
@@ -454,7 +457,7 @@ export class PageCache extends PageState {
    */
   bounceAtBio(p: number): void {
     this.setFlag(p, PG.bounced, 1);
-    this.io[p] = this.mem[p];
+    this.setIo(p, this.mem(p));
     this.counters[METRIC.bounceCopies]++;
   }
 
@@ -483,7 +486,7 @@ export class PageCache extends PageState {
     else {
       if (!this.dirty(p) && this.hasCopy(p)) {
         this.counters[METRIC.writeToCleanPage] += n;
-        this.cleanWrites[p] = (this.cleanWrites[p] + n) >>> 0;
+        this.setCleanWrites(p, (this.cleanWrites(p) + n) >>> 0);
       }
       if (this.writeback(p) && !this.bounced(p)) this.counters[METRIC.modifiedUnderWriteback] += n;
     }

@@ -9,7 +9,7 @@
 import { METRIC } from "./metrics.js";
 import type { Policy } from "./policy.js";
 import type { PageCache } from "./page-cache.js";
-import { PG } from "./page-state.js";
+import { PG } from "./page-record.js";
 
 /** What notifierRelease did. */
 export const NOTIFIER_DID = {
@@ -70,7 +70,7 @@ export function zapPteRange(pc: PageCache, p: number): void {
   }
   if (pc.mapped(p)) {
     pc.setFlag(p, PG.mapped, 0);
-    pc.refcount[p] -= pc.shares[p];
+    pc.setRefcount(p, pc.refcount(p) - pc.shares[p]);
   }
 }
 
@@ -126,7 +126,7 @@ export function invalidateMappingPages(pc: PageCache, f: number, before: (p: num
  */
 export function deleteFromPageCache(pc: PageCache, p: number): boolean {
   if (pc.dirty(p) || !pc.attached(p)) return false;
-  if (pc.mem[p] !== pc.disk[p]) {
+  if (pc.mem(p) !== pc.disk(p)) {
     pc.counters[METRIC.lostDataEvicted]++;
     pc.counters[METRIC.lostData]++;
   }
@@ -134,9 +134,9 @@ export function deleteFromPageCache(pc: PageCache, p: number): boolean {
   pc.invalidateBuffers(p);
   pc.delalloc[p] = 0;
   pc.setFlag(p, PG.attached, 0);
-  pc.refcount[p]--;
+  pc.setRefcount(p, pc.refcount(p) - 1);
   if (pc.pins[p] + pc.gets[p] === 0) {
-    pc.mem[p] = pc.disk[p];
+    pc.setMem(p, pc.disk(p));
     pc.freePage(p);
   }
   return true;

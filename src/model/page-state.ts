@@ -4,6 +4,7 @@
  * are PageCache's (src/model/page-cache.ts), which extends this class.
  */
 import { METRIC } from "./metrics.js";
+import { PageRecord, PG } from "./page-record.js";
 import type { FsBehavior } from "./params.js";
 import type { Policy } from "./policy.js";
 import type { RunEnv } from "./env.js";
@@ -59,49 +60,6 @@ export function countArray(max: number, n: number): CountArray {
   return max <= 0xffff ? new Uint16Array(n) : new Int32Array(n);
 }
 
-/**
- * The page flags' bit positions in PageState.flags (include/linux/page-flags.h and the
- * page's other yes/no state), each read through its getter (`pc.dirty(p)`, 0 or 1) and
- * written with `pc.setFlag(p, PG.dirty, 1)`.
- */
-export const PG = {
-  /** PG_dirty: the page cache must write the page back. */
-  dirty: 0,
-  /** PG_writeback: an I/O carrying the page is in flight (set_page_writeback .. end_page_writeback). */
-  writeback: 1,
-  /** PG_locked (lock_page / trylock_page / unlock_page, mm/filemap.c). */
-  locked: 2,
-  /** folio_buffers() / PG_private: buffer heads attached (they add 1 to refcount; ext4's block_page_mkwrite attaches them). */
-  buffers: 3,
-  /** Some mapping has a writable, dirty pte (set by a write fault, cleared by page_mkclean and by unmap). */
-  pteWritable: 4,
-  /** folio->mapping != NULL: cleared by truncate (truncate_inode_folio) and reclaim's __remove_mapping. */
-  attached: 5,
-  /** The page exists in memory (cleared by eviction, or when the last reference to a truncated page goes). */
-  resident: 6,
-  /** The sharers' ptes exist (cleared by reclaim's try_to_unmap, until the next access maps the page again). */
-  mapped: 7,
-  /** The I/O in flight carries a bounce copy, so device writes no longer reach it. */
-  bounced: 8,
-  /** The on-disk version was put there by a completed writeback of this run (double-writeback counting). */
-  written: 9,
-} as const;
-
-/**
- * Bits 10-15 of PageState.flags: per-folio state of the engine (src/engine/) that it reads
- * on the same paths as the page flags, kept in their word so that one cache line serves
- * both (NOTE: for performance). Model operations change PG bits one at a time (setFlag)
- * and leave these alone; the checker never sets them.
- */
-export const ENGINE_BIT = {
-  /** DeviceWrites: the folio has a slot, someone holds it for writing (its slotOf is not 0). */
-  dmaSlot: 10,
-  /** Simulation's waiters, 2 bits at 11-12: who waits for the folio's end_page_writeback (sync 1, reclaim 2). */
-  waiters: 11,
-  /** WritebackEnds, 2 bits at 13-14: end events in flight: 0 none, 1 one (the latest I/O's), 2 several. */
-  flight: 13,
-} as const;
-
 /** Clean delays recorded with `traceClean`, seconds, by the inode's state when the page was dirtied. */
 export interface CleanDelaySamples {
   /** The inode was clean: its dirtied_when is the page's dirtying time. */
@@ -121,7 +79,7 @@ export interface CleanDelaySamples {
  * content versions (`mem`, `disk`, `io`) are unsigned 32-bit counters compared for equality.
  * Page indices are not checked: the engine and the checker own them.
  */
-export class PageState {
+export class PageState extends PageRecord {
   /** Number of files (inodes), from the options. */
   readonly files: number;
   /** Pages per file; page p belongs to file fileOf(p) = floor(p / pagesPerFile). */
@@ -167,24 +125,10 @@ export class PageState {
   readonly shares: CountArray;
   /** Other _refcount holders, neither mappings nor GUP (transientRefs); constant per page. */
   readonly transient: CountArray;
-  /** folio_ref_count (page->_refcount, include/linux/page_ref.h), kept incrementally; equals refcountFormula(p). */
-  readonly refcount: Int32Array;
   /** FOLL_PIN references held (ground truth; each adds pinAdd to refcount, mm/gup.c try_grab_folio). */
   readonly pins: CountArray;
   /** FOLL_GET references held (ground truth; each adds 1, get_user_pages). */
   readonly gets: CountArray;
-  /**
-   * The page flags, one 16-bit word per page: bit PG.x holds flag x (read with the getters
-   * below, write with setFlag). NOTE: for performance: one word instead of ten byte arrays,
-   * so a page's flags share one cache line (the large system's pages are chosen at random).
-   */
-  readonly flags: Uint16Array;
-  /** Content version in memory: bumped (mod 2^32) by every CPU store and device write. */
-  readonly mem: Uint32Array;
-  /** Content version on disk: set from `io` when a writeback completes. */
-  readonly disk: Uint32Array;
-  /** Content version the I/O in flight carries: `mem` when the writeback was submitted. */
-  readonly io: Uint32Array;
   /** MMU-notifier invalidations of the page so far (the `mmu-notifier` policy's mmu_interval_read_retry); length 0 in the lean layout without a mirror. */
   readonly notifierSeq: Uint32Array;
   /**
@@ -211,15 +155,6 @@ export class PageState {
    * other backings in the lean layout.
    */
   readonly delalloc: Uint8Array;
-  /**
-   * Seconds: when PG_dirty last went 0 -> 1 (meaningful while the page is dirty). A Float64
-   * per folio in both layouts: writeback reads it for every page it writes, in file order,
-   * where a per-folio array keeps neighbours side by side (a hash table of the dirty folios
-   * only, tried in issue 23, cost about a fifth more wall time on the large system).
-   */
-  readonly dirtySince: Float64Array;
-  /** Device writes that landed while the page was clean, cumulative. */
-  readonly cleanWrites: Uint32Array;
   /**
    * Anonymous pages only (env.anonymous; src/model/anon.ts): PG_swapcache, 0 or 1. The swap
    * cache is anonymous memory's address_space and holds one reference, as the page cache
@@ -260,6 +195,7 @@ export class PageState {
 
   /** Every page absent and clean, every inode clean, `now` 0; see PageCacheOptions for the defaults. */
   constructor(o: PageCacheOptions) {
+    super(o.files * o.pagesPerFile);
     this.files = o.files;
     this.pagesPerFile = o.pagesPerFile;
     this.pages = o.files * o.pagesPerFile;
@@ -274,21 +210,14 @@ export class PageState {
     const z = o.sizes;
     this.shares = z ? countArray(z.shares, n) : new Int32Array(n);
     this.transient = z ? countArray(z.transient, n) : new Int32Array(n);
-    this.refcount = new Int32Array(n);
     this.pins = z ? countArray(z.holds, n) : new Int32Array(n);
     this.gets = z ? countArray(z.holds, n) : new Int32Array(n);
-    this.flags = new Uint16Array(n);
-    this.mem = new Uint32Array(n);
-    this.disk = new Uint32Array(n);
-    this.io = new Uint32Array(n);
     this.notifierSeq = new Uint32Array(!z || z.notifier ? n : 0);
     // The notifier handshake is the checker's (the engine runs a notifier release at one
     // instant); btrfs's delalloc bit only where the backing has it.
     this.notifierPins = new Uint8Array(z ? 0 : n);
     this.notifying = new Uint8Array(z ? 0 : n);
     this.delalloc = new Uint8Array(!z || o.env.privateData === "cow-fixup" ? n : 0);
-    this.dirtySince = new Float64Array(n);
-    this.cleanWrites = new Uint32Array(n);
     // The anonymous-memory state only where it can change (the checker keeps it always).
     const anon = !z || o.env.anonymous ? n : 0;
     this.swapCache = new Uint8Array(anon);
@@ -305,53 +234,6 @@ export class PageState {
     this.mmHasPinned = new Uint8Array(!z || o.env.anonymous ? o.files : 0);
   }
 
-  // The page flags (PG), 0 or 1 each.
-  /** PG_dirty of page p (PG.dirty). */
-  dirty(p: number): number {
-    return this.flags[p] & 1;
-  }
-  /** PG_writeback of page p (PG.writeback). */
-  writeback(p: number): number {
-    return (this.flags[p] >>> PG.writeback) & 1;
-  }
-  /** PG_locked of page p (PG.locked). */
-  locked(p: number): number {
-    return (this.flags[p] >>> PG.locked) & 1;
-  }
-  /** Buffer heads attached to page p (PG.buffers). */
-  buffers(p: number): number {
-    return (this.flags[p] >>> PG.buffers) & 1;
-  }
-  /** A writable, dirty pte maps page p (PG.pteWritable). */
-  pteWritable(p: number): number {
-    return (this.flags[p] >>> PG.pteWritable) & 1;
-  }
-  /** Page p is in its mapping (PG.attached). */
-  attached(p: number): number {
-    return (this.flags[p] >>> PG.attached) & 1;
-  }
-  /** Page p is in memory (PG.resident). */
-  resident(p: number): number {
-    return (this.flags[p] >>> PG.resident) & 1;
-  }
-  /** The sharers' ptes of page p exist (PG.mapped). */
-  mapped(p: number): number {
-    return (this.flags[p] >>> PG.mapped) & 1;
-  }
-  /** The I/O in flight of page p carries a bounce copy (PG.bounced). */
-  bounced(p: number): number {
-    return (this.flags[p] >>> PG.bounced) & 1;
-  }
-  /** Page p's disk version came from a writeback of this run (PG.written). */
-  written(p: number): number {
-    return (this.flags[p] >>> PG.written) & 1;
-  }
-  /** Set flag `bit` (a PG position) of page p to `v` (truthy: 1). */
-  setFlag(p: number, bit: number, v: number): void {
-    const m = 1 << bit;
-    this.flags[p] = v ? this.flags[p] | m : this.flags[p] & ~m;
-  }
-
   /** Initial state (docs/model.md#workload-and-initial-state): resident, attached, clean, no buffers, mapped read-only. */
   initPage(p: number, shares: number, transient: number): void {
     this.shares[p] = shares;
@@ -359,23 +241,13 @@ export class PageState {
     this.setFlag(p, PG.resident, 1);
     this.setFlag(p, PG.attached, 1);
     this.setFlag(p, PG.mapped, 1);
-    this.refcount[p] = 1 + shares + transient;
-  }
-
-  /** Seconds: when PG_dirty of page `p` last went 0 -> 1 (meaningful while it is dirty). */
-  dirtySinceOf(p: number): number {
-    return this.dirtySince[p];
-  }
-
-  /** Record that PG_dirty of page `p` went 0 -> 1 now. */
-  protected setDirtySince(p: number): void {
-    this.dirtySince[p] = this.now;
+    this.setRefcount(p, 1 + shares + transient);
   }
 
   /** Memory differs from disk and nothing will write it: attached, clean, no I/O carrying mem. */
   unsaved(p: number): boolean {
-    if (!this.resident(p) || !this.attached(p) || this.dirty(p) || this.mem[p] === this.disk[p]) return false;
-    return !(this.writeback(p) && this.io[p] === this.mem[p]);
+    if (!this.resident(p) || !this.attached(p) || this.dirty(p) || this.mem(p) === this.disk(p)) return false;
+    return !(this.writeback(p) && this.io(p) === this.mem(p));
   }
 
   /** The file (inode) page `p` belongs to: floor(p / pagesPerFile) (folio->mapping->host). */
@@ -407,7 +279,7 @@ export class PageState {
    * O_DIRECT write's source in flight (dioSourceModified).
    */
   protected countWrite(p: number, n: number, device: boolean): void {
-    this.mem[p] = (this.mem[p] + n) >>> 0;
+    this.setMem(p, (this.mem(p) + n) >>> 0);
     if (device) this.counters[METRIC.dmaWrites] += n;
     if (device && this.env.anonymous && this.ownerMoved[p]) this.counters[METRIC.wrongProcessWrites] += n;
     if (this.dioSources[p]) this.counters[METRIC.dioSourceModified] += n;
@@ -458,21 +330,15 @@ export class PageState {
 
   private stateArrays(): (CountArray | Uint32Array | Float64Array)[] {
     return [
+      this.page,
       this.shares,
       this.transient,
-      this.refcount,
       this.pins,
       this.gets,
-      this.flags,
-      this.mem,
-      this.disk,
-      this.io,
       this.notifierSeq,
       this.notifierPins,
       this.notifying,
       this.delalloc,
-      this.dirtySince,
-      this.cleanWrites,
       this.swapCache,
       this.anonExclusive,
       this.ownerMoved,

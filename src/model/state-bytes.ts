@@ -27,16 +27,16 @@ const countBytes = (max: number): number => (max <= 0xff ? 1 : max <= 0xffff ? 2
 
 /**
  * Bytes of the engine's per-folio typed arrays for these parameters (README, "Per-page
- * state"; `npm run bench` prints the arrays one by one): the page cache's counts sized by
- * the run's bounds, the flags word (ten PG bits and the engine's waiters, I/O count and
- * slot bit, ENGINE_BIT, in a Uint16), the three content versions and cleanWrites (12 + 4),
- * dirtySince (a Float64), notifierSeq under a device mirror, btrfs's delalloc; the pinner
- * groups' last writer (and first pinner, holders per group with several groups); the
- * device writes' slot (its holders, next write and rate are per held folio); on backing
- * `anon` the swap cache, PG_anon_exclusive and the owner's move (3) and the slot's
- * generation (4, engine/anon.ts), with forks the unbounded share count (4:
- * anonSharesBound); an O_DIRECT write group's dioSources (1). 39 on the large system (one
- * group, shareCount 1, no mirror).
+ * state"; `npm run bench` prints the arrays one by one): the page record (32: the flags
+ * word with the PG bits and the engine's waiters, I/O count and slot bit, ENGINE_BIT;
+ * refcount, the three content versions, cleanWrites, dirtySince; page-record.ts), the
+ * page cache's other counts sized by the run's bounds, notifierSeq under a device mirror,
+ * btrfs's delalloc; the pinner groups' last writer (and first pinner, holders per group
+ * with several groups); the device writes' slot (its holders, next write and rate are per
+ * held folio); on backing `anon` the swap cache, PG_anon_exclusive and the owner's move
+ * (3) and the slot's generation (4, engine/anon.ts), with forks the unbounded share count
+ * (4: anonSharesBound); an O_DIRECT write group's dioSources (1). 41 on the large system
+ * (one group, shareCount 1, no mirror).
  */
 export function folioBytes(p: Params): number {
   const pops = pinnerPopulations(p);
@@ -69,12 +69,8 @@ export function folioBytes(p: Params): number {
   const cache =
     (anon && p.forkRate > 0 ? 4 : range(p.shareCount)) +
     range(p.transientRefs) +
-    4 +
+    32 +
     2 * holds +
-    2 +
-    12 +
-    4 +
-    8 +
     (mirror ? 4 : 0) +
     (env?.privateData === "cow-fixup" ? 1 : 0) +
     (anon ? 3 : 0) +

@@ -89,7 +89,7 @@ export function tracePage(params: ParamsInput, options: TraceOptions = {}): Page
             if (
               !pc.dirty(p) &&
               pc.attached(p) &&
-              pc.mem[p] !== pc.disk[p] &&
+              pc.mem(p) !== pc.disk(p) &&
               (pc.pins[p] > 0 || pc.gets[p] > 0 || pc.policy.reference === "none")
             ) {
               page = p;

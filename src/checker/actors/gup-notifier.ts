@@ -97,7 +97,7 @@ export function notifierReleaseStep(c: PageCache, r: Int32Array, o: number, poli
   if (!holdsLock && releaseWaitsForLock(release, c, PAGE) && c.locked(PAGE)) return BLOCKED;
   const dirty = c.dirty(PAGE) === 1;
   const pin = policy.reference === "FOLL_PIN";
-  if (notifierRelease(c, PAGE, pin, c.cleanWrites[PAGE], policy, holdsLock) === NOTIFIER_DID.DEADLOCK) {
+  if (notifierRelease(c, PAGE, pin, c.cleanWrites(PAGE), policy, holdsLock) === NOTIFIER_DID.DEADLOCK) {
     r[o] = hungPc;
     return LABEL.DEADLOCK;
   }
@@ -116,7 +116,7 @@ export function munmapReleaseStep(c: PageCache, r: Int32Array, o: number, policy
   if (releaseWaitsForLock(policy.release, c, PAGE) && c.locked(PAGE)) return BLOCKED;
   const dirty = c.dirty(PAGE) === 1;
   const pin = policy.reference === "FOLL_PIN";
-  notifierRelease(c, PAGE, pin, c.cleanWrites[PAGE], policy, false);
+  notifierRelease(c, PAGE, pin, c.cleanWrites(PAGE), policy, false);
   r[o + 8] = NOTIFIER.MUNMAP;
   r[o + 2] = 0;
   r[o] = zapPc;

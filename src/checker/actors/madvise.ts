@@ -11,7 +11,7 @@ import type { ActorDecl, ActorSpec, MadviseActor } from "../scenario.js";
 import { DONE, PAGE, type StepContext } from "./actor.js";
 import { defineLabel } from "./labels.js";
 import { Program, TableActor, type StepTable } from "./program.js";
-import { PG } from "../../model/page-state.js";
+import { PG } from "../../model/page-record.js";
 
 const MADVISE_STEP = { ZAP: 1 } as const;
 type MadvisePc = (typeof MADVISE_STEP)[keyof typeof MADVISE_STEP];
