@@ -59,19 +59,28 @@ const six = (dma, passes, stores) =>
     "Actor P5: reclaim",
   ].join("\n");
 
-/** CPU seconds of this process's busiest thread (Linux /proc; null elsewhere). */
-function busiestThread() {
+/** CPU seconds of each thread of this process by id (Linux /proc; null elsewhere). */
+function threadCpu() {
   try {
-    let best = 0;
+    const cpu = new Map();
     for (const t of readdirSync("/proc/self/task")) {
       const st = readFileSync(`/proc/self/task/${t}/stat`, "utf8");
       const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
-      best = Math.max(best, (Number(f[11]) + Number(f[12])) / 100); // utime + stime, in clock ticks of 1/100 s
+      cpu.set(t, (Number(f[11]) + Number(f[12])) / 100); // utime + stime, in clock ticks of 1/100 s
     }
-    return best;
+    return cpu;
   } catch {
     return null;
   }
+}
+
+/** CPU seconds the busiest thread spent since `before` (threadCpu()): a thread started since counts whole. */
+function busiestSince(before) {
+  const now = threadCpu();
+  if (!before || !now) return null;
+  let best = 0;
+  for (const [t, c] of now) best = Math.max(best, c - (before.get(t) ?? 0));
+  return best;
 }
 
 async function runChild([root, scenario, bitstate, maxStates, reduce, workers]) {
@@ -87,7 +96,7 @@ async function runChild([root, scenario, bitstate, maxStates, reduce, workers]) 
   };
   const c0 = process.cpuUsage(),
     t0 = process.hrtime.bigint(),
-    b0 = busiestThread();
+    b0 = threadCpu();
   const r = checkConfig({ policy: sc.policies[0], page: cfg.pages, knobs: cfg.knobs, actors: cfg.actors }, opts);
   const c = process.cpuUsage(c0);
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -98,8 +107,9 @@ async function runChild([root, scenario, bitstate, maxStates, reduce, workers]) 
       states: r.states,
       cpu: (c.user + c.system) / 1e6,
       wall,
-      // the workers start with the search, so their whole CPU is the search's
-      busiest: b0 === null ? null : busiestThread() - (workers === "1" ? b0 : 0),
+      // the workers start with the search, so their whole CPU is the search's; the calling
+      // thread (one of the search's threads) counts from the search's start
+      busiest: busiestSince(b0),
       bitstate: r.bitstate,
       never,
       boundHit: r.boundHit,

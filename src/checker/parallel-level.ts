@@ -63,6 +63,9 @@ export function makeShared(n: number): Shared {
   };
 }
 
+/** Records of one source whose store slots insert touches at once (as search.ts's batch: their cache misses overlap). */
+const PREFETCH = 64;
+
 /** Thrown in a thread whose barrier saw another thread fail. */
 export class Aborted extends Error {}
 
@@ -89,24 +92,30 @@ export type Got = { words: Int32Array; parentWorker: number; parentLocal: number
 class Grown<T extends Int32Array | Float64Array> {
   a: T;
   len = 0;
+  /** Elements `a` holds (kept here: a growable buffer's byteLength is not a plain field read). */
+  cap: number;
   constructor(
     readonly sab: SharedArrayBuffer,
     private readonly make: (b: SharedArrayBuffer, n: number) => T,
     private readonly unit: number,
   ) {
-    this.a = make(sab, sab.byteLength / unit);
+    this.cap = sab.byteLength / unit;
+    this.a = make(sab, this.cap);
   }
   /** Room for `more` elements after len. @throws Error past the buffer's most bytes */
   room(more: number): void {
-    const need = (this.len + more) * this.unit,
+    if (this.len + more > this.cap) this.grow(this.len + more);
+  }
+  private grow(n: number): void {
+    const need = n * this.unit,
       max = (this.sab as Growable).maxByteLength;
-    if (need <= this.sab.byteLength) return;
     if (need > max)
       throw new Error(
         `checker: a level of the parallel search outgrew ${max} bytes between two threads (parallel-level.ts)`,
       );
     (this.sab as Growable).grow(Math.min(max, Math.max(need, this.sab.byteLength * 2)));
-    this.a = this.make(this.sab, this.sab.byteLength / this.unit);
+    this.cap = this.sab.byteLength / this.unit;
+    this.a = this.make(this.sab, this.cap);
   }
 }
 const i32 = (b: SharedArrayBuffer, n: number) => new Int32Array(b, 0, n);
@@ -150,6 +159,8 @@ export class Partition extends Stepper {
   private readonly outs: Grown<Int32Array>[][];
   private readonly myKeys: Grown<Float64Array>[];
   private readonly ends = [new Ends(), new Ends()];
+  /** Hashes of records whose store slots insert touches ahead. */
+  private readonly hs = new Int32Array(PREFETCH);
   /** The level being added and expanded: states [nStart, set.count) here. */
   private nStart = 0;
   private readonly r0: Report = {
@@ -268,7 +279,9 @@ export class Partition extends Stepper {
     const prev = this.keysOf(t - 1);
     const at = new Int32Array(n),
       walk = new Int32Array(n),
-      head = new Float64Array(n);
+      head = new Float64Array(n),
+      touched = new Int32Array(n),
+      hs = this.hs;
     const order = (b: Int32Array, p: number) => (b[p + W + 1] * 32 + b[p + W + 4]) * 32 + (b[p + W + 2] >>> 16);
     for (let s = 0; s < n; s++) head[s] = bufs[s].length > 0 ? order(bufs[s], 0) : Infinity;
     const keys = this.myKeys[t & 1];
@@ -282,6 +295,13 @@ export class Partition extends Stepper {
       if (src < 0) break;
       const b = bufs[src],
         p = at[src];
+      if (p >= touched[src]) {
+        // the store's slots of this source's next PREFETCH records, touched together (StateSet.prefetch)
+        let k = 0;
+        for (let q = p; q < b.length && k < PREFETCH; q += R) hs[k++] = b[q + W + 3];
+        set.prefetch(hs, k);
+        touched[src] = p + k * R;
+      }
       at[src] = p + R;
       head[src] = p + R < b.length ? order(b, p + R) : Infinity;
       const idx = set.addHashed(b, p, b[p + W + 3]);
