@@ -24,6 +24,7 @@ import { tmpdir } from "node:os";
 import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { showValue } from "../errors.js";
+import { fileKind } from "../input-file.js";
 import { NotebookInputError, readNotebook, outputMimeTypes, parseNotebook, type Notebook } from "./ipynb.js";
 import { injectParameters } from "./parameters.js";
 
@@ -213,7 +214,12 @@ export function checkOutPath(out: string, field = "--out"): void {
     );
   }
   if (!st!.isDirectory()) bad(`${dir} is not a directory`);
-  if (existsSync(out) && statSync(out).isDirectory()) bad(`${out} is a directory`);
+  // An existing `out` must be a regular file: saving replaces it by rename, which would turn
+  // a device node (as root, --out /dev/null), a FIFO or a socket into a notebook.
+  if (existsSync(out)) {
+    const kind = statSync(out);
+    if (!kind.isFile()) bad(`${out} is ${fileKind(kind)}`);
+  }
   try {
     accessSync(existsSync(out) ? out : dir, constants.W_OK);
   } catch {
