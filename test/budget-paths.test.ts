@@ -158,3 +158,23 @@ test("a sweep plan refuses a base pinner group over budget before any point runs
     /invalid base\.pinnerGroups\[0\]\.pinners: 16000000/,
   );
 });
+
+test("forkRate on backing anon is budgeted like every rate (a tester's --fork-rate 1e300 and 1e4 hung)", () => {
+  // Hard limit: children alive at once = forkRate × processes (files, 64 by default) ×
+  // mean childLifetime (1 s by default) at most 2^23 (the engine's Map of children; V8
+  // caps a Map at 2^24 entries). 1e300 × 64 × 1 ≫ 2^23, refused even without the budget.
+  const huge = refusal({ backing: "anon", forkRate: 1e300, duration: 1 });
+  assert.equal(huge.field, "forkRate");
+  assert.match(huge.message, /at most 8388608 children alive at once/);
+  // Soft budget: 1e4 forks/s × 64 processes × 600 s × (2 events + 64 pages copied) =
+  // 2.53e10 work units ≫ 1e8 per run (BUDGET.eventsPerRun), named by forkRate.
+  const many = refusal({ backing: "anon", forkRate: 1e4 });
+  assert.equal(many.field, "forkRate");
+  assert.match(many.message, /here 2\.53e10, mostly forkRate 10000 × 64 processes × duration 600 s/);
+  // A long-lived child: 1 × 64 × 1e9 s alive at once ≫ 2^23, named by childLifetime.
+  assert.equal(refusal({ backing: "anon", forkRate: 1, childLifetime: 1e9 }).field, "childLifetime");
+  // The default fork-copies sweep's rates pass: 0.2 forks/s × 64 × 600 s × 66 ≈ 5.1e5.
+  assert.doesNotThrow(() => resolveParams({ backing: "anon", forkRate: 0.2 }));
+  // A file backing never forks (engine/anon.ts runs forks on anon only): no stream, no refusal.
+  assert.doesNotThrow(() => resolveParams({ backing: "ext4", forkRate: 1e4 }));
+});

@@ -74,6 +74,12 @@ export const HARD = {
   nodes: 1_000_000,
   /** Bytes of a config file. */
   configBytes: 4 << 20,
+  /**
+   * Children alive at once on backing anon (forkRate × processes × mean childLifetime): the
+   * engine keeps each child's shared slots in a Map, whose size V8 caps at 2^24 entries
+   * ("Map maximum size exceeded"); half of that leaves room for the draw's spread.
+   */
+  liveChildren: 2 ** 23,
 } as const;
 
 let enabled = true;
@@ -245,6 +251,20 @@ export function eventStreams(p: Params): EventStream[] {
     rated("fsyncRate", 1, p.files, "files"),
     rated("invalidateRate", 1, p.files, "files"),
   );
+  if (p.backing === "anon" && p.forkRate > 0) {
+    // engine/anon.ts: forkRate per process (a file is one process's memory), each fork an
+    // event and its child's exit another, and copy_page_range's copy_present_pte over
+    // every page of the process (the copy loop is the work, as the device writes' catch-up is).
+    const forks = p.forkRate * p.files * T;
+    out.push({
+      field: "forkRate",
+      value: p.forkRate,
+      events: forks * (2 + p.pagesPerFile),
+      formula: `forkRate ${p.forkRate} × ${p.files} processes × duration ${T} s × (2 events + copy_present_pte over ${p.pagesPerFile} pages)`,
+      up: true,
+      alsoBy: sizes(true),
+    });
+  }
   if (p.writebackInterval > 0) {
     // kupdatePeriod rounds W up to whole jiffies (and the timer wheel's granularity): at
     // least one jiffy at hz > 0, W itself at hz 0.
@@ -337,6 +357,7 @@ export function checkRun(p: Params, given?: GivenFields): void {
       );
   }
   checkSlots(p);
+  checkLiveChildren(p);
   checkDistributionSizes(p);
   const streams = eventStreams(p);
   for (const s of streams) {
@@ -366,6 +387,20 @@ function checkSlots(p: Params): void {
     `${top.prefix}pinners`,
     top.g.pinners,
     `pinners × pagesPerPin at most ${HARD.pinnedSlots} (the engine's per-pin typed arrays); got ${pinners} × ${ppp} = ${slots}`,
+  );
+}
+
+/** Expected children alive at once on backing anon within HARD.liveChildren. @throws InputError naming forkRate or childLifetime. */
+function checkLiveChildren(p: Params): void {
+  if (p.backing !== "anon" || p.forkRate <= 0) return;
+  const life = magnitude(p.childLifetime);
+  const alive = p.forkRate * p.files * life;
+  if (alive <= HARD.liveChildren) return;
+  const field = p.forkRate * p.files > HARD.liveChildren ? "forkRate" : "childLifetime";
+  throw new InputError(
+    field,
+    field === "forkRate" ? p.forkRate : p.childLifetime,
+    `at most ${HARD.liveChildren} children alive at once (forkRate × processes × mean childLifetime = ${p.forkRate} × ${p.files} × ${fmt(life)} s = ${fmt(alive)})`,
   );
 }
 
