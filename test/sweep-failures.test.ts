@@ -7,7 +7,7 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -101,4 +101,26 @@ test("a run over --run-timeout fails its point; the quick points finish", () => 
     manifest(out).points.map((p: { status: string }) => p.status),
     ["done", "pending"],
   );
+});
+
+test("--run-timeout beyond a timer's range, or with --workers 0, is one line and exit 2, no folder made", () => {
+  // setTimeout and AbortSignal.timeout take a 32-bit count of milliseconds: 2^31 - 1 ms =
+  // 2,147,483 s is the longest; 5e6 s crashed with AbortSignal.timeout's RangeError after
+  // the results folder was made. --workers 0 runs in the calling thread: nothing can stop a run.
+  for (const [args, allowed] of [
+    [["--run-timeout", "5000000"], "a positive number of seconds up to 2147483 (24.8 days)"],
+    [["--run-timeout", "1e300"], "a positive number of seconds up to 2147483 (24.8 days)"],
+    [
+      ["--run-timeout", "3", "--workers", "0"],
+      "only with --workers 1 or more (a run in the calling thread cannot be stopped)",
+    ],
+  ] as const) {
+    const out = join(TMP, `rt-${args.join("")}`);
+    const r = spawnSync(process.execPath, [BIN, "sweep", "smoke", "--out", out, "--quiet", ...args], {
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr, `pinsim: invalid --run-timeout: "${args[1]}" (allowed: ${allowed})\n`);
+    assert.equal(existsSync(out), false, `${out} was made`);
+  }
 });

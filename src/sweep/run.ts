@@ -235,6 +235,9 @@ async function runPlan(
   return { dir: out, manifest: buildManifest(plan, new Set(done.keys()), failed), runs: t.runs, summary: t.summary };
 }
 
+/** The longest run timeout, in milliseconds: 2^31 - 1 (a timer's range; 24.8 days). */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 /** The options' retries, failed-point limit and run timeout, checked. @throws InputError. */
 function failurePolicy(o: SweepOptions): FailurePolicy {
   const retries = o.retries ?? 0;
@@ -243,7 +246,20 @@ function failurePolicy(o: SweepOptions): FailurePolicy {
   if (!Number.isInteger(retries) || retries < 0) throw new InputError("retries", retries, "an integer >= 0");
   if (!(maxFailedPoints === Infinity || (Number.isInteger(maxFailedPoints) && maxFailedPoints >= 0)))
     throw new InputError("maxFailedPoints", maxFailedPoints, "an integer >= 0, or Infinity");
-  if (runTimeoutMs !== null && !(Number.isFinite(runTimeoutMs) && runTimeoutMs > 0))
-    throw new InputError("runTimeoutMs", runTimeoutMs, "a positive number of milliseconds, or null");
+  // At most a timer's range: setTimeout and AbortSignal.timeout take a 32-bit signed count
+  // of milliseconds (AbortSignal.timeout throws a RangeError beyond 2^32 - 1, setTimeout
+  // fires at once beyond 2^31 - 1): 2^31 - 1 ms is 24.8 days.
+  if (runTimeoutMs !== null && !(Number.isFinite(runTimeoutMs) && runTimeoutMs > 0 && runTimeoutMs <= MAX_TIMEOUT_MS))
+    throw new InputError(
+      "runTimeoutMs",
+      runTimeoutMs,
+      `a positive number of milliseconds up to ${MAX_TIMEOUT_MS}, or null`,
+    );
+  if (runTimeoutMs !== null && o.workers === 0)
+    throw new InputError(
+      "runTimeoutMs",
+      runTimeoutMs,
+      "null with workers 0 (a run in the calling thread cannot be stopped)",
+    );
   return { retries, maxFailedPoints, runTimeoutMs };
 }

@@ -21,6 +21,8 @@ import {
   type Shard,
   type SweepProgress,
 } from "../../sweep/index.js";
+import { MAX_TIMEOUT_MS } from "../../sweep/run.js";
+import { InputError } from "../../errors.js";
 import { stopOnSignals } from "../stop.js";
 
 /** A commander parser for an integer flag >= min: decimal only, one line naming the text (an InputError). */
@@ -170,11 +172,23 @@ function failureFlags(opts: SweepFlags): { retries: number; maxFailedPoints: num
   return {
     retries: opts.retries ?? 0,
     maxFailedPoints: opts.maxFailedPoints ?? Infinity,
-    runTimeoutMs:
-      opts.runTimeout === undefined
-        ? null
-        : 1000 * parsePositiveFlag("--run-timeout", opts.runTimeout, "a positive number of seconds"),
+    runTimeoutMs: opts.runTimeout === undefined ? null : runTimeoutFlag(opts),
   };
+}
+
+/** --run-timeout in milliseconds: positive, within a timer's range, and only on the pool. @throws InputError. */
+function runTimeoutFlag(opts: SweepFlags): number {
+  const most = Math.floor(MAX_TIMEOUT_MS / 1000);
+  const allowed = `a positive number of seconds up to ${most} (24.8 days)`;
+  const s = parsePositiveFlag("--run-timeout", opts.runTimeout!, allowed);
+  if (s > most) throw new InputError("--run-timeout", opts.runTimeout, allowed);
+  if (opts.workers === 0)
+    throw new InputError(
+      "--run-timeout",
+      opts.runTimeout,
+      "only with --workers 1 or more (a run in the calling thread cannot be stopped)",
+    );
+  return Math.round(s * 1000);
 }
 
 /** `36 runs in 10.9 s`, or for a resumed sweep `36 runs (12 run now in 3.5 s, 24 resumed from DIR/)`. */
