@@ -65,3 +65,14 @@ test("the README's excerpt of the matrix is the report's text, line for line", (
     from = i + 1;
   }
 });
+
+test("no two rows of the matrix read the same, and no label ends in punctuation", () => {
+  // The tester's case: fork's copy threshold is measured twice on 6.18 (the page on the
+  // LRU, 1022 plain references; in the lru_add batch, 1021), and both rows read "fork
+  // copies an order-0 anon page"; "ext4 flusher period P," kept the comma of "P (s),".
+  const body = lines.slice(1, lines.indexOf(""));
+  const labels = body.map((l) => l.slice(0, 60).trimEnd());
+  assert.equal(new Set(labels).size, labels.length, labels.filter((l, i) => labels.indexOf(l) !== i).join("; "));
+  for (const l of labels) assert.doesNotMatch(l, /[,;:]$/, l);
+  assert.ok(labels.includes("fork copies an order-0 anon page: on the LRU"));
+});

@@ -41,8 +41,12 @@ function keyed(c: Calibration): Map<string, ComparisonRow> {
   return out;
 }
 
-/** A label of at most `width` characters: "ext4 longterm: io_uring … over anon". */
-export function rowLabel(r: ComparisonRow, width = 40): string {
+/**
+ * A label of at most `width` characters: "ext4 longterm: io_uring … over anon". With
+ * `detail`, the text after the quantity's last ": " is added, for two rows whose short
+ * labels would read the same (fork's copy on the LRU and in the lru_add batch).
+ */
+export function rowLabel(r: ComparisonRow, width = 40, detail = false): string {
   const q = r.quantity.replace(new RegExp(`^${r.fs}: `), "");
   const over = /over (\S+)$/.exec(q)?.[1];
   const head = q
@@ -52,20 +56,35 @@ export function rowLabel(r: ComparisonRow, width = 40): string {
     .replace(/Kolmogorov-Smirnov/, "KS")
     .replace(/reclaim writes dirty file pages under/, "reclaim writes, under")
     .replace(/io_uring REGISTER_BUFFERS/, "io_uring register")
+    .replace(/[,;:]\s*$/, "")
     .trim();
-  const text = `${r.fs ? `${r.fs} ` : ""}${head}${over && !head.endsWith(over) ? ` ${over}` : ""}`;
+  const tail = detail
+    ? q
+        .slice(q.lastIndexOf(": ") + 2)
+        .replace(/\s*\([^)]*\)/g, "")
+        .replace(/^page /, "")
+        .trim()
+    : "";
+  const text = `${r.fs ? `${r.fs} ` : ""}${head}${over && !head.endsWith(over) ? ` ${over}` : ""}${tail && !head.endsWith(tail) ? `: ${tail}` : ""}`;
   return text.length > width ? `${text.slice(0, width - 1)}~` : text;
 }
 
-/** The lines of the matrix, in the first kernel's row order, then rows only later kernels have. */
-export function matrixLines(cals: Calibration[]): MatrixLine[] {
+/**
+ * The lines of the matrix, in the first kernel's row order, then rows only later kernels
+ * have; labels of at most `width` characters, made distinct where the short ones collide.
+ */
+export function matrixLines(cals: Calibration[], width = 40): MatrixLine[] {
   const maps = cals.map((c) => keyed(c));
   const keys: string[] = [];
   for (const m of maps) for (const k of m.keys()) if (!keys.includes(k)) keys.push(k);
-  return keys.map((k) => {
+  const lines = keys.map((k) => {
     const cells = maps.map((m) => m.get(k) ?? null);
-    return { label: rowLabel(cells.find((c) => c !== null)!), cells };
+    return { label: rowLabel(cells.find((c) => c !== null)!, width), cells };
   });
+  const seen = new Map<string, number>();
+  for (const l of lines) seen.set(l.label, (seen.get(l.label) ?? 0) + 1);
+  for (const l of lines) if (seen.get(l.label)! > 1) l.label = rowLabel(l.cells.find((c) => c !== null)!, width, true);
+  return lines;
 }
 
 /** A kernel's column title: the release's major.minor (or the whole release when two would clash). */
@@ -85,13 +104,10 @@ export function matrixText(cals: Calibration[]): string {
   const colW = Math.max(4, ...titles.map((t) => t.length + 1));
   const labelW = Math.max(20, 72 - colW * titles.length);
   // (72 columns: the label takes what the kernel columns leave.)
-  const lines = matrixLines(cals);
+  const lines = matrixLines(cals, labelW - 1);
   const pad = (s: string, w: number) => (s.length >= w ? s.slice(0, w) : s + " ".repeat(w - s.length));
   const out = [`${pad("quantity", labelW)}${titles.map((t) => t.padStart(colW)).join("")}`];
-  for (const l of lines)
-    out.push(
-      `${pad(rowLabel(l.cells.find((c) => c !== null)!, labelW - 1), labelW)}${l.cells.map((c) => mark(c).padStart(colW)).join("")}`,
-    );
+  for (const l of lines) out.push(`${pad(l.label, labelW)}${l.cells.map((c) => mark(c).padStart(colW)).join("")}`);
   out.push("", "ok agree, nr not refuted by its few samples, DIF differ, n/a not", "measured here, - no such row");
   cals.forEach((c, i) => {
     const n = c.comparison.length;
@@ -105,13 +121,11 @@ export function matrixText(cals: Calibration[]): string {
       ),
     );
   });
-  const diffs = lines.flatMap((l) =>
-    l.cells.map((c, i) => ({ c, i, label: l.label })).filter((x) => x.c?.agree === false),
-  );
+  const diffs = lines.flatMap((l) => l.cells.map((c, i) => ({ c, i })).filter((x) => x.c?.agree === false));
   if (diffs.length) out.push("", "Differences (kernel | model):");
   for (const x of diffs) {
-    // The label is the matrix's (already short); each side is wrapped whole, never cut.
-    out.push(`${titles[x.i]} ${x.label}`);
+    // The quantity and each side in full, wrapped, never cut.
+    out.push(...hanging("", `${titles[x.i]} ${x.c!.quantity}`, 2));
     out.push(...hanging("  kernel: ", x.c!.kernel, 10), ...hanging("  model:  ", x.c!.model, 10));
   }
   return `${out.join("\n")}\n`;
