@@ -6,7 +6,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadCalibration } from "../src/calibrate/store.js";
 import { matrixText } from "../src/calibrate/lab/matrix.js";
@@ -75,4 +78,23 @@ test("no two rows of the matrix read the same, and no label ends in punctuation"
   assert.equal(new Set(labels).size, labels.length, labels.filter((l, i) => labels.indexOf(l) !== i).join("; "));
   for (const l of labels) assert.doesNotMatch(l, /[,;:]$/, l);
   assert.ok(labels.includes("fork copies an order-0 anon page: on the LRU"));
+});
+
+test("report and plot refuse a calibration folder given twice (two identical kernel columns)", () => {
+  const bin = fileURLToPath(new URL("../bin/pinsim.js", import.meta.url));
+  for (const cmd of [["report"], ["plot", "--out", join(tmpdir(), "pinsim-twice")]]) {
+    const r = spawnSync(
+      process.execPath,
+      [bin, ...cmd, EX + "calibrate-6.1", EX + "calibrate-6.12", `${EX}calibrate-6.1/`],
+      {
+        encoding: "utf8",
+      },
+    );
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /^pinsim: .*calibrate-6\.1\/: the same calibration folder as .*calibrate-6\.1; give each kernel's folder once\n$/,
+    );
+    assert.equal(r.stdout, "");
+  }
 });

@@ -266,3 +266,35 @@ test("a check of more than BUDGET.searchesPerCheck searches is refused before se
   assert.match(narrowed.stdout, /many-variants foll-pin\/v7 \(\d+ states\)/);
   assert.match(narrowed.stdout, /^0 judged, 0 ok, 0 mismatched, 1 without expectation$/m);
 });
+
+test("--format given twice writes both formats (a tester's --format svg --format png wrote png alone)", {
+  skip: !existsSync(join(ROOT, "dist/cli/commands/check.js")),
+}, () => {
+  const out = join(dir, "two-formats");
+  const r = spawnSync(
+    process.execPath,
+    [
+      join(ROOT, "bin/pinsim.js"),
+      "check",
+      "GUP-slow+WB+reclaim+release",
+      "--policy",
+      "legacy-put-page",
+      "--variant",
+      "base",
+      "--witness",
+      "lostData",
+      "--format",
+      "svg",
+      "--format",
+      "png",
+      "--out",
+      out,
+    ],
+    { encoding: "utf8" },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const stem = join(out, "GUP-slow+WB+reclaim+release.legacy-put-page.base.lostData");
+  assert.ok(existsSync(`${stem}.svg`), "svg missing");
+  assert.ok(existsSync(`${stem}.png`), "png missing");
+  assert.equal(existsSync(`${stem}.txt`), false, "txt was not asked for");
+});

@@ -185,6 +185,11 @@ test("parsePairs: key=value, with '=' allowed in the value", () => {
   });
   assert.throws(() => parsePairs(["pinDuration"]), /expected key=value/);
   assert.throws(() => parsePairs(["=3"]), /expected key=value/);
+  // A key given twice is refused (a tester's `-p pinDuration=1 -p pinDuration=2` ran with 2).
+  assert.throws(
+    () => parsePairs(["pinDuration=1", "seeds=3", "pinDuration=2"]),
+    (e: Error) => e.message === '-p pinDuration: given twice ("1" and "2"); give each parameter once',
+  );
 });
 
 test("injection: a tagged cell after the parameters cell, redeclaring only the overrides", () => {

@@ -138,7 +138,7 @@ export function parseParametersSource(source: string, where = "parameters cell")
   return out;
 }
 
-/** Parse `key=value` pairs given with -p; throws NotebookInputError on a malformed one. */
+/** Parse `key=value` pairs given with -p; throws NotebookInputError on a malformed one or a key given twice. */
 export function parsePairs(pairs: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const pair of pairs) {
@@ -146,6 +146,11 @@ export function parsePairs(pairs: readonly string[]): Record<string, string> {
     const key = eq < 0 ? "" : pair.slice(0, eq).trim();
     if (eq < 0 || !/^[A-Za-z_$][\w$]*$/.test(key))
       throw new NotebookInputError(`-p ${JSON.stringify(pair)}: expected key=value, e.g. -p pinDuration=120`);
+    // A key given twice is refused, as a duplicate key in a JSON config is: which one was meant?
+    if (Object.hasOwn(out, key))
+      throw new NotebookInputError(
+        `-p ${key}: given twice (${JSON.stringify(out[key])} and ${JSON.stringify(pair.slice(eq + 1))}); give each parameter once`,
+      );
     ownSet(out, key, pair.slice(eq + 1)); // `-p __proto__=1` stays a key (and is refused as unknown)
   }
   return out;

@@ -14,7 +14,7 @@ import {
   ProbeError,
   type CalibrateProgress,
 } from "../../calibrate/index.js";
-import { writeFileSync } from "node:fs";
+import { realpathSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { calibrateLab, parseLabParts } from "../../calibrate/lab/run.js";
 import { parseKernelSpec } from "../../calibrate/lab/spec.js";
@@ -145,7 +145,20 @@ export function reportCalibrationMatrix(dirs: string[]): void {
   for (const d of dirs)
     if (!isCalibrationDir(d))
       throw new UsageError(`${d}: not a calibration folder (several folders: each from pinsim calibrate)`);
+  refuseRepeatedDirs(dirs);
   process.stdout.write(matrixText(dirs.map(loadOrUsage)));
+}
+
+/** A folder given twice would be two identical kernel columns. @throws UsageError. */
+function refuseRepeatedDirs(dirs: string[]): void {
+  const seen = new Map<string, string>();
+  for (const d of dirs) {
+    const real = realpathSync(d);
+    const first = seen.get(real);
+    if (first !== undefined)
+      throw new UsageError(`${d}: the same calibration folder as ${first}; give each kernel's folder once`);
+    seen.set(real, d);
+  }
 }
 
 /** `pinsim plot DIR DIR…` on calibration folders (one per kernel): the matrix figure, in `--out` (default the first folder's figures/). */
@@ -153,6 +166,7 @@ export function plotCalibrationMatrix(dirs: string[], opts: { formats: Format[];
   for (const d of dirs)
     if (!isCalibrationDir(d))
       throw new UsageError(`${d}: not a calibration folder (several folders: each from pinsim calibrate)`);
+  refuseRepeatedDirs(dirs);
   const cals = dirs.map(loadOrUsage);
   const out = opts.out ?? join(dirs[0], "figures");
   ensureOutputDir(out);

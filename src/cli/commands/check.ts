@@ -52,7 +52,11 @@ export function registerCheck(program: Command, state: { code: number }): void {
       `lift the soft budgets: more --workers than this machine's cores, more than ${BUDGET.searchesPerCheck} searches`,
     )
     .option("--witness <incident>", "draw the shortest witness of this incident for each run that reaches it")
-    .option("--format <list>", "with --witness: comma-separated svg, png, txt (default: txt)")
+    .option(
+      "--format <list>",
+      "with --witness: svg, png, txt (repeatable or comma-separated; default: txt)",
+      (v: string, prev?: string) => (prev === undefined ? v : `${prev},${v}`),
+    )
     .option("--out <dir>", "with --witness: where the files go (default: witnesses)")
     .action(async (files: string[], opts: CheckOpts) => {
       const signal = stopOnSignals();
