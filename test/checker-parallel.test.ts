@@ -104,6 +104,16 @@ test("with the reduction too: 2 workers give the same result as 1", built, () =>
   assert.deepEqual(facts(two), facts(one));
 });
 
+// Workers start a core's worth at a time (parallel.ts BOOT_BATCH, so that an interrupt
+// waits for one batch's bootstrap, not 64). More workers than cores (availableParallelism()
+// + 3 threads: the calling one and at least two batches of worker threads) must still all
+// start and give the one-thread answer.
+test("more workers than cores start in batches and give the one-thread result", built, () => {
+  const one = checkConfig(fiveConfig);
+  const many = checkConfig(fiveConfig, { workers: availableParallelism() + 3 });
+  assert.deepEqual(facts(many), facts(one));
+});
+
 test("rankAt: the key of each rank over the threads' ascending keys merged; the bound's cut from it", () => {
   // keys = parent rank * 32 + actor; thread 0 has parents 0 and 2, thread 1 parent 1.
   const k0 = Float64Array.of(0 * 32 + 1, 2 * 32 + 0, 2 * 32 + 3),

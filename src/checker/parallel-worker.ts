@@ -54,6 +54,8 @@ function answer(m: Request): Answer {
 if (workerData?.port) {
   const { port, ctl: buffer } = workerData as { port: MessagePort; ctl: SharedArrayBuffer };
   const ctl = new Int32Array(buffer);
+  Atomics.add(ctl, 1, 1); // loaded: the next batch may start (parallel.ts BOOT_BATCH)
+  Atomics.notify(ctl, 1);
   port.on("message", (m: Request) => {
     let reply: Answer;
     try {

@@ -29,6 +29,7 @@
  * store for the whole search and every level is a barrier.
  */
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { InputError } from "../errors.js";
@@ -48,12 +49,20 @@ export const MAX_WORKERS = 64;
 /** How long the workers may take to start and build their first search, in milliseconds. */
 const START_MS = 120_000;
 
+/**
+ * Worker threads started at once: the cores. A worker thread honours terminate() only once
+ * its bootstrap (Node's and our modules') is done, and the process joins every worker at
+ * exit, so 64 workers booting together on 2 cores held a Ctrl-C for 3.4-7.9 s; started a
+ * core's worth at a time, an interrupt waits for one batch's bootstrap at most.
+ */
+const BOOT_BATCH = Math.max(1, availableParallelism());
+
 /** Worker threads that answer on their ports, and the shared counter of their answers. */
 class Pool {
   readonly workers: Worker[] = [];
   readonly ports: MessagePort[] = [];
-  /** ctl[0]: answers posted so far. */
-  readonly ctl = new Int32Array(new SharedArrayBuffer(4));
+  /** ctl[0]: answers posted so far; ctl[1]: workers whose modules have loaded. */
+  readonly ctl = new Int32Array(new SharedArrayBuffer(8));
   /** The threads' shared memory, kept from search to search (its buffers only grow; each reserves address space). */
   readonly shared: Shared;
   private answered = 0;
@@ -65,10 +74,24 @@ class Pool {
       throw new InputError("dist/checker/parallel-worker.js not found: run npm run build");
     this.shared = makeShared(n);
     for (let id = 1; id < n; id++) {
+      if (id > 1 && (id - 1) % BOOT_BATCH === 0) this.booted(id - 1);
       const { port1, port2 } = new MessageChannel();
       const w = new Worker(file, { workerData: { port: port2, ctl: this.ctl.buffer, id }, transferList: [port2] });
       w.unref(), port1.unref();
       this.workers.push(w), this.ports.push(port1);
+    }
+  }
+
+  /**
+   * Wait until `count` workers have loaded their modules (see BOOT_BATCH).
+   * @throws Error if they have not within START_MS (a worker that failed to load never counts)
+   */
+  private booted(count: number): void {
+    const until = Date.now() + START_MS;
+    for (let v = Atomics.load(this.ctl, 1); v < count; v = Atomics.load(this.ctl, 1)) {
+      const left = until - Date.now();
+      if (left <= 0) throw new Error("checker: the parallel search's workers did not start (src/checker/parallel.ts)");
+      Atomics.wait(this.ctl, 1, v, left);
     }
   }
 
