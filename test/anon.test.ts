@@ -294,3 +294,49 @@ test("checker: the owner's swap-in waits for the page lock reclaim holds, so rec
     assert.equal(run.result.verdicts.wrongProcessWrites, "Never", kernel);
   }
 });
+
+test("fork and the owner's COW copy invalidate a mirroring device's range; the child's copy does not", () => {
+  // mm/memory.c copy_page_range: a COW mapping (is_cow_mapping) calls
+  // mmu_notifier_invalidate_range_start over the range first (MMU_NOTIFY_PROTECTION_PAGE from
+  // v5.2, 7269f999934b; an invalidation since mmu notifiers came in 2.6.27). wp_page_copy, the
+  // COW break of do_wp_page, does the same (MMU_NOTIFY_CLEAR) on the writer's mm before its pte
+  // maps the copy. The device mirrors the owner's mm, so only the owner's copy reaches it.
+  const pc = anonPage("5.4");
+  const seq = pc.mmuIntervalReadBegin(0);
+  assert.equal(copyPresentPte(pc, 0), FORK.SHARED);
+  assert.equal(pc.mmuIntervalReadRetry(0, seq), true, "fork invalidates");
+  const afterFork = pc.mmuIntervalReadBegin(0);
+  // The child's write copies (mapcount 2 on 5.4): its own mm's notifier, not the device's.
+  assert.equal(doWpPage(pc, 0, false), WP.COPIED);
+  assert.equal(pc.mmuIntervalReadRetry(0, afterFork), false, "the child's COW copy is the child's mm");
+  // A second fork, then the owner's write copies: both invalidate.
+  copyPresentPte(pc, 0);
+  const afterSecond = pc.mmuIntervalReadBegin(0);
+  assert.equal(afterSecond, afterFork + 1);
+  assert.equal(doWpPage(pc, 0, true), WP.COPIED);
+  assert.equal(pc.ownerMoved[0], 1);
+  assert.equal(pc.mmuIntervalReadBegin(0), afterSecond + 1, "wp_page_copy of the owner invalidates");
+});
+
+test("checker: a mirroring device (mmu-notifier) never writes into the child's page after fork; a pin does before 5.9", () => {
+  // The GUP-after-fork corruption needs a device that keeps writing the old page once the
+  // owner's COW copy moved the owner away. A FOLL_GET pin on 5.4 does (Sometimes: fork shares
+  // it, do_wp_page copies at mapcount 2). An mmu_interval_notifier mirror is invalidated by
+  // fork's copy_page_range and by wp_page_copy (previous test), its mmu_interval_read_retry
+  // fails, and hmm_range_fault maps the page the owner maps now: Never, on every release.
+  const lines = (kernel: string, policy: string) =>
+    [
+      "Scenario: t",
+      `Kernel: ${kernel}`,
+      "Backing: anon",
+      `Policies: ${policy}`,
+      "Page: clean",
+      "Actor P0: gup dma=2 longterm=yes",
+      "Actor P1: fork child=exit|write|stay",
+      "Actor P2: cpu stores=1",
+    ].join("\n");
+  const says = (kernel: string, policy: string) =>
+    runScenario(parseScenario(lines(kernel, policy)))[0].result.verdicts.wrongProcessWrites;
+  assert.equal(says("5.4", "legacy-put-page"), "Sometimes");
+  for (const kernel of ["5.4", "6.1", "6.6"]) assert.equal(says(kernel, "mmu-notifier"), "Never", kernel);
+});

@@ -290,7 +290,7 @@ export class Pinners {
   private gupPage(k: number, page: number, slot: number): number {
     const pc = this.pc;
     this.dma.catchUp(page);
-    if (this.anon) return this.gupAnonPage(k, page);
+    if (this.anon) return this.gupAnonPage(k, page, slot);
     if (!pc.resident(page)) pc.readPage(page);
     if (!pc.attached(page)) return GUP_OUTCOME.SKIP; // truncated and still held elsewhere: beyond EOF
     pc.mapPage(page);
@@ -322,13 +322,17 @@ export class Pinners {
    * lock and the policy's hook; an O_DIRECT write's page becomes a bio source. A pin that
    * lands on the owner's new page (not followed) is skipped.
    */
-  private gupAnonPage(k: number, page: number): number {
+  private gupAnonPage(k: number, page: number, slot: number): number {
     const pc = this.pc;
     const g = this.groups,
       gi = g.of[k],
       pin = g.pin[gi] === 1;
     if (this.anon!.gup(page, g.gup[gi].flags.write, pin) === ANON_GUP.ELSEWHERE) return GUP_OUTCOME.SKIP;
-    if (this.mirror !== null) return GUP_OUTCOME.OK;
+    if (this.mirror !== null) {
+      // hmm_range_fault after the owner's faults: the mirror is valid from this sequence on.
+      this.pSeq[slot] = this.mirror.mirror(pc, page);
+      return GUP_OUTCOME.OK;
+    }
     if (!pc.tryGrabFolio(page, pin)) return GUP_OUTCOME.REFUSED;
     g.pageGroup[page] = gi;
     g.policies[gi].afterGrab(pc, page);
@@ -342,17 +346,24 @@ export class Pinners {
     const idx = k * this.ppp + slot;
     const page = this.pPages[idx];
     if (this.mirror?.invalidated(pc, page, this.pSeq[idx])) {
-      // The device's mapping was invalidated: it refaults like a CPU store.
-      if (!pc.resident(page)) pc.readPage(page);
-      if (!pc.attached(page)) return true;
-      pc.mapPage(page);
-      if (!pc.pteWritable(page)) {
-        if (this.stable && pc.writeback(page)) {
-          this.pPending[k] = slot;
-          this.q.replaceTop(this.wbEnds.endOf(page), EVENT.PINNER, k);
-          return false;
+      // The device's mapping was invalidated: it refaults like a CPU store. On anonymous
+      // memory through the owner's faults (AnonMemory.gup: do_swap_page, do_wp_page); a page
+      // the owner left while others hold it is not followed, and the write lands in the
+      // owner's new page (not counted here).
+      if (this.anon) {
+        if (this.anon.gup(page, true, false) === ANON_GUP.ELSEWHERE) return true;
+      } else {
+        if (!pc.resident(page)) pc.readPage(page);
+        if (!pc.attached(page)) return true;
+        pc.mapPage(page);
+        if (!pc.pteWritable(page)) {
+          if (this.stable && pc.writeback(page)) {
+            this.pPending[k] = slot;
+            this.q.replaceTop(this.wbEnds.endOf(page), EVENT.PINNER, k);
+            return false;
+          }
+          pc.pageMkwrite(page);
         }
-        pc.pageMkwrite(page);
       }
       this.pSeq[idx] = this.mirror.refault(pc, page);
     }

@@ -135,6 +135,9 @@ export const FORK = {
  * forkNeedlessCopies (copied, no FOLL_PIN held). Returns a FORK value.
  */
 export function copyPresentPte(pc: PageCache, p: number): number {
+  // copy_page_range of a COW mapping invalidates the whole range first (MMU_NOTIFY_PROTECTION_PAGE):
+  // a device mirroring the page refaults before its next write, present pte or not.
+  pc.notifyInvalidate(p);
   if (!pc.resident(p) || !pc.mapped(p) || pc.ownerMoved[p] || pc.shares[p] === 0) return FORK.NONE;
   const r = pc.env.anon;
   let pinned = false;
@@ -207,6 +210,8 @@ export function doWpPage(pc: PageCache, p: number, owner: boolean): number {
     return WP.REUSED;
   }
   if (owner) {
+    // wp_page_copy: invalidate_range_start (MMU_NOTIFY_CLEAR) before the owner's pte maps the copy.
+    pc.notifyInvalidate(p);
     pc.ownerMoved[p] = 1;
     pc.setFlag(p, PG.pteWritable, 0);
     pc.anonExclusive[p] = 0;

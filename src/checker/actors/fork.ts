@@ -3,7 +3,9 @@
  * copy_page_range -> copy_present_pte), then the child: it exits (exit_mmap), writes the
  * page (its own do_wp_page), or keeps sharing it to the end. The rule per release is
  * src/model/anon.ts copyPresentPte: shared copy-on-write before 5.9; copied at once from
- * 5.9 when the mm has MMF_HAS_PINNED and folio_maybe_dma_pinned says yes.
+ * 5.9 when the mm has MMF_HAS_PINNED and folio_maybe_dma_pinned says yes. copy_page_range
+ * invalidates the COW range for the MMU notifiers first (MMU_NOTIFY_PROTECTION_PAGE, v5.2):
+ * copyPresentPte bumps notifierSeq, so a mirroring device (mmu-notifier) refaults.
  */
 import { EVERYTHING } from "../footprint.js";
 import { FORK, WP, childUnmap, copyPresentPte, doWpPage } from "../../model/anon.js";

@@ -12,14 +12,14 @@ import type { PageCache } from "../../model/page-cache.js";
 import { deviceMirrorOf, type Policy } from "../../model/policy.js";
 import { EVERYTHING, HOOK, PAGE_VAR, packFootprint } from "../footprint.js";
 import type { ActorDecl, ActorSpec, GupActor } from "../scenario.js";
-import { DONE, PAGE, pteWritable, type StepContext } from "./actor.js";
+import { BLOCKED, DONE, PAGE, pteWritable, type StepContext } from "./actor.js";
 import { FAULT_STEP, faultLockFootprint, faultSteps, writeFault, type FaultPc } from "./fault.js";
 import { DECISION, GupDecisions, decisionOf, pins, type GupCore } from "./gup-decision.js";
 import { REL_STEP, releaseSteps, type ReleasePc } from "./gup-release.js";
 import { NOTIFIER, notifiable, notifierSteps, registerNotifier, registering, type NotifierPc } from "./gup-notifier.js";
 import { defineLabel } from "./labels.js";
 import { Program, TableActor, type StepTable } from "./program.js";
-import { mmSetHasPinned } from "../../model/anon.js";
+import { WP, anonFault, anonWritable, mmSetHasPinned, swapInWaits } from "../../model/anon.js";
 import { ANON_GO_ON, GUP_EXTRA_STEP, anonFollow, extraSteps, type ExtraPc } from "./gup-anon.js";
 
 /** The GUP user's own steps before the release (REL_STEP) and the fault's (FAULT_STEP). */
@@ -63,6 +63,9 @@ const GUP_LABEL = {
   HOOK_NOTHING: defineLabel("afterGrab: nothing"),
   DEV_SIGBUS: defineLabel("device fault: SIGBUS"),
   DEV_REMIRROR: defineLabel("device refault: mirror"),
+  DEV_MOVED: defineLabel("device refault: mirrors the owner's new page"),
+  DEV_WP_COPY: defineLabel("device refault: do_wp_page, COW copy"),
+  DEV_ANON_FAULT: defineLabel("device refault: the owner's fault, pte writable"),
   DMA: defineLabel("DMA write"),
 };
 
@@ -127,13 +130,14 @@ function follow(g: GupCore, ctx: StepContext, r: Int32Array, o: number): number 
   const c = ctx.cache,
     d = decisionOf(g, r, o),
     pin = pins(d);
-  if (ctx.env.anonymous && g.mirror === null) {
-    // Anonymous memory: MMF_HAS_PINNED, the owner's fault, or the owner's new page (gup-anon.ts).
+  if (ctx.env.anonymous) {
+    // Anonymous memory: MMF_HAS_PINNED, the owner's fault, or the owner's new page (gup-anon.ts);
+    // hmm_range_fault faults through handle_mm_fault the same way (do_swap_page, do_wp_page).
     const f = anonFollow(ctx, r, o, d.write, pin);
     if (f !== ANON_GO_ON) return f;
   }
   if (!d.write && g.mirror === null) return followRead(g, c, r, o, pin);
-  if (!pteWritable(c)) return writeFault(c, r, o, RET_REG, GUP_STEP.FOLLOW, gupSigbus);
+  if (!pteWritable(c) && !ctx.env.anonymous) return writeFault(c, r, o, RET_REG, GUP_STEP.FOLLOW, gupSigbus);
   if (g.mirror !== null) {
     // hmm_range_fault: the device mirrors the pte, remembering the notifier sequence.
     r[o + 3] = g.mirror.mirror(c, PAGE);
@@ -198,6 +202,7 @@ function dirtyCowGrab(g: GupCore, ctx: StepContext, r: Int32Array, o: number): n
 function dma(g: GupCore, ctx: StepContext, r: Int32Array, o: number): number {
   const c = ctx.cache;
   if (g.mirror?.invalidated(c, PAGE, r[o + 3])) {
+    if (ctx.env.anonymous) return anonRefault(g, c, r, o);
     if (pteWritable(c)) {
       r[o + 3] = g.mirror.refault(c, PAGE);
       return GUP_LABEL.DEV_REMIRROR;
@@ -209,11 +214,33 @@ function dma(g: GupCore, ctx: StepContext, r: Int32Array, o: number): number {
   return GUP_LABEL.DMA;
 }
 
+/**
+ * A mirror of anonymous memory refaults after an invalidation (hmm_range_fault →
+ * handle_mm_fault, mm/hmm.c): the owner's fault first where its pte does not allow the
+ * write (do_swap_page, do_wp_page: a COW copy moves the owner), then the new mirror. Once
+ * the owner maps another page the device mirrors that one, which the model does not follow:
+ * its remaining writes land in the owner's page, and the actor is done.
+ */
+function anonRefault(g: GupCore, c: PageCache, r: Int32Array, o: number): number {
+  if (c.ownerMoved[PAGE]) {
+    c.count(METRIC.deviceRefaults);
+    r[o] = DONE;
+    return GUP_LABEL.DEV_MOVED;
+  }
+  if (!anonWritable(c, PAGE)) {
+    if (swapInWaits(c, PAGE)) return BLOCKED;
+    return anonFault(c, PAGE, true) === WP.COPIED ? GUP_LABEL.DEV_WP_COPY : GUP_LABEL.DEV_ANON_FAULT;
+  }
+  r[o + 3] = g.mirror!.refault(c, PAGE);
+  return GUP_LABEL.DEV_REMIRROR;
+}
+
 /** Footprint of a device write under a mirror, in the current state: a refault may fault the page in. */
 function mirrorDmaFootprint(g: GupCore, ctx: StepContext, r: Int32Array, o: number): number {
   const c = ctx.cache;
   if (!g.mirror!.invalidated(c, PAGE, r[o + 3]))
-    return packFootprint(PAGE_VAR.MAP | PAGE_VAR.DIRTY | PAGE_VAR.WB | PAGE_VAR.PTE, PAGE_VAR.MEM);
+    return packFootprint(PAGE_VAR.MAP | PAGE_VAR.DIRTY | PAGE_VAR.WB | PAGE_VAR.PTE | PAGE_VAR.ANON, PAGE_VAR.MEM);
+  if (ctx.env.anonymous) return EVERYTHING;
   return pteWritable(c) ? packFootprint(PAGE_VAR.PTE | PAGE_VAR.MAP, 0) : faultLockFootprint(c);
 }
 
@@ -316,7 +343,7 @@ function ownSteps(g: GupCore): StepTable<GupPc | ReleasePc | FaultPc | NotifierP
           ? EVERYTHING
           : packFootprint(PAGE_VAR.MAP | PAGE_VAR.DIRTY | PAGE_VAR.WB | PAGE_VAR.ANON | PAGE_VAR.DIO, PAGE_VAR.MEM),
       ...(g.mirror !== null && { now: (ctx, r, o) => mirrorDmaFootprint(g, ctx, r, o) }),
-      next: [GUP_STEP.DMA, REL_STEP.CHECK, FAULT_STEP.MKWRITE],
+      next: [GUP_STEP.DMA, REL_STEP.CHECK, FAULT_STEP.MKWRITE, DONE],
       run: (ctx, r, o) => dma(g, ctx, r, o),
     },
     ...releaseSteps(g),

@@ -32,6 +32,9 @@ function zap(ctx: StepContext, r: Int32Array, o: number): number {
     return MADVISE_LABEL.ZAP_COPY;
   }
   if (ctx.env.anonymous && c.resident(PAGE) && c.mapped(PAGE) && !c.ownerMoved[PAGE] && c.shares[PAGE] > 0) {
+    // zap_page_range_single: mmu_notifier_invalidate_range_start (MMU_NOTIFY_CLEAR) first,
+    // so a device mirroring the owner's mm refaults onto the owner's new page.
+    c.notifyInvalidate(PAGE);
     childUnmap(c, PAGE); // the owner's mapping goes: one mapping less
     c.ownerMoved[PAGE] = 1;
     c.setFlag(PAGE, PG.pteWritable, 0);
