@@ -5,6 +5,8 @@
  * alternatives a search root took (for witnesses). scenario.ts parses; this module
  * expands; explore.ts searches.
  */
+import { HARD } from "../model/budget.js";
+import { InputError } from "../errors.js";
 import type { FsBehavior } from "../model/params.js";
 import { MAX_ACTORS, pageName } from "./spec.js";
 import { ACTOR_KINDS, COVERAGE_KEYS, defaultDecl, setActorOption, setCoverage, setKnob } from "./options.js";
@@ -49,6 +51,33 @@ export function expandActor(a: ActorDecl): ActorSpec[] {
     }
   }
   return out;
+}
+
+/**
+ * How many concrete actors a declaration stands for (expandActor's length), counted without
+ * building them: the product of the plain options' alternatives, where an option held per
+ * unit of another (`sync` per pass) makes each value v of that one count |alternatives|^v.
+ */
+export function actorAlternatives(a: ActorDecl): bigint {
+  const kind = ACTOR_KINDS.get(a.kind)!;
+  const alts = (k: string) => BigInt(a.options.get(k)!.length);
+  let n = 1n;
+  for (const [k, d] of kind.options) {
+    if (d.per) continue;
+    const repeated = [...kind.options].filter(([, e]) => e.per === k).map(([q]) => alts(q));
+    if (repeated.length === 0) n *= alts(k);
+    else {
+      let sum = 0n;
+      for (const v of a.options.get(k)!) sum += repeated.reduce((p, m) => p * m ** BigInt(v as number), 1n);
+      n *= sum;
+    }
+  }
+  return n;
+}
+
+/** The roots of one search: the page's alternatives times every combination of the actors' (bigint: it may be huge). */
+export function rootCount(pages: number, decls: readonly ActorDecl[]): bigint {
+  return decls.reduce((n, d) => n * actorAlternatives(d), BigInt(pages));
 }
 
 /** A concrete actor as a declaration without choices. */
@@ -120,8 +149,10 @@ const isChoices = (k: Knobs | KnobChoices): k is KnobChoices => Array.isArray(k.
 
 /**
  * The page, the knobs and the actors of a configuration (each concrete, or with
- * alternatives) as lists of alternatives, and every combination of the actors'.
+ * alternatives) as lists of alternatives, and every combination of the actors'. The roots
+ * are counted first (rootCount), so a product too large to build is refused, not built.
  * @throws {RangeError} more than MAX_ACTORS (8) actors
+ * @throws {InputError} more than HARD.rootsPerSearch roots (pages × the actors' alternatives)
  */
 export function expandChoices(
   page: PageSpec | readonly PageSpec[],
@@ -132,6 +163,13 @@ export function expandChoices(
   const allKnobs: KnobChoices = isChoices(knobs) ? knobs : knobChoicesOf(knobs);
   const decls = actors.map((a) => (isDecl(a) ? a : declOf(a)));
   if (decls.length > MAX_ACTORS) throw new RangeError(`checkConfig: at most ${MAX_ACTORS} actors, got ${decls.length}`);
+  const roots = rootCount(pages.length, decls);
+  if (roots > BigInt(HARD.rootsPerSearch))
+    throw new InputError(
+      "actors",
+      `${roots} roots (pages × the actors' alternatives)`,
+      `at most ${HARD.rootsPerSearch} roots per search`,
+    );
   return { pages, allKnobs, decls, expansions: product(decls.map(expandActor)) };
 }
 

@@ -97,6 +97,8 @@ export {
   type CheckResult,
   type WitnessStep,
 } from "./explore.js";
+// A search's roots counted before they are built
+export { checkRoots, variantRoots, type VariantRoots } from "./roots.js";
 export { persistentSet, search, type BitstateFacts, type Root, type SearchInput, type SearchOutput } from "./search.js";
 // The packed state encoding
 export { StateSet } from "./state.js";

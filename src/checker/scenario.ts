@@ -17,6 +17,7 @@
  */
 import { basename } from "node:path";
 import { InputError } from "../errors.js";
+import { HARD } from "../model/budget.js";
 import { POLICY_IDS, type PolicyId } from "../model/policy-ids.js";
 import { resolveFolioOrder } from "../model/backings.js";
 import { applyVariant } from "./choices.js";
@@ -141,8 +142,8 @@ const SHARES: OptionDef = integer(0, 16383, 1);
 /** Plain references a page may hold besides its mappings: up to 2046 (with the batch's one, the state encoding's 2047; past the fork detector's 1024). */
 const REFS: OptionDef = integer(0, 2046, 0);
 
-/** One alternative of a `Page:` line: its flags; a range of shares gives one page each. */
-function parsePageAlternative(words: string[]): PageSpec[] {
+/** One alternative of a `Page:` line: its flags, and the shares and refs it ranges over (a page each pair). */
+function parsePageAlternative(words: string[]): { p: PageSpec; shares: OptionValue[]; refs: OptionValue[] } {
   const p: PageSpec = { dirty: false, buffers: false, pteWritable: false, unmapped: false, shares: 1 };
   let shares: OptionValue[] = [1];
   let refs: OptionValue[] = [0];
@@ -162,17 +163,28 @@ function parsePageAlternative(words: string[]): PageSpec[] {
       );
   }
   if (p.pteWritable && p.unmapped) throw new Bad("a writable pte on a mapped page: not both pte-writable and unmapped");
-  return shares.flatMap((n) =>
-    refs.map((k) => ({ ...p, shares: n as number, ...((k as number) > 0 ? { refs: k as number } : {}) })),
-  );
+  return { p, shares, refs };
 }
 
+/**
+ * A `Page:` line: its alternatives, counted before they are built (shares=0..16383 refs=0..2046
+ * alone would be 33,538,048 pages, each a root of every search: src/checker/roots.ts).
+ */
 function parsePage(l: Line): void {
   const alts = l.value.split("|").map((a) => a.split(/\s+/).filter(Boolean));
   if (alts.some((a) => a.length === 0)) throw new Bad(`page flags on each side of '|', got '${l.value}'`);
-  const pages = alts.flatMap(parsePageAlternative);
+  const parsed = alts.map(parsePageAlternative);
+  const count = parsed.reduce((n, a) => n + a.shares.length * a.refs.length, 0);
+  if (count > HARD.rootsPerSearch)
+    throw new Bad(`at most ${HARD.rootsPerSearch} pages (the sum of each alternative's shares × refs), got ${count}`);
+  const pages = parsed.flatMap(({ p, shares, refs }) =>
+    shares.flatMap((n) =>
+      refs.map((k) => ({ ...p, shares: n as number, ...((k as number) > 0 ? { refs: k as number } : {}) })),
+    ),
+  );
   const seen = new Set<string>();
   l.s.pages = pages.filter((p) => !seen.has(pageName(p)) && seen.add(pageName(p)));
+  l.s.pageLine = l.n;
 }
 
 const knobDirective =
@@ -201,6 +213,7 @@ function parseActor(l: Line): void {
   }
   l.actors.set(a.name, a);
   l.s.actors.push(a);
+  (l.s.actorLines ??= []).push(l.n);
 }
 
 function parseVariant(l: Line): void {

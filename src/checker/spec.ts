@@ -335,6 +335,10 @@ export interface Scenario {
   folioLine?: number;
   /** The line of the `Mapping:` directive, if any (where a shared mapping on backing `anon` is refused). */
   mappingLine?: number;
+  /** The line of the `Page:` directive, if any (where too many roots are refused: src/checker/roots.ts). */
+  pageLine?: number;
+  /** The line of each `Actor` line, in order (likewise). */
+  actorLines?: number[];
 }
 
 /** A page spec as written on a `Page:` line: `clean`, or its flags. */

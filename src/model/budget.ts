@@ -43,6 +43,8 @@ export const BUDGET = {
    * the verdict table 9 × their variants; each search may take up to --max-states states.
    */
   searchesPerCheck: 10_000,
+  /** Roots of one search (the page's alternatives × the actors'; src/checker/roots.ts): the shipped scenarios make at most 36. */
+  rootsPerSearch: 100_000,
 } as const;
 
 /**
@@ -79,6 +81,13 @@ export const HARD = {
    * ("Map maximum size exceeded"); half of that leaves room for the draw's spread.
    */
   liveChildren: 2 ** 23,
+  /**
+   * Roots of one checker search (the page's alternatives × the actors'), even with
+   * --no-budget: each is built (its choices, a closure, an initial state) and stored before
+   * the first step, about 1.7 kB apiece: 4,192,256 roots took 7.0 GB resident and 2 min 23 s
+   * before this limit (src/checker/roots.ts). 2^20 is about the default --max-states.
+   */
+  rootsPerSearch: 1 << 20,
 } as const;
 
 let enabled = true;
@@ -327,14 +336,22 @@ export function checkSweep(points: number, seeds: number, events: number): void 
 /**
  * The budget of one `pinsim check`: at most BUDGET.searchesPerCheck searches (every
  * policy × variant of every scenario the command would run). `enabled` is the command's own
- * --no-budget (it parses in its task thread). @throws InputError naming the scenarios.
+ * --no-budget (it parses in its task thread); `table` true for `--table`, which refuses
+ * --policy and --variant, so the message does not offer them. @throws InputError naming the scenarios.
  */
-export function checkSearches(searches: number, { enabled: on = enabled }: { enabled?: boolean } = {}): void {
+export function checkSearches(
+  searches: number,
+  { enabled: on = enabled, table = false }: { enabled?: boolean; table?: boolean } = {},
+): void {
+  // --table refuses --policy and --variant: only fewer scenarios or variants narrow it.
+  const narrow = table
+    ? "fewer scenarios or Variant lines (--table judges every policy)"
+    : "fewer Variant lines, --policy or --variant to narrow it";
   if (on && searches > BUDGET.searchesPerCheck)
     throw new InputError(
       "scenarios",
       `${searches} searches (policies × variants)`,
-      `at most ${BUDGET.searchesPerCheck} searches per check; fewer Variant lines, --policy or --variant to narrow it, ${NO_BUDGET}`,
+      `at most ${BUDGET.searchesPerCheck} searches per check; ${narrow}, ${NO_BUDGET}`,
     );
 }
 

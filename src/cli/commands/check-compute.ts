@@ -16,7 +16,9 @@ import {
   runScenario,
   verdictTable,
   type Scenario,
+  type Variant,
 } from "../../checker/index.js";
+import { checkRoots } from "../../checker/roots.js";
 import { FAILURE_ID, INCIDENTS, type IncidentName } from "../../checker/verdict.js";
 import type { ScenarioRun } from "../../checker/judge.js";
 import { plotSvg, svgToPng, witnessPlot, witnessText, type WitnessChart } from "../../plot/index.js";
@@ -123,9 +125,13 @@ export function computeCheck({ files, opts }: CheckInput): CheckOutput {
       throw new UsageError(`--variant: no scenario has a variant '${missing}' (known: ${known.join(", ")})`);
     }
   }
+  const enabled = opts.budget !== false;
   checkSearches(searchCount(scenarios, opts.table ? POLICY_IDS.length : undefined, o), {
-    enabled: opts.budget !== false,
+    enabled,
+    table: opts.table === true,
   });
+  // Each search's roots counted before any is built (src/checker/roots.ts).
+  for (const s of scenarios) checkRoots(s, variantsRun(s, o), { maxStates: o.maxStates, enabled });
   if (opts.table) return { stdout: tableText(scenarios, o, opts.json === true), files: [], code: EXIT.OK };
   // --witness's options (and its --out) are checked before the search, not after it.
   const w = opts.witness !== undefined ? witnessOptions(opts) : null;
@@ -160,12 +166,13 @@ function searchCount(
   o: { policies?: PolicyId[]; variants?: string[] },
 ): number {
   let n = 0;
-  for (const s of scenarios) {
-    const variants = s.variants.filter((v) => !o.variants || o.variants.includes(v.name)).length;
-    n += (policies ?? (o.policies ?? s.policies).length) * variants;
-  }
+  for (const s of scenarios) n += (policies ?? (o.policies ?? s.policies).length) * variantsRun(s, o).length;
   return n;
 }
+
+/** The variants of `s` the command runs: those --variant names, or all (the table's: --variant is refused with --table). */
+const variantsRun = (s: Scenario, o: { variants?: string[] }): Variant[] =>
+  s.variants.filter((v) => !o.variants || o.variants.includes(v.name));
 
 /** `--table`: the verdict table of every policy, as text or JSON. */
 function tableText(scenarios: Scenario[], o: { maxStates: number; workers: number }, json: boolean): string {

@@ -49,7 +49,7 @@ export function registerCheck(program: Command, state: { code: number }): void {
     )
     .option(
       "--no-budget",
-      `lift the soft budgets: more --workers than this machine's cores, more than ${BUDGET.searchesPerCheck} searches`,
+      `lift the soft budgets: more --workers than this machine's cores, more than ${BUDGET.searchesPerCheck} searches, a search of more than ${BUDGET.rootsPerSearch} roots or than --max-states`,
     )
     .option("--witness <incident>", "draw the shortest witness of this incident for each run that reaches it")
     .option(
