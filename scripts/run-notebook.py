@@ -9,14 +9,17 @@ Used by `pinsim notebook run|test` (src/cli/commands/notebook.ts); run it with
 
 IN may be "-" to read the notebook (already parameterised) from stdin.
 Exit codes: 0 all cells ran, 1 a cell failed or the kernel died or timed out,
-3 nbclient/nbformat missing.
+3 nbclient/nbformat missing, 130/143 stopped by SIGINT/SIGTERM (the kernel killed,
+nothing saved).
 
 tslab reports compile and runtime errors as stderr streams with no ename/evalue, so
 nbclient's own message is just "<Error>:"; we print the failing cell's stderr instead.
 """
 import argparse
+import asyncio
 import json
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -68,6 +71,32 @@ def save(nb, path):
         raise
 
 
+def stop_at_once(client):
+    """A handler for SIGINT and SIGTERM: kill the kernel's process group, exit 128 + signal.
+
+    nbclient's own handlers (client.py, async_setup_kernel) only schedule a graceful
+    kernel shutdown and let the run go on to its end, where the partial notebook would be
+    saved; pinsim asked to stop, so nothing is saved, and the kernel's connection file goes. jupyter_client starts the kernel in a
+    session of its own (launcher.py, start_new_session), so its pgid is its pid.
+    """
+    def handler(signum, *_):
+        km = client.km
+        pgid = getattr(getattr(km, "provisioner", None), "pgid", None)
+        if pgid:
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except OSError:
+                pass
+        connection = getattr(km, "connection_file", None)  # the kernel's ports, a temp file
+        if connection:
+            try:
+                os.unlink(connection)
+            except OSError:
+                pass
+        os._exit(128 + signum)
+    return handler
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("input")
@@ -92,6 +121,10 @@ def main():
 
     def on_start(**_):
         marks["ready"] = time.monotonic() - t0
+        # Inside nbclient's event loop, after it installed its handlers: ours replace them.
+        loop = asyncio.get_event_loop()
+        for s in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(s, stop, s)
 
     def on_cell_execute(cell, cell_index, **_):
         cell_t[cell_index] = time.monotonic()
@@ -113,6 +146,9 @@ def main():
         on_cell_executed=on_cell_executed,
         on_cell_error=on_cell_error,
     )
+    stop = stop_at_once(client)
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, stop)
     code, failed, error = 0, None, None
     try:
         client.execute()

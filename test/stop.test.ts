@@ -26,6 +26,8 @@ import { after, test } from "node:test";
 import { TEMP } from "../src/sweep/store.js";
 import { BIN } from "./helpers/cli.js";
 import { reportInterrupt } from "../src/cli/stop.js";
+import { findPython } from "../src/notebook/index.js";
+import { descendants } from "../src/notebook/runner-process.js";
 
 const TMP = mkdtempSync(join(tmpdir(), "pinsim-stop-"));
 after(() => rmSync(TMP, { recursive: true, force: true }));
@@ -63,7 +65,7 @@ interface Stopped {
 async function interrupt(
   args: string[],
   sig: "SIGINT" | "SIGTERM",
-  opts: { settle?: number; ready?: () => boolean; env?: NodeJS.ProcessEnv } = {},
+  opts: { settle?: number; ready?: () => boolean; env?: NodeJS.ProcessEnv; onReady?: (pid: number) => void } = {},
 ): Promise<Stopped> {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env: opts.env });
   let stdout = "";
@@ -78,6 +80,7 @@ async function interrupt(
   if (opts.ready) while (!opts.ready() && Date.now() < deadline && child.exitCode === null) await sleep(50);
   else await sleep(opts.settle ?? 1000);
   assert.equal(child.exitCode, null, `${args.join(" ")} ended before the signal: ${stderr}`);
+  opts.onReady?.(child.pid!);
   const t0 = Date.now();
   child.kill(sig);
   const timer = setTimeout(() => child.kill("SIGKILL"), KILL_MS);
@@ -189,7 +192,7 @@ test("sweep: a stop keeps every finished point, releases the lock, and a rerun r
   await Promise.all(runs);
 });
 
-test("notebook run: the runner gets SIGINT, nothing is saved, its temporary files go", async () => {
+test("notebook run: the runner gets the signal, nothing is saved, its temporary files go", async () => {
   // A Python that says it has nbclient and then runs "cells" until interrupted.
   const fake = join(TMP, "fake-python");
   const marker = join(TMP, "fake-python.log");
@@ -217,6 +220,81 @@ test("notebook run: the runner gets SIGINT, nothing is saved, its temporary file
   assert.match(readFileSync(marker, "utf8"), /started\ninterrupted/);
   assert.equal(existsSync(out), false);
   assert.deepEqual(readdirSync(tmp), [], "pinsim-nb-* removed");
+});
+
+const nbPython = findPython();
+
+/** Whether process `pid` is gone (no /proc entry, or a zombie awaiting its reaper). */
+function gone(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+  } catch {
+    return true;
+  }
+}
+
+/** A notebook whose second cell writes `marker` and whose third runs for a minute. */
+function slowNotebook(path: string, marker: string): void {
+  const code = (id: string, source: string) => ({
+    cell_type: "code",
+    id,
+    metadata: {},
+    source,
+    execution_count: null,
+    outputs: [],
+  });
+  const nb = {
+    cells: [
+      code("c0", 'console.log("one");'),
+      code("c1", `require("fs").writeFileSync(${JSON.stringify(marker)}, "running");`),
+      code("c2", "await new Promise((r) => setTimeout(r, 60_000));"),
+      code("c3", 'console.log("never");'),
+    ],
+    metadata: { kernelspec: { display_name: "TypeScript (tslab, pinsim)", language: "typescript", name: "tslab" } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  writeFileSync(path, JSON.stringify(nb));
+}
+
+// A tester's `timeout -s TERM 8 pinsim notebook run 03 --out nbT2.ipynb` exited 143 while
+// run-notebook.py and the tslab kernel ran on, and 3 s later nbT2.ipynb appeared with
+// execution counts [1, 2, null, null, null]: nbclient's own SIGTERM handler shuts the
+// kernel down gracefully and lets the runner save, and the kernel sits in a session of its
+// own (jupyter_client's launch_kernel, start_new_session) that no group signal reaches.
+test("notebook run, a real kernel mid-cell: SIGINT and SIGTERM stop the whole process tree and save nothing", {
+  skip: nbPython ? false : "no Python with nbclient (run npm run notebooks:setup)",
+  timeout: 180_000,
+}, async () => {
+  for (const sig of ["SIGTERM", "SIGINT"] as const) {
+    const dir = join(TMP, `nb-${sig}`);
+    mkdirSync(dir);
+    const input = join(dir, "slow.ipynb");
+    const marker = join(dir, "marker");
+    const out = join(dir, "slow.out.ipynb");
+    const tmp = join(dir, "tmp");
+    mkdirSync(tmp);
+    slowNotebook(input, marker);
+    let tree: number[] = [];
+    const r = await interrupt(["notebook", "run", input, "--out", out], sig, {
+      env: { ...process.env, TMPDIR: tmp },
+      ready: () => existsSync(marker),
+      onReady: (pid) => (tree = descendants(pid)),
+    });
+    assertStopped(r, sig, `notebook run (${sig})`);
+    // The runner (python) and the kernel (node launch.cjs) were running at the signal.
+    assert.ok(tree.length >= 2, `${sig}: process tree at the signal: ${tree.join(" ")}`);
+    await sleep(200); // SIGKILLs are sent before pinsim exits; give init time to reap
+    assert.deepEqual(
+      tree.filter((p) => !gone(p)),
+      [],
+      `${sig}: processes of the runner's tree still alive after pinsim exited`,
+    );
+    await sleep(3000); // the tester's file appeared 3 s later
+    assert.equal(existsSync(out), false, `${sig}: a half-run notebook was saved`);
+    assert.deepEqual(readdirSync(tmp), [], `${sig}: temporary files left`);
+  }
 });
 
 /** Why calibrate cannot measure here (its probes need Linux, root, /proc/kpageflags and cc), or false. */

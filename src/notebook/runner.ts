@@ -5,9 +5,11 @@
  *
  * The executor is scripts/run-notebook.py run by a Python that has nbclient (Debian's
  * /usr/bin/python3 with python3-nbclient, or a conda env); Node starts it and pipes the
- * parameterised notebook on stdin, so the notebook file itself is never written.
+ * parameterised notebook on stdin, so the notebook file itself is never written. The runner
+ * saves the executed copy in a temporary folder; Node replaces the output with it (temp
+ * file and rename) once the runner has finished, so an interrupted run leaves no output.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import {
   accessSync,
   closeSync,
@@ -23,10 +25,12 @@ import {
 import { tmpdir } from "node:os";
 import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import writeFileAtomic from "write-file-atomic";
 import { showValue } from "../errors.js";
 import { fileKind } from "../input-file.js";
 import { NotebookInputError, readNotebook, outputMimeTypes, parseNotebook, type Notebook } from "./ipynb.js";
 import { injectParameters } from "./parameters.js";
+import { spawnGroupLeader, stopTree } from "./runner-process.js";
 
 /** The project root: src/notebook/ and dist/notebook/ both sit two levels below it. */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -64,9 +68,10 @@ export interface RunNotebookOptions {
   /** Called with the runner's stderr as it arrives (kernel noise included). */
   onStderr?: (text: string) => void;
   /**
-   * Stop when this aborts (the CLI's SIGINT/SIGTERM): the runner gets SIGINT (nbclient shuts
-   * the kernel down and saves nothing), the temporary files go, and runNotebook rejects
-   * with the abort's reason; the output notebook is left as it was. Default: none.
+   * Stop when this aborts (the CLI's SIGINT/SIGTERM): the runner gets the same signal (it
+   * kills its kernel and exits), after RUNNER_STOP_MS (400 ms) its whole process tree, the
+   * kernel included, gets SIGKILL; the temporary files go, and runNotebook rejects with the
+   * abort's reason; the output notebook is left as it was. Default: none.
    */
   signal?: AbortSignal;
 }
@@ -251,10 +256,11 @@ export async function runNotebook(path: string, options: RunNotebookOptions = {}
     throw new NotebookEnvironmentError(`cannot run notebooks: no Python with nbclient found; ${SETUP_HINT}`);
   const tmp = mkdtempSync(join(tmpdir(), "pinsim-nb-"));
   const report = join(tmp, "report.json");
+  const executed = join(tmp, "executed.ipynb"); // the runner's copy; `out` is written from it, whole
   const args = [
     RUNNER_SCRIPT,
     "-",
-    out,
+    executed,
     "--cwd",
     resolve(options.cwd ?? dirname(resolve(path))),
     "--timeout",
@@ -265,7 +271,6 @@ export async function runNotebook(path: string, options: RunNotebookOptions = {}
     report,
   ];
   const t0 = performance.now();
-  const wall0 = Date.now();
   try {
     const { code, stderr } = await spawnRunner(python, args, notebook, options);
     const seconds = (performance.now() - t0) / 1000;
@@ -278,8 +283,12 @@ export async function runNotebook(path: string, options: RunNotebookOptions = {}
         })
       : { kernelStart: null, cells: [], error: null };
     let mimeTypes: Record<string, number> = {};
-    const saved = existsSync(out) && statSync(out).mtimeMs >= wall0 - 1000;
-    if (saved) mimeTypes = Object.fromEntries(outputMimeTypes(parseNotebook(readFileSync(out, "utf8"), out)));
+    const saved = existsSync(executed);
+    if (saved) {
+      const text = readFileSync(executed, "utf8");
+      writeFileAtomic.sync(out, text); // one synchronous call: no signal handler runs inside it
+      mimeTypes = Object.fromEntries(outputMimeTypes(parseNotebook(text, out)));
+    }
     const ok = code === 0;
     const error = ok ? null : (rep.error ?? (stderr.trim() || `the runner exited with code ${code}`));
     return {
@@ -301,8 +310,9 @@ export async function runNotebook(path: string, options: RunNotebookOptions = {}
 
 /**
  * Run scripts/run-notebook.py on `notebook` (sent on stdin) and resolve with its exit code
- * and stderr (passed to onStderr as it comes). An abort of `options.signal` sends the runner
- * SIGINT (nbclient shuts its kernel down, nothing is saved) and rejects with the signal's reason.
+ * and stderr (passed to onStderr as it comes). An abort of `options.signal` forwards the
+ * signal pinsim got to the runner, kills its process tree after a bounded wait
+ * (runner-process.ts, stopTree) and then rejects with the signal's reason.
  */
 function spawnRunner(
   python: string,
@@ -311,22 +321,25 @@ function spawnRunner(
   options: RunNotebookOptions,
 ): Promise<{ code: number; stderr: string }> {
   return new Promise<{ code: number; stderr: string }>((done, fail) => {
-    const child = spawn(python, args, { env: jupyterEnv(), stdio: ["pipe", "ignore", "pipe"] });
+    const child = spawnGroupLeader(python, args, jupyterEnv());
     const signal = options.signal;
     const onAbort = () => {
-      child.kill("SIGINT"); // KeyboardInterrupt: nbclient shuts its kernel down, nothing is saved
-      fail(signal!.reason);
+      const name = (signal!.reason as { signal?: string } | undefined)?.signal;
+      stopTree(child, name === "SIGTERM" ? "SIGTERM" : "SIGINT").then(() => fail(signal!.reason), fail);
     };
     signal?.addEventListener("abort", onAbort, { once: true });
     child.on("close", () => signal?.removeEventListener("abort", onAbort));
     let err = "";
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (s: string) => {
+    child.stderr!.setEncoding("utf8");
+    child.stderr!.on("data", (s: string) => {
       err += s;
       options.onStderr?.(s);
     });
     child.on("error", fail);
-    child.on("close", (c, signal) => done({ code: c ?? (signal ? 128 : 1), stderr: err }));
-    child.stdin.end(JSON.stringify(notebook));
+    child.on("close", (c, sig) => {
+      if (!signal?.aborted) done({ code: c ?? (sig ? 128 : 1), stderr: err });
+    });
+    child.stdin!.on("error", () => {}); // EPIPE: a runner that died early says why on stderr
+    child.stdin!.end(JSON.stringify(notebook));
   });
 }
