@@ -473,7 +473,7 @@ test("report: question, parameters, a chart, key numbers with intervals, how to 
     "Key numbers",
     "lost data/run",
     "Rerun (config ",
-    "node bin/pinsim.js sweep fixture-grid",
+    "node bin/pinsim.js sweep fixture-grid.sweep.json",
     grid.manifest.configHash.slice(0, 12),
   ]) {
     assert.ok(r.includes(s), `report lacks ${s}`);

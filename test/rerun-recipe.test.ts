@@ -8,7 +8,7 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -60,4 +60,56 @@ test("the Rerun recipe, run verbatim in a fresh clone, gives a byte-identical su
   const same = sh(a, `${sweepLine.trim()} --quiet`);
   assert.equal(same.code, 0, same.stderr);
   assert.match(same.stdout, /18 runs \(0 run now in .* s, 18 resumed from /);
+});
+
+/** The recipe's lines (between `npm ci && npm run build` and `plot`) in `pinsim report DIR`'s output. */
+function recipe(report: string): string {
+  const lines = report.split("\n");
+  const at = lines.findIndex((l) => l.startsWith("Rerun (config "));
+  assert.ok(at >= 0, report);
+  const end = lines.findIndex((l, i) => i > at && l.trim().startsWith("node bin/pinsim.js plot "));
+  assert.equal(lines[at + 1], "  npm ci && npm run build");
+  return lines.slice(at + 2, end).join("\n");
+}
+
+// A sweep from a config file got `sweep NAME` as its recipe: in a fresh clone NAME is no
+// preset (refused), and a config whose name is a preset's ("smoke") silently ran the preset
+// instead (another config hash, another summary). Each config here is small: 2 policies ×
+// 2 pin durations × 2 seeds of an hour, 8 runs.
+test("the Rerun recipe of a config-file sweep, named like a preset or not, reproduces it in a fresh clone", {
+  timeout: 600_000,
+}, () => {
+  const a = clone("c");
+  const b = clone("d");
+  for (const name of ["my-sweep", "smoke"]) {
+    const config = {
+      name,
+      question: "What if it isn't the preset? (a quote, for the shell)",
+      base: { files: 8, pagesPerFile: 16, pinners: 4, duration: 3600 },
+      axes: { policy: ["foll-pin", "dirty-at-gup"], pinDuration: [10, 40] },
+      seeds: 2,
+      rootSeed: 5,
+    };
+    const file = join(TMP, `${name}-config.json`);
+    writeFileSync(file, JSON.stringify(config));
+    const dir = `out/${name}`;
+    const first = sh(a, `node bin/pinsim.js sweep ${file} --out ${dir} --quiet`);
+    assert.equal(first.code, 0, first.stderr);
+    const report = sh(a, `node bin/pinsim.js report ${dir}`);
+    assert.equal(report.code, 0, report.stderr);
+    const steps = recipe(report.stdout);
+    assert.doesNotMatch(steps, new RegExp(`sweep ${name}( |$)`), `${name}: the recipe names no preset: ${steps}`);
+    for (const l of steps.split("\n")) assert.ok(l.length <= 72, `${name}: over 72 columns: ${l}`);
+    // Verbatim in the other clone, which has neither the config file nor the results.
+    const again = sh(b, steps);
+    assert.equal(again.code, 0, `${name}: ${again.stderr}\n${steps}`);
+    const summary = (clone: string) => readFileSync(join(clone, dir, "summary.csv"), "utf8");
+    assert.equal(summary(b), summary(a), `${name}: summary.csv differs`);
+    const hash = (clone: string) => JSON.parse(readFileSync(join(clone, dir, "manifest.json"), "utf8")).configHash;
+    assert.equal(hash(b), hash(a));
+    // And on the same folder it is a resume, not a refusal of another config.
+    const same = sh(a, steps);
+    assert.equal(same.code, 0, same.stderr);
+    assert.match(same.stdout, /8 runs \(0 run now in .* s, 8 resumed from /);
+  }
 });

@@ -2,16 +2,13 @@
  * `pinsim report`: a plain-text summary of a results directory, ready to paste into a mail:
  * the question, the parameters, a text chart, the key numbers with intervals, how to rerun.
  */
-import { normalize } from "node:path";
 import { METRICS, type MetricInfo, type MetricName } from "../model/metrics.js";
 import { PACKAGE_VERSION } from "../version.js";
-import type { ResultsTable, Row, SweepConfig } from "../sweep/types.js";
-import { parseSweepConfig } from "../sweep/config.js";
-import { configHash } from "../sweep/plan.js";
-import { readSweepConfig } from "../sweep/presets.js";
+import type { ResultsTable, Row } from "../sweep/types.js";
 import type { Figure } from "./figure.js";
 import { FIGURES } from "./figures.js";
 import { formatNumber } from "./format.js";
+import { rerunLines } from "./rerun.js";
 import { policyOrder } from "./figure.js";
 import { wrapText } from "./text-chart.js";
 import { fitTable } from "./text-table.js";
@@ -221,51 +218,6 @@ function lostDataWords(r: Row): string {
     a = anyOf(r, "lostData");
   const lost = `lost data/run ${interval(l.v, l.lo, l.hi, formatNumber)}; runs losing: ${pct(a.v, a.lo, a.hi)}`;
   return crashed > 0 ? `${lost}; ${bug} (counted up to it)` : lost;
-}
-
-/**
- * The flags that make the preset `m.name` into the config the results were run with: ""
- * when it is the preset as shipped, ` --seeds N` when only the seeds were overridden on
- * the command line (issue 24: the recipe dropped `--seeds 20`, so run verbatim it was
- * refused on the same folder and made a 10-seed sweep in a fresh checkout). A config that
- * is no preset's: ` # …` saying the config is the manifest's (no flag can rebuild it).
- */
-export function recipeConfigFlags(m: ResultsTable["manifest"]): string {
-  let preset: SweepConfig;
-  try {
-    preset = parseSweepConfig(readSweepConfig(m.name));
-  } catch {
-    return "";
-  }
-  if (configHash(preset) === m.configHash) return "";
-  const seeds = (m.config as { seeds?: unknown }).seeds;
-  if (typeof seeds === "number" && configHash({ ...preset, seeds }) === m.configHash) return ` --seeds ${seeds}`;
-  return "";
-}
-
-/** How to make the same results again, and where the figures are. */
-function rerunLines(table: ResultsTable, dir: string): string[] {
-  const m = table.manifest;
-  // The sweep's own flags: its shard, and --out unless the results are where sweep writes by default.
-  const shard = m.shard ? `${m.shard.index + 1}/${m.shard.count}` : null;
-  const defaultDir = `data/results/${m.name}${m.shard ? `-shard-${m.shard.index + 1}-of-${m.shard.count}` : ""}`;
-  const flags =
-    recipeConfigFlags(m) +
-    (shard ? ` --shard ${shard}` : "") +
-    (normalize(dir).replace(/\/+$/, "") === defaultDir ? "" : ` --out ${dir}`);
-  return [
-    `Rerun (config ${String(m.configHash)
-      .replace(/^sha256:/, "")
-      .slice(0, 12)}):`,
-    `  npm ci && npm run build`,
-    // Past 72 columns (a mail's width) the flags go on a continuation line.
-    ...(`  node bin/pinsim.js sweep ${m.name}${flags}`.length <= 72
-      ? [`  node bin/pinsim.js sweep ${m.name}${flags}`]
-      : [`  node bin/pinsim.js sweep ${m.name} \\`, `      ${flags.trim()}`]),
-    `  node bin/pinsim.js plot ${dir}`,
-    `  node bin/pinsim.js report ${dir}`,
-    `Figures (svg, png, txt): ${dir}/figures/`,
-  ];
 }
 
 /** A figure's text (chart and tables) without its closing provenance line, said above. */
