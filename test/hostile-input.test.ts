@@ -546,7 +546,7 @@ test("the report's Rerun recipe names --out when the results are not in data/res
   // (Past 72 columns the flags go on a continuation line.)
   const command = r.stdout.replace(/ \\\n +--out/, " --out");
   assert.ok(command.includes(`  node bin/pinsim.js sweep tiny.sweep.json --out ${tiny()}\n`), r.stdout);
-  assert.match(r.stdout, /  printf '%s' > tiny.sweep.json \\\n    '\{"name":"tiny",/);
+  assert.match(r.stdout, / {2}printf '%s' > tiny.sweep.json \\\n {4}'\{"name":"tiny",/);
 });
 
 // ---------------------------------------------------------------------------------------
