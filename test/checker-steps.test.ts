@@ -61,6 +61,8 @@ const FIELD_VAR: Record<string, number> = {
   shares: PAGE_VAR.PTE,
   refcount: PAGE_VAR.REF,
   pins: PAGE_VAR.REF,
+  // derived from pins and gets (PageRecord PG.gupHeld)
+  gupHeld: PAGE_VAR.REF,
   gets: PAGE_VAR.REF,
   transient: PAGE_VAR.REF,
   buffers: PAGE_VAR.BUF,

@@ -46,6 +46,9 @@ function violation(pc: PageCache): string | null {
     if (pc.refcount(p) !== pc.refcountFormula(p))
       return `${where}: refcount ${pc.refcount(p)} != formula ${pc.refcountFormula(p)}`;
     if (pc.pins[p] < 0 || pc.gets[p] < 0) return `${where}: negative pins/gets`;
+    // PG.gupHeld is derived: set exactly while the folio holds a GUP reference.
+    if (pc.gupHeld(p) !== (pc.pins[p] + pc.gets[p] > 0 ? 1 : 0))
+      return `${where}: gupHeld ${pc.gupHeld(p)} with pins+gets ${pc.pins[p] + pc.gets[p]}`;
     if (!pc.resident(p)) continue;
     if (pc.writeback(p)) {
       // Under writeback the I/O holds a captured version: disk <= io <= mem.

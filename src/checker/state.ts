@@ -164,7 +164,8 @@ export function decodePageWords(c: PageCache, inp: Int32Array, o: number, words:
   const w0 = inp[o],
     w3 = inp[o + 3];
   if (words & 1) {
-    c.page[0] = (w0 & 0x1ff) | (((w0 >>> 23) & 1) << PG.written);
+    // The flags word keeps PG.gupHeld, derived from pins and gets (bits 14-19).
+    c.page[0] = (w0 & 0x1ff) | (((w0 >>> 23) & 1) << PG.written) | (w0 & 0xfc000 ? 1 << PG.gupHeld : 0);
     c.inodeDirty[0] = (w0 >>> 9) & 1;
     c.dirtyPages[0] = (w0 >>> 10) & 3;
     c.totalDirty = (w0 >>> 12) & 3;

@@ -81,7 +81,7 @@ export class PageCache extends PageState {
    * GUP reference is held. Called wherever the held page is looked at: writeback, release.
    */
   noteDirtyAge(p: number): void {
-    if (this.pins[p] + this.gets[p] === 0 || !this.dirty(p)) return;
+    if (!this.gupHeld(p) || !this.dirty(p)) return; // NOTE: for performance: one word, not pins and gets
     const age = this.now - this.dirtySinceOf(p);
     if (age > this.counters[METRIC.maxDirtyAgeWhilePinned]) this.counters[METRIC.maxDirtyAgeWhilePinned] = age;
   }
@@ -249,6 +249,7 @@ export class PageCache extends PageState {
     this.setRefcount(p, this.refcount(p) + add);
     if (pin) this.pins[p]++;
     else this.gets[p]++;
+    this.setFlag(p, PG.gupHeld, 1);
     return true;
   }
 
@@ -260,7 +261,9 @@ export class PageCache extends PageState {
     this.setRefcount(p, this.refcount(p) - (pin ? this.pinAdd : 1));
     if (pin) this.pins[p]--;
     else this.gets[p]--;
-    if (!this.attached(p) && this.pins[p] + this.gets[p] === 0) this.freePage(p);
+    if (this.pins[p] + this.gets[p] !== 0) return;
+    this.setFlag(p, PG.gupHeld, 0);
+    if (!this.attached(p)) this.freePage(p);
   }
 
   /**

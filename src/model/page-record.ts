@@ -33,6 +33,12 @@ export const PG = {
   bounced: 8,
   /** The on-disk version was put there by a completed writeback of this run (double-writeback counting). */
   written: 9,
+  /**
+   * Derived, not a kernel flag: the folio holds GUP references (pins + gets > 0), kept by
+   * tryGrabFolio and gupPutFolio (and the checker's decode) so the paths that only ask
+   * whether someone holds the folio read the flags word, not pins and gets.
+   */
+  gupHeld: 15,
 } as const;
 
 /**
@@ -121,6 +127,10 @@ export class PageRecord {
   /** Page p's disk version came from a writeback of this run (PG.written). */
   written(p: number): number {
     return (this.page[8 * p] >>> 9) & 1;
+  }
+  /** Page p holds GUP references: pins + gets > 0 (PG.gupHeld). */
+  gupHeld(p: number): number {
+    return (this.page[8 * p] >>> 15) & 1;
   }
   /** Set flag `bit` (a PG position) of page p to `v` (truthy: 1). */
   setFlag(p: number, bit: number, v: number): void {
