@@ -46,9 +46,9 @@ export class PageCache extends PageState {
    * buffer-head filesystem). A no-op on a detached page (__folio_mark_dirty's "race with
    * truncate" check). ext4_set_page_dirty's WARN_ON_ONCE(!PageLocked && !PageDirty) and its
    * no-buffers WARN (6dcc693bc57f, v4.10): dirtyWithoutLock (env.lockWarning) and
-   * dirtyWithoutBuffers. `locked`: PG_locked as the WARN reads it (the engine, holding no lock
-   * between events, passes true where the kernel path holds it; default: the page's PG_locked).
-   * Whether PG_dirty went 0 -> 1.
+   * dirtyWithoutBuffers. `locked`: PG_locked as the WARN reads it (default: the page's; the
+   * engine, holding no lock between events, passes true where the kernel path holds it).
+   * Returns whether PG_dirty went 0 -> 1.
    */
   setPageDirty(p: number, locked?: boolean): boolean {
     if (!this.attached(p) || this.dirty(p)) return false;
@@ -186,9 +186,8 @@ export class PageCache extends PageState {
   }
 
   /**
-   * mmu_interval_read_retry (include/linux/mmu_notifier.h, v5.5 on): whether page p's
-   * mappings were invalidated since `seq` was read. A page that left memory was unmapped
-   * first, so it counts as invalidated. Reads only.
+   * mmu_interval_read_retry (include/linux/mmu_notifier.h, v5.5 on): whether page p's mappings
+   * were invalidated since `seq` was read (a page that left memory was unmapped first: yes).
    */
   mmuIntervalReadRetry(p: number, seq: number): boolean {
     return !this.resident(p) || this.notifierSeq[p] !== seq;
@@ -375,10 +374,9 @@ export class PageCache extends PageState {
   }
 
   /**
-   * folio_clear_dirty_for_io (mm/page-writeback.c), called with the page locked:
-   * folio_mkclean (a dirty pte moves into PG_dirty), then the policy's hook, then
-   * TestClearPageDirty if the policy lets it clear. Records the clean delay (traceClean).
-   * Returns the policy's WritebackDecision bits.
+   * folio_clear_dirty_for_io (mm/page-writeback.c), called with the page locked: folio_mkclean
+   * (a dirty pte moves into PG_dirty), the policy's hook, then TestClearPageDirty if the policy
+   * lets it clear. Records the clean delay (traceClean). Returns the WritebackDecision bits.
    */
   clearPageDirtyForIo(p: number, sync: boolean): number {
     this.pageMkclean(p);
