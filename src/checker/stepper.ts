@@ -11,9 +11,7 @@ import {
   checkCodecCovers,
   decodePage,
   decodePageWords,
-  decodeRegs,
   encodePage,
-  encodeRegs,
   maskOf,
   regWords,
 } from "./state.js";
@@ -129,8 +127,9 @@ export class Stepper {
     this.daemons = this.actors.reduce((m, a, k) => (a.daemon ? m | (1 << k) : m), 0);
     this.W = PAGE_WORDS + regWords(nRegs) + 1;
     this.buf = new Int32Array(this.W);
-    this.regs = new Int32Array(nRegs);
-    this.r = new Int32Array(nRegs);
+    // a whole number of register words (the padding stays 0): four registers a word, no tail
+    this.regs = new Int32Array(regWords(nRegs) * 4);
+    this.r = new Int32Array(regWords(nRegs) * 4);
     const nA = this.actors.length;
     this.reduce = input.reduce === true && nA > 1;
     this.now = new Int32Array(nA);
@@ -141,9 +140,18 @@ export class Stepper {
 
   /** Encode the cache and `r` into out[o..) (default buf), with the incidents of `mask`. */
   protected pack(mask: number, out = this.buf, o = 0): void {
-    if (encodePage(this.cache, mask, out, o) | encodeRegs(this.r, out, o + PAGE_WORDS)) {
-      throw new Error("checker: a state field exceeds its encoding (src/checker/state.ts)");
+    const r = this.r;
+    let bad = encodePage(this.cache, mask, out, o);
+    // encodeRegs over whole words. NOTE: for performance, by hand (the inner loop's).
+    for (let k = 0, w = o + PAGE_WORDS; k < r.length; k += 4, w++) {
+      const a = r[k],
+        b = r[k + 1],
+        c = r[k + 2],
+        d = r[k + 3];
+      bad |= (a | b | c | d) >>> 8;
+      out[w] = a | (b << 8) | (c << 16) | (d << 24);
     }
+    if (bad) throw new Error("checker: a state field exceeds its encoding (src/checker/state.ts)");
   }
 
   /** Root k's packed state in `buf` (its tag word set): the cache and registers as the root prepares them. */
@@ -166,9 +174,13 @@ export class Stepper {
     const { ctx, actors, cache, offsets, regs, r, W } = this;
     decodePage(cache, data, o, false);
     takeIncidentMask(cache.counters);
-    decodeRegs(data, o + PAGE_WORDS, regs);
     const nR = regs.length;
-    for (let k = 0; k < nR; k++) r[k] = regs[k];
+    for (let k = 0, w = o + PAGE_WORDS; k < nR; k += 4, w++) {
+      // decodeRegs into regs and r at once, a word at a time
+      const x = data[w];
+      (regs[k] = r[k] = x & 255), (regs[k + 1] = r[k + 1] = (x >>> 8) & 255);
+      (regs[k + 2] = r[k + 2] = (x >>> 16) & 255), (regs[k + 3] = r[k + 3] = x >>> 24);
+    }
     let enabled = 0,
       live = 0,
       waiting = false,
@@ -226,7 +238,7 @@ export class Stepper {
     const nR = regs.length;
     for (let w = 0, k = 0; k < nR; w++, k += 4) {
       if (succ[b + PAGE_WORDS + w] === data[o + PAGE_WORDS + w]) continue;
-      for (let q = k; q < k + 4 && q < nR; q++) r[q] = regs[q];
+      (r[k] = regs[k]), (r[k + 1] = regs[k + 1]), (r[k + 2] = regs[k + 2]), (r[k + 3] = regs[k + 3]);
     }
   }
 
