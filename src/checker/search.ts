@@ -7,7 +7,7 @@
  */
 import type { PageCache } from "../model/page-cache.js";
 import type { Actor, StepContext } from "./actors/index.js";
-import { StateSet, hashWords, maskOf } from "./state.js";
+import { RESERVE_MOST, StateSet, hashWords, maskOf } from "./state.js";
 import { BITSTATE_HASHES, BitStateSet } from "./bitstate.js";
 import { INCIDENTS, type IncidentName } from "./verdict.js";
 import { Stepper, type Found, type PathState } from "./stepper.js";
@@ -136,7 +136,10 @@ class Search extends Stepper {
 
   constructor(input: SearchInput) {
     super(input);
-    this.set = input.bitstate === undefined ? new StateSet(this.W) : new BitStateSet(this.W, input.bitstate);
+    this.set =
+      input.bitstate === undefined
+        ? new StateSet(this.W, 1024, input.maxStates + 1)
+        : new BitStateSet(this.W, input.bitstate);
     const room = BATCH * this.actors.length;
     this.bw = new Int32Array(room * this.W);
     this.bh = new Int32Array(room);
@@ -146,8 +149,9 @@ class Search extends Stepper {
   /** Record a new state's origin, growing the path arrays as needed. */
   private record(idx: number, from: number, how: number): void {
     if (idx >= this.parent.length) {
-      // as StateSet's data: twice while small, then four times (pages mapped when written)
-      const n = this.parent.length * (this.parent.length < 1 << 16 ? 2 : 4);
+      // as StateSet's data: twice while small, then four times or the bound's room (pages mapped when written)
+      const len = this.parent.length;
+      const n = len < 1 << 16 ? len * 2 : Math.max(len * 4, Math.min(this.input.maxStates + 1, RESERVE_MOST));
       const p = new Int32Array(n),
         v = new Int32Array(n);
       p.set(this.parent), v.set(this.via);

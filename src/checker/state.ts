@@ -245,6 +245,12 @@ export function hashWords(a: Int32Array, o: number, n: number, seed = 0x9e3779b9
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** The most elements of one Int32Array (2^32 - 1 in Node 20). */
+const MAX_ELEMENTS = 2 ** 32 - 1;
+
+/** The most states a `reserve` makes room for at once (64 Mi; past them data grows fourfold). */
+export const RESERVE_MOST = 1 << 26;
+
 /** The table's largest load factor before it grows (linear probing; a slot holds the hash, so a longer probe costs no state compare). */
 const MAX_LOAD = 0.75;
 
@@ -269,10 +275,13 @@ export class StateSet {
   /**
    * @param width words per state
    * @param initial states' room before the first growth (default 1024, a power of two)
+   * @param reserve the states the search may reach (its bound; default 0, none): past 64 k
+   *   states, data's room goes at once to that many, at most RESERVE_MOST (see growData)
    */
   constructor(
     readonly width: number,
     initial = 1024,
+    private readonly reserve = 0,
   ) {
     this.cap = initial;
     this.data = new Int32Array(initial * width);
@@ -365,12 +374,15 @@ export class StateSet {
   }
 
   /**
-   * More room for states: twice as much while small, then four times (a fresh array's pages
-   * are only mapped when first written, so the room ahead costs address space, not memory,
-   * and the copies of a large search are fewer).
+   * More room for states: twice as much while small, then four times or at once the room
+   * `reserve` asks (a fresh array's pages are mapped only when first written, so room ahead
+   * costs address space, not memory, and a large search copies its states once or twice).
    */
   private growData(): void {
-    this.cap *= this.cap < 1 << 16 ? 2 : 4;
+    const most = Math.floor(MAX_ELEMENTS / this.width);
+    const ahead = Math.min(this.reserve, RESERVE_MOST);
+    this.cap = this.cap < 1 << 16 ? this.cap * 2 : Math.min(most, Math.max(this.cap * 4, ahead));
+    if (this.count >= this.cap) throw new RangeError(`checker: more than ${most} states of ${this.width} words`);
     const data = new Int32Array(this.cap * this.width);
     data.set(this.data.subarray(0, this.count * this.width));
     this.data = data;
