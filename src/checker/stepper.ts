@@ -6,15 +6,7 @@
  */
 import type { PageCache } from "../model/page-cache.js";
 import { BLOCKED, DONE, LABELS, type Program, TableActor, type Actor, type StepContext } from "./actors/index.js";
-import {
-  PAGE_WORDS,
-  checkCodecCovers,
-  decodePage,
-  decodePageWords,
-  encodePage,
-  maskOf,
-  regWords,
-} from "./state.js";
+import { PAGE_WORDS, checkCodecCovers, decodePage, decodePageWords, encodePage, maskOf, regWords } from "./state.js";
 import { incidentMask, maskNames, takeIncidentMask } from "./verdict.js";
 import type { SearchInput, WitnessStep } from "./search.js";
 
