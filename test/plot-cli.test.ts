@@ -8,7 +8,10 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnSync } from "node:child_process";
 import { main } from "../src/cli/index.js";
+import { FIGURES } from "../src/plot/index.js";
+import { BIN } from "./helpers/cli.js";
 
 const GRID = join(import.meta.dirname, "fixtures/plot/grid");
 const FP = join(import.meta.dirname, "fixtures/plot/fp");
@@ -75,4 +78,15 @@ test("plot --at and --y: bad keys and values are one line, exit 2, naming the al
   const r = await cli(["plot", FP, "--figure", "false-positives", "--y", "per-run", "--out", out]);
   assert.equal(r.code, 2, r.err);
   assert.match(r.err, /invalid --y: per-run \(none of the figures false-positives offers a choice of quantity\)/);
+});
+
+// `plot --help` named --y's values for lost-data and double-writebacks only, though
+// fork-copies takes copies|needless (docs/figures.md): the help is made from the registry.
+test("plot --help lists every figure's --y values", () => {
+  const r = spawnSync(process.execPath, [BIN, "plot", "--help"], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const help = r.stdout.replace(/\s+/g, " ");
+  const offering = FIGURES.filter((f) => f.quantities?.length);
+  assert.ok(offering.some((f) => f.name === "fork-copies"));
+  for (const f of offering) assert.ok(help.includes(`${f.name} ${f.quantities!.join("|")}`), `${f.name}: ${help}`);
 });

@@ -483,6 +483,67 @@ test("report: question, parameters, a chart, key numbers with intervals, how to 
   golden("report-grid", r, "txt");
 });
 
+// The fork-copies preset's report (a tester's): only copies per fork, then a line of "lost
+// data/run –; runs losing: –" per point (anonymous memory is never written back to a file,
+// so lost data is measured nowhere). Now: copies and needless copies per fork, a row per
+// kernel preset, and no line of a metric the sweep does not measure.
+test("report of a fork sweep: copies and needless copies per fork per kernel, no lost-data lines", () => {
+  const r = report(fork);
+  assert.doesNotMatch(r, /lost data/, "no row of a metric no run measured");
+  assert.match(r, /^kernel +1 +1020 +1023 +1024 +2048$/m, "a column per share count");
+  const needless = r.slice(r.search(/needless copies per fork/i));
+  assert.ok(needless.length < r.length, r);
+  const row = (k: string) =>
+    new RegExp(`^ *${k.replace(".", "\\.")} +(.*)$`, "m").exec(needless)?.[1]?.trim().split(/ +/) ?? [];
+  // 4.19: fork shares a pinned page COW, copies nothing (copy_present_pte's copy came with
+  // 5.9's MMF_HAS_PINNED). 6.6: from 5.19 only a PG_anon_exclusive page is asked, and sharing
+  // makes it not exclusive: no needless copy. 5.15: folio_maybe_dma_pinned counts every
+  // mapping towards GUP_PIN_COUNTING_BIAS (1024), so from 1024 shares unpinned pages are copied.
+  assert.deepEqual(row("4.19"), ["0", "0", "0", "0", "0"]);
+  assert.deepEqual(row("6.6"), ["0", "0", "0", "0", "0"]);
+  const r515 = row("5.15").map(Number);
+  assert.deepEqual(r515.slice(0, 3), [0, 0, 0]);
+  assert.ok(r515[3]! > 0 && r515[4]! > 0, `5.15 copies needlessly from 1024 shares: ${r515}`);
+  for (const l of r.split("\n")) assert.ok([...l].length <= 72, `too wide: ${l}`);
+});
+
+// The preset's figure drew all copies only: the needless ones (the detector's false
+// positives at fork, what issue 22 asks about) could not be told from the pinned pages
+// fork must copy. Now they are dashed, only for kernels that made any: 5.10 and 5.15
+// (MMF_HAS_PINNED copying, 5.9, counting every mapping towards GUP_PIN_COUNTING_BIAS =
+// 1024, until PG_anon_exclusive in 5.19), and the text figure gives their table.
+test("fork-copies: the needless copies are drawn dashed for the kernels that made them", () => {
+  const o = getFigure("fork-copies").plot(fork);
+  const marks = (o.marks ?? []) as unknown as { data?: { kernel: string; y: number }[]; channels?: unknown }[];
+  const dashed = marks.find((m) => JSON.stringify(m).includes("5,3"));
+  assert.ok(dashed?.data, "a dashed line mark");
+  const kernels = [...new Set(dashed.data.map((p) => p.kernel))].sort();
+  assert.deepEqual(
+    kernels,
+    ["5.10", "5.15"].filter((k) => fork.summary.some((r) => r.kernel === k)),
+  );
+  assert.ok(dashed.data.some((p) => p.y > 0));
+  assert.match(String(o.subtitle), /Dashed: the needless copies/);
+  const txt = getFigure("fork-copies").text(fork);
+  assert.match(txt, /^needless copies per fork \(of them, pages no FOLL_PIN held\):$/m);
+  // The needless figure itself draws no second line.
+  const n = getFigure("fork-copies").plot(fork, { y: "needless" });
+  assert.equal(((n.marks ?? []) as unknown[]).filter((m) => JSON.stringify(m).includes("5,3")).length, 0);
+});
+
+// Held at the kernel axis's first value (4.19: no detector at all) the preset's
+// false-positives figure was "(no data)"; a swept kernel is one line each now.
+test("false-positives on a sweep with a kernel axis: a line per kernel preset, not one held at 4.19", () => {
+  const txt = getFigure("false-positives").text(fork);
+  assert.doesNotMatch(txt, /\(no data\)/);
+  assert.doesNotMatch(txt, /at kernel=/);
+  // 4.19 has no detector check (no rate: left out); 5.15 first reports a pin at 1024 shares
+  // (>= GUP_PIN_COUNTING_BIAS), 6.6 never (PG_anon_exclusive, 5.19).
+  assert.match(txt, /^kernel 5\.15 +1021 +1024 /m);
+  assert.match(txt, /^kernel 6\.6 +1021 +none /m);
+  assert.doesNotMatch(txt, /kernel 4\.19/);
+});
+
 // ---- bad input ------------------------------------------------------------------------------------
 
 test("a figure without its axes: one line naming what is missing", () => {

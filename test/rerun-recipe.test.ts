@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, test } from "node:test";
+import { cutJson } from "../src/plot/rerun.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const TMP = mkdtempSync(join(tmpdir(), "pinsim-recipe-"));
@@ -112,4 +113,18 @@ test("the Rerun recipe of a config-file sweep, named like a preset or not, repro
     assert.equal(same.code, 0, same.stderr);
     assert.match(same.stdout, /8 runs \(0 run now in .* s, 8 resumed from /);
   }
+});
+
+// A long string (a question of many words) was cut anywhere, mid-word ("… and on a" /
+// "nd on …"); now after its last space that fits, so each piece but the last of the string
+// ends with a space, and the pieces joined (printf '%s' adds nothing between) are the text.
+test("cutJson: a long string is cut after a space, and its pieces join back to the text", () => {
+  const text = JSON.stringify({ question: "and on ".repeat(30).trim() });
+  const pieces = cutJson(text, 40);
+  assert.equal(pieces.join(""), text);
+  for (const p of pieces) assert.ok(`'${p}'`.length <= 40, p);
+  for (const p of pieces.slice(0, -1)) assert.match(p, / $/, `cut mid-word: ${JSON.stringify(p)}`);
+  // No space at all: cut anywhere, still within the width.
+  const word = JSON.stringify({ q: "x".repeat(100) });
+  assert.equal(cutJson(word, 40).join(""), word);
 });

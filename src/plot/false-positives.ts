@@ -6,6 +6,7 @@
  * (docs/model.md#policies).
  */
 import * as Plot from "@observablehq/plot";
+import { KERNEL_IDS } from "../model/kernels.js";
 import type { Cell, ResultsTable } from "../sweep/types.js";
 import { formatNumber, formatPercent, formatInterval } from "./format.js";
 import { numericValues, policyOrder, type Figure, type FigureOpts, type BandPoint } from "./figure.js";
@@ -26,8 +27,11 @@ import {
 
 /** The false-positives figure's options: the common ones and what a line stands for. */
 export interface FalsePositivesOpts extends FigureOpts {
-  /** One line per `bias` or per `policy`. Default: bias when it is a swept axis, else policy. */
-  series?: "bias" | "policy";
+  /**
+   * One line per `bias`, per `kernel` preset or per `policy`. Default: bias when it is
+   * swept (more than one value), else kernel when it is, else policy when it is an axis.
+   */
+  series?: "bias" | "kernel" | "policy";
 }
 
 const NEEDS: FigureNeeds = {
@@ -48,8 +52,11 @@ export function predictedThreshold(bias: number): number {
 function prepare(table: ResultsTable, o: FalsePositivesOpts) {
   requireNeeds("false-positives", table, NEEDS);
   const axes = table.manifest.axes;
-  const sweptBias = axes.includes("bias") && distinct(table.summary, "bias").length > 1;
-  const key = o.series ?? (sweptBias ? "bias" : axes.includes("policy") ? "policy" : null);
+  const swept = (axis: string) => axes.includes(axis) && distinct(table.summary, axis).length > 1;
+  // A swept kernel is a line each: held at its first value (4.19, before any detector) the
+  // fork-copies preset's figure had no data at all.
+  const key =
+    o.series ?? (swept("bias") ? "bias" : swept("kernel") ? "kernel" : axes.includes("policy") ? "policy" : null);
   const { rows, fixed } = slice(table, key ? ["shareCount", key] : ["shareCount"], o.at);
   const points: Point[] = [];
   for (const r of rows) {
@@ -62,6 +69,10 @@ function prepare(table: ResultsTable, o: FalsePositivesOpts) {
   const seriesKeys =
     key === "policy" ? policyOrder(points.map((p) => p.series)) : [...new Set(points.map((p) => p.series))];
   if (key === "bias") seriesKeys.sort((a, b) => Number(a) - Number(b));
+  if (key === "kernel") {
+    const rank = (k: string) => (KERNEL_IDS as readonly string[]).indexOf(k);
+    seriesKeys.sort((a, b) => rank(a) - rank(b));
+  }
   const biases = key === "bias" ? seriesKeys.map(Number) : [Number(fixed.bias ?? baseParam(table, "bias"))];
   const thresholds = biases.map((b) => ({
     x: predictedThreshold(b),

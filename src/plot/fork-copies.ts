@@ -54,6 +54,44 @@ function prepare(table: ResultsTable, o: FigureOpts) {
 const TITLE = "fork() copies per fork against share count, per kernel";
 
 /**
+ * The needless copies per fork of the kernels that made any (5.9 to 5.18 from the bias on),
+ * drawn dashed under the copies: without them a reader cannot tell the copies a pin asked
+ * for from the detector's false positives (issue 22). [] when no kernel copied needlessly.
+ */
+function needlessLines(table: ResultsTable, o: FigureOpts): Point[] {
+  const { points } = prepare(table, { ...o, y: "needless" });
+  const copying = new Set(points.filter((p) => p.y > 0).map((p) => p.kernel));
+  return points.filter((p) => copying.has(p.kernel));
+}
+
+/** The values as a table: a row per kernel, a column per share count ("–": no run forked). */
+function valueTable(points: Point[], kernels: string[], xs: number[]): string {
+  const value = (k: string, x: number) => points.find((p) => p.kernel === k && p.x === x)?.y ?? null;
+  const rows = kernels.map((k) => [
+    k,
+    ...xs.map((x) => {
+      const v = value(k, x);
+      return v === null ? "–" : formatNumber(Math.round(v * 100) / 100);
+    }),
+  ]);
+  return textTable(["kernel", ...xs.map((x) => formatNumber(x))], rows);
+}
+
+/**
+ * The fork-copies figure's table alone (a row per kernel preset, a column per share count)
+ * of `y` ("copies": pages copied per fork, "needless": of them the copies no FOLL_PIN held),
+ * for the report. Throws PlotInputError like the figure when the table lacks its axes.
+ */
+export function forkCopiesTable(table: ResultsTable, y: (typeof QUANTITIES)[number], at?: FigureOpts["at"]): string {
+  const { points, kernels } = prepare(table, { y, at });
+  return valueTable(
+    points,
+    kernels,
+    [...new Set(points.map((p) => p.x))].sort((a, b) => a - b),
+  );
+}
+
+/**
  * Pages fork copied per fork (forkCopies_mean / forks_mean over seeds), or with `y:
  * "needless"` the copies of pages no FOLL_PIN held, against the share count, one line per
  * kernel preset. Needs a sweep with numeric `shareCount` and `kernel` axes of backing `anon`
@@ -66,10 +104,10 @@ export const forkCopiesFigure: Figure = {
   quantities: QUANTITIES,
   plot(table, o: FigureOpts = {}) {
     const { points, kernels, fixed, needless } = prepare(table, o);
+    const dashed = needless ? [] : needlessLines(table, o);
     return {
       title: needless ? "fork() needless copies per fork against share count" : TITLE,
-      subtitle:
-        "copy_present_pte in an mm with MMF_HAS_PINNED: 5.9 to 5.18 count every mapping towards the bias; from 5.19 only an exclusive page is asked about",
+      subtitle: `copy_present_pte in an mm with MMF_HAS_PINNED: 5.9 to 5.18 count every mapping towards the bias; from 5.19 only an exclusive page is asked about${dashed.length ? ". Dashed: the needless copies (no pin held)" : ""}`,
       caption: [describeFixed(fixed) && `at ${describeFixed(fixed)}`, provenance(table.manifest)]
         .filter(Boolean)
         .join(" · "),
@@ -80,6 +118,19 @@ export const forkCopiesFigure: Figure = {
       color: { legend: true, label: "kernel", domain: kernels, scheme: "observable10" },
       marks: [
         Plot.line(points, { x: "x", y: "y", z: "kernel", stroke: "kernel", strokeWidth: 1.8, curve: "step-after" }),
+        ...(dashed.length
+          ? [
+              Plot.line(dashed, {
+                x: "x",
+                y: "y",
+                z: "kernel",
+                stroke: "kernel",
+                strokeWidth: 1.4,
+                strokeDasharray: "5,3",
+                curve: "step-after",
+              }),
+            ]
+          : []),
         Plot.dot(points, { x: "x", y: "y", fill: "kernel", r: 2.5 }),
         Plot.ruleY([0]),
       ],
@@ -104,14 +155,13 @@ export const forkCopiesFigure: Figure = {
       valuesBelow: "the table below gives the values",
       step: true,
     });
-    const rows = kernels.map((k) => [
-      k,
-      ...xs.map((x) => {
-        const v = value(k, x);
-        return v === null ? "–" : formatNumber(Math.round(v * 100) / 100);
-      }),
-    ]);
-    const table2 = textTable(["kernel", ...xs.map((x) => formatNumber(x))], rows);
+    // Copies include the pinned pages fork must copy; the needless ones are told apart below.
+    const dashed = needless ? [] : needlessLines(table, o);
+    const table2 =
+      valueTable(points, kernels, xs) +
+      (dashed.length
+        ? `needless copies per fork (of them, pages no FOLL_PIN held):\n${forkCopiesTable(table, "needless", o.at)}`
+        : "");
     const at = describeFixed(fixed);
     return fitWidth(`${chart}\n${table2}${at ? `at ${at}\n` : ""}${provenance(table.manifest)}\n`);
   },

@@ -6,7 +6,8 @@ import { METRICS, type MetricInfo, type MetricName } from "../model/metrics.js";
 import { PACKAGE_VERSION } from "../version.js";
 import type { ResultsTable, Row } from "../sweep/types.js";
 import type { Figure } from "./figure.js";
-import { FIGURES } from "./figures.js";
+import { forkCopiesTable } from "./fork-copies.js";
+import { FIGURES, getFigure } from "./figures.js";
 import { formatNumber } from "./format.js";
 import { rerunLines } from "./rerun.js";
 import { policyOrder } from "./figure.js";
@@ -60,7 +61,9 @@ export function report(table: ResultsTable, options: { chart?: string } = {}): s
   out.push("");
   if (m.config?.question) out.push(...wrapText(`Question: ${m.config.question}`), "");
   out.push(...parameterLines(table, dir));
-  out.push(...chartLines(table, options.chart));
+  const chart = chartFigure(table, options.chart);
+  if (chart) out.push(withoutProvenance(chart.text(table), provenance(m)), "");
+  out.push(...forkLines(table, chart?.name === "fork-copies"));
   out.push(...(m.axes.includes("policy") ? keyNumbersByPolicy(table) : keyNumbersByPoint(table)));
   out.push(...rerunLines(table, dir));
   return out.map((l) => l.trimEnd()).join("\n") + "\n";
@@ -109,16 +112,36 @@ function parameterLines(table: ResultsTable, dir: string): string[] {
  * One text chart with its table (the numbers it draws): `chart`, else the first figure the
  * results can draw, in order of what mail threads ask. Its provenance line is said above.
  */
-function chartLines(table: ResultsTable, chart?: string): string[] {
+function chartFigure(table: ResultsTable, chart?: string): Figure | undefined {
   const order = chart
     ? [chart]
     : ["lost-data", "fork-copies", "false-positives", "double-writebacks", "kernel-versions"];
-  const fig = order
+  return order
     .map((n) => FIGURES.find((f) => f.name === n))
     .find((f): f is Figure => !!f && !missingFor(f.name, table, f.needs));
-  return fig ? [withoutProvenance(fig.text(table), provenance(table.manifest)), ""] : [];
 }
 
+/**
+ * A sweep whose runs forked (backing anon, the fork-copies preset): pages copied per fork
+ * and of them the needless ones (no FOLL_PIN held: folio_maybe_dma_pinned's false
+ * positives at fork), a row per kernel preset and a column per share count; a table is
+ * left out when the chart above (fork-copies) gave it. Issue 22.
+ */
+function forkLines(table: ResultsTable, chartHasCopies: boolean): string[] {
+  // The fork-copies chart gives both tables itself when any kernel copied needlessly.
+  if (chartHasCopies && table.summary.some((r) => (meanOf(r, "forkNeedlessCopies").v ?? 0) > 0)) return [];
+  if (missingFor("fork-copies", table, getFigure("fork-copies").needs)) return [];
+  if (!table.summary.some((r) => (meanOf(r, "forks").v ?? 0) > 0)) return [];
+  const part = (title: string, y: "copies" | "needless") => [...wrapText(title), forkCopiesTable(table, y)];
+  return [
+    ...(chartHasCopies ? [] : part("Pages fork() copied per fork (mean over seeds), per kernel:", "copies")),
+    ...part(
+      "Needless copies per fork: pages fork() copied that no FOLL_PIN held (folio_maybe_dma_pinned's false positives), per kernel:",
+      "needless",
+    ),
+    "",
+  ];
+}
 /** A metric's row of the metrics table (its report label and rate note). */
 function info(name: MetricName): MetricInfo {
   return METRICS.find((m) => m.name === name)!;
@@ -195,6 +218,9 @@ function costTable(policies: string[], byPolicy: (p: string) => Row): string {
 
 /** No policy axis: one line per point (e.g. per kernel release), labelled by its axes. */
 function keyNumbersByPoint(table: ResultsTable): string[] {
+  // Lost data is measured at file writeback: a sweep of anonymous memory (fork-copies) has
+  // none at any point, and 54 lines of "lost data/run –" said nothing.
+  if (!table.summary.some((r) => meanOf(r, "lostData").v !== null || (anyOf(r, "crashedAt").v ?? 0) > 0)) return [];
   const out: string[] = [];
   for (const r of table.summary.slice(0, 40)) {
     const label = table.manifest.axes.map((ax) => `${ax} ${String(r[ax])}`).join(", ");

@@ -70,10 +70,12 @@ export function cutJson(text: string, width: number): string[] {
     if (line) lines.push(line);
     line = "";
     for (const ch of piece) {
-      // A piece too long for a line of its own (a long string): cut anywhere.
+      // A piece too long for a line of its own (a long string): cut after its last space
+      // that fits, else anywhere.
       if (!fits(line + ch)) {
-        lines.push(line);
-        line = "";
+        const space = line.lastIndexOf(" ") + 1;
+        lines.push(space > 0 ? line.slice(0, space) : line);
+        line = space > 0 ? line.slice(space) : "";
       }
       line += ch;
     }

@@ -1,6 +1,6 @@
 /**
  * `pinsim plot RESULTS_DIR [--figure NAME…] [--format svg,png,txt] [--out DIR] [--at KEY=VALUE…]
- * [--y per-pin|per-run]` and
+ * [--y QUANTITY]` and
  * `pinsim report RESULTS_DIR`: figures and the mail-ready summary of a sweep's results.
  */
 import { failedText } from "../../sweep/failed.js";
@@ -10,6 +10,7 @@ import type { Command } from "commander";
 import {
   availableFigures,
   FIGURE_NAMES,
+  FIGURES,
   FORMATS,
   getFigure,
   missingFor,
@@ -97,6 +98,16 @@ export function parseY(y: string | undefined, figures: Figure[]): Set<string> | 
   const taking = offering.filter((f) => f.quantities!.includes(y));
   if (!taking.length) throw new UsageError(`invalid --y: ${y} (allowed: ${allowed})`);
   return new Set(taking.map((f) => f.name));
+}
+
+/**
+ * Every figure's `--y` values for the help, from the registry (Figure.quantities, the
+ * default first): "lost-data per-pin|per-run; …; fork-copies copies|needless".
+ */
+export function yChoices(): string {
+  return FIGURES.filter((f) => f.quantities?.length)
+    .map((f) => `${f.name} ${f.quantities!.join("|")}`)
+    .join("; ");
 }
 
 function parseFormats(s: string): Format[] {
@@ -199,7 +210,7 @@ export function registerPlot(program: Command, _state: { code: number }): void {
     )
     .option(
       "--y <quantity>",
-      "the quantity on y, for the figures that offer a choice: lost-data and double-writebacks per-pin (default) or per-run",
+      `the quantity on y, for the figures that offer a choice (the first is the default): ${yChoices()}`,
     )
     .action(plotAction);
 
