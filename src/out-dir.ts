@@ -12,8 +12,19 @@
  * the directory writable by creating and removing a probe file. A refusal removes the
  * levels it created, so nothing is left behind.
  */
-import { closeSync, mkdirSync, openSync, rmdirSync, statSync, unlinkSync, type Stats } from "node:fs";
+import {
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readlinkSync,
+  rmdirSync,
+  statSync,
+  unlinkSync,
+  type Stats,
+} from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import writeFileAtomic from "write-file-atomic";
 import { InputError } from "./errors.js";
 
 /** What an output directory must be, as the refusal says. */
@@ -41,6 +52,12 @@ export interface OutputDirOptions {
    * False when the caller's first write proves it anyway (a sweep's lock file).
    */
   probe?: boolean;
+  /**
+   * Refuse a directory that is a symbolic link (default false). True where the folder may
+   * come from someone else's results (plot's RESULTS_DIR/figures): a planted `figures ->
+   * ~/.ssh` would be written through.
+   */
+  noSymlink?: boolean;
 }
 
 /**
@@ -53,6 +70,10 @@ export function ensureOutputDir(dir: string, options: OutputDirOptions = {}): st
   const refuse = (why: string) => new InputError(field, dir, `${OUT_DIR_ALLOWED}; ${why}`);
   if (typeof dir !== "string" || dir.trim() === "") throw refuse("an empty path names no directory");
   const target = resolve(dir);
+  if (options.noSymlink) {
+    const link = symlinkTarget(target);
+    if (link !== null) throw refuse(`${dir} is a symbolic link (to ${link}); give the directory itself`);
+  }
   // Walk up to the first path that exists; it must be a directory.
   const missing: string[] = [];
   for (let p = target; ; ) {
@@ -121,4 +142,53 @@ function probe(dir: string, refuse: (why: string) => InputError): void {
   } catch {
     /* the directory let us create it; a failed unlink is its own business */
   }
+}
+
+/** Where symbolic link `p` points, or null when `p` is no symbolic link (or does not exist). */
+function symlinkTarget(p: string): string | null {
+  try {
+    return lstatSync(p).isSymbolicLink() ? readlinkSync(p) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Write `data` to `name` in output directory `dir` (one ensureOutputDir made), whole or not
+ * at all (write-file-atomic: a temporary file renamed over it). An existing `name` must be
+ * a regular file: a symbolic link is refused, not written through (write-file-atomic
+ * follows it), and a FIFO, device or directory of that name is refused rather than blocked
+ * on or crashed into. Returns the file's path.
+ * @throws InputError `invalid --out: "DIR" (allowed: …; DIR/NAME is a symbolic link (to T))`.
+ */
+export function writeOutputFile(dir: string, name: string, data: string | Uint8Array, field = "--out"): string {
+  const file = checkOutputFile(dir, name, field);
+  writeFileAtomic.sync(
+    file,
+    typeof data === "string" ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+  );
+  return file;
+}
+
+/**
+ * Check that `name` in `dir` can be written by writeOutputFile (absent, or a regular file
+ * that is no symbolic link), so a command can check all its outputs before writing any.
+ * Returns the file's path. @throws InputError as writeOutputFile.
+ */
+export function checkOutputFile(dir: string, name: string, field = "--out"): string {
+  const file = join(dir, name);
+  let st: Stats | null = null;
+  try {
+    st = lstatSync(file);
+  } catch (e) {
+    if (code(e) !== "ENOENT") throw new InputError(field, dir, `${OUT_DIR_ALLOWED}; ${file}: ${code(e)}`);
+  }
+  if (st?.isSymbolicLink())
+    throw new InputError(
+      field,
+      dir,
+      `${OUT_DIR_ALLOWED}, its files not symbolic links; ${file} is a symbolic link (to ${readlinkSync(file)})`,
+    );
+  if (st && !st.isFile()) throw new InputError(field, dir, `${OUT_DIR_ALLOWED}; ${file} is ${kind(st)}`);
+  return file;
 }

@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -89,4 +89,53 @@ test("plot --help lists every figure's --y values", () => {
   const offering = FIGURES.filter((f) => f.quantities?.length);
   assert.ok(offering.some((f) => f.name === "fork-copies"));
   for (const f of offering) assert.ok(help.includes(`${f.name} ${f.quantities!.join("|")}`), `${f.name}: ${help}`);
+});
+
+// A results folder whose figures/ was a symbolic link (or held one named like a figure)
+// was written through: `plot DIR` replaced the link's target. write-file-atomic follows a
+// symbolic link too, so the check is ours: the folder and each file it would write are
+// lstat()ed, all before anything is written. A FIFO named like a figure blocked
+// writeFileSync for ever; it is refused the same way.
+test("plot into a figures/ that is a symbolic link, or holds one: one line, exit 2, nothing written through", async () => {
+  const root = mkdtempSync(join(tmpdir(), "pinsim-plot-link-"));
+  const res = join(root, "res");
+  cpSync(GRID, res, { recursive: true });
+  const victim = join(root, "victim");
+  mkdirSync(victim);
+  const figures = join(res, "figures");
+  symlinkSync(victim, figures);
+  let r = await cli(["plot", res, "--format", "txt"]);
+  assert.equal(r.code, 2, r.err);
+  assert.equal(r.err.trim().split("\n").length, 1, r.err);
+  assert.match(
+    r.err,
+    /invalid --out: ".*figures" .*figures is a symbolic link \(to .*victim\); give the directory itself/,
+  );
+  assert.deepEqual(readdirSync(victim), [], "nothing written through the link");
+  // An explicit --out naming the link: the same.
+  r = await cli(["plot", res, "--format", "txt", "--out", figures]);
+  assert.equal(r.code, 2, r.err);
+  // A real folder holding a link named like the second figure: refused before the first is written.
+  rmSync(figures);
+  mkdirSync(figures);
+  const secret = join(root, "secret");
+  writeFileSync(secret, "keep me\n");
+  symlinkSync(secret, join(figures, "lost-data.txt"));
+  r = await cli(["plot", res, "--format", "txt", "--figure", "kernel-eras", "lost-data"]);
+  assert.equal(r.code, 2, r.err);
+  assert.match(r.err, /lost-data\.txt is a symbolic link \(to .*secret\)/);
+  assert.equal(readFileSync(secret, "utf8"), "keep me\n");
+  assert.deepEqual(readdirSync(figures), ["lost-data.txt"], "kernel-eras.txt not written either");
+  // A FIFO of a figure's name: refused, not blocked on.
+  rmSync(join(figures, "lost-data.txt"));
+  spawnSync("mkfifo", [join(figures, "kernel-eras.svg")]);
+  r = await cli(["plot", res, "--format", "svg", "--figure", "kernel-eras"]);
+  assert.equal(r.code, 2, r.err);
+  assert.match(r.err, /kernel-eras\.svg is a FIFO/);
+  // A plain figures/ is written as before.
+  rmSync(join(figures, "kernel-eras.svg"));
+  r = await cli(["plot", res, "--format", "txt", "--figure", "kernel-eras"]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(readFileSync(join(figures, "kernel-eras.txt"), "utf8"), /kernel/i);
+  rmSync(root, { recursive: true, force: true });
 });

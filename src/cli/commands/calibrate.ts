@@ -14,7 +14,7 @@ import {
   ProbeError,
   type CalibrateProgress,
 } from "../../calibrate/index.js";
-import { realpathSync, writeFileSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import { basename, join } from "node:path";
 import { calibrateLab, parseLabParts } from "../../calibrate/lab/run.js";
 import { parseKernelSpec } from "../../calibrate/lab/spec.js";
@@ -26,7 +26,7 @@ import { PlotInputError } from "../../plot/table.js";
 import type { Format } from "../../plot/figures.js";
 import { UsageError } from "../errors.js";
 import { parseIntegerFlag } from "../../numbers.js";
-import { ensureOutputDir } from "../../out-dir.js";
+import { checkOutputFile, ensureOutputDir, writeOutputFile } from "../../out-dir.js";
 
 function nonNegativeInt(text: string): number {
   return parseIntegerFlag("--seed", text, 0, 2 ** 32 - 1);
@@ -169,12 +169,10 @@ export function plotCalibrationMatrix(dirs: string[], opts: { formats: Format[];
   refuseRepeatedDirs(dirs);
   const cals = dirs.map(loadOrUsage);
   const out = opts.out ?? join(dirs[0], "figures");
-  ensureOutputDir(out);
-  const written = opts.formats.map((fmt) => {
-    const file = join(out, `${CALIBRATION_MATRIX_FIGURE}.${fmt}`);
-    writeFileSync(file, renderCalibrationMatrix(cals, fmt));
-    return file;
-  });
+  ensureOutputDir(out, { noSymlink: true });
+  const written = opts.formats.map((fmt) =>
+    writeOutputFile(out, `${CALIBRATION_MATRIX_FIGURE}.${fmt}`, renderCalibrationMatrix(cals, fmt)),
+  );
   process.stdout.write(`${CALIBRATION_MATRIX_FIGURE}: ${written.join(", ")}\n`);
 }
 
@@ -199,13 +197,12 @@ export function plotCalibration(dir: string, opts: { figure?: string[]; formats:
   }
   if (figures.length === 0) throw new UsageError(`${dir}: the calibration has no part a figure needs`);
   const out = opts.out ?? join(dir, "figures");
-  ensureOutputDir(out);
+  ensureOutputDir(out, { noSymlink: true });
+  for (const f of figures) for (const fmt of opts.formats) checkOutputFile(out, `${f.name}.${fmt}`); // all before any is written
   for (const f of figures) {
-    const written = opts.formats.map((fmt) => {
-      const file = join(out, `${f.name}.${fmt}`);
-      writeFileSync(file, renderCalibrationFigure(c, f.name, fmt));
-      return file;
-    });
+    const written = opts.formats.map((fmt) =>
+      writeOutputFile(out, `${f.name}.${fmt}`, renderCalibrationFigure(c, f.name, fmt)),
+    );
     process.stdout.write(`${f.name}: ${written.join(", ")}\n`);
   }
 }

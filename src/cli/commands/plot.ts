@@ -4,7 +4,6 @@
  * `pinsim report RESULTS_DIR`: figures and the mail-ready summary of a sweep's results.
  */
 import { failedText } from "../../sweep/failed.js";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import {
@@ -24,7 +23,7 @@ import { completeness, num, sweptValues } from "../../plot/table.js";
 import { loadResults } from "../../sweep/index.js";
 import type { Cell, ResultsTable } from "../../sweep/types.js";
 import { UsageError } from "../errors.js";
-import { ensureOutputDir } from "../../out-dir.js";
+import { checkOutputFile, ensureOutputDir, writeOutputFile } from "../../out-dir.js";
 import {
   isCalibrationDir,
   plotCalibration,
@@ -174,16 +173,13 @@ function plotAction(dir: string, more: string[], opts: PlotFlags): void {
   const figures = selectFigures(dir, table, opts.figure);
   const takesY = parseY(opts.y, figures);
   const out = opts.out ?? join(dir, "figures");
-  ensureOutputDir(out);
+  ensureOutputDir(out, { noSymlink: true });
+  for (const f of figures) for (const fmt of formats) checkOutputFile(out, `${f.name}.${fmt}`); // all before any is written
   for (const f of figures) {
     const written: string[] = [];
     const options = { at, ...(takesY?.has(f.name) ? { y: opts.y } : {}) };
-    for (const fmt of formats) {
-      const data = renderFigure(table, f.name, fmt, options);
-      const file = join(out, `${f.name}.${fmt}`);
-      writeFileSync(file, data);
-      written.push(file);
-    }
+    for (const fmt of formats)
+      written.push(writeOutputFile(out, `${f.name}.${fmt}`, renderFigure(table, f.name, fmt, options)));
     process.stdout.write(`${f.name}: ${written.join(", ")}\n`);
   }
 }
