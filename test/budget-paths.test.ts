@@ -175,6 +175,10 @@ test("forkRate on backing anon is budgeted like every rate (a tester's --fork-ra
   assert.equal(refusal({ backing: "anon", forkRate: 1, childLifetime: 1e9 }).field, "childLifetime");
   // The default fork-copies sweep's rates pass: 0.2 forks/s × 64 × 600 s × 66 ≈ 5.1e5.
   assert.doesNotThrow(() => resolveParams({ backing: "anon", forkRate: 0.2 }));
-  // A file backing never forks (engine/anon.ts runs forks on anon only): no stream, no refusal.
-  assert.doesNotThrow(() => resolveParams({ backing: "ext4", forkRate: 1e4 }));
+  // A file backing never forks (engine/anon.ts runs forks on anon only): no stream; the rate
+  // would do nothing, so it is refused as idle (src/model/idle-params.ts), not as a budget.
+  assert.throws(
+    () => resolveParams({ backing: "ext4", forkRate: 1e4 }),
+    /invalid forkRate: 10000 \(allowed: only with backing anon/,
+  );
 });

@@ -139,3 +139,41 @@ test("plot into a figures/ that is a symbolic link, or holds one: one line, exit
   assert.match(readFileSync(join(figures, "kernel-eras.txt"), "utf8"), /kernel/i);
   rmSync(root, { recursive: true, force: true });
 });
+
+// `plot --at` on an axis the figure draws did nothing: `--figure lost-data --at
+// pinDuration=10` drew every pin duration (its x axis) and `--at policy=foll-pin` every
+// policy (its series). Refused now when no figure of the call holds that axis; one that is
+// held by some figure (page-timeline picks its run by every axis) is honoured.
+test("plot --at on an axis every figure draws: one line naming the figure, the role and the holdable axes, exit 2", async () => {
+  const out = mkdtempSync(join(tmpdir(), "pinsim-plot-idle-at-"));
+  const base = ["plot", GRID, "--format", "txt", "--out", out];
+  let r = await cli([...base, "--figure", "lost-data", "--at", "pinDuration=10"]);
+  assert.equal(r.code, 2, r.err);
+  assert.equal(
+    r.err.trim(),
+    "pinsim: invalid --at: pinDuration=10 (lost-data draws it as its x axis; allowed: an axis a figure does not draw: writebackInterval)",
+  );
+  r = await cli([...base, "--figure", "lost-data", "double-writebacks", "--at", "policy=foll-pin"]);
+  assert.equal(r.code, 2, r.err);
+  assert.match(
+    r.err,
+    /lost-data draws it as its series, double-writebacks draws it as its series; allowed: .*pinDuration/,
+  );
+  // The heatmap draws both time axes: pinDuration is its x axis.
+  r = await cli([...base, "--figure", "lost-data-heatmap", "--at", "pinDuration=10"]);
+  assert.match(r.err, /lost-data-heatmap draws it as its x axis/);
+  // Held by one of the figures: accepted (lost-data holds writebackInterval; double-writebacks draws it).
+  r = await cli([...base, "--figure", "lost-data", "double-writebacks", "--at", "writebackInterval=20"]);
+  assert.equal(r.code, 0, r.err);
+  // Every figure (page-timeline among them): accepted.
+  r = await cli([...base, "--at", "pinDuration=10"]);
+  assert.equal(r.code, 0, r.err);
+  // false-positives on a sweep of bias × shareCount: bias is its series unless --at holds it,
+  // then it is honoured (one line at that bias); shareCount, its x axis, is refused.
+  r = await cli(["plot", FP, "--format", "txt", "--out", out, "--figure", "false-positives", "--at", "bias=64"]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(readFileSync(join(out, "false-positives.txt"), "utf8"), /^at bias=64$/m);
+  r = await cli(["plot", FP, "--format", "txt", "--out", out, "--figure", "false-positives", "--at", "shareCount=64"]);
+  assert.equal(r.code, 2, r.err);
+  assert.match(r.err, /false-positives draws it as its x axis; allowed: an axis a figure does not draw: bias\)$/m);
+});

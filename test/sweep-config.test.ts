@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import { ParamError } from "../src/model/params.js";
+import { ParamError, resolveParams } from "../src/model/params.js";
 import { deriveSeed, expandAxis, makePlan, parseShard, shardFromEnv, inShard } from "../src/sweep/index.js";
 
 const BASE = { files: 4, pagesPerFile: 8, pinners: 2, duration: 60 };
@@ -125,4 +125,46 @@ test("shards: I/N, cluster environments, a partition of the grid", () => {
   throwsParam(() => shardFromEnv({ JOB_COMPLETION_INDEX: "2" }), "shard-count");
   assert.equal(shardFromEnv({}), null);
   for (let i = 0; i < 10; i++) assert.equal([0, 1, 2].filter((k) => inShard(i, { index: k, count: 3 })).length, 1);
+});
+
+// A parameter given without effect ran silently: forkRate on ext4 forked nothing, dioDest
+// without an O_DIRECT write went nowhere (src/model/idle-params.ts). The model refuses it
+// in one line; a sweep drops it from the points that do not use it and refuses it only when
+// no point does (field base.X or axes.X).
+test("parameters without effect: refused by resolveParams, and by a sweep where no point uses them", () => {
+  // The engine forks anonymous memory only (src/engine/anon.ts): backing ext4 has no fork.
+  const fork = throwsParam(() => resolveParams({ backing: "ext4", forkRate: 0.1 }), "forkRate");
+  assert.match(fork.message, /^invalid forkRate: 0\.1 \(allowed: only with backing anon .*backing here: ext4\)$/);
+  throwsParam(() => resolveParams({ childLifetime: 3 }), "childLifetime"); // default backing ext4
+  // On anon without forks a child's lifetime is the lifetime of nothing.
+  const life = throwsParam(() => resolveParams({ backing: "anon", childLifetime: 3 }), "childLifetime");
+  assert.match(life.message, /only with forkRate > 0/);
+  assert.doesNotThrow(() => resolveParams({ backing: "anon", forkRate: 0.1, childLifetime: 3 }));
+  // dioDest is the destination of an O_DIRECT write: caller odirect reading the user pages
+  // (pinAccess read: they are the bio's source); generic, or odirect with pinAccess write
+  // (an O_DIRECT read into the pages), writes no file through them.
+  const dio = throwsParam(() => resolveParams({ dioDest: "btrfs" }), "dioDest");
+  assert.match(dio.message, /caller odirect with pinAccess read; caller\/pinAccess here: generic\/write\)$/);
+  throwsParam(() => resolveParams({ caller: "odirect", pinAccess: "write", dioDest: "xfs" }), "dioDest");
+  assert.doesNotThrow(() => resolveParams({ caller: "odirect", pinAccess: "read", dioDest: "btrfs" }));
+  // A pinner group of its own counts too.
+  assert.doesNotThrow(() =>
+    resolveParams({ dioDest: "btrfs", pinnerGroups: [{ caller: "odirect", pinAccess: "read", pinners: 1 }] }),
+  );
+  // Sweeps: idle at every point is refused, naming base.X or axes.X and the reason.
+  const all = throwsParam(
+    () => makePlan(cfg({ policy: ["foll-pin"] }, { base: { ...BASE, forkRate: 0.1 } })),
+    "base.forkRate",
+  );
+  assert.match(all.message, /at every point of the sweep/);
+  throwsParam(() => makePlan(cfg({ dioDest: ["ext4", "btrfs"] })), "axes.dioDest");
+  // Used at some points: the sweep runs, the others drop it (their runs would refuse it).
+  const plan = makePlan(
+    cfg({ caller: ["generic", "odirect"] }, { base: { ...BASE, pinAccess: "read", dioDest: "btrfs" } }),
+  );
+  const params = plan.points.map((p) => [p.axes.caller, p.params.dioDest]);
+  assert.deepEqual(params, [
+    ["generic", undefined],
+    ["odirect", "btrfs"],
+  ]);
 });

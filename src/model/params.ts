@@ -25,6 +25,7 @@ import {
   type CoverageParams,
   type PinnerGroup,
 } from "./coverage-params.js";
+import { idleParams, refuseIdle, type IdleParam } from "./idle-params.js";
 
 /** Largest value of the signed 32-bit page refcount (atomic_t); see mm/gup.c try_grab_folio. */
 export const REFCOUNT_MAX = 2 ** 31 - 1;
@@ -387,9 +388,15 @@ function checkPinCycles(p: Params, given: ReadonlySet<string>): void {
 
 /**
  * Validate input and fill in defaults. Unknown keys, bad values and inconsistent
- * combinations throw ParamError. The result is a fresh plain object.
+ * combinations throw ParamError, and so does a parameter given without effect (forkRate on
+ * a file backing, dioDest without an O_DIRECT write: src/model/idle-params.ts) unless
+ * `options.onIdle` takes the list instead (a sweep's point: src/sweep/grid.ts). The result
+ * is a fresh plain object.
  */
-export function resolveParams(input: ParamsInput | Record<string, unknown> = {}): Params {
+export function resolveParams(
+  input: ParamsInput | Record<string, unknown> = {},
+  options: { onIdle?: (idle: IdleParam[]) => void } = {},
+): Params {
   if (input === null || typeof input !== "object" || Array.isArray(input))
     throw new ParamError("parameters", input, "a JSON object whose keys are parameter names");
   checkInputShape(input, "parameters"); // nesting and sizes before anything walks the value
@@ -445,6 +452,7 @@ export function resolveParams(input: ParamsInput | Record<string, unknown> = {})
   if (p.files * p.pagesPerFile > 1 << 26)
     throw new ParamError("files", p.files, `files × pagesPerFile at most 67108864 (got ${p.files * p.pagesPerFile})`);
   const given = givenFields(raw);
+  refuseIdle(idleParams(p, given), options.onIdle);
   checkPinCycles(p, given);
   // The resting refcount must fit before any GUP reference is taken: 1 (page cache) + 1
   // (buffers) + shares + transient <= 2^31 - 1 (mm/gup.c refuses beyond, include/linux/page_ref.h).

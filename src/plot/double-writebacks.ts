@@ -55,7 +55,7 @@ function prepare(table: ResultsTable, o: FigureOpts) {
   requireNeeds("double-writebacks", table, NEEDS);
   const perPin = quantity(o.y) === "per-pin";
   const hasPolicy = table.manifest.axes.includes("policy");
-  const { rows, fixed } = slice(table, hasPolicy ? ["writebackInterval", "policy"] : ["writebackInterval"], o.at);
+  const { rows, fixed } = slice(table, Object.keys(shows(table)), o.at);
   const points: Point[] = [];
   const noPins = new Set<string>(); // e.g. longterm-refused: every pin refused
   for (const r of rows) {
@@ -91,10 +91,18 @@ function prepare(table: ResultsTable, o: FigureOpts) {
  * Needs a sweep with a numeric `writebackInterval` axis (and usually `policy`).
  * Render it with {@link renderFigure}(table, "double-writebacks", format, { y }).
  */
+/** The axes the figure draws: writeback interval on x, a line per policy. */
+function shows(table: ResultsTable): Record<string, string> {
+  return table.manifest.axes.includes("policy")
+    ? { writebackInterval: "x axis", policy: "series" }
+    : { writebackInterval: "x axis" };
+}
+
 export const doubleWritebacksFigure: Figure = {
   name: "double-writebacks",
   description: "double writebacks per thousand pins against writeback interval W, faceted by policy",
   needs: NEEDS,
+  shows,
   quantities: DOUBLE_WRITEBACK_QUANTITIES,
   plot(table, o = {}) {
     const { points, policies, noPins, fixed, perPin } = prepare(table, o);

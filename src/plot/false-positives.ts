@@ -49,15 +49,31 @@ export function predictedThreshold(bias: number): number {
   return bias - 3;
 }
 
+/**
+ * What a line stands for: `o.series`, else the first of bias, kernel (each when swept, more
+ * than one value) and policy (when an axis) that `o.at` does not hold; null for one line.
+ * A swept kernel is a line each: held at its first value (4.19, before any detector) the
+ * fork-copies preset's figure had no data at all. `--at bias=1024` on a sweep of bias and
+ * policy holds bias and draws a line per policy.
+ */
+function seriesKey(table: ResultsTable, o: FalsePositivesOpts): string | null {
+  if (o.series) return o.series;
+  const axes = table.manifest.axes;
+  const free = (axis: string) => axes.includes(axis) && !(o.at && axis in o.at);
+  const swept = (axis: string) => free(axis) && distinct(table.summary, axis).length > 1;
+  return swept("bias") ? "bias" : swept("kernel") ? "kernel" : free("policy") ? "policy" : null;
+}
+
+/** The axes the figure draws: share count on x, a line per series key. */
+function shows(table: ResultsTable, o: FalsePositivesOpts = {}): Record<string, string> {
+  const key = seriesKey(table, o);
+  return key ? { shareCount: "x axis", [key]: "series" } : { shareCount: "x axis" };
+}
+
 function prepare(table: ResultsTable, o: FalsePositivesOpts) {
   requireNeeds("false-positives", table, NEEDS);
-  const axes = table.manifest.axes;
-  const swept = (axis: string) => axes.includes(axis) && distinct(table.summary, axis).length > 1;
-  // A swept kernel is a line each: held at its first value (4.19, before any detector) the
-  // fork-copies preset's figure had no data at all.
-  const key =
-    o.series ?? (swept("bias") ? "bias" : swept("kernel") ? "kernel" : axes.includes("policy") ? "policy" : null);
-  const { rows, fixed } = slice(table, key ? ["shareCount", key] : ["shareCount"], o.at);
+  const key = seriesKey(table, o);
+  const { rows, fixed } = slice(table, Object.keys(shows(table, o)), o.at);
   const points: Point[] = [];
   for (const r of rows) {
     const rate = rateOf(r, "falsePositives");
@@ -101,6 +117,7 @@ export const falsePositivesFigure: Figure & {
   description:
     "pin-detector false-positive rate against share count, one line per bias or policy, predicted threshold bias − 3",
   needs: NEEDS,
+  shows,
   plot(table, o: FalsePositivesOpts = {}) {
     const { key, points, seriesKeys, thresholds, fixed } = prepare(table, o);
     const xs = numericValues(points as unknown as Record<string, Cell>[], "x");

@@ -35,6 +35,12 @@ export interface Figure {
   needs: FigureNeeds;
   /** The quantities `options.y` may name, the default first; absent when the figure has one. */
   quantities?: readonly string[];
+  /**
+   * The axes the figure draws (not held at one value), each with its role ("x axis",
+   * "series", "columns", …): `--at` on one of them would do nothing, so plot refuses it.
+   * Absent when every axis can be held (page-timeline picks its run by them all).
+   */
+  shows?(table: ResultsTable, options?: FigureOpts): Record<string, string>;
   /** Observable Plot options, with title, subtitle, caption (provenance) and colour legend. */
   plot(table: ResultsTable, options?: FigureOpts): FigureOptions;
   /** The same data as text for mail: a chart and/or an aligned table, at most 72 columns. */

@@ -36,7 +36,7 @@ interface Point {
 function prepare(table: ResultsTable, o: FigureOpts) {
   requireNeeds("fork-copies", table, NEEDS);
   const needless = (o.y ?? "copies") === "needless";
-  const { rows, fixed } = slice(table, ["shareCount", "kernel"], o.at);
+  const { rows, fixed } = slice(table, Object.keys(shows()), o.at);
   const points: Point[] = [];
   for (const r of rows) {
     const x = num(r.shareCount),
@@ -97,10 +97,14 @@ export function forkCopiesTable(table: ResultsTable, y: (typeof QUANTITIES)[numb
  * kernel preset. Needs a sweep with numeric `shareCount` and `kernel` axes of backing `anon`
  * with forks (data/sweeps/fork-copies.json).
  */
+/** The axes the figure draws: share count on x, a line per kernel preset. */
+const shows = (): Record<string, string> => ({ shareCount: "x axis", kernel: "series" });
+
 export const forkCopiesFigure: Figure = {
   name: "fork-copies",
   description: "pages fork() copies per fork (all, or needless: no pin held) against share count, one line per kernel",
   needs: NEEDS,
+  shows,
   quantities: QUANTITIES,
   plot(table, o: FigureOpts = {}) {
     const { points, kernels, fixed, needless } = prepare(table, o);

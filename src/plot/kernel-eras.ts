@@ -31,7 +31,7 @@ function metricLabel(m: (typeof METRICS)[number]): string {
 
 function prepare(table: ResultsTable, o: FigureOpts) {
   requireNeeds("kernel-eras", table, NEEDS);
-  const { rows, fixed } = slice(table, ["policy"], o.at);
+  const { rows, fixed } = slice(table, Object.keys(shows()), o.at);
   const policies = policyOrder(rows.map((r) => r.policy));
   // A metric of a workload no run of the table has (null at every point because no run is
   // on anonymous memory or writes with O_DIRECT) is left out rather than drawn as a row of
@@ -64,10 +64,14 @@ function prepare(table: ResultsTable, o: FigureOpts) {
  * Needs a sweep with a `policy` axis.
  * Render it with {@link renderFigure}(table, "kernel-eras", format).
  */
+/** The axis the figure draws: a column per policy. */
+const shows = (): Record<string, string> => ({ policy: "columns" });
+
 export const kernelErasFigure: Figure = {
   name: "kernel-eras",
   description: "every policy of the sweep side by side on every incident and cost (mean per run)",
   needs: NEEDS,
+  shows,
   plot(table, o = {}) {
     const { tiles, policies, metrics, fixed } = prepare(table, o);
     const width = o.width ?? Math.max(640, 240 + 78 * policies.length);

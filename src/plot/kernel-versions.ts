@@ -70,7 +70,7 @@ function crashCount(r: Row): CrashCount {
 
 function prepare(table: ResultsTable, o: FigureOpts) {
   requireNeeds("kernel-versions", table, NEEDS);
-  const { rows, fixed } = slice(table, ["kernel"], o.at);
+  const { rows, fixed } = slice(table, Object.keys(shows()), o.at);
   const order = (k: string) => {
     const i = (KERNEL_IDS as readonly string[]).indexOf(k);
     return i < 0 ? 99 : i;
@@ -140,11 +140,15 @@ function bugLabels(d: Prepared): { kernel: string; metric: string; text: string 
  * Needs a sweep with a `kernel` axis.
  * Render it with {@link renderFigure}(table, "kernel-versions", format).
  */
+/** The axis the figure draws: releases left to right in each panel. */
+const shows = (): Record<string, string> => ({ kernel: "x axis" });
+
 export const kernelVersionsFigure: Figure = {
   name: "kernel-versions",
   description:
     "what each kernel release does to one workload: the time to the first BUG and every incident and cost per release, with 95 % intervals",
   needs: NEEDS,
+  shows,
   plot(table, o = {}) {
     const d = prepare(table, o);
     const cols = facetColumns(d.metrics.length);

@@ -37,11 +37,7 @@ interface Cellv {
 function prepare(table: ResultsTable, o: FigureOpts) {
   requireNeeds("lost-data-heatmap", table, NEEDS);
   const hasPolicy = table.manifest.axes.includes("policy");
-  const { rows, fixed } = slice(
-    table,
-    hasPolicy ? ["pinDuration", "writebackInterval", "policy"] : ["pinDuration", "writebackInterval"],
-    o.at,
-  );
+  const { rows, fixed } = slice(table, Object.keys(shows(table)), o.at);
   const cells: Cellv[] = [];
   const pins = new Set<number>(),
     wbs = new Set<number>();
@@ -71,10 +67,17 @@ function prepare(table: ResultsTable, o: FigureOpts) {
  * Needs a sweep with numeric `pinDuration` and `writebackInterval` axes.
  * Render it with {@link renderFigure}(table, "lost-data-heatmap", format).
  */
+/** The axes the figure draws: pin duration on x, writeback interval on y, a panel per policy. */
+function shows(table: ResultsTable): Record<string, string> {
+  const plane = { pinDuration: "x axis", writebackInterval: "y axis" };
+  return table.manifest.axes.includes("policy") ? { ...plane, policy: "panels" } : plane;
+}
+
 export const lostDataHeatmapFigure: Figure = {
   name: "lost-data-heatmap",
   description: "heatmap of lost data over pin duration × writeback interval, one panel per policy",
   needs: NEEDS,
+  shows,
   plot(table, o = {}) {
     const { cells, pinKeys, wbKeys, policies, fixed } = prepare(table, o);
     const cols = facetColumns(policies.length);

@@ -117,7 +117,7 @@ function prepare(table: ResultsTable, o: FigureOpts) {
   const q = lostDataQuantity(o.y);
   const spec = QUANTITY[q];
   const hasPolicy = table.manifest.axes.includes("policy");
-  const { rows, fixed } = slice(table, hasPolicy ? ["pinDuration", "policy"] : ["pinDuration"], o.at);
+  const { rows, fixed } = slice(table, Object.keys(shows(table)), o.at);
   const points: Point[] = [];
   const policyOf = (r: Row) => (hasPolicy ? String(r.policy) : String(baseParam(table, "policy")));
   for (const r of rows) {
@@ -161,11 +161,19 @@ function ruleText(E: number, W: number, P: number, hz: number): string {
  * Needs a sweep with a numeric `pinDuration` axis.
  * Render it with {@link renderFigure}(table, "lost-data", format, { y }).
  */
+/** The axes the figure draws: pin duration on x, a line per policy. */
+function shows(table: ResultsTable): Record<string, string> {
+  return table.manifest.axes.includes("policy")
+    ? { pinDuration: "x axis", policy: "series" }
+    : { pinDuration: "x axis" };
+}
+
 export const lostDataFigure: Figure = {
   name: "lost-data",
   description:
     "share of page-pins whose release left data unsaved (or lost data per run) against pin duration, rules at E and E + P, faceted by policy",
   needs: NEEDS,
+  shows,
   quantities: LOST_DATA_QUANTITIES,
   plot(table, o = {}) {
     const d = prepare(table, o);

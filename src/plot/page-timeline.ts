@@ -7,7 +7,7 @@ import * as Plot from "@observablehq/plot";
 import { DMA_WRITE_EVENT, simulate, type TraceRow } from "../engine/simulate.js";
 import { kupdatePeriod } from "../engine/flusher.js";
 import { METRIC } from "../model/metrics.js";
-import type { ParamsInput } from "../model/params.js";
+import { resolveParams, type ParamsInput } from "../model/params.js";
 import type { Cell, ResultsTable, Row } from "../sweep/types.js";
 import { formatNumber } from "./format.js";
 import type { Figure, FigureOpts } from "./figure.js";
@@ -331,6 +331,12 @@ export function timelineFromResults(table: ResultsTable, options: FigureOpts & T
   const params: Record<string, unknown> = { ...(table.manifest.config?.base ?? {}) };
   for (const a of axes) params[a] = best[a];
   params.seed = seed;
+  // A base parameter idle at this point (src/model/idle-params.ts) is dropped, as the sweep did.
+  try {
+    resolveParams(params as ParamsInput, { onIdle: (l) => l.forEach((i) => delete params[i.field]) });
+  } catch {
+    // tracePage refuses it, naming the field
+  }
   const key = JSON.stringify([params, options.page, options.window]);
   let m = cache.get(table);
   if (!m) cache.set(table, (m = new Map()));

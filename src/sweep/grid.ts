@@ -5,6 +5,7 @@
 import { InputError } from "../errors.js";
 import { expectedEvents } from "../model/budget.js";
 import { ParamError, resolveParams, SYSCTL_ALIASES, type ParamsInput } from "../model/params.js";
+import type { IdleParam } from "../model/idle-params.js";
 import { canonicalJson, deriveSeed } from "./hash.js";
 import type { Cell, SweepConfig } from "./types.js";
 
@@ -56,6 +57,7 @@ export function expandGrid(config: SweepConfig): SweepPoint[] {
   if (total > 1_000_000) throw new ParamError("axes", `${total} points`, "at most 1000000 points per sweep");
   const points: SweepPoint[] = [];
   const idx = new Array<number>(names.length).fill(0);
+  const idle = new Map<string, { count: number; last: IdleParam }>();
   for (let index = 0; index < total; index++) {
     const axes: Record<string, Cell> = {};
     names.forEach((n, j) => (axes[n] = values[j]![idx[j]!]!));
@@ -69,7 +71,15 @@ export function expandGrid(config: SweepConfig): SweepPoint[] {
     Object.assign(params, axes);
     let events: number;
     try {
-      events = expectedEvents(resolveParams(params as ParamsInput));
+      // A parameter idle at this point (base dioDest where the caller axis is generic) is
+      // dropped from it, so its runs do not refuse it; one idle at every point is refused below.
+      const onIdle = (list: IdleParam[]) => {
+        for (const i of list) {
+          delete params[i.field];
+          idle.set(i.field, { count: (idle.get(i.field)?.count ?? 0) + 1, last: i });
+        }
+      };
+      events = expectedEvents(resolveParams(params as ParamsInput, { onIdle }));
     } catch (e) {
       if (!(e instanceof InputError) || e.field === undefined) throw e;
       const f = e.field;
@@ -88,6 +98,13 @@ export function expandGrid(config: SweepConfig): SweepPoint[] {
       idx[j] = 0;
     }
   }
+  for (const [field, { count, last }] of idle)
+    if (count === total)
+      throw new ParamError(
+        Object.hasOwn(config.axes, field) ? `axes.${field}` : `base.${field}`,
+        Object.hasOwn(config.axes, field) ? config.axes[field] : last.value,
+        `${last.allowed}; at every point of the sweep`,
+      );
   return points;
 }
 

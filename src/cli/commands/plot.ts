@@ -82,6 +82,29 @@ export function parseAt(items: string[], table: ResultsTable): Record<string, Ce
 }
 
 /**
+ * `--at KEY=VALUE` must hold an axis at least one of `figures` would otherwise draw whole:
+ * one a figure shows (its x axis, its series; Figure.shows) is not held by it, and the flag
+ * did nothing when every figure showed it (a tester's `plot --figure lost-data --at
+ * pinDuration=10` drew every pin duration).
+ * @throws UsageError naming the key, the value, the figures and what they draw it as, and the keys each would hold
+ */
+export function refuseIdleAt(at: Record<string, Cell>, figures: Figure[], table: ResultsTable, y?: string): void {
+  const shown = figures.map((f) => ({ f, by: f.shows?.(table, { at, ...(y ? { y } : {}) }) ?? {} }));
+  for (const [key, value] of Object.entries(at)) {
+    if (shown.some(({ by }) => !(key in by))) continue; // a figure holds it
+    const roles = shown.map(({ f, by }) => `${f.name} draws it as its ${by[key]}`).join(", ");
+    // The axes some figure would hold if asked (false-positives holds bias, then draws a line per policy).
+    const holdable = table.manifest.axes.filter(
+      (a) =>
+        a !== key && figures.some((f) => !(a in (f.shows?.(table, { at: { [a]: null }, ...(y ? { y } : {}) }) ?? {}))),
+    );
+    throw new UsageError(
+      `invalid --at: ${key}=${String(value)} (${roles}; allowed: an axis a figure does not draw: ${holdable.join(", ") || "none"})`,
+    );
+  }
+}
+
+/**
  * `--y QUANTITY`: the figures that offer a choice of quantity (Figure.quantities) and take
  * this one. Null without --y.
  * @throws UsageError when none of `figures` offers `y` (naming each figure's allowed quantities)
@@ -172,6 +195,7 @@ function plotAction(dir: string, more: string[], opts: PlotFlags): void {
   const at = parseAt(opts.at, table);
   const figures = selectFigures(dir, table, opts.figure);
   const takesY = parseY(opts.y, figures);
+  refuseIdleAt(at, figures, table, opts.y);
   const out = opts.out ?? join(dir, "figures");
   ensureOutputDir(out, { noSymlink: true });
   for (const f of figures) for (const fmt of formats) checkOutputFile(out, `${f.name}.${fmt}`); // all before any is written
