@@ -106,6 +106,13 @@ export class Stepper {
   /** After stepAll: actors not finished, and whether one of them is not a daemon. */
   protected live = 0;
   protected waiting = false;
+  /**
+   * The page words the cache holds decoded when `heldOk` (stepAll leaves the cache as its
+   * last successor; the next stepAll decodes only the words that differ). Whatever else
+   * changes the cache (a root, an end state's sync, a witness) clears heldOk.
+   */
+  private readonly held = new Int32Array(PAGE_WORDS);
+  private heldOk = false;
 
   constructor(protected readonly input: SearchInput) {
     this.ctx = input.ctx;
@@ -150,6 +157,7 @@ export class Stepper {
   packRoot(k: number): Int32Array {
     const root = this.input.roots[k];
     this.r.fill(0);
+    this.heldOk = false;
     root.prepare(this.cache, this.r);
     this.pack(incidentMask(this.cache.counters));
     this.buf[this.W - 1] = root.offSpec ? 1 : 0;
@@ -159,12 +167,18 @@ export class Stepper {
   /**
    * Run each live actor's next step from the state at data[o..), keeping actor a's successor
    * at out[base + a * W..) (default: in `succ`) and, with the reduction, each footprint.
-   * Returns the bit set of actors that moved.
+   * Returns the bit set of actors that moved. Leaves the cache as the last successor
+   * (as the state when none moved) and `r` as its registers.
    * NOTE: for performance, the fields are read into locals; this is the checker's inner loop.
    */
   protected stepAll(data: Int32Array, o: number, stateMask: number, out = this.succ, base = 0): number {
-    const { ctx, actors, cache, offsets, regs, r, W } = this;
-    decodePage(cache, data, o, false);
+    const { ctx, actors, cache, offsets, regs, r, W, held } = this;
+    if (this.heldOk) {
+      // the cache holds `held` decoded (the encoding is exact): decode the words that differ
+      let ch = 0;
+      for (let k = 0; k < PAGE_WORDS; k++) if (held[k] !== data[o + k]) ch |= 1 << k;
+      if (ch) decodePageWords(cache, data, o, ch);
+    } else decodePage(cache, data, o, false);
     takeIncidentMask(cache.counters);
     const nR = regs.length;
     for (let k = 0, w = o + PAGE_WORDS; k < nR; k += 4, w++) {
@@ -210,7 +224,11 @@ export class Stepper {
       out[last + W - 1] = data[o + W - 1];
       this.succLabel[a] = label;
     }
-    if (last >= 0) this.restore(data, o, out, last);
+    // no restore after the last step: the next stepAll decodes from what the cache holds
+    const from = last >= 0 ? out : data,
+      at = last >= 0 ? last : o;
+    for (let k = 0; k < PAGE_WORDS; k++) held[k] = from[at + k];
+    this.heldOk = true;
     this.live = live;
     this.waiting = waiting;
     return enabled;
@@ -236,6 +254,7 @@ export class Stepper {
 
   /** Decode the state at data[o..) into the cache, its incident counters zeroed (as stepAll leaves an end state's). */
   protected decodeAt(data: Int32Array, o: number): void {
+    this.heldOk = false;
     decodePage(this.cache, data, o, false);
     takeIncidentMask(this.cache.counters);
   }
@@ -252,6 +271,7 @@ export class Stepper {
    * end-of-run sync, or the hang's text when `hung`; returns that text and the final mask.
    */
   protected endOf(stateMask: number, hung: boolean): { sync: string; mask: number } {
+    this.heldOk = false;
     const sync = hung ? this.input.hang(this.cache) : this.input.finish(this.cache);
     return { sync, mask: stateMask | incidentMask(this.cache.counters) };
   }
@@ -262,6 +282,7 @@ export class Stepper {
    */
   witnessOf(path: PathState[], sync: string, finalMask: number, hung: boolean): Found {
     const { cache, input } = this;
+    this.heldOk = false;
     const steps: WitnessStep[] = [];
     for (let j = 1; j < path.length; j++) {
       const p = path[j];
