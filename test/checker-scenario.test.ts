@@ -111,6 +111,17 @@ test("bad choices and ranges: FILE:LINE: expected …", () => {
   refuses(head + "Actor P0: gup\nResult: lostData Never|Sometimes\n", 4, /one verdict per incident .*no choice/);
   refuses(head + "Actor P0: reclaim x=1|2\n", 3, /an option of reclaim \(none\), got 'x'/);
   refuses(head + "Actor P0: gup dma=1 dma=2\n", 3, /each option once/);
+  // The same on a Variant line: one of two values silently won (a tester's P0.dma=0 P0.dma=1).
+  refuses(head + "Actor P0: gup\nVariant w: P0.dma=0 P0.dma=1\n", 4, /each key once, 'P0\.dma' is set twice/);
+  refuses(head + "Actor P0: gup\nVariant w: guard=on guard=off\n", 4, /each key once, 'guard' is set twice/);
+  // A variant named like a policy: `Result foll-pin:` reads the policy (parseResult), so that
+  // variant's own Result line could never be written; the tester's file judged it against
+  // the general verdict without a word.
+  refuses(
+    head + "Actor P0: gup\nVariant foll-pin: P0.dma=2\n",
+    4,
+    /a variant name that is no policy id, got 'foll-pin'/,
+  );
   refuses(head + "Guard: on | sometimes\n", 3, /one of on, off, got 'sometimes'/);
   refuses(head + "Actor P0: gup\nVariant v: P0.dma=3..0\n", 4, /LOW <= HIGH/);
   // More than 8 actors: the ninth line is refused.

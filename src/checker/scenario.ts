@@ -219,12 +219,17 @@ function parseActor(l: Line): void {
 function parseVariant(l: Line): void {
   if (!/^[A-Za-z0-9_-]+$/.test(l.arg)) throw new Bad(`'Variant NAME: key=value …', got '${l.arg}'`);
   if (l.variants.has(l.arg)) throw new Bad(`a new variant name, '${l.arg}' is taken`);
+  // A `Result NAME:` qualifier reads NAME as a policy first (parseResult): a variant named
+  // like a policy could never be qualified.
+  if ((POLICY_IDS as readonly string[]).includes(l.arg))
+    throw new Bad(`a variant name that is no policy id, got '${l.arg}'`);
   const v: Variant = { name: l.arg, set: [], line: l.n };
   for (const o of tokens(l.value)) {
     const eq = o.indexOf("=");
     if (eq < 1) throw new Bad(`key=value, got '${o}'`);
     const k = o.slice(0, eq),
       val = o.slice(eq + 1);
+    if (v.set.some(([seen]) => seen === k)) throw new Bad(`each key once, '${k}' is set twice`);
     const dot = k.indexOf(".");
     if (dot >= 0) {
       const a = l.actors.get(k.slice(0, dot));
