@@ -78,6 +78,8 @@ export {
   RUNNER_SCRIPT,
   SETUP_HINT,
   NotebookEnvironmentError,
+  MAX_NOTEBOOK_SECONDS,
+  checkNotebookSeconds,
   checkOutPath,
   defaultOutPath,
   findPython,

@@ -57,9 +57,9 @@ export interface RunNotebookOptions {
   parameters?: Record<string, unknown>;
   /** Where to save the executed notebook. Default: NAME.out.ipynb beside the notebook. */
   out?: string;
-  /** Seconds one cell may run. Default 600. */
+  /** Seconds one cell may run, a whole number 1..MAX_NOTEBOOK_SECONDS. Default 600. */
   timeout?: number;
-  /** Seconds the kernel may take to start. Default 60 (nbclient's). */
+  /** Seconds the kernel may take to start, a whole number 1..MAX_NOTEBOOK_SECONDS. Default 60 (nbclient's). */
   startupTimeout?: number;
   /** The kernel's working directory (where relative imports resolve). Default: the notebook's directory. */
   cwd?: string;
@@ -240,6 +240,22 @@ export function checkOutPath(out: string, field = "--out"): void {
   rmSync(probe, { force: true });
 }
 
+/** The most seconds `timeout` and `startupTimeout` take: a timer's 2^31 - 1 ms, as the sweeps' --run-timeout. */
+export const MAX_NOTEBOOK_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/**
+ * Check a number of seconds for the runner (scripts/run-notebook.py takes whole seconds:
+ * 0.0001 became 1 and 1e21 crashed its argument parser).
+ * @throws NotebookInputError naming `field` unless a whole number in 1..MAX_NOTEBOOK_SECONDS
+ */
+export function checkNotebookSeconds(value: number, field: string): number {
+  if (!(Number.isInteger(value) && value >= 1 && value <= MAX_NOTEBOOK_SECONDS))
+    throw new NotebookInputError(
+      `invalid ${field}: ${showValue(value)} (allowed: a whole number of seconds, 1..${MAX_NOTEBOOK_SECONDS})`,
+    );
+  return value;
+}
+
 /**
  * Execute a notebook headlessly. Bad input (parameters, an output path that cannot be
  * written) throws NotebookInputError before anything runs; a missing Jupyter throws
@@ -248,6 +264,8 @@ export function checkOutPath(out: string, field = "--out"): void {
  */
 export async function runNotebook(path: string, options: RunNotebookOptions = {}): Promise<NotebookRunResult> {
   options.signal?.throwIfAborted();
+  const timeout = checkNotebookSeconds(options.timeout ?? 600, "timeout"),
+    startupTimeout = checkNotebookSeconds(options.startupTimeout ?? 60, "startupTimeout");
   const { notebook, values } = prepareNotebook(path, options);
   const out = resolve(options.out ?? defaultOutPath(path));
   checkOutPath(out, options.out === undefined ? "output path" : "--out");
@@ -264,9 +282,9 @@ export async function runNotebook(path: string, options: RunNotebookOptions = {}
     "--cwd",
     resolve(options.cwd ?? dirname(resolve(path))),
     "--timeout",
-    String(Math.ceil(options.timeout ?? 600)),
+    String(timeout),
     "--startup-timeout",
-    String(Math.ceil(options.startupTimeout ?? 60)),
+    String(startupTimeout),
     "--report",
     report,
   ];

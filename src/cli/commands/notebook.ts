@@ -8,6 +8,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { basename, relative } from "node:path";
 import type { Command } from "commander";
 import {
+  MAX_NOTEBOOK_SECONDS,
   NOTEBOOKS_DIR,
   NotebookEnvironmentError,
   describeType,
@@ -44,9 +45,11 @@ function shown(path: string): string {
 }
 
 function positiveSeconds(v: string, name: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new UsageError(`invalid ${name}: ${JSON.stringify(v)} (allowed: a positive number of seconds)`);
+  const n = /^\s*$/.test(v) ? Number.NaN : Number(v);
+  if (!(Number.isInteger(n) && n >= 1 && n <= MAX_NOTEBOOK_SECONDS))
+    throw new UsageError(
+      `invalid ${name}: ${JSON.stringify(v)} (allowed: a whole number of seconds, 1..${MAX_NOTEBOOK_SECONDS})`,
+    );
   return n;
 }
 
