@@ -28,6 +28,7 @@ import {
 import { runEnv } from "../src/model/env.js";
 import { KERNEL_IDS, type KernelId } from "../src/model/kernels.js";
 import { PageCache } from "../src/model/page-cache.js";
+import { resolveParams } from "../src/model/params.js";
 import { getPolicy } from "../src/policies/index.js";
 import { parseScenario, runScenario } from "../src/checker/index.js";
 import { pinsim } from "./helpers/cli.js";
@@ -243,6 +244,10 @@ test("bad input for the new options: one line naming the field, value and what i
       /^pinsim: invalid mapping: "shared" \(allowed: private with backing anon \(MAP_SHARED anonymous memory is shmem: backing tmpfs\)\)$/,
     ],
   ];
+  // The mapping left out is recorded as what runs (MAP_PRIVATE|MAP_ANONYMOUS), not as the
+  // file backings' default "shared" (a tester saw params.mapping "shared" for a private run).
+  assert.equal(resolveParams({ backing: "anon" }).mapping, "private");
+  assert.equal(resolveParams({ backing: "ext4" }).mapping, "shared");
   for (const [args, re] of cases) {
     const r = pinsim("run", ...args, "--duration", "1");
     assert.equal(r.code, 2, args.join(" "));

@@ -61,7 +61,7 @@ export const GROUP_KEYS = [
 export interface CoverageParams {
   /** Kernel release preset; null: no preset (policy, reclaimGuard, fsBehavior, hz as given or defaulted). Default null. */
   kernel: KernelId | null;
-  /** MAP_SHARED or MAP_PRIVATE; a private mapping's write pins hold the anonymous COW copy. Default `shared`. */
+  /** MAP_SHARED or MAP_PRIVATE; a private mapping's write pins hold the anonymous COW copy. Default `shared`; `private` with backing `anon` (MAP_PRIVATE|MAP_ANONYMOUS; `shared` is refused there). */
   mapping: Mapping;
   /** Filesystem behind the files (src/model/backings.ts). Default `ext4`. */
   backing: Backing;

@@ -436,13 +436,15 @@ export function resolveParams(
     p.pagesPerFile = Math.ceil(p.pagesPerFile / folio) * folio;
   }
   // Backing anon is MAP_PRIVATE|MAP_ANONYMOUS (src/model/env.ts); a shared mapping asked for
-  // it is refused rather than made private (MAP_SHARED anonymous memory is shmem: tmpfs).
+  // it is refused rather than made private (MAP_SHARED anonymous memory is shmem: tmpfs),
+  // and a mapping left out is private, so that the parameters recorded say what ran.
   if (p.backing === "anon" && raw.mapping === "shared")
     throw new ParamError(
       "mapping",
       "shared",
       "private with backing anon (MAP_SHARED anonymous memory is shmem: backing tmpfs)",
     );
+  if (p.backing === "anon" && (raw.mapping ?? null) === null) p.mapping = "private";
   if (p.pinnerGroups !== null) p.pinnerGroups = resolvePinnerGroups(p);
   checkCoverage(p, (field, value, allowed) => {
     throw new ParamError(field, value, allowed);
