@@ -150,7 +150,8 @@ test("mapping, access, backing: private pins hold an anonymous copy, read pins w
   assert.equal(ro.metrics.dmaWrites, 0);
   // tmpfs needs no dirty tracking: the long-term write pin is taken; nothing is written back,
   // so the writeback incidents cannot happen (null).
-  const shm = simulate({ ...base, backing: "tmpfs" });
+  // (the model keeps tmpfs pages: reclaimRate has no effect there and is refused)
+  const shm = simulate({ ...base, reclaimRate: undefined, backing: "tmpfs" });
   assert.equal(shm.metrics.refusedPins, 0);
   assert.ok((shm.metrics.dmaWrites ?? 0) > 0);
   assert.deepEqual([shm.metrics.writebacks, shm.metrics.lostData, shm.metrics.writeToCleanPage], [null, null, null]);

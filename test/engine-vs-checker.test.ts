@@ -44,7 +44,10 @@ const busy = {
  */
 const paths = (policy: (typeof POLICY_IDS)[number]) => {
   const guard = getPolicy(policy).reclaimGuardDefault;
-  const extra = { invalidateRate: 0.01, notifierRate: 0.002, reclaimGuard: guard, policy } as const;
+  // notifierRate runs a pin's release: a policy that mirrors instead of pinning has none
+  // (src/model/idle-params.ts refuses the rate there).
+  const notifier = getPolicy(policy).reference === "none" ? {} : { notifierRate: 0.002 };
+  const extra = { invalidateRate: 0.01, ...notifier, reclaimGuard: guard, policy } as const;
   return [
     { ...busy, ...extra, kernel: "5.10", fsBehavior: "ext4-warn" },
     { ...busy, ...extra, backing: "btrfs", longTerm: false },

@@ -151,6 +151,31 @@ test("parameters without effect: refused by resolveParams, and by a sweep where 
   assert.doesNotThrow(() =>
     resolveParams({ dioDest: "btrfs", pinnerGroups: [{ caller: "odirect", pinAccess: "read", pinners: 1 }] }),
   );
+  // No writeback on tmpfs, hugetlbfs and anon (BackingProfile.writesBack false: the engine
+  // schedules no kupdate, fsync or invalidate, and no ->writepage runs): the flusher's and
+  // the filesystem's fields do nothing there (a tester's --backing anon --writeback-interval 1
+  // gave the same metrics as without).
+  for (const backing of ["tmpfs", "hugetlbfs", "anon"] as const)
+    for (const [field, value] of [
+      ["writebackInterval", 1],
+      ["fsyncRate", 0.1],
+      ["invalidateRate", 0.1],
+      ["stableWrites", true],
+      ["fsBehavior", "ext4-bug"],
+    ] as const) {
+      const e = throwsParam(() => resolveParams({ backing, [field]: value }), field);
+      assert.match(e.message, new RegExp(`only on a backing that writes back .*backing here: ${backing}\\)$`));
+    }
+  // Anonymous memory has no file to truncate; the model keeps tmpfs pages from reclaim
+  // (engine: reclaim events only where pages write back, or swap on anon).
+  throwsParam(() => resolveParams({ backing: "anon", truncateRate: 0.1 }), "truncateRate");
+  throwsParam(() => resolveParams({ backing: "tmpfs", reclaimRate: 0.1 }), "reclaimRate");
+  assert.doesNotThrow(() => resolveParams({ backing: "anon", reclaimRate: 0.1 }));
+  assert.doesNotThrow(() => resolveParams({ backing: "tmpfs", truncateRate: 0.1 }));
+  // mmu-notifier's device mirrors the range and holds no pin: no release for a notifier to run.
+  const mirror = throwsParam(() => resolveParams({ policy: "mmu-notifier", notifierRate: 1 }), "notifierRate");
+  assert.match(mirror.message, /policy mmu-notifier mirrors the range and holds no pin\)$/);
+  assert.doesNotThrow(() => resolveParams({ policy: "foll-pin", notifierRate: 1 }));
   // Sweeps: idle at every point is refused, naming base.X or axes.X and the reason.
   const all = throwsParam(
     () => makePlan(cfg({ policy: ["foll-pin"] }, { base: { ...BASE, forkRate: 0.1 } })),
