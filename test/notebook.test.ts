@@ -295,6 +295,21 @@ function pinsim(args: string[]) {
 }
 const sha = (p: string) => createHash("sha256").update(readFileSync(p)).digest("hex");
 
+// The runner takes whole seconds (scripts/run-notebook.py, argparse type=int): 0.0001 ran
+// as 1 s, 1e21 died in argparse's usage text, exit 1. At most a timer's 2^31 - 1 ms.
+test("CLI: --timeout is a whole number of seconds, 1..2147483", () => {
+  const params = join(FIXTURES, "params.ipynb");
+  for (const [v, re] of [
+    ["0.0001", /^pinsim: invalid --timeout: "0\.0001" \(allowed: a whole number of seconds, 1\.\.2147483\)$/],
+    ["1e21", /^pinsim: invalid --timeout: "1e21" \(allowed: a whole number/],
+    ["2147484", /^pinsim: invalid --timeout: "2147484"/],
+  ] as const) {
+    const r = pinsim(["notebook", "run", params, "--timeout", v]);
+    assert.equal(r.status, 2, v);
+    assert.match(r.stderr.trim(), re);
+  }
+});
+
 test("CLI: bad input exits 2 with one clear line and leaves the notebook untouched", () => {
   const params = join(FIXTURES, "params.ipynb");
   const none = join(FIXTURES, "no-parameters.ipynb");
@@ -306,14 +321,6 @@ test("CLI: bad input exits 2 with one clear line and leaves the notebook untouch
     [["notebook", "run", none, "-p", "a=1"], /has no cell tagged "parameters"/],
     [["notebook", "run", "no-such-notebook"], /no notebook "no-such-notebook"/],
     [["notebook", "run", params, "--timeout", "-1"], /invalid --timeout/],
-    // The runner takes whole seconds (scripts/run-notebook.py, argparse type=int): 0.0001 ran
-    // as 1 s, 1e21 died in argparse's usage text, exit 1. At most a timer's 2^31 - 1 ms.
-    [
-      ["notebook", "run", params, "--timeout", "0.0001"],
-      /invalid --timeout: "0.0001" \(allowed: a whole number of seconds, 1\.\.2147483\)/,
-    ],
-    [["notebook", "run", params, "--timeout", "1e21"], /invalid --timeout: "1e21" \(allowed: a whole number/],
-    [["notebook", "run", params, "--timeout", "2147484"], /invalid --timeout: "2147484"/],
     // Issue 13: this started a kernel and died 8–12 s later with a 21-line stack trace.
     [
       ["notebook", "run", params, "-p", "policy=keep-dirt"],
