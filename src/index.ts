@@ -43,6 +43,7 @@ export {
   type Params,
   type ParamsInput,
 } from "./model/params.js";
+export type { IdleParam } from "./model/idle-params.js";
 
 // Distributions of pin durations, gaps, share counts and latencies ("exp:10", "zipf:1.1:4096", …).
 export {

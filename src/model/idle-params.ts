@@ -35,8 +35,11 @@ import { getPolicy } from "../policies/index.js";
 
 /** A parameter given without effect: its field, its value and when it would apply. */
 export interface IdleParam {
+  /** The parameter as the input names it (`forkRate`, `dioDest`). */
   field: string;
+  /** Its value in the resolved parameters. */
   value: unknown;
+  /** When it would apply, as the refusal's "allowed" text. */
   allowed: string;
 }
 

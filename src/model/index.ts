@@ -22,6 +22,7 @@ export {
   type Params,
   type ParamsInput,
 } from "./params.js";
+export type { IdleParam } from "./idle-params.js";
 // Distributions
 export {
   DISTRIBUTION_FORMS,

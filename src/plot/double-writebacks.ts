@@ -82,6 +82,13 @@ function prepare(table: ResultsTable, o: FigureOpts) {
   return { points, policies: policyOrder([...points.map((p) => p.policy), ...empty]), noPins: empty, fixed, perPin };
 }
 
+/** The axes the figure draws: writeback interval on x, a line per policy. */
+function shows(table: ResultsTable): Record<string, string> {
+  return table.manifest.axes.includes("policy")
+    ? { writebackInterval: "x axis", policy: "series" }
+    : { writebackInterval: "x axis" };
+}
+
 /**
  * Double writebacks (a writeback that starts with mem == disk, MODEL.md §5) against the
  * writeback interval W, one panel per policy, with 95 % t intervals: per thousand pins
@@ -91,13 +98,6 @@ function prepare(table: ResultsTable, o: FigureOpts) {
  * Needs a sweep with a numeric `writebackInterval` axis (and usually `policy`).
  * Render it with {@link renderFigure}(table, "double-writebacks", format, { y }).
  */
-/** The axes the figure draws: writeback interval on x, a line per policy. */
-function shows(table: ResultsTable): Record<string, string> {
-  return table.manifest.axes.includes("policy")
-    ? { writebackInterval: "x axis", policy: "series" }
-    : { writebackInterval: "x axis" };
-}
-
 export const doubleWritebacksFigure: Figure = {
   name: "double-writebacks",
   description: "double writebacks per thousand pins against writeback interval W, faceted by policy",

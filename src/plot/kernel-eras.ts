@@ -58,15 +58,15 @@ function prepare(table: ResultsTable, o: FigureOpts) {
   return { tiles, policies, metrics: metrics.map(metricLabel), fixed };
 }
 
+/** The axis the figure draws: a column per policy. */
+const shows = (): Record<string, string> => ({ policy: "columns" });
+
 /**
  * The policies side by side on every incident and cost (mean per run), one tile per policy × metric: the kernel eras of MODEL.md §4 compared.
  *
  * Needs a sweep with a `policy` axis.
  * Render it with {@link renderFigure}(table, "kernel-eras", format).
  */
-/** The axis the figure draws: a column per policy. */
-const shows = (): Record<string, string> => ({ policy: "columns" });
-
 export const kernelErasFigure: Figure = {
   name: "kernel-eras",
   description: "every policy of the sweep side by side on every incident and cost (mean per run)",

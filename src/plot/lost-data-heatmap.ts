@@ -61,18 +61,18 @@ function prepare(table: ResultsTable, o: FigureOpts) {
   return { cells, pinKeys, wbKeys, policies: policyOrder(cells.map((c) => c.policy)), fixed };
 }
 
-/**
- * Lost data (mean per run) over pin duration × writeback interval, one heatmap panel per policy.
- *
- * Needs a sweep with numeric `pinDuration` and `writebackInterval` axes.
- * Render it with {@link renderFigure}(table, "lost-data-heatmap", format).
- */
 /** The axes the figure draws: pin duration on x, writeback interval on y, a panel per policy. */
 function shows(table: ResultsTable): Record<string, string> {
   const plane = { pinDuration: "x axis", writebackInterval: "y axis" };
   return table.manifest.axes.includes("policy") ? { ...plane, policy: "panels" } : plane;
 }
 
+/**
+ * Lost data (mean per run) over pin duration × writeback interval, one heatmap panel per policy.
+ *
+ * Needs a sweep with numeric `pinDuration` and `writebackInterval` axes.
+ * Render it with {@link renderFigure}(table, "lost-data-heatmap", format).
+ */
 export const lostDataHeatmapFigure: Figure = {
   name: "lost-data-heatmap",
   description: "heatmap of lost data over pin duration × writeback interval, one panel per policy",

@@ -150,6 +150,13 @@ function ruleText(E: number, W: number, P: number, hz: number): string {
   return `E = ${sec(E)} s (dirty_expire) and E + P = ${sec(E + P)} s (${how})`;
 }
 
+/** The axes the figure draws: pin duration on x, a line per policy. */
+function shows(table: ResultsTable): Record<string, string> {
+  return table.manifest.axes.includes("policy")
+    ? { pinDuration: "x axis", policy: "series" }
+    : { pinDuration: "x axis" };
+}
+
 /**
  * Lost data against pin duration, one panel per policy, rules at E (dirty_expire) and
  * E + P (P: the flusher's period, {@link kupdatePeriod}). `y` (`options.y`): `per-pin`,
@@ -161,13 +168,6 @@ function ruleText(E: number, W: number, P: number, hz: number): string {
  * Needs a sweep with a numeric `pinDuration` axis.
  * Render it with {@link renderFigure}(table, "lost-data", format, { y }).
  */
-/** The axes the figure draws: pin duration on x, a line per policy. */
-function shows(table: ResultsTable): Record<string, string> {
-  return table.manifest.axes.includes("policy")
-    ? { pinDuration: "x axis", policy: "series" }
-    : { pinDuration: "x axis" };
-}
-
 export const lostDataFigure: Figure = {
   name: "lost-data",
   description:
