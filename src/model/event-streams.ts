@@ -4,12 +4,10 @@
  * duration, one stream per driving parameter (engine/*.ts schedule the events themselves).
  */
 import { distributionMean, parseDistribution } from "./distributions.js";
-import { pinnerPopulations } from "./state-bytes.js";
+import { builtInRunEnv, pinnerPopulations } from "./state-bytes.js";
 import type { PinnerGroup } from "./coverage-params.js";
 import type { Params } from "./params.js";
-import { pinDecision, policyFollowsPreset, runEnv } from "./env.js";
-import { POLICY_IDS } from "./policy-ids.js";
-import { getPolicy } from "../policies/index.js";
+import { pinDecision } from "./env.js";
 
 /**
  * One stream of a run's events: the parameter that drives it, its value, expected events,
@@ -92,15 +90,8 @@ function pinnerStreams(p: Params, prefix: string, g: PinnerGroup): EventStream[]
  * is taken as never refusing: the estimate then counts its device writes too, an upper bound.
  */
 function refusedEveryTime(p: Params, g: PinnerGroup): boolean {
-  if (!(POLICY_IDS as readonly string[]).includes(p.policy) || g.pinners === 0) return false;
-  const env = runEnv({
-    kernel: p.kernel,
-    backing: p.backing,
-    mapping: p.mapping,
-    folioOrder: p.folioOrder,
-    policy: getPolicy(p.policy),
-    policyPerCaller: policyFollowsPreset(p.kernel, p.caller, p.policy),
-  });
+  const env = builtInRunEnv(p);
+  if (env === null || g.pinners === 0) return false;
   const shape = { caller: g.caller, access: g.pinAccess, path: g.gupPath, longTerm: g.longTerm };
   return pinDecision(env, shape).gup.refused !== null;
 }

@@ -26,6 +26,22 @@ function flatGroup(p: Params): PinnerGroup {
 const countBytes = (max: number): number => (max <= 0xff ? 1 : max <= 0xffff ? 2 : 4);
 
 /**
+ * The run's environment (runEnv) from resolved parameters, as the engine builds it, or
+ * null for a policy id that is not built in (a user's own, given to simulate directly).
+ */
+export function builtInRunEnv(p: Params): ReturnType<typeof runEnv> | null {
+  if (!(POLICY_IDS as readonly string[]).includes(p.policy)) return null;
+  return runEnv({
+    kernel: p.kernel,
+    backing: p.backing,
+    mapping: p.mapping,
+    folioOrder: p.folioOrder,
+    policy: getPolicy(p.policy),
+    policyPerCaller: policyFollowsPreset(p.kernel, p.caller, p.policy),
+  });
+}
+
+/**
  * Bytes of the engine's per-folio typed arrays for these parameters (README, "Per-page
  * state"; `npm run bench` prints the arrays one by one): the page record (32: the flags
  * word with the PG bits and the engine's waiters, I/O count and slot bit, ENGINE_BIT;
@@ -40,16 +56,7 @@ const countBytes = (max: number): number => (max <= 0xff ? 1 : max <= 0xffff ? 2
  */
 export function folioBytes(p: Params): number {
   const pops = pinnerPopulations(p);
-  const env = (POLICY_IDS as readonly string[]).includes(p.policy)
-    ? runEnv({
-        kernel: p.kernel,
-        backing: p.backing,
-        mapping: p.mapping,
-        folioOrder: p.folioOrder,
-        policy: getPolicy(p.policy),
-        policyPerCaller: policyFollowsPreset(p.kernel, p.caller, p.policy),
-      })
-    : null;
+  const env = builtInRunEnv(p);
   const order = env?.folioOrder ?? p.folioOrder;
   const holds = countBytes(pops.reduce((a, { g }) => a + g.pinners * Math.min(g.pagesPerPin, 2 ** order), 0));
   const range = (spec: Params["shareCount"]): number =>
