@@ -60,6 +60,21 @@ function isPlainTable(a: Actor): a is TableActor {
   return a instanceof TableActor && a.step === t.step && a.footprint === t.footprint && a.future === t.future;
 }
 
+/**
+ * The register words (bit w: the w-th after the page words) a step of an actor with
+ * registers [first, first + size) may change: its own, and the io actor's queue register
+ * (`ioQueue`, -1 without one), which the flusher and reclaim set when they submit a bio
+ * (writeback.ts); an actor's step reads and writes no other (the Actor contract).
+ * @throws Error past 32 register words (128 registers; a scenario has at most 8 actors)
+ */
+function stepWords(first: number, size: number, ioQueue: number): number {
+  let words = 0;
+  for (let i = first; i < first + size; i++) words |= 1 << (i >> 2);
+  if (ioQueue >= 0) words |= 1 << (ioQueue >> 2);
+  if (first + size > 128 || ioQueue >= 128) throw new Error("checker: more than 128 registers");
+  return words;
+}
+
 /** persistentSet's scratch: per actor, the actors it pulls in. */
 const PULL = new Int32Array(32);
 
@@ -113,6 +128,8 @@ export class Stepper {
    */
   private readonly held = new Int32Array(PAGE_WORDS);
   private heldOk = false;
+  /** Per actor, the bit set of register words its steps may change (stepWords). */
+  private readonly stepWords: Int32Array;
 
   constructor(protected readonly input: SearchInput) {
     this.ctx = input.ctx;
@@ -135,6 +152,7 @@ export class Stepper {
     this.fut = new Int32Array(nA);
     this.succ = new Int32Array(nA * this.W);
     this.succLabel = new Int32Array(nA);
+    this.stepWords = Int32Array.from(this.actors, (a, k) => stepWords(this.offsets[k], a.size, this.ctx.ioQueue));
   }
 
   /** Encode the cache and `r` into out[o..) (default buf), with the incidents of `mask`. */
@@ -149,6 +167,30 @@ export class Stepper {
         d = r[k + 3];
       bad |= (a | b | c | d) >>> 8;
       out[w] = a | (b << 8) | (c << 16) | (d << 24);
+    }
+    if (bad) throw new Error("checker: a state field exceeds its encoding (src/checker/state.ts)");
+  }
+
+  /**
+   * The successor of a step in out[b..): the page encoded, the register words in the bit
+   * set `words` (the stepping actor's and the io queue's: the Actor contract) encoded from
+   * `r`, every other word (the other actors' registers, the root's tag) the state's at
+   * data[o..).
+   * NOTE: for performance: a step changes a few registers of its own.
+   */
+  private packStep(words: number, mask: number, data: Int32Array, o: number, out: Int32Array, b: number): void {
+    const r = this.r;
+    let bad = encodePage(this.cache, mask, out, b);
+    for (let w = PAGE_WORDS; w < this.W; w++) out[b + w] = data[o + w];
+    for (let m = words; m !== 0; m &= m - 1) {
+      const w = 31 - Math.clz32(m & -m),
+        k = w << 2;
+      const x = r[k],
+        y = r[k + 1],
+        z = r[k + 2],
+        u = r[k + 3];
+      bad |= (x | y | z | u) >>> 8;
+      out[b + PAGE_WORDS + w] = x | (y << 8) | (z << 16) | (u << 24);
     }
     if (bad) throw new Error("checker: a state field exceeds its encoding (src/checker/state.ts)");
   }
@@ -178,8 +220,8 @@ export class Stepper {
       let ch = 0;
       for (let k = 0; k < PAGE_WORDS; k++) if (held[k] !== data[o + k]) ch |= 1 << k;
       if (ch) decodePageWords(cache, data, o, ch);
-    } else decodePage(cache, data, o, false);
-    takeIncidentMask(cache.counters);
+      // and its incident counters are zero: every step's were taken, a blocked one changed nothing
+    } else decodePage(cache, data, o, false), takeIncidentMask(cache.counters);
     const nR = regs.length;
     for (let k = 0, w = o + PAGE_WORDS; k < nR; k += 4, w++) {
       // decodeRegs into regs and r at once, a word at a time
@@ -220,8 +262,7 @@ export class Stepper {
       if (label === BLOCKED) continue; // nothing changed
       enabled |= 1 << a;
       last = base + a * W;
-      this.pack(stateMask | takeIncidentMask(cache.counters), out, last);
-      out[last + W - 1] = data[o + W - 1];
+      this.packStep(this.stepWords[a], stateMask | takeIncidentMask(cache.counters), data, o, out, last);
       this.succLabel[a] = label;
     }
     // no restore after the last step: the next stepAll decodes from what the cache holds
