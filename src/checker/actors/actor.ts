@@ -53,7 +53,10 @@ export interface Actor {
   init(r: Int32Array, o: number, ctx: StepContext, spec: ActorSpec): void;
   /**
    * Run the next step if it can run now: returns its label's index in LABELS (the kernel
-   * function it stands for), or BLOCKED, in which case nothing was changed.
+   * function it stands for), or BLOCKED, in which case nothing was changed. A step reads
+   * and writes the cache's encoded fields (src/checker/state.ts), the actor's own registers
+   * `r[o .. o + size)` and the io queue register `r[ctx.ioQueue]`, nothing else: the search
+   * builds a successor from the state's other register words as they were (Stepper.packStep).
    */
   step(ctx: StepContext, r: Int32Array, o: number): number;
   /** What the next step reads and writes (PAGE_VAR bits, `reads | writes << 16`), in the current state. */
