@@ -11,13 +11,12 @@
  * may refault first, so its writes stay events of their own and only `charged` is used.
  * NOTE: for performance; device writes are most of the events of a large system.
  */
-import type { Uniform } from "../model/distributions.js";
 import { METRIC } from "../model/metrics.js";
 import { countArray, ENGINE_BIT, PAGE_STRIDE, type CountArray, type PageCache } from "../model/page-cache.js";
 import type { DeviceMirror } from "../model/policy.js";
 import { DMA_WRITE_EVENT } from "./events.js";
 import { GROUP_METRIC, type Groups } from "./groups.js";
-import { exponentialGap } from "./random.js";
+import { STREAM, type Streams } from "./random.js";
 import type { PageTrace } from "./trace.js";
 
 /** The folio has a slot: ENGINE_BIT.dmaSlot of its flags word. */
@@ -51,14 +50,14 @@ export class DeviceWrites {
    * @param pc the page cache written into (its `now` is the time writes are caught up to)
    * @param groups the pinner groups (rates, holders per group, attribution)
    * @param mirror the policy's device mirror, or null when GUP takes a reference
-   * @param u the device-write stream (STREAM.dma): gaps, and the writer of a shared folio
+   * @param rng the run's streams: the device writes draw from STREAM.dma (gaps, and the writer of a shared folio)
    * @param trace the page trace, whose pages get a row per write at its own time
    */
   constructor(
     private readonly pc: PageCache,
     private readonly groups: Groups,
     mirror: DeviceMirror | null,
-    private readonly u: Uniform,
+    private readonly rng: Streams,
     private readonly trace: PageTrace | undefined,
   ) {
     const g = groups;
@@ -91,7 +90,7 @@ export class DeviceWrites {
     let t = this.next[slot];
     const now = this.pc.now;
     if (!(t < now)) return;
-    const u = this.u;
+    const rng = this.rng;
     const rate = this.slotRate(slot);
     const traced = this.trace?.has(p) === true;
     let n = 0;
@@ -100,7 +99,7 @@ export class DeviceWrites {
         this.charged(p, 1);
         this.trace!.row(p, t, DMA_WRITE_EVENT);
       } else n++;
-      t += exponentialGap(u, rate);
+      t += rng.gap(STREAM.dma, rate);
     }
     this.next[slot] = t;
     if (n > 0) this.charged(p, n);
@@ -135,11 +134,11 @@ export class DeviceWrites {
       this.charge(p, only >= 0 ? only : g.pageGroup[p], n, isClean, isUnder);
       return;
     }
-    const u = this.u,
+    const rng = this.rng,
       base = p * g.n,
       total = this.slotRate(this.slotOf[p]);
     for (let i = 0; i < n; i++) {
-      let x = u() * total,
+      let x = rng.uniform(STREAM.dma) * total,
         gi = 0;
       for (; gi < g.n - 1; gi++) {
         x -= g.holders[base + gi] * g.specs[gi].dmaWriteRate;
@@ -185,7 +184,7 @@ export class DeviceWrites {
     }
     const h = (this.holders[slot] += delta);
     if (this.mixedRates) this.rate[slot] = h > 0 ? this.rate[slot] + delta * rate : 0;
-    if (h > 0) this.next[slot] = this.pc.now + exponentialGap(this.u, this.slotRate(slot));
+    if (h > 0) this.next[slot] = this.pc.now + this.rng.gap(STREAM.dma, this.slotRate(slot));
     else {
       this.slotOf[p] = 0;
       this.pc.page[PAGE_STRIDE * p] &= ~SLOT;

@@ -5,7 +5,6 @@
  * under stable writes), holds the pages while its device writes into them, and releases
  * them per its group's policy.
  */
-import type { Uniform } from "../model/distributions.js";
 import { METRIC } from "../model/metrics.js";
 import type { PageCache } from "../model/page-cache.js";
 import { NOTIFIER_DID, notifierRelease } from "../model/page-paths.js";
@@ -15,7 +14,7 @@ import { EVENT } from "./events.js";
 import { GROUP_METRIC, type Groups } from "./groups.js";
 import type { WritebackEnds } from "./writeback-ends.js";
 import type { EventQueue } from "./queue.js";
-import { exponentialGap, PINNER_STREAM_BASE } from "./random.js";
+import { PINNER_STREAM_BASE, type Streams } from "./random.js";
 import { ANON_GUP, type AnonMemory } from "./anon.js";
 
 /** Pinner phases: waiting to start a pin, inside GUP (faulting pages in), holding the pin. */
@@ -30,7 +29,7 @@ export interface PinnerSetup {
   /** The event queue; a pinner's event is at its top when the pinner is stepped. */
   q: EventQueue;
   /** The run's streams; pinner k draws from PINNER_STREAM_BASE + k. */
-  r: Uniform[];
+  rng: Streams;
   /** The pinner groups: each pinner's group, its GUP outcome, policy and shape. */
   groups: Groups;
   /** The device writes into the pages the pinners hold. */
@@ -61,7 +60,7 @@ export interface PinnerSetup {
 export class Pinners {
   private readonly pc: PageCache;
   private readonly q: EventQueue;
-  private readonly r: Uniform[];
+  private readonly rng: Streams;
   private readonly groups: Groups;
   private readonly dma: DeviceWrites;
   private readonly mirror: DeviceMirror | null;
@@ -95,7 +94,7 @@ export class Pinners {
   constructor(s: PinnerSetup) {
     this.pc = s.pc;
     this.q = s.q;
-    this.r = s.r;
+    this.rng = s.rng;
     this.groups = s.groups;
     this.dma = s.dma;
     this.mirror = s.mirror;
@@ -130,12 +129,13 @@ export class Pinners {
   init(): void {
     const g = this.groups;
     for (let k = 0; k < g.pinners; k++) {
-      const uk = this.r[PINNER_STREAM_BASE + k];
+      const i = PINNER_STREAM_BASE + k,
+        uk = this.rng.u[i];
       const hold = g.pinDuration[g.of[k]](uk),
         gap = g.pinGap[g.of[k]](uk);
       this.pHold[k] = hold;
       this.pPhase[k] = PHASE.START;
-      this.q.push(uk() * (hold + gap), EVENT.PINNER, k);
+      this.q.push(this.rng.uniform(i) * (hold + gap), EVENT.PINNER, k);
     }
   }
 
@@ -159,9 +159,8 @@ export class Pinners {
       return;
     }
     // Only a mirroring device (mmu-notifier) has per-write events: a write may refault.
-    const uk = this.r[PINNER_STREAM_BASE + k];
     let slot = this.pPending[k];
-    if (slot < 0) slot = Math.floor(uk() * this.pCount[k]);
+    if (slot < 0) slot = Math.floor(this.rng.uniform(PINNER_STREAM_BASE + k) * this.pCount[k]);
     else this.pPending[k] = -1;
     if (!this.deviceWrite(k, slot)) return; // waiting for writeback (rescheduled)
     this.scheduleHold(k);
@@ -169,13 +168,14 @@ export class Pinners {
 
   /** Begin a cycle: pick a range of a uniformly chosen file, then GUP it. */
   private startPin(k: number): void {
-    const uk = this.r[PINNER_STREAM_BASE + k];
+    const rng = this.rng,
+      i = PINNER_STREAM_BASE + k;
     const g = this.groups,
       gi = g.of[k],
       ppp = g.ppp[gi];
-    const file = Math.floor(uk() * this.files);
+    const file = Math.floor(rng.uniform(i) * this.files);
     // pFirst is a 4 KiB page index; unitOf maps it to its folio.
-    this.pFirst[k] = file * this.realPagesPerFile + Math.floor(uk() * (this.realPagesPerFile - ppp + 1));
+    this.pFirst[k] = file * this.realPagesPerFile + Math.floor(rng.uniform(i) * (this.realPagesPerFile - ppp + 1));
     if (g.gup[gi].refused !== null) {
       // check_vma_flags (-EFAULT) or the caller's own check (io_uring: -EOPNOTSUPP) refuses
       // before any page is touched; retry after pinGap.
@@ -239,7 +239,7 @@ export class Pinners {
     // An invalidation of the range that runs the release from the MMU notifier (held pages, a reference).
     this.pNotify[k] =
       this.notifierRate > 0 && this.mirror === null && this.pCount[k] > 0
-        ? this.pc.now + exponentialGap(this.r[PINNER_STREAM_BASE + k], this.notifierRate)
+        ? this.pc.now + this.rng.gap(PINNER_STREAM_BASE + k, this.notifierRate)
         : Infinity;
     if (this.dma.lazy && g.write[gi]) {
       const rate = g.specs[gi].dmaWriteRate;
@@ -261,7 +261,7 @@ export class Pinners {
    * pinner gives up (the application would spin forever in the kernel as well).
    */
   private retryAfterRefusal(k: number): void {
-    const uk = this.r[PINNER_STREAM_BASE + k];
+    const uk = this.rng.u[PINNER_STREAM_BASE + k];
     const gi = this.groups.of[k];
     const gap = this.groups.pinGap[gi](uk);
     const wait = gap > 0 ? gap : this.pHold[k];
@@ -275,7 +275,7 @@ export class Pinners {
     const rate = this.groups.specs[this.groups.of[k]].dmaWriteRate * this.pCount[k];
     let t = Math.min(this.pEnd[k], this.pNotify[k]);
     if (rate > 0 && this.mirror !== null) {
-      const next = this.pc.now + exponentialGap(this.r[PINNER_STREAM_BASE + k], rate);
+      const next = this.pc.now + this.rng.gap(PINNER_STREAM_BASE + k, rate);
       if (next < t) t = next;
     }
     this.q.replaceTop(t, EVENT.PINNER, k);
@@ -385,7 +385,7 @@ export class Pinners {
     const base = k * this.ppp,
       g = this.groups,
       gi = g.of[k];
-    const uk = this.r[PINNER_STREAM_BASE + k];
+    const uk = this.rng.u[PINNER_STREAM_BASE + k];
     const mapped: number[] = [];
     for (let i = 0; i < this.pCount[k]; i++) {
       const page = this.pPages[base + i];
@@ -407,7 +407,7 @@ export class Pinners {
     this.pNotify[k] = Infinity;
     this.releasePages(k);
     this.pPhase[k] = PHASE.START;
-    const uk = this.r[PINNER_STREAM_BASE + k];
+    const uk = this.rng.u[PINNER_STREAM_BASE + k];
     const gi = this.groups.of[k];
     const gap = this.groups.pinGap[gi](uk);
     this.pHold[k] = this.groups.pinDuration[gi](uk);

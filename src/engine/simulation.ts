@@ -23,7 +23,7 @@ import { kupdatePeriod } from "./flusher.js";
 import { GROUP_METRIC, Groups } from "./groups.js";
 import { Pinners } from "./pinners.js";
 import { EventQueue } from "./queue.js";
-import { exponentialGap, makeStreams, PINNER_STREAM_BASE, PRNG_NAME, STREAM } from "./random.js";
+import { PINNER_STREAM_BASE, PRNG_NAME, STREAM, Streams } from "./random.js";
 import type { RunResultWithTrace, SimulateOptions } from "./simulate.js";
 import { PageTrace } from "./trace.js";
 import { WritebackEnds } from "./writeback-ends.js";
@@ -41,6 +41,8 @@ export class Simulation {
   /** The base policy (env.policy). */
   readonly policy: Policy;
   private readonly q = new EventQueue(1024);
+  /** The run's streams (random.ts); `r` holds them as Uniforms for the samplers. */
+  private readonly rng: Streams;
   private readonly r: Uniform[];
   private now = 0;
   private events = 0;
@@ -111,7 +113,8 @@ export class Simulation {
     // stream after the pinners', invalidations from the next (the others keep their draws).
     const missShares = g.policies.map((q) => (q.release.lock === "trylock" ? (q.release.trylockMissShare ?? 0) : 0));
     const missing = missShares.some((m) => m > 0);
-    this.r = makeStreams(p.seed, PINNER_STREAM_BASE + g.pinners + (missing || p.invalidateRate > 0 ? 2 : 0));
+    this.rng = new Streams(p.seed, PINNER_STREAM_BASE + g.pinners + (missing || p.invalidateRate > 0 ? 2 : 0));
+    this.r = this.rng.u;
     const missStream = this.r[PINNER_STREAM_BASE + g.pinners];
     this.invalidateStream = PINNER_STREAM_BASE + g.pinners + 1;
     const trylockMiss = missShares.map((m) => (m > 0 ? () => missStream() < m : undefined));
@@ -120,12 +123,12 @@ export class Simulation {
     this.latency = sampler(parseDistribution(p.writebackLatency));
     this.fixedLatency = typeof p.writebackLatency === "number";
     if (options.tracePages?.length) this.trace = new PageTrace(this.pc, options.tracePages);
-    this.dma = new DeviceWrites(this.pc, g, this.mirror, this.r[STREAM.dma], this.trace);
+    this.dma = new DeviceWrites(this.pc, g, this.mirror, this.rng, this.trace);
     this.anon = anonMemoryFor(env, p, this.pc, this.q, this.dma, this.r);
     this.pinners = new Pinners({
       pc: this.pc,
       q: this.q,
-      r: this.r,
+      rng: this.rng,
       groups: g,
       dma: this.dma,
       mirror: this.mirror,
@@ -176,9 +179,9 @@ export class Simulation {
         this.pinners.step(arg);
         return;
       case EVENT.CPU_STORE: {
-        const u = this.r[STREAM.cpu];
-        this.cpuStore(Math.floor(u() * this.pages));
-        q.replaceTop(this.now + exponentialGap(u, this.params.cpuWriteRate * this.realPages), EVENT.CPU_STORE, 0);
+        const rng = this.rng;
+        this.cpuStore(Math.floor(rng.uniform(STREAM.cpu) * this.pages));
+        q.replaceTop(this.now + rng.gap(STREAM.cpu, this.params.cpuWriteRate * this.realPages), EVENT.CPU_STORE, 0);
         return;
       }
       case EVENT.CPU_STORE_PAGE:
@@ -186,21 +189,25 @@ export class Simulation {
         this.cpuStore(arg);
         return;
       case EVENT.RECLAIM: {
-        const u = this.r[STREAM.reclaim];
-        this.shrinkFolioList(Math.floor(u() * this.pages));
-        q.replaceTop(this.now + exponentialGap(u, this.params.reclaimRate * this.pages), EVENT.RECLAIM, 0);
+        const rng = this.rng;
+        this.shrinkFolioList(Math.floor(rng.uniform(STREAM.reclaim) * this.pages));
+        q.replaceTop(this.now + rng.gap(STREAM.reclaim, this.params.reclaimRate * this.pages), EVENT.RECLAIM, 0);
         return;
       }
       case EVENT.TRUNCATE: {
-        const u = this.r[STREAM.truncate];
-        this.truncateFile(Math.floor(u() * this.params.files));
-        q.replaceTop(this.now + exponentialGap(u, this.params.truncateRate * this.params.files), EVENT.TRUNCATE, 0);
+        const rng = this.rng;
+        this.truncateFile(Math.floor(rng.uniform(STREAM.truncate) * this.params.files));
+        q.replaceTop(
+          this.now + rng.gap(STREAM.truncate, this.params.truncateRate * this.params.files),
+          EVENT.TRUNCATE,
+          0,
+        );
         return;
       }
       case EVENT.FSYNC: {
-        const u = this.r[STREAM.fsync];
-        this.writebackSingleInode(Math.floor(u() * this.params.files), true);
-        q.replaceTop(this.now + exponentialGap(u, this.params.fsyncRate * this.params.files), EVENT.FSYNC, 0);
+        const rng = this.rng;
+        this.writebackSingleInode(Math.floor(rng.uniform(STREAM.fsync) * this.params.files), true);
+        q.replaceTop(this.now + rng.gap(STREAM.fsync, this.params.fsyncRate * this.params.files), EVENT.FSYNC, 0);
         return;
       }
       case EVENT.KUPDATE:
@@ -217,9 +224,10 @@ export class Simulation {
         this.bioBounce(arg);
         return;
       case EVENT.INVALIDATE: {
-        const u = this.r[this.invalidateStream];
-        invalidateMappingPages(this.pc, Math.floor(u() * this.params.files), (pg) => this.dma.catchUp(pg));
-        q.replaceTop(this.now + exponentialGap(u, this.params.invalidateRate * this.params.files), EVENT.INVALIDATE, 0);
+        const rng = this.rng,
+          i = this.invalidateStream;
+        invalidateMappingPages(this.pc, Math.floor(rng.uniform(i) * this.params.files), (pg) => this.dma.catchUp(pg));
+        q.replaceTop(this.now + rng.gap(i, this.params.invalidateRate * this.params.files), EVENT.INVALIDATE, 0);
         return;
       }
       case EVENT.FORK:
@@ -248,8 +256,7 @@ export class Simulation {
       this.phase = this.r[STREAM.flusher]() * this.period;
       this.q.push(this.phase, EVENT.KUPDATE, 0);
     }
-    const first = (stream: number, rate: number, kind: number) =>
-      this.q.push(exponentialGap(this.r[stream], rate), kind, 0);
+    const first = (stream: number, rate: number, kind: number) => this.q.push(this.rng.gap(stream, rate), kind, 0);
     if (p.cpuWriteRate > 0) first(STREAM.cpu, p.cpuWriteRate * this.realPages, EVENT.CPU_STORE);
     // tmpfs, hugetlbfs: no writeback, reclaim (swap) keeps the data. anon: swap-out, no truncate.
     if (p.reclaimRate > 0 && (this.writesBack || this.anon))
