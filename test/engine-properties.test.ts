@@ -59,6 +59,10 @@ function violation(pc: PageCache): string | null {
     if (pc.pteWritable(p) && !pc.dirty(p) && pc.attached(p)) return `${where}: writable pte on a clean page`;
     if (pc.locked(p)) return `${where}: page left locked between events`;
   }
+  // The engine's bitmap of PG_dirty (PageRecord.dirtyWords, read by writeback's nextDirty) is PG_dirty.
+  for (let p = 0; p < pc.pages; p++)
+    if (((pc.dirtyWords[p >>> 5] >>> (p & 31)) & 1) !== pc.dirty(p))
+      return `page ${p} at t=${pc.now}: dirtyWords bit ${(pc.dirtyWords[p >>> 5] >>> (p & 31)) & 1}, PG_dirty ${pc.dirty(p)}`;
   let dirty = 0;
   for (let f = 0; f < pc.files; f++) {
     let n = 0;

@@ -65,6 +65,9 @@ const LEFT_OUT = [
   "dirtiedInCleanInode",
   // pinAdd is fixed for a run (the bias, or 1 on a large folio with an exact pin count).
   "pinAdd",
+  // PG_dirty again as a bitmap, for the engine's writeback scan (nextDirty) only: the
+  // checker never scans, and its decode writes the flags word without it.
+  "dirtyWords",
 ];
 
 /**

@@ -53,7 +53,7 @@ export class PageCache extends PageState {
   setPageDirty(p: number, locked?: boolean): boolean {
     if (!this.attached(p) || this.dirty(p)) return false;
     if (locked === undefined) locked = this.locked(p) === 1;
-    this.setFlag(p, PG.dirty, 1);
+    this.setDirty(p, 1);
     this.setDirtySinceOf(p, this.now);
     if (!locked && this.env.lockWarning) this.counters[METRIC.dirtyWithoutLock]++;
     if (!this.buffers(p) && this.privateData !== "none") this.counters[METRIC.dirtyWithoutBuffers]++;
@@ -68,7 +68,7 @@ export class PageCache extends PageState {
   /** TestClearPageDirty (folio_test_clear_dirty). Returns whether the page was dirty. */
   testClearPageDirty(p: number): boolean {
     if (!this.dirty(p)) return false;
-    this.setFlag(p, PG.dirty, 0);
+    this.setDirty(p, 0);
     if (this.attached(p)) {
       this.dirtyPages[this.fileOf(p)]--;
       this.totalDirty--;
@@ -154,7 +154,7 @@ export class PageCache extends PageState {
   readPage(p: number): void {
     this.setFlag(p, PG.resident, 1);
     this.setFlag(p, PG.attached, 1);
-    this.setFlag(p, PG.dirty, 0); // a page not in memory is clean (freePage): no dirtying time to drop
+    this.setDirty(p, 0); // a page not in memory is clean (freePage): no dirtying time to drop
     this.setFlag(p, PG.writeback, 0);
     this.setFlag(p, PG.bounced, 0);
     this.setFlag(p, PG.buffers, 0);
@@ -295,7 +295,7 @@ export class PageCache extends PageState {
     this.setFlag(p, PG.mapped, 0);
     this.setFlag(p, PG.pteWritable, 0);
     this.setFlag(p, PG.buffers, 0);
-    this.setFlag(p, PG.dirty, 0);
+    this.setDirty(p, 0);
     this.delalloc[p] = 0;
     this.setRefcount(p, 0);
   }

@@ -10,7 +10,8 @@
 /**
  * The page flags' bit positions in a page's flags word (include/linux/page-flags.h and the
  * page's other yes/no state), each read through its getter (`pc.dirty(p)`, 0 or 1) and
- * written with `pc.setFlag(p, PG.dirty, 1)`.
+ * written with `pc.setFlag(p, PG.locked, 1)` (PG_dirty with `pc.setDirty(p, 1)`, which
+ * keeps dirtyWords too).
  */
 export const PG = {
   /** PG_dirty: the page cache must write the page back. */
@@ -76,6 +77,14 @@ export class PageRecord {
   private readonly pageRefs: Int32Array;
   /** `page` as Float64: dirtySince at PAGE_STRIDE / 2 × p + 3. */
   private readonly pageTimes: Float64Array;
+  /**
+   * PG_dirty again, one bit a page (page p is bit p & 31 of word p >>> 5), kept by setDirty:
+   * the engine's writeback finds a file's dirty folios in a few words (nextDirty) instead of
+   * reading every record of the file. NOTE: for performance: 1 M pages are 128 KiB, which
+   * stay in cache. The checker writes flags words itself (its decode, loadState) and never
+   * scans: there the bitmap is not kept and not read.
+   */
+  readonly dirtyWords: Int32Array;
 
   /** @param pages page slots (every record zero: no flag set, counts and versions 0). */
   constructor(pages: number) {
@@ -83,6 +92,7 @@ export class PageRecord {
     this.page = new Uint32Array(buffer);
     this.pageRefs = new Int32Array(buffer);
     this.pageTimes = new Float64Array(buffer);
+    this.dirtyWords = new Int32Array((pages + 31) >>> 5);
   }
 
   // The page flags (PG), 0 or 1 each. NOTE: for performance: the accessors spell PAGE_STRIDE
@@ -136,6 +146,28 @@ export class PageRecord {
   setFlag(p: number, bit: number, v: number): void {
     if (v) this.page[8 * p] |= 1 << bit;
     else this.page[8 * p] &= ~(1 << bit);
+  }
+
+  /** Set PG_dirty of page p to `v` (truthy: 1), in its flags word and in dirtyWords. */
+  setDirty(p: number, v: number): void {
+    if (v) {
+      this.page[8 * p] |= 1;
+      this.dirtyWords[p >>> 5] |= 1 << (p & 31);
+    } else {
+      this.page[8 * p] &= ~1;
+      this.dirtyWords[p >>> 5] &= ~(1 << (p & 31));
+    }
+  }
+  /** The first page of p..end-1 whose PG_dirty is set (as dirtyWords has it), else `end`. */
+  nextDirty(p: number, end: number): number {
+    let i = p >>> 5;
+    let bits = this.dirtyWords[i] & (-1 << (p & 31));
+    while (bits === 0) {
+      if (++i * 32 >= end) return end;
+      bits = this.dirtyWords[i];
+    }
+    // The lowest set bit's index: 31 - clz32 of that bit alone.
+    return Math.min(i * 32 + 31 - Math.clz32(bits & -bits), end);
   }
 
   /** folio_ref_count (page->_refcount, include/linux/page_ref.h) of page p, kept incrementally; equals refcountFormula(p). */
