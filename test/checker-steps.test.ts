@@ -45,6 +45,8 @@ const SCENARIOS = fileURLToPath(new URL("../data/scenarios", import.meta.url));
 const FIELD_VAR: Record<string, number> = {
   locked: PAGE_VAR.LOCK,
   dirty: PAGE_VAR.DIRTY,
+  // PG_dirty again as a bitmap (PageRecord.dirtyWords, the engine's writeback scan).
+  dirtyWords: PAGE_VAR.DIRTY,
   inodeDirty: PAGE_VAR.DIRTY,
   dirtyPages: PAGE_VAR.DIRTY,
   totalDirty: PAGE_VAR.DIRTY,

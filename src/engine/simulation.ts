@@ -44,6 +44,8 @@ export class Simulation {
   /** The run's streams (random.ts); `r` holds them as Uniforms for the samplers. */
   private readonly rng: Streams;
   private readonly r: Uniform[];
+  /** Events per second of the actors that draw their gaps from their own stream, by STREAM index. */
+  private readonly rate = new Float64Array(STREAM.dma + 1);
   private now = 0;
   private events = 0;
 
@@ -115,6 +117,10 @@ export class Simulation {
     const missing = missShares.some((m) => m > 0);
     this.rng = new Streams(p.seed, PINNER_STREAM_BASE + g.pinners + (missing || p.invalidateRate > 0 ? 2 : 0));
     this.r = this.rng.u;
+    this.rate[STREAM.cpu] = p.cpuWriteRate * this.realPages;
+    this.rate[STREAM.reclaim] = p.reclaimRate * this.pages;
+    this.rate[STREAM.truncate] = p.truncateRate * p.files;
+    this.rate[STREAM.fsync] = p.fsyncRate * p.files;
     const missStream = this.r[PINNER_STREAM_BASE + g.pinners];
     this.invalidateStream = PINNER_STREAM_BASE + g.pinners + 1;
     const trylockMiss = missShares.map((m) => (m > 0 ? () => missStream() < m : undefined));
@@ -173,43 +179,32 @@ export class Simulation {
 
   /** Handle the event at the top of the queue; each branch pops it or replaces it. */
   private dispatch(kind: number, arg: number): void {
-    const q = this.q;
+    const q = this.q,
+      rng = this.rng;
     switch (kind) {
       case EVENT.PINNER:
         this.pinners.step(arg);
         return;
-      case EVENT.CPU_STORE: {
-        const rng = this.rng;
+      case EVENT.CPU_STORE:
         this.cpuStore(Math.floor(rng.uniform(STREAM.cpu) * this.pages));
-        q.replaceTop(this.now + rng.gap(STREAM.cpu, this.params.cpuWriteRate * this.realPages), EVENT.CPU_STORE, 0);
+        q.replaceTop(this.now + rng.gap(STREAM.cpu, this.rate[STREAM.cpu]), EVENT.CPU_STORE, 0);
         return;
-      }
       case EVENT.CPU_STORE_PAGE:
         q.pop();
         this.cpuStore(arg);
         return;
-      case EVENT.RECLAIM: {
-        const rng = this.rng;
+      case EVENT.RECLAIM:
         this.shrinkFolioList(Math.floor(rng.uniform(STREAM.reclaim) * this.pages));
-        q.replaceTop(this.now + rng.gap(STREAM.reclaim, this.params.reclaimRate * this.pages), EVENT.RECLAIM, 0);
+        q.replaceTop(this.now + rng.gap(STREAM.reclaim, this.rate[STREAM.reclaim]), EVENT.RECLAIM, 0);
         return;
-      }
-      case EVENT.TRUNCATE: {
-        const rng = this.rng;
+      case EVENT.TRUNCATE:
         this.truncateFile(Math.floor(rng.uniform(STREAM.truncate) * this.params.files));
-        q.replaceTop(
-          this.now + rng.gap(STREAM.truncate, this.params.truncateRate * this.params.files),
-          EVENT.TRUNCATE,
-          0,
-        );
+        q.replaceTop(this.now + rng.gap(STREAM.truncate, this.rate[STREAM.truncate]), EVENT.TRUNCATE, 0);
         return;
-      }
-      case EVENT.FSYNC: {
-        const rng = this.rng;
+      case EVENT.FSYNC:
         this.writebackSingleInode(Math.floor(rng.uniform(STREAM.fsync) * this.params.files), true);
-        q.replaceTop(this.now + rng.gap(STREAM.fsync, this.params.fsyncRate * this.params.files), EVENT.FSYNC, 0);
+        q.replaceTop(this.now + rng.gap(STREAM.fsync, this.rate[STREAM.fsync]), EVENT.FSYNC, 0);
         return;
-      }
       case EVENT.KUPDATE:
         this.wbCheckOldDataFlush();
         this.tick++;
@@ -224,8 +219,7 @@ export class Simulation {
         this.bioBounce(arg);
         return;
       case EVENT.INVALIDATE: {
-        const rng = this.rng,
-          i = this.invalidateStream;
+        const i = this.invalidateStream;
         invalidateMappingPages(this.pc, Math.floor(rng.uniform(i) * this.params.files), (pg) => this.dma.catchUp(pg));
         q.replaceTop(this.now + rng.gap(i, this.params.invalidateRate * this.params.files), EVENT.INVALIDATE, 0);
         return;
@@ -257,12 +251,12 @@ export class Simulation {
       this.q.push(this.phase, EVENT.KUPDATE, 0);
     }
     const first = (stream: number, rate: number, kind: number) => this.q.push(this.rng.gap(stream, rate), kind, 0);
-    if (p.cpuWriteRate > 0) first(STREAM.cpu, p.cpuWriteRate * this.realPages, EVENT.CPU_STORE);
+    if (p.cpuWriteRate > 0) first(STREAM.cpu, this.rate[STREAM.cpu], EVENT.CPU_STORE);
     // tmpfs, hugetlbfs: no writeback, reclaim (swap) keeps the data. anon: swap-out, no truncate.
     if (p.reclaimRate > 0 && (this.writesBack || this.anon))
-      first(STREAM.reclaim, p.reclaimRate * this.pages, EVENT.RECLAIM);
-    if (p.truncateRate > 0 && !this.anon) first(STREAM.truncate, p.truncateRate * p.files, EVENT.TRUNCATE);
-    if (p.fsyncRate > 0 && this.writesBack) first(STREAM.fsync, p.fsyncRate * p.files, EVENT.FSYNC);
+      first(STREAM.reclaim, this.rate[STREAM.reclaim], EVENT.RECLAIM);
+    if (p.truncateRate > 0 && !this.anon) first(STREAM.truncate, this.rate[STREAM.truncate], EVENT.TRUNCATE);
+    if (p.fsyncRate > 0 && this.writesBack) first(STREAM.fsync, this.rate[STREAM.fsync], EVENT.FSYNC);
     if (p.invalidateRate > 0 && this.writesBack)
       first(this.invalidateStream, p.invalidateRate * p.files, EVENT.INVALIDATE);
     this.pinners.init();
