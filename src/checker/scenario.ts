@@ -177,14 +177,34 @@ function parsePage(l: Line): void {
   const count = parsed.reduce((n, a) => n + a.shares.length * a.refs.length, 0);
   if (count > HARD.rootsPerSearch)
     throw new Bad(`at most ${HARD.rootsPerSearch} pages (the sum of each alternative's shares × refs), got ${count}`);
-  const pages = parsed.flatMap(({ p, shares, refs }) =>
-    shares.flatMap((n) =>
-      refs.map((k) => ({ ...p, shares: n as number, ...((k as number) > 0 ? { refs: k as number } : {}) })),
-    ),
-  );
-  const seen = new Set<string>();
-  l.s.pages = pages.filter((p) => !seen.has(pageName(p)) && seen.add(pageName(p)));
+  // the first of each page that pageName names alike, by a number (up to 2^20 of them: a string each took seconds)
+  const seen = parsed.length > 1 ? new Set<number>() : null; // one alternative's pages differ already
+  const pages: PageSpec[] = [];
+  for (const { p, shares, refs } of parsed)
+    for (const n of shares as number[])
+      for (const k of refs as number[]) {
+        if (seen) {
+          const key = pageKey(p, n, k);
+          if (seen.has(key)) continue;
+          seen.add(key);
+        }
+        const page: PageSpec = { ...p, shares: n };
+        if (k > 0) page.refs = k;
+        pages.push(page);
+      }
+  l.s.pages = pages;
   l.s.pageLine = l.n;
+}
+
+/**
+ * A number for what pageName says of page `p` with `shares` and `refs`: its level (clean,
+ * buffers, dirty, pte-writable, each implying the one before), unmapped, batch, haspinned,
+ * shares (14 bits) and refs (11 bits).
+ */
+function pageKey(p: PageSpec, shares: number, refs: number): number {
+  const level = p.pteWritable ? 3 : p.dirty ? 2 : p.buffers ? 1 : 0;
+  const bits = level | (p.unmapped ? 4 : 0) | (p.batch ? 8 : 0) | (p.hasPinned ? 16 : 0);
+  return bits + shares * 32 + refs * 32 * 16384;
 }
 
 const knobDirective =
