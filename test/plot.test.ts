@@ -119,6 +119,19 @@ test("figures are deterministic (same SVG twice, whatever was rendered in betwee
   assert.equal(renderFigure(grid, "lost-data", "svg"), a);
 });
 
+test("renderFigure refuses `at` on an axis the figure draws, as `plot --at` does", () => {
+  // lost-data draws pin duration on x (Figure.shows): holding it at one value would still
+  // draw every pin duration, so the library says so instead of ignoring it.
+  const pin = grid.summary[0].pinDuration;
+  assert.throws(
+    () => renderFigure(grid, "lost-data", "txt", { at: { pinDuration: pin } }),
+    (e: Error) => e instanceof PlotInputError && /invalid at for figure lost-data: pinDuration=.* x axis/.test(e.message),
+  );
+  // an axis it does not draw is held (writeback interval, a column of the heatmap, a slice here)
+  const wb = grid.summary[0].writebackInterval;
+  assert.doesNotThrow(() => renderFigure(grid, "lost-data", "txt", { at: { writebackInterval: wb } }));
+});
+
 test("figures return Plot options usable in notebooks", () => {
   const o = getFigure("false-positives").plot(fp);
   assert.ok(Array.isArray(o.marks) && o.marks.length > 0);

@@ -42,6 +42,22 @@ export function getFigure(name: string): Figure {
   return f;
 }
 
+/**
+ * `options.at` may hold only axes the figure does not draw (Figure.shows): holding its x
+ * axis or its series would do nothing (`pinsim plot --at` refuses it the same way, keeping
+ * for each figure the keys it holds).
+ * @throws PlotInputError naming the key, its value and what the figure draws it as
+ */
+function refuseDrawnAt(f: Figure, table: ResultsTable, options: FigureOpts): void {
+  if (!options.at || !f.shows) return;
+  const by = f.shows(table, options);
+  for (const [key, value] of Object.entries(options.at))
+    if (key in by)
+      throw new PlotInputError(
+        `invalid at for figure ${f.name}: ${key}=${String(value)} (the figure draws ${key} as its ${by[key]}; allowed: an axis it does not draw)`,
+      );
+}
+
 /** The figures `table` has the axes and columns for. */
 export function availableFigures(table: ResultsTable): Figure[] {
   return FIGURES.filter((f) => missingFor(f.name, table, f.needs) === null);
@@ -52,6 +68,7 @@ export function availableFigures(table: ResultsTable): Figure[] {
  * figure's quantities (PlotInputError otherwise). A table that is not its whole
  * sweep (one shard, or an unfinished sweep) says so in the title's first words and on the
  * text figure's first line (`PARTIAL: N of M points, …`), besides the caption's provenance.
+ * `options.at` holds axes the figure does not draw (PlotInputError for one it draws).
  */
 export function renderFigure(table: ResultsTable, name: string, format: "png", options?: FigureOpts): Uint8Array;
 export function renderFigure(table: ResultsTable, name: string, format: "svg" | "txt", options?: FigureOpts): string;
@@ -74,6 +91,7 @@ export function renderFigure(
         ? `invalid y for figure ${name}: ${options.y} (allowed: ${f.quantities.join(", ")})`
         : `invalid y for figure ${name}: ${options.y} (the figure has one quantity)`,
     );
+  refuseDrawnAt(f, table, options);
   const partial = partialNote(table.manifest);
   if (format === "txt") return (partial ? `${partial}\n` : "") + f.text(table, options);
   const o = f.plot(table, options);

@@ -201,7 +201,10 @@ function plotAction(dir: string, more: string[], opts: PlotFlags): void {
   for (const f of figures) for (const fmt of formats) checkOutputFile(out, `${f.name}.${fmt}`); // all before any is written
   for (const f of figures) {
     const written: string[] = [];
-    const options = { at, ...(takesY?.has(f.name) ? { y: opts.y } : {}) };
+    const y = takesY?.has(f.name) ? { y: opts.y } : {};
+    // each figure holds the keys it does not draw (refuseIdleAt made sure some figure holds each)
+    const by = f.shows?.(table, { at, ...y }) ?? {};
+    const options = { at: Object.fromEntries(Object.entries(at).filter(([k]) => !(k in by))), ...y };
     for (const fmt of formats)
       written.push(writeOutputFile(out, `${f.name}.${fmt}`, renderFigure(table, f.name, fmt, options)));
     process.stdout.write(`${f.name}: ${written.join(", ")}\n`);
