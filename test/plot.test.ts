@@ -125,7 +125,8 @@ test("renderFigure refuses `at` on an axis the figure draws, as `plot --at` does
   const pin = grid.summary[0].pinDuration;
   assert.throws(
     () => renderFigure(grid, "lost-data", "txt", { at: { pinDuration: pin } }),
-    (e: Error) => e instanceof PlotInputError && /invalid at for figure lost-data: pinDuration=.* x axis/.test(e.message),
+    (e: Error) =>
+      e instanceof PlotInputError && /invalid at for figure lost-data: pinDuration=.* x axis/.test(e.message),
   );
   // an axis it does not draw is held (writeback interval, a column of the heatmap, a slice here)
   const wb = grid.summary[0].writebackInterval;
