@@ -41,6 +41,7 @@ import {
 import {
   DEFAULT_COVERAGE,
   MAX_ACTORS,
+  pageKey,
   pageName,
   type ActorDecl,
   type Expectation,
@@ -177,8 +178,8 @@ function parsePage(l: Line): void {
   const count = parsed.reduce((n, a) => n + a.shares.length * a.refs.length, 0);
   if (count > HARD.rootsPerSearch)
     throw new Bad(`at most ${HARD.rootsPerSearch} pages (the sum of each alternative's shares × refs), got ${count}`);
-  // the first of each page that pageName names alike, by a number (up to 2^20 of them: a string each took seconds)
-  const seen = parsed.length > 1 ? new Set<number>() : null; // one alternative's pages differ already
+  // the first of each page pageName names alike, by a number (a string each took seconds for 2^20); one alternative's differ
+  const seen = parsed.length > 1 ? new Set<number>() : null;
   const pages: PageSpec[] = [];
   for (const { p, shares, refs } of parsed)
     for (const n of shares as number[])
@@ -194,17 +195,6 @@ function parsePage(l: Line): void {
       }
   l.s.pages = pages;
   l.s.pageLine = l.n;
-}
-
-/**
- * A number for what pageName says of page `p` with `shares` and `refs`: its level (clean,
- * buffers, dirty, pte-writable, each implying the one before), unmapped, batch, haspinned,
- * shares (14 bits) and refs (11 bits).
- */
-function pageKey(p: PageSpec, shares: number, refs: number): number {
-  const level = p.pteWritable ? 3 : p.dirty ? 2 : p.buffers ? 1 : 0;
-  const bits = level | (p.unmapped ? 4 : 0) | (p.batch ? 8 : 0) | (p.hasPinned ? 16 : 0);
-  return bits + shares * 32 + refs * 32 * 16384;
 }
 
 const knobDirective =

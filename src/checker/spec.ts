@@ -351,3 +351,14 @@ export function pageName(p: PageSpec): string {
   if (p.hasPinned) f.push("haspinned");
   return f.join(" ");
 }
+
+/**
+ * A number for what pageName says of page `p` with `shares` and `refs`: its level (clean,
+ * buffers, dirty, pte-writable, each implying the one before), unmapped, batch, haspinned,
+ * shares (14 bits) and refs (11 bits).
+ */
+export function pageKey(p: PageSpec, shares: number, refs: number): number {
+  const level = p.pteWritable ? 3 : p.dirty ? 2 : p.buffers ? 1 : 0;
+  const bits = level | (p.unmapped ? 4 : 0) | (p.batch ? 8 : 0) | (p.hasPinned ? 16 : 0);
+  return bits + shares * 32 + refs * 32 * 16384;
+}
