@@ -4,11 +4,20 @@
  * page at most once (PageCache.syncPage). What the sync itself does is counted apart
  * (`finalSync`); the run's counters are left as they were, except the end-state measures
  * lostDataFinal (pages whose memory differs from disk afterwards, also added to lostData)
- * and finalDirtyPages (pages still dirty afterwards).
+ * and finalDirtyPages (pages still dirty afterwards). And the result built from the run (runResult).
  */
-import { METRIC, METRICS, type FinalSyncCounts } from "../model/metrics.js";
+import { kernelRecord } from "../model/coverage-params.js";
+import type { RunEnv } from "../model/env.js";
+import { METRIC, METRICS, metricsOf, runRates, type FinalSyncCounts } from "../model/metrics.js";
 import type { PageCache } from "../model/page-cache.js";
+import type { Params } from "../model/params.js";
+import { PACKAGE_VERSION } from "../version.js";
+import { cleanDelayStats } from "./clean-delays.js";
 import { GROUP_METRIC, type Groups } from "./groups.js";
+import { PRNG_NAME } from "./random.js";
+import { runFacts } from "./run-facts.js";
+import type { RunResultWithTrace } from "./simulate.js";
+import type { PageTrace } from "./trace.js";
 
 /**
  * end_page_writeback for every I/O in flight, then sync(2) over the whole cache (nothing
@@ -63,4 +72,46 @@ export function countEndState(pc: PageCache, groups: Groups, writesBack: boolean
   pc.count(METRIC.lostDataFinal, lost);
   pc.count(METRIC.lostData, lost);
   pc.count(METRIC.finalDirtyPages, dirty);
+}
+
+/** What a run's result is built from (Simulation's state after run()). */
+export interface RunEnd {
+  pc: PageCache;
+  env: RunEnv;
+  groups: Groups;
+  params: Params;
+  /** Events handled. */
+  events: number;
+  /** What the end-of-run sync changed (endOfRunSync). */
+  finalSync: FinalSyncCounts;
+  /** The kupdate period, seconds (0: none). */
+  period: number;
+  trace?: PageTrace;
+}
+
+/** A finished run's result (Simulation.result): plain JSON data. */
+export function runResult(e: RunEnd): RunResultWithTrace {
+  const { pc, env, params } = e;
+  const metrics = metricsOf(pc.counters, runFacts(env, pc, e.groups));
+  const crashed = pc.crashedAt >= 0;
+  // The crash's instant is PageCache.crashedAt, not a counter (a BUG() in the end-of-run
+  // sync would be undone with the sync's counts): the metric is null unless it crashed.
+  if (crashed) metrics.crashedAt = pc.crashedAt;
+  const out: RunResultWithTrace = {
+    pinsim: `pinsim ${PACKAGE_VERSION}`,
+    prng: PRNG_NAME,
+    params,
+    events: e.events,
+    metrics,
+    rates: runRates(metrics),
+    crashedAt: crashed ? pc.crashedAt : null,
+    finalSync: crashed ? null : e.finalSync,
+    groups: e.groups.results(),
+    kernel: kernelRecord(params),
+    checksumFailures: env.dataChecksums ? metrics.modifiedUnderWriteback : null,
+  };
+  if (pc.cleanDelays) out.cleanDelays = cleanDelayStats(pc.cleanDelays, params.dirtyExpire, e.period);
+  // Device writes are traced at their own times when caught up: order rows by time (stable).
+  if (e.trace) out.trace = e.trace.rows();
+  return out;
 }

@@ -69,6 +69,15 @@ export class EventQueue {
     return this.topInFifo ? this.fifo[this.fifoHead + 3] : this.heap[3];
   }
 
+  /** Events waiting on the FIFO lane. */
+  get fifoLength(): number {
+    return (this.fifoTail - this.fifoHead) / STRIDE;
+  }
+  /** Argument of the FIFO lane's i-th event from its head (0 ≤ i < fifoLength). */
+  fifoArg(i: number): number {
+    return this.fifo[this.fifoHead + i * STRIDE + 3];
+  }
+
   /** Schedule an event at `time` (seconds); at equal times, events run in push order. */
   push(time: number, kind: number, arg: number): void {
     if (this.n * STRIDE === this.heap.length) this.heap = grow(this.heap);

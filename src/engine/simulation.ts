@@ -7,27 +7,25 @@
  * end-of-run sync (end-of-run.ts); which metrics are null is the metrics table's
  * (src/model/metrics.ts).
  */
-import { kernelRecord } from "../model/coverage-params.js";
 import { parseDistribution, sampler, type Uniform } from "../model/distributions.js";
-import { METRIC, metricsOf, runRates, type FinalSyncCounts } from "../model/metrics.js";
+import { METRIC, type FinalSyncCounts } from "../model/metrics.js";
 import { ENGINE_BIT, PAGE_STRIDE, PageCache, WRITE } from "../model/page-cache.js";
 import type { Params } from "../model/params.js";
 import { WritebackDecision, type DeviceMirror, type Policy } from "../model/policy.js";
 import type { RunEnv } from "../model/env.js";
-import { PACKAGE_VERSION } from "../version.js";
-import { cleanDelayStats } from "./clean-delays.js";
 import { DeviceWrites } from "./device-writes.js";
-import { countEndState, endOfRunSync } from "./end-of-run.js";
+import { countEndState, endOfRunSync, runResult } from "./end-of-run.js";
 import { END_OF_RUN_EVENT, EVENT, EVENT_NAMES } from "./events.js";
 import { kupdatePeriod } from "./flusher.js";
 import { GROUP_METRIC, Groups } from "./groups.js";
 import { Pinners } from "./pinners.js";
 import { EventQueue } from "./queue.js";
-import { PINNER_STREAM_BASE, PRNG_NAME, STREAM, Streams } from "./random.js";
+import { PINNER_STREAM_BASE, STREAM, Streams } from "./random.js";
 import type { RunResultWithTrace, SimulateOptions } from "./simulate.js";
 import { PageTrace } from "./trace.js";
+import { DrawAhead, ReadAhead } from "./prefetch.js";
 import { WritebackEnds } from "./writeback-ends.js";
-import { runFacts, runSizes } from "./run-facts.js";
+import { runSizes } from "./run-facts.js";
 import { invalidateMappingPages } from "../model/page-paths.js";
 import { anonMemoryFor, type AnonMemory } from "./anon.js";
 
@@ -85,6 +83,9 @@ export class Simulation {
   private readonly invalidateStream: number; // index in `r`: the stream after the trylock misses'
   private readonly anon?: AnonMemory; // backing anon: anonymous memory and fork (anon.ts)
   private readonly trace?: PageTrace;
+  private readonly ahead: ReadAhead;
+  /** The CPU stores' folios and gaps, drawn ahead. */
+  private readonly cpuDraws: DrawAhead;
 
   constructor(
     readonly params: Params,
@@ -111,6 +112,7 @@ export class Simulation {
     this.writesBack = env.writesBack;
     this.pagesPerFile = this.pc.pagesPerFile;
     this.pages = this.pc.pages;
+    this.ahead = new ReadAhead(this.pc);
     // A trylock release priced with misses (Release.trylockMissShare) draws from one more
     // stream after the pinners', invalidations from the next (the others keep their draws).
     const missShares = g.policies.map((q) => (q.release.lock === "trylock" ? (q.release.trylockMissShare ?? 0) : 0));
@@ -121,6 +123,7 @@ export class Simulation {
     this.rate[STREAM.reclaim] = p.reclaimRate * this.pages;
     this.rate[STREAM.truncate] = p.truncateRate * p.files;
     this.rate[STREAM.fsync] = p.fsyncRate * p.files;
+    this.cpuDraws = new DrawAhead(this.rng, STREAM.cpu, this.pages, this.rate[STREAM.cpu], this.pc.page, g.lastWriter);
     const missStream = this.r[PINNER_STREAM_BASE + g.pinners];
     this.invalidateStream = PINNER_STREAM_BASE + g.pinners + 1;
     const trylockMiss = missShares.map((m) => (m > 0 ? () => missStream() < m : undefined));
@@ -186,8 +189,8 @@ export class Simulation {
         this.pinners.step(arg);
         return;
       case EVENT.CPU_STORE:
-        this.cpuStore(Math.floor(rng.uniform(STREAM.cpu) * this.pages));
-        q.replaceTop(this.now + rng.gap(STREAM.cpu, this.rate[STREAM.cpu]), EVENT.CPU_STORE, 0);
+        this.cpuStore(this.cpuDraws.folio());
+        q.replaceTop(this.now + this.cpuDraws.gap(), EVENT.CPU_STORE, 0);
         return;
       case EVENT.CPU_STORE_PAGE:
         q.pop();
@@ -211,6 +214,7 @@ export class Simulation {
         q.replaceTop(this.phase + this.tick * this.period, EVENT.KUPDATE, 0);
         return;
       case EVENT.WB_END:
+        if (this.fixedLatency) this.ahead.fifo(q); // they are on the FIFO lane
         q.pop();
         this.endWriteback(arg);
         return;
@@ -383,7 +387,9 @@ export class Simulation {
     const pc = this.pc;
     const end = (f + 1) * this.pagesPerFile;
     let left = pc.dirtyPages[f];
-    // The file's dirty folios in index order, found in the bitmap (nextDirty; NOTE: for performance).
+    // The file's dirty folios in index order, found in the bitmap (nextDirty), their records
+    // read ahead all at once (NOTE: for performance).
+    this.ahead.dirty(end - this.pagesPerFile, end, left);
     for (let p = pc.nextDirty(end - this.pagesPerFile, end); left > 0 && p < end; p = pc.nextDirty(p + 1, end)) {
       left--;
       this.writePage(p, sync);
@@ -468,28 +474,7 @@ export class Simulation {
 
   /** The run's result: plain JSON data (RunResultWithTrace). */
   result(): RunResultWithTrace {
-    const metrics = metricsOf(this.pc.counters, runFacts(this.env, this.pc, this.groups));
-    const crashed = this.pc.crashedAt >= 0;
-    // The crash's instant is PageCache.crashedAt, not a counter (a BUG() in the end-of-run
-    // sync would be undone with the sync's counts): the metric is null unless it crashed.
-    if (crashed) metrics.crashedAt = this.pc.crashedAt;
-    const out: RunResultWithTrace = {
-      pinsim: `pinsim ${PACKAGE_VERSION}`,
-      prng: PRNG_NAME,
-      params: this.params,
-      events: this.events,
-      metrics,
-      rates: runRates(metrics),
-      crashedAt: crashed ? this.pc.crashedAt : null,
-      finalSync: crashed ? null : this.finalSync,
-      groups: this.groups.results(),
-      kernel: kernelRecord(this.params),
-      checksumFailures: this.env.dataChecksums ? metrics.modifiedUnderWriteback : null,
-    };
-    if (this.pc.cleanDelays)
-      out.cleanDelays = cleanDelayStats(this.pc.cleanDelays, this.params.dirtyExpire, this.period);
-    // Device writes are traced at their own times when caught up: order rows by time (stable).
-    if (this.trace) out.trace = this.trace.rows();
-    return out;
+    const { pc, env, groups, params, events, finalSync, period, trace } = this;
+    return runResult({ pc, env, groups, params, events, finalSync, period, trace });
   }
 }
