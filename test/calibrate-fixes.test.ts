@@ -205,11 +205,8 @@ test("an interrupted --kernel run: the host mode's line, exit 130, no raw/ and n
   const code = await exited;
   assert.equal(code, 130, stderr);
   assert.match(stderr, /^pinsim: interrupted by SIGINT; scratch files removed, no results written$/m);
-  assert.deepEqual(
-    readdirSync(out).filter((n) => n === "raw" || n.startsWith(".lab-scratch")),
-    [],
-    "nothing half-made",
-  );
+  // Nothing half-made: the folder the run created goes with its scratch folder.
+  assert.equal(existsSync(out), false, "nothing half-made");
   const qemuPid = Number(readFileSync(mark, "utf8"));
   // Gone, or a zombie waiting for init to reap it (/proc/PID/stat's third field "Z").
   const gone = () =>

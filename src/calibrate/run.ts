@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { kupdatePeriod } from "../engine/flusher.js";
 import { ensureOutputDir } from "../out-dir.js";
-import { buildProbes, PROBES, type BuiltProbes } from "./build.js";
+import { buildProbes, type BuiltProbes } from "./build.js";
 import {
   missingRequirements,
   PARTS,
@@ -21,6 +21,7 @@ import {
 } from "./environment.js";
 import { CalibrateInputError, CalibrateUnavailableError } from "./errors.js";
 import { finish } from "./finish.js";
+import { missingLevels, refuseOtherKernel, removeCreated, removeStale } from "./held.js";
 import { progressOf, runParts } from "./probe-run.js";
 import { resultsKind, type Calibration, type CalibrationConfig } from "./store.js";
 
@@ -124,16 +125,27 @@ export async function calibrate(opts: CalibrateOptions): Promise<Calibration> {
   if (parts.includes("clean-delay")) checkCleanDelayCanRun(E, W, quick);
   // The probes (and the cache folder) first: a bad cache folder refuses before --out is made.
   const probes: BuiltProbes = buildProbes({ cacheDir: opts.cacheDir });
+  refuseOtherKernel(opts.out, { release: env.kernelRelease, source: "host" });
+  const created = missingLevels(opts.out);
   prepareOut(opts.out);
   const fs = readFilesystem(opts.out);
   const cfg = calibrationConfig(quick, parts, seed, E);
   const progress = progressOf(cfg, parts, E, kupdatePeriod(W, env.hz.value ?? 250), opts.onProgress);
   const startedAt = new Date().toISOString();
-  const { raw, texts } = await runParts(opts.out, parts, cfg, probes, E, W, progress);
+  let ran: Awaited<ReturnType<typeof runParts>>;
+  try {
+    ran = await runParts(opts.out, parts, cfg, probes, E, W, progress);
+  } catch (e) {
+    removeCreated(created); // a folder this run made and wrote nothing to (interrupted, a probe failed) goes
+    throw e;
+  }
+  const { raw, texts } = ran;
   // The probes' output as printed, beside calibration.json (what the unit tests' fixtures are).
-  // A rerun into the same folder: an earlier run's raw file of a part not run now goes.
+  // A rerun into the same folder: an earlier run's raw files of parts not run now, and the
+  // figures drawn from the calibration replaced, go.
+  const names = Object.keys(texts).map((n) => `${n}.jsonl`);
+  removeStale(opts.out, names);
   mkdirSync(join(opts.out, "raw"), { recursive: true });
-  for (const p of PROBES) if (!(p in texts)) rmSync(join(opts.out, "raw", `${p}.jsonl`), { force: true });
   for (const [name, text] of Object.entries(texts)) writeFileSync(join(opts.out, "raw", `${name}.jsonl`), text);
   const sysEnd = readSysctls();
   const changed = Object.keys(sysStart).filter((k) => sysStart[k] !== sysEnd[k]);

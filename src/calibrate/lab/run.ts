@@ -14,6 +14,7 @@ import { CalibrateInputError, CalibrateUnavailableError } from "../errors.js";
 import { CalibrateInterrupted } from "../probe-run.js";
 import { calibrationConfig, removeDeadScratch, type CalibrateProgress } from "../run.js";
 import { resultsKind, writeCalibration, type Calibration } from "../store.js";
+import { missingLevels, refuseOtherKernel, removeCreated, removeStale } from "../held.js";
 import { assembleLab, type NotMeasured } from "./assemble.js";
 import { cpioNewc } from "./cpio.js";
 import { initramfsEntries, initScript } from "./guest.js";
@@ -123,10 +124,11 @@ function moduleSet(
  * process as host mode does: the scratch folder removed, CalibrateInterrupted's one line,
  * exit 130 or 143 (QEMU is killed by its own `exit` handler, qemu.ts).
  */
-function scratchGuard(dir: string): () => void {
+function scratchGuard(dir: string, created: string[]): () => void {
   const remove = () => rmSync(dir, { recursive: true, force: true });
   const onSig = (sig: NodeJS.Signals) => {
     remove();
+    removeCreated(created); // a results folder this run made, still empty
     process.stderr.write(`pinsim: ${new CalibrateInterrupted(sig).message}\n`);
     process.exit(sig === "SIGINT" ? 130 : 143);
   };
@@ -224,17 +226,19 @@ function bootFailure(
 function validateThenCreate(
   o: LabOptions,
   cacheDir: string,
-): { img: KernelImage; notes: NotMeasured[]; pre: Prepared; fetched: number } {
+): { img: KernelImage; notes: NotMeasured[]; pre: Prepared; fetched: number; created: string[] } {
   findQemu();
   findBusybox();
   refuseSweep(o.out);
   const img = image(o.spec, cacheDir);
+  refuseOtherKernel(o.out, { release: img.release, source: img.spec });
   const fetched = performance.now();
   const notes: NotMeasured[] = [];
   const pre: Prepared = { mods: moduleSet(img, notes), probes: buildStaticProbes(cacheDir) };
+  const created = missingLevels(o.out);
   ensureOutputDir(o.out);
   removeDeadScratch(o.out);
-  return { img, notes, pre, fetched };
+  return { img, notes, pre, fetched, created };
 }
 
 /**
@@ -247,11 +251,11 @@ export async function calibrateLab(o: LabOptions): Promise<Calibration> {
   const t0 = performance.now();
   const startedAt = new Date().toISOString();
   const cacheDir = o.cacheDir ?? cacheRoot();
-  const { img, notes, pre, fetched } = validateThenCreate(o, cacheDir);
+  const { img, notes, pre, fetched, created } = validateThenCreate(o, cacheDir);
   const tFetch = (fetched - t0) / 1000;
   const scratch = join(o.out, `.lab-scratch-${process.pid}`);
   mkdirSync(scratch, { recursive: true });
-  const cleanup = scratchGuard(scratch);
+  const cleanup = scratchGuard(scratch, created);
   try {
     const g = buildGuest(img, o, scratch, notes, pre);
     const tBuild = (performance.now() - t0) / 1000 - tFetch;
@@ -301,12 +305,23 @@ export async function calibrateLab(o: LabOptions): Promise<Calibration> {
       timings: { fetch: tFetch, build: tBuild, guest: result.seconds, guestBoot: guest.boot.uptime },
       startedAt,
     });
-    for (const s of guest.sections) writeFileSync(join(rawDir, `${s.id.replace(/:/g, "-")}.jsonl`), s.text);
+    writeSections(o.out, guest);
     writeCalibration(o.out, calibration, manifest);
     return calibration;
+  } catch (e) {
+    cleanup(); // the scratch folder first: then a folder this run made and wrote nothing to is empty
+    removeCreated(created);
+    throw e;
   } finally {
     cleanup();
   }
+}
+
+/** Each step's probe output as raw/STEP.jsonl; a rerun's raw files of parts or filesystems not measured now, and the old figures, go. */
+function writeSections(out: string, guest: ReturnType<typeof parseGuestOutput>): void {
+  const names = guest.sections.map((s) => `${s.id.replace(/:/g, "-")}.jsonl`);
+  removeStale(out, [...names, "guest.jsonl", "console.log"]);
+  guest.sections.forEach((s, i) => writeFileSync(join(out, "raw", names[i]), s.text));
 }
 
 const result0 = (s: number) => `${Math.round(s)} s in the guest`;

@@ -113,7 +113,7 @@ export function registerCalibrate(program: Command, state: { code: number }): vo
     .option("--modules <dir>", "with --kernel PATH: the image's lib/modules/RELEASE tree")
     .option(
       "--out <dir>",
-      "results folder (default data/results/calibrate, with --kernel data/results/calibrate-<spec>); a rerun into it replaces calibration.json and removes the raw/ files of parts it does not run",
+      "results folder (default data/results/calibrate, with --kernel data/results/calibrate-<spec>); a rerun into it must measure the same kernel, replaces calibration.json and removes the raw/ files of parts it does not run and the old figures",
     )
     .option("--seed <n>", "seed of the model runs", nonNegativeInt, 1)
     .option("--strict", "exit 1 when any quantity differs between kernel and model")
