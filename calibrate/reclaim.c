@@ -6,9 +6,20 @@
  *
  * Reclaim counts each folio it hands to ->writepage in /proc/vmstat nr_vmscan_write
  * (mm/vmscan.c pageout: NR_VMSCAN_WRITE). Two pressures, one per MODE:
- * - memcg: this process moves into a fresh memory cgroup whose memory.max is LIMIT_MIB and
+ * - memcg: this process moves into a fresh memory cgroup whose memory.high is LIMIT_MIB and
  *   writes MIB of file data (dirty, never fsynced) with periodic writeback off: the
- *   cgroup's own (direct) reclaim meets the dirty pages.
+ *   cgroup's own (direct) reclaim meets the dirty pages. memory.high, not memory.max:
+ *   Documentation/admin-guide/cgroup-v2.rst says a cgroup over memory.high is "throttled
+ *   and put under heavy reclaim pressure" and that going over it "never invokes the OOM
+ *   killer", while at memory.max reclaim that cannot free enough invokes the cgroup's OOM
+ *   killer. With every page dirty or under writeback and the disk slow (a loaded TCG
+ *   guest), cgroup v2 reclaim skips writeback folios without waiting for them, gives up
+ *   after its retries and the OOM killer took the probe itself (6.12, ext4 and xfs). The
+ *   reclaim is the same (mm/memcontrol.c reclaim_high -> try_to_free_mem_cgroup_pages);
+ *   memory.max stays as a backstop at LIMIT_MIB + MIB + 64 MiB (the data, the limit's
+ *   overshoot and the probe's own few pages), which the data never reaches. The cgroup's
+ *   memory.events (high, max, oom, oom_kill) are reported, so a run shows that reclaim
+ *   ran at the high limit and that no OOM kill happened.
  * - kswapd: the dirty file data is written outside any limit, then a child fills the
  *   machine's memory with anonymous pages (no swap in the guest) until kswapd must free
  *   file pages; the child holds them HOLD_S seconds, then exits.
@@ -43,13 +54,16 @@ static void put(const char *file, const char *text) {
   close(fd);
 }
 
-/* A fresh memory cgroup with memory.max = limit MiB; this process moves into it. */
-static void enter_memcg(long limit_mib) {
+/* A fresh memory cgroup with memory.high = limit MiB (memory.max a backstop above the data); this process moves into it. */
+static void enter_memcg(long limit_mib, long data_mib) {
   put("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
   snprintf(cg, sizeof cg, "/sys/fs/cgroup/pinsim-reclaim-%d", (int)getpid());
   if (mkdir(cg, 0755) != 0) { cg[0] = 0; fatal("mkdir cgroup", errno); }
   char f[320], v[64];
   snprintf(f, sizeof f, "%s/memory.max", cg);
+  snprintf(v, sizeof v, "%ld", (limit_mib + data_mib + 64) << 20);
+  put(f, v);
+  snprintf(f, sizeof f, "%s/memory.high", cg);
   snprintf(v, sizeof v, "%ld", limit_mib << 20);
   put(f, v);
   snprintf(f, sizeof f, "%s/cgroup.procs", cg);
@@ -57,11 +71,11 @@ static void enter_memcg(long limit_mib) {
   put(f, v);
 }
 
-/* One key of the cgroup's memory.stat, or -1 (memcg reclaim counts there, not in /proc/vmstat's pgscan/pgsteal). */
-static long long memcg_stat(const char *name) {
+/* One key of the cgroup's FILE (memory.stat, memory.events), or -1 (memcg reclaim counts there, not in /proc/vmstat's pgscan/pgsteal). */
+static long long memcg_key(const char *file, const char *name) {
   char f[320], k[128];
   long long v, out = -1;
-  snprintf(f, sizeof f, "%s/memory.stat", cg);
+  snprintf(f, sizeof f, "%s/%s", cg, file);
   FILE *fp = fopen(f, "r");
   while (fp && fscanf(fp, "%127s %lld", k, &v) == 2)
     if (strcmp(k, name) == 0) { out = v; break; }
@@ -133,13 +147,17 @@ int main(int argc, char **argv) {
        mib, limit, hold, (int)getpid());
   long long before[NC], after[NC];
   for (int i = 0; i < NC; i++) before[i] = vmstat(COUNTERS[i]);
-  if (memcg) enter_memcg(limit);
+  if (memcg) enter_memcg(limit, mib);
   write_dirty(dir, mib);
   long long dirty_peak = vmstat("nr_dirty");
-  long long cg_scan = -1, cg_steal = -1;
+  long long cg_scan = -1, cg_steal = -1, ev_high = -1, ev_max = -1, ev_oom = -1, ev_kill = -1;
   if (memcg) {
-    cg_scan = memcg_stat("pgscan");
-    cg_steal = memcg_stat("pgsteal");
+    cg_scan = memcg_key("memory.stat", "pgscan");
+    cg_steal = memcg_key("memory.stat", "pgsteal");
+    ev_high = memcg_key("memory.events", "high");
+    ev_max = memcg_key("memory.events", "max");
+    ev_oom = memcg_key("memory.events", "oom");
+    ev_kill = memcg_key("memory.events", "oom_kill");
     leave_memcg();
   } else
     anon_pressure(hold);
@@ -147,6 +165,7 @@ int main(int argc, char **argv) {
   for (int i = 0; i < NC; i++) after[i] = vmstat(COUNTERS[i]);
   printf("{\"type\":\"reclaim\",\"mode\":\"%s\",\"dirtyAfterWrite\":%lld,\"memcgPgscan\":%lld,\"memcgPgsteal\":%lld", mode,
          dirty_peak, cg_scan, cg_steal);
+  printf(",\"memcgEvents\":{\"high\":%lld,\"max\":%lld,\"oom\":%lld,\"oom_kill\":%lld}", ev_high, ev_max, ev_oom, ev_kill);
   for (int i = 0; i < NC; i++) printf(",\"%s\":[%lld,%lld]", COUNTERS[i], before[i], after[i]);
   emit("}");
   emit("{\"type\":\"end\",\"probe\":\"reclaim\",\"interrupted\":%s}", stop_requested ? "true" : "false");

@@ -303,6 +303,14 @@ function dirtyInodeRows(k: CleanDelayKernel, m: CleanDelayModel): ComparisonRow[
   ];
 }
 
+/** Why a step has no threshold: no k in range copied, every k did, or it is not bracketed (monotone or not). */
+function bracketText(s: DetectorKernel["lru"]): string {
+  const range = `k ${s.perK[0].k}..${s.perK[s.perK.length - 1].k}`;
+  if (s.perK.every((e) => e.copied === 0)) return `no threshold in ${range}: no trial copied`;
+  if (s.perK.every((e) => e.copied === e.trials)) return `no threshold in ${range}: every trial copied`;
+  return `not bracketed (${s.monotone ? "monotone" : "not monotone"})`;
+}
+
 /** One threshold row of the detector: the kernel's step in k beside the model's threshold (null: the model's fork never copies, for `why`). */
 function thresholdRow(
   s: DetectorKernel["lru"],
@@ -322,7 +330,7 @@ function thresholdRow(
         ? `k = ${s.threshold}`
         : s.perK.length === 0
           ? "not measured: no trial in this state"
-          : `not bracketed (${s.monotone ? "monotone" : "not monotone"}): ${s.perK.map((e) => `${e.k}:${e.copied}/${e.trials}`).join(" ")}`,
+          : `${bracketText(s)}: ${s.perK.map((e) => `${e.k}:${e.copied}/${e.trials}`).join(" ")}`,
     kernelInterval: s.lo !== null && s.hi !== null ? `(${s.lo - 1}, ${s.hi}]` : null,
     model:
       m === null

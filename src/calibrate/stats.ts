@@ -246,7 +246,7 @@ export interface ThresholdStep {
   lo: number | null;
   /** The smallest k at which every trial copied; null if none. */
   hi: number | null;
-  /** Whether no k below `hi` copied and every k from it always did. */
+  /** Whether no k below `hi` copied and every k from it always did (true when no k copied: no step in range). */
   monotone: boolean;
 }
 
@@ -269,8 +269,12 @@ export function thresholdStep(forks: readonly ForkTrial[], state: "lru" | "batch
   const all = perK.filter((e) => e.copied === e.trials).map((e) => e.k);
   const maxNone = none.length ? Math.max(...none) : null;
   const minAll = all.length ? Math.min(...all) : null;
-  // Monotone: every k below the first all-copied k copied nothing, every k from it copied always.
-  const monotone = minAll !== null && perK.every((e) => (e.k < minAll ? e.copied === 0 : e.copied === e.trials));
+  // Monotone: every k below the first all-copied k copied nothing, every k from it copied always;
+  // no copy at any k is monotone too (the step, if any, lies above the range).
+  const monotone =
+    minAll === null
+      ? perK.every((e) => e.copied === 0)
+      : perK.every((e) => (e.k < minAll ? e.copied === 0 : e.copied === e.trials));
   const lo = maxNone !== null ? maxNone + 1 : null;
   const hi = minAll;
   const threshold = monotone && lo !== null && hi !== null && lo === hi ? hi : null;

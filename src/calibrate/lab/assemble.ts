@@ -13,6 +13,7 @@ import { parseCleanDelay, parseDetector, parseLongterm } from "../parse.js";
 import { cleanDelayKernel, detectorKernel, longtermKernel } from "../stats.js";
 import { CALIBRATION_FORMAT, type Calibration, type CalibrationConfig, type CalibrationManifest } from "../store.js";
 import type { StaticProbes } from "./host.js";
+import { oomWhy, startPid } from "./console.js";
 import { sectionOf, type GuestBoot, type GuestOutput } from "./output.js";
 import type { LabConfig } from "./plan.js";
 import type { GuestResult } from "./qemu.js";
@@ -129,6 +130,8 @@ export interface LabAssembly {
   timings: LabInfo["timings"];
   /** ISO time the run started. */
   startedAt: string;
+  /** The guest's console log (raw/console.log), read for why a probe ended early; default "". */
+  console?: string;
 }
 
 /** The guest as an Environment (what readEnvironment gives on the host). */
@@ -160,17 +163,23 @@ function guestFs(fs: string, i: number, options: string | undefined): Filesystem
   };
 }
 
-/** A step's probe text if it ran to exit 0, else null (and why in `missing`). */
-function okText(g: GuestOutput, id: string, missing: NotMeasured[]): string | null {
+/** A step's probe text if it ran to exit 0, else null (and why in `missing`: an OOM kill the console log shows, else the exit and first message). */
+function okText(g: GuestOutput, id: string, missing: NotMeasured[], log = ""): string | null {
   const s = sectionOf(g, id);
   if (!s) return null;
   if (s.rc === 0) return s.text;
   missing.push({
     what: id,
-    why: `probe exited ${s.rc ?? "before its end"}: ${s.stderr[0] ?? s.text.split("\n").find((l) => l.includes('"error"')) ?? "no message"}`,
+    why:
+      oomWhy(log, startPid(s.text)) ??
+      `probe exited ${s.rc ?? "before its end"}: ${s.stderr[0] ?? s.text.split("\n").find((l) => l.includes('"error"')) ?? "no message"}`,
   });
   return null;
 }
+
+/** Why step `id` measured nothing: its note (okText's), else that it did not run. */
+const whyMissing = (notes: NotMeasured[], id: string) =>
+  notes.find((n) => n.what === id)?.why ?? "the probe did not run";
 
 const tag =
   (fs: string | null) =>
@@ -184,9 +193,9 @@ function perFilesystem(a: LabAssembly, env: Environment, E: number, W: number, n
   let first: Pick<Calibration, "raw" | "kernel" | "model"> | null = null;
   let hz: { hz: number; source: string } | null = null;
   a.filesystems.forEach((fs, i) => {
-    const cdText = okText(a.guest, `clean-delay:${fs}`, notes);
-    const ltText = okText(a.guest, `longterm:${fs}`, notes);
-    const dText = i === 0 ? okText(a.guest, "detector", notes) : null;
+    const cdText = okText(a.guest, `clean-delay:${fs}`, notes, a.console);
+    const ltText = okText(a.guest, `longterm:${fs}`, notes, a.console);
+    const dText = i === 0 ? okText(a.guest, "detector", notes, a.console) : null;
     const raw: Calibration["raw"] = {
       cleanDelay: cdText ? parseCleanDelay(cdText) : null,
       detector: dText ? parseDetector(dText) : null,
@@ -240,14 +249,14 @@ function reclaimRows(a: LabAssembly, notes: NotMeasured[]): { rows: ComparisonRo
   const preset = presetFor(a.guest.boot.release)?.id ?? null;
   for (const fs of a.filesystems) {
     const one = (mode: "memcg" | "kswapd") => {
-      const t = okText(a.guest, `reclaim-${mode}:${fs}`, notes);
+      const t = okText(a.guest, `reclaim-${mode}:${fs}`, notes, a.console);
       return t ? reclaimKernel(parseReclaim(t)) : null;
     };
     const memcg = one("memcg");
     const kswapd = one("kswapd");
     reclaim[fs] = { memcg, kswapd };
-    rows.push(reclaimRow(fs, "memcg", memcg, preset, "the probe did not finish"));
-    rows.push(reclaimRow(fs, "kswapd", kswapd, preset, "the probe did not finish"));
+    rows.push(reclaimRow(fs, "memcg", memcg, preset, whyMissing(notes, `reclaim-memcg:${fs}`)));
+    rows.push(reclaimRow(fs, "kswapd", kswapd, preset, whyMissing(notes, `reclaim-kswapd:${fs}`)));
   }
   return { rows, reclaim };
 }
@@ -265,8 +274,8 @@ function pinnedRows(
     const one = <T>(part: "reclaim-guard" | "race", parse: (t: string) => T): [T | null, string] => {
       const absent = a.notMeasured.find((n) => n.what === part);
       if (absent) return [null, absent.why];
-      const t = okText(a.guest, `${part}:${fs}`, notes);
-      return t ? [parse(t), ""] : [null, notes.find((n) => n.what === `${part}:${fs}`)?.why ?? "the probe did not run"];
+      const t = okText(a.guest, `${part}:${fs}`, notes, a.console);
+      return t ? [parse(t), ""] : [null, whyMissing(notes, `${part}:${fs}`)];
     };
     const guard = a.cfg.parts.includes("reclaim-guard") ? one("reclaim-guard", parseGuard) : null;
     const race = a.cfg.parts.includes("race") ? one("race", parseRace) : null;

@@ -30,6 +30,8 @@ const COMMON = {
   readErrno: z.number(),
   readSeconds: z.number(),
   pinsHeld: z.number(),
+  /** Δ nr_foll_pin_acquired over the read, read once folded (after it completed); absent in records before it. */
+  pinsAcquired: z.number().optional(),
   warnings: z.number(),
   firstWarning: z.string(),
   /** errno of the victim's first syncfs (a writeback error an earlier step left on the filesystem), 0 if none. */
@@ -124,21 +126,58 @@ export function modelGuardKeeps(preset: KernelId | null, fs: string): boolean | 
   return guard && pinKind(preset) === "FOLL_PIN";
 }
 
-const PIN_ROW = (part: "reclaim-guard" | "race", fs: string, held: number, preset: KernelId | null): ComparisonRow => {
+/**
+ * Why the pin count of a read does not answer "was a FOLL_PIN held while in flight", or
+ * null when it does: the read failed; it completed before the probe looked (the guard
+ * looks from 0.3 s, the race from 1 s after the read began); or no pin was seen held
+ * though the read took some (Δ nr_foll_pin_acquired once folded > 0: /proc/vmstat's
+ * per-CPU deltas had not been folded while the read was held, a loaded guest).
+ */
+export function pinUnmeasured(
+  r: { readRc: number; readSeconds: number; pinsHeld: number; pinsAcquired?: number },
+  from: number,
+): string | null {
+  if (r.readRc !== 4096) return `the delayed O_DIRECT read failed (rc ${r.readRc})`;
+  if (r.readSeconds <= from)
+    return `the read completed in ${r.readSeconds.toFixed(3)} s, before the pin counters were looked at (from ${from} s)`;
+  if (r.pinsHeld === 0 && (r.pinsAcquired ?? 0) > 0)
+    return `no pin seen held in ${r.readSeconds.toFixed(3)} s of the read in flight, though it took ${r.pinsAcquired} (Δ nr_foll_pin_acquired after it completed): /proc/vmstat's per-CPU counters were not folded while it was held`;
+  return null;
+}
+
+const PIN_ROW = (
+  part: "reclaim-guard" | "race",
+  fs: string,
+  r: { readRc: number; readSeconds: number; pinsHeld: number; pinsAcquired?: number },
+  preset: KernelId | null,
+): ComparisonRow => {
   const kind = pinKind(preset);
+  const held = r.pinsHeld;
   const pins = held > 0;
+  const why = pinUnmeasured(r, part === "race" ? 1 : 0.3);
+  const acquired = r.pinsAcquired === undefined ? "" : ` (${r.pinsAcquired} acquired in all)`;
   return {
     part,
     fs,
     quantity: `${fs}: ${part === "race" ? "race" : "reclaim guard"}: FOLL_PIN held by the delayed O_DIRECT read while in flight (nr_foll_pin_acquired - nr_foll_pin_released > 0)`,
-    kernel: `${pins ? "pins" : "no pin"}: ${held} held`,
+    kernel: why ? `not measured here: ${why}` : `${pins ? "pins" : "no pin"}: ${held} held${acquired}`,
     kernelInterval: null,
     model: `${kind === "FOLL_PIN" ? "pins" : "no pin"}: callerProfile(odirect, ${preset ?? "no preset"}).reference = ${kind}`,
     modelInterval: null,
-    agree: pins === (kind === "FOLL_PIN"),
-    rule: "both say pins, or both say no pin",
+    agree: why ? null : pins === (kind === "FOLL_PIN"),
+    rule: "both say pins, or both say no pin; measured only when the read succeeded, was still in flight when the counters were looked at, and no pin it took went unseen",
   };
 };
+
+/** Why a guard record measured nothing about the guard (its preconditions), or null. */
+export function guardUnmeasured(g: GuardRecord): string | null {
+  if (g.readRc !== 4096) return `the delayed O_DIRECT read failed (rc ${g.readRc})`;
+  if (!g.pressureInFlight)
+    return `the read completed (${g.readSeconds.toFixed(3)} s) before the cgroup's reclaim ended: the page was not held under it`;
+  if (g.memcgPgscan <= 0) return "the cgroup's reclaim scanned no page";
+  if (g.fsynced?.dirty !== 0) return "the page was not clean before the pressure (fsync left PG_dirty set)";
+  return null;
+}
 
 /** The guard's rows on `fs`: the pin, PG_private kept under the cgroup's reclaim, the page resident. */
 export function guardRows(fs: string, g: GuardRecord | null, preset: KernelId | null, why: string): ComparisonRow[] {
@@ -150,15 +189,17 @@ export function guardRows(fs: string, g: GuardRecord | null, preset: KernelId | 
   const model = modelGuardKeeps(preset, fs);
   const before = g.fsynced?.private ?? null;
   const after = g.pressured?.private ?? null;
-  // Measured only if the page had private data to lose, was clean, and reclaim ran while the read was in flight.
-  const valid = g.pressureInFlight && g.memcgPgscan > 0 && g.fsynced?.dirty === 0 && g.readRc === 4096;
+  // Measured only if the page was clean, and reclaim ran while the read was in flight.
+  const unmet = guardUnmeasured(g);
+  const valid = unmet === null;
   const keeps = before === 1 && after === 1;
-  const kernel =
-    before === 0
+  const kernel = unmet
+    ? `not measured here: ${unmet}`
+    : before === 0
       ? "no private data on the page (KPF_PRIVATE 0 before the pressure)"
       : `${after === 1 ? "keeps" : "loses"} its private data: KPF_PRIVATE ${before} -> ${after}, ${g.memcgPgscan} pages scanned, ${g.memcgPgsteal} freed in ${g.pressureSeconds.toFixed(1)} s with the read in flight (${g.rounds} rounds of ${g.reclaimMib} MiB); after the read: dirty ${g.completed?.dirty ?? "?"}, private ${g.completed?.private ?? "?"}; ${g.warnings} kernel messages at warning level or above${g.firstWarning ? ` (${g.firstWarning.slice(0, 80)})` : ""}`;
   const rows: ComparisonRow[] = [
-    PIN_ROW("reclaim-guard", fs, g.pinsHeld, preset),
+    PIN_ROW("reclaim-guard", fs, g, preset),
     {
       part: "reclaim-guard",
       fs,
@@ -177,7 +218,9 @@ export function guardRows(fs: string, g: GuardRecord | null, preset: KernelId | 
       part: "reclaim-guard",
       fs,
       quantity: `${fs}: ${residentQ}`,
-      kernel: `${g.residentPressured === 1 ? "resident" : "evicted"} after the pressure, ${g.residentCompleted === 1 ? "resident" : "evicted"} after the read`,
+      kernel: unmet
+        ? `not measured here: ${unmet}`
+        : `${g.residentPressured === 1 ? "resident" : "evicted"} after the pressure, ${g.residentCompleted === 1 ? "resident" : "evicted"} after the read`,
       kernelInterval: null,
       model: "resident: the read's reference fails __remove_mapping's refcount freeze (docs/model.md#reclaim, step 6)",
       modelInterval: null,
@@ -278,17 +321,24 @@ function diskText(r: RaceRecord): string {
   return parts.join("; ");
 }
 
-/** The sides of the clear row: the kernel's clears in flight, the model's, and whether they agree. */
-function clearSides(r: RaceRecord, m: RaceModel, E: number, P: number): [string, string, boolean] {
+/** The sides of the clear row: the kernel's clears in flight, the model's, and whether they agree (null: the read did not stay in flight through the flusher's window, so nothing was measured). */
+function clearSides(r: RaceRecord, m: RaceModel, E: number, P: number): [string, string, boolean | null] {
+  const end = E + P + r.pollMs / 1000;
+  const model = m.clearsWhileHeld.length
+    ? `clears at ${m.clearsWhileHeld.map((t) => t.toFixed(3)).join(", ")} s (kupdate, seed ${m.seed})`
+    : "never while held";
+  if (r.readSeconds < end)
+    return [
+      `not measured here: the read completed at ${r.readSeconds.toFixed(3)} s, before the flusher's window ended (${end.toFixed(3)} s after the store)`,
+      model,
+      null,
+    ];
   const held = r.clears.filter((c) => c.inFlight);
   const first = held[0]?.t ?? null;
   const kernel =
     first === null
       ? `never cleared while in flight (${r.clears.length} clears after)`
       : `clears at ${held.map((c) => c.t.toFixed(3)).join(", ")} s, read done at ${r.readSeconds.toFixed(3)} s`;
-  const model = m.clearsWhileHeld.length
-    ? `clears at ${m.clearsWhileHeld.map((t) => t.toFixed(3)).join(", ")} s (kupdate, seed ${m.seed})`
-    : "never while held";
   const agree =
     first === null
       ? m.clearsWhileHeld.length === 0
@@ -329,7 +379,7 @@ export function raceRows(
   });
   const windowText = `[E, E+P+poll) = [${E.toFixed(2)}, ${(E + P + poll).toFixed(3)}) s`;
   return [
-    PIN_ROW("race", fs, r.pinsHeld, preset),
+    PIN_ROW("race", fs, r, preset),
     row(
       `PG_dirty clears while the read is in flight (E ${E} s, W ${W} s, delay ${hold} s), the first ${windowText} after the store`,
       ...clearSides(r, m, E, P),

@@ -198,3 +198,41 @@ export function labPlan(o: {
   const steps = parts.flatMap((p) => partSteps(p, o.filesystems, o.cfg, o.lab));
   return { modules: o.modules, disks: labDisks(o.filesystems, dm), steps };
 }
+
+/** Seconds a guest takes to boot and load its modules under TCG (12-18 s measured on 6.1 and 6.12, docs/calibrate.md). */
+export const GUEST_BOOT_SECONDS = 20;
+
+/**
+ * The seconds a step is expected to take under TCG (the example runs' section times: a
+ * clean-delay group about E + P + the trials' stagger + the E + W + 5 s wait, longterm
+ * about 2 × settle, a memcg reclaim about 4 s, kswapd about 13 s, the guard's and the
+ * race's delayed read its delay plus a second, the race E + P more).
+ */
+function stepSeconds(step: GuestStep, cfg: CalibrationConfig, lab: LabConfig): number {
+  const E = 30;
+  const W = 5;
+  const c = cfg.cleanDelay;
+  const d = cfg.detector;
+  if (step.part === "clean-delay") return (c.trials - 1) * c.stagger + E + W + 1 + (E + W + 5);
+  if (step.part === "detector") return 1 + 0.01 * (d.khi - d.klo + 1) * d.reps * 2;
+  if (step.part === "longterm") return 2 * cfg.longterm.settle + 1;
+  if (step.id.startsWith("reclaim-memcg:")) return 4;
+  if (step.id.startsWith("reclaim-kswapd:")) return 13;
+  if (step.part === "reclaim-guard") return lab.guard.delayMs / 1000 + 1;
+  if (step.part === "race") return lab.race.delayMs / 1000 + lab.race.expire + lab.race.interval + 3;
+  return 5;
+}
+
+/** Expected seconds of a guest's whole run: the boot, then each step, a group of steps that run at once counted once. Only the steps planned (the parts asked). */
+export function expectedGuestSeconds(plan: GuestPlan, cfg: CalibrationConfig, lab: LabConfig): number {
+  const groups = new Set<string>();
+  let total = GUEST_BOOT_SECONDS;
+  for (const s of plan.steps) {
+    if (s.group !== undefined) {
+      if (groups.has(s.group)) continue;
+      groups.add(s.group);
+    }
+    total += stepSeconds(s, cfg, lab);
+  }
+  return Math.round(total);
+}

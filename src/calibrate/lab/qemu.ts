@@ -157,6 +157,13 @@ function boot(
   });
 }
 
+/** `text` whole if at most `max` characters, else cut after its last whole word within them, with an ellipsis. */
+export function cutAtWord(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max + 1).replace(/\s+\S*$/, "");
+  return `${cut.length > 0 ? cut : text.slice(0, max)}…`;
+}
+
 /**
  * Boot the guest: with KVM when /dev/kvm is usable, again with TCG if that first run fails
  * within seconds before the kernel printed anything (e.g. nested KVM refusing an MSR).
@@ -167,7 +174,7 @@ export async function runGuest(r: GuestRun): Promise<GuestResult> {
     const k = await boot(r, "kvm");
     if (k.early === null) return { ...k, accelNote: "KVM: /dev/kvm usable" };
     const t = await boot(r, "tcg");
-    return { ...t, accelNote: `TCG: KVM failed at start (${k.early.slice(0, 120)})` };
+    return { ...t, accelNote: `TCG: KVM failed at start (${cutAtWord(k.early, 160)})` };
   }
   const t = await boot(r, "tcg");
   return { ...t, accelNote: `TCG: ${kvm.why}` };

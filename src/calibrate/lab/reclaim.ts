@@ -16,6 +16,8 @@ const RECLAIM = z.object({
   dirtyAfterWrite: z.number(),
   memcgPgscan: z.number(),
   memcgPgsteal: z.number(),
+  /** The cgroup's memory.events (memcg mode; -1 each in kswapd mode); absent in records before memory.high. */
+  memcgEvents: z.object({ high: z.number(), max: z.number(), oom: z.number(), oom_kill: z.number() }).optional(),
   nr_vmscan_write: PAIR,
   nr_vmscan_immediate_reclaim: PAIR,
   pgsteal_kswapd: PAIR,

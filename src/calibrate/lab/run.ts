@@ -5,7 +5,7 @@
  * boots the guest, parses what it reported and writes a calibration folder.
  */
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { ensureOutputDir } from "../../out-dir.js";
 import { cacheRoot } from "../build.js";
@@ -21,7 +21,15 @@ import { initramfsEntries, initScript } from "./guest.js";
 import { buildStaticProbes, findBusybox, LAB_PROBES, makeDisk } from "./host.js";
 import { indexModules, planModules, readModule } from "./modules.js";
 import { parseGuestOutput } from "./output.js";
-import { DM_PARTS, GUEST_WRITEBACK, LAB_FILESYSTEMS, LAB_MODULES, labConfig, labPlan } from "./plan.js";
+import {
+  DM_PARTS,
+  expectedGuestSeconds,
+  GUEST_WRITEBACK,
+  LAB_FILESYSTEMS,
+  LAB_MODULES,
+  labConfig,
+  labPlan,
+} from "./plan.js";
 import { findQemu, runGuest } from "./qemu.js";
 import { fetchDebianKernel, pathKernel, type KernelImage, type KernelSpec } from "./spec.js";
 
@@ -264,25 +272,7 @@ export async function calibrateLab(o: LabOptions): Promise<Calibration> {
     const scratchLog = join(scratch, "console.log");
     const log = join(rawDir, "console.log");
     const results = join(scratch, "results.jsonl");
-    const expected = 130 + 90 * (o.quick ? 1 : 6); // boot, reclaim, guard and race (about 130 s under TCG) and the timed parts
-    const timeout = o.timeout ?? (o.quick ? 330 : 1800);
-    const result = await runGuest({
-      kernel: img.vmlinuz,
-      initrd: join(scratch, "initrd.gz"),
-      disks: g.disks,
-      consoleLog: scratchLog,
-      results,
-      memory: g.lab.guest.memory,
-      cpus: g.lab.guest.cpus,
-      timeout,
-      onTick: (_b, s) =>
-        o.onProgress?.({
-          part: "guest",
-          fraction: Math.min(0.99, s / expected),
-          expectedSeconds: expected,
-          detail: `${currentStep(results)} (${result0(s)})`,
-        }),
-    });
+    const result = await bootGuest(img, o, g, scratchLog, results);
     mkdirSync(rawDir, { recursive: true });
     copyFileSync(scratchLog, log);
     const text = readFileSync(results, "utf8");
@@ -304,6 +294,7 @@ export async function calibrateLab(o: LabOptions): Promise<Calibration> {
       notMeasured: notes,
       timings: { fetch: tFetch, build: tBuild, guest: result.seconds, guestBoot: guest.boot.uptime },
       startedAt,
+      console: readFileSync(scratchLog, "utf8"),
     });
     writeSections(o.out, guest);
     writeCalibration(o.out, calibration, manifest);
@@ -315,6 +306,34 @@ export async function calibrateLab(o: LabOptions): Promise<Calibration> {
   } finally {
     cleanup();
   }
+}
+
+/** Boot the guest of `g` and wait for it; progress by the expected seconds of the steps planned (expectedGuestSeconds). */
+function bootGuest(
+  img: KernelImage,
+  o: LabOptions,
+  g: ReturnType<typeof buildGuest>,
+  consoleLog: string,
+  results: string,
+): ReturnType<typeof runGuest> {
+  const expected = expectedGuestSeconds(g.plan, g.cfg, g.lab);
+  return runGuest({
+    kernel: img.vmlinuz,
+    initrd: join(dirname(results), "initrd.gz"),
+    disks: g.disks,
+    consoleLog,
+    results,
+    memory: g.lab.guest.memory,
+    cpus: g.lab.guest.cpus,
+    timeout: o.timeout ?? (o.quick ? 330 : 1800),
+    onTick: (_b, s) =>
+      o.onProgress?.({
+        part: "guest",
+        fraction: Math.min(0.99, s / expected),
+        expectedSeconds: expected,
+        detail: `${currentStep(results)} (${result0(s)})`,
+      }),
+  });
 }
 
 /** Each step's probe output as raw/STEP.jsonl; a rerun's raw files of parts or filesystems not measured now, and the old figures, go. */
