@@ -344,3 +344,24 @@ test("the I/O completion as its own actor: submitters move on, no deadlock, one 
   assert.ok(async.states > sync.states, `${async.states} > ${sync.states}`);
   refuses(head + "Actor P0: io\nActor P1: io\n", 5, /at most one 'io' actor/);
 });
+
+test("dest= only on an O_DIRECT write: refused where no variant makes one, at the line that set it", () => {
+  // The destination filesystem decides the O_DIRECT write's fallback (btrfs buffers
+  // checksummed files' direct writes from 6.15); an O_DIRECT write is caller odirect with
+  // access read (the page is the bio's source: gup-anon.ts extraDecision). A generic pin, or
+  // an odirect read (access write: the device writes the page), never reads dest: the
+  // engine refuses `dioDest` there (idle-params.ts), and so does the scenario.
+  const anon = "Scenario: bad\nKernel: 6.6\nBacking: anon\nPage: clean\n";
+  refuses(`${anon}Actor P0: gup dest=btrfs\n`, 5, /P0\.dest only on an O_DIRECT write.*caller=generic access=write/);
+  refuses(`${anon}Actor P0: gup caller=odirect access=write dest=xfs\n`, 5, /caller=odirect access=write/);
+  // set by a variant: the variant's line
+  refuses(`${anon}Actor P0: gup caller=odirect access=write\nVariant v: P0.dest=btrfs\n`, 6, /P0\.dest/);
+  // used: an O_DIRECT write, or an alternative of one in some variant
+  for (const actor of ["gup caller=odirect access=read dest=btrfs", "gup caller=odirect access=write|read dest=btrfs"])
+    assert.doesNotThrow(() => parseScenario(`${anon}Actor P0: ${actor}\nActor P1: cpu stores=1\n`));
+  assert.doesNotThrow(() =>
+    parseScenario(`${anon}Actor P0: gup caller=odirect access=read dest=btrfs\nVariant w: P0.access=write\n`),
+  );
+  // the default (ext4) written out is what the actor does anyway
+  assert.doesNotThrow(() => parseScenario(`${anon}Actor P0: gup dest=ext4\n`));
+});

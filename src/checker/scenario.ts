@@ -16,13 +16,12 @@
  * time. What a Scenario holds is spec.ts; expanding its choices is choices.ts.
  */
 import { basename } from "node:path";
-import { InputError } from "../errors.js";
 import { HARD } from "../model/budget.js";
 import { POLICY_IDS, type PolicyId } from "../model/policy-ids.js";
-import { resolveFolioOrder } from "../model/backings.js";
-import { applyVariant } from "./choices.js";
 import type { CallerId } from "../model/callers.js";
 import { presetPolicyId } from "../model/env.js";
+import { checkAnonPages, checkDioDest, checkFolioOrders } from "./scenario-checks.js";
+import { ScenarioError } from "./spec.js";
 import { INCIDENTS, VERDICTS, type IncidentName, type Verdict } from "./verdict.js";
 import {
   ACTOR_KINDS,
@@ -42,7 +41,6 @@ import {
   DEFAULT_COVERAGE,
   MAX_ACTORS,
   pageKey,
-  pageName,
   type ActorDecl,
   type Expectation,
   type Knobs,
@@ -54,24 +52,6 @@ import {
 
 export { ACTOR_KINDS, parseAlternatives, type OptionDef } from "./options.js";
 export * from "./spec.js";
-
-/**
- * A malformed scenario: `file:line: expected …` (line 0: the file itself, e.g.
- * unreadable). Bad input: the CLI prints the one line and exits 2.
- */
-export class ScenarioError extends InputError {
-  constructor(
-    /** The scenario file as given, or `<inline>`. */
-    readonly file: string,
-    /** Line number, from 1; 0 for the file as a whole. */
-    readonly line: number,
-    /** What was expected there. */
-    readonly expected: string,
-  ) {
-    super(`${line > 0 ? `${file}:${line}` : file}: expected ${expected}`);
-    this.name = "ScenarioError";
-  }
-}
 
 /**
  * `Kernel: 6.6`: the preset whose reclaim guard, ext4 behaviour and caller policies the
@@ -367,66 +347,8 @@ function finish(s: Scenario, file: string, end: number): Scenario {
     throw new ScenarioError(file, end, "at most one 'gup' actor with notifier=yes (one userptr object over the page)");
   checkFolioOrders(s, file, end);
   checkAnonPages(s, file, end);
+  checkDioDest(s, file);
   return s;
-}
-
-/**
- * An anonymous page has no buffers and its dirty bit is in the pte: on backing `anon` a
- * `Page:` alternative may only say clean, unmapped, shares=, refs= and haspinned.
- * @throws ScenarioError
- */
-function checkAnonPages(s: Scenario, file: string, end: number): void {
-  if (!s.variants.some((v) => applyVariant(s, v).coverage.backing === "anon")) return;
-  // Backing anon is MAP_PRIVATE|MAP_ANONYMOUS; a shared mapping given for it is refused, not
-  // silently made private (MAP_SHARED anonymous memory is shmem: backing tmpfs).
-  for (const v of s.variants) {
-    const given = v.set.some(([k]) => k === "mapping") ? v.line : s.mappingLine;
-    const { coverage } = applyVariant(s, v);
-    if (given !== undefined && coverage.backing === "anon" && coverage.mapping === "shared")
-      throw new ScenarioError(
-        file,
-        given,
-        "mapping private with backing anon (MAP_SHARED anonymous memory is shmem: backing tmpfs), got 'shared'",
-      );
-  }
-  const bad = s.pages.find((p) => p.dirty || p.buffers || p.pteWritable || p.shares < 1);
-  if (bad)
-    throw new ScenarioError(
-      file,
-      end,
-      `page flags of an anonymous page (clean, unmapped, shares=N with N >= 1 (the owner), refs=N, batch, haspinned; backing anon has no buffers and keeps its dirty bit in the pte), got '${pageName(bad)}'`,
-    );
-  // The MMU-notifier paths (issue 21) are modelled on file pages only: munmap's zap and a
-  // release from the notifier have no anonymous counterpart in the model.
-  const notifierPath = s.actors.find(
-    (a) =>
-      a.kind === "munmap" ||
-      (a.kind === "gup" &&
-        ((a.options.get("notifier") ?? []).includes(true) || (a.options.get("end") ?? []).includes("munmap"))),
-  );
-  if (notifierPath)
-    throw new ScenarioError(
-      file,
-      end,
-      `an actor the model runs on file pages only (munmap, gup notifier=yes or end=munmap; backing anon has none of them), got '${notifierPath.name}'`,
-    );
-}
-
-/**
- * Every variant's folio order through the engine's own check (resolveFolioOrder): refused
- * where `folioOrder` would be, with the same message, at the variant's or the Folio: line.
- * @throws ScenarioError
- */
-function checkFolioOrders(s: Scenario, file: string, end: number): void {
-  for (const v of s.variants) {
-    const { coverage } = applyVariant(s, v);
-    try {
-      resolveFolioOrder(coverage.backing, coverage.kernel, coverage.folio);
-    } catch (e) {
-      if (e instanceof InputError) throw new ScenarioError(file, v.line || s.folioLine || end, e.message);
-      throw e;
-    }
-  }
 }
 
 /**

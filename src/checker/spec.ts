@@ -5,6 +5,7 @@
  * the expected verdicts. scenario.ts parses text into a Scenario; choices.ts expands its
  * choices into concrete configurations; explore.ts searches them.
  */
+import { InputError } from "../errors.js";
 import type { FsBehavior, GupPath } from "../model/params.js";
 import type { PolicyId } from "../model/policy-ids.js";
 import type { Backing, Mapping, PinAccess } from "../model/backings.js";
@@ -361,4 +362,22 @@ export function pageKey(p: PageSpec, shares: number, refs: number): number {
   const level = p.pteWritable ? 3 : p.dirty ? 2 : p.buffers ? 1 : 0;
   const bits = level | (p.unmapped ? 4 : 0) | (p.batch ? 8 : 0) | (p.hasPinned ? 16 : 0);
   return bits + shares * 32 + refs * 32 * 16384;
+}
+
+/**
+ * A malformed scenario: `file:line: expected …` (line 0: the file itself, e.g.
+ * unreadable). Bad input: the CLI prints the one line and exits 2.
+ */
+export class ScenarioError extends InputError {
+  constructor(
+    /** The scenario file as given, or `<inline>`. */
+    readonly file: string,
+    /** Line number, from 1; 0 for the file as a whole. */
+    readonly line: number,
+    /** What was expected there. */
+    readonly expected: string,
+  ) {
+    super(`${line > 0 ? `${file}:${line}` : file}: expected ${expected}`);
+    this.name = "ScenarioError";
+  }
 }
