@@ -104,7 +104,11 @@ test("bad input: one line naming the field and the allowed values, exit 2", () =
     [["--config", file("bad.json", "{ not json")], /bad\.json: not valid JSON/],
     [["--config", file("array.json", "[1, 2]")], /expected a JSON object/],
     [["--config", join(TMP, "missing.json")], /missing\.json: cannot read \(ENOENT\)/],
-    [["--bogus", "1"], /unknown option '--bogus'/],
+    // the command and what it takes, not commander's bare "error: unknown option"
+    [
+      ["--bogus", "1"],
+      /^pinsim: unknown option '--bogus' for pinsim run \(allowed: --config, .*--pin-duration, .*--help\)$/m,
+    ],
   ];
   for (const [args, message] of cases) {
     const r = pinsim("run", ...args);
@@ -113,4 +117,17 @@ test("bad input: one line naming the field and the allowed values, exit 2", () =
     assert.equal(r.stderr.trimEnd().split("\n").length, 1, `one line for ${args.join(" ")}: ${r.stderr}`);
     assert.equal(r.stdout, "");
   }
+});
+
+test("an unknown option of a subcommand names the command and its options, one line, exit 2", () => {
+  // report takes --partial only (a tester's `report DIR --at x=y` got commander's bare line)
+  const r = pinsim("report", "data/results/examples/kernel-eras", "--at", "x=y");
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stderr, "pinsim: unknown option '--at' for pinsim report (allowed: --partial, --help)\n");
+  const n = pinsim("notebook", "run", "01-quickstart", "--frob");
+  assert.equal(n.code, 2, n.stderr);
+  assert.match(
+    n.stderr,
+    /^pinsim: unknown option '--frob' for pinsim notebook run \(allowed: --param, --out, --timeout, --verbose, --help\)\n$/,
+  );
 });

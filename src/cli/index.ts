@@ -50,7 +50,25 @@ export function buildProgram(state: { code: number }): Command {
   registerPolicies(program, state);
   registerExtraCommands(program, state);
   registerKernels(program, state);
+  namedUnknownOptions(program);
   return program;
+}
+
+/**
+ * An unknown option is refused in one line naming the command and the options it takes
+ * (commander's own line, `error: unknown option '--at'`, said neither), exit 2. Wraps
+ * commander's Command.unknownOption, which its parser calls, on every (sub)command.
+ */
+function namedUnknownOptions(cmd: Command): void {
+  const name = (c: Command): string => (c.parent ? `${name(c.parent)} ${c.name()}` : c.name());
+  (cmd as unknown as { unknownOption(flag: string): never }).unknownOption = (flag: string): never => {
+    const allowed = cmd.options.map((o) => o.long ?? o.short).filter((f): f is string => !!f);
+    return cmd.error(
+      `pinsim: unknown option '${flag}' for ${name(cmd)} (allowed: ${[...allowed, "--help"].join(", ")})`,
+      { code: "commander.unknownOption", exitCode: EXIT.BAD_INPUT },
+    );
+  };
+  for (const sub of cmd.commands) namedUnknownOptions(sub);
 }
 
 /**
