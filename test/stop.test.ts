@@ -309,7 +309,7 @@ function calibrateSkip(): string | false {
   return false;
 }
 
-test("calibrate: SIGTERM during a probe exits 143 and removes the folder it made", { skip: calibrateSkip() }, async () => {
+test("calibrate: SIGTERM during a probe exits 143, removes its folder", { skip: calibrateSkip() }, async () => {
   const out = join(TMP, "calibrate");
   // clean-delay: each trial lasts E + P (~35 s), so the probe is surely mid-trial when the
   // signal comes (the detector part can finish in under a second once its probe is built).
