@@ -37,10 +37,10 @@ const EX = new URL("../data/results/examples/", import.meta.url).pathname;
 const TMP = mkdtempSync(join(tmpdir(), "pinsim-calibrate-out-"));
 const hasCc = compilerVersion() !== null;
 
-/** The machine of the committed host example (data/results/examples/calibrate-6.18: machine.kernelRelease). */
+/** The machine of the committed host example (data/results/examples/calibrate-6.18: machine.kernelRelease, 6.18.44-fc-v1300). */
 const ENV: Environment = {
   platform: "linux",
-  kernelRelease: "6.18.44-fc-v782",
+  kernelRelease: "6.18.44-fc-v1300",
   kernelVersion: "#1 SMP",
   machine: "x86_64",
   root: true,
@@ -77,7 +77,7 @@ const snapshot = (dir: string) =>
 test("the kernel a folder holds: lab.spec and lab.release for a guest, host and machine.kernelRelease otherwise", () => {
   // data/results/examples/calibrate-6.1/calibration.json: lab.spec "debian:6.1", lab.release "6.1.0-57-amd64".
   assert.deepEqual(heldKernel(join(EX, "calibrate-6.1")), { release: "6.1.0-57-amd64", source: "debian:6.1" });
-  assert.deepEqual(heldKernel(join(EX, "calibrate-6.18")), { release: "6.18.44-fc-v782", source: "host" });
+  assert.deepEqual(heldKernel(join(EX, "calibrate-6.18")), { release: "6.18.44-fc-v1300", source: "host" });
   assert.equal(heldKernel(join(TMP, "nothing-here")), null);
 });
 
@@ -94,7 +94,7 @@ test("--out holding a guest's calibration, a host run asked: refused in one line
     (e: unknown) =>
       e instanceof CalibrateInputError &&
       e.message ===
-        `invalid --out: ${out} holds a calibration of debian:6.1 (6.1.0-57-amd64), not of the kernel asked for, host (6.18.44-fc-v782): use another --out (a rerun into a calibration folder must measure the same kernel)`,
+        `invalid --out: ${out} holds a calibration of debian:6.1 (6.1.0-57-amd64), not of the kernel asked for, host (6.18.44-fc-v1300): use another --out (a rerun into a calibration folder must measure the same kernel)`,
   );
   assert.deepEqual(snapshot(out), before, "nothing changed");
 });
@@ -111,11 +111,11 @@ test("--out holding the host's calibration, a guest asked (same release from ano
         e.message.includes(`${asked.source} (${asked.release})`) &&
         !e.message.includes("\n"),
     );
-  refused({ release: "6.1.0-57-amd64", source: "debian:6.1" }, "host (6.18.44-fc-v782)");
+  refused({ release: "6.1.0-57-amd64", source: "debian:6.1" }, "host (6.18.44-fc-v1300)");
   // The same release built by the developer (--kernel PATH) is another kernel: another source.
-  refused({ release: "6.18.44-fc-v782", source: "/boot/bzImage" }, "host (6.18.44-fc-v782)");
+  refused({ release: "6.18.44-fc-v1300", source: "/boot/bzImage" }, "host (6.18.44-fc-v1300)");
   // The host again, same release: a rerun, allowed.
-  refuseOtherKernel(out, { release: "6.18.44-fc-v782", source: "host" });
+  refuseOtherKernel(out, { release: "6.18.44-fc-v1300", source: "host" });
 });
 
 test("a rerun of the same kernel: raw files of parts and filesystems not run and the old figures go, other files stay", () => {
