@@ -12,7 +12,9 @@ import { thresholdStep } from "../src/calibrate/stats.js";
 import { detectorRows } from "../src/calibrate/compare.js";
 import { parseDetector } from "../src/calibrate/parse.js";
 import { detectorKernel } from "../src/calibrate/stats.js";
+import { assembleLab } from "../src/calibrate/lab/assemble.js";
 import { oomKills, oomWhy, startPid } from "../src/calibrate/lab/console.js";
+import { parseGuestOutput } from "../src/calibrate/lab/output.js";
 import { guardRows, parseGuard, parseRace, pinUnmeasured, raceRows } from "../src/calibrate/lab/pinned.js";
 import { expectedGuestSeconds, labConfig, labPlan } from "../src/calibrate/lab/plan.js";
 import { cutAtWord } from "../src/calibrate/lab/qemu.js";
@@ -139,4 +141,47 @@ test("guest ETA: only the steps planned (--only longterm: boot + 3 x longterm, n
   // 20 + clean-delay group once (5 x 2.6 + 36 + 40 = 89) + detector (1 + 0.01 x 6 x 1 x 2 = 1.12) + 18 + reclaim 3 x 17
   // + guard 3 x 6 + race 3 x (5 + 2 + 1 + 3) = 230.12 -> 230 (the examples' guests took 216-228 s).
   assert.equal(expectedGuestSeconds(all, allCfg, lab), 230);
+});
+
+test("an OOM-killed reclaim probe: its row names the memory cgroup's OOM killer, from the console log", () => {
+  // The committed 6.12 guest's output, with reclaim-memcg:ext4 cut as the tester's run left it: the probe's start
+  // record, then SIGKILL (the guest's script records rc 137 = 128 + 9).
+  const dir = join(import.meta.dirname, "..", "data/results/examples/calibrate-6.12");
+  const c = JSON.parse(readFileSync(join(dir, "calibration.json"), "utf8"));
+  const guest = parseGuestOutput(readFileSync(join(dir, "raw", "guest.jsonl"), "utf8"));
+  const s = guest.sections.find((x) => x.id === "reclaim-memcg:ext4")!;
+  const pid = startPid(s.text)!;
+  s.text = `${s.text.split("\n").find((l) => l.includes('"type":"start"'))}\n`;
+  s.rc = 137;
+  const console = `[  150.140000] Memory cgroup out of memory: Killed process ${pid} (reclaim) total-vm:1060kB, anon-rss:8kB\n`;
+  const { calibration } = assembleLab({
+    out: "/nonexistent",
+    image: {
+      spec: "debian:6.12",
+      vmlinuz: "/x",
+      release: guest.boot!.release,
+      modulesDir: null,
+      config: null,
+      source: "x",
+    },
+    guest: { ...guest, boot: guest.boot! },
+    result: { accel: "tcg", accelNote: "TCG", end: "exited", lastLine: "", seconds: 200 },
+    cfg: c.config,
+    lab: c.lab.config,
+    probes: { binDir: "/x", sourceHash: "0", sourceFiles: {}, compiler: "cc" },
+    filesystems: ["ext4", "xfs", "btrfs"],
+    notMeasured: [],
+    timings: { fetch: 0, build: 0, guest: 200, guestBoot: 8 },
+    startedAt: "2026-12-07T00:00:00.000Z",
+    console,
+  });
+  const row = calibration.comparison.find(
+    (r) => r.part === "reclaim-writes" && r.fs === "ext4" && /memory cgroup/.test(r.quantity),
+  )!;
+  assert.equal(row.agree, null);
+  // Before: "not measured here: the probe did not finish".
+  assert.equal(
+    row.kernel,
+    `not measured here: the probe was killed by the memory cgroup's OOM killer (raw/console.log: "Memory cgroup out of memory: Killed process ${pid} (reclaim)")`,
+  );
 });
