@@ -14,7 +14,7 @@ import { PG } from "../model/page-record.js";
 /** Words of page state (the incident mask included). */
 export const PAGE_WORDS = 4;
 /** The incident mask's bits in word 3 (the rest of the word holds page state). */
-const MASK_BITS = 0x3fffff;
+export const MASK_BITS = 0x3fffff;
 if (INCIDENT_METRIC.length > 22) throw new Error("checker: more than 22 incidents do not fit the state's mask word");
 
 /** PageCache fields the encoding carries (per-page and per-file arrays, and scalars). */

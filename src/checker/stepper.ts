@@ -6,7 +6,7 @@
  */
 import type { PageCache } from "../model/page-cache.js";
 import { BLOCKED, DONE, LABELS, type Program, TableActor, type Actor, type StepContext } from "./actors/index.js";
-import { PAGE_WORDS, checkCodecCovers, decodePage, decodePageWords, encodePage, maskOf, regWords } from "./state.js";
+import { MASK_BITS, PAGE_WORDS, checkCodecCovers, decodePage, decodePageWords, encodePage, maskOf, regWords } from "./state.js";
 import { incidentMask, maskNames, takeIncidentMask } from "./verdict.js";
 import type { SearchInput, WitnessStep } from "./search.js";
 
@@ -75,6 +75,14 @@ function stepWords(first: number, size: number, ioQueue: number): number {
   return words;
 }
 
+/**
+ * The transition cache: direct-mapped, MEMO_SLOTS slots of MEMO_STRIDE words: [tag (hash|1,
+ * 0 empty), a, w0, w1, w2, w3 & ~mask, r0..r3 (key: 10 words); moved, label, now, fut, p0..p3,
+ * v0..v3 (value: 12 words)].
+ */
+const MEMO_SLOTS = 1 << 14;
+const MEMO_STRIDE = 22;
+
 /** persistentSet's scratch: per actor, the actors it pulls in. */
 const PULL = new Int32Array(32);
 
@@ -130,6 +138,11 @@ export class Stepper {
   private heldOk = false;
   /** Per actor, the bit set of register words its steps may change (stepWords). */
   private readonly stepWords: Int32Array;
+  private readonly memoWord: Int32Array;
+  private readonly memoByte: Int32Array;
+  private readonly memoN: Int32Array;
+  private readonly memoStride: number;
+  private readonly memo: Int32Array;
 
   constructor(protected readonly input: SearchInput) {
     this.ctx = input.ctx;
@@ -153,7 +166,28 @@ export class Stepper {
     this.succ = new Int32Array(nA * this.W);
     this.succLabel = new Int32Array(nA);
     this.stepWords = Int32Array.from(this.actors, (a, k) => stepWords(this.offsets[k], a.size, this.ctx.ioQueue));
+    // the transition cache: per actor its register words (after the page words) and their bytes of its own
+    let most = 1;
+    this.memoWord = new Int32Array(nA * 4);
+    this.memoByte = new Int32Array(nA * 4);
+    this.memoN = new Int32Array(nA);
+    this.actors.forEach((act, a) => {
+      const bytes = new Map<number, number>();
+      const add = (i: number) => bytes.set(i >> 2, (bytes.get(i >> 2) ?? 0) | (255 << ((i & 3) << 3)));
+      for (let i = this.offsets[a]; i < this.offsets[a] + act.size; i++) add(i);
+      if (this.ctx.ioQueue >= 0) add(this.ctx.ioQueue);
+      if (bytes.size > 4) throw new Error("checker: an actor's registers span more than 4 words");
+      [...bytes].sort((x, y) => x[0] - y[0]).forEach(([w, m], k) => ((this.memoWord[a * 4 + k] = w), (this.memoByte[a * 4 + k] = m)));
+      this.memoN[a] = bytes.size;
+      most = Math.max(most, bytes.size);
+    });
+    this.memoStride = MEMO_STRIDE;
+    this.memo = new Int32Array(MEMO_SLOTS * MEMO_STRIDE);
   }
+
+  /** Transition-cache lookups and hits (the benchmark's figures). */
+  memoLookups = 0;
+  memoHits = 0;
 
   /** Encode the cache and `r` into out[o..) (default buf), with the incidents of `mask`. */
   protected pack(mask: number, out = this.buf, o = 0): void {
@@ -214,66 +248,133 @@ export class Stepper {
    * NOTE: for performance, the fields are read into locals; this is the checker's inner loop.
    */
   protected stepAll(data: Int32Array, o: number, stateMask: number, out = this.succ, base = 0): number {
-    const { ctx, actors, cache, offsets, regs, r, W, held } = this;
-    if (this.heldOk) {
-      // the cache holds `held` decoded (the encoding is exact): decode the words that differ
-      let ch = 0;
-      for (let k = 0; k < PAGE_WORDS; k++) if (held[k] !== data[o + k]) ch |= 1 << k;
-      if (ch) decodePageWords(cache, data, o, ch);
-      // and its incident counters are zero: every step's were taken, a blocked one changed nothing
-    } else decodePage(cache, data, o, false), takeIncidentMask(cache.counters);
-    const nR = regs.length;
-    for (let k = 0, w = o + PAGE_WORDS; k < nR; k += 4, w++) {
-      // decodeRegs into regs and r at once, a word at a time
-      const x = data[w];
-      (regs[k] = r[k] = x & 255), (regs[k + 1] = r[k + 1] = (x >>> 8) & 255);
-      (regs[k + 2] = r[k + 2] = (x >>> 16) & 255), (regs[k + 3] = r[k + 3] = x >>> 24);
-    }
+    const { actors, offsets, W, memo, memoWord, memoByte, memoN } = this;
+    const R0 = o + PAGE_WORDS,
+      w0 = data[o],
+      w1 = data[o + 1],
+      w2 = data[o + 2],
+      w3 = data[o + 3] & ~MASK_BITS;
     let enabled = 0,
       live = 0,
       waiting = false,
-      last = -1;
-    const { tables, reduce, daemons } = this;
+      last = -1,
+      decoded = false;
+    const { reduce, daemons, succLabel } = this;
     for (let a = 0; a < actors.length; a++) {
-      const ra = offsets[a],
-        pc = regs[ra];
-      if (pc === DONE) continue;
+      const ra = offsets[a];
+      if (((data[R0 + (ra >> 2)] >>> ((ra & 3) << 3)) & 255) === DONE) continue;
       live |= 1 << a;
       if (!(daemons & (1 << a))) waiting = true;
-      // the last step changed the cache and r: back to the state being expanded
-      if (last >= 0) this.restore(data, o, out, last), (last = -1);
-      const t = tables[a];
-      let label: number;
-      if (t !== null) {
-        // a TableActor's views read from its Program directly (TableActor.footprint, future, step)
-        if (reduce) {
-          const f = t.fixed[pc];
-          this.now[a] = f >= 0 ? f : t.now[pc]!(ctx, regs, ra);
-          this.fut[a] = t.future[pc];
+      const n = memoN[a],
+        mi = a * 4;
+      const r0 = n > 0 ? data[R0 + memoWord[mi]] & memoByte[mi] : 0,
+        r1 = n > 1 ? data[R0 + memoWord[mi + 1]] & memoByte[mi + 1] : 0,
+        r2 = n > 2 ? data[R0 + memoWord[mi + 2]] & memoByte[mi + 2] : 0,
+        r3 = n > 3 ? data[R0 + memoWord[mi + 3]] & memoByte[mi + 3] : 0;
+      let h = Math.imul(a + 1, 0x9e3779b1) ^ w0;
+      h = Math.imul(h ^ (h >>> 15), 0x85ebca6b) ^ w1;
+      h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) ^ w2;
+      h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) ^ w3;
+      h = Math.imul(h ^ (h >>> 15), 0xc2b2ae35) ^ r0;
+      h = Math.imul(h ^ (h >>> 13), 0x85ebca6b) ^ r1;
+      h = Math.imul(h ^ (h >>> 16), 0xc2b2ae35) ^ (r2 + Math.imul(r3, 31));
+      h = (h ^ (h >>> 15)) | 1;
+      const at = (h >>> 1 & (MEMO_SLOTS - 1)) * MEMO_STRIDE;
+      this.memoLookups++;
+      if (
+        memo[at] === h && memo[at + 1] === a && memo[at + 2] === w0 && memo[at + 3] === w1 && memo[at + 4] === w2 &&
+        memo[at + 5] === w3 && memo[at + 6] === r0 && memo[at + 7] === r1 && memo[at + 8] === r2 && memo[at + 9] === r3
+      ) {
+        this.memoHits++;
+        const v = at + 10;
+        if (reduce) (this.now[a] = memo[v + 2]), (this.fut[a] = memo[v + 3]);
+        if (memo[v] === 0) continue; // BLOCKED
+        const b = base + a * W;
+        (out[b] = memo[v + 4]), (out[b + 1] = memo[v + 5]), (out[b + 2] = memo[v + 6]), (out[b + 3] = memo[v + 7] | stateMask);
+        for (let k = PAGE_WORDS; k < W; k++) out[b + k] = data[o + k];
+        for (let k = 0; k < n; k++) {
+          const w = PAGE_WORDS + memoWord[mi + k];
+          out[b + w] = (data[o + w] & ~memoByte[mi + k]) | memo[v + 8 + k];
         }
-        label = t.run[pc](ctx, r, ra);
-      } else {
-        if (reduce) {
-          this.now[a] = actors[a].footprint(ctx, regs, ra);
-          this.fut[a] = actors[a].future(regs, ra);
-        }
-        label = actors[a].step(ctx, r, ra);
+        enabled |= 1 << a;
+        succLabel[a] = memo[v + 1];
+        continue;
       }
-      if (label === BLOCKED) continue; // nothing changed
+      if (!decoded) this.decodeState(data, o), (decoded = true);
+      else if (last >= 0) this.restore(data, o, out, last), (last = -1);
+      const b = base + a * W;
+      const m = this.runStep(a, stateMask, data, o, out, b);
+      (memo[at] = h), (memo[at + 1] = a), (memo[at + 2] = w0), (memo[at + 3] = w1), (memo[at + 4] = w2);
+      (memo[at + 5] = w3), (memo[at + 6] = r0), (memo[at + 7] = r1), (memo[at + 8] = r2), (memo[at + 9] = r3);
+      const v = at + 10;
+      (memo[v + 2] = reduce ? this.now[a] : 0), (memo[v + 3] = reduce ? this.fut[a] : 0);
+      if (m < 0) {
+        memo[v] = 0;
+        continue;
+      }
       enabled |= 1 << a;
-      last = base + a * W;
-      this.packStep(this.stepWords[a], stateMask | takeIncidentMask(cache.counters), data, o, out, last);
-      this.succLabel[a] = label;
+      last = b;
+      (memo[v] = 1), (memo[v + 1] = succLabel[a]);
+      (memo[v + 4] = out[b]), (memo[v + 5] = out[b + 1]), (memo[v + 6] = out[b + 2]);
+      memo[v + 7] = (out[b + 3] & ~MASK_BITS) | m;
+      for (let k = 0; k < n; k++) memo[v + 8 + k] = out[b + PAGE_WORDS + memoWord[mi + k]] & memoByte[mi + k];
     }
-    // no restore after the last step: the next stepAll decodes from what the cache holds
-    const from = last >= 0 ? out : data,
-      at = last >= 0 ? last : o;
-    for (let k = 0; k < PAGE_WORDS; k++) held[k] = from[at + k];
-    this.heldOk = true;
+    // the cache holds the last successor that ran (no restore after it), else the state if decoded, else as before
+    if (last >= 0 || decoded) {
+      const from = last >= 0 ? out : data,
+        at = last >= 0 ? last : o;
+      for (let k = 0; k < PAGE_WORDS; k++) this.held[k] = from[at + k];
+      this.heldOk = true;
+    }
+    if (enabled === 0 && !decoded) this.decodeState(data, o);
     this.live = live;
     this.waiting = waiting;
     return enabled;
   }
+
+  /** The cache and registers as the state at data[o..) (page words that differ from `held` decoded; counters zero). */
+  private decodeState(data: Int32Array, o: number): void {
+    const { cache, held, regs, r } = this;
+    if (this.heldOk) {
+      let ch = 0;
+      for (let k = 0; k < PAGE_WORDS; k++) if (held[k] !== data[o + k]) ch |= 1 << k;
+      if (ch) decodePageWords(cache, data, o, ch);
+    } else decodePage(cache, data, o, false), takeIncidentMask(cache.counters);
+    for (let k = 0; k < PAGE_WORDS; k++) held[k] = data[o + k];
+    this.heldOk = true;
+    for (let k = 0, w = o + PAGE_WORDS; k < regs.length; k += 4, w++) {
+      const x = data[w];
+      (regs[k] = r[k] = x & 255), (regs[k + 1] = r[k + 1] = (x >>> 8) & 255);
+      (regs[k + 2] = r[k + 2] = (x >>> 16) & 255), (regs[k + 3] = r[k + 3] = x >>> 24);
+    }
+  }
+
+  /** Run actor a's step on the cache: footprints, label; its successor at out[b..) if it moved. Returns its incidents, or -1 if BLOCKED. */
+  private runStep(a: number, stateMask: number, data: Int32Array, o: number, out: Int32Array, b: number): number {
+    const { ctx, regs, r } = this;
+    const ra = this.offsets[a],
+      pc = regs[ra],
+      t = this.tables[a];
+    let label: number;
+    if (t !== null) {
+      if (this.reduce) {
+        const f = t.fixed[pc];
+        this.now[a] = f >= 0 ? f : t.now[pc]!(ctx, regs, ra);
+        this.fut[a] = t.future[pc];
+      }
+      label = t.run[pc](ctx, r, ra);
+    } else {
+      const actor = this.actors[a];
+      if (this.reduce) (this.now[a] = actor.footprint(ctx, regs, ra)), (this.fut[a] = actor.future(regs, ra));
+      label = actor.step(ctx, r, ra);
+    }
+    if (label === BLOCKED) return -1;
+    const m = takeIncidentMask(this.cache.counters);
+    this.packStep(this.stepWords[a], stateMask | m, data, o, out, b);
+    this.succLabel[a] = label;
+    return m;
+  }
+
 
   /**
    * Back to the state at data[o..) from its successor at succ[b..) (`succ` stepAll's `out`): the fields of only the
