@@ -73,6 +73,12 @@ export interface CheckOptions {
   /** Partial-order reduction (persistent sets): the same verdicts from fewer states. Default true. */
   reduce?: boolean;
   /**
+   * The transition cache (src/checker/stepper.ts MEMO_SLOTS): a step met before replayed,
+   * not run again; the same states in the same order. Default true; off with `wrapActor`
+   * (a wrapper sees every step).
+   */
+  memo?: boolean;
+  /**
    * Bitstate mode (SPIN's -DBITSTATE, src/checker/bitstate.ts): a Bloom filter of 2^bitstate
    * bits (10..34) as the visited set; a Never then reads `Never (bitstate, probability of a
    * missed state P)`. Default: the exact state store.
@@ -302,7 +308,14 @@ export function checkConfig(config: CheckConfig, options: CheckOptions = {}): Ch
     const input = searchInput(setup, knobs, o);
     // The workers rebuild the search from the configuration: an id, not a Policy value.
     const portable = typeof config.policy !== "object" && options.wrapActor === undefined;
-    const spec = { config, knobs: k, maxStates: o.maxStates, reduce: options.reduce, bitstate: options.bitstate };
+    const spec = {
+      config,
+      knobs: k,
+      maxStates: o.maxStates,
+      reduce: options.reduce,
+      memo: options.memo,
+      bitstate: options.bitstate,
+    };
     total.add(workers > 1 && portable ? searchParallel(input, spec, workers) : search(input));
   });
   return total.result(setup);
@@ -368,6 +381,7 @@ export interface SearchSpec {
   knobs: number;
   maxStates: number;
   reduce?: boolean;
+  memo?: boolean;
   bitstate?: number;
 }
 
@@ -407,7 +421,8 @@ function searchInput(setup: Setup, knobs: Knobs, options: CheckOptions & { maxSt
   // btrfs: the footprints do not declare the COW fixup's private-data and Ordered-flag
   // writes (->writepage, end_page_writeback), so its searches run without the reduction.
   const reduceHere = reduce && env.privateData !== "cow-fixup";
-  return { ctx, actors, roots, maxStates, reduce: reduceHere, bitstate, finish: finalSync, hang, pageState };
+  const memo = options.memo !== false && options.wrapActor === undefined;
+  return { ctx, actors, roots, maxStates, reduce: reduceHere, memo, bitstate, finish: finalSync, hang, pageState };
 }
 
 /** A witness and the root choices it took. */

@@ -54,6 +54,8 @@ export interface SearchInput {
   roots: Root[];
   /** Stop adding states beyond this many. */
   maxStates: number;
+  /** Replay steps met before from the transition cache (stepper.ts MEMO_SLOTS; same states, same order). Default true; false for the test that holds it to the steps themselves. */
+  memo?: boolean;
   /** Bitstate mode (bitstate.ts): the visited set is a Bloom filter of 2^bitstate bits. Default: the exact StateSet. */
   bitstate?: number;
   /** The end-of-run sync on a terminal state; returns its witness text. */

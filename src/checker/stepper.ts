@@ -6,7 +6,16 @@
  */
 import type { PageCache } from "../model/page-cache.js";
 import { BLOCKED, DONE, LABELS, type Program, TableActor, type Actor, type StepContext } from "./actors/index.js";
-import { MASK_BITS, PAGE_WORDS, checkCodecCovers, decodePage, decodePageWords, encodePage, maskOf, regWords } from "./state.js";
+import {
+  MASK_BITS,
+  PAGE_WORDS,
+  checkCodecCovers,
+  decodePage,
+  decodePageWords,
+  encodePage,
+  maskOf,
+  regWords,
+} from "./state.js";
 import { incidentMask, maskNames, takeIncidentMask } from "./verdict.js";
 import type { SearchInput, WitnessStep } from "./search.js";
 
@@ -76,12 +85,22 @@ function stepWords(first: number, size: number, ioQueue: number): number {
 }
 
 /**
- * The transition cache: direct-mapped, MEMO_SLOTS slots of MEMO_STRIDE words: [tag (hash|1,
- * 0 empty), a, w0, w1, w2, w3 & ~mask, r0..r3 (key: 10 words); moved, label, now, fut, p0..p3,
- * v0..v3 (value: 12 words)].
+ * The transition cache (Stepper.stepAll): what an actor's next step did from a page and
+ * registers of its own, kept the first time it runs and replayed when the same actor meets
+ * them again in another state (the other actors' registers differ). A step reads and writes
+ * only the page's encoded fields, its own registers and the io queue (Actor.step's
+ * contract) and the search's constants, so the replay is exact: the same states, in the same
+ * order. Direct-mapped, each slot overwritten by the next key that maps to it, small enough
+ * to stay in a core's L2 (2^14 slots of 88 bytes: 1.4 MiB; 2^12-2^15 measured alike, 2^16
+ * slower, the table spilling to L3). A slot: tag (the key's hash | 1, 0 empty), the key (the
+ * actor, page words 0-2, word 3 without the incident mask, the actor's register words masked
+ * to its bytes, 4 at most: 10 words), then the value (moved, label, footprint now, future,
+ * the successor's page words (word 3 with the step's own incidents), its register words'
+ * bytes: 12 words).
  */
 const MEMO_SLOTS = 1 << 14;
-const MEMO_STRIDE = 22;
+const MEMO_KEY = 10;
+const MEMO_STRIDE = MEMO_KEY + 12;
 
 /** persistentSet's scratch: per actor, the actors it pulls in. */
 const PULL = new Int32Array(32);
@@ -141,8 +160,11 @@ export class Stepper {
   private readonly memoWord: Int32Array;
   private readonly memoByte: Int32Array;
   private readonly memoN: Int32Array;
-  private readonly memoStride: number;
+  /** Whether stepAll uses the transition cache (SearchInput.memo). */
+  private readonly memoOn: boolean;
   private readonly memo: Int32Array;
+  /** The key being looked up: 9 words, then its hash | 1 (the slot's tag). */
+  private readonly memoK = new Int32Array(MEMO_KEY);
 
   constructor(protected readonly input: SearchInput) {
     this.ctx = input.ctx;
@@ -166,8 +188,7 @@ export class Stepper {
     this.succ = new Int32Array(nA * this.W);
     this.succLabel = new Int32Array(nA);
     this.stepWords = Int32Array.from(this.actors, (a, k) => stepWords(this.offsets[k], a.size, this.ctx.ioQueue));
-    // the transition cache: per actor its register words (after the page words) and their bytes of its own
-    let most = 1;
+    // the transition cache: per actor the register words (after the page words) a step may touch, and its bytes in each
     this.memoWord = new Int32Array(nA * 4);
     this.memoByte = new Int32Array(nA * 4);
     this.memoN = new Int32Array(nA);
@@ -176,16 +197,17 @@ export class Stepper {
       const add = (i: number) => bytes.set(i >> 2, (bytes.get(i >> 2) ?? 0) | (255 << ((i & 3) << 3)));
       for (let i = this.offsets[a]; i < this.offsets[a] + act.size; i++) add(i);
       if (this.ctx.ioQueue >= 0) add(this.ctx.ioQueue);
-      if (bytes.size > 4) throw new Error("checker: an actor's registers span more than 4 words");
-      [...bytes].sort((x, y) => x[0] - y[0]).forEach(([w, m], k) => ((this.memoWord[a * 4 + k] = w), (this.memoByte[a * 4 + k] = m)));
+      if (bytes.size > 4) throw new Error(`checker: actor ${act.name}'s registers span more than 4 words`);
+      [...bytes]
+        .sort((x, y) => x[0] - y[0])
+        .forEach(([w, m], k) => ((this.memoWord[a * 4 + k] = w), (this.memoByte[a * 4 + k] = m)));
       this.memoN[a] = bytes.size;
-      most = Math.max(most, bytes.size);
     });
-    this.memoStride = MEMO_STRIDE;
+    this.memoOn = input.memo !== false;
     this.memo = new Int32Array(MEMO_SLOTS * MEMO_STRIDE);
   }
 
-  /** Transition-cache lookups and hits (the benchmark's figures). */
+  /** Transition-cache lookups and hits so far (for the benchmark's figures). */
   memoLookups = 0;
   memoHits = 0;
 
@@ -243,81 +265,40 @@ export class Stepper {
   /**
    * Run each live actor's next step from the state at data[o..), keeping actor a's successor
    * at out[base + a * W..) (default: in `succ`) and, with the reduction, each footprint.
-   * Returns the bit set of actors that moved. Leaves the cache as the last successor
-   * (as the state when none moved) and `r` as its registers.
-   * NOTE: for performance, the fields are read into locals; this is the checker's inner loop.
+   * Returns the bit set of actors that moved. A step the transition cache holds (MEMO_SLOTS:
+   * the same actor, page and registers of its own) is replayed from it; the others run on
+   * the cache, decoded from the state at the first of them (decodeState) and restored
+   * between them. Leaves the cache as the state when no actor moved (an end state is judged
+   * on it).
+   * NOTE: for performance, the fields are read into locals, the key is hashed inline; this
+   * is the checker's inner loop.
    */
   protected stepAll(data: Int32Array, o: number, stateMask: number, out = this.succ, base = 0): number {
-    const { actors, offsets, W, memo, memoWord, memoByte, memoN } = this;
-    const R0 = o + PAGE_WORDS,
-      w0 = data[o],
-      w1 = data[o + 1],
-      w2 = data[o + 2],
-      w3 = data[o + 3] & ~MASK_BITS;
+    const { actors, offsets, W, memoOn } = this;
+    const R0 = o + PAGE_WORDS;
     let enabled = 0,
       live = 0,
       waiting = false,
       last = -1,
       decoded = false;
-    const { reduce, daemons, succLabel } = this;
     for (let a = 0; a < actors.length; a++) {
       const ra = offsets[a];
       if (((data[R0 + (ra >> 2)] >>> ((ra & 3) << 3)) & 255) === DONE) continue;
       live |= 1 << a;
-      if (!(daemons & (1 << a))) waiting = true;
-      const n = memoN[a],
-        mi = a * 4;
-      const r0 = n > 0 ? data[R0 + memoWord[mi]] & memoByte[mi] : 0,
-        r1 = n > 1 ? data[R0 + memoWord[mi + 1]] & memoByte[mi + 1] : 0,
-        r2 = n > 2 ? data[R0 + memoWord[mi + 2]] & memoByte[mi + 2] : 0,
-        r3 = n > 3 ? data[R0 + memoWord[mi + 3]] & memoByte[mi + 3] : 0;
-      let h = Math.imul(a + 1, 0x9e3779b1) ^ w0;
-      h = Math.imul(h ^ (h >>> 15), 0x85ebca6b) ^ w1;
-      h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) ^ w2;
-      h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) ^ w3;
-      h = Math.imul(h ^ (h >>> 15), 0xc2b2ae35) ^ r0;
-      h = Math.imul(h ^ (h >>> 13), 0x85ebca6b) ^ r1;
-      h = Math.imul(h ^ (h >>> 16), 0xc2b2ae35) ^ (r2 + Math.imul(r3, 31));
-      h = (h ^ (h >>> 15)) | 1;
-      const at = (h >>> 1 & (MEMO_SLOTS - 1)) * MEMO_STRIDE;
+      if (!(this.daemons & (1 << a))) waiting = true;
+      const at = this.memoKey(a, data, o),
+        b = base + a * W;
       this.memoLookups++;
-      if (
-        memo[at] === h && memo[at + 1] === a && memo[at + 2] === w0 && memo[at + 3] === w1 && memo[at + 4] === w2 &&
-        memo[at + 5] === w3 && memo[at + 6] === r0 && memo[at + 7] === r1 && memo[at + 8] === r2 && memo[at + 9] === r3
-      ) {
+      if (memoOn && this.memoHas(at)) {
         this.memoHits++;
-        const v = at + 10;
-        if (reduce) (this.now[a] = memo[v + 2]), (this.fut[a] = memo[v + 3]);
-        if (memo[v] === 0) continue; // BLOCKED
-        const b = base + a * W;
-        (out[b] = memo[v + 4]), (out[b + 1] = memo[v + 5]), (out[b + 2] = memo[v + 6]), (out[b + 3] = memo[v + 7] | stateMask);
-        for (let k = PAGE_WORDS; k < W; k++) out[b + k] = data[o + k];
-        for (let k = 0; k < n; k++) {
-          const w = PAGE_WORDS + memoWord[mi + k];
-          out[b + w] = (data[o + w] & ~memoByte[mi + k]) | memo[v + 8 + k];
-        }
-        enabled |= 1 << a;
-        succLabel[a] = memo[v + 1];
+        if (this.replay(a, at + MEMO_KEY, data, o, stateMask, out, b)) enabled |= 1 << a;
         continue;
       }
       if (!decoded) this.decodeState(data, o), (decoded = true);
       else if (last >= 0) this.restore(data, o, out, last), (last = -1);
-      const b = base + a * W;
       const m = this.runStep(a, stateMask, data, o, out, b);
-      (memo[at] = h), (memo[at + 1] = a), (memo[at + 2] = w0), (memo[at + 3] = w1), (memo[at + 4] = w2);
-      (memo[at + 5] = w3), (memo[at + 6] = r0), (memo[at + 7] = r1), (memo[at + 8] = r2), (memo[at + 9] = r3);
-      const v = at + 10;
-      (memo[v + 2] = reduce ? this.now[a] : 0), (memo[v + 3] = reduce ? this.fut[a] : 0);
-      if (m < 0) {
-        memo[v] = 0;
-        continue;
-      }
-      enabled |= 1 << a;
-      last = b;
-      (memo[v] = 1), (memo[v + 1] = succLabel[a]);
-      (memo[v + 4] = out[b]), (memo[v + 5] = out[b + 1]), (memo[v + 6] = out[b + 2]);
-      memo[v + 7] = (out[b + 3] & ~MASK_BITS) | m;
-      for (let k = 0; k < n; k++) memo[v + 8 + k] = out[b + PAGE_WORDS + memoWord[mi + k]] & memoByte[mi + k];
+      this.remember(a, at, m, out, b);
+      if (m >= 0) (enabled |= 1 << a), (last = b);
     }
     // the cache holds the last successor that ran (no restore after it), else the state if decoded, else as before
     if (last >= 0 || decoded) {
@@ -330,6 +311,72 @@ export class Stepper {
     this.live = live;
     this.waiting = waiting;
     return enabled;
+  }
+
+  /**
+   * Actor a's transition-cache key at the state data[o..) into `memoK` (the actor, page words
+   * 0-2, word 3 without the incident mask, its register words masked to its bytes); returns
+   * the offset of the slot it maps to.
+   * NOTE: for performance (stepAll's): the hash inline, murmur3's multipliers.
+   */
+  private memoKey(a: number, data: Int32Array, o: number): number {
+    const { memoK: k, memoWord, memoByte } = this;
+    const R0 = o + PAGE_WORDS,
+      n = this.memoN[a],
+      mi = a * 4;
+    (k[0] = a), (k[1] = data[o]), (k[2] = data[o + 1]), (k[3] = data[o + 2]), (k[4] = data[o + 3] & ~MASK_BITS);
+    for (let j = 0; j < 4; j++) k[5 + j] = j < n ? data[R0 + memoWord[mi + j]] & memoByte[mi + j] : 0;
+    let h = Math.imul(a + 1, 0x9e3779b1);
+    for (let j = 1; j < 9; j++) h = Math.imul(h ^ (h >>> 15), j & 1 ? 0x85ebca6b : 0xc2b2ae35) ^ k[j];
+    k[9] = (h ^ (h >>> 13)) | 1;
+    return ((k[9] >>> 1) & (MEMO_SLOTS - 1)) * MEMO_STRIDE;
+  }
+
+  /** Whether the slot at `at` holds the key in `memoK` (tag first: the hash | 1). */
+  private memoHas(at: number): boolean {
+    const { memo, memoK: k } = this;
+    if (memo[at] !== k[9]) return false;
+    for (let j = 0; j < 9; j++) if (memo[at + 1 + j] !== k[j]) return false;
+    return true;
+  }
+
+  /**
+   * Actor a's step from the cached value at memo[v..): its footprints, and if it moved its
+   * label and its successor at out[b..) (the state's words, with the page's and the actor's
+   * register bytes from the value, the state's incidents added). Returns whether it moved.
+   */
+  private replay(a: number, v: number, data: Int32Array, o: number, mask: number, out: Int32Array, b: number): boolean {
+    const { memo, memoWord, memoByte, W } = this;
+    if (this.reduce) (this.now[a] = memo[v + 2]), (this.fut[a] = memo[v + 3]);
+    if (memo[v] === 0) return false; // BLOCKED
+    (out[b] = memo[v + 4]), (out[b + 1] = memo[v + 5]), (out[b + 2] = memo[v + 6]), (out[b + 3] = memo[v + 7] | mask);
+    for (let k = PAGE_WORDS; k < W; k++) out[b + k] = data[o + k];
+    for (let k = 0, mi = a * 4; k < this.memoN[a]; k++) {
+      const w = PAGE_WORDS + memoWord[mi + k];
+      out[b + w] = (data[o + w] & ~memoByte[mi + k]) | memo[v + 8 + k];
+    }
+    this.succLabel[a] = memo[v + 1];
+    return true;
+  }
+
+  /**
+   * Keep in the slot at `at`, under the key in `memoK`, what runStep just did: `m` its
+   * incidents (-1: BLOCKED), the footprints, and if it moved its label and the successor's
+   * page words (word 3 with the step's own incidents) and register bytes from out[b..).
+   */
+  private remember(a: number, at: number, m: number, out: Int32Array, b: number): void {
+    const { memo, memoK: k, memoWord, memoByte } = this;
+    memo[at] = k[9];
+    for (let j = 0; j < 9; j++) memo[at + 1 + j] = k[j];
+    const v = at + MEMO_KEY;
+    (memo[v + 2] = this.reduce ? this.now[a] : 0), (memo[v + 3] = this.reduce ? this.fut[a] : 0);
+    memo[v] = m < 0 ? 0 : 1;
+    if (m < 0) return;
+    memo[v + 1] = this.succLabel[a];
+    (memo[v + 4] = out[b]), (memo[v + 5] = out[b + 1]), (memo[v + 6] = out[b + 2]);
+    memo[v + 7] = (out[b + 3] & ~MASK_BITS) | m;
+    for (let j = 0, mi = a * 4; j < this.memoN[a]; j++)
+      memo[v + 8 + j] = out[b + PAGE_WORDS + memoWord[mi + j]] & memoByte[mi + j];
   }
 
   /** The cache and registers as the state at data[o..) (page words that differ from `held` decoded; counters zero). */
@@ -374,7 +421,6 @@ export class Stepper {
     this.succLabel[a] = label;
     return m;
   }
-
 
   /**
    * Back to the state at data[o..) from its successor at succ[b..) (`succ` stepAll's `out`): the fields of only the
