@@ -34,8 +34,8 @@ export class DeviceWrites {
   readonly lazy: boolean;
   /** Groups write at different dmaWriteRates: per-page rates are summed (`rate`). */
   private readonly mixedRates: boolean;
-  /** Per folio: its slot while someone holds it for writing, else 0. */
-  private readonly slotOf: CountArray;
+  /** Per folio: its slot while someone holds it for writing, else 0 (length 0 unless `lazy`). Read it, never write it. */
+  readonly slotOf: CountArray;
   /** Per slot: pinners in their hold phase writing into the folio. */
   private readonly holders: CountArray;
   /** Per slot: time of the folio's next device write, seconds. */

@@ -16,9 +16,15 @@ import type { WritebackEnds } from "./writeback-ends.js";
 import type { EventQueue } from "./queue.js";
 import { PINNER_STREAM_BASE, type Streams } from "./random.js";
 import { ANON_GUP, type AnonMemory } from "./anon.js";
+import { HeldAhead } from "./prefetch.js";
 
 /** Pinner phases: waiting to start a pin, inside GUP (faulting pages in), holding the pin. */
 const PHASE = { START: 0, GUP: 1, HOLD: 2 } as const;
+/**
+ * The queue's lanes (EventQueue.pushLane) of a pinner's ends of hold and of its gaps: with a
+ * fixed pinDuration or pinGap their times never decrease, so they need no heap.
+ */
+const LANE = { HOLD: 1, GAP: 2 } as const;
 /** Outcome of GUP on one page. */
 const GUP_OUTCOME = { OK: 0, SKIP: 1, WAIT: 2, REFUSED: 3 } as const;
 
@@ -90,6 +96,7 @@ export class Pinners {
   private readonly pCleanWrites: Uint32Array; // the page's cleanWrites when the pin was taken, ppp per pinner
   private readonly pNotify: Float64Array; // when an invalidation's notifier runs the release (Infinity: none)
   private readonly notifierRate: number;
+  private readonly ahead: HeldAhead;
 
   constructor(s: PinnerSetup) {
     this.pc = s.pc;
@@ -123,6 +130,7 @@ export class Pinners {
     this.pCleanWrites = new Uint32Array(n * this.ppp);
     this.pNotify = new Float64Array(n).fill(Infinity);
     this.notifierRate = s.notifierRate;
+    this.ahead = new HeldAhead(s.pc, s.dma);
   }
 
   /** Each pinner's first pin starts at a uniform offset within its first cycle. */
@@ -194,7 +202,7 @@ export class Pinners {
       this.pCount[k] = 0;
       this.pPhase[k] = PHASE.HOLD;
       this.pEnd[k] = this.pc.now + this.pHold[k];
-      this.q.replaceTop(this.pEnd[k], EVENT.PINNER, k);
+      this.q.replaceTopOnLane(LANE.HOLD, this.pEnd[k], EVENT.PINNER, k);
       return;
     }
     this.pPhase[k] = PHASE.GUP;
@@ -210,6 +218,11 @@ export class Pinners {
       gi = g.of[k],
       ppp = g.ppp[gi],
       pin = g.pin[gi] === 1;
+    if (this.pCursor[k] === 0) {
+      // The range's folios read ahead together (NOTE: for performance; prefetch.ts).
+      const first = this.unitOf(this.pFirst[k]);
+      this.ahead.range(first, this.unitOf(this.pFirst[k] + ppp - 1) - first + 1);
+    }
     while (this.pCursor[k] < ppp) {
       const page = this.unitOf(this.pFirst[k] + this.pCursor[k]);
       const r = this.gupPage(k, page, base + this.pCount[k]);
@@ -266,7 +279,7 @@ export class Pinners {
     const gap = this.groups.pinGap[gi](uk);
     const wait = gap > 0 ? gap : this.pHold[k];
     this.pHold[k] = this.groups.pinDuration[gi](uk);
-    if (wait > 0) this.q.replaceTop(this.pc.now + wait, EVENT.PINNER, k);
+    if (wait > 0) this.q.replaceTopOnLane(LANE.GAP, this.pc.now + wait, EVENT.PINNER, k);
     else this.q.pop();
   }
 
@@ -278,7 +291,7 @@ export class Pinners {
       const next = this.pc.now + this.rng.gap(PINNER_STREAM_BASE + k, rate);
       if (next < t) t = next;
     }
-    this.q.replaceTop(t, EVENT.PINNER, k);
+    this.q.replaceTopOnLane(LANE.HOLD, t, EVENT.PINNER, k);
   }
 
   /**
@@ -399,7 +412,7 @@ export class Pinners {
     this.pPhase[k] = PHASE.START;
     const gap = g.pinGap[gi](uk);
     this.pHold[k] = g.pinDuration[gi](uk);
-    this.q.replaceTop(this.pc.now + gap, EVENT.PINNER, k);
+    this.q.replaceTopOnLane(LANE.GAP, this.pc.now + gap, EVENT.PINNER, k);
   }
 
   /** Release per policy (set_page_dirty_lock, the !PageDirty check, nothing), then drop the reference. */
@@ -411,7 +424,7 @@ export class Pinners {
     const gi = this.groups.of[k];
     const gap = this.groups.pinGap[gi](uk);
     this.pHold[k] = this.groups.pinDuration[gi](uk);
-    this.q.replaceTop(this.pc.now + gap, EVENT.PINNER, k);
+    this.q.replaceTopOnLane(LANE.GAP, this.pc.now + gap, EVENT.PINNER, k);
   }
 
   /** The end of the run: every pinner inside GUP or holding a pin releases what it holds. */
@@ -456,6 +469,7 @@ export class Pinners {
     const c = this.pc.counters;
     const done = c[METRIC.pinsCompleted],
       unsaved = c[METRIC.releasesUnsaved];
+    this.ahead.listed(this.pPages, base, this.pCount[k]);
     for (let i = 0; i < this.pCount[k]; i++) {
       const page = this.pPages[base + i];
       if (lazy) {

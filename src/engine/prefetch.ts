@@ -7,7 +7,8 @@
  * handling the first, costs about one miss for the batch instead of one a folio. The words
  * read go into `sink` only so that the loads cannot be optimised away; nothing reads it.
  */
-import type { PageCache } from "../model/page-cache.js";
+import type { CountArray, PageCache } from "../model/page-cache.js";
+import type { DeviceWrites } from "./device-writes.js";
 import type { EventQueue } from "./queue.js";
 import type { Streams } from "./random.js";
 
@@ -110,5 +111,41 @@ export class DrawAhead {
     for (let k = 0; k < AHEAD; k++) x ^= page[8 * r[2 * k]] ^ also[r[2 * k]];
     this.sink ^= x;
     this.i = 0;
+  }
+}
+
+/**
+ * Read-ahead of the folios a pinner is about to take or release: their records, FOLL_PIN
+ * counts and device-write slots, read together before the first is handled.
+ */
+export class HeldAhead {
+  /** The XOR of every word read ahead (never read). */
+  sink = 0;
+  private readonly page: Uint32Array;
+  private readonly pins: CountArray;
+  /** DeviceWrites.slotOf, or `pins` again when there is none (no lazy device writes). */
+  private readonly slots: CountArray;
+
+  constructor(pc: PageCache, dma: DeviceWrites) {
+    this.page = pc.page;
+    this.pins = pc.pins;
+    this.slots = dma.slotOf.length > 0 ? dma.slotOf : pc.pins;
+  }
+
+  /** Folios first..first+n-1. */
+  range(first: number, n: number): void {
+    let x = 0;
+    for (let p = first; p < first + n; p++) x ^= this.page[8 * p] ^ this.pins[p] ^ this.slots[p];
+    this.sink ^= x;
+  }
+
+  /** The n folios list[from..from+n-1]. */
+  listed(list: Int32Array, from: number, n: number): void {
+    let x = 0;
+    for (let i = from; i < from + n; i++) {
+      const p = list[i];
+      x ^= this.page[8 * p] ^ this.pins[p] ^ this.slots[p];
+    }
+    this.sink ^= x;
   }
 }

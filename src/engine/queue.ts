@@ -1,15 +1,20 @@
 // The engine's event queue; the class below carries the docs (tslab shows them on Shift-Tab).
 const STRIDE = 4; // time, seq, kind, arg
+/** The FIFO lanes besides the heap (EventQueue.LANES). */
+const LANES = 3;
 
 /**
  * The engine's event queue: a binary min-heap keyed on (time, sequence), so events at equal times
  * run in the order they were scheduled and a seeded run repeats exactly.
  *
- * A second lane is a FIFO for events scheduled at non-decreasing times (end_page_writeback
- * with a fixed latency): the earliest event is the smaller of the heap's top and the
- * FIFO's head, still by (time, sequence), so the order is exactly that of one heap.
- * NOTE: typed arrays with the four fields of a node interleaved, and the FIFO lane, are
- * for performance: the large benchmark moves tens of millions of events.
+ * Besides the heap, LANES FIFO lanes hold events scheduled at non-decreasing times (each lane
+ * for one kind of delay: end_page_writeback with a fixed latency, a pinner's fixed hold, its
+ * fixed gap): the earliest event is the smallest of the heap's top and the lanes' heads, still
+ * by (time, sequence), so the order is exactly that of one heap. An event for a lane that would
+ * go back in time goes to the heap instead (pushLane), so any delays may be given a lane.
+ * NOTE: typed arrays with the four fields of a node interleaved, and the FIFO lanes, are
+ * for performance: the large benchmark moves tens of millions of events, most of them on
+ * lanes (a push and a pop in constant time instead of a sift through ten thousand pinners).
  *
  * An event is three numbers: its time (seconds of simulated time), a kind (the engine's
  * event code) and an argument (a page, pinner or inode index). Capacity grows as needed.
@@ -26,23 +31,32 @@ const STRIDE = 4; // time, seq, kind, arg
  * q.topKind(); // => 6
  */
 export class EventQueue {
+  /** FIFO lanes: 0 is pushFifo's; pushLane takes any of 0..LANES-1. */
+  static readonly LANES = LANES;
   private heap: Float64Array;
   private n = 0;
-  private fifo: Float64Array;
-  private fifoHead = 0;
-  private fifoTail = 0;
+  /** Each lane's events, STRIDE numbers each, from head[l] (inclusive) to tail[l] (exclusive). */
+  private readonly lane: Float64Array[] = [];
+  private readonly head = new Int32Array(LANES);
+  private readonly tail = new Int32Array(LANES);
+  /** Each lane's head event's time and sequence (Infinity when empty), so peek reads one small array. */
+  private readonly headTime = new Float64Array(LANES).fill(Infinity);
+  private readonly headSeq = new Float64Array(LANES).fill(Infinity);
   private seq = 0;
-  private topInFifo = false;
+  /** Where the event selected by the last peek() is: -1 the heap's top, else the head of that lane. */
+  private top = -1;
 
-  /** @param capacity events each lane holds before it first grows (it doubles when full). */
+  /** @param capacity events the heap and each lane hold before they first grow (they double when full). */
   constructor(capacity = 1024) {
     this.heap = new Float64Array(capacity * STRIDE);
-    this.fifo = new Float64Array(capacity * STRIDE);
+    for (let l = 0; l < LANES; l++) this.lane.push(new Float64Array(capacity * STRIDE));
   }
 
-  /** Events waiting, in both lanes. */
+  /** Events waiting, in the heap and the lanes. */
   get size(): number {
-    return this.n + (this.fifoTail - this.fifoHead) / STRIDE;
+    let s = this.n;
+    for (let l = 0; l < LANES; l++) s += (this.tail[l] - this.head[l]) / STRIDE;
+    return s;
   }
 
   /**
@@ -51,34 +65,45 @@ export class EventQueue {
    */
   peek(): number {
     const h = this.heap,
-      f = this.fifo;
-    if (this.fifoHead === this.fifoTail) {
-      this.topInFifo = false;
-      return this.n > 0 ? h[0] : Infinity;
+      lt = this.headTime,
+      ls = this.headSeq;
+    let top = -1,
+      t = Infinity,
+      s = 0;
+    if (this.n > 0) {
+      t = h[0];
+      s = h[1];
     }
-    const ft = f[this.fifoHead];
-    this.topInFifo = this.n === 0 || ft < h[0] || (ft === h[0] && f[this.fifoHead + 1] < h[1]);
-    return this.topInFifo ? ft : h[0];
+    for (let l = 0; l < LANES; l++) {
+      const u = lt[l];
+      if (u < t || (u === t && ls[l] < s)) {
+        top = l;
+        t = u;
+        s = ls[l];
+      }
+    }
+    this.top = top;
+    return t;
   }
   /** Kind of the event selected by the last peek(). */
   topKind(): number {
-    return this.topInFifo ? this.fifo[this.fifoHead + 2] : this.heap[2];
+    return this.top < 0 ? this.heap[2] : this.lane[this.top][this.head[this.top] + 2];
   }
   /** Argument of the event selected by the last peek(). */
   topArg(): number {
-    return this.topInFifo ? this.fifo[this.fifoHead + 3] : this.heap[3];
+    return this.top < 0 ? this.heap[3] : this.lane[this.top][this.head[this.top] + 3];
   }
 
-  /** Events waiting on the FIFO lane. */
+  /** Events waiting on lane 0 (pushFifo's). */
   get fifoLength(): number {
-    return (this.fifoTail - this.fifoHead) / STRIDE;
+    return (this.tail[0] - this.head[0]) / STRIDE;
   }
-  /** Argument of the FIFO lane's i-th event from its head (0 ≤ i < fifoLength). */
+  /** Argument of lane 0's i-th event from its head (0 ≤ i < fifoLength). */
   fifoArg(i: number): number {
-    return this.fifo[this.fifoHead + i * STRIDE + 3];
+    return this.lane[0][this.head[0] + i * STRIDE + 3];
   }
 
-  /** Schedule an event at `time` (seconds); at equal times, events run in push order. */
+  /** Schedule an event at `time` (seconds) on the heap; at equal times, events run in push order. */
   push(time: number, kind: number, arg: number): void {
     if (this.n * STRIDE === this.heap.length) this.heap = grow(this.heap);
     const h = this.heap;
@@ -103,32 +128,54 @@ export class EventQueue {
     h[o + 3] = arg;
   }
 
-  /** Schedule on the FIFO lane; times must not decrease from one call to the next. */
+  /** Schedule on lane 0; times must not decrease from one call to the next. @throws Error if one does */
   pushFifo(time: number, kind: number, arg: number): void {
-    if (this.fifoTail > this.fifoHead && time < this.fifo[this.fifoTail - STRIDE]) {
+    if (this.tail[0] > this.head[0] && time < this.lane[0][this.tail[0] - STRIDE]) {
       throw new Error("EventQueue.pushFifo: time went backwards");
     }
-    if (this.fifoTail === this.fifo.length) {
-      // Compact first; grow only if it is really full.
-      this.fifo.copyWithin(0, this.fifoHead, this.fifoTail);
-      this.fifoTail -= this.fifoHead;
-      this.fifoHead = 0;
-      if (this.fifoTail === this.fifo.length) this.fifo = grow(this.fifo);
+    this.append(0, time, kind, arg);
+  }
+
+  /** Schedule on lane `l` (0..LANES-1), or on the heap if `time` is before the lane's last event: the same order either way. */
+  pushLane(l: number, time: number, kind: number, arg: number): void {
+    if (this.tail[l] > this.head[l] && time < this.lane[l][this.tail[l] - STRIDE]) this.push(time, kind, arg);
+    else this.append(l, time, kind, arg);
+  }
+
+  private append(l: number, time: number, kind: number, arg: number): void {
+    if (this.tail[l] === this.lane[l].length) {
+      // Compact first; grow if that left it over half full (so a compaction copies at most
+      // as many events as were pushed since the last one).
+      this.lane[l].copyWithin(0, this.head[l], this.tail[l]);
+      this.tail[l] -= this.head[l];
+      this.head[l] = 0;
+      if (2 * this.tail[l] > this.lane[l].length) this.lane[l] = grow(this.lane[l]);
     }
-    const f = this.fifo,
-      o = this.fifoTail;
+    const f = this.lane[l],
+      o = this.tail[l];
     f[o] = time;
     f[o + 1] = this.seq++;
     f[o + 2] = kind;
     f[o + 3] = arg;
-    this.fifoTail += STRIDE;
+    this.tail[l] = o + STRIDE;
+    if (o === this.head[l]) {
+      this.headTime[l] = time;
+      this.headSeq[l] = f[o + 1];
+    }
   }
 
   /** Remove the event selected by peek(). */
   pop(): void {
-    if (this.topInFifo) {
-      this.fifoHead += STRIDE;
-      if (this.fifoHead === this.fifoTail) this.fifoHead = this.fifoTail = 0;
+    const l = this.top;
+    if (l >= 0) {
+      const i = (this.head[l] += STRIDE);
+      if (i === this.tail[l]) {
+        this.head[l] = this.tail[l] = 0;
+        this.headTime[l] = this.headSeq[l] = Infinity;
+      } else {
+        this.headTime[l] = this.lane[l][i];
+        this.headSeq[l] = this.lane[l][i + 1];
+      }
       return;
     }
     const last = --this.n;
@@ -140,16 +187,22 @@ export class EventQueue {
   }
 
   /**
-   * Replace the selected event with a new one: one sift instead of two.
+   * Replace the selected event with a new one on the heap: one sift instead of two.
    * NOTE: for performance; an actor rescheduling itself is the common case.
    */
   replaceTop(time: number, kind: number, arg: number): void {
-    if (this.topInFifo) {
+    if (this.top >= 0) {
       this.pop();
       this.push(time, kind, arg);
       return;
     }
     this.siftDown(time, this.seq++, kind, arg);
+  }
+
+  /** Replace the selected event with a new one on lane `l` (pushLane: the heap if it would go back in time). */
+  replaceTopOnLane(l: number, time: number, kind: number, arg: number): void {
+    this.pop();
+    this.pushLane(l, time, kind, arg);
   }
 
   private siftDown(time: number, s: number, kind: number, arg: number): void {
@@ -188,7 +241,7 @@ export class EventQueue {
 
   /** Bytes held by the queue's arrays. */
   get bytes(): number {
-    return this.heap.byteLength + this.fifo.byteLength;
+    return this.heap.byteLength + this.lane.reduce((b, f) => b + f.byteLength, 0);
   }
 }
 
