@@ -124,6 +124,10 @@ test("an unknown option of a subcommand names the command and its options, one l
   const r = pinsim("report", "data/results/examples/kernel-eras", "--at", "x=y");
   assert.equal(r.code, 2, r.stderr);
   assert.equal(r.stderr, "pinsim: unknown option '--at' for pinsim report (allowed: --partial, --help)\n");
+  // a known flag given a value (`--partial=yes`): it takes none, not "unknown"
+  const v = pinsim("report", "data/results/examples/kernel-eras", "--partial=yes");
+  assert.equal(v.code, 2, v.stderr);
+  assert.equal(v.stderr, "pinsim: --partial takes no value, got '--partial=yes' (for pinsim report)\n");
   const n = pinsim("notebook", "run", "01-quickstart", "--frob");
   assert.equal(n.code, 2, n.stderr);
   assert.match(

@@ -63,6 +63,13 @@ function namedUnknownOptions(cmd: Command): void {
   const name = (c: Command): string => (c.parent ? `${name(c.parent)} ${c.name()}` : c.name());
   (cmd as unknown as { unknownOption(flag: string): never }).unknownOption = (flag: string): never => {
     const allowed = cmd.options.map((o) => o.long ?? o.short).filter((f): f is string => !!f);
+    const flagOnly = flag.includes("=") && allowed.includes(flag.slice(0, flag.indexOf("=")));
+    if (flagOnly)
+      // `--verbose=yes`: a known flag that takes no value
+      return cmd.error(`pinsim: ${flag.slice(0, flag.indexOf("="))} takes no value, got '${flag}' (for ${name(cmd)})`, {
+        code: "commander.unknownOption",
+        exitCode: EXIT.BAD_INPUT,
+      });
     return cmd.error(
       `pinsim: unknown option '${flag}' for ${name(cmd)} (allowed: ${[...allowed, "--help"].join(", ")})`,
       { code: "commander.unknownOption", exitCode: EXIT.BAD_INPUT },
