@@ -19,21 +19,13 @@ import {
   readFileSync,
   writeFileSync,
 } from "node:fs";
-import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InputError } from "../src/errors.js";
-import {
-  buildProbes,
-  calibrate,
-  CalibrateInputError,
-  compilerVersion,
-  parseParts,
-  probeSources,
-  type Environment,
-} from "../src/calibrate/index.js";
+import { buildProbes, calibrate, CalibrateInputError, compilerVersion, parseParts } from "../src/calibrate/index.js";
 import { calibrateLab, parseLabParts } from "../src/calibrate/lab/run.js";
 import { parseKernelSpec } from "../src/calibrate/lab/spec.js";
+import { fakeProbeCache as fakeProbeCacheIn, referenceEnv } from "./helpers/calibrate.js";
 
 const BIN = new URL("../bin/pinsim.js", import.meta.url).pathname;
 const FIX = new URL("./fixtures/calibrate/", import.meta.url).pathname;
@@ -43,33 +35,8 @@ const hasCc = compilerVersion() !== null;
 const hasBusybox = ["/bin/busybox", "/usr/bin/busybox"].some((p) => existsSync(p));
 
 /** A machine that passes every requirement (the reference machine of test/calibrate.test.ts). */
-const ENV: Environment = {
-  platform: "linux",
-  kernelRelease: "6.18.44-fc-v782",
-  kernelVersion: "#1 SMP",
-  machine: "x86_64",
-  root: true,
-  kpageflags: true,
-  pagemap: true,
-  ioUringDisabled: 0,
-  hz: { value: 250, source: "/proc/config.gz" },
-  thp: "madvise",
-  cpus: 2,
-};
-
-/** A cache folder whose probes are shell scripts: buildProbes finds them under the key it computes. */
-function fakeProbeCache(script: string): string {
-  const cache = mkdtempSync(join(TMP, "cache-"));
-  // build.ts: key = sha256(sources' hash, compiler's version line) cut to 16 hex digits.
-  const key = createHash("sha256").update(probeSources().hash).update(compilerVersion()!).digest("hex").slice(0, 16);
-  const dir = join(cache, "calibrate", key);
-  mkdirSync(dir, { recursive: true });
-  for (const p of ["clean-delay", "detector", "longterm"]) {
-    writeFileSync(join(dir, p), `#!/bin/sh\n${script}\n`);
-    chmodSync(join(dir, p), 0o755);
-  }
-  return cache;
-}
+const ENV = referenceEnv();
+const fakeProbeCache = (script: string) => fakeProbeCacheIn(TMP, script);
 
 /** A file that passes bzImageRelease: "HdrS" at 0x202, kernel_version at 0x20E + 0x200 (Documentation/arch/x86/boot.rst). */
 function fakeBzImage(path: string): string {

@@ -20,6 +20,7 @@ import { cleanDelayKernel, estimatePeriod, type Pass } from "../src/calibrate/st
 import { cleanDelayRows, machineNote, rowVerdict, type ComparisonRow } from "../src/calibrate/compare.js";
 import { modelCleanDelays } from "../src/calibrate/model.js";
 import { kupdatePeriod } from "../src/engine/flusher.js";
+import { referenceEnv } from "./helpers/calibrate.js";
 
 const FIX = new URL("./fixtures/calibrate/", import.meta.url);
 const kernelOf = (file: string) => cleanDelayKernel(parseCleanDelay(readFileSync(new URL(file, FIX), "utf8")), 30, 5);
@@ -177,20 +178,7 @@ test("the load average is recorded in calibration.json and the report; the manif
   const SYS = { "vm.dirty_expire_centisecs": 3000, "vm.dirty_writeback_centisecs": 500 };
   const c = finish({
     opts: { out },
-    env: {
-      platform: "linux",
-      kernelRelease: "6.18.44-fc-v782",
-      kernelVersion: "#1 SMP",
-      machine: "x86_64",
-      root: true,
-      kpageflags: true,
-      pagemap: true,
-      ioUringDisabled: 0,
-      hz: { value: 250, source: "/proc/config.gz" },
-      thp: "madvise",
-      cpus: 2,
-      loadAverage: [3.9, 3.1, 2.4],
-    },
+    env: { ...referenceEnv(), loadAverage: [3.9, 3.1, 2.4] },
     fs: { type: "ext4", magic: "0xef53", mountPoint: "/", source: "/dev/vda", options: "rw,relatime" },
     cfg: {
       mode: "quick",

@@ -8,9 +8,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import {
-  chmodSync,
   cpSync,
   existsSync,
   mkdirSync,
@@ -22,14 +20,9 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  calibrate,
-  CalibrateInputError,
-  compilerVersion,
-  probeSources,
-  type Environment,
-} from "../src/calibrate/index.js";
+import { calibrate, CalibrateInputError, compilerVersion } from "../src/calibrate/index.js";
 import { heldKernel, refuseOtherKernel, removeStale } from "../src/calibrate/held.js";
+import { fakeProbeCache as fakeProbeCacheIn, referenceEnv } from "./helpers/calibrate.js";
 
 const BIN = new URL("../bin/pinsim.js", import.meta.url).pathname;
 const FIX = new URL("./fixtures/calibrate/", import.meta.url).pathname;
@@ -37,33 +30,9 @@ const EX = new URL("../data/results/examples/", import.meta.url).pathname;
 const TMP = mkdtempSync(join(tmpdir(), "pinsim-calibrate-out-"));
 const hasCc = compilerVersion() !== null;
 
-/** The machine of the committed host example (data/results/examples/calibrate-6.18: machine.kernelRelease, 6.18.44-fc-v1300). */
-const ENV: Environment = {
-  platform: "linux",
-  kernelRelease: "6.18.44-fc-v1300",
-  kernelVersion: "#1 SMP",
-  machine: "x86_64",
-  root: true,
-  kpageflags: true,
-  pagemap: true,
-  ioUringDisabled: 0,
-  hz: { value: 250, source: "/proc/config.gz" },
-  thp: "madvise",
-  cpus: 2,
-};
-
-/** A cache whose three probes run `script` (build.ts's key: sha256 of the sources' hash and the compiler line, 16 hex digits). */
-function fakeProbeCache(script: string): string {
-  const cache = mkdtempSync(join(TMP, "cache-"));
-  const key = createHash("sha256").update(probeSources().hash).update(compilerVersion()!).digest("hex").slice(0, 16);
-  const dir = join(cache, "calibrate", key);
-  mkdirSync(dir, { recursive: true });
-  for (const p of ["clean-delay", "detector", "longterm"]) {
-    writeFileSync(join(dir, p), `#!/bin/sh\n${script}\n`);
-    chmodSync(join(dir, p), 0o755);
-  }
-  return cache;
-}
+/** The machine of the committed host example (data/results/examples/calibrate-6.18: machine.kernelRelease). */
+const ENV = referenceEnv("6.18.44-fc-v1300");
+const fakeProbeCache = (script: string) => fakeProbeCacheIn(TMP, script);
 
 /** Every path under `dir` with its contents ("(dir)" for a folder): what "unchanged" compares. */
 const snapshot = (dir: string) =>

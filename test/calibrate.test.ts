@@ -43,11 +43,11 @@ import {
   thresholdStep,
   unavailableMessage,
   windowFraction,
-  type Environment,
   type ForkTrial,
 } from "../src/calibrate/index.js";
 import { kupdatePeriod } from "../src/engine/flusher.js";
 import { CALIBRATION_FIGURES, renderCalibrationFigure } from "../src/plot/calibration.js";
+import { referenceEnv } from "./helpers/calibrate.js";
 
 const FIX = new URL("./fixtures/calibrate/", import.meta.url).pathname;
 const fixture = (name: string) => readFileSync(join(FIX, name), "utf8");
@@ -295,19 +295,7 @@ test("bad probe output is one line naming the probe, the line and the field", ()
   );
 });
 
-const ENV: Environment = {
-  platform: "linux",
-  kernelRelease: "6.18.44-fc-v782",
-  kernelVersion: "#1 SMP",
-  machine: "x86_64",
-  root: true,
-  kpageflags: true,
-  pagemap: true,
-  ioUringDisabled: 0,
-  hz: { value: 250, source: "/proc/config.gz" },
-  thp: "madvise",
-  cpus: 2,
-};
+const ENV = referenceEnv();
 
 test("a machine that lacks something: one line naming it and the parts that can still run", () => {
   assert.equal(unavailableMessage(ENV, ["clean-delay", "detector", "longterm"]), null);
