@@ -70,18 +70,21 @@ function isPlainTable(a: Actor): a is TableActor {
 }
 
 /**
- * The register words (bit w: the w-th after the page words) a step of an actor with
- * registers [first, first + size) may change: its own, and the io actor's queue register
- * (`ioQueue`, -1 without one), which the flusher and reclaim set when they submit a bio
- * (writeback.ts); an actor's step reads and writes no other (the Actor contract).
- * @throws Error past 32 register words (128 registers; a scenario has at most 8 actors)
+ * The register words (indices after the page words) a step of an actor with registers
+ * [first, first + size) may read or write, each with the mask of those bytes: its own, and
+ * the io actor's queue register (`ioQueue`, -1 without one), which the flusher and reclaim
+ * set when they submit a bio (writeback.ts); a step touches no other (the Actor contract).
+ * In word order. @throws Error past 4 words, or past word 31 (128 registers; a scenario has
+ * at most 8 actors)
  */
-function stepWords(first: number, size: number, ioQueue: number): number {
-  let words = 0;
-  for (let i = first; i < first + size; i++) words |= 1 << (i >> 2);
-  if (ioQueue >= 0) words |= 1 << (ioQueue >> 2);
+function touchedWords(name: string, first: number, size: number, ioQueue: number): [number, number][] {
+  const bytes = new Map<number, number>();
+  const add = (i: number) => bytes.set(i >> 2, (bytes.get(i >> 2) ?? 0) | (255 << ((i & 3) << 3)));
+  for (let i = first; i < first + size; i++) add(i);
+  if (ioQueue >= 0) add(ioQueue);
+  if (bytes.size > 4) throw new Error(`checker: actor ${name}'s registers span more than 4 words`);
   if (first + size > 128 || ioQueue >= 128) throw new Error("checker: more than 128 registers");
-  return words;
+  return [...bytes].sort((x, y) => x[0] - y[0]);
 }
 
 /**
@@ -155,7 +158,7 @@ export class Stepper {
    */
   private readonly held = new Int32Array(PAGE_WORDS);
   private heldOk = false;
-  /** Per actor, the bit set of register words its steps may change (stepWords). */
+  /** Per actor, the bit set of register words its steps may change (touchedWords). */
   private readonly stepWords: Int32Array;
   private readonly memoWord: Int32Array;
   private readonly memoByte: Int32Array;
@@ -187,21 +190,18 @@ export class Stepper {
     this.fut = new Int32Array(nA);
     this.succ = new Int32Array(nA * this.W);
     this.succLabel = new Int32Array(nA);
-    this.stepWords = Int32Array.from(this.actors, (a, k) => stepWords(this.offsets[k], a.size, this.ctx.ioQueue));
-    // the transition cache: per actor the register words (after the page words) a step may touch, and its bytes in each
+    // per actor the register words a step may touch (touchedWords): the successor's to encode, the cache's key
+    this.stepWords = new Int32Array(nA);
     this.memoWord = new Int32Array(nA * 4);
     this.memoByte = new Int32Array(nA * 4);
     this.memoN = new Int32Array(nA);
     this.actors.forEach((act, a) => {
-      const bytes = new Map<number, number>();
-      const add = (i: number) => bytes.set(i >> 2, (bytes.get(i >> 2) ?? 0) | (255 << ((i & 3) << 3)));
-      for (let i = this.offsets[a]; i < this.offsets[a] + act.size; i++) add(i);
-      if (this.ctx.ioQueue >= 0) add(this.ctx.ioQueue);
-      if (bytes.size > 4) throw new Error(`checker: actor ${act.name}'s registers span more than 4 words`);
-      [...bytes]
-        .sort((x, y) => x[0] - y[0])
-        .forEach(([w, m], k) => ((this.memoWord[a * 4 + k] = w), (this.memoByte[a * 4 + k] = m)));
-      this.memoN[a] = bytes.size;
+      const words = touchedWords(act.name, this.offsets[a], act.size, this.ctx.ioQueue);
+      words.forEach(([w, m], k) => {
+        this.stepWords[a] |= 1 << w;
+        (this.memoWord[a * 4 + k] = w), (this.memoByte[a * 4 + k] = m);
+      });
+      this.memoN[a] = words.length;
     });
     this.memoOn = input.memo !== false;
     this.memo = new Int32Array(MEMO_SLOTS * MEMO_STRIDE);
