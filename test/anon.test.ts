@@ -24,7 +24,9 @@ import {
   initAnonPage,
   mmSetHasPinned,
   shrinkAnonPage,
+  swapInWaits,
 } from "../src/model/anon.js";
+import { PG } from "../src/model/page-record.js";
 import { runEnv } from "../src/model/env.js";
 import { KERNEL_IDS, type KernelId } from "../src/model/kernels.js";
 import { PageCache } from "../src/model/page-cache.js";
@@ -344,4 +346,66 @@ test("checker: a mirroring device (mmu-notifier) never writes into the child's p
     runScenario(parseScenario(lines(kernel, policy)))[0].result.verdicts.wrongProcessWrites;
   assert.equal(says("5.4", "legacy-put-page"), "Sometimes");
   for (const kernel of ["5.4", "6.1", "6.6"]) assert.equal(says(kernel, "mmu-notifier"), "Never", kernel);
+});
+
+test("do_wp_page frees the swap cache only under the page lock: reclaim's locked page keeps it", () => {
+  // An owner alone maps its page, in the swap cache (add_to_swap took a reference), page
+  // locked by reclaim (between trylock_page and __remove_mapping).
+  const lockedInSwap = (k: KernelId, exclusive: boolean) => {
+    const pc = anonPage(k, { hasPinned: false });
+    pc.swapCache[0] = 1;
+    pc.setRefcount(0, pc.refcount(0) + 1);
+    pc.setFlag(0, PG.pteWritable, 0);
+    pc.anonExclusive[0] = exclusive ? 1 : 0;
+    pc.setFlag(0, PG.locked, 1);
+    return pc;
+  };
+  // 5.9-5.18 (09854ba94c6a, do_wp_page): trylock_page fails -> goto copy; the swap cache stays.
+  let pc = lockedInSwap("5.10", false);
+  assert.equal(doWpPage(pc, 0, true), WP.COPIED);
+  assert.equal(pc.swapCache[0], 1);
+  // 5.19 on, not exclusive: wp_can_reuse_anon_folio's folio_trylock fails the same way.
+  pc = lockedInSwap("6.18", false);
+  assert.equal(doWpPage(pc, 0, true), WP.COPIED);
+  assert.equal(pc.swapCache[0], 1);
+  // 5.19 on, PG_anon_exclusive: wp_page_reuse at once, the swap cache left as it is.
+  pc = lockedInSwap("6.18", true);
+  assert.equal(doWpPage(pc, 0, true), WP.REUSED);
+  assert.equal(pc.swapCache[0], 1);
+  assert.equal(pc.refcount(0), 2); // the pte's and the swap cache's
+  // Before 5.9 the write fault sleeps in lock_page until reclaim unlocks (swapInWaits).
+  pc = lockedInSwap("5.4", false);
+  assert.equal(swapInWaits(pc, 0, true), true);
+  assert.equal(swapInWaits(pc, 0, false), false); // a read of a mapped page takes no fault
+  // Unlocked on 5.10: try_to_free_swap drops the swap cache's reference, page_count 1: reused.
+  pc = lockedInSwap("5.10", false);
+  pc.setFlag(0, PG.locked, 0);
+  assert.equal(doWpPage(pc, 0, true), WP.REUSED);
+  assert.equal(pc.swapCache[0], 0);
+  assert.equal(pc.refcount(0), 1);
+});
+
+test("checker: a FOLL_GET reference, fork, reclaim and the owner's store never underflow the refcount", () => {
+  // The tester's reproducer: the owner's COW reuse freed the swap cache while reclaim held
+  // the page locked, reclaim went on to __remove_mapping and freed a page the GUP reference
+  // still held (refcount -1 at put_page: "a state field exceeds its encoding"). With the lock
+  // respected, every release's search ends, and a page GUP holds is never evicted from under it.
+  for (const kernel of ["4.19", "5.10", "6.18"])
+    for (const policy of ["legacy-put-page", "dirty-at-gup", "put-user-pages-dirty"]) {
+      const runs = runScenario(
+        parseScenario(
+          [
+            "Scenario: enc",
+            `Kernel: ${kernel}`,
+            `Policies: ${policy}`,
+            "Backing: anon",
+            "Actor P0: gup access=read",
+            "Actor P1: reclaim",
+            "Actor P2: fork child=exit",
+            "Actor P3: cpu stores=2",
+          ].join("\n"),
+        ),
+      );
+      for (const run of runs) assert.ok(run.result.states > 0, `${kernel} ${policy}`);
+    }
 });

@@ -172,19 +172,37 @@ export function childUnmap(pc: PageCache, p: number): void {
 }
 
 /**
- * Whether do_wp_page reuses the page for a writer, by the release's rule (CowReuse): the
- * mapcount before 5.9, page_count == 1 from 5.9, PG_anon_exclusive or a lone reference
- * (besides the swap cache's) from 5.19.
+ * Whether do_wp_page reuses the page for a writer, by the release's rule (CowReuse). Every
+ * reuse that may free the swap cache holds the page lock, as reclaim does from trylock_page
+ * to __remove_mapping, so the swap cache never goes from under reclaim:
+ * - before 5.9, reuse_swap_page from the mapcount, under lock_page (the fault sleeps while
+ *   the page is locked: swapInWaits);
+ * - 5.9 to 5.18 (09854ba94c6a, mm/memory.c do_wp_page): a copy if page_count > 1 +
+ *   PageSwapCache or trylock_page fails; try_to_free_swap (refused under writeback); a copy
+ *   unless page_count is 1 after it (reuseUnderTrylock);
+ * - 5.19 on: a PG_anon_exclusive page is reused at once (wp_page_reuse, the swap cache left
+ *   as it is); another as 5.9's, by wp_can_reuse_anon_folio, if the writer alone maps it.
  */
 export function wpCanReuse(pc: PageCache, p: number): boolean {
   switch (pc.env.anon.cowReuse) {
     case "mapcount":
       return pc.shares[p] === 1;
     case "refcount":
-      return pc.refcount(p) === 1;
+      return reuseUnderTrylock(pc, p);
     case "exclusive":
-      return pc.anonExclusive[p] === 1 || (pc.shares[p] === 1 && pc.refcount(p) - pc.swapCache[p] === 1);
+      return pc.anonExclusive[p] === 1 || (pc.shares[p] === 1 && reuseUnderTrylock(pc, p));
   }
+}
+
+/**
+ * The reuse test of do_wp_page from 5.9 (09854ba94c6a; wp_can_reuse_anon_folio from 6.5):
+ * nothing but the writer's pte and the swap cache holds the page, trylock_page succeeds, and
+ * the swap cache can be freed (try_to_free_swap / folio_free_swap: not under writeback), so
+ * that page_count is 1 after it.
+ */
+function reuseUnderTrylock(pc: PageCache, p: number): boolean {
+  if (pc.refcount(p) - pc.swapCache[p] > 1 || pc.locked(p)) return false;
+  return pc.swapCache[p] === 0 || !pc.writeback(p);
 }
 
 /** What a write fault did. */
@@ -203,8 +221,10 @@ export const WP = {
  * Returns a WP value.
  */
 export function doWpPage(pc: PageCache, p: number, owner: boolean): number {
+  // an exclusive page (5.19 on) is reused without the page lock: its swap cache stays
+  const exclusive = pc.env.anon.exclusive && pc.anonExclusive[p] === 1;
   if (wpCanReuse(pc, p)) {
-    if (pc.swapCache[p] && !pc.writeback(p)) deleteFromSwapCache(pc, p);
+    if (!exclusive && pc.swapCache[p] && !pc.writeback(p)) deleteFromSwapCache(pc, p);
     if (owner) pc.setFlag(p, PG.pteWritable, 1);
     if (pc.env.anon.exclusive) pc.anonExclusive[p] = 1;
     return WP.REUSED;
@@ -256,10 +276,16 @@ export function doSwapPage(pc: PageCache, p: number, write: boolean): number {
  * page it finds in the swap cache (mm/memory.c do_swap_page, folio_lock_or_retry; lock_page
  * before the folio conversion), so while reclaim holds it between trylock_page and
  * __remove_mapping the swap-in sleeps. A page that left memory comes back as a new,
- * unlocked one. (The engine's reclaim runs in one instant and never leaves a page locked.)
+ * unlocked one. Before 5.9 a write fault on a mapped, write-protected page (`write`) sleeps
+ * on the lock as well, in do_wp_page. (The engine's reclaim runs in one instant and never
+ * leaves a page locked.)
  */
-export function swapInWaits(pc: PageCache, p: number): boolean {
-  return pc.resident(p) === 1 && pc.mapped(p) === 0 && pc.locked(p) === 1;
+export function swapInWaits(pc: PageCache, p: number, write = false): boolean {
+  if (pc.resident(p) === 0 || pc.locked(p) === 0) return false;
+  if (pc.mapped(p) === 0) return true;
+  // before 5.9 do_wp_page takes lock_page of an anonymous page before reuse_swap_page (the
+  // pte lock dropped while it sleeps; mm/memory.c do_wp_page, 4.x)
+  return write && pc.env.anon.cowReuse === "mapcount" && pc.pteWritable(p) === 0;
 }
 
 /**

@@ -29,7 +29,7 @@ const CPU_LABEL = {
 function anonStore(ctx: StepContext, r: Int32Array, o: number): number {
   const c = ctx.cache;
   if (!c.ownerMoved[PAGE] && !anonWritable(c, PAGE)) {
-    if (swapInWaits(c, PAGE)) return BLOCKED;
+    if (swapInWaits(c, PAGE, true)) return BLOCKED;
     const swapIn = !c.resident(PAGE) || !c.mapped(PAGE);
     return anonFault(c, PAGE, true) === WP.COPIED
       ? CPU_LABEL.WP_COPY

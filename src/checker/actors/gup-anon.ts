@@ -51,7 +51,7 @@ const LABEL = {
  */
 export function anonFollow(ctx: StepContext, r: Int32Array, o: number, write: boolean, pin: boolean): number {
   const c = ctx.cache;
-  if (!c.ownerMoved[PAGE] && swapInWaits(c, PAGE)) return BLOCKED;
+  if (!c.ownerMoved[PAGE] && swapInWaits(c, PAGE, write)) return BLOCKED;
   if (pin) mmSetHasPinned(c, PAGE);
   if (c.ownerMoved[PAGE]) {
     // The owner maps another page now: GUP pins that one, which the model does not follow.

@@ -228,7 +228,7 @@ function anonRefault(g: GupCore, c: PageCache, r: Int32Array, o: number): number
     return GUP_LABEL.DEV_MOVED;
   }
   if (!anonWritable(c, PAGE)) {
-    if (swapInWaits(c, PAGE)) return BLOCKED;
+    if (swapInWaits(c, PAGE, true)) return BLOCKED;
     return anonFault(c, PAGE, true) === WP.COPIED ? GUP_LABEL.DEV_WP_COPY : GUP_LABEL.DEV_ANON_FAULT;
   }
   r[o + 3] = g.mirror!.refault(c, PAGE);
