@@ -1,8 +1,8 @@
 /**
  * Reading a JSON file a user names (a config, a sweep config): a regular file of at most
- * HARD.configBytes, valid JSON, nested at most HARD.depth levels. `--config /dev/zero` or a
- * FIFO is refused before a byte is read (it would grow without end); a directory, a
- * missing or unreadable file is one line. Every refusal is an InputError (exit 2).
+ * HARD.configBytes, valid JSON, nested at most HARD.depth levels, each key once and no key
+ * `__proto__` at any depth. `--config /dev/zero` or a FIFO is refused before a byte is read
+ * (it would grow without end); a directory, a missing or unreadable file is one line. Every refusal is an InputError (exit 2).
  */
 import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, type Stats } from "node:fs";
 import { visit, type JSONPath } from "jsonc-parser";
@@ -35,7 +35,10 @@ export function readRegularFile(path: string, what: string, maxBytes: number = H
   }
 }
 
-/** A JSON file's value, its nesting and sizes checked, no key given twice. @throws InputError (one line). */
+/**
+ * A JSON file's value, its nesting and sizes checked, no key given twice and no key
+ * `__proto__` at any depth. @throws InputError (one line).
+ */
 export function readJsonFile(path: string, what: string): unknown {
   const text = readRegularFile(path, what);
   let value: unknown;
@@ -45,18 +48,18 @@ export function readJsonFile(path: string, what: string): unknown {
     throw new InputError(`${what} ${path}: not valid JSON (${oneLine((e as Error).message)})`);
   }
   checkInputShape(value, `${what} ${path}`);
-  const dup = duplicateKey(text);
-  if (dup) throw new InputError(`${what} ${path}:${dup.line}:${dup.column}: ${dup.message}`);
+  const bad = refusedKey(text);
+  if (bad) throw new InputError(`${what} ${path}:${bad.line}:${bad.column}: ${bad.message}`);
   return value;
 }
 
-/** A key given twice in one object of a JSON text: where, and the line to print. */
-export interface DuplicateKey {
+/** A key refused in a JSON text (given twice in one object, or `__proto__`): where, and the line to print. */
+export interface RefusedKey {
   /** The key. */
   key: string;
   /** The path of the object holding it (`axes`, `pinnerGroups[1]`), "" at the top. */
   path: string;
-  /** 1-based line and column of the second occurrence. */
+  /** 1-based line and column of the key (of its second occurrence, for a key given twice). */
   line: number;
   column: number;
   /** `key "pinDuration" given twice in axes (JSON.parse would keep the last)`. */
@@ -67,16 +70,23 @@ function pathText(path: JSONPath): string {
   return path.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? k : `.${k}`)).join("");
 }
 
+function where(path: string): string {
+  return path === "" ? "the top-level object" : path;
+}
+
 /**
- * The first key given twice in one object of a JSON text, or null. JSON.parse keeps the
- * last silently (`{"seeds": 3, "seeds": 30}` is 30 seeds); RFC 8259 §4 says names SHOULD be
- * unique. Found with jsonc-parser's visitor (Microsoft's JSON scanner), comments off; the
- * text is assumed valid JSON (JSON.parse has said so). `root` names the text's value in
- * the message (`pinnerGroups` for a flag's list).
+ * The first refused key of a JSON text, or null: a key given twice in one object, or a key
+ * `__proto__` in any object. JSON.parse keeps the last of a key given twice silently
+ * (`{"seeds": 3, "seeds": 30}` is 30 seeds); RFC 8259 §4 says names SHOULD be unique.
+ * JSON.parse keeps `__proto__` as an own key, but a spread or a schema's copy (zod's
+ * z.record) drops it silently, so a nested one would vanish before any check named it.
+ * Found with jsonc-parser's visitor (Microsoft's JSON scanner), comments off; the text is
+ * assumed valid JSON (JSON.parse has said so). `root` names the text's value in the
+ * message (`pinnerGroups` for a flag's list).
  */
-export function duplicateKey(text: string, root = ""): DuplicateKey | null {
+export function refusedKey(text: string, root = ""): RefusedKey | null {
   const open: Set<string>[] = [];
-  let found: DuplicateKey | null = null;
+  let found: RefusedKey | null = null;
   visit(
     text,
     {
@@ -88,15 +98,13 @@ export function duplicateKey(text: string, root = ""): DuplicateKey | null {
       },
       onObjectProperty: (key, _offset, _length, line, character, pathSupplier) => {
         const keys = open[open.length - 1]!;
-        if (found === null && keys.has(key)) {
+        if (found === null && (keys.has(key) || key === "__proto__")) {
           const path = root + pathText(pathSupplier());
-          found = {
-            key,
-            path,
-            line: line + 1,
-            column: character + 1,
-            message: `key ${JSON.stringify(key)} given twice in ${path === "" ? "the top-level object" : path} (allowed: each key once; JSON.parse would silently keep the last)`,
-          };
+          const message =
+            key === "__proto__"
+              ? `invalid key "__proto__" in ${where(path)} (allowed: any key but __proto__, which a copy of the object would silently drop)`
+              : `key ${JSON.stringify(key)} given twice in ${where(path)} (allowed: each key once; JSON.parse would silently keep the last)`;
+          found = { key, path, line: line + 1, column: character + 1, message };
         }
         keys.add(key);
       },

@@ -23,7 +23,7 @@ import { InputError } from "../src/errors.js";
 import { simulate } from "../src/engine/simulate.js";
 import { checkConfig } from "../src/checker/index.js";
 import { follPin } from "../src/policies/foll-pin.js";
-import { duplicateKey } from "../src/input-file.js";
+import { refusedKey } from "../src/input-file.js";
 import { BIN } from "./helpers/cli.js";
 
 const TMP = mkdtempSync(join(tmpdir(), "pinsim-attack-"));
@@ -160,8 +160,8 @@ test("a key given twice in a config, a sweep config or --pinner-groups is refuse
     /^pinsim: --pinner-groups: key "pinners" given twice in pinnerGroups\[1\]/,
   );
   // The same key in two objects is no duplicate; keys are compared after unescaping.
-  assert.equal(duplicateKey('{"a": {"x": 1}, "b": {"x": 2}}'), null);
-  assert.equal(duplicateKey('{"a\\u0062": 1, "ab": 2}')?.key, "ab");
+  assert.equal(refusedKey('{"a": {"x": 1}, "b": {"x": 2}}'), null);
+  assert.equal(refusedKey('{"a\\u0062": 1, "ab": 2}')?.key, "ab");
 });
 
 test("a rerun on a journal whose records were deleted says so and journals them again; a record of no point is refused", () => {

@@ -127,6 +127,8 @@ test("the attack's inputs: each refused with one line naming the field and the l
   const cases: [Record<string, unknown>, RegExp][] = [
     [JSON.parse('{"constructor": 1}'), /invalid parameter: "constructor"/],
     [JSON.parse('{"__proto__": {"duration": 1}}'), /invalid parameter: "__proto__"/],
+    // A group's own __proto__ (JSON.parse makes one) reaches the group check, not dropped by a copy.
+    [JSON.parse('{"pinnerGroups": [{"__proto__": {"x": 1}}]}'), /invalid pinnerGroups\[0\] key: "__proto__"/],
     [{ toString: 5 }, /invalid parameter: "toString"/],
     [{ cpuWriteRate: 1e300 }, /invalid cpuWriteRate: 1e\+300 .*2\^40/],
     [{ writebackInterval: 1e307, hz: 100 }, /invalid writebackInterval: 1e\+307 \(allowed: at most 1000000000 s/],
@@ -204,8 +206,28 @@ test("the command line: hostile files and flags are one line on stderr and exit 
   writeFileSync(deep, "[".repeat(100_000) + "]".repeat(100_000));
   const proto = join(TMP, "proto.json");
   writeFileSync(proto, '{"constructor": {"prototype": 1}}');
+  const protoGroup = join(TMP, "proto-group.json");
+  writeFileSync(protoGroup, '{"pinnerGroups": [{"__proto__": {"x": 1}}]}');
+  const protoBase = join(TMP, "proto-base.json");
+  writeFileSync(
+    protoBase,
+    '{"name": "p", "base": {"__proto__": {"duration": 1}}, "axes": {"pinners": [1]}, "seeds": 1, "rootSeed": 1}',
+  );
   const cases: [string[], RegExp][] = [
     [["run", "--config", "/dev/zero"], /invalid config: "\/dev\/zero" \(allowed: a regular file/],
+    // A nested __proto__ is refused where it stands, not dropped by a copy (exit 0 before).
+    [
+      ["run", "--config", protoGroup],
+      /proto-group\.json:1:20: invalid key "__proto__" in pinnerGroups\[0\] \(allowed: /,
+    ],
+    [
+      ["sweep", protoBase, "--out", join(TMP, "pb")],
+      /proto-base\.json:1:24: invalid key "__proto__" in base \(allowed: /,
+    ],
+    [
+      ["run", "--pinner-groups", '[{"__proto__": {"x": 1}}]'],
+      /--pinner-groups: invalid key "__proto__" in pinnerGroups\[0\]/,
+    ],
     [["run", "--config", deep], /nested 33\+ levels deep/],
     [
       ["sweep", "default", "--workers", "100000", "--out", join(TMP, "w")],

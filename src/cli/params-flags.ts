@@ -2,7 +2,7 @@
  * One kebab-case flag per parameter of docs/model.md#parameters, and config files. Flags override the
  * config file; the values are validated once, by resolveParams.
  */
-import { duplicateKey, readJsonFile } from "../input-file.js";
+import { readJsonFile, refusedKey } from "../input-file.js";
 import { parseDecimal } from "../numbers.js";
 import type { Command } from "commander";
 import {
@@ -30,8 +30,9 @@ export function flagValue(name: ParamName, text: string): unknown {
     } catch {
       return text;
     }
-    // `[{"pinners": 1, "pinners": 4}]`: refused, not the last one taken (src/input-file.ts).
-    const dup = duplicateKey(text, "pinnerGroups");
+    // `[{"pinners": 1, "pinners": 4}]`: refused, not the last one taken; `[{"__proto__": …}]`:
+    // refused, not dropped (src/input-file.ts).
+    const dup = refusedKey(text, "pinnerGroups");
     if (dup) throw new UsageError(`--pinner-groups: ${dup.message}`);
     return value;
   }

@@ -90,6 +90,11 @@ export const COVERAGE_DEFAULTS: Readonly<CoverageParams> = Object.freeze({
   folioOrder: 0,
 } satisfies CoverageParams);
 
+/** A JSON object: not null, not a list. */
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
 /** Field schemas and the allowed-values text each error prints (merged into params.ts FIELDS). */
 export const COVERAGE_FIELDS: { [K in keyof CoverageParams]: [z.ZodType, string] } = {
   kernel: [z.enum(KERNEL_IDS).nullable(), `null or one of ${KERNEL_IDS.join(", ")}`],
@@ -98,7 +103,9 @@ export const COVERAGE_FIELDS: { [K in keyof CoverageParams]: [z.ZodType, string]
   pinAccess: [z.enum(PIN_ACCESSES), PIN_ACCESSES.join(", ")],
   caller: [z.enum(CALLER_IDS), CALLER_IDS.join(", ")],
   pinnerGroups: [
-    z.union([z.null(), z.array(z.record(z.string(), z.unknown())).min(1)]),
+    // Each group kept as given, not copied: z.record's copy drops an own `__proto__` key
+    // (JSON.parse makes one), which resolveGroups must see to refuse it as an unknown key.
+    z.union([z.null(), z.array(z.custom<Record<string, unknown>>(isPlainObject)).min(1)]),
     `null or a non-empty list of objects with keys ${GROUP_KEYS.join(", ")}`,
   ],
   folioOrder: [z.number().int().min(0).max(MAX_FOLIO_ORDER), `an integer in 0..${MAX_FOLIO_ORDER}`],
