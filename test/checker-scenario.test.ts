@@ -27,6 +27,7 @@ import {
   type PageSpec,
 } from "../src/checker/index.js";
 import type { PolicyId } from "../src/policies/ids.js";
+import { InputError } from "../src/errors.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const head = "Scenario: bad\nPolicies: foll-pin\n";
@@ -364,4 +365,37 @@ test("dest= only on an O_DIRECT write: refused where no variant makes one, at th
   );
   // the default (ext4) written out is what the actor does anyway
   assert.doesNotThrow(() => parseScenario(`${anon}Actor P0: gup dest=ext4\n`));
+});
+
+test("checkConfig refuses dest= on a gup actor that makes no O_DIRECT write, by the parser's check", () => {
+  const config = {
+    policy: "foll-pin" as const,
+    page: { dirty: false, buffers: false, pteWritable: false, unmapped: false, shares: 1 },
+    knobs: { guard: null, fs: "ext4-warn", stable: false } as const,
+    coverage: { kernel: "6.6", mapping: "private", backing: "anon", folio: 0 } as const,
+  };
+  const gup = { kind: "gup", name: "P0", path: "slow", dma: 0, longterm: true } as const;
+  const flusher = { kind: "flusher", name: "P1", passes: 1, syncAll: [false] } as const;
+  const run = (p0: object) => () =>
+    checkConfig({ ...config, actors: [p0 as ActorSpec, flusher] }, { maxStates: 10_000 });
+  for (const [p0, pin] of [
+    [{ ...gup, dest: "btrfs" }, "caller=generic access=write"],
+    [{ ...gup, caller: "odirect", access: "write", dest: "xfs" }, "caller=odirect access=write"],
+  ] as const)
+    assert.throws(run(p0), (e: unknown) => {
+      assert.ok(e instanceof InputError && !(e instanceof ScenarioError), String(e));
+      assert.equal(
+        e.message,
+        `invalid P0.dest: "${p0.dest}" (allowed: only on an O_DIRECT write (caller=odirect access=read: the page is the bio's source); P0 has ${pin})`,
+      );
+      return true;
+    });
+  // an O_DIRECT write reads it; ext4 is the default
+  assert.doesNotThrow(run({ ...gup, caller: "odirect", access: "read", dest: "btrfs" }));
+  assert.doesNotThrow(run({ ...gup, dest: "ext4" }));
+  // runScenario checks a scenario's variants together: dest used by one variant, idle in another
+  const used = parseScenario(
+    "Scenario: ok\nPolicies: foll-pin\nKernel: 6.6\nBacking: anon\nPage: clean\nActor P0: gup caller=odirect access=read dest=btrfs\nVariant w: P0.access=write\n",
+  );
+  assert.equal(runScenario(used, { maxStates: 10_000 }).length, 2);
 });

@@ -34,7 +34,8 @@ import {
   type SearchOutput,
   type WitnessStep,
 } from "./search.js";
-import { MAX_WORKERS, searchParallel } from "./parallel.js";
+import { searchParallel } from "./parallel.js";
+import { checkSearchOptions, refuseIdleDest } from "./config-checks.js";
 import { INCIDENTS, type IncidentName, type Judgement } from "./verdict.js";
 import { pageState } from "./witness.js";
 import { markDelalloc, writepageBugs } from "../model/page-paths.js";
@@ -278,7 +279,8 @@ export function hang(c: PageCache): string {
  * @throws {Error} an unknown policy id (listing the known ones)
  * @throws {RangeError} more than MAX_ACTORS (8) actors
  * @throws {InputError} a policy whose `reference` and `deviceMirror` disagree; `workers`,
- *   `maxStates` or `bitstate` not an integer in its range (1..64, >= 1, 10..34)
+ *   `maxStates` or `bitstate` not an integer in its range (1..64, >= 1, 10..34); a gup
+ *   actor's `dest` other than ext4 without an O_DIRECT write (caller odirect, access read)
  * @example
  * ```ts
  * import { checkConfig } from "pinsim";
@@ -296,8 +298,18 @@ export function hang(c: PageCache): string {
  * ```
  */
 export function checkConfig(config: CheckConfig, options: CheckOptions = {}): CheckResult {
+  return searchConfig(config, options, refuseIdleDest);
+}
+
+/** checkConfig, `check` run on the actors first; runScenario's checks its variants together (parseScenario). @internal */
+export function searchConfig(
+  config: CheckConfig,
+  options: CheckOptions,
+  check?: (d: ActorDecl[]) => void,
+): CheckResult {
   const maxStates = options.maxStates ?? 1_000_000;
   const setup = resolveConfig(config);
+  check?.(setup.decls);
   const total = new Totals();
   // One search per combination of the knobs (they never change during an execution);
   // the pages and the actors' alternatives are its roots.
@@ -319,25 +331,6 @@ export function checkConfig(config: CheckConfig, options: CheckOptions = {}): Ch
     total.add(workers > 1 && portable ? searchParallel(input, spec, workers) : search(input));
   });
   return total.result(setup);
-}
-
-/**
- * The search options' numbers checked before any search (the library's callers bypass the
- * CLI's flag parsers); returns the worker count.
- * @throws InputError naming `workers`, `maxStates` or `bitstate`, its value and what is allowed
- */
-function checkSearchOptions(options: CheckOptions, maxStates: number): number {
-  const workers = options.workers ?? 1;
-  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS)
-    throw new InputError("workers", workers, `an integer in 1..${MAX_WORKERS}`);
-  if (workers > 1 && options.bitstate !== undefined)
-    throw new InputError("workers", workers, "1 with bitstate (a bitstate search runs in one thread)");
-  if (!Number.isSafeInteger(maxStates) || maxStates < 1)
-    throw new InputError("maxStates", maxStates, `an integer in 1..${Number.MAX_SAFE_INTEGER}`);
-  const b = options.bitstate;
-  if (b !== undefined && (!Number.isInteger(b) || b < 10 || b > 34))
-    throw new InputError("bitstate", b, "an integer in 10..34");
-  return workers;
 }
 
 /** A configuration with its policy resolved and its choices expanded (choices.ts). */

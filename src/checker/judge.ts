@@ -9,8 +9,9 @@ import { readRegularFile } from "../input-file.js";
 import { join } from "node:path";
 import type { PolicyId } from "../model/policy-ids.js";
 import { POLICY_IDS } from "../model/policy-ids.js";
-import { checkConfig, type CheckOptions, type CheckResult, type WitnessStep } from "./explore.js";
+import { searchConfig, type CheckOptions, type CheckResult, type WitnessStep } from "./explore.js";
 import { applyVariant } from "./choices.js";
+import { checkDioDest } from "./scenario-checks.js";
 import { expectedVerdicts, parseScenario, ScenarioError, type Scenario } from "./scenario.js";
 import { FAILURE_ID, INCIDENTS, verdictMatches, type IncidentName, type Judgement, type Verdict } from "./verdict.js";
 import { formatWitness, formatWitnessInline, TEXT_WIDTH, wrap } from "./witness.js";
@@ -85,11 +86,13 @@ export function runScenario(s: Scenario, options: RunOptions = {}): ScenarioRun[
   // Without a Policies: line (and no --policy), each variant takes its own kernel's policy:
   // checkConfig without a policy runs runEnv's policyPerCaller.
   const fromKernel = s.policiesFromKernel === true && options.policies === undefined;
+  // `dest` is checked across the variants (one may use what another sets), not per variant.
+  checkDioDest(s, s.file);
   for (const given of policies) {
     for (const v of variants) {
       const { pages, actors, knobs, coverage } = applyVariant(s, v);
       const config = { page: pages, knobs, actors, coverage };
-      const result = checkConfig(fromKernel ? config : { ...config, policy: given }, options);
+      const result = searchConfig(fromKernel ? config : { ...config, policy: given }, options);
       const policy = result.policy as PolicyId;
       const expected = expectedVerdicts(s, policy, v.name);
       const mismatches = (Object.keys(expected) as IncidentName[])

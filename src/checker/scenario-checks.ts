@@ -1,12 +1,13 @@
 /**
  * The checks a scenario gets after its last line that look across its lines: what the
  * anonymous backing allows, each variant's folio order, and options that would act on
- * nothing (`dest` without an O_DIRECT write). Each throws ScenarioError at the line to fix.
+ * nothing (`dest` without an O_DIRECT write; idleDest is checkConfig's check too). Each
+ * throws ScenarioError at the line to fix.
  */
 import { InputError } from "../errors.js";
 import { resolveFolioOrder } from "../model/backings.js";
 import { applyVariant } from "./choices.js";
-import { ScenarioError, pageName, type Scenario } from "./spec.js";
+import { ScenarioError, pageName, type ActorDecl, type Scenario } from "./spec.js";
 
 /**
  * An anonymous page has no buffers and its dirty bit is in the pte: on backing `anon` a
@@ -67,35 +68,58 @@ export function checkFolioOrders(s: Scenario, file: string, end: number): void {
   }
 }
 
+/** What `dest` other than ext4 needs, for messages: an O_DIRECT write reads it (gup-anon.ts extraDecision). */
+export const DEST_ALLOWED = "only on an O_DIRECT write (caller=odirect access=read: the page is the bio's source)";
+
+/** A gup actor whose `dest` acts on nothing (idleDest). */
+export interface IdleDest {
+  /** The actor's index and name. */
+  actor: number;
+  name: string;
+  /** The configuration (a scenario's variant) that first gives it: its index. */
+  config: number;
+  /** `caller=generic access=write`: the options that make no O_DIRECT write, for messages. */
+  pin: string;
+  /** The dest alternatives given (`btrfs`, `xfs|btrfs`). */
+  dest: string;
+}
+
 /**
- * A gup actor's `dest` (the filesystem an O_DIRECT write goes to) acts only on an O_DIRECT
- * write, caller odirect with access read (gup-anon.ts extraDecision): anything but the
- * default on an actor that makes no O_DIRECT write in any variant is refused, as a sweep
- * refuses `dioDest` that no point uses (src/model/idle-params.ts), at the variant that set
- * it or the actor's line.
- * @throws ScenarioError
+ * The ONE check of a gup actor's `dest` (the filesystem an O_DIRECT write goes to), for a
+ * scenario's variants (checkDioDest) and for the library's checkConfig (one configuration):
+ * the first gup actor whose `dest` is other than the default ext4 in some of `configs`
+ * while no configuration that gives it makes an O_DIRECT write (caller odirect with access
+ * read, as alternatives or not), or null. As a sweep refuses `dioDest` that no point uses
+ * (src/model/idle-params.ts).
  */
-export function checkDioDest(s: Scenario, file: string): void {
-  s.actors.forEach((decl, i) => {
-    if (decl.kind !== "gup") return;
-    let idle: { line: number; what: string } | null = null;
-    for (const v of s.variants) {
-      const a = applyVariant(s, v).actors[i];
-      const dest = a.options.get("dest")!;
+export function idleDest(configs: readonly (readonly ActorDecl[])[]): IdleDest | null {
+  for (let i = 0; i < (configs[0]?.length ?? 0); i++) {
+    let idle: IdleDest | null = null;
+    let used = false;
+    for (const [c, actors] of configs.entries()) {
+      const a = actors[i]!;
+      const dest = a.kind === "gup" ? a.options.get("dest")! : ["ext4"];
       if (dest.length === 1 && dest[0] === "ext4") continue;
       const callers = a.options.get("caller")!,
         accesses = a.options.get("access")!;
-      if (callers.includes("odirect") && accesses.includes("read")) return; // used here
-      idle ??= {
-        line: v.set.some(([k]) => k === `${a.name}.dest`) ? v.line! : (s.actorLines?.[i] ?? 0),
-        what: `dest=${dest.join("|")} with caller=${callers.join("|")} access=${accesses.join("|")}`,
-      };
+      used ||= callers.includes("odirect") && accesses.includes("read");
+      const pin = `caller=${callers.join("|")} access=${accesses.join("|")}`;
+      idle ??= { actor: i, name: a.name, config: c, pin, dest: dest.join("|") };
     }
-    if (idle)
-      throw new ScenarioError(
-        file,
-        idle.line,
-        `${decl.name}.dest only on an O_DIRECT write (caller=odirect access=read: the page is the bio's source), got ${idle.what}`,
-      );
-  });
+    if (idle && !used) return idle;
+  }
+  return null;
+}
+
+/**
+ * A gup actor's `dest` that no variant's O_DIRECT write uses (idleDest) is refused at the
+ * variant that set it or the actor's line.
+ * @throws ScenarioError
+ */
+export function checkDioDest(s: Scenario, file: string): void {
+  const idle = idleDest(s.variants.map((v) => applyVariant(s, v).actors));
+  if (idle === null) return;
+  const v = s.variants[idle.config]!;
+  const line = v.set.some(([k]) => k === `${idle.name}.dest`) ? v.line! : (s.actorLines?.[idle.actor] ?? 0);
+  throw new ScenarioError(file, line, `${idle.name}.dest ${DEST_ALLOWED}, got dest=${idle.dest} with ${idle.pin}`);
 }
