@@ -25,6 +25,8 @@ import {
   mmSetHasPinned,
   shrinkAnonPage,
   swapInWaits,
+  childWriteWaits,
+  addToSwap,
 } from "../src/model/anon.js";
 import { PG } from "../src/model/page-record.js";
 import { runEnv } from "../src/model/env.js";
@@ -377,12 +379,46 @@ test("do_wp_page frees the swap cache only under the page lock: reclaim's locked
   pc = lockedInSwap("5.4", false);
   assert.equal(swapInWaits(pc, 0, true), true);
   assert.equal(swapInWaits(pc, 0, false), false); // a read of a mapped page takes no fault
-  // Unlocked on 5.10: try_to_free_swap drops the swap cache's reference, page_count 1: reused.
+  // Unlocked on 5.10, still copied: 09854ba94c6a's `if (PageKsm(page) || page_count(page) != 1)
+  // goto copy` comes first, and the swap cache's reference makes page_count 2 (the swap cache
+  // was freed for a reuse only from 5.18, 53a05ad9f21d).
   pc = lockedInSwap("5.10", false);
+  pc.setFlag(0, PG.locked, 0);
+  assert.equal(doWpPage(pc, 0, true), WP.COPIED);
+  assert.equal(pc.swapCache[0], 1);
+  // Unlocked on 6.18, not exclusive: wp_can_reuse_anon_folio's folio_free_swap drops the swap
+  // cache's reference, folio_ref_count 1: reused.
+  pc = lockedInSwap("6.18", false);
   pc.setFlag(0, PG.locked, 0);
   assert.equal(doWpPage(pc, 0, true), WP.REUSED);
   assert.equal(pc.swapCache[0], 0);
   assert.equal(pc.refcount(0), 1);
+  // Before 5.9 a child's write waits too (its pte is write-protected); from 5.9 it trylocks.
+  assert.equal(childWriteWaits(lockedInSwap("5.4", false), 0), true);
+  assert.equal(childWriteWaits(lockedInSwap("5.10", false), 0), false);
+  // __remove_mapping freezes the cache's reference (folio_ref_freeze(folio, 1 + 1) with the
+  // isolation's); an anonymous folio out of the swap cache has no mapping (keep_locked), so a
+  // page only a FOLL_GET holds is never freed, whatever its refcount reads.
+  const held = anonPage("6.6", { hasPinned: false });
+  held.tryGrabFolio(0, false);
+  held.tryToUnmap(0);
+  assert.equal(held.refcount(0), 1, "the FOLL_GET reference alone");
+  assert.equal(held.removeMapping(0), false);
+  assert.equal(held.resident(0), 1);
+});
+
+test("fork write-protects a dirty pte without cleaning it: a page whose swap copy is stale is dirtied", () => {
+  // __copy_present_ptes: `if (is_cow_mapping(src_vma->vm_flags) && pte_write(pte))
+  // wrprotect_ptes(...)` clears only the write bit; try_to_unmap_one later moves the dirty bit
+  // into the folio (`if (pte_dirty(pteval)) folio_mark_dirty(folio)`), so reclaim writes the
+  // stores to swap again instead of freeing the page as clean.
+  const pc = anonPage("6.6", { hasPinned: false });
+  addToSwap(pc, 0);
+  pc.testClearPageDirty(0); // as after swap_writepage's I/O: clean, the swap copy current
+  pc.setFlag(0, PG.pteWritable, 1); // the owner's store through its writable, dirty pte
+  assert.equal(copyPresentPte(pc, 0), FORK.SHARED);
+  assert.equal(pc.pteWritable(0), 0);
+  assert.equal(pc.dirty(0), 1);
 });
 
 test("checker: a FOLL_GET reference, fork, reclaim and the owner's store never underflow the refcount", () => {
@@ -391,7 +427,7 @@ test("checker: a FOLL_GET reference, fork, reclaim and the owner's store never u
   // still held (refcount -1 at put_page: "a state field exceeds its encoding"). With the lock
   // respected, every release's search ends, and a page GUP holds is never evicted from under it.
   for (const kernel of ["4.19", "5.10", "6.18"])
-    for (const policy of ["legacy-put-page", "dirty-at-gup", "put-user-pages-dirty"]) {
+    for (const policy of ["legacy-put-page", "dirty-at-gup", "put-user-pages-dirty", "foll-pin"]) {
       const runs = runScenario(
         parseScenario(
           [
@@ -407,5 +443,17 @@ test("checker: a FOLL_GET reference, fork, reclaim and the owner's store never u
         ),
       );
       for (const run of runs) assert.ok(run.result.states > 0, `${kernel} ${policy}`);
+      // The kernel's verdicts: lostData Never (reclaim frees only when folio_ref_freeze of the
+      // swap cache's reference alone holds and PG_dirty is clear after try_to_unmap_one moved
+      // the pte's dirty bit in: fork's wrprotect keeps it; pageout never writes a page someone
+      // holds, is_page_cache_freeable). falseNegatives Sometimes from 5.11: add_to_swap's
+      // folio_maybe_dma_pinned (feb889fb40fa) reads refcount < GUP_PIN_COUNTING_BIAS while the
+      // FOLL_GET is held; Never on 4.19 and 5.10, where nothing asks (fork asks only an mm
+      // with MMF_HAS_PINNED, which only FOLL_PIN sets). No device write (access=read): the rest
+      // Never.
+      const notNever = Object.entries(runs[0].result.verdicts).filter(([, v]) => v !== "Never");
+      // foll-pin: the pin is seen (refcount >= bias), so no false negative, and no lostData.
+      const expected = kernel === "6.18" && policy !== "foll-pin" ? [["falseNegatives", "Sometimes"]] : [];
+      assert.deepEqual(notNever, expected, `${kernel} ${policy}`);
     }
 });

@@ -151,6 +151,12 @@ export function copyPresentPte(pc: PageCache, p: number): number {
   pc.shares[p]++;
   pc.setRefcount(p, pc.refcount(p) + 1);
   pc.anonExclusive[p] = 0;
+  // __copy_present_ptes write-protects (wrprotect_ptes; ptep_set_wrprotect before 6.9) and
+  // keeps the dirty bit, which try_to_unmap_one moves into the folio (`if (pte_dirty(pteval))
+  // folio_mark_dirty(folio)`, mm/rmap.c). The model has no dirty bit for a read-only pte: a
+  // page whose swap copy the stores made stale is dirtied now, or reclaim would free it as
+  // clean (lostData). Outside the swap cache add_to_swap dirties it anyway.
+  if (pc.pteWritable(p) && pc.swapCache[p]) pc.setPageDirty(p, true);
   pc.setFlag(p, PG.pteWritable, 0);
   return FORK.SHARED;
 }
@@ -177,28 +183,30 @@ export function childUnmap(pc: PageCache, p: number): void {
  * to __remove_mapping, so the swap cache never goes from under reclaim:
  * - before 5.9, reuse_swap_page from the mapcount, under lock_page (the fault sleeps while
  *   the page is locked: swapInWaits);
- * - 5.9 to 5.18 (09854ba94c6a, mm/memory.c do_wp_page): a copy if page_count > 1 +
- *   PageSwapCache or trylock_page fails; try_to_free_swap (refused under writeback); a copy
- *   unless page_count is 1 after it (reuseUnderTrylock);
- * - 5.19 on: a PG_anon_exclusive page is reused at once (wp_page_reuse, the swap cache left
- *   as it is); another as 5.9's, by wp_can_reuse_anon_folio, if the writer alone maps it.
+ * - 5.9 to 5.17 (09854ba94c6a, mm/memory.c do_wp_page): `if (PageKsm(page) ||
+ *   page_count(page) != 1) goto copy; if (!trylock_page(page)) goto copy;` — a page in the
+ *   swap cache is always copied (the presets 5.10 and 5.15);
+ * - 5.18 (53a05ad9f21d, "mm: optimize do_wp_page() for exclusive pages in the swapcache") and
+ *   5.19 on: a PG_anon_exclusive page is reused at once (wp_page_reuse, the swap cache left
+ *   as it is); another only if the writer alone maps it and reuseUnderTrylock
+ *   (wp_can_reuse_anon_folio from 6.5).
  */
 export function wpCanReuse(pc: PageCache, p: number): boolean {
   switch (pc.env.anon.cowReuse) {
     case "mapcount":
       return pc.shares[p] === 1;
     case "refcount":
-      return reuseUnderTrylock(pc, p);
+      return pc.refcount(p) === 1 && pc.locked(p) === 0;
     case "exclusive":
       return pc.anonExclusive[p] === 1 || (pc.shares[p] === 1 && reuseUnderTrylock(pc, p));
   }
 }
 
 /**
- * The reuse test of do_wp_page from 5.9 (09854ba94c6a; wp_can_reuse_anon_folio from 6.5):
- * nothing but the writer's pte and the swap cache holds the page, trylock_page succeeds, and
- * the swap cache can be freed (try_to_free_swap / folio_free_swap: not under writeback), so
- * that page_count is 1 after it.
+ * The reuse test of do_wp_page from 5.18 (53a05ad9f21d; wp_can_reuse_anon_folio from 6.5):
+ * `page_count > 1 + PageSwapCache` copies, trylock_page succeeds, and the swap cache can be
+ * freed (try_to_free_swap / folio_free_swap: not under writeback), so that page_count is 1
+ * after it.
  */
 function reuseUnderTrylock(pc: PageCache, p: number): boolean {
   if (pc.refcount(p) - pc.swapCache[p] > 1 || pc.locked(p)) return false;
@@ -286,6 +294,16 @@ export function swapInWaits(pc: PageCache, p: number, write = false): boolean {
   // before 5.9 do_wp_page takes lock_page of an anonymous page before reuse_swap_page (the
   // pte lock dropped while it sleeps; mm/memory.c do_wp_page, 4.x)
   return write && pc.env.anon.cowReuse === "mapcount" && pc.pteWritable(p) === 0;
+}
+
+/**
+ * Whether a child's write fault on the page it shares must sleep on PG_locked first: the
+ * swap-in's lock (do_swap_page) when reclaim unmapped it, or before 5.9 do_wp_page's
+ * lock_page (a child's pte is always write-protected). From 5.9 the trylock fails: a copy.
+ */
+export function childWriteWaits(pc: PageCache, p: number): boolean {
+  if (pc.resident(p) === 0 || pc.locked(p) === 0) return false;
+  return pc.mapped(p) === 0 || pc.env.anon.cowReuse === "mapcount";
 }
 
 /**

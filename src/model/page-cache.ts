@@ -301,13 +301,13 @@ export class PageCache extends PageState {
   }
 
   /**
-   * __remove_mapping (mm/vmscan.c): folio_ref_freeze(1 + page cache) fails while anyone
-   * else holds the page (a mapping, buffers, GUP, a transient reference); then a dirty
-   * page is refused (PG_dirty is checked after the freeze). An evicted page whose memory
-   * differs from disk is lostDataEvicted. Returns whether it was evicted.
+   * __remove_mapping (mm/vmscan.c): folio_ref_freeze(1 + the cache's reference) fails while anyone
+   * else holds the page (a mapping, buffers, GUP, transient; an anonymous page out of the swap cache
+   * has no mapping: keep_locked); then PG_dirty refuses. Counts lostDataEvicted. Returns whether evicted.
    */
   removeMapping(p: number): boolean {
-    if (this.refcount(p) !== 1 || this.dirty(p)) return false;
+    if (this.refcount(p) !== (this.env.anonymous ? this.swapCache[p] : 1) || !this.refcount(p) || this.dirty(p))
+      return false;
     this.counters[METRIC.evictions]++;
     if (this.mem(p) !== this.disk(p)) {
       this.counters[METRIC.lostDataEvicted]++;

@@ -8,10 +8,10 @@
  * copyPresentPte bumps notifierSeq, so a mirroring device (mmu-notifier) refaults.
  */
 import { EVERYTHING } from "../footprint.js";
-import { FORK, WP, childUnmap, copyPresentPte, doWpPage } from "../../model/anon.js";
+import { FORK, WP, childUnmap, childWriteWaits, copyPresentPte, doWpPage } from "../../model/anon.js";
 import { METRIC } from "../../model/metrics.js";
 import type { ActorDecl, ActorSpec, ForkActor } from "../scenario.js";
-import { DONE, PAGE, type StepContext } from "./actor.js";
+import { BLOCKED, DONE, PAGE, type StepContext } from "./actor.js";
 import { defineLabel } from "./labels.js";
 import { Program, TableActor, type StepTable } from "./program.js";
 
@@ -45,9 +45,10 @@ function fork(ctx: StepContext, r: Int32Array, o: number): number {
   return did === FORK.SHARED ? FORK_LABEL.SHARED : did === FORK.COPIED ? FORK_LABEL.COPIED : FORK_LABEL.NONE;
 }
 
-/** The child leaves the page: exit_mmap, or a write fault that reuses it (it is the child's now) or copies. */
+/** The child leaves the page: exit_mmap, or a write fault (after the page lock it may wait for) that reuses it (it is the child's now) or copies. */
 function child(ctx: StepContext, r: Int32Array, o: number): number {
   const c = ctx.cache;
+  if (r[o + 2] === CHILD_MODE.write && childWriteWaits(c, PAGE)) return BLOCKED;
   r[o] = DONE;
   r[o + 1] = 0;
   if (r[o + 2] === CHILD_MODE.exit) {
