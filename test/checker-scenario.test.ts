@@ -130,6 +130,21 @@ test("bad choices and ranges: FILE:LINE: expected …", () => {
   refuses(head + nine, 11, /at most 8 actors, got a 9th \('P8'\)/);
 });
 
+test("a trailing # comment ends a line as a whole-line comment does; Purpose's text keeps its #", () => {
+  const plain =
+    "Scenario: c\nPurpose: liburing#358, see issue #21\n  and #22\nPolicies: foll-pin\nPage: dirty | clean\nActor P0: gup access=read\nActor P1: flusher passes=1\nVariant v: P0.dma=0\nResult: lostData Never\n";
+  const commented = plain
+    .split("\n")
+    .map((l) => (l === "" || l.startsWith("Purpose") || l.startsWith(" ") ? l : `${l}  # note: ${l}`))
+    .join("\n")
+    .replace("Actor P1: flusher passes=1", "Actor P1: flusher passes=1\t#tab");
+  assert.notEqual(commented, plain);
+  assert.deepEqual(parseScenario(commented, "c.scenario"), parseScenario(plain, "c.scenario"));
+  assert.equal(parseScenario(plain).purpose, "liburing#358, see issue #21 and #22");
+  // A # glued to a value is part of it (and refused there), not a comment.
+  refuses(`${head}Actor P0: gup access=read#x\n`, 3, /P0\.access: one of write, read, got 'read#x'/);
+});
+
 test("keys naming Object.prototype members are plain unknown keys", () => {
   for (const k of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
     refuses(

@@ -352,7 +352,20 @@ function finish(s: Scenario, file: string, end: number): Scenario {
 }
 
 /**
- * Parse a scenario. Format (one directive a line, `#` comments, blank lines ignored):
+ * A line without its trailing comment: from a `#` after a blank to the end of the line
+ * (`Actor P0: gup access=read  # the pinner`), as a `#` at the start comments out a whole
+ * line. Purpose's free text (its line and the indented lines continuing it) keeps its `#`
+ * (`axboe/liburing #358`).
+ */
+function withoutComment(line: string, last: string): string {
+  if (/^Purpose:/.test(line) || (/^\s/.test(line) && last === "Purpose")) return line;
+  const m = /[ \t]#/.exec(line);
+  return m === null ? line : line.slice(0, m.index);
+}
+
+/**
+ * Parse a scenario. Format (one directive a line, `#` comments, whole-line or trailing
+ * after a blank, except in Purpose's text; blank lines ignored):
  *
  *     Scenario: GUP-slow+WB+unpin-check
  *     Purpose: one paragraph,
@@ -386,7 +399,7 @@ export function parseScenario(text: string, file = "<inline>"): Scenario {
   const at = { s, file, n: 0, actors: new Map<string, ActorDecl>(), variants: new Map([["base", s.variants[0]]]) };
   let last = "";
   for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i].replace(/\s+$/, "");
+    const raw = withoutComment(lines[i], last).replace(/\s+$/, "");
     at.n = i + 1;
     if (raw.trim() === "" || raw.trimStart().startsWith("#")) continue;
     try {
