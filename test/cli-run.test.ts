@@ -119,6 +119,23 @@ test("bad input: one line naming the field and the allowed values, exit 2", () =
   }
 });
 
+test("an unknown command names the command given and the commands allowed, one line, exit 2", () => {
+  // commander's own line was `error: unknown command 'frob'`, naming no command allowed
+  const r = pinsim("frob");
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(
+    r.stderr,
+    "pinsim: unknown command 'frob' for pinsim (allowed: run, policies, sweep, merge, check, notebook, plot, report, calibrate, kernels, help)\n",
+  );
+  assert.equal(r.stdout, "");
+  const n = pinsim("notebook", "frob");
+  assert.equal(n.code, 2, n.stderr);
+  assert.equal(
+    n.stderr,
+    "pinsim: unknown command 'frob' for pinsim notebook (allowed: run, test, params, open, help)\n",
+  );
+});
+
 test("an unknown option of a subcommand names the command and its options, one line, exit 2", () => {
   // report takes --partial only (a tester's `report DIR --at x=y` got commander's bare line)
   const r = pinsim("report", "data/results/examples/kernel-eras", "--at", "x=y");

@@ -51,7 +51,31 @@ export function buildProgram(state: { code: number }): Command {
   registerExtraCommands(program, state);
   registerKernels(program, state);
   namedUnknownOptions(program);
+  namedUnknownCommands(program);
   return program;
+}
+
+const commandName = (c: Command): string => (c.parent ? `${commandName(c.parent)} ${c.name()}` : c.name());
+
+/**
+ * An unknown command is refused in one line naming it and the commands allowed (commander's
+ * own line, `error: unknown command 'frob'`, said neither), exit 2: `pinsim frob`, `pinsim
+ * notebook frob`. Wraps commander's Command.unknownCommand, on every command that has
+ * subcommands; the allowed list is commander's visible commands (help included).
+ */
+function namedUnknownCommands(cmd: Command): void {
+  if (cmd.commands.length === 0) return;
+  (cmd as unknown as { unknownCommand(): never }).unknownCommand = (): never => {
+    const allowed = cmd
+      .createHelp()
+      .visibleCommands(cmd)
+      .map((c) => c.name());
+    return cmd.error(
+      `pinsim: unknown command '${cmd.args[0]}' for ${commandName(cmd)} (allowed: ${allowed.join(", ")})`,
+      { code: "commander.unknownCommand", exitCode: EXIT.BAD_INPUT },
+    );
+  };
+  for (const sub of cmd.commands) namedUnknownCommands(sub);
 }
 
 /**
@@ -60,7 +84,7 @@ export function buildProgram(state: { code: number }): Command {
  * commander's Command.unknownOption, which its parser calls, on every (sub)command.
  */
 function namedUnknownOptions(cmd: Command): void {
-  const name = (c: Command): string => (c.parent ? `${name(c.parent)} ${c.name()}` : c.name());
+  const name = commandName;
   (cmd as unknown as { unknownOption(flag: string): never }).unknownOption = (flag: string): never => {
     const allowed = cmd.options.map((o) => o.long ?? o.short).filter((f): f is string => !!f);
     const flagOnly = flag.includes("=") && allowed.includes(flag.slice(0, flag.indexOf("=")));
