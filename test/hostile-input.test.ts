@@ -567,8 +567,12 @@ test("the report's Rerun recipe names --out when the results are not in data/res
   // A config file's sweep (tiny is no preset): the recipe writes the config and runs that file.
   // (Past 72 columns the flags go on a continuation line.)
   const command = r.stdout.replace(/ \\\n +--out/, " --out");
-  assert.ok(command.includes(`  node bin/pinsim.js sweep tiny.sweep.json --out ${tiny()}\n`), r.stdout);
-  assert.match(r.stdout, / {2}printf '%s' > tiny.sweep.json \\\n {4}'\{"name":"tiny",/);
+  assert.ok(command.includes(`  node bin/pinsim.js sweep "$cfg" --out ${tiny()}\n`), r.stdout);
+  // into a new folder (mktemp -d), never over a tiny.sweep.json of the current directory
+  assert.match(
+    r.stdout,
+    / {2}cfg=\$\(mktemp -d\)\/tiny\.sweep\.json &&\n {2}printf '%s' > "\$cfg" \\\n {4}'\{"name":"tiny",/,
+  );
 });
 
 // ---------------------------------------------------------------------------------------

@@ -487,7 +487,8 @@ test("report: question, parameters, a chart, key numbers with intervals, how to 
     "Key numbers",
     "lost data/run",
     "Rerun (config ",
-    "node bin/pinsim.js sweep fixture-grid.sweep.json",
+    "cfg=$(mktemp -d)/fixture-grid.sweep.json &&",
+    'node bin/pinsim.js sweep "$cfg"',
     grid.manifest.configHash.slice(0, 12),
   ]) {
     assert.ok(r.includes(s), `report lacks ${s}`);

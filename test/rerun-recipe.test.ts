@@ -101,9 +101,13 @@ test("the Rerun recipe of a config-file sweep, named like a preset or not, repro
     const steps = recipe(report.stdout);
     assert.doesNotMatch(steps, new RegExp(`sweep ${name}( |$)`), `${name}: the recipe names no preset: ${steps}`);
     for (const l of steps.split("\n")) assert.ok(l.length <= 72, `${name}: over 72 columns: ${l}`);
-    // Verbatim in the other clone, which has neither the config file nor the results.
+    // Verbatim in the other clone, which has neither the config file nor the results, but
+    // a file of the name the recipe's config takes: left as it was (it was overwritten).
+    const mine = join(b, `${name}.sweep.json`);
+    writeFileSync(mine, "my own notes\n");
     const again = sh(b, steps);
     assert.equal(again.code, 0, `${name}: ${again.stderr}\n${steps}`);
+    assert.equal(readFileSync(mine, "utf8"), "my own notes\n", `${name}: the recipe overwrote ${name}.sweep.json`);
     const summary = (clone: string) => readFileSync(join(clone, dir, "summary.csv"), "utf8");
     assert.equal(summary(b), summary(a), `${name}: summary.csv differs`);
     const hash = (clone: string) => JSON.parse(readFileSync(join(clone, dir, "manifest.json"), "utf8")).configHash;

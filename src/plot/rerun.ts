@@ -2,8 +2,9 @@
  * The report's Rerun recipe (issue 24): the commands that make the same results again in
  * a fresh clone. A preset as shipped, or with only `--seeds` overridden, is named; any other
  * config (a config file's, or one whose `name` is a preset's but whose contents are not)
- * is written out in full from manifest.json's `config` (`printf '%s' > FILE …`) and run from
- * that file, so the recipe needs nothing but the clone. Before, a config file's sweep got
+ * is written out in full from manifest.json's `config` (`printf '%s' > "$cfg" …`, a new file
+ * of `mktemp -d`'s folder) and run from that file, so the recipe needs nothing but the clone
+ * and overwrites nothing. Before, a config file's sweep got
  * `sweep NAME`, refused in a fresh clone (no such preset) or, when NAME was a preset's,
  * silently running the preset instead (another config hash, another summary.csv).
  */
@@ -85,18 +86,22 @@ export function cutJson(text: string, width: number): string[] {
 }
 
 /**
- * The lines that write the manifest's config to a file in the shell (`printf '%s' > FILE`
- * of single-quoted pieces, one a line), then the sweep command on that file.
+ * The lines that write the manifest's config to a new file in the shell (`printf '%s' >
+ * "$cfg"` of single-quoted pieces, one a line), then the sweep command on that file. The
+ * file is NAME.sweep.json in a folder of its own (`mktemp -d`), never one of the current
+ * directory: a recipe pasted where a NAME.sweep.json already was overwrote it.
  */
 function configFileRecipe(m: ResultsTable["manifest"], flags: string): string[] {
-  const file = /^[A-Za-z0-9][A-Za-z0-9._-]{0,40}$/.test(m.name) ? `${m.name}.sweep.json` : "sweep.json";
+  // At most 38 characters: the `cfg=…` line stays within 72 columns.
+  const file = /^[A-Za-z0-9][A-Za-z0-9._-]{0,37}$/.test(m.name) ? `${m.name}.sweep.json` : "sweep.json";
   const pieces = cutJson(JSON.stringify(m.config), WIDTH - 8).map(quoted);
   const body = pieces.map((p, i) => `    ${p}${i === pieces.length - 1 ? "" : " \\"}`);
   return [
-    "  # the config, as manifest.json recorded it:",
-    `  printf '%s' > ${file} \\`,
+    "  # the config, as manifest.json recorded it, in a new folder:",
+    `  cfg=$(mktemp -d)/${file} &&`,
+    `  printf '%s' > "$cfg" \\`,
     ...body,
-    ...commandLines(`  node bin/pinsim.js sweep ${file}`, flags),
+    ...commandLines(`  node bin/pinsim.js sweep "$cfg"`, flags),
   ];
 }
 
