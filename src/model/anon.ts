@@ -12,7 +12,8 @@
  * process no longer sees (wrongProcessWrites).
  *
  * Sources: mm/memory.c (copy_present_pte, copy_present_page, do_wp_page,
- * wp_can_reuse_anon_folio, do_swap_page), mm/swapfile.c (reuse_swap_page before 5.19),
+ * wp_can_reuse_anon_folio, do_swap_page, zap_pte_range), mm/madvise.c (MADV_DONTNEED),
+ * mm/swapfile.c (reuse_swap_page before 5.19),
  * mm/vmscan.c (shrink_folio_list), mm/rmap.c (try_to_unmap_one), include/linux/mm.h
  * (folio_needs_cow_for_dma), mm/gup.c (mm_set_has_pinned_flag); the releases are
  * FEATURES.forkCopiesPinned, cowReuseRefcount, swapSkipsPinned, anonExclusive, follCow and
@@ -246,6 +247,45 @@ export function doWpPage(pc: PageCache, p: number, owner: boolean): number {
   }
   childUnmap(pc, p);
   return WP.COPIED;
+}
+
+/**
+ * A child's write fault on the page it shares with the owner. A present pte: do_wp_page
+ * (doWpPage). A swap entry (try_to_unmap made every sharer's pte one; the model's `mapped`
+ * flag is all the sharers' at once): do_swap_page, whose reuse test counts the other sharers'
+ * swap entries, so while one is left the child maps the page read-only and do_wp_page copies:
+ * - before 5.19, reuse_swap_page (mm/swapfile.c): `count = page_trans_huge_map_swapcount()`
+ *   is mapcount + swap count, `return count <= 1` (do_swap_page asks it "while the page is
+ *   counted on swap but not yet in mapcount"), and do_wp_page asks again (5.9 to 5.18:
+ *   page_count != 1, the child's mapping and the swap cache);
+ * - from 5.19 the entry of a shared page is not SWP_EXCLUSIVE, and do_wp_page's
+ *   folio_free_swap (wp_can_reuse_anon_folio) fails while folio_swapped: a copy.
+ * The child leaves the page (childUnmap); the owner's data stays in it and in its slot.
+ * Returns a WP value.
+ */
+export function childWriteFault(pc: PageCache, p: number): number {
+  if ((pc.resident(p) && pc.mapped(p)) || pc.shares[p] <= 1) return doWpPage(pc, p, false);
+  childUnmap(pc, p);
+  return WP.COPIED;
+}
+
+/**
+ * MADV_DONTNEED over the owner's anonymous page (mm/madvise.c madvise_dontneed_single_vma ->
+ * zap_page_range_single -> zap_pte_range): MMU_NOTIFY_CLEAR first, then the owner's pte goes.
+ * A present pte: page_remove_rmap and the reference dropped; an anonymous page is not
+ * dirtied (`set_page_dirty` only `if (!PageAnon(page))`). A swap entry:
+ * free_swap_and_cache, the swap count drops. Either way the owner's next access gets a new
+ * zero page (do_anonymous_page): the data is the user's to lose, and a page no one else maps
+ * (shares 0) that reclaim frees is not lostData (removeMapping). Returns whether it zapped.
+ */
+export function zapAnonPte(pc: PageCache, p: number): boolean {
+  if (pc.ownerMoved[p] || pc.shares[p] === 0) return false;
+  pc.notifyInvalidate(p);
+  childUnmap(pc, p); // the owner's mapping (or swap entry) goes: one sharer less
+  pc.ownerMoved[p] = 1;
+  pc.setFlag(p, PG.pteWritable, 0);
+  pc.anonExclusive[p] = 0;
+  return true;
 }
 
 /** Drop the page from the swap cache (delete_from_swap_cache): its swap copy is stale from now on. */

@@ -301,15 +301,15 @@ export class PageCache extends PageState {
   }
 
   /**
-   * __remove_mapping (mm/vmscan.c): folio_ref_freeze(1 + the cache's reference) fails while anyone
-   * else holds the page (a mapping, buffers, GUP, transient; an anonymous page out of the swap cache
-   * has no mapping: keep_locked); then PG_dirty refuses. Counts lostDataEvicted. Returns whether evicted.
+   * __remove_mapping (mm/vmscan.c): folio_ref_freeze(1 + the cache's reference) fails while anyone else holds the
+   * page (a mapping, buffers, GUP, transient; an anon page out of the swap cache has no mapping: keep_locked), then
+   * PG_dirty. Counts lostDataEvicted (anon: only if shares > 0, a pte or swap entry reads it back). Evicted?
    */
   removeMapping(p: number): boolean {
     if (this.refcount(p) !== (this.env.anonymous ? this.swapCache[p] : 1) || !this.refcount(p) || this.dirty(p))
       return false;
     this.counters[METRIC.evictions]++;
-    if (this.mem(p) !== this.disk(p)) {
+    if (this.mem(p) !== this.disk(p) && !(this.env.anonymous && this.shares[p] === 0)) {
       this.counters[METRIC.lostDataEvicted]++;
       this.counters[METRIC.lostData]++;
     }

@@ -8,7 +8,7 @@
  * copyPresentPte bumps notifierSeq, so a mirroring device (mmu-notifier) refaults.
  */
 import { EVERYTHING } from "../footprint.js";
-import { FORK, WP, childUnmap, childWriteWaits, copyPresentPte, doWpPage } from "../../model/anon.js";
+import { FORK, WP, childUnmap, childWriteFault, childWriteWaits, copyPresentPte } from "../../model/anon.js";
 import { METRIC } from "../../model/metrics.js";
 import type { ActorDecl, ActorSpec, ForkActor } from "../scenario.js";
 import { BLOCKED, DONE, PAGE, type StepContext } from "./actor.js";
@@ -45,7 +45,7 @@ function fork(ctx: StepContext, r: Int32Array, o: number): number {
   return did === FORK.SHARED ? FORK_LABEL.SHARED : did === FORK.COPIED ? FORK_LABEL.COPIED : FORK_LABEL.NONE;
 }
 
-/** The child leaves the page: exit_mmap, or a write fault (after the page lock it may wait for) that reuses it (it is the child's now) or copies. */
+/** The child leaves the page: exit_mmap, or a write fault (after the page lock it may wait for; childWriteFault) that reuses it (it is the child's now) or copies. */
 function child(ctx: StepContext, r: Int32Array, o: number): number {
   const c = ctx.cache;
   if (r[o + 2] === CHILD_MODE.write && childWriteWaits(c, PAGE)) return BLOCKED;
@@ -55,7 +55,7 @@ function child(ctx: StepContext, r: Int32Array, o: number): number {
     childUnmap(c, PAGE);
     return FORK_LABEL.EXIT;
   }
-  if (doWpPage(c, PAGE, false) === WP.COPIED) return FORK_LABEL.CHILD_COPY;
+  if (childWriteFault(c, PAGE) === WP.COPIED) return FORK_LABEL.CHILD_COPY;
   c.cpuStore(PAGE); // the child's store lands in the page it now owns
   return FORK_LABEL.CHILD_REUSE;
 }

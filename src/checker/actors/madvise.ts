@@ -1,17 +1,17 @@
 /**
  * madvise(MADV_DONTNEED) over the page (mm/madvise.c madvise_dontneed_single_vma ->
  * zap_page_range_single): a private file mapping loses its anonymous COW copy (the next
- * access faults the file page in again); an anonymous page loses the owner's pte (the next
- * access gets a new zero page, so whatever still writes into this one writes for nobody).
+ * access faults the file page in again); an anonymous page loses the owner's pte or swap entry
+ * (the next access gets a new zero page, so whatever still writes into this one writes for
+ * nobody, and reclaim freeing it loses nothing: zapAnonPte).
  * Dirty COW's second thread (CVE-2016-5195).
  */
 import { EVERYTHING } from "../footprint.js";
-import { childUnmap } from "../../model/anon.js";
+import { zapAnonPte } from "../../model/anon.js";
 import type { ActorDecl, ActorSpec, MadviseActor } from "../scenario.js";
 import { DONE, PAGE, type StepContext } from "./actor.js";
 import { defineLabel } from "./labels.js";
 import { Program, TableActor, type StepTable } from "./program.js";
-import { PG } from "../../model/page-record.js";
 
 const MADVISE_STEP = { ZAP: 1 } as const;
 type MadvisePc = (typeof MADVISE_STEP)[keyof typeof MADVISE_STEP];
@@ -20,10 +20,11 @@ type MadvisePc = (typeof MADVISE_STEP)[keyof typeof MADVISE_STEP];
 const MADVISE_LABEL = {
   ZAP_COPY: defineLabel("MADV_DONTNEED: zap the COW copy"),
   ZAP_ANON: defineLabel("MADV_DONTNEED: zap the owner's pte"),
+  ZAP_SWAP: defineLabel("MADV_DONTNEED: free the owner's swap entry"),
   NOTHING: defineLabel("MADV_DONTNEED: nothing mapped"),
 };
 
-/** One MADV_DONTNEED: zap the private COW copy, or the owner's pte of the anonymous page. */
+/** One MADV_DONTNEED: zap the private COW copy, or the owner's pte (or swap entry) of the anonymous page. */
 function zap(ctx: StepContext, r: Int32Array, o: number): number {
   const c = ctx.cache;
   if (--r[o + 1] === 0) r[o] = DONE;
@@ -31,16 +32,9 @@ function zap(ctx: StepContext, r: Int32Array, o: number): number {
     c.cowCopy[PAGE] = 0;
     return MADVISE_LABEL.ZAP_COPY;
   }
-  if (ctx.env.anonymous && c.resident(PAGE) && c.mapped(PAGE) && !c.ownerMoved[PAGE] && c.shares[PAGE] > 0) {
-    // zap_page_range_single: mmu_notifier_invalidate_range_start (MMU_NOTIFY_CLEAR) first,
-    // so a device mirroring the owner's mm refaults onto the owner's new page.
-    c.notifyInvalidate(PAGE);
-    childUnmap(c, PAGE); // the owner's mapping goes: one mapping less
-    c.ownerMoved[PAGE] = 1;
-    c.setFlag(PAGE, PG.pteWritable, 0);
-    c.anonExclusive[PAGE] = 0;
-    return MADVISE_LABEL.ZAP_ANON;
-  }
+  // zap_page_range_single (src/model/anon.ts zapAnonPte): a present pte or a swap entry.
+  const present = c.resident(PAGE) === 1 && c.mapped(PAGE) === 1;
+  if (ctx.env.anonymous && zapAnonPte(c, PAGE)) return present ? MADVISE_LABEL.ZAP_ANON : MADVISE_LABEL.ZAP_SWAP;
   return MADVISE_LABEL.NOTHING;
 }
 
