@@ -3,11 +3,15 @@
 // byte, also when the bound cuts a level; the merged order of the keys that orders each level; the
 // command line's --workers (same JSON bytes; a bad value is one line, exit 2).
 // The workers run dist/checker/parallel-worker.js: these tests need `npm run build`.
+// A search with workers runs in the calling thread while it has at most parallelFrom
+// states (parallel.ts PARALLEL_FROM): these tests set it to 0, so that every search with
+// workers, here and in the CLI's children (which inherit the environment), uses the threads;
+// the last tests hold the default's own behaviour.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { applyVariant, checkConfig, loadScenario, parseScenario, runScenario } from "../src/checker/index.js";
@@ -15,6 +19,8 @@ import type { CheckResult } from "../src/checker/index.js";
 import { rankAt } from "../src/checker/parallel.js";
 import { makeShared } from "../src/checker/parallel-level.js";
 import { InputError } from "../src/errors.js";
+
+process.env.PINSIM_PARALLEL_FROM = "0";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const built = { skip: !existsSync(join(ROOT, "dist/checker/parallel-worker.js")) && "needs npm run build" };
@@ -245,3 +251,49 @@ test(
     }
   },
 );
+
+// parallelFrom (default 2^16): a search that ends within that many states is the calling
+// thread's alone (no worker thread starts: /proc/self/task, Linux, counts the process's
+// threads); a larger one runs in the threads, after a trial cut at parallelFrom states, and
+// both give the one-thread answer. fiveConfig without the reduction has > 20,000 states.
+test("parallelFrom: a small search starts no thread, a larger one the threads, the same answer", built, () => {
+  const script = `
+    import { readdirSync } from "node:fs";
+    const { checkConfig, loadScenario, applyVariant } = await import(${JSON.stringify(join(ROOT, "dist/checker/index.js"))});
+    const s = loadScenario(${JSON.stringify(join(dir, "GUP-slow+WB+reclaim+release.scenario"))});
+    const c = applyVariant(s, s.variants[0]);
+    const config = { policy: s.policies[0], page: c.pages, knobs: c.knobs, actors: c.actors };
+    const threads = () => readdirSync("/proc/self/task").length;
+    const before = threads();
+    const one = JSON.stringify({ ...checkConfig(config), bytes: 0 });
+    const small = JSON.stringify({ ...checkConfig(config, { workers: 2 }), bytes: 0 });
+    const afterSmall = threads();
+    const big = JSON.stringify({ ...checkConfig(config, { workers: 2, parallelFrom: 10 }), bytes: 0 });
+    console.log(JSON.stringify({ same: one === small && one === big, before, afterSmall, afterBig: threads() }));`;
+  const env = { ...process.env };
+  delete env.PINSIM_PARALLEL_FROM;
+  // a file, not --input-type=module -e: the worker threads inherit the process's execArgv
+  const file = join(mkdtempSync(join(tmpdir(), "pinsim-from-")), "from.mjs");
+  writeFileSync(file, script);
+  const r = spawnSync(process.execPath, [file], { encoding: "utf8", env });
+  assert.equal(r.status, 0, r.stderr);
+  const o = JSON.parse(r.stdout);
+  assert.equal(o.same, true, "the same answer from the calling thread and the threads");
+  assert.equal(o.afterSmall, o.before, "no worker thread for a search within parallelFrom states");
+  assert.equal(o.afterBig, o.before + 1, "one worker thread (2 workers: the calling thread and one more)");
+});
+
+test("parallelFrom and PINSIM_PARALLEL_FROM: not an integer >= 0 is an InputError naming it", built, () => {
+  for (const parallelFrom of [-1, 1.5, Number.NaN])
+    assert.throws(() => checkConfig(fiveConfig, { workers: 2, parallelFrom }), /parallelFrom/, `${parallelFrom}`);
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, "bin/pinsim.js"), "check", "--workers", "2", "GUP-slow+WB+reclaim+release"],
+    {
+      encoding: "utf8",
+      env: { ...process.env, PINSIM_PARALLEL_FROM: "lots" },
+    },
+  );
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr.trim(), /^pinsim: invalid PINSIM_PARALLEL_FROM: "lots" \(allowed: an integer >= 0/);
+});

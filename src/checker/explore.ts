@@ -34,7 +34,7 @@ import {
   type SearchOutput,
   type WitnessStep,
 } from "./search.js";
-import { searchParallel } from "./parallel.js";
+import { parallelFrom, searchWithWorkers } from "./parallel.js";
 import { checkSearchOptions, refuseIdleDest } from "./config-checks.js";
 import { INCIDENTS, type IncidentName, type Judgement } from "./verdict.js";
 import { pageState } from "./witness.js";
@@ -94,6 +94,8 @@ export interface CheckOptions {
    * @throws InputError a count outside 1..64
    */
   workers?: number;
+  /** @internal With workers, states searched in this thread first (parallel.ts parallelFrom; 0: the threads at once). */
+  parallelFrom?: number;
   /**
    * @internal Wrap each actor before its search (default: none). A test's view of every
    * step: the step tables' soundness check, test/checker-steps.test.ts. The wrapper must
@@ -328,7 +330,11 @@ export function searchConfig(
       memo: options.memo,
       bitstate: options.bitstate,
     };
-    total.add(workers > 1 && portable ? searchParallel(input, spec, workers) : search(input));
+    total.add(
+      workers > 1 && portable
+        ? searchWithWorkers(input, spec, workers, parallelFrom(options.parallelFrom))
+        : search(input),
+    );
   });
   return total.result(setup);
 }

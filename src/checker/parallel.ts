@@ -33,7 +33,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { InputError } from "../errors.js";
-import type { SearchInput, SearchOutput } from "./search.js";
+import { search, type SearchInput, type SearchOutput } from "./search.js";
 import type { SearchSpec } from "./explore.js";
 import type { Found, PathState } from "./stepper.js";
 import { INCIDENTS, type IncidentName } from "./verdict.js";
@@ -57,6 +57,12 @@ const START_MS = 120_000;
  */
 const BOOT_BATCH = Math.max(1, availableParallelism());
 
+/**
+ * The workers' Node flags: the process's, but --input-type (a worker given a file fails to
+ * load with it, and its pool would wait START_MS for nothing: `node --input-type=module -e`).
+ */
+const execArgv = process.execArgv.filter((a) => !a.startsWith("--input-type"));
+
 /** Worker threads that answer on their ports, and the shared counter of their answers. */
 class Pool {
   readonly workers: Worker[] = [];
@@ -76,7 +82,11 @@ class Pool {
     for (let id = 1; id < n; id++) {
       if (id > 1 && (id - 1) % BOOT_BATCH === 0) this.booted(id - 1);
       const { port1, port2 } = new MessageChannel();
-      const w = new Worker(file, { workerData: { port: port2, ctl: this.ctl.buffer, id }, transferList: [port2] });
+      const w = new Worker(file, {
+        workerData: { port: port2, ctl: this.ctl.buffer, id },
+        transferList: [port2],
+        execArgv,
+      });
       w.unref(), port1.unref();
       this.workers.push(w), this.ports.push(port1);
     }
@@ -178,6 +188,39 @@ export function searchParallel(input: SearchInput, spec: SearchSpec, workers: nu
   } finally {
     p.call(p.workers.map(() => ({ op: "end" })));
   }
+}
+
+/**
+ * States a search with workers first explores in the calling thread alone (default of
+ * CheckOptions.parallelFrom): one that ends within them is done; one that does not starts
+ * again over the threads, the 2^16 states' work lost (about 1 % of a 5 M-state search). Most
+ * shipped scenarios' searches have a few hundred states (median 173 of 155, the largest
+ * 311,612), and a level-synchronous search over threads costs more than it gains there: a
+ * barrier a level, and each worker rebuilding the search.
+ */
+export const PARALLEL_FROM = 1 << 16;
+
+/** CheckOptions.parallelFrom (`given`), else PINSIM_PARALLEL_FROM (the CLI's tests), else PARALLEL_FROM. @throws InputError either not an integer >= 0 */
+export function parallelFrom(given: number | undefined): number {
+  const env = process.env.PINSIM_PARALLEL_FROM;
+  const [field, v] = given !== undefined ? ["parallelFrom", given] : ["PINSIM_PARALLEL_FROM", env];
+  if (v === undefined || v === "") return PARALLEL_FROM;
+  const n = typeof v === "number" ? v : /^\d+$/.test(v) ? Number(v) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new InputError(field, v, "an integer >= 0 (states the calling thread explores first)");
+  return n;
+}
+
+/**
+ * search(input) if it ends within `from` states (the bound counted), else searchParallel over
+ * `workers` threads: the same states, verdicts and witnesses either way (parallel.ts).
+ */
+export function searchWithWorkers(input: SearchInput, spec: SearchSpec, workers: number, from: number): SearchOutput {
+  if (from > 0) {
+    const trial = search({ ...input, maxStates: Math.min(input.maxStates, from) });
+    if (!trial.boundHit || input.maxStates <= from) return trial;
+  }
+  return searchParallel(input, spec, workers);
 }
 
 /** The tallies of every thread summed, and the witnesses fetched from the threads that own their states. */
