@@ -252,7 +252,7 @@ test(
   },
 );
 
-// parallelFrom (default 2^16): a search that ends within that many states is the calling
+// parallelFrom (default 2^18): a search that ends within that many states is the calling
 // thread's alone (no worker thread starts: /proc/self/task, Linux, counts the process's
 // threads); a larger one runs in the threads, after a trial cut at parallelFrom states, and
 // both give the one-thread answer. fiveConfig without the reduction has > 20,000 states.

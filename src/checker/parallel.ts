@@ -193,12 +193,14 @@ export function searchParallel(input: SearchInput, spec: SearchSpec, workers: nu
 /**
  * States a search with workers first explores in the calling thread alone (default of
  * CheckOptions.parallelFrom): one that ends within them is done; one that does not starts
- * again over the threads, the 2^16 states' work lost (about 1 % of a 5 M-state search). Most
- * shipped scenarios' searches have a few hundred states (median 173 of 155, the largest
- * 311,612), and a level-synchronous search over threads costs more than it gains there: a
- * barrier a level, and each worker rebuilding the search.
+ * again over the threads, that work lost (0.3-0.6 s, about 5 % of a 5 M-state search).
+ * The shipped scenarios' searches have a median of 173 states (the largest 311,612), and
+ * there the level-synchronous search costs more than it gains (a barrier a level, each
+ * worker rebuilding the search and starting its stores small): `pinsim check --workers 2`
+ * took 6.2-6.6 s against 4.2-4.5 s with 1 when every search used the threads, 6.2-6.6 s
+ * from 2^16 states, 4.9-5.2 s (as 1 worker's 5.2-5.3 s) from 2^18 (load average 2).
  */
-export const PARALLEL_FROM = 1 << 16;
+export const PARALLEL_FROM = 1 << 18;
 
 /** CheckOptions.parallelFrom (`given`), else PINSIM_PARALLEL_FROM (the CLI's tests), else PARALLEL_FROM. @throws InputError either not an integer >= 0 */
 export function parallelFrom(given: number | undefined): number {
