@@ -136,6 +136,37 @@ test("an unknown command names the command given and the commands allowed, one l
   );
 });
 
+test("help of an unknown command is refused in one line, exit 2; a command with subcommands given none exits 2", () => {
+  // commander printed the top-level help and exited 0 for `pinsim help frob`, as it did for a
+  // bare `pinsim`: a script's typo looked like success.
+  const h = pinsim("help", "frob");
+  assert.equal(h.code, 2, h.stderr);
+  assert.equal(
+    h.stderr,
+    "pinsim: unknown command 'frob' for pinsim help (allowed: run, policies, sweep, merge, check, notebook, plot, report, calibrate, kernels, help)\n",
+  );
+  assert.equal(h.stdout, "");
+  const nh = pinsim("notebook", "help", "frob");
+  assert.equal(nh.code, 2, nh.stderr);
+  assert.match(
+    nh.stderr,
+    /^pinsim: unknown command 'frob' for pinsim notebook help \(allowed: run, test, params, open, help\)\n$/,
+  );
+  // the help asked for still exits 0, on stdout
+  for (const args of [["help", "check"], ["help"], ["--help"], ["notebook", "help", "run"]]) {
+    const ok = pinsim(...args);
+    assert.equal(ok.code, 0, args.join(" "));
+    assert.match(ok.stdout, /^Usage: pinsim/, args.join(" "));
+  }
+  // no command: the usage on stderr (the commands to choose from), nothing on stdout, exit 2
+  for (const args of [[], ["notebook"]]) {
+    const bare = pinsim(...args);
+    assert.equal(bare.code, 2, `pinsim ${args.join(" ")}`);
+    assert.equal(bare.stdout, "");
+    assert.match(bare.stderr, /^Usage: pinsim/);
+  }
+});
+
 test("an unknown option of a subcommand names the command and its options, one line, exit 2", () => {
   // report takes --partial only (a tester's `report DIR --at x=y` got commander's bare line)
   const r = pinsim("report", "data/results/examples/kernel-eras", "--at", "x=y");

@@ -103,6 +103,36 @@ function namedUnknownOptions(cmd: Command): void {
 }
 
 /**
+ * `pinsim help frob` (and `pinsim notebook help frob`): commander prints the parent's help
+ * and exits 0 for a topic it does not know; refused here as an unknown command is, one line
+ * naming it and the commands allowed, exit 2. Only the leading words are read: commands,
+ * then `help`, then the topic.
+ */
+function refuseUnknownHelpTopic(program: Command, argv: string[]): void {
+  let cmd = program,
+    k = 2;
+  for (
+    let sub = cmd.commands.find((c) => c.name() === argv[k]);
+    sub;
+    sub = cmd.commands.find((c) => c.name() === argv[k])
+  )
+    (cmd = sub), k++;
+  const topic = argv[k + 1];
+  if (argv[k] !== "help" || topic === undefined || topic.startsWith("-") || cmd.commands.length === 0) return;
+  if (cmd.commands.some((c) => c.name() === topic || c.aliases().includes(topic))) return;
+  const allowed = cmd
+    .createHelp()
+    .visibleCommands(cmd)
+    .map((c) => c.name());
+  throw new UsageLine(
+    `pinsim: unknown command '${topic}' for ${commandName(cmd)} help (allowed: ${allowed.join(", ")})`,
+  );
+}
+
+/** A usage error already worded as its one line (printed as it is, exit 2). */
+class UsageLine extends Error {}
+
+/**
  * Run the command line; returns the exit code. The ONE catch for bad input: an InputError
  * (src/errors.ts; ParamError, ResultsError, UsageError, PlotInputError, ... extend it), a
  * scenario error, ENOSPC/EACCES/EPERM/EMFILE and friends, a dead sweep worker: one line on
@@ -113,15 +143,22 @@ export async function main(argv: string[]): Promise<number> {
   const state = { code: EXIT.OK as number };
   const program = buildProgram(state);
   try {
+    refuseUnknownHelpTopic(program, argv);
     await program.parseAsync(argv);
     // A signal that came after the work was done still ends the command as interrupted.
     const stopped = stopRequested();
     return stopped !== null ? interruptedExit(stopped) : state.code;
   } catch (e) {
+    if (e instanceof UsageLine) {
+      process.stderr.write(`${e.message}\n`);
+      return EXIT.BAD_INPUT;
+    }
     if (e instanceof CommanderError) {
-      // Help and version exit 0; commander has already printed its one-line error.
-      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help")
-        return EXIT.OK;
+      // Help asked for (--help, `help`) and version exit 0; a command with subcommands given
+      // none (bare `pinsim`, `pinsim notebook`: commander.help, exit code 1) printed the help
+      // on stderr and is a usage error, exit 2. Otherwise commander has printed its one line.
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version") return EXIT.OK;
+      if (e.code === "commander.help" && e.exitCode === 0) return EXIT.OK; // `pinsim help check`
       return EXIT.BAD_INPUT;
     }
     if (e instanceof InterruptedError) {
