@@ -5,7 +5,9 @@
 // 2. --workers 2 against --workers 1 on the 5-30 M-state configuration, alternating: the
 //    same states and verdicts, states per CPU second (the parallel search's efficiency),
 //    per wall second, and per CPU second of the busiest thread (what two otherwise idle
-//    cores would give: the machine is shared, so wall time says more about the load);
+//    cores would give: the machine is shared, so wall time says more about the load); the
+//    2-worker search is the one `check --workers 2` runs, its first 2^18 states in the
+//    calling thread alone then over again in the threads (parallel.ts PARALLEL_FROM);
 // 3. a 10^8-state search in bitstate mode (bench/eight-actors-1e8.scenario): whether it
 //    finished, its states, rate and probability of a missed state.
 // Figures are printed, never asserted. PINSIM_BENCH_ROUNDS (default 2) rounds each;
