@@ -78,6 +78,7 @@ const FIELD_VAR: Record<string, number> = {
   swapCache: PAGE_VAR.ANON,
   anonExclusive: PAGE_VAR.ANON,
   ownerMoved: PAGE_VAR.ANON,
+  ownerZapped: PAGE_VAR.ANON,
   cowCopy: PAGE_VAR.ANON,
   mmHasPinned: PAGE_VAR.ANON,
   dioSources: PAGE_VAR.DIO,

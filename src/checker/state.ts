@@ -14,8 +14,8 @@ import { PG } from "../model/page-record.js";
 /** Words of page state (the incident mask included). */
 export const PAGE_WORDS = 4;
 /** The incident mask's bits in word 3 (the rest of the word holds page state). */
-export const MASK_BITS = 0x3fffff;
-if (INCIDENT_METRIC.length > 22) throw new Error("checker: more than 22 incidents do not fit the state's mask word");
+export const MASK_BITS = 0x1fffff;
+if (INCIDENT_METRIC.length > 21) throw new Error("checker: more than 21 incidents do not fit the state's mask word");
 
 /** PageCache fields the encoding carries (per-page and per-file arrays, and scalars). */
 const ENCODED = [
@@ -36,6 +36,7 @@ const ENCODED = [
   "swapCache",
   "anonExclusive",
   "ownerMoved",
+  "ownerZapped",
   "cowCopy",
   "dioSources",
   "mmHasPinned",
@@ -125,14 +126,15 @@ export function encodePage(c: PageCache, mask: number, out: Int32Array, o: numbe
     (c.ownerMoved[0] << 31);
   // Word 2: refcount 0-15, shares 16-29, cowCopy 30, mmHasPinned 31.
   out[o + 2] = rc | (sh << 16) | (c.cowCopy[0] << 30) | (c.mmHasPinned[0] << 31);
-  // Word 3: the incident mask 0-21, dioSources 22-23, transient's bits 3-10 at 24-31 (a page
-  // held by up to 2047 plain references: the fork detector's threshold).
-  out[o + 3] = mask | (dio << 22) | ((tr >>> 3) << 24);
+  // Word 3: the incident mask 0-20 (18 incidents now), ownerZapped 21, dioSources 22-23,
+  // transient's bits 3-10 at 24-31 (a page held by up to 2047 plain references: the fork
+  // detector's threshold).
+  out[o + 3] = mask | (c.ownerZapped[0] << 21) | (dio << 22) | ((tr >>> 3) << 24);
   return (
     ((dp | td) >>> 2) |
     ((pins | gets) >>> 3) |
     (tr >>> 11) |
-    (mask >>> 22) |
+    (mask >>> 21) |
     ((mem | disk | io | seq) >>> 8) |
     ((np | ny) >>> 2) |
     (rc >>> 16) |
@@ -195,7 +197,10 @@ export function decodePageWords(c: PageCache, inp: Int32Array, o: number, words:
     c.setRefcount(0, w2 & 0xffff);
     c.shares[0] = (w2 >>> 16) & 0x3fff;
   }
-  if (words & 8) c.dioSources[0] = (w3 >>> 22) & 3;
+  if (words & 8) {
+    c.ownerZapped[0] = (w3 >>> 21) & 1;
+    c.dioSources[0] = (w3 >>> 22) & 3;
+  }
   // transient is split between words 0 and 3
   if (words & 9) c.transient[0] = ((w0 >>> 20) & 7) | (((w3 >>> 24) & 255) << 3);
 }

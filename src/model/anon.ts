@@ -111,6 +111,7 @@ export function initAnonPage(pc: PageCache, p: number, shares: number, transient
   pc.anonExclusive[p] = alone;
   pc.setFlag(p, PG.pteWritable, alone);
   pc.ownerMoved[p] = 0;
+  pc.ownerZapped[p] = 0;
 }
 
 /** mm_set_has_pinned_flag (mm/gup.c): a FOLL_PIN GUP sets MMF_HAS_PINNED on the mm before it takes any page. */
@@ -276,13 +277,18 @@ export function childWriteFault(pc: PageCache, p: number): number {
  * dirtied (`set_page_dirty` only `if (!PageAnon(page))`). A swap entry:
  * free_swap_and_cache, the swap count drops. Either way the owner's next access gets a new
  * zero page (do_anonymous_page): the data is the user's to lose, and a page no one else maps
- * (shares 0) that reclaim frees is not lostData (removeMapping). Returns whether it zapped.
+ * (shares 0) that reclaim frees is not lostData (removeMapping). zap_pte_range asks no pin
+ * (pin_user_pages.rst, cases 1 and 2: "No special synchronization with page_mkclean() or
+ * munmap() is provided"): the pin holds the page and the device goes on writing it, for
+ * no process, as the user asked (`ownerZapped`: truncatedWhilePinned, not
+ * wrongProcessWrites). Returns whether it zapped.
  */
 export function zapAnonPte(pc: PageCache, p: number): boolean {
   if (pc.ownerMoved[p] || pc.shares[p] === 0) return false;
   pc.notifyInvalidate(p);
   childUnmap(pc, p); // the owner's mapping (or swap entry) goes: one sharer less
   pc.ownerMoved[p] = 1;
+  pc.ownerZapped[p] = 1;
   pc.setFlag(p, PG.pteWritable, 0);
   pc.anonExclusive[p] = 0;
   return true;

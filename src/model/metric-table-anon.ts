@@ -19,7 +19,7 @@ export const ANON_INCIDENTS = [
     rateDoc: "share of DMA writes that landed in a page their process no longer maps",
     description: "a DMA write landed in an anon page its pinner's write fault had moved away from (COW after fork)",
     countedWhen:
-      "a device write lands in an anonymous page whose owner's own write fault (`doWpPage`) moved it to a COW copy: after a fork shared the page (before 5.9, or a FOLL_GET pin the detector cannot see), or a swap-in",
+      "a device write lands in an anonymous page whose owner's own write fault (`doWpPage`) moved it to a COW copy: after a fork shared the page (before 5.9, or a FOLL_GET pin the detector cannot see), or a swap-in (not a MADV_DONTNEED: `truncatedWhilePinned`)",
     symptom:
       "the GUP-after-fork corruption: the device's data reaches the child (or no one), the parent reads stale data",
   },

@@ -155,8 +155,9 @@ export const METRIC_TABLE = [
     per: "dmaWrites",
     failure: "F3t",
     checked: true,
-    description: "a DMA write landed in a truncated (detached) page: expected loss",
-    countedWhen: "a device write lands in a detached page (per write)",
+    description: "a DMA write landed in a truncated (detached) page, or an anon page its owner discarded: expected loss",
+    countedWhen:
+      "a device write lands in a detached page, or in an anonymous page its owner discarded with MADV_DONTNEED (`zapAnonPte`; per write)",
     symptom: "loss the user asked for, reported apart",
   },
   {

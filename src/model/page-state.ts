@@ -170,6 +170,12 @@ export class PageState extends PageRecord {
    */
   readonly ownerMoved: Uint8Array;
   /**
+   * Anonymous pages only, 0 or 1, set with ownerMoved: the owner moved by discarding its
+   * mapping (MADV_DONTNEED, zapAnonPte), not by a COW break: the device writes for no one
+   * because the user asked (truncatedWhilePinned), not into the wrong process.
+   */
+  readonly ownerZapped: Uint8Array;
+  /**
    * Private file mappings only (the checker's FOLL_FORCE), 0 or 1: the private pte maps an
    * anonymous COW copy of the page; MADV_DONTNEED drops it. The file page itself is untouched.
    */
@@ -223,6 +229,7 @@ export class PageState extends PageRecord {
     this.swapCache = new Uint8Array(anon);
     this.anonExclusive = new Uint8Array(anon);
     this.ownerMoved = new Uint8Array(anon);
+    this.ownerZapped = new Uint8Array(anon);
     this.cowCopy = new Uint8Array(z ? 0 : n);
     this.dioSources = new Uint8Array(!z || z.dioSources ? n : 0);
     this.cleanDelays = o.traceClean ? { cleanInode: [], dirtyInode: [] } : null;
@@ -275,13 +282,17 @@ export class PageState extends PageRecord {
   /**
    * `n` writes into page p (`device`: DMA writes, counted in dmaWrites; else CPU stores):
    * mem += n, and the incidents of those that land where no one expects them: a device write
-   * into an anonymous page its owner moved away from (wrongProcessWrites), any write into an
-   * O_DIRECT write's source in flight (dioSourceModified).
+   * into an anonymous page its owner moved away from by a COW break (wrongProcessWrites) or
+   * discarded with MADV_DONTNEED (truncatedWhilePinned: the user's loss, as a truncate under
+   * a pin; Documentation/core-api/pin_user_pages.rst: "No special synchronization with
+   * page_mkclean() or munmap() is provided"), any write into an O_DIRECT write's source in
+   * flight (dioSourceModified).
    */
   protected countWrite(p: number, n: number, device: boolean): void {
     this.setMem(p, (this.mem(p) + n) >>> 0);
     if (device) this.counters[METRIC.dmaWrites] += n;
-    if (device && this.env.anonymous && this.ownerMoved[p]) this.counters[METRIC.wrongProcessWrites] += n;
+    if (device && this.env.anonymous && this.ownerMoved[p])
+      this.counters[this.ownerZapped[p] ? METRIC.truncatedWhilePinned : METRIC.wrongProcessWrites] += n;
     if (this.dioSources[p]) this.counters[METRIC.dioSourceModified] += n;
   }
 
@@ -342,6 +353,7 @@ export class PageState extends PageRecord {
       this.swapCache,
       this.anonExclusive,
       this.ownerMoved,
+      this.ownerZapped,
       this.cowCopy,
       this.dioSources,
       this.inodeDirty,
