@@ -196,12 +196,27 @@ export function childUnmap(pc: PageCache, p: number): void {
 export function wpCanReuse(pc: PageCache, p: number): boolean {
   switch (pc.env.anon.cowReuse) {
     case "mapcount":
-      return pc.shares[p] === 1;
+      return pc.shares[p] === 1 && !swapStableWriteback(pc, p);
     case "refcount":
       return pc.refcount(p) === 1 && pc.locked(p) === 0;
     case "exclusive":
       return pc.anonExclusive[p] === 1 || (pc.shares[p] === 1 && reuseUnderTrylock(pc, p));
   }
+}
+
+/**
+ * A swap device that needs stable writes (SWP_STABLE_WRITES: swapon sets it when the
+ * queue asks for stable pages, zram, integrity; the checker's `Stable: on`, env.stable) has
+ * the page under writeback: its write fault must not map it writable. Before 5.19
+ * reuse_swap_page returns false for it (f05714293a59 "mm: support anonymous stable page",
+ * 4.9; do_swap_page and do_wp_page alike); from 5.19 do_swap_page drops the exclusive
+ * marker ("mm/swap: remember PG_anon_exclusive via a swp pte bit": "not all swap backends
+ * support concurrent page modifications while under writeback") and do_wp_page's
+ * folio_free_swap fails under writeback: either way a copy. Without it the device may
+ * modify the page under the I/O (modifiedUnderWriteback), which a plain disk takes.
+ */
+function swapStableWriteback(pc: PageCache, p: number): boolean {
+  return pc.env.stable && pc.swapCache[p] === 1 && pc.writeback(p) === 1;
 }
 
 /**
@@ -305,7 +320,8 @@ function deleteFromSwapCache(pc: PageCache, p: number): void {
  * swap into the swap cache if it left memory, then mapped. A write fault reuses it where the
  * release lets it (reuse_swap_page from the mapcount before 5.19; a remembered
  * PG_anon_exclusive, SWP_EXCLUSIVE, from 5.19) and otherwise continues in do_wp_page.
- * Returns a WP value for a write, REUSED for a read (mapped read-only).
+ * A page under writeback on a swap device with stable writes is not reused
+ * (swapStableWriteback). Returns a WP value for a write, REUSED for a read (mapped read-only).
  */
 export function doSwapPage(pc: PageCache, p: number, write: boolean): number {
   if (!pc.resident(p)) {
@@ -314,7 +330,8 @@ export function doSwapPage(pc: PageCache, p: number, write: boolean): number {
   }
   pc.mapPage(p);
   if (!write) return WP.REUSED;
-  const reuse = pc.env.anon.exclusive ? pc.anonExclusive[p] === 1 : pc.shares[p] === 1;
+  if (swapStableWriteback(pc, p)) pc.anonExclusive[p] = 0; // 5.19 on: not exclusive (before: no reuse)
+  const reuse = pc.env.anon.exclusive ? pc.anonExclusive[p] === 1 : pc.shares[p] === 1 && !swapStableWriteback(pc, p);
   if (reuse) {
     if (pc.swapCache[p] && !pc.writeback(p) && pc.refcount(p) - pc.swapCache[p] === pc.shares[p])
       deleteFromSwapCache(pc, p);

@@ -113,7 +113,8 @@ export const METRIC_TABLE = [
     label: "DMA into clean",
     rateDoc: "share of DMA writes that landed in a clean page",
     description: "a DMA write landed while !PageDirty (no page_mkwrite since the last clean)",
-    countedWhen: "a device write lands in an attached page with `PG_dirty` clear (counted per write)",
+    countedWhen:
+      "a device write lands in an attached page with `PG_dirty` clear (anonymous: in the swap cache, and no writable pte, whose dirty bit `try_to_unmap` moves into `PG_dirty`; `cleanWithCopy`; counted per write)",
     symptom: "silent: no `page_mkwrite` since the last clean, blocks may be unallocated",
   },
   {
@@ -155,7 +156,8 @@ export const METRIC_TABLE = [
     per: "dmaWrites",
     failure: "F3t",
     checked: true,
-    description: "a DMA write landed in a truncated (detached) page, or an anon page its owner discarded: expected loss",
+    description:
+      "a DMA write landed in a truncated (detached) page, or an anon page its owner discarded: expected loss",
     countedWhen:
       "a device write lands in a detached page, or in an anonymous page its owner discarded with MADV_DONTNEED (`zapAnonPte`; per write)",
     symptom: "loss the user asked for, reported apart",

@@ -485,7 +485,7 @@ export class PageCache extends PageState {
     this.countWrite(p, n, true); // and mem += n
     if (!this.attached(p)) this.counters[METRIC.truncatedWhilePinned] += n;
     else {
-      if (!this.dirty(p) && this.hasCopy(p)) {
+      if (this.cleanWithCopy(p)) {
         this.counters[METRIC.writeToCleanPage] += n;
         this.setCleanWrites(p, (this.cleanWrites(p) + n) >>> 0);
       }

@@ -301,6 +301,20 @@ export class PageState extends PageRecord {
     return !this.env.anonymous || this.swapCache[p] === 1;
   }
 
+  /**
+   * Page p is clean and has a copy that a write makes stale unseen (writeToCleanPage): PG_dirty
+   * clear, and for an anonymous page in the swap cache no writable pte either. An anonymous
+   * pte is made writable dirty (do_anonymous_page, do_wp_page's reuse and do_swap_page's:
+   * `maybe_mkwrite(pte_mkdirty(pte))`), and try_to_unmap_one moves its dirty bit into the folio
+   * (`if (pte_dirty(pteval)) folio_mark_dirty(folio)`, mm/rmap.c) before reclaim may free it:
+   * for anonymous memory the pte is where the dirty state lives (a shared file pte is made
+   * writable only after page_mkwrite and set_page_dirty, so there PG_dirty alone decides).
+   */
+  protected cleanWithCopy(p: number): boolean {
+    if (this.dirty(p) || !this.hasCopy(p)) return false;
+    return !this.env.anonymous || this.mapped(p) === 0 || this.pteWritable(p) === 0;
+  }
+
   /** Add `by` to the counter of a metric (an index of METRIC). */
   count(metric: number, by = 1): void {
     this.counters[metric] += by;
