@@ -36,6 +36,7 @@ function code(e: unknown): string {
 
 function kind(st: Stats): string {
   if (st.isFile()) return "a file";
+  if (st.isDirectory()) return "a directory, not a file";
   if (st.isCharacterDevice()) return "a character device";
   if (st.isBlockDevice()) return "a block device";
   if (st.isFIFO()) return "a FIFO";

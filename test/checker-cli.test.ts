@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -297,4 +297,32 @@ test("--format given twice writes both formats (a tester's --format svg --format
   assert.ok(existsSync(`${stem}.svg`), "svg missing");
   assert.ok(existsSync(`${stem}.png`), "png missing");
   assert.equal(existsSync(`${stem}.txt`), false, "txt was not asked for");
+});
+
+test("--witness: a directory or a symbolic link where a witness file goes is one line, exit 2, nothing written through", () => {
+  // A directory there crashed write-file-atomic's rename (EISDIR, a stack trace, exit 1);
+  // a symbolic link was written through (write-file-atomic follows it): out-dir.ts checkOutputFile.
+  const out = mkdtempSync(join(tmpdir(), "pinsim-witness-"));
+  const stem = join(out, "GUP-slow+WB+reclaim+release.legacy-put-page.base.lostData");
+  const args = ["check", "GUP-slow+WB+reclaim+release", "--policy", "legacy-put-page", "--variant", "base"];
+  const cli = (...more: string[]) =>
+    spawnSync(
+      process.execPath,
+      [join(ROOT, "bin/pinsim.js"), ...args, "--witness", "lostData", "--out", out, ...more],
+      {
+        encoding: "utf8",
+      },
+    );
+  mkdirSync(`${stem}.txt`);
+  const d = cli();
+  assert.equal(d.status, 2, d.stderr);
+  assert.equal(d.stderr.trim().split("\n").length, 1);
+  assert.match(d.stderr, /^pinsim: invalid --out: .*lostData\.txt is a directory, not a file\)$/m);
+  const target = join(out, "target");
+  writeFileSync(target, "keep");
+  symlinkSync(target, `${stem}.svg`);
+  const l = cli("--format", "svg");
+  assert.equal(l.status, 2, l.stderr);
+  assert.match(l.stderr, /lostData\.svg is a symbolic link \(to .*target\)\)$/m);
+  assert.equal(readFileSync(target, "utf8"), "keep");
 });

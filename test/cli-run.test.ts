@@ -183,3 +183,24 @@ test("an unknown option of a subcommand names the command and its options, one l
     /^pinsim: unknown option '--frob' for pinsim notebook run \(allowed: --param, --out, --timeout, --verbose, --help\)\n$/,
   );
 });
+
+test("a missing or extra argument, an option without its value, --config '': one pinsim line naming it, exit 2", () => {
+  // commander's own lines ("error: too many arguments for 'run'. Expected 0 arguments but
+  // got 1.", "error: missing required argument 'dirs'") named neither the form nor the usage
+  const cases: [string[], string][] = [
+    [
+      ["run", "extra-arg"],
+      "pinsim: unexpected argument 'extra-arg' for pinsim run (it takes no arguments; usage: pinsim run [options])",
+    ],
+    [["merge"], "pinsim: missing <dirs> for pinsim merge (usage: pinsim merge [options] <dirs...>)"],
+    [["run", "--config"], "pinsim: --config <file> needs a value (for pinsim run)"],
+    // an empty path ran with the defaults, exit 0
+    [["run", "--config", ""], 'pinsim: invalid --config: "" (allowed: the path of a JSON file of parameters)'],
+  ];
+  for (const [args, line] of cases) {
+    const r = pinsim(...args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.equal(r.stderr, `${line}\n`, args.join(" "));
+    assert.equal(r.stdout, "");
+  }
+});

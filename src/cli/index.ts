@@ -52,6 +52,7 @@ export function buildProgram(state: { code: number }): Command {
   registerKernels(program, state);
   namedUnknownOptions(program);
   namedUnknownCommands(program);
+  namedArgumentErrors(program);
   return program;
 }
 
@@ -76,6 +77,41 @@ function namedUnknownCommands(cmd: Command): void {
     );
   };
   for (const sub of cmd.commands) namedUnknownCommands(sub);
+}
+
+/**
+ * A missing or extra argument, or an option without its value, is refused in one line naming
+ * the command, what was given and what it takes (commander's own lines, `error: too many
+ * arguments for 'run'. Expected 0 arguments but got 1.`, `error: missing required argument
+ * 'dirs'`, did not follow the `pinsim:` form), exit 2. Wraps commander's Command methods of
+ * those errors (missingArgument, optionMissingArgument, _excessArguments) on every command.
+ */
+function namedArgumentErrors(cmd: Command): void {
+  const fail = (message: string, code: string): never =>
+    cmd.error(`pinsim: ${message}`, { code, exitCode: EXIT.BAD_INPUT });
+  const usage = () => `usage: ${commandName(cmd)} ${cmd.usage()}`;
+  const c = cmd as unknown as {
+    missingArgument(name: string): never;
+    optionMissingArgument(option: { flags: string }): never;
+    _excessArguments(received: string[]): void;
+    _allowExcessArguments: boolean;
+    registeredArguments: readonly unknown[];
+  };
+  c.missingArgument = (name) =>
+    fail(`missing <${name}> for ${commandName(cmd)} (${usage()})`, "commander.missingArgument");
+  c.optionMissingArgument = (option) =>
+    fail(`${option.flags} needs a value (for ${commandName(cmd)})`, "commander.optionMissingArgument");
+  c._excessArguments = (received) => {
+    if (c._allowExcessArguments) return;
+    const n = c.registeredArguments.length,
+      extra = received.slice(n);
+    const takes = n === 0 ? "takes no arguments" : `takes ${n} argument${n === 1 ? "" : "s"}`;
+    fail(
+      `unexpected argument '${extra[0]}' for ${commandName(cmd)} (it ${takes}; ${usage()})`,
+      "commander.excessArguments",
+    );
+  };
+  for (const sub of cmd.commands) namedArgumentErrors(sub);
 }
 
 /**

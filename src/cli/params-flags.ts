@@ -14,6 +14,7 @@ import {
   type ParamName,
 } from "../model/params.js";
 import { UsageError } from "./errors.js";
+import { InputError } from "../errors.js";
 
 /**
  * Convert a flag's text to the value the schema expects; leave anything odd (`0x10`, `abc`,
@@ -70,7 +71,10 @@ export function readJsonObject(path: string, what: string): Record<string, unkno
 
 /** Parameters from --config (if any) overridden by the flags given. */
 export function paramsFromOptions(opts: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = opts.config ? readJsonObject(String(opts.config), "config") : {};
+  // `--config ''` names no file (it ran with the defaults): refused as `--out ''` is
+  if (opts.config !== undefined && String(opts.config).trim() === "")
+    throw new InputError("--config", String(opts.config), "the path of a JSON file of parameters");
+  const out: Record<string, unknown> = opts.config !== undefined ? readJsonObject(String(opts.config), "config") : {};
   for (const name of PARAM_NAMES) {
     const v = opts[name];
     if (v !== undefined) out[name] = flagValue(name, String(v));

@@ -24,7 +24,8 @@ const RANGE = z
     scale: z.enum(["linear", "log"]).optional(),
   })
   .strict();
-const RANGE_TEXT = 'a non-empty list of values, or {from, to, steps (an integer >= 1), scale: "linear" | "log"}';
+const RANGE_TEXT =
+  'a non-empty list of values, or {from, to, steps (an integer in 1..100000), scale: "linear" | "log"}';
 
 // Each top-level field's schema and the allowed-values text its error prints.
 const FIELDS: Record<(typeof CONFIG_KEYS)[number], [z.ZodType, string, boolean]> = {

@@ -28,7 +28,7 @@ import { parseIntegerFlag } from "../../numbers.js";
 import { InputError } from "../../errors.js";
 import { MAX_WORKERS } from "../../checker/parallel.js";
 import { checkSearches, checkWorkers } from "../../model/budget.js";
-import { ensureOutputDir } from "../../out-dir.js";
+import { checkOutputFile, ensureOutputDir } from "../../out-dir.js";
 
 /** data/scenarios/ of the package (dist/cli/commands/ → the package root). */
 export const SCENARIO_DIR = fileURLToPath(new URL("../../../data/scenarios/", import.meta.url));
@@ -248,7 +248,10 @@ function drawWitnesses(
       stdout += `${r.scenario} ${r.policy}/${r.variant}: ${incident} is ${r.result.verdicts[incident]}, no witness\n`;
       continue;
     }
-    const stem = join(out, `${r.scenario}.${r.policy}.${r.variant}.${incident}`);
+    const name = `${r.scenario}.${r.policy}.${r.variant}.${incident}`,
+      stem = join(out, name);
+    // each file's name checked before any is written: a directory or a link there is one line, exit 2
+    for (const f of formats) checkOutputFile(out, `${name}.${f}`);
     const text = witnessText(chart);
     let svg: string | null = null;
     for (const f of formats) {
