@@ -13,6 +13,7 @@ import type { ComparisonRow } from "./compare.js";
 import type { LabInfo } from "./lab/assemble.js";
 import { LAB_PARTS, PARTS, type Environment, type FilesystemInfo, type LabPart, type Part } from "./environment.js";
 import { CalibrateInputError } from "./errors.js";
+import { issueText, MODEL_SCHEMA } from "./model-schema.js";
 import type { CleanDelayModel, ModelRegistration } from "./model.js";
 import type { CleanDelayRaw, DetectorRaw, LongtermRaw } from "./parse.js";
 import type { CleanDelayKernel, DetectorKernel, LongtermKernel } from "./stats.js";
@@ -293,7 +294,7 @@ const CALIBRATION = z
     probes: z.object({ sourceHash: z.string() }).passthrough(),
     raw: z.object({}).passthrough(),
     kernel: z.object({}).passthrough(),
-    model: z.object({}).passthrough(),
+    model: MODEL_SCHEMA,
     comparison: z.array(ROW),
   })
   .passthrough();
@@ -326,7 +327,7 @@ export function loadCalibration(dir: string): Calibration {
   if (!r.success) {
     const iss = r.error.issues[0];
     throw new CalibrateInputError(
-      `${path}: not a pinsim calibration: field ${iss?.path.join(".") || "(file)"}: ${iss?.message}`,
+      `${path}: not a pinsim calibration: ${issueText(iss, raw)}`,
     );
   }
   const major = (s: string) => /(\d+)\.(\d+)\./.exec(s)?.slice(1, 3).join(".");
