@@ -1,9 +1,9 @@
 /**
- * The zod schema of calibration.json's `model` (the model's side, written by finish.ts from
- * model.ts), typed against the TypeScript types it checks (Calibration["model"]), and the
- * one-line message of a schema issue: the field's path, its value (cut, showValue) and what
- * is allowed. Every field `pinsim plot` and `pinsim report` read is checked, so a corrupt
- * file is refused at load, never half-drawn.
+ * The zod schemas of calibration.json's `model` (the model's side, written by finish.ts from
+ * model.ts, typed against Calibration["model"]) and of the `kernel` fields the figures read,
+ * and the one-line message of a schema issue: the field's path, its value (cut, showValue)
+ * and what is allowed. Every field `pinsim plot` and `pinsim report` read is checked, so a
+ * corrupt file is refused at load, never half-drawn.
  */
 import { z } from "zod";
 import { showValue } from "../errors.js";
@@ -140,3 +140,54 @@ export function issueText(iss: z.core.$ZodIssue | undefined, root: unknown): str
   const allowed = /^Invalid input/.test(iss.message) || iss.code === "invalid_value" ? allowedOf(iss) : iss.message;
   return `field ${pathText(iss.path) || "(file)"}: ${shown} (allowed: ${allowed})`;
 }
+
+const STEP = z.object(
+  {
+    perK: z.array(
+      z.object(
+        { k: count(), trials: count("an integer > 0").min(1, { error: "an integer > 0" }), copied: count() },
+        { error: "an object" },
+      ),
+      { error: "an array" },
+    ),
+    threshold: count(orNull("an integer ≥ 0")).nullable(),
+  },
+  { error: "an object" },
+);
+
+/**
+ * calibration.json's `kernel`: the fields the figures read (stats.ts writes more; those are
+ * only printed through the comparison rows), each part an object or null.
+ */
+export const KERNEL_SCHEMA = z.object(
+  {
+    cleanDelay: z
+      .object(
+        {
+          windowPeriod: positive(),
+          period: z.object({ period: positive(orNull("a finite number > 0")).nullable() }, { error: "an object" }),
+          cleanInode: z.object(
+            {
+              samples: z.array(z.number({ error: "a finite number" }), { error: "an array of finite numbers (seconds)" }),
+              window: z.object({ inWindow: count() }, { error: "an object" }),
+            },
+            { error: "an object" },
+          ),
+        },
+        { error: orNull("an object") },
+      )
+      .nullable(),
+    detector: z.object({ lru: STEP, batch: STEP }, { error: orNull("an object") }).nullable(),
+    longterm: z
+      .object(
+        {
+          registrations: z.array(z.object({ mapping: str(), verdict: str() }, { error: "an object" }), {
+            error: "an array",
+          }),
+        },
+        { error: orNull("an object") },
+      )
+      .nullable(),
+  },
+  { error: "an object" },
+);

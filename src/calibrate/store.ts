@@ -12,8 +12,9 @@ import { PACKAGE_VERSION } from "../version.js";
 import type { ComparisonRow } from "./compare.js";
 import type { LabInfo } from "./lab/assemble.js";
 import { LAB_PARTS, PARTS, type Environment, type FilesystemInfo, type LabPart, type Part } from "./environment.js";
+import { MAX_VALUE_TEXT, showValue } from "../errors.js";
 import { CalibrateInputError } from "./errors.js";
-import { issueText, MODEL_SCHEMA } from "./model-schema.js";
+import { issueText, KERNEL_SCHEMA, MODEL_SCHEMA } from "./model-schema.js";
 import type { CleanDelayModel, ModelRegistration } from "./model.js";
 import type { CleanDelayRaw, DetectorRaw, LongtermRaw } from "./parse.js";
 import type { CleanDelayKernel, DetectorKernel, LongtermKernel } from "./stats.js";
@@ -293,7 +294,7 @@ const CALIBRATION = z
     sysctls: z.object({ changed: z.array(z.string()) }).passthrough(),
     probes: z.object({ sourceHash: z.string() }).passthrough(),
     raw: z.object({}).passthrough(),
-    kernel: z.object({}).passthrough(),
+    kernel: KERNEL_SCHEMA,
     model: MODEL_SCHEMA,
     comparison: z.array(ROW),
   })
@@ -333,7 +334,7 @@ export function loadCalibration(dir: string): Calibration {
   const major = (s: string) => /(\d+)\.(\d+)\./.exec(s)?.slice(1, 3).join(".");
   if (major(r.data.pinsim) !== major(PACKAGE_VERSION))
     throw new CalibrateInputError(
-      `${path}: written by ${r.data.pinsim}, this is pinsim ${PACKAGE_VERSION}: rerun pinsim calibrate`,
+      `${path}: written by ${r.data.pinsim.length > MAX_VALUE_TEXT ? showValue(r.data.pinsim) : r.data.pinsim}, this is pinsim ${PACKAGE_VERSION}: rerun pinsim calibrate`,
     );
   return raw as Calibration;
 }

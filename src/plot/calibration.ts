@@ -10,6 +10,7 @@ import { plotSvg, type FigureOptions } from "./svg.js";
 import { svgToPng } from "./png.js";
 import { textTable } from "./text-table.js";
 import { PlotInputError } from "./table.js";
+import { showValue } from "../errors.js";
 import type { Format } from "./figures.js";
 
 /**
@@ -33,6 +34,9 @@ function caption(c: Calibration): string {
   return `Linux ${c.machine.kernelRelease}, HZ ${c.machine.hzUsed}, ${c.machine.filesystem.type}; E = ${c.expire} s, W = ${c.writebackInterval} s; ${c.config.mode} run ${c.finishedAt.slice(0, 16)}Z; probes ${c.probes.sourceHash.slice(0, 12)}; ${c.pinsim}`;
 }
 
+/** Most bins a clean-delay histogram draws. */
+const MAX_BINS = 20_000;
+
 /**
  * Bins of `width` s aligned on E (E is a bin edge), at least `margin` bins either side of
  * [E, E + P) and wide enough for every sample, so no sample falls outside the figure.
@@ -45,8 +49,16 @@ export function alignedBins(
   margin: number,
 ): { start: number; width: number; bins: number; first: number } {
   const width = P / perPeriod;
-  const below = Math.max(margin, Math.ceil((E - Math.min(E, ...values)) / width));
-  const above = Math.max(margin, Math.floor((Math.max(E + P, ...values) - (E + P)) / width) + 1);
+  const lo = values.reduce((a, v) => Math.min(a, v), E);
+  const hi = values.reduce((a, v) => Math.max(a, v), E + P);
+  const below = Math.max(margin, Math.ceil((E - lo) / width));
+  const above = Math.max(margin, Math.floor((hi - (E + P)) / width) + 1);
+  // A delay thousands of periods from the window (a corrupt sample) would ask for an array
+  // too long to draw: refuse it in words.
+  if (!(below + perPeriod + above <= MAX_BINS))
+    throw new PlotInputError(
+      `clean delays from ${showValue(lo)} to ${showValue(hi)} s span more than ${MAX_BINS} bins of ${showValue(width)} s around [E, E+P) (allowed: delays within ${Math.floor(MAX_BINS / perPeriod)} periods of the window)`,
+    );
   return { start: E - below * width, width, bins: below + perPeriod + above, first: below };
 }
 
@@ -184,7 +196,7 @@ function wrapLine(l: string): string[] {
 export const thresholdFigure: CalibrationFigure = {
   name: "calibration-threshold",
   description: "share of forks that copied an order-0 anon page against its plain references k, kernel and model",
-  missing: (c) => (c.kernel.detector ? null : "the detector part did not run (--only)"),
+  missing: (c) => (c.kernel.detector && c.model.detector ? null : "the detector part did not run (--only)"),
   plot(c) {
     const d = c.kernel.detector!;
     const m = c.model.detector!;
@@ -349,7 +361,7 @@ export const CALIBRATION_FIGURE_NAMES = CALIBRATION_FIGURES.map((f) => f.name);
 export function getCalibrationFigure(name: string): CalibrationFigure {
   const f = CALIBRATION_FIGURES.find((x) => x.name === name);
   if (!f)
-    throw new PlotInputError(`invalid --figure: ${name} (a calibration has: ${CALIBRATION_FIGURE_NAMES.join(", ")})`);
+    throw new PlotInputError(`invalid --figure: ${showValue(name)} (a calibration has: ${CALIBRATION_FIGURE_NAMES.join(", ")})`);
   return f;
 }
 
