@@ -111,15 +111,13 @@ export const MODEL_SCHEMA: z.ZodType<Calibration["model"]> = z.object(
 
 /** A zod path as JSON reads it: `model.cleanDelay.cleanInode.samples[0]`. */
 export function pathText(path: readonly PropertyKey[]): string {
-  return path
-    .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-    .join("");
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let v = root;
   for (const p of path) {
-    if (v === null || typeof v !== "object" || !Object.prototype.hasOwnProperty.call(v, p)) return undefined;
+    if (v === null || typeof v !== "object" || !Object.hasOwn(v, p)) return undefined;
     v = (v as Record<PropertyKey, unknown>)[p];
   }
   return v;
@@ -168,7 +166,9 @@ export const KERNEL_SCHEMA = z.object(
           period: z.object({ period: positive(orNull("a finite number > 0")).nullable() }, { error: "an object" }),
           cleanInode: z.object(
             {
-              samples: z.array(z.number({ error: "a finite number" }), { error: "an array of finite numbers (seconds)" }),
+              samples: z.array(z.number({ error: "a finite number" }), {
+                error: "an array of finite numbers (seconds)",
+              }),
               window: z.object({ inWindow: count() }, { error: "an object" }),
             },
             { error: "an object" },

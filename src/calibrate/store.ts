@@ -327,9 +327,7 @@ export function loadCalibration(dir: string): Calibration {
   const r = CALIBRATION.safeParse(raw);
   if (!r.success) {
     const iss = r.error.issues[0];
-    throw new CalibrateInputError(
-      `${path}: not a pinsim calibration: ${issueText(iss, raw)}`,
-    );
+    throw new CalibrateInputError(`${path}: not a pinsim calibration: ${issueText(iss, raw)}`);
   }
   const major = (s: string) => /(\d+)\.(\d+)\./.exec(s)?.slice(1, 3).join(".");
   if (major(r.data.pinsim) !== major(PACKAGE_VERSION))

@@ -361,7 +361,9 @@ export const CALIBRATION_FIGURE_NAMES = CALIBRATION_FIGURES.map((f) => f.name);
 export function getCalibrationFigure(name: string): CalibrationFigure {
   const f = CALIBRATION_FIGURES.find((x) => x.name === name);
   if (!f)
-    throw new PlotInputError(`invalid --figure: ${showValue(name)} (a calibration has: ${CALIBRATION_FIGURE_NAMES.join(", ")})`);
+    throw new PlotInputError(
+      `invalid --figure: ${showValue(name)} (a calibration has: ${CALIBRATION_FIGURE_NAMES.join(", ")})`,
+    );
   return f;
 }
 
