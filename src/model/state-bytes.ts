@@ -49,8 +49,8 @@ export function builtInRunEnv(p: Params): ReturnType<typeof runEnv> | null {
  * page cache's other counts sized by the run's bounds, notifierSeq under a device mirror,
  * btrfs's delalloc; the pinner groups' last writer (and first pinner, holders per group
  * with several groups); the device writes' slot (its holders, next write and rate are per
- * held folio); on backing `anon` the swap cache, PG_anon_exclusive and the owner's move
- * (3) and the slot's generation (4, engine/anon.ts), with forks the unbounded share count
+ * held folio); on backing `anon` the swap cache, PG_anon_exclusive, the owner's move and
+ * whether the owner zapped it (4; the engine has no madvise, so the last stays 0) and the slot's generation (4, engine/anon.ts), with forks the unbounded share count
  * (4: anonSharesBound); an O_DIRECT write group's dioSources (1). 41 on the large system
  * (one group, shareCount 1, no mirror).
  */
@@ -80,7 +80,7 @@ export function folioBytes(p: Params): number {
     2 * holds +
     (mirror ? 4 : 0) +
     (env?.privateData === "cow-fixup" ? 1 : 0) +
-    (anon ? 3 : 0) +
+    (anon ? 4 : 0) +
     (dio ? 1 : 0);
   const engine = anon ? 4 : 0;
   const groups = group + (n > 1 ? group + n * holds : 0);
