@@ -173,3 +173,24 @@ for (const v of Object.keys(BEFORE)) {
     assert.deepEqual(got, BEFORE[v]);
   });
 }
+
+test("a calibration.json of another pinsim version: the version line first, whatever its fields", () => {
+  // 0.0.x wrote another layout (here: no model at all); a field error would send the user
+  // mending JSON where the answer is to calibrate again (store.ts loadCalibration).
+  const dir = corrupt((d) => {
+    d.pinsim = "0.0.1";
+    d.model = {};
+  });
+  for (const args of [
+    ["report", dir],
+    ["plot", dir, "--format", "txt", "--out", join(TMP, "v-out")],
+  ]) {
+    const r = pinsim(...args);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr.trim().split("\n").length, 1);
+    assert.match(
+      r.stderr,
+      /calibration\.json: written by 0\.0\.1, this is pinsim \d+\.\d+\.\d+: rerun pinsim calibrate$/m,
+    );
+  }
+});

@@ -324,15 +324,18 @@ export function loadCalibration(dir: string): Calibration {
   } catch (e) {
     throw new CalibrateInputError(`${path}: not valid JSON (${(e as Error).message})`);
   }
+  // The writer's version first: another pinsim's file may differ in any field, and what to
+  // do about it is to calibrate again, not to mend the first field that differs.
+  const writer = (raw as { pinsim?: unknown } | null)?.pinsim;
+  const major = (s: string) => /(\d+)\.(\d+)\./.exec(s)?.slice(1, 3).join(".");
+  if (typeof writer === "string" && major(writer) !== major(PACKAGE_VERSION))
+    throw new CalibrateInputError(
+      `${path}: written by ${writer.length > MAX_VALUE_TEXT ? showValue(writer) : writer}, this is pinsim ${PACKAGE_VERSION}: rerun pinsim calibrate`,
+    );
   const r = CALIBRATION.safeParse(raw);
   if (!r.success) {
     const iss = r.error.issues[0];
     throw new CalibrateInputError(`${path}: not a pinsim calibration: ${issueText(iss, raw)}`);
   }
-  const major = (s: string) => /(\d+)\.(\d+)\./.exec(s)?.slice(1, 3).join(".");
-  if (major(r.data.pinsim) !== major(PACKAGE_VERSION))
-    throw new CalibrateInputError(
-      `${path}: written by ${r.data.pinsim.length > MAX_VALUE_TEXT ? showValue(r.data.pinsim) : r.data.pinsim}, this is pinsim ${PACKAGE_VERSION}: rerun pinsim calibrate`,
-    );
   return raw as Calibration;
 }
