@@ -158,12 +158,18 @@ test("help of an unknown command is refused in one line, exit 2; a command with 
     assert.equal(ok.code, 0, args.join(" "));
     assert.match(ok.stdout, /^Usage: pinsim/, args.join(" "));
   }
-  // no command: the usage on stderr (the commands to choose from), nothing on stdout, exit 2
-  for (const args of [[], ["notebook"]]) {
+  // no command: one line naming the commands to choose from (was the whole usage), exit 2
+  for (const [args, line] of [
+    [
+      [],
+      "pinsim: missing <command> for pinsim (allowed: run, policies, sweep, merge, check, notebook, plot, report, calibrate, kernels, help)",
+    ],
+    [["notebook"], "pinsim: missing <command> for pinsim notebook (allowed: run, test, params, open, help)"],
+  ] as const) {
     const bare = pinsim(...args);
     assert.equal(bare.code, 2, `pinsim ${args.join(" ")}`);
     assert.equal(bare.stdout, "");
-    assert.match(bare.stderr, /^Usage: pinsim/);
+    assert.equal(bare.stderr, `${line}\n`);
   }
 });
 

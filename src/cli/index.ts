@@ -153,16 +153,19 @@ function refuseUnknownHelpTopic(program: Command, argv: string[]): void {
     sub = cmd.commands.find((c) => c.name() === argv[k])
   )
     (cmd = sub), k++;
+  const allowed = () =>
+    cmd
+      .createHelp()
+      .visibleCommands(cmd)
+      .map((c) => c.name())
+      .join(", ");
+  // no command at all (bare `pinsim`, `pinsim notebook`): one line, not commander's whole usage
+  if (k === argv.length && cmd.commands.length > 0)
+    throw new UsageLine(`pinsim: missing <command> for ${commandName(cmd)} (allowed: ${allowed()})`);
   const topic = argv[k + 1];
   if (argv[k] !== "help" || topic === undefined || topic.startsWith("-") || cmd.commands.length === 0) return;
   if (cmd.commands.some((c) => c.name() === topic || c.aliases().includes(topic))) return;
-  const allowed = cmd
-    .createHelp()
-    .visibleCommands(cmd)
-    .map((c) => c.name());
-  throw new UsageLine(
-    `pinsim: unknown command '${topic}' for ${commandName(cmd)} help (allowed: ${allowed.join(", ")})`,
-  );
+  throw new UsageLine(`pinsim: unknown command '${topic}' for ${commandName(cmd)} help (allowed: ${allowed()})`);
 }
 
 /** A usage error already worded as its one line (printed as it is, exit 2). */
